@@ -1,0 +1,138 @@
+# asystent: build, test, check (sanitizers), run, bench, install.
+# GNU make; flags come from pkg-config. Outputs go to $(BUILD)/.
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(PREFIX)/sbin
+DATADIR	?= $(PREFIX)/share/asystent
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+SYSCONFDIR ?= /etc
+DESTDIR	?=
+
+BUILD	?= build
+PKGS	:= libevent libcurl libcjson sqlite3 libsodium inih
+VERSION	:= 0.1.0
+
+WARN	:= -Wall -Wextra -Wpedantic -Wformat=2 -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes
+ifeq ($(CI),true)
+WARN	+= -Werror
+endif
+
+CFLAGS	?= -O2 -g
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Iinclude $(WARN) $(PKG_CFLAGS) \
+	     $(CFLAGS) $(SANFLAGS) -MMD -MP \
+	     -DASYSTENT_VERSION='"$(VERSION)"' \
+	     -DASYSTENT_DATADIR='"$(DATADIR)"' \
+	     -DASYSTENT_SYSCONFDIR='"$(SYSCONFDIR)"'
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+
+CORE_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c)) \
+	    $(wildcard handlers/*.c)
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+CTL_SRC  := $(wildcard ctl/*.c)
+CTL_OBJ  := $(CTL_SRC:%.c=$(BUILD)/%.o)
+EMU_SRC  := $(wildcard tests/tgemu/*.c)
+EMU_OBJ  := $(EMU_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
+LANGS	 := pl uk ru en
+MO	 := $(LANGS:%=$(BUILD)/messages/%.mo)
+
+DAEMON	:= $(BUILD)/asystentd
+CTL	:= $(BUILD)/asystentctl
+EMU	:= $(BUILD)/tgemu
+
+.PHONY: all deps test unit integration catalogs-check check run bench \
+	install clean
+.DEFAULT_GOAL := all
+
+all: $(DAEMON) $(CTL) $(EMU) $(MO)
+
+deps:
+	@sh tools/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libcore.a: $(CORE_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(DAEMON): $(BUILD)/daemon/main.o $(BUILD)/libcore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(CTL): $(CTL_OBJ) $(BUILD)/libcore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(EMU): $(EMU_OBJ) $(BUILD)/libcore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/libcore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/messages/%.mo: messages/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+# Unit tests (cmocka), the catalog check, then the integration scenarios
+# against the real binaries.
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory catalogs-check unit integration
+
+unit: $(UNIT_BIN)
+	@ASYSTENT_MO_DIR=$(BUILD)/messages sh tests/run-unit.sh $(UNIT_BIN)
+
+integration: all
+	@ASYSTENT_BUILD=$(BUILD) python3 tests/integration/run.py
+
+catalogs-check:
+	@sh tools/check-catalogs.sh $(LANGS)
+
+# The same suite built with AddressSanitizer and UBSan, leak checks on.
+check: deps
+	@$(MAKE) --no-print-directory BUILD=build-check SAN=1 \
+	    CFLAGS="-O1 -g" test
+
+run: deps all
+	@sh tools/run.sh $(BUILD)
+
+bench: deps all
+	@ASYSTENT_BUILD=$(BUILD) python3 tests/bench/bench.py
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(DATADIR)/messages $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/asystent
+	install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/asystentd
+	install -m 0755 $(CTL) $(DESTDIR)$(BINDIR)/asystentctl
+	install -m 0644 $(MO) $(DESTDIR)$(DATADIR)/messages/
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/asystentd.service \
+	    > $(DESTDIR)$(UNITDIR)/asystentd.service
+	install -m 0644 systemd/asystent.sysusers \
+	    $(DESTDIR)$(SYSUSERSDIR)/asystent.conf
+	install -m 0644 systemd/asystent.tmpfiles \
+	    $(DESTDIR)$(TMPFILESDIR)/asystent.conf
+	test -e $(DESTDIR)$(SYSCONFDIR)/asystent/asystent.conf || \
+	    install -m 0640 asystent.conf.example \
+	    $(DESTDIR)$(SYSCONFDIR)/asystent/asystent.conf
+
+clean:
+	rm -rf build build-check
+
+-include $(CORE_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(EMU_OBJ:.o=.d) \
+	 $(BUILD)/daemon/main.d $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%.d)

@@ -1,0 +1,399 @@
+/* Configuration: one table of keys, parsed with inih, all errors reported. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "xmalloc.h"
+
+enum cfg_type {
+	CFG_STRING,
+	CFG_INT,
+	CFG_DOUBLE,
+	CFG_LOG_LEVEL,
+	CFG_TG_MODE
+};
+
+struct cfg_key {
+	const char	*section;
+	const char	*name;
+	enum cfg_type	 type;
+	size_t		 offset;
+	const char	*def;		/* NULL: unset */
+	double		 min, max;	/* numbers only */
+	const char	*help;
+};
+
+#define OFF(f)	offsetof(struct config, f)
+
+static const struct cfg_key cfg_keys[] = {
+	{ "daemon", "database", CFG_STRING, OFF(database),
+	  "/var/lib/asystent/asystent.db", 0, 0,
+	  "SQLite database file (created 0600)" },
+	{ "daemon", "key_file", CFG_STRING, OFF(key_file),
+	  "/etc/asystent/master.key", 0, 0,
+	  "32-byte master key, mode 0600; $CREDENTIALS_DIRECTORY/master.key "
+	  "is used instead under systemd" },
+	{ "daemon", "admin_socket", CFG_STRING, OFF(admin_socket),
+	  "/run/asystent/admin.sock", 0, 0,
+	  "Unix socket of the admin API (mode 0660)" },
+	{ "daemon", "log_level", CFG_LOG_LEVEL, OFF(log_level), "notice", 0, 0,
+	  "err, warning, notice, info or debug" },
+	{ "daemon", "timezone", CFG_STRING, OFF(timezone), "Europe/Warsaw", 0,
+	  0, "time zone of office hours and dates shown to people" },
+	{ "daemon", "centre_name", CFG_STRING, OFF(centre_name), "MOPS", 0, 0,
+	  "the centre's name, shown to families" },
+	{ "daemon", "centre_contact", CFG_STRING, OFF(centre_contact), "", 0, 0,
+	  "the centre's phone or address, shown to families" },
+	{ "daemon", "catalog_dir", CFG_STRING, OFF(catalog_dir),
+	  ASYSTENT_DATADIR "/messages", 0, 0,
+	  "directory of the compiled catalogs (pl.mo, uk.mo, ru.mo, en.mo)" },
+
+	{ "telegram", "token_file", CFG_STRING, OFF(token_file), NULL, 0, 0,
+	  "file holding the bot token (ASYSTENT_TELEGRAM_TOKEN overrides)" },
+	{ "telegram", "api_root", CFG_STRING, OFF(api_root),
+	  "https://api.telegram.org", 0, 0,
+	  "Bot API root URL (ASYSTENT_TELEGRAM_API_ROOT overrides)" },
+	{ "telegram", "mode", CFG_TG_MODE, OFF(mode), "polling", 0, 0,
+	  "polling (webhook is not available yet)" },
+	{ "telegram", "poll_timeout", CFG_INT, OFF(poll_timeout), "50", 0, 50,
+	  "getUpdates long-poll seconds" },
+	{ "telegram", "request_timeout", CFG_INT, OFF(request_timeout), "30", 1,
+	  300, "seconds before a Bot API request is abandoned" },
+
+	{ "limits", "global_per_second", CFG_DOUBLE, OFF(global_per_second),
+	  "30", 0, 100000, "messages per second for the whole bot (0: off)" },
+	{ "limits", "per_chat_per_second", CFG_DOUBLE,
+	  OFF(per_chat_per_second), "1", 0, 1000,
+	  "messages per second to one chat (0: off)" },
+	{ "limits", "per_group_per_minute", CFG_INT, OFF(per_group_per_minute),
+	  "20", 0, 100000, "messages per minute to one group chat (0: off)" },
+
+	{ "outbox", "max_attempts", CFG_INT, OFF(max_attempts), "12", 1, 1000,
+	  "attempts before a message fails on server or network errors" },
+	{ "outbox", "backoff_initial_ms", CFG_INT, OFF(backoff_initial_ms),
+	  "1000", 1, 3600000, "first retry delay; doubles, with jitter" },
+	{ "outbox", "backoff_max_s", CFG_INT, OFF(backoff_max_s), "600", 1,
+	  86400, "longest retry delay" },
+	{ "outbox", "max_in_flight", CFG_INT, OFF(max_in_flight), "64", 1,
+	  1024, "messages being sent at once" },
+};
+
+#define CFG_NKEYS	(sizeof cfg_keys / sizeof cfg_keys[0])
+
+struct cfg_parse {
+	struct config	*cfg;
+	FILE		*errf;
+	FILE		*in;
+	const char	*file;
+	int		 line;
+	int		 errors;
+	unsigned char	 seen[CFG_NKEYS];
+};
+
+static void __attribute__((format(printf, 4, 5)))
+cfg_error(struct cfg_parse *p, int line, const char *key, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (line > 0)
+		fprintf(p->errf, "%s:%d: ", p->file, line);
+	else
+		fprintf(p->errf, "%s: ", p->file);
+	if (key != NULL)
+		fprintf(p->errf, "%s: ", key);
+	va_start(ap, fmt);
+	vfprintf(p->errf, fmt, ap);
+	va_end(ap);
+	fputc('\n', p->errf);
+	p->errors++;
+}
+
+static int
+cfg_parse_long(const char *s, long *out)
+{
+	char	*end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0')
+		return -1;
+	return 0;
+}
+
+static int
+cfg_parse_double(const char *s, double *out)
+{
+	char	*end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(*out))
+		return -1;
+	return 0;
+}
+
+static int
+cfg_has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (iscntrl((unsigned char)*s))
+			return 1;
+	return 0;
+}
+
+/* Sets one key from its text; a message for the caller on failure. */
+static const char *
+cfg_set(struct config *cfg, const struct cfg_key *k, const char *v)
+{
+	void	*field = (char *)cfg + k->offset;
+	long	 l;
+	double	 d;
+
+	switch (k->type) {
+	case CFG_STRING:
+		if (cfg_has_control(v))
+			return "control characters are not allowed";
+		free(*(char **)field);
+		*(char **)field = xstrdup(v);
+		return NULL;
+	case CFG_INT:
+		if (cfg_parse_long(v, &l) == -1)
+			return "not an integer";
+		if (l < k->min || l > k->max)
+			return "out of range";
+		*(int *)field = (int)l;
+		return NULL;
+	case CFG_DOUBLE:
+		if (cfg_parse_double(v, &d) == -1)
+			return "not a number";
+		if (d < k->min || d > k->max)
+			return "out of range";
+		*(double *)field = d;
+		return NULL;
+	case CFG_LOG_LEVEL:
+		if (log_level_parse(v, (enum log_level *)field) == -1)
+			return "unknown level (err, warning, notice, info, debug)";
+		return NULL;
+	case CFG_TG_MODE:
+		if (strcmp(v, "polling") == 0) {
+			*(enum tg_mode *)field = TG_MODE_POLLING;
+			return NULL;
+		}
+		if (strcmp(v, "webhook") == 0)
+			return "webhook mode is not available yet; use polling";
+		return "unknown mode (polling)";
+	}
+	return "bad key type";
+}
+
+static const struct cfg_key *
+cfg_find(const char *section, const char *name, size_t *idx)
+{
+	size_t	 i;
+
+	for (i = 0; i < CFG_NKEYS; i++) {
+		if (strcmp(cfg_keys[i].section, section) == 0 &&
+		    strcmp(cfg_keys[i].name, name) == 0) {
+			*idx = i;
+			return &cfg_keys[i];
+		}
+	}
+	return NULL;
+}
+
+static int
+cfg_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct cfg_parse	*p = user;
+	const struct cfg_key	*k;
+	const char		*why;
+	size_t			 idx;
+	char			 key[128];
+
+	snprintf(key, sizeof key, "%s.%s", section, name);
+	if ((k = cfg_find(section, name, &idx)) == NULL) {
+		cfg_error(p, p->line, key, "unknown key");
+		return 1;
+	}
+	if (p->seen[idx]) {
+		cfg_error(p, p->line, key, "set twice");
+		return 1;
+	}
+	p->seen[idx] = 1;
+	if ((why = cfg_set(p->cfg, k, value)) != NULL)
+		cfg_error(p, p->line, key, "%s: \"%.64s\"", why, value);
+	return 1;
+}
+
+/* inih reads through this, so that we know the line of every key. */
+static char *
+cfg_reader(char *buf, int size, void *stream)
+{
+	struct cfg_parse	*p = stream;
+	char			*r;
+
+	r = fgets(buf, size, p->in);
+	if (r != NULL && strchr(buf, '\n') != NULL)
+		p->line++;
+	else if (r != NULL && feof(p->in))
+		p->line++;
+	return r;
+}
+
+static int
+cfg_read_file(struct cfg_parse *p, const char *path)
+{
+	int	 rc;
+
+	if ((p->in = fopen(path, "re")) == NULL) {
+		cfg_error(p, 0, NULL, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	rc = ini_parse_stream(cfg_reader, p, cfg_handler, p);
+	fclose(p->in);
+	p->in = NULL;
+	/* The handler reports its own errors; other lines are syntax. */
+	if (rc > 0 && p->errors == 0)
+		cfg_error(p, rc, NULL, "syntax error (expected key = value "
+		    "or [section])");
+	else if (rc < 0)
+		cfg_error(p, 0, NULL, "cannot read");
+	return 0;
+}
+
+/* The token, from the environment or token_file; never printed. */
+static void
+cfg_read_token(struct cfg_parse *p)
+{
+	struct config	*cfg = p->cfg;
+	const char	*env;
+	char		 buf[256];
+	size_t		 n;
+	FILE		*f;
+
+	if ((env = getenv("ASYSTENT_TELEGRAM_TOKEN")) != NULL && *env != '\0') {
+		cfg->token = xstrdup(env);
+		return;
+	}
+	if (cfg->token_file == NULL || *cfg->token_file == '\0')
+		return;
+	if ((f = fopen(cfg->token_file, "re")) == NULL) {
+		cfg_error(p, 0, "telegram.token_file", "%s: %s",
+		    cfg->token_file, strerror(errno));
+		return;
+	}
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	while (n > 0 && isspace((unsigned char)buf[n - 1]))
+		buf[--n] = '\0';
+	if (n == 0 || n == sizeof buf - 1 || strchr(buf, ':') == NULL ||
+	    strcspn(buf, "/?#% \t\r\n") != n)
+		cfg_error(p, 0, "telegram.token_file", "%s: does not hold a "
+		    "bot token (digits:letters)", cfg->token_file);
+	else
+		cfg->token = xstrdup(buf);
+	explicit_bzero(buf, sizeof buf);
+}
+
+static void
+cfg_check(struct cfg_parse *p)
+{
+	struct config	*cfg = p->cfg;
+	const char	*env;
+
+	if ((env = getenv("ASYSTENT_TELEGRAM_API_ROOT")) != NULL &&
+	    *env != '\0') {
+		free(cfg->api_root);
+		cfg->api_root = xstrdup(env);
+	}
+	if (strncmp(cfg->api_root, "https://", 8) != 0 &&
+	    strncmp(cfg->api_root, "http://", 7) != 0)
+		cfg_error(p, 0, "telegram.api_root", "must be an http(s) URL");
+	if (*cfg->database == '\0')
+		cfg_error(p, 0, "daemon.database", "must not be empty");
+	if (*cfg->centre_name == '\0')
+		cfg_error(p, 0, "daemon.centre_name", "must not be empty");
+	cfg_read_token(p);
+}
+
+int
+config_load(const char *path, FILE *errf, struct config **out)
+{
+	struct cfg_parse	 p;
+	struct config		*cfg;
+	size_t			 i;
+
+	cfg = xcalloc(1, sizeof *cfg);
+	memset(&p, 0, sizeof p);
+	p.cfg = cfg;
+	p.errf = errf;
+	p.file = path != NULL ? path : "(defaults)";
+	cfg->path = path != NULL ? xstrdup(path) : NULL;
+	for (i = 0; i < CFG_NKEYS; i++) {
+		if (cfg_keys[i].def != NULL &&
+		    cfg_set(cfg, &cfg_keys[i], cfg_keys[i].def) != NULL)
+			cfg_error(&p, 0, cfg_keys[i].name, "bad default");
+	}
+	if (path != NULL)
+		cfg_read_file(&p, path);
+	if (p.errors == 0)
+		cfg_check(&p);
+	if (p.errors > 0) {
+		config_free(cfg);
+		*out = NULL;
+		return -1;
+	}
+	*out = cfg;
+	return 0;
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t	 i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < CFG_NKEYS; i++)
+		if (cfg_keys[i].type == CFG_STRING)
+			free(*(char **)((char *)cfg + cfg_keys[i].offset));
+	if (cfg->token != NULL) {
+		explicit_bzero(cfg->token, strlen(cfg->token));
+		free(cfg->token);
+	}
+	free(cfg->path);
+	free(cfg);
+}
+
+void
+config_print_defaults(FILE *f)
+{
+	const char	*section = "";
+	size_t		 i;
+
+	for (i = 0; i < CFG_NKEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+
+		if (strcmp(section, k->section) != 0) {
+			fprintf(f, "%s[%s]\n", i > 0 ? "\n" : "", k->section);
+			section = k->section;
+		}
+		fprintf(f, "# %s\n%s%s = %s\n", k->help,
+		    k->def == NULL ? "#" : "", k->name,
+		    k->def == NULL ? "" : k->def);
+	}
+}

@@ -1,0 +1,445 @@
+/* Field encryption, blind indexes and token hashes from one master key. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "crypto.h"
+#include "log.h"
+#include "xmalloc.h"
+
+/* crypto_kdf wants exactly crypto_kdf_CONTEXTBYTES (8) of context. */
+#define CRYPTO_KDF_CONTEXT	"asystent"
+
+/* Subkey ids; never renumber, or every stored value becomes unreadable. */
+enum crypto_subkey {
+	CRYPTO_SUBKEY_FIELD = 1,
+	CRYPTO_SUBKEY_INDEX = 2,
+	CRYPTO_SUBKEY_TOKEN = 3
+};
+
+/* Versioned, so a future AD layout cannot collide with this one. */
+#define CRYPTO_AD_PREFIX	"asystent/v1"
+
+#define CRYPTO_NONCE_LEN	crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define CRYPTO_TAG_LEN		crypto_aead_xchacha20poly1305_ietf_ABYTES
+
+/* Lives in sodium_malloc memory, read-only once derived. */
+struct keys {
+	unsigned char	field[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+	unsigned char	index[crypto_generichash_KEYBYTES];
+	unsigned char	token[crypto_generichash_KEYBYTES];
+};
+
+_Static_assert(CRYPTO_OVERHEAD == CRYPTO_NONCE_LEN + CRYPTO_TAG_LEN,
+    "CRYPTO_OVERHEAD must match XChaCha20-Poly1305");
+_Static_assert(CRYPTO_MASTER_LEN == crypto_kdf_KEYBYTES,
+    "the master key is a crypto_kdf key");
+_Static_assert(sizeof(CRYPTO_KDF_CONTEXT) - 1 == crypto_kdf_CONTEXTBYTES,
+    "crypto_kdf context must be 8 bytes");
+_Static_assert(CRYPTO_INDEX_LEN >= crypto_generichash_BYTES_MIN &&
+    CRYPTO_HASH_LEN <= crypto_generichash_BYTES_MAX,
+    "hash lengths must suit crypto_generichash");
+
+static void	crypto_seterr(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+int
+crypto_init(void)
+{
+	if (sodium_init() < 0) {
+		log_err("event=crypto.init_failed");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+crypto_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Writes all of `len` bytes, retrying short writes and EINTR. */
+static int
+crypto_write_all(int fd, const unsigned char *p, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads up to `len` bytes until EOF; the count read, or -1. */
+static ssize_t
+crypto_read_all(int fd, unsigned char *p, size_t len)
+{
+	size_t	 got = 0;
+	ssize_t	 n;
+
+	while (got < len) {
+		n = read(fd, p + got, len - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+int
+crypto_generate_key(const char *path)
+{
+	unsigned char	 key[CRYPTO_MASTER_LEN];
+	int		 fd, rc = -1;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd == -1) {
+		if (errno == EEXIST)
+			fprintf(stderr, "%s: exists; refusing to overwrite a "
+			    "key\n", path);
+		else
+			fprintf(stderr, "%s: cannot create key file: %s\n",
+			    path, strerror(errno));
+		return -1;
+	}
+	/* open()'s mode went through the umask; make 0600 certain. */
+	if (fchmod(fd, 0600) == -1) {
+		fprintf(stderr, "%s: cannot chmod key file: %s\n", path,
+		    strerror(errno));
+		goto out;
+	}
+	randombytes_buf(key, sizeof key);
+	if (crypto_write_all(fd, key, sizeof key) == -1) {
+		fprintf(stderr, "%s: cannot write key file: %s\n", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (fsync(fd) == -1) {
+		fprintf(stderr, "%s: cannot sync key file: %s\n", path,
+		    strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	sodium_memzero(key, sizeof key);
+	if (close(fd) == -1 && rc == 0) {
+		fprintf(stderr, "%s: cannot close key file: %s\n", path,
+		    strerror(errno));
+		rc = -1;
+	}
+	/* O_EXCL made the file ours: do not leave a partial key behind. */
+	if (rc == -1)
+		unlink(path);
+	return rc;
+}
+
+/* The checks a key file must pass before we read it. */
+static int
+crypto_check_key_file(int fd, const char *path, char *err, size_t errlen)
+{
+	struct stat	 st;
+
+	if (fstat(fd, &st) == -1) {
+		crypto_seterr(err, errlen, "%s: cannot stat key file: %s",
+		    path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		crypto_seterr(err, errlen, "%s: key file is not a regular file",
+		    path);
+		return -1;
+	}
+	if ((st.st_mode & 077) != 0) {
+		crypto_seterr(err, errlen, "%s: key file must not be "
+		    "accessible by group or others (mode %04o); chmod 600 it",
+		    path, (unsigned int)(st.st_mode & 07777));
+		return -1;
+	}
+	if (st.st_size != CRYPTO_MASTER_LEN) {
+		crypto_seterr(err, errlen, "%s: key file must hold exactly "
+		    "%d bytes (has %lld)", path, CRYPTO_MASTER_LEN,
+		    (long long)st.st_size);
+		return -1;
+	}
+	return 0;
+}
+
+int
+crypto_keys_load(const char *path, struct keys **out, char *err,
+    size_t errlen)
+{
+	unsigned char	*master = NULL;
+	ssize_t		 n;
+	int		 fd = -1, rc = -1;
+
+	*out = NULL;
+	/* O_NONBLOCK: a FIFO planted at `path` must not hang start-up. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd == -1) {
+		crypto_seterr(err, errlen, "%s: cannot open key file: %s",
+		    path, strerror(errno));
+		goto out;
+	}
+	if (crypto_check_key_file(fd, path, err, errlen) == -1)
+		goto out;
+	/* One byte spare, to notice a file that grew after fstat. */
+	if ((master = sodium_malloc(CRYPTO_MASTER_LEN + 1)) == NULL) {
+		crypto_seterr(err, errlen, "%s: cannot allocate key memory",
+		    path);
+		goto out;
+	}
+	if ((n = crypto_read_all(fd, master, CRYPTO_MASTER_LEN + 1)) == -1) {
+		crypto_seterr(err, errlen, "%s: cannot read key file: %s",
+		    path, strerror(errno));
+		goto out;
+	}
+	if (n != CRYPTO_MASTER_LEN) {
+		crypto_seterr(err, errlen, "%s: key file must hold exactly "
+		    "%d bytes (has %zd)", path, CRYPTO_MASTER_LEN, n);
+		goto out;
+	}
+	if ((*out = crypto_keys_from_master(master)) == NULL) {
+		crypto_seterr(err, errlen, "%s: cannot allocate key memory",
+		    path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (master != NULL) {
+		sodium_memzero(master, CRYPTO_MASTER_LEN + 1);
+		sodium_free(master);
+	}
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+/*
+ * sodium_malloc already tries to lock its pages and ignores failure; we
+ * ask again to learn the result, so a small RLIMIT_MEMLOCK is visible in
+ * the log (once) instead of silently letting keys reach swap.
+ */
+static void
+crypto_lock(void *p, size_t len)
+{
+	static int	 warned;
+
+	if (sodium_mlock(p, len) == 0 || warned)
+		return;
+	warned = 1;
+	log_warn("event=crypto.mlock_failed bytes=%zu errno=%d", len, errno);
+}
+
+struct keys *
+crypto_keys_from_master(const unsigned char master[CRYPTO_MASTER_LEN])
+{
+	struct keys	*k;
+
+	if ((k = sodium_malloc(sizeof *k)) == NULL) {
+		log_err("event=crypto.alloc_failed bytes=%zu", sizeof *k);
+		return NULL;
+	}
+	crypto_lock(k, sizeof *k);
+	crypto_kdf_derive_from_key(k->field, sizeof k->field,
+	    CRYPTO_SUBKEY_FIELD, CRYPTO_KDF_CONTEXT, master);
+	crypto_kdf_derive_from_key(k->index, sizeof k->index,
+	    CRYPTO_SUBKEY_INDEX, CRYPTO_KDF_CONTEXT, master);
+	crypto_kdf_derive_from_key(k->token, sizeof k->token,
+	    CRYPTO_SUBKEY_TOKEN, CRYPTO_KDF_CONTEXT, master);
+	sodium_mprotect_readonly(k);
+	return k;
+}
+
+void
+crypto_keys_free(struct keys *k)
+{
+	/* sodium_free makes the pages writable again and wipes them. */
+	if (k != NULL)
+		sodium_free(k);
+}
+
+/*
+ * "asystent/v1\0" table "\0" column "\0" row (8 bytes, little endian).
+ * The NULs end each string, so no two (table, column, row) triples
+ * encode to the same bytes.
+ */
+static unsigned char *
+crypto_ad_encode(const struct crypto_ad *ad, size_t *adlen)
+{
+	unsigned char	*buf, *p;
+	uint64_t	 row = (uint64_t)ad->row;
+	size_t		 plen = sizeof(CRYPTO_AD_PREFIX);
+	size_t		 tlen = strlen(ad->table) + 1;
+	size_t		 clen = strlen(ad->column) + 1;
+	int		 i;
+
+	*adlen = plen + tlen + clen + 8;
+	p = buf = xmalloc(*adlen);
+	memcpy(p, CRYPTO_AD_PREFIX, plen);
+	p += plen;
+	memcpy(p, ad->table, tlen);
+	p += tlen;
+	memcpy(p, ad->column, clen);
+	p += clen;
+	for (i = 0; i < 8; i++)
+		*p++ = (unsigned char)(row >> (8 * i));
+	return buf;
+}
+
+static int
+crypto_ad_is_valid(const struct crypto_ad *ad)
+{
+	return ad != NULL && ad->table != NULL && ad->column != NULL;
+}
+
+int
+crypto_seal(const struct keys *k, const struct crypto_ad *ad,
+    const void *plain, size_t len, unsigned char **blob, size_t *bloblen)
+{
+	unsigned char	*adbuf = NULL, *out = NULL;
+	unsigned long long clen;
+	size_t		 adlen;
+	int		 rc = -1;
+
+	*blob = NULL;
+	*bloblen = 0;
+	if (!crypto_ad_is_valid(ad) || (plain == NULL && len > 0))
+		goto out;
+	if (len > crypto_aead_xchacha20poly1305_ietf_MESSAGEBYTES_MAX ||
+	    len > SIZE_MAX - CRYPTO_OVERHEAD) {
+		log_warn("event=crypto.seal_too_long bytes=%zu", len);
+		goto out;
+	}
+	if (plain == NULL)
+		plain = "";
+	adbuf = crypto_ad_encode(ad, &adlen);
+	out = xmalloc(len + CRYPTO_OVERHEAD);
+	randombytes_buf(out, CRYPTO_NONCE_LEN);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + CRYPTO_NONCE_LEN,
+	    &clen, plain, len, adbuf, adlen, NULL, out, k->field);
+	*blob = out;
+	*bloblen = (size_t)clen + CRYPTO_NONCE_LEN;
+	out = NULL;
+	rc = 0;
+out:
+	free(adbuf);
+	free(out);
+	return rc;
+}
+
+int
+crypto_open(const struct keys *k, const struct crypto_ad *ad,
+    const unsigned char *blob, size_t bloblen, char **plain,
+    size_t *plainlen)
+{
+	unsigned char	*adbuf = NULL;
+	char		*out = NULL;
+	unsigned long long mlen;
+	size_t		 adlen, len;
+	int		 rc = -1;
+
+	*plain = NULL;
+	if (plainlen != NULL)
+		*plainlen = 0;
+	if (!crypto_ad_is_valid(ad) || blob == NULL ||
+	    bloblen < CRYPTO_OVERHEAD)
+		goto out;
+	len = bloblen - CRYPTO_OVERHEAD;
+	adbuf = crypto_ad_encode(ad, &adlen);
+	if ((out = sodium_malloc(len + 1)) == NULL) {
+		log_err("event=crypto.alloc_failed bytes=%zu", len + 1);
+		goto out;
+	}
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)out,
+	    &mlen, NULL, blob + CRYPTO_NONCE_LEN, bloblen - CRYPTO_NONCE_LEN,
+	    adbuf, adlen, blob, k->field) != 0)
+		goto out;
+	out[len] = '\0';
+	*plain = out;
+	if (plainlen != NULL)
+		*plainlen = len;
+	out = NULL;
+	rc = 0;
+out:
+	free(adbuf);
+	crypto_free_plain(out);
+	return rc;
+}
+
+void
+crypto_free_plain(char *plain)
+{
+	/* sodium_free wipes before it unmaps. */
+	if (plain != NULL)
+		sodium_free(plain);
+}
+
+void
+crypto_blind_index(const struct keys *k, const char *domain,
+    const void *value, size_t len, unsigned char out[CRYPTO_INDEX_LEN])
+{
+	crypto_generichash_state	 st;
+
+	/* The NUL ends the domain: ("ab", "c") and ("a", "bc") differ. */
+	crypto_generichash_init(&st, k->index, sizeof k->index,
+	    CRYPTO_INDEX_LEN);
+	crypto_generichash_update(&st, (const unsigned char *)domain,
+	    strlen(domain) + 1);
+	crypto_generichash_update(&st, value, len);
+	crypto_generichash_final(&st, out, CRYPTO_INDEX_LEN);
+	sodium_memzero(&st, sizeof st);
+}
+
+void
+crypto_token_hash(const struct keys *k, const char *token,
+    unsigned char out[CRYPTO_HASH_LEN])
+{
+	crypto_generichash(out, CRYPTO_HASH_LEN,
+	    (const unsigned char *)token, strlen(token), k->token,
+	    sizeof k->token);
+}
+
+char *
+crypto_random_token(size_t n)
+{
+	const int	 variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+	unsigned char	*raw;
+	char		*s;
+	size_t		 slen;
+
+	raw = xmalloc(n);
+	randombytes_buf(raw, n);
+	slen = sodium_base64_encoded_len(n, variant);
+	s = xmalloc(slen);
+	sodium_bin2base64(s, slen, raw, n, variant);
+	sodium_memzero(raw, n);
+	free(raw);
+	return s;
+}

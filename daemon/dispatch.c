@@ -1,0 +1,422 @@
+/* The dispatcher: claims due outbox rows within limits, records outcomes. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <sodium.h>
+
+#include "config.h"
+#include "crypto.h"
+#include "dispatch.h"
+#include "log.h"
+#include "outbox.h"
+#include "ratelimit.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define DISPATCH_BATCH		64	/* rows looked at per turn */
+#define DISPATCH_AUTH_PAUSE	60000	/* ms after a 401 */
+
+struct dispatch_job {
+	struct dispatch		*d;
+	struct outbox_row	 row;
+	struct send_result	 res;
+	int64_t			 started;	/* monotonic ms */
+	int			 done;
+	struct dispatch_job	*next;		/* done list */
+};
+
+struct dispatch_sender {
+	dispatch_send_fn	 fn;
+	void			*arg;
+};
+
+struct dispatch {
+	struct event_base	*base;
+	struct store		*st;
+	struct outbox		*ob;
+	const struct config	*cfg;
+	struct ratelimit	*rl;
+	struct event		*kick_ev, *timer_ev, *flush_ev;
+	int64_t			 timer_at;	/* monotonic ms, 0: unarmed */
+	struct dispatch_sender	 senders[3];
+	struct dispatch_job	*done_head, **done_tail;
+	struct dispatch_stats	 stats;
+	int			 stopping;
+};
+
+static void	dispatch_run(struct dispatch *d);
+
+static void
+dispatch_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	dispatch_run(arg);
+}
+
+static void
+dispatch_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dispatch	*d = arg;
+
+	(void)fd;
+	(void)what;
+	d->timer_at = 0;
+	dispatch_run(d);
+}
+
+static void
+dispatch_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dispatch	*d = arg;
+
+	(void)fd;
+	(void)what;
+	dispatch_flush(d);
+	dispatch_run(d);
+}
+
+struct dispatch *
+dispatch_new(struct event_base *base, struct store *st, struct outbox *ob,
+    const struct config *cfg)
+{
+	struct dispatch	*d;
+
+	d = xcalloc(1, sizeof *d);
+	d->base = base;
+	d->st = st;
+	d->ob = ob;
+	d->cfg = cfg;
+	d->done_tail = &d->done_head;
+	d->rl = ratelimit_new(cfg->global_per_second, cfg->per_chat_per_second,
+	    cfg->per_group_per_minute);
+	d->kick_ev = event_new(base, -1, 0, dispatch_kick_cb, d);
+	d->timer_ev = evtimer_new(base, dispatch_timer_cb, d);
+	d->flush_ev = event_new(base, -1, 0, dispatch_flush_cb, d);
+	if (d->kick_ev == NULL || d->timer_ev == NULL || d->flush_ev == NULL) {
+		dispatch_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void
+dispatch_free(struct dispatch *d)
+{
+	if (d == NULL)
+		return;
+	dispatch_flush(d);
+	if (d->kick_ev != NULL)
+		event_free(d->kick_ev);
+	if (d->timer_ev != NULL)
+		event_free(d->timer_ev);
+	if (d->flush_ev != NULL)
+		event_free(d->flush_ev);
+	ratelimit_free(d->rl);
+	free(d);
+}
+
+void
+dispatch_set_sender(struct dispatch *d, enum channel ch, dispatch_send_fn fn,
+    void *arg)
+{
+	if ((size_t)ch < sizeof d->senders / sizeof d->senders[0]) {
+		d->senders[ch].fn = fn;
+		d->senders[ch].arg = arg;
+	}
+}
+
+int
+dispatch_start(struct dispatch *d)
+{
+	int	 n = 0;
+
+	if (outbox_requeue_sending(d->ob, &n) == -1)
+		return -1;
+	if (n > 0)
+		log_notice("event=outbox.requeued rows=%d reason=restart", n);
+	dispatch_kick(d);
+	return 0;
+}
+
+void
+dispatch_kick(struct dispatch *d)
+{
+	if (!d->stopping)
+		event_active(d->kick_ev, 0, 0);
+}
+
+void
+dispatch_stop(struct dispatch *d)
+{
+	d->stopping = 1;
+	evtimer_del(d->timer_ev);
+}
+
+static void
+dispatch_arm(struct dispatch *d, int64_t wait_ms)
+{
+	int64_t		 at = ratelimit_now() + wait_ms;
+	struct timeval	 tv;
+
+	if (d->timer_at != 0 && d->timer_at <= at)
+		return;
+	d->timer_at = at;
+	tv.tv_sec = wait_ms / 1000;
+	tv.tv_usec = (wait_ms % 1000) * 1000;
+	evtimer_add(d->timer_ev, &tv);
+}
+
+/* Claims rows in one transaction: they are `sending` before any request. */
+static int
+dispatch_claim(struct dispatch *d, struct outbox_row *rows, int n)
+{
+	int	 i;
+
+	if (store_begin(d->st) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (outbox_mark_sending(d->ob, rows[i].id) == -1) {
+			store_rollback(d->st);
+			return -1;
+		}
+	}
+	return store_commit(d->st);
+}
+
+static void
+dispatch_send(struct dispatch *d, const struct outbox_row *row)
+{
+	struct dispatch_job	*job;
+	struct dispatch_sender	*s = NULL;
+	char			*params = NULL;
+	size_t			 len = 0;
+
+	job = xcalloc(1, sizeof *job);
+	job->d = d;
+	job->row = *row;
+	job->started = ratelimit_now();
+	d->stats.in_flight++;
+	if ((size_t)row->channel < sizeof d->senders / sizeof d->senders[0])
+		s = &d->senders[row->channel];
+	if (s == NULL || s->fn == NULL) {
+		job->res.status = SEND_PERMANENT;
+		snprintf(job->res.error, sizeof job->res.error,
+		    "no sender for channel %d", (int)row->channel);
+		dispatch_done(job, &job->res);
+		return;
+	}
+	if (outbox_payload(d->ob, row->id, &params, &len) == -1) {
+		job->res.status = SEND_PERMANENT;
+		snprintf(job->res.error, sizeof job->res.error,
+		    "payload cannot be opened");
+		dispatch_done(job, &job->res);
+		return;
+	}
+	s->fn(s->arg, job, &job->row, params, len);
+	crypto_free_plain(params);
+}
+
+/* Picks sendable rows among the due ones, within the limits. */
+static int
+dispatch_pick(struct dispatch *d, struct outbox_row *due, int n,
+    struct outbox_row *pick, int max, int64_t now, int64_t *wait)
+{
+	int64_t	 w;
+	int	 i, k = 0;
+
+	for (i = 0; i < n && k < max; i++) {
+		if ((w = ratelimit_global_wait(d->rl, now)) > 0) {
+			*wait = w;
+			break;
+		}
+		w = ratelimit_chat_wait(d->rl, due[i].chat_key,
+		    due[i].is_group, now);
+		if (w > 0) {
+			if (*wait == 0 || w < *wait)
+				*wait = w;
+			continue;
+		}
+		ratelimit_take(d->rl, due[i].chat_key, due[i].is_group, now);
+		pick[k++] = due[i];
+	}
+	return k;
+}
+
+static void
+dispatch_run(struct dispatch *d)
+{
+	struct outbox_row	 due[DISPATCH_BATCH], pick[DISPATCH_BATCH];
+	int64_t			 now, wall, wait = 0, next;
+	int			 n, k, i, room;
+
+	if (d->stopping)
+		return;
+	now = ratelimit_now();
+	if ((wait = ratelimit_global_wait(d->rl, now)) > 0) {
+		dispatch_arm(d, wait);
+		return;
+	}
+	room = d->cfg->max_in_flight - d->stats.in_flight;
+	if (room <= 0)
+		return;		/* a completion kicks us */
+	if (room > DISPATCH_BATCH)
+		room = DISPATCH_BATCH;
+	wall = store_now_ms();
+	if ((n = outbox_due(d->ob, wall, due, DISPATCH_BATCH)) == -1) {
+		dispatch_arm(d, 1000);
+		return;
+	}
+	k = dispatch_pick(d, due, n, pick, room, now, &wait);
+	if (k > 0 && dispatch_claim(d, pick, k) == -1) {
+		dispatch_arm(d, 1000);
+		return;
+	}
+	for (i = 0; i < k; i++)
+		dispatch_send(d, &pick[i]);
+	if (k == room && room > 0 && k < n)
+		wait = wait == 0 ? 1 : wait;
+	if (n == 0) {
+		next = outbox_next_due(d->ob, wall);
+		if (next != INT64_MAX && next > wall)
+			wait = next - wall;
+	}
+	if (wait > 0)
+		dispatch_arm(d, wait);
+	else if (k > 0 && d->stats.in_flight < d->cfg->max_in_flight)
+		dispatch_kick(d);
+}
+
+const struct outbox_row *
+dispatch_job_row(const struct dispatch_job *job)
+{
+	return &job->row;
+}
+
+void
+dispatch_done(struct dispatch_job *job, const struct send_result *res)
+{
+	struct dispatch	*d = job->d;
+
+	if (job->done)
+		return;
+	job->done = 1;
+	if (&job->res != res)
+		job->res = *res;
+	d->stats.in_flight--;
+	if (res->status == SEND_RATE_LIMITED) {
+		long	 s = res->retry_after > 0 ? res->retry_after : 1;
+
+		ratelimit_pause(d->rl, ratelimit_now() + s * 1000);
+		log_warn("event=outbox.rate_limited outbox_id=%" PRId64
+		    " retry_after=%ld", job->row.id, s);
+	} else if (res->status == SEND_AUTH)
+		ratelimit_pause(d->rl, ratelimit_now() + DISPATCH_AUTH_PAUSE);
+	*d->done_tail = job;
+	d->done_tail = &job->next;
+	event_active(d->flush_ev, 0, 0);
+}
+
+/* Next attempt after `attempts` failures: doubling, capped, jittered. */
+static int64_t
+dispatch_backoff(const struct dispatch *d, int attempts)
+{
+	double	 ms = d->cfg->backoff_initial_ms;
+	double	 cap = (double)d->cfg->backoff_max_s * 1000.0;
+	int	 i;
+
+	for (i = 1; i < attempts && ms < cap; i++)
+		ms *= 2;
+	if (ms > cap)
+		ms = cap;
+	/* Full jitter on the upper half: spread retries of many rows. */
+	ms = ms / 2 + (double)randombytes_uniform(1000) / 1000.0 * (ms / 2);
+	return (int64_t)ms;
+}
+
+static int
+dispatch_record(struct dispatch *d, struct dispatch_job *job, int64_t wall)
+{
+	const struct send_result	*r = &job->res;
+	const struct outbox_row		*row = &job->row;
+	int				 attempts = row->attempts + 1;
+
+	switch (r->status) {
+	case SEND_OK:
+		d->stats.sent++;
+		log_info("event=outbox.sent outbox_id=%" PRId64 " method=%s "
+		    "attempt=%d ms=%" PRId64, row->id, row->method, attempts,
+		    ratelimit_now() - job->started);
+		return outbox_mark_sent(d->ob, row->id, wall, r->message_id);
+	case SEND_RATE_LIMITED:
+		d->stats.rate_limited++;
+		return outbox_mark_retry(d->ob, row->id, wall +
+		    (r->retry_after > 0 ? r->retry_after : 1) * 1000, 0,
+		    r->code, r->error);
+	case SEND_AUTH:
+		return outbox_mark_retry(d->ob, row->id, wall +
+		    DISPATCH_AUTH_PAUSE, 0, r->code, r->error);
+	case SEND_RETRY:
+		if (attempts < d->cfg->max_attempts) {
+			d->stats.retried++;
+			log_warn("event=outbox.retry outbox_id=%" PRId64
+			    " code=%d attempt=%d", row->id, r->code, attempts);
+			return outbox_mark_retry(d->ob, row->id, wall +
+			    dispatch_backoff(d, attempts), 1, r->code,
+			    r->error);
+		}
+		break;
+	case SEND_UNREACHABLE:
+		d->stats.unreachable++;
+		if (outbox_set_unreachable(d->ob, row->chat_key, r->error,
+		    wall) == -1)
+			return -1;
+		break;
+	case SEND_PERMANENT:
+		break;
+	}
+	d->stats.failed++;
+	log_warn("event=outbox.failed outbox_id=%" PRId64 " method=%s code=%d "
+	    "attempts=%d status=%d", row->id, row->method, r->code, attempts,
+	    (int)r->status);
+	return outbox_mark_failed(d->ob, row->id, r->code, r->error);
+}
+
+void
+dispatch_flush(struct dispatch *d)
+{
+	struct dispatch_job	*job, *next;
+	int64_t			 wall = store_now_ms();
+	int			 ok;
+
+	if (d->done_head == NULL)
+		return;
+	ok = store_begin(d->st) == 0;
+	for (job = d->done_head; ok && job != NULL; job = job->next)
+		if (dispatch_record(d, job, wall) == -1)
+			ok = 0;
+	if (ok)
+		ok = store_commit(d->st) == 0;
+	else
+		store_rollback(d->st);
+	/*
+	 * If the outcomes cannot be written the rows stay `sending` and go
+	 * out again after a restart: a duplicate rather than a loss.
+	 */
+	if (!ok)
+		log_err("event=outbox.record_failed");
+	for (job = d->done_head; job != NULL; job = next) {
+		next = job->next;
+		free(job);
+	}
+	d->done_head = NULL;
+	d->done_tail = &d->done_head;
+}
+
+void
+dispatch_get_stats(const struct dispatch *d, struct dispatch_stats *out)
+{
+	*out = d->stats;
+}

@@ -1,0 +1,144 @@
+/* The inbound record: every update durably stored before it is acked. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "inbound.h"
+#include "log.h"
+#include "store.h"
+#include "xmalloc.h"
+
+struct inbound_store {
+	struct store		*st;
+	const struct keys	*keys;
+	sqlite3_stmt		*insert, *set_payload, *pending, *load, *mark;
+};
+
+void
+inbound_clear(struct inbound *in)
+{
+	free(in->args);
+	free(in->text);
+	free(in->first_name);
+	free(in->callback_id);
+	free(in->callback_data);
+	memset(in, 0, sizeof *in);
+}
+
+struct inbound_store *
+inbound_store_new(struct store *st, const struct keys *k)
+{
+	struct inbound_store	*is;
+
+	is = xcalloc(1, sizeof *is);
+	is->st = st;
+	is->keys = k;
+	if (store_prepare(st, "INSERT INTO inbound (channel, ext_id, "
+	    "received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+	    &is->insert) == -1 ||
+	    store_prepare(st, "UPDATE inbound SET payload = ? WHERE id = ?",
+	    &is->set_payload) == -1 ||
+	    store_prepare(st, "SELECT id FROM inbound WHERE state = 0 "
+	    "AND id > ? ORDER BY id LIMIT ?", &is->pending) == -1 ||
+	    store_prepare(st, "SELECT channel, payload FROM inbound "
+	    "WHERE id = ?", &is->load) == -1 ||
+	    store_prepare(st, "UPDATE inbound SET state = ?, handled_at = ? "
+	    "WHERE id = ?", &is->mark) == -1) {
+		inbound_store_free(is);
+		return NULL;
+	}
+	return is;
+}
+
+void
+inbound_store_free(struct inbound_store *is)
+{
+	if (is == NULL)
+		return;
+	sqlite3_finalize(is->insert);
+	sqlite3_finalize(is->set_payload);
+	sqlite3_finalize(is->pending);
+	sqlite3_finalize(is->load);
+	sqlite3_finalize(is->mark);
+	free(is);
+}
+
+int
+inbound_record(struct inbound_store *is, enum channel ch, int64_t ext_id,
+    const char *raw, size_t len, int64_t *row)
+{
+	struct crypto_ad	 ad = { "inbound", "payload", 0 };
+	unsigned char		*blob = NULL;
+	size_t			 bloblen;
+	int			 rc = -1;
+
+	*row = 0;
+	sqlite3_bind_int(is->insert, 1, ch);
+	sqlite3_bind_int64(is->insert, 2, ext_id);
+	sqlite3_bind_int64(is->insert, 3, store_now_ms());
+	if (store_step_done(is->insert, "inbound_insert") == -1)
+		return -1;
+	if (sqlite3_changes(store_db(is->st)) == 0)
+		return 0;	/* seen before: Telegram redelivered it */
+	ad.row = sqlite3_last_insert_rowid(store_db(is->st));
+	if (crypto_seal(is->keys, &ad, raw, len, &blob, &bloblen) == -1)
+		goto out;
+	sqlite3_bind_blob(is->set_payload, 1, blob, (int)bloblen,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(is->set_payload, 2, ad.row);
+	if (store_step_done(is->set_payload, "inbound_payload") == -1)
+		goto out;
+	*row = ad.row;
+	rc = 0;
+out:
+	free(blob);
+	return rc;
+}
+
+int
+inbound_pending(struct inbound_store *is, int64_t after, int64_t *rows,
+    int max)
+{
+	int	 n = 0, rc;
+
+	sqlite3_bind_int64(is->pending, 1, after);
+	sqlite3_bind_int(is->pending, 2, max);
+	while (n < max && (rc = sqlite3_step(is->pending)) == SQLITE_ROW)
+		rows[n++] = sqlite3_column_int64(is->pending, 0);
+	if (n < max && rc != SQLITE_DONE)
+		n = -1;
+	sqlite3_reset(is->pending);
+	return n;
+}
+
+int
+inbound_load(struct inbound_store *is, int64_t row, enum channel *ch,
+    char **raw, size_t *len)
+{
+	struct crypto_ad	 ad = { "inbound", "payload", row };
+	int			 rc = -1;
+
+	*raw = NULL;
+	sqlite3_bind_int64(is->load, 1, row);
+	if (sqlite3_step(is->load) == SQLITE_ROW &&
+	    sqlite3_column_type(is->load, 1) == SQLITE_BLOB) {
+		*ch = (enum channel)sqlite3_column_int(is->load, 0);
+		rc = crypto_open(is->keys, &ad,
+		    sqlite3_column_blob(is->load, 1),
+		    (size_t)sqlite3_column_bytes(is->load, 1), raw, len);
+	}
+	sqlite3_reset(is->load);
+	if (rc == -1)
+		log_err("event=inbound.unreadable inbound_id=%" PRId64, row);
+	return rc;
+}
+
+int
+inbound_mark(struct inbound_store *is, int64_t row, int state)
+{
+	sqlite3_bind_int(is->mark, 1, state);
+	sqlite3_bind_int64(is->mark, 2, store_now_ms());
+	sqlite3_bind_int64(is->mark, 3, row);
+	return store_step_done(is->mark, "inbound_mark");
+}

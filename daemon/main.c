@@ -1,0 +1,333 @@
+/* asystentd: start-up, the event loop, signals, orderly shutdown. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "app.h"
+#include "config.h"
+#include "crypto.h"
+#include "dispatch.h"
+#include "httpc.h"
+#include "i18n.h"
+#include "inbound.h"
+#include "log.h"
+#include "outbox.h"
+#include "router.h"
+#include "store.h"
+#include "tg.h"
+#include "xmalloc.h"
+
+#define EXIT_CONFIG		78
+#define SHUTDOWN_GRACE_MS	5000
+
+static struct app	 app;
+static struct event	*shutdown_ev;
+static int64_t		 shutdown_deadline;
+static char		*commands_json[LANG_COUNT];
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status == 0 ? stdout : stderr,
+	    "usage: asystentd [-n] [-c config]\n"
+	    "       asystentd --generate-key FILE\n"
+	    "       asystentd --print-config\n"
+	    "  -c FILE  configuration (default " CONFIG_DEFAULT_PATH ")\n"
+	    "  -n       check the configuration and exit\n"
+	    "  -V       print the version\n");
+	exit(status);
+}
+
+/*
+ * The zone must exist: a misspelled TZ silently becomes UTC, and every
+ * office hour and date shown to a family would be off.
+ */
+static int
+setup_timezone(const char *tz)
+{
+	char		 path[512];
+	struct stat	 sb;
+
+	if (strstr(tz, "..") != NULL || tz[0] == '/' || tz[0] == '\0')
+		return -1;
+	snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
+	if (stat(path, &sb) == -1 || !S_ISREG(sb.st_mode))
+		return -1;
+	if (setenv("TZ", tz, 1) == -1)
+		return -1;
+	tzset();
+	return 0;
+}
+
+static const char *
+key_path(const struct config *cfg, char *buf, size_t len)
+{
+	const char	*creds = getenv("CREDENTIALS_DIRECTORY");
+
+	if (creds != NULL && *creds != '\0') {
+		snprintf(buf, len, "%s/master.key", creds);
+		return buf;
+	}
+	return cfg->key_file;
+}
+
+/* The command menu in each language, as setMyCommands wants it. */
+static void
+build_commands(void)
+{
+	int	 l;
+
+	for (l = 0; l < LANG_COUNT; l++) {
+		cJSON	*arr = cJSON_CreateArray(), *c;
+
+		c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "command", "start");
+		cJSON_AddStringToObject(c, "description", i18n_get(app.i18n,
+		    (enum lang)l, N_("Start, or link an invitation code")));
+		cJSON_AddItemToArray(arr, c);
+		c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "command", "help");
+		cJSON_AddStringToObject(c, "description", i18n_get(app.i18n,
+		    (enum lang)l, N_("Help and commands")));
+		cJSON_AddItemToArray(arr, c);
+		commands_json[l] = cJSON_PrintUnformatted(arr);
+		cJSON_Delete(arr);
+		if (commands_json[l] == NULL)
+			commands_json[l] = xstrdup("[]");
+	}
+}
+
+static void
+shutdown_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct dispatch_stats	 ds;
+	struct timeval		 tv = { 0, 50000 };
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	dispatch_get_stats(app.disp, &ds);
+	if (ds.in_flight == 0 || store_now_ms() >= shutdown_deadline) {
+		if (ds.in_flight > 0)
+			log_warn("event=shutdown.abandoned in_flight=%d "
+			    "detail=\"sent again at next start\"",
+			    ds.in_flight);
+		event_base_loopexit(app.base, NULL);
+		return;
+	}
+	evtimer_add(shutdown_ev, &tv);
+}
+
+static void
+on_stop_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	if (shutdown_deadline != 0)
+		return;
+	log_notice("event=stopping signal=%d", (int)sig);
+	shutdown_deadline = store_now_ms() + SHUTDOWN_GRACE_MS;
+	tg_stop(app.tg);
+	dispatch_stop(app.disp);
+	shutdown_check(-1, 0, NULL);
+}
+
+static void
+on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct config	*cfg;
+
+	(void)sig;
+	(void)what;
+	(void)arg;
+	/* Only what is safe to change while running: the log level. */
+	if (config_load(app.cfg->path, stderr, &cfg) == -1) {
+		log_err("event=reload_failed detail=\"configuration has "
+		    "errors; keeping the running one\"");
+		return;
+	}
+	log_set_level(cfg->log_level);
+	app.cfg->log_level = cfg->log_level;
+	config_free(cfg);
+	log_notice("event=reloaded");
+}
+
+static int
+open_parts(const char *config_path)
+{
+	char	 err[512], kbuf[512];
+
+	if (config_load(config_path, stderr, &app.cfg) == -1)
+		return EXIT_CONFIG;
+	log_init(app.cfg->log_level);
+	if (setup_timezone(app.cfg->timezone) == -1) {
+		fprintf(stderr, "%s: daemon.timezone: unknown time zone "
+		    "\"%s\"\n", config_path, app.cfg->timezone);
+		return EXIT_CONFIG;
+	}
+	if (app.cfg->token == NULL) {
+		fprintf(stderr, "%s: telegram.token_file: no bot token (set "
+		    "token_file or ASYSTENT_TELEGRAM_TOKEN)\n", config_path);
+		return EXIT_CONFIG;
+	}
+	if (crypto_init() == -1) {
+		log_err("event=crypto.init_failed");
+		return EXIT_FAILURE;
+	}
+	if (crypto_keys_load(key_path(app.cfg, kbuf, sizeof kbuf), &app.keys,
+	    err, sizeof err) == -1) {
+		log_err("event=key.refused detail=\"%s\"", err);
+		return EXIT_CONFIG;
+	}
+	if (i18n_load(app.cfg->catalog_dir, &app.i18n, err, sizeof err) ==
+	    -1) {
+		log_err("event=catalogs.refused detail=\"%s\"", err);
+		return EXIT_CONFIG;
+	}
+	if (store_open(app.cfg->database, &app.st, err, sizeof err) == -1) {
+		log_err("event=store.refused detail=\"%s\"", err);
+		return EXIT_FAILURE;
+	}
+	return 0;
+}
+
+static int
+start_parts(void)
+{
+	if ((app.base = event_base_new()) == NULL ||
+	    (app.http = httpc_new(app.base)) == NULL ||
+	    (app.ob = outbox_new(app.st, app.keys)) == NULL ||
+	    (app.is = inbound_store_new(app.st, app.keys)) == NULL ||
+	    (app.disp = dispatch_new(app.base, app.st, app.ob, app.cfg)) ==
+	    NULL ||
+	    (app.router = router_new(&app)) == NULL)
+		return -1;
+	app.tg = tg_new(app.base, app.http, app.cfg, app.st, app.is);
+	tg_set_inbound_cb(app.tg, router_kick, app.router);
+	dispatch_set_sender(app.disp, CHANNEL_TELEGRAM, tg_send, app.tg);
+	build_commands();
+	/* What was received before a crash is handled first. */
+	if (router_drain(app.router) == -1 || dispatch_start(app.disp) == -1)
+		return -1;
+	return tg_start(app.tg, (const char *const *)commands_json);
+}
+
+static void
+close_parts(void)
+{
+	int	 l;
+
+	if (app.disp != NULL)
+		dispatch_flush(app.disp);
+	tg_free(app.tg);
+	httpc_free(app.http);
+	router_free(app.router);
+	dispatch_free(app.disp);
+	inbound_store_free(app.is);
+	outbox_free(app.ob);
+	store_close(app.st);
+	i18n_free(app.i18n);
+	crypto_keys_free(app.keys);
+	config_free(app.cfg);
+	if (shutdown_ev != NULL)
+		event_free(shutdown_ev);
+	if (app.base != NULL)
+		event_base_free(app.base);
+	for (l = 0; l < LANG_COUNT; l++)
+		cJSON_free(commands_json[l]);
+}
+
+static int
+run(const char *config_path)
+{
+	struct event	*sigs[3];
+	int		 rc, i;
+
+	if ((rc = open_parts(config_path)) != 0)
+		return rc;
+	app.started_at = store_now_ms();
+	if (start_parts() == -1) {
+		log_err("event=start_failed");
+		return EXIT_FAILURE;
+	}
+	sigs[0] = evsignal_new(app.base, SIGTERM, on_stop_signal, NULL);
+	sigs[1] = evsignal_new(app.base, SIGINT, on_stop_signal, NULL);
+	sigs[2] = evsignal_new(app.base, SIGHUP, on_hup, NULL);
+	shutdown_ev = evtimer_new(app.base, shutdown_check, NULL);
+	for (i = 0; i < 3; i++)
+		event_add(sigs[i], NULL);
+	log_notice("event=started version=%s schema=%d", ASYSTENT_VERSION,
+	    store_schema_version());
+	event_base_dispatch(app.base);
+	for (i = 0; i < 3; i++)
+		event_free(sigs[i]);
+	log_notice("event=stopped");
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "generate-key", required_argument, NULL, 'G' },
+		{ "print-config", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*config_path = CONFIG_DEFAULT_PATH;
+	struct config	*cfg;
+	int		 ch, check = 0, rc;
+
+	log_init(LOGL_NOTICE);
+	while ((ch = getopt_long(argc, argv, "c:nVh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'V':
+			printf("asystentd %s\n", ASYSTENT_VERSION);
+			return 0;
+		case 'G':
+			if (crypto_init() == -1)
+				return EXIT_FAILURE;
+			return crypto_generate_key(optarg) == 0 ? 0 :
+			    EXIT_FAILURE;
+		case 'P':
+			config_print_defaults(stdout);
+			return 0;
+		case 'h':
+			usage(0);
+		default:
+			usage(1);
+		}
+	}
+	if (optind != argc)
+		usage(1);
+	if (check) {
+		if (config_load(config_path, stderr, &cfg) == -1)
+			return EXIT_CONFIG;
+		config_free(cfg);
+		printf("%s: configuration OK\n", config_path);
+		return 0;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		return EXIT_FAILURE;
+	rc = run(config_path);
+	close_parts();
+	curl_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,340 @@
+/* The outbox: durable queue of every outgoing message, payloads sealed. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "log.h"
+#include "outbox.h"
+#include "store.h"
+#include "xmalloc.h"
+
+struct outbox {
+	struct store		*st;
+	const struct keys	*keys;
+	sqlite3_stmt		*insert, *set_payload, *requeue, *due;
+	sqlite3_stmt		*next_due, *payload, *sending, *sent;
+	sqlite3_stmt		*retry, *failed, *retry_failed;
+	sqlite3_stmt		*unreach_set, *unreach_get, *counts;
+};
+
+static const char *const outbox_state_names[OUTBOX_NSTATES] = {
+	"queued", "sending", "sent", "failed"
+};
+
+const char *
+outbox_state_name(enum outbox_state s)
+{
+	if ((int)s < 0 || s >= OUTBOX_NSTATES)
+		return "?";
+	return outbox_state_names[s];
+}
+
+/*
+ * A queued row is due when its times have come and no older row of the same
+ * chat is still queued (and due) or being sent: one chat's messages keep
+ * their order, one in flight at a time.
+ */
+static const char outbox_due_sql[] =
+	"SELECT id, channel, priority, attempts, is_group, chat_key, method "
+	"FROM outbox o "
+	"WHERE state = 0 AND not_before <= ?1 AND next_attempt_at <= ?1 "
+	"AND NOT EXISTS (SELECT 1 FROM outbox p "
+	"  WHERE p.chat_key = o.chat_key AND p.state IN (0, 1) "
+	"  AND p.id < o.id AND p.not_before <= ?1) "
+	"ORDER BY priority, id LIMIT ?2";
+
+struct outbox *
+outbox_new(struct store *st, const struct keys *k)
+{
+	struct outbox	*ob;
+
+	ob = xcalloc(1, sizeof *ob);
+	ob->st = st;
+	ob->keys = k;
+	if (store_prepare(st, "INSERT INTO outbox (created_at, priority, "
+	    "channel, chat_key, is_group, method, not_before, cause, cause_id) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &ob->insert) == -1 ||
+	    store_prepare(st, "UPDATE outbox SET payload = ? WHERE id = ?",
+	    &ob->set_payload) == -1 ||
+	    store_prepare(st, "UPDATE outbox SET state = 0 WHERE state = 1",
+	    &ob->requeue) == -1 ||
+	    store_prepare(st, outbox_due_sql, &ob->due) == -1 ||
+	    store_prepare(st, "SELECT MIN(MAX(not_before, next_attempt_at)) "
+	    "FROM outbox WHERE state = 0", &ob->next_due) == -1 ||
+	    store_prepare(st, "SELECT payload FROM outbox WHERE id = ?",
+	    &ob->payload) == -1 ||
+	    store_prepare(st, "UPDATE outbox SET state = 1 WHERE id = ? "
+	    "AND state = 0", &ob->sending) == -1 ||
+	    store_prepare(st, "UPDATE outbox SET state = 2, sent_at = ?, "
+	    "attempts = attempts + 1, ext_message_id = ?, last_error = NULL, "
+	    "error_code = NULL WHERE id = ?", &ob->sent) == -1 ||
+	    store_prepare(st, "UPDATE outbox SET state = 0, "
+	    "next_attempt_at = ?, attempts = attempts + ?, error_code = ?, "
+	    "last_error = ? WHERE id = ?", &ob->retry) == -1 ||
+	    store_prepare(st, "UPDATE outbox SET state = 3, "
+	    "attempts = attempts + 1, error_code = ?, last_error = ? "
+	    "WHERE id = ?", &ob->failed) == -1 ||
+	    store_prepare(st, "UPDATE outbox SET state = 0, attempts = 0, "
+	    "next_attempt_at = 0 WHERE id = ? AND state = 3",
+	    &ob->retry_failed) == -1 ||
+	    store_prepare(st, "INSERT INTO tg_unreachable (chat_key, since, "
+	    "reason) VALUES (?, ?, ?) ON CONFLICT (chat_key) DO UPDATE SET "
+	    "reason = excluded.reason", &ob->unreach_set) == -1 ||
+	    store_prepare(st, "SELECT 1 FROM tg_unreachable WHERE chat_key = ?",
+	    &ob->unreach_get) == -1 ||
+	    store_prepare(st, "SELECT state, COUNT(*) FROM outbox "
+	    "GROUP BY state", &ob->counts) == -1) {
+		outbox_free(ob);
+		return NULL;
+	}
+	return ob;
+}
+
+void
+outbox_free(struct outbox *ob)
+{
+	if (ob == NULL)
+		return;
+	sqlite3_finalize(ob->insert);
+	sqlite3_finalize(ob->set_payload);
+	sqlite3_finalize(ob->requeue);
+	sqlite3_finalize(ob->due);
+	sqlite3_finalize(ob->next_due);
+	sqlite3_finalize(ob->payload);
+	sqlite3_finalize(ob->sending);
+	sqlite3_finalize(ob->sent);
+	sqlite3_finalize(ob->retry);
+	sqlite3_finalize(ob->failed);
+	sqlite3_finalize(ob->retry_failed);
+	sqlite3_finalize(ob->unreach_set);
+	sqlite3_finalize(ob->unreach_get);
+	sqlite3_finalize(ob->counts);
+	free(ob);
+}
+
+void
+outbox_chat_key(const struct keys *k, enum channel ch, int64_t chat_id,
+    unsigned char out[CRYPTO_INDEX_LEN])
+{
+	char	 buf[32];
+	int	 n;
+
+	n = snprintf(buf, sizeof buf, "%d:%" PRId64, (int)ch, chat_id);
+	crypto_blind_index(k, "chat", buf, (size_t)n, out);
+}
+
+int
+outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *idp)
+{
+	struct crypto_ad	 ad = { "outbox", "payload", 0 };
+	unsigned char		 key[CRYPTO_INDEX_LEN], *blob = NULL;
+	size_t			 bloblen;
+	int64_t			 now = store_now_ms();
+	int			 rc = -1;
+
+	if (m->order_key != NULL)
+		crypto_blind_index(ob->keys, "order", m->order_key,
+		    strlen(m->order_key), key);
+	else
+		outbox_chat_key(ob->keys, m->channel, m->chat_id, key);
+	sqlite3_bind_int64(ob->insert, 1, now);
+	sqlite3_bind_int(ob->insert, 2, m->priority);
+	sqlite3_bind_int(ob->insert, 3, m->channel);
+	sqlite3_bind_blob(ob->insert, 4, key, sizeof key, SQLITE_TRANSIENT);
+	sqlite3_bind_int(ob->insert, 5, m->order_key == NULL &&
+	    m->channel == CHANNEL_TELEGRAM && m->chat_id < 0);
+	sqlite3_bind_text(ob->insert, 6, m->method, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ob->insert, 7, m->not_before);
+	sqlite3_bind_text(ob->insert, 8, m->cause, -1, SQLITE_STATIC);
+	if (m->cause_id != 0)
+		sqlite3_bind_int64(ob->insert, 9, m->cause_id);
+	if (store_step_done(ob->insert, "outbox_insert") == -1)
+		goto out;
+	/* The row id is part of the associated data: seal after insert. */
+	ad.row = sqlite3_last_insert_rowid(store_db(ob->st));
+	if (crypto_seal(ob->keys, &ad, m->params, strlen(m->params), &blob,
+	    &bloblen) == -1)
+		goto out;
+	sqlite3_bind_blob(ob->set_payload, 1, blob, (int)bloblen,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(ob->set_payload, 2, ad.row);
+	if (store_step_done(ob->set_payload, "outbox_payload") == -1)
+		goto out;
+	if (idp != NULL)
+		*idp = ad.row;
+	log_debug("event=outbox.queued outbox_id=%" PRId64 " method=%s "
+	    "priority=%d", ad.row, m->method, m->priority);
+	rc = 0;
+out:
+	free(blob);
+	return rc;
+}
+
+int
+outbox_requeue_sending(struct outbox *ob, int *count)
+{
+	if (store_step_done(ob->requeue, "outbox_requeue") == -1)
+		return -1;
+	*count = sqlite3_changes(store_db(ob->st));
+	return 0;
+}
+
+int
+outbox_due(struct outbox *ob, int64_t now, struct outbox_row *rows, int max)
+{
+	struct outbox_row	*r;
+	const void		*key;
+	const unsigned char	*method;
+	int			 n = 0, rc;
+
+	sqlite3_bind_int64(ob->due, 1, now);
+	sqlite3_bind_int(ob->due, 2, max);
+	while (n < max && (rc = sqlite3_step(ob->due)) == SQLITE_ROW) {
+		r = &rows[n];
+		memset(r, 0, sizeof *r);
+		r->id = sqlite3_column_int64(ob->due, 0);
+		r->channel = (enum channel)sqlite3_column_int(ob->due, 1);
+		r->priority = sqlite3_column_int(ob->due, 2);
+		r->attempts = sqlite3_column_int(ob->due, 3);
+		r->is_group = sqlite3_column_int(ob->due, 4);
+		key = sqlite3_column_blob(ob->due, 5);
+		if (key == NULL ||
+		    sqlite3_column_bytes(ob->due, 5) != CRYPTO_INDEX_LEN)
+			continue;
+		memcpy(r->chat_key, key, CRYPTO_INDEX_LEN);
+		method = sqlite3_column_text(ob->due, 6);
+		snprintf(r->method, sizeof r->method, "%s",
+		    method != NULL ? (const char *)method : "");
+		n++;
+	}
+	if (n < max && rc != SQLITE_DONE) {
+		log_err("event=store.error what=outbox_due error=\"%s\"",
+		    sqlite3_errstr(rc));
+		n = -1;
+	}
+	sqlite3_reset(ob->due);
+	return n;
+}
+
+int64_t
+outbox_next_due(struct outbox *ob, int64_t now)
+{
+	int64_t	 at = INT64_MAX;
+
+	(void)now;
+	if (sqlite3_step(ob->next_due) == SQLITE_ROW &&
+	    sqlite3_column_type(ob->next_due, 0) != SQLITE_NULL)
+		at = sqlite3_column_int64(ob->next_due, 0);
+	sqlite3_reset(ob->next_due);
+	return at;
+}
+
+int
+outbox_payload(struct outbox *ob, int64_t id, char **params, size_t *len)
+{
+	struct crypto_ad	 ad = { "outbox", "payload", id };
+	int			 rc = -1;
+
+	*params = NULL;
+	sqlite3_bind_int64(ob->payload, 1, id);
+	if (sqlite3_step(ob->payload) == SQLITE_ROW &&
+	    sqlite3_column_type(ob->payload, 0) == SQLITE_BLOB)
+		rc = crypto_open(ob->keys, &ad,
+		    sqlite3_column_blob(ob->payload, 0),
+		    (size_t)sqlite3_column_bytes(ob->payload, 0), params, len);
+	sqlite3_reset(ob->payload);
+	if (rc == -1)
+		log_err("event=outbox.payload_unreadable outbox_id=%" PRId64,
+		    id);
+	return rc;
+}
+
+int
+outbox_mark_sending(struct outbox *ob, int64_t id)
+{
+	sqlite3_bind_int64(ob->sending, 1, id);
+	return store_step_done(ob->sending, "outbox_sending");
+}
+
+int
+outbox_mark_sent(struct outbox *ob, int64_t id, int64_t now,
+    int64_t ext_message_id)
+{
+	sqlite3_bind_int64(ob->sent, 1, now);
+	if (ext_message_id != 0)
+		sqlite3_bind_int64(ob->sent, 2, ext_message_id);
+	sqlite3_bind_int64(ob->sent, 3, id);
+	return store_step_done(ob->sent, "outbox_sent");
+}
+
+int
+outbox_mark_retry(struct outbox *ob, int64_t id, int64_t at, int attempt,
+    int code, const char *error)
+{
+	sqlite3_bind_int64(ob->retry, 1, at);
+	sqlite3_bind_int(ob->retry, 2, attempt ? 1 : 0);
+	sqlite3_bind_int(ob->retry, 3, code);
+	sqlite3_bind_text(ob->retry, 4, error, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(ob->retry, 5, id);
+	return store_step_done(ob->retry, "outbox_retry");
+}
+
+int
+outbox_mark_failed(struct outbox *ob, int64_t id, int code, const char *error)
+{
+	sqlite3_bind_int(ob->failed, 1, code);
+	sqlite3_bind_text(ob->failed, 2, error, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(ob->failed, 3, id);
+	return store_step_done(ob->failed, "outbox_failed");
+}
+
+int
+outbox_retry_failed(struct outbox *ob, int64_t id, int *changed)
+{
+	sqlite3_bind_int64(ob->retry_failed, 1, id);
+	if (store_step_done(ob->retry_failed, "outbox_retry_failed") == -1)
+		return -1;
+	*changed = sqlite3_changes(store_db(ob->st));
+	return 0;
+}
+
+int
+outbox_set_unreachable(struct outbox *ob,
+    const unsigned char key[CRYPTO_INDEX_LEN], const char *reason, int64_t now)
+{
+	sqlite3_bind_blob(ob->unreach_set, 1, key, CRYPTO_INDEX_LEN,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_int64(ob->unreach_set, 2, now);
+	sqlite3_bind_text(ob->unreach_set, 3, reason, -1, SQLITE_TRANSIENT);
+	return store_step_done(ob->unreach_set, "unreachable_set");
+}
+
+int
+outbox_is_unreachable(struct outbox *ob,
+    const unsigned char key[CRYPTO_INDEX_LEN])
+{
+	int	 found;
+
+	sqlite3_bind_blob(ob->unreach_get, 1, key, CRYPTO_INDEX_LEN,
+	    SQLITE_TRANSIENT);
+	found = sqlite3_step(ob->unreach_get) == SQLITE_ROW;
+	sqlite3_reset(ob->unreach_get);
+	return found;
+}
+
+int
+outbox_counts(struct outbox *ob, int64_t counts[OUTBOX_NSTATES])
+{
+	int	 rc, s;
+
+	memset(counts, 0, sizeof(int64_t) * OUTBOX_NSTATES);
+	while ((rc = sqlite3_step(ob->counts)) == SQLITE_ROW) {
+		s = sqlite3_column_int(ob->counts, 0);
+		if (s >= 0 && s < OUTBOX_NSTATES)
+			counts[s] = sqlite3_column_int64(ob->counts, 1);
+	}
+	sqlite3_reset(ob->counts);
+	return rc == SQLITE_DONE ? 0 : -1;
+}

@@ -1,0 +1,190 @@
+/* Send pacing: global token bucket, per-chat spacing, global pause. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ratelimit.h"
+#include "xmalloc.h"
+
+struct rl_slot {
+	unsigned char	 key[CRYPTO_INDEX_LEN];
+	int64_t		 next;		/* earliest next send, ms */
+	int		 used;
+};
+
+struct ratelimit {
+	double		 rate;		/* tokens per ms; 0: off */
+	double		 tokens;
+	int64_t		 refilled;
+	int64_t		 chat_gap;	/* ms; 0: off */
+	int64_t		 group_gap;
+	int64_t		 paused_until;
+	struct rl_slot	*slots;		/* open addressing, power of two */
+	size_t		 nslots, used;
+};
+
+int64_t
+ratelimit_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct ratelimit *
+ratelimit_new(double global_per_second, double chat_per_second,
+    int group_per_minute)
+{
+	struct ratelimit	*rl;
+
+	rl = xcalloc(1, sizeof *rl);
+	rl->rate = global_per_second / 1000.0;
+	/* A bucket of one: evenly spaced sends, never a burst. */
+	rl->tokens = 1;
+	rl->refilled = ratelimit_now();
+	if (chat_per_second > 0)
+		rl->chat_gap = (int64_t)(1000.0 / chat_per_second + 0.5);
+	rl->group_gap = rl->chat_gap;
+	if (group_per_minute > 0 && 60000 / group_per_minute > rl->group_gap)
+		rl->group_gap = (60000 + group_per_minute - 1) /
+		    group_per_minute;
+	rl->nslots = 256;
+	rl->slots = xcalloc(rl->nslots, sizeof *rl->slots);
+	return rl;
+}
+
+void
+ratelimit_free(struct ratelimit *rl)
+{
+	if (rl == NULL)
+		return;
+	free(rl->slots);
+	free(rl);
+}
+
+static void
+rl_refill(struct ratelimit *rl, int64_t now)
+{
+	if (now > rl->refilled) {
+		rl->tokens += (double)(now - rl->refilled) * rl->rate;
+		if (rl->tokens > 1)
+			rl->tokens = 1;
+		rl->refilled = now;
+	}
+}
+
+int64_t
+ratelimit_global_wait(struct ratelimit *rl, int64_t now)
+{
+	int64_t	 wait = 0;
+
+	if (rl->paused_until > now)
+		wait = rl->paused_until - now;
+	if (rl->rate <= 0)
+		return wait;
+	rl_refill(rl, now);
+	if (rl->tokens < 1) {
+		int64_t	 w = (int64_t)((1 - rl->tokens) / rl->rate) + 1;
+
+		if (w > wait)
+			wait = w;
+	}
+	return wait;
+}
+
+static size_t
+rl_hash(const unsigned char key[CRYPTO_INDEX_LEN])
+{
+	size_t	 h;
+
+	/* The key is a keyed hash already: its bytes are uniform. */
+	memcpy(&h, key, sizeof h);
+	return h;
+}
+
+static struct rl_slot *
+rl_find(struct ratelimit *rl, const unsigned char key[CRYPTO_INDEX_LEN])
+{
+	size_t	 i, mask = rl->nslots - 1;
+
+	for (i = rl_hash(key) & mask; rl->slots[i].used; i = (i + 1) & mask)
+		if (memcmp(rl->slots[i].key, key, CRYPTO_INDEX_LEN) == 0)
+			return &rl->slots[i];
+	return &rl->slots[i];
+}
+
+/* Drops chats whose spacing is over; grows when most are still live. */
+static void
+rl_rehash(struct ratelimit *rl, int64_t now)
+{
+	struct rl_slot	*old = rl->slots, *s;
+	size_t		 i, n = rl->nslots, live = 0;
+
+	for (i = 0; i < n; i++)
+		if (old[i].used && old[i].next > now)
+			live++;
+	if (live * 2 >= n)
+		rl->nslots = n * 2;
+	rl->slots = xcalloc(rl->nslots, sizeof *rl->slots);
+	rl->used = 0;
+	for (i = 0; i < n; i++) {
+		if (!old[i].used || old[i].next <= now)
+			continue;
+		s = rl_find(rl, old[i].key);
+		*s = old[i];
+		rl->used++;
+	}
+	free(old);
+}
+
+int64_t
+ratelimit_chat_wait(struct ratelimit *rl,
+    const unsigned char key[CRYPTO_INDEX_LEN], int is_group, int64_t now)
+{
+	struct rl_slot	*s;
+
+	if ((is_group ? rl->group_gap : rl->chat_gap) == 0)
+		return 0;
+	s = rl_find(rl, key);
+	if (!s->used || s->next <= now)
+		return 0;
+	return s->next - now;
+}
+
+void
+ratelimit_take(struct ratelimit *rl, const unsigned char key[CRYPTO_INDEX_LEN],
+    int is_group, int64_t now)
+{
+	struct rl_slot	*s;
+	int64_t		 gap = is_group ? rl->group_gap : rl->chat_gap;
+
+	if (rl->rate > 0) {
+		rl_refill(rl, now);
+		rl->tokens -= 1;
+	}
+	if (gap == 0)
+		return;
+	if ((rl->used + 1) * 4 > rl->nslots * 3)
+		rl_rehash(rl, now);
+	s = rl_find(rl, key);
+	if (!s->used) {
+		memcpy(s->key, key, CRYPTO_INDEX_LEN);
+		s->used = 1;
+		rl->used++;
+	}
+	s->next = now + gap;
+}
+
+void
+ratelimit_pause(struct ratelimit *rl, int64_t until)
+{
+	if (until > rl->paused_until)
+		rl->paused_until = until;
+}
+
+size_t
+ratelimit_tracked(const struct ratelimit *rl)
+{
+	return rl->used;
+}

@@ -1,0 +1,185 @@
+/* The router: stored inbound rows -> one handler each, in one transaction. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "app.h"
+#include "crypto.h"
+#include "dispatch.h"
+#include "handler.h"
+#include "inbound.h"
+#include "log.h"
+#include "reply.h"
+#include "router.h"
+#include "store.h"
+#include "tg.h"
+#include "xmalloc.h"
+
+#define ROUTER_BATCH	256
+
+struct router {
+	struct app	*app;
+	struct event	*kick_ev;
+	uint64_t	 handled;
+};
+
+static void
+router_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct router	*r = arg;
+
+	(void)fd;
+	(void)what;
+	if (router_drain(r) == -1)
+		log_err("event=router.drain_failed");
+}
+
+struct router *
+router_new(struct app *app)
+{
+	struct router	*r;
+
+	r = xcalloc(1, sizeof *r);
+	r->app = app;
+	if ((r->kick_ev = event_new(app->base, -1, 0, router_kick_cb, r)) ==
+	    NULL) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void
+router_free(struct router *r)
+{
+	if (r == NULL)
+		return;
+	event_free(r->kick_ev);
+	free(r);
+}
+
+void
+router_kick(void *arg)
+{
+	struct router	*r = arg;
+
+	event_active(r->kick_ev, 0, 0);
+}
+
+uint64_t
+router_handled(const struct router *r)
+{
+	return r->handled;
+}
+
+static int
+router_matches(const struct handler_entry *h, const struct hctx *ctx)
+{
+	const struct inbound	*in = ctx->in;
+
+	if ((h->from & ctx->sender) == 0 ||
+	    (h->kinds & INBOUND_BIT(in->kind)) == 0)
+		return 0;
+	if (h->match == NULL)
+		return 1;
+	return in->kind == INBOUND_COMMAND && strcmp(in->command, h->match) == 0;
+}
+
+/* Who is writing. Accounts are linked by the Staff tool's invitations. */
+static enum sender_kind
+router_sender(struct router *r, const struct inbound *in)
+{
+	(void)r;
+	(void)in;
+	return SENDER_UNKNOWN;
+}
+
+static int
+router_exec(struct router *r, struct inbound *in)
+{
+	const struct handler_entry *const	*hp;
+	struct hctx				 ctx;
+
+	memset(&ctx, 0, sizeof ctx);
+	ctx.app = r->app;
+	ctx.in = in;
+	ctx.sender = router_sender(r, in);
+	ctx.lang = lang_from_tag(in->lang);
+	for (hp = handler_table; *hp != NULL; hp++) {
+		if (router_matches(*hp, &ctx)) {
+			log_info("event=inbound.handle inbound_id=%" PRId64
+			    " handler=%s", in->row, (*hp)->name);
+			return (*hp)->exec(&ctx);
+		}
+	}
+	/* A pressed button spins until answered, even when we ignore it. */
+	if (in->kind == INBOUND_CALLBACK)
+		return reply_callback_answer(&ctx, NULL);
+	log_info("event=inbound.ignored inbound_id=%" PRId64 " kind=%d",
+	    in->row, (int)in->kind);
+	return 0;
+}
+
+/* One row inside a savepoint: its effects and its mark, or neither. */
+static int
+router_handle_row(struct router *r, int64_t row)
+{
+	struct inbound	 in;
+	enum channel	 ch = CHANNEL_TELEGRAM;
+	char		*raw = NULL, why[96];
+	size_t		 len;
+	int		 state = 1, rc;
+
+	if (store_savepoint(r->app->st) == -1)
+		return -1;
+	if (inbound_load(r->app->is, row, &ch, &raw, &len) == -1 ||
+	    tg_parse_update(raw, len, &in, why, sizeof why) == -1) {
+		log_warn("event=inbound.unusable inbound_id=%" PRId64, row);
+		state = 2;
+		memset(&in, 0, sizeof in);
+		rc = 0;
+	} else {
+		in.row = row;
+		rc = router_exec(r, &in);
+	}
+	crypto_free_plain(raw);
+	if (rc == 0)
+		rc = inbound_mark(r->app->is, row, state);
+	inbound_clear(&in);
+	if (rc == -1) {
+		store_rollback_to(r->app->st);
+		return -1;
+	}
+	return store_release(r->app->st);
+}
+
+int
+router_drain(struct router *r)
+{
+	int64_t	 rows[ROUTER_BATCH], after = 0;
+	int	 n, i, done;
+
+	for (;;) {
+		if ((n = inbound_pending(r->app->is, after, rows,
+		    ROUTER_BATCH)) <= 0)
+			return n;
+		if (store_begin(r->app->st) == -1)
+			return -1;
+		done = 0;
+		for (i = 0; i < n; i++) {
+			/* A failed row stays pending for the next drain. */
+			if (router_handle_row(r, rows[i]) == 0)
+				done++;
+			else
+				log_err("event=inbound.handle_failed "
+				    "inbound_id=%" PRId64, rows[i]);
+		}
+		if (store_commit(r->app->st) == -1)
+			return -1;
+		r->handled += (uint64_t)done;
+		after = rows[n - 1];
+		dispatch_kick(r->app->disp);
+	}
+}

@@ -1,0 +1,377 @@
+/* SQLite store: open, pragmas, forward migrations, transactions. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "store.h"
+#include "xmalloc.h"
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*begin, *commit, *rollback;
+	sqlite3_stmt	*savepoint, *release, *rollback_to;
+	sqlite3_stmt	*meta_get, *meta_set;
+};
+
+/*
+ * Migration N takes the schema from version N-1 to N. Append only: a
+ * released migration is never edited.
+ */
+static const char *const store_migrations[] = {
+	/* 1: foundation: settings, inbound updates, outbox, reachability. */
+	"CREATE TABLE meta ("
+	"  key TEXT PRIMARY KEY,"
+	"  value INTEGER NOT NULL"
+	") STRICT;"
+	/*
+	 * One row per update or callback received. payload is the sealed
+	 * raw update. state: 0 new, 1 handled, 2 skipped.
+	 */
+	"CREATE TABLE inbound ("
+	"  id INTEGER PRIMARY KEY,"
+	"  channel INTEGER NOT NULL,"
+	"  ext_id INTEGER NOT NULL,"
+	"  received_at INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0,"
+	"  handled_at INTEGER,"
+	"  payload BLOB,"
+	"  UNIQUE (channel, ext_id)"
+	") STRICT;"
+	"CREATE INDEX inbound_new ON inbound (state, id);"
+	/*
+	 * Every outgoing message. state: 0 queued, 1 sending, 2 sent,
+	 * 3 failed. priority: 0 conversation, 1 reminder, 2 broadcast.
+	 * chat_key is the blind index of the recipient, so that one chat's
+	 * messages keep their order without the id in plain.
+	 */
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  created_at INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0,"
+	"  priority INTEGER NOT NULL,"
+	"  channel INTEGER NOT NULL,"
+	"  chat_key BLOB NOT NULL,"
+	"  is_group INTEGER NOT NULL DEFAULT 0,"
+	"  method TEXT NOT NULL,"
+	"  payload BLOB,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+	"  not_before INTEGER NOT NULL DEFAULT 0,"
+	"  cause TEXT NOT NULL,"
+	"  cause_id INTEGER,"
+	"  last_error TEXT,"
+	"  error_code INTEGER,"
+	"  sent_at INTEGER,"
+	"  ext_message_id INTEGER"
+	") STRICT;"
+	"CREATE INDEX outbox_due ON outbox (state, priority, id);"
+	"CREATE INDEX outbox_chat ON outbox (chat_key, state, id);"
+	/* Recipients Telegram refused with 403 (blocked the bot). */
+	"CREATE TABLE tg_unreachable ("
+	"  chat_key BLOB PRIMARY KEY,"
+	"  since INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL"
+	") STRICT;",
+};
+
+#define STORE_NMIGRATIONS \
+	((int)(sizeof store_migrations / sizeof store_migrations[0]))
+
+int
+store_schema_version(void)
+{
+	return STORE_NMIGRATIONS;
+}
+
+int64_t
+store_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+sqlite3 *
+store_db(struct store *st)
+{
+	return st->db;
+}
+
+int
+store_prepare(struct store *st, const char *sql, sqlite3_stmt **out)
+{
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out,
+	    NULL) != SQLITE_OK) {
+		log_err("event=store.prepare error=\"%s\"",
+		    sqlite3_errmsg(st->db));
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_step_done(sqlite3_stmt *stmt, const char *what)
+{
+	int	 rc;
+
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		log_err("event=store.error what=%s error=\"%s\"", what,
+		    sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_exec(struct store *st, const char *sql, const char *what)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_err("event=store.error what=%s error=\"%s\"", what,
+		    msg != NULL ? msg : "?");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_begin(struct store *st)
+{
+	return store_step_done(st->begin, "begin");
+}
+
+int
+store_commit(struct store *st)
+{
+	if (store_step_done(st->commit, "commit") == -1) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (sqlite3_get_autocommit(st->db))
+		return;
+	if (store_step_done(st->rollback, "rollback") == -1)
+		return;		/* logged; SQLite rolls back on close */
+}
+
+int
+store_savepoint(struct store *st)
+{
+	return store_step_done(st->savepoint, "savepoint");
+}
+
+int
+store_release(struct store *st)
+{
+	return store_step_done(st->release, "release");
+}
+
+void
+store_rollback_to(struct store *st)
+{
+	/* Failures are logged; the outer transaction's rollback remains. */
+	if (store_step_done(st->rollback_to, "rollback_to") == 0 &&
+	    store_step_done(st->release, "release") == 0)
+		return;
+}
+
+int
+store_meta_get(struct store *st, const char *key, int64_t *value, int *found)
+{
+	int	 rc;
+
+	sqlite3_bind_text(st->meta_get, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st->meta_get);
+	*found = rc == SQLITE_ROW;
+	if (*found)
+		*value = sqlite3_column_int64(st->meta_get, 0);
+	sqlite3_reset(st->meta_get);
+	sqlite3_clear_bindings(st->meta_get);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_err("event=store.error what=meta_get error=\"%s\"",
+		    sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_meta_set(struct store *st, const char *key, int64_t value)
+{
+	sqlite3_bind_text(st->meta_set, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st->meta_set, 2, value);
+	return store_step_done(st->meta_set, "meta_set");
+}
+
+static int
+store_user_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt	*s;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* All pending migrations in one transaction: all or none apply. */
+static int
+store_migrate(sqlite3 *db, char *err, size_t errlen)
+{
+	char	*msg = NULL, pragma[64];
+	int	 version, v = 0;
+
+	if (store_user_version(db, &version) == -1) {
+		snprintf(err, errlen, "cannot read schema version: %s",
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	if (version > STORE_NMIGRATIONS) {
+		snprintf(err, errlen, "database schema version %d is newer "
+		    "than this asystentd (%d); refusing to open it", version,
+		    STORE_NMIGRATIONS);
+		return -1;
+	}
+	if (version == STORE_NMIGRATIONS)
+		return 0;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	for (v = version; v < STORE_NMIGRATIONS; v++) {
+		if (sqlite3_exec(db, store_migrations[v], NULL, NULL, &msg) !=
+		    SQLITE_OK)
+			goto fail;
+	}
+	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
+	    STORE_NMIGRATIONS);
+	if (sqlite3_exec(db, pragma, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	log_notice("event=store.migrated from=%d to=%d", version,
+	    STORE_NMIGRATIONS);
+	return 0;
+fail:
+	snprintf(err, errlen, "migration to version %d failed: %s", v + 1,
+	    msg != NULL ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* Creates the file 0600 before SQLite opens it, whatever the umask. */
+static int
+store_create_file(const char *path, char *err, size_t errlen)
+{
+	int	 fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static const char store_pragmas[] =
+	"PRAGMA journal_mode = WAL;"
+	"PRAGMA synchronous = FULL;"
+	"PRAGMA foreign_keys = ON;"
+	"PRAGMA secure_delete = ON;"
+	"PRAGMA busy_timeout = 5000;";
+
+static int
+store_prepare_common(struct store *st)
+{
+	if (store_prepare(st, "BEGIN IMMEDIATE", &st->begin) == -1 ||
+	    store_prepare(st, "COMMIT", &st->commit) == -1 ||
+	    store_prepare(st, "ROLLBACK", &st->rollback) == -1 ||
+	    store_prepare(st, "SAVEPOINT h", &st->savepoint) == -1 ||
+	    store_prepare(st, "RELEASE h", &st->release) == -1 ||
+	    store_prepare(st, "ROLLBACK TO h", &st->rollback_to) == -1 ||
+	    store_prepare(st, "SELECT value FROM meta WHERE key = ?",
+	    &st->meta_get) == -1 ||
+	    store_prepare(st, "INSERT INTO meta (key, value) VALUES (?, ?) "
+	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	    &st->meta_set) == -1)
+		return -1;
+	return 0;
+}
+
+int
+store_open(const char *path, struct store **out, char *err, size_t errlen)
+{
+	struct store	*st;
+	char		*msg = NULL;
+
+	*out = NULL;
+	if (strcmp(path, ":memory:") != 0 &&
+	    store_create_file(path, err, errlen) == -1)
+		return -1;
+	st = xcalloc(1, sizeof *st);
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, st->db != NULL ?
+		    sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	if (sqlite3_exec(st->db, store_pragmas, NULL, NULL, &msg) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, msg != NULL ? msg : "?");
+		sqlite3_free(msg);
+		goto fail;
+	}
+	if (store_migrate(st->db, err, errlen) == -1)
+		goto fail;
+	if (store_prepare_common(st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	*out = st;
+	return 0;
+fail:
+	store_close(st);
+	return -1;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_finalize(st->begin);
+	sqlite3_finalize(st->commit);
+	sqlite3_finalize(st->rollback);
+	sqlite3_finalize(st->savepoint);
+	sqlite3_finalize(st->release);
+	sqlite3_finalize(st->rollback_to);
+	sqlite3_finalize(st->meta_get);
+	sqlite3_finalize(st->meta_set);
+	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
+		log_err("event=store.close error=\"%s\"",
+		    sqlite3_errmsg(st->db));
+	free(st);
+}

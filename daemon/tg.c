@@ -1,0 +1,506 @@
+/* The Telegram channel: getUpdates long polling and Bot API sends. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <event2/event.h>
+
+#include "config.h"
+#include "httpc.h"
+#include "inbound.h"
+#include "log.h"
+#include "store.h"
+#include "tg.h"
+#include "xmalloc.h"
+
+#define TG_POLL_MAX_RESPONSE	(64u << 20)	/* 100 updates, huge texts */
+#define TG_SEND_MAX_RESPONSE	(1u << 20)
+#define TG_BACKOFF_MAX_MS	60000
+#define TG_META_OFFSET		"tg_offset"
+
+static const char tg_allowed_updates[] =
+	"[\"message\",\"edited_message\",\"callback_query\",\"my_chat_member\"]";
+
+struct tg {
+	struct event_base	*base;
+	struct httpc		*http;
+	const struct config	*cfg;
+	struct store		*st;
+	struct inbound_store	*is;
+	char			*url;		/* api_root/bot<token>/: secret */
+	char			*username;
+	struct httpc_req	*poll_req;
+	struct event		*poll_ev, *me_ev;
+	int64_t			 offset;
+	int			 poll_limit;
+	int			 backoff_ms;
+	enum tg_state		 state;
+	int			 stopping;
+	const char		*const *commands;
+	tg_inbound_fn		 inbound_fn;
+	void			*inbound_arg;
+};
+
+struct tg_send_ctx {
+	struct dispatch_job	*job;
+};
+
+static void	tg_poll(struct tg *t);
+static void	tg_get_me(struct tg *t);
+
+static const char *const tg_state_names[] = {
+	[TG_STARTING] = "starting",
+	[TG_CONNECTED] = "connected",
+	[TG_RETRYING] = "retrying",
+	[TG_UNAUTHORIZED] = "unauthorized",
+	[TG_CONFLICT] = "conflict",
+};
+
+const char *
+tg_state_name(enum tg_state s)
+{
+	return tg_state_names[s];
+}
+
+enum tg_state
+tg_get_state(const struct tg *t)
+{
+	return t->state;
+}
+
+const char *
+tg_username(const struct tg *t)
+{
+	return t->username;
+}
+
+int64_t
+tg_offset(const struct tg *t)
+{
+	return t->offset;
+}
+
+static char *
+tg_url(const struct tg *t, const char *method)
+{
+	return xasprintf("%s%s", t->url, method);
+}
+
+static void
+tg_poll_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	tg_poll(arg);
+}
+
+static void
+tg_me_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	tg_get_me(arg);
+}
+
+struct tg *
+tg_new(struct event_base *base, struct httpc *h, const struct config *cfg,
+    struct store *st, struct inbound_store *is)
+{
+	struct tg	*t;
+	const char	*root = cfg->api_root;
+	size_t		 n = strlen(root);
+
+	t = xcalloc(1, sizeof *t);
+	t->base = base;
+	t->http = h;
+	t->cfg = cfg;
+	t->st = st;
+	t->is = is;
+	t->poll_limit = 100;
+	t->state = TG_STARTING;
+	while (n > 0 && root[n - 1] == '/')
+		n--;
+	t->url = xasprintf("%.*s/bot%s/", (int)n, root,
+	    cfg->token != NULL ? cfg->token : "");
+	t->poll_ev = evtimer_new(base, tg_poll_cb, t);
+	t->me_ev = evtimer_new(base, tg_me_cb, t);
+	return t;
+}
+
+void
+tg_free(struct tg *t)
+{
+	if (t == NULL)
+		return;
+	tg_stop(t);
+	if (t->poll_ev != NULL)
+		event_free(t->poll_ev);
+	if (t->me_ev != NULL)
+		event_free(t->me_ev);
+	explicit_bzero(t->url, strlen(t->url));
+	free(t->url);
+	free(t->username);
+	free(t);
+}
+
+void
+tg_set_inbound_cb(struct tg *t, tg_inbound_fn fn, void *arg)
+{
+	t->inbound_fn = fn;
+	t->inbound_arg = arg;
+}
+
+static void
+tg_after(struct event *ev, int ms)
+{
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(ev, &tv);
+}
+
+static int
+tg_next_backoff(struct tg *t)
+{
+	t->backoff_ms = t->backoff_ms == 0 ? 500 : t->backoff_ms * 2;
+	if (t->backoff_ms > TG_BACKOFF_MAX_MS)
+		t->backoff_ms = TG_BACKOFF_MAX_MS;
+	return t->backoff_ms;
+}
+
+/* Fire-and-forget calls at start (setMyCommands, deleteWebhook). */
+static void
+tg_call_done(const struct httpc_response *resp, void *arg)
+{
+	struct send_result	 res;
+	char			*method = arg;
+
+	tg_classify(resp->status, resp->body, resp->len, resp->retry_after,
+	    &res);
+	if (res.status != SEND_OK)
+		log_warn("event=tg.call_failed method=%s code=%d", method,
+		    res.code);
+	free(method);
+}
+
+static void
+tg_call(struct tg *t, const char *method, const char *params)
+{
+	struct httpc_opts	 o = { NULL, NULL, 0, TG_SEND_MAX_RESPONSE };
+	char			*url = tg_url(t, method);
+
+	o.timeout_ms = (long)t->cfg->request_timeout * 1000;
+	if (httpc_request(t->http, url, params, strlen(params), &o,
+	    tg_call_done, xstrdup(method)) == NULL)
+		log_warn("event=tg.call_failed method=%s", method);
+	free(url);
+}
+
+static void
+tg_set_commands(struct tg *t)
+{
+	static const char *const langs[] = { "pl", "uk", "ru", "en" };
+	char			*p;
+	int			 i;
+
+	if (t->commands == NULL)
+		return;
+	/* The default list (no language) is Polish, like the centre. */
+	p = xasprintf("{\"commands\":%s}", t->commands[0]);
+	tg_call(t, "setMyCommands", p);
+	free(p);
+	for (i = 0; i < 4; i++) {
+		p = xasprintf("{\"commands\":%s,\"language_code\":\"%s\"}",
+		    t->commands[i], langs[i]);
+		tg_call(t, "setMyCommands", p);
+		free(p);
+	}
+}
+
+static void
+tg_me_done(const struct httpc_response *resp, void *arg)
+{
+	struct tg	*t = arg;
+	cJSON		*root;
+	const cJSON	*name;
+
+	root = cJSON_ParseWithLength(resp->body, resp->len);
+	name = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(root, "result"), "username");
+	if (resp->status == 200 && cJSON_IsString(name) &&
+	    strlen(name->valuestring) < 64 &&
+	    strspn(name->valuestring, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+	    strlen(name->valuestring)) {
+		free(t->username);
+		t->username = xstrdup(name->valuestring);
+		log_notice("event=tg.ready bot=%s", t->username);
+		tg_set_commands(t);
+	} else {
+		log_warn("event=tg.getme_failed code=%ld", resp->status);
+		if (resp->status == 401 || resp->status == 404)
+			t->state = TG_UNAUTHORIZED;
+		if (!t->stopping)
+			tg_after(t->me_ev, 30000);
+	}
+	cJSON_Delete(root);
+}
+
+static void
+tg_get_me(struct tg *t)
+{
+	struct httpc_opts	 o = { NULL, NULL, 0, TG_SEND_MAX_RESPONSE };
+	char			*url = tg_url(t, "getMe");
+
+	o.timeout_ms = (long)t->cfg->request_timeout * 1000;
+	if (httpc_request(t->http, url, "{}", 2, &o, tg_me_done, t) == NULL)
+		tg_after(t->me_ev, 30000);
+	free(url);
+}
+
+int
+tg_start(struct tg *t, const char *const commands_json[4])
+{
+	int64_t	 off = 0;
+	int	 found = 0;
+
+	if (t->cfg->token == NULL) {
+		log_err("event=tg.no_token");
+		return -1;
+	}
+	if (store_meta_get(t->st, TG_META_OFFSET, &off, &found) == -1)
+		return -1;
+	t->offset = found ? off : 0;
+	t->commands = commands_json;
+	tg_get_me(t);
+	tg_poll(t);
+	return 0;
+}
+
+void
+tg_stop(struct tg *t)
+{
+	t->stopping = 1;
+	if (t->poll_req != NULL) {
+		httpc_cancel(t->poll_req);
+		t->poll_req = NULL;
+	}
+	if (t->poll_ev != NULL)
+		evtimer_del(t->poll_ev);
+	if (t->me_ev != NULL)
+		evtimer_del(t->me_ev);
+}
+
+/*
+ * Stores the parseable updates of one answer and the next offset in one
+ * transaction. Unparseable ones are logged by id and skipped.
+ */
+static int
+tg_store_updates(struct tg *t, const cJSON *arr, int64_t *next, int *stored)
+{
+	const cJSON	*u;
+	struct inbound	 in;
+	char		*raw, why[96];
+	int64_t		 id, row, max = t->offset - 1;
+	int		 ok = 1;
+
+	*stored = 0;
+	if (store_begin(t->st) == -1)
+		return -1;
+	cJSON_ArrayForEach(u, arr) {
+		const cJSON *uid = cJSON_GetObjectItemCaseSensitive(u,
+		    "update_id");
+
+		if (!cJSON_IsNumber(uid) || uid->valuedouble < 0 ||
+		    uid->valuedouble > 9007199254740991.0) {
+			log_warn("event=update.skipped reason=\"no update_id\"");
+			continue;
+		}
+		id = (int64_t)uid->valuedouble;
+		if (id > max)
+			max = id;
+		if ((raw = cJSON_PrintUnformatted(u)) == NULL)
+			continue;
+		if (tg_parse_update(raw, strlen(raw), &in, why,
+		    sizeof why) == -1) {
+			log_warn("event=update.skipped update_id=%" PRId64
+			    " reason=\"%s\"", id, why);
+		} else if (inbound_record(t->is, CHANNEL_TELEGRAM, id, raw,
+		    strlen(raw), &row) == -1)
+			ok = 0;
+		else if (row != 0)
+			(*stored)++;
+		inbound_clear(&in);
+		free(raw);
+		if (!ok)
+			break;
+	}
+	if (ok && max + 1 > t->offset &&
+	    store_meta_set(t->st, TG_META_OFFSET, max + 1) == -1)
+		ok = 0;
+	if (!ok || store_commit(t->st) == -1) {
+		store_rollback(t->st);
+		return -1;
+	}
+	*next = max + 1 > t->offset ? max + 1 : t->offset;
+	return 0;
+}
+
+/*
+ * An answer that is not JSON hides which update broke it. Ask for one
+ * update at a time; when even that is unreadable, find its id by text and
+ * skip just that one, so the offset never stalls.
+ */
+static int64_t
+tg_salvage_offset(const struct tg *t, const char *body)
+{
+	const char	*p = strstr(body, "\"update_id\"");
+	char		*end;
+	long long	 id;
+
+	if (p != NULL && (p = strchr(p, ':')) != NULL) {
+		id = strtoll(p + 1, &end, 10);
+		if (end != p + 1 && id >= t->offset)
+			return (int64_t)id + 1;
+	}
+	return t->offset > 0 ? t->offset + 1 : t->offset;
+}
+
+static void
+tg_poll_answer(struct tg *t, const struct httpc_response *resp)
+{
+	cJSON		*root;
+	const cJSON	*result;
+	int64_t		 next;
+	int		 stored;
+
+	root = cJSON_ParseWithLength(resp->body, resp->len);
+	result = cJSON_GetObjectItemCaseSensitive(root, "result");
+	if (!cJSON_IsArray(result)) {
+		if (t->poll_limit > 1) {
+			log_warn("event=tg.poll_unreadable action=one_by_one");
+			t->poll_limit = 1;
+		} else {
+			next = tg_salvage_offset(t, resp->body);
+			log_warn("event=update.skipped reason=\"unreadable\" "
+			    "next_offset=%" PRId64, next);
+			if (store_meta_set(t->st, TG_META_OFFSET, next) == 0)
+				t->offset = next;
+		}
+		cJSON_Delete(root);
+		tg_poll(t);
+		return;
+	}
+	t->poll_limit = 100;
+	if (tg_store_updates(t, result, &next, &stored) == -1) {
+		/* Not committed, so not acked: Telegram sends them again. */
+		log_err("event=tg.store_failed");
+		cJSON_Delete(root);
+		tg_after(t->poll_ev, tg_next_backoff(t));
+		return;
+	}
+	cJSON_Delete(root);
+	t->offset = next;
+	t->backoff_ms = 0;
+	t->state = TG_CONNECTED;
+	/* The next poll acknowledges what we just committed. */
+	tg_poll(t);
+	if (stored > 0 && t->inbound_fn != NULL)
+		t->inbound_fn(t->inbound_arg);
+}
+
+static void
+tg_poll_done(const struct httpc_response *resp, void *arg)
+{
+	struct tg		*t = arg;
+	struct send_result	 res;
+
+	t->poll_req = NULL;
+	if (t->stopping)
+		return;
+	if (resp->curl_code == 0 && resp->status == 200) {
+		tg_poll_answer(t, resp);
+		return;
+	}
+	tg_classify(resp->status, resp->body, resp->len, resp->retry_after,
+	    &res);
+	if (resp->status == 409) {
+		t->state = TG_CONFLICT;
+		log_err("event=tg.poll_conflict detail=\"another poller or "
+		    "a webhook\"");
+		if (strstr(res.error, "webhook") != NULL)
+			tg_call(t, "deleteWebhook", "{}");
+	} else if (res.status == SEND_AUTH) {
+		t->state = TG_UNAUTHORIZED;
+		log_err("event=tg.unauthorized detail=\"the bot token was "
+		    "refused\"");
+	} else {
+		t->state = TG_RETRYING;
+		log_warn("event=tg.poll_failed code=%ld error=\"%s\"",
+		    resp->status, resp->error != NULL ? resp->error : "");
+	}
+	if (res.status == SEND_RATE_LIMITED && res.retry_after > 0)
+		tg_after(t->poll_ev, (int)res.retry_after * 1000);
+	else
+		tg_after(t->poll_ev, tg_next_backoff(t));
+}
+
+static void
+tg_poll(struct tg *t)
+{
+	struct httpc_opts	 o = { NULL, NULL, 0, TG_POLL_MAX_RESPONSE };
+	char			*url, *body;
+
+	if (t->stopping || t->poll_req != NULL)
+		return;
+	url = tg_url(t, "getUpdates");
+	body = xasprintf("{\"offset\":%" PRId64 ",\"limit\":%d,\"timeout\":%d,"
+	    "\"allowed_updates\":%s}", t->offset, t->poll_limit,
+	    t->cfg->poll_timeout, tg_allowed_updates);
+	o.timeout_ms = ((long)t->cfg->poll_timeout + 15) * 1000;
+	t->poll_req = httpc_request(t->http, url, body, strlen(body), &o,
+	    tg_poll_done, t);
+	if (t->poll_req == NULL)
+		tg_after(t->poll_ev, tg_next_backoff(t));
+	free(body);
+	free(url);
+}
+
+static void
+tg_send_done(const struct httpc_response *resp, void *arg)
+{
+	struct dispatch_job	*job = arg;
+	struct send_result	 res;
+
+	if (resp->curl_code != 0) {
+		memset(&res, 0, sizeof res);
+		res.status = SEND_RETRY;
+		snprintf(res.error, sizeof res.error, "%s",
+		    resp->error != NULL ? resp->error : "network error");
+	} else
+		tg_classify(resp->status, resp->body, resp->len,
+		    resp->retry_after, &res);
+	dispatch_done(job, &res);
+}
+
+void
+tg_send(void *arg, struct dispatch_job *job, const struct outbox_row *row,
+    const char *params, size_t len)
+{
+	struct tg		*t = arg;
+	struct httpc_opts	 o = { NULL, NULL, 0, TG_SEND_MAX_RESPONSE };
+	struct send_result	 res;
+	char			*url;
+
+	o.timeout_ms = (long)t->cfg->request_timeout * 1000;
+	url = tg_url(t, row->method);
+	if (httpc_request(t->http, url, params, len, &o, tg_send_done,
+	    job) == NULL) {
+		memset(&res, 0, sizeof res);
+		res.status = SEND_RETRY;
+		snprintf(res.error, sizeof res.error, "request not started");
+		dispatch_done(job, &res);
+	}
+	free(url);
+}

@@ -1,0 +1,34 @@
+/* The daemon's parts, wired together once in main.c. */
+#ifndef ASYSTENT_APP_H
+#define ASYSTENT_APP_H
+
+#include <stdint.h>
+
+struct config;
+struct keys;
+struct store;
+struct i18n;
+struct event_base;
+struct httpc;
+struct tg;
+struct outbox;
+struct inbound_store;
+struct dispatch;
+struct router;
+
+struct app {
+	struct config		*cfg;
+	struct keys		*keys;
+	struct store		*st;
+	struct i18n		*i18n;
+	struct event_base	*base;
+	struct httpc		*http;
+	struct tg		*tg;
+	struct outbox		*ob;
+	struct inbound_store	*is;
+	struct dispatch		*disp;
+	struct router		*router;
+	int64_t			 started_at;	/* unix ms */
+};
+
+#endif

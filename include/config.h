@@ -1,0 +1,66 @@
+/*
+ * The configuration file (INI, read with inih). Every key has a default,
+ * a type and bounds in one table in config.c; errors name file:line: key.
+ */
+#ifndef ASYSTENT_CONFIG_H
+#define ASYSTENT_CONFIG_H
+
+#include <stdio.h>
+
+#include "log.h"
+
+#define CONFIG_EXIT_BAD		78	/* EX_CONFIG */
+#define CONFIG_DEFAULT_PATH	ASYSTENT_SYSCONFDIR "/asystent/asystent.conf"
+
+enum tg_mode {
+	TG_MODE_POLLING,
+	TG_MODE_WEBHOOK
+};
+
+struct config {
+	char		*path;
+
+	/* [daemon] */
+	char		*database;
+	char		*key_file;
+	char		*admin_socket;
+	enum log_level	 log_level;
+	char		*timezone;
+	char		*centre_name;
+	char		*centre_contact;
+	char		*catalog_dir;
+
+	/* [telegram] */
+	char		*token_file;
+	char		*token;		/* read from token_file or the env */
+	char		*api_root;
+	enum tg_mode	 mode;
+	int		 poll_timeout;		/* s */
+	int		 request_timeout;	/* s */
+
+	/* [limits] */
+	double		 global_per_second;	/* 0 = off */
+	double		 per_chat_per_second;	/* 0 = off */
+	int		 per_group_per_minute;	/* 0 = off */
+
+	/* [outbox] */
+	int		 max_attempts;
+	int		 backoff_initial_ms;
+	int		 backoff_max_s;
+	int		 max_in_flight;
+};
+
+/*
+ * Reads `path` (NULL: built-in defaults only), then the environment
+ * (ASYSTENT_TELEGRAM_TOKEN, ASYSTENT_TELEGRAM_API_ROOT), then the token file.
+ * Every problem is printed to `errf` as "file:line: key: problem"; returns
+ * -1 when there was any. *out is freed with config_free().
+ */
+int	config_load(const char *path, FILE *errf, struct config **out)
+	    __attribute__((warn_unused_result));
+void	config_free(struct config *cfg);
+
+/* Prints every key with its default value, as a commented example file. */
+void	config_print_defaults(FILE *f);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * The dispatcher: the only sender. It claims due outbox rows within the
+ * rate limits, hands each to its channel's send function, and records the
+ * outcome: sent; retried with exponential backoff and jitter; paused for
+ * the whole bot on 429; failed at once on permanent errors; unreachable on
+ * 403. Outcomes are committed in batches, once per loop turn.
+ */
+#ifndef ASYSTENT_DISPATCH_H
+#define ASYSTENT_DISPATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "outbox.h"
+
+struct event_base;
+struct config;
+struct store;
+struct dispatch;
+struct dispatch_job;
+
+enum send_status {
+	SEND_OK,
+	SEND_RETRY,		/* 5xx, network: back off and retry */
+	SEND_RATE_LIMITED,	/* 429: pause the whole bot retry_after s */
+	SEND_PERMANENT,		/* 400 and the like: fail now */
+	SEND_UNREACHABLE,	/* 403: the recipient blocked us */
+	SEND_AUTH		/* 401: our token is refused */
+};
+
+struct send_result {
+	enum send_status status;
+	int		 code;		/* HTTP or API error code */
+	long		 retry_after;	/* s, for SEND_RATE_LIMITED */
+	int64_t		 message_id;	/* the channel's id of what was sent */
+	char		 error[256];	/* the service's description */
+};
+
+/*
+ * Sends one row. `params` is valid only during the call. Must end with
+ * exactly one dispatch_done() for `job`, now or later on the loop.
+ */
+typedef void	(*dispatch_send_fn)(void *arg, struct dispatch_job *job,
+		    const struct outbox_row *row, const char *params,
+		    size_t len);
+
+struct dispatch_stats {
+	uint64_t	 sent, retried, failed, rate_limited, unreachable;
+	int		 in_flight;
+};
+
+struct dispatch	*dispatch_new(struct event_base *base, struct store *st,
+		    struct outbox *ob, const struct config *cfg);
+void		 dispatch_free(struct dispatch *d);
+void		 dispatch_set_sender(struct dispatch *d, enum channel ch,
+		    dispatch_send_fn fn, void *arg);
+
+/* Re-queues rows left `sending` by a crash and starts sending. */
+int		 dispatch_start(struct dispatch *d)
+		    __attribute__((warn_unused_result));
+/* Something was queued: look for due rows on the next loop turn. */
+void		 dispatch_kick(struct dispatch *d);
+/* Stop claiming rows; sends in flight still complete. */
+void		 dispatch_stop(struct dispatch *d);
+/* Commits outcomes not yet written. */
+void		 dispatch_flush(struct dispatch *d);
+
+void		 dispatch_done(struct dispatch_job *job,
+		    const struct send_result *res);
+const struct outbox_row *dispatch_job_row(const struct dispatch_job *job);
+
+void		 dispatch_get_stats(const struct dispatch *d,
+		    struct dispatch_stats *out);
+
+#endif

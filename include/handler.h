@@ -1,0 +1,53 @@
+/*
+ * Handlers: one file each in handlers/, each exporting one const entry,
+ * listed once in handlers/table.c. The router walks the table in order;
+ * the first entry whose sender, kind and match fit runs.
+ */
+#ifndef ASYSTENT_HANDLER_H
+#define ASYSTENT_HANDLER_H
+
+#include <stdint.h>
+
+#include "i18n.h"
+#include "inbound.h"
+
+struct app;
+
+enum sender_kind {
+	SENDER_UNKNOWN = 1 << 0,	/* no linked account */
+	SENDER_FAMILY = 1 << 1,		/* a member of a family */
+	SENDER_STAFF = 1 << 2		/* an assistant, coordinator, ... */
+};
+#define SENDER_ANY	(SENDER_UNKNOWN | SENDER_FAMILY | SENDER_STAFF)
+
+#define INBOUND_BIT(k)	(1u << (k))
+#define INBOUND_ANY	0xffffu
+
+/* What a handler gets: the message, who sent it, in which language. */
+struct hctx {
+	struct app		*app;
+	const struct inbound	*in;
+	enum sender_kind	 sender;
+	enum lang		 lang;
+};
+
+struct handler_entry {
+	const char	*name;
+	unsigned	 from;		/* enum sender_kind bits */
+	unsigned	 kinds;		/* INBOUND_BIT()s */
+	const char	*match;		/* a command, or NULL for any */
+	/*
+	 * Runs inside the transaction that marks the message handled: its
+	 * outbox rows and state changes commit together with that mark.
+	 * Returns -1 only on storage errors (everything is rolled back).
+	 */
+	int		(*exec)(struct hctx *ctx);
+};
+
+/* The table, in order, ending with NULL. */
+extern const struct handler_entry *const handler_table[];
+
+/* Shared by handlers: who we are and how to get an invitation. */
+int	start_introduce(struct hctx *ctx) __attribute__((warn_unused_result));
+
+#endif

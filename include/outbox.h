@@ -1,0 +1,126 @@
+/*
+ * The outbox: every outgoing message is a row here before it is sent, with
+ * its payload sealed. The dispatcher is the only sender; it claims due rows
+ * (queued -> sending), and records the outcome (sent, retry, failed).
+ * A row left in `sending` by a crash is sent again at start.
+ */
+#ifndef ASYSTENT_OUTBOX_H
+#define ASYSTENT_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto.h"
+
+struct store;
+struct keys;
+
+enum outbox_state {
+	OUTBOX_QUEUED = 0,
+	OUTBOX_SENDING = 1,
+	OUTBOX_SENT = 2,
+	OUTBOX_FAILED = 3
+};
+#define OUTBOX_NSTATES	4
+
+/* Lower sends first. */
+enum outbox_priority {
+	OUTBOX_PRIO_CONVERSATION = 0,
+	OUTBOX_PRIO_REMINDER = 1,
+	OUTBOX_PRIO_BROADCAST = 2
+};
+
+enum channel {
+	CHANNEL_TELEGRAM = 1,
+	CHANNEL_SMS = 2
+};
+
+/* What a handler queues; read only during outbox_enqueue(). */
+struct outmsg {
+	enum channel		 channel;
+	enum outbox_priority	 priority;
+	int64_t			 chat_id;	/* recipient */
+	/*
+	 * Rows with the same key keep their order and share the per-chat
+	 * pacing. NULL: the recipient chat. Calls that are not messages to a
+	 * chat (answerCallbackQuery) pass a key of their own.
+	 */
+	const char		*order_key;
+	const char		*method;	/* "sendMessage", ... */
+	const char		*params;	/* JSON object, sealed */
+	int64_t			 not_before;	/* unix ms; 0: now */
+	const char		*cause;		/* "inbound", "admin", ... */
+	int64_t			 cause_id;	/* e.g. the inbound row */
+};
+
+/* A row claimed for sending. */
+struct outbox_row {
+	int64_t		 id;
+	enum channel	 channel;
+	int		 priority;
+	int		 attempts;	/* before this one */
+	int		 is_group;
+	unsigned char	 chat_key[CRYPTO_INDEX_LEN];
+	char		 method[32];
+};
+
+struct outbox;
+
+struct outbox	*outbox_new(struct store *st, const struct keys *k);
+void		 outbox_free(struct outbox *ob);
+
+/* Inside the caller's transaction. *id may be NULL. */
+int	outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *id)
+	    __attribute__((warn_unused_result));
+
+/* At start: rows left `sending` by a crash become `queued` again. */
+int	outbox_requeue_sending(struct outbox *ob, int *count)
+	    __attribute__((warn_unused_result));
+
+/*
+ * Up to `max` rows due at `now` (ms), in priority then id order, that are
+ * the oldest due row of their chat with nothing of that chat in flight.
+ * Returns the number of rows written to `rows`, or -1.
+ */
+int	outbox_due(struct outbox *ob, int64_t now, struct outbox_row *rows,
+	    int max) __attribute__((warn_unused_result));
+/* The earliest time (ms) a queued row becomes due; INT64_MAX if none. */
+int64_t	outbox_next_due(struct outbox *ob, int64_t now);
+
+/* The row's payload (params JSON); free with crypto_free_plain(). */
+int	outbox_payload(struct outbox *ob, int64_t id, char **params,
+	    size_t *len) __attribute__((warn_unused_result));
+
+/* Transitions; the caller groups them in transactions. */
+int	outbox_mark_sending(struct outbox *ob, int64_t id)
+	    __attribute__((warn_unused_result));
+int	outbox_mark_sent(struct outbox *ob, int64_t id, int64_t now,
+	    int64_t ext_message_id) __attribute__((warn_unused_result));
+/* Back to queued, due at `at`; counts an attempt if `attempt`. */
+int	outbox_mark_retry(struct outbox *ob, int64_t id, int64_t at,
+	    int attempt, int code, const char *error)
+	    __attribute__((warn_unused_result));
+int	outbox_mark_failed(struct outbox *ob, int64_t id, int code,
+	    const char *error) __attribute__((warn_unused_result));
+/* A failed row queued again by staff. -1 when it is not failed. */
+int	outbox_retry_failed(struct outbox *ob, int64_t id, int *changed)
+	    __attribute__((warn_unused_result));
+
+/* The chat refused us (403): remember it, by blind index only. */
+int	outbox_set_unreachable(struct outbox *ob,
+	    const unsigned char key[CRYPTO_INDEX_LEN], const char *reason,
+	    int64_t now) __attribute__((warn_unused_result));
+int	outbox_is_unreachable(struct outbox *ob,
+	    const unsigned char key[CRYPTO_INDEX_LEN]);
+
+/* Rows per state. */
+int	outbox_counts(struct outbox *ob, int64_t counts[OUTBOX_NSTATES])
+	    __attribute__((warn_unused_result));
+
+/* The blind index used as chat_key for a Telegram chat id. */
+void	outbox_chat_key(const struct keys *k, enum channel ch, int64_t chat_id,
+	    unsigned char out[CRYPTO_INDEX_LEN]);
+
+const char *outbox_state_name(enum outbox_state s);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * Queuing messages from handlers: texts translated into the recipient's
+ * language and expanded, turned into Bot API parameters, written to the
+ * outbox in the handler's transaction.
+ */
+#ifndef ASYSTENT_REPLY_H
+#define ASYSTENT_REPLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "outbox.h"
+
+struct app;
+struct hctx;
+
+/*
+ * Expands %s, %N$s (N = 1..9) and %% in `fmt` with string arguments; any
+ * other % sequence is copied as is. Safe for formats from catalogs: a
+ * missing argument expands to "". Returns a new string; free().
+ */
+char	*text_expand(const char *fmt, const char *const *args, size_t nargs);
+
+/*
+ * Queues a sendMessage of `text` (plain, no parse mode) to chat_id, with
+ * an optional inline keyboard (`markup` JSON, copied). Caller's transaction.
+ */
+int	send_text(struct app *app, int64_t chat_id, const char *text,
+	    const char *markup, enum outbox_priority prio, int64_t cause_id)
+	    __attribute__((warn_unused_result));
+
+/* Queues `text` to the chat the message came from. */
+int	reply_text(struct hctx *ctx, const char *text)
+	    __attribute__((warn_unused_result));
+/* Translates msgid into the sender's language, expands, replies. */
+int	reply_tr(struct hctx *ctx, const char *msgid, const char *const *args,
+	    size_t nargs) __attribute__((warn_unused_result));
+
+/* Queues answerCallbackQuery (stops the client's spinner). */
+int	reply_callback_answer(struct hctx *ctx, const char *text)
+	    __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * The SQLite store: the single source of truth and the queue. One
+ * connection, WAL, foreign keys on, synchronous=FULL; the schema is
+ * versioned by PRAGMA user_version and migrated forward at open.
+ * Modules prepare their statements once through store_prepare() and
+ * finalize them themselves before store_close().
+ */
+#ifndef ASYSTENT_STORE_H
+#define ASYSTENT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+struct store;
+
+/*
+ * Opens or creates `path` (created 0600), sets the pragmas and runs the
+ * migrations in one transaction. A database newer than this program is
+ * refused. On error a one-line reason is written to err.
+ */
+int	store_open(const char *path, struct store **out, char *err,
+	    size_t errlen) __attribute__((warn_unused_result));
+void	store_close(struct store *st);
+
+/* The schema version this program writes. */
+int	store_schema_version(void);
+sqlite3	*store_db(struct store *st);
+
+/* Prepares `sql` (persistent); logs and returns -1 on error. */
+int	store_prepare(struct store *st, const char *sql, sqlite3_stmt **out)
+	    __attribute__((warn_unused_result));
+
+/*
+ * Transactions. store_begin() takes the write lock at once (BEGIN
+ * IMMEDIATE). Savepoints nest inside, one per handled message.
+ */
+int	store_begin(struct store *st) __attribute__((warn_unused_result));
+int	store_commit(struct store *st) __attribute__((warn_unused_result));
+void	store_rollback(struct store *st);
+int	store_savepoint(struct store *st) __attribute__((warn_unused_result));
+int	store_release(struct store *st) __attribute__((warn_unused_result));
+void	store_rollback_to(struct store *st);
+
+/* Runs a statement that returns no rows; logs errors with `what`. */
+int	store_exec(struct store *st, const char *sql, const char *what)
+	    __attribute__((warn_unused_result));
+/*
+ * Steps a prepared statement that returns no rows and resets it; logs
+ * errors with `what`.
+ */
+int	store_step_done(sqlite3_stmt *stmt, const char *what)
+	    __attribute__((warn_unused_result));
+
+/* Small key/value settings (the Telegram offset). */
+int	store_meta_get(struct store *st, const char *key, int64_t *value,
+	    int *found) __attribute__((warn_unused_result));
+int	store_meta_set(struct store *st, const char *key, int64_t value)
+	    __attribute__((warn_unused_result));
+
+/* Wall-clock milliseconds since the epoch. */
+int64_t	store_now_ms(void);
+
+#endif
