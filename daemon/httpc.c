@@ -241,7 +241,12 @@ httpc_new(struct event_base *base)
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION,
 	    httpc_multi_timer_cb);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
-	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
+	/*
+	 * No cap per host: the dispatcher bounds sends, and a cap would queue
+	 * the getUpdates poll behind slow sends and stop receiving.
+	 */
+	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, 256L);
 	return h;
 fail:
 	log_err("event=httpc.init");

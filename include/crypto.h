@@ -59,8 +59,8 @@ int	crypto_seal(const struct keys *k, const struct crypto_ad *ad,
 /*
  * Opens a sealed value. A wrong key, wrong associated data, a truncated or
  * tampered blob return -1 and leave *plain NULL. On success *plain is a new
- * NUL-terminated buffer of *plainlen bytes (plus the NUL) in sodium_malloc
- * memory; free it with crypto_free_plain(), which wipes it.
+ * NUL-terminated buffer of *plainlen bytes (plus the NUL); free it with
+ * crypto_free_plain() (never free()), which wipes it.
  */
 int	crypto_open(const struct keys *k, const struct crypto_ad *ad,
 	    const unsigned char *blob, size_t bloblen, char **plain,

@@ -161,7 +161,7 @@ bot_message(const struct emu *e, const struct chat *ch)
 	cJSON_AddNumberToObject(o, "message_id", 0);
 	cJSON_AddItemToObject(o, "from", bot_user_json(e));
 	cJSON_AddItemToObject(o, "chat", bot_chat_json(ch));
-	cJSON_AddNumberToObject(o, "date", (double)(wall_ms() / 1000));
+	cJSON_AddNumberToObject(o, "date", (double)(emu_wall_ms() / 1000));
 	return o;
 }
 
@@ -180,7 +180,7 @@ call_chat(struct call *c, const char *key)
 	struct chat	*ch;
 	int64_t		 id;
 
-	switch (param_int64(c->params, key, &id)) {
+	switch (emu_param_int64(c->params, key, &id)) {
 	case P_ABSENT:
 		call_fail(c, 400, "Bad Request: %s is empty", key);
 		return NULL;
@@ -190,7 +190,7 @@ call_chat(struct call *c, const char *key)
 	case P_OK:
 		break;
 	}
-	ch = chat_get(c->e, id, 0);
+	ch = emu_chat_get(c->e, id, 0);
 	if (ch == NULL || !ch->seen) {
 		call_fail(c, 400, "Bad Request: chat not found");
 		return NULL;
@@ -219,14 +219,14 @@ call_parse_mode(struct call *c, const char *s, char **plain, cJSON **ents)
 	const char	*pm = NULL;
 	char		 buf[32], err[256];
 
-	if (param_str(c->params, "parse_mode", &pm, buf, sizeof buf) != P_OK ||
-	    pm[0] == '\0') {
+	if (emu_param_str(c->params, "parse_mode", &pm, buf, sizeof buf) !=
+	    P_OK || pm[0] == '\0') {
 		*plain = xstrdup(s);
 		return 0;
 	}
 	if (strcasecmp(pm, "HTML") == 0) {
-		if (html_parse(s, strlen(s), plain, ents, err, sizeof err) ==
-		    -1) {
+		if (emu_html_parse(s, strlen(s), plain, ents, err,
+		    sizeof err) == -1) {
 			call_fail(c, 400, "Bad Request: can't parse entities: "
 			    "%s", err);
 			return -1;
@@ -256,7 +256,7 @@ call_text(struct call *c, const char *key, size_t max, int required,
 
 	*plain = NULL;
 	*ents = NULL;
-	if (param_str(c->params, key, &s, buf, sizeof buf) == P_BAD) {
+	if (emu_param_str(c->params, key, &s, buf, sizeof buf) == P_BAD) {
 		call_fail(c, 400, "Bad Request: can't parse %s", key);
 		return -1;
 	}
@@ -266,7 +266,7 @@ call_text(struct call *c, const char *key, size_t max, int required,
 		call_fail(c, 400, "Bad Request: message text is empty");
 		return -1;
 	}
-	if (!utf8_is_valid(s, strlen(s))) {
+	if (!emu_utf8_is_valid(s, strlen(s))) {
 		call_fail(c, 400, "Bad Request: %s must be encoded in UTF-8",
 		    key);
 		return -1;
@@ -277,7 +277,7 @@ call_text(struct call *c, const char *key, size_t max, int required,
 		call_fail(c, 400, "Bad Request: message text is empty");
 		return -1;
 	}
-	if (utf16_len(*plain, strlen(*plain)) > max) {
+	if (emu_utf16_len(*plain, strlen(*plain)) > max) {
 		call_fail(c, 400, text ? "Bad Request: message is too long" :
 		    "Bad Request: message caption is too long");
 		return -1;
@@ -358,7 +358,7 @@ call_markup(struct call *c, cJSON **out)
 {
 	const cJSON	*ik;
 
-	switch (param_json(c->params, "reply_markup", out)) {
+	switch (emu_param_json(c->params, "reply_markup", out)) {
 	case P_ABSENT:
 		return 0;
 	case P_BAD:
@@ -400,27 +400,27 @@ call_reply_to(struct call *c, struct chat *ch, cJSON **reply)
 	int		 allow = 0, rc = -1;
 
 	*reply = NULL;
-	switch (param_json(c->params, "reply_parameters", &rp)) {
+	switch (emu_param_json(c->params, "reply_parameters", &rp)) {
 	case P_BAD:
 		call_fail(c, 400, "Bad Request: can't parse reply parameters "
 		    "JSON object");
 		goto out;
 	case P_OK:
-		if (param_int64(rp, "message_id", &mid) != P_OK) {
+		if (emu_param_int64(rp, "message_id", &mid) != P_OK) {
 			call_fail(c, 400, "Bad Request: message to be replied "
 			    "not found");
 			goto out;
 		}
-		(void)param_bool(rp, "allow_sending_without_reply", &allow);
+		(void)emu_param_bool(rp, "allow_sending_without_reply", &allow);
 		break;
 	case P_ABSENT:
-		(void)param_int64(c->params, "reply_to_message_id", &mid);
-		(void)param_bool(c->params, "allow_sending_without_reply",
+		(void)emu_param_int64(c->params, "reply_to_message_id", &mid);
+		(void)emu_param_bool(c->params, "allow_sending_without_reply",
 		    &allow);
 		break;
 	}
 	if (mid != 0) {
-		if ((m = chat_find_msg(ch, mid)) != NULL)
+		if ((m = emu_chat_find_msg(ch, mid)) != NULL)
 			*reply = cJSON_Duplicate(m->obj, 1);
 		else if (!allow) {
 			call_fail(c, 400, "Bad Request: message to be replied "
@@ -455,7 +455,7 @@ call_deliver(struct call *c, struct chat *ch)
 
 	if (call_not_blocked(c, ch) == -1)
 		return -1;
-	if ((wait = limits_take(c->e, ch)) > 0) {
+	if ((wait = emu_limits_take(c->e, ch)) > 0) {
 		c->e->refused_429++;
 		c->retry_after = wait;
 		call_fail(c, 429, "Too Many Requests: retry after %d", wait);
@@ -499,12 +499,12 @@ m_send_message(struct call *c)
 	if (markup != NULL)
 		cJSON_AddItemToObject(msg, "reply_markup",
 		    cJSON_Duplicate(markup, 1));
-	mid = chat_store_msg(ch, msg);
+	mid = emu_chat_store_msg(ch, msg);
 	c->result = cJSON_Duplicate(msg, 1);
 	if (reply != NULL)
 		cJSON_AddItemToObject(c->result, "reply_to_message", reply);
 	reply = NULL;
-	sent_record(c->e, "sendMessage", 1, ch->id, mid, plain, c->params,
+	emu_sent_record(c->e, "sendMessage", 1, ch->id, mid, plain, c->params,
 	    markup);
 	c->e->delivered++;
 out:
@@ -521,13 +521,13 @@ call_source(struct call *c)
 	struct msg	*m = NULL;
 	int64_t		 from, mid;
 
-	if (param_int64(c->params, "from_chat_id", &from) != P_OK) {
+	if (emu_param_int64(c->params, "from_chat_id", &from) != P_OK) {
 		call_fail(c, 400, "Bad Request: from_chat_id is empty");
 		return NULL;
 	}
-	if (param_int64(c->params, "message_id", &mid) == P_OK &&
-	    (src = chat_get(c->e, from, 0)) != NULL)
-		m = chat_find_msg(src, mid);
+	if (emu_param_int64(c->params, "message_id", &mid) == P_OK &&
+	    (src = emu_chat_get(c->e, from, 0)) != NULL)
+		m = emu_chat_find_msg(src, mid);
 	if (m == NULL)
 		call_fail(c, 400, "Bad Request: message to copy not found");
 	return m;
@@ -600,10 +600,10 @@ m_copy_message(struct call *c)
 	if (markup != NULL)
 		cJSON_AddItemToObject(msg, "reply_markup",
 		    cJSON_Duplicate(markup, 1));
-	mid = chat_store_msg(ch, msg);
+	mid = emu_chat_store_msg(ch, msg);
 	c->result = cJSON_CreateObject();
 	cJSON_AddNumberToObject(c->result, "message_id", (double)mid);
-	sent_record(c->e, "copyMessage", 1, ch->id, mid, text, c->params,
+	emu_sent_record(c->e, "copyMessage", 1, ch->id, mid, text, c->params,
 	    markup);
 	c->e->delivered++;
 out:
@@ -619,23 +619,23 @@ m_answer_callback(struct call *c)
 	const char	*id = NULL, *text = NULL;
 	char		 b1[64], b2[64];
 
-	if (param_str(c->params, "text", &text, b2, sizeof b2) == P_OK) {
-		if (!utf8_is_valid(text, strlen(text))) {
+	if (emu_param_str(c->params, "text", &text, b2, sizeof b2) == P_OK) {
+		if (!emu_utf8_is_valid(text, strlen(text))) {
 			call_fail(c, 400, "Bad Request: text must be encoded "
 			    "in UTF-8");
 			return;
 		}
-		if (utf16_len(text, strlen(text)) > TGEMU_ANSWER_MAX) {
+		if (emu_utf16_len(text, strlen(text)) > TGEMU_ANSWER_MAX) {
 			call_fail(c, 400, "Bad Request: MESSAGE_TOO_LONG");
 			return;
 		}
 	}
-	if (param_str(c->params, "callback_query_id", &id, b1, sizeof b1) !=
-	    P_OK || cb_answer(c->e, id) == -1) {
+	if (emu_param_str(c->params, "callback_query_id", &id, b1, sizeof b1) !=
+	    P_OK || emu_cb_answer(c->e, id) == -1) {
 		call_fail(c, 400, QUERY_OLD_DESC);
 		return;
 	}
-	sent_record(c->e, "answerCallbackQuery", 0, 0, 0,
+	emu_sent_record(c->e, "answerCallbackQuery", 0, 0, 0,
 	    text != NULL && text[0] != '\0' ? text : NULL, c->params, NULL);
 	c->result = cJSON_CreateTrue();
 }
@@ -651,8 +651,8 @@ call_edit_target(struct call *c, struct chat **chp)
 
 	if ((ch = call_chat(c, "chat_id")) == NULL)
 		return NULL;
-	if (param_int64(c->params, "message_id", &mid) == P_OK)
-		m = chat_find_msg(ch, mid);
+	if (emu_param_int64(c->params, "message_id", &mid) == P_OK)
+		m = emu_chat_find_msg(ch, mid);
 	if (m == NULL) {
 		call_fail(c, 400, "Bad Request: message to edit not found");
 		return NULL;
@@ -682,11 +682,11 @@ static void
 edit_done(struct call *c, struct chat *ch, struct msg *m, const char *text,
     const cJSON *markup)
 {
-	obj_set(m->obj, "edit_date", cJSON_CreateNumber((double)(wall_ms() /
+	obj_set(m->obj, "edit_date", cJSON_CreateNumber((double)(emu_wall_ms() /
 	    1000)));
 	c->result = cJSON_Duplicate(m->obj, 1);
-	sent_record(c->e, bot_method_name(c->method), 1, ch->id, m->id, text,
-	    c->params, markup);
+	emu_sent_record(c->e, bot_method_name(c->method), 1, ch->id, m->id,
+	    text, c->params, markup);
 }
 
 static void
@@ -787,8 +787,8 @@ description_is_valid(const cJSON *cmd)
 	if (!cJSON_IsString(d))
 		return 0;
 	len = strlen(d->valuestring);
-	return utf8_is_valid(d->valuestring, len) && len > 0 &&
-	    utf16_len(d->valuestring, len) <= 256;
+	return emu_utf8_is_valid(d->valuestring, len) && len > 0 &&
+	    emu_utf16_len(d->valuestring, len) <= 256;
 }
 
 /* The language_code key; "" is the list for users of any language. */
@@ -796,8 +796,8 @@ static int
 call_language(struct call *c, const char **lang, char *buf, size_t len)
 {
 	*lang = "";
-	if (param_str(c->params, "language_code", lang, buf, len) == P_BAD ||
-	    strlen(*lang) > 35) {
+	if (emu_param_str(c->params, "language_code", lang, buf, len) ==
+	    P_BAD || strlen(*lang) > 35) {
 		call_fail(c, 400, "Bad Request: invalid language code");
 		return -1;
 	}
@@ -813,12 +813,12 @@ m_set_commands(struct call *c)
 
 	if (call_language(c, &lang, buf, sizeof buf) == -1)
 		goto out;
-	if (param_json(c->params, "scope", &scope) == P_BAD) {
+	if (emu_param_json(c->params, "scope", &scope) == P_BAD) {
 		call_fail(c, 400, "Bad Request: can't parse BotCommandScope "
 		    "JSON object");
 		goto out;
 	}
-	if (param_json(c->params, "commands", &cmds) != P_OK ||
+	if (emu_param_json(c->params, "commands", &cmds) != P_OK ||
 	    !cJSON_IsArray(cmds)) {
 		call_fail(c, 400, "Bad Request: can't parse commands JSON "
 		    "object");
@@ -902,7 +902,7 @@ m_chat_action(struct call *c)
 
 	if ((ch = call_chat(c, "chat_id")) == NULL)
 		return;
-	if (param_str(c->params, "action", &a, buf, sizeof buf) == P_OK)
+	if (emu_param_str(c->params, "action", &a, buf, sizeof buf) == P_OK)
 		for (i = 0; i < sizeof actions / sizeof actions[0]; i++)
 			if (strcmp(a, actions[i]) == 0) {
 				if (call_not_blocked(c, ch) == 0)
@@ -931,7 +931,7 @@ updates_reply(struct emu *e, struct evhttp_request *req, int limit)
 	}
 	evbuffer_add_printf(b, "]}");
 	log_debug("event=getupdates.answer count=%d", n);
-	http_reply_buf(req, 200, b);
+	emu_http_reply_buf(req, 200, b);
 }
 
 static void
@@ -944,7 +944,7 @@ on_poll_timeout(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	held_free(h);
+	emu_held_free(h);
 	updates_reply(e, req, limit);
 }
 
@@ -959,7 +959,7 @@ bot_poll_wake(struct emu *e)
 		return;
 	req = h->req;
 	limit = h->limit;
-	held_free(h);
+	emu_held_free(h);
 	updates_reply(e, req, limit);
 }
 
@@ -970,9 +970,9 @@ get_updates(struct emu *e, struct evhttp_request *req, const cJSON *params)
 	int64_t		 offset = 0, limit = 100, timeout = 0;
 
 	e->polls++;
-	(void)param_int64(params, "offset", &offset);
-	(void)param_int64(params, "limit", &limit);
-	(void)param_int64(params, "timeout", &timeout);
+	(void)emu_param_int64(params, "offset", &offset);
+	(void)emu_param_int64(params, "limit", &limit);
+	(void)emu_param_int64(params, "timeout", &timeout);
 	if (limit <= 0 || limit > 100)
 		limit = 100;
 	if (timeout < 0)
@@ -982,14 +982,14 @@ get_updates(struct emu *e, struct evhttp_request *req, const cJSON *params)
 	if (e->poll != NULL) {
 		e->conflicts++;
 		log_info("event=getupdates.conflict");
-		held_finish_error(e->poll, 409, CONFLICT_DESC, 0);
+		emu_held_finish_error(e->poll, 409, CONFLICT_DESC, 0);
 	}
-	updates_confirm(e, offset);
+	emu_updates_confirm(e, offset);
 	if (e->uhead != NULL || timeout == 0) {
 		updates_reply(e, req, (int)limit);
 		return;
 	}
-	h = held_new(e, req, HELD_POLL, timeout * 1000, on_poll_timeout);
+	h = emu_held_new(e, req, HELD_POLL, timeout * 1000, on_poll_timeout);
 	h->limit = (int)limit;
 	e->poll = h;
 }
@@ -1043,7 +1043,7 @@ on_delay(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	h->params = NULL;
-	held_free(h);
+	emu_held_free(h);
 	if (a.drop) {
 		/* Frees req with the connection; the client sees EOF. */
 		log_debug("event=bot.drop method=%s", methods[method].name);
@@ -1069,7 +1069,7 @@ fail_match(struct emu *e, int method, const cJSON *params, struct action *a)
 		if (strcmp(r->method, "*") == 0 ? method == TGM_GETUPDATES :
 		    strcmp(r->method, methods[method].name) != 0)
 			continue;
-		if (r->has_chat && (param_int64(params, "chat_id", &cid) !=
+		if (r->has_chat && (emu_param_int64(params, "chat_id", &cid) !=
 		    P_OK || cid != r->chat_id))
 			continue;
 		*a = r->act;
@@ -1184,6 +1184,11 @@ bot_handle(struct emu *e, struct evhttp_request *req, const char *rest)
 		bot_reply_error(req, 404, "Not Found", 0);
 		return;
 	}
+	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) >
+	    TGEMU_BODY_MAX) {
+		bot_reply_error(req, 413, "Request Entity Too Large", 0);
+		return;
+	}
 	if ((size_t)(slash - rest) != strlen(e->token) ||
 	    strncmp(rest, e->token, strlen(e->token)) != 0) {
 		bot_reply_error(req, 401, "Unauthorized", 0);
@@ -1209,7 +1214,7 @@ bot_handle(struct emu *e, struct evhttp_request *req, const char *rest)
 	    methods[m].name, a.code, a.drop, a.delay_ms);
 	if (a.delay_ms > 0 || a.drop) {
 		/* Not inside libevent's read path: close from a timer. */
-		h = held_new(e, req, HELD_DELAY, a.delay_ms, on_delay);
+		h = emu_held_new(e, req, HELD_DELAY, a.delay_ms, on_delay);
 		h->method = m;
 		h->params = params;
 		h->act = a;

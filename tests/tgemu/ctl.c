@@ -38,7 +38,7 @@ ctl_error(struct evhttp_request *req, const char *fmt, ...)
 	va_end(ap);
 	cJSON_AddBoolToObject(o, "ok", 0);
 	cJSON_AddStringToObject(o, "error", msg);
-	http_reply_json(req, 400, o);
+	emu_http_reply_json(req, 400, o);
 }
 
 static void
@@ -47,7 +47,7 @@ ctl_ok(struct evhttp_request *req, cJSON *o)
 	if (o == NULL)
 		o = cJSON_CreateObject();
 	cJSON_AddBoolToObject(o, "ok", 1);
-	http_reply_json(req, 200, o);
+	emu_http_reply_json(req, 200, o);
 }
 
 /* An optional short string field; -1 (after answering) when malformed. */
@@ -57,7 +57,7 @@ opt_str(struct evhttp_request *req, const cJSON *b, const char *key,
 {
 	char	 buf[64];
 
-	switch (param_str(b, key, out, buf, sizeof buf)) {
+	switch (emu_param_str(b, key, out, buf, sizeof buf)) {
 	case P_ABSENT:
 		return 0;
 	case P_BAD:
@@ -67,7 +67,7 @@ opt_str(struct evhttp_request *req, const cJSON *b, const char *key,
 		break;
 	}
 	if (*out == buf || strlen(*out) > CTL_STR_MAX ||
-	    !utf8_is_valid(*out, strlen(*out))) {
+	    !emu_utf8_is_valid(*out, strlen(*out))) {
 		ctl_error(req, "%s: a UTF-8 string of at most %d bytes "
 		    "expected", key, CTL_STR_MAX);
 		return -1;
@@ -81,7 +81,7 @@ opt_int(struct evhttp_request *req, const cJSON *b, const char *key,
 {
 	int64_t	 v;
 
-	switch (param_int64(b, key, &v)) {
+	switch (emu_param_int64(b, key, &v)) {
 	case P_ABSENT:
 		return 0;
 	case P_BAD:
@@ -103,7 +103,7 @@ static int
 opt_bool(struct evhttp_request *req, const cJSON *b, const char *key,
     int *out)
 {
-	if (param_bool(b, key, out) == P_BAD) {
+	if (emu_param_bool(b, key, out) == P_BAD) {
 		ctl_error(req, "%s: boolean expected", key);
 		return -1;
 	}
@@ -125,7 +125,7 @@ parse_who(struct evhttp_request *req, const cJSON *b, struct who *w)
 {
 	memset(w, 0, sizeof *w);
 	w->first_name = "Test";
-	if (param_int64(b, "user_id", &w->user_id) != P_OK ||
+	if (emu_param_int64(b, "user_id", &w->user_id) != P_OK ||
 	    w->user_id <= 0 || w->user_id > 9000000000000000LL) {
 		ctl_error(req, "user_id: positive integer required");
 		return -1;
@@ -195,7 +195,8 @@ queue_update(struct emu *e, struct evhttp_request *req, const char *kind,
 	cJSON_AddItemToObject(u, kind, obj);
 	json = cJSON_PrintUnformatted(u);
 	cJSON_Delete(u);
-	if (json == NULL || updates_push(e, *uid, json, strlen(json)) == -1) {
+	if (json == NULL ||
+	    emu_updates_push(e, *uid, json, strlen(json)) == -1) {
 		free(json);
 		ctl_error(req, "update queue full");
 		return -1;
@@ -217,7 +218,7 @@ add_text(cJSON *m, const char *text)
 	ents = cJSON_AddArrayToObject(m, "entities");
 	ent = cJSON_CreateObject();
 	cJSON_AddNumberToObject(ent, "offset", 0);
-	cJSON_AddNumberToObject(ent, "length", (double)utf16_len(text, n));
+	cJSON_AddNumberToObject(ent, "length", (double)emu_utf16_len(text, n));
 	cJSON_AddStringToObject(ent, "type", "bot_command");
 	cJSON_AddItemToArray(ents, ent);
 }
@@ -233,8 +234,8 @@ add_photo(cJSON *m, const char *caption)
 	serial++;
 	for (k = 0; k < 2; k++) {
 		p = cJSON_CreateObject();
-		snprintf(id, sizeof id, "AgACAgIAAxkBAAIEmu%08xZ%dAAQIAA3gAAzYE",
-		    serial, k);
+		snprintf(id, sizeof id, "AgACAgIAAxkBAAIEmu%08xZ%d"
+		    "AAQIAA3gAAzYE", serial, k);
 		cJSON_AddStringToObject(p, "file_id", id);
 		snprintf(id, sizeof id, "AQAD%08x%d", serial, k);
 		cJSON_AddStringToObject(p, "file_unique_id", id);
@@ -261,8 +262,9 @@ parse_inject(struct evhttp_request *req, const cJSON *b, struct inject *in)
 	char	 buf[64];
 
 	memset(in, 0, sizeof *in);
-	if (param_str(b, "text", &in->text, buf, sizeof buf) == P_BAD ||
-	    param_str(b, "caption", &in->caption, buf, sizeof buf) == P_BAD ||
+	if (emu_param_str(b, "text", &in->text, buf, sizeof buf) == P_BAD ||
+	    emu_param_str(b, "caption", &in->caption, buf, sizeof buf) ==
+	    P_BAD ||
 	    in->text == buf || in->caption == buf) {
 		ctl_error(req, "text, caption: strings expected");
 		return -1;
@@ -291,12 +293,16 @@ ctl_message(struct emu *e, struct evhttp_request *req, const cJSON *b)
 
 	if (parse_who(req, b, &w) == -1 || parse_inject(req, b, &in) == -1)
 		return;
-	if ((ch = chat_get(e, w.chat_id, 1)) == NULL) {
+	if ((ch = emu_chat_get(e, w.chat_id, 1)) == NULL) {
 		ctl_error(req, "too many chats");
 		return;
 	}
-	if ((in.edit_of && (orig = chat_find_msg(ch, in.edit_of)) == NULL) ||
-	    (in.reply_to && (rep = chat_find_msg(ch, in.reply_to)) == NULL)) {
+	if (in.edit_of != 0)
+		orig = emu_chat_find_msg(ch, in.edit_of);
+	if (in.reply_to != 0)
+		rep = emu_chat_find_msg(ch, in.reply_to);
+	if ((in.edit_of != 0 && orig == NULL) ||
+	    (in.reply_to != 0 && rep == NULL)) {
 		ctl_error(req, "no such message in that chat");
 		return;
 	}
@@ -307,10 +313,10 @@ ctl_message(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	o = orig != NULL ? cJSON_GetObjectItemCaseSensitive(orig->obj,
 	    "date") : NULL;
 	cJSON_AddNumberToObject(m, "date", cJSON_IsNumber(o) ? o->valuedouble :
-	    (double)(wall_ms() / 1000));
+	    (double)(emu_wall_ms() / 1000));
 	if (orig != NULL)
 		cJSON_AddNumberToObject(m, "edit_date",
-		    (double)(wall_ms() / 1000));
+		    (double)(emu_wall_ms() / 1000));
 	if (in.photo)
 		add_photo(m, in.caption);
 	else
@@ -320,7 +326,7 @@ ctl_message(struct emu *e, struct evhttp_request *req, const cJSON *b)
 		cJSON_Delete(orig->obj);
 		orig->obj = cJSON_Duplicate(m, 1);
 	} else {
-		mid = chat_store_msg(ch, cJSON_Duplicate(m, 1));
+		mid = emu_chat_store_msg(ch, cJSON_Duplicate(m, 1));
 		cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(m,
 		    "message_id"), (double)mid);
 	}
@@ -351,17 +357,17 @@ ctl_callback(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	if (parse_who(req, b, &w) == -1 ||
 	    opt_int(req, b, "message_id", 1, INT64_MAX, &mid) == -1)
 		return;
-	if (param_str(b, "data", &data, id, sizeof id) != P_OK ||
+	if (emu_param_str(b, "data", &data, id, sizeof id) != P_OK ||
 	    data == id || strlen(data) > 4096) {
 		ctl_error(req, "data: string required");
 		return;
 	}
-	if ((ch = chat_get(e, w.chat_id, 0)) == NULL ||
-	    (m = chat_find_msg(ch, mid)) == NULL) {
+	if ((ch = emu_chat_get(e, w.chat_id, 0)) == NULL ||
+	    (m = emu_chat_find_msg(ch, mid)) == NULL) {
 		ctl_error(req, "message_id: no such message in that chat");
 		return;
 	}
-	snprintf(id, sizeof id, "%" PRIu64, cb_new(e));
+	snprintf(id, sizeof id, "%" PRIu64, emu_cb_new(e));
 	snprintf(inst, sizeof inst, "%" PRId64, (int64_t)((w.chat_id *
 	    7919) % 1000000007LL - 4000000000000000000LL));
 	q = cJSON_CreateObject();
@@ -399,11 +405,11 @@ ctl_update(struct emu *e, struct evhttp_request *req, const cJSON *q)
 	raw[len] = '\0';
 	if (cJSON_GetObjectItemCaseSensitive(q, "update_id") == NULL &&
 	    (j = cJSON_ParseWithLength(raw, len)) != NULL) {
-		if (param_int64(j, "update_id", &v) == P_OK && v >= 0)
+		if (emu_param_int64(j, "update_id", &v) == P_OK && v >= 0)
 			uid = v;
 		cJSON_Delete(j);
 	}
-	if (updates_push(e, uid, raw, len) == -1) {
+	if (emu_updates_push(e, uid, raw, len) == -1) {
 		free(raw);
 		ctl_error(req, "update queue full");
 		return;
@@ -457,7 +463,7 @@ ctl_sent(struct emu *e, struct evhttp_request *req, const cJSON *q)
 	evbuffer_add_printf(b, "{\"ok\":true,\"messages\":[");
 	sent_page(e, b, cJSON_GetObjectItemCaseSensitive(q, "chat_id") !=
 	    NULL, chat, since);
-	http_reply_buf(req, 200, b);
+	emu_http_reply_buf(req, 200, b);
 }
 
 static void
@@ -523,7 +529,7 @@ ctl_fail(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	struct failrule	 r;
 	const char	*method = NULL;
 	int64_t		 count = 1;
-	int		 m;
+	int		 m = -1;
 
 	memset(&r, 0, sizeof r);
 	if (opt_str(req, b, "method", &method) == -1 ||
@@ -561,7 +567,7 @@ notify_block(struct emu *e, struct evhttp_request *req, struct chat *ch)
 	cJSON_AddNumberToObject(f, "id", (double)ch->id);
 	cJSON_AddBoolToObject(f, "is_bot", 0);
 	cJSON_AddStringToObject(f, "first_name", "Test");
-	cJSON_AddNumberToObject(u, "date", (double)(wall_ms() / 1000));
+	cJSON_AddNumberToObject(u, "date", (double)(emu_wall_ms() / 1000));
 	old = cJSON_AddObjectToObject(u, "old_chat_member");
 	new = cJSON_AddObjectToObject(u, "new_chat_member");
 	cJSON_AddItemToObject(old, "user", bot_user_json(e));
@@ -582,14 +588,14 @@ ctl_block(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	int64_t		 cid;
 	int		 blocked = 1, notify = 0;
 
-	if (param_int64(b, "chat_id", &cid) != P_OK || cid == 0) {
+	if (emu_param_int64(b, "chat_id", &cid) != P_OK || cid == 0) {
 		ctl_error(req, "chat_id: integer required");
 		return;
 	}
 	if (opt_bool(req, b, "blocked", &blocked) == -1 ||
 	    opt_bool(req, b, "notify", &notify) == -1)
 		return;
-	if ((ch = chat_get(e, cid, 1)) == NULL) {
+	if ((ch = emu_chat_get(e, cid, 1)) == NULL) {
 		ctl_error(req, "too many chats");
 		return;
 	}
@@ -623,7 +629,7 @@ ctl_limits(struct emu *e, struct evhttp_request *req, const cJSON *b)
 		e->global_rate = g->valuedouble;
 	if (c != NULL)
 		e->chat_rate = c->valuedouble;
-	limits_apply(e);
+	emu_limits_apply(e);
 	o = cJSON_CreateObject();
 	cJSON_AddBoolToObject(o, "on", e->limits_on);
 	cJSON_AddNumberToObject(o, "global", e->global_rate);
@@ -636,13 +642,13 @@ static void
 ctl_reset(struct emu *e, struct evhttp_request *req, const cJSON *b)
 {
 	(void)b;
-	sent_clear(e);
+	emu_sent_clear(e);
 	memset(e->req_count, 0, sizeof e->req_count);
 	e->delivered = e->violations = e->refused_429 = 0;
 	e->injected_failures = e->polls = e->conflicts = 0;
 	e->max_in_flight = e->in_flight;
 	e->nfails = 0;
-	limits_reset(e);
+	emu_limits_reset(e);
 	ctl_ok(req, NULL);
 }
 

@@ -1,6 +1,7 @@
 /* tgemu: a Telegram Bot API emulator for tests, `make run` and benchmarks. */
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -23,7 +24,7 @@
 #include "xmalloc.h"
 
 int64_t
-now_ms(void)
+emu_now_ms(void)
 {
 	struct timespec	 ts;
 
@@ -31,8 +32,18 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Buckets refill by the microsecond: thousands of sends fit in one ms. */
 int64_t
-wall_ms(void)
+emu_now_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t
+emu_wall_ms(void)
 {
 	struct timespec	 ts;
 
@@ -74,7 +85,7 @@ http_reason(int code)
 }
 
 void
-http_reply_buf(struct evhttp_request *req, int code, struct evbuffer *body)
+emu_http_reply_buf(struct evhttp_request *req, int code, struct evbuffer *body)
 {
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
 
@@ -84,7 +95,7 @@ http_reply_buf(struct evhttp_request *req, int code, struct evbuffer *body)
 }
 
 void
-http_reply_json(struct evhttp_request *req, int code, cJSON *obj)
+emu_http_reply_json(struct evhttp_request *req, int code, cJSON *obj)
 {
 	struct evbuffer	*b = evbuffer_new();
 	char		*s = cJSON_PrintUnformatted(obj);
@@ -101,7 +112,7 @@ http_reply_json(struct evhttp_request *req, int code, cJSON *obj)
 		evbuffer_add(b, s, strlen(s));
 	free(s);
 	cJSON_Delete(obj);
-	http_reply_buf(req, code, b);
+	emu_http_reply_buf(req, code, b);
 }
 
 void
@@ -123,7 +134,7 @@ bot_reply_error(struct evhttp_request *req, int code, const char *description,
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Retry-After", num);
 	}
-	http_reply_json(req, code, o);
+	emu_http_reply_json(req, code, o);
 }
 
 void
@@ -133,7 +144,7 @@ bot_reply_ok(struct evhttp_request *req, cJSON *result)
 
 	cJSON_AddBoolToObject(o, "ok", 1);
 	cJSON_AddItemToObject(o, "result", result);
-	http_reply_json(req, 200, o);
+	emu_http_reply_json(req, 200, o);
 }
 
 /*
@@ -155,7 +166,7 @@ on_conn_close(struct evhttp_connection *evcon, void *arg)
 		if (evhttp_request_get_connection(h->req) == NULL)
 			evhttp_request_free(h->req);
 		h->req = NULL;
-		held_free(h);
+		emu_held_free(h);
 	}
 }
 
@@ -203,7 +214,7 @@ held_watch(struct held *h)
 }
 
 struct held *
-held_new(struct emu *e, struct evhttp_request *req, enum held_kind kind,
+emu_held_new(struct emu *e, struct evhttp_request *req, enum held_kind kind,
     int64_t ms, void (*cb)(int, short, void *))
 {
 	struct held	*h = xcalloc(1, sizeof *h);
@@ -234,7 +245,7 @@ held_new(struct emu *e, struct evhttp_request *req, enum held_kind kind,
 }
 
 void
-held_free(struct held *h)
+emu_held_free(struct held *h)
 {
 	struct emu	*e = h->e;
 
@@ -256,13 +267,32 @@ held_free(struct held *h)
 }
 
 void
-held_finish_error(struct held *h, int code, const char *description,
+emu_held_finish_error(struct held *h, int code, const char *description,
     int retry_after)
 {
 	struct evhttp_request	*req = h->req;
 
-	held_free(h);
+	emu_held_free(h);
 	bot_reply_error(req, code, description, retry_after);
+}
+
+/*
+ * Answers go out at once, like a real front server's: without this,
+ * Nagle holds the tail of a large answer until the client's delayed ACK,
+ * 40 ms per long poll.
+ */
+static void
+set_nodelay(struct evhttp_request *req)
+{
+	struct evhttp_connection	*conn;
+	struct bufferevent		*bev;
+	int				 one = 1;
+
+	if ((conn = evhttp_request_get_connection(req)) == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(conn)) == NULL)
+		return;
+	(void)setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY,
+	    &one, sizeof one);
 }
 
 static void
@@ -272,6 +302,7 @@ on_request(struct evhttp_request *req, void *arg)
 	const char	*path;
 	char		*dec = NULL;
 
+	set_nodelay(req);
 	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	if (path != NULL)
 		dec = evhttp_uridecode(path, 0, NULL);
@@ -444,7 +475,7 @@ setup(struct emu *e, const struct opts *o, struct event **sigs)
 		log_err("event=tgemu.init_failed");
 		return -1;
 	}
-	evhttp_set_max_body_size(e->http, TGEMU_BODY_MAX);
+	evhttp_set_max_body_size(e->http, TGEMU_CTL_BODY_MAX);
 	evhttp_set_max_headers_size(e->http, 64 * 1024);
 	/* Longer than the longest long poll. */
 	evhttp_set_timeout(e->http, 120);
@@ -484,11 +515,11 @@ main(int argc, char **argv)
 	e.group_per_min = 20;
 	parse_args(&e, &o, argc, argv);
 	log_init(o.verbose ? LOGL_DEBUG : LOGL_NOTICE);
-	if (parse_int64(e.token, &e.bot_id) == -1 &&
+	if (emu_parse_int64(e.token, &e.bot_id) == -1 &&
 	    sscanf(e.token, "%" SCNd64 ":", &e.bot_id) != 1)
 		e.bot_id = 123456;
 	signal(SIGPIPE, SIG_IGN);
-	state_init(&e);
+	emu_state_init(&e);
 	if (setup(&e, &o, sigs) == 0) {
 		event_base_dispatch(e.base);
 		rc = 0;
@@ -500,7 +531,7 @@ main(int argc, char **argv)
 		if (e.held->req != NULL &&
 		    evhttp_request_get_connection(e.held->req) == NULL)
 			evhttp_request_free(e.held->req);
-		held_free(e.held);
+		emu_held_free(e.held);
 	}
 	if (sigs[0] != NULL)
 		event_free(sigs[0]);
@@ -508,7 +539,7 @@ main(int argc, char **argv)
 		event_free(sigs[1]);
 	if (e.base != NULL)
 		event_base_free(e.base);
-	state_cleanup(&e);
+	emu_state_cleanup(&e);
 	free(e.token);
 	free(e.username);
 	return rc;

@@ -43,11 +43,11 @@ bucket_init(struct bucket *b, double rate, double cap)
 	b->rate = rate;
 	b->cap = cap;
 	b->tokens = cap;
-	b->last_ms = now_ms();
+	b->last_us = emu_now_us();
 }
 
 struct chat *
-chat_get(struct emu *e, int64_t id, int create)
+emu_chat_get(struct emu *e, int64_t id, int create)
 {
 	struct chat	*ch;
 	size_t		 s = chat_slot(id, e->chatcap);
@@ -100,7 +100,7 @@ chat_ring_grow(struct chat *ch)
 
 /* Takes obj, gives it the next message_id of the chat. */
 int64_t
-chat_store_msg(struct chat *ch, cJSON *obj)
+emu_chat_store_msg(struct chat *ch, cJSON *obj)
 {
 	struct msg	*m;
 	cJSON		*it;
@@ -120,7 +120,7 @@ chat_store_msg(struct chat *ch, cJSON *obj)
 }
 
 struct msg *
-chat_find_msg(struct chat *ch, int64_t id)
+emu_chat_find_msg(struct chat *ch, int64_t id)
 {
 	struct msg	*m;
 
@@ -132,7 +132,7 @@ chat_find_msg(struct chat *ch, int64_t id)
 
 /* Keeps the queue sorted by update_id; appending is the usual case. */
 int
-updates_push(struct emu *e, int64_t id, char *json, size_t len)
+emu_updates_push(struct emu *e, int64_t id, char *json, size_t len)
 {
 	struct upd	*u, **pp;
 
@@ -179,7 +179,7 @@ updates_drop_head(struct emu *e)
 
 /* offset > 0 drops lower ids; offset < 0 keeps only the last -offset. */
 void
-updates_confirm(struct emu *e, int64_t offset)
+emu_updates_confirm(struct emu *e, int64_t offset)
 {
 	if (offset > 0) {
 		while (e->uhead != NULL && e->uhead->id < offset)
@@ -203,8 +203,8 @@ sent_drop_oldest(struct emu *e)
 }
 
 void
-sent_record(struct emu *e, const char *method, int has_chat, int64_t chat_id,
-    int64_t message_id, const char *text, const cJSON *params,
+emu_sent_record(struct emu *e, const char *method, int has_chat,
+    int64_t chat_id, int64_t message_id, const char *text, const cJSON *params,
     const cJSON *markup)
 {
 	struct sent	*s;
@@ -213,7 +213,7 @@ sent_record(struct emu *e, const char *method, int has_chat, int64_t chat_id,
 	int64_t		 seq = e->next_seq;
 
 	cJSON_AddNumberToObject(o, "seq", (double)seq);
-	cJSON_AddNumberToObject(o, "t_ms", (double)wall_ms());
+	cJSON_AddNumberToObject(o, "t_ms", (double)emu_wall_ms());
 	cJSON_AddStringToObject(o, "method", method);
 	if (has_chat)
 		cJSON_AddNumberToObject(o, "chat_id", (double)chat_id);
@@ -253,21 +253,21 @@ sent_record(struct emu *e, const char *method, int has_chat, int64_t chat_id,
 }
 
 void
-sent_clear(struct emu *e)
+emu_sent_clear(struct emu *e)
 {
 	while (e->sent_n > 0)
 		sent_drop_oldest(e);
 }
 
 static void
-bucket_refill(struct bucket *b, int64_t now)
+bucket_refill(struct bucket *b, int64_t now_us)
 {
-	if (now > b->last_ms) {
-		b->tokens += (double)(now - b->last_ms) * b->rate / 1000.0;
+	if (now_us > b->last_us) {
+		b->tokens += (double)(now_us - b->last_us) * b->rate / 1e6;
 		if (b->tokens > b->cap)
 			b->tokens = b->cap;
 	}
-	b->last_ms = now;
+	b->last_us = now_us;
 }
 
 /* Seconds until the bucket holds `need` tokens, rounded up, at least 1. */
@@ -313,13 +313,13 @@ group_wait(const struct emu *e, const struct chat *ch, int64_t now)
 }
 
 int
-limits_take(struct emu *e, struct chat *ch)
+emu_limits_take(struct emu *e, struct chat *ch)
 {
-	int64_t	 now = now_ms();
+	int64_t	 now = emu_now_ms(), now_us = emu_now_us();
 	int	 w, worst = 0;
 
-	bucket_refill(&e->global, now);
-	bucket_refill(&ch->bucket, now);
+	bucket_refill(&e->global, now_us);
+	bucket_refill(&ch->bucket, now_us);
 	if ((w = bucket_wait(&e->global, 1.0)) > worst)
 		worst = w;
 	if ((w = bucket_wait(&ch->bucket, chat_need(e))) > worst)
@@ -340,7 +340,7 @@ limits_take(struct emu *e, struct chat *ch)
 
 /* Rates changed: keep tokens, clamp them to the new capacities. */
 void
-limits_apply(struct emu *e)
+emu_limits_apply(struct emu *e)
 {
 	size_t	 i;
 
@@ -354,7 +354,7 @@ limits_apply(struct emu *e)
 }
 
 void
-limits_reset(struct emu *e)
+emu_limits_reset(struct emu *e)
 {
 	size_t	 i;
 
@@ -368,19 +368,19 @@ limits_reset(struct emu *e)
 }
 
 uint64_t
-cb_new(struct emu *e)
+emu_cb_new(struct emu *e)
 {
 	uint64_t	 n = e->cb_next++;
 	struct cbq	*c = &e->cbs[n % TGEMU_CB_RING];
 
 	c->n = n;
-	c->created_ms = now_ms();
+	c->created_ms = emu_now_ms();
 	c->answered = 0;
 	return e->cb_base + n;
 }
 
 int
-cb_answer(struct emu *e, const char *id)
+emu_cb_answer(struct emu *e, const char *id)
 {
 	struct cbq		*c;
 	char			*end;
@@ -397,17 +397,18 @@ cb_answer(struct emu *e, const char *id)
 		return -1;
 	c = &e->cbs[n % TGEMU_CB_RING];
 	if (c->n != n || c->answered ||
-	    now_ms() - c->created_ms > TGEMU_CB_TTL_MS)
+	    emu_now_ms() - c->created_ms > TGEMU_CB_TTL_MS)
 		return -1;
 	c->answered = 1;
 	return 0;
 }
 
 void
-state_init(struct emu *e)
+emu_state_init(struct emu *e)
 {
-	uint64_t	 seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16);
+	uint64_t	 seed;
 
+	seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16);
 	e->chatcap = 1024;
 	e->chats = xcalloc(e->chatcap, sizeof *e->chats);
 	e->cbs = xcalloc(TGEMU_CB_RING, sizeof *e->cbs);
@@ -420,11 +421,11 @@ state_init(struct emu *e)
 	e->next_update_id = 10000 + (int64_t)(seed % 90000);
 	e->fails = xcalloc(TGEMU_FAILS_MAX, sizeof *e->fails);
 	e->commands = cJSON_CreateObject();
-	limits_reset(e);
+	emu_limits_reset(e);
 }
 
 void
-state_cleanup(struct emu *e)
+emu_state_cleanup(struct emu *e)
 {
 	size_t	 i;
 
@@ -435,7 +436,7 @@ state_cleanup(struct emu *e)
 			chat_free(e->chats[i]);
 	free(e->chats);
 	free(e->cbs);
-	sent_clear(e);
+	emu_sent_clear(e);
 	free(e->sent);
 	free(e->fails);
 	cJSON_Delete(e->commands);

@@ -50,7 +50,7 @@ utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
 }
 
 int
-utf8_is_valid(const char *s, size_t n)
+emu_utf8_is_valid(const char *s, size_t n)
 {
 	const unsigned char	*p = (const unsigned char *)s;
 	size_t			 i = 0, l;
@@ -66,7 +66,7 @@ utf8_is_valid(const char *s, size_t n)
 
 /* Counts UTF-16 code units of valid UTF-8, as Telegram measures text. */
 size_t
-utf16_len(const char *s, size_t n)
+emu_utf16_len(const char *s, size_t n)
 {
 	const unsigned char	*p = (const unsigned char *)s;
 	size_t			 i, units = 0;
@@ -136,7 +136,7 @@ html_emit(struct html *h, const char *s, size_t n)
 {
 	memcpy(h->out + h->outlen, s, n);
 	h->outlen += n;
-	h->units += utf16_len(s, n);
+	h->units += emu_utf16_len(s, n);
 }
 
 static size_t
@@ -405,7 +405,7 @@ html_entities_json(struct html *h)
 }
 
 int
-html_parse(const char *in, size_t n, char **plain, cJSON **entities,
+emu_html_parse(const char *in, size_t n, char **plain, cJSON **entities,
     char *err, size_t errlen)
 {
 	struct html	*h;
@@ -451,7 +451,7 @@ is_integral(double d)
 }
 
 int
-parse_int64(const char *s, int64_t *out)
+emu_parse_int64(const char *s, int64_t *out)
 {
 	char		*end;
 	long long	 v;
@@ -469,7 +469,7 @@ parse_int64(const char *s, int64_t *out)
 }
 
 enum param_rc
-param_int64(const cJSON *p, const char *key, int64_t *out)
+emu_param_int64(const cJSON *p, const char *key, int64_t *out)
 {
 	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(p, key);
 	double		 d;
@@ -486,13 +486,13 @@ param_int64(const cJSON *p, const char *key, int64_t *out)
 	if (cJSON_IsString(v)) {
 		if (v->valuestring[0] == '\0')
 			return P_ABSENT;
-		return parse_int64(v->valuestring, out) == 0 ? P_OK : P_BAD;
+		return emu_parse_int64(v->valuestring, out) == 0 ? P_OK : P_BAD;
 	}
 	return P_BAD;
 }
 
 enum param_rc
-param_str(const cJSON *p, const char *key, const char **out, char *buf,
+emu_param_str(const cJSON *p, const char *key, const char **out, char *buf,
     size_t buflen)
 {
 	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(p, key);
@@ -522,7 +522,7 @@ param_str(const cJSON *p, const char *key, const char **out, char *buf,
 }
 
 enum param_rc
-param_bool(const cJSON *p, const char *key, int *out)
+emu_param_bool(const cJSON *p, const char *key, int *out)
 {
 	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(p, key);
 
@@ -552,7 +552,7 @@ param_bool(const cJSON *p, const char *key, int *out)
 }
 
 enum param_rc
-param_json(const cJSON *p, const char *key, cJSON **out)
+emu_param_json(const cJSON *p, const char *key, cJSON **out)
 {
 	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(p, key);
 	cJSON		*j;

@@ -14,7 +14,9 @@ struct evhttp_request;
 struct evhttp_connection;
 struct evbuffer;
 
-#define TGEMU_BODY_MAX		(10u * 1024 * 1024)
+#define TGEMU_BODY_MAX		(10u * 1024 * 1024)	/* Bot API calls */
+/* Control requests carry updates with 10 MB texts, so they may be larger. */
+#define TGEMU_CTL_BODY_MAX	(64u * 1024 * 1024)
 #define TGEMU_TEXT_MAX		4096	/* UTF-16 units, after entity parsing */
 #define TGEMU_CAPTION_MAX	1024
 #define TGEMU_CBDATA_MAX	64	/* bytes */
@@ -55,7 +57,7 @@ struct bucket {
 	double		 tokens;
 	double		 rate;		/* tokens per second */
 	double		 cap;
-	int64_t		 last_ms;
+	int64_t		 last_us;
 };
 
 /* A message that exists in a chat; obj is the Message as Telegram has it. */
@@ -186,21 +188,22 @@ struct emu {
 };
 
 /* main.c: HTTP plumbing. Each reply function frees what it is given. */
-void	 http_reply_buf(struct evhttp_request *req, int code,
+void	 emu_http_reply_buf(struct evhttp_request *req, int code,
 	    struct evbuffer *body);
-void	 http_reply_json(struct evhttp_request *req, int code, cJSON *obj);
+void	 emu_http_reply_json(struct evhttp_request *req, int code, cJSON *obj);
 void	 bot_reply_error(struct evhttp_request *req, int code,
 	    const char *description, int retry_after);
 void	 bot_reply_ok(struct evhttp_request *req, cJSON *result);
-struct held *held_new(struct emu *e, struct evhttp_request *req,
+struct held *emu_held_new(struct emu *e, struct evhttp_request *req,
 	    enum held_kind kind, int64_t ms,
 	    void (*cb)(int, short, void *));
-void	 held_free(struct held *h);
+void	 emu_held_free(struct held *h);
 /* Ends the held request with this reply; frees h. */
-void	 held_finish_error(struct held *h, int code, const char *description,
-	    int retry_after);
-int64_t	 now_ms(void);		/* monotonic */
-int64_t	 wall_ms(void);
+void	 emu_held_finish_error(struct held *h, int code,
+	    const char *description, int retry_after);
+int64_t	 emu_now_ms(void);		/* monotonic */
+int64_t	 emu_now_us(void);
+int64_t	 emu_wall_ms(void);
 
 /* bot.c */
 void	 bot_handle(struct emu *e, struct evhttp_request *req,
@@ -219,47 +222,47 @@ void	 ctl_handle(struct emu *e, struct evhttp_request *req,
 	    const char *rest);
 
 /* state.c */
-void	 state_init(struct emu *e);
-void	 state_cleanup(struct emu *e);
-struct chat *chat_get(struct emu *e, int64_t id, int create);
-int64_t	 chat_store_msg(struct chat *ch, cJSON *obj);
-struct msg *chat_find_msg(struct chat *ch, int64_t id);
-int	 updates_push(struct emu *e, int64_t id, char *json, size_t len)
+void	 emu_state_init(struct emu *e);
+void	 emu_state_cleanup(struct emu *e);
+struct chat *emu_chat_get(struct emu *e, int64_t id, int create);
+int64_t	 emu_chat_store_msg(struct chat *ch, cJSON *obj);
+struct msg *emu_chat_find_msg(struct chat *ch, int64_t id);
+int	 emu_updates_push(struct emu *e, int64_t id, char *json, size_t len)
 	    __attribute__((warn_unused_result));
-void	 updates_confirm(struct emu *e, int64_t offset);
-void	 sent_record(struct emu *e, const char *method, int has_chat,
+void	 emu_updates_confirm(struct emu *e, int64_t offset);
+void	 emu_sent_record(struct emu *e, const char *method, int has_chat,
 	    int64_t chat_id, int64_t message_id, const char *text,
 	    const cJSON *params, const cJSON *markup);
-void	 sent_clear(struct emu *e);
+void	 emu_sent_clear(struct emu *e);
 /* 0: the send may go; else the retry_after seconds of a refusal. */
-int	 limits_take(struct emu *e, struct chat *ch);
-void	 limits_reset(struct emu *e);
-void	 limits_apply(struct emu *e);
-uint64_t cb_new(struct emu *e);
+int	 emu_limits_take(struct emu *e, struct chat *ch);
+void	 emu_limits_reset(struct emu *e);
+void	 emu_limits_apply(struct emu *e);
+uint64_t emu_cb_new(struct emu *e);
 /* 0 ok, -1 unknown, answered or too old. */
-int	 cb_answer(struct emu *e, const char *id);
+int	 emu_cb_answer(struct emu *e, const char *id);
 
 /* text.c */
-int	 utf8_is_valid(const char *s, size_t n);
-size_t	 utf16_len(const char *s, size_t n);
+int	 emu_utf8_is_valid(const char *s, size_t n);
+size_t	 emu_utf16_len(const char *s, size_t n);
 /*
  * Parses Telegram HTML; on success *plain (a new string) holds the text
  * the user sees and *entities a new array; else err holds the reason.
  */
-int	 html_parse(const char *in, size_t n, char **plain, cJSON **entities,
-	    char *err, size_t errlen);
+int	 emu_html_parse(const char *in, size_t n, char **plain,
+	    cJSON **entities, char *err, size_t errlen);
 enum param_rc {
 	P_ABSENT,
 	P_OK,
 	P_BAD
 };
-enum param_rc param_int64(const cJSON *p, const char *key, int64_t *out);
+enum param_rc emu_param_int64(const cJSON *p, const char *key, int64_t *out);
 /* Strings; numbers are turned into text in buf as the real server does. */
-enum param_rc param_str(const cJSON *p, const char *key, const char **out,
+enum param_rc emu_param_str(const cJSON *p, const char *key, const char **out,
 	    char *buf, size_t buflen);
-enum param_rc param_bool(const cJSON *p, const char *key, int *out);
+enum param_rc emu_param_bool(const cJSON *p, const char *key, int *out);
 /* An object or array, or a string holding one; *out is a new cJSON. */
-enum param_rc param_json(const cJSON *p, const char *key, cJSON **out);
-int	 parse_int64(const char *s, int64_t *out);
+enum param_rc emu_param_json(const cJSON *p, const char *key, cJSON **out);
+int	 emu_parse_int64(const char *s, int64_t *out);
 
 #endif
