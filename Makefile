@@ -55,7 +55,7 @@ CTL	:= $(BUILD)/asystentctl
 EMU	:= $(BUILD)/tgemu
 
 .PHONY: all deps test unit integration catalogs-check check run bench \
-	install clean
+	fuzz valgrind install clean
 .DEFAULT_GOAL := all
 
 all: $(DAEMON) $(CTL) $(EMU) $(MO)
@@ -107,6 +107,39 @@ check: deps
 	@$(MAKE) --no-print-directory BUILD=build-check SAN=1 \
 	    CFLAGS="-O1 -g" test
 
+# Unit tests under valgrind (normal build): no leak, no invalid access.
+valgrind: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do \
+	    ASYSTENT_MO_DIR=$(BUILD)/messages valgrind -q --leak-check=full \
+	    --errors-for-leak-kinds=definite --error-exitcode=9 $$t \
+	    >$(BUILD)/valgrind.log 2>&1 || { cat $(BUILD)/valgrind.log; \
+	    echo "valgrind: $$t failed"; exit 1; }; \
+	done; echo "valgrind: $(words $(UNIT_BIN)) passed, 0 failed"
+
+# libFuzzer harnesses of the parsers of outside input, each run
+# FUZZ_SECONDS (clang with -fsanitize=fuzzer).
+FUZZ_SECONDS ?= 30
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_LIBSRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c)) \
+	       $(wildcard handlers/*.c)
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBSRC)
+	@mkdir -p build-fuzz
+	clang -std=c11 -D_DEFAULT_SOURCE -Iinclude -g -O1 \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -DASYSTENT_VERSION='"$(VERSION)"' \
+	    -DASYSTENT_DATADIR='"$(DATADIR)"' \
+	    -DASYSTENT_SYSCONFDIR='"$(SYSCONFDIR)"' $(PKG_CFLAGS) \
+	    -o $@ $< $(FUZZ_LIBSRC) $(PKG_LIBS)
+
+fuzz: deps $(FUZZ_BIN) $(MO)
+	@for f in $(FUZZ_BIN); do \
+	    mkdir -p build-fuzz/corpus-$$(basename $$f); \
+	    cp $(MO) build-fuzz/corpus-fuzz_mo/ 2>/dev/null; \
+	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    build-fuzz/corpus-$$(basename $$f) || exit 1; \
+	done
+
 run: deps all
 	@sh tools/run.sh $(BUILD)
 
@@ -132,7 +165,7 @@ install: all
 	    $(DESTDIR)$(SYSCONFDIR)/asystent/asystent.conf
 
 clean:
-	rm -rf build build-check
+	rm -rf build build-check build-fuzz
 
 -include $(CORE_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(EMU_OBJ:.o=.d) \
 	 $(BUILD)/daemon/main.d $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%.d)

@@ -88,6 +88,9 @@ static const struct cfg_key cfg_keys[] = {
 	  86400, "longest retry delay" },
 	{ "outbox", "max_in_flight", CFG_INT, OFF(max_in_flight), "64", 1,
 	  1024, "messages being sent at once" },
+
+	{ "invitations", "ttl_days", CFG_INT, OFF(invitation_ttl_days), "14",
+	  1, 365, "days before an invitation code expires" },
 };
 
 #define CFG_NKEYS	(sizeof cfg_keys / sizeof cfg_keys[0])
@@ -238,19 +241,51 @@ cfg_handler(void *user, const char *section, const char *name,
 	return 1;
 }
 
-/* inih reads through this, so that we know the line of every key. */
+/*
+ * True for what inih takes as a line of its own: blank, a comment, a
+ * [section] or a key = value (or key: value) pair.
+ */
+static int
+cfg_line_is_valid(const char *line)
+{
+	const char	*s = line;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0' || *s == ';' || *s == '#')
+		return 1;
+	if (*s == '[')
+		return strchr(s, ']') != NULL;
+	return strpbrk(s, "=:") != NULL && *s != '=' && *s != ':';
+}
+
+/*
+ * inih reads through this, so that we know the line of every key and
+ * report every bad line (inih itself names only the first one). A line
+ * too long for inih's buffer would be cut and its rest taken for a line
+ * of its own: it is refused whole instead.
+ */
 static char *
 cfg_reader(char *buf, int size, void *stream)
 {
 	struct cfg_parse	*p = stream;
-	char			*r;
+	int			 c;
 
-	r = fgets(buf, size, p->in);
-	if (r != NULL && strchr(buf, '\n') != NULL)
-		p->line++;
-	else if (r != NULL && feof(p->in))
-		p->line++;
-	return r;
+	if (fgets(buf, size, p->in) == NULL)
+		return NULL;
+	p->line++;
+	if (strchr(buf, '\n') == NULL && !feof(p->in)) {
+		while ((c = fgetc(p->in)) != EOF && c != '\n')
+			;
+		cfg_error(p, p->line, NULL, "line too long (at most %d "
+		    "characters)", size - 2);
+		buf[0] = '\0';
+	} else if (!cfg_line_is_valid(buf)) {
+		cfg_error(p, p->line, NULL, "syntax error (expected key = "
+		    "value or [section])");
+		buf[0] = '\0';
+	}
+	return buf;
 }
 
 static int
@@ -265,13 +300,24 @@ cfg_read_file(struct cfg_parse *p, const char *path)
 	rc = ini_parse_stream(cfg_reader, p, cfg_handler, p);
 	fclose(p->in);
 	p->in = NULL;
-	/* The handler reports its own errors; other lines are syntax. */
+	/* Bad lines were reported by the reader; anything else is inih's. */
 	if (rc > 0 && p->errors == 0)
 		cfg_error(p, rc, NULL, "syntax error (expected key = value "
 		    "or [section])");
 	else if (rc < 0)
 		cfg_error(p, 0, NULL, "cannot read");
 	return 0;
+}
+
+/* A token goes into request paths: digits, a colon, URL-safe letters. */
+static int
+cfg_token_is_valid(const char *t)
+{
+	size_t	 n = strlen(t);
+
+	return n > 2 && n < 200 && strchr(t, ':') != NULL &&
+	    strspn(t, "0123456789:abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ_-") == n;
 }
 
 /* The token, from the environment or token_file; never printed. */
@@ -285,7 +331,11 @@ cfg_read_token(struct cfg_parse *p)
 	FILE		*f;
 
 	if ((env = getenv("ASYSTENT_TELEGRAM_TOKEN")) != NULL && *env != '\0') {
-		cfg->token = xstrdup(env);
+		if (!cfg_token_is_valid(env))
+			cfg_error(p, 0, "ASYSTENT_TELEGRAM_TOKEN", "does not "
+			    "hold a bot token (digits:letters)");
+		else
+			cfg->token = xstrdup(env);
 		return;
 	}
 	if (cfg->token_file == NULL || *cfg->token_file == '\0')
@@ -300,8 +350,7 @@ cfg_read_token(struct cfg_parse *p)
 	buf[n] = '\0';
 	while (n > 0 && isspace((unsigned char)buf[n - 1]))
 		buf[--n] = '\0';
-	if (n == 0 || n == sizeof buf - 1 || strchr(buf, ':') == NULL ||
-	    strcspn(buf, "/?#% \t\r\n") != n)
+	if (!cfg_token_is_valid(buf))
 		cfg_error(p, 0, "telegram.token_file", "%s: does not hold a "
 		    "bot token (digits:letters)", cfg->token_file);
 	else

@@ -17,6 +17,11 @@
 
 #define DISPATCH_BATCH		64	/* rows looked at per turn */
 #define DISPATCH_AUTH_PAUSE	60000	/* ms after a 401 */
+/*
+ * Outcomes wait this long to be written together with the next claims:
+ * one transaction for many sends instead of two per send.
+ */
+#define DISPATCH_FLUSH_US	2000
 
 struct dispatch_job {
 	struct dispatch		*d;
@@ -42,11 +47,15 @@ struct dispatch {
 	int64_t			 timer_at;	/* monotonic ms, 0: unarmed */
 	struct dispatch_sender	 senders[3];
 	struct dispatch_job	*done_head, **done_tail;
+	int			 ndone;
 	struct dispatch_stats	 stats;
 	int			 stopping;
 };
 
 static void	dispatch_run(struct dispatch *d);
+static int	dispatch_record_all(struct dispatch *d);
+static void	dispatch_free_done(struct dispatch *d);
+static void	dispatch_outcomes_lost(struct dispatch *d);
 
 static void
 dispatch_kick_cb(evutil_socket_t fd, short what, void *arg)
@@ -74,7 +83,6 @@ dispatch_flush_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	dispatch_flush(d);
 	dispatch_run(d);
 }
 
@@ -94,7 +102,7 @@ dispatch_new(struct event_base *base, struct store *st, struct outbox *ob,
 	    cfg->per_group_per_minute);
 	d->kick_ev = event_new(base, -1, 0, dispatch_kick_cb, d);
 	d->timer_ev = evtimer_new(base, dispatch_timer_cb, d);
-	d->flush_ev = event_new(base, -1, 0, dispatch_flush_cb, d);
+	d->flush_ev = evtimer_new(base, dispatch_flush_cb, d);
 	if (d->kick_ev == NULL || d->timer_ev == NULL || d->flush_ev == NULL) {
 		dispatch_free(d);
 		return NULL;
@@ -169,23 +177,6 @@ dispatch_arm(struct dispatch *d, int64_t wait_ms)
 	evtimer_add(d->timer_ev, &tv);
 }
 
-/* Claims rows in one transaction: they are `sending` before any request. */
-static int
-dispatch_claim(struct dispatch *d, struct outbox_row *rows, int n)
-{
-	int	 i;
-
-	if (store_begin(d->st) == -1)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (outbox_mark_sending(d->ob, rows[i].id) == -1) {
-			store_rollback(d->st);
-			return -1;
-		}
-	}
-	return store_commit(d->st);
-}
-
 static void
 dispatch_send(struct dispatch *d, const struct outbox_row *row)
 {
@@ -219,6 +210,18 @@ dispatch_send(struct dispatch *d, const struct outbox_row *row)
 	crypto_free_plain(params);
 }
 
+/* Milliseconds until a queued row becomes due; 0 when none is waiting. */
+static int64_t
+dispatch_next_due(struct dispatch *d)
+{
+	int64_t	 wall = store_now_ms(), next;
+
+	next = outbox_next_due(d->ob, wall);
+	if (next == INT64_MAX || next <= wall)
+		return 0;
+	return next - wall;
+}
+
 /* Picks sendable rows among the due ones, within the limits. */
 static int
 dispatch_pick(struct dispatch *d, struct outbox_row *due, int n,
@@ -245,47 +248,76 @@ dispatch_pick(struct dispatch *d, struct outbox_row *due, int n,
 	return k;
 }
 
+/*
+ * One transaction records the outcomes that came in, then claims the rows
+ * about to go out, so they are `sending` before any request starts.
+ * Returns the number of rows claimed into `pick`, or -1.
+ */
+static int
+dispatch_claim(struct dispatch *d, struct outbox_row *pick, int room,
+    int64_t now, int64_t *wait, int *more)
+{
+	struct outbox_row	 due[DISPATCH_BATCH];
+	int			 n = 0, k = 0, i;
+
+	if (store_begin(d->st) == -1)
+		return -1;
+	if (dispatch_record_all(d) == -1)
+		goto fail;
+	if (room > 0) {
+		if ((n = outbox_due(d->ob, store_now_ms(), due,
+		    DISPATCH_BATCH)) == -1)
+			goto fail;
+		k = dispatch_pick(d, due, n, pick, room, now, wait);
+		for (i = 0; i < k; i++)
+			if (outbox_mark_sending(d->ob, pick[i].id) == -1)
+				goto fail;
+	}
+	if (store_commit(d->st) == -1)
+		return -1;
+	*more = n == DISPATCH_BATCH && k == n;
+	if (n == 0 && room > 0)
+		*wait = dispatch_next_due(d);
+	return k;
+fail:
+	store_rollback(d->st);
+	return -1;
+}
+
 static void
 dispatch_run(struct dispatch *d)
 {
-	struct outbox_row	 due[DISPATCH_BATCH], pick[DISPATCH_BATCH];
-	int64_t			 now, wall, wait = 0, next;
-	int			 n, k, i, room;
+	struct outbox_row	 pick[DISPATCH_BATCH];
+	int64_t			 now, wait = 0;
+	int			 k, i, room, more = 0;
 
-	if (d->stopping)
-		return;
-	now = ratelimit_now();
-	if ((wait = ratelimit_global_wait(d->rl, now)) > 0) {
-		dispatch_arm(d, wait);
+	evtimer_del(d->flush_ev);
+	if (d->stopping) {
+		dispatch_flush(d);
 		return;
 	}
+	now = ratelimit_now();
 	room = d->cfg->max_in_flight - d->stats.in_flight;
-	if (room <= 0)
-		return;		/* a completion kicks us */
 	if (room > DISPATCH_BATCH)
 		room = DISPATCH_BATCH;
-	wall = store_now_ms();
-	if ((n = outbox_due(d->ob, wall, due, DISPATCH_BATCH)) == -1) {
+	if ((wait = ratelimit_global_wait(d->rl, now)) > 0)
+		room = 0;
+	if (room <= 0 && d->done_head == NULL) {
+		if (wait > 0)
+			dispatch_arm(d, wait);
+		return;		/* a completion brings us back */
+	}
+	if ((k = dispatch_claim(d, pick, room, now, &wait, &more)) == -1) {
+		dispatch_outcomes_lost(d);
 		dispatch_arm(d, 1000);
 		return;
 	}
-	k = dispatch_pick(d, due, n, pick, room, now, &wait);
-	if (k > 0 && dispatch_claim(d, pick, k) == -1) {
-		dispatch_arm(d, 1000);
-		return;
-	}
+	dispatch_free_done(d);
 	for (i = 0; i < k; i++)
 		dispatch_send(d, &pick[i]);
-	if (k == room && room > 0 && k < n)
-		wait = wait == 0 ? 1 : wait;
-	if (n == 0) {
-		next = outbox_next_due(d->ob, wall);
-		if (next != INT64_MAX && next > wall)
-			wait = next - wall;
-	}
 	if (wait > 0)
 		dispatch_arm(d, wait);
-	else if (k > 0 && d->stats.in_flight < d->cfg->max_in_flight)
+	else if (more)
 		dispatch_kick(d);
 }
 
@@ -316,7 +348,15 @@ dispatch_done(struct dispatch_job *job, const struct send_result *res)
 		ratelimit_pause(d->rl, ratelimit_now() + DISPATCH_AUTH_PAUSE);
 	*d->done_tail = job;
 	d->done_tail = &job->next;
-	event_active(d->flush_ev, 0, 0);
+	d->ndone++;
+	/* Soon, or at once when many wait or the pipe ran dry. */
+	if (d->ndone >= DISPATCH_BATCH / 2 || d->stats.in_flight == 0)
+		event_active(d->flush_ev, 0, 0);
+	else if (!evtimer_pending(d->flush_ev, NULL)) {
+		struct timeval	 tv = { 0, DISPATCH_FLUSH_US };
+
+		evtimer_add(d->flush_ev, &tv);
+	}
 }
 
 /* Next attempt after `attempts` failures: doubling, capped, jittered. */
@@ -384,35 +424,57 @@ dispatch_record(struct dispatch *d, struct dispatch_job *job, int64_t wall)
 	return outbox_mark_failed(d->ob, row->id, r->code, r->error);
 }
 
-void
-dispatch_flush(struct dispatch *d)
+/* Outcomes in the caller's transaction. */
+static int
+dispatch_record_all(struct dispatch *d)
+{
+	struct dispatch_job	*job;
+	int64_t			 wall = store_now_ms();
+
+	for (job = d->done_head; job != NULL; job = job->next)
+		if (dispatch_record(d, job, wall) == -1)
+			return -1;
+	return 0;
+}
+
+static void
+dispatch_free_done(struct dispatch *d)
 {
 	struct dispatch_job	*job, *next;
-	int64_t			 wall = store_now_ms();
-	int			 ok;
 
-	if (d->done_head == NULL)
-		return;
-	ok = store_begin(d->st) == 0;
-	for (job = d->done_head; ok && job != NULL; job = job->next)
-		if (dispatch_record(d, job, wall) == -1)
-			ok = 0;
-	if (ok)
-		ok = store_commit(d->st) == 0;
-	else
-		store_rollback(d->st);
-	/*
-	 * If the outcomes cannot be written the rows stay `sending` and go
-	 * out again after a restart: a duplicate rather than a loss.
-	 */
-	if (!ok)
-		log_err("event=outbox.record_failed");
 	for (job = d->done_head; job != NULL; job = next) {
 		next = job->next;
 		free(job);
 	}
 	d->done_head = NULL;
 	d->done_tail = &d->done_head;
+	d->ndone = 0;
+}
+
+/*
+ * If outcomes cannot be written the rows stay `sending` and go out again
+ * after a restart: a duplicate rather than a loss.
+ */
+static void
+dispatch_outcomes_lost(struct dispatch *d)
+{
+	if (d->done_head != NULL)
+		log_err("event=outbox.record_failed rows=%d", d->ndone);
+	dispatch_free_done(d);
+}
+
+void
+dispatch_flush(struct dispatch *d)
+{
+	int64_t	 wait = 0;
+	int	 more;
+
+	if (d->done_head == NULL)
+		return;
+	if (dispatch_claim(d, NULL, 0, 0, &wait, &more) == -1)
+		dispatch_outcomes_lost(d);
+	else
+		dispatch_free_done(d);
 }
 
 void

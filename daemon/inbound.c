@@ -12,7 +12,8 @@
 struct inbound_store {
 	struct store		*st;
 	const struct keys	*keys;
-	sqlite3_stmt		*insert, *set_payload, *pending, *load, *mark;
+	sqlite3_stmt		*insert, *pending, *load, *mark, *count;
+	int64_t			 last_id;	/* ids are ours to give */
 };
 
 void
@@ -34,17 +35,18 @@ inbound_store_new(struct store *st, const struct keys *k)
 	is = xcalloc(1, sizeof *is);
 	is->st = st;
 	is->keys = k;
-	if (store_prepare(st, "INSERT INTO inbound (channel, ext_id, "
-	    "received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-	    &is->insert) == -1 ||
-	    store_prepare(st, "UPDATE inbound SET payload = ? WHERE id = ?",
-	    &is->set_payload) == -1 ||
+	if (store_max_id(st, "inbound", &is->last_id) == -1 ||
+	    store_prepare(st, "INSERT INTO inbound (id, channel, ext_id, "
+	    "received_at, payload) VALUES (?, ?, ?, ?, ?) "
+	    "ON CONFLICT (channel, ext_id) DO NOTHING", &is->insert) == -1 ||
 	    store_prepare(st, "SELECT id FROM inbound WHERE state = 0 "
 	    "AND id > ? ORDER BY id LIMIT ?", &is->pending) == -1 ||
 	    store_prepare(st, "SELECT channel, payload FROM inbound "
 	    "WHERE id = ?", &is->load) == -1 ||
 	    store_prepare(st, "UPDATE inbound SET state = ?, handled_at = ? "
-	    "WHERE id = ?", &is->mark) == -1) {
+	    "WHERE id = ?", &is->mark) == -1 ||
+	    store_prepare(st, "SELECT COUNT(*) FROM inbound WHERE state = 0",
+	    &is->count) == -1) {
 		inbound_store_free(is);
 		return NULL;
 	}
@@ -57,10 +59,10 @@ inbound_store_free(struct inbound_store *is)
 	if (is == NULL)
 		return;
 	sqlite3_finalize(is->insert);
-	sqlite3_finalize(is->set_payload);
 	sqlite3_finalize(is->pending);
 	sqlite3_finalize(is->load);
 	sqlite3_finalize(is->mark);
+	sqlite3_finalize(is->count);
 	free(is);
 }
 
@@ -74,23 +76,22 @@ inbound_record(struct inbound_store *is, enum channel ch, int64_t ext_id,
 	int			 rc = -1;
 
 	*row = 0;
-	sqlite3_bind_int(is->insert, 1, ch);
-	sqlite3_bind_int64(is->insert, 2, ext_id);
-	sqlite3_bind_int64(is->insert, 3, store_now_ms());
-	if (store_step_done(is->insert, "inbound_insert") == -1)
-		return -1;
-	if (sqlite3_changes(store_db(is->st)) == 0)
-		return 0;	/* seen before: Telegram redelivered it */
-	ad.row = sqlite3_last_insert_rowid(store_db(is->st));
+	/* The id is in the associated data, so it is chosen before sealing. */
+	ad.row = is->last_id + 1;
 	if (crypto_seal(is->keys, &ad, raw, len, &blob, &bloblen) == -1)
+		return -1;
+	sqlite3_bind_int64(is->insert, 1, ad.row);
+	sqlite3_bind_int(is->insert, 2, ch);
+	sqlite3_bind_int64(is->insert, 3, ext_id);
+	sqlite3_bind_int64(is->insert, 4, store_now_ms());
+	sqlite3_bind_blob(is->insert, 5, blob, (int)bloblen, SQLITE_STATIC);
+	if (store_step_done(is->insert, "inbound_insert") == -1)
 		goto out;
-	sqlite3_bind_blob(is->set_payload, 1, blob, (int)bloblen,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(is->set_payload, 2, ad.row);
-	if (store_step_done(is->set_payload, "inbound_payload") == -1)
-		goto out;
-	*row = ad.row;
 	rc = 0;
+	if (sqlite3_changes(store_db(is->st)) == 0)
+		goto out;	/* seen before: the channel redelivered it */
+	is->last_id = ad.row;
+	*row = ad.row;
 out:
 	free(blob);
 	return rc;
@@ -141,4 +142,15 @@ inbound_mark(struct inbound_store *is, int64_t row, int state)
 	sqlite3_bind_int64(is->mark, 2, store_now_ms());
 	sqlite3_bind_int64(is->mark, 3, row);
 	return store_step_done(is->mark, "inbound_mark");
+}
+
+int
+inbound_count_pending(struct inbound_store *is, int64_t *n)
+{
+	int	 rc;
+
+	rc = sqlite3_step(is->count);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(is->count, 0) : 0;
+	sqlite3_reset(is->count);
+	return rc == SQLITE_ROW ? 0 : -1;
 }

@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "admin.h"
 #include "app.h"
 #include "config.h"
 #include "crypto.h"
@@ -22,6 +23,7 @@
 #include "inbound.h"
 #include "log.h"
 #include "outbox.h"
+#include "people.h"
 #include "router.h"
 #include "store.h"
 #include "tg.h"
@@ -137,6 +139,7 @@ on_stop_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	log_notice("event=stopping signal=%d", (int)sig);
 	shutdown_deadline = store_now_ms() + SHUTDOWN_GRACE_MS;
+	admin_stop(app.admin);
 	tg_stop(app.tg);
 	dispatch_stop(app.disp);
 	shutdown_check(-1, 0, NULL);
@@ -204,14 +207,21 @@ open_parts(const char *config_path)
 static int
 start_parts(void)
 {
+	char	 err[512];
+
 	if ((app.base = event_base_new()) == NULL ||
 	    (app.http = httpc_new(app.base)) == NULL ||
 	    (app.ob = outbox_new(app.st, app.keys)) == NULL ||
 	    (app.is = inbound_store_new(app.st, app.keys)) == NULL ||
 	    (app.disp = dispatch_new(app.base, app.st, app.ob, app.cfg)) ==
 	    NULL ||
+	    (app.people = people_new(app.st, app.keys)) == NULL ||
 	    (app.router = router_new(&app)) == NULL)
 		return -1;
+	if (admin_open(&app, &app.admin, err, sizeof err) == -1) {
+		log_err("event=admin.refused detail=\"%s\"", err);
+		return -1;
+	}
 	app.tg = tg_new(app.base, app.http, app.cfg, app.st, app.is);
 	tg_set_inbound_cb(app.tg, router_kick, app.router);
 	dispatch_set_sender(app.disp, CHANNEL_TELEGRAM, tg_send, app.tg);
@@ -231,7 +241,9 @@ close_parts(void)
 		dispatch_flush(app.disp);
 	tg_free(app.tg);
 	httpc_free(app.http);
+	admin_free(app.admin);
 	router_free(app.router);
+	people_free(app.people);
 	dispatch_free(app.disp);
 	inbound_store_free(app.is);
 	outbox_free(app.ob);

@@ -13,10 +13,12 @@
 struct outbox {
 	struct store		*st;
 	const struct keys	*keys;
-	sqlite3_stmt		*insert, *set_payload, *requeue, *due;
+	sqlite3_stmt		*insert, *requeue, *due;
 	sqlite3_stmt		*next_due, *payload, *sending, *sent;
 	sqlite3_stmt		*retry, *failed, *retry_failed;
 	sqlite3_stmt		*unreach_set, *unreach_get, *counts;
+	sqlite3_stmt		*list;
+	int64_t			 last_id;	/* ids are ours to give */
 };
 
 static const char *const outbox_state_names[OUTBOX_NSTATES] = {
@@ -32,17 +34,18 @@ outbox_state_name(enum outbox_state s)
 }
 
 /*
- * A queued row is due when its times have come and no older row of the same
- * chat is still queued (and due) or being sent: one chat's messages keep
- * their order, one in flight at a time.
+ * A queued row is due when its times have come, nothing of its chat is
+ * being sent, and no older row of the chat is still waiting, due or backing
+ * off before a retry: one chat's messages keep their order, one in flight
+ * at a time. Older rows not due yet (a reminder for tomorrow) do not block.
  */
 static const char outbox_due_sql[] =
 	"SELECT id, channel, priority, attempts, is_group, chat_key, method "
 	"FROM outbox o "
 	"WHERE state = 0 AND not_before <= ?1 AND next_attempt_at <= ?1 "
 	"AND NOT EXISTS (SELECT 1 FROM outbox p "
-	"  WHERE p.chat_key = o.chat_key AND p.state IN (0, 1) "
-	"  AND p.id < o.id AND p.not_before <= ?1) "
+	"  WHERE p.chat_key = o.chat_key AND (p.state = 1 OR (p.state = 0 "
+	"  AND p.id < o.id AND p.not_before <= ?1))) "
 	"ORDER BY priority, id LIMIT ?2";
 
 struct outbox *
@@ -53,11 +56,11 @@ outbox_new(struct store *st, const struct keys *k)
 	ob = xcalloc(1, sizeof *ob);
 	ob->st = st;
 	ob->keys = k;
-	if (store_prepare(st, "INSERT INTO outbox (created_at, priority, "
-	    "channel, chat_key, is_group, method, not_before, cause, cause_id) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &ob->insert) == -1 ||
-	    store_prepare(st, "UPDATE outbox SET payload = ? WHERE id = ?",
-	    &ob->set_payload) == -1 ||
+	if (store_max_id(st, "outbox", &ob->last_id) == -1 ||
+	    store_prepare(st, "INSERT INTO outbox (id, created_at, priority, "
+	    "channel, chat_key, is_group, method, not_before, cause, cause_id, "
+	    "payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    &ob->insert) == -1 ||
 	    store_prepare(st, "UPDATE outbox SET state = 0 WHERE state = 1",
 	    &ob->requeue) == -1 ||
 	    store_prepare(st, outbox_due_sql, &ob->due) == -1 ||
@@ -85,7 +88,11 @@ outbox_new(struct store *st, const struct keys *k)
 	    store_prepare(st, "SELECT 1 FROM tg_unreachable WHERE chat_key = ?",
 	    &ob->unreach_get) == -1 ||
 	    store_prepare(st, "SELECT state, COUNT(*) FROM outbox "
-	    "GROUP BY state", &ob->counts) == -1) {
+	    "GROUP BY state", &ob->counts) == -1 ||
+	    store_prepare(st, "SELECT id, state, priority, channel, method, "
+	    "attempts, error_code, last_error, created_at, sent_at, cause "
+	    "FROM outbox WHERE (?1 < 0 OR state = ?1) AND (?2 = 0 OR id = ?2) "
+	    "ORDER BY id DESC LIMIT ?3", &ob->list) == -1) {
 		outbox_free(ob);
 		return NULL;
 	}
@@ -98,7 +105,6 @@ outbox_free(struct outbox *ob)
 	if (ob == NULL)
 		return;
 	sqlite3_finalize(ob->insert);
-	sqlite3_finalize(ob->set_payload);
 	sqlite3_finalize(ob->requeue);
 	sqlite3_finalize(ob->due);
 	sqlite3_finalize(ob->next_due);
@@ -111,6 +117,7 @@ outbox_free(struct outbox *ob)
 	sqlite3_finalize(ob->unreach_set);
 	sqlite3_finalize(ob->unreach_get);
 	sqlite3_finalize(ob->counts);
+	sqlite3_finalize(ob->list);
 	free(ob);
 }
 
@@ -131,7 +138,6 @@ outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *idp)
 	struct crypto_ad	 ad = { "outbox", "payload", 0 };
 	unsigned char		 key[CRYPTO_INDEX_LEN], *blob = NULL;
 	size_t			 bloblen;
-	int64_t			 now = store_now_ms();
 	int			 rc = -1;
 
 	if (m->order_key != NULL)
@@ -139,29 +145,27 @@ outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *idp)
 		    strlen(m->order_key), key);
 	else
 		outbox_chat_key(ob->keys, m->channel, m->chat_id, key);
-	sqlite3_bind_int64(ob->insert, 1, now);
-	sqlite3_bind_int(ob->insert, 2, m->priority);
-	sqlite3_bind_int(ob->insert, 3, m->channel);
-	sqlite3_bind_blob(ob->insert, 4, key, sizeof key, SQLITE_TRANSIENT);
-	sqlite3_bind_int(ob->insert, 5, m->order_key == NULL &&
-	    m->channel == CHANNEL_TELEGRAM && m->chat_id < 0);
-	sqlite3_bind_text(ob->insert, 6, m->method, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(ob->insert, 7, m->not_before);
-	sqlite3_bind_text(ob->insert, 8, m->cause, -1, SQLITE_STATIC);
-	if (m->cause_id != 0)
-		sqlite3_bind_int64(ob->insert, 9, m->cause_id);
-	if (store_step_done(ob->insert, "outbox_insert") == -1)
-		goto out;
-	/* The row id is part of the associated data: seal after insert. */
-	ad.row = sqlite3_last_insert_rowid(store_db(ob->st));
+	/* The id is in the associated data, so it is chosen before sealing. */
+	ad.row = ob->last_id + 1;
 	if (crypto_seal(ob->keys, &ad, m->params, strlen(m->params), &blob,
 	    &bloblen) == -1)
+		return -1;
+	sqlite3_bind_int64(ob->insert, 1, ad.row);
+	sqlite3_bind_int64(ob->insert, 2, store_now_ms());
+	sqlite3_bind_int(ob->insert, 3, m->priority);
+	sqlite3_bind_int(ob->insert, 4, m->channel);
+	sqlite3_bind_blob(ob->insert, 5, key, sizeof key, SQLITE_TRANSIENT);
+	sqlite3_bind_int(ob->insert, 6, m->order_key == NULL &&
+	    m->channel == CHANNEL_TELEGRAM && m->chat_id < 0);
+	sqlite3_bind_text(ob->insert, 7, m->method, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ob->insert, 8, m->not_before);
+	sqlite3_bind_text(ob->insert, 9, m->cause, -1, SQLITE_STATIC);
+	if (m->cause_id != 0)
+		sqlite3_bind_int64(ob->insert, 10, m->cause_id);
+	sqlite3_bind_blob(ob->insert, 11, blob, (int)bloblen, SQLITE_STATIC);
+	if (store_step_done(ob->insert, "outbox_insert") == -1)
 		goto out;
-	sqlite3_bind_blob(ob->set_payload, 1, blob, (int)bloblen,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(ob->set_payload, 2, ad.row);
-	if (store_step_done(ob->set_payload, "outbox_payload") == -1)
-		goto out;
+	ob->last_id = ad.row;
 	if (idp != NULL)
 		*idp = ad.row;
 	log_debug("event=outbox.queued outbox_id=%" PRId64 " method=%s "
@@ -337,4 +341,50 @@ outbox_counts(struct outbox *ob, int64_t counts[OUTBOX_NSTATES])
 	}
 	sqlite3_reset(ob->counts);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void
+outbox_info_row(sqlite3_stmt *s, struct outbox_info *r)
+{
+	const unsigned char	*t;
+
+	memset(r, 0, sizeof *r);
+	r->id = sqlite3_column_int64(s, 0);
+	r->state = (enum outbox_state)sqlite3_column_int(s, 1);
+	r->priority = sqlite3_column_int(s, 2);
+	r->channel = (enum channel)sqlite3_column_int(s, 3);
+	t = sqlite3_column_text(s, 4);
+	snprintf(r->method, sizeof r->method, "%s", t != NULL ?
+	    (const char *)t : "");
+	r->attempts = sqlite3_column_int(s, 5);
+	r->has_error_code = sqlite3_column_type(s, 6) != SQLITE_NULL;
+	r->error_code = sqlite3_column_int(s, 6);
+	t = sqlite3_column_text(s, 7);
+	snprintf(r->last_error, sizeof r->last_error, "%s", t != NULL ?
+	    (const char *)t : "");
+	r->created_at = sqlite3_column_int64(s, 8);
+	r->sent_at = sqlite3_column_int64(s, 9);
+	t = sqlite3_column_text(s, 10);
+	snprintf(r->cause, sizeof r->cause, "%s", t != NULL ?
+	    (const char *)t : "");
+}
+
+int
+outbox_list(struct outbox *ob, int state, int64_t id,
+    struct outbox_info *rows, int max)
+{
+	int	 n = 0, rc = SQLITE_DONE;
+
+	sqlite3_bind_int(ob->list, 1, state);
+	sqlite3_bind_int64(ob->list, 2, id);
+	sqlite3_bind_int(ob->list, 3, max);
+	while (n < max && (rc = sqlite3_step(ob->list)) == SQLITE_ROW)
+		outbox_info_row(ob->list, &rows[n++]);
+	if (n < max && rc != SQLITE_DONE) {
+		log_err("event=store.error what=outbox_list error=\"%s\"",
+		    sqlite3_errstr(rc));
+		n = -1;
+	}
+	sqlite3_reset(ob->list);
+	return n;
 }

@@ -11,6 +11,7 @@
 #include "handler.h"
 #include "inbound.h"
 #include "log.h"
+#include "people.h"
 #include "reply.h"
 #include "router.h"
 #include "store.h"
@@ -87,13 +88,38 @@ router_matches(const struct handler_entry *h, const struct hctx *ctx)
 	return in->kind == INBOUND_COMMAND && strcmp(in->command, h->match) == 0;
 }
 
-/* Who is writing. Accounts are linked by the Staff tool's invitations. */
-static enum sender_kind
-router_sender(struct router *r, const struct inbound *in)
+/*
+ * Who is writing, through the blind index of the Telegram user id: a
+ * linked member writes as their family (in the family's language), an
+ * active staff member as staff (in the first language they speak). A
+ * disabled staff member is a stranger again.
+ */
+static int
+router_sender(struct router *r, struct hctx *ctx)
 {
-	(void)r;
-	(void)in;
-	return SENDER_UNKNOWN;
+	struct people_tg	 who;
+	enum lang		 l;
+
+	ctx->sender = SENDER_UNKNOWN;
+	ctx->lang = lang_from_tag(ctx->in->lang);
+	if (ctx->in->user_id == 0)
+		return 0;
+	if (people_find_tg(r->app->people, ctx->in->user_id, &who) !=
+	    PEOPLE_OK)
+		return -1;
+	if (who.who == PEOPLE_NOBODY)
+		return 0;
+	if (lang_parse(who.language, &l) == 0)
+		ctx->lang = l;
+	if (who.who == PEOPLE_STAFF) {
+		ctx->sender = SENDER_STAFF;
+		ctx->staff_id = who.staff_id;
+	} else {
+		ctx->sender = SENDER_FAMILY;
+		ctx->member_id = who.member_id;
+		ctx->family_id = who.family_id;
+	}
+	return 0;
 }
 
 static int
@@ -105,8 +131,8 @@ router_exec(struct router *r, struct inbound *in)
 	memset(&ctx, 0, sizeof ctx);
 	ctx.app = r->app;
 	ctx.in = in;
-	ctx.sender = router_sender(r, in);
-	ctx.lang = lang_from_tag(in->lang);
+	if (router_sender(r, &ctx) == -1)
+		return -1;
 	for (hp = handler_table; *hp != NULL; hp++) {
 		if (router_matches(*hp, &ctx)) {
 			log_info("event=inbound.handle inbound_id=%" PRId64

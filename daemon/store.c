@@ -78,6 +78,106 @@ static const char *const store_migrations[] = {
 	"  since INTEGER NOT NULL,"
 	"  reason TEXT NOT NULL"
 	") STRICT;",
+
+	/*
+	 * 2: the Staff tool: people, programmes, invitations, audit.
+	 * Personal values are sealed BLOBs whose associated data is
+	 * (table, column, id); AUTOINCREMENT keeps ids from being reused,
+	 * so an audit row never points at somebody else later. *_idx are
+	 * blind indexes for equality look-ups.
+	 */
+	"CREATE TABLE staff ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  name BLOB,"
+	"  kind TEXT NOT NULL,"
+	"  languages TEXT NOT NULL,"
+	"  active INTEGER NOT NULL DEFAULT 1,"
+	"  tg_user_id BLOB,"
+	"  tg_chat_id BLOB,"
+	"  tg_idx BLOB UNIQUE,"
+	"  created_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TABLE families ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  code TEXT NOT NULL UNIQUE,"
+	"  name BLOB,"
+	"  language TEXT NOT NULL,"
+	"  channel TEXT NOT NULL,"
+	"  assistant_id INTEGER REFERENCES staff (id),"
+	"  substitute_id INTEGER REFERENCES staff (id),"
+	"  notes BLOB,"
+	"  created_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX families_assistant ON families (assistant_id);"
+	"CREATE INDEX families_substitute ON families (substitute_id);"
+	"CREATE TABLE members ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  family_id INTEGER NOT NULL REFERENCES families (id)"
+	"    ON DELETE CASCADE,"
+	"  contact INTEGER NOT NULL DEFAULT 0,"
+	"  name BLOB,"
+	"  phone BLOB,"
+	"  phone_idx BLOB UNIQUE,"
+	"  tg_user_id BLOB,"
+	"  tg_chat_id BLOB,"
+	"  tg_idx BLOB UNIQUE,"
+	"  created_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX members_family ON members (family_id, id);"
+	"CREATE TABLE programmes ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  created_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TABLE programme_groups ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  programme_id INTEGER NOT NULL REFERENCES programmes (id)"
+	"    ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  UNIQUE (programme_id, name)"
+	") STRICT;"
+	/* until_date NULL: still enrolled; one open enrolment each. */
+	"CREATE TABLE enrolments ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  family_id INTEGER NOT NULL REFERENCES families (id)"
+	"    ON DELETE CASCADE,"
+	"  programme_id INTEGER NOT NULL REFERENCES programmes (id),"
+	"  group_id INTEGER REFERENCES programme_groups (id),"
+	"  from_date TEXT NOT NULL,"
+	"  until_date TEXT,"
+	"  created_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE UNIQUE INDEX enrolments_open ON enrolments "
+	"  (family_id, programme_id) WHERE until_date IS NULL;"
+	"CREATE INDEX enrolments_programme ON enrolments (programme_id);"
+	/* Exactly one target; only the keyed hash of the code is kept. */
+	"CREATE TABLE invitations ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  code_hash BLOB NOT NULL UNIQUE,"
+	"  staff_id INTEGER REFERENCES staff (id) ON DELETE CASCADE,"
+	"  member_id INTEGER REFERENCES members (id) ON DELETE CASCADE,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  used_at INTEGER,"
+	"  created_by INTEGER NOT NULL,"
+	"  CHECK ((staff_id IS NULL) <> (member_id IS NULL))"
+	") STRICT;"
+	/* Who did what to which object; ids only, never personal data. */
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  at INTEGER NOT NULL,"
+	"  uid INTEGER NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  object TEXT NOT NULL,"
+	"  object_id INTEGER"
+	") STRICT;"
+	/* Wrong invitation codes per Telegram user (blind index), 1 h. */
+	"CREATE TABLE invite_failures ("
+	"  id INTEGER PRIMARY KEY,"
+	"  tg_idx BLOB NOT NULL,"
+	"  at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX invite_failures_user ON invite_failures (tg_idx, at);",
 };
 
 #define STORE_NMIGRATIONS \
@@ -219,6 +319,27 @@ store_meta_set(struct store *st, const char *key, int64_t value)
 	sqlite3_bind_text(st->meta_set, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st->meta_set, 2, value);
 	return store_step_done(st->meta_set, "meta_set");
+}
+
+int
+store_max_id(struct store *st, const char *table, int64_t *out)
+{
+	sqlite3_stmt	*s = NULL;
+	char		*sql;
+	int		 rc = -1;
+
+	sql = sqlite3_mprintf("SELECT COALESCE(MAX(id), 0) FROM \"%w\"",
+	    table);
+	if (sql != NULL && sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) ==
+	    SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
+		*out = sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else
+		log_err("event=store.error what=max_id error=\"%s\"",
+		    sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	sqlite3_free(sql);
+	return rc;
 }
 
 static int

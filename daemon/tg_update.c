@@ -292,6 +292,25 @@ tg_parse_member(const cJSON *cm, struct inbound *in, const char **why)
 	return 0;
 }
 
+/*
+ * cJSON turns \u0000 into a NUL byte that ends the C string, which would
+ * silently cut the text there. Such updates are refused instead.
+ */
+static int
+tg_has_escaped_nul(const char *json, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i + 5 < len; i++) {
+		if (json[i] != '\\')
+			continue;
+		if (json[i + 1] == 'u' && strncmp(json + i + 2, "0000", 4) == 0)
+			return 1;
+		i++;	/* skip the escaped character */
+	}
+	return 0;
+}
+
 int
 tg_parse_update(const char *json, size_t len, struct inbound *in, char *why,
     size_t whylen)
@@ -305,6 +324,12 @@ tg_parse_update(const char *json, size_t len, struct inbound *in, char *why,
 	in->channel = CHANNEL_TELEGRAM;
 	if ((root = cJSON_ParseWithLength(json, len)) == NULL) {
 		reason = "not JSON";
+		goto out;
+	}
+	if (tg_has_escaped_nul(json, len)) {
+		reason = "NUL character in a string";
+		/* Keep the id for the log line. */
+		(void)tg_get_id(root, "update_id", &in->ext_id);
 		goto out;
 	}
 	if (!cJSON_IsObject(root) || tg_get_id(root, "update_id",

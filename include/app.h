@@ -15,6 +15,8 @@ struct outbox;
 struct inbound_store;
 struct dispatch;
 struct router;
+struct people;
+struct admin;
 
 struct app {
 	struct config		*cfg;
@@ -28,6 +30,8 @@ struct app {
 	struct inbound_store	*is;
 	struct dispatch		*disp;
 	struct router		*router;
+	struct people		*people;
+	struct admin		*admin;
 	int64_t			 started_at;	/* unix ms */
 };
 

@@ -48,6 +48,9 @@ struct config {
 	int		 backoff_initial_ms;
 	int		 backoff_max_s;
 	int		 max_in_flight;
+
+	/* [invitations] */
+	int		 invitation_ttl_days;
 };
 
 /*

@@ -29,6 +29,10 @@ struct hctx {
 	const struct inbound	*in;
 	enum sender_kind	 sender;
 	enum lang		 lang;
+	/* Who, when the sender is linked (router_sender); 0 otherwise. */
+	int64_t			 staff_id;
+	int64_t			 member_id;
+	int64_t			 family_id;
 };
 
 struct handler_entry {

@@ -89,6 +89,9 @@ int	inbound_pending(struct inbound_store *is, int64_t after, int64_t *rows,
 /* The raw payload of a row; free with crypto_free_plain(). */
 int	inbound_load(struct inbound_store *is, int64_t row, enum channel *ch,
 	    char **raw, size_t *len) __attribute__((warn_unused_result));
+/* How many rows wait to be handled (status). */
+int	inbound_count_pending(struct inbound_store *is, int64_t *n)
+	    __attribute__((warn_unused_result));
 /* state: 1 handled, 2 skipped (unparseable). */
 int	inbound_mark(struct inbound_store *is, int64_t row, int state)
 	    __attribute__((warn_unused_result));

@@ -102,7 +102,10 @@ int	outbox_mark_retry(struct outbox *ob, int64_t id, int64_t at,
 	    __attribute__((warn_unused_result));
 int	outbox_mark_failed(struct outbox *ob, int64_t id, int code,
 	    const char *error) __attribute__((warn_unused_result));
-/* A failed row queued again by staff. -1 when it is not failed. */
+/*
+ * A failed row queued again by staff. *changed is 0 when the row is not
+ * (or no longer) failed; -1 only on storage errors.
+ */
 int	outbox_retry_failed(struct outbox *ob, int64_t id, int *changed)
 	    __attribute__((warn_unused_result));
 
@@ -112,6 +115,30 @@ int	outbox_set_unreachable(struct outbox *ob,
 	    int64_t now) __attribute__((warn_unused_result));
 int	outbox_is_unreachable(struct outbox *ob,
 	    const unsigned char key[CRYPTO_INDEX_LEN]);
+
+/* One row as staff see it (no payload, no recipient). */
+struct outbox_info {
+	int64_t		 id;
+	enum outbox_state state;
+	int		 priority;
+	enum channel	 channel;
+	char		 method[32];
+	int		 attempts;
+	int		 has_error_code;
+	int		 error_code;
+	char		 last_error[256];	/* "" when none */
+	int64_t		 created_at;		/* unix ms */
+	int64_t		 sent_at;		/* unix ms, 0: not sent */
+	char		 cause[32];
+};
+
+/*
+ * Up to `max` rows, newest first, of one state (-1: any), or the single
+ * row `id` when id is not 0. Returns the number of rows, or -1.
+ */
+int	outbox_list(struct outbox *ob, int state, int64_t id,
+	    struct outbox_info *rows, int max)
+	    __attribute__((warn_unused_result));
 
 /* Rows per state. */
 int	outbox_counts(struct outbox *ob, int64_t counts[OUTBOX_NSTATES])

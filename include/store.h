@@ -53,6 +53,15 @@ int	store_exec(struct store *st, const char *sql, const char *what)
 int	store_step_done(sqlite3_stmt *stmt, const char *what)
 	    __attribute__((warn_unused_result));
 
+/*
+ * The largest id in `table` (0 when empty). Modules that seal a row's
+ * fields with its id allocate ids themselves from here on: this process
+ * is the only writer, and one INSERT is cheaper than INSERT then UPDATE.
+ * `table` is one of ours, never outside input.
+ */
+int	store_max_id(struct store *st, const char *table, int64_t *out)
+	    __attribute__((warn_unused_result));
+
 /* Small key/value settings (the Telegram offset). */
 int	store_meta_get(struct store *st, const char *key, int64_t *value,
 	    int *found) __attribute__((warn_unused_result));

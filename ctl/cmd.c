@@ -1,0 +1,682 @@
+/*
+ * The command table and its one generic runner: getopt_long over the
+ * command's options builds the request body or query, the positional
+ * arguments fill the path, then one request and the command's printer.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "xmalloc.h"
+
+#include "ctl.h"
+
+#define CTL_MAX_OPTS	16
+/* Ids travel as JSON numbers: doubles, exact up to 2^53. */
+#define CTL_ID_MAX	9007199254740992LL
+
+static const struct ctl_pos pos_id[] = { { "ID", CTL_POS_ID, NULL } };
+static const struct ctl_pos pos_family[] = {
+	{ "FAMILY", CTL_POS_PATH, NULL }
+};
+static const struct ctl_pos pos_name[] = { { "NAME", CTL_POS_STR, "name" } };
+static const struct ctl_pos pos_command[] = {
+	{ "COMMAND", CTL_POS_PATH, NULL }, { "SUB", CTL_POS_PATH, NULL }
+};
+static const struct ctl_pos pos_family_assign[] = {
+	{ "FAMILY", CTL_POS_PATH, NULL },
+	{ "ASSISTANT_ID", CTL_POS_BODY_ID, "assistant_id" }
+};
+static const struct ctl_pos pos_member_add[] = {
+	{ "FAMILY", CTL_POS_PATH, NULL }, { "NAME", CTL_POS_STR, "name" }
+};
+static const struct ctl_pos pos_enrol[] = {
+	{ "ID", CTL_POS_ID, NULL }, { "FAMILY", CTL_POS_FAMILY, "family" }
+};
+static const struct ctl_pos pos_file[] = {
+	{ "FILE.csv", CTL_POS_FILE, NULL }
+};
+
+static const struct ctl_opt opts_none[] = { { NULL, 0, NULL, NULL, 0 } };
+static const struct ctl_opt opts_staff_add[] = {
+	{ "kind", CTL_OPT_STR, "kind", NULL, 1 },
+	{ "lang", CTL_OPT_LIST, "languages", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_staff_edit[] = {
+	{ "name", CTL_OPT_STR, "name", NULL, 0 },
+	{ "kind", CTL_OPT_STR, "kind", NULL, 0 },
+	{ "lang", CTL_OPT_LIST, "languages", NULL, 0 },
+	{ "active", CTL_OPT_YESNO, "active", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_invite[] = {
+	{ "ttl-days", CTL_OPT_ID, "ttl_days", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_family_add[] = {
+	{ "lang", CTL_OPT_STR, "language", NULL, 1 },
+	{ "channel", CTL_OPT_STR, "channel", NULL, 1 },
+	{ "contact", CTL_OPT_STR, "contact.name", NULL, 1 },
+	{ "phone", CTL_OPT_STR, "contact.phone", NULL, 0 },
+	{ "assistant", CTL_OPT_ID, "assistant_id", NULL, 0 },
+	{ "substitute", CTL_OPT_ID, "substitute_id", NULL, 0 },
+	{ "notes", CTL_OPT_STR, "notes", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_family_list[] = {
+	{ "assistant", CTL_OPT_QUERY, "assistant", NULL, 0 },
+	{ "programme", CTL_OPT_QUERY, "programme", NULL, 0 },
+	{ "lang", CTL_OPT_QUERY, "language", NULL, 0 },
+	{ "channel", CTL_OPT_QUERY, "channel", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_family_edit[] = {
+	{ "name", CTL_OPT_STR, "name", NULL, 0 },
+	{ "lang", CTL_OPT_STR, "language", NULL, 0 },
+	{ "channel", CTL_OPT_STR, "channel", NULL, 0 },
+	{ "notes", CTL_OPT_STR, "notes", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_family_assign[] = {
+	{ "substitute", CTL_OPT_ID, "substitute_id", NULL, 0 },
+	{ "no-substitute", CTL_OPT_NULL, "substitute_id", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_family_invite[] = {
+	{ "member", CTL_OPT_ID, "member_id", NULL, 0 },
+	{ "ttl-days", CTL_OPT_ID, "ttl_days", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_import[] = {
+	{ "dry-run", CTL_OPT_DRY_RUN, NULL, NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_member_add[] = {
+	{ "phone", CTL_OPT_STR, "phone", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_member_edit[] = {
+	{ "name", CTL_OPT_STR, "name", NULL, 0 },
+	{ "phone", CTL_OPT_STR, "phone", NULL, 0 },
+	{ "no-phone", CTL_OPT_NULL, "phone", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_programme_add[] = {
+	{ "group", CTL_OPT_MULTI, "groups", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_enrol[] = {
+	{ "group", CTL_OPT_STR, "group", NULL, 0 },
+	{ "from", CTL_OPT_STR, "from", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_leave[] = {
+	{ "on", CTL_OPT_STR, "on", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_outbox_list[] = {
+	{ "failed", CTL_OPT_QUERY_CONST, "state", "failed", 0 },
+	{ "state", CTL_OPT_QUERY, "state", NULL, 0 },
+	{ "limit", CTL_OPT_QUERY, "limit", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+
+#define GET	"GET"
+#define POST	"POST"
+#define PATCH	"PATCH"
+#define DELETE	"DELETE"
+
+const struct ctl_cmd ctl_cmds[] = {
+	{ "status", NULL, "", "daemon version, uptime, Telegram, queues",
+	  GET, "/v1/status", 0, 0, NULL, opts_none, 0, &ctl_view_status,
+	  ctl_print_object, NULL },
+	{ "staff", "add", "NAME --kind KIND [--lang pl,uk]",
+	  "register a staff member; KIND is family_assistant, "
+	  "integration_assistant,\n  disability_assistant, "
+	  "homelessness_assistant, coordinator or administrator;\n"
+	  "  languages: pl, uk, ru, en", POST, "/v1/staff", 1, 1, pos_name,
+	  opts_staff_add, 0, &ctl_view_staff, ctl_print_object, NULL },
+	{ "staff", "list", "", "list staff", GET, "/v1/staff", 0, 0, NULL,
+	  opts_none, 0, &ctl_view_staff_list, ctl_print_list, NULL },
+	{ "staff", "show", "ID", "show a staff member", GET, "/v1/staff/{0}",
+	  1, 1, pos_id, opts_none, 0, &ctl_view_staff, ctl_print_object,
+	  NULL },
+	{ "staff", "edit", "ID [--name N] [--kind K] [--lang L] "
+	  "[--active yes|no]", "change a staff member", PATCH,
+	  "/v1/staff/{0}", 1, 1, pos_id, opts_staff_edit, 1, &ctl_view_staff,
+	  ctl_print_object, NULL },
+	{ "staff", "disable", "ID", "disable a staff member", POST,
+	  "/v1/staff/{0}/disable", 1, 1, pos_id, opts_none, 0,
+	  &ctl_view_staff, ctl_print_object, NULL },
+	{ "staff", "invite", "ID [--ttl-days N]",
+	  "a Telegram link for a staff member", POST, "/v1/staff/{0}/invite",
+	  1, 1, pos_id, opts_invite, 0, &ctl_view_invitation,
+	  ctl_print_object, NULL },
+	{ "family", "add", "NAME --lang L --channel telegram|sms "
+	  "--contact NAME [--phone P] [--assistant ID] [--substitute ID] "
+	  "[--notes TEXT]",
+	  "register a family and its contact person; L is pl, uk, ru or en;"
+	  "\n  P is +48 (assumed), +380 or another country's number",
+	  POST, "/v1/families",
+	  1, 1, pos_name, opts_family_add, 0, &ctl_view_family,
+	  ctl_print_family, NULL },
+	{ "family", "list", "[--assistant ID] [--programme ID] [--lang L] "
+	  "[--channel C]", "list families", GET, "/v1/families", 0, 0, NULL,
+	  opts_family_list, 0, &ctl_view_families, ctl_print_list, NULL },
+	{ "family", "show", "FAMILY", "show a family (id or code)", GET,
+	  "/v1/families/{0}", 1, 1, pos_family, opts_none, 0,
+	  &ctl_view_family, ctl_print_family, NULL },
+	{ "family", "edit", "FAMILY [--name N] [--lang L] [--channel C] "
+	  "[--notes TEXT]", "change a family", PATCH, "/v1/families/{0}", 1, 1,
+	  pos_family, opts_family_edit, 1, &ctl_view_family, ctl_print_family,
+	  NULL },
+	{ "family", "assign", "FAMILY ASSISTANT_ID [--substitute ID|"
+	  "--no-substitute]", "set a family's assistant", POST,
+	  "/v1/families/{0}/assign", 2, 2, pos_family_assign,
+	  opts_family_assign, 0, &ctl_view_family, ctl_print_family, NULL },
+	{ "family", "invite", "FAMILY [--member M] [--ttl-days N]",
+	  "a Telegram link for a family member", POST,
+	  "/v1/families/{0}/invite", 1, 1, pos_family, opts_family_invite, 0,
+	  &ctl_view_invitation, ctl_print_object, NULL },
+	{ "family", "remove", "FAMILY", "remove a family", DELETE,
+	  "/v1/families/{0}", 1, 1, pos_family, opts_none, 0, NULL,
+	  ctl_print_deleted, NULL },
+	{ "family", "import", "FILE.csv [--dry-run]",
+	  "import families from a spreadsheet saved as CSV (UTF-8, comma or "
+	  "semicolon);\n  columns: family (rodzina), contact (kontakt, "
+	  "osoba), phone (telefon),\n  language (język), channel (kanał), "
+	  "assistant (asystent), programme (program),\n  group (grupa); "
+	  "all rows are checked first, then all or none are imported",
+	  NULL, NULL, 1, 1,
+	  pos_file, opts_import, 0, NULL, NULL, ctl_family_import },
+	{ "member", "add", "FAMILY NAME [--phone P]", "add a family member",
+	  POST, "/v1/families/{0}/members", 2, 2, pos_member_add,
+	  opts_member_add, 0, &ctl_view_member, ctl_print_object, NULL },
+	{ "member", "edit", "ID [--name N] [--phone P|--no-phone]",
+	  "change a family member", PATCH, "/v1/members/{0}", 1, 1, pos_id,
+	  opts_member_edit, 1, &ctl_view_member, ctl_print_object, NULL },
+	{ "member", "remove", "ID", "remove a family member", DELETE,
+	  "/v1/members/{0}", 1, 1, pos_id, opts_none, 0, NULL,
+	  ctl_print_deleted, NULL },
+	{ "programme", "add", "NAME [--group G]...", "create a programme",
+	  POST, "/v1/programmes", 1, 1, pos_name, opts_programme_add, 0,
+	  &ctl_view_programme, ctl_print_object, NULL },
+	{ "programme", "list", "", "list programmes", GET, "/v1/programmes",
+	  0, 0, NULL, opts_none, 0, &ctl_view_programmes, ctl_print_list,
+	  NULL },
+	{ "programme", "show", "ID", "show a programme and its families", GET,
+	  "/v1/programmes/{0}", 1, 1, pos_id, opts_none, 0,
+	  &ctl_view_programme, ctl_print_programme, NULL },
+	{ "programme", "enrol", "ID FAMILY [--group G] [--from YYYY-MM-DD]",
+	  "enrol a family in a programme", POST, "/v1/programmes/{0}/enrol",
+	  2, 2, pos_enrol, opts_enrol, 0, &ctl_view_enrolment,
+	  ctl_print_object, NULL },
+	{ "programme", "leave", "ID FAMILY [--on YYYY-MM-DD]",
+	  "end a family's enrolment", POST, "/v1/programmes/{0}/leave", 2, 2,
+	  pos_enrol, opts_leave, 0, &ctl_view_enrolment, ctl_print_object,
+	  NULL },
+	{ "outbox", "list", "[--failed] [--state S] [--limit N]",
+	  "list outgoing messages, newest first", GET, "/v1/outbox", 0, 0,
+	  NULL, opts_outbox_list, 0, &ctl_view_outbox, ctl_print_list, NULL },
+	{ "outbox", "retry", "ID", "send a failed message again", POST,
+	  "/v1/outbox/{0}/retry", 1, 1, pos_id, opts_none, 0,
+	  &ctl_view_outbox_row, ctl_print_object, NULL },
+	{ "help", NULL, "[COMMAND [SUB]]", "show usage", NULL, NULL, 0, 2,
+	  pos_command, opts_none, 0, NULL, NULL, ctl_help },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, 0, NULL, NULL,
+	  NULL }
+};
+
+const struct ctl_cmd *
+ctl_cmd_find(const char *name, const char *sub)
+{
+	const struct ctl_cmd	*cmd;
+
+	for (cmd = ctl_cmds; cmd->name != NULL; cmd++) {
+		if (strcmp(cmd->name, name) != 0)
+			continue;
+		if (cmd->sub == NULL || (sub != NULL &&
+		    strcmp(cmd->sub, sub) == 0))
+			return cmd;
+	}
+	return NULL;
+}
+
+int
+ctl_cmd_has_subs(const char *name)
+{
+	const struct ctl_cmd	*cmd;
+
+	for (cmd = ctl_cmds; cmd->name != NULL; cmd++)
+		if (strcmp(cmd->name, name) == 0 && cmd->sub != NULL)
+			return 1;
+	return 0;
+}
+
+void
+ctl_cmd_usage(const struct ctl_cmd *cmd, int to_stderr)
+{
+	FILE	*f = to_stderr ? stderr : stdout;
+
+	fprintf(f, "usage: asystentctl %s%s%s%s%s\n", cmd->name,
+	    cmd->sub ? " " : "", cmd->sub ? cmd->sub : "",
+	    *cmd->usage ? " " : "", cmd->usage);
+	fprintf(f, "  %s\n", cmd->help);
+}
+
+void
+ctl_usage_all(const char *name, int to_stderr)
+{
+	FILE			*f = to_stderr ? stderr : stdout;
+	const struct ctl_cmd	*cmd;
+	const char		*lead = "usage: ";
+
+	if (name == NULL) {
+		fprintf(f, "usage: asystentctl [-c CONFIG | -s SOCKET] "
+		    "[--json] COMMAND ...\ncommands:\n");
+		lead = "  ";
+	}
+	for (cmd = ctl_cmds; cmd->name != NULL; cmd++) {
+		if (name != NULL && strcmp(cmd->name, name) != 0)
+			continue;
+		fprintf(f, "%sasystentctl %s%s%s%s%s\n", lead, cmd->name,
+		    cmd->sub ? " " : "", cmd->sub ? cmd->sub : "",
+		    *cmd->usage ? " " : "", cmd->usage);
+		if (name != NULL)
+			lead = "       ";
+	}
+	if (name == NULL)
+		fprintf(f, "'asystentctl help COMMAND' or 'COMMAND --help' "
+		    "explains one.\n");
+}
+
+static int __attribute__((format(printf, 2, 3)))
+ctl_usage_error(const struct ctl_cmd *cmd, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fputs("asystentctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	ctl_cmd_usage(cmd, 1);
+	return CTL_EX_USAGE;
+}
+
+static int
+ctl_parse_id(const char *s, long long *out)
+{
+	char		*end;
+	long long	 v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > CTL_ID_MAX)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* The object that holds `field` ("contact.phone" -> body.contact). */
+static cJSON *
+ctl_slot(cJSON *root, const char *field, const char **leaf, int create)
+{
+	const char	*dot = strchr(field, '.');
+	cJSON		*sub;
+	char		*name;
+
+	*leaf = field;
+	if (dot == NULL)
+		return root;
+	name = xstrndup(field, (size_t)(dot - field));
+	sub = cJSON_GetObjectItemCaseSensitive(root, name);
+	if (sub == NULL && create)
+		sub = cJSON_AddObjectToObject(root, name);
+	free(name);
+	*leaf = dot + 1;
+	return sub;
+}
+
+static cJSON *
+ctl_list_value(const char *s)
+{
+	cJSON		*a = cJSON_CreateArray();
+	const char	*comma;
+	char		*item;
+
+	for (;;) {
+		comma = strchr(s, ',');
+		item = comma ? xstrndup(s, (size_t)(comma - s)) : xstrdup(s);
+		if (*item != '\0')
+			cJSON_AddItemToArray(a, cJSON_CreateString(item));
+		free(item);
+		if (comma == NULL)
+			break;
+		s = comma + 1;
+	}
+	return a;
+}
+
+/* The JSON value of one option, or NULL after a usage error. */
+static cJSON *
+ctl_opt_value(const struct ctl_opt *o, const char *arg)
+{
+	long long	id;
+
+	switch (o->kind) {
+	case CTL_OPT_ID:
+		if (ctl_parse_id(arg, &id) == -1)
+			return NULL;
+		return cJSON_CreateNumber((double)id);
+	case CTL_OPT_YESNO:
+		if (strcmp(arg, "yes") != 0 && strcmp(arg, "no") != 0)
+			return NULL;
+		return cJSON_CreateBool(strcmp(arg, "yes") == 0);
+	case CTL_OPT_LIST:
+		return ctl_list_value(arg);
+	case CTL_OPT_NULL:
+		return cJSON_CreateNull();
+	case CTL_OPT_QUERY_CONST:
+		return cJSON_CreateString(o->value);
+	default:
+		return cJSON_CreateString(arg);
+	}
+}
+
+static int
+ctl_apply_opt(const struct ctl_cmd *cmd, const struct ctl_opt *o,
+    const char *arg, struct ctl_args *a)
+{
+	cJSON		*root, *slot, *v, *multi;
+	const char	*leaf;
+
+	if (o->kind == CTL_OPT_DRY_RUN) {
+		a->dry_run = 1;
+		return 0;
+	}
+	if (o->kind == CTL_OPT_MULTI) {
+		multi = cJSON_GetObjectItemCaseSensitive(a->body, o->field);
+		cJSON_AddItemToArray(multi, cJSON_CreateString(arg));
+		return 0;
+	}
+	if ((v = ctl_opt_value(o, arg)) == NULL)
+		return ctl_usage_error(cmd, "bad value for --%s: \"%s\"",
+		    o->name, arg);
+	root = (o->kind == CTL_OPT_QUERY || o->kind == CTL_OPT_QUERY_CONST) ?
+	    a->query : a->body;
+	slot = ctl_slot(root, o->field, &leaf, 1);
+	if (cJSON_GetObjectItemCaseSensitive(slot, leaf) != NULL) {
+		cJSON_Delete(v);
+		return ctl_usage_error(cmd, "--%s repeats or contradicts an "
+		    "earlier option", o->name);
+	}
+	cJSON_AddItemToObject(slot, leaf, v);
+	return 0;
+}
+
+static int
+ctl_has_field(const cJSON *root, const char *field)
+{
+	const char	*leaf = NULL;
+	const cJSON	*slot;
+
+	slot = ctl_slot((cJSON *)root, field, &leaf, 0);
+	return cJSON_GetObjectItemCaseSensitive(slot, leaf) != NULL;
+}
+
+static const struct ctl_opt *
+ctl_opt_named(const struct ctl_opt *opts, const char *name)
+{
+	for (; opts->name != NULL; opts++)
+		if (strcmp(opts->name, name) == 0)
+			return opts;
+	return NULL;
+}
+
+/* Builds getopt_long's table: the command's options plus --json. */
+static void
+ctl_longopts(const struct ctl_opt *opts, struct option *lo)
+{
+	size_t	n = 0;
+
+	for (; opts->name != NULL && n < CTL_MAX_OPTS - 2; opts++, n++) {
+		lo[n].name = opts->name;
+		lo[n].has_arg = (opts->kind == CTL_OPT_NULL ||
+		    opts->kind == CTL_OPT_QUERY_CONST ||
+		    opts->kind == CTL_OPT_DRY_RUN) ? no_argument :
+		    required_argument;
+		lo[n].flag = NULL;
+		lo[n].val = 0;
+	}
+	lo[n++] = (struct option){ "json", no_argument, NULL, 0 };
+	lo[n] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+static int
+ctl_parse_opts(struct ctl *c, const struct ctl_cmd *cmd, int argc,
+    char **argv, struct ctl_args *a)
+{
+	struct option		 lo[CTL_MAX_OPTS];
+	const struct ctl_opt	*o;
+	int			 ch, idx;
+
+	ctl_longopts(cmd->opts, lo);
+	optind = 0;	/* glibc: start afresh, permuting arguments */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":", lo, &idx)) != -1) {
+		if (ch == ':')
+			return ctl_usage_error(cmd, "%s needs a value",
+			    argv[optind - 1]);
+		if (ch != 0)
+			return ctl_usage_error(cmd, "unknown option %s",
+			    argv[optind - 1]);
+		if (strcmp(lo[idx].name, "json") == 0) {
+			ctl_set_json(c);
+			continue;
+		}
+		o = ctl_opt_named(cmd->opts, lo[idx].name);
+		if (ctl_apply_opt(cmd, o, optarg, a) != 0)
+			return CTL_EX_USAGE;
+	}
+	return 0;
+}
+
+static int
+ctl_apply_pos(const struct ctl_cmd *cmd, const struct ctl_pos *p,
+    const char *arg, struct ctl_args *a)
+{
+	long long	id;
+
+	if (*arg == '\0')
+		return ctl_usage_error(cmd, "%s is empty", p->name);
+	switch (p->kind) {
+	case CTL_POS_ID:
+	case CTL_POS_BODY_ID:
+		if (ctl_parse_id(arg, &id) == -1)
+			return ctl_usage_error(cmd, "%s must be a number: "
+			    "\"%s\"", p->name, arg);
+		if (p->kind == CTL_POS_BODY_ID)
+			cJSON_AddNumberToObject(a->body, p->field, (double)id);
+		return 0;
+	case CTL_POS_STR:
+		cJSON_AddStringToObject(a->body, p->field, arg);
+		return 0;
+	case CTL_POS_FAMILY:
+		if (ctl_parse_id(arg, &id) == 0)
+			cJSON_AddNumberToObject(a->body, p->field, (double)id);
+		else
+			cJSON_AddStringToObject(a->body, p->field, arg);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int
+ctl_parse_pos(const struct ctl_cmd *cmd, int argc, char **argv,
+    struct ctl_args *a)
+{
+	int	n = argc - optind, i;
+
+	if (n < cmd->min_args)
+		return ctl_usage_error(cmd, "missing %s",
+		    cmd->pos[n].name);
+	if (n > cmd->max_args)
+		return ctl_usage_error(cmd, "unexpected argument \"%s\"",
+		    argv[optind + cmd->max_args]);
+	for (i = 0; i < n; i++) {
+		a->pos[i] = argv[optind + i];
+		if (ctl_apply_pos(cmd, &cmd->pos[i], a->pos[i], a) != 0)
+			return CTL_EX_USAGE;
+	}
+	a->npos = n;
+	return 0;
+}
+
+static int
+ctl_check_required(const struct ctl_cmd *cmd, const struct ctl_args *a)
+{
+	const struct ctl_opt	*o;
+
+	for (o = cmd->opts; o->name != NULL; o++)
+		if (o->required && !ctl_has_field(a->body, o->field))
+			return ctl_usage_error(cmd, "--%s is required",
+			    o->name);
+	if (cmd->needs_change && cJSON_GetArraySize(a->body) == 0)
+		return ctl_usage_error(cmd, "nothing to change");
+	return 0;
+}
+
+/* %-escapes everything but RFC 3986 unreserved characters. */
+static void
+ctl_escape(char **url, const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	size_t			 len = strlen(*url), i = 0;
+	char			*u;
+	unsigned char		 ch;
+
+	u = xrealloc(*url, len + strlen(s) * 3 + 1);
+	for (; *s != '\0'; s++) {
+		ch = (unsigned char)*s;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || strchr("-._~", ch) != NULL) {
+			u[len + i++] = (char)ch;
+			continue;
+		}
+		u[len + i++] = '%';
+		u[len + i++] = hex[ch >> 4];
+		u[len + i++] = hex[ch & 15];
+	}
+	u[len + i] = '\0';
+	*url = u;
+}
+
+static void
+ctl_append(char **url, const char *s, size_t n)
+{
+	size_t	len = strlen(*url);
+
+	*url = xrealloc(*url, len + n + 1);
+	memcpy(*url + len, s, n);
+	(*url)[len + n] = '\0';
+}
+
+/* The path with {N} replaced by argument N, then ?query. */
+static char *
+ctl_build_path(const char *tmpl, const struct ctl_args *a)
+{
+	const cJSON	*q;
+	const char	*p = tmpl;
+	char		*url = xstrdup("");
+	int		 i;
+
+	while (*p != '\0') {
+		if (p[0] == '{' && p[1] >= '0' && p[1] <= '9' && p[2] == '}') {
+			i = p[1] - '0';
+			ctl_escape(&url, i < a->npos ? a->pos[i] : "");
+			p += 3;
+			continue;
+		}
+		ctl_append(&url, p++, 1);
+	}
+	cJSON_ArrayForEach(q, a->query) {
+		ctl_append(&url, q == a->query->child ? "?" : "&", 1);
+		ctl_escape(&url, q->string);
+		ctl_append(&url, "=", 1);
+		ctl_escape(&url, q->valuestring);
+	}
+	return url;
+}
+
+static int
+ctl_exec_request(struct ctl *c, const struct ctl_cmd *cmd,
+    struct ctl_args *a)
+{
+	cJSON		*answer = NULL;
+	const cJSON	*body = NULL;
+	char		*path;
+	int		 rc;
+
+	path = ctl_build_path(cmd->path, a);
+	if (strcmp(cmd->method, POST) == 0 || strcmp(cmd->method, PATCH) == 0)
+		body = a->body;
+	rc = ctl_call(c, cmd->method, path, body, &answer);
+	if (rc == CTL_EX_OK && !ctl_is_json(c) && cmd->print != NULL)
+		cmd->print(cmd, answer);
+	cJSON_Delete(answer);
+	free(path);
+	return rc;
+}
+
+static int
+ctl_wants_help(int argc, char **argv)
+{
+	int	i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
+int
+ctl_cmd_run(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	struct ctl_args		 a;
+	const struct ctl_opt	*o;
+	int			 rc;
+
+	if (ctl_wants_help(argc, argv)) {
+		ctl_cmd_usage(cmd, 0);
+		return CTL_EX_OK;
+	}
+	memset(&a, 0, sizeof a);
+	a.body = cJSON_CreateObject();
+	a.query = cJSON_CreateObject();
+	for (o = cmd->opts; o->name != NULL; o++)
+		if (o->kind == CTL_OPT_MULTI &&
+		    !cJSON_HasObjectItem(a.body, o->field))
+			cJSON_AddArrayToObject(a.body, o->field);
+	if ((rc = ctl_parse_opts(c, cmd, argc, argv, &a)) != 0 ||
+	    (rc = ctl_parse_pos(cmd, argc, argv, &a)) != 0 ||
+	    (rc = ctl_check_required(cmd, &a)) != 0)
+		goto out;
+	rc = cmd->exec != NULL ? cmd->exec(c, cmd, &a) :
+	    ctl_exec_request(c, cmd, &a);
+out:
+	cJSON_Delete(a.body);
+	cJSON_Delete(a.query);
+	return rc;
+}

@@ -1,0 +1,319 @@
+/* What asystentctl shows of each object: columns of lists and `show`s. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "xmalloc.h"
+
+#include "ctl.h"
+
+static char *
+ctl_get_count(const cJSON *obj, const char *key)
+{
+	const cJSON	*a = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsArray(a) ? xasprintf("%d", cJSON_GetArraySize(a)) : NULL;
+}
+
+/* The contact member's name: the member marked contact, else the first. */
+static char *
+ctl_get_contact(const cJSON *obj, const char *key)
+{
+	const cJSON	*a = cJSON_GetObjectItemCaseSensitive(obj, key), *m;
+
+	cJSON_ArrayForEach(m, a)
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m,
+		    "contact")))
+			return ctl_text(m, "name");
+	return cJSON_IsArray(a) && cJSON_GetArraySize(a) > 0 ?
+	    ctl_text(cJSON_GetArrayItem(a, 0), "name") : NULL;
+}
+
+static char *
+ctl_get_programmes(const cJSON *obj, const char *key)
+{
+	const cJSON	*a = cJSON_GetObjectItemCaseSensitive(obj, key), *p;
+	char		*s = NULL, *n, *name;
+
+	cJSON_ArrayForEach(p, a) {
+		if ((name = ctl_text(p, "programme")) == NULL)
+			continue;
+		n = xasprintf("%s%s%s", s ? s : "", s ? "," : "", name);
+		free(s);
+		free(name);
+		s = n;
+	}
+	return s;
+}
+
+static char *
+ctl_get_uptime(const cJSON *obj, const char *key)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	long long	 s;
+
+	if (!cJSON_IsNumber(v))
+		return NULL;
+	s = (long long)v->valuedouble;
+	if (s >= 86400)
+		return xasprintf("%lldd %02lld:%02lld:%02lld", s / 86400,
+		    s % 86400 / 3600, s % 3600 / 60, s % 60);
+	return xasprintf("%02lld:%02lld:%02lld", s / 3600, s % 3600 / 60,
+	    s % 60);
+}
+
+static char *
+ctl_get_telegram(const cJSON *obj, const char *key)
+{
+	const cJSON	*t = cJSON_GetObjectItemCaseSensitive(obj, key);
+	char		*state, *bot, *s;
+
+	if (!cJSON_IsObject(t))
+		return NULL;
+	state = ctl_text(t, "state");
+	bot = ctl_text(t, "bot_username");
+	s = xasprintf("%s%s%s%s", state ? state : "-", bot ? " (@" : "",
+	    bot ? bot : "", bot ? ")" : "");
+	free(state);
+	free(bot);
+	return s;
+}
+
+static char *
+ctl_get_queues(const cJSON *obj, const char *key)
+{
+	static const char *const states[] = {
+		"queued", "sending", "sent", "failed"
+	};
+	const cJSON	*o = cJSON_GetObjectItemCaseSensitive(obj, key);
+	char		*s = NULL, *n, *v;
+	size_t		 i;
+
+	if (!cJSON_IsObject(o))
+		return NULL;
+	for (i = 0; i < sizeof states / sizeof states[0]; i++) {
+		v = ctl_text(o, states[i]);
+		n = xasprintf("%s%s%s %s", s ? s : "", s ? ", " : "",
+		    states[i], v ? v : "-");
+		free(s);
+		free(v);
+		s = n;
+	}
+	return s;
+}
+
+static const struct ctl_col staff_show[] = {
+	{ "id", "id", NULL },
+	{ "name", "name", NULL },
+	{ "kind", "kind", NULL },
+	{ "languages", "languages", NULL },
+	{ "active", "active", NULL },
+	{ "telegram", "telegram_linked", NULL },
+	{ "families", "families", NULL },
+	{ "created", "created_at", NULL },
+	{ NULL, NULL, NULL }
+};
+
+static const struct ctl_col staff_list[] = {
+	{ "ID", "id", NULL },
+	{ "NAME", "name", NULL },
+	{ "KIND", "kind", NULL },
+	{ "LANGUAGES", "languages", NULL },
+	{ "ACTIVE", "active", NULL },
+	{ "TELEGRAM", "telegram_linked", NULL },
+	{ "FAMILIES", "families", NULL },
+	{ NULL, NULL, NULL }
+};
+
+static const struct ctl_col family_show[] = {
+	{ "id", "id", NULL },
+	{ "code", "code", NULL },
+	{ "name", "name", NULL },
+	{ "language", "language", NULL },
+	{ "channel", "channel", NULL },
+	{ "assistant", "assistant", NULL },
+	{ "substitute", "substitute", NULL },
+	{ "notes", "notes", NULL },
+	{ "created", "created_at", NULL },
+	{ NULL, NULL, NULL }
+};
+
+static const struct ctl_col family_list[] = {
+	{ "ID", "id", NULL },
+	{ "CODE", "code", NULL },
+	{ "NAME", "name", NULL },
+	{ "CONTACT", "members", ctl_get_contact },
+	{ "LANG", "language", NULL },
+	{ "CHANNEL", "channel", NULL },
+	{ "ASSISTANT", "assistant", NULL },
+	{ "MEMBERS", "members", ctl_get_count },
+	{ "PROGRAMMES", "programmes", ctl_get_programmes },
+	{ NULL, NULL, NULL }
+};
+
+static const struct ctl_col member_cols[] = {
+	{ "ID", "id", NULL },
+	{ "NAME", "name", NULL },
+	{ "PHONE", "phone", NULL },
+	{ "CONTACT", "contact", NULL },
+	{ "TELEGRAM", "telegram_linked", NULL },
+	{ NULL, NULL, NULL }
+};
+
+static const struct ctl_col member_show[] = {
+	{ "id", "id", NULL },
+	{ "name", "name", NULL },
+	{ "phone", "phone", NULL },
+	{ "contact", "contact", NULL },
+	{ "telegram", "telegram_linked", NULL },
+	{ NULL, NULL, NULL }
+};
+
+static const struct ctl_col enrolment_cols[] = {
+	{ "ID", "programme_id", NULL },
+	{ "PROGRAMME", "programme", NULL },
+	{ "GROUP", "group", NULL },
+	{ "FROM", "from", NULL },
+	{ "UNTIL", "until", NULL },
+	{ NULL, NULL, NULL }
+};
+
+static const struct ctl_col programme_show[] = {
+	{ "id", "id", NULL },
+	{ "name", "name", NULL },
+	{ "groups", "groups", NULL },
+	{ "enrolled", "enrolled", NULL },
+	{ "created", "created_at", NULL },
+	{ NULL, NULL, NULL }
+};
+
+static const struct ctl_col programme_list[] = {
+	{ "ID", "id", NULL },
+	{ "NAME", "name", NULL },
+	{ "GROUPS", "groups", NULL },
+	{ "ENROLLED", "enrolled", NULL },
+	{ NULL, NULL, NULL }
+};
+
+static const struct ctl_col programme_families[] = {
+	{ "ID", "id", NULL },
+	{ "CODE", "code", NULL },
+	{ "GROUP", "group", NULL },
+	{ "FROM", "from", NULL },
+	{ "UNTIL", "until", NULL },
+	{ NULL, NULL, NULL }
+};
+
+static const struct ctl_col outbox_list[] = {
+	{ "ID", "id", NULL },
+	{ "STATE", "state", NULL },
+	{ "PRIORITY", "priority", NULL },
+	{ "CHANNEL", "channel", NULL },
+	{ "METHOD", "method", NULL },
+	{ "ATTEMPTS", "attempts", NULL },
+	{ "ERROR", "error_code", NULL },
+	{ "CREATED", "created_at", NULL },
+	{ "SENT", "sent_at", NULL },
+	{ "CAUSE", "cause", NULL },
+	{ NULL, NULL, NULL }
+};
+
+static const struct ctl_col invitation_show[] = {
+	{ "link", "link", NULL },
+	{ "code", "code", NULL },
+	{ "expires", "expires_at", NULL },
+	{ "for", "for", NULL },
+	{ "id", "id", NULL },
+	{ NULL, NULL, NULL }
+};
+
+static const struct ctl_col status_show[] = {
+	{ "version", "version", NULL },
+	{ "uptime", "uptime_s", ctl_get_uptime },
+	{ "telegram", "telegram", ctl_get_telegram },
+	{ "outbox", "outbox", ctl_get_queues },
+	{ "inbound pending", "inbound_pending", NULL },
+	{ NULL, NULL, NULL }
+};
+
+const struct ctl_view ctl_view_staff = { "staff", staff_show };
+const struct ctl_view ctl_view_staff_list = { "staff", staff_list };
+const struct ctl_view ctl_view_family = { "family", family_show };
+const struct ctl_view ctl_view_families = { "families", family_list };
+const struct ctl_view ctl_view_member = { "member", member_show };
+const struct ctl_view ctl_view_programme = { "programme", programme_show };
+const struct ctl_view ctl_view_programmes = { "programmes", programme_list };
+const struct ctl_view ctl_view_outbox = { "outbox", outbox_list };
+const struct ctl_view ctl_view_outbox_row = { "outbox", NULL };
+const struct ctl_view ctl_view_enrolment = { "enrolment", NULL };
+const struct ctl_view ctl_view_invitation = { "invitation",
+	invitation_show };
+const struct ctl_view ctl_view_status = { NULL, status_show };
+
+static const cJSON *
+ctl_member(const struct ctl_cmd *cmd, const cJSON *answer)
+{
+	if (cmd->view == NULL || cmd->view->key == NULL)
+		return answer;
+	return cJSON_GetObjectItemCaseSensitive(answer, cmd->view->key);
+}
+
+void
+ctl_print_list(const struct ctl_cmd *cmd, const cJSON *answer)
+{
+	ctl_print_table(ctl_member(cmd, answer), cmd->view->cols);
+}
+
+void
+ctl_print_object(const struct ctl_cmd *cmd, const cJSON *answer)
+{
+	const cJSON	*o = ctl_member(cmd, answer);
+
+	if (cmd->view->cols != NULL)
+		ctl_print_show(o, cmd->view->cols);
+	else
+		ctl_print_fields(o);
+}
+
+static void
+ctl_print_section(const char *title, const cJSON *rows,
+    const struct ctl_col *cols)
+{
+	printf("\n%s:\n", title);
+	if (cJSON_GetArraySize(rows) == 0)
+		printf("(none)\n");
+	else
+		ctl_print_table(rows, cols);
+}
+
+void
+ctl_print_family(const struct ctl_cmd *cmd, const cJSON *answer)
+{
+	const cJSON	*f = ctl_member(cmd, answer);
+
+	ctl_print_show(f, family_show);
+	ctl_print_section("members",
+	    cJSON_GetObjectItemCaseSensitive(f, "members"), member_cols);
+	ctl_print_section("programmes",
+	    cJSON_GetObjectItemCaseSensitive(f, "programmes"), enrolment_cols);
+}
+
+void
+ctl_print_programme(const struct ctl_cmd *cmd, const cJSON *answer)
+{
+	ctl_print_show(ctl_member(cmd, answer), programme_show);
+	ctl_print_section("families",
+	    cJSON_GetObjectItemCaseSensitive(answer, "families"),
+	    programme_families);
+}
+
+void
+ctl_print_deleted(const struct ctl_cmd *cmd, const cJSON *answer)
+{
+	char	*id = ctl_text(answer, "deleted");
+
+	printf("removed %s %s\n", cmd->name, id ? id : "?");
+	free(id);
+}

@@ -1,0 +1,280 @@
+/*
+ * The people of the centre and what they belong to: staff, families and
+ * their members, programmes with groups and enrolments, invitations, the
+ * audit trail. All sealing and opening of personal fields happens here;
+ * look-ups by phone or Telegram user go through blind indexes.
+ *
+ * Functions work inside the caller's transaction; a function that fails
+ * half-way leaves rows the caller's rollback removes. Strings in the
+ * structs below are owned by the struct and freed by its _clear().
+ */
+#ifndef ASYSTENT_PEOPLE_H
+#define ASYSTENT_PEOPLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "phone.h"
+#include "validate.h"
+
+enum people_rc {
+	PEOPLE_OK = 0,
+	PEOPLE_ERR = -1,	/* storage error, logged */
+	PEOPLE_NOT_FOUND = -2,
+	PEOPLE_CONFLICT = -3	/* duplicate, or the state forbids it */
+};
+
+#define PEOPLE_CODE_MAX		16	/* "R-0042" */
+#define PEOPLE_KIND_MAX		32
+#define PEOPLE_CHANNEL_MAX	16
+#define PEOPLE_DATE_MAX		11	/* YYYY-MM-DD */
+
+struct staff {
+	int64_t	 id;
+	char	*name;			/* opened: crypto_free_plain */
+	char	 kind[PEOPLE_KIND_MAX];
+	char	 languages[VALIDATE_LANGS_MAX];	/* "pl,uk" */
+	int	 active;
+	int	 telegram_linked;
+	int64_t	 families;		/* as the assigned assistant */
+	int64_t	 created_at;		/* unix s */
+};
+
+struct family {
+	int64_t	 id;
+	char	 code[PEOPLE_CODE_MAX];
+	char	*name;			/* opened */
+	char	 language[4];
+	char	 channel[PEOPLE_CHANNEL_MAX];
+	int64_t	 assistant_id;		/* 0: none */
+	int64_t	 substitute_id;		/* 0: none */
+	char	*notes;			/* opened; NULL: none */
+	int64_t	 created_at;
+};
+
+struct member {
+	int64_t	 id;
+	int64_t	 family_id;
+	int	 contact;
+	char	*name;			/* opened */
+	char	 phone[PHONE_MAX];	/* E.164, "" when none */
+	int	 telegram_linked;
+	int64_t	 created_at;
+};
+
+struct programme {
+	int64_t	 id;
+	char	*name;
+	char	**groups;
+	size_t	 ngroups;
+	int64_t	 enrolled;		/* families enrolled now */
+	int64_t	 created_at;
+};
+
+struct enrolment {
+	int64_t	 id;
+	int64_t	 family_id;
+	int64_t	 programme_id;
+	char	*programme;
+	char	*group;			/* NULL: none */
+	char	 family_code[PEOPLE_CODE_MAX];
+	char	 from[PEOPLE_DATE_MAX];
+	char	 until[PEOPLE_DATE_MAX];	/* "" while enrolled */
+};
+
+/* What a new family is made of; read only during the call. */
+struct family_new {
+	const char	*name;
+	const char	*language;
+	const char	*channel;
+	const char	*notes;		/* NULL: none */
+	int64_t		 assistant_id;	/* 0: none */
+	int64_t		 substitute_id;
+	const char	*contact_name;
+	const char	*contact_phone;	/* E.164 or NULL */
+};
+
+/* Family list filters; 0 / NULL: any. */
+struct family_filter {
+	int64_t		 assistant_id;
+	int64_t		 programme_id;
+	const char	*language;
+	const char	*channel;
+};
+
+enum people_who {
+	PEOPLE_NOBODY,
+	PEOPLE_MEMBER,
+	PEOPLE_STAFF
+};
+
+/* Who a Telegram user is. */
+struct people_tg {
+	enum people_who	 who;
+	int64_t		 staff_id;
+	int64_t		 member_id;
+	int64_t		 family_id;
+	int		 active;		/* staff */
+	char		 language[4];		/* family's, or staff's first */
+};
+
+struct invitation {
+	int64_t	 id;
+	int64_t	 staff_id;		/* exactly one of staff_id, */
+	int64_t	 member_id;		/* member_id is not 0 */
+	int64_t	 expires_at;
+	int64_t	 used_at;		/* 0: not used */
+};
+
+struct audit_row {
+	int64_t		 id;
+	int64_t		 at;
+	int64_t		 uid;
+	const char	*action;	/* valid during the callback */
+	const char	*object;
+	int64_t		 object_id;	/* 0: none */
+};
+
+struct people;
+struct store;
+struct keys;
+
+struct people	*people_new(struct store *st, const struct keys *k);
+void		 people_free(struct people *p);
+
+void	people_staff_clear(struct staff *s);
+void	people_family_clear(struct family *f);
+void	people_member_clear(struct member *m);
+void	people_programme_clear(struct programme *pg);
+void	people_enrolment_clear(struct enrolment *e);
+/* Frees an array from a _list() call and each element in it. */
+void	people_staff_list_free(struct staff *a, size_t n);
+void	people_family_list_free(struct family *a, size_t n);
+void	people_member_list_free(struct member *a, size_t n);
+void	people_programme_list_free(struct programme *a, size_t n);
+void	people_enrolment_list_free(struct enrolment *a, size_t n);
+
+/* Staff. `languages` is a validated list such as "pl,uk". */
+int	people_staff_create(struct people *p, const char *name,
+	    const char *kind, const char *languages, int active, int64_t *id)
+	    __attribute__((warn_unused_result));
+int	people_staff_get(struct people *p, int64_t id, struct staff *out)
+	    __attribute__((warn_unused_result));
+int	people_staff_list(struct people *p, struct staff **out, size_t *n)
+	    __attribute__((warn_unused_result));
+/* Any of the arguments; NULL / -1 keep the current value. */
+int	people_staff_update(struct people *p, int64_t id, const char *name,
+	    const char *kind, const char *languages, int active)
+	    __attribute__((warn_unused_result));
+/* A staff id by id or exact name (imports); NOT_FOUND, or CONFLICT if
+ * two staff members share the name. */
+int	people_staff_find(struct people *p, const char *ref, int64_t *id)
+	    __attribute__((warn_unused_result));
+
+/* Families. The contact member is created with the family. */
+int	people_family_create(struct people *p, const struct family_new *nf,
+	    int64_t *family_id, int64_t *member_id)
+	    __attribute__((warn_unused_result));
+/* By id ("42") or code ("R-0042"). */
+int	people_family_resolve(struct people *p, const char *ref, int64_t *id)
+	    __attribute__((warn_unused_result));
+int	people_family_get(struct people *p, int64_t id, struct family *out)
+	    __attribute__((warn_unused_result));
+int	people_family_list(struct people *p, const struct family_filter *f,
+	    struct family **out, size_t *n) __attribute__((warn_unused_result));
+/* NULL keeps a value; notes "" clears them. */
+int	people_family_update(struct people *p, int64_t id, const char *name,
+	    const char *language, const char *channel, const char *notes)
+	    __attribute__((warn_unused_result));
+/* substitute_id 0 clears the substitute. */
+int	people_family_assign(struct people *p, int64_t id,
+	    int64_t assistant_id, int64_t substitute_id)
+	    __attribute__((warn_unused_result));
+/* Members, enrolments and invitations go with the family. */
+int	people_family_delete(struct people *p, int64_t id)
+	    __attribute__((warn_unused_result));
+
+/* Members. `phone` is E.164 or NULL; CONFLICT when another has it. */
+int	people_member_create(struct people *p, int64_t family_id,
+	    const char *name, const char *phone, int contact, int64_t *id)
+	    __attribute__((warn_unused_result));
+int	people_member_get(struct people *p, int64_t id, struct member *out)
+	    __attribute__((warn_unused_result));
+int	people_member_list(struct people *p, int64_t family_id,
+	    struct member **out, size_t *n) __attribute__((warn_unused_result));
+/* name NULL keeps it; set_phone with phone NULL clears the phone. */
+int	people_member_update(struct people *p, int64_t id, const char *name,
+	    int set_phone, const char *phone)
+	    __attribute__((warn_unused_result));
+/* CONFLICT for the family's last member. */
+int	people_member_delete(struct people *p, int64_t id)
+	    __attribute__((warn_unused_result));
+/* The member holding an E.164 number. */
+int	people_member_by_phone(struct people *p, const char *phone,
+	    int64_t *id) __attribute__((warn_unused_result));
+
+/* Programmes; CONFLICT for a name in use or a repeated group. */
+int	people_programme_create(struct people *p, const char *name,
+	    const char *const *groups, size_t ngroups, int64_t *id)
+	    __attribute__((warn_unused_result));
+int	people_programme_get(struct people *p, int64_t id,
+	    struct programme *out) __attribute__((warn_unused_result));
+int	people_programme_list(struct people *p, struct programme **out,
+	    size_t *n) __attribute__((warn_unused_result));
+int	people_programme_by_name(struct people *p, const char *name,
+	    int64_t *id) __attribute__((warn_unused_result));
+int	people_group_find(struct people *p, int64_t programme_id,
+	    const char *name, int64_t *group_id)
+	    __attribute__((warn_unused_result));
+
+/* Enrolments. group_id 0: none. CONFLICT when already enrolled. */
+int	people_enrol(struct people *p, int64_t family_id, int64_t programme_id,
+	    int64_t group_id, const char *from, int64_t *id)
+	    __attribute__((warn_unused_result));
+/* Closes the open enrolment on `on`; NOT_FOUND when there is none. */
+int	people_leave(struct people *p, int64_t family_id, int64_t programme_id,
+	    const char *on, int64_t *id) __attribute__((warn_unused_result));
+int	people_enrolment_get(struct people *p, int64_t id,
+	    struct enrolment *out) __attribute__((warn_unused_result));
+int	people_enrolment_list(struct people *p, int64_t family_id,
+	    int64_t programme_id, struct enrolment **out, size_t *n)
+	    __attribute__((warn_unused_result));
+
+/* Telegram accounts. */
+int	people_find_tg(struct people *p, int64_t user_id,
+	    struct people_tg *out) __attribute__((warn_unused_result));
+int	people_link_member(struct people *p, int64_t member_id,
+	    int64_t user_id, int64_t chat_id)
+	    __attribute__((warn_unused_result));
+int	people_link_staff(struct people *p, int64_t staff_id, int64_t user_id,
+	    int64_t chat_id) __attribute__((warn_unused_result));
+
+/*
+ * Invitations. *code is a new string of 96 random bits (base64url) shown
+ * once; only its keyed hash is stored. free() it.
+ */
+int	people_invite_create(struct people *p, int64_t staff_id,
+	    int64_t member_id, int ttl_days, uid_t uid, char **code,
+	    int64_t *expires_at) __attribute__((warn_unused_result));
+int	people_invite_find(struct people *p, const char *code,
+	    struct invitation *out) __attribute__((warn_unused_result));
+int	people_invite_use(struct people *p, int64_t id, int64_t now)
+	    __attribute__((warn_unused_result));
+/* Wrong codes per Telegram user: record one; is the user shut out? */
+int	people_invite_failed(struct people *p, int64_t user_id, int64_t now)
+	    __attribute__((warn_unused_result));
+int	people_invite_blocked(struct people *p, int64_t user_id, int64_t now);
+
+#define PEOPLE_INVITE_FAILURES	5	/* wrong codes ... */
+#define PEOPLE_INVITE_WINDOW	3600	/* ... within (s), then ignored */
+
+/* The audit trail. object_id 0: none. */
+int	people_audit(struct people *p, uid_t uid, const char *action,
+	    const char *object, int64_t object_id)
+	    __attribute__((warn_unused_result));
+typedef int	(*people_audit_fn)(const struct audit_row *row, void *arg);
+int	people_audit_list(struct people *p, int limit, people_audit_fn fn,
+	    void *arg) __attribute__((warn_unused_result));
+
+#endif

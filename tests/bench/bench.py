@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""make bench: figures, never pass/fail.
+
+Runs the real asystentd against the Bot API emulator (limits off unless
+said) and prints throughput, latency, memory and storage figures.
+"""
+import os
+import platform
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from harness import Scenario, wait_for  # noqa: E402
+
+
+def rss_kb(pid, field):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def delivered(emu):
+    return emu.stats()["delivered"]
+
+
+def inject(emu, n, first_uid, text="/start"):
+    for i in range(n):
+        emu.message(first_uid + i, text, language_code="uk")
+
+
+def bench_throughput(n=5000):
+    """Updates queued while the daemon is down, then drained: update ->
+    reply throughput with encryption and the durable store on."""
+    sc = Scenario(limits=False)
+    try:
+        d = sc.daemon(conf={"daemon.log_level": "notice"}, start=False)
+        inject(sc.emu, n, 100000)
+        t0 = time.monotonic()
+        d.start()
+        wait_for(lambda: delivered(sc.emu) >= n, 300, "%d replies" % n,
+                 interval=0.01)
+        dt = time.monotonic() - t0
+        peak = rss_kb(d.proc.pid, "VmHWM")
+        d.stop()
+        # Bytes the rows take once the WAL is folded in: pages in use.
+        pages, free, size = (d.sql("PRAGMA page_count")[0][0],
+                             d.sql("PRAGMA freelist_count")[0][0],
+                             d.sql("PRAGMA page_size")[0][0])
+        return n / dt, dt, peak, (pages - free) * size
+    finally:
+        sc.close(False)
+
+
+def bench_latency(rate=200, seconds=10):
+    """Paced load: update -> reply latency as the emulator saw it."""
+    sc = Scenario(limits=False)
+    try:
+        d = sc.daemon(conf={"daemon.log_level": "notice"})
+        time.sleep(1.0)  # settle: idle RSS after start-up work
+        idle = rss_kb(d.proc.pid, "VmRSS")
+        idle_anon = rss_kb(d.proc.pid, "RssAnon")
+        sent_at = {}
+        n = rate * seconds
+        t0 = time.monotonic()
+        for i in range(n):
+            due = t0 + i / rate
+            now = time.monotonic()
+            if due > now:
+                time.sleep(due - now)
+            uid = 200000 + i
+            sent_at[uid] = time.time() * 1000
+            sc.emu.message(uid, "/help", language_code="pl")
+        wait_for(lambda: delivered(sc.emu) >= n, 60, "paced replies")
+        lat = sorted(m["t_ms"] - sent_at[m["chat_id"]]
+                     for m in sc.emu.sent()
+                     if m["method"] == "sendMessage")
+        peak = rss_kb(d.proc.pid, "VmHWM")
+        d.stop()
+        return (statistics.median(lat), lat[int(len(lat) * 0.99) - 1],
+                idle, idle_anon, peak)
+    finally:
+        sc.close(False)
+
+
+def main():
+    print("machine: %s, %d cores, %s" % (platform.machine(),
+                                          os.cpu_count(),
+                                          platform.platform()))
+    tput, dt, peak, size = bench_throughput()
+    print("update->reply throughput, limits off: %.0f/s (5000 in %.2f s)"
+          % (tput, dt))
+    print("peak RSS during the drain: %.1f MB" % (peak / 1024))
+    print("database bytes per 10k messages (an update and its reply "
+          "each): %.1f MB" % (size * 2 / 1e6))
+    p50, p99, idle, anon, peak2 = bench_latency()
+    print("update->reply latency at 200/s: p50 %.1f ms, p99 %.1f ms"
+          % (p50, p99))
+    print("idle RSS: %.1f MB (private anonymous %.1f MB, the rest shared "
+          "library pages); peak RSS at 200/s: %.1f MB"
+          % (idle / 1024, anon / 1024, peak2 / 1024))
+
+
+if __name__ == "__main__":
+    main()

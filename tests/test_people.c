@@ -1,0 +1,502 @@
+/*
+ * Unit tests for daemon/validate.c and daemon/people.c: input validation,
+ * and the data model on a fresh temporary database per test.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "crypto.h"
+#include "people.h"
+#include "store.h"
+#include "validate.h"
+
+#define NAME_A	"Rodzina Kowalskich"
+#define NAME_C	"Olena Kowalenko"
+#define PHONE_A	"+48601234567"
+
+struct fixture {
+	char		 dir[256];
+	char		 db[512];
+	struct store	*st;
+	struct keys	*k;
+	struct people	*p;
+};
+
+static const unsigned char master[CRYPTO_MASTER_LEN] = {
+	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+};
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	struct dirent	*de;
+	DIR		*d;
+
+	people_free(f->p);
+	store_close(f->st);
+	crypto_keys_free(f->k);
+	if ((d = opendir(f->dir)) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.')
+				unlinkat(dirfd(d), de->d_name, 0);
+		closedir(d);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture	*f;
+	const char	*tmp = getenv("TMPDIR");
+	char		 err[256];
+
+	if (crypto_init() == -1 || (f = calloc(1, sizeof *f)) == NULL)
+		return -1;
+	snprintf(f->dir, sizeof f->dir, "%s/test_people.XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->db, sizeof f->db, "%s/asystent.db", f->dir);
+	*state = f;
+	if (store_open(f->db, &f->st, err, sizeof err) != 0 ||
+	    (f->k = crypto_keys_from_master(master)) == NULL ||
+	    (f->p = people_new(f->st, f->k)) == NULL) {
+		teardown(state);
+		return -1;
+	}
+	return 0;
+}
+
+static int64_t
+count(struct fixture *f, const char *sql)
+{
+	sqlite3_stmt	*s;
+	int64_t		 n = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->st), sql, -1, &s,
+	    NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+static int64_t
+add_family(struct fixture *f, const char *name, const char *lang,
+    const char *channel, int64_t assistant, const char *phone)
+{
+	struct family_new	 nf;
+	int64_t			 fid, mid;
+
+	memset(&nf, 0, sizeof nf);
+	nf.name = name;
+	nf.language = lang;
+	nf.channel = channel;
+	nf.assistant_id = assistant;
+	nf.contact_name = NAME_C;
+	nf.contact_phone = phone;
+	assert_int_equal(people_family_create(f->p, &nf, &fid, &mid),
+	    PEOPLE_OK);
+	return fid;
+}
+
+/* ---- validation ------------------------------------------------------ */
+
+static void
+test_validate_name_bounds(void **state)
+{
+	char		 buf[1024];
+	const char	*why;
+	int		 i;
+
+	(void)state;
+	assert_int_equal(validate_name("Ołena Szewczenko", &why), 0);
+	assert_int_equal(validate_name("", &why), -1);
+	assert_int_equal(validate_name("   ", &why), -1);
+	/* 200 characters pass even as 400 bytes of Cyrillic; 201 do not. */
+	for (i = 0; i < 200; i++)
+		memcpy(buf + 2 * i, "ж", 2);
+	buf[400] = '\0';
+	assert_int_equal(validate_name(buf, &why), 0);
+	memcpy(buf + 400, "ж", 3);
+	assert_int_equal(validate_name(buf, &why), -1);
+	assert_string_equal(why, "too long");
+}
+
+static void
+test_validate_refuses_controls_and_bad_utf8(void **state)
+{
+	const char	*why;
+
+	(void)state;
+	assert_int_equal(validate_name("a\x07" "b", &why), -1);
+	assert_string_equal(why, "contains a control character");
+	assert_int_equal(validate_name("a\nb", &why), -1);
+	assert_int_equal(validate_name("a\x7f", &why), -1);
+	assert_int_equal(validate_name("a\xc2\x85", &why), -1);	/* C1 */
+	assert_int_equal(validate_name("\xc0\xaf", &why), -1);	/* overlong */
+	assert_int_equal(validate_name("\xed\xa0\x80", &why), -1); /* D800 */
+	assert_int_equal(validate_name("\xf4\x90\x80\x80", &why), -1);
+	assert_int_equal(validate_name("ab\xe2\x82", &why), -1);	/* cut */
+	assert_string_equal(why, "not valid UTF-8");
+	/* Notes may span lines. */
+	assert_int_equal(validate_text("line 1\nline 2", 0, 2000, 1, &why), 0);
+	assert_int_equal(validate_text("tab\there", 0, 2000, 1, &why), -1);
+}
+
+static void
+test_validate_enums_and_dates(void **state)
+{
+	char	 langs[VALIDATE_LANGS_MAX] = "";
+
+	(void)state;
+	assert_int_equal(validate_lang("uk"), 0);
+	assert_int_equal(validate_lang("UK"), -1);
+	assert_int_equal(validate_lang("de"), -1);
+	assert_int_equal(validate_lang("en-US"), -1);
+	assert_int_equal(validate_channel("sms"), 0);
+	assert_int_equal(validate_channel("fax"), -1);
+	assert_int_equal(validate_kind("homelessness_assistant"), 0);
+	assert_int_equal(validate_kind("wizard"), -1);
+	assert_int_equal(validate_date("2024-02-29"), 0);
+	assert_int_equal(validate_date("2025-02-29"), -1);
+	assert_int_equal(validate_date("2025-13-01"), -1);
+	assert_int_equal(validate_date("2025-1-01"), -1);
+	assert_int_equal(validate_langs_add(langs, "pl"), 0);
+	assert_int_equal(validate_langs_add(langs, "uk"), 0);
+	assert_int_equal(validate_langs_add(langs, "pl"), -1);
+	assert_string_equal(langs, "pl,uk");
+}
+
+/* ---- the data model -------------------------------------------------- */
+
+static void
+test_people_family_with_contact(void **state)
+{
+	struct fixture	*f = *state;
+	struct family	 fam;
+	struct member	*m = NULL;
+	size_t		 n = 0;
+	int64_t		 sid, fid, id;
+
+	assert_int_equal(people_staff_create(f->p, "Anna Nowak",
+	    "family_assistant", "pl,uk", 1, &sid), PEOPLE_OK);
+	fid = add_family(f, NAME_A, "uk", "telegram", sid, PHONE_A);
+	assert_int_equal(people_family_get(f->p, fid, &fam), PEOPLE_OK);
+	assert_string_equal(fam.code, "R-0001");
+	assert_string_equal(fam.name, NAME_A);
+	assert_int_equal(fam.assistant_id, sid);
+	assert_null(fam.notes);
+	people_family_clear(&fam);
+	assert_int_equal(people_member_list(f->p, fid, &m, &n), PEOPLE_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(m[0].name, NAME_C);
+	assert_string_equal(m[0].phone, PHONE_A);
+	assert_true(m[0].contact);
+	people_member_list_free(m, n);
+	assert_int_equal(people_family_resolve(f->p, "R-0001", &id), PEOPLE_OK);
+	assert_int_equal(id, fid);
+	assert_int_equal(people_family_resolve(f->p, "R-0002", &id),
+	    PEOPLE_NOT_FOUND);
+	assert_int_equal(people_member_by_phone(f->p, PHONE_A, &id), PEOPLE_OK);
+}
+
+static void
+test_people_duplicate_phone_conflicts(void **state)
+{
+	struct fixture		*f = *state;
+	struct family_new	 nf;
+	int64_t			 fid, mid, other;
+
+	fid = add_family(f, NAME_A, "pl", "sms", 0, PHONE_A);
+	memset(&nf, 0, sizeof nf);
+	nf.name = "Inna rodzina";
+	nf.language = "pl";
+	nf.channel = "sms";
+	nf.contact_name = "Ktoś";
+	nf.contact_phone = PHONE_A;
+	assert_int_equal(people_family_create(f->p, &nf, &other, &mid),
+	    PEOPLE_CONFLICT);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM families"), 1);
+	assert_int_equal(people_member_create(f->p, fid, "Drugi", PHONE_A, 0,
+	    &mid), PEOPLE_CONFLICT);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM members"), 1);
+	/* A member may keep their own number when it is set again. */
+	assert_int_equal(people_member_by_phone(f->p, PHONE_A, &mid),
+	    PEOPLE_OK);
+	assert_int_equal(people_member_update(f->p, mid, NULL, 1, PHONE_A),
+	    PEOPLE_OK);
+}
+
+static void
+test_people_list_filters(void **state)
+{
+	struct fixture		*f = *state;
+	struct family_filter	 flt;
+	struct family		*a = NULL;
+	size_t			 n = 0;
+	int64_t			 s1, s2, f1, f2, pg, gid, eid;
+	const char *const	 groups[] = { "families", "poverty" };
+
+	assert_int_equal(people_staff_create(f->p, "A", "coordinator", "pl", 1,
+	    &s1), PEOPLE_OK);
+	assert_int_equal(people_staff_create(f->p, "B", "coordinator", "uk", 1,
+	    &s2), PEOPLE_OK);
+	f1 = add_family(f, "F1", "pl", "sms", s1, NULL);
+	f2 = add_family(f, "F2", "uk", "telegram", s2, NULL);
+	assert_int_equal(people_programme_create(f->p, "Aktywna Integracja",
+	    groups, 2, &pg), PEOPLE_OK);
+	assert_int_equal(people_group_find(f->p, pg, "poverty", &gid),
+	    PEOPLE_OK);
+	assert_int_equal(people_enrol(f->p, f2, pg, gid, "2025-01-01", &eid),
+	    PEOPLE_OK);
+	assert_int_equal(people_enrol(f->p, f2, pg, 0, "2025-02-01", &eid),
+	    PEOPLE_CONFLICT);
+	memset(&flt, 0, sizeof flt);
+	flt.assistant_id = s1;
+	assert_int_equal(people_family_list(f->p, &flt, &a, &n), PEOPLE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].id, f1);
+	people_family_list_free(a, n);
+	memset(&flt, 0, sizeof flt);
+	flt.language = "uk";
+	flt.channel = "telegram";
+	flt.programme_id = pg;
+	assert_int_equal(people_family_list(f->p, &flt, &a, &n), PEOPLE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(a[0].id, f2);
+	people_family_list_free(a, n);
+	flt.channel = "sms";
+	assert_int_equal(people_family_list(f->p, &flt, &a, &n), PEOPLE_OK);
+	assert_int_equal(n, 0);
+	people_family_list_free(a, n);
+	/* After leaving, the programme filter no longer finds it. */
+	assert_int_equal(people_leave(f->p, f2, pg, "2024-12-31", &eid),
+	    PEOPLE_CONFLICT);
+	assert_int_equal(people_leave(f->p, f2, pg, "2025-03-01", &eid),
+	    PEOPLE_OK);
+	memset(&flt, 0, sizeof flt);
+	flt.programme_id = pg;
+	assert_int_equal(people_family_list(f->p, &flt, &a, &n), PEOPLE_OK);
+	assert_int_equal(n, 0);
+	people_family_list_free(a, n);
+}
+
+static void
+test_people_delete_cascades(void **state)
+{
+	struct fixture	*f = *state;
+	const char	*groups[] = { "g" };
+	int64_t		 fid, mid, pg, eid, exp, next;
+	char		*code = NULL;
+
+	fid = add_family(f, NAME_A, "pl", "sms", 0, PHONE_A);
+	assert_int_equal(people_member_create(f->p, fid, "Drugi", NULL, 0,
+	    &mid), PEOPLE_OK);
+	assert_int_equal(people_programme_create(f->p, "P", groups, 1, &pg),
+	    PEOPLE_OK);
+	assert_int_equal(people_enrol(f->p, fid, pg, 0, "2025-01-01", &eid),
+	    PEOPLE_OK);
+	assert_int_equal(people_invite_create(f->p, 0, mid, 14, 1000, &code,
+	    &exp), PEOPLE_OK);
+	free(code);
+	assert_int_equal(people_family_delete(f->p, fid), PEOPLE_OK);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM members"), 0);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM enrolments"), 0);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM invitations"), 0);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM programmes"), 1);
+	assert_int_equal(people_family_delete(f->p, fid), PEOPLE_NOT_FOUND);
+	/* Codes and ids of deleted families are never given again. */
+	next = add_family(f, "Nowa", "pl", "sms", 0, PHONE_A);
+	assert_true(next > fid);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM families "
+	    "WHERE code = 'R-0002'"), 1);
+}
+
+static void
+test_people_last_member_stays(void **state)
+{
+	struct fixture	*f = *state;
+	struct member	*m = NULL;
+	size_t		 n = 0;
+	int64_t		 fid, mid, contact;
+
+	fid = add_family(f, NAME_A, "pl", "sms", 0, NULL);
+	assert_int_equal(people_member_create(f->p, fid, "Drugi", NULL, 0,
+	    &mid), PEOPLE_OK);
+	assert_int_equal(people_member_list(f->p, fid, &m, &n), PEOPLE_OK);
+	contact = m[0].id;
+	people_member_list_free(m, n);
+	/* Removing the contact makes the next member the contact. */
+	assert_int_equal(people_member_delete(f->p, contact), PEOPLE_OK);
+	assert_int_equal(people_member_list(f->p, fid, &m, &n), PEOPLE_OK);
+	assert_int_equal(n, 1);
+	assert_true(m[0].contact);
+	people_member_list_free(m, n);
+	assert_int_equal(people_member_delete(f->p, mid), PEOPLE_CONFLICT);
+}
+
+static void
+test_people_invitation_and_link(void **state)
+{
+	struct fixture		*f = *state;
+	struct invitation	 inv;
+	struct people_tg	 who;
+	int64_t			 fid, mid, exp, now = 1800000000;
+	char			*code = NULL;
+	int			 i;
+
+	fid = add_family(f, NAME_A, "ru", "telegram", 0, NULL);
+	assert_int_equal(people_member_by_phone(f->p, PHONE_A, &mid),
+	    PEOPLE_NOT_FOUND);
+	assert_int_equal(people_member_create(f->p, fid, "M", NULL, 0, &mid),
+	    PEOPLE_OK);
+	assert_int_equal(people_invite_create(f->p, 0, mid, 14, 1000, &code,
+	    &exp), PEOPLE_OK);
+	assert_true(strlen(code) >= 16);
+	assert_int_equal(people_invite_find(f->p, code, &inv), PEOPLE_OK);
+	assert_int_equal(inv.member_id, mid);
+	assert_int_equal(inv.used_at, 0);
+	assert_int_equal(people_invite_find(f->p, "nope", &inv),
+	    PEOPLE_NOT_FOUND);
+	assert_int_equal(people_find_tg(f->p, 424242, &who), PEOPLE_OK);
+	assert_int_equal(who.who, PEOPLE_NOBODY);
+	assert_int_equal(people_link_member(f->p, mid, 424242, 424242),
+	    PEOPLE_OK);
+	assert_int_equal(people_invite_use(f->p, inv.id, now), PEOPLE_OK);
+	assert_int_equal(people_find_tg(f->p, 424242, &who), PEOPLE_OK);
+	assert_int_equal(who.who, PEOPLE_MEMBER);
+	assert_int_equal(who.family_id, fid);
+	assert_string_equal(who.language, "ru");
+	free(code);
+	/* Five failures within the hour shut the user out for an hour. */
+	for (i = 0; i < 4; i++)
+		assert_int_equal(people_invite_failed(f->p, 99, now + i),
+		    PEOPLE_OK);
+	assert_false(people_invite_blocked(f->p, 99, now + 10));
+	assert_int_equal(people_invite_failed(f->p, 99, now + 10), PEOPLE_OK);
+	assert_true(people_invite_blocked(f->p, 99, now + 11));
+	assert_true(people_invite_blocked(f->p, 99, now + 10 + 3599));
+	assert_false(people_invite_blocked(f->p, 99, now + 10 + 3600));
+	assert_false(people_invite_blocked(f->p, 98, now + 11));
+}
+
+static void
+test_people_staff_language_and_find(void **state)
+{
+	struct fixture		*f = *state;
+	struct people_tg	 who;
+	int64_t			 a, b, id;
+
+	assert_int_equal(people_staff_create(f->p, "Anna Nowak",
+	    "family_assistant", "uk,pl", 1, &a), PEOPLE_OK);
+	assert_int_equal(people_staff_create(f->p, "Jan Nowak",
+	    "coordinator", "pl", 1, &b), PEOPLE_OK);
+	assert_int_equal(people_staff_find(f->p, "Jan Nowak", &id), PEOPLE_OK);
+	assert_int_equal(id, b);
+	assert_int_equal(people_staff_find(f->p, "Nikt", &id),
+	    PEOPLE_NOT_FOUND);
+	assert_int_equal(people_link_staff(f->p, a, 555, 555), PEOPLE_OK);
+	assert_int_equal(people_find_tg(f->p, 555, &who), PEOPLE_OK);
+	assert_int_equal(who.who, PEOPLE_STAFF);
+	assert_string_equal(who.language, "uk");
+	/* A disabled staff member is a stranger to the router. */
+	assert_int_equal(people_staff_update(f->p, a, NULL, NULL, NULL, 0),
+	    PEOPLE_OK);
+	assert_int_equal(people_find_tg(f->p, 555, &who), PEOPLE_OK);
+	assert_int_equal(who.who, PEOPLE_NOBODY);
+}
+
+/* Reads the database file and its WAL as bytes. */
+static int
+file_has(const char *path, const char *needle)
+{
+	FILE	*fp;
+	char	*buf;
+	size_t	 len, nlen = strlen(needle), i;
+	long	 sz;
+	int	 found = 0;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return 0;
+	fseek(fp, 0, SEEK_END);
+	sz = ftell(fp);
+	rewind(fp);
+	buf = malloc((size_t)sz + 1);
+	len = fread(buf, 1, (size_t)sz, fp);
+	fclose(fp);
+	for (i = 0; i + nlen <= len && !found; i++)
+		found = memcmp(buf + i, needle, nlen) == 0;
+	free(buf);
+	return found;
+}
+
+static void
+test_people_file_holds_no_plain_names(void **state)
+{
+	struct fixture	*f = *state;
+	char		 wal[600];
+	int64_t		 fid, mid;
+
+	fid = add_family(f, NAME_A, "uk", "telegram", 0, PHONE_A);
+	assert_int_equal(people_member_create(f->p, fid, "Taras Szewczenko",
+	    "+380671234567", 0, &mid), PEOPLE_OK);
+	assert_int_equal(people_link_member(f->p, mid, 987654321, 987654321),
+	    PEOPLE_OK);
+	snprintf(wal, sizeof wal, "%s-wal", f->db);
+	/* Plain columns do reach the files: the search below can see. */
+	assert_true(file_has(wal, "R-0001") || file_has(f->db, "R-0001"));
+	assert_false(file_has(f->db, NAME_A) || file_has(wal, NAME_A));
+	assert_false(file_has(f->db, NAME_C) || file_has(wal, NAME_C));
+	assert_false(file_has(f->db, "Taras") || file_has(wal, "Taras"));
+	assert_false(file_has(f->db, "601234567") ||
+	    file_has(wal, "601234567"));
+	assert_false(file_has(f->db, "671234567") ||
+	    file_has(wal, "671234567"));
+	assert_false(file_has(f->db, "987654321") ||
+	    file_has(wal, "987654321"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_validate_name_bounds),
+		cmocka_unit_test(test_validate_refuses_controls_and_bad_utf8),
+		cmocka_unit_test(test_validate_enums_and_dates),
+		cmocka_unit_test_setup_teardown(test_people_family_with_contact,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_people_duplicate_phone_conflicts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_people_list_filters,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_people_delete_cascades,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_people_last_member_stays,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_people_invitation_and_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_people_staff_language_and_find, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_people_file_holds_no_plain_names, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

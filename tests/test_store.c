@@ -1,0 +1,491 @@
+/* Unit tests for daemon/store.c: open, pragmas, migrations, transactions. */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "log.h"
+#include "store.h"
+
+struct fixture {
+	char		 dir[256];
+	char		 db[512];	/* dir/asystent.db */
+	struct store	*st;
+	char		 err[256];
+};
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	struct dirent	*de;
+	DIR		*d;
+
+	store_close(f->st);
+	if ((d = opendir(f->dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			unlinkat(dirfd(d), de->d_name, 0);
+		}
+		closedir(d);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture	*f;
+	const char	*tmp = getenv("TMPDIR");
+
+	if ((f = calloc(1, sizeof *f)) == NULL)
+		return -1;
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	snprintf(f->dir, sizeof f->dir, "%s/test_store.XXXXXX", tmp);
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->db, sizeof f->db, "%s/asystent.db", f->dir);
+	*state = f;
+	return 0;
+}
+
+static void
+open_store(struct fixture *f)
+{
+	f->err[0] = '\0';
+	if (store_open(f->db, &f->st, f->err, sizeof f->err) != 0)
+		fail_msg("store_open: %s", f->err);
+	assert_non_null(f->st);
+}
+
+static void
+reopen_store(struct fixture *f)
+{
+	store_close(f->st);
+	f->st = NULL;
+	open_store(f);
+}
+
+/* Runs `sql` returning one integer. */
+static int64_t
+query_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt	*s = NULL;
+	int64_t		 v;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static char *
+query_text(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt	*s = NULL;
+	char		*v;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	v = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	assert_non_null(v);
+	return v;
+}
+
+/*
+ * Stderr capture, to see which events the store logged. The returned
+ * string is what was written between begin and end; free() it.
+ */
+struct capture {
+	int	 saved;
+	FILE	*tmp;
+};
+
+static void
+capture_begin(struct capture *c)
+{
+	fflush(stderr);
+	c->tmp = tmpfile();
+	assert_non_null(c->tmp);
+	c->saved = dup(STDERR_FILENO);
+	assert_true(c->saved != -1);
+	assert_true(dup2(fileno(c->tmp), STDERR_FILENO) != -1);
+}
+
+static char *
+capture_end(struct capture *c)
+{
+	char	*out;
+	long	 len;
+
+	fflush(stderr);
+	assert_true(dup2(c->saved, STDERR_FILENO) != -1);
+	close(c->saved);
+	assert_int_equal(fseek(c->tmp, 0, SEEK_END), 0);
+	len = ftell(c->tmp);
+	assert_true(len >= 0);
+	rewind(c->tmp);
+	out = calloc(1, (size_t)len + 1);
+	assert_non_null(out);
+	assert_int_equal(fread(out, 1, (size_t)len, c->tmp), (size_t)len);
+	fclose(c->tmp);
+	return out;
+}
+
+static void
+test_store_creates_file_0600_even_under_umask_0(void **state)
+{
+	struct fixture	*f = *state;
+	struct stat	 sb;
+	char		 wal[600];
+	mode_t		 old;
+
+	old = umask(0);
+	open_store(f);
+	assert_int_equal(store_meta_set(f->st, "x", 1), 0);
+	umask(old);
+	assert_int_equal(stat(f->db, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	/* SQLite gives the WAL the database file's mode. */
+	snprintf(wal, sizeof wal, "%s-wal", f->db);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+}
+
+static void
+test_store_sets_schema_version(void **state)
+{
+	struct fixture	*f = *state;
+
+	open_store(f);
+	assert_true(store_schema_version() >= 1);
+	assert_int_equal(query_int(store_db(f->st), "PRAGMA user_version"),
+	    store_schema_version());
+	/* The tables the other modules rely on are there. */
+	assert_int_equal(query_int(store_db(f->st), "SELECT COUNT(*) FROM "
+	    "sqlite_master WHERE type = 'table' AND name IN ('meta', "
+	    "'inbound', 'outbox', 'tg_unreachable')"), 4);
+}
+
+static void
+test_store_first_open_migrates_reopen_does_not(void **state)
+{
+	struct fixture	*f = *state;
+	struct capture	 c;
+	enum log_level	 lvl = log_get_level();
+	char		*out;
+
+	log_set_level(LOGL_NOTICE);
+	capture_begin(&c);
+	open_store(f);
+	out = capture_end(&c);
+	assert_non_null(strstr(out, "event=store.migrated from=0"));
+	free(out);
+
+	assert_int_equal(store_meta_set(f->st, "offset", 4242), 0);
+	capture_begin(&c);
+	reopen_store(f);
+	out = capture_end(&c);
+	log_set_level(lvl);
+	assert_null(strstr(out, "store.migrated"));
+	free(out);
+	assert_int_equal(query_int(store_db(f->st), "PRAGMA user_version"),
+	    store_schema_version());
+}
+
+static void
+test_store_reopen_keeps_data(void **state)
+{
+	struct fixture	*f = *state;
+	int64_t		 v = 0;
+	int		 found = 0;
+
+	open_store(f);
+	assert_int_equal(store_meta_set(f->st, "tg_offset", 123456789012LL),
+	    0);
+	assert_int_equal(store_exec(f->st, "INSERT INTO inbound (channel, "
+	    "ext_id, received_at) VALUES (1, 77, 0)", "test"), 0);
+	reopen_store(f);
+	assert_int_equal(store_meta_get(f->st, "tg_offset", &v, &found), 0);
+	assert_int_equal(found, 1);
+	assert_int_equal(v, 123456789012LL);
+	assert_int_equal(query_int(store_db(f->st),
+	    "SELECT ext_id FROM inbound"), 77);
+}
+
+static void
+test_store_refuses_newer_database(void **state)
+{
+	struct fixture	*f = *state;
+	sqlite3		*db = NULL;
+	char		 sql[64];
+
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
+	    store_schema_version() + 1);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE future (x)", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	f->err[0] = '\0';
+	assert_int_equal(store_open(f->db, &f->st, f->err, sizeof f->err),
+	    -1);
+	assert_null(f->st);
+	assert_non_null(strstr(f->err, "newer"));
+
+	/* And it was left alone. */
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(query_int(db, "PRAGMA user_version"),
+	    store_schema_version() + 1);
+	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM sqlite_master "
+	    "WHERE name = 'meta'"), 0);
+	sqlite3_close(db);
+}
+
+static void
+test_store_refuses_file_that_is_not_a_database(void **state)
+{
+	struct fixture	*f = *state;
+	FILE		*fp;
+
+	fp = fopen(f->db, "w");
+	assert_non_null(fp);
+	fputs("this is not an SQLite database, only text long enough to "
+	    "fill a header of one hundred bytes, which SQLite reads first.\n",
+	    fp);
+	fclose(fp);
+	assert_int_equal(store_open(f->db, &f->st, f->err, sizeof f->err),
+	    -1);
+	assert_null(f->st);
+	assert_true(f->err[0] != '\0');
+}
+
+static void
+test_store_refuses_missing_directory(void **state)
+{
+	struct fixture	*f = *state;
+	char		 path[600];
+
+	snprintf(path, sizeof path, "%s/no/such/dir.db", f->dir);
+	assert_int_equal(store_open(path, &f->st, f->err, sizeof f->err), -1);
+	assert_null(f->st);
+	assert_non_null(strstr(f->err, "No such file or directory"));
+}
+
+static void
+test_store_uses_wal_and_foreign_keys(void **state)
+{
+	struct fixture	*f = *state;
+	char		*mode;
+
+	open_store(f);
+	mode = query_text(store_db(f->st), "PRAGMA journal_mode");
+	assert_string_equal(mode, "wal");
+	free(mode);
+	assert_int_equal(query_int(store_db(f->st), "PRAGMA foreign_keys"), 1);
+	/* FULL is 2: a committed message survives a power cut. */
+	assert_int_equal(query_int(store_db(f->st), "PRAGMA synchronous"), 2);
+	assert_int_equal(query_int(store_db(f->st), "PRAGMA secure_delete"),
+	    1);
+}
+
+static void
+test_store_enforces_foreign_keys(void **state)
+{
+	struct fixture	*f = *state;
+
+	open_store(f);
+	assert_int_equal(store_exec(f->st, "CREATE TABLE p (id INTEGER "
+	    "PRIMARY KEY); CREATE TABLE c (p INTEGER REFERENCES p(id))",
+	    "test"), 0);
+	assert_int_equal(store_exec(f->st, "INSERT INTO c VALUES (99)",
+	    "test"), -1);
+}
+
+static void
+test_store_meta_get_set(void **state)
+{
+	struct fixture	*f = *state;
+	int64_t		 v = -1;
+	int		 found = 1;
+
+	open_store(f);
+	assert_int_equal(store_meta_get(f->st, "missing", &v, &found), 0);
+	assert_int_equal(found, 0);
+	assert_int_equal(store_meta_set(f->st, "a", 1), 0);
+	assert_int_equal(store_meta_set(f->st, "b", INT64_MIN), 0);
+	assert_int_equal(store_meta_set(f->st, "a", INT64_MAX), 0);
+	assert_int_equal(store_meta_get(f->st, "a", &v, &found), 0);
+	assert_int_equal(found, 1);
+	assert_true(v == INT64_MAX);
+	assert_int_equal(store_meta_get(f->st, "b", &v, &found), 0);
+	assert_int_equal(found, 1);
+	assert_true(v == INT64_MIN);
+	assert_int_equal(query_int(store_db(f->st),
+	    "SELECT COUNT(*) FROM meta"), 2);
+}
+
+static int
+meta_has(struct fixture *f, const char *key)
+{
+	int64_t	 v;
+	int	 found = 0;
+
+	assert_int_equal(store_meta_get(f->st, key, &v, &found), 0);
+	return found;
+}
+
+static void
+test_store_rollback_to_savepoint_discards_only_inner_work(void **state)
+{
+	struct fixture	*f = *state;
+
+	open_store(f);
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_meta_set(f->st, "outer", 1), 0);
+	assert_int_equal(store_savepoint(f->st), 0);
+	assert_int_equal(store_meta_set(f->st, "inner1", 1), 0);
+	store_rollback_to(f->st);
+	/* The savepoint can be taken again after a rollback to it. */
+	assert_int_equal(store_savepoint(f->st), 0);
+	assert_int_equal(store_meta_set(f->st, "inner2", 1), 0);
+	assert_int_equal(store_release(f->st), 0);
+	assert_int_equal(store_commit(f->st), 0);
+
+	reopen_store(f);
+	assert_int_equal(meta_has(f, "outer"), 1);
+	assert_int_equal(meta_has(f, "inner1"), 0);
+	assert_int_equal(meta_has(f, "inner2"), 1);
+}
+
+static void
+test_store_rollback_discards_whole_transaction(void **state)
+{
+	struct fixture	*f = *state;
+
+	open_store(f);
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_meta_set(f->st, "a", 1), 0);
+	assert_int_equal(store_savepoint(f->st), 0);
+	assert_int_equal(store_meta_set(f->st, "b", 1), 0);
+	assert_int_equal(store_release(f->st), 0);
+	store_rollback(f->st);
+	assert_int_equal(meta_has(f, "a"), 0);
+	assert_int_equal(meta_has(f, "b"), 0);
+	/* Rolling back outside a transaction is harmless. */
+	store_rollback(f->st);
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_commit(f->st), 0);
+}
+
+static void
+test_store_begin_takes_write_lock_at_once(void **state)
+{
+	struct fixture	*f = *state;
+	sqlite3		*other = NULL;
+
+	open_store(f);
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(sqlite3_open(f->db, &other), SQLITE_OK);
+	/* BEGIN IMMEDIATE: a second writer is refused before any write. */
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_BUSY);
+	sqlite3_close(other);
+	assert_int_equal(store_commit(f->st), 0);
+}
+
+static void
+test_store_exec_returns_error_on_bad_sql(void **state)
+{
+	struct fixture	*f = *state;
+	struct capture	 c;
+	char		*out;
+
+	open_store(f);
+	capture_begin(&c);
+	assert_int_equal(store_exec(f->st, "SELEKT nonsense", "test_bad"), -1);
+	assert_int_equal(store_exec(f->st, "SELECT * FROM no_such_table",
+	    "test_bad"), -1);
+	out = capture_end(&c);
+	assert_non_null(strstr(out, "event=store.error what=test_bad"));
+	free(out);
+	assert_int_equal(store_exec(f->st, "SELECT 1", "test"), 0);
+}
+
+static void
+test_store_prepare_returns_error_on_bad_sql(void **state)
+{
+	struct fixture	*f = *state;
+	struct capture	 c;
+	sqlite3_stmt	*s = (sqlite3_stmt *)f;
+	char		*out;
+
+	open_store(f);
+	capture_begin(&c);
+	assert_int_equal(store_prepare(f->st, "SELECT FROM", &s), -1);
+	out = capture_end(&c);
+	free(out);
+	assert_null(s);
+}
+
+static void
+test_store_memory_database_opens(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(store_open(":memory:", &f->st, f->err,
+	    sizeof f->err), 0);
+	assert_int_equal(store_meta_set(f->st, "a", 5), 0);
+	assert_int_equal(meta_has(f, "a"), 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_store_creates_file_0600_even_under_umask_0),
+		T(test_store_sets_schema_version),
+		T(test_store_first_open_migrates_reopen_does_not),
+		T(test_store_reopen_keeps_data),
+		T(test_store_refuses_newer_database),
+		T(test_store_refuses_file_that_is_not_a_database),
+		T(test_store_refuses_missing_directory),
+		T(test_store_uses_wal_and_foreign_keys),
+		T(test_store_enforces_foreign_keys),
+		T(test_store_meta_get_set),
+		T(test_store_rollback_to_savepoint_discards_only_inner_work),
+		T(test_store_rollback_discards_whole_transaction),
+		T(test_store_begin_takes_write_lock_at_once),
+		T(test_store_exec_returns_error_on_bad_sql),
+		T(test_store_prepare_returns_error_on_bad_sql),
+		T(test_store_memory_database_opens),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
