@@ -46,6 +46,9 @@ struct dispatch {
 	struct event		*kick_ev, *timer_ev, *flush_ev;
 	int64_t			 timer_at;	/* monotonic ms, 0: unarmed */
 	struct dispatch_sender	 senders[3];
+	dispatch_gate_fn	 gate;
+	dispatch_outcome_fn	 outcome;
+	void			*hook_arg;
 	struct dispatch_job	*done_head, **done_tail;
 	int			 ndone;
 	struct dispatch_stats	 stats;
@@ -134,6 +137,15 @@ dispatch_set_sender(struct dispatch *d, enum channel ch, dispatch_send_fn fn,
 		d->senders[ch].fn = fn;
 		d->senders[ch].arg = arg;
 	}
+}
+
+void
+dispatch_set_hooks(struct dispatch *d, dispatch_gate_fn gate,
+    dispatch_outcome_fn outcome, void *arg)
+{
+	d->gate = gate;
+	d->outcome = outcome;
+	d->hook_arg = arg;
 }
 
 int
@@ -249,6 +261,38 @@ dispatch_pick(struct dispatch *d, struct outbox_row *due, int n,
 }
 
 /*
+ * Rows the gate holds back fail now, in the claiming transaction; the
+ * rest stay in `pick`, in order. Returns how many stay, or -1.
+ */
+static int
+dispatch_gate(struct dispatch *d, struct outbox_row *pick, int k)
+{
+	struct send_result	 res;
+	int			 i, kept = 0, r;
+
+	for (i = 0; i < k; i++) {
+		memset(&res, 0, sizeof res);
+		r = d->gate == NULL ? 0 : d->gate(d->hook_arg, &pick[i],
+		    res.error, sizeof res.error);
+		if (r == -1)
+			return -1;
+		if (r == 0) {
+			pick[kept++] = pick[i];
+			continue;
+		}
+		res.status = SEND_PERMANENT;
+		d->stats.failed++;
+		log_info("event=outbox.held_back outbox_id=%" PRId64,
+		    pick[i].id);
+		if (outbox_mark_failed(d->ob, pick[i].id, 0, res.error) == -1 ||
+		    (d->outcome != NULL && d->outcome(d->hook_arg, &pick[i],
+		    &res) == -1))
+			return -1;
+	}
+	return kept;
+}
+
+/*
  * One transaction records the outcomes that came in, then claims the rows
  * about to go out, so they are `sending` before any request starts.
  * Returns the number of rows claimed into `pick`, or -1.
@@ -269,6 +313,8 @@ dispatch_claim(struct dispatch *d, struct outbox_row *pick, int room,
 		    DISPATCH_BATCH)) == -1)
 			goto fail;
 		k = dispatch_pick(d, due, n, pick, room, now, wait);
+		if ((k = dispatch_gate(d, pick, k)) == -1)
+			goto fail;
 		for (i = 0; i < k; i++)
 			if (outbox_mark_sending(d->ob, pick[i].id) == -1)
 				goto fail;
@@ -376,6 +422,7 @@ dispatch_backoff(const struct dispatch *d, int attempts)
 	return (int64_t)ms;
 }
 
+/* Records one outcome: 1 when it is final (sent, failed), 0, or -1. */
 static int
 dispatch_record(struct dispatch *d, struct dispatch_job *job, int64_t wall)
 {
@@ -389,7 +436,9 @@ dispatch_record(struct dispatch *d, struct dispatch_job *job, int64_t wall)
 		log_info("event=outbox.sent outbox_id=%" PRId64 " method=%s "
 		    "attempt=%d ms=%" PRId64, row->id, row->method, attempts,
 		    ratelimit_now() - job->started);
-		return outbox_mark_sent(d->ob, row->id, wall, r->message_id);
+		if (outbox_mark_sent(d->ob, row->id, wall, r->message_id) == -1)
+			return -1;
+		return 1;
 	case SEND_RATE_LIMITED:
 		d->stats.rate_limited++;
 		return outbox_mark_retry(d->ob, row->id, wall +
@@ -421,19 +470,26 @@ dispatch_record(struct dispatch *d, struct dispatch_job *job, int64_t wall)
 	log_warn("event=outbox.failed outbox_id=%" PRId64 " method=%s code=%d "
 	    "attempts=%d status=%d", row->id, row->method, r->code, attempts,
 	    (int)r->status);
-	return outbox_mark_failed(d->ob, row->id, r->code, r->error);
+	if (outbox_mark_failed(d->ob, row->id, r->code, r->error) == -1)
+		return -1;
+	return 1;
 }
 
-/* Outcomes in the caller's transaction. */
+/* Outcomes in the caller's transaction, final ones told to the hook. */
 static int
 dispatch_record_all(struct dispatch *d)
 {
 	struct dispatch_job	*job;
 	int64_t			 wall = store_now_ms();
+	int			 final;
 
-	for (job = d->done_head; job != NULL; job = job->next)
-		if (dispatch_record(d, job, wall) == -1)
+	for (job = d->done_head; job != NULL; job = job->next) {
+		if ((final = dispatch_record(d, job, wall)) == -1)
 			return -1;
+		if (final && d->outcome != NULL &&
+		    d->outcome(d->hook_arg, &job->row, &job->res) == -1)
+			return -1;
+	}
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 
 #include "admin.h"
 #include "app.h"
+#include "clock.h"
 #include "config.h"
 #include "crypto.h"
 #include "dispatch.h"
@@ -173,6 +174,15 @@ open_parts(const char *config_path)
 	if (config_load(config_path, stderr, &app.cfg) == -1)
 		return EXIT_CONFIG;
 	log_init(app.cfg->log_level);
+	switch (clock_init()) {
+	case -1:
+		fprintf(stderr, "ASYSTENT_FAKE_NOW: not unix seconds\n");
+		return EXIT_CONFIG;
+	case 1:
+		log_warn("event=clock.moved detail=\"ASYSTENT_FAKE_NOW is set; "
+		    "for tests only\"");
+		break;
+	}
 	if (setup_timezone(app.cfg->timezone) == -1) {
 		fprintf(stderr, "%s: daemon.timezone: unknown time zone "
 		    "\"%s\"\n", config_path, app.cfg->timezone);

@@ -17,6 +17,7 @@ struct outbox {
 	sqlite3_stmt		*next_due, *payload, *sending, *sent;
 	sqlite3_stmt		*retry, *failed, *retry_failed;
 	sqlite3_stmt		*unreach_set, *unreach_get, *counts;
+	sqlite3_stmt		*find_sent;
 	sqlite3_stmt		*list;
 	int64_t			 last_id;	/* ids are ours to give */
 };
@@ -40,8 +41,8 @@ outbox_state_name(enum outbox_state s)
  * at a time. Older rows not due yet (a reminder for tomorrow) do not block.
  */
 static const char outbox_due_sql[] =
-	"SELECT id, channel, priority, attempts, is_group, chat_key, method "
-	"FROM outbox o "
+	"SELECT id, channel, priority, attempts, is_group, chat_key, method, "
+	"cause, cause_id, member_id FROM outbox o "
 	"WHERE state = 0 AND not_before <= ?1 AND next_attempt_at <= ?1 "
 	"AND NOT EXISTS (SELECT 1 FROM outbox p "
 	"  WHERE p.chat_key = o.chat_key AND (p.state = 1 OR (p.state = 0 "
@@ -59,8 +60,12 @@ outbox_new(struct store *st, const struct keys *k)
 	if (store_max_id(st, "outbox", &ob->last_id) == -1 ||
 	    store_prepare(st, "INSERT INTO outbox (id, created_at, priority, "
 	    "channel, chat_key, is_group, method, not_before, cause, cause_id, "
-	    "payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "payload, member_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    &ob->insert) == -1 ||
+	    store_prepare(st, "SELECT id, channel, priority, attempts, "
+	    "is_group, chat_key, method, cause, cause_id, member_id "
+	    "FROM outbox WHERE chat_key = ? AND ext_message_id = ? "
+	    "ORDER BY id DESC LIMIT 1", &ob->find_sent) == -1 ||
 	    store_prepare(st, "UPDATE outbox SET state = 0 WHERE state = 1",
 	    &ob->requeue) == -1 ||
 	    store_prepare(st, outbox_due_sql, &ob->due) == -1 ||
@@ -117,6 +122,7 @@ outbox_free(struct outbox *ob)
 	sqlite3_finalize(ob->unreach_set);
 	sqlite3_finalize(ob->unreach_get);
 	sqlite3_finalize(ob->counts);
+	sqlite3_finalize(ob->find_sent);
 	sqlite3_finalize(ob->list);
 	free(ob);
 }
@@ -163,6 +169,8 @@ outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *idp)
 	if (m->cause_id != 0)
 		sqlite3_bind_int64(ob->insert, 10, m->cause_id);
 	sqlite3_bind_blob(ob->insert, 11, blob, (int)bloblen, SQLITE_STATIC);
+	if (m->member_id != 0)
+		sqlite3_bind_int64(ob->insert, 12, m->member_id);
 	if (store_step_done(ob->insert, "outbox_insert") == -1)
 		goto out;
 	ob->last_id = ad.row;
@@ -185,34 +193,44 @@ outbox_requeue_sending(struct outbox *ob, int *count)
 	return 0;
 }
 
+/* A row of the columns selected by outbox_due_sql and find_sent. */
+static int
+outbox_read_row(sqlite3_stmt *s, struct outbox_row *r)
+{
+	const void		*key;
+	const unsigned char	*text;
+
+	memset(r, 0, sizeof *r);
+	r->id = sqlite3_column_int64(s, 0);
+	r->channel = (enum channel)sqlite3_column_int(s, 1);
+	r->priority = sqlite3_column_int(s, 2);
+	r->attempts = sqlite3_column_int(s, 3);
+	r->is_group = sqlite3_column_int(s, 4);
+	key = sqlite3_column_blob(s, 5);
+	if (key == NULL || sqlite3_column_bytes(s, 5) != CRYPTO_INDEX_LEN)
+		return -1;
+	memcpy(r->chat_key, key, CRYPTO_INDEX_LEN);
+	text = sqlite3_column_text(s, 6);
+	snprintf(r->method, sizeof r->method, "%s",
+	    text != NULL ? (const char *)text : "");
+	text = sqlite3_column_text(s, 7);
+	snprintf(r->cause, sizeof r->cause, "%s",
+	    text != NULL ? (const char *)text : "");
+	r->cause_id = sqlite3_column_int64(s, 8);
+	r->member_id = sqlite3_column_int64(s, 9);
+	return 0;
+}
+
 int
 outbox_due(struct outbox *ob, int64_t now, struct outbox_row *rows, int max)
 {
-	struct outbox_row	*r;
-	const void		*key;
-	const unsigned char	*method;
-	int			 n = 0, rc;
+	int	 n = 0, rc;
 
 	sqlite3_bind_int64(ob->due, 1, now);
 	sqlite3_bind_int(ob->due, 2, max);
-	while (n < max && (rc = sqlite3_step(ob->due)) == SQLITE_ROW) {
-		r = &rows[n];
-		memset(r, 0, sizeof *r);
-		r->id = sqlite3_column_int64(ob->due, 0);
-		r->channel = (enum channel)sqlite3_column_int(ob->due, 1);
-		r->priority = sqlite3_column_int(ob->due, 2);
-		r->attempts = sqlite3_column_int(ob->due, 3);
-		r->is_group = sqlite3_column_int(ob->due, 4);
-		key = sqlite3_column_blob(ob->due, 5);
-		if (key == NULL ||
-		    sqlite3_column_bytes(ob->due, 5) != CRYPTO_INDEX_LEN)
-			continue;
-		memcpy(r->chat_key, key, CRYPTO_INDEX_LEN);
-		method = sqlite3_column_text(ob->due, 6);
-		snprintf(r->method, sizeof r->method, "%s",
-		    method != NULL ? (const char *)method : "");
-		n++;
-	}
+	while (n < max && (rc = sqlite3_step(ob->due)) == SQLITE_ROW)
+		if (outbox_read_row(ob->due, &rows[n]) == 0)
+			n++;
 	if (n < max && rc != SQLITE_DONE) {
 		log_err("event=store.error what=outbox_due error=\"%s\"",
 		    sqlite3_errstr(rc));
@@ -220,6 +238,22 @@ outbox_due(struct outbox *ob, int64_t now, struct outbox_row *rows, int max)
 	}
 	sqlite3_reset(ob->due);
 	return n;
+}
+
+int
+outbox_find_sent(struct outbox *ob, enum channel ch, int64_t chat_id,
+    int64_t ext_message_id, struct outbox_row *row, int *found)
+{
+	unsigned char	 key[CRYPTO_INDEX_LEN];
+	int		 rc;
+
+	outbox_chat_key(ob->keys, ch, chat_id, key);
+	sqlite3_bind_blob(ob->find_sent, 1, key, sizeof key, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(ob->find_sent, 2, ext_message_id);
+	rc = sqlite3_step(ob->find_sent);
+	*found = rc == SQLITE_ROW && outbox_read_row(ob->find_sent, row) == 0;
+	sqlite3_reset(ob->find_sent);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 int64_t

@@ -79,13 +79,21 @@ static int
 router_matches(const struct handler_entry *h, const struct hctx *ctx)
 {
 	const struct inbound	*in = ctx->in;
+	const char		*data;
 
 	if ((h->from & ctx->sender) == 0 ||
 	    (h->kinds & INBOUND_BIT(in->kind)) == 0)
 		return 0;
-	if (h->match == NULL)
+	if (h->match == NULL && h->callback == NULL)
 		return 1;
-	return in->kind == INBOUND_COMMAND && strcmp(in->command, h->match) == 0;
+	if (in->kind == INBOUND_COMMAND)
+		return h->match != NULL && strcmp(in->command, h->match) == 0;
+	if (in->kind == INBOUND_CALLBACK) {
+		data = in->callback_data != NULL ? in->callback_data : "";
+		return h->callback != NULL &&
+		    strncmp(data, h->callback, strlen(h->callback)) == 0;
+	}
+	return 0;
 }
 
 /*

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -178,6 +179,51 @@ static const char *const store_migrations[] = {
 	"  at INTEGER NOT NULL"
 	") STRICT;"
 	"CREATE INDEX invite_failures_user ON invite_failures (tg_idx, at);",
+
+	/*
+	 * 3: conversations. A member chooses a language and consents before
+	 * anything is relayed; /stop turns off announcements and reminders.
+	 * Every relayed message is a `messages` row (body sealed, purged
+	 * after the retention period, the row kept for counts). Outbox rows
+	 * name the member they go to, so a /stop can hold back broadcasts.
+	 */
+	"ALTER TABLE members ADD COLUMN language TEXT;"
+	"ALTER TABLE members ADD COLUMN consent_at INTEGER;"
+	"ALTER TABLE members ADD COLUMN consent_version TEXT;"
+	"ALTER TABLE members ADD COLUMN announcements INTEGER NOT NULL "
+	"  DEFAULT 1;"
+	"ALTER TABLE members ADD COLUMN ooh_notice_at INTEGER;"
+	"ALTER TABLE members ADD COLUMN tg_blocked_at INTEGER;"
+	"ALTER TABLE staff ADD COLUMN current_family INTEGER "
+	"  REFERENCES families (id) ON DELETE SET NULL;"
+	/*
+	 * direction: 0 from the family, 1 to the family. kind: text, photo,
+	 * document, voice, audio, video, video_note, animation, sticker,
+	 * location, contact, edit. state: 0 queued, 1 sent, 2 failed,
+	 * 3 blocked (the recipient blocked the bot). src_message_id is the
+	 * message in the sender's chat (copyMessage needs it).
+	 */
+	"CREATE TABLE messages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  family_id INTEGER REFERENCES families (id) ON DELETE CASCADE,"
+	"  member_id INTEGER REFERENCES members (id) ON DELETE SET NULL,"
+	"  staff_id INTEGER REFERENCES staff (id) ON DELETE SET NULL,"
+	"  direction INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  channel INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  body BLOB,"
+	"  src_message_id INTEGER,"
+	"  state INTEGER NOT NULL DEFAULT 0,"
+	"  error TEXT,"
+	"  read_at INTEGER,"
+	"  purged_at INTEGER"
+	") STRICT;"
+	"CREATE INDEX messages_family ON messages (family_id, id);"
+	"CREATE INDEX messages_at ON messages (at) WHERE purged_at IS NULL;"
+	"ALTER TABLE outbox ADD COLUMN member_id INTEGER;"
+	"CREATE INDEX outbox_ext ON outbox (chat_key, ext_message_id) "
+	"  WHERE ext_message_id IS NOT NULL;",
 };
 
 #define STORE_NMIGRATIONS \
@@ -192,10 +238,7 @@ store_schema_version(void)
 int64_t
 store_now_ms(void)
 {
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_now_ms();
 }
 
 sqlite3 *

@@ -44,6 +44,21 @@ typedef void	(*dispatch_send_fn)(void *arg, struct dispatch_job *job,
 		    const struct outbox_row *row, const char *params,
 		    size_t len);
 
+/*
+ * Asked in the claiming transaction before a row goes out: 0 sends it; 1
+ * fails it now with the reason written to `why` (a family that said /stop
+ * gets no broadcast). -1 on storage errors.
+ */
+typedef int	(*dispatch_gate_fn)(void *arg, const struct outbox_row *row,
+		    char *why, size_t whylen);
+/*
+ * Told of every final outcome (sent, or failed for good) in the
+ * transaction that records it, so that what depends on it (delivery state
+ * shown to an assistant) commits with it. -1 on storage errors.
+ */
+typedef int	(*dispatch_outcome_fn)(void *arg, const struct outbox_row *row,
+		    const struct send_result *res);
+
 struct dispatch_stats {
 	uint64_t	 sent, retried, failed, rate_limited, unreachable;
 	int		 in_flight;
@@ -54,6 +69,9 @@ struct dispatch	*dispatch_new(struct event_base *base, struct store *st,
 void		 dispatch_free(struct dispatch *d);
 void		 dispatch_set_sender(struct dispatch *d, enum channel ch,
 		    dispatch_send_fn fn, void *arg);
+
+void		 dispatch_set_hooks(struct dispatch *d, dispatch_gate_fn gate,
+		    dispatch_outcome_fn outcome, void *arg);
 
 /* Re-queues rows left `sending` by a crash and starts sending. */
 int		 dispatch_start(struct dispatch *d)

@@ -15,10 +15,14 @@ struct app;
 
 enum sender_kind {
 	SENDER_UNKNOWN = 1 << 0,	/* no linked account */
-	SENDER_FAMILY = 1 << 1,		/* a member of a family */
-	SENDER_STAFF = 1 << 2		/* an assistant, coordinator, ... */
+	SENDER_FAMILY = 1 << 1,		/* a member who chose a language
+					   and consented */
+	SENDER_STAFF = 1 << 2,		/* an assistant, coordinator, ... */
+	SENDER_NEWCOMER = 1 << 3	/* a linked member who has not yet
+					   chosen a language or consented */
 };
-#define SENDER_ANY	(SENDER_UNKNOWN | SENDER_FAMILY | SENDER_STAFF)
+#define SENDER_ANY	(SENDER_UNKNOWN | SENDER_FAMILY | SENDER_STAFF | \
+			 SENDER_NEWCOMER)
 
 #define INBOUND_BIT(k)	(1u << (k))
 #define INBOUND_ANY	0xffffu
@@ -39,7 +43,13 @@ struct handler_entry {
 	const char	*name;
 	unsigned	 from;		/* enum sender_kind bits */
 	unsigned	 kinds;		/* INBOUND_BIT()s */
-	const char	*match;		/* a command, or NULL for any */
+	/*
+	 * A command ("/families"), and/or a prefix of callback data
+	 * ("fam:"): the entry then takes only those. With neither it takes
+	 * every message of its senders and kinds.
+	 */
+	const char	*match;
+	const char	*callback;
 	/*
 	 * Runs inside the transaction that marks the message handled: its
 	 * outbox rows and state changes commit together with that mark.
@@ -53,5 +63,11 @@ extern const struct handler_entry *const handler_table[];
 
 /* Shared by handlers: who we are and how to get an invitation. */
 int	start_introduce(struct hctx *ctx) __attribute__((warn_unused_result));
+/*
+ * Relaying a family's message out of office hours: at most once per
+ * evening, tells the family when the assistant will read it, with the
+ * emergency numbers (handlers/outofhours.c).
+ */
+int	outofhours_notice(struct hctx *ctx) __attribute__((warn_unused_result));
 
 #endif

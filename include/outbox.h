@@ -49,8 +49,9 @@ struct outmsg {
 	const char		*method;	/* "sendMessage", ... */
 	const char		*params;	/* JSON object, sealed */
 	int64_t			 not_before;	/* unix ms; 0: now */
-	const char		*cause;		/* "inbound", "admin", ... */
+	const char		*cause;		/* "inbound", "relay", ... */
 	int64_t			 cause_id;	/* e.g. the inbound row */
+	int64_t			 member_id;	/* the family member, or 0 */
 };
 
 /* A row claimed for sending. */
@@ -62,6 +63,9 @@ struct outbox_row {
 	int		 is_group;
 	unsigned char	 chat_key[CRYPTO_INDEX_LEN];
 	char		 method[32];
+	char		 cause[16];
+	int64_t		 cause_id;
+	int64_t		 member_id;	/* 0: not to a family member */
 };
 
 struct outbox;
@@ -142,6 +146,14 @@ int	outbox_list(struct outbox *ob, int state, int64_t id,
 
 /* Rows per state. */
 int	outbox_counts(struct outbox *ob, int64_t counts[OUTBOX_NSTATES])
+	    __attribute__((warn_unused_result));
+
+/*
+ * The outbox row sent as `ext_message_id` to this chat (the message id
+ * Telegram gave our copy), with its cause; 0 and *found = 0 when none.
+ */
+int	outbox_find_sent(struct outbox *ob, enum channel ch, int64_t chat_id,
+	    int64_t ext_message_id, struct outbox_row *row, int *found)
 	    __attribute__((warn_unused_result));
 
 /* The blind index used as chat_key for a Telegram chat id. */
