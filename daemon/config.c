@@ -19,6 +19,8 @@
 
 enum cfg_type {
 	CFG_STRING,
+	CFG_HOURS,	/* "HH:MM-HH:MM" or "closed" */
+	CFG_DATES,	/* "YYYY-MM-DD,YYYY-MM-DD" or empty */
 	CFG_INT,
 	CFG_DOUBLE,
 	CFG_LOG_LEVEL,
@@ -91,6 +93,34 @@ static const struct cfg_key cfg_keys[] = {
 
 	{ "invitations", "ttl_days", CFG_INT, OFF(invitation_ttl_days), "14",
 	  1, 365, "days before an invitation code expires" },
+
+	{ "hours", "monday", CFG_HOURS, OFF(hours[0]), "07:30-15:30", 0, 0,
+	  "office hours (HH:MM-HH:MM, or closed), Europe/Warsaw time" },
+	{ "hours", "tuesday", CFG_HOURS, OFF(hours[1]), "07:30-15:30", 0, 0,
+	  "office hours" },
+	{ "hours", "wednesday", CFG_HOURS, OFF(hours[2]), "07:30-15:30", 0, 0,
+	  "office hours" },
+	{ "hours", "thursday", CFG_HOURS, OFF(hours[3]), "07:30-15:30", 0, 0,
+	  "office hours" },
+	{ "hours", "friday", CFG_HOURS, OFF(hours[4]), "07:30-15:30", 0, 0,
+	  "office hours" },
+	{ "hours", "saturday", CFG_HOURS, OFF(hours[5]), "closed", 0, 0,
+	  "office hours" },
+	{ "hours", "sunday", CFG_HOURS, OFF(hours[6]), "closed", 0, 0,
+	  "office hours" },
+	{ "hours", "closed_days", CFG_DATES, OFF(closed_days), "", 0, 0,
+	  "extra days the centre is closed besides public holidays "
+	  "(YYYY-MM-DD, comma-separated)" },
+	{ "hours", "emergency_numbers", CFG_STRING, OFF(emergency_numbers),
+	  "112; 116 123 (adults in crisis, 24/7); 116 111 (children and "
+	  "youth, 24/7); 800 120 002 (domestic violence, 24/7)", 0, 0,
+	  "help lines shown with out-of-hours answers; 112 first" },
+
+	{ "relay", "flood_per_minute", CFG_INT, OFF(flood_per_minute), "20", 1,
+	  10000, "messages a family may send a minute before they are paced" },
+
+	{ "retention", "message_days", CFG_INT, OFF(message_days), "365", 1,
+	  36500, "days after which message bodies are purged (counts stay)" },
 };
 
 #define CFG_NKEYS	(sizeof cfg_keys / sizeof cfg_keys[0])
@@ -156,15 +186,69 @@ cfg_has_control(const char *s)
 	return 0;
 }
 
+/* "HH:MM-HH:MM" with the end after the start, or "closed". */
+static const char *
+cfg_check_hours(const char *v)
+{
+	unsigned	 h1, m1, h2, m2;
+	char		 tail;
+
+	if (strcmp(v, "closed") == 0)
+		return NULL;
+	if (sscanf(v, "%2u:%2u-%2u:%2u%c", &h1, &m1, &h2, &m2, &tail) != 4 ||
+	    strlen(v) != 11)
+		return "expected HH:MM-HH:MM or closed";
+	if (h1 > 23 || h2 > 24 || m1 > 59 || m2 > 59 || (h2 == 24 && m2 > 0))
+		return "not a time of day";
+	if (h2 * 60 + m2 <= h1 * 60 + m1)
+		return "the end must come after the start";
+	return NULL;
+}
+
+/* Comma-separated YYYY-MM-DD dates, or nothing. */
+static const char *
+cfg_check_dates(const char *v)
+{
+	unsigned	 y, mo, d;
+	const char	*p = v;
+	int		 n;
+
+	while (*p == ' ')
+		p++;
+	while (*p != '\0') {
+		if (sscanf(p, "%4u-%2u-%2u%n", &y, &mo, &d, &n) != 3 ||
+		    n != 10 || y < 2000 || mo < 1 || mo > 12 || d < 1 ||
+		    d > 31)
+			return "expected dates as YYYY-MM-DD, comma-separated";
+		p += n;
+		while (*p == ' ')
+			p++;
+		if (*p == ',')
+			p++;
+		else if (*p != '\0')
+			return "expected dates as YYYY-MM-DD, comma-separated";
+		while (*p == ' ')
+			p++;
+	}
+	return NULL;
+}
+
 /* Sets one key from its text; a message for the caller on failure. */
 static const char *
 cfg_set(struct config *cfg, const struct cfg_key *k, const char *v)
 {
-	void	*field = (char *)cfg + k->offset;
-	long	 l;
-	double	 d;
+	void		*field = (char *)cfg + k->offset;
+	const char	*why;
+	long		 l;
+	double		 d;
 
 	switch (k->type) {
+	case CFG_HOURS:
+	case CFG_DATES:
+		if ((why = k->type == CFG_HOURS ? cfg_check_hours(v) :
+		    cfg_check_dates(v)) != NULL)
+			return why;
+		/* FALLTHROUGH */
 	case CFG_STRING:
 		if (cfg_has_control(v))
 			return "control characters are not allowed";
@@ -418,7 +502,9 @@ config_free(struct config *cfg)
 	if (cfg == NULL)
 		return;
 	for (i = 0; i < CFG_NKEYS; i++)
-		if (cfg_keys[i].type == CFG_STRING)
+		if (cfg_keys[i].type == CFG_STRING ||
+		    cfg_keys[i].type == CFG_HOURS ||
+		    cfg_keys[i].type == CFG_DATES)
 			free(*(char **)((char *)cfg + cfg_keys[i].offset));
 	if (cfg->token != NULL) {
 		explicit_bzero(cfg->token, strlen(cfg->token));

@@ -51,6 +51,17 @@ struct config {
 
 	/* [invitations] */
 	int		 invitation_ttl_days;
+
+	/* [hours]: "HH:MM-HH:MM" or "closed" per weekday, Monday first */
+	char		*hours[7];
+	char		*closed_days;		/* "YYYY-MM-DD,..." extra */
+	char		*emergency_numbers;	/* shown out of hours */
+
+	/* [relay] */
+	int		 flood_per_minute;
+
+	/* [retention] */
+	int		 message_days;
 };
 
 /*
