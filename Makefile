@@ -45,6 +45,8 @@ CTL_SRC  := $(wildcard ctl/*.c)
 CTL_OBJ  := $(CTL_SRC:%.c=$(BUILD)/%.o)
 EMU_SRC  := $(wildcard tests/tgemu/*.c)
 EMU_OBJ  := $(EMU_SRC:%.c=$(BUILD)/%.o)
+SMSEMU_SRC := $(wildcard tests/smsapiemu/*.c)
+SMSEMU_OBJ := $(SMSEMU_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
 LANGS	 := pl uk ru en
@@ -53,12 +55,13 @@ MO	 := $(LANGS:%=$(BUILD)/messages/%.mo)
 DAEMON	:= $(BUILD)/asystentd
 CTL	:= $(BUILD)/asystentctl
 EMU	:= $(BUILD)/tgemu
+SMSEMU	:= $(BUILD)/smsapiemu
 
 .PHONY: all deps test unit integration catalogs-check check run bench \
 	fuzz valgrind install clean
 .DEFAULT_GOAL := all
 
-all: $(DAEMON) $(CTL) $(EMU) $(MO)
+all: $(DAEMON) $(CTL) $(EMU) $(SMSEMU) $(MO)
 
 deps:
 	@sh tools/deps.sh
@@ -78,6 +81,9 @@ $(CTL): $(CTL_OBJ) $(BUILD)/libcore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(EMU): $(EMU_OBJ) $(BUILD)/libcore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(SMSEMU): $(SMSEMU_OBJ) $(BUILD)/libcore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/libcore.a
@@ -168,4 +174,5 @@ clean:
 	rm -rf build build-check build-fuzz
 
 -include $(CORE_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(EMU_OBJ:.o=.d) \
+	 $(SMSEMU_OBJ:.o=.d) \
 	 $(BUILD)/daemon/main.d $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%.d)

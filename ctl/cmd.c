@@ -121,6 +121,10 @@ static const struct ctl_opt opts_leave[] = {
 	{ "on", CTL_OPT_STR, "on", NULL, 0 },
 	{ NULL, 0, NULL, NULL, 0 }
 };
+static const struct ctl_opt opts_conversation[] = {
+	{ "last", CTL_OPT_QUERY, "last", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
 static const struct ctl_opt opts_outbox_list[] = {
 	{ "failed", CTL_OPT_QUERY_CONST, "state", "failed", 0 },
 	{ "state", CTL_OPT_QUERY, "state", NULL, 0 },
@@ -228,6 +232,13 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "outbox", "retry", "ID", "send a failed message again", POST,
 	  "/v1/outbox/{0}/retry", 1, 1, pos_id, opts_none, 0,
 	  &ctl_view_outbox_row, ctl_print_object, NULL },
+	{ "conversation", "show", "FAMILY [--last N]",
+	  "a family's messages with the assistant, the newest N (default 50, "
+	  "at most 1000)\n  oldest first, times in Europe/Warsaw; each "
+	  "reading is written to the audit log", GET,
+	  "/v1/families/{0}/conversation", 1, 1, pos_family,
+	  opts_conversation, 0, &ctl_view_conversation,
+	  ctl_print_conversation, NULL },
 	{ "help", NULL, "[COMMAND [SUB]]", "show usage", NULL, NULL, 0, 2,
 	  pos_command, opts_none, 0, NULL, NULL, ctl_help },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, 0, NULL, NULL,

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -251,6 +252,7 @@ const struct ctl_view ctl_view_enrolment = { "enrolment", NULL };
 const struct ctl_view ctl_view_invitation = { "invitation",
 	invitation_show };
 const struct ctl_view ctl_view_status = { NULL, status_show };
+const struct ctl_view ctl_view_conversation = { "messages", NULL };
 
 static const cJSON *
 ctl_member(const struct ctl_cmd *cmd, const cJSON *answer)
@@ -316,4 +318,199 @@ ctl_print_deleted(const struct ctl_cmd *cmd, const cJSON *answer)
 
 	printf("removed %s %s\n", cmd->name, id ? id : "?");
 	free(id);
+}
+
+/* ---- conversation show ----------------------------------------------- */
+
+/* Staff read times as the centre's clock shows them. */
+#define CTL_CONV_TZ	"Europe/Warsaw"
+#define CTL_CONV_COLS	4	/* time and arrow, who, kind, state */
+
+struct ctl_conv_line {
+	char	*cell[CTL_CONV_COLS];
+	char	*text;			/* may hold newlines */
+	char	*error;			/* NULL: none */
+};
+
+static void
+ctl_conv_pad(size_t have, size_t want)
+{
+	for (; have < want; have++)
+		putchar(' ');
+}
+
+/* obj[key] as text, "-" for null or absent. */
+static char *
+ctl_conv_text(const cJSON *obj, const char *key)
+{
+	char	*s = ctl_text(obj, key);
+
+	return s != NULL ? s : xstrdup("-");
+}
+
+static char *
+ctl_conv_time(const cJSON *m)
+{
+	const cJSON	*at = cJSON_GetObjectItemCaseSensitive(m, "at");
+	const cJSON	*dir = cJSON_GetObjectItemCaseSensitive(m, "direction");
+	const char	*arrow = "?";
+	struct tm	 tm;
+	time_t		 t;
+	char		 buf[32] = "-";
+
+	if (cJSON_IsString(dir))
+		arrow = strcmp(dir->valuestring, "to_family") == 0 ? "→" :
+		    "←";
+	if (cJSON_IsNumber(at)) {
+		t = (time_t)at->valuedouble;
+		if (localtime_r(&t, &tm) == NULL ||
+		    strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm) == 0)
+			snprintf(buf, sizeof buf, "%.0f", at->valuedouble);
+	}
+	return xasprintf("%s %s", buf, arrow);
+}
+
+/* The family's member writes, the staff member answers. */
+static char *
+ctl_conv_who(const cJSON *m)
+{
+	const cJSON	*dir = cJSON_GetObjectItemCaseSensitive(m, "direction");
+	const cJSON	*who;
+	int		 to = cJSON_IsString(dir) &&
+			    strcmp(dir->valuestring, "to_family") == 0;
+
+	who = cJSON_GetObjectItemCaseSensitive(m, to ? "staff" : "member");
+	if (!cJSON_IsObject(who))
+		return xstrdup("-");
+	return ctl_conv_text(who, "name");
+}
+
+static char *
+ctl_conv_body(const cJSON *m)
+{
+	const cJSON	*text = cJSON_GetObjectItemCaseSensitive(m, "text");
+
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "purged")))
+		return xstrdup("[purged]");
+	if (!cJSON_IsString(text))
+		return xstrdup("-");
+	return xstrdup(text->valuestring);
+}
+
+static void
+ctl_conv_line_fill(struct ctl_conv_line *l, const cJSON *m)
+{
+	l->cell[0] = ctl_conv_time(m);
+	l->cell[1] = ctl_conv_who(m);
+	l->cell[2] = ctl_conv_text(m, "kind");
+	l->cell[3] = ctl_conv_text(m, "state");
+	l->text = ctl_conv_body(m);
+	l->error = ctl_text(m, "error");
+}
+
+static void
+ctl_conv_line_clear(struct ctl_conv_line *l)
+{
+	int	 i;
+
+	for (i = 0; i < CTL_CONV_COLS; i++)
+		free(l->cell[i]);
+	free(l->text);
+	free(l->error);
+}
+
+/* Each line of `s` safe for the terminal; later lines start at `indent`. */
+static void
+ctl_conv_print_text(const char *s, size_t indent)
+{
+	const char	*nl;
+	char		*part;
+	size_t		 i;
+
+	while ((nl = strchr(s, '\n')) != NULL) {
+		part = xstrndup(s, (size_t)(nl - s));
+		ctl_fputs_safe(part, stdout);
+		free(part);
+		putchar('\n');
+		for (i = 0; i < indent; i++)
+			putchar(' ');
+		s = nl + 1;
+	}
+	ctl_fputs_safe(s, stdout);
+	putchar('\n');
+}
+
+static void
+ctl_conv_print_line(const struct ctl_conv_line *l, const size_t *width)
+{
+	size_t	 i, col = 0;
+
+	for (i = 0; i < CTL_CONV_COLS; i++) {
+		ctl_fputs_safe(l->cell[i], stdout);
+		ctl_conv_pad(ctl_utf8_width(l->cell[i]), width[i] + 2);
+		col += width[i] + 2;
+	}
+	ctl_conv_print_text(l->text, col);
+	if (l->error != NULL) {
+		ctl_conv_pad(0, col);
+		fputs("error: ", stdout);
+		ctl_conv_print_text(l->error, col + 7);
+	}
+}
+
+/* "R-0042 · Rodzina Nowaków · uk · telegram · 3 messages: ...". */
+static void
+ctl_conv_header(const cJSON *answer)
+{
+	const cJSON	*f = cJSON_GetObjectItemCaseSensitive(answer, "family");
+	const cJSON	*c = cJSON_GetObjectItemCaseSensitive(answer, "counts");
+	char		*v[8], *line;
+	int		 i;
+
+	v[0] = ctl_conv_text(f, "code");
+	v[1] = ctl_conv_text(f, "name");
+	v[2] = ctl_conv_text(f, "language");
+	v[3] = ctl_conv_text(f, "channel");
+	v[4] = ctl_conv_text(c, "total");
+	v[5] = ctl_conv_text(c, "from_family");
+	v[6] = ctl_conv_text(c, "to_family");
+	v[7] = ctl_conv_text(c, "purged");
+	line = xasprintf("%s · %s · %s · %s · %s message%s: %s from the "
+	    "family, %s to the family, %s purged", v[0], v[1], v[2], v[3], v[4],
+	    strcmp(v[4], "1") == 0 ? "" : "s", v[5], v[6], v[7]);
+	ctl_fputs_safe(line, stdout);
+	putchar('\n');
+	free(line);
+	for (i = 0; i < 8; i++)
+		free(v[i]);
+}
+
+void
+ctl_print_conversation(const struct ctl_cmd *cmd, const cJSON *answer)
+{
+	const cJSON		*msgs, *m;
+	struct ctl_conv_line	*lines;
+	size_t			 width[CTL_CONV_COLS] = { 0 }, n, i, j, w;
+
+	if (setenv("TZ", CTL_CONV_TZ, 1) == 0)
+		tzset();
+	ctl_conv_header(answer);
+	msgs = ctl_member(cmd, answer);
+	if ((n = (size_t)cJSON_GetArraySize(msgs)) == 0) {
+		printf("(no messages)\n");
+		return;
+	}
+	lines = xcalloc(n, sizeof *lines);
+	i = 0;
+	cJSON_ArrayForEach(m, msgs)
+		ctl_conv_line_fill(&lines[i++], m);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < CTL_CONV_COLS; j++)
+			if ((w = ctl_utf8_width(lines[i].cell[j])) > width[j])
+				width[j] = w;
+	for (i = 0; i < n; i++) {
+		ctl_conv_print_line(&lines[i], width);
+		ctl_conv_line_clear(&lines[i]);
+	}
+	free(lines);
 }

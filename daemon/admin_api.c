@@ -1435,6 +1435,7 @@ static const char *const api_q_families[] = {
 };
 static const char *const api_q_outbox[] = { "state", "limit", NULL };
 static const char *const api_q_audit[] = { "limit", NULL };
+static const char *const api_q_conversation[] = { "last", NULL };
 
 #define GET	EVHTTP_REQ_GET
 #define POST	EVHTTP_REQ_POST
@@ -1459,8 +1460,12 @@ const struct admin_route admin_routes[] = {
 	{ POST, "/v1/families/*/assign", api_family_assign, MUT, NULL },
 	{ POST, "/v1/families/*/invite", api_family_invite, MUT, NULL },
 	{ POST, "/v1/families/*/members", api_member_add, MUT, NULL },
+	/* Reading a history is audited: one transaction with its row. */
+	{ GET, "/v1/families/*/conversation", admin_conversation, MUT,
+	  api_q_conversation },
 	{ PATCH, "/v1/members/*", api_member_edit, MUT, NULL },
 	{ DELETE, "/v1/members/*", api_member_remove, MUT, NULL },
+	{ POST, "/v1/members/*/notify", admin_member_notify, MUT, NULL },
 	{ POST, "/v1/programmes", api_programme_add, MUT, NULL },
 	{ GET, "/v1/programmes", api_programme_list, 0, NULL },
 	{ GET, "/v1/programmes/*", api_programme_show, 0, NULL },

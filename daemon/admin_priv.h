@@ -56,6 +56,11 @@ int	admin_error(struct areq *r, int status, const char *code,
 
 /* POST /v1/families/import (daemon/admin_import.c). */
 int	admin_import(struct areq *r);
+/* GET /v1/families/{family}/conversation (daemon/admin_history.c). */
+int	admin_conversation(struct areq *r);
+
+/* POST /v1/members/{id}/notify (daemon/admin_notify.c). */
+int	admin_member_notify(struct areq *r);
 
 /* Shared helpers of the endpoint files (daemon/admin_api.c). */
 int	admin_audit(struct areq *r, const char *action, const char *object,

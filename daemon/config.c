@@ -24,7 +24,8 @@ enum cfg_type {
 	CFG_INT,
 	CFG_DOUBLE,
 	CFG_LOG_LEVEL,
-	CFG_TG_MODE
+	CFG_TG_MODE,
+	CFG_SMS_DRIVER
 };
 
 struct cfg_key {
@@ -121,6 +122,34 @@ static const struct cfg_key cfg_keys[] = {
 
 	{ "retention", "message_days", CFG_INT, OFF(message_days), "365", 1,
 	  36500, "days after which message bodies are purged (counts stay)" },
+
+	{ "sms", "driver", CFG_SMS_DRIVER, OFF(sms_driver), "none", 0, 0,
+	  "none, kannel or smsapi" },
+	{ "sms", "listen", CFG_STRING, OFF(sms_listen), "127.0.0.1:8088", 0, 0,
+	  "address:port of the listener for gateway callbacks" },
+	{ "sms", "callback_url", CFG_STRING, OFF(sms_callback_url),
+	  "http://127.0.0.1:8088", 0, 0,
+	  "the listener's URL as the gateway reaches it" },
+	{ "sms", "secret_file", CFG_STRING, OFF(sms_secret_file), NULL, 0, 0,
+	  "file holding the secret carried in every callback path "
+	  "(at least 16 characters of A-Z a-z 0-9 _ -)" },
+	{ "sms", "sender", CFG_STRING, OFF(sms_sender), "MOPS", 0, 0,
+	  "sender shown on phones (SMSAPI: an approved name, at most 11 "
+	  "characters; Kannel: the from number or name)" },
+	{ "sms", "max_parts", CFG_INT, OFF(sms_max_parts), "6", 1, 10,
+	  "longest SMS in parts; longer texts are refused with a reason" },
+	{ "sms", "per_second", CFG_DOUBLE, OFF(sms_per_second), "10", 0, 1000,
+	  "messages per second to the gateway (0: off)" },
+	{ "sms", "kannel_url", CFG_STRING, OFF(kannel_url),
+	  "http://127.0.0.1:13013/cgi-bin/sendsms", 0, 0,
+	  "smsbox's sendsms URL" },
+	{ "sms", "kannel_credentials_file", CFG_STRING,
+	  OFF(kannel_credentials_file), NULL, 0, 0,
+	  "file holding the sendsms user as username:password" },
+	{ "sms", "smsapi_url", CFG_STRING, OFF(smsapi_url),
+	  "https://api.smsapi.pl/sms.do", 0, 0, "SMSAPI.pl's sms.do URL" },
+	{ "sms", "smsapi_token_file", CFG_STRING, OFF(smsapi_token_file), NULL,
+	  0, 0, "file holding the SMSAPI.pl OAuth token" },
 };
 
 #define CFG_NKEYS	(sizeof cfg_keys / sizeof cfg_keys[0])
@@ -281,6 +310,16 @@ cfg_set(struct config *cfg, const struct cfg_key *k, const char *v)
 		if (strcmp(v, "webhook") == 0)
 			return "webhook mode is not available yet; use polling";
 		return "unknown mode (polling)";
+	case CFG_SMS_DRIVER:
+		if (strcmp(v, "none") == 0)
+			*(enum sms_driver *)field = SMS_DRIVER_NONE;
+		else if (strcmp(v, "kannel") == 0)
+			*(enum sms_driver *)field = SMS_DRIVER_KANNEL;
+		else if (strcmp(v, "smsapi") == 0)
+			*(enum sms_driver *)field = SMS_DRIVER_SMSAPI;
+		else
+			return "unknown driver (none, kannel, smsapi)";
+		return NULL;
 	}
 	return "bad key type";
 }
@@ -442,6 +481,64 @@ cfg_read_token(struct cfg_parse *p)
 	explicit_bzero(buf, sizeof buf);
 }
 
+/* A secret from a file: first line, trimmed; NULL and an error if bad. */
+static char *
+cfg_read_secret(struct cfg_parse *p, const char *key, const char *path,
+    const char *allowed, size_t min)
+{
+	char	 buf[512];
+	size_t	 n;
+	FILE	*f;
+
+	if (path == NULL || *path == '\0') {
+		cfg_error(p, 0, key, "must be set when sms.driver is not none");
+		return NULL;
+	}
+	if ((f = fopen(path, "re")) == NULL) {
+		cfg_error(p, 0, key, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	n = strlen(buf);
+	if (n < min || n == sizeof buf - 1 || strspn(buf, allowed) != n) {
+		explicit_bzero(buf, sizeof buf);
+		cfg_error(p, 0, key, "%s: not a usable secret", path);
+		return NULL;
+	}
+	return xstrdup(buf);
+}
+
+static void
+cfg_check_sms(struct cfg_parse *p)
+{
+	static const char	 urlsafe[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+	struct config		*cfg = p->cfg;
+
+	cfg->sms_secret = cfg_read_secret(p, "sms.secret_file",
+	    cfg->sms_secret_file, urlsafe, 16);
+	if (strchr(cfg->sms_listen, ':') == NULL)
+		cfg_error(p, 0, "sms.listen", "expected address:port");
+	if (strncmp(cfg->sms_callback_url, "http://", 7) != 0 &&
+	    strncmp(cfg->sms_callback_url, "https://", 8) != 0)
+		cfg_error(p, 0, "sms.callback_url", "must be an http(s) URL");
+	if (*cfg->sms_sender == '\0' || (cfg->sms_driver ==
+	    SMS_DRIVER_SMSAPI && strlen(cfg->sms_sender) > 11))
+		cfg_error(p, 0, "sms.sender", "1 to 11 characters for SMSAPI");
+	if (cfg->sms_driver == SMS_DRIVER_KANNEL &&
+	    (cfg->kannel_credentials_file == NULL ||
+	    *cfg->kannel_credentials_file == '\0'))
+		cfg_error(p, 0, "sms.kannel_credentials_file", "must be set "
+		    "for the kannel driver");
+	if (cfg->sms_driver == SMS_DRIVER_SMSAPI &&
+	    (cfg->smsapi_token_file == NULL || *cfg->smsapi_token_file == '\0'))
+		cfg_error(p, 0, "sms.smsapi_token_file", "must be set for the "
+		    "smsapi driver");
+}
+
 static void
 cfg_check(struct cfg_parse *p)
 {
@@ -461,6 +558,8 @@ cfg_check(struct cfg_parse *p)
 	if (*cfg->centre_name == '\0')
 		cfg_error(p, 0, "daemon.centre_name", "must not be empty");
 	cfg_read_token(p);
+	if (cfg->sms_driver != SMS_DRIVER_NONE)
+		cfg_check_sms(p);
 }
 
 int
@@ -509,6 +608,10 @@ config_free(struct config *cfg)
 	if (cfg->token != NULL) {
 		explicit_bzero(cfg->token, strlen(cfg->token));
 		free(cfg->token);
+	}
+	if (cfg->sms_secret != NULL) {
+		explicit_bzero(cfg->sms_secret, strlen(cfg->sms_secret));
+		free(cfg->sms_secret);
 	}
 	free(cfg->path);
 	free(cfg);

@@ -42,7 +42,7 @@ struct dispatch {
 	struct store		*st;
 	struct outbox		*ob;
 	const struct config	*cfg;
-	struct ratelimit	*rl;
+	struct ratelimit	*rl[3];		/* per channel */
 	struct event		*kick_ev, *timer_ev, *flush_ev;
 	int64_t			 timer_at;	/* monotonic ms, 0: unarmed */
 	struct dispatch_sender	 senders[3];
@@ -101,7 +101,10 @@ dispatch_new(struct event_base *base, struct store *st, struct outbox *ob,
 	d->ob = ob;
 	d->cfg = cfg;
 	d->done_tail = &d->done_head;
-	d->rl = ratelimit_new(cfg->global_per_second, cfg->per_chat_per_second,
+	/* Each channel has its own limits; an SMS gateway has no chats. */
+	d->rl[CHANNEL_SMS] = ratelimit_new(cfg->sms_per_second, 0, 0);
+	d->rl[CHANNEL_TELEGRAM] = ratelimit_new(cfg->global_per_second,
+	    cfg->per_chat_per_second,
 	    cfg->per_group_per_minute);
 	d->kick_ev = event_new(base, -1, 0, dispatch_kick_cb, d);
 	d->timer_ev = evtimer_new(base, dispatch_timer_cb, d);
@@ -125,7 +128,8 @@ dispatch_free(struct dispatch *d)
 		event_free(d->timer_ev);
 	if (d->flush_ev != NULL)
 		event_free(d->flush_ev);
-	ratelimit_free(d->rl);
+	ratelimit_free(d->rl[CHANNEL_TELEGRAM]);
+	ratelimit_free(d->rl[CHANNEL_SMS]);
 	free(d);
 }
 
@@ -234,27 +238,55 @@ dispatch_next_due(struct dispatch *d)
 	return next - wall;
 }
 
-/* Picks sendable rows among the due ones, within the limits. */
+/* The limits of a row's channel. */
+static struct ratelimit *
+dispatch_rl(struct dispatch *d, enum channel ch)
+{
+	return ch == CHANNEL_SMS ? d->rl[CHANNEL_SMS] : d->rl[CHANNEL_TELEGRAM];
+}
+
+static void
+dispatch_min(int64_t *wait, int64_t w)
+{
+	if (w > 0 && (*wait == 0 || w < *wait))
+		*wait = w;
+}
+
+/*
+ * 0 when some channel may send now, else how long until one may: a
+ * Telegram pause must not hold SMS back, nor the other way round.
+ */
+static int64_t
+dispatch_all_wait(struct dispatch *d, int64_t now)
+{
+	int64_t	 tg, sms;
+
+	tg = ratelimit_global_wait(d->rl[CHANNEL_TELEGRAM], now);
+	sms = d->senders[CHANNEL_SMS].fn == NULL ? tg :
+	    ratelimit_global_wait(d->rl[CHANNEL_SMS], now);
+	if (tg == 0 || sms == 0)
+		return 0;
+	return tg < sms ? tg : sms;
+}
+
+/* Picks sendable rows among the due ones, within each channel's limits. */
 static int
 dispatch_pick(struct dispatch *d, struct outbox_row *due, int n,
     struct outbox_row *pick, int max, int64_t now, int64_t *wait)
 {
-	int64_t	 w;
-	int	 i, k = 0;
+	struct ratelimit	*rl;
+	int64_t			 w;
+	int			 i, k = 0;
 
 	for (i = 0; i < n && k < max; i++) {
-		if ((w = ratelimit_global_wait(d->rl, now)) > 0) {
-			*wait = w;
-			break;
-		}
-		w = ratelimit_chat_wait(d->rl, due[i].chat_key,
-		    due[i].is_group, now);
-		if (w > 0) {
-			if (*wait == 0 || w < *wait)
-				*wait = w;
+		rl = dispatch_rl(d, due[i].channel);
+		if ((w = ratelimit_global_wait(rl, now)) > 0 ||
+		    (w = ratelimit_chat_wait(rl, due[i].chat_key,
+		    due[i].is_group, now)) > 0) {
+			dispatch_min(wait, w);
 			continue;
 		}
-		ratelimit_take(d->rl, due[i].chat_key, due[i].is_group, now);
+		ratelimit_take(rl, due[i].chat_key, due[i].is_group, now);
 		pick[k++] = due[i];
 	}
 	return k;
@@ -346,7 +378,7 @@ dispatch_run(struct dispatch *d)
 	room = d->cfg->max_in_flight - d->stats.in_flight;
 	if (room > DISPATCH_BATCH)
 		room = DISPATCH_BATCH;
-	if ((wait = ratelimit_global_wait(d->rl, now)) > 0)
+	if ((wait = dispatch_all_wait(d, now)) > 0)
 		room = 0;
 	if (room <= 0 && d->done_head == NULL) {
 		if (wait > 0)
@@ -387,11 +419,13 @@ dispatch_done(struct dispatch_job *job, const struct send_result *res)
 	if (res->status == SEND_RATE_LIMITED) {
 		long	 s = res->retry_after > 0 ? res->retry_after : 1;
 
-		ratelimit_pause(d->rl, ratelimit_now() + s * 1000);
+		ratelimit_pause(dispatch_rl(d, job->row.channel),
+		    ratelimit_now() + s * 1000);
 		log_warn("event=outbox.rate_limited outbox_id=%" PRId64
 		    " retry_after=%ld", job->row.id, s);
 	} else if (res->status == SEND_AUTH)
-		ratelimit_pause(d->rl, ratelimit_now() + DISPATCH_AUTH_PAUSE);
+		ratelimit_pause(dispatch_rl(d, job->row.channel),
+		    ratelimit_now() + DISPATCH_AUTH_PAUSE);
 	*d->done_tail = job;
 	d->done_tail = &job->next;
 	d->ndone++;
@@ -437,6 +471,10 @@ dispatch_record(struct dispatch *d, struct dispatch_job *job, int64_t wall)
 		    "attempt=%d ms=%" PRId64, row->id, row->method, attempts,
 		    ratelimit_now() - job->started);
 		if (outbox_mark_sent(d->ob, row->id, wall, r->message_id) == -1)
+			return -1;
+		if (row->channel == CHANNEL_SMS && outbox_set_gateway_id(d->ob,
+		    row->id, r->gateway_id[0] != '\0' ? r->gateway_id : NULL) ==
+		    -1)
 			return -1;
 		return 1;
 	case SEND_RATE_LIMITED:

@@ -280,6 +280,13 @@ httpc_setup(struct httpc_req *r, const char *url, const struct httpc_opts *o,
 	r->headers = curl_slist_append(NULL, ct);
 	/* No "Expect: 100-continue" round trip for larger bodies. */
 	r->headers = curl_slist_append(r->headers, "Expect:");
+	if (o->authorization != NULL && r->headers != NULL) {
+		char	*h = xasprintf("Authorization: %s", o->authorization);
+
+		r->headers = curl_slist_append(r->headers, h);
+		explicit_bzero(h, strlen(h));
+		free(h);
+	}
 	if (r->headers == NULL)
 		return -1;
 	if (curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK ||

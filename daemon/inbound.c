@@ -22,6 +22,7 @@ inbound_clear(struct inbound *in)
 	free(in->args);
 	free(in->text);
 	free(in->first_name);
+	free(in->phone);
 	free(in->callback_id);
 	free(in->callback_data);
 	memset(in, 0, sizeof *in);

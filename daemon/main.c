@@ -17,8 +17,11 @@
 #include "app.h"
 #include "clock.h"
 #include "config.h"
+#include "conv.h"
 #include "crypto.h"
 #include "dispatch.h"
+#include "history.h"
+#include "hours.h"
 #include "httpc.h"
 #include "i18n.h"
 #include "inbound.h"
@@ -143,6 +146,7 @@ on_stop_signal(evutil_socket_t sig, short what, void *arg)
 	admin_stop(app.admin);
 	tg_stop(app.tg);
 	dispatch_stop(app.disp);
+	history_purge_stop(app.history);
 	shutdown_check(-1, 0, NULL);
 }
 
@@ -226,6 +230,12 @@ start_parts(void)
 	    (app.disp = dispatch_new(app.base, app.st, app.ob, app.cfg)) ==
 	    NULL ||
 	    (app.people = people_new(app.st, app.keys)) == NULL ||
+	    (app.conv = conv_new(&app)) == NULL ||
+	    hours_new((const char *const *)app.cfg->hours,
+	    app.cfg->closed_days, &app.hours) == -1 ||
+	    (app.history = history_new(app.st, app.keys)) == NULL ||
+	    history_purge_start(app.history, app.base,
+	    app.cfg->message_days) == -1 ||
 	    (app.router = router_new(&app)) == NULL)
 		return -1;
 	if (admin_open(&app, &app.admin, err, sizeof err) == -1) {
@@ -235,6 +245,7 @@ start_parts(void)
 	app.tg = tg_new(app.base, app.http, app.cfg, app.st, app.is);
 	tg_set_inbound_cb(app.tg, router_kick, app.router);
 	dispatch_set_sender(app.disp, CHANNEL_TELEGRAM, tg_send, app.tg);
+	dispatch_set_hooks(app.disp, conv_gate, conv_outcome, app.conv);
 	build_commands();
 	/* What was received before a crash is handled first. */
 	if (router_drain(app.router) == -1 || dispatch_start(app.disp) == -1)
@@ -254,7 +265,10 @@ close_parts(void)
 	admin_free(app.admin);
 	router_free(app.router);
 	people_free(app.people);
+	hours_free(app.hours);
+	history_free(app.history);
 	dispatch_free(app.disp);
+	conv_free(app.conv);	/* after the last outcome hook */
 	inbound_store_free(app.is);
 	outbox_free(app.ob);
 	store_close(app.st);

@@ -17,7 +17,7 @@ struct outbox {
 	sqlite3_stmt		*next_due, *payload, *sending, *sent;
 	sqlite3_stmt		*retry, *failed, *retry_failed;
 	sqlite3_stmt		*unreach_set, *unreach_get, *counts;
-	sqlite3_stmt		*find_sent;
+	sqlite3_stmt		*find_sent, *delivery, *gateway;
 	sqlite3_stmt		*list;
 	int64_t			 last_id;	/* ids are ours to give */
 };
@@ -25,6 +25,33 @@ struct outbox {
 static const char *const outbox_state_names[OUTBOX_NSTATES] = {
 	"queued", "sending", "sent", "failed"
 };
+
+int
+outbox_set_delivery(struct outbox *ob, int64_t id, const char *gateway_id,
+    int delivery, const char *code, int64_t now, int *found)
+{
+	int	 rc;
+
+	sqlite3_bind_int(ob->delivery, 1, delivery);
+	if (code != NULL)
+		sqlite3_bind_text(ob->delivery, 2, code, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(ob->delivery, 3, now);
+	sqlite3_bind_int64(ob->delivery, 4, id);
+	if (gateway_id != NULL)
+		sqlite3_bind_text(ob->delivery, 5, gateway_id, -1,
+		    SQLITE_TRANSIENT);
+	rc = store_step_done(ob->delivery, "outbox_delivery");
+	*found = rc == 0 && sqlite3_changes(store_db(ob->st)) > 0;
+	return rc;
+}
+
+int
+outbox_set_gateway_id(struct outbox *ob, int64_t id, const char *gateway_id)
+{
+	sqlite3_bind_text(ob->gateway, 1, gateway_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(ob->gateway, 2, id);
+	return store_step_done(ob->gateway, "outbox_gateway");
+}
 
 const char *
 outbox_state_name(enum outbox_state s)
@@ -49,6 +76,17 @@ static const char outbox_due_sql[] =
 	"  AND p.id < o.id AND p.not_before <= ?1))) "
 	"ORDER BY priority, id LIMIT ?2";
 
+/*
+ * Reports may come late, twice, or out of order: a final failure stays,
+ * and "queued" never replaces "delivered".
+ */
+static const char outbox_delivery_sql[] =
+	"UPDATE outbox SET delivery = ?1, delivery_code = ?2, "
+	"delivery_at = ?3 "
+	"WHERE (id = ?4 OR (?4 = 0 AND channel = 2 AND gateway_id = ?5)) "
+	"AND COALESCE(delivery, 0) NOT IN (3, 4) "
+	"AND NOT (?1 = 1 AND COALESCE(delivery, 0) = 2)";
+
 struct outbox *
 outbox_new(struct store *st, const struct keys *k)
 {
@@ -66,6 +104,10 @@ outbox_new(struct store *st, const struct keys *k)
 	    "is_group, chat_key, method, cause, cause_id, member_id "
 	    "FROM outbox WHERE chat_key = ? AND ext_message_id = ? "
 	    "ORDER BY id DESC LIMIT 1", &ob->find_sent) == -1 ||
+	    store_prepare(st, outbox_delivery_sql, &ob->delivery) == -1 ||
+	    store_prepare(st, "UPDATE outbox SET gateway_id = ?, "
+	    "delivery = COALESCE(delivery, 1) WHERE id = ?",
+	    &ob->gateway) == -1 ||
 	    store_prepare(st, "UPDATE outbox SET state = 0 WHERE state = 1",
 	    &ob->requeue) == -1 ||
 	    store_prepare(st, outbox_due_sql, &ob->due) == -1 ||
@@ -123,6 +165,8 @@ outbox_free(struct outbox *ob)
 	sqlite3_finalize(ob->unreach_get);
 	sqlite3_finalize(ob->counts);
 	sqlite3_finalize(ob->find_sent);
+	sqlite3_finalize(ob->delivery);
+	sqlite3_finalize(ob->gateway);
 	sqlite3_finalize(ob->list);
 	free(ob);
 }

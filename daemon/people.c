@@ -19,13 +19,15 @@ enum pst {
 	PS_FAM_DELETE,
 	PS_MEM_INSERT, PS_MEM_NAME, PS_MEM_PHONE, PS_MEM_GET, PS_MEM_LIST,
 	PS_MEM_BY_PHONE, PS_MEM_DELETE, PS_MEM_COUNT, PS_MEM_PROMOTE,
-	PS_MEM_LINK, PS_MEM_UNLINK, PS_MEM_BY_TG,
+	PS_MEM_LINK, PS_MEM_UNLINK, PS_MEM_BY_TG, PS_MEM_INFO_BY_PHONE,
 	PS_PROG_INSERT, PS_GROUP_INSERT, PS_PROG_GET, PS_PROG_LIST,
 	PS_PROG_GROUPS, PS_PROG_BY_NAME, PS_GROUP_FIND,
 	PS_ENROL_INSERT, PS_ENROL_OPEN, PS_ENROL_CLOSE, PS_ENROL_SELECT,
 	PS_INV_INSERT, PS_INV_FIND, PS_INV_USE,
 	PS_FAIL_INSERT, PS_FAIL_PRUNE, PS_FAIL_RECENT,
 	PS_AUDIT_INSERT, PS_AUDIT_LIST,
+	PS_MEM_SET_LANG, PS_MEM_CONSENT, PS_MEM_ANNOUNCE, PS_MEM_OOH_GET,
+	PS_MEM_OOH_SET, PS_FAM_HELPERS, PS_MEM_REACH,
 	PS_COUNT
 };
 
@@ -97,8 +99,12 @@ static const char *const people_sql[PS_COUNT] = {
 	    "tg_idx = ? WHERE id = ?",
 	[PS_MEM_UNLINK] = "UPDATE members SET tg_user_id = NULL, "
 	    "tg_chat_id = NULL, tg_idx = NULL WHERE tg_idx = ?",
-	[PS_MEM_BY_TG] = "SELECT m.id, m.family_id, f.language FROM members m "
+	[PS_MEM_BY_TG] = "SELECT m.id, m.family_id, f.language, m.language, "
+	    "m.consent_at IS NOT NULL FROM members m "
 	    "JOIN families f ON f.id = m.family_id WHERE m.tg_idx = ?",
+	[PS_MEM_INFO_BY_PHONE] = "SELECT m.id, m.family_id, f.language, "
+	    "m.language, m.consent_at IS NOT NULL FROM members m "
+	    "JOIN families f ON f.id = m.family_id WHERE m.phone_idx = ?",
 	[PS_PROG_INSERT] = "INSERT INTO programmes (name, created_at) "
 	    "VALUES (?, ?)",
 	[PS_GROUP_INSERT] = "INSERT INTO programme_groups (programme_id, "
@@ -139,6 +145,21 @@ static const char *const people_sql[PS_COUNT] = {
 	    "object_id) VALUES (?, ?, ?, ?, ?)",
 	[PS_AUDIT_LIST] = "SELECT id, at, uid, action, object, object_id "
 	    "FROM audit ORDER BY id DESC LIMIT ?",
+	[PS_MEM_SET_LANG] = "UPDATE members SET language = ? WHERE id = ?",
+	[PS_MEM_CONSENT] = "UPDATE members SET consent_at = ?, "
+	    "consent_version = ? WHERE id = ?",
+	[PS_MEM_ANNOUNCE] = "UPDATE members SET announcements = ? "
+	    "WHERE id = ?",
+	[PS_MEM_OOH_GET] = "SELECT COALESCE(ooh_notice_at, 0) FROM members "
+	    "WHERE id = ?",
+	[PS_MEM_OOH_SET] = "UPDATE members SET ooh_notice_at = ? WHERE id = ?",
+	[PS_FAM_HELPERS] = "SELECT a.id, a.name, a.active, s.id, s.name, "
+	    "s.active FROM families f LEFT JOIN staff a ON a.id = "
+	    "f.assistant_id LEFT JOIN staff s ON s.id = f.substitute_id "
+	    "WHERE f.id = ?",
+	[PS_MEM_REACH] = "SELECT m.tg_chat_id, COALESCE(m.language, "
+	    "f.language) FROM members m JOIN families f ON f.id = "
+	    "m.family_id WHERE m.id = ?",
 };
 
 struct people {
@@ -1125,11 +1146,12 @@ people_first_lang(const char *langs, char out[4])
 		memcpy(out, "pl", 3);
 }
 
+/* A member found by a blind index with `stmt` (Telegram id or phone). */
 static int
-people_find_member_tg(struct people *p, const unsigned char *idx,
-    struct people_tg *out)
+people_find_member_by(struct people *p, enum pst stmt,
+    const unsigned char *idx, struct people_tg *out)
 {
-	sqlite3_stmt	*s = p->s[PS_MEM_BY_TG];
+	sqlite3_stmt	*s = p->s[stmt];
 	int		 rc;
 
 	sqlite3_bind_blob(s, 1, idx, CRYPTO_INDEX_LEN, SQLITE_TRANSIENT);
@@ -1139,10 +1161,33 @@ people_find_member_tg(struct people *p, const unsigned char *idx,
 		out->member_id = sqlite3_column_int64(s, 0);
 		out->family_id = sqlite3_column_int64(s, 1);
 		people_col_copy(s, 2, out->language, sizeof out->language);
+		people_col_copy(s, 3, out->member_language,
+		    sizeof out->member_language);
+		out->consented = sqlite3_column_int(s, 4);
 	}
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+people_find_member_tg(struct people *p, const unsigned char *idx,
+    struct people_tg *out)
+{
+	return people_find_member_by(p, PS_MEM_BY_TG, idx, out);
+}
+
+int
+people_find_phone(struct people *p, const char *phone, struct people_tg *out)
+{
+	unsigned char	 idx[CRYPTO_INDEX_LEN];
+
+	memset(out, 0, sizeof *out);
+	out->who = PEOPLE_NOBODY;
+	people_phone_index(p, phone, idx);
+	if (people_find_member_by(p, PS_MEM_INFO_BY_PHONE, idx, out) == -1)
+		return PEOPLE_ERR;
+	return PEOPLE_OK;
 }
 
 static int
@@ -1373,4 +1418,144 @@ people_audit_list(struct people *p, int limit, people_audit_fn fn, void *arg)
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return ret;
+}
+
+/* ---- a member's own settings (conversations) ------------------------- */
+
+int
+people_member_set_language(struct people *p, int64_t id, const char *lang)
+{
+	sqlite3_stmt	*s = p->s[PS_MEM_SET_LANG];
+
+	people_bind_text(s, 1, lang);
+	sqlite3_bind_int64(s, 2, id);
+	return people_step(s, "member_language");
+}
+
+int
+people_member_consent(struct people *p, int64_t id, int64_t at,
+    const char *version)
+{
+	sqlite3_stmt	*s = p->s[PS_MEM_CONSENT];
+
+	sqlite3_bind_int64(s, 1, at);
+	people_bind_text(s, 2, version);
+	sqlite3_bind_int64(s, 3, id);
+	return people_step(s, "member_consent");
+}
+
+int
+people_member_set_announcements(struct people *p, int64_t id, int on)
+{
+	sqlite3_stmt	*s = p->s[PS_MEM_ANNOUNCE];
+
+	sqlite3_bind_int(s, 1, on ? 1 : 0);
+	sqlite3_bind_int64(s, 2, id);
+	return people_step(s, "member_announcements");
+}
+
+int
+people_member_ooh_get(struct people *p, int64_t id, int64_t *at)
+{
+	sqlite3_bind_int64(p->s[PS_MEM_OOH_GET], 1, id);
+	return people_step_id(p->s[PS_MEM_OOH_GET], "member_ooh", at);
+}
+
+int
+people_member_ooh_set(struct people *p, int64_t id, int64_t at)
+{
+	sqlite3_stmt	*s = p->s[PS_MEM_OOH_SET];
+
+	sqlite3_bind_int64(s, 1, at);
+	sqlite3_bind_int64(s, 2, id);
+	return people_step(s, "member_ooh");
+}
+
+void
+people_helpers_clear(struct people_helpers *h)
+{
+	crypto_free_plain(h->assistant_first);
+	crypto_free_plain(h->substitute_first);
+	memset(h, 0, sizeof *h);
+}
+
+/* The first word of a sealed staff name, in place; families see no more. */
+static int
+people_staff_first(struct people *p, sqlite3_stmt *s, int col, int64_t id,
+    char **out)
+{
+	if (id == 0)
+		return 0;
+	if (people_open_col(p, s, col, "staff", "name", id, out) == -1)
+		return -1;
+	if (*out != NULL)
+		(*out)[strcspn(*out, " \t")] = '\0';
+	return 0;
+}
+
+static int
+people_helpers_row(struct people *p, sqlite3_stmt *s, void *elem)
+{
+	struct people_helpers	*h = elem;
+
+	h->assistant_id = sqlite3_column_int64(s, 0);
+	h->assistant_active = sqlite3_column_int(s, 2);
+	h->substitute_id = sqlite3_column_int64(s, 3);
+	h->substitute_active = sqlite3_column_int(s, 5);
+	if (people_staff_first(p, s, 1, h->assistant_id,
+	    &h->assistant_first) == -1 || people_staff_first(p, s, 4,
+	    h->substitute_id, &h->substitute_first) == -1) {
+		people_helpers_clear(h);
+		return -1;
+	}
+	return 0;
+}
+
+int
+people_family_helpers(struct people *p, int64_t family_id,
+    struct people_helpers *out)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_bind_int64(p->s[PS_FAM_HELPERS], 1, family_id);
+	return people_fetch_one(p, p->s[PS_FAM_HELPERS], people_helpers_row,
+	    out);
+}
+
+struct people_reach_row {
+	int64_t	 id;
+	int64_t	*chat_id;
+	char	*lang;
+};
+
+static int
+people_reach_row(struct people *p, sqlite3_stmt *s, void *elem)
+{
+	struct people_reach_row	*r = elem;
+	char			*chat = NULL, *end;
+	int			 rc = -1;
+
+	*r->chat_id = 0;
+	people_col_copy(s, 1, r->lang, 4);
+	if (people_open_col(p, s, 0, "members", "tg_chat_id", r->id,
+	    &chat) == -1)
+		goto out;
+	if (chat != NULL) {
+		*r->chat_id = strtoll(chat, &end, 10);
+		if (*end != '\0')
+			goto out;
+	}
+	rc = 0;
+out:
+	crypto_free_plain(chat);
+	return rc;
+}
+
+int
+people_member_reach(struct people *p, int64_t id, int64_t *chat_id,
+    char lang[4])
+{
+	struct people_reach_row	 r = { id, chat_id, lang };
+
+	sqlite3_bind_int64(p->s[PS_MEM_REACH], 1, id);
+	return people_fetch_one(p, p->s[PS_MEM_REACH], people_reach_row, &r);
 }

@@ -1,4 +1,5 @@
 /* Queuing translated replies as Bot API parameters in the outbox. */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "reply.h"
+#include "sms.h"
 #include "xmalloc.h"
 
 struct buf {
@@ -122,8 +124,30 @@ out:
 int
 reply_text(struct hctx *ctx, const char *text)
 {
-	return send_text(ctx->app, ctx->in->chat_id, text, NULL,
-	    OUTBOX_PRIO_CONVERSATION, ctx->in->row);
+	char	 why[128];
+	int	 rc;
+
+	if (ctx->in->channel != CHANNEL_SMS)
+		return send_text(ctx->app, ctx->in->chat_id, text, NULL,
+		    OUTBOX_PRIO_CONVERSATION, ctx->in->row);
+	/* The answer goes back the way the message came. */
+	rc = sms_enqueue(ctx->app, ctx->in->phone, text,
+	    OUTBOX_PRIO_CONVERSATION, ctx->member_id, "inbound", ctx->in->row,
+	    why, sizeof why);
+	if (rc == -2) {
+		log_warn("event=sms.reply_refused inbound_id=%" PRId64
+		    " reason=\"%s\"", ctx->in->row, why);
+		rc = 0;
+	}
+	return rc;
+}
+
+char *
+reply_format(struct hctx *ctx, const char *msgid, const char *const *args,
+    size_t nargs)
+{
+	return text_expand(i18n_get(ctx->app->i18n, ctx->lang, msgid), args,
+	    nargs);
 }
 
 int
@@ -133,8 +157,7 @@ reply_tr(struct hctx *ctx, const char *msgid, const char *const *args,
 	char	*text;
 	int	 rc;
 
-	text = text_expand(i18n_get(ctx->app->i18n, ctx->lang, msgid), args,
-	    nargs);
+	text = reply_format(ctx, msgid, args, nargs);
 	rc = reply_text(ctx, text);
 	free(text);
 	return rc;
@@ -162,6 +185,81 @@ reply_callback_answer(struct hctx *ctx, const char *text)
 		    ctx->in->row);
 		free(key);
 	}
+	cJSON_Delete(p);
+	return rc;
+}
+
+/* {"inline_keyboard":[[{"text":..,"callback_data":..},..],..]} */
+static cJSON *
+reply_keyboard(const struct reply_button *b, size_t n, size_t cols)
+{
+	cJSON	*mk, *rows, *row = NULL, *btn;
+	size_t	 i;
+
+	if ((mk = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if ((rows = cJSON_AddArrayToObject(mk, "inline_keyboard")) == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if ((cols == 0 || i % cols == 0) &&
+		    ((row = cJSON_CreateArray()) == NULL ||
+		    !cJSON_AddItemToArray(rows, row)))
+			goto fail;
+		if ((btn = cJSON_CreateObject()) == NULL ||
+		    !cJSON_AddItemToArray(row, btn) ||
+		    cJSON_AddStringToObject(btn, "text", b[i].text) == NULL ||
+		    cJSON_AddStringToObject(btn, "callback_data",
+		    b[i].data) == NULL)
+			goto fail;
+	}
+	return mk;
+fail:
+	cJSON_Delete(mk);
+	return NULL;
+}
+
+int
+reply_buttons(struct hctx *ctx, const char *text,
+    const struct reply_button *b, size_t n, size_t cols)
+{
+	cJSON	*mk;
+	char	*markup = NULL;
+	int	 rc = -1;
+
+	/* An SMS cannot carry buttons: the text alone. */
+	if (ctx->in->channel == CHANNEL_SMS)
+		return reply_text(ctx, text);
+	if ((mk = reply_keyboard(b, n, cols)) == NULL)
+		return -1;
+	if ((markup = cJSON_PrintUnformatted(mk)) == NULL)
+		goto out;
+	rc = send_text(ctx->app, ctx->in->chat_id, text, markup,
+	    OUTBOX_PRIO_CONVERSATION, ctx->in->row);
+out:
+	free(markup);
+	cJSON_Delete(mk);
+	return rc;
+}
+
+int
+reply_drop_keyboard(struct hctx *ctx)
+{
+	cJSON	*p;
+	int	 rc = -1;
+
+	if (ctx->in->kind != INBOUND_CALLBACK || ctx->in->message_id == 0 ||
+	    ctx->in->channel == CHANNEL_SMS)
+		return 0;
+	if ((p = cJSON_CreateObject()) == NULL)
+		return -1;
+	/* Without reply_markup the keyboard goes; same chat, same order. */
+	if (cJSON_AddNumberToObject(p, "chat_id",
+	    (double)ctx->in->chat_id) != NULL &&
+	    cJSON_AddNumberToObject(p, "message_id",
+	    (double)ctx->in->message_id) != NULL)
+		rc = enqueue_json(ctx->app, ctx->in->chat_id, NULL,
+		    "editMessageReplyMarkup", p, OUTBOX_PRIO_CONVERSATION,
+		    ctx->in->row);
 	cJSON_Delete(p);
 	return rc;
 }

@@ -98,9 +98,11 @@ router_matches(const struct handler_entry *h, const struct hctx *ctx)
 
 /*
  * Who is writing, through the blind index of the Telegram user id: a
- * linked member writes as their family (in the family's language), an
- * active staff member as staff (in the first language they speak). A
- * disabled staff member is a stranger again.
+ * linked member writes as their family, in the language they chose, else
+ * the family's; until they have chosen one and consented they are a
+ * newcomer, whose messages are never relayed. An active staff member
+ * writes as staff (in the first language they speak). A disabled staff
+ * member is a stranger again.
  */
 static int
 router_sender(struct router *r, struct hctx *ctx)
@@ -123,7 +125,10 @@ router_sender(struct router *r, struct hctx *ctx)
 		ctx->sender = SENDER_STAFF;
 		ctx->staff_id = who.staff_id;
 	} else {
-		ctx->sender = SENDER_FAMILY;
+		if (lang_parse(who.member_language, &l) == 0)
+			ctx->lang = l;
+		ctx->sender = who.member_language[0] != '\0' &&
+		    who.consented ? SENDER_FAMILY : SENDER_NEWCOMER;
 		ctx->member_id = who.member_id;
 		ctx->family_id = who.family_id;
 	}

@@ -224,6 +224,20 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE outbox ADD COLUMN member_id INTEGER;"
 	"CREATE INDEX outbox_ext ON outbox (chat_key, ext_message_id) "
 	"  WHERE ext_message_id IS NOT NULL;",
+
+	/*
+	 * 4: SMS. A gateway's id of what we sent, and its delivery reports:
+	 * delivery 1 queued at the gateway, 2 delivered, 3 failed, 4 expired,
+	 * with the gateway's own code. A member's SMS consent is recorded by
+	 * staff with the reference of the paper form.
+	 */
+	"ALTER TABLE outbox ADD COLUMN gateway_id TEXT;"
+	"ALTER TABLE outbox ADD COLUMN delivery INTEGER;"
+	"ALTER TABLE outbox ADD COLUMN delivery_code TEXT;"
+	"ALTER TABLE outbox ADD COLUMN delivery_at INTEGER;"
+	"CREATE INDEX outbox_gateway ON outbox (channel, gateway_id) "
+	"  WHERE gateway_id IS NOT NULL;"
+	"ALTER TABLE members ADD COLUMN consent_ref TEXT;",
 };
 
 #define STORE_NMIGRATIONS \

@@ -187,7 +187,7 @@ tg_call_done(const struct httpc_response *resp, void *arg)
 static void
 tg_call(struct tg *t, const char *method, const char *params)
 {
-	struct httpc_opts	 o = { NULL, NULL, 0, TG_SEND_MAX_RESPONSE };
+	struct httpc_opts	 o = { .max_response = TG_SEND_MAX_RESPONSE };
 	char			*url = tg_url(t, method);
 
 	o.timeout_ms = (long)t->cfg->request_timeout * 1000;
@@ -250,7 +250,7 @@ tg_me_done(const struct httpc_response *resp, void *arg)
 static void
 tg_get_me(struct tg *t)
 {
-	struct httpc_opts	 o = { NULL, NULL, 0, TG_SEND_MAX_RESPONSE };
+	struct httpc_opts	 o = { .max_response = TG_SEND_MAX_RESPONSE };
 	char			*url = tg_url(t, "getMe");
 
 	o.timeout_ms = (long)t->cfg->request_timeout * 1000;
@@ -449,7 +449,7 @@ tg_poll_done(const struct httpc_response *resp, void *arg)
 static void
 tg_poll(struct tg *t)
 {
-	struct httpc_opts	 o = { NULL, NULL, 0, TG_POLL_MAX_RESPONSE };
+	struct httpc_opts	 o = { .max_response = TG_POLL_MAX_RESPONSE };
 	char			*url, *body;
 
 	if (t->stopping || t->poll_req != NULL)
@@ -489,7 +489,7 @@ tg_send(void *arg, struct dispatch_job *job, const struct outbox_row *row,
     const char *params, size_t len)
 {
 	struct tg		*t = arg;
-	struct httpc_opts	 o = { NULL, NULL, 0, TG_SEND_MAX_RESPONSE };
+	struct httpc_opts	 o = { .max_response = TG_SEND_MAX_RESPONSE };
 	struct send_result	 res;
 	char			*url;
 

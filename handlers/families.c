@@ -1,11 +1,139 @@
-/* XXX issue 5: not written yet; placeholder so the table links. */
+/*
+ * /families: the staff member's families (all of them for coordinators)
+ * with unread counts, as buttons; a press makes that family the current
+ * one, so the next plain message goes there.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "answer.h"
+#include "app.h"
+#include "conv.h"
 #include "handler.h"
+#include "log.h"
+#include "reply.h"
+#include "xmalloc.h"
+
+/* Telegram takes up to 100 buttons; a screenful is more useful. */
+#define FAMILIES_MAX	50
+#define FAMILIES_CB	"fam:"
+
+/* "R-0042 Kovalenko (3)" */
+static char *
+families_label(const struct conv_family_row *r)
+{
+	char	 unread[32] = "";
+
+	if (r->unread > 0)
+		snprintf(unread, sizeof unread, " (%" PRId64 ")", r->unread);
+	return xasprintf("%s%s%s%s", r->code, r->name != NULL ? " " : "",
+	    r->name != NULL ? r->name : "", unread);
+}
+
+/* The inline keyboard, one family a row; a new JSON string. */
+static char *
+families_markup(const struct conv_family_row *rows, size_t n)
+{
+	cJSON	*mk, *kb, *row, *b;
+	char	*label, data[32], *json;
+	size_t	 i;
+
+	mk = cJSON_CreateObject();
+	kb = cJSON_AddArrayToObject(mk, "inline_keyboard");
+	for (i = 0; kb != NULL && i < n; i++) {
+		row = cJSON_CreateArray();
+		b = cJSON_CreateObject();
+		label = families_label(&rows[i]);
+		snprintf(data, sizeof data, FAMILIES_CB "%" PRId64, rows[i].id);
+		cJSON_AddStringToObject(b, "text", label);
+		cJSON_AddStringToObject(b, "callback_data", data);
+		free(label);
+		cJSON_AddItemToArray(row, b);
+		cJSON_AddItemToArray(kb, row);
+	}
+	json = cJSON_PrintUnformatted(mk);
+	cJSON_Delete(mk);
+	return json;
+}
+
+static int
+families_list(struct hctx *ctx)
+{
+	struct conv_family_row	*rows = NULL;
+	struct conv_staff	 st;
+	char			*markup = NULL, *text = NULL, a[24], b[24];
+	const char		*args[] = { a, b };
+	size_t			 n = 0;
+	int64_t			 total;
+	int			 found, rc = -1;
+
+	if (conv_staff(ctx->app->conv, ctx->staff_id, &st, &found) == -1 ||
+	    conv_families(ctx->app->conv, ctx->staff_id, found &&
+	    conv_is_coordinator(st.kind), FAMILIES_MAX, &rows, &n,
+	    &total) == -1)
+		return -1;
+	if (n == 0) {
+		rc = reply_tr(ctx, N_("You have no families yet."), NULL, 0);
+		goto out;
+	}
+	snprintf(a, sizeof a, "%zu", n);
+	snprintf(b, sizeof b, "%" PRId64, total);
+	text = text_expand(i18n_get(ctx->app->i18n, ctx->lang, (int64_t)n <
+	    total ? N_("Choose a family to write to (unread messages in "
+	    "brackets). Showing %s of %s; use /to CODE for the others.") :
+	    N_("Choose a family to write to (unread messages in "
+	    "brackets).")), args, 2);
+	if ((markup = families_markup(rows, n)) == NULL)
+		goto out;
+	rc = send_text(ctx->app, ctx->in->chat_id, text, markup,
+	    OUTBOX_PRIO_CONVERSATION, ctx->in->row);
+out:
+	free(text);
+	if (markup != NULL)
+		cJSON_free(markup);
+	conv_family_rows_free(rows, n);
+	return rc;
+}
+
+static int
+families_choose(struct hctx *ctx)
+{
+	struct conv_family	 f;
+	const char		*args[1];
+	char			*end, *text;
+	int64_t			 id;
+	int			 found, told, rc;
+
+	id = strtoll(ctx->in->callback_data + strlen(FAMILIES_CB), &end, 10);
+	if (*end != '\0' || id <= 0)
+		return reply_callback_answer(ctx, NULL);
+	if (answer_refuse(ctx, id, &told) == -1)
+		return -1;
+	if (told)
+		return reply_callback_answer(ctx, NULL);
+	if (conv_family(ctx->app->conv, id, &f, &found) == -1 ||
+	    conv_set_current(ctx->app->conv, ctx->staff_id, id) == -1)
+		return -1;
+	args[0] = f.code;
+	text = text_expand(i18n_get(ctx->app->i18n, ctx->lang,
+	    N_("Now writing to %s")), args, 1);
+	rc = reply_callback_answer(ctx, text);
+	free(text);
+	log_info("event=conv.current staff_id=%" PRId64 " family_id=%" PRId64,
+	    ctx->staff_id, id);
+	return rc;
+}
 
 static int
 families_exec(struct hctx *ctx)
 {
-	(void)ctx;
-	return 0;
+	if (ctx->in->kind == INBOUND_CALLBACK)
+		return families_choose(ctx);
+	return families_list(ctx);
 }
 
 const struct handler_entry handler_families_entry = {
@@ -13,5 +141,6 @@ const struct handler_entry handler_families_entry = {
 	.from = SENDER_STAFF,
 	.kinds = INBOUND_BIT(INBOUND_COMMAND) | INBOUND_BIT(INBOUND_CALLBACK),
 	.match = "/families",
+	.callback = FAMILIES_CB,
 	.exec = families_exec,
 };

@@ -1,11 +1,24 @@
-/* XXX issue 5: not written yet; placeholder so the table links. */
+/* /help for families: what the bot does, the commands, emergencies. */
+#include "app.h"
+#include "config.h"
 #include "handler.h"
+#include "reply.h"
 
 static int
 family_help_exec(struct hctx *ctx)
 {
-	(void)ctx;
-	return 0;
+	const char	*args[] = { ctx->app->cfg->centre_name };
+
+	return reply_tr(ctx, N_("I pass your messages to your assistant at %s "
+	    "and their answers back to you. Just write here: texts, photos, "
+	    "documents and voice messages all reach them.\n\n"
+	    "Commands:\n"
+	    "/assistant — who answers you and when\n"
+	    "/language — change the language\n"
+	    "/stop — stop announcements and reminders\n"
+	    "/start — turn them back on\n"
+	    "/help — this help\n\n"
+	    "In an emergency call 112."), args, 1);
 }
 
 const struct handler_entry handler_family_help_entry = {

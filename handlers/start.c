@@ -5,10 +5,11 @@
  * so a user who sends 5 wrong ones within an hour is ignored for an hour.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app.h"
+#include "clock.h"
 #include "config.h"
 #include "handler.h"
 #include "log.h"
@@ -33,6 +34,36 @@ start_reply_centre(struct hctx *ctx, const char *msgid)
 	const char	*args[] = { ctx->app->cfg->centre_name };
 
 	return reply_tr(ctx, msgid, args, 1);
+}
+
+/*
+ * The greeting msgid (with the centre's name), then the step of first
+ * contact the member is at, in one message.
+ */
+static int
+start_onboard(struct hctx *ctx, const char *msgid)
+{
+	const char	*args[] = { ctx->app->cfg->centre_name };
+	char		*lead;
+	int		 rc;
+
+	lead = reply_format(ctx, msgid, args, 1);
+	rc = onboarding_offer(ctx, lead);
+	free(lead);
+	return rc;
+}
+
+/* /start from a family: announcements and reminders are on again. */
+static int
+start_resume(struct hctx *ctx)
+{
+	if (people_member_set_announcements(ctx->app->people, ctx->member_id,
+	    1) != PEOPLE_OK)
+		return -1;
+	log_info("event=member.announcements member_id=%" PRId64 " on=1",
+	    ctx->member_id);
+	return start_reply_centre(ctx, N_("Welcome back! Announcements and "
+	    "reminders from %s are on again. To turn them off, send /stop."));
 }
 
 /* A wrong code counts towards the limit, then gets its answer. */
@@ -73,15 +104,24 @@ start_link(struct hctx *ctx, const struct invitation *inv, int64_t now)
 	log_info("event=invite.redeemed inbound_id=%" PRId64
 	    " invitation_id=%" PRId64 " member_id=%" PRId64 " staff_id=%"
 	    PRId64, in->row, inv->id, inv->member_id, inv->staff_id);
-	return start_reply_centre(ctx, N_("Welcome! Your account is now "
-	    "linked with %s."));
+	if (who.who != PEOPLE_MEMBER)
+		return start_reply_centre(ctx, N_("Welcome! Your account is "
+		    "now linked with %s."));
+	/* A member goes on to first contact, in the same message. */
+	if (lang_parse(who.member_language, &l) == 0)
+		ctx->lang = l;
+	ctx->sender = SENDER_NEWCOMER;
+	ctx->member_id = who.member_id;
+	ctx->family_id = who.family_id;
+	return start_onboard(ctx, N_("Welcome! Your account is now linked "
+	    "with %s."));
 }
 
 static int
 start_redeem(struct hctx *ctx, const char *code)
 {
 	struct invitation	 inv;
-	int64_t			 now = (int64_t)time(NULL);
+	int64_t			 now = (int64_t)clock_now();
 	int			 rc = PEOPLE_NOT_FOUND;
 
 	if (people_invite_blocked(ctx->app->people, ctx->in->user_id, now)) {
@@ -132,6 +172,11 @@ start_exec(struct hctx *ctx)
 	const char	*code;
 
 	/* Linked already: a greeting, never a second link. */
+	if (ctx->sender == SENDER_FAMILY)
+		return start_resume(ctx);
+	if (ctx->sender == SENDER_NEWCOMER)
+		return start_onboard(ctx, N_("Hello again! Your account is "
+		    "already linked with %s."));
 	if (ctx->sender != SENDER_UNKNOWN)
 		return start_reply_centre(ctx, N_("Hello again! Your account "
 		    "is already linked with %s."));

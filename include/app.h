@@ -17,6 +17,9 @@ struct dispatch;
 struct router;
 struct people;
 struct admin;
+struct conv;
+struct history;
+struct hours;
 
 struct app {
 	struct config		*cfg;
@@ -32,6 +35,9 @@ struct app {
 	struct router		*router;
 	struct people		*people;
 	struct admin		*admin;
+	struct conv		*conv;
+	struct history		*history;
+	struct hours		*hours;		/* office hours, holidays */
 	int64_t			 started_at;	/* unix ms */
 };
 

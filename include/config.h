@@ -17,6 +17,12 @@ enum tg_mode {
 	TG_MODE_WEBHOOK
 };
 
+enum sms_driver {
+	SMS_DRIVER_NONE,
+	SMS_DRIVER_KANNEL,
+	SMS_DRIVER_SMSAPI
+};
+
 struct config {
 	char		*path;
 
@@ -62,6 +68,20 @@ struct config {
 
 	/* [retention] */
 	int		 message_days;
+
+	/* [sms] */
+	enum sms_driver	 sms_driver;
+	char		*sms_listen;		/* host:port of callbacks */
+	char		*sms_callback_url;	/* how gateways reach us */
+	char		*sms_secret_file;
+	char		*sms_secret;		/* read from sms_secret_file */
+	char		*sms_sender;
+	int		 sms_max_parts;
+	double		 sms_per_second;
+	char		*kannel_url;
+	char		*kannel_credentials_file;
+	char		*smsapi_url;
+	char		*smsapi_token_file;
 };
 
 /*

@@ -33,6 +33,7 @@ struct send_result {
 	int		 code;		/* HTTP or API error code */
 	long		 retry_after;	/* s, for SEND_RATE_LIMITED */
 	int64_t		 message_id;	/* the channel's id of what was sent */
+	char		 gateway_id[64]; /* an SMS gateway's id, or "" */
 	char		 error[256];	/* the service's description */
 };
 

@@ -69,5 +69,28 @@ int	start_introduce(struct hctx *ctx) __attribute__((warn_unused_result));
  * emergency numbers (handlers/outofhours.c).
  */
 int	outofhours_notice(struct hctx *ctx) __attribute__((warn_unused_result));
+/*
+ * The office hours in the sender's language ("poniedziałek–piątek
+ * 7:30–15:30"); "" when the centre has none. A new string; free().
+ */
+char	*outofhours_describe(struct hctx *ctx);
+
+/*
+ * First contact of a linked member: the language buttons
+ * (handlers/language.c), then the consent clause (handlers/onboarding.c).
+ * `lead`, when not NULL, is a translated text sent first in the same
+ * message. onboarding_offer() shows whichever step the member is at.
+ */
+int	language_offer(struct hctx *ctx, const char *lead)
+	    __attribute__((warn_unused_result));
+int	onboarding_offer(struct hctx *ctx, const char *lead)
+	    __attribute__((warn_unused_result));
+/*
+ * Who answers the family and when (handlers/assistant.c): the assistant
+ * by first name, their substitute, or the centre's team. *out is a new
+ * string; free().
+ */
+int	assistant_describe(struct hctx *ctx, char **out)
+	    __attribute__((warn_unused_result));
 
 #endif

@@ -29,6 +29,7 @@ typedef void	(*httpc_cb)(const struct httpc_response *resp, void *arg);
 struct httpc_opts {
 	const char	*content_type;	/* NULL: application/json */
 	const char	*unix_socket;	/* connect to this socket, or NULL */
+	const char	*authorization;	/* "Bearer ..." header, or NULL */
 	long		 timeout_ms;
 	size_t		 max_response;	/* bytes; larger bodies fail */
 };

@@ -61,6 +61,7 @@ struct inbound {
 	char		*args;		/* text after the command */
 	char		*text;		/* text or caption */
 	char		*first_name;
+	char		*phone;		/* SMS: the sender, E.164 */
 	char		*callback_id;
 	char		*callback_data;
 	int		 blocked;	/* INBOUND_MEMBER: 1 blocked, 0 not */

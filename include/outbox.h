@@ -156,6 +156,19 @@ int	outbox_find_sent(struct outbox *ob, enum channel ch, int64_t chat_id,
 	    int64_t ext_message_id, struct outbox_row *row, int *found)
 	    __attribute__((warn_unused_result));
 
+/*
+ * A gateway's delivery report for the row `id` (or, when 0, the row the
+ * gateway knows as `gateway_id`): delivery is sms.h's enum sms_delivery.
+ * A failure or expiry is never overwritten, nor a delivery by a queued.
+ * *found is 0 when no row matched.
+ */
+int	outbox_set_delivery(struct outbox *ob, int64_t id,
+	    const char *gateway_id, int delivery, const char *code,
+	    int64_t now, int *found) __attribute__((warn_unused_result));
+/* The gateway's id of what was sent (SMSAPI's message id). */
+int	outbox_set_gateway_id(struct outbox *ob, int64_t id,
+	    const char *gateway_id) __attribute__((warn_unused_result));
+
 /* The blind index used as chat_key for a Telegram chat id. */
 void	outbox_chat_key(const struct keys *k, enum channel ch, int64_t chat_id,
 	    unsigned char out[CRYPTO_INDEX_LEN]);

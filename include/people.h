@@ -117,6 +117,21 @@ struct people_tg {
 	int64_t		 family_id;
 	int		 active;		/* staff */
 	char		 language[4];		/* family's, or staff's first */
+	char		 member_language[4];	/* the member's choice, or "" */
+	int		 consented;		/* member: consent recorded */
+};
+
+/*
+ * Who answers a family: first names only (a family never sees more of a
+ * staff member's name), opened: people_helpers_clear() frees them.
+ */
+struct people_helpers {
+	int64_t	 assistant_id;		/* 0: none */
+	int	 assistant_active;
+	char	*assistant_first;
+	int64_t	 substitute_id;		/* 0: none */
+	int	 substitute_active;
+	char	*substitute_first;
 };
 
 struct invitation {
@@ -244,6 +259,9 @@ int	people_enrolment_list(struct people *p, int64_t family_id,
 /* Telegram accounts. */
 int	people_find_tg(struct people *p, int64_t user_id,
 	    struct people_tg *out) __attribute__((warn_unused_result));
+/* The member whose phone (E.164) this is, for incoming SMS. */
+int	people_find_phone(struct people *p, const char *phone,
+	    struct people_tg *out) __attribute__((warn_unused_result));
 int	people_link_member(struct people *p, int64_t member_id,
 	    int64_t user_id, int64_t chat_id)
 	    __attribute__((warn_unused_result));
@@ -268,6 +286,35 @@ int	people_invite_blocked(struct people *p, int64_t user_id, int64_t now);
 
 #define PEOPLE_INVITE_FAILURES	5	/* wrong codes ... */
 #define PEOPLE_INVITE_WINDOW	3600	/* ... within (s), then ignored */
+
+/*
+ * A member's own settings. `lang` is "pl", "uk", "ru" or "en" (NULL
+ * clears the choice); consent is the time and the clause version agreed
+ * to; announcements 0 holds back broadcasts and reminders (/stop);
+ * ooh_notice_at is when the last out-of-hours answer went out (0: never).
+ */
+int	people_member_set_language(struct people *p, int64_t id,
+	    const char *lang) __attribute__((warn_unused_result));
+int	people_member_consent(struct people *p, int64_t id, int64_t at,
+	    const char *version) __attribute__((warn_unused_result));
+int	people_member_set_announcements(struct people *p, int64_t id, int on)
+	    __attribute__((warn_unused_result));
+int	people_member_ooh_get(struct people *p, int64_t id, int64_t *at)
+	    __attribute__((warn_unused_result));
+int	people_member_ooh_set(struct people *p, int64_t id, int64_t at)
+	    __attribute__((warn_unused_result));
+
+/*
+ * Where a member is reached: their Telegram chat (0: not linked) and the
+ * language they read (their choice, else the family's).
+ */
+int	people_member_reach(struct people *p, int64_t id, int64_t *chat_id,
+	    char lang[4]) __attribute__((warn_unused_result));
+
+/* The family's assistant and substitute; NOT_FOUND for no family. */
+int	people_family_helpers(struct people *p, int64_t family_id,
+	    struct people_helpers *out) __attribute__((warn_unused_result));
+void	people_helpers_clear(struct people_helpers *h);
 
 /* The audit trail. object_id 0: none. */
 int	people_audit(struct people *p, uid_t uid, const char *action,

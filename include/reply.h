@@ -29,12 +29,36 @@ int	send_text(struct app *app, int64_t chat_id, const char *text,
 	    const char *markup, enum outbox_priority prio, int64_t cause_id)
 	    __attribute__((warn_unused_result));
 
+/* msgid in the sender's language, expanded; a new string, free(). */
+char	*reply_format(struct hctx *ctx, const char *msgid,
+	    const char *const *args, size_t nargs);
+
 /* Queues `text` to the chat the message came from. */
 int	reply_text(struct hctx *ctx, const char *text)
 	    __attribute__((warn_unused_result));
 /* Translates msgid into the sender's language, expands, replies. */
 int	reply_tr(struct hctx *ctx, const char *msgid, const char *const *args,
 	    size_t nargs) __attribute__((warn_unused_result));
+
+/* One inline button: its label and its callback data (1-64 bytes). */
+struct reply_button {
+	const char	*text;
+	const char	*data;
+};
+
+/*
+ * Queues `text` to the chat the message came from, with an inline
+ * keyboard of n buttons, `cols` to a row. Read only during the call.
+ */
+int	reply_buttons(struct hctx *ctx, const char *text,
+	    const struct reply_button *b, size_t n, size_t cols)
+	    __attribute__((warn_unused_result));
+/*
+ * Removes the inline keyboard of the message whose button was pressed,
+ * so that an old button cannot be pressed again. No-op for other input.
+ */
+int	reply_drop_keyboard(struct hctx *ctx)
+	    __attribute__((warn_unused_result));
 
 /* Queues answerCallbackQuery (stops the client's spinner). */
 int	reply_callback_answer(struct hctx *ctx, const char *text)

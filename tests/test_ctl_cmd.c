@@ -188,6 +188,26 @@ test_ctl_contradicting_options_refused(void **state)
 }
 
 static void
+test_ctl_conversation_show_asks_for_last(void **state)
+{
+	(void)state;
+	assert_int_equal(run("conversation", "show", "R-0042", NULL), 0);
+	assert_string_equal(req.method, "GET");
+	assert_string_equal(req.path, "/v1/families/R-0042/conversation");
+	assert_null(req.body);
+	assert_int_equal(run("conversation", "show", "7", "--last", "200",
+	    NULL), 0);
+	assert_string_equal(req.path, "/v1/families/7/conversation?last=200");
+	assert_int_equal(req.calls, 2);
+	assert_int_equal(run("conversation", "show", NULL), CTL_EX_USAGE);
+	assert_int_equal(run("conversation", "show", "R-1", "R-2", NULL),
+	    CTL_EX_USAGE);
+	assert_int_equal(run("conversation", "show", "R-1", "--last", NULL),
+	    CTL_EX_USAGE);
+	assert_int_equal(req.calls, 2);
+}
+
+static void
 test_ctl_path_escapes_family_codes_and_query(void **state)
 {
 	(void)state;
@@ -281,6 +301,8 @@ main(void)
 		    test_ctl_required_option_missing_is_usage_error, reset),
 		cmocka_unit_test_setup(
 		    test_ctl_argument_counts_checked_before_request, reset),
+		cmocka_unit_test_setup(test_ctl_conversation_show_asks_for_last,
+		    reset),
 		cmocka_unit_test_setup(test_ctl_contradicting_options_refused,
 		    reset),
 		cmocka_unit_test_setup(

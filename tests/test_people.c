@@ -473,6 +473,80 @@ test_people_file_holds_no_plain_names(void **state)
 	    file_has(wal, "987654321"));
 }
 
+static void
+test_people_member_settings_make_a_newcomer_a_family(void **state)
+{
+	struct fixture		*f = *state;
+	struct people_tg	 who;
+	int64_t			 fid, mid, at, chat;
+	char			 lang[4];
+
+	fid = add_family(f, NAME_A, "pl", "telegram", 0, NULL);
+	assert_int_equal(people_member_create(f->p, fid, "M", NULL, 0, &mid),
+	    PEOPLE_OK);
+	assert_int_equal(people_member_reach(f->p, mid, &chat, lang),
+	    PEOPLE_OK);
+	assert_int_equal(chat, 0);
+	assert_string_equal(lang, "pl");
+	assert_int_equal(people_link_member(f->p, mid, 5001, 6001),
+	    PEOPLE_OK);
+	assert_int_equal(people_find_tg(f->p, 5001, &who), PEOPLE_OK);
+	assert_string_equal(who.member_language, "");
+	assert_false(who.consented);
+	assert_int_equal(people_member_set_language(f->p, mid, "uk"),
+	    PEOPLE_OK);
+	assert_int_equal(people_member_consent(f->p, mid, 1800000000,
+	    "2026-11"), PEOPLE_OK);
+	assert_int_equal(people_find_tg(f->p, 5001, &who), PEOPLE_OK);
+	assert_string_equal(who.member_language, "uk");
+	assert_string_equal(who.language, "pl");
+	assert_true(who.consented);
+	assert_int_equal(people_member_reach(f->p, mid, &chat, lang),
+	    PEOPLE_OK);
+	assert_int_equal(chat, 6001);
+	assert_string_equal(lang, "uk");
+	assert_int_equal(people_member_ooh_get(f->p, mid, &at), PEOPLE_OK);
+	assert_int_equal(at, 0);
+	assert_int_equal(people_member_ooh_set(f->p, mid, 1800000100),
+	    PEOPLE_OK);
+	assert_int_equal(people_member_ooh_get(f->p, mid, &at), PEOPLE_OK);
+	assert_int_equal(at, 1800000100);
+	assert_int_equal(people_member_set_announcements(f->p, mid, 0),
+	    PEOPLE_OK);
+	assert_int_equal(people_member_ooh_get(f->p, 999, &at),
+	    PEOPLE_NOT_FOUND);
+	assert_int_equal(people_member_reach(f->p, 999, &chat, lang),
+	    PEOPLE_NOT_FOUND);
+}
+
+static void
+test_people_family_helpers_first_names_only(void **state)
+{
+	struct fixture		*f = *state;
+	struct people_helpers	 h;
+	int64_t			 a, s, fid;
+
+	assert_int_equal(people_staff_create(f->p, "Anna Maria Nowak",
+	    "family_assistant", "pl", 1, &a), PEOPLE_OK);
+	assert_int_equal(people_staff_create(f->p, "Petro Bondarenko",
+	    "family_assistant", "uk", 0, &s), PEOPLE_OK);
+	fid = add_family(f, NAME_A, "pl", "telegram", a, NULL);
+	assert_int_equal(people_family_helpers(f->p, fid, &h), PEOPLE_OK);
+	assert_int_equal(h.assistant_id, a);
+	assert_true(h.assistant_active);
+	assert_string_equal(h.assistant_first, "Anna");
+	assert_int_equal(h.substitute_id, 0);
+	assert_null(h.substitute_first);
+	people_helpers_clear(&h);
+	assert_int_equal(people_family_assign(f->p, fid, a, s), PEOPLE_OK);
+	assert_int_equal(people_family_helpers(f->p, fid, &h), PEOPLE_OK);
+	assert_string_equal(h.substitute_first, "Petro");
+	assert_false(h.substitute_active);
+	people_helpers_clear(&h);
+	assert_int_equal(people_family_helpers(f->p, 999, &h),
+	    PEOPLE_NOT_FOUND);
+}
+
 int
 main(void)
 {
@@ -496,6 +570,12 @@ main(void)
 		    test_people_staff_language_and_find, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_people_file_holds_no_plain_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_people_member_settings_make_a_newcomer_a_family, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_people_family_helpers_first_names_only, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

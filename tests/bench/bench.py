@@ -13,6 +13,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from harness import Scenario, wait_for  # noqa: E402
+from world import Centre  # noqa: E402
 
 
 def rss_kb(pid, field):
@@ -86,6 +87,91 @@ def bench_latency(rate=200, seconds=10):
         sc.close(False)
 
 
+# The relay: 200 families, 20 assistants, flood pacing out of the way.
+RELAY_CONF = {"daemon.log_level": "notice", "relay.flood_per_minute": 10000}
+RELAY_FAMILIES, RELAY_ASSISTANTS = 200, 20
+RELAY_STAFF_TG, RELAY_FAMILY_TG = 700000, 500000
+
+
+def relay_centre(sc, start=True):
+    """Staff and consented families; returns (centre, family user ids)."""
+    d = sc.daemon(conf=RELAY_CONF)
+    c = Centre(sc, d)
+    staff = [c.staff("Asystent %d" % i, "family_assistant", ["pl"],
+                     tg=RELAY_STAFF_TG + i) for i in range(RELAY_ASSISTANTS)]
+    users = []
+    for i in range(RELAY_FAMILIES):
+        c.family("Rodzina %d" % i, "uk", staff[i % RELAY_ASSISTANTS],
+                 contact="Olena %d" % i, tg=RELAY_FAMILY_TG + i)
+        users.append(RELAY_FAMILY_TG + i)
+    c.idle(60)
+    return c, users
+
+
+def relayed(emu, since):
+    """Copies that reached assistants since seq `since`."""
+    return [m for m in emu.sent(since=since)
+            if m["chat_id"] is not None and m["chat_id"] >= RELAY_STAFF_TG
+            and m["method"] == "sendMessage" and "\n" in (m["text"] or "")]
+
+
+def next_seq(emu):
+    s = emu.sent()
+    return s[-1]["seq"] + 1 if s else 0
+
+
+def bench_relay_throughput(n=5000):
+    """Family messages queued while the daemon is down, then relayed: each
+    one a sealed messages row, a header, a copy to the assistant."""
+    sc = Scenario(limits=False)
+    try:
+        c, users = relay_centre(sc)
+        c.d.stop()
+        since = next_seq(sc.emu)
+        base = delivered(sc.emu)
+        for i in range(n):
+            sc.emu.message(users[i % len(users)], "wiadomość %d" % i,
+                           language_code="uk")
+        t0 = time.monotonic()
+        c.d.start()
+        wait_for(lambda: delivered(sc.emu) - base >= n, 300,
+                 "%d relayed" % n, interval=0.01)
+        dt = time.monotonic() - t0
+        got = len(relayed(sc.emu, since))
+        c.d.stop()
+        return n / dt, dt, got
+    finally:
+        sc.close(False)
+
+
+def bench_relay_latency(rate=200, seconds=10):
+    """Paced family messages: message -> assistant's copy, as the emulator
+    saw it."""
+    sc = Scenario(limits=False)
+    try:
+        c, users = relay_centre(sc)
+        since = next_seq(sc.emu)
+        sent_at = {}
+        n = rate * seconds
+        t0 = time.monotonic()
+        for i in range(n):
+            due = t0 + i / rate
+            now = time.monotonic()
+            if due > now:
+                time.sleep(due - now)
+            text = "m%d" % i
+            sent_at[text] = time.time() * 1000
+            sc.emu.message(users[i % len(users)], text, language_code="uk")
+        wait_for(lambda: len(relayed(sc.emu, since)) >= n, 60,
+                 "paced relays")
+        lat = sorted(m["t_ms"] - sent_at[m["text"].split("\n", 1)[1]]
+                     for m in relayed(sc.emu, since))
+        c.d.stop()
+        return statistics.median(lat), lat[int(len(lat) * 0.99) - 1]
+    finally:
+        sc.close(False)
+
+
 def main():
     print("machine: %s, %d cores, %s" % (platform.machine(),
                                           os.cpu_count(),
@@ -102,6 +188,13 @@ def main():
     print("idle RSS: %.1f MB (private anonymous %.1f MB, the rest shared "
           "library pages); peak RSS at 200/s: %.1f MB"
           % (idle / 1024, anon / 1024, peak2 / 1024))
+    rt, rdt, got = bench_relay_throughput()
+    print("relay throughput family->assistant, limits off, %d families, "
+          "%d assistants: %.0f/s (5000 in %.2f s, %d copies)"
+          % (RELAY_FAMILIES, RELAY_ASSISTANTS, rt, rdt, got))
+    r50, r99 = bench_relay_latency()
+    print("family message->assistant's copy latency at 200/s: p50 %.1f ms, "
+          "p99 %.1f ms" % (r50, r99))
 
 
 if __name__ == "__main__":

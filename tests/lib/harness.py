@@ -98,11 +98,19 @@ class Daemon:
     def start(self, wait=True):
         self.log_fh = open(self.logfile, "ab")
         cmd = [os.path.join(BUILD, "asystentd"), "-c", self.conf]
+        # ASYSTENT_VALGRIND=1: the daemon under valgrind; an error or a
+        # definite leak makes it exit 9, which stop() reports.
+        grind = os.environ.get("ASYSTENT_VALGRIND") == "1"
+        if grind:
+            cmd = ["valgrind", "-q", "--leak-check=full",
+                   "--errors-for-leak-kinds=definite",
+                   "--error-exitcode=9"] + cmd
         self.proc = subprocess.Popen(cmd, stdout=self.log_fh,
                                      stderr=subprocess.STDOUT, env=self.env)
         if wait:
             wait_for(lambda: "event=started" in self.log() or
-                     self.proc.poll() is not None, 10, "daemon start")
+                     self.proc.poll() is not None, 60 if grind else 10,
+                     "daemon start")
             if self.proc.poll() is not None:
                 raise AssertionError("asystentd exited with %d"
                                      % self.proc.returncode)

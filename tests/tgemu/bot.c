@@ -52,6 +52,7 @@ static void	m_get_commands(struct call *);
 static void	m_delete_commands(struct call *);
 static void	m_true(struct call *);
 static void	m_chat_action(struct call *);
+static void	m_set_reaction(struct call *);
 
 static const struct method_entry methods[TGM_COUNT] = {
 	[TGM_GETME] = { "getMe", m_get_me },
@@ -68,6 +69,7 @@ static const struct method_entry methods[TGM_COUNT] = {
 	[TGM_DELETEMYCOMMANDS] = { "deleteMyCommands", m_delete_commands },
 	[TGM_DELETEWEBHOOK] = { "deleteWebhook", m_true },
 	[TGM_SENDCHATACTION] = { "sendChatAction", m_chat_action },
+	[TGM_SETMESSAGEREACTION] = { "setMessageReaction", m_set_reaction },
 };
 
 const char *
@@ -910,6 +912,77 @@ m_chat_action(struct call *c)
 				return;
 			}
 	call_fail(c, 400, "Bad Request: wrong parameter action in request");
+}
+
+/*
+ * Some of the emoji a bot may react with (the full list is in the Bot API's
+ * ReactionTypeEmoji); anything else is REACTION_INVALID, as on the server.
+ */
+static const char *const reaction_emoji[] = {
+	"\xf0\x9f\x91\x8d", "\xf0\x9f\x91\x8e", "\xe2\x9d\xa4",
+	"\xf0\x9f\x94\xa5", "\xf0\x9f\x91\x8c", "\xf0\x9f\x99\x8f",
+	"\xf0\x9f\x91\x80", "\xe2\x9c\x8d", "\xf0\x9f\xa4\x9d",
+	"\xf0\x9f\x8e\x89",
+};
+
+/* reaction: an array of at most one {"type":"emoji","emoji":...}. */
+static int
+check_reaction(struct call *c, cJSON **out)
+{
+	const cJSON	*r, *t, *em;
+	size_t		 i;
+
+	switch (emu_param_json(c->params, "reaction", out)) {
+	case P_ABSENT:
+		return 0;	/* removes our reaction */
+	case P_BAD:
+		goto bad;
+	case P_OK:
+		break;
+	}
+	if (!cJSON_IsArray(*out) || cJSON_GetArraySize(*out) > 1)
+		goto bad;
+	if ((r = cJSON_GetArrayItem(*out, 0)) == NULL)
+		return 0;
+	t = cJSON_GetObjectItemCaseSensitive(r, "type");
+	em = cJSON_GetObjectItemCaseSensitive(r, "emoji");
+	if (!cJSON_IsString(t) || strcmp(t->valuestring, "emoji") != 0 ||
+	    !cJSON_IsString(em))
+		goto bad;
+	for (i = 0; i < sizeof reaction_emoji / sizeof reaction_emoji[0]; i++)
+		if (strcmp(em->valuestring, reaction_emoji[i]) == 0)
+			return 0;
+bad:
+	call_fail(c, 400, "Bad Request: REACTION_INVALID");
+	return -1;
+}
+
+static void
+m_set_reaction(struct call *c)
+{
+	struct chat	*ch;
+	cJSON		*reaction = NULL;
+	const cJSON	*em = NULL;
+	int64_t		 mid;
+
+	if ((ch = call_chat(c, "chat_id")) == NULL)
+		goto out;
+	if (emu_param_int64(c->params, "message_id", &mid) != P_OK ||
+	    emu_chat_find_msg(ch, mid) == NULL) {
+		call_fail(c, 400, "Bad Request: message to react not found");
+		goto out;
+	}
+	if (check_reaction(c, &reaction) == -1 ||
+	    call_not_blocked(c, ch) == -1)
+		goto out;
+	em = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(reaction, 0),
+	    "emoji");
+	/* Recorded with the emoji as its text, under the reacted message. */
+	emu_sent_record(c->e, "setMessageReaction", 1, ch->id, mid,
+	    cJSON_IsString(em) ? em->valuestring : NULL, c->params, NULL);
+	c->result = cJSON_CreateTrue();
+out:
+	cJSON_Delete(reaction);
 }
 
 static void

@@ -248,9 +248,66 @@ add_photo(cJSON *m, const char *caption)
 		cJSON_AddStringToObject(m, "caption", caption);
 }
 
+/*
+ * Other kinds of message a user can send: the fields Telegram puts in the
+ * Message for each (file ids are made up but shaped like real ones).
+ */
+static int
+add_media(cJSON *m, const char *kind, const char *caption)
+{
+	static unsigned	 serial;
+	cJSON		*o;
+	char		 id[80];
+
+	serial++;
+	snprintf(id, sizeof id, "BQACAgIAAxkBAAIF%08xAAE%sAAQIAA", serial,
+	    kind);
+	if (strcmp(kind, "poll") == 0) {
+		o = cJSON_AddObjectToObject(m, "poll");
+		cJSON_AddStringToObject(o, "id", id);
+		cJSON_AddStringToObject(o, "question", "?");
+		cJSON_AddArrayToObject(o, "options");
+		return 0;
+	}
+	if (strcmp(kind, "dice") == 0) {
+		o = cJSON_AddObjectToObject(m, "dice");
+		cJSON_AddStringToObject(o, "emoji", "\xf0\x9f\x8e\xb2");
+		cJSON_AddNumberToObject(o, "value", 4);
+		return 0;
+	}
+	if (strcmp(kind, "location") == 0) {
+		o = cJSON_AddObjectToObject(m, "location");
+		cJSON_AddNumberToObject(o, "latitude", 54.4416);
+		cJSON_AddNumberToObject(o, "longitude", 18.5601);
+		return 0;
+	}
+	if (strcmp(kind, "contact") == 0) {
+		o = cJSON_AddObjectToObject(m, "contact");
+		cJSON_AddStringToObject(o, "phone_number", "+48500100200");
+		cJSON_AddStringToObject(o, "first_name", "Contact");
+		return 0;
+	}
+	if (strcmp(kind, "sticker") != 0 && strcmp(kind, "document") != 0 &&
+	    strcmp(kind, "voice") != 0 && strcmp(kind, "audio") != 0 &&
+	    strcmp(kind, "video") != 0 && strcmp(kind, "video_note") != 0 &&
+	    strcmp(kind, "animation") != 0)
+		return -1;
+	o = cJSON_AddObjectToObject(m, kind);
+	cJSON_AddStringToObject(o, "file_id", id);
+	snprintf(id, sizeof id, "AgAD%08x", serial);
+	cJSON_AddStringToObject(o, "file_unique_id", id);
+	if (strcmp(kind, "sticker") == 0) {
+		cJSON_AddStringToObject(o, "type", "regular");
+		cJSON_AddStringToObject(o, "emoji", "\xf0\x9f\x98\x80");
+	} else if (caption != NULL)
+		cJSON_AddStringToObject(m, "caption", caption);
+	return 0;
+}
+
 struct inject {
 	const char	*text;
 	const char	*caption;
+	const char	*media;		/* "sticker", "document", "poll", ... */
 	int		 photo;
 	int64_t		 reply_to;
 	int64_t		 edit_of;
@@ -265,8 +322,9 @@ parse_inject(struct evhttp_request *req, const cJSON *b, struct inject *in)
 	if (emu_param_str(b, "text", &in->text, buf, sizeof buf) == P_BAD ||
 	    emu_param_str(b, "caption", &in->caption, buf, sizeof buf) ==
 	    P_BAD ||
-	    in->text == buf || in->caption == buf) {
-		ctl_error(req, "text, caption: strings expected");
+	    emu_param_str(b, "media", &in->media, buf, sizeof buf) == P_BAD ||
+	    in->text == buf || in->caption == buf || in->media == buf) {
+		ctl_error(req, "text, caption, media: strings expected");
 		return -1;
 	}
 	if (opt_bool(req, b, "photo", &in->photo) == -1 ||
@@ -274,8 +332,8 @@ parse_inject(struct evhttp_request *req, const cJSON *b, struct inject *in)
 	    &in->reply_to) == -1 ||
 	    opt_int(req, b, "edit_of", 1, INT64_MAX, &in->edit_of) == -1)
 		return -1;
-	if (!in->photo && in->text == NULL) {
-		ctl_error(req, "text required (or photo: true)");
+	if (!in->photo && in->media == NULL && in->text == NULL) {
+		ctl_error(req, "text required (or photo: true, or media)");
 		return -1;
 	}
 	return 0;
@@ -319,7 +377,13 @@ ctl_message(struct emu *e, struct evhttp_request *req, const cJSON *b)
 		    (double)(emu_wall_ms() / 1000));
 	if (in.photo)
 		add_photo(m, in.caption);
-	else
+	else if (in.media != NULL) {
+		if (add_media(m, in.media, in.caption) == -1) {
+			cJSON_Delete(m);
+			ctl_error(req, "media: unknown kind");
+			return;
+		}
+	} else
 		add_text(m, in.text);
 	if (orig != NULL) {
 		mid = in.edit_of;

@@ -1,0 +1,351 @@
+/* The conversation history: stored messages, reading, retention purge. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "clock.h"
+#include "crypto.h"
+#include "history.h"
+#include "log.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define HISTORY_DAY_S		86400
+#define HISTORY_FIRST_MS	1000	/* the first purge, after start */
+#define HISTORY_RETRY_S		3600	/* after a failed purge */
+
+enum hst {
+	HS_READ,
+	HS_COUNTS,
+	HS_PURGE,
+	HS_COUNT
+};
+
+static const char *const history_sql[HS_COUNT] = {
+	/* The newest rows, turned round: oldest first. */
+	[HS_READ] = "SELECT id, at, direction, kind, channel, state, error, "
+	    "member_id, staff_id, body, purged_at FROM (SELECT * FROM messages "
+	    "WHERE family_id = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id",
+	[HS_COUNTS] = "SELECT COALESCE(SUM(direction = 0), 0), "
+	    "COALESCE(SUM(direction = 1), 0), COUNT(*), "
+	    "COALESCE(SUM(purged_at IS NOT NULL), 0) FROM messages "
+	    "WHERE family_id = ?",
+	/* "purged_at IS NULL" lets SQLite use the partial index messages_at. */
+	[HS_PURGE] = "UPDATE messages SET body = NULL, purged_at = ?1 "
+	    "WHERE id IN (SELECT id FROM messages WHERE purged_at IS NULL "
+	    "AND at < ?2 ORDER BY at LIMIT ?3)",
+};
+
+/* One daily run of the purge, while it goes through its slices. */
+struct history_run {
+	int		 active;
+	time_t		 cutoff;
+	int64_t		 purged;
+	int		 slices;
+	int64_t		 t0;		/* unix ms */
+};
+
+struct history {
+	struct store		*st;
+	const struct keys	*keys;
+	sqlite3_stmt		*s[HS_COUNT];
+	struct event		*purge_ev;
+	int			 days;
+	struct history_run	 run;
+};
+
+static const char *const history_state_names[HISTORY_NSTATES] = {
+	"queued", "sent", "failed", "blocked"
+};
+
+const char *
+history_state_name(enum history_state s)
+{
+	if ((int)s < 0 || s >= HISTORY_NSTATES)
+		return "?";
+	return history_state_names[s];
+}
+
+const char *
+history_dir_name(enum history_dir d)
+{
+	return d == HISTORY_TO_FAMILY ? "to_family" : "from_family";
+}
+
+struct history *
+history_new(struct store *st, const struct keys *k)
+{
+	struct history	*h;
+	int		 i;
+
+	h = xcalloc(1, sizeof *h);
+	h->st = st;
+	h->keys = k;
+	for (i = 0; i < HS_COUNT; i++) {
+		if (store_prepare(st, history_sql[i], &h->s[i]) == -1) {
+			history_free(h);
+			return NULL;
+		}
+	}
+	return h;
+}
+
+void
+history_free(struct history *h)
+{
+	int	 i;
+
+	if (h == NULL)
+		return;
+	history_purge_stop(h);
+	if (h->purge_ev != NULL)
+		event_free(h->purge_ev);
+	for (i = 0; i < HS_COUNT; i++)
+		sqlite3_finalize(h->s[i]);
+	free(h);
+}
+
+/* ---- reading --------------------------------------------------------- */
+
+static void
+history_col_copy(sqlite3_stmt *s, int col, char *buf, size_t size)
+{
+	const unsigned char	*v = sqlite3_column_text(s, col);
+
+	snprintf(buf, size, "%s", v != NULL ? (const char *)v : "");
+}
+
+static int64_t
+history_col_id(sqlite3_stmt *s, int col)
+{
+	return sqlite3_column_type(s, col) == SQLITE_NULL ? 0 :
+	    sqlite3_column_int64(s, col);
+}
+
+static int
+history_open_body(struct history *h, sqlite3_stmt *s, struct history_msg *m)
+{
+	struct crypto_ad	 ad = { "messages", "body", m->id };
+	size_t			 len;
+
+	if (sqlite3_column_type(s, 9) != SQLITE_BLOB)
+		return 0;
+	if (crypto_open(h->keys, &ad, sqlite3_column_blob(s, 9),
+	    (size_t)sqlite3_column_bytes(s, 9), &m->text, &len) == -1) {
+		log_err("event=history.unreadable message_id=%" PRId64, m->id);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+history_row(struct history *h, sqlite3_stmt *s, struct history_msg *m)
+{
+	memset(m, 0, sizeof *m);
+	m->id = sqlite3_column_int64(s, 0);
+	m->at = sqlite3_column_int64(s, 1);
+	m->direction = sqlite3_column_int(s, 2) == HISTORY_TO_FAMILY ?
+	    HISTORY_TO_FAMILY : HISTORY_FROM_FAMILY;
+	history_col_copy(s, 3, m->kind, sizeof m->kind);
+	m->channel = sqlite3_column_int(s, 4);
+	m->state = (enum history_state)sqlite3_column_int(s, 5);
+	history_col_copy(s, 6, m->error, sizeof m->error);
+	m->member_id = history_col_id(s, 7);
+	m->staff_id = history_col_id(s, 8);
+	m->purged = sqlite3_column_type(s, 10) != SQLITE_NULL;
+	return history_open_body(h, s, m);
+}
+
+int
+history_read(struct history *h, int64_t family_id, int last,
+    struct history_msg **out, size_t *np)
+{
+	sqlite3_stmt		*s = h->s[HS_READ];
+	struct history_msg	*a = NULL;
+	size_t			 n = 0;
+	int			 rc = SQLITE_DONE, ret = -1;
+
+	*out = NULL;
+	*np = 0;
+	if (last < 1 || last > HISTORY_LAST_MAX)
+		return -1;
+	a = xcalloc((size_t)last, sizeof *a);
+	sqlite3_bind_int64(s, 1, family_id);
+	sqlite3_bind_int(s, 2, last);
+	while (n < (size_t)last && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (history_row(h, s, &a[n]) == -1)
+			goto out;
+		n++;
+	}
+	if (n < (size_t)last && rc != SQLITE_DONE) {
+		log_err("event=store.error what=messages_read error=\"%s\"",
+		    sqlite3_errstr(rc));
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (ret == -1) {
+		history_msgs_free(a, n);
+		return -1;
+	}
+	*out = a;
+	*np = n;
+	return 0;
+}
+
+void
+history_msgs_free(struct history_msg *a, size_t n)
+{
+	size_t	 i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		if (a[i].text != NULL)
+			crypto_free_plain(a[i].text);
+	free(a);
+}
+
+int
+history_counts(struct history *h, int64_t family_id,
+    struct history_counts *out)
+{
+	sqlite3_stmt	*s = h->s[HS_COUNTS];
+	int		 rc;
+
+	memset(out, 0, sizeof *out);
+	sqlite3_bind_int64(s, 1, family_id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		out->from_family = sqlite3_column_int64(s, 0);
+		out->to_family = sqlite3_column_int64(s, 1);
+		out->total = sqlite3_column_int64(s, 2);
+		out->purged = sqlite3_column_int64(s, 3);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW) {
+		log_err("event=store.error what=messages_counts error=\"%s\"",
+		    sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- retention ------------------------------------------------------- */
+
+int
+history_purge_slice(struct history *h, time_t cutoff, int limit, int *purged)
+{
+	sqlite3_stmt	*s = h->s[HS_PURGE];
+
+	*purged = 0;
+	if (store_begin(h->st) == -1)
+		return -1;
+	sqlite3_bind_int64(s, 1, (int64_t)clock_now());
+	sqlite3_bind_int64(s, 2, (int64_t)cutoff);
+	sqlite3_bind_int(s, 3, limit);
+	if (store_step_done(s, "messages_purge") == -1) {
+		store_rollback(h->st);
+		return -1;
+	}
+	*purged = sqlite3_changes(store_db(h->st));
+	if (store_commit(h->st) == -1) {
+		*purged = 0;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+history_arm(struct history *h, int64_t ms)
+{
+	struct timeval	 tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000 * 1000);
+	evtimer_add(h->purge_ev, &tv);
+}
+
+/* The end of one daily run: counts only, then the next in 24 h. */
+static void
+history_run_done(struct history *h, int failed)
+{
+	struct history_run	*r = &h->run;
+
+	if (failed)
+		log_err("event=history.purge_failed purged=%" PRId64
+		    " slices=%d retry_s=%d", r->purged, r->slices,
+		    HISTORY_RETRY_S);
+	else
+		log_info("event=history.purged messages=%" PRId64 " slices=%d "
+		    "days=%d ms=%" PRId64, r->purged, r->slices, h->days,
+		    clock_now_ms() - r->t0);
+	r->active = 0;
+	history_arm(h, (int64_t)(failed ? HISTORY_RETRY_S : HISTORY_DAY_S) *
+	    1000);
+}
+
+static void
+history_purge_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct history		*h = arg;
+	struct history_run	*r = &h->run;
+	int			 n;
+
+	(void)fd;
+	(void)what;
+	if (!r->active) {
+		/* One cutoff for the whole run, so it ends. */
+		memset(r, 0, sizeof *r);
+		r->active = 1;
+		r->t0 = clock_now_ms();
+		r->cutoff = clock_now() - (time_t)h->days * HISTORY_DAY_S;
+	}
+	if (history_purge_slice(h, r->cutoff, HISTORY_PURGE_SLICE, &n) ==
+	    -1) {
+		history_run_done(h, 1);
+		return;
+	}
+	r->purged += n;
+	r->slices++;
+	if (n == HISTORY_PURGE_SLICE) {
+		/* More to do: let the loop breathe first. */
+		history_arm(h, 0);
+		return;
+	}
+	history_run_done(h, 0);
+}
+
+int
+history_purge_start(struct history *h, struct event_base *base, int days)
+{
+	if (days < 1) {
+		log_err("event=history.bad_retention days=%d", days);
+		return -1;
+	}
+	if (h->purge_ev == NULL &&
+	    (h->purge_ev = evtimer_new(base, history_purge_cb, h)) == NULL) {
+		log_err("event=history.timer_failed");
+		return -1;
+	}
+	h->days = days;
+	history_arm(h, HISTORY_FIRST_MS);
+	return 0;
+}
+
+void
+history_purge_stop(struct history *h)
+{
+	if (h == NULL || h->purge_ev == NULL)
+		return;
+	evtimer_del(h->purge_ev);
+	if (h->run.active)
+		log_info("event=history.purge_stopped purged=%" PRId64,
+		    h->run.purged);
+	h->run.active = 0;
+}

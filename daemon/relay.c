@@ -1,0 +1,361 @@
+/* Relayed messages as Bot API calls in the outbox; headers and splitting. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "app.h"
+#include "outbox.h"
+#include "relay.h"
+#include "tg.h"
+#include "xmalloc.h"
+
+#define RELAY_SEP	" \xc2\xb7 "	/* " · " */
+/* A hard cut backs off at most this many characters to keep a glyph. */
+#define RELAY_BACKOFF	32
+
+static int
+relay_enqueue(struct app *app, int64_t chat_id, const char *method,
+    cJSON *params, const struct relay_opts *o)
+{
+	struct outmsg	 m;
+	char		*json;
+	int		 rc;
+
+	if ((json = cJSON_PrintUnformatted(params)) == NULL)
+		return -1;
+	memset(&m, 0, sizeof m);
+	m.channel = CHANNEL_TELEGRAM;
+	m.priority = o->prio;
+	m.chat_id = chat_id;
+	m.method = method;
+	m.params = json;
+	m.not_before = o->not_before;
+	m.cause = o->cause != NULL ? o->cause : "relay";
+	m.cause_id = o->cause_id;
+	m.member_id = o->member_id;
+	rc = outbox_enqueue(app->ob, &m, NULL);
+	explicit_bzero(json, strlen(json));
+	free(json);
+	return rc;
+}
+
+/* chat_id, reply_parameters and reply_markup, shared by the calls. */
+static int
+relay_common(cJSON *p, int64_t chat_id, const struct relay_opts *o)
+{
+	cJSON	*rp, *mk;
+
+	if (cJSON_AddNumberToObject(p, "chat_id", (double)chat_id) == NULL)
+		return -1;
+	if (o->reply_to != 0) {
+		/* The replied message may be gone; the answer still goes. */
+		if ((rp = cJSON_AddObjectToObject(p, "reply_parameters")) ==
+		    NULL || cJSON_AddNumberToObject(rp, "message_id",
+		    (double)o->reply_to) == NULL ||
+		    cJSON_AddBoolToObject(rp, "allow_sending_without_reply",
+		    1) == NULL)
+			return -1;
+	}
+	if (o->markup != NULL) {
+		if ((mk = cJSON_Parse(o->markup)) == NULL)
+			return -1;
+		cJSON_AddItemToObject(p, "reply_markup", mk);
+	}
+	return 0;
+}
+
+int
+relay_send_text(struct app *app, int64_t chat_id, const char *text,
+    const struct relay_opts *o)
+{
+	cJSON	*p;
+	int	 rc = -1;
+
+	if ((p = cJSON_CreateObject()) == NULL)
+		return -1;
+	if (relay_common(p, chat_id, o) == -1 ||
+	    cJSON_AddStringToObject(p, "text", text) == NULL)
+		goto out;
+	rc = relay_enqueue(app, chat_id, "sendMessage", p, o);
+out:
+	cJSON_Delete(p);
+	return rc;
+}
+
+int
+relay_send_copy(struct app *app, int64_t chat_id, int64_t from_chat_id,
+    int64_t message_id, const char *caption, const struct relay_opts *o)
+{
+	cJSON	*p;
+	int	 rc = -1;
+
+	if ((p = cJSON_CreateObject()) == NULL)
+		return -1;
+	if (relay_common(p, chat_id, o) == -1 ||
+	    cJSON_AddNumberToObject(p, "from_chat_id",
+	    (double)from_chat_id) == NULL ||
+	    cJSON_AddNumberToObject(p, "message_id", (double)message_id) ==
+	    NULL ||
+	    (caption != NULL && cJSON_AddStringToObject(p, "caption",
+	    caption) == NULL))
+		goto out;
+	rc = relay_enqueue(app, chat_id, "copyMessage", p, o);
+out:
+	cJSON_Delete(p);
+	return rc;
+}
+
+int
+relay_send_reaction(struct app *app, int64_t chat_id, int64_t message_id,
+    const char *emoji, const struct relay_opts *o)
+{
+	cJSON	*p, *arr, *r;
+	int	 rc = -1;
+
+	if ((p = cJSON_CreateObject()) == NULL)
+		return -1;
+	if (cJSON_AddNumberToObject(p, "chat_id", (double)chat_id) == NULL ||
+	    cJSON_AddNumberToObject(p, "message_id", (double)message_id) ==
+	    NULL || (arr = cJSON_AddArrayToObject(p, "reaction")) == NULL ||
+	    (r = cJSON_CreateObject()) == NULL)
+		goto out;
+	cJSON_AddItemToArray(arr, r);
+	if (cJSON_AddStringToObject(r, "type", "emoji") == NULL ||
+	    cJSON_AddStringToObject(r, "emoji", emoji) == NULL)
+		goto out;
+	rc = relay_enqueue(app, chat_id, "setMessageReaction", p, o);
+out:
+	cJSON_Delete(p);
+	return rc;
+}
+
+char *
+relay_header(const char *code, const char *first_name, const char *lang,
+    const char *channel)
+{
+	if (first_name == NULL || first_name[0] == '\0')
+		return xasprintf("%s" RELAY_SEP "%s" RELAY_SEP "%s", code,
+		    lang, channel);
+	return xasprintf("%s" RELAY_SEP "%s" RELAY_SEP "%s" RELAY_SEP "%s",
+	    code, first_name, lang, channel);
+}
+
+char *
+relay_first_name(const char *name)
+{
+	size_t	 n;
+
+	if (name == NULL)
+		return xstrdup("");
+	name += strspn(name, " \t\n");
+	n = strcspn(name, " \t\n");
+	return xstrndup(name, n);
+}
+
+/* ---- splitting ------------------------------------------------------ */
+
+/* The code point at s (valid UTF-8) and its length in bytes. */
+static size_t
+relay_cp(const char *s, unsigned long *cp)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n, k;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	n = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : 2;
+	*cp = p[0] & (0xff >> (n + 1));
+	for (k = 1; k < n; k++)
+		*cp = (*cp << 6) | (p[k] & 0x3f);
+	return n;
+}
+
+/* Start of the code point before byte offset `at` (> 0). */
+static size_t
+relay_prev(const char *s, size_t at)
+{
+	do
+		at--;
+	while (at > 0 && ((unsigned char)s[at] & 0xc0) == 0x80);
+	return at;
+}
+
+/* Characters that belong to the one before them: never cut before. */
+static int
+relay_is_attached(unsigned long cp)
+{
+	return (cp >= 0x300 && cp <= 0x36f) || cp == 0x200d ||
+	    (cp >= 0xfe00 && cp <= 0xfe0f) || cp == 0x20e3 ||
+	    (cp >= 0x1f3fb && cp <= 0x1f3ff) ||
+	    (cp >= 0xe0020 && cp <= 0xe007f);
+}
+
+/* A cut at `at` that keeps a glyph whole, between pos and at. */
+static size_t
+relay_glyph_cut(const char *s, size_t pos, size_t at)
+{
+	unsigned long	 cp, prev;
+	size_t		 cut = at, p;
+	int		 i;
+
+	for (i = 0; i < RELAY_BACKOFF && cut > pos; i++) {
+		(void)relay_cp(s + cut, &cp);
+		p = relay_prev(s, cut);
+		(void)relay_cp(s + p, &prev);
+		if (!relay_is_attached(cp) && prev != 0x200d)
+			return cut;
+		cut = p;
+	}
+	return cut > pos ? cut : at;
+}
+
+struct relay_fit {
+	size_t	 end;		/* first byte that did not fit */
+	long	 units;		/* units that fit */
+	size_t	 nl, sp;	/* last break of each kind, or (size_t)-1 */
+	long	 nl_units, sp_units;
+};
+
+static void
+relay_measure(const char *s, size_t pos, size_t len, long max,
+    struct relay_fit *f)
+{
+	unsigned long	 cp;
+	size_t		 i = pos, cl;
+	long		 u;
+
+	memset(f, 0, sizeof *f);
+	f->nl = f->sp = (size_t)-1;
+	while (i < len) {
+		cl = relay_cp(s + i, &cp);
+		u = cp >= 0x10000 ? 2 : 1;
+		if (f->units + u > max)
+			break;
+		if (cp == '\n') {
+			f->nl = i;
+			f->nl_units = f->units;
+		} else if (cp == ' ' || cp == '\t') {
+			f->sp = i;
+			f->sp_units = f->units;
+		}
+		f->units += u;
+		i += cl;
+	}
+	f->end = i;
+}
+
+/* Where the piece starting at pos ends (*cut) and the next begins. */
+static void
+relay_break(const char *s, size_t pos, const struct relay_fit *f, long max,
+    size_t *cut, size_t *next)
+{
+	char	 c = s[f->end];
+
+	if (c == '\n' || (f->nl != (size_t)-1 && f->nl_units >= max / 2)) {
+		*cut = c == '\n' ? f->end : f->nl;
+		*next = *cut + 1;
+	} else if (c == ' ' || c == '\t' ||
+	    (f->sp != (size_t)-1 && f->sp_units >= max / 2)) {
+		*cut = c == ' ' || c == '\t' ? f->end : f->sp;
+		*next = *cut + 1;
+	} else {
+		*cut = relay_glyph_cut(s, pos, f->end);
+		*next = *cut;
+	}
+}
+
+static void
+relay_push(char ***parts, size_t *n, size_t *cap, const char *s, size_t len)
+{
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\n' ||
+	    s[len - 1] == '\r' || s[len - 1] == '\t'))
+		len--;
+	if (len == 0)
+		return;
+	if (*n == *cap) {
+		*cap = *cap == 0 ? 4 : *cap * 2;
+		*parts = xreallocarray(*parts, *cap, sizeof **parts);
+	}
+	(*parts)[(*n)++] = xstrndup(s, len);
+}
+
+int
+relay_chunks(const char *text, long max, char ***parts, size_t *n)
+{
+	struct relay_fit f;
+	size_t		 len = strlen(text), pos = 0, cut, next, cap = 0;
+
+	*parts = NULL;
+	*n = 0;
+	if (max < 16 || tg_utf16_len(text, len) < 0)
+		return -1;
+	while (pos < len) {
+		relay_measure(text, pos, len, max, &f);
+		if (f.end >= len) {
+			relay_push(parts, n, &cap, text + pos, len - pos);
+			break;
+		}
+		relay_break(text, pos, &f, max, &cut, &next);
+		relay_push(parts, n, &cap, text + pos, cut - pos);
+		pos = next;
+	}
+	return 0;
+}
+
+static int
+relay_digits(size_t n)
+{
+	int	 d = 1;
+
+	while (n >= 10) {
+		n /= 10;
+		d++;
+	}
+	return d;
+}
+
+int
+relay_split(const char *text, long max, char ***parts, size_t *n)
+{
+	char	**p = NULL, *s;
+	size_t	 k, i, guess;
+	int	 tries;
+
+	if (relay_chunks(text, max, parts, n) == -1)
+		return -1;
+	if (*n <= 1)
+		return 0;
+	/* The prefix "(i/n) " takes room, which may change n: settle it. */
+	guess = *n;
+	for (tries = 0; tries < 4; tries++) {
+		relay_parts_free(*parts, *n);
+		if (relay_chunks(text, max - 4 - 2 * relay_digits(guess),
+		    parts, n) == -1)
+			return -1;
+		if (relay_digits(*n) <= relay_digits(guess))
+			break;
+		guess = *n;
+	}
+	p = *parts;
+	k = *n;
+	for (i = 0; i < k; i++) {
+		s = xasprintf("(%zu/%zu) %s", i + 1, k, p[i]);
+		free(p[i]);
+		p[i] = s;
+	}
+	return 0;
+}
+
+void
+relay_parts_free(char **parts, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(parts[i]);
+	free(parts);
+}

@@ -1,0 +1,463 @@
+/* The SMS channel: drivers, the callback listener, MO and DLR records. */
+#include <sys/queue.h>
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <sodium.h>
+
+#include "app.h"
+#include "config.h"
+#include "crypto.h"
+#include "inbound.h"
+#include "log.h"
+#include "outbox.h"
+#include "phone.h"
+#include "router.h"
+#include "sms.h"
+#include "sms_priv.h"
+#include "sms_text.h"
+#include "store.h"
+#include "tg.h"
+#include "xmalloc.h"
+
+#define SMS_BODY_MAX	(64 * 1024)	/* a callback is a few hundred bytes */
+
+static const char *const sms_delivery_names[] = {
+	"none", "queued", "delivered", "failed", "expired"
+};
+
+const char *
+sms_delivery_name(enum sms_delivery d)
+{
+	if ((int)d < 0 || d > SMS_DLR_EXPIRED)
+		return "?";
+	return sms_delivery_names[d];
+}
+
+struct sms *
+sms_new(struct app *app)
+{
+	struct sms	*s;
+
+	s = xcalloc(1, sizeof *s);
+	s->app = app;
+	switch (app->cfg->sms_driver) {
+	case SMS_DRIVER_KANNEL:
+		s->drv = &sms_kannel_driver;
+		break;
+	case SMS_DRIVER_SMSAPI:
+		s->drv = &sms_smsapi_driver;
+		break;
+	case SMS_DRIVER_NONE:
+		break;
+	}
+	return s;
+}
+
+int
+sms_enabled(const struct sms *s)
+{
+	return s != NULL && s->drv != NULL;
+}
+
+void
+sms_reply(struct evhttp_request *req, int status, const char *body)
+{
+	struct evbuffer	*b = evbuffer_new();
+
+	if (b == NULL) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	evbuffer_add_printf(b, "%s\n", body);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; charset=utf-8");
+	evhttp_send_reply(req, status, status == 200 ? "OK" : "Error", b);
+	evbuffer_free(b);
+}
+
+/* The secret in constant time; lengths are not secret. */
+static int
+sms_secret_ok(const struct sms *s, const char *given, size_t len)
+{
+	const char	*want = s->app->cfg->sms_secret;
+
+	return want != NULL && strlen(want) == len &&
+	    sodium_memcmp(want, given, len) == 0;
+}
+
+/* /<driver>/<mo|dlr>/<secret>: anything else is 404 or 403. */
+static void
+sms_on_request(struct evhttp_request *req, void *arg)
+{
+	struct sms	*s = arg;
+	const char	*path, *kind, *secret;
+	char		*peer = NULL;
+	ev_uint16_t	 port = 0;
+	size_t		 n;
+
+	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	n = strlen(s->drv->name);
+	if (path == NULL || path[0] != '/' ||
+	    strncmp(path + 1, s->drv->name, n) != 0 || path[n + 1] != '/') {
+		sms_reply(req, 404, "not found");
+		return;
+	}
+	kind = path + n + 2;
+	if (strncmp(kind, "mo/", 3) == 0)
+		secret = kind + 3;
+	else if (strncmp(kind, "dlr/", 4) == 0)
+		secret = kind + 4;
+	else {
+		sms_reply(req, 404, "not found");
+		return;
+	}
+	if (!sms_secret_ok(s, secret, strlen(secret))) {
+		evhttp_connection_get_peer(evhttp_request_get_connection(req),
+		    &peer, &port);
+		log_warn("event=sms.callback_refused peer=%s",
+		    peer != NULL ? peer : "?");
+		sms_reply(req, 403, "forbidden");
+		return;
+	}
+	s->drv->callback(s, req, kind[0] == 'm' ? "mo" : "dlr");
+}
+
+static int
+sms_listen(struct sms *s, char *err, size_t errlen)
+{
+	const char	*spec = s->app->cfg->sms_listen, *colon;
+	char		 host[128];
+	long		 port;
+	char		*end;
+
+	colon = strrchr(spec, ':');
+	if (colon == NULL || (size_t)(colon - spec) >= sizeof host) {
+		snprintf(err, errlen, "sms.listen: expected address:port");
+		return -1;
+	}
+	memcpy(host, spec, (size_t)(colon - spec));
+	host[colon - spec] = '\0';
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port < 0 || port > 65535) {
+		snprintf(err, errlen, "sms.listen: bad port");
+		return -1;
+	}
+	if ((s->http = evhttp_new(s->app->base)) == NULL) {
+		snprintf(err, errlen, "sms.listen: out of memory");
+		return -1;
+	}
+	evhttp_set_max_body_size(s->http, SMS_BODY_MAX);
+	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+	evhttp_set_timeout(s->http, 30);
+	evhttp_set_gencb(s->http, sms_on_request, s);
+	s->bound = evhttp_bind_socket_with_handle(s->http, host,
+	    (ev_uint16_t)port);
+	if (s->bound == NULL) {
+		snprintf(err, errlen, "sms.listen: cannot listen on %s", spec);
+		return -1;
+	}
+	return 0;
+}
+
+int
+sms_start(struct sms *s, char *err, size_t errlen)
+{
+	if (s->drv == NULL)
+		return 0;
+	if (s->drv->init(s, err, errlen) == -1 || sms_listen(s, err,
+	    errlen) == -1)
+		return -1;
+	log_notice("event=sms.ready driver=%s", s->drv->name);
+	return 0;
+}
+
+void
+sms_stop(struct sms *s)
+{
+	if (s == NULL || s->http == NULL || s->bound == NULL)
+		return;
+	evhttp_del_accept_socket(s->http, s->bound);
+	s->bound = NULL;
+}
+
+void
+sms_free(struct sms *s)
+{
+	if (s == NULL)
+		return;
+	if (s->http != NULL)
+		evhttp_free(s->http);
+	if (s->drv != NULL && s->drv->cleanup != NULL)
+		s->drv->cleanup(s);
+	free(s);
+}
+
+char *
+sms_callback_url(struct sms *s, const char *kind)
+{
+	const char	*base = s->app->cfg->sms_callback_url;
+	size_t		 n = strlen(base);
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	return xasprintf("%.*s/%s/%s/%s", (int)n, base, s->drv->name, kind,
+	    s->app->cfg->sms_secret);
+}
+
+char *
+sms_read_secret(const char *path, char *err, size_t errlen)
+{
+	char	 buf[1024];
+	size_t	 n;
+	FILE	*f;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		snprintf(err, errlen, "%s: cannot open", path);
+		return NULL;
+	}
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (buf[0] == '\0' || n == sizeof buf - 1) {
+		explicit_bzero(buf, sizeof buf);
+		snprintf(err, errlen, "%s: empty or too long", path);
+		return NULL;
+	}
+	return xstrdup(buf);
+}
+
+void
+sms_send_fail(struct dispatch_job *job, enum send_status status, int code,
+    const char *fmt, ...)
+{
+	struct send_result	 res;
+	va_list			 ap;
+
+	memset(&res, 0, sizeof res);
+	res.status = status;
+	res.code = code;
+	va_start(ap, fmt);
+	vsnprintf(res.error, sizeof res.error, fmt, ap);
+	va_end(ap);
+	dispatch_done(job, &res);
+}
+
+void
+sms_send(void *arg, struct dispatch_job *job, const struct outbox_row *row,
+    const char *params, size_t len)
+{
+	struct sms	*s = arg;
+	cJSON		*p;
+	const cJSON	*to, *text;
+
+	p = cJSON_ParseWithLength(params, len);
+	to = cJSON_GetObjectItemCaseSensitive(p, "to");
+	text = cJSON_GetObjectItemCaseSensitive(p, "text");
+	if (!cJSON_IsString(to) || !cJSON_IsString(text))
+		sms_send_fail(job, SEND_PERMANENT, 0, "malformed SMS row");
+	else if (s->drv == NULL)
+		sms_send_fail(job, SEND_RETRY, 0, "no SMS gateway configured");
+	else
+		s->drv->send(s, job, row->id, to->valuestring,
+		    text->valuestring);
+	cJSON_Delete(p);
+}
+
+int
+sms_enqueue(struct app *app, const char *phone, const char *text,
+    enum outbox_priority prio, int64_t member_id, const char *cause,
+    int64_t cause_id, char *why, size_t whylen)
+{
+	struct sms_count	 c;
+	struct outmsg		 m;
+	enum sms_text_result	 r;
+	cJSON			*p;
+	char			*json, *key;
+	int			 rc = -1;
+
+	/* The cost must be told before anything goes out. */
+	r = sms_text_count(text, strlen(text),
+	    (unsigned int)app->cfg->sms_max_parts, &c);
+	if (r != SMS_TEXT_OK || c.over_cap) {
+		sms_text_describe(r, &c, why, whylen);
+		return -2;
+	}
+	if ((p = cJSON_CreateObject()) == NULL)
+		return -1;
+	cJSON_AddStringToObject(p, "to", phone);
+	cJSON_AddStringToObject(p, "text", text);
+	json = cJSON_PrintUnformatted(p);
+	cJSON_Delete(p);
+	if (json == NULL)
+		return -1;
+	/* One phone's messages keep their order, like one chat's. */
+	key = xasprintf("sms:%s", phone);
+	memset(&m, 0, sizeof m);
+	m.channel = CHANNEL_SMS;
+	m.priority = prio;
+	m.order_key = key;
+	m.method = "sms";
+	m.params = json;
+	m.cause = cause;
+	m.cause_id = cause_id;
+	m.member_id = member_id;
+	rc = outbox_enqueue(app->ob, &m, NULL);
+	explicit_bzero(json, strlen(json));
+	free(json);
+	free(key);
+	return rc;
+}
+
+/* A gateway's number ("48600100200") in E.164. */
+static int
+sms_phone(const char *from, char out[PHONE_MAX])
+{
+	char		 buf[PHONE_IN_MAX];
+	const char	*why;
+	size_t		 n = strlen(from);
+
+	if (n >= 10 && n < sizeof buf - 1 && strspn(from, "0123456789") == n) {
+		snprintf(buf, sizeof buf, "+%s", from);
+		from = buf;
+	}
+	return phone_normalize(from, out, &why);
+}
+
+/* The gateway's message id as the inbound table's integer key. */
+static int64_t
+sms_ext_id(struct sms *s, const char *gateway, const char *id)
+{
+	unsigned char	 h[CRYPTO_INDEX_LEN];
+	char		*v = xasprintf("%s:%s", gateway, id);
+	uint64_t	 x;
+
+	crypto_blind_index(s->app->keys, "sms_mo", v, strlen(v), h);
+	free(v);
+	memcpy(&x, h, sizeof x);
+	return (int64_t)(x & INT64_MAX);
+}
+
+int
+sms_record_mo(struct sms *s, const char *gateway, const char *id,
+    const char *from, const char *text, int64_t at)
+{
+	char	 phone[PHONE_MAX], *json = NULL;
+	cJSON	*p = NULL;
+	int64_t	 row = 0;
+	int	 rc = -2;
+
+	if (id == NULL || *id == '\0' || strlen(id) > 128 || from == NULL ||
+	    text == NULL || sms_phone(from, phone) == -1 ||
+	    strlen(text) > INBOUND_TEXT_MAX ||
+	    !tg_utf8_valid(text, strlen(text)))
+		goto out;
+	rc = -1;
+	if ((p = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(p, "from", phone) == NULL ||
+	    cJSON_AddStringToObject(p, "text", text) == NULL ||
+	    cJSON_AddStringToObject(p, "gateway", gateway) == NULL ||
+	    cJSON_AddNumberToObject(p, "at", (double)at) == NULL ||
+	    (json = cJSON_PrintUnformatted(p)) == NULL)
+		goto out;
+	if (store_begin(s->app->st) == -1)
+		goto out;
+	if (inbound_record(s->app->is, CHANNEL_SMS, sms_ext_id(s, gateway, id),
+	    json, strlen(json), &row) == -1 || store_commit(s->app->st) == -1) {
+		store_rollback(s->app->st);
+		goto out;
+	}
+	if (row == 0)
+		log_info("event=sms.mo_duplicate gateway=%s", gateway);
+	else {
+		log_info("event=sms.mo inbound_id=%" PRId64 " gateway=%s", row,
+		    gateway);
+		router_kick(s->app->router);
+	}
+	rc = 0;
+out:
+	if (json != NULL) {
+		explicit_bzero(json, strlen(json));
+		free(json);
+	}
+	cJSON_Delete(p);
+	return rc;
+}
+
+int
+sms_record_dlr(struct sms *s, int64_t outbox_id, const char *gateway_id,
+    enum sms_delivery d, const char *code)
+{
+	int	 found = 0;
+
+	if (store_begin(s->app->st) == -1)
+		return -1;
+	if (outbox_set_delivery(s->app->ob, outbox_id, gateway_id, (int)d,
+	    code, store_now_ms(), &found) == -1 ||
+	    store_commit(s->app->st) == -1) {
+		store_rollback(s->app->st);
+		return -1;
+	}
+	if (found)
+		log_info("event=sms.dlr outbox_id=%" PRId64 " delivery=%s",
+		    outbox_id, sms_delivery_name(d));
+	else
+		log_warn("event=sms.dlr_ignored outbox_id=%" PRId64
+		    " delivery=%s detail=\"unknown message or already final\"",
+		    outbox_id, sms_delivery_name(d));
+	return 0;
+}
+
+int
+sms_parse_inbound(const char *raw, size_t len, struct inbound *in, char *why,
+    size_t whylen)
+{
+	const cJSON	*from, *text, *at;
+	cJSON		*p;
+	int		 rc = -1;
+
+	memset(in, 0, sizeof *in);
+	in->channel = CHANNEL_SMS;
+	p = cJSON_ParseWithLength(raw, len);
+	from = cJSON_GetObjectItemCaseSensitive(p, "from");
+	text = cJSON_GetObjectItemCaseSensitive(p, "text");
+	at = cJSON_GetObjectItemCaseSensitive(p, "at");
+	if (!cJSON_IsString(from) || !cJSON_IsString(text)) {
+		snprintf(why, whylen, "malformed SMS record");
+		goto out;
+	}
+	in->phone = xstrdup(from->valuestring);
+	in->text = xstrdup(text->valuestring);
+	in->date = cJSON_IsNumber(at) ? (int64_t)at->valuedouble : 0;
+	in->chat_is_private = 1;
+	in->kind = INBOUND_TEXT;
+	/* STOP and START work like /stop and /start on Telegram. */
+	switch (sms_text_keyword(in->text)) {
+	case SMS_KW_STOP:
+		in->kind = INBOUND_COMMAND;
+		snprintf(in->command, sizeof in->command, "/stop");
+		in->args = xstrdup("");
+		break;
+	case SMS_KW_START:
+		in->kind = INBOUND_COMMAND;
+		snprintf(in->command, sizeof in->command, "/start");
+		in->args = xstrdup("");
+		break;
+	default:
+		break;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(p);
+	return rc;
+}

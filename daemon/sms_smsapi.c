@@ -1,0 +1,317 @@
+/*
+ * SMSAPI.pl: sms.do with a bearer token; idx is the outbox row, with
+ * check_idx so a retry after a lost answer is not sent (and billed) twice;
+ * delivery reports arrive at notify_url, incoming SMS at the MO callback.
+ */
+#include <sys/queue.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "app.h"
+#include "config.h"
+#include "httpc.h"
+#include "log.h"
+#include "sms_priv.h"
+#include "xmalloc.h"
+
+#define SMSAPI_MAX_RESPONSE	(256 * 1024)
+#define SMSAPI_TIMEOUT_MS	30000
+
+struct smsapi {
+	char	*bearer;	/* "Bearer <token>": secret */
+	char	*notify_url;	/* holds the callback secret */
+};
+
+/* SMSAPI's error codes, by what we must do about them. */
+static const struct {
+	int		 code;
+	enum send_status status;
+	const char	*what;
+} smsapi_errors[] = {
+	{ 8, SEND_RETRY, "gateway error" },
+	{ 11, SEND_PERMANENT, "message too long or empty" },
+	{ 12, SEND_PERMANENT, "more parts than max_parts" },
+	{ 13, SEND_PERMANENT, "invalid phone number" },
+	{ 14, SEND_PERMANENT, "sender name not approved" },
+	{ 101, SEND_AUTH, "token refused" },
+	{ 102, SEND_AUTH, "token refused" },
+	{ 103, SEND_PERMANENT, "no credit left on the SMSAPI account" },
+	{ 105, SEND_AUTH, "this server's address is not allowed" },
+	/*
+	 * check_idx: this outbox row was taken before and only the answer
+	 * was lost; it must not be sent (and billed) again.
+	 */
+	{ 53, SEND_OK, "already sent" },
+	{ 201, SEND_RETRY, "gateway error" },
+	{ 666, SEND_RETRY, "gateway error" },
+	{ 999, SEND_RETRY, "gateway error" },
+};
+
+static int
+smsapi_init(struct sms *s, char *err, size_t errlen)
+{
+	struct smsapi	*st;
+	char		*token;
+
+	if ((token = sms_read_secret(s->app->cfg->smsapi_token_file, err,
+	    errlen)) == NULL)
+		return -1;
+	st = xcalloc(1, sizeof *st);
+	st->bearer = xasprintf("Bearer %s", token);
+	explicit_bzero(token, strlen(token));
+	free(token);
+	st->notify_url = sms_callback_url(s, "dlr");
+	s->drv_state = st;
+	return 0;
+}
+
+static void
+smsapi_cleanup(struct sms *s)
+{
+	struct smsapi	*st = s->drv_state;
+
+	if (st == NULL)
+		return;
+	explicit_bzero(st->bearer, strlen(st->bearer));
+	free(st->bearer);
+	free(st->notify_url);
+	free(st);
+	s->drv_state = NULL;
+}
+
+static void
+smsapi_add(struct evbuffer *b, const char *name, const char *value)
+{
+	char	*v = curl_easy_escape(NULL, value, 0);
+
+	evbuffer_add_printf(b, "%s%s=%s", evbuffer_get_length(b) > 0 ? "&" :
+	    "", name, v != NULL ? v : "");
+	curl_free(v);
+}
+
+/* The error answer of sms.do: a non-zero "error" is a failure. */
+static void
+smsapi_error(const cJSON *root, struct send_result *res)
+{
+	const cJSON	*e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	const cJSON	*msg = cJSON_GetObjectItemCaseSensitive(root, "message");
+	size_t		 i;
+
+	res->code = cJSON_IsNumber(e) ? e->valueint : 0;
+	res->status = SEND_PERMANENT;
+	snprintf(res->error, sizeof res->error, "SMSAPI error %d", res->code);
+	for (i = 0; i < sizeof smsapi_errors / sizeof smsapi_errors[0]; i++) {
+		if (smsapi_errors[i].code == res->code) {
+			res->status = smsapi_errors[i].status;
+			snprintf(res->error, sizeof res->error,
+			    "SMSAPI error %d: %s", res->code,
+			    smsapi_errors[i].what);
+			return;
+		}
+	}
+	if (cJSON_IsString(msg))
+		snprintf(res->error, sizeof res->error, "SMSAPI error %d: %.100s",
+		    res->code, msg->valuestring);
+}
+
+static void
+smsapi_sent(const struct httpc_response *resp, void *arg)
+{
+	struct dispatch_job	*job = arg;
+	struct send_result	 res;
+	const cJSON		*list, *id;
+	cJSON			*root = NULL;
+
+	memset(&res, 0, sizeof res);
+	res.code = (int)resp->status;
+	if (resp->curl_code != 0 || resp->status >= 500 || resp->status == 0) {
+		res.status = SEND_RETRY;
+		snprintf(res.error, sizeof res.error, "%s", resp->error != NULL ?
+		    resp->error : "SMSAPI unavailable");
+		goto out;
+	}
+	root = cJSON_ParseWithLength(resp->body, resp->len);
+	if (cJSON_GetObjectItemCaseSensitive(root, "error") != NULL &&
+	    !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(root, "error"))) {
+		smsapi_error(root, &res);
+		goto out;
+	}
+	list = cJSON_GetObjectItemCaseSensitive(root, "list");
+	id = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(list, 0), "id");
+	if (resp->status != 200 || !cJSON_IsString(id)) {
+		res.status = resp->status == 401 ? SEND_AUTH : SEND_RETRY;
+		snprintf(res.error, sizeof res.error, "unreadable SMSAPI answer "
+		    "(HTTP %ld)", resp->status);
+		goto out;
+	}
+	res.status = SEND_OK;
+	snprintf(res.gateway_id, sizeof res.gateway_id, "%s", id->valuestring);
+out:
+	cJSON_Delete(root);
+	dispatch_done(job, &res);
+}
+
+static void
+smsapi_send(struct sms *s, struct dispatch_job *job, int64_t outbox_id,
+    const char *to, const char *text)
+{
+	struct smsapi		*st = s->drv_state;
+	struct httpc_opts	 o = { .content_type =
+	    "application/x-www-form-urlencoded", .timeout_ms =
+	    SMSAPI_TIMEOUT_MS, .max_response = SMSAPI_MAX_RESPONSE };
+	struct evbuffer		*b = evbuffer_new();
+	char			 idx[32], parts[8];
+
+	if (b == NULL) {
+		sms_send_fail(job, SEND_RETRY, 0, "out of memory");
+		return;
+	}
+	snprintf(idx, sizeof idx, "%" PRId64, outbox_id);
+	snprintf(parts, sizeof parts, "%d", s->app->cfg->sms_max_parts);
+	smsapi_add(b, "to", to[0] == '+' ? to + 1 : to);
+	smsapi_add(b, "message", text);
+	smsapi_add(b, "from", s->app->cfg->sms_sender);
+	smsapi_add(b, "encoding", "utf-8");
+	smsapi_add(b, "details", "1");
+	smsapi_add(b, "format", "json");
+	smsapi_add(b, "idx", idx);
+	smsapi_add(b, "check_idx", "1");
+	smsapi_add(b, "max_parts", parts);
+	smsapi_add(b, "notify_url", st->notify_url);
+	o.authorization = st->bearer;
+	if (httpc_request(s->app->http, s->app->cfg->smsapi_url,
+	    (const char *)evbuffer_pullup(b, -1), evbuffer_get_length(b), &o,
+	    smsapi_sent, job) == NULL)
+		sms_send_fail(job, SEND_RETRY, 0, "request not started");
+	evbuffer_free(b);
+}
+
+/* Form fields of a callback, from the query or a form body. */
+static int
+smsapi_fields(struct evhttp_request *req, struct evkeyvalq *kv)
+{
+	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
+	const char	*q;
+	char		*body;
+	size_t		 n = evbuffer_get_length(in);
+	int		 rc;
+
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_POST && n > 0) {
+		body = xmalloc(n + 1);
+		evbuffer_copyout(in, body, n);
+		body[n] = '\0';
+		rc = evhttp_parse_query_str(body, kv);
+		explicit_bzero(body, n);
+		free(body);
+		return rc;
+	}
+	q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	return evhttp_parse_query_str(q != NULL ? q : "", kv);
+}
+
+static enum sms_delivery
+smsapi_status(const char *s)
+{
+	static const struct {
+		const char		*code, *name;
+		enum sms_delivery	 d;
+	} map[] = {
+		{ "401", "NOT_FOUND", SMS_DLR_FAILED },
+		{ "402", "EXPIRED", SMS_DLR_EXPIRED },
+		{ "403", "SENT", SMS_DLR_QUEUED },
+		{ "404", "DELIVERED", SMS_DLR_DELIVERED },
+		{ "405", "UNDELIVERED", SMS_DLR_FAILED },
+		{ "406", "FAILED", SMS_DLR_FAILED },
+		{ "407", "REJECTED", SMS_DLR_FAILED },
+		{ "409", "QUEUE", SMS_DLR_QUEUED },
+		{ "410", "ACCEPTED", SMS_DLR_QUEUED },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(s, map[i].code) == 0 || strcmp(s, map[i].name) == 0)
+			return map[i].d;
+	return SMS_DLR_NONE;
+}
+
+/* Up to 5 reports a call, as comma-separated lists aligned by position. */
+static int
+smsapi_dlr(struct sms *s, struct evkeyvalq *kv)
+{
+	const char	*ids = evhttp_find_header(kv, "MsgId");
+	const char	*sts = evhttp_find_header(kv, "status");
+	char		 id[128], st[32];
+	size_t		 a, b;
+	enum sms_delivery d;
+
+	if (ids == NULL || sts == NULL)
+		return -2;
+	while (*ids != '\0' && *sts != '\0') {
+		a = strcspn(ids, ",");
+		b = strcspn(sts, ",");
+		if (a == 0 || a >= sizeof id || b == 0 || b >= sizeof st)
+			return -2;
+		memcpy(id, ids, a);
+		id[a] = '\0';
+		memcpy(st, sts, b);
+		st[b] = '\0';
+		if ((d = smsapi_status(st)) != SMS_DLR_NONE &&
+		    sms_record_dlr(s, 0, id, d, st) == -1)
+			return -1;
+		ids += a + (ids[a] == ',');
+		sts += b + (sts[b] == ',');
+	}
+	return 0;
+}
+
+static int
+smsapi_mo(struct sms *s, struct evkeyvalq *kv)
+{
+	const char	*date = evhttp_find_header(kv, "sms_date");
+	char		*end;
+	long long	 at = 0;
+
+	if (date != NULL)
+		at = strtoll(date, &end, 10);
+	return sms_record_mo(s, "smsapi", evhttp_find_header(kv, "MsgId"),
+	    evhttp_find_header(kv, "sms_from"),
+	    evhttp_find_header(kv, "sms_text"), (int64_t)at);
+}
+
+static void
+smsapi_callback(struct sms *s, struct evhttp_request *req, const char *kind)
+{
+	struct evkeyvalq	 kv;
+	int			 rc = -2;
+
+	TAILQ_INIT(&kv);
+	if (smsapi_fields(req, &kv) == 0)
+		rc = strcmp(kind, "mo") == 0 ? smsapi_mo(s, &kv) :
+		    smsapi_dlr(s, &kv);
+	evhttp_clear_headers(&kv);
+	if (rc == -2) {
+		log_warn("event=sms.callback_malformed gateway=smsapi kind=%s",
+		    kind);
+		sms_reply(req, 400, "malformed");
+	} else if (rc == -1)
+		sms_reply(req, 503, "try again later");
+	else
+		sms_reply(req, 200, "OK");
+}
+
+const struct sms_gateway sms_smsapi_driver = {
+	.name = "smsapi",
+	.init = smsapi_init,
+	.send = smsapi_send,
+	.callback = smsapi_callback,
+	.cleanup = smsapi_cleanup,
+};

@@ -1,0 +1,62 @@
+/*
+ * The SMS channel: a driver per gateway (Kannel's sendsms, SMSAPI.pl's
+ * REST API) behind one interface, and one listener for the gateways'
+ * callbacks: delivery reports and incoming messages. A callback is
+ * committed to the database before it is answered; every callback path
+ * carries the configured secret.
+ */
+#ifndef ASYSTENT_SMS_H
+#define ASYSTENT_SMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dispatch.h"
+#include "inbound.h"
+#include "outbox.h"
+
+struct app;
+struct sms;
+
+/* Delivery as the gateway reports it (outbox.delivery). */
+enum sms_delivery {
+	SMS_DLR_NONE = 0,
+	SMS_DLR_QUEUED = 1,	/* accepted by the gateway or the SMSC */
+	SMS_DLR_DELIVERED = 2,
+	SMS_DLR_FAILED = 3,
+	SMS_DLR_EXPIRED = 4
+};
+
+struct sms	*sms_new(struct app *app);
+/* Reads the driver's credentials and opens the callback listener. */
+int		 sms_start(struct sms *s, char *err, size_t errlen)
+		    __attribute__((warn_unused_result));
+/* Stops taking callbacks (SIGTERM). */
+void		 sms_stop(struct sms *s);
+void		 sms_free(struct sms *s);
+int		 sms_enabled(const struct sms *s);
+
+/* The dispatcher's sender for CHANNEL_SMS. */
+void		 sms_send(void *arg, struct dispatch_job *job,
+		    const struct outbox_row *row, const char *params,
+		    size_t len);
+
+/*
+ * Queues `text` to the E.164 `phone` in the caller's transaction. Texts
+ * longer than sms.max_parts are refused: -2, with the reason ("too long
+ * for SMS: 9 parts, limit 6") in `why`. -1 on storage errors.
+ */
+int		 sms_enqueue(struct app *app, const char *phone,
+		    const char *text, enum outbox_priority prio,
+		    int64_t member_id, const char *cause, int64_t cause_id,
+		    char *why, size_t whylen)
+		    __attribute__((warn_unused_result));
+
+/* A stored incoming SMS (its JSON payload) as struct inbound. */
+int		 sms_parse_inbound(const char *raw, size_t len,
+		    struct inbound *in, char *why, size_t whylen)
+		    __attribute__((warn_unused_result));
+
+const char	*sms_delivery_name(enum sms_delivery d);
+
+#endif

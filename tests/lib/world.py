@@ -1,0 +1,104 @@
+"""Builds "a centre" for integration tests: staff and families created
+through the admin API, their Telegram accounts linked by redeeming the
+invitations from emulated users, and family members taken through the
+first contact (language, consent) the way a family does it: by pressing
+the buttons the bot sends ("lang:uk", then "consent:yes").
+
+    c = Centre(sc, d)
+    anna = c.staff("Anna Nowak", "family_assistant", ["pl"], tg=7001)
+    fam = c.family("Rodzina Kowalskich", "uk", anna, contact="Olena K",
+                   tg=5001)
+    c.idle()
+"""
+import time
+
+from adminapi import Api
+from harness import wait_for
+
+
+class Centre:
+    def __init__(self, sc, daemon):
+        self.sc = sc
+        self.d = daemon
+        self.emu = sc.emu
+        self.api = Api(daemon)
+
+    # -- waiting --------------------------------------------------------
+
+    def idle(self, timeout=10.0):
+        """Every update taken and handled, nothing due left in the outbox."""
+        def quiet():
+            # Telegram forgets an update once the daemon confirmed it,
+            # which it does after committing it.
+            if self.emu.stats()["pending_updates"] > 0:
+                return False
+            now = int(time.time() * 1000)
+            pending = self.d.sql("SELECT COUNT(*) FROM inbound WHERE "
+                                 "state = 0")[0][0]
+            due = self.d.sql("SELECT COUNT(*) FROM outbox WHERE state IN "
+                             "(0, 1) AND not_before <= ?", (now,))[0][0]
+            return pending == 0 and due == 0
+        wait_for(quiet, timeout, "the daemon to be idle")
+
+    def buttons(self, chat_id, prefix):
+        """Callback data and message id of the newest button with prefix."""
+        for m in reversed(self.emu.sent(chat_id=chat_id)):
+            rm = m.get("reply_markup") or {}
+            for row in rm.get("inline_keyboard", []):
+                for b in row:
+                    if (b.get("callback_data") or "").startswith(prefix):
+                        return m["message_id"], [
+                            x.get("callback_data") for r in
+                            rm["inline_keyboard"] for x in r]
+        return None, []
+
+    # -- people ---------------------------------------------------------
+
+    def link(self, invite_path, tg, lang_code="pl", first_name="Test"):
+        inv = self.api.ok("POST", invite_path, {})["invitation"]
+        self.emu.message(tg, "/start " + inv["code"],
+                         language_code=lang_code, first_name=first_name)
+        self.idle()
+
+    def staff(self, name, kind, languages, tg=None):
+        s = self.api.ok("POST", "/v1/staff", {
+            "name": name, "kind": kind, "languages": languages})["staff"]
+        if tg is not None:
+            self.link("/v1/staff/%d/invite" % s["id"], tg,
+                      first_name=name.split()[0])
+        s["tg"] = tg
+        return s
+
+    def family(self, name, language, assistant=None, substitute=None,
+               contact="Olena Kowalska", tg=None, channel="telegram"):
+        body = {"name": name, "language": language, "channel": channel,
+                "contact": {"name": contact}}
+        if assistant is not None:
+            body["assistant_id"] = assistant["id"]
+        if substitute is not None:
+            body["substitute_id"] = substitute["id"]
+        f = self.api.ok("POST", "/v1/families", body)["family"]
+        f["tg"] = tg
+        if tg is not None:
+            self.link("/v1/families/%s/invite" % f["code"], tg,
+                      lang_code=language, first_name=contact.split()[0])
+            self.onboard(tg, language)
+        return f
+
+    def onboard(self, tg, language):
+        """Language and consent through the buttons, when the bot asks."""
+        mid, data = self.buttons(tg, "lang:")
+        if mid is not None:
+            want = "lang:" + language
+            self.emu.callback(tg, want if want in data else data[0], mid)
+            self.idle()
+        mid, data = self.buttons(tg, "consent:")
+        if mid is not None:
+            self.emu.callback(tg, "consent:yes", mid)
+            self.idle()
+
+    def disable(self, staff):
+        self.api.ok("POST", "/v1/staff/%d/disable" % staff["id"])
+
+    def enable(self, staff):
+        self.api.ok("PATCH", "/v1/staff/%d" % staff["id"], {"active": True})

@@ -1,0 +1,560 @@
+/*
+ * Unit tests for the relay core: splitting long texts (daemon/relay.c),
+ * the header, flood pacing and permission rules, and, on a fresh temp
+ * database per test, who reads a family's messages, the sealed record,
+ * tracing a reply and the announcements gate (daemon/conv.c).
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "app.h"
+#include "conv.h"
+#include "crypto.h"
+#include "dispatch.h"
+#include "log.h"
+#include "outbox.h"
+#include "people.h"
+#include "relay.h"
+#include "store.h"
+#include "tg.h"
+
+static const unsigned char master[CRYPTO_MASTER_LEN] = {
+	0x52, 0x45, 0x4c, 0x41, 0x59, 0x01, 0x02, 0x03,
+	0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10,
+	0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
+	0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20,
+};
+
+/* ---- splitting ------------------------------------------------------- */
+
+static long
+units(const char *s)
+{
+	return tg_utf16_len(s, strlen(s));
+}
+
+/* Splits, checks every part fits, returns the parts. */
+static char **
+split_ok(const char *text, long max, size_t *n)
+{
+	char	**parts = NULL;
+	size_t	 i;
+
+	assert_int_equal(relay_split(text, max, &parts, n), 0);
+	for (i = 0; i < *n; i++) {
+		assert_true(units(parts[i]) >= 0);	/* valid UTF-8 */
+		if (units(parts[i]) > max)
+			fail_msg("part %zu has %ld units > %ld", i,
+			    units(parts[i]), max);
+	}
+	return parts;
+}
+
+static char *
+repeat(const char *word, size_t times, const char *sep)
+{
+	size_t	 wl = strlen(word), sl = strlen(sep), i;
+	char	*s = calloc(1, times * (wl + sl) + 1), *p = s;
+
+	assert_non_null(s);
+	for (i = 0; i < times; i++) {
+		memcpy(p, word, wl);
+		p += wl;
+		if (i + 1 < times) {
+			memcpy(p, sep, sl);
+			p += sl;
+		}
+	}
+	return s;
+}
+
+static void
+test_relay_split_short_text_is_one_part_without_number(void **state)
+{
+	char	**p;
+	size_t	 n;
+
+	(void)state;
+	p = split_ok("Zażółć gęślą jaźń", TG_TEXT_MAX, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(p[0], "Zażółć gęślą jaźń");
+	relay_parts_free(p, n);
+}
+
+static void
+test_relay_split_prefers_line_breaks(void **state)
+{
+	char	*text, **p;
+	size_t	 n;
+
+	(void)state;
+	/* Lines of 30 Cyrillic letters; 100 units a part. */
+	text = repeat("Добрийдень,прошуприйтизавтрао", 12, "\n");
+	p = split_ok(text, 100, &n);
+	assert_true(n > 1);
+	assert_true(strncmp(p[0], "(1/", 3) == 0);
+	/* Each part ends at the end of a line: whole lines only. */
+	assert_non_null(strstr(p[0], "прошуприйтизавтрао"));
+	assert_int_equal(strlen(strrchr(p[0], '\n') + 1),
+	    strlen("Добрийдень,прошуприйтизавтрао"));
+	relay_parts_free(p, n);
+	free(text);
+}
+
+static void
+test_relay_split_words_polish_numbered_in_order(void **state)
+{
+	char	*text, **p, *joined;
+	size_t	 n, i, len = 0;
+
+	(void)state;
+	text = repeat("źdźbło", 2000, " ");
+	p = split_ok(text, TG_TEXT_MAX, &n);
+	assert_int_equal(n, 4);
+	joined = calloc(1, strlen(text) + 64);
+	for (i = 0; i < n; i++) {
+		char	 want[48];
+
+		snprintf(want, sizeof want, "(%zu/%zu) ", i + 1, n);
+		assert_true(strncmp(p[i], want, strlen(want)) == 0);
+		if (i > 0)
+			joined[len++] = ' ';
+		memcpy(joined + len, p[i] + strlen(want),
+		    strlen(p[i]) - strlen(want));
+		len += strlen(p[i]) - strlen(want);
+	}
+	/* No word was cut: the parts put together are the text. */
+	assert_string_equal(joined, text);
+	free(joined);
+	relay_parts_free(p, n);
+	free(text);
+}
+
+static void
+test_relay_split_never_cuts_emoji_or_surrogates(void **state)
+{
+	/* A family emoji (ZWJ sequence, 11 units) and flags, no spaces. */
+	const char	*fam = "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9"
+			    "\xe2\x80\x8d\xf0\x9f\x91\xa7";
+	char		*text, **p;
+	size_t		 n, i;
+
+	(void)state;
+	text = repeat(fam, 40, "");
+	p = split_ok(text, 50, &n);
+	assert_true(n > 1);
+	for (i = 0; i < n; i++) {
+		const char *body = strchr(p[i], ' ') + 1;
+
+		/* Every part is whole family emoji, no stray joiner. */
+		assert_int_equal(strlen(body) % strlen(fam), 0);
+	}
+	relay_parts_free(p, n);
+	free(text);
+}
+
+static void
+test_relay_split_refuses_invalid_utf8(void **state)
+{
+	char	**p = NULL;
+	size_t	 n = 0;
+
+	(void)state;
+	assert_int_equal(relay_split("abc\xc3", 100, &p, &n), -1);
+	assert_null(p);
+	assert_int_equal(relay_split("abc", 8, &p, &n), -1);
+}
+
+static void
+test_relay_split_ten_parts_keep_the_limit(void **state)
+{
+	char	*text, **p;
+	size_t	 n;
+
+	(void)state;
+	/* Around ten parts: the prefix grows to "(10/10) " and still fits. */
+	text = repeat("abcdefghi", 95, " ");
+	p = split_ok(text, 100, &n);
+	assert_true(n >= 10);
+	assert_true(strncmp(p[n - 1], "(10/", 4) == 0 ||
+	    strncmp(p[n - 1], "(11/", 4) == 0);
+	relay_parts_free(p, n);
+	free(text);
+}
+
+static void
+test_relay_header_and_first_name(void **state)
+{
+	char	*h, *f;
+
+	(void)state;
+	h = relay_header("R-0042", "Olena", "uk", "Telegram");
+	assert_string_equal(h, "R-0042 \xc2\xb7 Olena \xc2\xb7 uk \xc2\xb7 "
+	    "Telegram");
+	free(h);
+	h = relay_header("R-0042", "", "pl", "Telegram");
+	assert_string_equal(h, "R-0042 \xc2\xb7 pl \xc2\xb7 Telegram");
+	free(h);
+	f = relay_first_name("  Ołena Kowalska");
+	assert_string_equal(f, "Ołena");
+	free(f);
+}
+
+/* ---- pacing and permissions ------------------------------------------ */
+
+static void
+test_conv_pace_first_twenty_free_then_one_every_three_seconds(void **state)
+{
+	struct conv_pace	 p = { 7, 0, 0 };
+	int64_t			 now = 1000000, nb;
+	int			 notice, i, notices = 0;
+
+	(void)state;
+	for (i = 0; i < 20; i++) {
+		conv_pace_step(&p, i, 20, now, &nb, &notice);
+		assert_int_equal(nb, 0);
+		assert_int_equal(notice, 0);
+	}
+	for (i = 20; i < 25; i++) {
+		conv_pace_step(&p, i, 20, now, &nb, &notice);
+		assert_int_equal(nb, now + (i - 19) * 3000);
+		notices += notice;
+	}
+	assert_int_equal(notices, 1);
+	/* Still draining the burst: a quiet-window message waits too. */
+	conv_pace_step(&p, 3, 20, now + 4000, &nb, &notice);
+	assert_int_equal(nb, now + 18000);
+	assert_int_equal(notice, 0);
+	/* Later, calm: free again, and the next burst gets a notice. */
+	conv_pace_step(&p, 0, 20, now + 120000, &nb, &notice);
+	assert_int_equal(nb, 0);
+	conv_pace_step(&p, 20, 20, now + 121000, &nb, &notice);
+	assert_int_equal(notice, 1);
+}
+
+static void
+test_conv_rules_who_may_write(void **state)
+{
+	(void)state;
+	assert_int_equal(conv_rule_may_write("family_assistant", 1, 3, 3, 0),
+	    CONV_MAY);
+	assert_int_equal(conv_rule_may_write("integration_assistant", 1, 4, 3,
+	    4), CONV_MAY);
+	assert_int_equal(conv_rule_may_write("family_assistant", 1, 5, 3, 4),
+	    CONV_NOT_YOURS);
+	assert_int_equal(conv_rule_may_write("coordinator", 1, 9, 3, 4),
+	    CONV_MAY);
+	assert_int_equal(conv_rule_may_write("administrator", 1, 9, 0, 0),
+	    CONV_MAY);
+	assert_int_equal(conv_rule_may_write("coordinator", 0, 9, 3, 4),
+	    CONV_NOT_STAFF);
+	/* A family without an assistant is nobody's but the coordinators'. */
+	assert_int_equal(conv_rule_may_write("family_assistant", 1, 3, 0, 0),
+	    CONV_NOT_YOURS);
+}
+
+/* ---- the store ------------------------------------------------------- */
+
+struct fixture {
+	char		 dir[256];
+	char		 db[512];
+	struct app	 app;
+};
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	struct dirent	*de;
+	DIR		*d;
+
+	conv_free(f->app.conv);
+	people_free(f->app.people);
+	outbox_free(f->app.ob);
+	store_close(f->app.st);
+	crypto_keys_free(f->app.keys);
+	if ((d = opendir(f->dir)) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.')
+				unlinkat(dirfd(d), de->d_name, 0);
+		closedir(d);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture	*f;
+	const char	*tmp = getenv("TMPDIR");
+	char		 err[256];
+
+	if ((f = calloc(1, sizeof *f)) == NULL)
+		return -1;
+	snprintf(f->dir, sizeof f->dir, "%s/test_conv.XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->db, sizeof f->db, "%s/asystent.db", f->dir);
+	*state = f;
+	if (store_open(f->db, &f->app.st, err, sizeof err) == -1 ||
+	    (f->app.keys = crypto_keys_from_master(master)) == NULL ||
+	    (f->app.ob = outbox_new(f->app.st, f->app.keys)) == NULL ||
+	    (f->app.people = people_new(f->app.st, f->app.keys)) == NULL ||
+	    (f->app.conv = conv_new(&f->app)) == NULL) {
+		teardown(state);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+group_setup(void **state)
+{
+	(void)state;
+	log_set_level((enum log_level)(LOGL_ERR - 1));
+	return crypto_init() == 0 ? 0 : -1;
+}
+
+static int64_t
+staff(struct fixture *f, const char *name, const char *kind, int64_t tg)
+{
+	int64_t	 id;
+
+	assert_int_equal(people_staff_create(f->app.people, name, kind,
+	    "uk,pl", 1, &id), PEOPLE_OK);
+	if (tg != 0)
+		assert_int_equal(people_link_staff(f->app.people, id, tg, tg),
+		    PEOPLE_OK);
+	return id;
+}
+
+static int64_t
+family(struct fixture *f, int64_t assistant, int64_t substitute,
+    int64_t *member)
+{
+	struct family_new	 nf = { "Rodzina", "uk", "telegram", NULL,
+				    assistant, substitute, "Olena Kowalska",
+				    NULL };
+	int64_t			 id;
+
+	assert_int_equal(people_family_create(f->app.people, &nf, &id,
+	    member), PEOPLE_OK);
+	return id;
+}
+
+static void
+readers(struct fixture *f, int64_t fam, struct conv_readers *rd)
+{
+	struct conv_family	 cf;
+	int			 found;
+
+	assert_int_equal(conv_family(f->app.conv, fam, &cf, &found), 0);
+	assert_true(found);
+	assert_int_equal(conv_readers(f->app.conv, &cf, rd), 0);
+}
+
+static void
+test_conv_readers_assistant_substitute_coordinators(void **state)
+{
+	struct fixture		*f = *state;
+	struct conv_readers	 rd;
+	int64_t			 anna, petro, c1, c2, fam, m;
+
+	anna = staff(f, "Anna Nowak", "family_assistant", 7001);
+	petro = staff(f, "Petro Bondarenko", "integration_assistant", 7002);
+	c1 = staff(f, "Kasia Wójcik", "coordinator", 7003);
+	c2 = staff(f, "Jan Lis", "coordinator", 7004);
+	(void)staff(f, "Ewa Bez", "coordinator", 0);	/* not linked */
+	fam = family(f, anna, petro, &m);
+	readers(f, fam, &rd);
+	assert_int_equal(rd.route, CONV_ROUTE_ASSISTANT);
+	assert_int_equal(rd.n, 1);
+	assert_int_equal(rd.r[0].staff_id, anna);
+	assert_int_equal(rd.r[0].chat_id, 7001);
+	assert_int_equal(rd.r[0].lang, LANG_UK);
+	assert_int_equal(people_staff_update(f->app.people, anna, NULL, NULL,
+	    NULL, 0), PEOPLE_OK);
+	readers(f, fam, &rd);
+	assert_int_equal(rd.route, CONV_ROUTE_SUBSTITUTE);
+	assert_int_equal(rd.r[0].staff_id, petro);
+	assert_string_equal(rd.first_name, "Petro");
+	assert_int_equal(people_staff_update(f->app.people, petro, NULL, NULL,
+	    NULL, 0), PEOPLE_OK);
+	readers(f, fam, &rd);
+	assert_int_equal(rd.route, CONV_ROUTE_COORDINATORS);
+	assert_int_equal(rd.n, 2);
+	assert_int_equal(rd.r[0].staff_id, c1);
+	assert_int_equal(rd.r[1].staff_id, c2);
+}
+
+static void
+test_conv_readers_none_when_nobody_is_linked(void **state)
+{
+	struct fixture		*f = *state;
+	struct conv_readers	 rd;
+	int64_t			 anna, fam, m;
+
+	anna = staff(f, "Anna Nowak", "family_assistant", 0);
+	fam = family(f, anna, 0, &m);
+	readers(f, fam, &rd);
+	assert_int_equal(rd.route, CONV_ROUTE_NONE);
+	assert_int_equal(rd.n, 0);
+}
+
+static void
+test_conv_record_seals_body_and_trace_finds_family(void **state)
+{
+	struct fixture		*f = *state;
+	struct conv_msg		 msg;
+	struct conv_trace	 tr;
+	struct outmsg		 om;
+	struct outbox_row	 rows[4];
+	sqlite3_stmt		*s;
+	int64_t			 anna, fam, m, id, ob;
+	int			 n;
+
+	anna = staff(f, "Anna Nowak", "family_assistant", 7001);
+	fam = family(f, anna, 0, &m);
+	memset(&msg, 0, sizeof msg);
+	msg.family_id = fam;
+	msg.member_id = m;
+	msg.staff_id = anna;
+	msg.dir = CONV_FROM_FAMILY;
+	msg.kind = "text";
+	msg.channel = CHANNEL_TELEGRAM;
+	msg.body = "Таємниця родини";
+	msg.src_message_id = 55;
+	assert_int_equal(conv_record(f->app.conv, &msg, &id), 0);
+	/* No plain text in the row. */
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->app.st), "SELECT "
+	    "COUNT(*) FROM messages WHERE instr(body, ?) > 0", -1, &s, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_blob(s, 1, "Таємниця", (int)strlen("Таємниця"),
+	    SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 0);
+	sqlite3_finalize(s);
+	/* Our copy in Anna's chat, sent as message 900. */
+	memset(&om, 0, sizeof om);
+	om.channel = CHANNEL_TELEGRAM;
+	om.chat_id = 7001;
+	om.method = "sendMessage";
+	om.params = "{}";
+	om.cause = CONV_CAUSE_RELAY;
+	om.cause_id = id;
+	assert_int_equal(outbox_enqueue(f->app.ob, &om, &ob), 0);
+	n = outbox_due(f->app.ob, store_now_ms() + 1, rows, 4);
+	assert_int_equal(n, 1);
+	assert_int_equal(outbox_mark_sent(f->app.ob, ob, 1, 900), 0);
+	assert_int_equal(conv_trace(f->app.conv, 7001, 900, &tr), 0);
+	assert_true(tr.found);
+	assert_int_equal(tr.family_id, fam);
+	assert_int_equal(tr.member_id, m);
+	assert_int_equal(tr.src_message_id, 55);
+	/* Elsewhere, or another message: not a family's. */
+	assert_int_equal(conv_trace(f->app.conv, 7002, 900, &tr), 0);
+	assert_false(tr.found);
+	assert_int_equal(conv_trace(f->app.conv, 7001, 901, &tr), 0);
+	assert_false(tr.found);
+	/* The family deleted: found, but gone. */
+	assert_int_equal(people_family_delete(f->app.people, fam), PEOPLE_OK);
+	assert_int_equal(conv_trace(f->app.conv, 7001, 900, &tr), 0);
+	assert_true(tr.found);
+	assert_int_equal(tr.family_id, 0);
+}
+
+static void
+test_conv_gate_holds_announcements_after_stop(void **state)
+{
+	struct fixture		*f = *state;
+	struct outbox_row	 row;
+	char			 why[128];
+	int64_t			 fam, m;
+
+	fam = family(f, 0, 0, &m);
+	(void)fam;
+	memset(&row, 0, sizeof row);
+	row.member_id = m;
+	row.priority = OUTBOX_PRIO_BROADCAST;
+	assert_int_equal(conv_gate(f->app.conv, &row, why, sizeof why), 0);
+	assert_int_equal(store_exec(f->app.st, "UPDATE members SET "
+	    "announcements = 0", "test"), 0);
+	assert_int_equal(conv_gate(f->app.conv, &row, why, sizeof why), 1);
+	assert_string_equal(why, "the family turned announcements off");
+	/* A conversation still goes. */
+	row.priority = OUTBOX_PRIO_CONVERSATION;
+	assert_int_equal(conv_gate(f->app.conv, &row, why, sizeof why), 0);
+}
+
+static void
+test_conv_flood_counts_the_family_minute(void **state)
+{
+	struct fixture	*f = *state;
+	struct conv_msg	 msg;
+	int64_t		 fam, m, nb, now = store_now_ms();
+	int		 i, notice, notices = 0;
+
+	fam = family(f, 0, 0, &m);
+	memset(&msg, 0, sizeof msg);
+	msg.family_id = fam;
+	msg.kind = "text";
+	msg.channel = CHANNEL_TELEGRAM;
+	for (i = 0; i < 25; i++) {
+		assert_int_equal(conv_flood(f->app.conv, fam, 20, now, &nb,
+		    &notice), 0);
+		assert_true(i < 20 ? nb == 0 : nb == now + (i - 19) * 3000);
+		notices += notice;
+		assert_int_equal(conv_record(f->app.conv, &msg, NULL), 0);
+	}
+	assert_int_equal(notices, 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(
+		    test_relay_split_short_text_is_one_part_without_number),
+		cmocka_unit_test(test_relay_split_prefers_line_breaks),
+		cmocka_unit_test(
+		    test_relay_split_words_polish_numbered_in_order),
+		cmocka_unit_test(
+		    test_relay_split_never_cuts_emoji_or_surrogates),
+		cmocka_unit_test(test_relay_split_refuses_invalid_utf8),
+		cmocka_unit_test(test_relay_split_ten_parts_keep_the_limit),
+		cmocka_unit_test(test_relay_header_and_first_name),
+		cmocka_unit_test(
+		    test_conv_pace_first_twenty_free_then_one_every_three_seconds),
+		cmocka_unit_test(test_conv_rules_who_may_write),
+		cmocka_unit_test_setup_teardown(
+		    test_conv_readers_assistant_substitute_coordinators,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_conv_readers_none_when_nobody_is_linked, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_conv_record_seals_body_and_trace_finds_family, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_conv_gate_holds_announcements_after_stop, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_conv_flood_counts_the_family_minute, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}
