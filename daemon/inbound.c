@@ -13,6 +13,7 @@ struct inbound_store {
 	struct store		*st;
 	const struct keys	*keys;
 	sqlite3_stmt		*insert, *pending, *load, *mark, *count;
+	sqlite3_stmt		*forget;
 	int64_t			 last_id;	/* ids are ours to give */
 };
 
@@ -47,7 +48,9 @@ inbound_store_new(struct store *st, const struct keys *k)
 	    store_prepare(st, "UPDATE inbound SET state = ?, handled_at = ? "
 	    "WHERE id = ?", &is->mark) == -1 ||
 	    store_prepare(st, "SELECT COUNT(*) FROM inbound WHERE state = 0",
-	    &is->count) == -1) {
+	    &is->count) == -1 ||
+	    store_prepare(st, "UPDATE inbound SET payload = NULL WHERE id = ?",
+	    &is->forget) == -1) {
 		inbound_store_free(is);
 		return NULL;
 	}
@@ -64,6 +67,7 @@ inbound_store_free(struct inbound_store *is)
 	sqlite3_finalize(is->load);
 	sqlite3_finalize(is->mark);
 	sqlite3_finalize(is->count);
+	sqlite3_finalize(is->forget);
 	free(is);
 }
 
@@ -134,6 +138,13 @@ inbound_load(struct inbound_store *is, int64_t row, enum channel *ch,
 	if (rc == -1)
 		log_err("event=inbound.unreadable inbound_id=%" PRId64, row);
 	return rc;
+}
+
+int
+inbound_forget(struct inbound_store *is, int64_t row)
+{
+	sqlite3_bind_int64(is->forget, 1, row);
+	return store_step_done(is->forget, "inbound_forget");
 }
 
 int

@@ -29,6 +29,7 @@
 #include "outbox.h"
 #include "people.h"
 #include "router.h"
+#include "sms.h"
 #include "store.h"
 #include "tg.h"
 #include "xmalloc.h"
@@ -147,6 +148,7 @@ on_stop_signal(evutil_socket_t sig, short what, void *arg)
 	tg_stop(app.tg);
 	dispatch_stop(app.disp);
 	history_purge_stop(app.history);
+	sms_stop(app.sms);
 	shutdown_check(-1, 0, NULL);
 }
 
@@ -238,6 +240,13 @@ start_parts(void)
 	    app.cfg->message_days) == -1 ||
 	    (app.router = router_new(&app)) == NULL)
 		return -1;
+	app.sms = sms_new(&app);
+	if (sms_start(app.sms, err, sizeof err) == -1) {
+		log_err("event=sms.refused detail=\"%s\"", err);
+		return -1;
+	}
+	if (sms_enabled(app.sms))
+		dispatch_set_sender(app.disp, CHANNEL_SMS, sms_send, app.sms);
 	if (admin_open(&app, &app.admin, err, sizeof err) == -1) {
 		log_err("event=admin.refused detail=\"%s\"", err);
 		return -1;
@@ -263,6 +272,7 @@ close_parts(void)
 	tg_free(app.tg);
 	httpc_free(app.http);
 	admin_free(app.admin);
+	sms_free(app.sms);
 	router_free(app.router);
 	people_free(app.people);
 	hours_free(app.hours);

@@ -27,7 +27,7 @@ enum pst {
 	PS_FAIL_INSERT, PS_FAIL_PRUNE, PS_FAIL_RECENT,
 	PS_AUDIT_INSERT, PS_AUDIT_LIST,
 	PS_MEM_SET_LANG, PS_MEM_CONSENT, PS_MEM_ANNOUNCE, PS_MEM_OOH_GET,
-	PS_MEM_OOH_SET, PS_FAM_HELPERS, PS_MEM_REACH,
+	PS_MEM_OOH_SET, PS_FAM_HELPERS, PS_MEM_REACH, PS_MEM_EXISTS,
 	PS_COUNT
 };
 
@@ -40,7 +40,7 @@ enum pst {
 	"substitute_id, notes, created_at FROM families f "
 #define MEMBER_COLS \
 	"SELECT id, family_id, contact, name, phone, tg_idx IS NOT NULL, " \
-	"created_at FROM members "
+	"created_at, consent_at, consent_version, consent_ref FROM members "
 #define PROG_COLS \
 	"SELECT id, name, created_at, (SELECT COUNT(*) FROM enrolments e " \
 	"WHERE e.programme_id = p.id AND e.until_date IS NULL) " \
@@ -146,8 +146,9 @@ static const char *const people_sql[PS_COUNT] = {
 	[PS_AUDIT_LIST] = "SELECT id, at, uid, action, object, object_id "
 	    "FROM audit ORDER BY id DESC LIMIT ?",
 	[PS_MEM_SET_LANG] = "UPDATE members SET language = ? WHERE id = ?",
-	[PS_MEM_CONSENT] = "UPDATE members SET consent_at = ?, "
-	    "consent_version = ? WHERE id = ?",
+	/* A Telegram consent (?3 NULL) replaces a paper form's reference. */
+	[PS_MEM_CONSENT] = "UPDATE members SET consent_at = ?1, "
+	    "consent_version = ?2, consent_ref = ?3 WHERE id = ?4",
 	[PS_MEM_ANNOUNCE] = "UPDATE members SET announcements = ? "
 	    "WHERE id = ?",
 	[PS_MEM_OOH_GET] = "SELECT COALESCE(ooh_notice_at, 0) FROM members "
@@ -160,6 +161,7 @@ static const char *const people_sql[PS_COUNT] = {
 	[PS_MEM_REACH] = "SELECT m.tg_chat_id, COALESCE(m.language, "
 	    "f.language) FROM members m JOIN families f ON f.id = "
 	    "m.family_id WHERE m.id = ?",
+	[PS_MEM_EXISTS] = "SELECT 1 FROM members WHERE id = ?",
 };
 
 struct people {
@@ -813,6 +815,15 @@ people_family_delete(struct people *p, int64_t id)
 
 /* ---- members --------------------------------------------------------- */
 
+/* A text column into buf; NULL reads "". */
+static void
+people_col_text(sqlite3_stmt *s, int col, char *buf, size_t len)
+{
+	const unsigned char	*t = sqlite3_column_text(s, col);
+
+	snprintf(buf, len, "%s", t != NULL ? (const char *)t : "");
+}
+
 static int
 people_member_row(struct people *p, sqlite3_stmt *s, void *elem)
 {
@@ -824,6 +835,10 @@ people_member_row(struct people *p, sqlite3_stmt *s, void *elem)
 	out->contact = sqlite3_column_int(s, 2);
 	out->telegram_linked = sqlite3_column_int(s, 5);
 	out->created_at = sqlite3_column_int64(s, 6);
+	out->consent_at = sqlite3_column_int64(s, 7);	/* NULL reads 0 */
+	people_col_text(s, 8, out->consent_version,
+	    sizeof out->consent_version);
+	people_col_text(s, 9, out->consent_ref, sizeof out->consent_ref);
 	if (people_open_col(p, s, 3, "members", "name", out->id,
 	    &out->name) == -1 ||
 	    people_open_col(p, s, 4, "members", "phone", out->id, &phone) == -1)
@@ -1432,16 +1447,49 @@ people_member_set_language(struct people *p, int64_t id, const char *lang)
 	return people_step(s, "member_language");
 }
 
+/* at 0: withdrawn, every consent column NULL. */
+static int
+people_member_set_consent(struct people *p, int64_t id, int64_t at,
+    const char *version, const char *ref)
+{
+	sqlite3_stmt	*s = p->s[PS_MEM_CONSENT];
+
+	if (at != 0)
+		sqlite3_bind_int64(s, 1, at);
+	else
+		sqlite3_bind_null(s, 1);
+	people_bind_text(s, 2, at != 0 ? version : NULL);
+	people_bind_text(s, 3, at != 0 ? ref : NULL);
+	sqlite3_bind_int64(s, 4, id);
+	return people_step(s, "member_consent");
+}
+
 int
 people_member_consent(struct people *p, int64_t id, int64_t at,
     const char *version)
 {
-	sqlite3_stmt	*s = p->s[PS_MEM_CONSENT];
+	return people_member_set_consent(p, id, at, version, NULL);
+}
 
-	sqlite3_bind_int64(s, 1, at);
-	people_bind_text(s, 2, version);
-	sqlite3_bind_int64(s, 3, id);
-	return people_step(s, "member_consent");
+int
+people_member_consent_paper(struct people *p, int64_t id, int64_t at,
+    const char *version, const char *ref)
+{
+	int	 rc;
+
+	if ((rc = people_exists(p, PS_MEM_EXISTS, id)) != PEOPLE_OK)
+		return rc;
+	return people_member_set_consent(p, id, at, version, ref);
+}
+
+int
+people_member_consent_withdraw(struct people *p, int64_t id)
+{
+	int	 rc;
+
+	if ((rc = people_exists(p, PS_MEM_EXISTS, id)) != PEOPLE_OK)
+		return rc;
+	return people_member_set_consent(p, id, 0, NULL, NULL);
 }
 
 int

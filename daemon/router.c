@@ -14,6 +14,7 @@
 #include "people.h"
 #include "reply.h"
 #include "router.h"
+#include "sms.h"
 #include "store.h"
 #include "tg.h"
 #include "xmalloc.h"
@@ -82,7 +83,9 @@ router_matches(const struct handler_entry *h, const struct hctx *ctx)
 	const char		*data;
 
 	if ((h->from & ctx->sender) == 0 ||
-	    (h->kinds & INBOUND_BIT(in->kind)) == 0)
+	    (h->kinds & INBOUND_BIT(in->kind)) == 0 ||
+	    (h->channels != 0 && (h->channels & CHANNEL_BIT(in->channel)) ==
+	    0))
 		return 0;
 	if (h->match == NULL && h->callback == NULL)
 		return 1;
@@ -93,6 +96,34 @@ router_matches(const struct handler_entry *h, const struct hctx *ctx)
 		return h->callback != NULL &&
 		    strncmp(data, h->callback, strlen(h->callback)) == 0;
 	}
+	return 0;
+}
+
+/*
+ * An SMS is from the member whose phone it is. Consent for SMS is
+ * recorded by staff (the family cannot press a button), so a member
+ * without it is a newcomer; the family's language is theirs.
+ */
+static int
+router_sms_sender(struct router *r, struct hctx *ctx)
+{
+	struct people_tg	 who;
+	enum lang		 l;
+
+	if (ctx->in->phone == NULL)
+		return 0;
+	if (people_find_phone(r->app->people, ctx->in->phone, &who) !=
+	    PEOPLE_OK)
+		return -1;
+	if (who.who != PEOPLE_MEMBER)
+		return 0;
+	if (lang_parse(who.language, &l) == 0)
+		ctx->lang = l;
+	if (lang_parse(who.member_language, &l) == 0)
+		ctx->lang = l;
+	ctx->sender = who.consented ? SENDER_FAMILY : SENDER_NEWCOMER;
+	ctx->member_id = who.member_id;
+	ctx->family_id = who.family_id;
 	return 0;
 }
 
@@ -112,6 +143,8 @@ router_sender(struct router *r, struct hctx *ctx)
 
 	ctx->sender = SENDER_UNKNOWN;
 	ctx->lang = lang_from_tag(ctx->in->lang);
+	if (ctx->in->channel == CHANNEL_SMS)
+		return router_sms_sender(r, ctx);
 	if (ctx->in->user_id == 0)
 		return 0;
 	if (people_find_tg(r->app->people, ctx->in->user_id, &who) !=
@@ -161,6 +194,16 @@ router_exec(struct router *r, struct inbound *in)
 	return 0;
 }
 
+/* A stored row as struct inbound, by the channel that brought it. */
+static int
+router_parse(enum channel ch, const char *raw, size_t len,
+    struct inbound *in, char *why, size_t whylen)
+{
+	if (ch == CHANNEL_SMS)
+		return sms_parse_inbound(raw, len, in, why, whylen);
+	return tg_parse_update(raw, len, in, why, whylen);
+}
+
 /* One row inside a savepoint: its effects and its mark, or neither. */
 static int
 router_handle_row(struct router *r, int64_t row)
@@ -174,7 +217,7 @@ router_handle_row(struct router *r, int64_t row)
 	if (store_savepoint(r->app->st) == -1)
 		return -1;
 	if (inbound_load(r->app->is, row, &ch, &raw, &len) == -1 ||
-	    tg_parse_update(raw, len, &in, why, sizeof why) == -1) {
+	    router_parse(ch, raw, len, &in, why, sizeof why) == -1) {
 		log_warn("event=inbound.unusable inbound_id=%" PRId64, row);
 		state = 2;
 		memset(&in, 0, sizeof in);

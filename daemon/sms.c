@@ -195,11 +195,42 @@ sms_free(struct sms *s)
 {
 	if (s == NULL)
 		return;
+	free(s->answered);
 	if (s->http != NULL)
 		evhttp_free(s->http);
 	if (s->drv != NULL && s->drv->cleanup != NULL)
 		s->drv->cleanup(s);
 	free(s);
+}
+
+int
+sms_may_answer(struct sms *s, const char *phone)
+{
+	unsigned char	 key[CRYPTO_INDEX_LEN];
+	int64_t		 now = store_now_ms(), day = 86400 * 1000LL;
+	size_t		 i, oldest = 0;
+
+	if (s == NULL)
+		return 0;
+	crypto_blind_index(s->app->keys, "sms_answered", phone, strlen(phone),
+	    key);
+	if (s->answered == NULL)
+		s->answered = xcalloc(SMS_ANSWERED_MAX, sizeof *s->answered);
+	for (i = 0; i < s->nanswered; i++) {
+		if (memcmp(s->answered[i].key, key, sizeof key) == 0) {
+			if (now - s->answered[i].at < day)
+				return 0;
+			s->answered[i].at = now;
+			return 1;
+		}
+		if (s->answered[i].at < s->answered[oldest].at)
+			oldest = i;
+	}
+	/* Full: the oldest entry makes room. */
+	i = s->nanswered < SMS_ANSWERED_MAX ? s->nanswered++ : oldest;
+	memcpy(s->answered[i].key, key, sizeof key);
+	s->answered[i].at = now;
+	return 1;
 }
 
 char *

@@ -32,7 +32,15 @@ struct sms {
 	struct evhttp			*http;
 	struct evhttp_bound_socket	*bound;
 	void				*drv_state;
-	uint64_t			 unknown_numbers;
+	struct sms_answered		*answered;	/* sms_may_answer() */
+	size_t				 nanswered;
+};
+
+#define SMS_ANSWERED_MAX	4096
+
+struct sms_answered {
+	unsigned char	 key[16];
+	int64_t		 at;		/* unix ms */
 };
 
 extern const struct sms_gateway sms_kannel_driver;

@@ -30,7 +30,7 @@ stop_exec(struct hctx *ctx)
 
 const struct handler_entry handler_stop_entry = {
 	.name = "stop",
-	.from = SENDER_FAMILY,
+	.from = SENDER_FAMILY | SENDER_NEWCOMER,
 	.kinds = INBOUND_BIT(INBOUND_COMMAND),
 	.match = "/stop",
 	.exec = stop_exec,

@@ -4,16 +4,20 @@
 #include "handler.h"
 
 /*
- * Order matters: commands before the catch-alls of the same senders;
- * newcomers are taken by onboarding until they have a language and have
- * consented; relay_in and relay_out take whatever families and staff send
- * that no command took; help and unknown answer strangers.
+ * Order matters: an SMS from an unknown number is answered before
+ * anything else looks at it; commands come before the catch-alls of the
+ * same senders; newcomers are taken by onboarding (on SMS: told that
+ * their consent is not recorded) until they have consented; relay_in and
+ * relay_out take whatever families and staff send that no command took;
+ * help and unknown answer strangers.
  */
 #define HANDLER_LIST(X)		\
+	X(sms_unknown)		\
 	X(start)		\
-	X(language)		\
-	X(onboarding)		\
 	X(stop)			\
+	X(language)		\
+	X(sms_newcomer)		\
+	X(onboarding)		\
 	X(assistant)		\
 	X(family_help)		\
 	X(families)		\

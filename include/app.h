@@ -20,6 +20,7 @@ struct admin;
 struct conv;
 struct history;
 struct hours;
+struct sms;
 
 struct app {
 	struct config		*cfg;
@@ -38,6 +39,7 @@ struct app {
 	struct conv		*conv;
 	struct history		*history;
 	struct hours		*hours;		/* office hours, holidays */
+	struct sms		*sms;		/* NULL-safe: no driver, no SMS */
 	int64_t			 started_at;	/* unix ms */
 };
 

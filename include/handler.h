@@ -25,6 +25,7 @@ enum sender_kind {
 			 SENDER_NEWCOMER)
 
 #define INBOUND_BIT(k)	(1u << (k))
+#define CHANNEL_BIT(c)	(1u << (c))
 #define INBOUND_ANY	0xffffu
 
 /* What a handler gets: the message, who sent it, in which language. */
@@ -50,6 +51,8 @@ struct handler_entry {
 	 */
 	const char	*match;
 	const char	*callback;
+	/* CHANNEL_BIT()s it takes; 0 for every channel. */
+	unsigned	 channels;
 	/*
 	 * Runs inside the transaction that marks the message handled: its
 	 * outbox rows and state changes commit together with that mark.

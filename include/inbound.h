@@ -93,6 +93,9 @@ int	inbound_load(struct inbound_store *is, int64_t row, enum channel *ch,
 /* How many rows wait to be handled (status). */
 int	inbound_count_pending(struct inbound_store *is, int64_t *n)
 	    __attribute__((warn_unused_result));
+/* Drops a row's payload: what we must not keep (an unknown SMS number). */
+int	inbound_forget(struct inbound_store *is, int64_t row)
+	    __attribute__((warn_unused_result));
 /* state: 1 handled, 2 skipped (unparseable). */
 int	inbound_mark(struct inbound_store *is, int64_t row, int state)
 	    __attribute__((warn_unused_result));

@@ -29,6 +29,9 @@ enum people_rc {
 #define PEOPLE_KIND_MAX		32
 #define PEOPLE_CHANNEL_MAX	16
 #define PEOPLE_DATE_MAX		11	/* YYYY-MM-DD */
+/* Consent: the clause version and the paper form's reference, in bytes. */
+#define PEOPLE_CONSENT_VERSION_MAX	(32 * 4 + 1)	/* 32 characters */
+#define PEOPLE_CONSENT_REF_MAX		(64 * 4 + 1)	/* 64 characters */
 
 struct staff {
 	int64_t	 id;
@@ -61,6 +64,9 @@ struct member {
 	char	 phone[PHONE_MAX];	/* E.164, "" when none */
 	int	 telegram_linked;
 	int64_t	 created_at;
+	int64_t	 consent_at;		/* unix s; 0: no consent */
+	char	 consent_version[PEOPLE_CONSENT_VERSION_MAX];	/* "" */
+	char	 consent_ref[PEOPLE_CONSENT_REF_MAX];	/* "": not on paper */
 };
 
 struct programme {
@@ -297,6 +303,16 @@ int	people_member_set_language(struct people *p, int64_t id,
 	    const char *lang) __attribute__((warn_unused_result));
 int	people_member_consent(struct people *p, int64_t id, int64_t at,
 	    const char *version) __attribute__((warn_unused_result));
+/*
+ * Consent given on a paper form, recorded by staff (SMS cannot show the
+ * clause): `ref` is the form's reference. NOT_FOUND for no such member.
+ */
+int	people_member_consent_paper(struct people *p, int64_t id, int64_t at,
+	    const char *version, const char *ref)
+	    __attribute__((warn_unused_result));
+/* Consent withdrawn: time, version and reference cleared. */
+int	people_member_consent_withdraw(struct people *p, int64_t id)
+	    __attribute__((warn_unused_result));
 int	people_member_set_announcements(struct people *p, int64_t id, int on)
 	    __attribute__((warn_unused_result));
 int	people_member_ooh_get(struct people *p, int64_t id, int64_t *at)

@@ -59,4 +59,12 @@ int		 sms_parse_inbound(const char *raw, size_t len,
 
 const char	*sms_delivery_name(enum sms_delivery d);
 
+/*
+ * 1 when an automatic answer may go to this phone now: at most one a day
+ * per number, so a stranger's or a machine's messages cannot run up a
+ * bill. Kept in memory only, by blind index.
+ */
+int		 sms_may_answer(struct sms *s, const char *phone);
+
+
 #endif

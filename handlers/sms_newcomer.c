@@ -1,0 +1,33 @@
+/*
+ * An SMS from a member whose consent is not recorded yet: families on SMS
+ * cannot press "I agree", so staff record the paper form (asystentctl
+ * member consent). Until then nothing is relayed; the member is told why,
+ * at most once a day. STOP and START still work.
+ */
+#include <inttypes.h>
+
+#include "app.h"
+#include "handler.h"
+#include "log.h"
+#include "reply.h"
+#include "sms.h"
+
+static int
+sms_newcomer_exec(struct hctx *ctx)
+{
+	log_info("event=sms.no_consent inbound_id=%" PRId64 " member_id=%"
+	    PRId64, ctx->in->row, ctx->member_id);
+	if (!sms_may_answer(ctx->app->sms, ctx->in->phone))
+		return 0;
+	return reply_tr(ctx, N_("Your message was not passed on: your "
+	    "consent to contact by SMS is not recorded yet. Please ask your "
+	    "assistant about it."), NULL, 0);
+}
+
+const struct handler_entry handler_sms_newcomer_entry = {
+	.name = "sms_newcomer",
+	.from = SENDER_NEWCOMER,
+	.kinds = INBOUND_ANY,
+	.channels = CHANNEL_BIT(CHANNEL_SMS),
+	.exec = sms_newcomer_exec,
+};
