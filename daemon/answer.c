@@ -95,7 +95,7 @@ answer_unreachable(struct hctx *ctx, const struct conv_family *f,
 /* A text in numbered parts; the last part carries the delivery report. */
 static int
 answer_queue_text(struct hctx *ctx, const struct conv_target *t,
-    const char *text, int64_t msg_id, int64_t reply_to)
+    const char *text, int64_t msg_id, int64_t reply_to, int important)
 {
 	struct relay_opts	 o = { OUTBOX_PRIO_CONVERSATION, NULL, 0, 0, 0,
 				    0, NULL };
@@ -112,7 +112,8 @@ answer_queue_text(struct hctx *ctx, const struct conv_target *t,
 	o.cause_id = msg_id;
 	o.member_id = t->member_id;
 	for (i = 0; i < n; i++) {
-		o.cause = i + 1 == n ? CONV_CAUSE_ANSWER : CONV_CAUSE_PART;
+		o.cause = i + 1 < n ? CONV_CAUSE_PART : important ?
+		    CONV_CAUSE_IMPORTANT : CONV_CAUSE_ANSWER;
 		o.reply_to = i == 0 ? reply_to : 0;
 		if (relay_send_text(ctx->app, t->chat_id, parts[i], &o) == -1)
 			goto out;
@@ -133,7 +134,7 @@ answer_queue(struct hctx *ctx, const struct answer_to *a,
 
 	if (a->text != NULL || in->kind == INBOUND_TEXT)
 		return answer_queue_text(ctx, t, a->text != NULL ? a->text :
-		    in->text, msg_id, a->reply_to);
+		    in->text, msg_id, a->reply_to, a->important);
 	o.cause_id = msg_id;
 	o.member_id = t->member_id;
 	o.reply_to = a->reply_to;
@@ -246,8 +247,12 @@ answer_send(struct hctx *ctx, const struct answer_to *a)
 		return -1;
 	if (found && strcmp(f.channel, "sms") == 0)
 		return answer_send_sms(ctx, a, &f);
-	if (conv_target(c, a->family_id, a->member_id, &t) == -1 ||
-	    answer_unreachable(ctx, &f, &t, &told) == -1)
+	if (conv_target(c, a->family_id, a->member_id, &t) == -1)
+		return -1;
+	/* /sms to someone without Telegram: straight to their phone. */
+	if (a->important && (t.chat_id == 0 || !t.consented))
+		return answer_send_sms(ctx, a, &f);
+	if (answer_unreachable(ctx, &f, &t, &told) == -1)
 		return -1;
 	if (told)
 		return 0;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "app.h"
 #include "conv.h"
 #include "crypto.h"
@@ -14,6 +16,7 @@
 #include "people.h"
 #include "relay.h"
 #include "reply.h"
+#include "sms.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -23,6 +26,7 @@
 enum cst {
 	CS_INSERT, CS_STATE, CS_FAMILY, CS_STAFF, CS_STAFF_KIND,
 	CS_MEMBER_NAME, CS_TOLD, CS_TARGET_PREF, CS_TARGET_ANY, CS_SMS_TARGET,
+	CS_BODY, CS_MEMBER_PHONE,
 	CS_MARK_READ, CS_FAMILIES, CS_FAMILIES_N, CS_CURRENT, CS_SET_CURRENT,
 	CS_MESSAGE, CS_RELAYED, CS_COPY, CS_FLOOD, CS_BLOCKED, CS_GATE,
 	CS_COUNT
@@ -57,6 +61,8 @@ static const char *const conv_sql[CS_COUNT] = {
 	    "FROM messages WHERE family_id = ?1 AND direction = 0 "
 	    "ORDER BY id DESC LIMIT 1), 0) DESC, consent_at IS NOT NULL DESC, "
 	    "contact DESC, id LIMIT 1",
+	[CS_BODY] = "SELECT body FROM messages WHERE id = ?",
+	[CS_MEMBER_PHONE] = "SELECT phone FROM members WHERE id = ?",
 	/* Who wrote last, else a consented member, the contact first. */
 	[CS_TARGET_ANY] = "SELECT id, tg_chat_id, consent_at IS NOT NULL "
 	    "FROM members m WHERE family_id = ?1 AND tg_idx IS NOT NULL "
@@ -977,7 +983,8 @@ conv_answer_outcome(struct conv *c, const struct outbox_row *row,
     const struct send_result *res)
 {
 	struct conv_row	 m;
-	int		 final = conv_is_cause(row->cause, CONV_CAUSE_ANSWER);
+	int		 final = conv_is_cause(row->cause, CONV_CAUSE_ANSWER) ||
+			     conv_is_cause(row->cause, CONV_CAUSE_IMPORTANT);
 
 	if (conv_row_get(c, row->cause_id, &m) == -1)
 		return -1;
@@ -1008,12 +1015,115 @@ conv_answer_outcome(struct conv *c, const struct outbox_row *row,
 	return conv_tell_failed(c, &m, row->cause_id, res);
 }
 
+/* Opens one sealed column of the row `id` read by statement `which`. */
+static int
+conv_open_one(struct conv *c, enum cst which, const char *table,
+    const char *column, int64_t id, char **plain)
+{
+	sqlite3_stmt	*s = c->s[which];
+	int		 rc, ret = 0;
+
+	*plain = NULL;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && conv_open_col(c, s, 0, table, column, id,
+	    plain) == -1)
+		ret = -1;
+	if (conv_done(s, rc, "conv_open_one") == -1)
+		return -1;
+	return ret;
+}
+
+/* What the failed Telegram row said: the answer's text, or its params. */
+static int
+conv_fallback_text(struct conv *c, const struct outbox_row *row,
+    char **text)
+{
+	char		*params = NULL;
+	size_t		 len;
+	cJSON		*p;
+	const cJSON	*t;
+
+	*text = NULL;
+	if (conv_is_cause(row->cause, CONV_CAUSE_IMPORTANT)) {
+		if (conv_open_one(c, CS_BODY, "messages", "body",
+		    row->cause_id, &params) == -1)
+			return -1;
+		if (params != NULL)
+			*text = xstrdup(params);
+		crypto_free_plain(params);
+		return 0;
+	}
+	if (outbox_payload(c->app->ob, row->id, &params, &len) == -1)
+		return -1;
+	p = cJSON_ParseWithLength(params, len);
+	t = cJSON_GetObjectItemCaseSensitive(p, "text");
+	if (cJSON_IsString(t))
+		*text = xstrdup(t->valuestring);
+	cJSON_Delete(p);
+	crypto_free_plain(params);
+	return 0;
+}
+
+/*
+ * An important message Telegram refused (the member blocked the bot)
+ * goes once by SMS to the member's phone; the SMS row's cause names the
+ * Telegram row, so the outbox shows the chain.
+ */
+static int
+conv_fallback(struct conv *c, const struct outbox_row *row)
+{
+	char	*phone = NULL, *text = NULL, why[128];
+	int	 rc = -1;
+
+	if (!sms_enabled(c->app->sms) || row->member_id == 0)
+		return 0;
+	if (conv_open_one(c, CS_MEMBER_PHONE, "members", "phone",
+	    row->member_id, &phone) == -1 ||
+	    conv_fallback_text(c, row, &text) == -1)
+		goto out;
+	rc = 0;
+	if (phone == NULL || text == NULL) {
+		log_info("event=conv.no_fallback outbox_id=%" PRId64
+		    " reason=%s", row->id, phone == NULL ? "no_phone" :
+		    "no_text");
+		goto out;
+	}
+	rc = sms_enqueue(c->app, phone, text, (enum outbox_priority)
+	    row->priority, row->member_id, CONV_CAUSE_FALLBACK, row->id, why,
+	    sizeof why);
+	if (rc == -2) {
+		log_warn("event=conv.fallback_refused outbox_id=%" PRId64
+		    " reason=\"%s\"", row->id, why);
+		rc = 0;
+	} else if (rc == 0)
+		log_info("event=conv.fallback outbox_id=%" PRId64, row->id);
+out:
+	crypto_free_plain(phone);
+	if (text != NULL) {
+		explicit_bzero(text, strlen(text));
+		free(text);
+	}
+	return rc;
+}
+
+static int
+conv_is_important(const struct outbox_row *row)
+{
+	return row->priority == OUTBOX_PRIO_REMINDER ||
+	    conv_is_cause(row->cause, CONV_CAUSE_IMPORTANT);
+}
+
 int
 conv_outcome(void *arg, const struct outbox_row *row,
     const struct send_result *res)
 {
 	struct conv	*c = arg;
 
+	if (res->status == SEND_UNREACHABLE &&
+	    row->channel == CHANNEL_TELEGRAM && conv_is_important(row) &&
+	    conv_fallback(c, row) == -1)
+		return -1;
 	if (row->cause_id == 0)
 		return 0;
 	if (conv_is_cause(row->cause, CONV_CAUSE_RELAY))
@@ -1021,6 +1131,7 @@ conv_outcome(void *arg, const struct outbox_row *row,
 		    CONV_SENT : CONV_FAILED, res->status == SEND_OK ? NULL :
 		    res->error);
 	if (conv_is_cause(row->cause, CONV_CAUSE_ANSWER) ||
+	    conv_is_cause(row->cause, CONV_CAUSE_IMPORTANT) ||
 	    conv_is_cause(row->cause, CONV_CAUSE_PART))
 		return conv_answer_outcome(c, row, res);
 	return 0;

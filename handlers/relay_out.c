@@ -4,6 +4,7 @@
  * member's current family (chosen with /families or /to).
  */
 #include <inttypes.h>
+#include <string.h>
 
 #include "answer.h"
 #include "app.h"
@@ -13,10 +14,10 @@
 #include "reply.h"
 
 static int
-relay_out_reply(struct hctx *ctx)
+relay_out_reply(struct hctx *ctx, const char *text, int important)
 {
 	struct conv_trace	 tr;
-	struct answer_to	 a = { 0, 0, 0, NULL };
+	struct answer_to	 a = { 0, 0, 0, NULL, 0 };
 
 	if (conv_trace(ctx->app->conv, ctx->in->chat_id, ctx->in->reply_to,
 	    &tr) == -1)
@@ -31,13 +32,15 @@ relay_out_reply(struct hctx *ctx)
 	a.family_id = tr.family_id;
 	a.member_id = tr.member_id;
 	a.reply_to = tr.src_message_id;
+	a.text = text;
+	a.important = important;
 	return answer_send(ctx, &a);
 }
 
 static int
-relay_out_current(struct hctx *ctx)
+relay_out_current(struct hctx *ctx, const char *text, int important)
 {
-	struct answer_to	 a = { 0, 0, 0, NULL };
+	struct answer_to	 a = { 0, 0, 0, NULL, 0 };
 
 	if (conv_current(ctx->app->conv, ctx->staff_id, &a.family_id) == -1)
 		return -1;
@@ -46,7 +49,27 @@ relay_out_current(struct hctx *ctx)
 		    "message. To write first, choose a family with /families, "
 		    "or send /to CODE text (for example /to R-0042 Good "
 		    "morning)."), NULL, 0);
+	a.text = text;
+	a.important = important;
 	return answer_send(ctx, &a);
+}
+
+/*
+ * "/sms text", as a reply or to the current family: an answer that must
+ * arrive, by SMS when Telegram cannot deliver it.
+ */
+static int
+relay_out_sms(struct hctx *ctx)
+{
+	const struct inbound	*in = ctx->in;
+
+	if (in->args == NULL || in->args[0] == '\0')
+		return reply_tr(ctx, N_("Write the answer after /sms, for "
+		    "example as a reply: /sms Please come on Monday at 10."),
+		    NULL, 0);
+	if (in->reply_to != 0)
+		return relay_out_reply(ctx, in->args, 1);
+	return relay_out_current(ctx, in->args, 1);
 }
 
 static int
@@ -61,8 +84,8 @@ relay_out_exec(struct hctx *ctx)
 	case INBOUND_TEXT:
 	case INBOUND_MEDIA:
 		if (in->reply_to != 0)
-			return relay_out_reply(ctx);
-		return relay_out_current(ctx);
+			return relay_out_reply(ctx, NULL, 0);
+		return relay_out_current(ctx, NULL, 0);
 	case INBOUND_EDIT:
 		return reply_tr(ctx, N_("Edits are not passed on to families. "
 		    "Please send the correction as a new message."), NULL, 0);
@@ -70,6 +93,8 @@ relay_out_exec(struct hctx *ctx)
 		return reply_tr(ctx, N_("This kind of message cannot be passed "
 		    "on to a family."), NULL, 0);
 	case INBOUND_COMMAND:
+		if (strcmp(in->command, "/sms") == 0)
+			return relay_out_sms(ctx);
 		return reply_tr(ctx, N_("I do not know this command. /help "
 		    "lists the commands for staff."), NULL, 0);
 	case INBOUND_CALLBACK:

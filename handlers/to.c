@@ -36,7 +36,7 @@ to_choose(struct hctx *ctx, int64_t family_id)
 static int
 to_exec(struct hctx *ctx)
 {
-	struct answer_to	 a = { 0, 0, 0, NULL };
+	struct answer_to	 a = { 0, 0, 0, NULL, 0 };
 	const char		*args = ctx->in->args != NULL ? ctx->in->args :
 				    "", *rest;
 	const char		*say[1];

@@ -21,6 +21,11 @@ struct answer_to {
 	 * copyMessage, text as it is).
 	 */
 	const char	*text;
+	/*
+	 * The /sms variant: if Telegram cannot deliver it (blocked, or no
+	 * Telegram), it goes by SMS.
+	 */
+	int		 important;
 };
 
 /* Queues the answer, or answers staff why not. -1 on storage errors. */

@@ -40,6 +40,9 @@ enum conv_state {
 #define CONV_CAUSE_ANSWER	"answer"	/* staff -> family, last part */
 #define CONV_CAUSE_PART		"answer_part"	/* an earlier part */
 #define CONV_CAUSE_STATUS	"status"	/* delivery state to staff */
+/* The assistant's /sms variant: by SMS if Telegram cannot deliver it. */
+#define CONV_CAUSE_IMPORTANT	"answer_sms"
+#define CONV_CAUSE_FALLBACK	"fallback"	/* the SMS that replaced it */
 
 /* A message to record; read only during conv_record(). */
 struct conv_msg {

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Fallback to SMS: an important message Telegram cannot deliver (the
+member blocked the bot) goes once by SMS, and the outbox records the chain.
+Real asystentd, the Bot API emulator and the SMSAPI emulator."""
+import os
+import socket
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from harness import BUILD, Suite, scenario, wait_for  # noqa: E402
+from smsapiemu import SmsapiEmu  # noqa: E402
+from world import Centre  # noqa: E402
+
+suite = Suite("fallback")
+ANNA, OLENA = 7001, 5001
+PHONE = "+48600100200"
+OPEN = {"hours.%s" % d: "00:00-24:00" for d in
+        ("monday", "tuesday", "wednesday", "thursday", "friday",
+         "saturday", "sunday")}
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def centre_with_sms(sc):
+    sms = SmsapiEmu().start(BUILD)
+    sc.extra = sms
+    secret = os.path.join(sc.dir, "sms.secret")
+    token = os.path.join(sc.dir, "smsapi.token")
+    with open(secret, "w") as f:
+        f.write("s3cret-callback-path-0123456789\n")
+    with open(token, "w") as f:
+        f.write(sms.token + "\n")
+    port = free_port()
+    conf = dict(OPEN, **{
+        "sms.driver": "smsapi",
+        "sms.listen": "127.0.0.1:%d" % port,
+        "sms.callback_url": "http://127.0.0.1:%d" % port,
+        "sms.secret_file": secret,
+        "sms.smsapi_url": sms.url + "/sms.do",
+        "sms.smsapi_token_file": token,
+        "sms.per_second": 0,
+    })
+    d = sc.daemon(conf=conf)
+    c = Centre(sc, d)
+    c.sms = sms
+    c.anna = c.staff("Anna Nowak", "family_assistant", ["pl"], tg=ANNA)
+    f = c.api.ok("POST", "/v1/families", {
+        "name": "Rodzina Kowalskich", "language": "pl",
+        "channel": "telegram", "assistant_id": c.anna["id"],
+        "contact": {"name": "Olena Kowalska", "phone": PHONE}})["family"]
+    c.link("/v1/families/%s/invite" % f["code"], OLENA, lang_code="pl",
+           first_name="Olena")
+    c.onboard(OLENA, "pl")
+    c.fam = f
+    c.member = f["members"][0]["id"]
+    return c
+
+
+def close(sc):
+    if getattr(sc, "extra", None) is not None:
+        sc.extra.stop()
+
+
+@suite.test
+@scenario()
+def test_sms_variant_of_a_reply_goes_by_sms_when_blocked(sc):
+    try:
+        c = centre_with_sms(sc)
+        c.emu.message(OLENA, "Czy mogę przyjść jutro?")
+        copy = c.emu.wait_sent(lambda m: m["chat_id"] == ANNA and
+                               "Czy mogę przyjść jutro?" in (m["text"] or ""))
+        c.emu.block(OLENA)
+        c.emu.message(ANNA, "/sms Tak, jutro o 10.",
+                      reply_to_message_id=copy["message_id"])
+        got = c.sms.wait_sent(lambda m: m["message"] == "Tak, jutro o 10.",
+                              timeout=15)
+        assert got["to"] == PHONE[1:], got
+        # Once: the chain telegram failed -> sms, nothing more.
+        c.idle()
+        rows = c.d.sql("SELECT id, channel, state, error_code, cause, "
+                       "cause_id FROM outbox WHERE cause IN "
+                       "('answer_sms', 'fallback') ORDER BY id")
+        assert len(rows) == 2, rows
+        tg, sms = rows
+        assert tg[1:5] == (1, 3, 403, "answer_sms"), tg
+        assert sms[1:5] == (2, 2, None, "fallback") and sms[5] == tg[0], sms
+        assert len(c.sms.sent()) == 1
+        # The assistant is told the family blocked the bot.
+        c.emu.wait_sent(lambda m: m["chat_id"] == ANNA and
+                        "zablokowa" in (m["text"] or ""))
+    finally:
+        close(sc)
+
+
+@suite.test
+@scenario()
+def test_reminder_falls_back_but_broadcast_does_not(sc):
+    try:
+        c = centre_with_sms(sc)
+        c.emu.block(OLENA)
+        c.api.ok("POST", "/v1/members/%d/notify" % c.member,
+                 {"text": "Przypomnienie: wizyta w piątek o 9.",
+                  "priority": "reminder"}, status=201)
+        c.api.ok("POST", "/v1/members/%d/notify" % c.member,
+                 {"text": "Nowy program: warsztaty dla rodzin.",
+                  "priority": "broadcast"}, status=201)
+        c.sms.wait_sent(lambda m: m["message"].startswith("Przypomnienie"),
+                        timeout=15)
+        c.idle()
+        wait_for(lambda: c.d.sql("SELECT COUNT(*) FROM outbox WHERE "
+                                 "channel = 1 AND state = 3")[0][0] == 2,
+                 10, "both Telegram rows failed")
+        texts = [m["message"] for m in c.sms.sent()]
+        assert texts == ["Przypomnienie: wizyta w piątek o 9."], texts
+    finally:
+        close(sc)
+
+
+if __name__ == "__main__":
+    suite.run()
