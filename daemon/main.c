@@ -88,25 +88,36 @@ key_path(const struct config *cfg, char *buf, size_t len)
 	return cfg->key_file;
 }
 
+/* The menu families see in Telegram; staff commands are in /help. */
+static const struct {
+	const char	*command;
+	const char	*description;
+} menu[] = {
+	{ "start", N_("Start, or link an invitation code") },
+	{ "help", N_("Help and commands") },
+	{ "language", N_("Change the language") },
+	{ "assistant", N_("Who is my assistant") },
+	{ "stop", N_("Stop announcements and reminders") },
+};
+
 /* The command menu in each language, as setMyCommands wants it. */
 static void
 build_commands(void)
 {
+	cJSON	*arr, *c;
+	size_t	 i;
 	int	 l;
 
 	for (l = 0; l < LANG_COUNT; l++) {
-		cJSON	*arr = cJSON_CreateArray(), *c;
-
-		c = cJSON_CreateObject();
-		cJSON_AddStringToObject(c, "command", "start");
-		cJSON_AddStringToObject(c, "description", i18n_get(app.i18n,
-		    (enum lang)l, N_("Start, or link an invitation code")));
-		cJSON_AddItemToArray(arr, c);
-		c = cJSON_CreateObject();
-		cJSON_AddStringToObject(c, "command", "help");
-		cJSON_AddStringToObject(c, "description", i18n_get(app.i18n,
-		    (enum lang)l, N_("Help and commands")));
-		cJSON_AddItemToArray(arr, c);
+		arr = cJSON_CreateArray();
+		for (i = 0; i < sizeof menu / sizeof menu[0]; i++) {
+			c = cJSON_CreateObject();
+			cJSON_AddStringToObject(c, "command", menu[i].command);
+			cJSON_AddStringToObject(c, "description",
+			    i18n_get(app.i18n, (enum lang)l,
+			    menu[i].description));
+			cJSON_AddItemToArray(arr, c);
+		}
 		commands_json[l] = cJSON_PrintUnformatted(arr);
 		cJSON_Delete(arr);
 		if (commands_json[l] == NULL)

@@ -59,7 +59,8 @@ def test_bot_commands_set_per_language(sc):
             code, r = sc.emu.bot("getMyCommands", language_code=lang)
             return r.get("result") if code == 200 else None
         cmds = wait_for(have, 10, "setMyCommands " + lang)
-        assert [c["command"] for c in cmds] == ["start", "help"]
+        assert [c["command"] for c in cmds] == ["start", "help", "language",
+                                                 "assistant", "stop"]
         assert cmds[1]["description"] == po.tr(lang, "Help and commands")
 
 
