@@ -167,8 +167,10 @@ install: all
 	install -m 0644 systemd/asystent.tmpfiles \
 	    $(DESTDIR)$(TMPFILESDIR)/asystent.conf
 	test -e $(DESTDIR)$(SYSCONFDIR)/asystent/asystent.conf || \
-	    install -m 0640 asystent.conf.example \
-	    $(DESTDIR)$(SYSCONFDIR)/asystent/asystent.conf
+	    { $(DAEMON) --print-config | sed \
+	    's|^catalog_dir = .*|catalog_dir = $(DATADIR)/messages|' \
+	    > $(DESTDIR)$(SYSCONFDIR)/asystent/asystent.conf && \
+	    chmod 0640 $(DESTDIR)$(SYSCONFDIR)/asystent/asystent.conf; }
 
 clean:
 	rm -rf build build-check build-fuzz
