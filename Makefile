@@ -58,7 +58,7 @@ EMU	:= $(BUILD)/tgemu
 SMSEMU	:= $(BUILD)/smsapiemu
 
 .PHONY: all deps test unit integration catalogs-check check run bench \
-	fuzz valgrind install clean
+	fuzz valgrind valgrind-daemon install clean
 .DEFAULT_GOAL := all
 
 all: $(DAEMON) $(CTL) $(EMU) $(SMSEMU) $(MO)
@@ -108,10 +108,16 @@ integration: all
 catalogs-check:
 	@sh tools/check-catalogs.sh $(LANGS)
 
-# The same suite built with AddressSanitizer and UBSan, leak checks on.
+# The same suite built with AddressSanitizer and UBSan, leak checks on;
+# then the unit tests and one daemon scenario under valgrind.
 check: deps
 	@$(MAKE) --no-print-directory BUILD=build-check SAN=1 \
 	    CFLAGS="-O1 -g" test
+	@$(MAKE) --no-print-directory valgrind valgrind-daemon
+
+valgrind-daemon: all
+	@ASYSTENT_BUILD=$(BUILD) ASYSTENT_VALGRIND=1 \
+	    python3 tests/integration/test_30_relay.py
 
 # Unit tests under valgrind (normal build): no leak, no invalid access.
 valgrind: $(UNIT_BIN)

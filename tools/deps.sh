@@ -5,7 +5,8 @@ set -u
 
 pkgs="build-essential pkg-config libevent-dev libcurl4-openssl-dev
 libcjson-dev libsqlite3-dev libsodium-dev libcmocka-dev libinih-dev gettext
-python3 sqlite3 curl kannel kannel-extras ca-certificates"
+python3 sqlite3 curl kannel kannel-extras ca-certificates valgrind
+systemd util-linux"
 
 missing=""
 for p in $pkgs; do
