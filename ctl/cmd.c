@@ -22,6 +22,9 @@
 #define CTL_ID_MAX	9007199254740992LL
 
 static const struct ctl_pos pos_id[] = { { "ID", CTL_POS_ID, NULL } };
+static const struct ctl_pos pos_member[] = {
+	{ "MEMBER", CTL_POS_ID, NULL }
+};
 static const struct ctl_pos pos_family[] = {
 	{ "FAMILY", CTL_POS_PATH, NULL }
 };
@@ -108,6 +111,13 @@ static const struct ctl_opt opts_member_edit[] = {
 	{ "no-phone", CTL_OPT_NULL, "phone", NULL, 0 },
 	{ NULL, 0, NULL, NULL, 0 }
 };
+static const struct ctl_opt opts_member_consent[] = {
+	{ "date", CTL_OPT_STR, "date", NULL, 0 },
+	{ "ref", CTL_OPT_STR, "ref", NULL, 0 },
+	{ "version", CTL_OPT_STR, "version", NULL, 0 },
+	{ "withdraw", CTL_OPT_FLAG, NULL, NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
 static const struct ctl_opt opts_programme_add[] = {
 	{ "group", CTL_OPT_MULTI, "groups", NULL, 0 },
 	{ NULL, 0, NULL, NULL, 0 }
@@ -128,6 +138,7 @@ static const struct ctl_opt opts_conversation[] = {
 static const struct ctl_opt opts_outbox_list[] = {
 	{ "failed", CTL_OPT_QUERY_CONST, "state", "failed", 0 },
 	{ "state", CTL_OPT_QUERY, "state", NULL, 0 },
+	{ "channel", CTL_OPT_QUERY, "channel", NULL, 0 },
 	{ "limit", CTL_OPT_QUERY, "limit", NULL, 0 },
 	{ NULL, 0, NULL, NULL, 0 }
 };
@@ -136,6 +147,9 @@ static const struct ctl_opt opts_outbox_list[] = {
 #define POST	"POST"
 #define PATCH	"PATCH"
 #define DELETE	"DELETE"
+
+static int	ctl_member_consent(struct ctl *c, const struct ctl_cmd *cmd,
+		    struct ctl_args *a);
 
 const struct ctl_cmd ctl_cmds[] = {
 	{ "status", NULL, "", "daemon version, uptime, Telegram, queues",
@@ -209,6 +223,14 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "member", "remove", "ID", "remove a family member", DELETE,
 	  "/v1/members/{0}", 1, 1, pos_id, opts_none, 0, NULL,
 	  ctl_print_deleted, NULL },
+	{ "member", "consent", "MEMBER --date YYYY-MM-DD --ref REF "
+	  "[--version V] | MEMBER --withdraw",
+	  "record SMS consent signed on paper: the date on the form and its\n"
+	  "  reference (1-64 characters; the version defaults to \"paper\"), "
+	  "or\n  withdraw it; MEMBER is the member's id", NULL,
+	  "/v1/members/{0}/consent", 1, 1, pos_member,
+	  opts_member_consent, 0, &ctl_view_member, ctl_print_object,
+	  ctl_member_consent },
 	{ "programme", "add", "NAME [--group G]...", "create a programme",
 	  POST, "/v1/programmes", 1, 1, pos_name, opts_programme_add, 0,
 	  &ctl_view_programme, ctl_print_object, NULL },
@@ -226,9 +248,12 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "end a family's enrolment", POST, "/v1/programmes/{0}/leave", 2, 2,
 	  pos_enrol, opts_leave, 0, &ctl_view_enrolment, ctl_print_object,
 	  NULL },
-	{ "outbox", "list", "[--failed] [--state S] [--limit N]",
-	  "list outgoing messages, newest first", GET, "/v1/outbox", 0, 0,
-	  NULL, opts_outbox_list, 0, &ctl_view_outbox, ctl_print_list, NULL },
+	{ "outbox", "list", "[--failed] [--state S] [--channel telegram|sms] "
+	  "[--limit N]",
+	  "list outgoing messages, newest first; DELIVERY is what an SMS "
+	  "gateway reported:\n  queued, delivered, failed (code) or expired",
+	  GET, "/v1/outbox", 0, 0, NULL, opts_outbox_list, 0, &ctl_view_outbox,
+	  ctl_print_list, NULL },
 	{ "outbox", "retry", "ID", "send a failed message again", POST,
 	  "/v1/outbox/{0}/retry", 1, 1, pos_id, opts_none, 0,
 	  &ctl_view_outbox_row, ctl_print_object, NULL },
@@ -415,6 +440,13 @@ ctl_apply_opt(const struct ctl_cmd *cmd, const struct ctl_opt *o,
 		a->dry_run = 1;
 		return 0;
 	}
+	if (o->kind == CTL_OPT_FLAG) {
+		if (a->flag)
+			return ctl_usage_error(cmd, "--%s given twice",
+			    o->name);
+		a->flag = 1;
+		return 0;
+	}
 	if (o->kind == CTL_OPT_MULTI) {
 		multi = cJSON_GetObjectItemCaseSensitive(a->body, o->field);
 		cJSON_AddItemToArray(multi, cJSON_CreateString(arg));
@@ -464,7 +496,8 @@ ctl_longopts(const struct ctl_opt *opts, struct option *lo)
 		lo[n].name = opts->name;
 		lo[n].has_arg = (opts->kind == CTL_OPT_NULL ||
 		    opts->kind == CTL_OPT_QUERY_CONST ||
-		    opts->kind == CTL_OPT_DRY_RUN) ? no_argument :
+		    opts->kind == CTL_OPT_DRY_RUN ||
+		    opts->kind == CTL_OPT_FLAG) ? no_argument :
 		    required_argument;
 		lo[n].flag = NULL;
 		lo[n].val = 0;
@@ -648,6 +681,32 @@ ctl_exec_request(struct ctl *c, const struct ctl_cmd *cmd,
 	cJSON_Delete(answer);
 	free(path);
 	return rc;
+}
+
+/*
+ * member consent: POST with --date and --ref, or DELETE with --withdraw
+ * alone; one command for both so that staff find withdrawal where they
+ * recorded the consent.
+ */
+static int
+ctl_member_consent(struct ctl *c, const struct ctl_cmd *cmd,
+    struct ctl_args *a)
+{
+	struct ctl_cmd	 req = *cmd;
+
+	if (a->flag) {
+		if (cJSON_GetArraySize(a->body) != 0)
+			return ctl_usage_error(cmd, "--withdraw takes no "
+			    "other option");
+		req.method = DELETE;
+	} else {
+		if (!ctl_has_field(a->body, "date"))
+			return ctl_usage_error(cmd, "--date is required");
+		if (!ctl_has_field(a->body, "ref"))
+			return ctl_usage_error(cmd, "--ref is required");
+		req.method = POST;
+	}
+	return ctl_exec_request(c, &req, a);
 }
 
 static int

@@ -31,6 +31,7 @@ struct ctl_args {
 	cJSON		*body;		/* request body, from options */
 	cJSON		*query;		/* query parameters, from options */
 	int		 dry_run;
+	int		 flag;		/* CTL_OPT_FLAG given */
 };
 
 enum ctl_opt_kind {
@@ -42,7 +43,8 @@ enum ctl_opt_kind {
 	CTL_OPT_NULL,		/* no argument; body[field] = null */
 	CTL_OPT_QUERY,		/* query[field] = "value" */
 	CTL_OPT_QUERY_CONST,	/* no argument; query[field] = value */
-	CTL_OPT_DRY_RUN		/* no argument; args->dry_run = 1 */
+	CTL_OPT_DRY_RUN,	/* no argument; args->dry_run = 1 */
+	CTL_OPT_FLAG		/* no argument; args->flag = 1 (for exec) */
 };
 
 struct ctl_opt {

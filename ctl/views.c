@@ -105,6 +105,49 @@ ctl_get_queues(const cJSON *obj, const char *key)
 	return s;
 }
 
+/* "2025-03-14 ref ZG/12/2025" (paper), "2025-03-14 version 1", "none". */
+static char *
+ctl_get_consent(const cJSON *obj, const char *key)
+{
+	const cJSON	*c = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON	*at, *ref, *ver;
+	struct tm	 tm;
+	time_t		 t;
+	char		 day[16];
+
+	if (!cJSON_IsObject(c))
+		return xstrdup("none");
+	at = cJSON_GetObjectItemCaseSensitive(c, "at");
+	ref = cJSON_GetObjectItemCaseSensitive(c, "ref");
+	ver = cJSON_GetObjectItemCaseSensitive(c, "version");
+	t = cJSON_IsNumber(at) ? (time_t)at->valuedouble : 0;
+	/* Paper consents are stamped at noon: the same date in any zone. */
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(day, sizeof day, "%Y-%m-%d", &tm) == 0)
+		snprintf(day, sizeof day, "?");
+	if (cJSON_IsString(ref))
+		return xasprintf("%s ref %s", day, ref->valuestring);
+	if (cJSON_IsString(ver))
+		return xasprintf("%s version %s", day, ver->valuestring);
+	return xstrdup(day);
+}
+
+/* "delivered"; a failure or expiry with the gateway's code: "failed (405)" */
+static char *
+ctl_get_delivery(const cJSON *obj, const char *key)
+{
+	const cJSON	*d = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON	*code;
+
+	if (!cJSON_IsString(d))
+		return NULL;
+	code = cJSON_GetObjectItemCaseSensitive(obj, "delivery_code");
+	if (cJSON_IsString(code) && (strcmp(d->valuestring, "failed") == 0 ||
+	    strcmp(d->valuestring, "expired") == 0))
+		return xasprintf("%s (%s)", d->valuestring, code->valuestring);
+	return xstrdup(d->valuestring);
+}
+
 static const struct ctl_col staff_show[] = {
 	{ "id", "id", NULL },
 	{ "name", "name", NULL },
@@ -160,6 +203,7 @@ static const struct ctl_col member_cols[] = {
 	{ "PHONE", "phone", NULL },
 	{ "CONTACT", "contact", NULL },
 	{ "TELEGRAM", "telegram_linked", NULL },
+	{ "CONSENT", "consent", ctl_get_consent },
 	{ NULL, NULL, NULL }
 };
 
@@ -169,6 +213,7 @@ static const struct ctl_col member_show[] = {
 	{ "phone", "phone", NULL },
 	{ "contact", "contact", NULL },
 	{ "telegram", "telegram_linked", NULL },
+	{ "consent", "consent", ctl_get_consent },
 	{ NULL, NULL, NULL }
 };
 
@@ -217,6 +262,7 @@ static const struct ctl_col outbox_list[] = {
 	{ "ERROR", "error_code", NULL },
 	{ "CREATED", "created_at", NULL },
 	{ "SENT", "sent_at", NULL },
+	{ "DELIVERY", "delivery", ctl_get_delivery },
 	{ "CAUSE", "cause", NULL },
 	{ NULL, NULL, NULL }
 };

@@ -10,6 +10,7 @@
 
 #include "admin_priv.h"
 #include "app.h"
+#include "clock.h"
 #include "config.h"
 #include "dispatch.h"
 #include "inbound.h"
@@ -17,6 +18,7 @@
 #include "outbox.h"
 #include "people.h"
 #include "phone.h"
+#include "sms.h"
 #include "store.h"
 #include "tg.h"
 #include "validate.h"
@@ -225,7 +227,7 @@ void
 admin_today(char buf[PEOPLE_DATE_MAX])
 {
 	struct tm	 tm;
-	time_t		 t = time(NULL);
+	time_t		 t = clock_now();
 
 	localtime_r(&t, &tm);
 	strftime(buf, PEOPLE_DATE_MAX, "%Y-%m-%d", &tm);
@@ -302,6 +304,24 @@ api_phone_mask(const char *phone, char out[PHONE_MAX])
 		out[i] = '*';
 }
 
+/* "consent": null, or {"at","version","ref"} (ref null unless on paper). */
+static void
+api_add_consent(cJSON *o, const struct member *m)
+{
+	cJSON	*c;
+
+	if (m->consent_at == 0) {
+		cJSON_AddNullToObject(o, "consent");
+		return;
+	}
+	c = cJSON_AddObjectToObject(o, "consent");
+	api_add_int(c, "at", m->consent_at);
+	api_add_str(c, "version", m->consent_version[0] != '\0' ?
+	    m->consent_version : NULL);
+	api_add_str(c, "ref", m->consent_ref[0] != '\0' ? m->consent_ref :
+	    NULL);
+}
+
 static cJSON *
 api_member_json(const struct member *m, int full)
 {
@@ -321,6 +341,7 @@ api_member_json(const struct member *m, int full)
 	}
 	cJSON_AddBoolToObject(o, "contact", m->contact);
 	cJSON_AddBoolToObject(o, "telegram_linked", m->telegram_linked);
+	api_add_consent(o, m);
 	return o;
 }
 
@@ -440,6 +461,23 @@ api_programme_json(const struct programme *pg)
 	return o;
 }
 
+/* What the gateway reported of an SMS; null on rows with no report. */
+static void
+api_add_delivery(cJSON *o, const struct outbox_info *x)
+{
+	if (x->delivery <= SMS_DLR_NONE || x->delivery > SMS_DLR_EXPIRED)
+		cJSON_AddNullToObject(o, "delivery");
+	else
+		api_add_str(o, "delivery",
+		    sms_delivery_name((enum sms_delivery)x->delivery));
+	api_add_str(o, "delivery_code", x->delivery_code[0] != '\0' ?
+	    x->delivery_code : NULL);
+	if (x->delivery_at != 0)
+		api_add_int(o, "delivery_at", x->delivery_at / 1000);
+	else
+		cJSON_AddNullToObject(o, "delivery_at");
+}
+
 static cJSON *
 api_outbox_json(const struct outbox_info *x)
 {
@@ -464,6 +502,7 @@ api_outbox_json(const struct outbox_info *x)
 	else
 		cJSON_AddNullToObject(o, "sent_at");
 	api_add_str(o, "cause", x->cause);
+	api_add_delivery(o, x);
 	return o;
 }
 
@@ -504,8 +543,8 @@ api_answer_family(struct areq *r, int64_t id, int status)
 	return rc;
 }
 
-static int
-api_answer_member(struct areq *r, int64_t id, int status)
+int
+admin_answer_member(struct areq *r, int64_t id, int status)
 {
 	struct member	 m;
 	int		 rc;
@@ -1041,7 +1080,7 @@ api_member_add(struct areq *r)
 		return api_people_err(r, rc, "family");
 	if ((st = admin_audit(r, "member.add", "member", id)) != 0)
 		return st;
-	return api_answer_member(r, id, 201);
+	return admin_answer_member(r, id, 201);
 }
 
 static int
@@ -1074,7 +1113,7 @@ api_member_edit(struct areq *r)
 		return api_people_err(r, rc, "member");
 	if ((st = admin_audit(r, "member.edit", "member", id)) != 0)
 		return st;
-	return api_answer_member(r, id, 200);
+	return admin_answer_member(r, id, 200);
 }
 
 static int
@@ -1339,6 +1378,8 @@ api_outbox_list(struct areq *r)
 {
 	struct outbox_info	*rows;
 	const char		*state = api_query(r, "state");
+	const char		*channel = api_query(r, "channel");
+	enum channel		 ch = 0;
 	int64_t			 limit;
 	int			 s = -1, n, i;
 	cJSON			*arr;
@@ -1353,8 +1394,13 @@ api_outbox_list(struct areq *r)
 			s = i;
 	if (state != NULL && s == -1)
 		return admin_error(r, 422, "invalid", "state: unknown value");
+	if (channel != NULL && validate_channel(channel) == -1)
+		return admin_error(r, 422, "invalid", "channel: unknown value");
+	if (channel != NULL)
+		ch = strcmp(channel, "sms") == 0 ? CHANNEL_SMS :
+		    CHANNEL_TELEGRAM;
 	rows = xcalloc((size_t)limit, sizeof *rows);
-	if ((n = outbox_list(r->app->ob, s, 0, rows, (int)limit)) == -1) {
+	if ((n = outbox_list(r->app->ob, s, ch, 0, rows, (int)limit)) == -1) {
 		free(rows);
 		return admin_error(r, 500, "internal", "storage error");
 	}
@@ -1375,7 +1421,7 @@ api_outbox_retry(struct areq *r)
 
 	if ((st = api_path_id(r, 0, &id, "outbox row")) != 0)
 		return st;
-	if ((n = outbox_list(r->app->ob, -1, id, &x, 1)) == -1)
+	if ((n = outbox_list(r->app->ob, -1, 0, id, &x, 1)) == -1)
 		return admin_error(r, 500, "internal", "storage error");
 	if (n == 0)
 		return admin_error(r, 404, "not_found", "outbox row not found");
@@ -1383,7 +1429,7 @@ api_outbox_retry(struct areq *r)
 		return admin_error(r, 409, "conflict", "only a failed row can "
 		    "be retried (this one is %s)", outbox_state_name(x.state));
 	if (outbox_retry_failed(r->app->ob, id, &changed) == -1 ||
-	    changed != 1 || outbox_list(r->app->ob, -1, id, &x, 1) != 1)
+	    changed != 1 || outbox_list(r->app->ob, -1, 0, id, &x, 1) != 1)
 		return admin_error(r, 500, "internal", "storage error");
 	if ((st = admin_audit(r, "outbox.retry", "outbox", id)) != 0)
 		return st;
@@ -1433,7 +1479,9 @@ api_audit_list(struct areq *r)
 static const char *const api_q_families[] = {
 	"assistant", "programme", "language", "channel", NULL
 };
-static const char *const api_q_outbox[] = { "state", "limit", NULL };
+static const char *const api_q_outbox[] = {
+	"state", "channel", "limit", NULL
+};
 static const char *const api_q_audit[] = { "limit", NULL };
 static const char *const api_q_conversation[] = { "last", NULL };
 
@@ -1466,6 +1514,9 @@ const struct admin_route admin_routes[] = {
 	{ PATCH, "/v1/members/*", api_member_edit, MUT, NULL },
 	{ DELETE, "/v1/members/*", api_member_remove, MUT, NULL },
 	{ POST, "/v1/members/*/notify", admin_member_notify, MUT, NULL },
+	{ POST, "/v1/members/*/consent", admin_member_consent, MUT, NULL },
+	{ DELETE, "/v1/members/*/consent", admin_member_consent_withdraw, MUT,
+	  NULL },
 	{ POST, "/v1/programmes", api_programme_add, MUT, NULL },
 	{ GET, "/v1/programmes", api_programme_list, 0, NULL },
 	{ GET, "/v1/programmes/*", api_programme_show, 0, NULL },

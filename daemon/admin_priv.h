@@ -62,7 +62,13 @@ int	admin_conversation(struct areq *r);
 /* POST /v1/members/{id}/notify (daemon/admin_notify.c). */
 int	admin_member_notify(struct areq *r);
 
+/* POST and DELETE /v1/members/{id}/consent (daemon/admin_consent.c). */
+int	admin_member_consent(struct areq *r);
+int	admin_member_consent_withdraw(struct areq *r);
+
 /* Shared helpers of the endpoint files (daemon/admin_api.c). */
+/* Sets r->out = {"member": {...}} (phone in full); returns `status`. */
+int	admin_answer_member(struct areq *r, int64_t id, int status);
 int	admin_audit(struct areq *r, const char *action, const char *object,
 	    int64_t id);
 void	admin_today(char buf[11]);

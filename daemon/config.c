@@ -91,6 +91,8 @@ static const struct cfg_key cfg_keys[] = {
 	  86400, "longest retry delay" },
 	{ "outbox", "max_in_flight", CFG_INT, OFF(max_in_flight), "64", 1,
 	  1024, "messages being sent at once" },
+	{ "outbox", "auth_pause_s", CFG_INT, OFF(auth_pause_s), "60", 1, 3600,
+	  "pause of a channel whose credentials were refused (401)" },
 
 	{ "invitations", "ttl_days", CFG_INT, OFF(invitation_ttl_days), "14",
 	  1, 365, "days before an invitation code expires" },

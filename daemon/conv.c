@@ -106,6 +106,7 @@ struct conv {
 	int64_t			 last_id;
 	struct conv_pace	*pace;		/* families being paced */
 	size_t			 npace, cappace;
+	int			 fell_back;	/* this outcome went by SMS */
 };
 
 struct conv *
@@ -950,7 +951,8 @@ conv_tell_failed(struct conv *c, const struct conv_row *m, int64_t msg_id,
 	o.reply_to = m->src_message_id;
 	args[0] = m->code;
 	args[1] = res->error;
-	text = text_expand(i18n_get(c->app->i18n, st.lang,
+	text = text_expand(i18n_get(c->app->i18n, st.lang, c->fell_back ?
+	    N_("%s has blocked the bot; the answer was sent by SMS instead.") :
 	    res->status == SEND_UNREACHABLE ?
 	    N_("Not delivered to %s: the family has blocked the bot.") :
 	    N_("Not delivered to %s: %s")), args, 2);
@@ -1096,8 +1098,10 @@ conv_fallback(struct conv *c, const struct outbox_row *row)
 		log_warn("event=conv.fallback_refused outbox_id=%" PRId64
 		    " reason=\"%s\"", row->id, why);
 		rc = 0;
-	} else if (rc == 0)
+	} else if (rc == 0) {
 		log_info("event=conv.fallback outbox_id=%" PRId64, row->id);
+		c->fell_back = 1;
+	}
 out:
 	crypto_free_plain(phone);
 	if (text != NULL) {
@@ -1120,6 +1124,7 @@ conv_outcome(void *arg, const struct outbox_row *row,
 {
 	struct conv	*c = arg;
 
+	c->fell_back = 0;
 	if (res->status == SEND_UNREACHABLE &&
 	    row->channel == CHANNEL_TELEGRAM && conv_is_important(row) &&
 	    conv_fallback(c, row) == -1)

@@ -16,7 +16,6 @@
 #include "xmalloc.h"
 
 #define DISPATCH_BATCH		64	/* rows looked at per turn */
-#define DISPATCH_AUTH_PAUSE	60000	/* ms after a 401 */
 /*
  * Outcomes wait this long to be written together with the next claims:
  * one transaction for many sends instead of two per send.
@@ -233,8 +232,15 @@ dispatch_next_due(struct dispatch *d)
 	int64_t	 wall = store_now_ms(), next;
 
 	next = outbox_next_due(d->ob, wall);
-	if (next == INT64_MAX || next <= wall)
+	if (next == INT64_MAX)
 		return 0;
+	/*
+	 * Due now yet not offered: it waits for a row in flight, whose
+	 * outcome brings us back. Look again in a second all the same, so
+	 * that no queue can stall unseen.
+	 */
+	if (next <= wall)
+		return 1000;
 	return next - wall;
 }
 
@@ -425,7 +431,7 @@ dispatch_done(struct dispatch_job *job, const struct send_result *res)
 		    " retry_after=%ld", job->row.id, s);
 	} else if (res->status == SEND_AUTH)
 		ratelimit_pause(dispatch_rl(d, job->row.channel),
-		    ratelimit_now() + DISPATCH_AUTH_PAUSE);
+		    ratelimit_now() + d->cfg->auth_pause_s * 1000LL);
 	*d->done_tail = job;
 	d->done_tail = &job->next;
 	d->ndone++;
@@ -484,7 +490,7 @@ dispatch_record(struct dispatch *d, struct dispatch_job *job, int64_t wall)
 		    r->code, r->error);
 	case SEND_AUTH:
 		return outbox_mark_retry(d->ob, row->id, wall +
-		    DISPATCH_AUTH_PAUSE, 0, r->code, r->error);
+		    d->cfg->auth_pause_s * 1000LL, 0, r->code, r->error);
 	case SEND_RETRY:
 		if (attempts < d->cfg->max_attempts) {
 			d->stats.retried++;

@@ -87,6 +87,18 @@ static const char outbox_delivery_sql[] =
 	"AND COALESCE(delivery, 0) NOT IN (3, 4) "
 	"AND NOT (?1 = 1 AND COALESCE(delivery, 0) = 2)";
 
+/*
+ * When the dispatcher must look again: the earliest time a queued row that
+ * heads its chat becomes due. A row behind an older one (backing off, or
+ * not due yet) waits for that one, not for its own times.
+ */
+static const char outbox_next_due_sql[] =
+	"SELECT MIN(MAX(not_before, next_attempt_at)) FROM outbox o "
+	"WHERE state = 0 AND NOT EXISTS (SELECT 1 FROM outbox p "
+	"  WHERE p.chat_key = o.chat_key AND p.state IN (0, 1) "
+	"  AND p.id < o.id AND p.not_before <= MAX(o.not_before, "
+	"  o.next_attempt_at))";
+
 struct outbox *
 outbox_new(struct store *st, const struct keys *k)
 {
@@ -111,8 +123,7 @@ outbox_new(struct store *st, const struct keys *k)
 	    store_prepare(st, "UPDATE outbox SET state = 0 WHERE state = 1",
 	    &ob->requeue) == -1 ||
 	    store_prepare(st, outbox_due_sql, &ob->due) == -1 ||
-	    store_prepare(st, "SELECT MIN(MAX(not_before, next_attempt_at)) "
-	    "FROM outbox WHERE state = 0", &ob->next_due) == -1 ||
+	    store_prepare(st, outbox_next_due_sql, &ob->next_due) == -1 ||
 	    store_prepare(st, "SELECT payload FROM outbox WHERE id = ?",
 	    &ob->payload) == -1 ||
 	    store_prepare(st, "UPDATE outbox SET state = 1 WHERE id = ? "
@@ -137,8 +148,10 @@ outbox_new(struct store *st, const struct keys *k)
 	    store_prepare(st, "SELECT state, COUNT(*) FROM outbox "
 	    "GROUP BY state", &ob->counts) == -1 ||
 	    store_prepare(st, "SELECT id, state, priority, channel, method, "
-	    "attempts, error_code, last_error, created_at, sent_at, cause "
+	    "attempts, error_code, last_error, created_at, sent_at, cause, "
+	    "delivery, delivery_code, delivery_at "
 	    "FROM outbox WHERE (?1 < 0 OR state = ?1) AND (?2 = 0 OR id = ?2) "
+	    "AND (?4 = 0 OR channel = ?4) "
 	    "ORDER BY id DESC LIMIT ?3", &ob->list) == -1) {
 		outbox_free(ob);
 		return NULL;
@@ -445,17 +458,23 @@ outbox_info_row(sqlite3_stmt *s, struct outbox_info *r)
 	t = sqlite3_column_text(s, 10);
 	snprintf(r->cause, sizeof r->cause, "%s", t != NULL ?
 	    (const char *)t : "");
+	r->delivery = sqlite3_column_int(s, 11);	/* NULL reads 0 */
+	t = sqlite3_column_text(s, 12);
+	snprintf(r->delivery_code, sizeof r->delivery_code, "%s", t != NULL ?
+	    (const char *)t : "");
+	r->delivery_at = sqlite3_column_int64(s, 13);
 }
 
 int
-outbox_list(struct outbox *ob, int state, int64_t id,
-    struct outbox_info *rows, int max)
+outbox_list(struct outbox *ob, int state, enum channel channel,
+    int64_t id, struct outbox_info *rows, int max)
 {
 	int	 n = 0, rc = SQLITE_DONE;
 
 	sqlite3_bind_int(ob->list, 1, state);
 	sqlite3_bind_int64(ob->list, 2, id);
 	sqlite3_bind_int(ob->list, 3, max);
+	sqlite3_bind_int(ob->list, 4, (int)channel);
 	while (n < max && (rc = sqlite3_step(ob->list)) == SQLITE_ROW)
 		outbox_info_row(ob->list, &rows[n++]);
 	if (n < max && rc != SQLITE_DONE) {

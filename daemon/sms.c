@@ -95,6 +95,21 @@ sms_secret_ok(const struct sms *s, const char *given, size_t len)
 	    sodium_memcmp(want, given, len) == 0;
 }
 
+/*
+ * A %00 would be decoded into a NUL that ends the C string, silently
+ * cutting the text there: such a callback is refused whole.
+ */
+int
+sms_has_escaped_nul(const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i + 2 < len; i++)
+		if (s[i] == '%' && s[i + 1] == '0' && s[i + 2] == '0')
+			return 1;
+	return 0;
+}
+
 /* /<driver>/<mo|dlr>/<secret>: anything else is 404 or 403. */
 static void
 sms_on_request(struct evhttp_request *req, void *arg)
@@ -113,10 +128,12 @@ sms_on_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	kind = path + n + 2;
-	if (strncmp(kind, "mo/", 3) == 0)
-		secret = kind + 3;
-	else if (strncmp(kind, "dlr/", 4) == 0)
-		secret = kind + 4;
+	/* A known kind without its secret is refused like a wrong secret. */
+	if (strncmp(kind, "mo", 2) == 0 && (kind[2] == '/' || kind[2] == '\0'))
+		secret = kind + 2 + (kind[2] == '/');
+	else if (strncmp(kind, "dlr", 3) == 0 && (kind[3] == '/' ||
+	    kind[3] == '\0'))
+		secret = kind + 3 + (kind[3] == '/');
 	else {
 		sms_reply(req, 404, "not found");
 		return;

@@ -238,6 +238,21 @@ kannel_dlr_type(long type)
 	}
 }
 
+/* "8", or "2 err:034" from an SMPP receipt's err: field (digits only). */
+static void
+kannel_dlr_code(long type, const char *reply, char *buf, size_t size)
+{
+	const char	*e = reply != NULL ? strstr(reply, "err:") : NULL;
+	size_t		 n = 0;
+
+	if (e != NULL)
+		n = strspn(e + 4, "0123456789");
+	if (n > 0 && n < 8)
+		snprintf(buf, size, "%ld err:%.*s", type, (int)n, e + 4);
+	else
+		snprintf(buf, size, "%ld", type);
+}
+
 static int
 kannel_dlr(struct sms *s, struct evkeyvalq *kv)
 {
@@ -257,11 +272,11 @@ kannel_dlr(struct sms *s, struct evkeyvalq *kv)
 	t = strtol(type, &end, 10);
 	if (*end != '\0' || (d = kannel_dlr_type(t)) == SMS_DLR_NONE)
 		return -2;
-	/* The SMSC's reply text, as its code; only printable ASCII kept. */
-	snprintf(cbuf, sizeof cbuf, "%ld %s", t, code != NULL ? code : "");
-	for (end = cbuf; *end != '\0'; end++)
-		if (*end < 0x20 || *end > 0x7e)
-			*end = '?';
+	/*
+	 * The SMSC's reply text may quote the message ("text:..."): keep
+	 * only the event type and the receipt's err: code.
+	 */
+	kannel_dlr_code(t, code, cbuf, sizeof cbuf);
 	return sms_record_dlr(s, (int64_t)id, NULL, d, cbuf);
 }
 
@@ -293,7 +308,8 @@ kannel_callback(struct sms *s, struct evhttp_request *req, const char *kind)
 
 	TAILQ_INIT(&kv);
 	q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-	if (q != NULL && evhttp_parse_query_str(q, &kv) == 0)
+	if (q != NULL && !sms_has_escaped_nul(q, strlen(q)) &&
+	    evhttp_parse_query_str(q, &kv) == 0)
 		rc = strcmp(kind, "mo") == 0 ? kannel_mo(s, &kv) :
 		    kannel_dlr(s, &kv);
 	evhttp_clear_headers(&kv);

@@ -76,6 +76,9 @@ char	*sms_read_secret(const char *path, char *err, size_t errlen);
 /* The callback URL of `kind` with the secret, for the gateway; free(). */
 char	*sms_callback_url(struct sms *s, const char *kind);
 
+/* True when the raw query or body holds %00 (refuse the callback). */
+int	sms_has_escaped_nul(const char *s, size_t len);
+
 /* Answers a callback with `status` and a short text body. */
 void	sms_reply(struct evhttp_request *req, int status, const char *body);
 

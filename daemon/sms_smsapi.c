@@ -209,12 +209,16 @@ smsapi_fields(struct evhttp_request *req, struct evkeyvalq *kv)
 		body = xmalloc(n + 1);
 		evbuffer_copyout(in, body, n);
 		body[n] = '\0';
-		rc = evhttp_parse_query_str(body, kv);
+		rc = memchr(body, '\0', n) != NULL ||
+		    sms_has_escaped_nul(body, n) ? -1 :
+		    evhttp_parse_query_str(body, kv);
 		explicit_bzero(body, n);
 		free(body);
 		return rc;
 	}
 	q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	if (q != NULL && sms_has_escaped_nul(q, strlen(q)))
+		return -1;
 	return evhttp_parse_query_str(q != NULL ? q : "", kv);
 }
 
@@ -243,32 +247,51 @@ smsapi_status(const char *s)
 	return SMS_DLR_NONE;
 }
 
-/* Up to 5 reports a call, as comma-separated lists aligned by position. */
+/* The n-th item of a comma-separated list into buf; -1 if none fits. */
+static int
+smsapi_item(const char **list, char *buf, size_t size)
+{
+	size_t	 n = strcspn(*list, ",");
+
+	if (n == 0 || n >= size)
+		return -1;
+	memcpy(buf, *list, n);
+	buf[n] = '\0';
+	*list += n + ((*list)[n] == ',');
+	return 0;
+}
+
+/*
+ * Up to 5 reports a call, as comma-separated lists aligned by position.
+ * idx (our outbox row) finds the row even when its send answer was lost
+ * and the gateway's id never reached us (check_idx refused the retry).
+ */
 static int
 smsapi_dlr(struct sms *s, struct evkeyvalq *kv)
 {
-	const char	*ids = evhttp_find_header(kv, "MsgId");
-	const char	*sts = evhttp_find_header(kv, "status");
-	char		 id[128], st[32];
-	size_t		 a, b;
-	enum sms_delivery d;
+	const char		*ids = evhttp_find_header(kv, "MsgId");
+	const char		*sts = evhttp_find_header(kv, "status");
+	const char		*idxs = evhttp_find_header(kv, "idx");
+	char			 id[128], st[32], idx[32], *end;
+	long long		 oid;
+	enum sms_delivery	 d;
 
 	if (ids == NULL || sts == NULL)
 		return -2;
 	while (*ids != '\0' && *sts != '\0') {
-		a = strcspn(ids, ",");
-		b = strcspn(sts, ",");
-		if (a == 0 || a >= sizeof id || b == 0 || b >= sizeof st)
+		if (smsapi_item(&ids, id, sizeof id) == -1 ||
+		    smsapi_item(&sts, st, sizeof st) == -1)
 			return -2;
-		memcpy(id, ids, a);
-		id[a] = '\0';
-		memcpy(st, sts, b);
-		st[b] = '\0';
+		oid = 0;
+		if (idxs != NULL && *idxs != '\0' &&
+		    smsapi_item(&idxs, idx, sizeof idx) == 0) {
+			oid = strtoll(idx, &end, 10);
+			if (*end != '\0' || oid < 0)
+				oid = 0;
+		}
 		if ((d = smsapi_status(st)) != SMS_DLR_NONE &&
-		    sms_record_dlr(s, 0, id, d, st) == -1)
+		    sms_record_dlr(s, (int64_t)oid, id, d, st) == -1)
 			return -1;
-		ids += a + (ids[a] == ',');
-		sts += b + (sts[b] == ',');
 	}
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* The Telegram channel: getUpdates long polling and Bot API sends. */
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,19 +170,22 @@ tg_next_backoff(struct tg *t)
 	return t->backoff_ms;
 }
 
-/* Fire-and-forget calls at start (setMyCommands, deleteWebhook). */
+/*
+ * Fire-and-forget calls at start (setMyCommands, deleteWebhook). `method`
+ * must be a string literal: a call cancelled at shutdown never runs its
+ * callback, so nothing may be owned by it.
+ */
 static void
 tg_call_done(const struct httpc_response *resp, void *arg)
 {
 	struct send_result	 res;
-	char			*method = arg;
+	const char		*method = arg;	/* a literal */
 
 	tg_classify(resp->status, resp->body, resp->len, resp->retry_after,
 	    &res);
 	if (res.status != SEND_OK)
 		log_warn("event=tg.call_failed method=%s code=%d", method,
 		    res.code);
-	free(method);
 }
 
 static void
@@ -192,7 +196,7 @@ tg_call(struct tg *t, const char *method, const char *params)
 
 	o.timeout_ms = (long)t->cfg->request_timeout * 1000;
 	if (httpc_request(t->http, url, params, strlen(params), &o,
-	    tg_call_done, xstrdup(method)) == NULL)
+	    tg_call_done, (void *)(uintptr_t)method) == NULL)
 		log_warn("event=tg.call_failed method=%s", method);
 	free(url);
 }

@@ -54,6 +54,7 @@ struct config {
 	int		 backoff_initial_ms;
 	int		 backoff_max_s;
 	int		 max_in_flight;
+	int		 auth_pause_s;
 
 	/* [invitations] */
 	int		 invitation_ttl_days;

@@ -134,14 +134,18 @@ struct outbox_info {
 	int64_t		 created_at;		/* unix ms */
 	int64_t		 sent_at;		/* unix ms, 0: not sent */
 	char		 cause[32];
+	int		 delivery;		/* enum sms_delivery; 0: none */
+	char		 delivery_code[64];	/* the gateway's, "": none */
+	int64_t		 delivery_at;		/* unix ms, 0: no report */
 };
 
 /*
- * Up to `max` rows, newest first, of one state (-1: any), or the single
- * row `id` when id is not 0. Returns the number of rows, or -1.
+ * Up to `max` rows, newest first, of one state (-1: any) and one channel
+ * (0: any), or the single row `id` when id is not 0. Returns the number of
+ * rows, or -1.
  */
-int	outbox_list(struct outbox *ob, int state, int64_t id,
-	    struct outbox_info *rows, int max)
+int	outbox_list(struct outbox *ob, int state, enum channel channel,
+	    int64_t id, struct outbox_info *rows, int max)
 	    __attribute__((warn_unused_result));
 
 /* Rows per state. */

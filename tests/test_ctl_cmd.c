@@ -224,6 +224,38 @@ test_ctl_path_escapes_family_codes_and_query(void **state)
 	assert_string_equal(req.path, "/v1/outbox?state=failed&limit=5");
 }
 
+/* One command records (POST) or, with --withdraw alone, withdraws. */
+static void
+test_ctl_member_consent_posts_or_deletes(void **state)
+{
+	(void)state;
+	assert_int_equal(run("member", "consent", "7", "--date", "2025-03-14",
+	    "--ref", "MOPS/123", NULL), 0);
+	assert_string_equal(req.method, "POST");
+	assert_string_equal(req.path, "/v1/members/7/consent");
+	assert_string_equal(req.body, "{\"date\":\"2025-03-14\","
+	    "\"ref\":\"MOPS/123\"}");
+	assert_int_equal(run("member", "consent", "7", "--withdraw", NULL), 0);
+	assert_string_equal(req.method, "DELETE");
+	assert_string_equal(req.path, "/v1/members/7/consent");
+	assert_null(req.body);
+	assert_int_equal(req.calls, 2);
+	assert_int_equal(run("member", "consent", "7", NULL), CTL_EX_USAGE);
+	assert_int_equal(run("member", "consent", "7", "--date", "2025-03-14",
+	    NULL), CTL_EX_USAGE);
+	assert_int_equal(run("member", "consent", "7", "--ref", "X", NULL),
+	    CTL_EX_USAGE);
+	assert_int_equal(run("member", "consent", "7", "--withdraw", "--ref",
+	    "X", NULL), CTL_EX_USAGE);
+	assert_int_equal(run("member", "consent", "7", "--withdraw",
+	    "--withdraw", NULL), CTL_EX_USAGE);
+	assert_int_equal(run("member", "consent", "--withdraw", NULL),
+	    CTL_EX_USAGE);
+	assert_int_equal(req.calls, 2);
+	assert_int_equal(run("outbox", "list", "--channel", "sms", NULL), 0);
+	assert_string_equal(req.path, "/v1/outbox?channel=sms");
+}
+
 static void
 test_ctl_lists_groups_and_family_by_code_or_id(void **state)
 {
@@ -309,6 +341,8 @@ main(void)
 		    test_ctl_path_escapes_family_codes_and_query, reset),
 		cmocka_unit_test_setup(
 		    test_ctl_lists_groups_and_family_by_code_or_id, reset),
+		cmocka_unit_test_setup(
+		    test_ctl_member_consent_posts_or_deletes, reset),
 		cmocka_unit_test(test_ctl_width_counts_characters_not_bytes),
 		cmocka_unit_test(test_ctl_text_of_values),
 	};

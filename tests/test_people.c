@@ -519,6 +519,51 @@ test_people_member_settings_make_a_newcomer_a_family(void **state)
 	    PEOPLE_NOT_FOUND);
 }
 
+/* A paper form replaces a chat consent's version; withdrawal clears all. */
+static void
+test_people_paper_consent_recorded_and_withdrawn(void **state)
+{
+	struct fixture		*f = *state;
+	struct people_tg	 who;
+	struct member		 m;
+	int64_t			 fid, mid;
+
+	fid = add_family(f, NAME_A, "pl", "sms", 0, NULL);
+	assert_int_equal(people_member_create(f->p, fid, "M", NULL, 0, &mid),
+	    PEOPLE_OK);
+	assert_int_equal(people_member_get(f->p, mid, &m), PEOPLE_OK);
+	assert_int_equal(m.consent_at, 0);
+	assert_string_equal(m.consent_ref, "");
+	people_member_clear(&m);
+	assert_int_equal(people_member_consent_paper(f->p, mid, 1741950000,
+	    "paper", "ZG/12/2025"), PEOPLE_OK);
+	assert_int_equal(people_member_get(f->p, mid, &m), PEOPLE_OK);
+	assert_int_equal(m.consent_at, 1741950000);
+	assert_string_equal(m.consent_version, "paper");
+	assert_string_equal(m.consent_ref, "ZG/12/2025");
+	people_member_clear(&m);
+	/* The member then agrees in the chat: no paper form any more. */
+	assert_int_equal(people_member_consent(f->p, mid, 1800000000,
+	    "2026-11"), PEOPLE_OK);
+	assert_int_equal(people_member_get(f->p, mid, &m), PEOPLE_OK);
+	assert_string_equal(m.consent_version, "2026-11");
+	assert_string_equal(m.consent_ref, "");
+	people_member_clear(&m);
+	assert_int_equal(people_member_consent_withdraw(f->p, mid), PEOPLE_OK);
+	assert_int_equal(people_member_get(f->p, mid, &m), PEOPLE_OK);
+	assert_int_equal(m.consent_at, 0);
+	assert_string_equal(m.consent_version, "");
+	people_member_clear(&m);
+	assert_int_equal(people_link_member(f->p, mid, 5002, 6002),
+	    PEOPLE_OK);
+	assert_int_equal(people_find_tg(f->p, 5002, &who), PEOPLE_OK);
+	assert_false(who.consented);
+	assert_int_equal(people_member_consent_paper(f->p, 999, 1741950000,
+	    "paper", "x"), PEOPLE_NOT_FOUND);
+	assert_int_equal(people_member_consent_withdraw(f->p, 999),
+	    PEOPLE_NOT_FOUND);
+}
+
 static void
 test_people_family_helpers_first_names_only(void **state)
 {
@@ -575,6 +620,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_people_family_helpers_first_names_only, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_people_paper_consent_recorded_and_withdrawn, setup,
 		    teardown),
 	};
 

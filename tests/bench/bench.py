@@ -13,6 +13,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from harness import Scenario, wait_for  # noqa: E402
+from kannel import Kannel  # noqa: E402
 from world import Centre  # noqa: E402
 
 
@@ -172,6 +173,157 @@ def bench_relay_latency(rate=200, seconds=10):
         sc.close(False)
 
 
+# SMS through a real Kannel (bearerbox + smsbox) and the Python fake SMSC
+# (tests/lib/kannel.py): SMS families with recorded consent, one assistant.
+SMS_STAFF_TG = 710000
+SMS_FIRST_PHONE = 48601000000
+
+
+def _free_port():
+    import socket
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+def sms_centre(sc, nfam, conf=None):
+    """asystentd + Kannel; nfam SMS families of one assistant, consent
+    recorded. Returns (centre, kannel, phones); the caller closes k."""
+    import secrets
+    import sqlite3
+    port = _free_port()
+    secret = "b_" + secrets.token_urlsafe(24)
+    base = "http://127.0.0.1:%d" % port
+    k = Kannel()
+    k.start(os.path.join(sc.dir, "kannel"),
+            "%s/kannel/mo/%s" % (base, secret))
+    sf = os.path.join(sc.dir, "sms.secret")
+    with open(sf, "w") as f:
+        f.write(secret + "\n")
+    cred = os.path.join(sc.dir, "kannel.cred")
+    with open(cred, "w") as f:
+        f.write("%s:%s\n" % (k.sendsms_user, k.sendsms_password))
+    cf = {"daemon.log_level": "notice", "relay.flood_per_minute": 10000,
+          "sms.driver": "kannel", "sms.listen": "127.0.0.1:%d" % port,
+          "sms.callback_url": base, "sms.secret_file": sf,
+          "sms.kannel_url": k.sendsms_url,
+          "sms.kannel_credentials_file": cred, "sms.per_second": 0}
+    cf.update({"hours." + d: "00:00-23:59" for d in (
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+        "sunday")})
+    cf.update(conf or {})
+    d = sc.daemon(conf=cf)
+    c = Centre(sc, d)
+    staff = c.staff("Asystent SMS", "family_assistant", ["pl"],
+                    tg=SMS_STAFF_TG)
+    phones, members = [], []
+    for i in range(nfam):
+        ph = str(SMS_FIRST_PHONE + i)
+        fam = c.api.ok("POST", "/v1/families", {
+            "name": "Rodzina SMS %d" % i, "language": "pl",
+            "channel": "sms", "contact": {"name": "Jan %d" % i,
+                                          "phone": "+" + ph},
+            "assistant_id": staff["id"]})["family"]
+        phones.append(ph)
+        members.append(fam["members"][0]["id"])
+    st, _ = c.api.call("POST", "/v1/members/%d/consent" % members[0],
+                       {"date": "2026-01-02", "ref": "bench"})
+    if st in (200, 201):
+        for m in members[1:]:
+            c.api.call("POST", "/v1/members/%d/consent" % m,
+                       {"date": "2026-01-02", "ref": "bench"})
+    else:                          # no consent endpoint yet
+        d.stop()
+        con = sqlite3.connect(d.db)
+        con.execute("UPDATE members SET consent_at = ?",
+                    (int(time.time()) - 86400,))
+        con.commit()
+        con.close()
+        d.start()
+    c.idle(60)
+    return c, k, phones
+
+
+def bench_sms_throughput(n=500):
+    """Replies to n SMS families (`/to CODE text` from the assistant,
+    queued while the daemon is down), rate limit off: daemon start -> the
+    last one at the fake SMSC."""
+    sc = Scenario(limits=False)
+    k = None
+    try:
+        c, k, phones = sms_centre(sc, n)
+        c.d.stop()
+        for i in range(n):
+            sc.emu.message(SMS_STAFF_TG, "/to R-%04d Odpowiedz %d: zapraszam "
+                           "jutro o 10:00." % (i + 1, i))
+        m0 = k.mt_count()
+        t0 = time.monotonic()
+        c.d.start()
+        wait_for(lambda: k.mt_count() - m0 >= n, 300,
+                 "%d SMS at the fake SMSC" % n, interval=0.01)
+        dt = time.monotonic() - t0
+        got = len({m["receiver"].lstrip("+") for m in
+                   k.mt_messages()[m0:]})
+        c.d.stop()
+        return n / dt, dt, got
+    finally:
+        if k is not None:
+            k.close()
+        sc.close(False)
+
+
+def bench_sms_mo_latency(rate=20, seconds=10, nfam=50):
+    """MO injected at the fake SMSC at a paced rate: phone -> Kannel ->
+    get-url -> asystentd -> the assistant's copy in tgemu."""
+    sc = Scenario(limits=False)
+    k = None
+    try:
+        c, k, phones = sms_centre(sc, nfam)
+        since = next_seq(sc.emu)
+        sent_at = {}
+        n = rate * seconds
+        t0 = time.monotonic()
+        for i in range(n):
+            due = t0 + i / rate
+            now = time.monotonic()
+            if due > now:
+                time.sleep(due - now)
+            text = "sms%d" % i
+            sent_at[text] = time.time() * 1000
+            k.mo(phones[i % nfam], k.number, text)
+
+        def copies():
+            return [m for m in sc.emu.sent(chat_id=SMS_STAFF_TG, since=since)
+                    if m["method"] == "sendMessage" and
+                    "\n" in (m["text"] or "")]
+        wait_for(lambda: len(copies()) >= n, 60, "paced SMS relays")
+        lat = sorted(m["t_ms"] - sent_at[m["text"].split("\n", 1)[1]]
+                     for m in copies())
+        c.d.stop()
+        return statistics.median(lat), lat[int(len(lat) * 0.99) - 1], n
+    finally:
+        if k is not None:
+            k.close()
+        sc.close(False)
+
+
+def sms_figures():
+    av = Kannel.available()
+    if not av:
+        print("SMS figures SKIPPED: Kannel is not available (%s)"
+              % av.reason)
+        return
+    st, sdt, got = bench_sms_throughput()
+    print("SMS throughput through Kannel + fake SMSC, rate limit off: "
+          "%.0f/s (500 in %.2f s, %d numbers)" % (st, sdt, got))
+    s50, s99, sn = bench_sms_mo_latency()
+    print("SMS MO->assistant's copy latency through Kannel at 20/s: "
+          "p50 %.1f ms, p99 %.1f ms (%d messages)" % (s50, s99, sn))
+
+
 def main():
     print("machine: %s, %d cores, %s" % (platform.machine(),
                                           os.cpu_count(),
@@ -195,7 +347,11 @@ def main():
     r50, r99 = bench_relay_latency()
     print("family message->assistant's copy latency at 200/s: p50 %.1f ms, "
           "p99 %.1f ms" % (r50, r99))
+    sms_figures()
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["sms"]:
+        sms_figures()
+    else:
+        main()

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -406,7 +407,7 @@ def test_help_and_usage(sc):
     d = sc.daemon(start=False)
     p = run(d, "help")
     for word in ("staff add", "family import", "programme enrol",
-                 "outbox retry", "member edit", "status"):
+                 "outbox retry", "member edit", "member consent", "status"):
         assert word in p.out, (word, p.out)
     p = run(d, "help", "family")
     assert "family add" in p.out and "staff add" not in p.out, p.out
@@ -421,6 +422,105 @@ def test_help_and_usage(sc):
     assert "COMMAND" in p.out, p.out
     usage_error(d, "help", "nosuch")
     usage_error(d)
+
+
+CONSENT_REF = "ZG/2025/0042"
+
+
+@scenario()
+def test_member_consent_and_outbox_delivery(sc):
+    # Telegram out of reach: nothing of it is in flight at the stop below.
+    d = sc.daemon(conf={"telegram.api_root": "http://127.0.0.1:9"})
+    fam = j(d, "family", "add", FAMILY_NAME, "--lang", "pl", "--channel",
+            "sms", "--contact", CONTACT_NAME, "--phone", CONTACT_PHONE
+            )["family"]
+    mid = fam["members"][0]["id"]
+    other = j(d, "member", "add", fam["code"], OTHER_NAME)["member"]
+    # Recorded: the member's `show` lines carry the date and reference.
+    p = run(d, "member", "consent", mid, "--date", "2025-03-14", "--ref",
+            CONSENT_REF)
+    assert "\nconsent:  2025-03-14 ref %s\n" % CONSENT_REF in p.out, p.out
+    m = j(d, "member", "consent", mid, "--date", "2025-03-14", "--ref",
+          CONSENT_REF, "--version", "2025-01")["member"]
+    assert m["consent"]["ref"] == CONSENT_REF, m
+    assert m["consent"]["version"] == "2025-01", m
+    # family show: a CONSENT column, "none" for the member without one.
+    p = run(d, "family", "show", fam["code"])
+    section = p.out.split("\nmembers:\n", 1)[1].split("\n\n", 1)[0]
+    lines = columns_aligned(section, ["ID", "NAME", "PHONE", "CONTACT",
+                                      "TELEGRAM", "CONSENT"])
+    assert "2025-03-14 ref %s" % CONSENT_REF in lines[1], lines
+    assert lines[2].endswith("none"), lines
+    # Bad input: usage errors before any request, then the API's codes.
+    usage_error(d, "member", "consent", mid, "--date", "2025-03-14")
+    usage_error(d, "member", "consent", mid, "--ref", CONSENT_REF)
+    usage_error(d, "member", "consent", mid)
+    usage_error(d, "member", "consent", mid, "--withdraw", "--date",
+                "2025-03-14")
+    usage_error(d, "member", "consent", mid, "--withdraw", "--withdraw")
+    usage_error(d, "member", "consent", "--withdraw")
+    usage_error(d, "member", "consent", "x", "--withdraw")
+    p = run(d, "member", "consent", mid, "--date", "2999-01-01", "--ref",
+            CONSENT_REF, rc=1)
+    one_line_error(p, "future")
+    p = run(d, "member", "consent", mid, "--date", "2025-02-30", "--ref",
+            CONSENT_REF, rc=1)
+    one_line_error(p, "date")
+    run(d, "member", "consent", mid, "--date", "2025-03-14", "--ref", "",
+        rc=1)
+    run(d, "member", "consent", 9999, "--date", "2025-03-14", "--ref",
+        CONSENT_REF, rc=2)
+    run(d, "member", "consent", 9999, "--withdraw", rc=2)
+    run(d, "member", "consent", other["id"], "--withdraw", rc=3)
+    # Withdrawn.
+    p = run(d, "member", "consent", mid, "--withdraw")
+    assert "\nconsent:  none\n" in p.out, p.out
+    assert j(d, "family", "show", fam["code"])["family"]["members"][0][
+        "consent"] is None
+    run(d, "member", "consent", mid, "--withdraw", rc=3)
+    p = run(d, "help", "member", "consent")
+    assert p.out.startswith("usage: asystentctl member consent MEMBER "
+                            "--date YYYY-MM-DD --ref REF"), p.out
+    assert "--withdraw" in p.out, p.out
+
+    # The outbox: what the SMS gateways reported, in a DELIVERY column.
+    assert d.stop() == 0
+    t = int(time.time()) * 1000
+    con = sqlite3.connect(d.db)
+    for oid, ch, state, dlr, code in ((1, 1, 2, None, None),
+                                      (2, 2, 2, 2, "1"),
+                                      (3, 2, 2, 3, "405"),
+                                      (4, 2, 2, 1, None),
+                                      (5, 2, 2, 4, None)):
+        con.execute("INSERT INTO outbox (id, created_at, state, priority, "
+                    "channel, chat_key, method, cause, sent_at, delivery, "
+                    "delivery_code, delivery_at) VALUES (?, ?, ?, 0, ?, "
+                    "?, 'sendMessage', 'test', ?, ?, ?, ?)",
+                    (oid, t, state, ch, b"\x01" * 32, t, dlr, code,
+                     t if dlr else None))
+    con.commit()
+    con.close()
+    d.start()
+    wait_for(lambda: d.log().count("event=started") == 2, 10, "restart")
+    p = run(d, "outbox", "list")
+    lines = columns_aligned(p.out, ["ID", "STATE", "PRIORITY", "CHANNEL",
+                                    "METHOD", "ATTEMPTS", "ERROR",
+                                    "CREATED", "SENT", "DELIVERY",
+                                    "CAUSE"])
+    col = lines[0].index("DELIVERY")
+    cells = {ln.split()[0]: ln[col:].split("  ")[0] for ln in lines[1:]}
+    assert cells == {"5": "expired", "4": "queued",
+                     "3": "failed (405)", "2": "delivered", "1": "-"}, cells
+    rows = j(d, "outbox", "list", "--channel", "sms")["outbox"]
+    assert [r["id"] for r in rows] == [5, 4, 3, 2], rows
+    assert rows[2]["delivery"] == "failed" and \
+        rows[2]["delivery_code"] == "405", rows
+    rows = j(d, "outbox", "list", "--channel", "telegram")["outbox"]
+    assert [r["id"] for r in rows] == [1], rows
+    p = run(d, "outbox", "list", "--channel", "fax", rc=1)
+    one_line_error(p, "channel")
+    p = run(d, "help", "outbox", "list")
+    assert "--channel" in p.out, p.out
 
 
 if __name__ == "__main__":

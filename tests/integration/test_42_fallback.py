@@ -92,9 +92,11 @@ def test_sms_variant_of_a_reply_goes_by_sms_when_blocked(sc):
         assert tg[1:5] == (1, 3, 403, "answer_sms"), tg
         assert sms[1:5] == (2, 2, None, "fallback") and sms[5] == tg[0], sms
         assert len(c.sms.sent()) == 1
-        # The assistant is told the family blocked the bot.
+        # The assistant is told the family blocked the bot and the answer
+        # went by SMS instead.
         c.emu.wait_sent(lambda m: m["chat_id"] == ANNA and
-                        "zablokowa" in (m["text"] or ""))
+                        m["text"] == "Rodzina R-0001 zablokowała bota; "
+                        "odpowiedź wysłano SMS-em.")
     finally:
         close(sc)
 

@@ -96,6 +96,8 @@ class Daemon:
                 f.write("\n")
 
     def start(self, wait=True):
+        # A restart appends to the same log: wait for this run's line.
+        mark = len(self.log())
         self.log_fh = open(self.logfile, "ab")
         cmd = [os.path.join(BUILD, "asystentd"), "-c", self.conf]
         # ASYSTENT_VALGRIND=1: the daemon under valgrind; an error or a
@@ -108,7 +110,7 @@ class Daemon:
         self.proc = subprocess.Popen(cmd, stdout=self.log_fh,
                                      stderr=subprocess.STDOUT, env=self.env)
         if wait:
-            wait_for(lambda: "event=started" in self.log() or
+            wait_for(lambda: "event=started" in self.log()[mark:] or
                      self.proc.poll() is not None, 60 if grind else 10,
                      "daemon start")
             if self.proc.poll() is not None:

@@ -1,0 +1,207 @@
+/*
+ * POST and DELETE /v1/members/{id}/consent: SMS cannot show the consent
+ * clause, so a family that talks by SMS signs it on paper and staff record
+ * the date and the form's reference here. The consent is stamped at noon
+ * of that date in the daemon's time zone ([daemon] timezone): noon is the
+ * same calendar date in every zone staff may read it from, and never
+ * falls into a DST gap. The reference is a document number, not personal
+ * data, but like every value staff send it stays out of the logs.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "admin_priv.h"
+#include "app.h"
+#include "clock.h"
+#include "people.h"
+#include "validate.h"
+
+#define CONSENT_REF_MAX		64	/* characters */
+#define CONSENT_VERSION_MAX	32	/* characters */
+#define CONSENT_VERSION_PAPER	"paper"
+#define CONSENT_FIRST_DATE	"2000-01-01"
+
+struct consent_body {
+	const char	*date;
+	const char	*ref;
+	const char	*version;
+};
+
+static int
+consent_member_id(struct areq *r, int64_t *id)
+{
+	char		*end;
+	long long	 v;
+
+	v = strtoll(r->arg[0], &end, 10);
+	if (*r->arg[0] == '\0' || *end != '\0' || v <= 0)
+		return admin_error(r, 404, "not_found", "member not found");
+	*id = v;
+	return 0;
+}
+
+/* The slot of a known field, or NULL. */
+static const char **
+consent_slot(struct consent_body *b, const char *name)
+{
+	if (strcmp(name, "date") == 0)
+		return &b->date;
+	if (strcmp(name, "ref") == 0)
+		return &b->ref;
+	if (strcmp(name, "version") == 0)
+		return &b->version;
+	return NULL;
+}
+
+/* {"date","ref","version"?}, strings, each once; anything else is 400. */
+static int
+consent_parse(struct areq *r, struct consent_body *b)
+{
+	const cJSON	*it;
+	const char	**slot;
+
+	memset(b, 0, sizeof *b);
+	for (it = r->body->child; it != NULL; it = it->next) {
+		if ((slot = consent_slot(b, it->string)) == NULL)
+			return admin_error(r, 400, "bad_request",
+			    "unknown field \"%.40s\"", it->string);
+		if (!cJSON_IsString(it))
+			return admin_error(r, 400, "bad_request",
+			    "field \"%s\" has the wrong type", it->string);
+		if (*slot != NULL)
+			return admin_error(r, 400, "bad_request",
+			    "field \"%s\" given twice", it->string);
+		*slot = it->valuestring;
+	}
+	if (b->date == NULL)
+		return admin_error(r, 400, "bad_request",
+		    "missing field \"date\"");
+	if (b->ref == NULL)
+		return admin_error(r, 400, "bad_request",
+		    "missing field \"ref\"");
+	return 0;
+}
+
+/* One line of 1..max characters that is not only spaces. */
+static int
+consent_text_ok(struct areq *r, const char *field, const char *s,
+    size_t max)
+{
+	const char	*why, *p;
+
+	if (validate_text(s, 1, max, 0, &why) == -1)
+		return admin_error(r, 422, "invalid", "%s: %s", field, why);
+	for (p = s; *p == ' '; p++)
+		;
+	if (*p == '\0')
+		return admin_error(r, 422, "invalid", "%s: empty", field);
+	return 0;
+}
+
+/* Today in the daemon's time zone, by the clock tests can move. */
+static void
+consent_today(char buf[PEOPLE_DATE_MAX])
+{
+	struct tm	 tm;
+	time_t		 t = clock_now();
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, PEOPLE_DATE_MAX, "%Y-%m-%d", &tm) == 0)
+		buf[0] = '\0';
+}
+
+static int
+consent_date_ok(struct areq *r, const char *date)
+{
+	char	 today[PEOPLE_DATE_MAX];
+
+	if (validate_date(date) == -1)
+		return admin_error(r, 422, "invalid", "date: a real date "
+		    "YYYY-MM-DD");
+	if (strcmp(date, CONSENT_FIRST_DATE) < 0)
+		return admin_error(r, 422, "invalid", "date: before %s",
+		    CONSENT_FIRST_DATE);
+	consent_today(today);
+	if (today[0] == '\0')
+		return admin_error(r, 500, "internal", "no clock");
+	if (strcmp(date, today) > 0)
+		return admin_error(r, 422, "invalid", "date: in the future");
+	return 0;
+}
+
+/* Noon of a valid YYYY-MM-DD in the daemon's time zone, unix seconds. */
+static int64_t
+consent_noon(const char *date)
+{
+	struct tm	 tm;
+
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = (date[0] - '0') * 1000 + (date[1] - '0') * 100 +
+	    (date[2] - '0') * 10 + (date[3] - '0') - 1900;
+	tm.tm_mon = (date[5] - '0') * 10 + (date[6] - '0') - 1;
+	tm.tm_mday = (date[8] - '0') * 10 + (date[9] - '0');
+	tm.tm_hour = 12;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm);
+}
+
+int
+admin_member_consent(struct areq *r)
+{
+	struct consent_body	 b;
+	int64_t			 id, at;
+	int			 st, rc;
+
+	if ((st = consent_member_id(r, &id)) != 0 ||
+	    (st = consent_parse(r, &b)) != 0 ||
+	    (st = consent_date_ok(r, b.date)) != 0 ||
+	    (st = consent_text_ok(r, "ref", b.ref, CONSENT_REF_MAX)) != 0 ||
+	    (b.version != NULL && (st = consent_text_ok(r, "version",
+	    b.version, CONSENT_VERSION_MAX)) != 0))
+		return st;
+	if ((at = consent_noon(b.date)) <= 0)
+		return admin_error(r, 500, "internal", "no clock");
+	rc = people_member_consent_paper(r->app->people, id, at,
+	    b.version != NULL ? b.version : CONSENT_VERSION_PAPER, b.ref);
+	if (rc == PEOPLE_NOT_FOUND)
+		return admin_error(r, 404, "not_found", "member not found");
+	if (rc != PEOPLE_OK)
+		return admin_error(r, 500, "internal", "storage error");
+	if ((st = admin_audit(r, "member.consent", "member", id)) != 0)
+		return st;
+	return admin_answer_member(r, id, 200);
+}
+
+int
+admin_member_consent_withdraw(struct areq *r)
+{
+	struct member	 m;
+	int64_t		 id, at;
+	int		 st, rc;
+
+	if ((st = consent_member_id(r, &id)) != 0)
+		return st;
+	if (r->body->child != NULL)
+		return admin_error(r, 400, "bad_request", "unknown field "
+		    "\"%.40s\"", r->body->child->string);
+	rc = people_member_get(r->app->people, id, &m);
+	if (rc == PEOPLE_NOT_FOUND)
+		return admin_error(r, 404, "not_found", "member not found");
+	if (rc != PEOPLE_OK)
+		return admin_error(r, 500, "internal", "storage error");
+	at = m.consent_at;
+	people_member_clear(&m);
+	if (at == 0)
+		return admin_error(r, 409, "conflict", "no consent is "
+		    "recorded for this member");
+	if (people_member_consent_withdraw(r->app->people, id) != PEOPLE_OK)
+		return admin_error(r, 500, "internal", "storage error");
+	if ((st = admin_audit(r, "member.consent_withdrawn", "member", id)) !=
+	    0)
+		return st;
+	return admin_answer_member(r, id, 200);
+}
