@@ -43,9 +43,9 @@ CORE_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c)) \
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 CTL_SRC  := $(wildcard ctl/*.c)
 CTL_OBJ  := $(CTL_SRC:%.c=$(BUILD)/%.o)
-EMU_SRC  := $(wildcard tests/tgemu/*.c)
+EMU_SRC  := $(wildcard tests/tgemu/*.c) $(wildcard tests/emu/*.c)
 EMU_OBJ  := $(EMU_SRC:%.c=$(BUILD)/%.o)
-SMSEMU_SRC := $(wildcard tests/smsapiemu/*.c)
+SMSEMU_SRC := $(wildcard tests/smsapiemu/*.c) $(wildcard tests/emu/*.c)
 SMSEMU_OBJ := $(SMSEMU_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -120,7 +120,7 @@ valgrind-daemon: all
 	    python3 tests/integration/test_30_relay.py
 
 # Unit tests under valgrind (normal build): no leak, no invalid access.
-valgrind: $(UNIT_BIN)
+valgrind: $(UNIT_BIN) $(MO)
 	@for t in $(UNIT_BIN); do \
 	    ASYSTENT_MO_DIR=$(BUILD)/messages valgrind -q --leak-check=full \
 	    --errors-for-leak-kinds=definite --error-exitcode=9 $$t \

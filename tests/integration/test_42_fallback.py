@@ -125,5 +125,32 @@ def test_reminder_falls_back_but_broadcast_does_not(sc):
         close(sc)
 
 
+@suite.test
+@scenario()
+def test_failed_reminder_is_reported_to_the_coordinators(sc):
+    try:
+        c = centre_with_sms(sc)
+        c.staff("Ewa Koordynator", "coordinator", ["pl"], tg=7009)
+        c.emu.block(OLENA)
+        c.sms.fail(code=13, count=5)      # the SMS fallback fails too
+        c.api.ok("POST", "/v1/members/%d/notify" % c.member,
+                 {"text": "Przypomnienie: wizyta w piątek o 9.",
+                  "priority": "reminder"}, status=201)
+        c.emu.wait_sent(lambda m: m["chat_id"] == 7009 and
+                        (m["text"] or "").startswith(
+                            "Nie udało się wysłać przypomnienia do R-0001: "
+                            "SMSAPI error 13"), timeout=15)
+        # A broadcast that fails is not reported (it would flood them).
+        c.api.ok("POST", "/v1/members/%d/notify" % c.member,
+                 {"text": "Nowy program.", "priority": "broadcast"},
+                 status=201)
+        c.idle()
+        told = [m for m in c.emu.sent(chat_id=7009)
+                if (m["text"] or "").startswith("Nie udało się")]
+        assert len(told) == 1, told
+    finally:
+        close(sc)
+
+
 if __name__ == "__main__":
     suite.run()

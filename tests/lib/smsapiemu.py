@@ -19,14 +19,12 @@ status_code (409, 404, ...), dlr ("none", "waiting", "calling", "ok",
 
 import json
 import os
-import shutil
-import signal
-import subprocess
-import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+
+from emuproc import EmuProc
 
 DEFAULT_TOKEN = "smsapi-test-token"
 
@@ -38,15 +36,14 @@ class SmsapiEmuError(Exception):
         self.body = body
 
 
-class SmsapiEmu:
+class SmsapiEmu(EmuProc):
+    NAME = "smsapiemu"
+    ERROR = SmsapiEmuError
+
     def __init__(self, url=None, token=DEFAULT_TOKEN):
         """Give url to talk to an emulator someone else started."""
-        self.url = url
+        super().__init__(url)
         self.token = token
-        self.proc = None
-        self.tmpdir = None
-        self.log_path = None
-        self._log = None
 
     # -- process ---------------------------------------------------------
 
@@ -58,79 +55,13 @@ class SmsapiEmu:
             raise RuntimeError("smsapiemu not built: %s is missing (make)"
                                % binary)
         self.token = token
-        self.tmpdir = tempfile.mkdtemp(prefix="smsapiemu.")
-        portfile = os.path.join(self.tmpdir, "port")
-        self.log_path = log_path or os.path.join(self.tmpdir,
-                                                 "smsapiemu.log")
-        self._log = open(self.log_path, "ab")
-        args = [binary, "-p", "0", "-P", portfile, "-t", token]
+        args = ["-t", token]
         if points is not None:
             args += ["-c", str(points)]
         if verbose:
             args.append("-v")
-        args += list(extra_args)
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
-                                     stdout=self._log, stderr=self._log)
-        deadline = time.monotonic() + timeout
-        port = None
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("smsapiemu exited with %s; log: %s" %
-                                   (self.proc.returncode, self.log()))
-            try:
-                with open(portfile) as f:
-                    text = f.read().strip()
-                if text:
-                    port = int(text)
-                    break
-            except FileNotFoundError:
-                pass
-            time.sleep(0.02)
-        if port is None:
-            self.stop()
-            raise RuntimeError("smsapiemu did not start in %.0f s" % timeout)
-        self.url = "http://127.0.0.1:%d" % port
-        return self
-
-    def stop(self, timeout=5.0):
-        """SIGTERM, wait, SIGKILL past the deadline; returns the exit code."""
-        rc = None
-        if self.proc is not None:
-            if self.proc.poll() is None:
-                self.proc.send_signal(signal.SIGTERM)
-                try:
-                    self.proc.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait()
-            rc = self.proc.returncode
-            self.proc = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-        return rc
-
-    def cleanup(self):
-        """Removes the temp dir (with the log); call after stop()."""
-        if self.tmpdir is not None:
-            shutil.rmtree(self.tmpdir, ignore_errors=True)
-            self.tmpdir = None
-
-    def log(self):
-        if self.log_path is None:
-            return ""
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-        self.cleanup()
+        return self._spawn(binary, args + list(extra_args), timeout,
+                           log_path)
 
     # -- the API as the daemon sees it -------------------------------------
 
@@ -162,24 +93,6 @@ class SmsapiEmu:
             return status, text
 
     # -- control API -----------------------------------------------------
-
-    def _req(self, method, path, body=None, query=None, timeout=30.0):
-        url = self.url + path
-        if query:
-            url += "?" + urllib.parse.urlencode(
-                {k: v for k, v in query.items() if v is not None})
-        data = None
-        headers = {}
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        req = urllib.request.Request(url, data=data, headers=headers,
-                                     method=method)
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
-                return json.loads(r.read())
-        except urllib.error.HTTPError as e:
-            raise SmsapiEmuError(e.code, e.read().decode("utf-8", "replace"))
 
     def sent(self, number=None, since=0):
         """Every accepted message (one entry per number), oldest first."""

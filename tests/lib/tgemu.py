@@ -17,14 +17,11 @@ or None).
 
 import json
 import os
-import shutil
-import signal
-import subprocess
-import tempfile
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
+
+from emuproc import EmuProc
 
 DEFAULT_TOKEN = "123456:TEST"
 
@@ -36,16 +33,15 @@ class TgEmuError(Exception):
         self.body = body
 
 
-class TgEmu:
+class TgEmu(EmuProc):
+    NAME = "tgemu"
+    ERROR = TgEmuError
+
     def __init__(self, url=None, token=DEFAULT_TOKEN):
         """Give url to talk to an emulator someone else started."""
-        self.url = url
+        super().__init__(url)
         self.api_root = url
         self.token = token
-        self.proc = None
-        self.tmpdir = None
-        self.log_path = None
-        self._log = None
 
     # -- process ---------------------------------------------------------
 
@@ -53,100 +49,13 @@ class TgEmu:
               extra_args=(), timeout=10.0, log_path=None):
         """Spawns build_dir/tgemu on a free port; returns self."""
         self.token = token
-        self.tmpdir = tempfile.mkdtemp(prefix="tgemu.")
-        portfile = os.path.join(self.tmpdir, "port")
-        self.log_path = log_path or os.path.join(self.tmpdir, "tgemu.log")
-        self._log = open(self.log_path, "ab")
-        args = [os.path.join(build_dir, "tgemu"), "-p", "0", "-P", portfile,
-                "-t", token, "-l", "on" if limits else "off"]
-        args += list(extra_args)
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
-                                     stdout=self._log, stderr=self._log)
-        deadline = time.monotonic() + timeout
-        port = None
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("tgemu exited with %s; log: %s" %
-                                   (self.proc.returncode, self.log()))
-            try:
-                with open(portfile) as f:
-                    text = f.read().strip()
-                if text:
-                    port = int(text)
-                    break
-            except FileNotFoundError:
-                pass
-            time.sleep(0.02)
-        if port is None:
-            self.stop()
-            raise RuntimeError("tgemu did not start in %.0f s" % timeout)
-        self.url = "http://127.0.0.1:%d" % port
+        args = ["-t", token, "-l", "on" if limits else "off"]
+        self._spawn(os.path.join(build_dir, "tgemu"),
+                    args + list(extra_args), timeout, log_path)
         self.api_root = self.url
         return self
 
-    def stop(self, timeout=5.0):
-        """SIGTERM, wait, SIGKILL past the deadline; returns the exit code."""
-        rc = None
-        if self.proc is not None:
-            if self.proc.poll() is None:
-                self.proc.send_signal(signal.SIGTERM)
-                try:
-                    self.proc.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait()
-            rc = self.proc.returncode
-            self.proc = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-        return rc
-
-    def cleanup(self):
-        """Removes the temp dir (with the log); call after stop()."""
-        if self.tmpdir is not None:
-            shutil.rmtree(self.tmpdir, ignore_errors=True)
-            self.tmpdir = None
-
-    def log(self):
-        if self.log_path is None:
-            return ""
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-        self.cleanup()
-
     # -- HTTP ------------------------------------------------------------
-
-    def _req(self, method, path, body=None, raw=None, query=None,
-             timeout=30.0):
-        url = self.url + path
-        if query:
-            url += "?" + urllib.parse.urlencode(
-                {k: v for k, v in query.items() if v is not None})
-        data = None
-        headers = {}
-        if raw is not None:
-            data = raw if isinstance(raw, bytes) else raw.encode()
-            headers["Content-Type"] = "application/octet-stream"
-        elif body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        req = urllib.request.Request(url, data=data, headers=headers,
-                                     method=method)
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
-                return json.loads(r.read())
-        except urllib.error.HTTPError as e:
-            raise TgEmuError(e.code, e.read().decode("utf-8", "replace"))
 
     def bot(self, method, timeout=60.0, **params):
         """Calls the Bot API as the bot would; returns (status, body)."""

@@ -300,7 +300,7 @@ dlr_arm(struct emu *e)
 	for (i = 0; i < e->nwait; i++)
 		if (e->msgs[e->wait[i]].due_ms < first)
 			first = e->msgs[e->wait[i]].due_ms;
-	ms = first - se_now_ms();
+	ms = first - emuc_now_ms();
 	if (ms < 0)
 		ms = 0;
 	tv.tv_sec = (time_t)(ms / 1000);
@@ -323,7 +323,7 @@ se_cb_dlr_schedule(struct emu *e, size_t i)
 {
 	struct se_msg	*m = &e->msgs[i];
 
-	m->due_ms = se_now_ms() + e->dlr.delay_ms;
+	m->due_ms = emuc_now_ms() + e->dlr.delay_ms;
 	m->dlr = m->notify_url != NULL ? SE_DLR_WAITING : SE_DLR_NONE;
 	wait_push(e, i);
 	dlr_arm(e);
@@ -335,7 +335,9 @@ se_cb_dlr_clear(struct emu *e)
 	free(e->wait);
 	e->wait = NULL;
 	e->nwait = e->waitcap = 0;
-	evtimer_del(e->dlr_timer);
+	/* Not made when the emulator could not listen. */
+	if (e->dlr_timer != NULL)
+		evtimer_del(e->dlr_timer);
 }
 
 static void
@@ -352,7 +354,7 @@ dlr_retry_or_give_up(struct emu *e, struct se_msg *m, size_t i)
 	}
 	m->dlr = SE_DLR_WAITING;
 	shift = m->attempts - 1 < 16 ? m->attempts - 1 : 16;
-	m->due_ms = se_now_ms() + e->dlr.backoff_ms * ((int64_t)1 << shift);
+	m->due_ms = emuc_now_ms() + e->dlr.backoff_ms * ((int64_t)1 << shift);
 	wait_push(e, i);
 }
 
@@ -474,7 +476,7 @@ on_dlr_timer(evutil_socket_t fd, short what, void *arg)
 	struct emu	*e = arg;
 	struct se_msg	*m;
 	size_t		*due, ndue = 0, i, keep = 0;
-	int64_t		 now = se_now_ms(), limit;
+	int64_t		 now = emuc_now_ms(), limit;
 
 	(void)fd;
 	(void)what;
@@ -488,7 +490,7 @@ on_dlr_timer(evutil_socket_t fd, short what, void *arg)
 		}
 		if (m->attempts == 0) {
 			m->status = m->final_status;
-			m->done_s = se_wall_ms() / 1000;
+			m->done_s = emuc_wall_ms() / 1000;
 		}
 		if (m->notify_url != NULL)
 			due[ndue++] = e->wait[i];
@@ -535,7 +537,7 @@ on_mo_done(struct evhttp_request *req, void *arg)
 	if (req == NULL)
 		cJSON_AddStringToObject(o, "error", "no answer (refused, "
 		    "reset or timed out)");
-	se_reply_json(c->ctl_req, 200, o);
+	emuc_reply_json(c->ctl_req, 200, o);
 	c->ctl_req = NULL;
 	call_finish(c);
 }
@@ -571,7 +573,7 @@ se_cb_mo_start(struct emu *e, struct evhttp_request *req,
 	if (target_parse(mo->url, mo->post ? NULL : form, &t) == -1) {
 		free(form);
 		call_free(c);
-		se_reply_text(req, 400, "application/json", "{\"ok\":false,"
+		emuc_reply_text(req, 400, "application/json", "{\"ok\":false,"
 		    "\"error\":\"url: an http:// URL expected\"}");
 		return;
 	}
@@ -589,7 +591,7 @@ se_cb_cleanup(struct emu *e)
 
 	while ((c = e->calls) != NULL) {
 		if (c->ctl_req != NULL)
-			se_reply_text(c->ctl_req, 503, "application/json",
+			emuc_reply_text(c->ctl_req, 503, "application/json",
 			    "{\"ok\":false,\"error\":\"shutting down\"}");
 		call_free(c);
 	}

@@ -16,40 +16,6 @@
 
 #define CTL_STR_MAX	256
 
-struct ctl_entry {
-	const char	*name;
-	int		 query;	/* arguments from the query string */
-	void		(*fn)(struct emu *, struct evhttp_request *,
-			    const cJSON *);
-};
-
-static void ctl_error(struct evhttp_request *req, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-ctl_error(struct evhttp_request *req, const char *fmt, ...)
-{
-	cJSON	*o = cJSON_CreateObject();
-	char	 msg[256];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	cJSON_AddBoolToObject(o, "ok", 0);
-	cJSON_AddStringToObject(o, "error", msg);
-	se_reply_json(req, 400, o);
-}
-
-static void
-ctl_ok(struct evhttp_request *req, cJSON *o)
-{
-	if (o == NULL)
-		o = cJSON_CreateObject();
-	cJSON_AddBoolToObject(o, "ok", 1);
-	se_reply_json(req, 200, o);
-}
-
 /*
  * A number in [lo, hi] (a numeric string too, for query arguments);
  * absent leaves *out. -1 after answering 400.
@@ -73,7 +39,8 @@ opt_num(struct evhttp_request *req, const cJSON *b, const char *key,
 		ok = end != v->valuestring && *end == '\0';
 	}
 	if (!ok || !(d >= lo && d <= hi)) {
-		ctl_error(req, "%s: a number in %g..%g expected", key, lo, hi);
+		emuc_ctl_error(req, "%s: a number in %g..%g expected", key,
+		    lo, hi);
 		return -1;
 	}
 	*out = d;
@@ -89,7 +56,7 @@ opt_bool(struct evhttp_request *req, const cJSON *b, const char *key,
 	if (v == NULL)
 		return 0;
 	if (!cJSON_IsBool(v)) {
-		ctl_error(req, "%s: true or false expected", key);
+		emuc_ctl_error(req, "%s: true or false expected", key);
 		return -1;
 	}
 	*out = cJSON_IsTrue(v);
@@ -105,12 +72,9 @@ opt_str(struct evhttp_request *req, const cJSON *b, const char *key,
 
 	if (v == NULL)
 		return 0;
-	if (!cJSON_IsString(v) || strlen(v->valuestring) > max ||
-	    !se_text_utf8_is_valid(v->valuestring, strlen(v->valuestring))) {
-		ctl_error(req, "%s: a UTF-8 string of at most %zu bytes "
-		    "expected", key, max);
+	if (emuc_ctl_str_check(req, key, cJSON_IsString(v) ?
+	    v->valuestring : NULL, max, se_text_utf8_is_valid) == -1)
 		return -1;
-	}
 	*out = v->valuestring;
 	return 0;
 }
@@ -123,7 +87,7 @@ req_str(struct evhttp_request *req, const cJSON *b, const char *key,
 	if (opt_str(req, b, key, max, out) == -1)
 		return -1;
 	if (*out == NULL || (*out)[0] == '\0') {
-		ctl_error(req, "%s: required", key);
+		emuc_ctl_error(req, "%s: required", key);
 		return -1;
 	}
 	return 0;
@@ -146,7 +110,7 @@ ctl_sent(struct emu *e, struct evhttp_request *req, const cJSON *q)
 		if (num == NULL || strcmp(num, e->msgs[i].number) == 0)
 			cJSON_AddItemToArray(arr, se_sms_msg_json(&e->msgs[i]));
 	cJSON_AddNumberToObject(o, "next", (double)e->nmsgs);
-	ctl_ok(req, o);
+	emuc_ctl_ok(req, o);
 }
 
 static void
@@ -193,8 +157,8 @@ ctl_stats(struct emu *e, struct evhttp_request *req, const cJSON *q)
 	cJSON_AddNumberToObject(o, "mo_calls", (double)st->mo_calls);
 	cJSON_AddNumberToObject(o, "mo_failed", (double)st->mo_failed);
 	cJSON_AddNumberToObject(o, "points", (double)e->points / 1000.0);
-	cJSON_AddBoolToObject(o, "down", e->down_until_ms > se_now_ms());
-	ctl_ok(req, o);
+	cJSON_AddBoolToObject(o, "down", e->down_until_ms > emuc_now_ms());
+	emuc_ctl_ok(req, o);
 }
 
 static void
@@ -210,11 +174,11 @@ ctl_fail(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	    opt_bool(req, b, "drop", &drop) == -1)
 		return;
 	if (code == 0 && http == 0 && !drop) {
-		ctl_error(req, "one of code, http, drop required");
+		emuc_ctl_error(req, "one of code, http, drop required");
 		return;
 	}
 	if (e->nfails == SE_FAILS_MAX) {
-		ctl_error(req, "too many failure rules");
+		emuc_ctl_error(req, "too many failure rules");
 		return;
 	}
 	f.code = (int)code;
@@ -222,7 +186,7 @@ ctl_fail(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	f.drop = drop;
 	f.count = (long)count;
 	e->fails[e->nfails++] = f;
-	ctl_ok(req, NULL);
+	emuc_ctl_ok(req, NULL);
 }
 
 static void
@@ -237,11 +201,11 @@ ctl_status(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	    req_str(req, b, "status", CTL_STR_MAX, &name) == -1)
 		return;
 	if (se_sms_number_normalize(num, norm, sizeof norm) == -1) {
-		ctl_error(req, "number: not a valid phone number");
+		emuc_ctl_error(req, "number: not a valid phone number");
 		return;
 	}
 	if ((code = se_sms_status_code(name)) == -1) {
-		ctl_error(req, "status: a report status name or code "
+		emuc_ctl_error(req, "status: a report status name or code "
 		    "(DELIVERED, UNDELIVERED, EXPIRED, FAILED, ...) expected");
 		return;
 	}
@@ -249,14 +213,14 @@ ctl_status(struct emu *e, struct evhttp_request *req, const cJSON *b)
 		if (strcmp(e->rules[i].number, norm) == 0)
 			break;
 	if (i == SE_STATUS_RULES_MAX) {
-		ctl_error(req, "too many status rules");
+		emuc_ctl_error(req, "too many status rules");
 		return;
 	}
 	if (i == e->nrules)
 		e->nrules++;
 	snprintf(e->rules[i].number, sizeof e->rules[i].number, "%s", norm);
 	e->rules[i].status = code;
-	ctl_ok(req, NULL);
+	emuc_ctl_ok(req, NULL);
 }
 
 static void
@@ -268,13 +232,13 @@ ctl_credit(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	if (opt_num(req, b, "points", 0, 1e9, &pts) == -1)
 		return;
 	if (pts < 0) {
-		ctl_error(req, "points: required");
+		emuc_ctl_error(req, "points: required");
 		return;
 	}
 	e->points = (int64_t)(pts * 1000 + 0.5);
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "points", (double)e->points / 1000.0);
-	ctl_ok(req, o);
+	emuc_ctl_ok(req, o);
 }
 
 static void
@@ -285,12 +249,12 @@ ctl_down(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	if (opt_num(req, b, "seconds", 0, 86400, &s) == -1)
 		return;
 	if (s < 0) {
-		ctl_error(req, "seconds: required");
+		emuc_ctl_error(req, "seconds: required");
 		return;
 	}
-	e->down_until_ms = s > 0 ? se_now_ms() + (int64_t)(s * 1000 + 0.5) :
+	e->down_until_ms = s > 0 ? emuc_now_ms() + (int64_t)(s * 1000 + 0.5) :
 	    0;
-	ctl_ok(req, NULL);
+	emuc_ctl_ok(req, NULL);
 }
 
 static void
@@ -315,7 +279,7 @@ ctl_dlr(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	cJSON_AddNumberToObject(o, "retries", e->dlr.retries);
 	cJSON_AddNumberToObject(o, "backoff_ms", (double)e->dlr.backoff_ms);
 	cJSON_AddBoolToObject(o, "batch", e->dlr.batch);
-	ctl_ok(req, o);
+	emuc_ctl_ok(req, o);
 }
 
 static void
@@ -324,7 +288,7 @@ ctl_mo(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	struct se_mo	 mo;
 	const char	*method = "POST";
 	char		 id[32];
-	double		 date = (double)(se_wall_ms() / 1000);
+	double		 date = (double)(emuc_wall_ms() / 1000);
 
 	memset(&mo, 0, sizeof mo);
 	if (req_str(req, b, "from", CTL_STR_MAX, &mo.from) == -1 ||
@@ -336,11 +300,11 @@ ctl_mo(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	    opt_num(req, b, "date", 0, 1e11, &date) == -1)
 		return;
 	if (strcmp(method, "POST") != 0 && strcmp(method, "GET") != 0) {
-		ctl_error(req, "method: POST or GET");
+		emuc_ctl_error(req, "method: POST or GET");
 		return;
 	}
 	if (se_cb_url_check(mo.url) == -1) {
-		ctl_error(req, "url: an http:// URL expected");
+		emuc_ctl_error(req, "url: an http:// URL expected");
 		return;
 	}
 	if (mo.text == NULL)
@@ -348,7 +312,7 @@ ctl_mo(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	if (mo.msg_id == NULL) {
 		e->next_id++;
 		snprintf(id, sizeof id, "MO%08" PRIX64 "%012" PRIX64,
-		    (uint64_t)(se_wall_ms() / 1000) & 0xffffffffu,
+		    (uint64_t)(emuc_wall_ms() / 1000) & 0xffffffffu,
 		    (e->next_id * UINT64_C(0x9E3779B97F4A7C15)) &
 		    UINT64_C(0xffffffffffff));
 		mo.msg_id = id;
@@ -368,10 +332,10 @@ ctl_reset(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	e->dlr.batch = 0;
 	e->dlr.retries = 4;
 	e->dlr.backoff_ms = 200;
-	ctl_ok(req, NULL);
+	emuc_ctl_ok(req, NULL);
 }
 
-static const struct ctl_entry ctl_table[] = {
+static const struct emuc_ctl_entry ctl_table[] = {
 	{ "sent", 1, ctl_sent },
 	{ "stats", 1, ctl_stats },
 	{ "fail", 0, ctl_fail },
@@ -383,69 +347,20 @@ static const struct ctl_entry ctl_table[] = {
 	{ "reset", 0, ctl_reset },
 };
 
-/* Query entries get the query string; the others a JSON object body. */
-static cJSON *
-ctl_args(struct evhttp_request *req, int query)
-{
-	struct evbuffer		*body = evhttp_request_get_input_buffer(req);
-	struct evkeyvalq	 kv;
-	struct evkeyval		*it;
-	const char		*q;
-	size_t			 len = evbuffer_get_length(body);
-	cJSON			*o;
-
-	if (query) {
-		o = cJSON_CreateObject();
-		q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-		if (q == NULL)
-			return o;
-		if (evhttp_parse_query_str(q, &kv) == -1) {
-			cJSON_Delete(o);
-			return NULL;
-		}
-		for (it = kv.tqh_first; it != NULL; it = it->next.tqe_next) {
-			cJSON_DeleteItemFromObjectCaseSensitive(o, it->key);
-			cJSON_AddStringToObject(o, it->key, it->value);
-		}
-		evhttp_clear_headers(&kv);
-		return o;
-	}
-	if (len == 0)
-		return cJSON_CreateObject();
-	o = cJSON_ParseWithLength((const char *)evbuffer_pullup(body, -1),
-	    len);
-	if (!cJSON_IsObject(o)) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	return o;
-}
-
 void
 se_ctl_handle(struct emu *e, struct evhttp_request *req, const char *rest)
 {
-	cJSON	*args;
-	size_t	 i;
+	const struct emuc_ctl_entry	*ce;
 
-	for (i = 0; i < sizeof ctl_table / sizeof ctl_table[0]; i++)
-		if (strcmp(ctl_table[i].name, rest) == 0)
-			break;
-	if (i == sizeof ctl_table / sizeof ctl_table[0]) {
-		ctl_error(req, "unknown control endpoint");
+	ce = emuc_ctl_find(req, ctl_table, sizeof ctl_table /
+	    sizeof ctl_table[0], rest);
+	if (ce == NULL)
 		return;
-	}
 	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) >
 	    SE_BODY_MAX) {
-		se_reply_text(req, 413, "application/json",
+		emuc_reply_text(req, 413, "application/json",
 		    "{\"ok\":false,\"error\":\"body too large\"}");
 		return;
 	}
-	if ((args = ctl_args(req, ctl_table[i].query)) == NULL) {
-		ctl_error(req, "%s: body must be a JSON object",
-		    ctl_table[i].name);
-		return;
-	}
-	log_debug("event=ctl.request name=%s", ctl_table[i].name);
-	ctl_table[i].fn(e, req, args);
-	cJSON_Delete(args);
+	emuc_ctl_run(e, req, ce);
 }

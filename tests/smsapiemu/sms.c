@@ -626,7 +626,7 @@ record(struct emu *e, const struct send *s, size_t i)
 	memset(m, 0, sizeof *m);
 	m->seq = (int64_t)e->nmsgs;
 	e->next_id++;
-	m->time_ms = se_wall_ms();
+	m->time_ms = emuc_wall_ms();
 	/* 24 hex digits like the real ids; unique across resets too. */
 	snprintf(m->id, sizeof m->id, "%08" PRIX64 "%016" PRIX64,
 	    (uint64_t)(m->time_ms / 1000) & 0xffffffffu,
@@ -711,7 +711,7 @@ accept_send(struct emu *e, struct evhttp_request *req, struct send *s)
 		cJSON_AddItemToObject(o, "invalid_numbers", inv);
 	e->st.accepted += s->nvalid;
 	e->st.accepted_requests++;
-	se_reply_json(req, 200, o);
+	emuc_reply_json(req, 200, o);
 }
 
 /* Injected failures and outages come before anything is looked at. */
@@ -720,9 +720,9 @@ injected(struct emu *e, struct evhttp_request *req)
 {
 	struct se_fail	 f;
 
-	if (e->down_until_ms > se_now_ms()) {
+	if (e->down_until_ms > emuc_now_ms()) {
 		e->st.http_errors[503]++;
-		se_reply_text(req, 503, "text/html", "<html><body><h1>503 "
+		emuc_reply_text(req, 503, "text/html", "<html><body><h1>503 "
 		    "Service Temporarily Unavailable</h1></body></html>\n");
 		return 1;
 	}
@@ -746,7 +746,7 @@ injected(struct emu *e, struct evhttp_request *req)
 		    "Injected failure", NULL);
 	} else {
 		e->st.http_errors[f.http]++;
-		se_reply_text(req, f.http, "text/html", "<html><body><h1>"
+		emuc_reply_text(req, f.http, "text/html", "<html><body><h1>"
 		    "Injected failure</h1></body></html>\n");
 	}
 	return 1;
@@ -764,7 +764,7 @@ se_sms_handle(struct emu *e, struct evhttp_request *req)
 	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) >
 	    SE_BODY_MAX) {
 		e->st.http_errors[413]++;
-		se_reply_text(req, 413, "text/plain", "Too large\n");
+		emuc_reply_text(req, 413, "text/plain", "Too large\n");
 		return;
 	}
 	if (!token_ok(e, req)) {

@@ -7,6 +7,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "../emu/emu_common.h"
+
 struct event;
 struct event_base;
 struct evhttp;
@@ -133,16 +135,11 @@ struct emu {
 };
 
 /* main.c: HTTP plumbing. The reply functions free what they are given. */
-void	 se_reply_json(struct evhttp_request *req, int code, cJSON *obj);
-void	 se_reply_text(struct evhttp_request *req, int code,
-	    const char *ctype, const char *body);
 /* The SMSAPI error answer: {"error":code,"message":...}, extra merged. */
 void	 se_reply_error(struct evhttp_request *req, int http, int code,
 	    const char *message, cJSON *extra);
 /* Ends the request by closing its connection without an answer. */
 void	 se_drop(struct evhttp_request *req);
-int64_t	 se_now_ms(void);		/* monotonic */
-int64_t	 se_wall_ms(void);
 
 /* sms.c */
 void	 se_sms_handle(struct emu *e, struct evhttp_request *req);

@@ -163,7 +163,7 @@ bot_message(const struct emu *e, const struct chat *ch)
 	cJSON_AddNumberToObject(o, "message_id", 0);
 	cJSON_AddItemToObject(o, "from", bot_user_json(e));
 	cJSON_AddItemToObject(o, "chat", bot_chat_json(ch));
-	cJSON_AddNumberToObject(o, "date", (double)(emu_wall_ms() / 1000));
+	cJSON_AddNumberToObject(o, "date", (double)(emuc_wall_ms() / 1000));
 	return o;
 }
 
@@ -684,8 +684,8 @@ static void
 edit_done(struct call *c, struct chat *ch, struct msg *m, const char *text,
     const cJSON *markup)
 {
-	obj_set(m->obj, "edit_date", cJSON_CreateNumber((double)(emu_wall_ms() /
-	    1000)));
+	obj_set(m->obj, "edit_date",
+	    cJSON_CreateNumber((double)(emuc_wall_ms() / 1000)));
 	c->result = cJSON_Duplicate(m->obj, 1);
 	emu_sent_record(c->e, bot_method_name(c->method), 1, ch->id, m->id,
 	    text, c->params, markup);
@@ -1004,7 +1004,7 @@ updates_reply(struct emu *e, struct evhttp_request *req, int limit)
 	}
 	evbuffer_add_printf(b, "]}");
 	log_debug("event=getupdates.answer count=%d", n);
-	emu_http_reply_buf(req, 200, b);
+	emuc_reply_buf(req, 200, "application/json", b);
 }
 
 static void

@@ -16,40 +16,6 @@
 
 #define CTL_STR_MAX	256	/* names, language codes, descriptions */
 
-struct ctl_entry {
-	const char	*name;
-	int		 raw;	/* gets the body as bytes, not as JSON */
-	void		(*fn)(struct emu *, struct evhttp_request *,
-			    const cJSON *);
-};
-
-static void ctl_error(struct evhttp_request *req, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-ctl_error(struct evhttp_request *req, const char *fmt, ...)
-{
-	cJSON	*o = cJSON_CreateObject();
-	char	 msg[256];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	cJSON_AddBoolToObject(o, "ok", 0);
-	cJSON_AddStringToObject(o, "error", msg);
-	emu_http_reply_json(req, 400, o);
-}
-
-static void
-ctl_ok(struct evhttp_request *req, cJSON *o)
-{
-	if (o == NULL)
-		o = cJSON_CreateObject();
-	cJSON_AddBoolToObject(o, "ok", 1);
-	emu_http_reply_json(req, 200, o);
-}
-
 /* An optional short string field; -1 (after answering) when malformed. */
 static int
 opt_str(struct evhttp_request *req, const cJSON *b, const char *key,
@@ -61,18 +27,14 @@ opt_str(struct evhttp_request *req, const cJSON *b, const char *key,
 	case P_ABSENT:
 		return 0;
 	case P_BAD:
-		ctl_error(req, "%s: string expected", key);
+		emuc_ctl_error(req, "%s: string expected", key);
 		return -1;
 	case P_OK:
 		break;
 	}
-	if (*out == buf || strlen(*out) > CTL_STR_MAX ||
-	    !emu_utf8_is_valid(*out, strlen(*out))) {
-		ctl_error(req, "%s: a UTF-8 string of at most %d bytes "
-		    "expected", key, CTL_STR_MAX);
-		return -1;
-	}
-	return 0;
+	/* A number turned into text in buf is not a string here. */
+	return emuc_ctl_str_check(req, key, *out == buf ? NULL : *out,
+	    CTL_STR_MAX, emu_utf8_is_valid);
 }
 
 static int
@@ -85,14 +47,14 @@ opt_int(struct evhttp_request *req, const cJSON *b, const char *key,
 	case P_ABSENT:
 		return 0;
 	case P_BAD:
-		ctl_error(req, "%s: integer expected", key);
+		emuc_ctl_error(req, "%s: integer expected", key);
 		return -1;
 	case P_OK:
 		break;
 	}
 	if (v < lo || v > hi) {
-		ctl_error(req, "%s: out of range %" PRId64 "..%" PRId64, key,
-		    lo, hi);
+		emuc_ctl_error(req, "%s: out of range %" PRId64 "..%" PRId64,
+		    key, lo, hi);
 		return -1;
 	}
 	*out = v;
@@ -104,7 +66,7 @@ opt_bool(struct evhttp_request *req, const cJSON *b, const char *key,
     int *out)
 {
 	if (emu_param_bool(b, key, out) == P_BAD) {
-		ctl_error(req, "%s: boolean expected", key);
+		emuc_ctl_error(req, "%s: boolean expected", key);
 		return -1;
 	}
 	return 0;
@@ -127,7 +89,7 @@ parse_who(struct evhttp_request *req, const cJSON *b, struct who *w)
 	w->first_name = "Test";
 	if (emu_param_int64(b, "user_id", &w->user_id) != P_OK ||
 	    w->user_id <= 0 || w->user_id > 9000000000000000LL) {
-		ctl_error(req, "user_id: positive integer required");
+		emuc_ctl_error(req, "user_id: positive integer required");
 		return -1;
 	}
 	w->chat_id = w->user_id;
@@ -139,7 +101,7 @@ parse_who(struct evhttp_request *req, const cJSON *b, struct who *w)
 	    opt_str(req, b, "language_code", &w->lang) == -1)
 		return -1;
 	if (w->chat_id == 0) {
-		ctl_error(req, "chat_id: must not be 0");
+		emuc_ctl_error(req, "chat_id: must not be 0");
 		return -1;
 	}
 	return 0;
@@ -198,7 +160,7 @@ queue_update(struct emu *e, struct evhttp_request *req, const char *kind,
 	if (json == NULL ||
 	    emu_updates_push(e, *uid, json, strlen(json)) == -1) {
 		free(json);
-		ctl_error(req, "update queue full");
+		emuc_ctl_error(req, "update queue full");
 		return -1;
 	}
 	bot_poll_wake(e);
@@ -324,7 +286,7 @@ parse_inject(struct evhttp_request *req, const cJSON *b, struct inject *in)
 	    P_BAD ||
 	    emu_param_str(b, "media", &in->media, buf, sizeof buf) == P_BAD ||
 	    in->text == buf || in->caption == buf || in->media == buf) {
-		ctl_error(req, "text, caption, media: strings expected");
+		emuc_ctl_error(req, "text, caption, media: strings expected");
 		return -1;
 	}
 	if (opt_bool(req, b, "photo", &in->photo) == -1 ||
@@ -333,7 +295,7 @@ parse_inject(struct evhttp_request *req, const cJSON *b, struct inject *in)
 	    opt_int(req, b, "edit_of", 1, INT64_MAX, &in->edit_of) == -1)
 		return -1;
 	if (!in->photo && in->media == NULL && in->text == NULL) {
-		ctl_error(req, "text required (or photo: true, or media)");
+		emuc_ctl_error(req, "text required (or photo: true, or media)");
 		return -1;
 	}
 	return 0;
@@ -352,7 +314,7 @@ ctl_message(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	if (parse_who(req, b, &w) == -1 || parse_inject(req, b, &in) == -1)
 		return;
 	if ((ch = emu_chat_get(e, w.chat_id, 1)) == NULL) {
-		ctl_error(req, "too many chats");
+		emuc_ctl_error(req, "too many chats");
 		return;
 	}
 	if (in.edit_of != 0)
@@ -361,7 +323,7 @@ ctl_message(struct emu *e, struct evhttp_request *req, const cJSON *b)
 		rep = emu_chat_find_msg(ch, in.reply_to);
 	if ((in.edit_of != 0 && orig == NULL) ||
 	    (in.reply_to != 0 && rep == NULL)) {
-		ctl_error(req, "no such message in that chat");
+		emuc_ctl_error(req, "no such message in that chat");
 		return;
 	}
 	m = cJSON_CreateObject();
@@ -371,16 +333,16 @@ ctl_message(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	o = orig != NULL ? cJSON_GetObjectItemCaseSensitive(orig->obj,
 	    "date") : NULL;
 	cJSON_AddNumberToObject(m, "date", cJSON_IsNumber(o) ? o->valuedouble :
-	    (double)(emu_wall_ms() / 1000));
+	    (double)(emuc_wall_ms() / 1000));
 	if (orig != NULL)
 		cJSON_AddNumberToObject(m, "edit_date",
-		    (double)(emu_wall_ms() / 1000));
+		    (double)(emuc_wall_ms() / 1000));
 	if (in.photo)
 		add_photo(m, in.caption);
 	else if (in.media != NULL) {
 		if (add_media(m, in.media, in.caption) == -1) {
 			cJSON_Delete(m);
-			ctl_error(req, "media: unknown kind");
+			emuc_ctl_error(req, "media: unknown kind");
 			return;
 		}
 	} else
@@ -404,7 +366,7 @@ ctl_message(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "update_id", (double)uid);
 	cJSON_AddNumberToObject(o, "message_id", (double)mid);
-	ctl_ok(req, o);
+	emuc_ctl_ok(req, o);
 }
 
 static void
@@ -423,12 +385,12 @@ ctl_callback(struct emu *e, struct evhttp_request *req, const cJSON *b)
 		return;
 	if (emu_param_str(b, "data", &data, id, sizeof id) != P_OK ||
 	    data == id || strlen(data) > 4096) {
-		ctl_error(req, "data: string required");
+		emuc_ctl_error(req, "data: string required");
 		return;
 	}
 	if ((ch = emu_chat_get(e, w.chat_id, 0)) == NULL ||
 	    (m = emu_chat_find_msg(ch, mid)) == NULL) {
-		ctl_error(req, "message_id: no such message in that chat");
+		emuc_ctl_error(req, "message_id: no such message in that chat");
 		return;
 	}
 	snprintf(id, sizeof id, "%" PRIu64, emu_cb_new(e));
@@ -445,7 +407,7 @@ ctl_callback(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "update_id", (double)uid);
 	cJSON_AddStringToObject(o, "callback_query_id", id);
-	ctl_ok(req, o);
+	emuc_ctl_ok(req, o);
 }
 
 /* The body is spliced verbatim into getUpdates: malformed on purpose. */
@@ -459,7 +421,7 @@ ctl_update(struct emu *e, struct evhttp_request *req, const cJSON *q)
 	int64_t		 uid = e->next_update_id, v;
 
 	if (len == 0) {
-		ctl_error(req, "empty update");
+		emuc_ctl_error(req, "empty update");
 		return;
 	}
 	if (opt_int(req, q, "update_id", 0, 9000000000000000LL, &uid) == -1)
@@ -475,13 +437,13 @@ ctl_update(struct emu *e, struct evhttp_request *req, const cJSON *q)
 	}
 	if (emu_updates_push(e, uid, raw, len) == -1) {
 		free(raw);
-		ctl_error(req, "update queue full");
+		emuc_ctl_error(req, "update queue full");
 		return;
 	}
 	bot_poll_wake(e);
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "update_id", (double)uid);
-	ctl_ok(req, o);
+	emuc_ctl_ok(req, o);
 }
 
 static void
@@ -527,7 +489,7 @@ ctl_sent(struct emu *e, struct evhttp_request *req, const cJSON *q)
 	evbuffer_add_printf(b, "{\"ok\":true,\"messages\":[");
 	sent_page(e, b, cJSON_GetObjectItemCaseSensitive(q, "chat_id") !=
 	    NULL, chat, since);
-	emu_http_reply_buf(req, 200, b);
+	emuc_reply_buf(req, 200, "application/json", b);
 }
 
 static void
@@ -553,7 +515,7 @@ ctl_stats(struct emu *e, struct evhttp_request *req, const cJSON *q)
 	cJSON_AddNumberToObject(o, "max_in_flight", (double)e->max_in_flight);
 	cJSON_AddNumberToObject(o, "sent_log", (double)e->sent_n);
 	cJSON_AddBoolToObject(o, "polling", e->poll != NULL);
-	ctl_ok(req, o);
+	emuc_ctl_ok(req, o);
 }
 
 static int
@@ -570,7 +532,7 @@ parse_action(struct evhttp_request *req, const cJSON *b, struct action *a)
 	    opt_str(req, b, "description", &desc) == -1)
 		return -1;
 	if (code == 0 && !a->drop && delay == 0) {
-		ctl_error(req, "one of code, drop, delay_ms required");
+		emuc_ctl_error(req, "one of code, drop, delay_ms required");
 		return -1;
 	}
 	a->code = (int)code;
@@ -603,7 +565,7 @@ ctl_fail(struct emu *e, struct evhttp_request *req, const cJSON *b)
 		return;
 	if (method == NULL || (strcmp(method, "*") != 0 &&
 	    (m = bot_method_find(method)) == -1)) {
-		ctl_error(req, "method: a Bot API method name or \"*\" "
+		emuc_ctl_error(req, "method: a Bot API method name or \"*\" "
 		    "required");
 		return;
 	}
@@ -612,11 +574,11 @@ ctl_fail(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	r.has_chat = cJSON_GetObjectItemCaseSensitive(b, "chat_id") != NULL;
 	r.count = (long)count;
 	if (e->nfails == TGEMU_FAILS_MAX) {
-		ctl_error(req, "too many failure rules");
+		emuc_ctl_error(req, "too many failure rules");
 		return;
 	}
 	e->fails[e->nfails++] = r;
-	ctl_ok(req, NULL);
+	emuc_ctl_ok(req, NULL);
 }
 
 /* Telegram tells a private bot about a block with my_chat_member. */
@@ -631,7 +593,7 @@ notify_block(struct emu *e, struct evhttp_request *req, struct chat *ch)
 	cJSON_AddNumberToObject(f, "id", (double)ch->id);
 	cJSON_AddBoolToObject(f, "is_bot", 0);
 	cJSON_AddStringToObject(f, "first_name", "Test");
-	cJSON_AddNumberToObject(u, "date", (double)(emu_wall_ms() / 1000));
+	cJSON_AddNumberToObject(u, "date", (double)(emuc_wall_ms() / 1000));
 	old = cJSON_AddObjectToObject(u, "old_chat_member");
 	new = cJSON_AddObjectToObject(u, "new_chat_member");
 	cJSON_AddItemToObject(old, "user", bot_user_json(e));
@@ -653,20 +615,20 @@ ctl_block(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	int		 blocked = 1, notify = 0;
 
 	if (emu_param_int64(b, "chat_id", &cid) != P_OK || cid == 0) {
-		ctl_error(req, "chat_id: integer required");
+		emuc_ctl_error(req, "chat_id: integer required");
 		return;
 	}
 	if (opt_bool(req, b, "blocked", &blocked) == -1 ||
 	    opt_bool(req, b, "notify", &notify) == -1)
 		return;
 	if ((ch = emu_chat_get(e, cid, 1)) == NULL) {
-		ctl_error(req, "too many chats");
+		emuc_ctl_error(req, "too many chats");
 		return;
 	}
 	ch->blocked = blocked;
 	if (notify && ch->seen && notify_block(e, req, ch) == -1)
 		return;
-	ctl_ok(req, NULL);
+	emuc_ctl_ok(req, NULL);
 }
 
 static void
@@ -684,7 +646,8 @@ ctl_limits(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	if ((g != NULL && (!cJSON_IsNumber(g) || !(g->valuedouble >= 1 &&
 	    g->valuedouble <= 1e6))) || (c != NULL && (!cJSON_IsNumber(c) ||
 	    !(c->valuedouble >= 0.01 && c->valuedouble <= 1e6)))) {
-		ctl_error(req, "global: 1..1e6, chat: 0.01..1e6 per second");
+		emuc_ctl_error(req,
+		    "global: 1..1e6, chat: 0.01..1e6 per second");
 		return;
 	}
 	e->limits_on = on;
@@ -699,7 +662,7 @@ ctl_limits(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	cJSON_AddNumberToObject(o, "global", e->global_rate);
 	cJSON_AddNumberToObject(o, "chat", e->chat_rate);
 	cJSON_AddNumberToObject(o, "group_per_min", e->group_per_min);
-	ctl_ok(req, o);
+	emuc_ctl_ok(req, o);
 }
 
 static void
@@ -713,10 +676,10 @@ ctl_reset(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	e->max_in_flight = e->in_flight;
 	e->nfails = 0;
 	emu_limits_reset(e);
-	ctl_ok(req, NULL);
+	emuc_ctl_ok(req, NULL);
 }
 
-static const struct ctl_entry ctl_table[] = {
+static const struct emuc_ctl_entry ctl_table[] = {
 	{ "message", 0, ctl_message },
 	{ "callback", 0, ctl_callback },
 	{ "update", 1, ctl_update },
@@ -728,63 +691,13 @@ static const struct ctl_entry ctl_table[] = {
 	{ "reset", 0, ctl_reset },
 };
 
-/* Raw entries get the query string; the others a JSON object body. */
-static cJSON *
-ctl_args(struct evhttp_request *req, int raw)
-{
-	struct evbuffer		*body = evhttp_request_get_input_buffer(req);
-	struct evkeyvalq	 kv;
-	const char		*q;
-	size_t			 len = evbuffer_get_length(body);
-	cJSON			*o;
-
-	if (raw) {
-		o = cJSON_CreateObject();
-		q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-		if (q == NULL)
-			return o;
-		if (evhttp_parse_query_str(q, &kv) == -1) {
-			cJSON_Delete(o);
-			return NULL;
-		}
-		for (struct evkeyval *it = kv.tqh_first; it != NULL;
-		    it = it->next.tqe_next) {
-			cJSON_DeleteItemFromObjectCaseSensitive(o, it->key);
-			cJSON_AddStringToObject(o, it->key, it->value);
-		}
-		evhttp_clear_headers(&kv);
-		return o;
-	}
-	if (len == 0)
-		return cJSON_CreateObject();
-	o = cJSON_ParseWithLength((const char *)evbuffer_pullup(body, -1),
-	    len);
-	if (!cJSON_IsObject(o)) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	return o;
-}
-
 void
 ctl_handle(struct emu *e, struct evhttp_request *req, const char *rest)
 {
-	cJSON	*args;
-	size_t	 i;
+	const struct emuc_ctl_entry	*ce;
 
-	for (i = 0; i < sizeof ctl_table / sizeof ctl_table[0]; i++)
-		if (strcmp(ctl_table[i].name, rest) == 0)
-			break;
-	if (i == sizeof ctl_table / sizeof ctl_table[0]) {
-		ctl_error(req, "unknown control endpoint");
-		return;
-	}
-	if ((args = ctl_args(req, ctl_table[i].raw)) == NULL) {
-		ctl_error(req, "%s: body must be a JSON object",
-		    ctl_table[i].name);
-		return;
-	}
-	log_debug("event=ctl.request name=%s", ctl_table[i].name);
-	ctl_table[i].fn(e, req, args);
-	cJSON_Delete(args);
+	ce = emuc_ctl_find(req, ctl_table, sizeof ctl_table /
+	    sizeof ctl_table[0], rest);
+	if (ce != NULL)
+		emuc_ctl_run(e, req, ce);
 }

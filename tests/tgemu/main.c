@@ -1,7 +1,5 @@
 /* tgemu: a Telegram Bot API emulator for tests, `make run` and benchmarks. */
 #include <sys/socket.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -23,15 +21,6 @@
 #include "tgemu.h"
 #include "xmalloc.h"
 
-int64_t
-emu_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Buckets refill by the microsecond: thousands of sends fit in one ms. */
 int64_t
 emu_now_us(void)
@@ -40,79 +29,6 @@ emu_now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-int64_t
-emu_wall_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static const char *
-http_reason(int code)
-{
-	switch (code) {
-	case 200:
-		return "OK";
-	case 400:
-		return "Bad Request";
-	case 401:
-		return "Unauthorized";
-	case 403:
-		return "Forbidden";
-	case 404:
-		return "Not Found";
-	case 409:
-		return "Conflict";
-	case 413:
-		return "Request Entity Too Large";
-	case 429:
-		return "Too Many Requests";
-	case 500:
-		return "Internal Server Error";
-	case 502:
-		return "Bad Gateway";
-	case 503:
-		return "Service Unavailable";
-	case 504:
-		return "Gateway Timeout";
-	default:
-		return "Error";
-	}
-}
-
-void
-emu_http_reply_buf(struct evhttp_request *req, int code, struct evbuffer *body)
-{
-	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
-
-	evhttp_add_header(h, "Content-Type", "application/json");
-	evhttp_send_reply(req, code, http_reason(code), body);
-	evbuffer_free(body);
-}
-
-void
-emu_http_reply_json(struct evhttp_request *req, int code, cJSON *obj)
-{
-	struct evbuffer	*b = evbuffer_new();
-	char		*s = cJSON_PrintUnformatted(obj);
-
-	if (b == NULL) {
-		log_err("event=http.oom");
-		exit(1);
-	}
-	if (s == NULL) {
-		code = 500;
-		evbuffer_add_printf(b, "{\"ok\":false,\"error_code\":500,"
-		    "\"description\":\"Internal Server Error\"}");
-	} else
-		evbuffer_add(b, s, strlen(s));
-	free(s);
-	cJSON_Delete(obj);
-	emu_http_reply_buf(req, code, b);
 }
 
 void
@@ -134,7 +50,7 @@ bot_reply_error(struct evhttp_request *req, int code, const char *description,
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Retry-After", num);
 	}
-	emu_http_reply_json(req, code, o);
+	emuc_reply_json(req, code, o);
 }
 
 void
@@ -144,7 +60,7 @@ bot_reply_ok(struct evhttp_request *req, cJSON *result)
 
 	cJSON_AddBoolToObject(o, "ok", 1);
 	cJSON_AddItemToObject(o, "result", result);
-	emu_http_reply_json(req, 200, o);
+	emuc_reply_json(req, 200, o);
 }
 
 /*
@@ -276,57 +192,19 @@ emu_held_finish_error(struct held *h, int code, const char *description,
 	bot_reply_error(req, code, description, retry_after);
 }
 
-/*
- * Answers go out at once, like a real front server's: without this,
- * Nagle holds the tail of a large answer until the client's delayed ACK,
- * 40 ms per long poll.
- */
 static void
-set_nodelay(struct evhttp_request *req)
-{
-	struct evhttp_connection	*conn;
-	struct bufferevent		*bev;
-	int				 one = 1;
-
-	if ((conn = evhttp_request_get_connection(req)) == NULL ||
-	    (bev = evhttp_connection_get_bufferevent(conn)) == NULL)
-		return;
-	(void)setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY,
-	    &one, sizeof one);
-}
-
-static void
-on_request(struct evhttp_request *req, void *arg)
+on_request(struct evhttp_request *req, const char *path, void *arg)
 {
 	struct emu	*e = arg;
-	const char	*path;
-	char		*dec = NULL;
 
-	set_nodelay(req);
-	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
-	if (path != NULL)
-		dec = evhttp_uridecode(path, 0, NULL);
-	if (dec == NULL) {
+	if (path == NULL)
 		bot_reply_error(req, 404, "Not Found", 0);
-		return;
-	}
-	if (strncmp(dec, "/bot", 4) == 0)
-		bot_handle(e, req, dec + 4);
-	else if (strncmp(dec, "/ctl/", 5) == 0)
-		ctl_handle(e, req, dec + 5);
+	else if (strncmp(path, "/bot", 4) == 0)
+		bot_handle(e, req, path + 4);
+	else if (strncmp(path, "/ctl/", 5) == 0)
+		ctl_handle(e, req, path + 5);
 	else
 		bot_reply_error(req, 404, "Not Found", 0);
-	free(dec);
-}
-
-static void
-on_signal(evutil_socket_t sig, short what, void *arg)
-{
-	struct emu	*e = arg;
-
-	(void)what;
-	log_notice("event=tgemu.stop signal=%d", (int)sig);
-	event_base_loopexit(e->base, NULL);
 }
 
 static void
@@ -363,164 +241,72 @@ arg_long(const char *s, long lo, long hi)
 	return v;
 }
 
-struct opts {
-	int		 port;
-	const char	*portfile;
-	int		 verbose;
-};
-
 static void
-parse_args(struct emu *e, struct opts *o, int argc, char **argv)
+tg_opt(void *arg, int ch, const char *val)
 {
-	int	 ch;
+	struct emu	*e = arg;
 
-	while ((ch = getopt(argc, argv, "p:P:t:u:l:g:c:m:v")) != -1) {
-		switch (ch) {
-		case 'p':
-			o->port = (int)arg_long(optarg, 0, 65535);
-			break;
-		case 'P':
-			o->portfile = optarg;
-			break;
-		case 't':
-			free(e->token);
-			e->token = xstrdup(optarg);
-			break;
-		case 'u':
-			free(e->username);
-			e->username = xstrdup(optarg);
-			break;
-		case 'l':
-			if (strcmp(optarg, "on") != 0 &&
-			    strcmp(optarg, "off") != 0)
-				usage();
-			e->limits_on = strcmp(optarg, "on") == 0;
-			break;
-		case 'g':
-			e->global_rate = arg_rate(optarg);
-			if (e->global_rate < 1)
-				usage();
-			break;
-		case 'c':
-			e->chat_rate = arg_rate(optarg);
-			break;
-		case 'm':
-			e->group_per_min = (int)arg_long(optarg, 1,
-			    TGEMU_GROUP_RING);
-			break;
-		case 'v':
-			o->verbose = 1;
-			break;
-		default:
+	switch (ch) {
+	case 't':
+		free(e->token);
+		e->token = xstrdup(val);
+		break;
+	case 'u':
+		free(e->username);
+		e->username = xstrdup(val);
+		break;
+	case 'l':
+		if (strcmp(val, "on") != 0 && strcmp(val, "off") != 0)
 			usage();
-		}
+		e->limits_on = strcmp(val, "on") == 0;
+		break;
+	case 'g':
+		e->global_rate = arg_rate(val);
+		if (e->global_rate < 1)
+			usage();
+		break;
+	case 'c':
+		e->chat_rate = arg_rate(val);
+		break;
+	case 'm':
+		e->group_per_min = (int)arg_long(val, 1, TGEMU_GROUP_RING);
+		break;
 	}
-	if (optind != argc)
-		usage();
 }
 
-/* Write then rename, so a reader never sees half a number. */
-static int
-write_portfile(const char *path, int port)
-{
-	char	*tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	FILE	*f;
-	int	 rc = -1;
-
-	if ((f = fopen(tmp, "w")) == NULL)
-		goto out;
-	fprintf(f, "%d\n", port);
-	if (fclose(f) != 0)
-		goto out;
-	if (rename(tmp, path) == -1)
-		goto out;
-	rc = 0;
-out:
-	if (rc == -1) {
-		log_err("event=portfile.write_failed errno=%d", errno);
-		unlink(tmp);
-	}
-	free(tmp);
-	return rc;
-}
-
-static int
-listen_http(struct emu *e, int port)
-{
-	struct evhttp_bound_socket	*bs;
-	struct sockaddr_in		 sin;
-	socklen_t			 len = sizeof sin;
-
-	bs = evhttp_bind_socket_with_handle(e->http, "127.0.0.1",
-	    (ev_uint16_t)port);
-	if (bs == NULL) {
-		log_err("event=tgemu.bind_failed port=%d", port);
-		return -1;
-	}
-	if (getsockname(evhttp_bound_socket_get_fd(bs),
-	    (struct sockaddr *)&sin, &len) == -1) {
-		log_err("event=tgemu.getsockname_failed errno=%d", errno);
-		return -1;
-	}
-	return ntohs(sin.sin_port);
-}
-
-static int
-setup(struct emu *e, const struct opts *o, struct event **sigs)
-{
-	int	 port;
-
-	if ((e->base = event_base_new()) == NULL ||
-	    (e->http = evhttp_new(e->base)) == NULL) {
-		log_err("event=tgemu.init_failed");
-		return -1;
-	}
-	evhttp_set_max_body_size(e->http, TGEMU_CTL_BODY_MAX);
-	evhttp_set_max_headers_size(e->http, 64 * 1024);
-	/* Longer than the longest long poll. */
-	evhttp_set_timeout(e->http, 120);
-	evhttp_set_allowed_methods(e->http, EVHTTP_REQ_GET |
-	    EVHTTP_REQ_POST | EVHTTP_REQ_HEAD);
-	evhttp_set_gencb(e->http, on_request, e);
-	if ((port = listen_http(e, o->port)) == -1)
-		return -1;
-	sigs[0] = evsignal_new(e->base, SIGTERM, on_signal, e);
-	sigs[1] = evsignal_new(e->base, SIGINT, on_signal, e);
-	if (sigs[0] == NULL || sigs[1] == NULL ||
-	    event_add(sigs[0], NULL) == -1 || event_add(sigs[1], NULL) == -1) {
-		log_err("event=tgemu.signal_failed");
-		return -1;
-	}
-	if (o->portfile != NULL && write_portfile(o->portfile, port) == -1)
-		return -1;
-	fprintf(stderr, "tgemu listening on 127.0.0.1:%d\n", port);
-	return 0;
-}
+static const struct emuc_conf tg_conf = {
+	.name = "tgemu",
+	.optstring = "p:P:t:u:l:g:c:m:v",
+	.lax_port = 1,
+	.opt = tg_opt,
+	.usage = usage,
+	/* The timeout is longer than the longest long poll. */
+	.limits = { TGEMU_CTL_BODY_MAX, 64 * 1024, 120 },
+	.reason = { 409, "Conflict" },
+	.json_oom = "{\"ok\":false,\"error_code\":500,"
+	    "\"description\":\"Internal Server Error\"}",
+	.request = on_request,
+};
 
 int
 main(int argc, char **argv)
 {
-	struct emu	 e;
-	struct opts	 o;
-	struct event	*sigs[2] = { NULL, NULL };
 	int		 rc = 1;
+	struct emu	 e;
 
 	memset(&e, 0, sizeof e);
-	memset(&o, 0, sizeof o);
 	e.token = xstrdup("123456:TEST");
 	e.username = xstrdup("asystent_test_bot");
 	e.limits_on = 1;
 	e.global_rate = 30;
 	e.chat_rate = 1;
 	e.group_per_min = 20;
-	parse_args(&e, &o, argc, argv);
-	log_init(o.verbose ? LOGL_DEBUG : LOGL_NOTICE);
+	emuc_init(&tg_conf, argc, argv, &e);
 	if (emu_parse_int64(e.token, &e.bot_id) == -1 &&
 	    sscanf(e.token, "%" SCNd64 ":", &e.bot_id) != 1)
 		e.bot_id = 123456;
-	signal(SIGPIPE, SIG_IGN);
 	emu_state_init(&e);
-	if (setup(&e, &o, sigs) == 0) {
+	if (emuc_start(&e.base, &e.http, &e) == 0) {
 		event_base_dispatch(e.base);
 		rc = 0;
 	}
@@ -533,12 +319,7 @@ main(int argc, char **argv)
 			evhttp_request_free(e.held->req);
 		emu_held_free(e.held);
 	}
-	if (sigs[0] != NULL)
-		event_free(sigs[0]);
-	if (sigs[1] != NULL)
-		event_free(sigs[1]);
-	if (e.base != NULL)
-		event_base_free(e.base);
+	emuc_close(e.base);
 	emu_state_cleanup(&e);
 	free(e.token);
 	free(e.username);

@@ -213,7 +213,7 @@ emu_sent_record(struct emu *e, const char *method, int has_chat,
 	int64_t		 seq = e->next_seq;
 
 	cJSON_AddNumberToObject(o, "seq", (double)seq);
-	cJSON_AddNumberToObject(o, "t_ms", (double)emu_wall_ms());
+	cJSON_AddNumberToObject(o, "t_ms", (double)emuc_wall_ms());
 	cJSON_AddStringToObject(o, "method", method);
 	if (has_chat)
 		cJSON_AddNumberToObject(o, "chat_id", (double)chat_id);
@@ -315,7 +315,7 @@ group_wait(const struct emu *e, const struct chat *ch, int64_t now)
 int
 emu_limits_take(struct emu *e, struct chat *ch)
 {
-	int64_t	 now = emu_now_ms(), now_us = emu_now_us();
+	int64_t	 now = emuc_now_ms(), now_us = emu_now_us();
 	int	 w, worst = 0;
 
 	bucket_refill(&e->global, now_us);
@@ -374,7 +374,7 @@ emu_cb_new(struct emu *e)
 	struct cbq	*c = &e->cbs[n % TGEMU_CB_RING];
 
 	c->n = n;
-	c->created_ms = emu_now_ms();
+	c->created_ms = emuc_now_ms();
 	c->answered = 0;
 	return e->cb_base + n;
 }
@@ -397,7 +397,7 @@ emu_cb_answer(struct emu *e, const char *id)
 		return -1;
 	c = &e->cbs[n % TGEMU_CB_RING];
 	if (c->n != n || c->answered ||
-	    emu_now_ms() - c->created_ms > TGEMU_CB_TTL_MS)
+	    emuc_now_ms() - c->created_ms > TGEMU_CB_TTL_MS)
 		return -1;
 	c->answered = 1;
 	return 0;

@@ -7,6 +7,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "../emu/emu_common.h"
+
 struct event;
 struct event_base;
 struct evhttp;
@@ -189,9 +191,6 @@ struct emu {
 };
 
 /* main.c: HTTP plumbing. Each reply function frees what it is given. */
-void	 emu_http_reply_buf(struct evhttp_request *req, int code,
-	    struct evbuffer *body);
-void	 emu_http_reply_json(struct evhttp_request *req, int code, cJSON *obj);
 void	 bot_reply_error(struct evhttp_request *req, int code,
 	    const char *description, int retry_after);
 void	 bot_reply_ok(struct evhttp_request *req, cJSON *result);
@@ -202,9 +201,7 @@ void	 emu_held_free(struct held *h);
 /* Ends the held request with this reply; frees h. */
 void	 emu_held_finish_error(struct held *h, int code,
 	    const char *description, int retry_after);
-int64_t	 emu_now_ms(void);		/* monotonic */
 int64_t	 emu_now_us(void);
-int64_t	 emu_wall_ms(void);
 
 /* bot.c */
 void	 bot_handle(struct emu *e, struct evhttp_request *req,
