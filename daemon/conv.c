@@ -26,7 +26,7 @@
 enum cst {
 	CS_INSERT, CS_STATE, CS_FAMILY, CS_STAFF, CS_STAFF_KIND,
 	CS_MEMBER_NAME, CS_TOLD, CS_TARGET_PREF, CS_TARGET_ANY, CS_SMS_TARGET,
-	CS_BODY, CS_MEMBER_PHONE,
+	CS_BODY, CS_MEMBER_PHONE, CS_MEMBER_CODE,
 	CS_MARK_READ, CS_FAMILIES, CS_FAMILIES_N, CS_CURRENT, CS_SET_CURRENT,
 	CS_MESSAGE, CS_RELAYED, CS_COPY, CS_FLOOD, CS_BLOCKED, CS_GATE,
 	CS_COUNT
@@ -63,6 +63,8 @@ static const char *const conv_sql[CS_COUNT] = {
 	    "contact DESC, id LIMIT 1",
 	[CS_BODY] = "SELECT body FROM messages WHERE id = ?",
 	[CS_MEMBER_PHONE] = "SELECT phone FROM members WHERE id = ?",
+	[CS_MEMBER_CODE] = "SELECT f.code FROM members m JOIN families f "
+	    "ON f.id = m.family_id WHERE m.id = ?",
 	/* Who wrote last, else a consented member, the contact first. */
 	[CS_TARGET_ANY] = "SELECT id, tg_chat_id, consent_at IS NOT NULL "
 	    "FROM members m WHERE family_id = ?1 AND tg_idx IS NOT NULL "
@@ -107,6 +109,7 @@ struct conv {
 	struct conv_pace	*pace;		/* families being paced */
 	size_t			 npace, cappace;
 	int			 fell_back;	/* this outcome went by SMS */
+	int64_t			 held_id;	/* the gate held this row back */
 };
 
 struct conv *
@@ -929,6 +932,7 @@ conv_gate(void *arg, const struct outbox_row *row, char *why, size_t whylen)
 	if (!off)
 		return 0;
 	snprintf(why, whylen, "the family turned announcements off");
+	c->held_id = row->id;
 	return 1;
 }
 
@@ -1111,6 +1115,49 @@ out:
 	return rc;
 }
 
+/*
+ * A reminder no staff member wrote (or the SMS that replaced it) failed
+ * for good: the coordinators hear of it, since there is no author to tell.
+ */
+static int
+conv_tell_coordinators(struct conv *c, const struct outbox_row *row,
+    const struct send_result *res)
+{
+	struct relay_opts	 o = { OUTBOX_PRIO_CONVERSATION,
+				    CONV_CAUSE_STATUS, 0, 0, 0, 0, NULL };
+	struct conv_readers	 rd;
+	sqlite3_stmt		*s = c->s[CS_MEMBER_CODE];
+	const char		*args[2];
+	char			 code[32] = "?", *text;
+	size_t			 i;
+	int			 rc;
+
+	sqlite3_bind_int64(s, 1, row->member_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL)
+		snprintf(code, sizeof code, "%s",
+		    (const char *)sqlite3_column_text(s, 0));
+	if (conv_done(s, rc, "conv_member_code") == -1)
+		return -1;
+	memset(&rd, 0, sizeof rd);
+	if (conv_readers_of_kind(c, "coordinator", &rd) == -1)
+		return -1;
+	args[0] = code;
+	args[1] = res->error;
+	for (i = 0; i < rd.n; i++) {
+		text = text_expand(i18n_get(c->app->i18n, rd.r[i].lang,
+		    N_("A reminder to %s could not be sent: %s")),
+		    args, 2);
+		rc = relay_send_text(c->app, rd.r[i].chat_id, text, &o);
+		free(text);
+		if (rc == -1)
+			return -1;
+	}
+	log_info("event=conv.failure_reported outbox_id=%" PRId64
+	    " coordinators=%zu", row->id, rd.n);
+	return 0;
+}
+
 static int
 conv_is_important(const struct outbox_row *row)
 {
@@ -1128,6 +1175,13 @@ conv_outcome(void *arg, const struct outbox_row *row,
 	if (res->status == SEND_UNREACHABLE &&
 	    row->channel == CHANNEL_TELEGRAM && conv_is_important(row) &&
 	    conv_fallback(c, row) == -1)
+		return -1;
+	/* Only reminders: a broadcast's failures would flood them. */
+	if (res->status != SEND_OK && !c->fell_back && row->id != c->held_id &&
+	    row->member_id != 0 && row->priority == OUTBOX_PRIO_REMINDER &&
+	    (conv_is_cause(row->cause, "admin") ||
+	    conv_is_cause(row->cause, CONV_CAUSE_FALLBACK)) &&
+	    conv_tell_coordinators(c, row, res) == -1)
 		return -1;
 	if (row->cause_id == 0)
 		return 0;
