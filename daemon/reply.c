@@ -10,6 +10,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "outbox.h"
+#include "relay.h"
 #include "reply.h"
 #include "sms.h"
 #include "xmalloc.h"
@@ -99,26 +100,10 @@ int
 send_text(struct app *app, int64_t chat_id, const char *text,
     const char *markup, enum outbox_priority prio, int64_t cause_id)
 {
-	cJSON	*p, *mk = NULL;
-	int	 rc = -1;
+	struct relay_opts	 o = { prio, cause_id != 0 ? "inbound" :
+				    "daemon", cause_id, 0, 0, 0, markup };
 
-	if ((p = cJSON_CreateObject()) == NULL)
-		return -1;
-	if (markup != NULL && (mk = cJSON_Parse(markup)) == NULL)
-		goto out;
-	if (cJSON_AddNumberToObject(p, "chat_id", (double)chat_id) == NULL ||
-	    cJSON_AddStringToObject(p, "text", text) == NULL)
-		goto out;
-	if (mk != NULL) {
-		cJSON_AddItemToObject(p, "reply_markup", mk);
-		mk = NULL;
-	}
-	rc = enqueue_json(app, chat_id, NULL, "sendMessage", p, prio,
-	    cause_id);
-out:
-	cJSON_Delete(mk);
-	cJSON_Delete(p);
-	return rc;
+	return relay_send_text(app, chat_id, text, &o);
 }
 
 int
