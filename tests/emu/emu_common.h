@@ -101,4 +101,10 @@ int	 emuc_ctl_str_check(struct evhttp_request *req, const char *key,
 int64_t	 emuc_now_ms(void);		/* monotonic */
 int64_t	 emuc_wall_ms(void);
 
+/* Length of the valid UTF-8 sequence at s (n bytes left) and its code
+ * point, or 0 for an invalid one. */
+size_t	emuc_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
+/* 1 when all n bytes of s are valid UTF-8. */
+int	emuc_utf8_is_valid(const char *s, size_t n);
+
 #endif

@@ -523,7 +523,7 @@ on_mo_done(struct evhttp_request *req, void *arg)
 	n = r > 0 ? (size_t)r : 0;
 	body[n] = '\0';
 	/* JSON carries it as text: NULs and broken UTF-8 become '?'. */
-	bad = !se_text_utf8_is_valid(body, n);
+	bad = !emuc_utf8_is_valid(body, n);
 	for (i = 0; i < n; i++)
 		if (body[i] == '\0' || (bad && (unsigned char)body[i] >= 0x80))
 			body[i] = '?';

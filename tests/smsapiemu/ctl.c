@@ -73,7 +73,7 @@ opt_str(struct evhttp_request *req, const cJSON *b, const char *key,
 	if (v == NULL)
 		return 0;
 	if (emuc_ctl_str_check(req, key, cJSON_IsString(v) ?
-	    v->valuestring : NULL, max, se_text_utf8_is_valid) == -1)
+	    v->valuestring : NULL, max, emuc_utf8_is_valid) == -1)
 		return -1;
 	*out = v->valuestring;
 	return 0;

@@ -509,7 +509,7 @@ check_text(struct emu *e, struct evhttp_request *req, const cJSON *p,
 		    "(the emulator takes utf-8 only)", NULL);
 	if (s->text == NULL || s->text[0] == '\0')
 		return reject(e, req, ERR_MESSAGE, "Message is empty", NULL);
-	if (!se_text_utf8_is_valid(s->text, strlen(s->text)))
+	if (!emuc_utf8_is_valid(s->text, strlen(s->text)))
 		return reject(e, req, ERR_REQUEST, "Message is not valid "
 		    "utf-8", NULL);
 	if (mp != NULL) {

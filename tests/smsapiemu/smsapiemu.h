@@ -156,7 +156,6 @@ void	 se_sms_state_cleanup(struct emu *e);
 cJSON	*se_sms_msg_json(const struct se_msg *m);
 
 /* text.c */
-int	 se_text_utf8_is_valid(const char *s, size_t n);
 /* GSM-7 (extension characters 2 septets) or UCS-2 (UTF-16 units). */
 struct se_count {
 	int	 ucs2;

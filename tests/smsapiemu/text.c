@@ -19,58 +19,6 @@ static const uint32_t gsm_basic_extra[] = {
 	0x00a7, 0x00bf, 0x00e4, 0x00f6, 0x00f1, 0x00fc, 0x00e0,
 };
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t	 c;
-	size_t		 len, i;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF. */
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	*cp = c;
-	return len;
-}
-
-int
-se_text_utf8_is_valid(const char *s, size_t n)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i = 0, l;
-	uint32_t		 cp;
-
-	while (i < n) {
-		if ((l = utf8_seq(p + i, n - i, &cp)) == 0)
-			return 0;
-		i += l;
-	}
-	return 1;
-}
-
 /* Septets of cp in GSM 03.38: 1, 2 (extension table) or 0 (not in it). */
 static int
 gsm_septets(uint32_t cp)
@@ -104,7 +52,7 @@ count_parts(const unsigned char *p, size_t n, int ucs2, int *length)
 	int		 total = 0, used = 0, parts = 1, cost;
 	int		 per = ucs2 ? UCS2_PART : GSM_PART;
 
-	while (i < n && (l = utf8_seq(p + i, n - i, &cp)) != 0) {
+	while (i < n && (l = emuc_utf8_seq(p + i, n - i, &cp)) != 0) {
 		i += l;
 		cost = ucs2 ? (cp > 0xffff ? 2 : 1) : gsm_septets(cp);
 		total += cost;
@@ -129,7 +77,7 @@ se_text_count(const char *s, struct se_count *c)
 	uint32_t		 cp;
 
 	c->ucs2 = 0;
-	while (i < n && (l = utf8_seq(p + i, n - i, &cp)) != 0) {
+	while (i < n && (l = emuc_utf8_seq(p + i, n - i, &cp)) != 0) {
 		i += l;
 		if (gsm_septets(cp) == 0) {
 			c->ucs2 = 1;

@@ -268,7 +268,7 @@ call_text(struct call *c, const char *key, size_t max, int required,
 		call_fail(c, 400, "Bad Request: message text is empty");
 		return -1;
 	}
-	if (!emu_utf8_is_valid(s, strlen(s))) {
+	if (!emuc_utf8_is_valid(s, strlen(s))) {
 		call_fail(c, 400, "Bad Request: %s must be encoded in UTF-8",
 		    key);
 		return -1;
@@ -622,7 +622,7 @@ m_answer_callback(struct call *c)
 	char		 b1[64], b2[64];
 
 	if (emu_param_str(c->params, "text", &text, b2, sizeof b2) == P_OK) {
-		if (!emu_utf8_is_valid(text, strlen(text))) {
+		if (!emuc_utf8_is_valid(text, strlen(text))) {
 			call_fail(c, 400, "Bad Request: text must be encoded "
 			    "in UTF-8");
 			return;
@@ -789,7 +789,7 @@ description_is_valid(const cJSON *cmd)
 	if (!cJSON_IsString(d))
 		return 0;
 	len = strlen(d->valuestring);
-	return emu_utf8_is_valid(d->valuestring, len) && len > 0 &&
+	return emuc_utf8_is_valid(d->valuestring, len) && len > 0 &&
 	    emu_utf16_len(d->valuestring, len) <= 256;
 }
 

@@ -34,7 +34,7 @@ opt_str(struct evhttp_request *req, const cJSON *b, const char *key,
 	}
 	/* A number turned into text in buf is not a string here. */
 	return emuc_ctl_str_check(req, key, *out == buf ? NULL : *out,
-	    CTL_STR_MAX, emu_utf8_is_valid);
+	    CTL_STR_MAX, emuc_utf8_is_valid);
 }
 
 static int

@@ -12,58 +12,6 @@
 
 #define HTML_DEPTH_MAX	32
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t	 c;
-	size_t		 len, i;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF. */
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	*cp = c;
-	return len;
-}
-
-int
-emu_utf8_is_valid(const char *s, size_t n)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i = 0, l;
-	uint32_t		 cp;
-
-	while (i < n) {
-		if ((l = utf8_seq(p + i, n - i, &cp)) == 0)
-			return 0;
-		i += l;
-	}
-	return 1;
-}
-
 /* Counts UTF-16 code units of valid UTF-8, as Telegram measures text. */
 size_t
 emu_utf16_len(const char *s, size_t n)

@@ -241,7 +241,6 @@ uint64_t emu_cb_new(struct emu *e);
 int	 emu_cb_answer(struct emu *e, const char *id);
 
 /* text.c */
-int	 emu_utf8_is_valid(const char *s, size_t n);
 size_t	 emu_utf16_len(const char *s, size_t n);
 /*
  * Parses Telegram HTML; on success *plain (a new string) holds the text
