@@ -23,13 +23,13 @@ import secrets
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
+from lossyproxy import LossyProxy  # noqa: E402
 from harness import BUILD, Suite, scenario, wait_for  # noqa: E402
 from po import expand, tr  # noqa: E402
 from smsapiemu import SmsapiEmu  # noqa: E402
@@ -417,80 +417,30 @@ def test_bad_token_pauses_and_retries_not_fails(sc, world):
     w.finish()
 
 
-class LosingProxy:
+class LosingProxy(LossyProxy):
     """Passes sms.do through to the emulator, but for the first `lose`
     requests throws the emulator's answer away and closes the connection:
     the gateway took the message, the daemon never heard."""
 
     def __init__(self, target, lose=1):
         self.target = target
-        self.lose = lose
-        self.seen = []
-        self.srv = socket.socket()
-        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.srv.bind(("127.0.0.1", 0))
-        self.srv.listen(16)
-        self.url = "http://127.0.0.1:%d/sms.do" % self.srv.getsockname()[1]
-        self.stop_ev = threading.Event()
-        self.t = threading.Thread(target=self.loop, daemon=True)
-        self.t.start()
+        super().__init__(lose)
+        self.url = "http://127.0.0.1:%d/sms.do" % self.port
 
-    def loop(self):
-        self.srv.settimeout(0.2)
-        while not self.stop_ev.is_set():
-            try:
-                conn, _ = self.srv.accept()
-            except OSError:
-                continue
-            threading.Thread(target=self.handle, args=(conn,),
-                             daemon=True).start()
-
-    def handle(self, conn):
+    def forward(self, path, hdrs, body):
+        req = urllib.request.Request(
+            self.target, data=body, method="POST",
+            headers={"Authorization": hdrs.get("authorization", ""),
+                     "Content-Type": hdrs.get("content-type", "")})
         try:
-            conn.settimeout(10)
-            buf = b""
-            while b"\r\n\r\n" not in buf:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    return
-                buf += chunk
-            head, _, body = buf.partition(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            hdrs = {}
-            for ln in lines[1:]:
-                k, _, v = ln.partition(":")
-                hdrs[k.strip().lower()] = v.strip()
-            n = int(hdrs.get("content-length", "0"))
-            while len(body) < n:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    return
-                body += chunk
-            req = urllib.request.Request(
-                self.target, data=body, method="POST",
-                headers={"Authorization": hdrs.get("authorization", ""),
-                         "Content-Type": hdrs.get("content-type", "")})
-            try:
-                with urllib.request.urlopen(req, timeout=10) as r:
-                    status, data = r.status, r.read()
-            except urllib.error.HTTPError as e:
-                status, data = e.code, e.read()
-            self.seen.append((urllib.parse.parse_qs(body.decode()), status,
-                              data))
-            if len(self.seen) <= self.lose:
-                return                       # answer lost
-            conn.sendall(b"HTTP/1.1 %d X\r\nContent-Type: application/json"
-                         b"\r\nContent-Length: %d\r\nConnection: close"
-                         b"\r\n\r\n" % (status, len(data)) + data)
-        except OSError:
-            pass
-        finally:
-            conn.close()
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, "application/json", r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, "application/json", e.read()
 
-    def close(self):
-        self.stop_ev.set()
-        self.t.join(2)
-        self.srv.close()
+    def record(self, path, hdrs, body, status, data):
+        self.seen.append((urllib.parse.parse_qs(body.decode()), status,
+                          data))
 
 
 @suite.test

@@ -16,13 +16,13 @@ import os
 import secrets
 import socket
 import sys
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
+from lossyproxy import LossyProxy  # noqa: E402
 from harness import BUILD, Suite, scenario, wait_for  # noqa: E402
 from kannel import Kannel  # noqa: E402
 from po import expand, tr  # noqa: E402
@@ -59,65 +59,22 @@ def digits(number):
     return number.lstrip("+")
 
 
-class ForwardingProxy:
+class ForwardingProxy(LossyProxy):
     """GET forwarder between Kannel's get-url and the daemon; the answers
     to the first `lose` requests are thrown away (connection closed), so
     Kannel counts the fetch as failed and fetches again."""
 
     def __init__(self, target_base, lose=1):
         self.target = target_base
-        self.lose = lose
-        self.seen = []
-        self.srv = socket.socket()
-        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.srv.bind(("127.0.0.1", 0))
-        self.srv.listen(16)
-        self.port = self.srv.getsockname()[1]
-        self.stop_ev = threading.Event()
-        self.t = threading.Thread(target=self.loop, daemon=True)
-        self.t.start()
+        super().__init__(lose)
 
-    def loop(self):
-        self.srv.settimeout(0.2)
-        while not self.stop_ev.is_set():
-            try:
-                conn, _ = self.srv.accept()
-            except OSError:
-                continue
-            threading.Thread(target=self.handle, args=(conn,),
-                             daemon=True).start()
-
-    def handle(self, conn):
+    def forward(self, path, hdrs, body):
         try:
-            conn.settimeout(10)
-            buf = b""
-            while b"\r\n\r\n" not in buf:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    return
-                buf += chunk
-            path = buf.split(b" ", 2)[1].decode("latin-1")
-            try:
-                with urllib.request.urlopen(self.target + path,
-                                            timeout=10) as r:
-                    status, data = r.status, r.read()
-            except urllib.error.HTTPError as e:
-                status, data = e.code, e.read()
-            self.seen.append((path, status))
-            if len(self.seen) <= self.lose:
-                return
-            conn.sendall(b"HTTP/1.1 %d X\r\nContent-Length: %d\r\n"
-                         b"Connection: close\r\n\r\n" % (status, len(data))
-                         + data)
-        except OSError:
-            pass
-        finally:
-            conn.close()
-
-    def close(self):
-        self.stop_ev.set()
-        self.t.join(2)
-        self.srv.close()
+            with urllib.request.urlopen(self.target + path,
+                                        timeout=10) as r:
+                return r.status, "text/plain", r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, "text/plain", e.read()
 
 
 class World:
