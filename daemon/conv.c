@@ -336,19 +336,19 @@ conv_family_find(struct conv *c, const char *ref, int64_t *id)
 	return rc == PEOPLE_OK ? 0 : -1;
 }
 
-int
-conv_member_first_name(struct conv *c, int64_t member_id, char *buf,
-    size_t len)
+/* The first word of the sealed name in column `col` of `which`'s row. */
+static int
+conv_first_name(struct conv *c, enum cst which, int col, const char *table,
+    int64_t id, char *buf, size_t len)
 {
-	sqlite3_stmt	*s = c->s[CS_MEMBER_NAME];
+	sqlite3_stmt	*s = c->s[which];
 	char		*name = NULL, *first;
 	int		 rc, ret = 0;
 
 	buf[0] = '\0';
-	sqlite3_bind_int64(s, 1, member_id);
+	sqlite3_bind_int64(s, 1, id);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (conv_open_col(c, s, 0, "members", "name", member_id,
-		    &name) == -1)
+		if (conv_open_col(c, s, col, table, "name", id, &name) == -1)
 			ret = -1;
 		else if (name != NULL) {
 			first = relay_first_name(name);
@@ -357,9 +357,17 @@ conv_member_first_name(struct conv *c, int64_t member_id, char *buf,
 		}
 	}
 	crypto_free_plain(name);
-	if (conv_done(s, rc, "conv_member_name") == -1)
+	if (conv_done(s, rc, "conv_first_name") == -1)
 		return -1;
 	return ret;
+}
+
+int
+conv_member_first_name(struct conv *c, int64_t member_id, char *buf,
+    size_t len)
+{
+	return conv_first_name(c, CS_MEMBER_NAME, 0, "members", member_id,
+	    buf, len);
 }
 
 /* The current row of CS_STAFF or CS_STAFF_KIND into `out`. */
@@ -395,31 +403,12 @@ conv_staff(struct conv *c, int64_t staff_id, struct conv_staff *out,
 	return ret;
 }
 
-/* The first name of a staff member (CS_STAFF already stepped). */
+/* The first name of a staff member. */
 static int
 conv_staff_first_name(struct conv *c, int64_t staff_id, char *buf,
     size_t len)
 {
-	sqlite3_stmt	*s = c->s[CS_STAFF];
-	char		*name = NULL, *first;
-	int		 rc, ret = 0;
-
-	buf[0] = '\0';
-	sqlite3_bind_int64(s, 1, staff_id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (conv_open_col(c, s, 5, "staff", "name", staff_id,
-		    &name) == -1)
-			ret = -1;
-		else if (name != NULL) {
-			first = relay_first_name(name);
-			snprintf(buf, len, "%s", first);
-			free(first);
-		}
-	}
-	crypto_free_plain(name);
-	if (conv_done(s, rc, "conv_staff_name") == -1)
-		return -1;
-	return ret;
+	return conv_first_name(c, CS_STAFF, 5, "staff", staff_id, buf, len);
 }
 
 /* Staff of one kind, active and linked, into the readers. */
