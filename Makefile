@@ -105,8 +105,12 @@ unit: $(UNIT_BIN)
 integration: all
 	@ASYSTENT_BUILD=$(BUILD) python3 tests/integration/run.py
 
-catalogs-check:
+# Every message translated; the conventions of messages/STYLE.md; every
+# SMS variant within its part budget, rendered by the real code.
+catalogs-check: $(BUILD)/tests/test_ftext $(MO)
 	@sh tools/check-catalogs.sh $(LANGS)
+	@python3 tools/check-catalog-style.py $(LANGS)
+	@ASYSTENT_MO_DIR=$(BUILD)/messages $(BUILD)/tests/test_ftext
 
 # The same suite built with AddressSanitizer and UBSan, leak checks on;
 # then the unit tests and one daemon scenario under valgrind.

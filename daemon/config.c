@@ -25,7 +25,8 @@ enum cfg_type {
 	CFG_DOUBLE,
 	CFG_LOG_LEVEL,
 	CFG_TG_MODE,
-	CFG_SMS_DRIVER
+	CFG_SMS_DRIVER,
+	CFG_LEGAL_BASIS
 };
 
 struct cfg_key {
@@ -124,6 +125,14 @@ static const struct cfg_key cfg_keys[] = {
 
 	{ "retention", "message_days", CFG_INT, OFF(message_days), "365", 1,
 	  36500, "days after which message bodies are purged (counts stay)" },
+
+	{ "privacy", "dpo_contact", CFG_STRING, OFF(dpo_contact), "", 0, 0,
+	  "how to reach the centre's data protection officer (e-mail or "
+	  "address), named in the information clause; required" },
+	{ "privacy", "legal_basis", CFG_LEGAL_BASIS, OFF(legal_basis),
+	  "consent", 0, 0,
+	  "the legal basis the information clause names: consent (GDPR art. "
+	  "6(1)(a), 9(2)(a)) or public_task (art. 6(1)(e), 9(2)(h))" },
 
 	{ "sms", "driver", CFG_SMS_DRIVER, OFF(sms_driver), "none", 0, 0,
 	  "none, kannel or smsapi" },
@@ -321,6 +330,15 @@ cfg_set(struct config *cfg, const struct cfg_key *k, const char *v)
 			*(enum sms_driver *)field = SMS_DRIVER_SMSAPI;
 		else
 			return "unknown driver (none, kannel, smsapi)";
+		return NULL;
+	case CFG_LEGAL_BASIS:
+		if (strcmp(v, "consent") == 0)
+			*(enum privacy_basis *)field = PRIVACY_BASIS_CONSENT;
+		else if (strcmp(v, "public_task") == 0)
+			*(enum privacy_basis *)field =
+			    PRIVACY_BASIS_PUBLIC_TASK;
+		else
+			return "unknown basis (consent, public_task)";
 		return NULL;
 	}
 	return "bad key type";
@@ -559,6 +577,11 @@ cfg_check(struct cfg_parse *p)
 		cfg_error(p, 0, "daemon.database", "must not be empty");
 	if (*cfg->centre_name == '\0')
 		cfg_error(p, 0, "daemon.centre_name", "must not be empty");
+	/* The built-in defaults (--print-config) leave it to the centre. */
+	if (p->cfg->path != NULL && *cfg->dpo_contact == '\0')
+		cfg_error(p, 0, "privacy.dpo_contact", "must be set: the "
+		    "information clause families read names the data "
+		    "protection officer (GDPR art. 13)");
 	cfg_read_token(p);
 	if (cfg->sms_driver != SMS_DRIVER_NONE)
 		cfg_check_sms(p);

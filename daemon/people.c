@@ -28,6 +28,7 @@ enum pst {
 	PS_AUDIT_INSERT, PS_AUDIT_LIST,
 	PS_MEM_SET_LANG, PS_MEM_CONSENT, PS_MEM_ANNOUNCE, PS_MEM_OOH_GET,
 	PS_MEM_OOH_SET, PS_FAM_HELPERS, PS_MEM_REACH, PS_MEM_EXISTS,
+	PS_MEM_CLAUSE_GET, PS_MEM_CLAUSE_SHOWN, PS_MEM_CLAUSE_ACK,
 	PS_COUNT
 };
 
@@ -154,6 +155,14 @@ static const char *const people_sql[PS_COUNT] = {
 	[PS_MEM_OOH_GET] = "SELECT COALESCE(ooh_notice_at, 0) FROM members "
 	    "WHERE id = ?",
 	[PS_MEM_OOH_SET] = "UPDATE members SET ooh_notice_at = ? WHERE id = ?",
+	[PS_MEM_CLAUSE_GET] = "SELECT COALESCE(consent_version, ''), "
+	    "consent_at IS NOT NULL, consent_ref IS NOT NULL, "
+	    "COALESCE(clause_shown, '') FROM members WHERE id = ?",
+	[PS_MEM_CLAUSE_SHOWN] = "UPDATE members SET clause_shown = ? "
+	    "WHERE id = ?",
+	/* Only over a consent still in force (not withdrawn meanwhile). */
+	[PS_MEM_CLAUSE_ACK] = "UPDATE members SET consent_version = ?1, "
+	    "clause_ack_at = ?2 WHERE id = ?3 AND consent_at IS NOT NULL",
 	[PS_FAM_HELPERS] = "SELECT a.id, a.name, a.active, s.id, s.name, "
 	    "s.active FROM families f LEFT JOIN staff a ON a.id = "
 	    "f.assistant_id LEFT JOIN staff s ON s.id = f.substitute_id "
@@ -1517,6 +1526,54 @@ people_member_ooh_set(struct people *p, int64_t id, int64_t at)
 	sqlite3_bind_int64(s, 1, at);
 	sqlite3_bind_int64(s, 2, id);
 	return people_step(s, "member_ooh");
+}
+
+int
+people_member_clause(struct people *p, int64_t id, struct people_clause *out)
+{
+	sqlite3_stmt	*s = p->s[PS_MEM_CLAUSE_GET];
+	int		 rc;
+
+	memset(out, 0, sizeof *out);
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		people_col_text(s, 0, out->version, sizeof out->version);
+		out->consented = sqlite3_column_int(s, 1);
+		out->on_paper = sqlite3_column_int(s, 2);
+		people_col_text(s, 3, out->shown, sizeof out->shown);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_ROW)
+		return PEOPLE_OK;
+	if (rc == SQLITE_DONE)
+		return PEOPLE_NOT_FOUND;
+	log_err("event=store.error what=member_clause error=\"%s\"",
+	    sqlite3_errstr(rc));
+	return PEOPLE_ERR;
+}
+
+int
+people_member_clause_shown(struct people *p, int64_t id, const char *version)
+{
+	sqlite3_stmt	*s = p->s[PS_MEM_CLAUSE_SHOWN];
+
+	sqlite3_bind_text(s, 1, version, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, id);
+	return people_step(s, "member_clause_shown");
+}
+
+int
+people_member_clause_ack(struct people *p, int64_t id, const char *version,
+    int64_t at)
+{
+	sqlite3_stmt	*s = p->s[PS_MEM_CLAUSE_ACK];
+
+	sqlite3_bind_text(s, 1, version, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, at);
+	sqlite3_bind_int64(s, 3, id);
+	return people_step(s, "member_clause_ack");
 }
 
 void

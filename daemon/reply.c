@@ -6,6 +6,8 @@
 #include <cjson/cJSON.h>
 
 #include "app.h"
+#include "config.h"
+#include "ftext.h"
 #include "handler.h"
 #include "i18n.h"
 #include "log.h"
@@ -13,6 +15,7 @@
 #include "relay.h"
 #include "reply.h"
 #include "sms.h"
+#include "sms_text.h"
 #include "xmalloc.h"
 
 struct buf {
@@ -148,6 +151,54 @@ reply_tr(struct hctx *ctx, const char *msgid, const char *const *args,
 	return rc;
 }
 
+/* Is the text within sms.max_parts? Invalid text counts as over. */
+static int
+reply_fits_sms(struct hctx *ctx, const char *text, struct sms_count *c)
+{
+	return sms_text_count(text, strlen(text),
+	    (unsigned int)ctx->app->cfg->sms_max_parts, c) == SMS_TEXT_OK &&
+	    !c->over_cap;
+}
+
+int
+reply_family(struct hctx *ctx, enum ftext_id id, const struct ftext_vals *v)
+{
+	const struct config	*cfg = ctx->app->cfg;
+	const struct i18n	*i = ctx->app->i18n;
+	struct ftext_vals	 vals;
+	struct sms_count	 c;
+	char			*text, *min;
+	int			 rc;
+
+	memset(&vals, 0, sizeof vals);
+	if (v != NULL)
+		vals = *v;
+	vals.centre = cfg->centre_name;
+	vals.contact = cfg->centre_contact;
+	vals.helplines = cfg->emergency_numbers;
+	if (ctx->in->channel != CHANNEL_SMS) {
+		text = ftext_render(i, ctx->lang, id, FTEXT_FULL, &vals);
+		goto send;
+	}
+	text = ftext_render(i, ctx->lang, id, FTEXT_SMS, &vals);
+	if (text == NULL || reply_fits_sms(ctx, text, &c))
+		goto send;
+	if ((min = ftext_render(i, ctx->lang, id, FTEXT_SMS_MIN,
+	    &vals)) == NULL)
+		goto send;	/* refused by sms_enqueue(), with the reason */
+	log_warn("event=sms.reply_shortened inbound_id=%" PRId64 " text=%s "
+	    "parts=%zu max_parts=%d", ctx->in->row, ftext_get(id)->name,
+	    c.parts, cfg->sms_max_parts);
+	free(text);
+	text = min;
+send:
+	if (text == NULL)
+		return -1;
+	rc = reply_text(ctx, text);
+	free(text);
+	return rc;
+}
+
 int
 reply_callback_answer(struct hctx *ctx, const char *text)
 {
@@ -204,6 +255,12 @@ fail:
 }
 
 int
+reply_has_buttons(const struct hctx *ctx)
+{
+	return ctx->in->channel != CHANNEL_SMS;
+}
+
+int
 reply_buttons(struct hctx *ctx, const char *text,
     const struct reply_button *b, size_t n, size_t cols)
 {
@@ -212,7 +269,7 @@ reply_buttons(struct hctx *ctx, const char *text,
 	int	 rc = -1;
 
 	/* An SMS cannot carry buttons: the text alone. */
-	if (ctx->in->channel == CHANNEL_SMS)
+	if (!reply_has_buttons(ctx))
 		return reply_text(ctx, text);
 	if ((mk = reply_keyboard(b, n, cols)) == NULL)
 		return -1;

@@ -238,6 +238,14 @@ static const char *const store_migrations[] = {
 	"CREATE INDEX outbox_gateway ON outbox (channel, gateway_id) "
 	"  WHERE gateway_id IS NOT NULL;"
 	"ALTER TABLE members ADD COLUMN consent_ref TEXT;",
+
+	/*
+	 * 5: a new version of the information clause is shown once to
+	 * members who consented to an older one (clause_shown: the version
+	 * shown); pressing OK records it (consent_version, clause_ack_at).
+	 */
+	"ALTER TABLE members ADD COLUMN clause_shown TEXT;"
+	"ALTER TABLE members ADD COLUMN clause_ack_at INTEGER;",
 };
 
 #define STORE_NMIGRATIONS \

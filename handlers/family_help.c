@@ -18,7 +18,7 @@ family_help_exec(struct hctx *ctx)
 	    "/stop — stop announcements and reminders\n"
 	    "/start — turn them back on\n"
 	    "/help — this help\n\n"
-	    "In an emergency call 112."), args, 1);
+	    "In an emergency, call 112."), args, 1);
 }
 
 const struct handler_entry handler_family_help_entry = {

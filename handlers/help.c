@@ -11,7 +11,7 @@ help_exec(struct hctx *ctx)
 
 	return reply_tr(ctx, N_("I pass messages between families and their "
 	    "assistants at %s.\n\nCommands:\n/start CODE — link your account "
-	    "with an invitation code\n/help — this help\n\nIn an emergency "
+	    "with an invitation code\n/help — this help\n\nIn an emergency, "
 	    "call 112."), args, 1);
 }
 

@@ -19,8 +19,6 @@
 #include "reply.h"
 #include "xmalloc.h"
 
-/* The version of the clause below; change it when its meaning changes. */
-#define ONBOARDING_CONSENT_VERSION	"2026-11"
 #define ONBOARDING_CONSENT_CB		"consent:yes"
 
 /* Where the member is: has a language, has consented. */
@@ -37,12 +35,23 @@ onboarding_status(struct hctx *ctx, int *has_lang, int *consented)
 	return 0;
 }
 
-/* The information clause (GDPR art. 13) in the member's language. */
-static char *
+/* The sentence naming the legal basis the centre chose. */
+static const char *
+onboarding_basis(struct hctx *ctx)
+{
+	if (ctx->app->cfg->legal_basis == PRIVACY_BASIS_PUBLIC_TASK)
+		return i18n_get(ctx->app->i18n, ctx->lang, N_("Legal basis: the centre's "
+		    "tasks under the Social Assistance Act (GDPR art. 6(1)(e) "
+		    "and 9(2)(h))."));
+	return i18n_get(ctx->app->i18n, ctx->lang, N_("Legal basis: your consent (GDPR "
+	    "art. 6(1)(a) and 9(2)(a))."));
+}
+
+char *
 onboarding_clause(struct hctx *ctx)
 {
 	const struct config	*cfg = ctx->app->cfg;
-	const char		*args[3];
+	const char		*args[4];
 	char			 days[16], *period, *clause, *contact, *text;
 
 	snprintf(days, sizeof days, "%d", cfg->message_days);
@@ -51,18 +60,34 @@ onboarding_clause(struct hctx *ctx)
 	    NP_("after %s day", "after %s days"),
 	    (unsigned long)cfg->message_days), args, 1);
 	args[0] = cfg->centre_name;
-	args[1] = period;
+	args[1] = cfg->dpo_contact;
+	args[2] = onboarding_basis(ctx);
+	args[3] = period;
 	clause = reply_format(ctx, N_("Before we start, please read how we "
 	    "handle your data.\n\n"
-	    "• Who: %1$s processes your data (your name, phone number, "
-	    "Telegram account and the messages you exchange with us).\n"
-	    "• What for: only so that you can stay in touch with the "
-	    "assistant who works with your family.\n"
-	    "• How long: the content of messages is deleted %2$s.\n"
-	    "• Your rights: you may ask for access to your data, its "
-	    "correction or deletion, and you may object to its processing.\n"
-	    "• How to stop: send /stop to stop announcements, or tell your "
-	    "assistant that you no longer want to use this chat."), args, 2);
+	    "• Controller: %1$s processes your data: your name, phone "
+	    "number, Telegram account and the messages you exchange with us. "
+	    "You can reach its data protection officer at %2$s.\n"
+	    "• Purpose: only so that you can stay in touch with the "
+	    "assistant who works with your family. %3$s\n"
+	    "• Voluntary: using this chat is voluntary. Whether you use it or "
+	    "not does not change the help your family receives.\n"
+	    "• Recipients: Telegram delivers the messages; it is a separate "
+	    "controller under its own privacy policy "
+	    "(https://telegram.org/privacy). SMS messages pass through the "
+	    "SMS gateway and the mobile operators.\n"
+	    "• How long: message texts are deleted from the centre's system "
+	    "%4$s; copies stay in the Telegram chats (yours and the "
+	    "assistant's) until they are deleted there. Dates and counts of "
+	    "messages are kept.\n"
+	    "• Your rights: access to your data, rectification, erasure, "
+	    "restriction of processing, objection, and withdrawal of your "
+	    "consent at any time (this does not affect what was done "
+	    "before). You may lodge a complaint with the President of the "
+	    "Personal Data Protection Office (PUODO, uodo.gov.pl).\n"
+	    "• /stop turns off announcements and reminders only. To stop "
+	    "using this chat or to have your data erased, tell your "
+	    "assistant."), args, 4);
 	text = clause;
 	if (cfg->centre_contact != NULL && cfg->centre_contact[0] != '\0') {
 		args[0] = cfg->centre_contact;
@@ -144,11 +169,11 @@ onboarding_consent(struct hctx *ctx)
 	if (!has_lang || consented)
 		return onboarding_offer(ctx, NULL);
 	if (people_member_consent(ctx->app->people, ctx->member_id,
-	    (int64_t)clock_now(), ONBOARDING_CONSENT_VERSION) != PEOPLE_OK ||
+	    (int64_t)clock_now(), CLAUSE_VERSION) != PEOPLE_OK ||
 	    reply_drop_keyboard(ctx) == -1)
 		return -1;
 	log_info("event=member.consent member_id=%" PRId64 " version=%s",
-	    ctx->member_id, ONBOARDING_CONSENT_VERSION);
+	    ctx->member_id, CLAUSE_VERSION);
 	return onboarding_welcome(ctx);
 }
 

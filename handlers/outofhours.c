@@ -13,115 +13,13 @@
 #include "app.h"
 #include "clock.h"
 #include "config.h"
+#include "ftext.h"
 #include "handler.h"
 #include "hours.h"
 #include "log.h"
 #include "people.h"
 #include "reply.h"
 #include "xmalloc.h"
-
-#define OOH_NUMBERS_MAX	16	/* help lines shown at most */
-
-/*
- * Help lines we can name in every language; a configured line with one of
- * these numbers is shown with the translated label, any other as written
- * in the configuration.
- */
-static const struct {
-	const char	*number;
-	const char	*label;
-} ooh_known[] = {
-	{ "112", N_("emergency number: police, fire brigade, ambulance") },
-	{ "999", N_("ambulance") },
-	{ "116 123", N_("support for adults in emotional crisis, 24/7") },
-	{ "116 111", N_("helpline for children and young people, 24/7") },
-	{ "800 120 002", N_("helpline for people affected by domestic "
-	    "violence, 24/7") },
-	{ "800 12 12 12", N_("helpline of the Ombudsman for Children, "
-	    "24/7") },
-};
-
-/* Appends one configured line (n bytes of s) as shown to the family. */
-static void
-ooh_add_line(struct hctx *ctx, char **list, const char *s, size_t n)
-{
-	const char	*label = NULL;
-	char		*num, *next;
-	size_t		 i, nn;
-
-	while (n > 0 && (*s == ' ' || *s == '\t')) {
-		s++;
-		n--;
-	}
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	if (n == 0)
-		return;
-	for (nn = 0; nn < n && s[nn] != '('; nn++)
-		;
-	while (nn > 0 && s[nn - 1] == ' ')
-		nn--;
-	num = xasprintf("%.*s", (int)nn, s);
-	for (i = 0; i < sizeof ooh_known / sizeof ooh_known[0]; i++)
-		if (strcmp(num, ooh_known[i].number) == 0)
-			label = i18n_get(ctx->app->i18n, ctx->lang,
-			    ooh_known[i].label);
-	/* 112 is always first, put there by ooh_numbers(). */
-	if (strcmp(num, "112") == 0 && **list != '\0')
-		next = NULL;
-	else if (label != NULL)
-		next = xasprintf("%s%s%s — %s", *list, **list != '\0' ? "\n" :
-		    "", num, label);
-	else
-		next = xasprintf("%s%s%.*s", *list, **list != '\0' ? "\n" : "",
-		    (int)n, s);
-	free(num);
-	if (next != NULL) {
-		free(*list);
-		*list = next;
-	}
-}
-
-/* The configured help lines, one a line, always starting with 112. */
-static char *
-ooh_numbers(struct hctx *ctx)
-{
-	const char	*p = ctx->app->cfg->emergency_numbers;
-	char		*list = xstrdup("");
-	size_t		 n;
-	int		 count = 0;
-
-	ooh_add_line(ctx, &list, "112", 3);
-	while (*p != '\0' && count++ < OOH_NUMBERS_MAX) {
-		n = strcspn(p, ";");
-		ooh_add_line(ctx, &list, p, n);
-		p += n;
-		if (*p == ';')
-			p++;
-	}
-	return list;
-}
-
-/* "w poniedziałek, 6 kwietnia, o 7:30" for t, in the sender's language. */
-static char *
-ooh_when(struct hctx *ctx, time_t t)
-{
-	struct tm	 tm;
-	const char	*args[4];
-	char		 wday[12], mon[12], day[12], hm[32];
-
-	if (localtime_r(&t, &tm) == NULL)
-		return NULL;
-	snprintf(wday, sizeof wday, "%d", tm.tm_wday == 0 ? 7 : tm.tm_wday);
-	snprintf(mon, sizeof mon, "%d", tm.tm_mon + 1);
-	snprintf(day, sizeof day, "%d", tm.tm_mday);
-	snprintf(hm, sizeof hm, "%d:%02d", tm.tm_hour, tm.tm_min);
-	args[0] = i18n_pget(ctx->app->i18n, ctx->lang, "weekday-on", wday);
-	args[1] = day;
-	args[2] = i18n_pget(ctx->app->i18n, ctx->lang, "month-gen", mon);
-	args[3] = hm;
-	return reply_format(ctx, N_("%1$s, %2$s %3$s, at %4$s"), args, 4);
-}
 
 /*
  * Told already in this closed period: an answer went out, and the centre
@@ -142,29 +40,12 @@ ooh_told(const struct hours *h, int64_t told_at, time_t now)
 static int
 ooh_send(struct hctx *ctx, time_t now)
 {
-	const char	*args[2];
-	char		*numbers, *when = NULL;
-	time_t		 next;
-	int		 rc;
+	struct ftext_vals	 v;
 
-	numbers = ooh_numbers(ctx);
-	if (hours_next_open(ctx->app->hours, now, &next) == 0)
-		when = ooh_when(ctx, next);
-	if (when != NULL) {
-		args[0] = when;
-		args[1] = numbers;
-		rc = reply_tr(ctx, N_("Thank you, your message has been passed "
-		    "on. The office is closed now, so it will be read %s.\n\n"
-		    "In an emergency, call:\n%s"), args, 2);
-	} else {
-		args[0] = numbers;
-		rc = reply_tr(ctx, N_("Thank you, your message has been passed "
-		    "on. The office is closed now; it will be read as soon as "
-		    "possible.\n\nIn an emergency, call:\n%s"), args, 1);
-	}
-	free(numbers);
-	free(when);
-	return rc;
+	memset(&v, 0, sizeof v);
+	if (hours_next_open(ctx->app->hours, now, &v.when) == -1)
+		return reply_family(ctx, FT_OOH_SOON, &v);
+	return reply_family(ctx, FT_OOH_WHEN, &v);
 }
 
 int

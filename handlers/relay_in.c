@@ -165,25 +165,21 @@ static int
 relay_tell_route(struct hctx *ctx, const struct conv_readers *rd,
     int64_t family_id, int64_t msg_id, int64_t now)
 {
-	const char	*args[] = { rd->first_name };
-	int		 told = 0;
+	struct ftext_vals	 v = { NULL, NULL, rd->first_name, 0, NULL };
+	int			 told = 0;
 
 	if (rd->route == CONV_ROUTE_ASSISTANT)
 		return 0;
 	if (rd->route == CONV_ROUTE_NONE)
-		return reply_tr(ctx, N_("Your message is saved, but nobody at "
-		    "the centre can read it right now. We will answer as soon "
-		    "as we can. In an emergency call 112."), NULL, 0);
+		return reply_family(ctx, FT_NOBODY, NULL);
 	if (conv_route_told(ctx->app->conv, family_id, rd->r[0].staff_id,
 	    now - RELAY_DAY_MS, msg_id, &told) == -1)
 		return -1;
 	if (told)
 		return 0;
 	if (rd->route == CONV_ROUTE_SUBSTITUTE && rd->first_name[0] != '\0')
-		return reply_tr(ctx, N_("Your assistant is away at the moment; "
-		    "%s will answer you."), args, 1);
-	return reply_tr(ctx, N_("Your assistant is away at the moment; the "
-	    "centre's coordinators will answer you."), NULL, 0);
+		return reply_family(ctx, FT_SUBSTITUTE, &v);
+	return reply_family(ctx, FT_COORDINATORS, NULL);
 }
 
 static int
@@ -253,12 +249,10 @@ relay_message(struct hctx *ctx)
 	log_info("event=conv.relay message_id=%" PRId64 " family_id=%" PRId64
 	    " readers=%zu route=%d paced=%d", j.msg_id, f.id, rd.n,
 	    (int)rd.route, j.not_before != 0);
-	if (notice && reply_tr(ctx, N_("You are sending many messages at "
-	    "once. All of them will reach your assistant, a little more "
-	    "slowly."), NULL, 0) == -1)
+	if (notice && reply_family(ctx, FT_FLOOD, NULL) == -1)
 		goto out;
 	if (relay_tell_route(ctx, &rd, f.id, j.msg_id, now) == -1 ||
-	    outofhours_notice(ctx) == -1)
+	    outofhours_notice(ctx) == -1 || clause_renew(ctx) == -1)
 		goto out;
 	rc = 0;
 out:

@@ -46,9 +46,9 @@ relay_out_current(struct hctx *ctx, const char *text, int important)
 		return -1;
 	if (a.family_id == 0)
 		return reply_tr(ctx, N_("To answer a family, reply to their "
-		    "message. To write first, choose a family with /families, "
-		    "or send /to CODE text (for example /to R-0042 Good "
-		    "morning)."), NULL, 0);
+		    "message. To start a conversation, choose a family with "
+		    "/families, or send /to CODE text (for example /to R-0042 "
+		    "Good morning)."), NULL, 0);
 	a.text = text;
 	a.important = important;
 	return answer_send(ctx, &a);

@@ -19,9 +19,7 @@ sms_newcomer_exec(struct hctx *ctx)
 	    PRId64, ctx->in->row, ctx->member_id);
 	if (!sms_may_answer(ctx->app->sms, ctx->in->phone))
 		return 0;
-	return reply_tr(ctx, N_("Your message was not passed on: your "
-	    "consent to contact by SMS is not recorded yet. Please ask your "
-	    "assistant about it."), NULL, 0);
+	return reply_family(ctx, FT_NO_CONSENT, NULL);
 }
 
 const struct handler_entry handler_sms_newcomer_entry = {

@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "config.h"
+#include "ftext.h"
 #include "inbound.h"
 #include "log.h"
 #include "reply.h"
@@ -18,28 +19,6 @@
 #include "handler.h"
 
 #define SMS_UNKNOWN_COUNTER	"sms_unknown"
-
-static char *
-sms_unknown_text(struct hctx *ctx)
-{
-	const struct config	*cfg = ctx->app->cfg;
-	const char		*args[] = { cfg->centre_name,
-				    cfg->centre_contact };
-	const char		*msgid;
-	char			*pl, *uk, *text;
-
-	msgid = cfg->centre_contact[0] != '\0' ?
-	    N_("This number is not registered at %s. Please contact the "
-	    "centre: %s.") :
-	    N_("This number is not registered at %s. Please contact the "
-	    "centre.");
-	pl = text_expand(i18n_get(ctx->app->i18n, LANG_PL, msgid), args, 2);
-	uk = text_expand(i18n_get(ctx->app->i18n, LANG_UK, msgid), args, 2);
-	text = xasprintf("%s\n%s", pl, uk);
-	free(pl);
-	free(uk);
-	return text;
-}
 
 static int
 sms_unknown_exec(struct hctx *ctx)
@@ -56,7 +35,7 @@ sms_unknown_exec(struct hctx *ctx)
 	log_info("event=sms.unknown_number inbound_id=%" PRId64, ctx->in->row);
 	if (!sms_may_answer(ctx->app->sms, ctx->in->phone))
 		return 0;
-	text = sms_unknown_text(ctx);
+	text = ftext_unknown(ctx->app->i18n, ctx->app->cfg->centre_contact);
 	rc = reply_text(ctx, text);
 	free(text);
 	return rc;

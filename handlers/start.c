@@ -62,8 +62,20 @@ start_resume(struct hctx *ctx)
 		return -1;
 	log_info("event=member.announcements member_id=%" PRId64 " on=1",
 	    ctx->member_id);
-	return start_reply_centre(ctx, N_("Welcome back! Announcements and "
-	    "reminders from %s are on again. To turn them off, send /stop."));
+	return reply_family(ctx, FT_START_AGAIN, NULL);
+}
+
+/*
+ * START by SMS before consent: the family cannot press "I agree", staff
+ * record the paper form; announcements are on again all the same.
+ */
+static int
+start_sms_newcomer(struct hctx *ctx)
+{
+	if (people_member_set_announcements(ctx->app->people, ctx->member_id,
+	    1) != PEOPLE_OK)
+		return -1;
+	return reply_family(ctx, FT_START_NEWCOMER, NULL);
 }
 
 /* A wrong code counts towards the limit, then gets its answer. */
@@ -174,6 +186,8 @@ start_exec(struct hctx *ctx)
 	/* Linked already: a greeting, never a second link. */
 	if (ctx->sender == SENDER_FAMILY)
 		return start_resume(ctx);
+	if (ctx->sender == SENDER_NEWCOMER && !reply_has_buttons(ctx))
+		return start_sms_newcomer(ctx);
 	if (ctx->sender == SENDER_NEWCOMER)
 		return start_onboard(ctx, N_("Hello again! Your account is "
 		    "already linked with %s."));

@@ -18,6 +18,7 @@
 	X(language)		\
 	X(sms_newcomer)		\
 	X(onboarding)		\
+	X(clause)		\
 	X(assistant)		\
 	X(family_help)		\
 	X(families)		\

@@ -17,6 +17,12 @@ enum tg_mode {
 	TG_MODE_WEBHOOK
 };
 
+/* The legal basis the information clause names (GDPR art. 6 and 9). */
+enum privacy_basis {
+	PRIVACY_BASIS_CONSENT,		/* art. 6(1)(a), 9(2)(a) */
+	PRIVACY_BASIS_PUBLIC_TASK	/* art. 6(1)(e), 9(2)(h) */
+};
+
 enum sms_driver {
 	SMS_DRIVER_NONE,
 	SMS_DRIVER_KANNEL,
@@ -69,6 +75,10 @@ struct config {
 
 	/* [retention] */
 	int		 message_days;
+
+	/* [privacy]: what the information clause says */
+	char		*dpo_contact;		/* the DPO's e-mail or address */
+	enum privacy_basis legal_basis;
 
 	/* [sms] */
 	enum sms_driver	 sms_driver;

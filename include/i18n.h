@@ -20,10 +20,15 @@ enum lang {
 
 /*
  * Markers for xgettext: N_("text") is a msgid, NP_("one", "many") a plural
- * pair. They expand to the English source text; i18n_get() translates.
+ * pair, NC_() one with a context. They expand to the English source text; i18n_get() translates.
  */
 #define N_(s)		(s)
 #define NP_(s, p)	(s), (p)
+/*
+ * A msgid with a context (msgctxt), looked up with i18n_pget(): NC_("sms",
+ * "text") marks the SMS variant of a text. Expands to the text.
+ */
+#define NC_(c, s)	(s)
 
 struct i18n;
 

@@ -313,6 +313,25 @@ int	people_member_consent_paper(struct people *p, int64_t id, int64_t at,
 /* Consent withdrawn: time, version and reference cleared. */
 int	people_member_consent_withdraw(struct people *p, int64_t id)
 	    __attribute__((warn_unused_result));
+/*
+ * Where a member stands with the information clause: the version agreed
+ * to (or acknowledged), whether on paper, and the newer version shown to
+ * them, if any. NOT_FOUND for no such member.
+ */
+struct people_clause {
+	char	 version[PEOPLE_CONSENT_VERSION_MAX];	/* "": none */
+	int	 consented;
+	int	 on_paper;
+	char	 shown[PEOPLE_CONSENT_VERSION_MAX];	/* "": none */
+};
+int	people_member_clause(struct people *p, int64_t id,
+	    struct people_clause *out) __attribute__((warn_unused_result));
+/* A newer clause was shown to a member who consented to an older one. */
+int	people_member_clause_shown(struct people *p, int64_t id,
+	    const char *version) __attribute__((warn_unused_result));
+/* They pressed OK under it: their consent now refers to `version`. */
+int	people_member_clause_ack(struct people *p, int64_t id,
+	    const char *version, int64_t at) __attribute__((warn_unused_result));
 int	people_member_set_announcements(struct people *p, int64_t id, int on)
 	    __attribute__((warn_unused_result));
 int	people_member_ooh_get(struct people *p, int64_t id, int64_t *at)

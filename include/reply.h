@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ftext.h"
 #include "outbox.h"
 
 struct app;
@@ -39,6 +40,24 @@ int	reply_text(struct hctx *ctx, const char *text)
 /* Translates msgid into the sender's language, expands, replies. */
 int	reply_tr(struct hctx *ctx, const char *msgid, const char *const *args,
 	    size_t nargs) __attribute__((warn_unused_result));
+
+/*
+ * Queues the family text `id` (ftext.h) in the sender's language to the
+ * chat the message came from, its arguments made from `v` (NULL: none)
+ * and the configuration (centre, contact, help lines): on Telegram the full text, on SMS its SMS
+ * variant; a variant over sms.max_parts gives way to its one-part minimum
+ * (event=sms.reply_shortened), and one with none is refused with the
+ * reason in the log (event=sms.reply_refused).
+ */
+int	reply_family(struct hctx *ctx, enum ftext_id id,
+	    const struct ftext_vals *v) __attribute__((warn_unused_result));
+
+/*
+ * 1 when the chat the message came from can show buttons (Telegram), 0
+ * when it cannot (SMS): a step that needs a button press is then done
+ * another way.
+ */
+int	reply_has_buttons(const struct hctx *ctx);
 
 /* One inline button: its label and its callback data (1-64 bytes). */
 struct reply_button {

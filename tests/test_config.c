@@ -119,11 +119,30 @@ load_path(struct fixture *f, const char *path)
 	return rc;
 }
 
-/* Writes `text` as the config file and loads it. */
+#define DPO_LINE	"dpo_contact = iod@mops.example\n"
+
+/*
+ * Writes `text` as the config file and loads it. The one key every centre
+ * must set is added at the end unless the text says something of it.
+ */
 static int
 load_text(struct fixture *f, const char *text)
 {
-	write_file(f->conf, text);
+	const char	*dpo = "\n[privacy]\n" DPO_LINE;
+	char		*full;
+	size_t		 n;
+
+	if (strstr(text, "dpo_contact") != NULL ||
+	    strstr(text, "[privacy]") != NULL)
+		write_file(f->conf, text);
+	else {
+		n = strlen(text) + strlen(dpo) + 1;
+		full = malloc(n);
+		assert_non_null(full);
+		snprintf(full, n, "%s%s", text, dpo);
+		write_file(f->conf, full);
+		free(full);
+	}
 	return load_path(f, f->conf);
 }
 
@@ -345,6 +364,27 @@ test_config_duplicate_key_reports_second_line(void **state)
 	    "[telegram]\nmode = polling\n[daemon]\ncentre_name = B\n"), -1);
 	assert_error_line(f, 6, "daemon.centre_name: set twice");
 	assert_int_equal(count_lines(f->errs), 1);
+}
+
+static void
+test_config_privacy_names_the_dpo_and_a_known_legal_basis(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(load_text(f, "[daemon]\n"), 0);
+	assert_string_equal(f->cfg->dpo_contact, "iod@mops.example");
+	assert_int_equal(f->cfg->legal_basis, PRIVACY_BASIS_CONSENT);
+	assert_int_equal(load_text(f, "[privacy]\n" DPO_LINE
+	    "legal_basis = public_task\n"), 0);
+	assert_int_equal(f->cfg->legal_basis, PRIVACY_BASIS_PUBLIC_TASK);
+	assert_int_equal(load_text(f, "[privacy]\n" DPO_LINE
+	    "legal_basis = interest\n"), -1);
+	assert_error_line(f, 3, "privacy.legal_basis: unknown basis "
+	    "(consent, public_task): \"interest\"");
+	assert_int_equal(load_text(f, "[privacy]\ndpo_contact =\n"), -1);
+	assert_error_line(f, 0, "privacy.dpo_contact: must be set: the "
+	    "information clause families read names the data protection "
+	    "officer (GDPR art. 13)");
 }
 
 static void
@@ -619,10 +659,27 @@ test_config_printed_defaults_load_without_errors(void **state)
 	struct config	*def = NULL;
 	FILE		*fp;
 
-	fp = fopen(f->conf, "w");
+	char		*printed = NULL, *at;
+	size_t		 len = 0;
+
+	fp = open_memstream(&printed, &len);
 	assert_non_null(fp);
 	config_print_defaults(fp);
 	assert_int_equal(fclose(fp), 0);
+	write_file(f->conf, printed);
+	/* The one key left to the centre: refused until it is set. */
+	assert_int_equal(load_path(f, f->conf), -1);
+	assert_error_line(f, 0, "privacy.dpo_contact: must be set: the "
+	    "information clause families read names the data protection "
+	    "officer (GDPR art. 13)");
+	at = strstr(printed, "dpo_contact = \n");
+	assert_non_null(at);
+	fp = fopen(f->conf, "w");
+	assert_non_null(fp);
+	fprintf(fp, "%.*s" DPO_LINE "%s", (int)(at - printed), printed,
+	    at + strlen("dpo_contact = \n"));
+	assert_int_equal(fclose(fp), 0);
+	free(printed);
 	assert_int_equal(load_path(f, f->conf), 0);
 	assert_int_equal(f->errlen, 0);
 
@@ -677,6 +734,7 @@ main(void)
 		T(test_config_value_out_of_range_is_refused),
 		T(test_config_value_not_a_number_is_refused),
 		T(test_config_duplicate_key_reports_second_line),
+		T(test_config_privacy_names_the_dpo_and_a_known_legal_basis),
 		T(test_config_webhook_mode_is_refused_with_clear_message),
 		T(test_config_bad_log_level_is_refused),
 		T(test_config_control_characters_in_strings_are_refused),

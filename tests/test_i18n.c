@@ -19,7 +19,7 @@
 #define M_HELP		"I pass messages between families and their " \
 			"assistants at %s.\n\nCommands:\n/start CODE — link " \
 			"your account with an invitation code\n/help — this " \
-			"help\n\nIn an emergency call 112."
+			"help\n\nIn an emergency, call 112."
 #define M_CMD_START	"Start, or link an invitation code"
 #define M_CMD_HELP	"Help and commands"
 #define M_N1		"%lu message"

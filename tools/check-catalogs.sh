@@ -72,7 +72,7 @@ for f in daemon/*.c handlers/*.c ctl/*.c; do
 done
 if [ $# -gt 0 ]; then
 	# No --omit-header: without its charset, xgettext drops non-ASCII.
-	if ! xgettext --language=C --from-code=UTF-8 -k -kN_ -kNP_:1,2 \
+	if ! xgettext --language=C --from-code=UTF-8 -k -kN_ -kNP_:1,2 -kNC_:1c,2 \
 	    --force-po --no-wrap -o "$pot" "$@" 2>"$tmp/xgettext.err"; then
 		cat "$tmp/xgettext.err" >&2
 		echo "catalogs: xgettext failed" >&2

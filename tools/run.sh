@@ -24,6 +24,9 @@ catalog_dir = $build/messages
 
 [telegram]
 token_file = $state/token
+
+[privacy]
+dpo_contact = iod@example.invalid (local test)
 CONF
 fi
 

@@ -16,7 +16,7 @@ INTRO = ("This is the bot of %s. To write to your assistant, ask them for an "
          "invitation code.")
 HELP = ("I pass messages between families and their assistants at %s.\n\n"
         "Commands:\n/start CODE — link your account with an invitation "
-        "code\n/help — this help\n\nIn an emergency call 112.")
+        "code\n/help — this help\n\nIn an emergency, call 112.")
 
 
 def intro(lang):

@@ -197,13 +197,13 @@ def test_substitute_then_coordinators_and_the_family_is_told(sc):
     c.emu.message(OLENA, "Є хтось?")
     m = wait_text(c, PETRO, lambda t: "Є хтось?" in t, s0)
     assert m["text"] == HDR + "\nЄ хтось?", m
-    wait_text(c, OLENA, lambda t: t == "Ваш асистент зараз відсутній; "
-              "Вам відповість Petro.", s0)
+    wait_text(c, OLENA, lambda t: t == "Вашого асистента зараз немає; "
+              "вам відповість Petro.", s0)
     # Told once a day, not for every message.
     c.emu.message(OLENA, "Друге питання")
     wait_text(c, PETRO, lambda t: "Друге питання" in t, s0)
     c.idle()
-    told = [x for x in sent(c, OLENA, s0) if "відсутній" in (x["text"] or "")]
+    told = [x for x in sent(c, OLENA, s0) if "немає" in (x["text"] or "")]
     assert len(told) == 1, told
     # Petro answers: allowed, he is the substitute.
     s1 = seq(c)
@@ -215,7 +215,7 @@ def test_substitute_then_coordinators_and_the_family_is_told(sc):
     c.emu.message(OLENA, "Алло?")
     m = wait_text(c, COORD, lambda t: "Алло?" in t, s2)
     assert m["text"] == HDR + "\nАлло?", m
-    wait_text(c, OLENA, lambda t: t == "Ваш асистент зараз відсутній; Вам "
+    wait_text(c, OLENA, lambda t: t == "Вашого асистента зараз немає; вам "
               "відповідатимуть координатори центру.", s2)
     # Back to normal: Anna reads again, nobody is told anything.
     c.enable(c.anna)
@@ -224,7 +224,7 @@ def test_substitute_then_coordinators_and_the_family_is_told(sc):
     wait_text(c, ANNA, lambda t: "Дякую" in t, s3)
     c.idle()
     assert not [x for x in sent(c, OLENA, s3)
-                if "відсутній" in (x["text"] or "")], sent(c, OLENA, s3)
+                if "немає" in (x["text"] or "")], sent(c, OLENA, s3)
     finish(c)
 
 
@@ -243,8 +243,8 @@ def test_only_own_families_unless_coordinator(sc):
                          "Здравствуйте"), m
     c.emu.message(ANNA, "/to R-0002 Dzień dobry")
     wait_text(c, ANNA, lambda t: t == "Rodzina R-0002 nie jest przypisana "
-              "do Ciebie. Pisać do niej może tylko jej asystent, zastępca "
-              "lub koordynator.", s0)
+              "do Ciebie. Pisać do niej może tylko jej asystent, osoba w "
+              "zastępstwie lub koordynator.", s0)
     c.emu.message(COORD, "/to R-0002 Добрый день, это координатор.")
     wait_text(c, IVAN, lambda t: t == "Добрый день, это координатор.", s0)
     c.idle()
@@ -366,7 +366,7 @@ def test_flood_is_paced_not_dropped(sc):
                if (x["text"] or "").startswith("Ви надсилаєте")]
     assert len(notices) == 1, notices
     assert notices[0]["text"] == ("Ви надсилаєте багато повідомлень "
-                                  "одночасно. Усі вони дійдуть до Вашого "
+                                  "одночасно. Усі вони дійдуть до вашого "
                                   "асистента, лише трохи повільніше.")
     finish(c)
 

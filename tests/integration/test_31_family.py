@@ -13,6 +13,7 @@ per closed period, in the family's language, with the next opening and
 """
 import calendar
 import os
+import sqlite3
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -156,7 +157,7 @@ def test_first_contact_language_consent_welcome(sc):
     assert "понеділок–пʼятниця 7:30–15:30" in w["text"], w["text"]
     c.idle()
     lang, consent_at, version, ann, _ = member_row(d, mid)
-    assert lang == "uk" and consent_at and version == "2026-11"
+    assert lang == "uk" and consent_at and version == "2026-12"
     assert ann == 1
     # Nothing sent before consent reached the assistant; after it, does.
     assert not any("до згоди" in x or "pierwsza" in x
@@ -195,11 +196,68 @@ def test_clause_and_welcome_in_each_language(sc):
                 assert w not in text, (lang, w, text)
     for lang, text in clauses.items():
         assert "MOPS Sopot" in text and "/stop" in text, (lang, text)
+        # Complete (GDPR art. 13): the DPO, Telegram as a separate
+        # controller with its policy, the supervisory authority.
+        for part in ("iod@mops.sopot.example", "https://telegram.org/privacy",
+                     "PUODO, uodo.gov.pl", "6(1)(a)" if lang != "pl" else
+                     "art. 6 ust. 1 lit. a"):
+            assert part in text, (lang, part, text)
+        assert "SMS" in text, (lang, text)
     assert "365 dni" in clauses["pl"] and "365 дней" in clauses["ru"]
     assert "365 days" in clauses["en"]
     assert "poniedziałek–piątek" in welcomes["pl"], welcomes["pl"]
     assert "понедельник–пятница" in welcomes["ru"], welcomes["ru"]
     assert "Monday–Friday 7:30–15:30" in welcomes["en"], welcomes["en"]
+    finish(d)
+
+
+@suite.test
+@scenario()
+def test_public_task_basis_and_renewed_clause_shown_once(sc):
+    """A family who agreed to the previous clause is shown the new one
+    once, after their message went through; OK records it."""
+    d, c = start(sc, conf={"privacy.legal_basis": "public_task"})
+    emu = sc.emu
+    anna = c.staff("Anna Nowak", "family_assistant", ["pl"],
+                   tg=ASSISTANT_TG)
+    fam = c.family("Rodzina Kowalskich", "pl", anna)
+    mid = fam["members"][0]["id"]
+    m = invite(c, fam, 5001, "pl")
+    since = press(c, 5001, "lang:pl", m)
+    cl = wait_text(emu, 5001, lambda t: CLAUSE_START["pl"] in t, since)
+    assert "ustawy o pomocy społecznej" in cl["text"], cl["text"]
+    assert "art. 6 ust. 1 lit. e" in cl["text"], cl["text"]
+    since = press(c, 5001, "consent:yes", cl)
+    wait_text(emu, 5001, lambda t: "Anna" in t, since)
+    # As if they had agreed to the previous version (written while the
+    # daemon is stopped: the tests read the database, never write it).
+    c.idle()
+    assert d.stop() == 0
+    con = sqlite3.connect(d.db)
+    con.execute("UPDATE members SET consent_version = '2026-11' "
+                "WHERE id = ?", (mid,))
+    con.commit()
+    con.close()
+    d.start()
+    since = last_seq(emu)
+    emu.message(5001, "Pytanie o zasiłek", language_code="pl")
+    wait_text(emu, ASSISTANT_TG, lambda t: "Pytanie o zasiłek" in t, since)
+    upd = wait_text(emu, 5001, lambda t: "Zaktualizowaliśmy" in t, since)
+    assert CLAUSE_START["pl"] in upd["text"], upd["text"]
+    assert keyboard(upd) == [("OK", "clause:ok:2026-12")], keyboard(upd)
+    # Once: the next message goes through without it.
+    since2 = last_seq(emu)
+    emu.message(5001, "Drugie pytanie", language_code="pl")
+    wait_text(emu, ASSISTANT_TG, lambda t: "Drugie pytanie" in t, since2)
+    c.idle()
+    assert not [t for t in (x["text"] or "" for x in chat(emu, 5001, since2))
+                if "Zaktualizowaliśmy" in t]
+    assert member_row(d, mid)[2] == "2026-11"
+    # OK: their consent now refers to the new version.
+    press(c, 5001, "clause:ok:2026-12", upd)
+    wait_for(lambda: member_row(d, mid)[2] == "2026-12", 10, "acknowledged")
+    assert d.sql("SELECT clause_ack_at IS NOT NULL FROM members "
+                 "WHERE id = ?", (mid,))[0][0] == 1
     finish(d)
 
 

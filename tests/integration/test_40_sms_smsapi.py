@@ -203,19 +203,28 @@ class World:
 
 HDR = "R-0001 \u00b7 Jan \u00b7 pl \u00b7 SMS"
 PL = lambda msgid: tr("pl", msgid)  # noqa: E731
-STOP_PL = expand(PL("Done: you will no longer get announcements or reminders "
-                    "from %s. You can still write to me here at any time, "
-                    "and your messages will reach your assistant as before. "
-                    "To turn announcements back on, send /start."), CENTRE)
-START_PL = expand(PL("Welcome back! Announcements and reminders from %s are "
-                     "on again. To turn them off, send /stop."), CENTRE)
-NO_CONSENT_PL = PL("Your message was not passed on: your consent to contact "
-                   "by SMS is not recorded yet. Please ask your assistant "
-                   "about it.")
-UNKNOWN_MSGID = ("This number is not registered at %s. Please contact the "
-                 "centre: %s.")
-UNKNOWN = (expand(tr("pl", UNKNOWN_MSGID), CENTRE, CONTACT) + "\n" +
-           expand(tr("uk", UNKNOWN_MSGID), CENTRE, CONTACT))
+SMS_PL = lambda msgid: tr("pl", msgid, "sms")  # noqa: E731
+# What a family on SMS reads: the SMS variants, with keywords.
+STOP_PL = SMS_PL("Done: no more announcements or reminders. You can still "
+                 "write to us here. To turn them back on, send START.")
+START_PL = SMS_PL("Announcements and reminders are on again. To turn them "
+                  "off, send STOP.")
+NO_CONSENT_PL = SMS_PL("Not passed on: your consent to contact by SMS is not "
+                       "recorded yet. Please ask your assistant about the "
+                       "form.")
+STOP_NEWCOMER_PL = SMS_PL("Done: no announcements or reminders. Your "
+                          "messages are passed on only once your consent (a "
+                          "paper form) is recorded. Please ask your "
+                          "assistant.")
+START_NEWCOMER_PL = SMS_PL("Hello! To write to your assistant by SMS, your "
+                           "consent must be recorded first (a paper form). "
+                           "Please ask your assistant or the centre.")
+UNKNOWN_MSGID = "This number is not registered with us."
+UNKNOWN = (tr("pl", UNKNOWN_MSGID, "sms") + "\n" +
+           tr("uk", UNKNOWN_MSGID, "sms") + "\n" +
+           tr("pl", "Contact", "sms") + " / " + tr("uk", "Contact", "sms") +
+           ": " + CONTACT)
+LONG_CENTRE = "Miejski Ośrodek Pomocy Rodzinie w Gorzowie Wielkopolskim"
 
 
 def sms_scenario(fn):
@@ -329,8 +338,8 @@ def test_long_answer_part_count_and_cap(sc, world):
     too_long = ("Zażółć gęślą jaźń. " * 40)[:560]
     n = len(w.sms.sent())
     w.emu.message(ANNA, too_long, reply_to_message_id=copy["message_id"])
-    refused = ("Nie wysłano do R-0001: za długie na SMS: części: 9, "
-               "limit: 6. Skróć wiadomość.")
+    refused = ("Nie wysłano do rodziny R-0001: tekst jest za długi na SMS "
+               "(części: 9, limit: 6). Skróć wiadomość.")
     assert expand(PL("Not sent to %s: too long for SMS: %s parts, limit %s. "
                      "Please shorten it."), "R-0001", "9", "6") == refused
     w.to_anna(lambda t: t == refused, s1)
@@ -777,6 +786,80 @@ def test_member_without_consent_is_told_once(sc, world):
     s1 = w.seq()
     w.mo("Trzecia, już po zgodzie.")
     w.relayed("Trzecia, już po zgodzie.", s1)
+    w.finish()
+
+
+@suite.test
+@sms_scenario
+def test_newcomer_stop_and_start_by_sms_tell_the_truth(sc, world):
+    """Without consent nothing is relayed: STOP and START say so, and
+    START never offers language buttons an SMS cannot carry."""
+    w = world(consent=False)
+    w.mo("STOP")
+    wait_for(lambda: announcements(w) == 0, 10, "announcements off")
+    w.sms.wait_sent(lambda m: m["to"] == DIGITS and
+                    m["message"] == STOP_NEWCOMER_PL)
+    n = len(w.sms_to())
+    w.mo("start")
+    wait_for(lambda: announcements(w) == 1, 10, "announcements on")
+    w.sms.wait_sent(lambda m: m["to"] == DIGITS and
+                    m["message"] == START_NEWCOMER_PL)
+    w.c.idle()
+    assert [m["message"] for m in w.sms_to()[n:]] == [START_NEWCOMER_PL]
+    for m in w.sms_to():
+        assert "/start" not in m["message"] and "/stop" not in m["message"]
+    w.finish()
+
+
+def ooh_sms(w, s0):
+    """The one SMS the family got after a message out of hours."""
+    w.mo("Potrzebuję pomocy, proszę oddzwonić.")
+    w.relayed("Potrzebuję pomocy, proszę oddzwonić.", s0)
+    w.sms.wait_sent(lambda m: m["to"] == DIGITS)
+    w.c.idle()
+    got = w.sms_to()
+    assert len(got) == 1, got
+    return got[0]["message"]
+
+
+@suite.test
+@sms_scenario
+def test_out_of_hours_answer_reaches_sms_family_with_help_lines(sc, world):
+    """Closed on Tuesday: the SMS variant arrives, 112 first, every help
+    line with its short label, when it will be read; within 3 parts."""
+    w = world(conf={"hours.tuesday": "closed",
+                    "daemon.centre_name": LONG_CENTRE})
+    s0 = w.seq()
+    text = ooh_sms(w, s0)
+    lines = text.split("\n")
+    assert "25.11 o 0:00" in lines[0], text
+    assert lines[2] == "112", text
+    for label, number in (("Emotional crisis", "116 123"),
+                          ("Children", "116 111"),
+                          ("Domestic violence, Niebieska Linia",
+                           "800 120 002")):
+        assert SMS_PL(label) + ": " + number in lines, (label, text)
+    assert "\u2014" not in text
+    assert "event=sms.reply_refused" not in w.d.log()
+    row = w.outbox()[-1]
+    assert row[1] == 2, row     # sent
+    w.finish()
+
+
+@suite.test
+@sms_scenario
+def test_out_of_hours_answer_over_the_cap_gets_the_short_one(sc, world):
+    """With one part allowed the long answer cannot go: the family still
+    gets the one-part answer with 112, and the log says so."""
+    w = world(conf={"hours.tuesday": "closed", "sms.max_parts": 1})
+    s0 = w.seq()
+    text = ooh_sms(w, s0)
+    assert text == expand(SMS_PL("Passed on. We will read it %1$s. "
+                                 "Emergency: 112, crisis: 116 123")
+                          .replace("%1$s", "%s"), "25.11 o 0:00"), text
+    log = w.d.log()
+    assert "event=sms.reply_shortened" in log and "text=outofhours" in log
+    assert "event=sms.reply_refused" not in log
     w.finish()
 
 

@@ -138,7 +138,7 @@ def test_failed_reminder_is_reported_to_the_coordinators(sc):
                   "priority": "reminder"}, status=201)
         c.emu.wait_sent(lambda m: m["chat_id"] == 7009 and
                         (m["text"] or "").startswith(
-                            "Nie udało się wysłać przypomnienia do R-0001: "
+                            "Nie udało się wysłać przypomnienia do rodziny R-0001: "
                             "SMSAPI error 13"), timeout=15)
         # A broadcast that fails is not reported (it would flood them).
         c.api.ok("POST", "/v1/members/%d/notify" % c.member,

@@ -69,6 +69,9 @@ class Daemon:
                 "centre_name": "MOPS Sopot",
                 "catalog_dir": os.path.join(BUILD, "messages"),
             },
+            "privacy": {
+                "dpo_contact": "iod@mops.sopot.example",
+            },
             "telegram": {
                 "token_file": self.token_file,
                 "api_root": emu.api_root if emu else "http://127.0.0.1:9",
