@@ -405,12 +405,6 @@ dispatch_run(struct dispatch *d)
 		dispatch_kick(d);
 }
 
-const struct outbox_row *
-dispatch_job_row(const struct dispatch_job *job)
-{
-	return &job->row;
-}
-
 void
 dispatch_done(struct dispatch_job *job, const struct send_result *res)
 {

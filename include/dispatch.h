@@ -86,7 +86,6 @@ void		 dispatch_flush(struct dispatch *d);
 
 void		 dispatch_done(struct dispatch_job *job,
 		    const struct send_result *res);
-const struct outbox_row *dispatch_job_row(const struct dispatch_job *job);
 
 void		 dispatch_get_stats(const struct dispatch *d,
 		    struct dispatch_stats *out);
