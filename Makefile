@@ -49,6 +49,8 @@ SMSEMU_SRC := $(wildcard tests/smsapiemu/*.c) $(wildcard tests/emu/*.c)
 SMSEMU_OBJ := $(SMSEMU_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
+# What every unit test shares: the temporary-database fixture.
+FIXTURE_OBJ := $(BUILD)/tests/unit/fixture.o
 LANGS	 := pl uk ru en
 MO	 := $(LANGS:%=$(BUILD)/messages/%.mo)
 
@@ -86,7 +88,8 @@ $(EMU): $(EMU_OBJ) $(BUILD)/libcore.a
 $(SMSEMU): $(SMSEMU_OBJ) $(BUILD)/libcore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/libcore.a
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(FIXTURE_OBJ) \
+    $(BUILD)/libcore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 
 $(BUILD)/messages/%.mo: messages/%.po
@@ -186,5 +189,5 @@ clean:
 	rm -rf build build-check build-fuzz
 
 -include $(CORE_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(EMU_OBJ:.o=.d) \
-	 $(SMSEMU_OBJ:.o=.d) \
+	 $(SMSEMU_OBJ:.o=.d) $(FIXTURE_OBJ:.o=.d) \
 	 $(BUILD)/daemon/main.d $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%.d)

@@ -45,6 +45,7 @@ struct dispatch {
 	struct event		*kick_ev, *timer_ev, *flush_ev;
 	int64_t			 timer_at;	/* monotonic ms, 0: unarmed */
 	struct dispatch_sender	 senders[3];
+	struct dispatch_clock	 clock;
 	dispatch_gate_fn	 gate;
 	dispatch_outcome_fn	 outcome;
 	void			*hook_arg;
@@ -58,6 +59,38 @@ static void	dispatch_run(struct dispatch *d);
 static int	dispatch_record_all(struct dispatch *d);
 static void	dispatch_free_done(struct dispatch *d);
 static void	dispatch_outcomes_lost(struct dispatch *d);
+
+static int64_t
+dispatch_real_mono(void *arg)
+{
+	(void)arg;
+	return ratelimit_now();
+}
+
+static int64_t
+dispatch_real_wall(void *arg)
+{
+	(void)arg;
+	return store_now_ms();
+}
+
+static const struct dispatch_clock dispatch_real_clock = {
+	.mono_ms = dispatch_real_mono,
+	.wall_ms = dispatch_real_wall,
+	.arg = NULL,
+};
+
+static int64_t
+dispatch_mono(const struct dispatch *d)
+{
+	return d->clock.mono_ms(d->clock.arg);
+}
+
+static int64_t
+dispatch_wall(const struct dispatch *d)
+{
+	return d->clock.wall_ms(d->clock.arg);
+}
 
 static void
 dispatch_kick_cb(evutil_socket_t fd, short what, void *arg)
@@ -100,6 +133,7 @@ dispatch_new(struct event_base *base, struct store *st, struct outbox *ob,
 	d->ob = ob;
 	d->cfg = cfg;
 	d->done_tail = &d->done_head;
+	d->clock = dispatch_real_clock;
 	/* Each channel has its own limits; an SMS gateway has no chats. */
 	d->rl[CHANNEL_SMS] = ratelimit_new(cfg->sms_per_second, 0, 0);
 	d->rl[CHANNEL_TELEGRAM] = ratelimit_new(cfg->global_per_second,
@@ -151,6 +185,12 @@ dispatch_set_hooks(struct dispatch *d, dispatch_gate_fn gate,
 	d->hook_arg = arg;
 }
 
+void
+dispatch_set_clock(struct dispatch *d, const struct dispatch_clock *clock)
+{
+	d->clock = clock != NULL ? *clock : dispatch_real_clock;
+}
+
 int
 dispatch_start(struct dispatch *d)
 {
@@ -181,7 +221,7 @@ dispatch_stop(struct dispatch *d)
 static void
 dispatch_arm(struct dispatch *d, int64_t wait_ms)
 {
-	int64_t		 at = ratelimit_now() + wait_ms;
+	int64_t		 at = dispatch_mono(d) + wait_ms;
 	struct timeval	 tv;
 
 	if (d->timer_at != 0 && d->timer_at <= at)
@@ -203,7 +243,7 @@ dispatch_send(struct dispatch *d, const struct outbox_row *row)
 	job = xcalloc(1, sizeof *job);
 	job->d = d;
 	job->row = *row;
-	job->started = ratelimit_now();
+	job->started = dispatch_mono(d);
 	d->stats.in_flight++;
 	if ((size_t)row->channel < sizeof d->senders / sizeof d->senders[0])
 		s = &d->senders[row->channel];
@@ -229,7 +269,7 @@ dispatch_send(struct dispatch *d, const struct outbox_row *row)
 static int64_t
 dispatch_next_due(struct dispatch *d)
 {
-	int64_t	 wall = store_now_ms(), next;
+	int64_t	 wall = dispatch_wall(d), next;
 
 	next = outbox_next_due(d->ob, wall);
 	if (next == INT64_MAX)
@@ -347,7 +387,7 @@ dispatch_claim(struct dispatch *d, struct outbox_row *pick, int room,
 	if (dispatch_record_all(d) == -1)
 		goto fail;
 	if (room > 0) {
-		if ((n = outbox_due(d->ob, store_now_ms(), due,
+		if ((n = outbox_due(d->ob, dispatch_wall(d), due,
 		    DISPATCH_BATCH)) == -1)
 			goto fail;
 		k = dispatch_pick(d, due, n, pick, room, now, wait);
@@ -380,7 +420,7 @@ dispatch_run(struct dispatch *d)
 		dispatch_flush(d);
 		return;
 	}
-	now = ratelimit_now();
+	now = dispatch_mono(d);
 	room = d->cfg->max_in_flight - d->stats.in_flight;
 	if (room > DISPATCH_BATCH)
 		room = DISPATCH_BATCH;
@@ -405,12 +445,6 @@ dispatch_run(struct dispatch *d)
 		dispatch_kick(d);
 }
 
-const struct outbox_row *
-dispatch_job_row(const struct dispatch_job *job)
-{
-	return &job->row;
-}
-
 void
 dispatch_done(struct dispatch_job *job, const struct send_result *res)
 {
@@ -426,12 +460,12 @@ dispatch_done(struct dispatch_job *job, const struct send_result *res)
 		long	 s = res->retry_after > 0 ? res->retry_after : 1;
 
 		ratelimit_pause(dispatch_rl(d, job->row.channel),
-		    ratelimit_now() + s * 1000);
+		    dispatch_mono(d) + s * 1000);
 		log_warn("event=outbox.rate_limited outbox_id=%" PRId64
 		    " retry_after=%ld", job->row.id, s);
 	} else if (res->status == SEND_AUTH)
 		ratelimit_pause(dispatch_rl(d, job->row.channel),
-		    ratelimit_now() + d->cfg->auth_pause_s * 1000LL);
+		    dispatch_mono(d) + d->cfg->auth_pause_s * 1000LL);
 	*d->done_tail = job;
 	d->done_tail = &job->next;
 	d->ndone++;
@@ -475,7 +509,7 @@ dispatch_record(struct dispatch *d, struct dispatch_job *job, int64_t wall)
 		d->stats.sent++;
 		log_info("event=outbox.sent outbox_id=%" PRId64 " method=%s "
 		    "attempt=%d ms=%" PRId64, row->id, row->method, attempts,
-		    ratelimit_now() - job->started);
+		    dispatch_mono(d) - job->started);
 		if (outbox_mark_sent(d->ob, row->id, wall, r->message_id) == -1)
 			return -1;
 		if (row->channel == CHANNEL_SMS && outbox_set_gateway_id(d->ob,
@@ -524,7 +558,7 @@ static int
 dispatch_record_all(struct dispatch *d)
 {
 	struct dispatch_job	*job;
-	int64_t			 wall = store_now_ms();
+	int64_t			 wall = dispatch_wall(d);
 	int			 final;
 
 	for (job = d->done_head; job != NULL; job = job->next) {

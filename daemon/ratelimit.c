@@ -40,9 +40,12 @@ ratelimit_new(double global_per_second, double chat_per_second,
 
 	rl = xcalloc(1, sizeof *rl);
 	rl->rate = global_per_second / 1000.0;
-	/* A bucket of one: evenly spaced sends, never a burst. */
+	/*
+	 * A bucket of one: evenly spaced sends, never a burst. It starts
+	 * full, so it needs no reading of the clock: the caller's times
+	 * (the dispatcher's clock) are the only ones it sees.
+	 */
 	rl->tokens = 1;
-	rl->refilled = ratelimit_now();
 	if (chat_per_second > 0)
 		rl->chat_gap = (int64_t)(1000.0 / chat_per_second + 0.5);
 	rl->group_gap = rl->chat_gap;

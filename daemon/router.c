@@ -24,7 +24,6 @@
 struct router {
 	struct app	*app;
 	struct event	*kick_ev;
-	uint64_t	 handled;
 };
 
 static void
@@ -68,12 +67,6 @@ router_kick(void *arg)
 	struct router	*r = arg;
 
 	event_active(r->kick_ev, 0, 0);
-}
-
-uint64_t
-router_handled(const struct router *r)
-{
-	return r->handled;
 }
 
 static int
@@ -241,7 +234,7 @@ int
 router_drain(struct router *r)
 {
 	int64_t	 rows[ROUTER_BATCH], after = 0;
-	int	 n, i, done;
+	int	 n, i;
 
 	for (;;) {
 		if ((n = inbound_pending(r->app->is, after, rows,
@@ -249,18 +242,14 @@ router_drain(struct router *r)
 			return n;
 		if (store_begin(r->app->st) == -1)
 			return -1;
-		done = 0;
 		for (i = 0; i < n; i++) {
 			/* A failed row stays pending for the next drain. */
-			if (router_handle_row(r, rows[i]) == 0)
-				done++;
-			else
+			if (router_handle_row(r, rows[i]) != 0)
 				log_err("event=inbound.handle_failed "
 				    "inbound_id=%" PRId64, rows[i]);
 		}
 		if (store_commit(r->app->st) == -1)
 			return -1;
-		r->handled += (uint64_t)done;
 		after = rows[n - 1];
 		dispatch_kick(r->app->disp);
 	}

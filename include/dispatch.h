@@ -60,6 +60,18 @@ typedef int	(*dispatch_gate_fn)(void *arg, const struct outbox_row *row,
 typedef int	(*dispatch_outcome_fn)(void *arg, const struct outbox_row *row,
 		    const struct send_result *res);
 
+/*
+ * Where the dispatcher reads the time, in milliseconds: `mono_ms` paces
+ * sends and holds the pauses after a 429 or a refused token; `wall_ms`
+ * (unix time) decides which rows are due and stamps outcomes. Both are
+ * called with `arg`. Until set: ratelimit_now() and store_now_ms().
+ */
+struct dispatch_clock {
+	int64_t		(*mono_ms)(void *arg);
+	int64_t		(*wall_ms)(void *arg);
+	void		*arg;
+};
+
 struct dispatch_stats {
 	uint64_t	 sent, retried, failed, rate_limited, unreachable;
 	int		 in_flight;
@@ -73,6 +85,9 @@ void		 dispatch_set_sender(struct dispatch *d, enum channel ch,
 
 void		 dispatch_set_hooks(struct dispatch *d, dispatch_gate_fn gate,
 		    dispatch_outcome_fn outcome, void *arg);
+/* Copies *clock, whose two functions are set; NULL: the real clocks. */
+void		 dispatch_set_clock(struct dispatch *d,
+		    const struct dispatch_clock *clock);
 
 /* Re-queues rows left `sending` by a crash and starts sending. */
 int		 dispatch_start(struct dispatch *d)
@@ -86,7 +101,6 @@ void		 dispatch_flush(struct dispatch *d);
 
 void		 dispatch_done(struct dispatch_job *job,
 		    const struct send_result *res);
-const struct outbox_row *dispatch_job_row(const struct dispatch_job *job);
 
 void		 dispatch_get_stats(const struct dispatch *d,
 		    struct dispatch_stats *out);

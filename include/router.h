@@ -6,8 +6,6 @@
 #ifndef ASYSTENT_ROUTER_H
 #define ASYSTENT_ROUTER_H
 
-#include <stdint.h>
-
 struct app;
 struct router;
 
@@ -18,6 +16,5 @@ void		 router_kick(void *router);
 /* Handles every pending row now (also at start). */
 int		 router_drain(struct router *r)
 		    __attribute__((warn_unused_result));
-uint64_t	 router_handled(const struct router *r);
 
 #endif

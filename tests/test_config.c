@@ -1,7 +1,6 @@
 /* Unit tests for daemon/config.c: defaults, every key type, error lines. */
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,14 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "config.h"
+#include "unit/fixture.h"
 
-struct fixture {
-	char		 dir[256];
+struct config_test {
+	struct fixture	 fx;
 	char		 conf[512];	/* dir/asystent.conf */
 	char		*errs;			/* what config_load printed */
 	size_t		 errlen;
@@ -29,9 +28,8 @@ struct fixture {
 static int
 teardown(void **state)
 {
-	struct fixture	*f = *state;
-	struct dirent	*de;
-	DIR		*d;
+	struct config_test	*f = *state;
+	int			 rc;
 
 	unsetenv("ASYSTENT_TELEGRAM_TOKEN");
 	unsetenv("ASYSTENT_TELEGRAM_API_ROOT");
@@ -39,50 +37,28 @@ teardown(void **state)
 		return 0;
 	config_free(f->cfg);
 	free(f->errs);
-	if ((d = opendir(f->dir)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			unlinkat(dirfd(d), de->d_name, 0);
-		}
-		closedir(d);
-	}
-	rmdir(f->dir);
+	rc = fixture_teardown(&f->fx);
 	free(f);
-	return 0;
+	return rc;
 }
 
 static int
 setup(void **state)
 {
-	struct fixture	*f;
-	const char	*tmp = getenv("TMPDIR");
+	struct config_test	*f;
 
 	/* The environment overrides the file: start from a clean one. */
 	unsetenv("ASYSTENT_TELEGRAM_TOKEN");
 	unsetenv("ASYSTENT_TELEGRAM_API_ROOT");
 	if ((f = calloc(1, sizeof *f)) == NULL)
 		return -1;
-	if (tmp == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	snprintf(f->dir, sizeof f->dir, "%s/test_config.XXXXXX", tmp);
-	if (mkdtemp(f->dir) == NULL) {
+	if (fixture_setup(&f->fx, "config", 0) == -1) {
 		free(f);
 		return -1;
 	}
-	snprintf(f->conf, sizeof f->conf, "%s/asystent.conf", f->dir);
+	fixture_path(&f->fx, "asystent.conf", f->conf, sizeof f->conf);
 	*state = f;
 	return 0;
-}
-
-static void
-path_in(const struct fixture *f, const char *name, char *buf, size_t len)
-{
-	int	 n;
-
-	n = snprintf(buf, len, "%s/%s", f->dir, name);
-	assert_true(n > 0 && (size_t)n < len);
 }
 
 static void
@@ -98,7 +74,7 @@ write_file(const char *path, const char *text)
 
 /* Loads `path`, keeping what was printed in f->errs. */
 static int
-load_path(struct fixture *f, const char *path)
+load_path(struct config_test *f, const char *path)
 {
 	FILE	*errf;
 	int	 rc;
@@ -126,7 +102,7 @@ load_path(struct fixture *f, const char *path)
  * must set is added at the end unless the text says something of it.
  */
 static int
-load_text(struct fixture *f, const char *text)
+load_text(struct config_test *f, const char *text)
 {
 	const char	*dpo = "\n[privacy]\n" DPO_LINE;
 	char		*full;
@@ -148,7 +124,7 @@ load_text(struct fixture *f, const char *text)
 
 /* The error output holds the line "<conf>:<line>: <rest>". */
 static void
-assert_error_line(const struct fixture *f, int line, const char *rest)
+assert_error_line(const struct config_test *f, int line, const char *rest)
 {
 	char	 want[2048];
 
@@ -176,8 +152,8 @@ count_lines(const char *s)
 static void
 test_config_null_path_gives_defaults(void **state)
 {
-	struct fixture	*f = *state;
-	struct config	*c;
+	struct config_test	*f = *state;
+	struct config		*c;
 
 	assert_int_equal(load_path(f, NULL), 0);
 	assert_int_equal(f->errlen, 0);
@@ -209,11 +185,11 @@ test_config_null_path_gives_defaults(void **state)
 static void
 test_config_file_sets_every_kind_of_value(void **state)
 {
-	struct fixture	*f = *state;
-	struct config	*c;
-	char		 tok[512], text[4096];
+	struct config_test	*f = *state;
+	struct config		*c;
+	char			 tok[512], text[4096];
 
-	path_in(f, "token", tok, sizeof tok);
+	fixture_path(&f->fx, "token", tok, sizeof tok);
 	write_file(tok, "123456:ABC-def_ghi\n");
 	snprintf(text, sizeof text,
 	    "# comment\n"
@@ -273,7 +249,7 @@ test_config_file_sets_every_kind_of_value(void **state)
 static void
 test_config_keys_not_in_the_file_keep_defaults(void **state)
 {
-	struct fixture	*f = *state;
+	struct config_test	*f = *state;
 
 	assert_int_equal(load_text(f, "[outbox]\nmax_attempts = 5\n"), 0);
 	assert_int_equal(f->cfg->max_attempts, 5);
@@ -284,7 +260,7 @@ test_config_keys_not_in_the_file_keep_defaults(void **state)
 static void
 test_config_unknown_key_names_file_line_and_key(void **state)
 {
-	struct fixture	*f = *state;
+	struct config_test	*f = *state;
 
 	assert_int_equal(load_text(f, "[daemon]\n\n# x\ndatabse = /a.db\n"),
 	    -1);
@@ -295,7 +271,7 @@ test_config_unknown_key_names_file_line_and_key(void **state)
 static void
 test_config_unknown_section_names_section_and_key(void **state)
 {
-	struct fixture	*f = *state;
+	struct config_test	*f = *state;
 
 	assert_int_equal(load_text(f, "[daemon]\ncentre_name = A\n[sms]\n"
 	    "gateway = kannel\n"), -1);
@@ -306,7 +282,7 @@ test_config_unknown_section_names_section_and_key(void **state)
 static void
 test_config_key_before_any_section_is_unknown(void **state)
 {
-	struct fixture	*f = *state;
+	struct config_test	*f = *state;
 
 	assert_int_equal(load_text(f, "database = /a.db\n"), -1);
 	assert_error_line(f, 1, ".database: unknown key");
@@ -315,7 +291,7 @@ test_config_key_before_any_section_is_unknown(void **state)
 static void
 test_config_value_out_of_range_is_refused(void **state)
 {
-	struct fixture	*f = *state;
+	struct config_test	*f = *state;
 
 	assert_int_equal(load_text(f, "[telegram]\npoll_timeout = 51\n"
 	    "request_timeout = 0\n[limits]\nglobal_per_second = -1\n"
@@ -334,7 +310,7 @@ test_config_value_out_of_range_is_refused(void **state)
 static void
 test_config_value_not_a_number_is_refused(void **state)
 {
-	struct fixture	*f = *state;
+	struct config_test	*f = *state;
 
 	assert_int_equal(load_text(f, "[telegram]\npoll_timeout = 5s\n"
 	    "request_timeout = 1e2\n[limits]\nglobal_per_second = abc\n"
@@ -358,7 +334,7 @@ test_config_value_not_a_number_is_refused(void **state)
 static void
 test_config_duplicate_key_reports_second_line(void **state)
 {
-	struct fixture	*f = *state;
+	struct config_test	*f = *state;
 
 	assert_int_equal(load_text(f, "[daemon]\ncentre_name = A\n"
 	    "[telegram]\nmode = polling\n[daemon]\ncentre_name = B\n"), -1);
@@ -369,7 +345,7 @@ test_config_duplicate_key_reports_second_line(void **state)
 static void
 test_config_privacy_names_the_dpo_and_a_known_legal_basis(void **state)
 {
-	struct fixture	*f = *state;
+	struct config_test	*f = *state;
 
 	assert_int_equal(load_text(f, "[daemon]\n"), 0);
 	assert_string_equal(f->cfg->dpo_contact, "iod@mops.example");
@@ -390,7 +366,7 @@ test_config_privacy_names_the_dpo_and_a_known_legal_basis(void **state)
 static void
 test_config_webhook_mode_is_refused_with_clear_message(void **state)
 {
-	struct fixture	*f = *state;
+	struct config_test	*f = *state;
 
 	assert_int_equal(load_text(f, "[telegram]\nmode = webhook\n"), -1);
 	assert_error_line(f, 2, "telegram.mode: webhook mode is not "
@@ -403,7 +379,7 @@ test_config_webhook_mode_is_refused_with_clear_message(void **state)
 static void
 test_config_bad_log_level_is_refused(void **state)
 {
-	struct fixture	*f = *state;
+	struct config_test	*f = *state;
 
 	assert_int_equal(load_text(f, "[daemon]\nlog_level = verbose\n"), -1);
 	assert_error_line(f, 2, "daemon.log_level: unknown level (err, "
@@ -413,7 +389,7 @@ test_config_bad_log_level_is_refused(void **state)
 static void
 test_config_control_characters_in_strings_are_refused(void **state)
 {
-	struct fixture	*f = *state;
+	struct config_test	*f = *state;
 
 	assert_int_equal(load_text(f, "[daemon]\ncentre_name = A\tB\n"), -1);
 	assert_error_line(f, 2, "daemon.centre_name: control characters "
@@ -423,7 +399,7 @@ test_config_control_characters_in_strings_are_refused(void **state)
 static void
 test_config_syntax_error_names_its_line(void **state)
 {
-	struct fixture	*f = *state;
+	struct config_test	*f = *state;
 
 	assert_int_equal(load_text(f, "[daemon]\ncentre_name = A\n\n"
 	    "this line has no equals sign\ncentre_contact = x\n"), -1);
@@ -435,7 +411,7 @@ test_config_syntax_error_names_its_line(void **state)
 static void
 test_config_missing_file_is_reported(void **state)
 {
-	struct fixture	*f = *state;
+	struct config_test	*f = *state;
 
 	assert_int_equal(load_path(f, f->conf), -1);
 	assert_error_line(f, 0, "cannot open: No such file or directory");
@@ -444,7 +420,7 @@ test_config_missing_file_is_reported(void **state)
 static void
 test_config_reports_every_error_not_just_the_first(void **state)
 {
-	struct fixture	*f = *state;
+	struct config_test	*f = *state;
 
 	assert_int_equal(load_text(f,
 	    "[daemon]\n"			/* 1 */
@@ -478,7 +454,7 @@ test_config_reports_every_error_not_just_the_first(void **state)
 static void
 test_config_reports_syntax_error_after_key_error(void **state)
 {
-	struct fixture	*f = *state;
+	struct config_test	*f = *state;
 
 	assert_int_equal(load_text(f, "[daemon]\ncolour = blue\n"
 	    "no equals sign here\n"), -1);
@@ -496,8 +472,8 @@ test_config_reports_syntax_error_after_key_error(void **state)
 static void
 test_config_long_value_is_accepted_or_blamed_on_its_line(void **state)
 {
-	struct fixture	*f = *state;
-	char		 text[1024], name[301];
+	struct config_test	*f = *state;
+	char			 text[1024], name[301];
 
 	memset(name, 'a', sizeof name - 1);
 	name[sizeof name - 1] = '\0';
@@ -515,10 +491,10 @@ test_config_long_value_is_accepted_or_blamed_on_its_line(void **state)
 static void
 test_config_env_token_overrides_token_file(void **state)
 {
-	struct fixture	*f = *state;
-	char		 tok[512], text[2048];
+	struct config_test	*f = *state;
+	char			 tok[512], text[2048];
 
-	path_in(f, "token", tok, sizeof tok);
+	fixture_path(&f->fx, "token", tok, sizeof tok);
 	write_file(tok, "111:from_file\n");
 	snprintf(text, sizeof text, "[telegram]\ntoken_file = %s\n", tok);
 	assert_int_equal(setenv("ASYSTENT_TELEGRAM_TOKEN", "222:from_env", 1),
@@ -530,7 +506,7 @@ test_config_env_token_overrides_token_file(void **state)
 static void
 test_config_env_token_works_without_file(void **state)
 {
-	struct fixture	*f = *state;
+	struct config_test	*f = *state;
 
 	assert_int_equal(setenv("ASYSTENT_TELEGRAM_TOKEN", "333:env", 1), 0);
 	assert_int_equal(load_path(f, NULL), 0);
@@ -540,7 +516,7 @@ test_config_env_token_works_without_file(void **state)
 static void
 test_config_env_api_root_overrides_file(void **state)
 {
-	struct fixture	*f = *state;
+	struct config_test	*f = *state;
 
 	assert_int_equal(setenv("ASYSTENT_TELEGRAM_API_ROOT",
 	    "http://127.0.0.1:9999", 1), 0);
@@ -552,7 +528,7 @@ test_config_env_api_root_overrides_file(void **state)
 static void
 test_config_api_root_must_be_http_url(void **state)
 {
-	struct fixture	*f = *state;
+	struct config_test	*f = *state;
 
 	assert_int_equal(setenv("ASYSTENT_TELEGRAM_API_ROOT", "ftp://x", 1),
 	    0);
@@ -567,7 +543,7 @@ test_config_api_root_must_be_http_url(void **state)
 static void
 test_config_empty_database_and_centre_name_are_refused(void **state)
 {
-	struct fixture	*f = *state;
+	struct config_test	*f = *state;
 
 	assert_int_equal(load_text(f, "[daemon]\ndatabase =\n"
 	    "centre_name =\n"), -1);
@@ -578,10 +554,10 @@ test_config_empty_database_and_centre_name_are_refused(void **state)
 static void
 test_config_token_file_trailing_newline_is_stripped(void **state)
 {
-	struct fixture	*f = *state;
-	char		 tok[512], text[2048];
+	struct config_test	*f = *state;
+	char			 tok[512], text[2048];
 
-	path_in(f, "token", tok, sizeof tok);
+	fixture_path(&f->fx, "token", tok, sizeof tok);
 	write_file(tok, "123456789:AAH-x_yZ\r\n\n");
 	snprintf(text, sizeof text, "[telegram]\ntoken_file = %s\n", tok);
 	assert_int_equal(load_text(f, text), 0);
@@ -603,11 +579,11 @@ test_config_token_file_with_junk_is_refused(void **state)
 		"123:abc%2f\n",
 		"111:first\n222:second\n",
 	};
-	struct fixture	*f = *state;
-	char		 tok[512], text[2048], want[1024];
-	size_t		 i;
+	struct config_test	*f = *state;
+	char			 tok[512], text[2048], want[1024];
+	size_t			 i;
 
-	path_in(f, "token", tok, sizeof tok);
+	fixture_path(&f->fx, "token", tok, sizeof tok);
 	snprintf(text, sizeof text, "[telegram]\ntoken_file = %s\n", tok);
 	snprintf(want, sizeof want, "telegram.token_file: %s: does not hold "
 	    "a bot token (digits:letters)", tok);
@@ -624,10 +600,10 @@ test_config_token_file_with_junk_is_refused(void **state)
 static void
 test_config_token_file_too_long_is_refused(void **state)
 {
-	struct fixture	*f = *state;
-	char		 tok[512], text[2048], big[400];
+	struct config_test	*f = *state;
+	char			 tok[512], text[2048], big[400];
 
-	path_in(f, "token", tok, sizeof tok);
+	fixture_path(&f->fx, "token", tok, sizeof tok);
 	memset(big, 'a', sizeof big - 1);
 	big[0] = '1';
 	big[1] = ':';
@@ -641,10 +617,10 @@ test_config_token_file_too_long_is_refused(void **state)
 static void
 test_config_missing_token_file_is_reported(void **state)
 {
-	struct fixture	*f = *state;
-	char		 tok[512], text[2048], want[1024];
+	struct config_test	*f = *state;
+	char			 tok[512], text[2048], want[1024];
 
-	path_in(f, "nope", tok, sizeof tok);
+	fixture_path(&f->fx, "nope", tok, sizeof tok);
 	snprintf(text, sizeof text, "[telegram]\ntoken_file = %s\n", tok);
 	assert_int_equal(load_text(f, text), -1);
 	snprintf(want, sizeof want, "telegram.token_file: %s: No such file "
@@ -655,9 +631,9 @@ test_config_missing_token_file_is_reported(void **state)
 static void
 test_config_printed_defaults_load_without_errors(void **state)
 {
-	struct fixture	*f = *state;
-	struct config	*def = NULL;
-	FILE		*fp;
+	struct config_test	*f = *state;
+	struct config		*def = NULL;
+	FILE			*fp;
 
 	char		*printed = NULL, *at;
 	size_t		 len = 0;

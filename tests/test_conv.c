@@ -4,7 +4,6 @@
  * database per test, who reads a family's messages, the sealed record,
  * tracing a reply and the announcements gate (daemon/conv.c).
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -26,13 +24,7 @@
 #include "relay.h"
 #include "store.h"
 #include "tg.h"
-
-static const unsigned char master[CRYPTO_MASTER_LEN] = {
-	0x52, 0x45, 0x4c, 0x41, 0x59, 0x01, 0x02, 0x03,
-	0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10,
-	0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
-	0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20,
-};
+#include "unit/fixture.h"
 
 /* ---- splitting ------------------------------------------------------- */
 
@@ -264,61 +256,45 @@ test_conv_rules_who_may_write(void **state)
 
 /* ---- the store ------------------------------------------------------- */
 
-struct fixture {
-	char		 dir[256];
-	char		 db[512];
-	struct app	 app;
+struct conv_test {
+	struct fixture	 fx;
+	struct app	 app;		/* st and keys are the fixture's */
 };
 
 static int
 teardown(void **state)
 {
-	struct fixture	*f = *state;
-	struct dirent	*de;
-	DIR		*d;
+	struct conv_test	*f = *state;
+	int			 rc;
 
 	conv_free(f->app.conv);
 	people_free(f->app.people);
 	outbox_free(f->app.ob);
-	store_close(f->app.st);
-	crypto_keys_free(f->app.keys);
-	if ((d = opendir(f->dir)) != NULL) {
-		while ((de = readdir(d)) != NULL)
-			if (de->d_name[0] != '.')
-				unlinkat(dirfd(d), de->d_name, 0);
-		closedir(d);
-	}
-	rmdir(f->dir);
+	rc = fixture_teardown(&f->fx);
 	free(f);
-	return 0;
+	return rc;
 }
 
 static int
 setup(void **state)
 {
-	struct fixture	*f;
-	const char	*tmp = getenv("TMPDIR");
-	char		 err[256];
+	struct conv_test	*f;
 
 	if ((f = calloc(1, sizeof *f)) == NULL)
 		return -1;
-	snprintf(f->dir, sizeof f->dir, "%s/test_conv.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(f->dir) == NULL) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->db, sizeof f->db, "%s/asystent.db", f->dir);
 	*state = f;
-	if (store_open(f->db, &f->app.st, err, sizeof err) == -1 ||
-	    (f->app.keys = crypto_keys_from_master(master)) == NULL ||
-	    (f->app.ob = outbox_new(f->app.st, f->app.keys)) == NULL ||
+	if (fixture_setup(&f->fx, "conv", FIXTURE_STORE | FIXTURE_KEYS) == -1)
+		goto fail;
+	f->app.st = f->fx.st;
+	f->app.keys = f->fx.keys;
+	if ((f->app.ob = outbox_new(f->app.st, f->app.keys)) == NULL ||
 	    (f->app.people = people_new(f->app.st, f->app.keys)) == NULL ||
-	    (f->app.conv = conv_new(&f->app)) == NULL) {
-		teardown(state);
-		return -1;
-	}
+	    (f->app.conv = conv_new(&f->app)) == NULL)
+		goto fail;
 	return 0;
+fail:
+	teardown(state);
+	return -1;
 }
 
 static int
@@ -330,7 +306,7 @@ group_setup(void **state)
 }
 
 static int64_t
-staff(struct fixture *f, const char *name, const char *kind, int64_t tg)
+staff(struct conv_test *f, const char *name, const char *kind, int64_t tg)
 {
 	int64_t	 id;
 
@@ -343,7 +319,7 @@ staff(struct fixture *f, const char *name, const char *kind, int64_t tg)
 }
 
 static int64_t
-family(struct fixture *f, int64_t assistant, int64_t substitute,
+family(struct conv_test *f, int64_t assistant, int64_t substitute,
     int64_t *member)
 {
 	struct family_new	 nf = { "Rodzina", "uk", "telegram", NULL,
@@ -357,7 +333,7 @@ family(struct fixture *f, int64_t assistant, int64_t substitute,
 }
 
 static void
-readers(struct fixture *f, int64_t fam, struct conv_readers *rd)
+readers(struct conv_test *f, int64_t fam, struct conv_readers *rd)
 {
 	struct conv_family	 cf;
 	int			 found;
@@ -370,7 +346,7 @@ readers(struct fixture *f, int64_t fam, struct conv_readers *rd)
 static void
 test_conv_readers_assistant_substitute_coordinators(void **state)
 {
-	struct fixture		*f = *state;
+	struct conv_test	*f = *state;
 	struct conv_readers	 rd;
 	int64_t			 anna, petro, c1, c2, fam, m;
 
@@ -404,7 +380,7 @@ test_conv_readers_assistant_substitute_coordinators(void **state)
 static void
 test_conv_readers_none_when_nobody_is_linked(void **state)
 {
-	struct fixture		*f = *state;
+	struct conv_test	*f = *state;
 	struct conv_readers	 rd;
 	int64_t			 anna, fam, m;
 
@@ -418,7 +394,7 @@ test_conv_readers_none_when_nobody_is_linked(void **state)
 static void
 test_conv_record_seals_body_and_trace_finds_family(void **state)
 {
-	struct fixture		*f = *state;
+	struct conv_test	*f = *state;
 	struct conv_msg		 msg;
 	struct conv_trace	 tr;
 	struct outmsg		 om;
@@ -480,7 +456,7 @@ test_conv_record_seals_body_and_trace_finds_family(void **state)
 static void
 test_conv_gate_holds_announcements_after_stop(void **state)
 {
-	struct fixture		*f = *state;
+	struct conv_test	*f = *state;
 	struct outbox_row	 row;
 	char			 why[128];
 	int64_t			 fam, m;
@@ -503,10 +479,10 @@ test_conv_gate_holds_announcements_after_stop(void **state)
 static void
 test_conv_flood_counts_the_family_minute(void **state)
 {
-	struct fixture	*f = *state;
-	struct conv_msg	 msg;
-	int64_t		 fam, m, nb, now = store_now_ms();
-	int		 i, notice, notices = 0;
+	struct conv_test	*f = *state;
+	struct conv_msg		 msg;
+	int64_t			 fam, m, nb, now = store_now_ms();
+	int			 i, notice, notices = 0;
 
 	fam = family(f, 0, 0, &m);
 	memset(&msg, 0, sizeof msg);

@@ -1,7 +1,6 @@
 /* Unit tests for daemon/crypto.c: sealing, indexes, tokens, key files. */
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,23 +16,18 @@
 #include <cmocka.h>
 
 #include "crypto.h"
+#include "unit/fixture.h"
 
 #define BIG_LEN		(1024 * 1024)
 
-struct fixture {
-	char		 dir[PATH_MAX];
-	struct keys	*k;		/* from master_a */
+struct crypto_test {
+	struct fixture	 fx;		/* keys from fixture_master */
 	struct keys	*other;		/* from master_b */
 };
 
-static const unsigned char master_a[CRYPTO_MASTER_LEN] = {
-	0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
-	0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10,
-	0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
-	0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20,
-};
+/* A master key one bit away from fixture_master's last byte. */
 static const unsigned char master_b[CRYPTO_MASTER_LEN] = {
-	0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+	0x41, 0x53, 0x59, 0x53, 0x54, 0x45, 0x4e, 0x54,
 	0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10,
 	0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
 	0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x21,
@@ -48,63 +42,32 @@ group_setup(void **state)
 	return crypto_init() == 0 ? 0 : -1;
 }
 
-static int	teardown(void **);
+static int
+teardown(void **state)
+{
+	struct crypto_test	*f = *state;
+	int			 rc;
+
+	crypto_keys_free(f->other);
+	rc = fixture_teardown(&f->fx);
+	free(f);
+	return rc;
+}
 
 static int
 setup(void **state)
 {
-	struct fixture	*f;
-	const char	*tmp = getenv("TMPDIR");
+	struct crypto_test	*f;
 
 	if ((f = calloc(1, sizeof *f)) == NULL)
 		return -1;
-	if (tmp == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	snprintf(f->dir, sizeof f->dir, "%s/test_crypto.XXXXXX", tmp);
-	if (mkdtemp(f->dir) == NULL) {
-		free(f);
-		return -1;
-	}
-	f->k = crypto_keys_from_master(master_a);
-	f->other = crypto_keys_from_master(master_b);
 	*state = f;
-	if (f->k == NULL || f->other == NULL) {
+	if (fixture_setup(&f->fx, "crypto", FIXTURE_KEYS) == -1 ||
+	    (f->other = crypto_keys_from_master(master_b)) == NULL) {
 		teardown(state);
 		return -1;
 	}
 	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture	*f = *state;
-	struct dirent	*de;
-	DIR		*d;
-
-	crypto_keys_free(f->k);
-	crypto_keys_free(f->other);
-	if ((d = opendir(f->dir)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			unlinkat(dirfd(d), de->d_name, 0);
-		}
-		closedir(d);
-	}
-	rmdir(f->dir);
-	free(f);
-	return 0;
-}
-
-static void
-path_in(const struct fixture *f, const char *name, char *buf, size_t len)
-{
-	int	 n;
-
-	n = snprintf(buf, len, "%s/%s", f->dir, name);
-	assert_true(n > 0 && (size_t)n < len);
 }
 
 static void
@@ -166,52 +129,52 @@ assert_open_fails(const struct keys *k, const struct crypto_ad *ad,
 static void
 test_seal_open_round_trip(void **state)
 {
-	struct fixture	*f = *state;
-	const char	*s = "Ołena Szewczenko, +48 600 100 200";
+	struct crypto_test	*f = *state;
+	const char		*s = "Ołena Szewczenko, +48 600 100 200";
 
-	round_trip(f->k, s, strlen(s));
+	round_trip(f->fx.keys, s, strlen(s));
 }
 
 static void
 test_seal_open_round_trip_empty_value(void **state)
 {
-	struct fixture	*f = *state;
+	struct crypto_test	*f = *state;
 
-	round_trip(f->k, "", 0);
+	round_trip(f->fx.keys, "", 0);
 }
 
 static void
 test_seal_open_round_trip_1mb_value(void **state)
 {
-	struct fixture	*f = *state;
-	unsigned char	*big;
-	size_t		 i;
+	struct crypto_test	*f = *state;
+	unsigned char		*big;
+	size_t			 i;
 
 	big = malloc(BIG_LEN);
 	assert_non_null(big);
 	for (i = 0; i < BIG_LEN; i++)
 		big[i] = (unsigned char)(i * 7 + 3);
-	round_trip(f->k, big, BIG_LEN);
+	round_trip(f->fx.keys, big, BIG_LEN);
 	free(big);
 }
 
 static void
 test_seal_open_keeps_embedded_nul(void **state)
 {
-	struct fixture	*f = *state;
+	struct crypto_test	*f = *state;
 
-	round_trip(f->k, "a\0b", 3);
+	round_trip(f->fx.keys, "a\0b", 3);
 }
 
 static void
 test_seal_uses_fresh_nonce_each_time(void **state)
 {
-	struct fixture	*f = *state;
-	unsigned char	*b1 = NULL, *b2 = NULL;
-	size_t		 l1, l2;
+	struct crypto_test	*f = *state;
+	unsigned char		*b1 = NULL, *b2 = NULL;
+	size_t			 l1, l2;
 
-	seal_name(f->k, &b1, &l1);
-	seal_name(f->k, &b2, &l2);
+	seal_name(f->fx.keys, &b1, &l1);
+	seal_name(f->fx.keys, &b2, &l2);
 	assert_int_equal(l1, l2);
 	assert_memory_not_equal(b1, b2, l1);
 	free(b1);
@@ -221,33 +184,33 @@ test_seal_uses_fresh_nonce_each_time(void **state)
 static void
 test_open_fails_with_wrong_table(void **state)
 {
-	struct fixture		*f = *state;
+	struct crypto_test	*f = *state;
 	const struct crypto_ad	 ad = { "staff", "name", 42 };
 	unsigned char		*blob = NULL;
 	size_t			 len;
 
-	seal_name(f->k, &blob, &len);
-	assert_open_fails(f->k, &ad, blob, len);
+	seal_name(f->fx.keys, &blob, &len);
+	assert_open_fails(f->fx.keys, &ad, blob, len);
 	free(blob);
 }
 
 static void
 test_open_fails_with_wrong_column(void **state)
 {
-	struct fixture		*f = *state;
+	struct crypto_test	*f = *state;
 	const struct crypto_ad	 ad = { "families", "phone", 42 };
 	unsigned char		*blob = NULL;
 	size_t			 len;
 
-	seal_name(f->k, &blob, &len);
-	assert_open_fails(f->k, &ad, blob, len);
+	seal_name(f->fx.keys, &blob, &len);
+	assert_open_fails(f->fx.keys, &ad, blob, len);
 	free(blob);
 }
 
 static void
 test_open_fails_with_wrong_row(void **state)
 {
-	struct fixture		*f = *state;
+	struct crypto_test	*f = *state;
 	const struct crypto_ad	 ad43 = { "families", "name", 43 };
 	const struct crypto_ad	 adneg = { "families", "name", -42 };
 	const struct crypto_ad	 adhi = { "families", "name",
@@ -255,47 +218,47 @@ test_open_fails_with_wrong_row(void **state)
 	unsigned char		*blob = NULL;
 	size_t			 len;
 
-	seal_name(f->k, &blob, &len);
-	assert_open_fails(f->k, &ad43, blob, len);
-	assert_open_fails(f->k, &adneg, blob, len);
-	assert_open_fails(f->k, &adhi, blob, len);
+	seal_name(f->fx.keys, &blob, &len);
+	assert_open_fails(f->fx.keys, &ad43, blob, len);
+	assert_open_fails(f->fx.keys, &adneg, blob, len);
+	assert_open_fails(f->fx.keys, &adhi, blob, len);
 	free(blob);
 }
 
 static void
 test_open_fails_when_table_and_column_shift(void **state)
 {
-	struct fixture		*f = *state;
+	struct crypto_test	*f = *state;
 	const struct crypto_ad	 a = { "ab", "c", 1 };
 	const struct crypto_ad	 b = { "a", "bc", 1 };
 	unsigned char		*blob = NULL;
 	size_t			 len;
 
-	assert_int_equal(crypto_seal(f->k, &a, "x", 1, &blob, &len), 0);
-	assert_open_fails(f->k, &b, blob, len);
+	assert_int_equal(crypto_seal(f->fx.keys, &a, "x", 1, &blob, &len), 0);
+	assert_open_fails(f->fx.keys, &b, blob, len);
 	free(blob);
 }
 
 static void
 test_open_fails_on_any_flipped_bit(void **state)
 {
-	struct fixture	*f = *state;
-	unsigned char	*blob = NULL;
-	char		*out = NULL;
-	size_t		 len, i;
-	int		 bit;
+	struct crypto_test	*f = *state;
+	unsigned char		*blob = NULL;
+	char			*out = NULL;
+	size_t			 len, i;
+	int			 bit;
 
-	seal_name(f->k, &blob, &len);
+	seal_name(f->fx.keys, &blob, &len);
 	for (i = 0; i < len; i++) {
 		for (bit = 0; bit < 8; bit++) {
 			blob[i] ^= (unsigned char)(1u << bit);
-			assert_open_fails(f->k, &ad_name, blob, len);
+			assert_open_fails(f->fx.keys, &ad_name, blob, len);
 			blob[i] ^= (unsigned char)(1u << bit);
 		}
 	}
 	/* And the restored blob opens again. */
-	assert_int_equal(crypto_open(f->k, &ad_name, blob, len, &out, NULL),
-	    0);
+	assert_int_equal(crypto_open(f->fx.keys, &ad_name, blob, len, &out,
+	    NULL), 0);
 	assert_string_equal(out, "Anna Kowalska");
 	crypto_free_plain(out);
 	free(blob);
@@ -304,30 +267,30 @@ test_open_fails_on_any_flipped_bit(void **state)
 static void
 test_open_fails_on_truncated_blob(void **state)
 {
-	struct fixture	*f = *state;
-	unsigned char	*blob = NULL;
-	unsigned char	 empty[1] = { 0 };
-	size_t		 len;
+	struct crypto_test	*f = *state;
+	unsigned char		*blob = NULL;
+	unsigned char		 empty[1] = { 0 };
+	size_t			 len;
 
-	seal_name(f->k, &blob, &len);
-	assert_open_fails(f->k, &ad_name, empty, 0);
-	assert_open_fails(f->k, &ad_name, blob, 0);
-	assert_open_fails(f->k, &ad_name, blob, 23);
-	assert_open_fails(f->k, &ad_name, blob, 39);
-	assert_open_fails(f->k, &ad_name, blob, CRYPTO_OVERHEAD);
-	assert_open_fails(f->k, &ad_name, blob, len - 1);
-	assert_open_fails(f->k, &ad_name, blob + 1, len - 1);
+	seal_name(f->fx.keys, &blob, &len);
+	assert_open_fails(f->fx.keys, &ad_name, empty, 0);
+	assert_open_fails(f->fx.keys, &ad_name, blob, 0);
+	assert_open_fails(f->fx.keys, &ad_name, blob, 23);
+	assert_open_fails(f->fx.keys, &ad_name, blob, 39);
+	assert_open_fails(f->fx.keys, &ad_name, blob, CRYPTO_OVERHEAD);
+	assert_open_fails(f->fx.keys, &ad_name, blob, len - 1);
+	assert_open_fails(f->fx.keys, &ad_name, blob + 1, len - 1);
 	free(blob);
 }
 
 static void
 test_open_fails_with_other_master_key(void **state)
 {
-	struct fixture	*f = *state;
-	unsigned char	*blob = NULL;
-	size_t		 len;
+	struct crypto_test	*f = *state;
+	unsigned char		*blob = NULL;
+	size_t			 len;
 
-	seal_name(f->k, &blob, &len);
+	seal_name(f->fx.keys, &blob, &len);
 	assert_open_fails(f->other, &ad_name, blob, len);
 	free(blob);
 }
@@ -335,15 +298,15 @@ test_open_fails_with_other_master_key(void **state)
 static void
 test_blind_index_is_deterministic(void **state)
 {
-	struct fixture	*f = *state;
-	unsigned char	 a[CRYPTO_INDEX_LEN], b[CRYPTO_INDEX_LEN];
-	struct keys	*again;
+	struct crypto_test	*f = *state;
+	unsigned char		 a[CRYPTO_INDEX_LEN], b[CRYPTO_INDEX_LEN];
+	struct keys		*again;
 
-	crypto_blind_index(f->k, "phone", "+48600100200", 12, a);
-	crypto_blind_index(f->k, "phone", "+48600100200", 12, b);
+	crypto_blind_index(f->fx.keys, "phone", "+48600100200", 12, a);
+	crypto_blind_index(f->fx.keys, "phone", "+48600100200", 12, b);
 	assert_memory_equal(a, b, sizeof a);
 	/* Keys derived again from the same master agree. */
-	again = crypto_keys_from_master(master_a);
+	again = crypto_keys_from_master(fixture_master);
 	assert_non_null(again);
 	crypto_blind_index(again, "phone", "+48600100200", 12, b);
 	assert_memory_equal(a, b, sizeof a);
@@ -353,21 +316,21 @@ test_blind_index_is_deterministic(void **state)
 static void
 test_blind_index_differs_by_domain(void **state)
 {
-	struct fixture	*f = *state;
-	unsigned char	 a[CRYPTO_INDEX_LEN], b[CRYPTO_INDEX_LEN];
+	struct crypto_test	*f = *state;
+	unsigned char		 a[CRYPTO_INDEX_LEN], b[CRYPTO_INDEX_LEN];
 
-	crypto_blind_index(f->k, "tg_user", "123456789", 9, a);
-	crypto_blind_index(f->k, "chat", "123456789", 9, b);
+	crypto_blind_index(f->fx.keys, "tg_user", "123456789", 9, a);
+	crypto_blind_index(f->fx.keys, "chat", "123456789", 9, b);
 	assert_memory_not_equal(a, b, sizeof a);
 }
 
 static void
 test_blind_index_differs_by_key(void **state)
 {
-	struct fixture	*f = *state;
-	unsigned char	 a[CRYPTO_INDEX_LEN], b[CRYPTO_INDEX_LEN];
+	struct crypto_test	*f = *state;
+	unsigned char		 a[CRYPTO_INDEX_LEN], b[CRYPTO_INDEX_LEN];
 
-	crypto_blind_index(f->k, "tg_user", "123456789", 9, a);
+	crypto_blind_index(f->fx.keys, "tg_user", "123456789", 9, a);
 	crypto_blind_index(f->other, "tg_user", "123456789", 9, b);
 	assert_memory_not_equal(a, b, sizeof a);
 }
@@ -375,46 +338,46 @@ test_blind_index_differs_by_key(void **state)
 static void
 test_blind_index_differs_by_value(void **state)
 {
-	struct fixture	*f = *state;
-	unsigned char	 a[CRYPTO_INDEX_LEN], b[CRYPTO_INDEX_LEN];
+	struct crypto_test	*f = *state;
+	unsigned char		 a[CRYPTO_INDEX_LEN], b[CRYPTO_INDEX_LEN];
 
-	crypto_blind_index(f->k, "tg_user", "123456789", 9, a);
-	crypto_blind_index(f->k, "tg_user", "123456780", 9, b);
+	crypto_blind_index(f->fx.keys, "tg_user", "123456789", 9, a);
+	crypto_blind_index(f->fx.keys, "tg_user", "123456780", 9, b);
 	assert_memory_not_equal(a, b, sizeof a);
-	crypto_blind_index(f->k, "tg_user", "12345678", 8, b);
+	crypto_blind_index(f->fx.keys, "tg_user", "12345678", 8, b);
 	assert_memory_not_equal(a, b, sizeof a);
 }
 
 static void
 test_blind_index_separates_domain_from_value(void **state)
 {
-	struct fixture	*f = *state;
-	unsigned char	 a[CRYPTO_INDEX_LEN], b[CRYPTO_INDEX_LEN];
+	struct crypto_test	*f = *state;
+	unsigned char		 a[CRYPTO_INDEX_LEN], b[CRYPTO_INDEX_LEN];
 
-	crypto_blind_index(f->k, "ab", "c", 1, a);
-	crypto_blind_index(f->k, "a", "bc", 2, b);
+	crypto_blind_index(f->fx.keys, "ab", "c", 1, a);
+	crypto_blind_index(f->fx.keys, "a", "bc", 2, b);
 	assert_memory_not_equal(a, b, sizeof a);
 }
 
 static void
 test_token_hash_is_deterministic(void **state)
 {
-	struct fixture	*f = *state;
-	unsigned char	 a[CRYPTO_HASH_LEN], b[CRYPTO_HASH_LEN];
+	struct crypto_test	*f = *state;
+	unsigned char		 a[CRYPTO_HASH_LEN], b[CRYPTO_HASH_LEN];
 
-	crypto_token_hash(f->k, "Zq3-invite_token", a);
-	crypto_token_hash(f->k, "Zq3-invite_token", b);
+	crypto_token_hash(f->fx.keys, "Zq3-invite_token", a);
+	crypto_token_hash(f->fx.keys, "Zq3-invite_token", b);
 	assert_memory_equal(a, b, sizeof a);
 }
 
 static void
 test_token_hash_differs_by_token_and_key(void **state)
 {
-	struct fixture	*f = *state;
-	unsigned char	 a[CRYPTO_HASH_LEN], b[CRYPTO_HASH_LEN];
+	struct crypto_test	*f = *state;
+	unsigned char		 a[CRYPTO_HASH_LEN], b[CRYPTO_HASH_LEN];
 
-	crypto_token_hash(f->k, "Zq3-invite_token", a);
-	crypto_token_hash(f->k, "Zq3-invite_tokeN", b);
+	crypto_token_hash(f->fx.keys, "Zq3-invite_token", a);
+	crypto_token_hash(f->fx.keys, "Zq3-invite_tokeN", b);
 	assert_memory_not_equal(a, b, sizeof a);
 	crypto_token_hash(f->other, "Zq3-invite_token", b);
 	assert_memory_not_equal(a, b, sizeof a);
@@ -423,12 +386,12 @@ test_token_hash_differs_by_token_and_key(void **state)
 static void
 test_token_hash_differs_from_blind_index(void **state)
 {
-	struct fixture	*f = *state;
-	unsigned char	 a[CRYPTO_HASH_LEN], b[CRYPTO_INDEX_LEN];
+	struct crypto_test	*f = *state;
+	unsigned char		 a[CRYPTO_HASH_LEN], b[CRYPTO_INDEX_LEN];
 
 	/* The subkeys are distinct, so the two never coincide. */
-	crypto_token_hash(f->k, "tok", a);
-	crypto_blind_index(f->k, "", "tok", 3, b);
+	crypto_token_hash(f->fx.keys, "tok", a);
+	crypto_blind_index(f->fx.keys, "", "tok", 3, b);
 	assert_memory_not_equal(a, b, sizeof b);
 }
 
@@ -503,16 +466,16 @@ read_small_file(const char *path, char *buf, size_t len)
 static void
 test_generated_key_loads_with_mode_0600(void **state)
 {
-	struct fixture	*f = *state;
-	struct keys	*k1 = NULL, *k2 = NULL;
-	unsigned char	*blob = NULL;
-	char		 path[PATH_MAX], err[512] = "", *out = NULL;
-	struct stat	 st;
-	mode_t		 old;
-	size_t		 len;
-	int		 rc;
+	struct crypto_test	*f = *state;
+	struct keys		*k1 = NULL, *k2 = NULL;
+	unsigned char		*blob = NULL;
+	char			 path[PATH_MAX], err[512] = "", *out = NULL;
+	struct stat		 st;
+	mode_t			 old;
+	size_t			 len;
+	int			 rc;
 
-	path_in(f, "master.key", path, sizeof path);
+	fixture_path(&f->fx, "master.key", path, sizeof path);
 	/* A permissive umask must not widen the file's mode. */
 	old = umask(0);
 	rc = crypto_generate_key(path);
@@ -526,12 +489,12 @@ test_generated_key_loads_with_mode_0600(void **state)
 	assert_int_equal(crypto_keys_load(path, &k1, err, sizeof err), 0);
 	assert_non_null(k1);
 	assert_int_equal(crypto_keys_load(path, &k2, err, sizeof err), 0);
-	/* Two loads of one file give the same keys, not those of master_a. */
+	/* Two loads of one file give the same keys, not the fixture's. */
 	assert_int_equal(crypto_seal(k1, &ad_name, "x", 1, &blob, &len), 0);
 	assert_int_equal(crypto_open(k2, &ad_name, blob, len, &out, NULL), 0);
 	assert_string_equal(out, "x");
 	crypto_free_plain(out);
-	assert_open_fails(f->k, &ad_name, blob, len);
+	assert_open_fails(f->fx.keys, &ad_name, blob, len);
 	free(blob);
 	crypto_keys_free(k1);
 	crypto_keys_free(k2);
@@ -540,14 +503,14 @@ test_generated_key_loads_with_mode_0600(void **state)
 static void
 test_generate_refuses_to_overwrite(void **state)
 {
-	struct fixture	*f = *state;
-	unsigned char	 before[CRYPTO_MASTER_LEN];
-	char		 path[PATH_MAX], errfile[PATH_MAX], msg[1024];
-	char		 after[CRYPTO_MASTER_LEN + 1];
-	struct stat	 st;
+	struct crypto_test	*f = *state;
+	unsigned char		 before[CRYPTO_MASTER_LEN];
+	char			 path[PATH_MAX], errfile[PATH_MAX], msg[1024];
+	char			 after[CRYPTO_MASTER_LEN + 1];
+	struct stat		 st;
 
-	path_in(f, "master.key", path, sizeof path);
-	path_in(f, "stderr.txt", errfile, sizeof errfile);
+	fixture_path(&f->fx, "master.key", path, sizeof path);
+	fixture_path(&f->fx, "stderr.txt", errfile, sizeof errfile);
 	memset(before, 0xab, sizeof before);
 	write_file(path, before, sizeof before, 0600);
 
@@ -565,14 +528,14 @@ test_generate_refuses_to_overwrite(void **state)
 static void
 test_generate_refuses_to_follow_symlink(void **state)
 {
-	struct fixture	*f = *state;
-	char		 link[PATH_MAX], target[PATH_MAX];
-	char		 errfile[PATH_MAX], msg[1024];
-	struct stat	 st;
+	struct crypto_test	*f = *state;
+	char			 link[PATH_MAX], target[PATH_MAX];
+	char			 errfile[PATH_MAX], msg[1024];
+	struct stat		 st;
 
-	path_in(f, "target.key", target, sizeof target);
-	path_in(f, "link.key", link, sizeof link);
-	path_in(f, "stderr.txt", errfile, sizeof errfile);
+	fixture_path(&f->fx, "target.key", target, sizeof target);
+	fixture_path(&f->fx, "link.key", link, sizeof link);
+	fixture_path(&f->fx, "stderr.txt", errfile, sizeof errfile);
 	assert_int_equal(symlink(target, link), 0);
 	assert_int_equal(generate_capturing(link, errfile), -1);
 	read_small_file(errfile, msg, sizeof msg);
@@ -599,11 +562,11 @@ assert_load_refused(const char *path, const char *why)
 static void
 test_load_refuses_mode_0640(void **state)
 {
-	struct fixture	*f = *state;
-	char		 path[PATH_MAX];
+	struct crypto_test	*f = *state;
+	char			 path[PATH_MAX];
 
-	path_in(f, "master.key", path, sizeof path);
-	write_file(path, master_a, sizeof master_a, 0640);
+	fixture_path(&f->fx, "master.key", path, sizeof path);
+	write_file(path, fixture_master, sizeof fixture_master, 0640);
 	assert_load_refused(path, ": key file must not be accessible by "
 	    "group or others (mode 0640); chmod 600 it");
 }
@@ -611,28 +574,28 @@ test_load_refuses_mode_0640(void **state)
 static void
 test_load_refuses_mode_0604(void **state)
 {
-	struct fixture	*f = *state;
-	char		 path[PATH_MAX];
+	struct crypto_test	*f = *state;
+	char			 path[PATH_MAX];
 
-	path_in(f, "master.key", path, sizeof path);
-	write_file(path, master_a, sizeof master_a, 0604);
+	fixture_path(&f->fx, "master.key", path, sizeof path);
+	write_file(path, fixture_master, sizeof fixture_master, 0604);
 	assert_load_refused(path, "(mode 0604); chmod 600 it");
 }
 
 static void
 test_load_accepts_mode_0400(void **state)
 {
-	struct fixture	*f = *state;
-	struct keys	*k = NULL;
-	char		 path[PATH_MAX], err[512] = "";
-	unsigned char	 a[CRYPTO_INDEX_LEN], b[CRYPTO_INDEX_LEN];
+	struct crypto_test	*f = *state;
+	struct keys		*k = NULL;
+	char			 path[PATH_MAX], err[512] = "";
+	unsigned char		 a[CRYPTO_INDEX_LEN], b[CRYPTO_INDEX_LEN];
 
 	/* systemd hands credentials over as 0400 files. */
-	path_in(f, "master.key", path, sizeof path);
-	write_file(path, master_a, sizeof master_a, 0400);
+	fixture_path(&f->fx, "master.key", path, sizeof path);
+	write_file(path, fixture_master, sizeof fixture_master, 0400);
 	assert_int_equal(crypto_keys_load(path, &k, err, sizeof err), 0);
 	crypto_blind_index(k, "phone", "1", 1, a);
-	crypto_blind_index(f->k, "phone", "1", 1, b);
+	crypto_blind_index(f->fx.keys, "phone", "1", 1, b);
 	assert_memory_equal(a, b, sizeof a);
 	crypto_keys_free(k);
 }
@@ -640,11 +603,11 @@ test_load_accepts_mode_0400(void **state)
 static void
 test_load_refuses_31_bytes(void **state)
 {
-	struct fixture	*f = *state;
-	char		 path[PATH_MAX];
+	struct crypto_test	*f = *state;
+	char			 path[PATH_MAX];
 
-	path_in(f, "master.key", path, sizeof path);
-	write_file(path, master_a, 31, 0600);
+	fixture_path(&f->fx, "master.key", path, sizeof path);
+	write_file(path, fixture_master, 31, 0600);
 	assert_load_refused(path,
 	    ": key file must hold exactly 32 bytes (has 31)");
 }
@@ -652,13 +615,13 @@ test_load_refuses_31_bytes(void **state)
 static void
 test_load_refuses_33_bytes(void **state)
 {
-	struct fixture	*f = *state;
-	unsigned char	 buf[33];
-	char		 path[PATH_MAX];
+	struct crypto_test	*f = *state;
+	unsigned char		 buf[33];
+	char			 path[PATH_MAX];
 
-	memcpy(buf, master_a, sizeof master_a);
+	memcpy(buf, fixture_master, sizeof fixture_master);
 	buf[32] = '\n';
-	path_in(f, "master.key", path, sizeof path);
+	fixture_path(&f->fx, "master.key", path, sizeof path);
 	write_file(path, buf, sizeof buf, 0600);
 	assert_load_refused(path,
 	    ": key file must hold exactly 32 bytes (has 33)");
@@ -667,10 +630,10 @@ test_load_refuses_33_bytes(void **state)
 static void
 test_load_refuses_missing_file(void **state)
 {
-	struct fixture	*f = *state;
-	char		 path[PATH_MAX];
+	struct crypto_test	*f = *state;
+	char			 path[PATH_MAX];
 
-	path_in(f, "absent.key", path, sizeof path);
+	fixture_path(&f->fx, "absent.key", path, sizeof path);
 	assert_load_refused(path,
 	    ": cannot open key file: No such file or directory");
 }
@@ -678,12 +641,12 @@ test_load_refuses_missing_file(void **state)
 static void
 test_load_refuses_symlink(void **state)
 {
-	struct fixture	*f = *state;
-	char		 path[PATH_MAX], link[PATH_MAX];
+	struct crypto_test	*f = *state;
+	char			 path[PATH_MAX], link[PATH_MAX];
 
-	path_in(f, "master.key", path, sizeof path);
-	path_in(f, "link.key", link, sizeof link);
-	write_file(path, master_a, sizeof master_a, 0600);
+	fixture_path(&f->fx, "master.key", path, sizeof path);
+	fixture_path(&f->fx, "link.key", link, sizeof link);
+	write_file(path, fixture_master, sizeof fixture_master, 0600);
 	assert_int_equal(symlink(path, link), 0);
 	assert_load_refused(link, ": cannot open key file: ");
 }
@@ -691,10 +654,10 @@ test_load_refuses_symlink(void **state)
 static void
 test_load_refuses_fifo_without_hanging(void **state)
 {
-	struct fixture	*f = *state;
-	char		 path[PATH_MAX];
+	struct crypto_test	*f = *state;
+	char			 path[PATH_MAX];
 
-	path_in(f, "master.key", path, sizeof path);
+	fixture_path(&f->fx, "master.key", path, sizeof path);
 	assert_int_equal(mkfifo(path, 0600), 0);
 	assert_load_refused(path, ": key file is not a regular file");
 }

@@ -4,7 +4,6 @@
  * purge (by slices and on the event loop), each on a fresh temporary
  * database.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <event2/event.h>
@@ -24,52 +22,36 @@
 #include "outbox.h"
 #include "people.h"
 #include "store.h"
+#include "unit/fixture.h"
 
 #define DAY		86400
 #define TEXT_A		"Dzień dobry, czy jutro jest wizyta?"
 #define TEXT_B		"Tak, o 10:00.\nProszę zabrać dokumenty."
 #define TEXT_OLD	"Стара розмова про допомогу"
 
-struct fixture {
-	char		 dir[256];
-	char		 db[512];
-	struct store	*st;
-	struct keys	*k;
+struct history_test {
+	struct fixture	 fx;
 	struct people	*p;
 	struct history	*h;
 	int64_t		 family, other, member, staff;
 	int64_t		 last_id;	/* of messages */
 };
 
-static const unsigned char master[CRYPTO_MASTER_LEN] = {
-	9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 9, 8, 7, 6, 5, 4,
-	3, 2, 1, 0, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 9, 8,
-};
-
 static int
 teardown(void **state)
 {
-	struct fixture	*f = *state;
-	struct dirent	*de;
-	DIR		*d;
+	struct history_test	*f = *state;
+	int			 rc;
 
 	history_free(f->h);
 	people_free(f->p);
-	store_close(f->st);
-	crypto_keys_free(f->k);
-	if ((d = opendir(f->dir)) != NULL) {
-		while ((de = readdir(d)) != NULL)
-			if (de->d_name[0] != '.')
-				unlinkat(dirfd(d), de->d_name, 0);
-		closedir(d);
-	}
-	rmdir(f->dir);
+	rc = fixture_teardown(&f->fx);
 	free(f);
-	return 0;
+	return rc;
 }
 
 static int
-add_family(struct fixture *f, const char *name, int64_t *fid, int64_t *mid)
+add_family(struct history_test *f, const char *name, int64_t *fid, int64_t *mid)
 {
 	struct family_new	 nf;
 
@@ -85,25 +67,15 @@ add_family(struct fixture *f, const char *name, int64_t *fid, int64_t *mid)
 static int
 setup(void **state)
 {
-	struct fixture	*f;
-	const char	*tmp = getenv("TMPDIR");
-	char		 err[256];
-	int64_t		 m2;
+	struct history_test	*f;
+	int64_t			 m2;
 
-	if (crypto_init() == -1 || (f = calloc(1, sizeof *f)) == NULL)
+	if ((f = calloc(1, sizeof *f)) == NULL)
 		return -1;
-	snprintf(f->dir, sizeof f->dir, "%s/test_history.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(f->dir) == NULL) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->db, sizeof f->db, "%s/asystent.db", f->dir);
 	*state = f;
-	if (store_open(f->db, &f->st, err, sizeof err) != 0 ||
-	    (f->k = crypto_keys_from_master(master)) == NULL ||
-	    (f->p = people_new(f->st, f->k)) == NULL ||
-	    (f->h = history_new(f->st, f->k)) == NULL ||
+	if (fixture_setup(&f->fx, "history", FIXTURE_STORE | FIXTURE_KEYS) ==
+	    -1 || (f->p = people_new(f->fx.st, f->fx.keys)) == NULL ||
+	    (f->h = history_new(f->fx.st, f->fx.keys)) == NULL ||
 	    people_staff_create(f->p, "Anna Nowak", "family_assistant", "pl",
 	    1, &f->staff) != PEOPLE_OK ||
 	    add_family(f, "Rodzina Kowalenko", &f->family, &f->member) != 0 ||
@@ -119,7 +91,7 @@ setup(void **state)
  * writes it: the body sealed with (messages, body, id). Returns the id.
  */
 static int64_t
-record(struct fixture *f, enum history_dir dir, const char *kind,
+record(struct history_test *f, enum history_dir dir, const char *kind,
     const char *body, int64_t at)
 {
 	struct crypto_ad	 ad = { "messages", "body", 0 };
@@ -129,9 +101,9 @@ record(struct fixture *f, enum history_dir dir, const char *kind,
 
 	ad.row = ++f->last_id;
 	if (body != NULL)
-		assert_int_equal(crypto_seal(f->k, &ad, body, strlen(body),
-		    &blob, &len), 0);
-	assert_int_equal(sqlite3_prepare_v2(store_db(f->st),
+		assert_int_equal(crypto_seal(f->fx.keys, &ad, body,
+		    strlen(body), &blob, &len), 0);
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->fx.st),
 	    "INSERT INTO messages (id, family_id, member_id, staff_id, "
 	    "direction, kind, channel, at, body, state) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &s, NULL), SQLITE_OK);
@@ -156,12 +128,12 @@ record(struct fixture *f, enum history_dir dir, const char *kind,
 }
 
 static void
-set_state(struct fixture *f, int64_t id, enum history_state st,
+set_state(struct history_test *f, int64_t id, enum history_state st,
     const char *error)
 {
 	sqlite3_stmt	*s;
 
-	assert_int_equal(sqlite3_prepare_v2(store_db(f->st),
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->fx.st),
 	    "UPDATE messages SET state = ?, error = ? WHERE id = ?", -1, &s,
 	    NULL), SQLITE_OK);
 	sqlite3_bind_int(s, 1, st);
@@ -196,12 +168,12 @@ file_has(const char *path, const char *needle)
 }
 
 static int
-db_has(struct fixture *f, const char *needle)
+db_has(struct history_test *f, const char *needle)
 {
 	char	 wal[600];
 
-	snprintf(wal, sizeof wal, "%s-wal", f->db);
-	return file_has(f->db, needle) || file_has(wal, needle);
+	snprintf(wal, sizeof wal, "%s-wal", f->fx.db);
+	return file_has(f->fx.db, needle) || file_has(wal, needle);
 }
 
 /* ---- recording and reading ------------------------------------------- */
@@ -209,7 +181,7 @@ db_has(struct fixture *f, const char *needle)
 static void
 test_history_read_opens_bodies_oldest_first(void **state)
 {
-	struct fixture		*f = *state;
+	struct history_test	*f = *state;
 	struct history_msg	*a = NULL;
 	size_t			 n = 0;
 	time_t			 now = clock_now();
@@ -251,7 +223,7 @@ test_history_read_opens_bodies_oldest_first(void **state)
 static void
 test_history_other_family_sees_nothing(void **state)
 {
-	struct fixture		*f = *state;
+	struct history_test	*f = *state;
 	struct history_msg	*a = NULL;
 	struct history_counts	 c;
 	size_t			 n = 7;
@@ -269,7 +241,7 @@ test_history_other_family_sees_nothing(void **state)
 static void
 test_history_read_newest_n_and_bounds(void **state)
 {
-	struct fixture		*f = *state;
+	struct history_test	*f = *state;
 	struct history_msg	*a = NULL;
 	size_t			 n = 0;
 	int64_t			 ids[60];
@@ -309,7 +281,7 @@ test_history_read_newest_n_and_bounds(void **state)
 static void
 test_history_state_and_error(void **state)
 {
-	struct fixture		*f = *state;
+	struct history_test	*f = *state;
 	struct history_msg	*a = NULL;
 	size_t			 n = 0;
 	int64_t			 id;
@@ -331,7 +303,7 @@ test_history_state_and_error(void **state)
 static void
 test_history_body_bound_to_its_row(void **state)
 {
-	struct fixture		*f = *state;
+	struct history_test	*f = *state;
 	struct history_msg	*a = NULL;
 	size_t			 n = 0;
 	int64_t			 id1, id2;
@@ -342,7 +314,7 @@ test_history_body_bound_to_its_row(void **state)
 	sql = sqlite3_mprintf("UPDATE messages SET body = (SELECT body FROM "
 	    "messages WHERE id = %lld) WHERE id = %lld", (long long)id1,
 	    (long long)id2);
-	assert_int_equal(store_exec(f->st, sql, "test"), 0);
+	assert_int_equal(store_exec(f->fx.st, sql, "test"), 0);
 	sqlite3_free(sql);
 	assert_int_equal(history_read(f->h, f->family, 5, &a, &n), -1);
 	assert_null(a);
@@ -353,7 +325,7 @@ test_history_body_bound_to_its_row(void **state)
 static void
 test_history_purge_old_bodies_keeps_rows_and_counts(void **state)
 {
-	struct fixture		*f = *state;
+	struct history_test	*f = *state;
 	struct history_counts	 c;
 	struct history_msg	*a = NULL;
 	size_t			 n = 0, i;
@@ -401,7 +373,7 @@ test_history_purge_old_bodies_keeps_rows_and_counts(void **state)
 static void
 test_history_purge_goes_in_slices(void **state)
 {
-	struct fixture		*f = *state;
+	struct history_test	*f = *state;
 	struct history_counts	 c;
 	time_t			 now = clock_now();
 	int			 purged, k;
@@ -435,7 +407,7 @@ deadline_cb(evutil_socket_t fd, short what, void *arg)
 static void
 test_history_purge_timer_runs_all_slices(void **state)
 {
-	struct fixture		*f = *state;
+	struct history_test	*f = *state;
 	struct history_counts	 c;
 	struct event_base	*base;
 	struct event		*deadline;
@@ -443,12 +415,12 @@ test_history_purge_timer_runs_all_slices(void **state)
 	time_t			 now = clock_now();
 	int			 k, n = HISTORY_PURGE_SLICE * 2 + 7, late = 0;
 
-	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_begin(f->fx.st), 0);
 	for (k = 0; k < n; k++)
 		record(f, k % 2 ? HISTORY_TO_FAMILY : HISTORY_FROM_FAMILY,
 		    "text", TEXT_OLD, now - 400 * DAY + k);
 	record(f, HISTORY_TO_FAMILY, "text", TEXT_B, now - DAY);
-	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(store_commit(f->fx.st), 0);
 
 	assert_non_null(base = event_base_new());
 	assert_int_equal(history_purge_start(f->h, base, 0), -1);

@@ -1,7 +1,6 @@
 /* Unit tests for daemon/outbox.c: sealed payloads, due order, transitions. */
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -20,22 +18,13 @@
 #include "log.h"
 #include "outbox.h"
 #include "store.h"
+#include "unit/fixture.h"
 
 #define T0	1700000000000LL		/* a fixed "now", unix ms */
 #define MAXROWS	16
 
-static const unsigned char master[CRYPTO_MASTER_LEN] = {
-	0x41, 0x53, 0x59, 0x53, 0x54, 0x45, 0x4e, 0x54,
-	0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10,
-	0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
-	0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20,
-};
-
-struct fixture {
-	char		 dir[256];
-	char		 db[512];
-	struct store	*st;
-	struct keys	*k;
+struct outbox_test {
+	struct fixture	 fx;
 	struct outbox	*ob;
 	struct outbox_row rows[MAXROWS];
 };
@@ -52,48 +41,25 @@ group_setup(void **state)
 static int
 teardown(void **state)
 {
-	struct fixture	*f = *state;
-	struct dirent	*de;
-	DIR		*d;
+	struct outbox_test	*f = *state;
+	int			 rc;
 
 	outbox_free(f->ob);
-	store_close(f->st);
-	crypto_keys_free(f->k);
-	if ((d = opendir(f->dir)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			unlinkat(dirfd(d), de->d_name, 0);
-		}
-		closedir(d);
-	}
-	rmdir(f->dir);
+	rc = fixture_teardown(&f->fx);
 	free(f);
-	return 0;
+	return rc;
 }
 
 static int
 setup(void **state)
 {
-	struct fixture	*f;
-	const char	*tmp = getenv("TMPDIR");
-	char		 err[256];
+	struct outbox_test	*f;
 
 	if ((f = calloc(1, sizeof *f)) == NULL)
 		return -1;
-	if (tmp == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	snprintf(f->dir, sizeof f->dir, "%s/test_outbox.XXXXXX", tmp);
-	if (mkdtemp(f->dir) == NULL) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->db, sizeof f->db, "%s/asystent.db", f->dir);
 	*state = f;
-	if (store_open(f->db, &f->st, err, sizeof err) == -1 ||
-	    (f->k = crypto_keys_from_master(master)) == NULL ||
-	    (f->ob = outbox_new(f->st, f->k)) == NULL) {
+	if (fixture_setup(&f->fx, "outbox", FIXTURE_STORE | FIXTURE_KEYS) ==
+	    -1 || (f->ob = outbox_new(f->fx.st, f->fx.keys)) == NULL) {
 		teardown(state);
 		return -1;
 	}
@@ -102,7 +68,7 @@ setup(void **state)
 
 /* Queues a sendMessage; returns its id. */
 static int64_t
-enqueue_full(struct fixture *f, int64_t chat, enum outbox_priority prio,
+enqueue_full(struct outbox_test *f, int64_t chat, enum outbox_priority prio,
     int64_t not_before, const char *order_key, const char *params)
 {
 	struct outmsg	 m;
@@ -124,14 +90,14 @@ enqueue_full(struct fixture *f, int64_t chat, enum outbox_priority prio,
 }
 
 static int64_t
-enqueue(struct fixture *f, int64_t chat, enum outbox_priority prio)
+enqueue(struct outbox_test *f, int64_t chat, enum outbox_priority prio)
 {
 	return enqueue_full(f, chat, prio, 0, NULL,
 	    "{\"chat_id\":1,\"text\":\"hi\"}");
 }
 
 static int
-due(struct fixture *f, int64_t now)
+due(struct outbox_test *f, int64_t now)
 {
 	int	 n;
 
@@ -142,7 +108,7 @@ due(struct fixture *f, int64_t now)
 
 /* outbox_due(now) returns exactly the ids given, in that order. */
 static void
-assert_due(struct fixture *f, int64_t now, int n, ...)
+assert_due(struct outbox_test *f, int64_t now, int n, ...)
 {
 	va_list	 ap;
 	int	 got, i;
@@ -168,14 +134,14 @@ assert_due(struct fixture *f, int64_t now, int n, ...)
 }
 
 static int64_t
-column_int(struct fixture *f, int64_t id, const char *col)
+column_int(struct outbox_test *f, int64_t id, const char *col)
 {
 	sqlite3_stmt	*s = NULL;
 	char		 sql[128];
 	int64_t		 v;
 
 	snprintf(sql, sizeof sql, "SELECT %s FROM outbox WHERE id = ?", col);
-	assert_int_equal(sqlite3_prepare_v2(store_db(f->st), sql, -1, &s,
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->fx.st), sql, -1, &s,
 	    NULL), SQLITE_OK);
 	sqlite3_bind_int64(s, 1, id);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
@@ -185,13 +151,13 @@ column_int(struct fixture *f, int64_t id, const char *col)
 }
 
 static int
-state_of(struct fixture *f, int64_t id)
+state_of(struct outbox_test *f, int64_t id)
 {
 	return (int)column_int(f, id, "state");
 }
 
 static void
-assert_counts(struct fixture *f, int64_t q, int64_t sending, int64_t sent,
+assert_counts(struct outbox_test *f, int64_t q, int64_t sending, int64_t sent,
     int64_t failed)
 {
 	int64_t	 c[OUTBOX_NSTATES];
@@ -235,15 +201,15 @@ contains(const unsigned char *hay, size_t len, const char *needle)
 
 /* `needle` appears in the database file or its WAL. */
 static int
-db_files_contain(struct fixture *f, const char *needle)
+db_files_contain(struct outbox_test *f, const char *needle)
 {
 	unsigned char	*a, *b;
 	size_t		 alen, blen;
 	char		 wal[600];
 	int		 found;
 
-	snprintf(wal, sizeof wal, "%s-wal", f->db);
-	a = slurp(f->db, &alen);
+	snprintf(wal, sizeof wal, "%s-wal", f->fx.db);
+	a = slurp(f->fx.db, &alen);
 	b = slurp(wal, &blen);
 	assert_true(alen + blen > 0);
 	found = contains(a, alen, needle) || contains(b, blen, needle);
@@ -255,13 +221,13 @@ db_files_contain(struct fixture *f, const char *needle)
 static void
 test_outbox_enqueue_stores_payload_sealed(void **state)
 {
-	struct fixture	*f = *state;
-	const char	*params = "{\"chat_id\":48123456,\"text\":\"Dzień "
-	    "dobry, pani Olena: wizyta jutro o 10:00\"}";
+	struct outbox_test	*f = *state;
+	const char		*params = "{\"chat_id\":48123456,"
+	    "\"text\":\"Dzień dobry, pani Olena: wizyta jutro o 10:00\"}";
 
-	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_begin(f->fx.st), 0);
 	enqueue_full(f, 48123456, OUTBOX_PRIO_CONVERSATION, 0, NULL, params);
-	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(store_commit(f->fx.st), 0);
 	/* The method is plain text: proof that the search sees the rows. */
 	assert_true(db_files_contain(f, "sendMessage"));
 	assert_false(db_files_contain(f, "wizyta jutro"));
@@ -272,12 +238,12 @@ test_outbox_enqueue_stores_payload_sealed(void **state)
 static void
 test_outbox_payload_returns_params(void **state)
 {
-	struct fixture	*f = *state;
-	const char	*p1 = "{\"chat_id\":5,\"text\":\"Привіт\"}";
-	const char	*p2 = "{\"chat_id\":6,\"text\":\"zażółć\"}";
-	char		*out = NULL;
-	size_t		 len = 0;
-	int64_t		 a, b;
+	struct outbox_test	*f = *state;
+	const char		*p1 = "{\"chat_id\":5,\"text\":\"Привіт\"}";
+	const char		*p2 = "{\"chat_id\":6,\"text\":\"zażółć\"}";
+	char			*out = NULL;
+	size_t			 len = 0;
+	int64_t			 a, b;
 
 	a = enqueue_full(f, 5, OUTBOX_PRIO_CONVERSATION, 0, NULL, p1);
 	b = enqueue_full(f, 6, OUTBOX_PRIO_CONVERSATION, 0, NULL, p2);
@@ -293,9 +259,9 @@ test_outbox_payload_returns_params(void **state)
 static void
 test_outbox_payload_of_missing_row_fails(void **state)
 {
-	struct fixture	*f = *state;
-	char		*out = (char *)f;
-	size_t		 len;
+	struct outbox_test	*f = *state;
+	char			*out = (char *)f;
+	size_t			 len;
 
 	assert_int_equal(outbox_payload(f->ob, 999, &out, &len), -1);
 	assert_null(out);
@@ -304,8 +270,8 @@ test_outbox_payload_of_missing_row_fails(void **state)
 static void
 test_outbox_due_in_priority_then_id_order(void **state)
 {
-	struct fixture	*f = *state;
-	int64_t		 d1, a1, b1, c1, e1;
+	struct outbox_test	*f = *state;
+	int64_t			 d1, a1, b1, c1, e1;
 
 	d1 = enqueue(f, 104, OUTBOX_PRIO_BROADCAST);
 	a1 = enqueue(f, 101, OUTBOX_PRIO_CONVERSATION);
@@ -323,13 +289,13 @@ test_outbox_due_in_priority_then_id_order(void **state)
 static void
 test_outbox_due_row_carries_what_the_dispatcher_needs(void **state)
 {
-	struct fixture	*f = *state;
-	unsigned char	 key[CRYPTO_INDEX_LEN];
-	int64_t		 id;
+	struct outbox_test	*f = *state;
+	unsigned char		 key[CRYPTO_INDEX_LEN];
+	int64_t			 id;
 
 	id = enqueue(f, 777, OUTBOX_PRIO_REMINDER);
 	assert_due(f, T0, 1, id);
-	outbox_chat_key(f->k, CHANNEL_TELEGRAM, 777, key);
+	outbox_chat_key(f->fx.keys, CHANNEL_TELEGRAM, 777, key);
 	assert_memory_equal(f->rows[0].chat_key, key, CRYPTO_INDEX_LEN);
 	assert_int_equal(f->rows[0].channel, CHANNEL_TELEGRAM);
 	assert_int_equal(f->rows[0].priority, OUTBOX_PRIO_REMINDER);
@@ -341,8 +307,8 @@ test_outbox_due_row_carries_what_the_dispatcher_needs(void **state)
 static void
 test_outbox_negative_chat_id_is_a_group(void **state)
 {
-	struct fixture	*f = *state;
-	int64_t		 id;
+	struct outbox_test	*f = *state;
+	int64_t			 id;
 
 	id = enqueue(f, -1001234567890LL, OUTBOX_PRIO_CONVERSATION);
 	assert_due(f, T0, 1, id);
@@ -352,8 +318,8 @@ test_outbox_negative_chat_id_is_a_group(void **state)
 static void
 test_outbox_keeps_order_within_a_chat(void **state)
 {
-	struct fixture	*f = *state;
-	int64_t		 a1, a2, a3, b1;
+	struct outbox_test	*f = *state;
+	int64_t			 a1, a2, a3, b1;
 
 	a1 = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
 	a2 = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
@@ -371,8 +337,8 @@ test_outbox_keeps_order_within_a_chat(void **state)
 static void
 test_outbox_older_broadcast_holds_newer_reply_to_same_chat(void **state)
 {
-	struct fixture	*f = *state;
-	int64_t		 bc, reply;
+	struct outbox_test	*f = *state;
+	int64_t			 bc, reply;
 
 	bc = enqueue(f, 1, OUTBOX_PRIO_BROADCAST);
 	reply = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
@@ -383,8 +349,8 @@ test_outbox_older_broadcast_holds_newer_reply_to_same_chat(void **state)
 static void
 test_outbox_chat_with_row_sending_offers_nothing(void **state)
 {
-	struct fixture	*f = *state;
-	int64_t		 a1, a2, b1;
+	struct outbox_test	*f = *state;
+	int64_t			 a1, a2, b1;
 
 	a1 = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
 	a2 = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
@@ -398,8 +364,8 @@ test_outbox_chat_with_row_sending_offers_nothing(void **state)
 static void
 test_outbox_future_row_does_not_block_later_due_row(void **state)
 {
-	struct fixture	*f = *state;
-	int64_t		 later, now;
+	struct outbox_test	*f = *state;
+	int64_t			 later, now;
 
 	/* A reminder for tomorrow, then an answer now, to one chat. */
 	later = enqueue_full(f, 1, OUTBOX_PRIO_REMINDER, T0 + 86400000, NULL,
@@ -415,8 +381,8 @@ test_outbox_future_row_does_not_block_later_due_row(void **state)
 static void
 test_outbox_row_in_backoff_holds_later_rows_of_its_chat(void **state)
 {
-	struct fixture	*f = *state;
-	int64_t		 a1, a2, b1;
+	struct outbox_test	*f = *state;
+	int64_t			 a1, a2, b1;
 
 	a1 = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
 	a2 = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
@@ -439,8 +405,8 @@ test_outbox_row_in_backoff_holds_later_rows_of_its_chat(void **state)
 static void
 test_outbox_delayed_row_waits_for_newer_row_in_flight(void **state)
 {
-	struct fixture	*f = *state;
-	int64_t		 later, now;
+	struct outbox_test	*f = *state;
+	int64_t			 later, now;
 
 	later = enqueue_full(f, 1, OUTBOX_PRIO_REMINDER, T0 + 1000, NULL,
 	    "{}");
@@ -454,8 +420,8 @@ test_outbox_delayed_row_waits_for_newer_row_in_flight(void **state)
 static void
 test_outbox_next_due_is_earliest_queued_time(void **state)
 {
-	struct fixture	*f = *state;
-	int64_t		 a, b;
+	struct outbox_test	*f = *state;
+	int64_t			 a, b;
 
 	assert_true(outbox_next_due(f->ob, T0) == INT64_MAX);
 	a = enqueue_full(f, 1, OUTBOX_PRIO_REMINDER, T0 + 9000, NULL, "{}");
@@ -472,8 +438,8 @@ test_outbox_next_due_is_earliest_queued_time(void **state)
 static void
 test_outbox_transitions_and_counts(void **state)
 {
-	struct fixture	*f = *state;
-	int64_t		 a, b, c, d;
+	struct outbox_test	*f = *state;
+	int64_t			 a, b, c, d;
 
 	a = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
 	b = enqueue(f, 2, OUTBOX_PRIO_CONVERSATION);
@@ -513,8 +479,8 @@ test_outbox_transitions_and_counts(void **state)
 static void
 test_outbox_retry_counts_attempt_only_when_asked(void **state)
 {
-	struct fixture	*f = *state;
-	int64_t		 a;
+	struct outbox_test	*f = *state;
+	int64_t			 a;
 
 	a = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
 	assert_int_equal(outbox_mark_sending(f->ob, a), 0);
@@ -535,8 +501,8 @@ test_outbox_retry_counts_attempt_only_when_asked(void **state)
 static void
 test_outbox_mark_sending_leaves_other_states_alone(void **state)
 {
-	struct fixture	*f = *state;
-	int64_t		 a;
+	struct outbox_test	*f = *state;
+	int64_t			 a;
 
 	a = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
 	assert_int_equal(outbox_mark_sending(f->ob, a), 0);
@@ -548,9 +514,9 @@ test_outbox_mark_sending_leaves_other_states_alone(void **state)
 static void
 test_outbox_requeue_sending_reports_count(void **state)
 {
-	struct fixture	*f = *state;
-	int64_t		 a, b, c, d;
-	int		 n = -1;
+	struct outbox_test	*f = *state;
+	int64_t			 a, b, c, d;
+	int			 n = -1;
 
 	a = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
 	b = enqueue(f, 2, OUTBOX_PRIO_CONVERSATION);
@@ -564,14 +530,14 @@ test_outbox_requeue_sending_reports_count(void **state)
 
 	/* As after a crash: reopen, then requeue. */
 	outbox_free(f->ob);
-	store_close(f->st);
+	store_close(f->fx.st);
 	{
 		char	 err[256];
 
-		assert_int_equal(store_open(f->db, &f->st, err, sizeof err),
-		    0);
+		assert_int_equal(store_open(f->fx.db, &f->fx.st, err,
+		    sizeof err), 0);
 	}
-	f->ob = outbox_new(f->st, f->k);
+	f->ob = outbox_new(f->fx.st, f->fx.keys);
 	assert_non_null(f->ob);
 	assert_int_equal(outbox_requeue_sending(f->ob, &n), 0);
 	assert_int_equal(n, 2);
@@ -584,9 +550,9 @@ test_outbox_requeue_sending_reports_count(void **state)
 static void
 test_outbox_retry_failed_requeues_only_failed_rows(void **state)
 {
-	struct fixture	*f = *state;
-	int64_t		 a, b, c;
-	int		 changed = -1;
+	struct outbox_test	*f = *state;
+	int64_t			 a, b, c;
+	int			 changed = -1;
 
 	a = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
 	b = enqueue(f, 2, OUTBOX_PRIO_CONVERSATION);
@@ -618,12 +584,12 @@ test_outbox_retry_failed_requeues_only_failed_rows(void **state)
 static void
 test_outbox_unreachable_set_and_check(void **state)
 {
-	struct fixture	*f = *state;
-	unsigned char	 a[CRYPTO_INDEX_LEN], b[CRYPTO_INDEX_LEN];
-	sqlite3_stmt	*s = NULL;
+	struct outbox_test	*f = *state;
+	unsigned char		 a[CRYPTO_INDEX_LEN], b[CRYPTO_INDEX_LEN];
+	sqlite3_stmt		*s = NULL;
 
-	outbox_chat_key(f->k, CHANNEL_TELEGRAM, 1001, a);
-	outbox_chat_key(f->k, CHANNEL_TELEGRAM, 1002, b);
+	outbox_chat_key(f->fx.keys, CHANNEL_TELEGRAM, 1001, a);
+	outbox_chat_key(f->fx.keys, CHANNEL_TELEGRAM, 1002, b);
 	assert_int_equal(outbox_is_unreachable(f->ob, a), 0);
 	assert_int_equal(outbox_set_unreachable(f->ob, a,
 	    "Forbidden: bot was blocked by the user", T0), 0);
@@ -632,7 +598,7 @@ test_outbox_unreachable_set_and_check(void **state)
 	/* Again: no error, one row, newest reason, first time kept. */
 	assert_int_equal(outbox_set_unreachable(f->ob, a,
 	    "Forbidden: user is deactivated", T0 + 5), 0);
-	assert_int_equal(sqlite3_prepare_v2(store_db(f->st), "SELECT "
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->fx.st), "SELECT "
 	    "COUNT(*), MIN(since), MIN(reason) FROM tg_unreachable", -1, &s,
 	    NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
@@ -646,14 +612,14 @@ test_outbox_unreachable_set_and_check(void **state)
 static void
 test_outbox_chat_key_separates_channels_and_chats(void **state)
 {
-	struct fixture	*f = *state;
-	unsigned char	 a[CRYPTO_INDEX_LEN], b[CRYPTO_INDEX_LEN];
-	unsigned char	 c[CRYPTO_INDEX_LEN], a2[CRYPTO_INDEX_LEN];
+	struct outbox_test	*f = *state;
+	unsigned char		 a[CRYPTO_INDEX_LEN], b[CRYPTO_INDEX_LEN];
+	unsigned char		 c[CRYPTO_INDEX_LEN], a2[CRYPTO_INDEX_LEN];
 
-	outbox_chat_key(f->k, CHANNEL_TELEGRAM, 1001, a);
-	outbox_chat_key(f->k, CHANNEL_TELEGRAM, 1001, a2);
-	outbox_chat_key(f->k, CHANNEL_SMS, 1001, b);
-	outbox_chat_key(f->k, CHANNEL_TELEGRAM, -1001, c);
+	outbox_chat_key(f->fx.keys, CHANNEL_TELEGRAM, 1001, a);
+	outbox_chat_key(f->fx.keys, CHANNEL_TELEGRAM, 1001, a2);
+	outbox_chat_key(f->fx.keys, CHANNEL_SMS, 1001, b);
+	outbox_chat_key(f->fx.keys, CHANNEL_TELEGRAM, -1001, c);
 	assert_memory_equal(a, a2, sizeof a);
 	assert_memory_not_equal(a, b, sizeof a);
 	assert_memory_not_equal(a, c, sizeof a);
@@ -662,8 +628,8 @@ test_outbox_chat_key_separates_channels_and_chats(void **state)
 static void
 test_outbox_order_key_rows_are_independent_of_chat(void **state)
 {
-	struct fixture	*f = *state;
-	int64_t		 m1, m2, cb1, cb2, other;
+	struct outbox_test	*f = *state;
+	int64_t			 m1, m2, cb1, cb2, other;
 
 	m1 = enqueue(f, -5, OUTBOX_PRIO_CONVERSATION);
 	m2 = enqueue(f, -5, OUTBOX_PRIO_CONVERSATION);
@@ -685,14 +651,14 @@ test_outbox_order_key_rows_are_independent_of_chat(void **state)
 
 /* Flips one byte of row `id`'s payload with plain SQL. */
 static void
-tamper(struct fixture *f, int64_t id, int at)
+tamper(struct outbox_test *f, int64_t id, int at)
 {
 	sqlite3_stmt	*s = NULL;
 	unsigned char	*blob;
 	int		 len;
 
-	assert_int_equal(sqlite3_prepare_v2(store_db(f->st), "SELECT payload "
-	    "FROM outbox WHERE id = ?", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->fx.st), "SELECT "
+	    "payload FROM outbox WHERE id = ?", -1, &s, NULL), SQLITE_OK);
 	sqlite3_bind_int64(s, 1, id);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 	len = sqlite3_column_bytes(s, 0);
@@ -702,7 +668,7 @@ tamper(struct fixture *f, int64_t id, int at)
 	memcpy(blob, sqlite3_column_blob(s, 0), (size_t)len);
 	sqlite3_finalize(s);
 	blob[at] ^= 0x01;
-	assert_int_equal(sqlite3_prepare_v2(store_db(f->st), "UPDATE outbox "
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->fx.st), "UPDATE outbox "
 	    "SET payload = ? WHERE id = ?", -1, &s, NULL), SQLITE_OK);
 	sqlite3_bind_blob(s, 1, blob, len, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 2, id);
@@ -714,10 +680,10 @@ tamper(struct fixture *f, int64_t id, int at)
 static void
 test_outbox_tampered_payload_fails_to_open(void **state)
 {
-	struct fixture	*f = *state;
-	char		*out = (char *)f;
-	size_t		 len;
-	int64_t		 a, b, c;
+	struct outbox_test	*f = *state;
+	char			*out = (char *)f;
+	size_t			 len;
+	int64_t			 a, b, c;
 
 	a = enqueue_full(f, 1, OUTBOX_PRIO_CONVERSATION, 0, NULL,
 	    "{\"text\":\"pay 100 zł\"}");
@@ -739,17 +705,17 @@ test_outbox_tampered_payload_fails_to_open(void **state)
 static void
 test_outbox_payload_copied_to_other_row_fails_to_open(void **state)
 {
-	struct fixture	*f = *state;
-	char		*out = (char *)f;
-	size_t		 len;
-	int64_t		 a, b;
+	struct outbox_test	*f = *state;
+	char			*out = (char *)f;
+	size_t			 len;
+	int64_t			 a, b;
 
 	a = enqueue_full(f, 1, OUTBOX_PRIO_CONVERSATION, 0, NULL,
 	    "{\"text\":\"for family 1\"}");
 	b = enqueue_full(f, 2, OUTBOX_PRIO_CONVERSATION, 0, NULL,
 	    "{\"text\":\"for family 2\"}");
 	(void)a;
-	assert_int_equal(store_exec(f->st, "UPDATE outbox SET payload = "
+	assert_int_equal(store_exec(f->fx.st, "UPDATE outbox SET payload = "
 	    "(SELECT payload FROM outbox WHERE id = 1) WHERE id = 2",
 	    "test"), 0);
 	assert_int_equal(outbox_payload(f->ob, b, &out, &len), -1);

@@ -2,7 +2,6 @@
  * Unit tests for daemon/validate.c and daemon/people.c: input validation,
  * and the data model on a fresh temporary database per test.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,73 +9,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "crypto.h"
 #include "people.h"
 #include "store.h"
+#include "unit/fixture.h"
 #include "validate.h"
 
 #define NAME_A	"Rodzina Kowalskich"
 #define NAME_C	"Olena Kowalenko"
 #define PHONE_A	"+48601234567"
 
-struct fixture {
-	char		 dir[256];
-	char		 db[512];
-	struct store	*st;
-	struct keys	*k;
+struct people_test {
+	struct fixture	 fx;
 	struct people	*p;
-};
-
-static const unsigned char master[CRYPTO_MASTER_LEN] = {
-	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
-	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
 };
 
 static int
 teardown(void **state)
 {
-	struct fixture	*f = *state;
-	struct dirent	*de;
-	DIR		*d;
+	struct people_test	*f = *state;
+	int			 rc;
 
 	people_free(f->p);
-	store_close(f->st);
-	crypto_keys_free(f->k);
-	if ((d = opendir(f->dir)) != NULL) {
-		while ((de = readdir(d)) != NULL)
-			if (de->d_name[0] != '.')
-				unlinkat(dirfd(d), de->d_name, 0);
-		closedir(d);
-	}
-	rmdir(f->dir);
+	rc = fixture_teardown(&f->fx);
 	free(f);
-	return 0;
+	return rc;
 }
 
 static int
 setup(void **state)
 {
-	struct fixture	*f;
-	const char	*tmp = getenv("TMPDIR");
-	char		 err[256];
+	struct people_test	*f;
 
-	if (crypto_init() == -1 || (f = calloc(1, sizeof *f)) == NULL)
+	if ((f = calloc(1, sizeof *f)) == NULL)
 		return -1;
-	snprintf(f->dir, sizeof f->dir, "%s/test_people.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(f->dir) == NULL) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->db, sizeof f->db, "%s/asystent.db", f->dir);
 	*state = f;
-	if (store_open(f->db, &f->st, err, sizeof err) != 0 ||
-	    (f->k = crypto_keys_from_master(master)) == NULL ||
-	    (f->p = people_new(f->st, f->k)) == NULL) {
+	if (fixture_setup(&f->fx, "people", FIXTURE_STORE | FIXTURE_KEYS) ==
+	    -1 || (f->p = people_new(f->fx.st, f->fx.keys)) == NULL) {
 		teardown(state);
 		return -1;
 	}
@@ -84,12 +56,12 @@ setup(void **state)
 }
 
 static int64_t
-count(struct fixture *f, const char *sql)
+count(struct people_test *f, const char *sql)
 {
 	sqlite3_stmt	*s;
 	int64_t		 n = -1;
 
-	assert_int_equal(sqlite3_prepare_v2(store_db(f->st), sql, -1, &s,
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->fx.st), sql, -1, &s,
 	    NULL), SQLITE_OK);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		n = sqlite3_column_int64(s, 0);
@@ -98,7 +70,7 @@ count(struct fixture *f, const char *sql)
 }
 
 static int64_t
-add_family(struct fixture *f, const char *name, const char *lang,
+add_family(struct people_test *f, const char *name, const char *lang,
     const char *channel, int64_t assistant, const char *phone)
 {
 	struct family_new	 nf;
@@ -189,11 +161,11 @@ test_validate_enums_and_dates(void **state)
 static void
 test_people_family_with_contact(void **state)
 {
-	struct fixture	*f = *state;
-	struct family	 fam;
-	struct member	*m = NULL;
-	size_t		 n = 0;
-	int64_t		 sid, fid, id;
+	struct people_test	*f = *state;
+	struct family		 fam;
+	struct member		*m = NULL;
+	size_t			 n = 0;
+	int64_t			 sid, fid, id;
 
 	assert_int_equal(people_staff_create(f->p, "Anna Nowak",
 	    "family_assistant", "pl,uk", 1, &sid), PEOPLE_OK);
@@ -220,7 +192,7 @@ test_people_family_with_contact(void **state)
 static void
 test_people_duplicate_phone_conflicts(void **state)
 {
-	struct fixture		*f = *state;
+	struct people_test	*f = *state;
 	struct family_new	 nf;
 	int64_t			 fid, mid, other;
 
@@ -247,7 +219,7 @@ test_people_duplicate_phone_conflicts(void **state)
 static void
 test_people_list_filters(void **state)
 {
-	struct fixture		*f = *state;
+	struct people_test	*f = *state;
 	struct family_filter	 flt;
 	struct family		*a = NULL;
 	size_t			 n = 0;
@@ -301,10 +273,10 @@ test_people_list_filters(void **state)
 static void
 test_people_delete_cascades(void **state)
 {
-	struct fixture	*f = *state;
-	const char	*groups[] = { "g" };
-	int64_t		 fid, mid, pg, eid, exp, next;
-	char		*code = NULL;
+	struct people_test	*f = *state;
+	const char		*groups[] = { "g" };
+	int64_t			 fid, mid, pg, eid, exp, next;
+	char			*code = NULL;
 
 	fid = add_family(f, NAME_A, "pl", "sms", 0, PHONE_A);
 	assert_int_equal(people_member_create(f->p, fid, "Drugi", NULL, 0,
@@ -332,10 +304,10 @@ test_people_delete_cascades(void **state)
 static void
 test_people_last_member_stays(void **state)
 {
-	struct fixture	*f = *state;
-	struct member	*m = NULL;
-	size_t		 n = 0;
-	int64_t		 fid, mid, contact;
+	struct people_test	*f = *state;
+	struct member		*m = NULL;
+	size_t			 n = 0;
+	int64_t			 fid, mid, contact;
 
 	fid = add_family(f, NAME_A, "pl", "sms", 0, NULL);
 	assert_int_equal(people_member_create(f->p, fid, "Drugi", NULL, 0,
@@ -355,7 +327,7 @@ test_people_last_member_stays(void **state)
 static void
 test_people_invitation_and_link(void **state)
 {
-	struct fixture		*f = *state;
+	struct people_test	*f = *state;
 	struct invitation	 inv;
 	struct people_tg	 who;
 	int64_t			 fid, mid, exp, now = 1800000000;
@@ -400,7 +372,7 @@ test_people_invitation_and_link(void **state)
 static void
 test_people_staff_language_and_find(void **state)
 {
-	struct fixture		*f = *state;
+	struct people_test	*f = *state;
 	struct people_tg	 who;
 	int64_t			 a, b, id;
 
@@ -450,33 +422,33 @@ file_has(const char *path, const char *needle)
 static void
 test_people_file_holds_no_plain_names(void **state)
 {
-	struct fixture	*f = *state;
-	char		 wal[600];
-	int64_t		 fid, mid;
+	struct people_test	*f = *state;
+	char			 wal[600];
+	int64_t			 fid, mid;
 
 	fid = add_family(f, NAME_A, "uk", "telegram", 0, PHONE_A);
 	assert_int_equal(people_member_create(f->p, fid, "Taras Szewczenko",
 	    "+380671234567", 0, &mid), PEOPLE_OK);
 	assert_int_equal(people_link_member(f->p, mid, 987654321, 987654321),
 	    PEOPLE_OK);
-	snprintf(wal, sizeof wal, "%s-wal", f->db);
+	snprintf(wal, sizeof wal, "%s-wal", f->fx.db);
 	/* Plain columns do reach the files: the search below can see. */
-	assert_true(file_has(wal, "R-0001") || file_has(f->db, "R-0001"));
-	assert_false(file_has(f->db, NAME_A) || file_has(wal, NAME_A));
-	assert_false(file_has(f->db, NAME_C) || file_has(wal, NAME_C));
-	assert_false(file_has(f->db, "Taras") || file_has(wal, "Taras"));
-	assert_false(file_has(f->db, "601234567") ||
+	assert_true(file_has(wal, "R-0001") || file_has(f->fx.db, "R-0001"));
+	assert_false(file_has(f->fx.db, NAME_A) || file_has(wal, NAME_A));
+	assert_false(file_has(f->fx.db, NAME_C) || file_has(wal, NAME_C));
+	assert_false(file_has(f->fx.db, "Taras") || file_has(wal, "Taras"));
+	assert_false(file_has(f->fx.db, "601234567") ||
 	    file_has(wal, "601234567"));
-	assert_false(file_has(f->db, "671234567") ||
+	assert_false(file_has(f->fx.db, "671234567") ||
 	    file_has(wal, "671234567"));
-	assert_false(file_has(f->db, "987654321") ||
+	assert_false(file_has(f->fx.db, "987654321") ||
 	    file_has(wal, "987654321"));
 }
 
 static void
 test_people_member_settings_make_a_newcomer_a_family(void **state)
 {
-	struct fixture		*f = *state;
+	struct people_test	*f = *state;
 	struct people_tg	 who;
 	int64_t			 fid, mid, at, chat;
 	char			 lang[4];
@@ -523,7 +495,7 @@ test_people_member_settings_make_a_newcomer_a_family(void **state)
 static void
 test_people_paper_consent_recorded_and_withdrawn(void **state)
 {
-	struct fixture		*f = *state;
+	struct people_test	*f = *state;
 	struct people_tg	 who;
 	struct member		 m;
 	int64_t			 fid, mid;
@@ -567,7 +539,7 @@ test_people_paper_consent_recorded_and_withdrawn(void **state)
 static void
 test_people_family_helpers_first_names_only(void **state)
 {
-	struct fixture		*f = *state;
+	struct people_test	*f = *state;
 	struct people_helpers	 h;
 	int64_t			 a, s, fid;
 

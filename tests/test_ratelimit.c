@@ -11,10 +11,7 @@
 
 #include "ratelimit.h"
 
-/*
- * A base far past any monotonic clock reading (ratelimit_new() stamps the
- * bucket with the real clock; time only moves forward from there).
- */
+/* A monotonic reading, in ms; the tests move time forward from it. */
 #define T0	1000000000000LL
 
 struct fixture {
@@ -336,6 +333,26 @@ test_ratelimit_tracked_stays_bounded_over_time(void **state)
 		fail_msg("%zu chats tracked", ratelimit_tracked(f->rl));
 }
 
+/*
+ * A new bucket reads no clock of its own: whatever time the caller's clock
+ * starts at, a clock that started with the test included, is the time.
+ */
+static void
+test_ratelimit_new_bucket_keeps_the_callers_time(void **state)
+{
+	struct fixture	*f = *state;
+	unsigned char	 key[CRYPTO_INDEX_LEN];
+
+	f->rl = ratelimit_new(10, 0, 0);
+	key_of(1, key);
+	assert_int_equal(ratelimit_global_wait(f->rl, 1), 0);
+	ratelimit_take(f->rl, key, 0, 1);
+	assert_true(ratelimit_global_wait(f->rl, 51) > 0);
+	assert_int_equal(ratelimit_global_wait(f->rl, 102), 0);
+	ratelimit_take(f->rl, key, 0, 102);
+	assert_true(ratelimit_global_wait(f->rl, 150) > 0);
+}
+
 static void
 test_ratelimit_now_is_monotonic(void **state)
 {
@@ -367,6 +384,7 @@ main(void)
 		T(test_ratelimit_pause_works_with_global_limit_off),
 		T(test_ratelimit_tracks_thousands_of_chats_and_drops_old_ones),
 		T(test_ratelimit_tracked_stays_bounded_over_time),
+		T(test_ratelimit_new_bucket_keeps_the_callers_time),
 		T(test_ratelimit_now_is_monotonic),
 #undef T
 	};

@@ -1,7 +1,6 @@
 /* Unit tests for daemon/store.c: open, pragmas, migrations, transactions. */
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,70 +17,53 @@
 
 #include "log.h"
 #include "store.h"
+#include "unit/fixture.h"
 
-struct fixture {
-	char		 dir[256];
-	char		 db[512];	/* dir/asystent.db */
-	struct store	*st;
+struct store_test {
+	struct fixture	 fx;		/* the store is opened by each test */
 	char		 err[256];
 };
 
 static int
 teardown(void **state)
 {
-	struct fixture	*f = *state;
-	struct dirent	*de;
-	DIR		*d;
+	struct store_test	*f = *state;
+	int			 rc;
 
-	store_close(f->st);
-	if ((d = opendir(f->dir)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			unlinkat(dirfd(d), de->d_name, 0);
-		}
-		closedir(d);
-	}
-	rmdir(f->dir);
+	rc = fixture_teardown(&f->fx);
 	free(f);
-	return 0;
+	return rc;
 }
 
 static int
 setup(void **state)
 {
-	struct fixture	*f;
-	const char	*tmp = getenv("TMPDIR");
+	struct store_test	*f;
 
 	if ((f = calloc(1, sizeof *f)) == NULL)
 		return -1;
-	if (tmp == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	snprintf(f->dir, sizeof f->dir, "%s/test_store.XXXXXX", tmp);
-	if (mkdtemp(f->dir) == NULL) {
+	if (fixture_setup(&f->fx, "store", 0) == -1) {
 		free(f);
 		return -1;
 	}
-	snprintf(f->db, sizeof f->db, "%s/asystent.db", f->dir);
 	*state = f;
 	return 0;
 }
 
 static void
-open_store(struct fixture *f)
+open_store(struct store_test *f)
 {
 	f->err[0] = '\0';
-	if (store_open(f->db, &f->st, f->err, sizeof f->err) != 0)
+	if (store_open(f->fx.db, &f->fx.st, f->err, sizeof f->err) != 0)
 		fail_msg("store_open: %s", f->err);
-	assert_non_null(f->st);
+	assert_non_null(f->fx.st);
 }
 
 static void
-reopen_store(struct fixture *f)
+reopen_store(struct store_test *f)
 {
-	store_close(f->st);
-	f->st = NULL;
+	store_close(f->fx.st);
+	f->fx.st = NULL;
 	open_store(f);
 }
 
@@ -158,19 +140,19 @@ capture_end(struct capture *c)
 static void
 test_store_creates_file_0600_even_under_umask_0(void **state)
 {
-	struct fixture	*f = *state;
-	struct stat	 sb;
-	char		 wal[600];
-	mode_t		 old;
+	struct store_test	*f = *state;
+	struct stat		 sb;
+	char			 wal[600];
+	mode_t			 old;
 
 	old = umask(0);
 	open_store(f);
-	assert_int_equal(store_meta_set(f->st, "x", 1), 0);
+	assert_int_equal(store_meta_set(f->fx.st, "x", 1), 0);
 	umask(old);
-	assert_int_equal(stat(f->db, &sb), 0);
+	assert_int_equal(stat(f->fx.db, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0600);
 	/* SQLite gives the WAL the database file's mode. */
-	snprintf(wal, sizeof wal, "%s-wal", f->db);
+	snprintf(wal, sizeof wal, "%s-wal", f->fx.db);
 	assert_int_equal(stat(wal, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0600);
 }
@@ -178,14 +160,14 @@ test_store_creates_file_0600_even_under_umask_0(void **state)
 static void
 test_store_sets_schema_version(void **state)
 {
-	struct fixture	*f = *state;
+	struct store_test	*f = *state;
 
 	open_store(f);
 	assert_true(store_schema_version() >= 1);
-	assert_int_equal(query_int(store_db(f->st), "PRAGMA user_version"),
+	assert_int_equal(query_int(store_db(f->fx.st), "PRAGMA user_version"),
 	    store_schema_version());
 	/* The tables the other modules rely on are there. */
-	assert_int_equal(query_int(store_db(f->st), "SELECT COUNT(*) FROM "
+	assert_int_equal(query_int(store_db(f->fx.st), "SELECT COUNT(*) FROM "
 	    "sqlite_master WHERE type = 'table' AND name IN ('meta', "
 	    "'inbound', 'outbox', 'tg_unreachable')"), 4);
 }
@@ -193,10 +175,10 @@ test_store_sets_schema_version(void **state)
 static void
 test_store_first_open_migrates_reopen_does_not(void **state)
 {
-	struct fixture	*f = *state;
-	struct capture	 c;
-	enum log_level	 lvl = log_get_level();
-	char		*out;
+	struct store_test	*f = *state;
+	struct capture		 c;
+	enum log_level		 lvl = log_get_level();
+	char			*out;
 
 	log_set_level(LOGL_NOTICE);
 	capture_begin(&c);
@@ -205,45 +187,45 @@ test_store_first_open_migrates_reopen_does_not(void **state)
 	assert_non_null(strstr(out, "event=store.migrated from=0"));
 	free(out);
 
-	assert_int_equal(store_meta_set(f->st, "offset", 4242), 0);
+	assert_int_equal(store_meta_set(f->fx.st, "offset", 4242), 0);
 	capture_begin(&c);
 	reopen_store(f);
 	out = capture_end(&c);
 	log_set_level(lvl);
 	assert_null(strstr(out, "store.migrated"));
 	free(out);
-	assert_int_equal(query_int(store_db(f->st), "PRAGMA user_version"),
+	assert_int_equal(query_int(store_db(f->fx.st), "PRAGMA user_version"),
 	    store_schema_version());
 }
 
 static void
 test_store_reopen_keeps_data(void **state)
 {
-	struct fixture	*f = *state;
-	int64_t		 v = 0;
-	int		 found = 0;
+	struct store_test	*f = *state;
+	int64_t			 v = 0;
+	int			 found = 0;
 
 	open_store(f);
-	assert_int_equal(store_meta_set(f->st, "tg_offset", 123456789012LL),
+	assert_int_equal(store_meta_set(f->fx.st, "tg_offset", 123456789012LL),
 	    0);
-	assert_int_equal(store_exec(f->st, "INSERT INTO inbound (channel, "
+	assert_int_equal(store_exec(f->fx.st, "INSERT INTO inbound (channel, "
 	    "ext_id, received_at) VALUES (1, 77, 0)", "test"), 0);
 	reopen_store(f);
-	assert_int_equal(store_meta_get(f->st, "tg_offset", &v, &found), 0);
+	assert_int_equal(store_meta_get(f->fx.st, "tg_offset", &v, &found), 0);
 	assert_int_equal(found, 1);
 	assert_int_equal(v, 123456789012LL);
-	assert_int_equal(query_int(store_db(f->st),
+	assert_int_equal(query_int(store_db(f->fx.st),
 	    "SELECT ext_id FROM inbound"), 77);
 }
 
 static void
 test_store_refuses_newer_database(void **state)
 {
-	struct fixture	*f = *state;
-	sqlite3		*db = NULL;
-	char		 sql[64];
+	struct store_test	*f = *state;
+	sqlite3			*db = NULL;
+	char			 sql[64];
 
-	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(f->fx.db, &db), SQLITE_OK);
 	snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
 	    store_schema_version() + 1);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
@@ -252,13 +234,13 @@ test_store_refuses_newer_database(void **state)
 	sqlite3_close(db);
 
 	f->err[0] = '\0';
-	assert_int_equal(store_open(f->db, &f->st, f->err, sizeof f->err),
+	assert_int_equal(store_open(f->fx.db, &f->fx.st, f->err, sizeof f->err),
 	    -1);
-	assert_null(f->st);
+	assert_null(f->fx.st);
 	assert_non_null(strstr(f->err, "newer"));
 
 	/* And it was left alone. */
-	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(f->fx.db, &db), SQLITE_OK);
 	assert_int_equal(query_int(db, "PRAGMA user_version"),
 	    store_schema_version() + 1);
 	assert_int_equal(query_int(db, "SELECT COUNT(*) FROM sqlite_master "
@@ -269,112 +251,115 @@ test_store_refuses_newer_database(void **state)
 static void
 test_store_refuses_file_that_is_not_a_database(void **state)
 {
-	struct fixture	*f = *state;
-	FILE		*fp;
+	struct store_test	*f = *state;
+	FILE			*fp;
 
-	fp = fopen(f->db, "w");
+	fp = fopen(f->fx.db, "w");
 	assert_non_null(fp);
 	fputs("this is not an SQLite database, only text long enough to "
 	    "fill a header of one hundred bytes, which SQLite reads first.\n",
 	    fp);
 	fclose(fp);
-	assert_int_equal(store_open(f->db, &f->st, f->err, sizeof f->err),
+	assert_int_equal(store_open(f->fx.db, &f->fx.st, f->err, sizeof f->err),
 	    -1);
-	assert_null(f->st);
+	assert_null(f->fx.st);
 	assert_true(f->err[0] != '\0');
 }
 
 static void
 test_store_refuses_missing_directory(void **state)
 {
-	struct fixture	*f = *state;
-	char		 path[600];
+	struct store_test	*f = *state;
+	char			 path[600];
 
-	snprintf(path, sizeof path, "%s/no/such/dir.db", f->dir);
-	assert_int_equal(store_open(path, &f->st, f->err, sizeof f->err), -1);
-	assert_null(f->st);
+	snprintf(path, sizeof path, "%s/no/such/dir.db", f->fx.dir);
+	assert_int_equal(store_open(path, &f->fx.st, f->err, sizeof f->err),
+	    -1);
+	assert_null(f->fx.st);
 	assert_non_null(strstr(f->err, "No such file or directory"));
 }
 
 static void
 test_store_uses_wal_and_foreign_keys(void **state)
 {
-	struct fixture	*f = *state;
-	char		*mode;
+	struct store_test	*f = *state;
+	char			*mode;
 
 	open_store(f);
-	mode = query_text(store_db(f->st), "PRAGMA journal_mode");
+	mode = query_text(store_db(f->fx.st), "PRAGMA journal_mode");
 	assert_string_equal(mode, "wal");
 	free(mode);
-	assert_int_equal(query_int(store_db(f->st), "PRAGMA foreign_keys"), 1);
+	assert_int_equal(query_int(store_db(f->fx.st), "PRAGMA foreign_keys"),
+	    1);
 	/* FULL is 2: a committed message survives a power cut. */
-	assert_int_equal(query_int(store_db(f->st), "PRAGMA synchronous"), 2);
-	assert_int_equal(query_int(store_db(f->st), "PRAGMA secure_delete"),
+	assert_int_equal(query_int(store_db(f->fx.st), "PRAGMA synchronous"),
+	    2);
+	assert_int_equal(query_int(store_db(f->fx.st), "PRAGMA secure_delete"),
 	    1);
 }
 
 static void
 test_store_enforces_foreign_keys(void **state)
 {
-	struct fixture	*f = *state;
+	struct store_test	*f = *state;
 
 	open_store(f);
-	assert_int_equal(store_exec(f->st, "CREATE TABLE p (id INTEGER "
+	assert_int_equal(store_exec(f->fx.st, "CREATE TABLE p (id INTEGER "
 	    "PRIMARY KEY); CREATE TABLE c (p INTEGER REFERENCES p(id))",
 	    "test"), 0);
-	assert_int_equal(store_exec(f->st, "INSERT INTO c VALUES (99)",
+	assert_int_equal(store_exec(f->fx.st, "INSERT INTO c VALUES (99)",
 	    "test"), -1);
 }
 
 static void
 test_store_meta_get_set(void **state)
 {
-	struct fixture	*f = *state;
-	int64_t		 v = -1;
-	int		 found = 1;
+	struct store_test	*f = *state;
+	int64_t			 v = -1;
+	int			 found = 1;
 
 	open_store(f);
-	assert_int_equal(store_meta_get(f->st, "missing", &v, &found), 0);
+	assert_int_equal(store_meta_get(f->fx.st, "missing", &v, &found), 0);
 	assert_int_equal(found, 0);
-	assert_int_equal(store_meta_set(f->st, "a", 1), 0);
-	assert_int_equal(store_meta_set(f->st, "b", INT64_MIN), 0);
-	assert_int_equal(store_meta_set(f->st, "a", INT64_MAX), 0);
-	assert_int_equal(store_meta_get(f->st, "a", &v, &found), 0);
+	assert_int_equal(store_meta_set(f->fx.st, "a", 1), 0);
+	assert_int_equal(store_meta_set(f->fx.st, "b", INT64_MIN), 0);
+	assert_int_equal(store_meta_set(f->fx.st, "a", INT64_MAX), 0);
+	assert_int_equal(store_meta_get(f->fx.st, "a", &v, &found), 0);
 	assert_int_equal(found, 1);
 	assert_true(v == INT64_MAX);
-	assert_int_equal(store_meta_get(f->st, "b", &v, &found), 0);
+	assert_int_equal(store_meta_get(f->fx.st, "b", &v, &found), 0);
 	assert_int_equal(found, 1);
 	assert_true(v == INT64_MIN);
-	assert_int_equal(query_int(store_db(f->st),
+	assert_int_equal(query_int(store_db(f->fx.st),
 	    "SELECT COUNT(*) FROM meta"), 2);
 }
 
 static int
-meta_has(struct fixture *f, const char *key)
+meta_has(struct store_test *f, const char *key)
 {
 	int64_t	 v;
 	int	 found = 0;
 
-	assert_int_equal(store_meta_get(f->st, key, &v, &found), 0);
+	assert_int_equal(store_meta_get(f->fx.st, key, &v, &found), 0);
 	return found;
 }
 
 static void
 test_store_rollback_to_savepoint_discards_only_inner_work(void **state)
 {
-	struct fixture	*f = *state;
+	struct store_test	*f = *state;
 
 	open_store(f);
-	assert_int_equal(store_begin(f->st), 0);
-	assert_int_equal(store_meta_set(f->st, "outer", 1), 0);
-	assert_int_equal(store_savepoint(f->st), 0);
-	assert_int_equal(store_meta_set(f->st, "inner1", 1), 0);
-	store_rollback_to(f->st);
+	assert_int_equal(store_begin(f->fx.st), 0);
+	assert_int_equal(store_meta_set(f->fx.st, "outer", 1), 0);
+	assert_int_equal(store_savepoint(f->fx.st), 0);
+	assert_int_equal(store_meta_set(f->fx.st, "inner1", 1), 0);
+	store_rollback_to(f->fx.st);
 	/* The savepoint can be taken again after a rollback to it. */
-	assert_int_equal(store_savepoint(f->st), 0);
-	assert_int_equal(store_meta_set(f->st, "inner2", 1), 0);
-	assert_int_equal(store_release(f->st), 0);
-	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(store_savepoint(f->fx.st), 0);
+	assert_int_equal(store_meta_set(f->fx.st, "inner2", 1), 0);
+	assert_int_equal(store_release(f->fx.st), 0);
+	assert_int_equal(store_commit(f->fx.st), 0);
 
 	reopen_store(f);
 	assert_int_equal(meta_has(f, "outer"), 1);
@@ -385,68 +370,69 @@ test_store_rollback_to_savepoint_discards_only_inner_work(void **state)
 static void
 test_store_rollback_discards_whole_transaction(void **state)
 {
-	struct fixture	*f = *state;
+	struct store_test	*f = *state;
 
 	open_store(f);
-	assert_int_equal(store_begin(f->st), 0);
-	assert_int_equal(store_meta_set(f->st, "a", 1), 0);
-	assert_int_equal(store_savepoint(f->st), 0);
-	assert_int_equal(store_meta_set(f->st, "b", 1), 0);
-	assert_int_equal(store_release(f->st), 0);
-	store_rollback(f->st);
+	assert_int_equal(store_begin(f->fx.st), 0);
+	assert_int_equal(store_meta_set(f->fx.st, "a", 1), 0);
+	assert_int_equal(store_savepoint(f->fx.st), 0);
+	assert_int_equal(store_meta_set(f->fx.st, "b", 1), 0);
+	assert_int_equal(store_release(f->fx.st), 0);
+	store_rollback(f->fx.st);
 	assert_int_equal(meta_has(f, "a"), 0);
 	assert_int_equal(meta_has(f, "b"), 0);
 	/* Rolling back outside a transaction is harmless. */
-	store_rollback(f->st);
-	assert_int_equal(store_begin(f->st), 0);
-	assert_int_equal(store_commit(f->st), 0);
+	store_rollback(f->fx.st);
+	assert_int_equal(store_begin(f->fx.st), 0);
+	assert_int_equal(store_commit(f->fx.st), 0);
 }
 
 static void
 test_store_begin_takes_write_lock_at_once(void **state)
 {
-	struct fixture	*f = *state;
-	sqlite3		*other = NULL;
+	struct store_test	*f = *state;
+	sqlite3			*other = NULL;
 
 	open_store(f);
-	assert_int_equal(store_begin(f->st), 0);
-	assert_int_equal(sqlite3_open(f->db, &other), SQLITE_OK);
+	assert_int_equal(store_begin(f->fx.st), 0);
+	assert_int_equal(sqlite3_open(f->fx.db, &other), SQLITE_OK);
 	/* BEGIN IMMEDIATE: a second writer is refused before any write. */
 	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
 	    NULL), SQLITE_BUSY);
 	sqlite3_close(other);
-	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(store_commit(f->fx.st), 0);
 }
 
 static void
 test_store_exec_returns_error_on_bad_sql(void **state)
 {
-	struct fixture	*f = *state;
-	struct capture	 c;
-	char		*out;
+	struct store_test	*f = *state;
+	struct capture		 c;
+	char			*out;
 
 	open_store(f);
 	capture_begin(&c);
-	assert_int_equal(store_exec(f->st, "SELEKT nonsense", "test_bad"), -1);
-	assert_int_equal(store_exec(f->st, "SELECT * FROM no_such_table",
+	assert_int_equal(store_exec(f->fx.st, "SELEKT nonsense", "test_bad"),
+	    -1);
+	assert_int_equal(store_exec(f->fx.st, "SELECT * FROM no_such_table",
 	    "test_bad"), -1);
 	out = capture_end(&c);
 	assert_non_null(strstr(out, "event=store.error what=test_bad"));
 	free(out);
-	assert_int_equal(store_exec(f->st, "SELECT 1", "test"), 0);
+	assert_int_equal(store_exec(f->fx.st, "SELECT 1", "test"), 0);
 }
 
 static void
 test_store_prepare_returns_error_on_bad_sql(void **state)
 {
-	struct fixture	*f = *state;
-	struct capture	 c;
-	sqlite3_stmt	*s = (sqlite3_stmt *)f;
-	char		*out;
+	struct store_test	*f = *state;
+	struct capture		 c;
+	sqlite3_stmt		*s = (sqlite3_stmt *)f;
+	char			*out;
 
 	open_store(f);
 	capture_begin(&c);
-	assert_int_equal(store_prepare(f->st, "SELECT FROM", &s), -1);
+	assert_int_equal(store_prepare(f->fx.st, "SELECT FROM", &s), -1);
 	out = capture_end(&c);
 	free(out);
 	assert_null(s);
@@ -455,11 +441,11 @@ test_store_prepare_returns_error_on_bad_sql(void **state)
 static void
 test_store_memory_database_opens(void **state)
 {
-	struct fixture	*f = *state;
+	struct store_test	*f = *state;
 
-	assert_int_equal(store_open(":memory:", &f->st, f->err,
+	assert_int_equal(store_open(":memory:", &f->fx.st, f->err,
 	    sizeof f->err), 0);
-	assert_int_equal(store_meta_set(f->st, "a", 5), 0);
+	assert_int_equal(store_meta_set(f->fx.st, "a", 5), 0);
 	assert_int_equal(meta_has(f, "a"), 1);
 }
 

@@ -1,0 +1,51 @@
+/*
+ * fixture: the temporary database every unit test starts from. A fresh
+ * directory of its own under $TMPDIR, the database path in it, and on
+ * request the store opened there and the keys of a fixed master key.
+ * fixture_teardown() removes whatever was made in the directory, then
+ * the directory.
+ */
+#ifndef ASYSTENT_FIXTURE_H
+#define ASYSTENT_FIXTURE_H
+
+#include <stddef.h>
+
+#include "crypto.h"
+
+struct keys;
+struct store;
+
+/* What fixture_setup() makes besides the directory. */
+#define FIXTURE_KEYS	0x1	/* keys from fixture_master */
+#define FIXTURE_STORE	0x2	/* the store, open on `db` */
+
+struct fixture {
+	char		 dir[256];	/* empty at start, 0700 */
+	char		 db[512];	/* dir/asystent.db */
+	struct store	*st;		/* FIXTURE_STORE, else NULL */
+	struct keys	*keys;		/* FIXTURE_KEYS, else NULL */
+};
+
+/* The master key behind fixture keys: fixed, so runs are repeatable. */
+extern const unsigned char fixture_master[CRYPTO_MASTER_LEN];
+
+/*
+ * Makes a directory named after `name` ("outbox"), and what `flags` ask
+ * for. `fx` must be zeroed. On failure what was made is removed again
+ * and -1 returned. A store or keys set here, or put in `fx` later by the
+ * test, are closed by fixture_teardown().
+ */
+int	fixture_setup(struct fixture *fx, const char *name, int flags)
+	    __attribute__((warn_unused_result));
+/*
+ * Closes the store, frees the keys, removes every file and folder under
+ * the directory and the directory itself. -1 when something could not be
+ * removed. Harmless on a fixture whose setup failed or never ran.
+ */
+int	fixture_teardown(struct fixture *fx);
+
+/* dir/name in buf; the test fails if it does not fit. */
+void	fixture_path(const struct fixture *fx, const char *name, char *buf,
+	    size_t len);
+
+#endif
