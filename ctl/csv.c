@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
 #include "xmalloc.h"
 
 #include "csv.h"
@@ -87,51 +88,6 @@ csv_fail(struct csv_error *e, long line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
-}
-
-/* The length of the UTF-8 sequence at p (at most n bytes), 0 if invalid. */
-static size_t
-csv_utf8_seq(const unsigned char *p, size_t n)
-{
-	uint32_t	cp;
-	size_t		len, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
-size_t
-csv_utf8_check(const char *buf, size_t len)
-{
-	const unsigned char	*p = (const unsigned char *)buf;
-	size_t			 pos = 0, n;
-
-	while (pos < len) {
-		if ((n = csv_utf8_seq(p + pos, len - pos)) == 0)
-			return pos;
-		pos += n;
-	}
-	return len;
 }
 
 static long
@@ -459,7 +415,7 @@ csv_check_text(const char *buf, size_t len, struct csv_error *e)
 	const char	*nul;
 	size_t		 bad;
 
-	bad = csv_utf8_check(buf, len);
+	bad = utf8_check(buf, len);
 	if (bad < len) {
 		csv_fail(e, csv_line_at(buf, bad), "invalid UTF-8 (byte "
 		    "offset %zu); save the file as UTF-8", bad);

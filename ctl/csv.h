@@ -52,7 +52,4 @@ void	csv_free(struct csv_file *f);
 /* The API's name of a column ("family", "phone", ...). */
 const char *csv_col_name(enum csv_col col);
 
-/* The offset of the first byte that is not valid UTF-8, or len. */
-size_t	csv_utf8_check(const char *buf, size_t len);
-
 #endif

@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "utf8.h"
 #include "xmalloc.h"
 
 #include "ctl.h"
@@ -19,25 +20,29 @@ ctl_utf8_width(const char *s)
 	size_t	n = 0;
 
 	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
+		if (!utf8_is_cont((unsigned char)*s))
 			n++;
 	return n;
 }
 
-/* Control characters (C0, DEL, C1) would let a name drive the terminal. */
+/*
+ * Control characters (C0, DEL, C1) would let a name drive the terminal.
+ * A byte that does not start a UTF-8 character is written as it is.
+ */
 void
 ctl_fputs_safe(const char *s, FILE *f)
 {
-	const unsigned char	*p = (const unsigned char *)s;
+	size_t		 len = strlen(s), at, n;
+	uint32_t	 cp;
 
-	for (; *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f)
+	for (at = 0; at < len; at += n) {
+		if ((n = utf8_decode(s + at, len - at, &cp)) == 0) {
+			fputc(s[at], f);
+			n = 1;
+		} else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
 			fputc('?', f);
-		else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			fputc('?', f);
-			p++;
-		} else
-			fputc(*p, f);
+		else
+			fwrite(s + at, 1, n, f);
 	}
 }
 

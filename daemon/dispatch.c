@@ -536,10 +536,9 @@ dispatch_record(struct dispatch *d, struct dispatch_job *job, int64_t wall)
 		}
 		break;
 	case SEND_UNREACHABLE:
+		/* What follows from it (a family's blocked mark) is the
+		 * outcome hook's: conv records members.tg_blocked_at. */
 		d->stats.unreachable++;
-		if (outbox_set_unreachable(d->ob, row->chat_key, r->error,
-		    wall) == -1)
-			return -1;
 		break;
 	case SEND_PERMANENT:
 		break;

@@ -15,7 +15,6 @@ struct httpc {
 	CURLM			*multi;
 	struct event		*timer;
 	struct httpc_req	*reqs;		/* in flight, doubly linked */
-	int			 pending;
 };
 
 struct httpc_req {
@@ -50,7 +49,6 @@ httpc_req_free(struct httpc_req *r)
 		h->reqs = r->next;
 	if (r->next != NULL)
 		r->next->prev = r->prev;
-	h->pending--;
 	curl_multi_remove_handle(h->multi, r->easy);
 	curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->headers);
@@ -340,7 +338,6 @@ httpc_request(struct httpc *h, const char *url, const char *body, size_t len,
 	if (h->reqs != NULL)
 		h->reqs->prev = r;
 	h->reqs = r;
-	h->pending++;
 	if ((r->easy = curl_easy_init()) == NULL ||
 	    httpc_setup(r, url, o, len) == -1 ||
 	    curl_multi_add_handle(h->multi, r->easy) != CURLM_OK) {
@@ -356,10 +353,4 @@ httpc_cancel(struct httpc_req *r)
 {
 	if (r != NULL)
 		httpc_req_free(r);
-}
-
-int
-httpc_pending(const struct httpc *h)
-{
-	return h->pending;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "i18n.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define MO_MAGIC	0x950412deU
@@ -152,40 +153,6 @@ cat_find(const struct catalog *c, const char *ctxt, const char *id,
 
 /* --- Checks done once at load --------------------------------------- */
 
-/* Strict UTF-8: no overlong forms, surrogates or code points past U+10FFFF. */
-static int
-utf8_is_valid(const unsigned char *s, size_t len)
-{
-	size_t		 i = 0, k, need;
-	uint32_t	 cp, min;
-
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((s[i] & 0xe0) == 0xc0) {
-			need = 1; min = 0x80; cp = s[i] & 0x1f;
-		} else if ((s[i] & 0xf0) == 0xe0) {
-			need = 2; min = 0x800; cp = s[i] & 0x0f;
-		} else if ((s[i] & 0xf8) == 0xf0) {
-			need = 3; min = 0x10000; cp = s[i] & 0x07;
-		} else
-			return 0;
-		if (len - i - 1 < need)
-			return 0;
-		for (k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += need + 1;
-	}
-	return 1;
-}
-
 /*
  * The next printf conversion in [*p, end) as a short token: one '*' per
  * star (each takes an int argument), the length modifier, the conversion.
@@ -317,7 +284,8 @@ str_check(const struct catalog *c, uint32_t table, uint32_t k)
 
 	if ((uint64_t)off + len >= c->len || c->data[off + (size_t)len] != '\0')
 		return -1;
-	return utf8_is_valid(c->data + off, len) ? 0 : -1;
+	/* Plural forms are NUL-separated in one string: utf8 lets NUL by. */
+	return utf8_is_valid((const char *)c->data + off, len) ? 0 : -1;
 }
 
 /* Bounds, NULs, UTF-8 and order of every string. */

@@ -16,7 +16,7 @@ struct outbox {
 	sqlite3_stmt		*insert, *requeue, *due;
 	sqlite3_stmt		*next_due, *payload, *sending, *sent;
 	sqlite3_stmt		*retry, *failed, *retry_failed;
-	sqlite3_stmt		*unreach_set, *unreach_get, *counts;
+	sqlite3_stmt		*counts;
 	sqlite3_stmt		*find_sent, *delivery, *gateway;
 	sqlite3_stmt		*list;
 	int64_t			 last_id;	/* ids are ours to give */
@@ -140,11 +140,6 @@ outbox_new(struct store *st, const struct keys *k)
 	    store_prepare(st, "UPDATE outbox SET state = 0, attempts = 0, "
 	    "next_attempt_at = 0 WHERE id = ? AND state = 3",
 	    &ob->retry_failed) == -1 ||
-	    store_prepare(st, "INSERT INTO tg_unreachable (chat_key, since, "
-	    "reason) VALUES (?, ?, ?) ON CONFLICT (chat_key) DO UPDATE SET "
-	    "reason = excluded.reason", &ob->unreach_set) == -1 ||
-	    store_prepare(st, "SELECT 1 FROM tg_unreachable WHERE chat_key = ?",
-	    &ob->unreach_get) == -1 ||
 	    store_prepare(st, "SELECT state, COUNT(*) FROM outbox "
 	    "GROUP BY state", &ob->counts) == -1 ||
 	    store_prepare(st, "SELECT id, state, priority, channel, method, "
@@ -174,8 +169,6 @@ outbox_free(struct outbox *ob)
 	sqlite3_finalize(ob->retry);
 	sqlite3_finalize(ob->failed);
 	sqlite3_finalize(ob->retry_failed);
-	sqlite3_finalize(ob->unreach_set);
-	sqlite3_finalize(ob->unreach_get);
 	sqlite3_finalize(ob->counts);
 	sqlite3_finalize(ob->find_sent);
 	sqlite3_finalize(ob->delivery);
@@ -393,30 +386,6 @@ outbox_retry_failed(struct outbox *ob, int64_t id, int *changed)
 		return -1;
 	*changed = sqlite3_changes(store_db(ob->st));
 	return 0;
-}
-
-int
-outbox_set_unreachable(struct outbox *ob,
-    const unsigned char key[CRYPTO_INDEX_LEN], const char *reason, int64_t now)
-{
-	sqlite3_bind_blob(ob->unreach_set, 1, key, CRYPTO_INDEX_LEN,
-	    SQLITE_TRANSIENT);
-	sqlite3_bind_int64(ob->unreach_set, 2, now);
-	sqlite3_bind_text(ob->unreach_set, 3, reason, -1, SQLITE_TRANSIENT);
-	return store_step_done(ob->unreach_set, "unreachable_set");
-}
-
-int
-outbox_is_unreachable(struct outbox *ob,
-    const unsigned char key[CRYPTO_INDEX_LEN])
-{
-	int	 found;
-
-	sqlite3_bind_blob(ob->unreach_get, 1, key, CRYPTO_INDEX_LEN,
-	    SQLITE_TRANSIENT);
-	found = sqlite3_step(ob->unreach_get) == SQLITE_ROW;
-	sqlite3_reset(ob->unreach_get);
-	return found;
 }
 
 int

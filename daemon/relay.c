@@ -1,4 +1,5 @@
 /* Relayed messages as Bot API calls in the outbox; headers and splitting. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,7 @@
 #include "app.h"
 #include "outbox.h"
 #include "relay.h"
-#include "tg.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define RELAY_SEP	" \xc2\xb7 "	/* " · " */
@@ -156,37 +157,26 @@ relay_first_name(const char *name)
 
 /* ---- splitting ------------------------------------------------------ */
 
-/* The code point at s (valid UTF-8) and its length in bytes. */
+/*
+ * The code point at byte `at` of s (len bytes) and its length in bytes.
+ * relay_chunks() checked the whole text, so decoding cannot fail; if it
+ * did, a step of one byte would still end the loops.
+ */
 static size_t
-relay_cp(const char *s, unsigned long *cp)
+relay_cp(const char *s, size_t len, size_t at, uint32_t *cp)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 n, k;
+	size_t	 n;
 
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
+	if ((n = utf8_decode(s + at, len - at, cp)) == 0) {
+		*cp = 0xfffd;
+		n = 1;
 	}
-	n = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : 2;
-	*cp = p[0] & (0xff >> (n + 1));
-	for (k = 1; k < n; k++)
-		*cp = (*cp << 6) | (p[k] & 0x3f);
 	return n;
-}
-
-/* Start of the code point before byte offset `at` (> 0). */
-static size_t
-relay_prev(const char *s, size_t at)
-{
-	do
-		at--;
-	while (at > 0 && ((unsigned char)s[at] & 0xc0) == 0x80);
-	return at;
 }
 
 /* Characters that belong to the one before them: never cut before. */
 static int
-relay_is_attached(unsigned long cp)
+relay_is_attached(uint32_t cp)
 {
 	return (cp >= 0x300 && cp <= 0x36f) || cp == 0x200d ||
 	    (cp >= 0xfe00 && cp <= 0xfe0f) || cp == 0x20e3 ||
@@ -196,16 +186,16 @@ relay_is_attached(unsigned long cp)
 
 /* A cut at `at` that keeps a glyph whole, between pos and at. */
 static size_t
-relay_glyph_cut(const char *s, size_t pos, size_t at)
+relay_glyph_cut(const char *s, size_t len, size_t pos, size_t at)
 {
-	unsigned long	 cp, prev;
+	uint32_t	 cp, prev;
 	size_t		 cut = at, p;
 	int		 i;
 
 	for (i = 0; i < RELAY_BACKOFF && cut > pos; i++) {
-		(void)relay_cp(s + cut, &cp);
-		p = relay_prev(s, cut);
-		(void)relay_cp(s + p, &prev);
+		(void)relay_cp(s, len, cut, &cp);
+		p = utf8_prev(s, cut);
+		(void)relay_cp(s, len, p, &prev);
 		if (!relay_is_attached(cp) && prev != 0x200d)
 			return cut;
 		cut = p;
@@ -224,14 +214,14 @@ static void
 relay_measure(const char *s, size_t pos, size_t len, long max,
     struct relay_fit *f)
 {
-	unsigned long	 cp;
+	uint32_t	 cp;
 	size_t		 i = pos, cl;
 	long		 u;
 
 	memset(f, 0, sizeof *f);
 	f->nl = f->sp = (size_t)-1;
 	while (i < len) {
-		cl = relay_cp(s + i, &cp);
+		cl = relay_cp(s, len, i, &cp);
 		u = cp >= 0x10000 ? 2 : 1;
 		if (f->units + u > max)
 			break;
@@ -250,8 +240,8 @@ relay_measure(const char *s, size_t pos, size_t len, long max,
 
 /* Where the piece starting at pos ends (*cut) and the next begins. */
 static void
-relay_break(const char *s, size_t pos, const struct relay_fit *f, long max,
-    size_t *cut, size_t *next)
+relay_break(const char *s, size_t len, size_t pos, const struct relay_fit *f,
+    long max, size_t *cut, size_t *next)
 {
 	char	 c = s[f->end];
 
@@ -263,7 +253,7 @@ relay_break(const char *s, size_t pos, const struct relay_fit *f, long max,
 		*cut = c == ' ' || c == '\t' ? f->end : f->sp;
 		*next = *cut + 1;
 	} else {
-		*cut = relay_glyph_cut(s, pos, f->end);
+		*cut = relay_glyph_cut(s, len, pos, f->end);
 		*next = *cut;
 	}
 }
@@ -291,7 +281,7 @@ relay_chunks(const char *text, long max, char ***parts, size_t *n)
 
 	*parts = NULL;
 	*n = 0;
-	if (max < 16 || tg_utf16_len(text, len) < 0)
+	if (max < 16 || !utf8_is_valid(text, len))
 		return -1;
 	while (pos < len) {
 		relay_measure(text, pos, len, max, &f);
@@ -299,7 +289,7 @@ relay_chunks(const char *text, long max, char ***parts, size_t *n)
 			relay_push(parts, n, &cap, text + pos, len - pos);
 			break;
 		}
-		relay_break(text, pos, &f, max, &cut, &next);
+		relay_break(text, len, pos, &f, max, &cut, &next);
 		relay_push(parts, n, &cap, text + pos, cut - pos);
 		pos = next;
 	}

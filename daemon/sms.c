@@ -26,7 +26,7 @@
 #include "sms_priv.h"
 #include "sms_text.h"
 #include "store.h"
-#include "tg.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define SMS_BODY_MAX	(64 * 1024)	/* a callback is a few hundred bytes */
@@ -408,7 +408,7 @@ sms_record_mo(struct sms *s, const char *gateway, const char *id,
 	if (id == NULL || *id == '\0' || strlen(id) > 128 || from == NULL ||
 	    text == NULL || sms_phone(from, phone) == -1 ||
 	    strlen(text) > INBOUND_TEXT_MAX ||
-	    !tg_utf8_valid(text, strlen(text)))
+	    !utf8_is_valid(text, strlen(text)))
 		goto out;
 	rc = -1;
 	if ((p = cJSON_CreateObject()) == NULL ||

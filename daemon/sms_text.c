@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sms_text.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /* Longest UTF-8 text of one part: 160 one-septet characters of 4 bytes. */
@@ -86,43 +87,17 @@ static const uint16_t sms_gsm_basic[] = {
 
 #define SMS_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* Length of a sequence by its first byte, 0 if it cannot start one. */
-static size_t
-sms_utf8_len(unsigned char b)
-{
-	if (b < 0x80)
-		return 1;
-	if (b >= 0xC2 && b <= 0xDF)
-		return 2;
-	if (b >= 0xE0 && b <= 0xEF)
-		return 3;
-	if (b >= 0xF0 && b <= 0xF4)
-		return 4;
-	return 0;
-}
-
 /* One strict UTF-8 character at p; *n is its length in bytes. */
 static enum sms_text_result
 sms_decode(const unsigned char *p, const unsigned char *end, uint32_t *cp,
     size_t *n)
 {
-	static const uint32_t	 min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-	size_t			 k, len = sms_utf8_len(*p);
-	uint32_t		 v;
+	size_t	 len;
 
 	if (*p == '\0')
 		return SMS_TEXT_HAS_NUL;
-	if (len == 0 || (size_t)(end - p) < len)
+	if ((len = utf8_decode((const char *)p, (size_t)(end - p), cp)) == 0)
 		return SMS_TEXT_BAD_UTF8;
-	v = len == 1 ? *p : *p & (0x7F >> len);
-	for (k = 1; k < len; k++) {
-		if ((p[k] & 0xC0) != 0x80)
-			return SMS_TEXT_BAD_UTF8;
-		v = (v << 6) | (p[k] & 0x3F);
-	}
-	if (v < min[len] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-		return SMS_TEXT_BAD_UTF8;
-	*cp = v;
 	*n = len;
 	return SMS_TEXT_OK;
 }

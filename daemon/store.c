@@ -246,6 +246,12 @@ static const char *const store_migrations[] = {
 	 */
 	"ALTER TABLE members ADD COLUMN clause_shown TEXT;"
 	"ALTER TABLE members ADD COLUMN clause_ack_at INTEGER;",
+
+	/*
+	 * 6: tg_unreachable was written on every 403 and never read: what
+	 * a refusal means for a family is members.tg_blocked_at.
+	 */
+	"DROP TABLE IF EXISTS tg_unreachable;",
 };
 
 #define STORE_NMIGRATIONS \

@@ -44,10 +44,6 @@ struct tg {
 	void			*inbound_arg;
 };
 
-struct tg_send_ctx {
-	struct dispatch_job	*job;
-};
-
 static void	tg_poll(struct tg *t);
 static void	tg_get_me(struct tg *t);
 

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "tg.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define TG_ID_MAX	9007199254740991.0	/* 2^53 - 1 */
@@ -26,45 +27,10 @@ tg_utf8_valid(const char *s, size_t len)
 long
 tg_utf16_len(const char *s, size_t len)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i = 0, n, k;
-	unsigned long		 cp;
-	long			 units = 0;
-
-	while (i < len) {
-		if (p[i] == 0)
-			return -1;
-		if (p[i] < 0x80) {
-			i++;
-			units++;
-			continue;
-		}
-		if (p[i] >= 0xc2 && p[i] <= 0xdf) {
-			n = 1;
-			cp = p[i] & 0x1f;
-		} else if (p[i] >= 0xe0 && p[i] <= 0xef) {
-			n = 2;
-			cp = p[i] & 0x0f;
-		} else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
-			n = 3;
-			cp = p[i] & 0x07;
-		} else
-			return -1;
-		if (len - i <= n)	/* truncated sequence */
-			return -1;
-		for (k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return -1;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		/* Overlong forms, surrogates and values past U+10FFFF. */
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return -1;
-		units += cp >= 0x10000 ? 2 : 1;
-		i += n + 1;
-	}
-	return units;
+	/* A NUL would end the text early for cJSON and every C string. */
+	if (memchr(s, '\0', len) != NULL)
+		return -1;
+	return utf8_utf16_len(s, len);
 }
 
 static int

@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "utf8.h"
 #include "validate.h"
 
 static const char *const validate_langs[] = { "pl", "uk", "ru", "en" };
@@ -42,39 +43,6 @@ validate_kind(const char *s)
 	return validate_in(s, validate_kinds, NELEM(validate_kinds));
 }
 
-/*
- * Decodes one UTF-8 sequence at s; returns its length and the code point,
- * or 0 when it is malformed (overlong, surrogate, past U+10FFFF, cut).
- */
-static size_t
-validate_utf8_one(const unsigned char *s, uint32_t *cp)
-{
-	size_t		 len, i;
-	uint32_t	 c, min;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2, c = s[0] & 0x1f, min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3, c = s[0] & 0x0f, min = 0x800;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4, c = s[0] & 0x07, min = 0x10000;
-	} else
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;	/* also stops at the NUL */
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 static int
 validate_is_control(uint32_t c, int newlines)
 {
@@ -87,12 +55,11 @@ int
 validate_text(const char *s, size_t min, size_t max, int newlines,
     const char **why)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 n = 0, len;
-	uint32_t		 c;
+	size_t		 len = strlen(s), at = 0, n = 0, cl;
+	uint32_t	 c;
 
-	while (*p != '\0') {
-		if ((len = validate_utf8_one(p, &c)) == 0) {
+	while (at < len) {
+		if ((cl = utf8_decode(s + at, len - at, &c)) == 0) {
 			*why = "not valid UTF-8";
 			return -1;
 		}
@@ -100,7 +67,7 @@ validate_text(const char *s, size_t min, size_t max, int newlines,
 			*why = "contains a control character";
 			return -1;
 		}
-		p += len;
+		at += cl;
 		if (++n > max) {
 			*why = "too long";
 			return -1;

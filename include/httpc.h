@@ -47,7 +47,5 @@ struct httpc_req *httpc_request(struct httpc *h, const char *url,
 		    httpc_cb cb, void *arg);
 /* The callback will not be called. */
 void		 httpc_cancel(struct httpc_req *r);
-/* Requests in flight. */
-int		 httpc_pending(const struct httpc *h);
 
 #endif

@@ -113,13 +113,6 @@ int	outbox_mark_failed(struct outbox *ob, int64_t id, int code,
 int	outbox_retry_failed(struct outbox *ob, int64_t id, int *changed)
 	    __attribute__((warn_unused_result));
 
-/* The chat refused us (403): remember it, by blind index only. */
-int	outbox_set_unreachable(struct outbox *ob,
-	    const unsigned char key[CRYPTO_INDEX_LEN], const char *reason,
-	    int64_t now) __attribute__((warn_unused_result));
-int	outbox_is_unreachable(struct outbox *ob,
-	    const unsigned char key[CRYPTO_INDEX_LEN]);
-
 /* One row as staff see it (no payload, no recipient). */
 struct outbox_info {
 	int64_t		 id;

@@ -68,8 +68,12 @@ int		 tg_parse_update(const char *json, size_t len,
 void		 tg_classify(long http_status, const char *body, size_t len,
 		    long retry_after_header, struct send_result *res);
 
-/* Length of a UTF-8 string in UTF-16 code units; -1 if invalid UTF-8. */
+/*
+ * Length of a UTF-8 string in UTF-16 code units, as Telegram counts it;
+ * -1 if it is not strict UTF-8 (utf8.h) or holds a NUL.
+ */
 long		 tg_utf16_len(const char *s, size_t len);
+/* Whether tg_utf16_len() takes it: strict UTF-8 without NUL. */
 int		 tg_utf8_valid(const char *s, size_t len);
 
 #endif

@@ -183,11 +183,20 @@ test_csv_invalid_utf8_names_its_line(void **state)
 	assert_int_equal(p.rc, -1);
 	assert_int_equal(p.e.line, 3);
 	assert_non_null(strstr(p.e.msg, "invalid UTF-8"));
+	assert_non_null(strstr(p.e.msg, "byte offset 48)"));
 	/* Overlong encodings and surrogates are not UTF-8 either. */
-	assert_int_equal(csv_utf8_check("\xc0\xaf", 2), 0);
-	assert_int_equal(csv_utf8_check("a\xed\xa0\x80", 4), 1);
-	assert_int_equal(csv_utf8_check("Łódź Київ", strlen("Łódź Київ")),
-	    strlen("Łódź Київ"));
+	p = parse("family,contact,language,channel\n\xc0\xaf,B,pl,sms\n");
+	assert_int_equal(p.rc, -1);
+	assert_int_equal(p.e.line, 2);
+	assert_non_null(strstr(p.e.msg, "byte offset 32)"));
+	p = parse("family,contact,language,channel\nA,B,pl,sms\n"
+	    "a\xed\xa0\x80,C,pl,sms\n");
+	assert_int_equal(p.rc, -1);
+	assert_int_equal(p.e.line, 3);
+	assert_non_null(strstr(p.e.msg, "byte offset 44)"));
+	p = parse("family,contact,language,channel\nŁódź Київ,B,pl,sms\n");
+	assert_int_equal(p.rc, 0);
+	csv_free(p.f);
 }
 
 static void

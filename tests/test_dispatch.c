@@ -703,10 +703,9 @@ test_dispatch_permanent_error_fails_at_once(void **state)
 }
 
 static void
-test_dispatch_403_fails_and_marks_chat_unreachable(void **state)
+test_dispatch_403_fails_and_tells_the_outcome_hook(void **state)
 {
 	struct dispatch_test	*t = *state;
-	unsigned char		 key[CRYPTO_INDEX_LEN];
 	int64_t			 a;
 
 	t->answer.status = SEND_UNREACHABLE;
@@ -718,11 +717,8 @@ test_dispatch_403_fails_and_marks_chat_unreachable(void **state)
 	advance(t, 3600 * 1000);
 	assert_sent(t, 1, a);
 	assert_int_equal(info(t, a).state, OUTBOX_FAILED);
-	outbox_chat_key(t->fx.keys, CHANNEL_TELEGRAM, 101, key);
-	assert_int_equal(outbox_is_unreachable(t->ob, key), 1);
-	outbox_chat_key(t->fx.keys, CHANNEL_TELEGRAM, 102, key);
-	assert_int_equal(outbox_is_unreachable(t->ob, key), 0);
 	assert_int_equal(stats(t).unreachable, 1);
+	assert_int_equal(stats(t).retried, 0);
 	assert_int_equal(t->final[0].status, SEND_UNREACHABLE);
 }
 
@@ -865,7 +861,7 @@ main(void)
 		T(test_dispatch_backoff_doubles_up_to_the_cap),
 		T(test_dispatch_retry_fails_after_max_attempts),
 		T(test_dispatch_permanent_error_fails_at_once),
-		T(test_dispatch_403_fails_and_marks_chat_unreachable),
+		T(test_dispatch_403_fails_and_tells_the_outcome_hook),
 		T(test_dispatch_429_pauses_whole_bot_for_retry_after),
 		T(test_dispatch_429_without_retry_after_pauses_one_second),
 		T(test_dispatch_429_on_telegram_does_not_hold_sms),

@@ -582,34 +582,6 @@ test_outbox_retry_failed_requeues_only_failed_rows(void **state)
 }
 
 static void
-test_outbox_unreachable_set_and_check(void **state)
-{
-	struct outbox_test	*f = *state;
-	unsigned char		 a[CRYPTO_INDEX_LEN], b[CRYPTO_INDEX_LEN];
-	sqlite3_stmt		*s = NULL;
-
-	outbox_chat_key(f->fx.keys, CHANNEL_TELEGRAM, 1001, a);
-	outbox_chat_key(f->fx.keys, CHANNEL_TELEGRAM, 1002, b);
-	assert_int_equal(outbox_is_unreachable(f->ob, a), 0);
-	assert_int_equal(outbox_set_unreachable(f->ob, a,
-	    "Forbidden: bot was blocked by the user", T0), 0);
-	assert_int_equal(outbox_is_unreachable(f->ob, a), 1);
-	assert_int_equal(outbox_is_unreachable(f->ob, b), 0);
-	/* Again: no error, one row, newest reason, first time kept. */
-	assert_int_equal(outbox_set_unreachable(f->ob, a,
-	    "Forbidden: user is deactivated", T0 + 5), 0);
-	assert_int_equal(sqlite3_prepare_v2(store_db(f->fx.st), "SELECT "
-	    "COUNT(*), MIN(since), MIN(reason) FROM tg_unreachable", -1, &s,
-	    NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(s, 0), 1);
-	assert_int_equal(sqlite3_column_int64(s, 1), T0);
-	assert_string_equal((const char *)sqlite3_column_text(s, 2),
-	    "Forbidden: user is deactivated");
-	sqlite3_finalize(s);
-}
-
-static void
 test_outbox_chat_key_separates_channels_and_chats(void **state)
 {
 	struct outbox_test	*f = *state;
@@ -756,7 +728,6 @@ main(void)
 		T(test_outbox_mark_sending_leaves_other_states_alone),
 		T(test_outbox_requeue_sending_reports_count),
 		T(test_outbox_retry_failed_requeues_only_failed_rows),
-		T(test_outbox_unreachable_set_and_check),
 		T(test_outbox_chat_key_separates_channels_and_chats),
 		T(test_outbox_order_key_rows_are_independent_of_chat),
 		T(test_outbox_tampered_payload_fails_to_open),

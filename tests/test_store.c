@@ -169,7 +169,10 @@ test_store_sets_schema_version(void **state)
 	/* The tables the other modules rely on are there. */
 	assert_int_equal(query_int(store_db(f->fx.st), "SELECT COUNT(*) FROM "
 	    "sqlite_master WHERE type = 'table' AND name IN ('meta', "
-	    "'inbound', 'outbox', 'tg_unreachable')"), 4);
+	    "'inbound', 'outbox', 'members', 'messages')"), 5);
+	/* Dropped in migration 6: written, never read. */
+	assert_int_equal(query_int(store_db(f->fx.st), "SELECT COUNT(*) FROM "
+	    "sqlite_master WHERE name = 'tg_unreachable'"), 0);
 }
 
 static void

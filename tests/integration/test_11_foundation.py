@@ -124,7 +124,7 @@ def test_server_errors_are_retried_until_sent(sc):
 
 @suite.test
 @scenario()
-def test_bad_request_fails_at_once_and_403_marks_unreachable(sc):
+def test_bad_request_fails_at_once_and_403_fails_for_good(sc):
     d = sc.daemon()
     sc.emu.fail(method="sendMessage", code=400, count=1,
                 description="Bad Request: chat not found")
@@ -135,10 +135,9 @@ def test_bad_request_fails_at_once_and_403_marks_unreachable(sc):
     assert row == (1, 400, "Bad Request: chat not found"), row
     sc.emu.block(4102)
     sc.emu.message(4102, "/start")
-    wait_for(lambda: d.sql("SELECT COUNT(*) FROM tg_unreachable") == [(1,)],
-             10, "unreachable recorded")
-    assert d.sql("SELECT state, error_code FROM outbox WHERE id = 2") == \
-        [(3, 403)]
+    wait_for(lambda: d.sql("SELECT state, error_code, attempts FROM outbox "
+                           "WHERE id = 2") == [(3, 403, 1)], 10,
+             "failed at once, not retried")
 
 
 @suite.test
