@@ -136,7 +136,7 @@ check: deps
 
 valgrind-daemon: all
 	@ASYSTENT_BUILD=$(BUILD) ASYSTENT_VALGRIND=1 \
-	    python3 tests/integration/test_30_relay.py
+	    python3 tests/integration/run.py test_30_relay
 
 # Unit tests under valgrind (normal build): no leak, no invalid access.
 valgrind: $(UNIT_BIN) $(MO)

@@ -11,8 +11,9 @@ the with statement run close() from a finally; an atexit hook catches a
 Scenario nobody closed). When it failed, the tail of every log is printed
 and the logs are kept under $ASYSTENT_BUILD/test-logs/<script>/<test>/.
 
-Temporary directories are made under $ASYSTENT_TMP when it is set, else
-under the system's. Conditions are waited for with deadlines, never
+Temporary directories are made under $ASYSTENT_TMP when it is set (run.py
+sets it for each script and fails a script that leaves anything there),
+else under the system's. Conditions are waited for with deadlines, never
 with bare sleeps.
 """
 import atexit
@@ -122,10 +123,11 @@ class Daemon:
         self.log_fh = open(self.logfile, "ab")
         cmd = [os.path.join(BUILD, "asystentd"), "-c", self.conf]
         # ASYSTENT_VALGRIND=1: the daemon under valgrind; an error or a
-        # definite leak makes it exit 9, which stop() reports.
+        # definite leak makes it exit 9, which stop() reports. No gdb
+        # server: its pipes in $TMPDIR would outlive a kill -9.
         grind = os.environ.get("ASYSTENT_VALGRIND") == "1"
         if grind:
-            cmd = ["valgrind", "-q", "--leak-check=full",
+            cmd = ["valgrind", "-q", "--vgdb=no", "--leak-check=full",
                    "--errors-for-leak-kinds=definite",
                    "--error-exitcode=9"] + cmd
         self.proc = subprocess.Popen(die_with_parent(cmd),
