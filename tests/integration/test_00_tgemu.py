@@ -16,9 +16,8 @@ import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
-from tgemu import TgEmu, buttons  # noqa: E402
-
-BUILD = os.environ.get("ASYSTENT_BUILD", "build")
+from harness import Scenario  # noqa: E402
+from tgemu import buttons  # noqa: E402
 
 
 class Bot:
@@ -302,10 +301,11 @@ CHECKS = [
 
 
 def main():
-    emu = TgEmu()
-    emu.start(BUILD, limits=True)
     passed = failed = 0
-    try:
+    # The scenario stops the emulator in any case, prints its log and keeps
+    # it when a check failed, and removes its directory.
+    with Scenario(tg=False, name="tgemu") as sc:
+        emu = sc.tgemu(limits=True)
         for name, fn in CHECKS:
             try:
                 fn(emu)
@@ -316,19 +316,15 @@ def main():
                 print("FAIL %s" % name)
                 traceback.print_exc()
             sys.stdout.flush()
-    finally:
         rc = emu.stop()
-    name = "exits 0 on SIGTERM"
-    if rc == 0:
-        passed += 1
-        print("ok   %s" % name)
-    else:
-        failed += 1
-        print("FAIL %s (exit %s)" % (name, rc))
-    if failed:
-        print("--- tgemu log (%s) ---\n%s" % (emu.log_path, emu.log()))
-    else:
-        emu.cleanup()
+        name = "exits 0 on SIGTERM"
+        if rc == 0:
+            passed += 1
+            print("ok   %s" % name)
+        else:
+            failed += 1
+            print("FAIL %s (exit %s)" % (name, rc))
+        sc.failed = failed > 0
     print("tgemu: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

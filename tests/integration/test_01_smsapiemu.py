@@ -19,9 +19,9 @@ import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
-from smsapiemu import SmsapiEmu, SmsapiEmuError  # noqa: E402
+from harness import BUILD, Scenario  # noqa: E402
+from smsapiemu import SmsapiEmuError  # noqa: E402
 
-BUILD = os.environ.get("ASYSTENT_BUILD", "build")
 SECRET = "s3cr3t-callback-path-token"
 
 
@@ -425,11 +425,12 @@ def main():
         print("FAIL smsapiemu not built: %s is missing (run make)" % binary)
         print("smsapiemu: 0 passed, 1 failed")
         return 1
-    emu = SmsapiEmu()
-    emu.start(BUILD)
-    cb = Callbacks()
     passed = failed = 0
-    try:
+    # The scenario stops the emulator and the listener in any case, prints
+    # the log and keeps it when a check failed, and removes the directory.
+    with Scenario(tg=False, name="smsapiemu") as sc:
+        emu = sc.smsapiemu()
+        cb = sc.own(Callbacks(), "callbacks")
         for name, fn in CHECKS:
             try:
                 fn(emu, cb)
@@ -440,20 +441,15 @@ def main():
                 print("FAIL %s" % name)
                 traceback.print_exc()
             sys.stdout.flush()
-    finally:
         rc = emu.stop()
-        cb.close()
-    name = "exits 0 on SIGTERM"
-    if rc == 0:
-        passed += 1
-        print("ok   %s" % name)
-    else:
-        failed += 1
-        print("FAIL %s (exit %s)" % (name, rc))
-    if failed:
-        print("--- smsapiemu log (%s) ---\n%s" % (emu.log_path, emu.log()))
-    else:
-        emu.cleanup()
+        name = "exits 0 on SIGTERM"
+        if rc == 0:
+            passed += 1
+            print("ok   %s" % name)
+        else:
+            failed += 1
+            print("FAIL %s (exit %s)" % (name, rc))
+        sc.failed = failed > 0
     print("smsapiemu: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

@@ -12,9 +12,7 @@ import contextlib
 import http.server
 import os
 import re
-import shutil
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -23,7 +21,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
-from harness import Suite  # noqa: E402
+from harness import Scenario, Suite  # noqa: E402
 from kannel import Kannel  # noqa: E402
 
 suite = Suite("kannel")
@@ -107,33 +105,18 @@ class Listener:
 
 @contextlib.contextmanager
 def kannel_env(**kw):
-    """A listener and a started Kannel; everything stopped (by PID) and
-    removed in any case; logs printed on failure."""
-    workdir = tempfile.mkdtemp(prefix="asystent-kannel-")
-    lis = Listener()
-    k = Kannel()
-    ok = False
-    try:
+    """A listener and a started Kannel, owned by a scenario: everything
+    stopped (by PID) and removed in any case; logs printed on failure."""
+    with Scenario(tg=False) as sc:
+        lis = sc.own(Listener(), "listener")
         t0 = time.monotonic()
-        k.start(workdir, lis.url("/mo"), dlr_base=lis.url("/dlrdefault"),
-                **kw)
+        k = sc.kannel(lis.url("/mo"), dlr_base=lis.url("/dlrdefault"), **kw)
         print("     kannel up in %.2fs (bearerbox %.2fs, smsbox %.2fs, "
               "smsc %.2fs)" % (time.monotonic() - t0,
                                k.timings["bearerbox_up"][0],
                                k.timings["smsbox_up"][0],
                                k.timings["smsc_online"][0]))
         yield k, lis
-        ok = True
-    finally:
-        if not ok:
-            print(k.log_tail())
-        pids = k.pids()
-        k.close()
-        lis.close()
-        shutil.rmtree(workdir, ignore_errors=True)
-        for pid in pids:
-            assert not os.path.exists("/proc/%d" % pid), \
-                "pid %d still alive" % pid
 
 
 def accepted(resp):

@@ -32,7 +32,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 from lossyproxy import LossyProxy  # noqa: E402
 from harness import BUILD, Suite, scenario, wait_for  # noqa: E402
 from po import expand, tr  # noqa: E402
-from smsapiemu import SmsapiEmu  # noqa: E402
 from world import Centre  # noqa: E402
 
 suite = Suite("sms_smsapi")
@@ -70,9 +69,9 @@ class World:
         """proxy: a factory given the emulator's sms.do URL, returning an
         object with .url (where the daemon sends) and .close()."""
         self.sc = sc
-        self.sms = SmsapiEmu()
-        self.sms.start(BUILD)
-        self.proxy = proxy(self.sms.url + "/sms.do") if proxy else None
+        self.sms = sc.smsapiemu()
+        self.proxy = (sc.own(proxy(self.sms.url + "/sms.do"), "proxy")
+                      if proxy else None)
         self.port = free_port()
         self.secret = "t_" + secrets.token_urlsafe(24)
         secret_file = os.path.join(sc.dir, "sms.secret")
@@ -194,12 +193,6 @@ class World:
         rc = self.d.stop()
         assert rc == 0, "asystentd exited %s: %s" % (rc, self.d.log()[-3000:])
 
-    def close(self):
-        if self.proxy is not None:
-            self.proxy.close()
-        self.sms.stop()
-        self.sms.cleanup()
-
 
 HDR = "R-0001 \u00b7 Jan \u00b7 pl \u00b7 SMS"
 PL = lambda msgid: tr("pl", msgid)  # noqa: E731
@@ -228,26 +221,11 @@ LONG_CENTRE = "Miejski Ośrodek Pomocy Rodzinie w Gorzowie Wielkopolskim"
 
 
 def sms_scenario(fn):
-    """scenario() plus the SMSAPI emulator stopped in any case."""
+    """scenario() and a factory of the World in it; the scenario owns the
+    SMSAPI emulator and the proxy, and stops them in any case."""
     @scenario()
     def run(sc):
-        holder = {}
-
-        def world(**kw):
-            w = World(sc, **kw)
-            holder["w"] = w
-            return w
-        try:
-            fn(sc, world)
-        except Exception:
-            w = holder.get("w")
-            if w is not None:
-                sys.stdout.write("---- smsapiemu log (last 30 lines)\n%s\n"
-                                 % "\n".join(w.sms.log().splitlines()[-30:]))
-            raise
-        finally:
-            if "w" in holder:
-                holder["w"].close()
+        fn(sc, lambda **kw: World(sc, **kw))
     run.__name__ = fn.__name__
     return run
 

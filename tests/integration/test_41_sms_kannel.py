@@ -80,18 +80,17 @@ class ForwardingProxy(LossyProxy):
 class World:
     def __init__(self, sc, nfam=1, conf=None, proxy_lose=None):
         self.sc = sc
-        self.k = Kannel()
         self.proxy = None
         self.port = free_port()
         self.secret = "k_" + secrets.token_urlsafe(24)
         self.base = "http://127.0.0.1:%d" % self.port
         mo_url = "%s/kannel/mo/%s" % (self.base, self.secret)
         if proxy_lose is not None:
-            self.proxy = ForwardingProxy(self.base, proxy_lose)
+            self.proxy = sc.own(ForwardingProxy(self.base, proxy_lose),
+                                "proxy")
             mo_url = "http://127.0.0.1:%d/kannel/mo/%s" % (self.proxy.port,
                                                           self.secret)
-        self.kdir = os.path.join(sc.dir, "kannel")
-        self.k.start(self.kdir, mo_url)
+        self.k = sc.kannel(mo_url)
         secret_file = os.path.join(sc.dir, "sms.secret")
         with open(secret_file, "w") as f:
             f.write(self.secret + "\n")
@@ -181,45 +180,15 @@ class World:
         rc = self.d.stop()
         assert rc == 0, "asystentd exited %s: %s" % (rc, self.d.log()[-3000:])
 
-    def close(self):
-        if self.proxy is not None:
-            self.proxy.close()
-        self.k.close()
-
 
 def kannel_scenario(fn):
+    """scenario() and a factory of the World in it; the scenario owns
+    Kannel and the proxy: stopped by PID, waited for, in any case."""
     @scenario()
     def run(sc):
-        holder = {}
-
-        def world(**kw):
-            w = World(sc, **kw)
-            holder["w"] = w
-            return w
-        try:
-            fn(sc, world)
-        except Exception:
-            w = holder.get("w")
-            if w is not None:
-                sys.stdout.write(w.k.log_tail() + "\n")
-            raise
-        finally:
-            w = holder.get("w")
-            if w is not None:
-                pids = w.k.pids()
-                w.close()
-                wait_for(lambda: not any(_alive(p) for p in pids), 15,
-                         "Kannel processes %r gone" % pids)
+        fn(sc, lambda **kw: World(sc, **kw))
     run.__name__ = fn.__name__
     return run
-
-
-def _alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().split(") ", 1)[1][0] != "Z"
-    except (FileNotFoundError, IndexError):
-        return False
 
 
 # 200 characters with Polish letters: UCS-2, 3 parts (67 + 67 + 66).

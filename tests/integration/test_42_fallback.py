@@ -8,8 +8,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
-from harness import BUILD, Suite, scenario, wait_for  # noqa: E402
-from smsapiemu import SmsapiEmu  # noqa: E402
+from harness import Suite, scenario, wait_for  # noqa: E402
 from world import Centre  # noqa: E402
 
 suite = Suite("fallback")
@@ -29,7 +28,7 @@ def free_port():
 
 
 def centre_with_sms(sc):
-    sms = SmsapiEmu().start(BUILD)
+    sms = sc.smsapiemu()
     sc.extra = sms
     secret = os.path.join(sc.dir, "sms.secret")
     token = os.path.join(sc.dir, "smsapi.token")
@@ -64,6 +63,9 @@ def centre_with_sms(sc):
 
 
 def close(sc):
+    # The emulator stops before the daemon, as it always did here; the
+    # scenario owns it all the same (stopping it again does nothing) and
+    # removes its directory.
     if getattr(sc, "extra", None) is not None:
         sc.extra.stop()
 

@@ -14,6 +14,9 @@ arguments:
 
 _spawn adds `-p 0 -P portfile`, waits for the port file with a deadline
 and sets self.url; stop() sends SIGTERM, then SIGKILL past its deadline.
+The port file and log go to `workdir` when given (the caller owns it, as
+harness.Scenario does), else to a temp dir of our own that cleanup()
+removes.
 """
 
 import json
@@ -26,6 +29,17 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+
+SETPRIV = shutil.which("setpriv")
+
+
+def die_with_parent(cmd):
+    """cmd run through `setpriv --pdeathsig TERM` when available (exec'd
+    in place, same PID): the process gets SIGTERM when the thread that
+    started it ends, so a test killed with SIGKILL leaves none behind."""
+    if SETPRIV:
+        return [SETPRIV, "--pdeathsig", "TERM"] + list(cmd)
+    return list(cmd)
 
 
 class EmuProc:
@@ -42,24 +56,30 @@ class EmuProc:
 
     # -- process ---------------------------------------------------------
 
-    def _spawn(self, binary, extra_args, timeout, log_path):
+    def _spawn(self, binary, extra_args, timeout, log_path, workdir=None):
         """Runs binary -p 0 -P portfile extra_args; returns self once the
         port file names the port, RuntimeError when it exits or the
         deadline passes first."""
         name = self.NAME
-        self.tmpdir = tempfile.mkdtemp(prefix=name + ".")
-        portfile = os.path.join(self.tmpdir, "port")
-        self.log_path = log_path or os.path.join(self.tmpdir, name + ".log")
+        if workdir is None:
+            self.tmpdir = tempfile.mkdtemp(prefix=name + ".")
+            workdir = self.tmpdir
+        else:
+            os.makedirs(workdir, exist_ok=True)
+        portfile = os.path.join(workdir, "port")
+        self.log_path = log_path or os.path.join(workdir, name + ".log")
         self._log = open(self.log_path, "ab")
         args = [binary, "-p", "0", "-P", portfile] + list(extra_args)
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(die_with_parent(args),
+                                     stdin=subprocess.DEVNULL,
                                      stdout=self._log, stderr=self._log)
         deadline = time.monotonic() + timeout
         port = None
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                rc = self.stop()
                 raise RuntimeError("%s exited with %s; log: %s" %
-                                   (name, self.proc.returncode, self.log()))
+                                   (name, rc, self.log()))
             try:
                 with open(portfile) as f:
                     text = f.read().strip()
@@ -94,7 +114,8 @@ class EmuProc:
         return rc
 
     def cleanup(self):
-        """Removes the temp dir (with the log); call after stop()."""
+        """Removes our own temp dir (with the log), not a workdir given to
+        _spawn; call after stop()."""
         if self.tmpdir is not None:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
             self.tmpdir = None

@@ -1,9 +1,22 @@
-"""Integration test harness: runs the real asystentd against the emulator.
+"""Integration test harness: runs the real asystentd against the emulators.
 
-Each scenario gets its own temporary directory with a fresh master key,
-database and configuration. Conditions are waited for with deadlines, never
-with bare sleeps. On failure the daemon's log is printed.
+A Scenario owns everything one scenario starts. Its temporary directory
+holds every file: the daemon's key, database, configuration and log, and
+a directory for each emulator and for Kannel. The processes (tgemu,
+smsapiemu, Kannel, asystentd) and helpers (proxies, listeners) it starts or
+is given with own() are closed newest first, each waited for with a
+deadline, and the directory is removed, in any case: when the scenario
+passes, fails, is interrupted with Ctrl-C or gets SIGTERM (scenario() and
+the with statement run close() from a finally; an atexit hook catches a
+Scenario nobody closed). When it failed, the tail of every log is printed
+and the logs are kept under $ASYSTENT_BUILD/test-logs/<script>/<test>/.
+
+Temporary directories are made under $ASYSTENT_TMP when it is set (run.py
+sets it for each script and fails a script that leaves anything there),
+else under the system's. Conditions are waited for with deadlines, never
+with bare sleeps.
 """
+import atexit
 import os
 import shutil
 import signal
@@ -11,6 +24,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -18,10 +32,18 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
+from emuproc import die_with_parent  # noqa: E402
+from kannel import Kannel  # noqa: E402
+from smsapiemu import SmsapiEmu  # noqa: E402
 from tgemu import TgEmu  # noqa: E402
 
 BUILD = os.path.join(ROOT, os.environ.get("ASYSTENT_BUILD", "build"))
 TOKEN = "123456:TEST-token-for-tests"
+TMP = os.environ.get("ASYSTENT_TMP") or None
+LOG_DIR = os.path.join(BUILD, "test-logs")
+SCRIPT = os.path.splitext(os.path.basename(sys.argv[0] or "python"))[0]
+# Files of a failed scenario worth keeping (not the key, database, CSVs).
+KEEP = (".log", ".out", ".conf")
 
 
 def wait_for(pred, timeout=10.0, what="condition", interval=0.02):
@@ -104,13 +126,15 @@ class Daemon:
         self.log_fh = open(self.logfile, "ab")
         cmd = [os.path.join(BUILD, "asystentd"), "-c", self.conf]
         # ASYSTENT_VALGRIND=1: the daemon under valgrind; an error or a
-        # definite leak makes it exit 9, which stop() reports.
+        # definite leak makes it exit 9, which stop() reports. No gdb
+        # server: its pipes in $TMPDIR would outlive a kill -9.
         grind = os.environ.get("ASYSTENT_VALGRIND") == "1"
         if grind:
-            cmd = ["valgrind", "-q", "--leak-check=full",
+            cmd = ["valgrind", "-q", "--vgdb=no", "--leak-check=full",
                    "--errors-for-leak-kinds=definite",
                    "--error-exitcode=9"] + cmd
-        self.proc = subprocess.Popen(cmd, stdout=self.log_fh,
+        self.proc = subprocess.Popen(die_with_parent(cmd),
+                                     stdout=self.log_fh,
                                      stderr=subprocess.STDOUT, env=self.env)
         if wait:
             wait_for(lambda: "event=started" in self.log()[mark:] or
@@ -159,36 +183,196 @@ class Daemon:
 
 
 class Scenario:
-    """A temp dir, an emulator and daemons, torn down in any case."""
+    """Owns one scenario's temp dir, processes and helpers; see the top of
+    this file. Use it as `with Scenario(...) as sc:`, through scenario(),
+    or call close() from a finally. With tg (the default) it starts the
+    Telegram emulator the daemons talk to as self.emu."""
 
-    def __init__(self, limits=False, emu_args=None):
-        self.dir = tempfile.mkdtemp(prefix="asystent-test-")
-        self.emu = TgEmu()
-        self.emu.start(BUILD, limits=limits, token=TOKEN,
-                       extra_args=emu_args or [])
+    def __init__(self, limits=False, emu_args=None, tg=True, name=None):
+        self.name = name or Suite.current or "scenario"   # for its logs
+        self.dir = tempfile.mkdtemp(prefix="asystent-test-", dir=TMP)
+        self.failed = False         # set by a caller failing without raising
         self.daemons = []
+        self.emu = None
+        self._closers = []          # (what, close), closed newest first
+        self._logs = []             # (what, function giving its log tail)
+        _open.append(self)
+        _sigterm_exits()
+        if tg:
+            try:
+                self.emu = self.tgemu(limits=limits, token=TOKEN,
+                                      extra_args=emu_args or [])
+            except BaseException:
+                self.close(True)
+                raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, typ, exc, tb):
+        self.close(self.failed or typ is not None)
+        return False
+
+    # -- what the scenario owns -------------------------------------------
+
+    def own(self, obj, what, close=None, log=None):
+        """obj is closed with the scenario (close(), by default obj.close);
+        log() returns the text printed when the scenario fails. Returns
+        obj."""
+        self._closers.append((what, close or obj.close))
+        if log is not None:
+            self._logs.append((what, log))
+        return obj
+
+    def subdir(self, name):
+        """A new directory inside the scenario's, for one process."""
+        path = os.path.join(self.dir, name)
+        n = 1
+        while os.path.exists(path):
+            n += 1
+            path = os.path.join(self.dir, "%s-%d" % (name, n))
+        os.makedirs(path)
+        return path
+
+    def tgemu(self, **kw):
+        """A started Telegram emulator (TgEmu.start arguments)."""
+        emu = TgEmu()
+        self.own(emu, "tgemu", emu.stop, lambda: _tail(emu.log(), 30))
+        return emu.start(BUILD, workdir=self.subdir("tgemu"), **kw)
+
+    def smsapiemu(self, **kw):
+        """A started SMSAPI emulator (SmsapiEmu.start arguments)."""
+        emu = SmsapiEmu()
+        self.own(emu, "smsapiemu", emu.stop, lambda: _tail(emu.log(), 30))
+        return emu.start(BUILD, workdir=self.subdir("smsapiemu"), **kw)
+
+    def kannel(self, mo_url, **kw):
+        """A started Kannel (Kannel.start arguments but the directories)."""
+        k = Kannel()
+        self.own(k, "kannel", lambda: _close_kannel(k), k.log_tail)
+        workdir = self.subdir("kannel")
+        return k.start(workdir, mo_url, confdir=os.path.join(workdir, "conf"),
+                       **kw)
 
     def daemon(self, conf=None, env=None, start=True):
         d = Daemon(self.emu, self.dir, conf, env)
         self.daemons.append(d)
+        self.own(d, "asystentd", lambda: _stop_daemon(d),
+                 lambda: _tail(d.log(), 60))
         return d.start() if start else d
 
-    def close(self, failed):
-        for d in self.daemons:
+    # -- the end ------------------------------------------------------------
+
+    def close(self, failed=False):
+        """Closes what the scenario owns, newest first; with failed, prints
+        the logs and keeps them; then removes the temp dir. Raises when the
+        scenario passed but could not be cleaned up. Safe to call again
+        (after a second Ctrl-C it carries on where it stopped)."""
+        errors = []
+        while self._closers:
+            what, close = self._closers.pop()
             try:
-                d.stop(timeout=5)
-            except Exception:
-                pass
-            if failed:
-                sys.stdout.write("---- asystentd log (last 60 lines)\n")
-                sys.stdout.write("\n".join(d.log().splitlines()[-60:]))
-                sys.stdout.write("\n----\n")
-        self.emu.stop()
+                close()
+            except Exception as e:
+                errors.append("%s: %s" % (what, e))
+        if self not in _open:
+            return
+        if failed or errors:
+            self._report(errors)
+        else:       # logs of an earlier failure would mislead
+            shutil.rmtree(self._log_dest(), ignore_errors=True)
         shutil.rmtree(self.dir, ignore_errors=True)
+        if os.path.exists(self.dir):
+            errors.append("%s could not be removed" % self.dir)
+        _open.remove(self)
+        if errors and not failed:
+            raise AssertionError("cleanup failed: " + "; ".join(errors))
+
+    def _log_dest(self):
+        return os.path.join(LOG_DIR, SCRIPT, self.name)
+
+    def _report(self, errors):
+        shown = set()
+        for what, log in self._logs:
+            try:
+                text = log()
+            except Exception as e:
+                text = "(no log: %s)" % e
+            if (what, text) in shown:   # daemons of a scenario share one
+                continue
+            shown.add((what, text))
+            sys.stdout.write("---- %s log\n%s\n----\n" % (what, text))
+        for e in errors:
+            sys.stdout.write("cleanup: %s\n" % e)
+        dest = self._log_dest()
+        shutil.rmtree(dest, ignore_errors=True)
+        for top, _dirs, files in os.walk(self.dir):
+            for f in files:
+                src = os.path.join(top, f)
+                if not f.endswith(KEEP) or not os.path.isfile(src):
+                    continue
+                dst = os.path.join(dest, os.path.relpath(src, self.dir))
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                shutil.copyfile(src, dst)
+        if os.path.isdir(dest):
+            sys.stdout.write("---- logs kept in %s\n" % dest)
+        sys.stdout.flush()
+
+
+_open = []      # scenarios not closed yet
+
+
+def _tail(text, n):
+    return "\n".join(text.splitlines()[-n:])
+
+
+def _stop_daemon(d):
+    # Scenarios that care how the daemon ends stop it themselves and check
+    # the status; here one that will not stop is killed and reported.
+    try:
+        d.stop(timeout=5)
+    except AssertionError as e:
+        sys.stdout.write("     %s\n" % e)
+
+
+def _pid_alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+def _close_kannel(k):
+    pids = k.pids()
+    k.close()
+    wait_for(lambda: not any(_pid_alive(p) for p in pids), 15,
+             "Kannel processes %r gone" % pids)
+
+
+def _on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def _sigterm_exits():
+    """SIGTERM (the runner or make being stopped) unwinds like Ctrl-C, so
+    every finally and close() runs."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+@atexit.register
+def _close_leftovers():
+    for sc in list(_open):
+        sc.close(True)
 
 
 class Suite:
     """Runs test functions, prints one line each and a closing summary."""
+
+    current = None      # the test function running
 
     def __init__(self, name):
         self.name = name
@@ -205,8 +389,12 @@ class Suite:
             if only and only not in fn.__name__:
                 continue
             t0 = time.monotonic()
+            Suite.current = fn.__name__
             try:
                 fn()
+            except KeyboardInterrupt:
+                print("INTERRUPTED %s" % fn.__name__)
+                sys.exit(130)
             except Exception:
                 failed += 1
                 print("FAIL %s (%.1fs)" % (fn.__name__,
@@ -222,16 +410,12 @@ class Suite:
 
 
 def scenario(limits=False, emu_args=None):
-    """Decorator: the test function receives a fresh Scenario."""
+    """Decorator: the test function receives a fresh Scenario, closed
+    whatever happens."""
     def wrap(fn):
         def run():
-            sc = Scenario(limits=limits, emu_args=emu_args)
-            failed = True
-            try:
+            with Scenario(limits=limits, emu_args=emu_args) as sc:
                 fn(sc)
-                failed = False
-            finally:
-                sc.close(failed)
         run.__name__ = fn.__name__
         return run
     return wrap

@@ -255,6 +255,7 @@ class Kannel:
         self.get_url = None
         self.dlr_base = None
         self.smsc_id = "fake1"
+        self._own_confdir = False
         self.number = "4812345"      # the centre's number, default MO receiver
         self.sender = "MOPS"         # default `from` for sendsms()
         self._cv = threading.Condition()
@@ -286,10 +287,13 @@ class Kannel:
     # -- life cycle ------------------------------------------------------
 
     def start(self, workdir, mo_url, dlr_base=None, max_messages=10,
-              get_url=None, smsc=True, store=True, timeout=15.0):
+              get_url=None, smsc=True, store=True, timeout=15.0,
+              confdir=None):
         """Writes the config, starts bearerbox, smsbox and the fake SMSC
         client, each waited for with a deadline. workdir receives the
-        logs (None: the config's temp dir). get_url overrides the whole
+        logs (None: the config's temp dir). confdir receives the config
+        and the store, and is the caller's to remove (None: a temp dir of
+        our own, removed by close()). get_url overrides the whole
         sms-service get-url. store=True keeps bearerbox's queue in a store
         file, so messages queued while Kannel is down survive
         restart_bearerbox(). Returns self."""
@@ -302,7 +306,12 @@ class Kannel:
         if "%" in mo_url or "%" in (dlr_base or ""):
             raise ValueError("mo_url/dlr_base must not contain '%' (Kannel "
                              "would read it as an escape)")
-        self.confdir = tempfile.mkdtemp(prefix="kannel-conf.")
+        self._own_confdir = confdir is None
+        if confdir is None:
+            confdir = tempfile.mkdtemp(prefix="kannel-conf.")
+        else:
+            os.makedirs(confdir, mode=0o700, exist_ok=True)
+        self.confdir = confdir
         self.workdir = workdir or self.confdir
         os.makedirs(self.workdir, exist_ok=True)
         self.mo_url = mo_url
@@ -471,13 +480,14 @@ get-url = "{get_url}"
                     self.smsbox and self.smsbox.alive())
 
     def close(self):
-        """Stops everything we started and removes the config dir (the
-        logs in workdir stay with the caller's directory)."""
+        """Stops everything we started and removes our own config dir (the
+        logs in workdir, and a confdir given to start(), stay with the
+        caller)."""
         self.stop_smsc(wait=False)
         self.stop_all()
-        if self.confdir:
+        if self.confdir and self._own_confdir:
             shutil.rmtree(self.confdir, ignore_errors=True)
-            self.confdir = None
+        self.confdir = None
         _live.discard(self)
 
     def pids(self):

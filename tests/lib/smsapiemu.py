@@ -48,8 +48,10 @@ class SmsapiEmu(EmuProc):
     # -- process ---------------------------------------------------------
 
     def start(self, build_dir="build", token=DEFAULT_TOKEN, points=None,
-              verbose=True, extra_args=(), timeout=10.0, log_path=None):
-        """Spawns build_dir/smsapiemu on a free port; returns self."""
+              verbose=True, extra_args=(), timeout=10.0, log_path=None,
+              workdir=None):
+        """Spawns build_dir/smsapiemu on a free port; returns self. Its
+        port file and log go to workdir when given, else to a temp dir."""
         binary = os.path.join(build_dir, "smsapiemu")
         if not os.access(binary, os.X_OK):
             raise RuntimeError("smsapiemu not built: %s is missing (make)"
@@ -61,7 +63,7 @@ class SmsapiEmu(EmuProc):
         if verbose:
             args.append("-v")
         return self._spawn(binary, args + list(extra_args), timeout,
-                           log_path)
+                           log_path, workdir)
 
     # -- the API as the daemon sees it -------------------------------------
 

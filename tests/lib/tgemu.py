@@ -46,12 +46,13 @@ class TgEmu(EmuProc):
     # -- process ---------------------------------------------------------
 
     def start(self, build_dir="build", limits=True, token=DEFAULT_TOKEN,
-              extra_args=(), timeout=10.0, log_path=None):
-        """Spawns build_dir/tgemu on a free port; returns self."""
+              extra_args=(), timeout=10.0, log_path=None, workdir=None):
+        """Spawns build_dir/tgemu on a free port; returns self. Its port
+        file and log go to workdir when given, else to a temp dir."""
         self.token = token
         args = ["-t", token, "-l", "on" if limits else "off"]
         self._spawn(os.path.join(build_dir, "tgemu"),
-                    args + list(extra_args), timeout, log_path)
+                    args + list(extra_args), timeout, log_path, workdir)
         self.api_root = self.url
         return self
 
