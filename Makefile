@@ -42,15 +42,17 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Iinclude $(WARN) $(PKG_CFLAGS) \
 	     -DASYSTENT_SYSCONFDIR='"$(SYSCONFDIR)"'
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
-CORE_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c)) \
-	    $(wildcard handlers/*.c)
+# daemon/ holds main.c and one folder per layer (doc/architecture.md).
+DAEMON_DIRS := core store channel/telegram channel/sms dispatch conv admin
+DAEMON_SRC := $(foreach d,$(DAEMON_DIRS),$(wildcard daemon/$(d)/*.c))
+CORE_SRC := $(DAEMON_SRC) $(wildcard handlers/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 CTL_SRC  := $(wildcard ctl/*.c)
 CTL_OBJ  := $(CTL_SRC:%.c=$(BUILD)/%.o)
 # The daemon modules asystentctl calls, named one by one: pure helpers that
 # need nothing but libc, so linking them drags in no daemon library.
-CTL_CORE := $(patsubst %.c,$(BUILD)/%.o,daemon/xmalloc.c daemon/log.c \
-	    $(wildcard daemon/utf8.c))
+CTL_CORE := $(patsubst %.c,$(BUILD)/%.o,daemon/core/xmalloc.c daemon/core/log.c \
+	    $(wildcard daemon/core/utf8.c))
 EMU_SRC  := $(wildcard tests/tgemu/*.c) $(wildcard tests/emu/*.c)
 EMU_OBJ  := $(EMU_SRC:%.c=$(BUILD)/%.o)
 SMSEMU_SRC := $(wildcard tests/smsapiemu/*.c) $(wildcard tests/emu/*.c)
@@ -159,8 +161,7 @@ valgrind: $(UNIT_BIN) $(MO)
 FUZZ_SECONDS ?= 30
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
-FUZZ_LIBSRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c)) \
-	       $(wildcard handlers/*.c)
+FUZZ_LIBSRC := $(CORE_SRC)
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBSRC)
 	@mkdir -p build-fuzz
 	clang -std=c11 -D_DEFAULT_SOURCE -Iinclude -g -O1 \

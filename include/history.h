@@ -6,7 +6,7 @@
  * period are purged once a day on the event loop, in slices; the rows stay,
  * so the counts do.
  *
- * Rows are written by the relay (conv_record() in daemon/conv.c, the one
+ * Rows are written by the relay (conv_record() in daemon/conv/conv.c, the one
  * writer, which gives the ids); this module reads them and purges them.
  * history_read() and history_counts() work inside the caller's
  * transaction (or none); history_purge_slice() runs its own. Times are

@@ -1,4 +1,4 @@
-/* Unit tests for daemon/config.c: defaults, every key type, error lines. */
+/* Unit tests for daemon/core/config.c: defaults, every key type, error lines. */
 #include <sys/stat.h>
 
 #include <errno.h>

@@ -1,8 +1,8 @@
 /*
- * Unit tests for the relay core: splitting long texts (daemon/relay.c),
+ * Unit tests for the relay core: splitting long texts (daemon/conv/relay.c),
  * the header, flood pacing and permission rules, and, on a fresh temp
  * database per test, who reads a family's messages, the sealed record,
- * tracing a reply and the announcements gate (daemon/conv.c).
+ * tracing a reply and the announcements gate (daemon/conv/conv.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Unit tests for daemon/crypto.c: sealing, indexes, tokens, key files. */
+/* Unit tests for daemon/store/crypto.c: sealing, indexes, tokens, key files. */
 #include <sys/stat.h>
 
 #include <errno.h>

@@ -1,5 +1,5 @@
 /*
- * Unit tests for daemon/dispatch.c: which outbox rows go out and in what
+ * Unit tests for daemon/dispatch/dispatch.c: which outbox rows go out and in what
  * order, the rate limits, and what each answer of a channel does to a
  * row. A fake sender stands for Telegram and the SMS gateway: it records
  * what it got and answers what the test says, at once or when the test

@@ -1,5 +1,5 @@
 /*
- * Unit tests for daemon/history.c: reading a family's newest messages
+ * Unit tests for daemon/store/history.c: reading a family's newest messages
  * (bodies sealed as the relay seals them), counts, and the retention
  * purge (by slices and on the event loop), each on a fresh temporary
  * database.

@@ -1,5 +1,5 @@
 /*
- * Unit tests for office hours and Polish public holidays (daemon/hours.c),
+ * Unit tests for office hours and Polish public holidays (daemon/core/hours.c),
  * against the table in ../shared/reference/localization.md §5. Expected
  * instants are written in UTC, so they do not depend on the code's own
  * time-zone arithmetic.

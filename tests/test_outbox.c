@@ -1,4 +1,4 @@
-/* Unit tests for daemon/outbox.c: sealed payloads, due order, transitions. */
+/* Unit tests for daemon/store/outbox.c: sealed payloads, due order, transitions. */
 #include <sys/stat.h>
 
 #include <errno.h>

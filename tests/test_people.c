@@ -1,5 +1,5 @@
 /*
- * Unit tests for daemon/validate.c and daemon/people.c: input validation,
+ * Unit tests for daemon/core/validate.c and daemon/store/people.c: input validation,
  * and the data model on a fresh temporary database per test.
  */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* Unit tests for daemon/phone.c: normalisation to E.164. */
+/* Unit tests for daemon/core/phone.c: normalisation to E.164. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

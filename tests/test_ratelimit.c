@@ -1,4 +1,4 @@
-/* Unit tests for daemon/ratelimit.c, on a clock the tests move by hand. */
+/* Unit tests for daemon/dispatch/ratelimit.c, on a clock the tests move by hand. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

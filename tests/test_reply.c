@@ -1,4 +1,4 @@
-/* Unit tests for text_expand() in daemon/reply.c: catalog formats. */
+/* Unit tests for text_expand() in daemon/conv/reply.c: catalog formats. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

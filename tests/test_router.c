@@ -1,5 +1,5 @@
 /*
- * Unit tests for daemon/router.c: stored inbound rows are handled once
+ * Unit tests for daemon/conv/router.c: stored inbound rows are handled once
  * each, in order, each handler's effects committing with the row's
  * handled mark or not at all, and no row, however bad, holding up the
  * rest.

@@ -1,4 +1,4 @@
-/* Unit tests for daemon/sms_text.c: coding, part counts, splits, keywords. */
+/* Unit tests for daemon/channel/sms/sms_text.c: coding, part counts, splits, keywords. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests for daemon/store.c: open, pragmas, migrations, transactions. */
+/* Unit tests for daemon/store/store.c: open, pragmas, migrations, transactions. */
 #include <sys/stat.h>
 
 #include <errno.h>

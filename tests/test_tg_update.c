@@ -1,5 +1,5 @@
 /*
- * Unit tests for daemon/tg_update.c: Update objects in, Bot API answers
+ * Unit tests for daemon/channel/telegram/tg_update.c: Update objects in, Bot API answers
  * classified, UTF-16 lengths. All of it is outside input.
  */
 #include <setjmp.h>
@@ -401,7 +401,7 @@ test_tg_parse_refuses_invalid_utf8(void **state)
 }
 
 /*
- * Regression (tg_get_str in daemon/tg_update.c): cJSON decodes "\u0000"
+ * Regression (tg_get_str in daemon/channel/telegram/tg_update.c): cJSON decodes "\u0000"
  * into a NUL inside valuestring, and tg_get_str() measures it with
  * strlen(), so the text is silently cut at the NUL ("/start abc\u0000
  * and more" arrives as "/start abc"). inbound.h promises input is

@@ -1,4 +1,4 @@
-/* Unit tests for daemon/utf8.c: strict decoding, checks, UTF-16, cuts. */
+/* Unit tests for daemon/core/utf8.c: strict decoding, checks, UTF-16, cuts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -67,7 +67,7 @@ list_empty_forms() {
 pot="$tmp/code.pot"
 langs="$*"
 set --
-for f in daemon/*.c handlers/*.c ctl/*.c; do
+for f in $(find daemon handlers ctl -name '*.c' | sort); do
 	[ -f "$f" ] && set -- "$@" "$f"
 done
 if [ $# -gt 0 ]; then

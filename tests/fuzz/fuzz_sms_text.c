@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for daemon/sms_text.c: any bytes are measured or
+ * libFuzzer harness for daemon/channel/sms/sms_text.c: any bytes are measured or
  * refused; valid text splits into parts that join back to it, each within
  * its size and valid on its own; keyword matching never reads past the
  * string.

@@ -6,8 +6,8 @@
  *
  *   clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -Iinclude \
  *	-fsanitize=fuzzer,address,undefined \
- *	tests/fuzz/fuzz_tg_update.c daemon/tg_update.c daemon/inbound.c \
- *	daemon/store.c daemon/crypto.c daemon/log.c daemon/xmalloc.c \
+ *	tests/fuzz/fuzz_tg_update.c daemon/channel/telegram/tg_update.c daemon/store/inbound.c \
+ *	daemon/store/store.c daemon/store/crypto.c daemon/core/log.c daemon/core/xmalloc.c \
  *	$(pkg-config --cflags --libs libcjson sqlite3 libsodium) \
  *	-o build/fuzz_tg_update
  *

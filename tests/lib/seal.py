@@ -1,4 +1,4 @@
-"""Seals values as asystentd does (daemon/crypto.c), for tests only.
+"""Seals values as asystentd does (daemon/store/crypto.c), for tests only.
 
 Integration tests use it to put rows the daemon must be able to open into a
 stopped daemon's database (conversation history before the relay writes

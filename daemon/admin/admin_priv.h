@@ -1,5 +1,5 @@
 /*
- * Shared by daemon/admin.c (the server) and daemon/admin_api.c (the
+ * Shared by daemon/admin/admin.c (the server) and daemon/admin/admin_api.c (the
  * endpoints); nothing else includes it.
  */
 #ifndef ASYSTENT_ADMIN_PRIV_H
@@ -54,19 +54,19 @@ extern const struct admin_route admin_routes[];
 int	admin_error(struct areq *r, int status, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* POST /v1/families/import (daemon/admin_import.c). */
+/* POST /v1/families/import (daemon/admin/admin_import.c). */
 int	admin_import(struct areq *r);
-/* GET /v1/families/{family}/conversation (daemon/admin_history.c). */
+/* GET /v1/families/{family}/conversation (daemon/admin/admin_history.c). */
 int	admin_conversation(struct areq *r);
 
-/* POST /v1/members/{id}/notify (daemon/admin_notify.c). */
+/* POST /v1/members/{id}/notify (daemon/admin/admin_notify.c). */
 int	admin_member_notify(struct areq *r);
 
-/* POST and DELETE /v1/members/{id}/consent (daemon/admin_consent.c). */
+/* POST and DELETE /v1/members/{id}/consent (daemon/admin/admin_consent.c). */
 int	admin_member_consent(struct areq *r);
 int	admin_member_consent_withdraw(struct areq *r);
 
-/* Shared helpers of the endpoint files (daemon/admin_api.c). */
+/* Shared helpers of the endpoint files (daemon/admin/admin_api.c). */
 /* Sets r->out = {"member": {...}} (phone in full); returns `status`. */
 int	admin_answer_member(struct areq *r, int64_t id, int status);
 int	admin_audit(struct areq *r, const char *action, const char *object,
