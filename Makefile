@@ -43,7 +43,8 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Iinclude $(WARN) $(PKG_CFLAGS) \
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 # daemon/ holds main.c and one folder per layer (doc/architecture.md).
-DAEMON_DIRS := core store channel/telegram channel/sms dispatch conv admin
+DAEMON_DIRS := core store channel channel/telegram channel/sms dispatch conv \
+	       admin
 DAEMON_SRC := $(foreach d,$(DAEMON_DIRS),$(wildcard daemon/$(d)/*.c))
 CORE_SRC := $(DAEMON_SRC) $(wildcard handlers/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)

@@ -9,7 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <event2/event.h>
 
@@ -40,7 +39,6 @@
 static struct app	 app;
 static struct event	*shutdown_ev;
 static int64_t		 shutdown_deadline;
-static char		*commands_json[LANG_COUNT];
 
 static void __attribute__((noreturn))
 usage(int status)
@@ -99,29 +97,21 @@ static const struct {
 	{ "assistant", N_("Who is my assistant") },
 	{ "stop", N_("Stop announcements and reminders") },
 };
+#define MENU_N	(sizeof menu / sizeof menu[0])
+static struct tg_command	 commands[MENU_N];
 
-/* The command menu in each language, as setMyCommands wants it. */
+/* The command menu in each language. */
 static void
 build_commands(void)
 {
-	cJSON	*arr, *c;
 	size_t	 i;
 	int	 l;
 
-	for (l = 0; l < LANG_COUNT; l++) {
-		arr = cJSON_CreateArray();
-		for (i = 0; i < sizeof menu / sizeof menu[0]; i++) {
-			c = cJSON_CreateObject();
-			cJSON_AddStringToObject(c, "command", menu[i].command);
-			cJSON_AddStringToObject(c, "description",
-			    i18n_get(app.i18n, (enum lang)l,
-			    menu[i].description));
-			cJSON_AddItemToArray(arr, c);
-		}
-		commands_json[l] = cJSON_PrintUnformatted(arr);
-		cJSON_Delete(arr);
-		if (commands_json[l] == NULL)
-			commands_json[l] = xstrdup("[]");
+	for (i = 0; i < MENU_N; i++) {
+		commands[i].command = menu[i].command;
+		for (l = 0; l < LANG_COUNT; l++)
+			commands[i].description[l] = i18n_get(app.i18n,
+			    (enum lang)l, menu[i].description);
 	}
 }
 
@@ -252,6 +242,7 @@ start_parts(void)
 	    (app.router = router_new(&app)) == NULL)
 		return -1;
 	app.sms = sms_new(&app);
+	sms_set_inbound_cb(app.sms, router_kick, app.router);
 	if (sms_start(app.sms, err, sizeof err) == -1) {
 		log_err("event=sms.refused detail=\"%s\"", err);
 		return -1;
@@ -270,14 +261,12 @@ start_parts(void)
 	/* What was received before a crash is handled first. */
 	if (router_drain(app.router) == -1 || dispatch_start(app.disp) == -1)
 		return -1;
-	return tg_start(app.tg, (const char *const *)commands_json);
+	return tg_start(app.tg, commands, MENU_N);
 }
 
 static void
 close_parts(void)
 {
-	int	 l;
-
 	if (app.disp != NULL)
 		dispatch_flush(app.disp);
 	tg_free(app.tg);
@@ -300,8 +289,6 @@ close_parts(void)
 		event_free(shutdown_ev);
 	if (app.base != NULL)
 		event_base_free(app.base);
-	for (l = 0; l < LANG_COUNT; l++)
-		cJSON_free(commands_json[l]);
 }
 
 static int

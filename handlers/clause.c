@@ -23,7 +23,7 @@ int
 clause_renew(struct hctx *ctx)
 {
 	struct people_clause	 pc;
-	struct reply_button	 b;
+	struct out_button	 b;
 	char			*lead, *clause, *text, *data;
 	int			 rc;
 

@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "answer.h"
 #include "app.h"
 #include "conv.h"
@@ -34,40 +32,16 @@ families_label(const struct conv_family_row *r)
 	    r->name != NULL ? r->name : "", unread);
 }
 
-/* The inline keyboard, one family a row; a new JSON string. */
-static char *
-families_markup(const struct conv_family_row *rows, size_t n)
-{
-	cJSON	*mk, *kb, *row, *b;
-	char	*label, data[32], *json;
-	size_t	 i;
-
-	mk = cJSON_CreateObject();
-	kb = cJSON_AddArrayToObject(mk, "inline_keyboard");
-	for (i = 0; kb != NULL && i < n; i++) {
-		row = cJSON_CreateArray();
-		b = cJSON_CreateObject();
-		label = families_label(&rows[i]);
-		snprintf(data, sizeof data, FAMILIES_CB "%" PRId64, rows[i].id);
-		cJSON_AddStringToObject(b, "text", label);
-		cJSON_AddStringToObject(b, "callback_data", data);
-		free(label);
-		cJSON_AddItemToArray(row, b);
-		cJSON_AddItemToArray(kb, row);
-	}
-	json = cJSON_PrintUnformatted(mk);
-	cJSON_Delete(mk);
-	return json;
-}
-
 static int
 families_list(struct hctx *ctx)
 {
 	struct conv_family_row	*rows = NULL;
 	struct conv_staff	 st;
-	char			*markup = NULL, *text = NULL, a[24], b[24];
+	struct out_button	 btn[FAMILIES_MAX];
+	char			*label[FAMILIES_MAX], data[FAMILIES_MAX][32];
+	char			*text = NULL, a[24], b[24];
 	const char		*args[] = { a, b };
-	size_t			 n = 0;
+	size_t			 n = 0, i;
 	int64_t			 total;
 	int			 found, rc = -1;
 
@@ -87,14 +61,19 @@ families_list(struct hctx *ctx)
 	    "brackets). Showing %s of %s; use /to CODE for the others.") :
 	    N_("Choose a family to write to (unread messages in "
 	    "brackets).")), args, 2);
-	if ((markup = families_markup(rows, n)) == NULL)
-		goto out;
-	rc = send_text(ctx->app, ctx->in->chat_id, text, markup,
-	    OUTBOX_PRIO_CONVERSATION, ctx->in->row);
+	/* One family a row. */
+	for (i = 0; i < n; i++) {
+		label[i] = families_label(&rows[i]);
+		snprintf(data[i], sizeof data[i], FAMILIES_CB "%" PRId64,
+		    rows[i].id);
+		btn[i].text = label[i];
+		btn[i].data = data[i];
+	}
+	rc = reply_buttons(ctx, text, btn, n, 1);
+	for (i = 0; i < n; i++)
+		free(label[i]);
 out:
 	free(text);
-	if (markup != NULL)
-		cJSON_free(markup);
 	conv_family_rows_free(rows, n);
 	return rc;
 }

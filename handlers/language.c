@@ -39,7 +39,7 @@ language_marked(const struct hctx *ctx)
 int
 language_offer(struct hctx *ctx, const char *lead)
 {
-	struct reply_button	 b[LANG_COUNT];
+	struct out_button	 b[LANG_COUNT];
 	char			*label[LANG_COUNT], *data[LANG_COUNT];
 	char			*prompt, *text;
 	enum lang		 mark = language_marked(ctx);

@@ -103,7 +103,7 @@ onboarding_clause(struct hctx *ctx)
 static int
 onboarding_consent_offer(struct hctx *ctx, const char *lead)
 {
-	struct reply_button	 b;
+	struct out_button	 b;
 	char			*clause, *label, *text;
 	int			 rc;
 

@@ -10,6 +10,7 @@
 
 #include "answer.h"
 #include "app.h"
+#include "channel.h"
 #include "clock.h"
 #include "config.h"
 #include "conv.h"
@@ -213,7 +214,7 @@ relay_header_of(struct hctx *ctx, const struct conv_family *f, char **out)
 	if (first[0] == '\0' && ctx->in->first_name != NULL)
 		snprintf(first, sizeof first, "%s", ctx->in->first_name);
 	*out = relay_header(f->code, first, lang_code(ctx->lang),
-	    ctx->in->channel == CHANNEL_SMS ? "SMS" : "Telegram");
+	    channel_label(ctx->in->channel));
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 
 #include "app.h"
+#include "channel.h"
 #include "handler.h"
 #include "log.h"
 #include "reply.h"
@@ -26,6 +27,6 @@ const struct handler_entry handler_sms_newcomer_entry = {
 	.name = "sms_newcomer",
 	.from = SENDER_NEWCOMER,
 	.kinds = INBOUND_ANY,
-	.channels = CHANNEL_BIT(CHANNEL_SMS),
+	.lacks = CHANNEL_CAN_BUTTONS,
 	.exec = sms_newcomer_exec,
 };

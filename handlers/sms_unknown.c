@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "app.h"
+#include "channel.h"
 #include "config.h"
 #include "ftext.h"
 #include "inbound.h"
@@ -45,6 +46,6 @@ const struct handler_entry handler_sms_unknown_entry = {
 	.name = "sms_unknown",
 	.from = SENDER_UNKNOWN,
 	.kinds = INBOUND_ANY,
-	.channels = CHANNEL_BIT(CHANNEL_SMS),
+	.lacks = CHANNEL_CAN_BUTTONS,
 	.exec = sms_unknown_exec,
 };

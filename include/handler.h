@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "channel.h"
 #include "i18n.h"
 #include "inbound.h"
 
@@ -25,7 +26,6 @@ enum sender_kind {
 			 SENDER_NEWCOMER)
 
 #define INBOUND_BIT(k)	(1u << (k))
-#define CHANNEL_BIT(c)	(1u << (c))
 #define INBOUND_ANY	0xffffu
 
 /* What a handler gets: the message, who sent it, in which language. */
@@ -51,8 +51,12 @@ struct handler_entry {
 	 */
 	const char	*match;
 	const char	*callback;
-	/* CHANNEL_BIT()s it takes; 0 for every channel. */
-	unsigned	 channels;
+	/*
+	 * Channel capabilities (enum channel_cap) the sender's channel
+	 * must lack for this entry: a step done another way where there
+	 * are no buttons. 0: every channel.
+	 */
+	unsigned	 lacks;
 	/*
 	 * Runs inside the transaction that marks the message handled: its
 	 * outbox rows and state changes commit together with that mark.

@@ -1,9 +1,9 @@
 /*
- * Relayed messages on the wire: the Bot API calls that carry a family's
- * message to staff and an answer back (sendMessage with a reply, copyMessage,
- * setMessageReaction), queued in the outbox; and the pure text work they
- * need: the header line staff see, splitting long texts at line or word
- * boundaries into numbered parts.
+ * Relayed messages: a family's message to staff and an answer back, as a
+ * text (with a reply, and buttons), a copy of a message, or a reaction,
+ * queued on Telegram through the channel interface (channel.h); and the
+ * pure text work they need: the header line staff see, splitting long
+ * texts at line or word boundaries into numbered parts.
  */
 #ifndef ASYSTENT_RELAY_H
 #define ASYSTENT_RELAY_H
@@ -14,6 +14,7 @@
 #include "outbox.h"
 
 struct app;
+struct out_button;
 
 /* How a relayed message is queued; read only during each call. */
 struct relay_opts {
@@ -24,20 +25,22 @@ struct relay_opts {
 	int64_t			 not_before;	/* unix ms; 0: now */
 	int64_t			 reply_to;	/* message in the recipient's
 						   chat; 0: none */
-	const char		*markup;	/* inline keyboard JSON */
+	const struct out_button	*buttons;	/* under a text, or NULL */
+	size_t			 nbuttons;
+	size_t			 cols;		/* buttons to a row */
 };
 
-/* sendMessage of plain `text` to chat_id. Caller's transaction. */
+/* Plain `text` to chat_id. Caller's transaction. */
 int	relay_send_text(struct app *app, int64_t chat_id, const char *text,
 	    const struct relay_opts *o) __attribute__((warn_unused_result));
 /*
- * copyMessage of message_id in from_chat_id to chat_id; caption NULL
- * keeps the original caption.
+ * A copy of message_id in from_chat_id to chat_id; caption NULL keeps the
+ * original caption.
  */
 int	relay_send_copy(struct app *app, int64_t chat_id, int64_t from_chat_id,
 	    int64_t message_id, const char *caption,
 	    const struct relay_opts *o) __attribute__((warn_unused_result));
-/* setMessageReaction: one emoji on a message of chat_id. */
+/* One emoji as a reaction on a message of chat_id. */
 int	relay_send_reaction(struct app *app, int64_t chat_id,
 	    int64_t message_id, const char *emoji,
 	    const struct relay_opts *o) __attribute__((warn_unused_result));

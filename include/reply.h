@@ -1,7 +1,8 @@
 /*
- * Queuing messages from handlers: texts translated into the recipient's
- * language and expanded, turned into Bot API parameters, written to the
- * outbox in the handler's transaction.
+ * Replies from handlers: texts translated into the sender's language and
+ * expanded, queued on the sender's channel (channel.h) in the handler's
+ * transaction. What the channel cannot carry (buttons on SMS, a text over
+ * the SMS part cap) is adapted or refused there, with the reason logged.
  */
 #ifndef ASYSTENT_REPLY_H
 #define ASYSTENT_REPLY_H
@@ -9,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "channel.h"
 #include "ftext.h"
 #include "outbox.h"
 
@@ -22,19 +24,11 @@ struct hctx;
  */
 char	*text_expand(const char *fmt, const char *const *args, size_t nargs);
 
-/*
- * Queues a sendMessage of `text` (plain, no parse mode) to chat_id, with
- * an optional inline keyboard (`markup` JSON, copied). Caller's transaction.
- */
-int	send_text(struct app *app, int64_t chat_id, const char *text,
-	    const char *markup, enum outbox_priority prio, int64_t cause_id)
-	    __attribute__((warn_unused_result));
-
 /* msgid in the sender's language, expanded; a new string, free(). */
 char	*reply_format(struct hctx *ctx, const char *msgid,
 	    const char *const *args, size_t nargs);
 
-/* Queues `text` to the chat the message came from. */
+/* Queues `text` to the sender, on their channel. */
 int	reply_text(struct hctx *ctx, const char *text)
 	    __attribute__((warn_unused_result));
 /* Translates msgid into the sender's language, expands, replies. */
@@ -43,34 +37,29 @@ int	reply_tr(struct hctx *ctx, const char *msgid, const char *const *args,
 
 /*
  * Queues the family text `id` (ftext.h) in the sender's language to the
- * chat the message came from, its arguments made from `v` (NULL: none)
- * and the configuration (centre, contact, help lines): on Telegram the full text, on SMS its SMS
- * variant; a variant over sms.max_parts gives way to its one-part minimum
- * (event=sms.reply_shortened), and one with none is refused with the
- * reason in the log (event=sms.reply_refused).
+ * sender, its arguments made from `v` (NULL: none) and the configuration
+ * (centre, contact, help lines): the full text, or on a channel that
+ * counts parts its SMS variant; a variant the channel refuses (over
+ * sms.max_parts) gives way to its one-part minimum
+ * (event=sms.reply_shortened); one with none is refused with the reason
+ * in the log (event=reply.refused).
  */
 int	reply_family(struct hctx *ctx, enum ftext_id id,
 	    const struct ftext_vals *v) __attribute__((warn_unused_result));
 
 /*
- * 1 when the chat the message came from can show buttons (Telegram), 0
- * when it cannot (SMS): a step that needs a button press is then done
- * another way.
+ * 1 when the sender's channel can show buttons, 0 when it cannot (SMS):
+ * a step that needs a button press is then done another way.
  */
 int	reply_has_buttons(const struct hctx *ctx);
 
-/* One inline button: its label and its callback data (1-64 bytes). */
-struct reply_button {
-	const char	*text;
-	const char	*data;
-};
-
 /*
- * Queues `text` to the chat the message came from, with an inline
- * keyboard of n buttons, `cols` to a row. Read only during the call.
+ * Queues `text` to the sender with n buttons under it, `cols` to a row;
+ * where the channel has no buttons, the text alone. Read only during the
+ * call.
  */
 int	reply_buttons(struct hctx *ctx, const char *text,
-	    const struct reply_button *b, size_t n, size_t cols)
+	    const struct out_button *b, size_t n, size_t cols)
 	    __attribute__((warn_unused_result));
 /*
  * Removes the inline keyboard of the message whose button was pressed,
@@ -79,7 +68,7 @@ int	reply_buttons(struct hctx *ctx, const char *text,
 int	reply_drop_keyboard(struct hctx *ctx)
 	    __attribute__((warn_unused_result));
 
-/* Queues answerCallbackQuery (stops the client's spinner). */
+/* Answers a pressed button (stops the client's spinner). */
 int	reply_callback_answer(struct hctx *ctx, const char *text)
 	    __attribute__((warn_unused_result));
 

@@ -35,22 +35,14 @@ int		 sms_start(struct sms *s, char *err, size_t errlen)
 void		 sms_stop(struct sms *s);
 void		 sms_free(struct sms *s);
 int		 sms_enabled(const struct sms *s);
+/* Called after an incoming SMS was committed, to handle it. */
+void		 sms_set_inbound_cb(struct sms *s, void (*fn)(void *),
+		    void *arg);
 
 /* The dispatcher's sender for CHANNEL_SMS. */
 void		 sms_send(void *arg, struct dispatch_job *job,
 		    const struct outbox_row *row, const char *params,
 		    size_t len);
-
-/*
- * Queues `text` to the E.164 `phone` in the caller's transaction. Texts
- * longer than sms.max_parts are refused: -2, with the reason ("too long
- * for SMS: 9 parts, limit 6") in `why`. -1 on storage errors.
- */
-int		 sms_enqueue(struct app *app, const char *phone,
-		    const char *text, enum outbox_priority prio,
-		    int64_t member_id, const char *cause, int64_t cause_id,
-		    char *why, size_t whylen)
-		    __attribute__((warn_unused_result));
 
 /* A stored incoming SMS (its JSON payload) as struct inbound. */
 int		 sms_parse_inbound(const char *raw, size_t len,

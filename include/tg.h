@@ -1,8 +1,8 @@
 /*
  * The Telegram channel: getUpdates long polling, the Bot API calls the
- * dispatcher makes, and the parser of Update objects. Nothing outside this
- * module knows the Bot API's wire format, except the JSON parameters that
- * handlers build through reply.h.
+ * dispatcher makes, the parser of Update objects, and (tg_out.c) the
+ * channel interface's encoding of messages as Bot API calls. Nothing
+ * outside channel/telegram/ knows the Bot API's wire format.
  */
 #ifndef ASYSTENT_TG_H
 #define ASYSTENT_TG_H
@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "dispatch.h"
+#include "i18n.h"
 #include "inbound.h"
 
 #define TG_TEXT_MAX	4096	/* UTF-16 code units per message */
@@ -39,9 +40,18 @@ struct tg	*tg_new(struct event_base *base, struct httpc *h,
 void		 tg_free(struct tg *t);
 void		 tg_set_inbound_cb(struct tg *t, tg_inbound_fn fn, void *arg);
 
-/* getMe, setMyCommands per language, then polling. */
-int		 tg_start(struct tg *t, const char *const commands_json[4])
-		    __attribute__((warn_unused_result));
+/* One entry of the command menu families see, in each language. */
+struct tg_command {
+	const char	*command;		/* "help", without the slash */
+	const char	*description[LANG_COUNT];
+};
+
+/*
+ * getMe, the command menu in each language (read until tg_free()), then
+ * polling.
+ */
+int		 tg_start(struct tg *t, const struct tg_command *menu,
+		    size_t n) __attribute__((warn_unused_result));
 /* Stops polling; the open getUpdates is abandoned (nothing was acked). */
 void		 tg_stop(struct tg *t);
 

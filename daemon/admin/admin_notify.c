@@ -13,6 +13,7 @@
 
 #include "admin_priv.h"
 #include "app.h"
+#include "channel.h"
 #include "dispatch.h"
 #include "outbox.h"
 #include "people.h"
@@ -52,38 +53,25 @@ notify_body(struct areq *r, const char **text, enum outbox_priority *prio)
 	return 0;
 }
 
-/* The sendMessage row; *id is the new outbox row. */
+/* The text to the member's chat; *id is the new outbox row. */
 static int
 notify_enqueue(struct areq *r, int64_t member_id, int64_t chat_id,
     const char *text, enum outbox_priority prio, int64_t *id)
 {
-	struct outmsg	 m;
-	cJSON		*p;
-	char		*json = NULL;
-	int		 rc = -1;
+	struct out	 m;
+	char		 why[128];
+	int		 rc;
 
-	if ((p = cJSON_CreateObject()) == NULL)
-		return -1;
-	if (cJSON_AddNumberToObject(p, "chat_id", (double)chat_id) == NULL ||
-	    cJSON_AddStringToObject(p, "text", text) == NULL ||
-	    (json = cJSON_PrintUnformatted(p)) == NULL)
-		goto out;
 	memset(&m, 0, sizeof m);
-	m.channel = CHANNEL_TELEGRAM;
-	m.priority = prio;
+	m.kind = OUT_TEXT;
 	m.chat_id = chat_id;
-	m.method = "sendMessage";
-	m.params = json;
+	m.text = text;
+	m.prio = prio;
 	m.cause = "admin";
 	m.member_id = member_id;
-	rc = outbox_enqueue(r->app->ob, &m, id);
-out:
-	if (json != NULL) {
-		explicit_bzero(json, strlen(json));
-		free(json);
-	}
-	cJSON_Delete(p);
-	return rc;
+	rc = channel_queue(r->app->ob, r->app->cfg, CHANNEL_TELEGRAM, &m, id,
+	    why, sizeof why);
+	return rc == CHANNEL_REFUSED ? -1 : rc;
 }
 
 int

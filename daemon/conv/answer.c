@@ -6,6 +6,7 @@
 
 #include "answer.h"
 #include "app.h"
+#include "channel.h"
 #include "clock.h"
 #include "config.h"
 #include "conv.h"
@@ -97,8 +98,7 @@ static int
 answer_queue_text(struct hctx *ctx, const struct conv_target *t,
     const char *text, int64_t msg_id, int64_t reply_to, int important)
 {
-	struct relay_opts	 o = { OUTBOX_PRIO_CONVERSATION, NULL, 0, 0, 0,
-				    0, NULL };
+	struct relay_opts	 o = { .prio = OUTBOX_PRIO_CONVERSATION };
 	char			**parts = NULL;
 	size_t			 n = 0, i;
 	int			 rc = -1;
@@ -129,8 +129,8 @@ answer_queue(struct hctx *ctx, const struct answer_to *a,
     const struct conv_target *t, int64_t msg_id)
 {
 	const struct inbound	*in = ctx->in;
-	struct relay_opts	 o = { OUTBOX_PRIO_CONVERSATION,
-				    CONV_CAUSE_ANSWER, 0, 0, 0, 0, NULL };
+	struct relay_opts	 o = { .prio = OUTBOX_PRIO_CONVERSATION,
+				    .cause = CONV_CAUSE_ANSWER };
 
 	if (a->text != NULL || in->kind == INBOUND_TEXT)
 		return answer_queue_text(ctx, t, a->text != NULL ? a->text :
@@ -187,12 +187,13 @@ answer_send_sms(struct hctx *ctx, const struct answer_to *a,
 {
 	struct conv_sms_target	 t;
 	struct conv_msg		 m;
+	struct out		 o;
 	struct sms_count	 cnt;
 	const char		*text = a->text;
 	char			 why[128], parts[24];
 	const char		*args[2] = { f->code, parts };
 	int64_t			 msg_id;
-	int			 told, rc;
+	int			 told;
 
 	if (text == NULL && ctx->in->kind == INBOUND_TEXT)
 		text = ctx->in->text;
@@ -213,9 +214,16 @@ answer_send_sms(struct hctx *ctx, const struct answer_to *a,
 	m.state = CONV_QUEUED;
 	if (conv_record(ctx->app->conv, &m, &msg_id) == -1)
 		return -1;
-	rc = sms_enqueue(ctx->app, t.phone, text, OUTBOX_PRIO_CONVERSATION,
-	    t.member_id, CONV_CAUSE_ANSWER, msg_id, why, sizeof why);
-	if (rc != 0)
+	memset(&o, 0, sizeof o);
+	o.kind = OUT_TEXT;
+	o.phone = t.phone;
+	o.text = text;
+	o.prio = OUTBOX_PRIO_CONVERSATION;
+	o.cause = CONV_CAUSE_ANSWER;
+	o.cause_id = msg_id;
+	o.member_id = t.member_id;
+	if (channel_queue(ctx->app->ob, ctx->app->cfg, CHANNEL_SMS, &o, NULL,
+	    why, sizeof why) != 0)
 		return -1;	/* counted above: only storage fails here */
 	if (conv_mark_read(ctx->app->conv, f->id, clock_now_ms()) == -1 ||
 	    sms_text_count(text, strlen(text), 0, &cnt) != SMS_TEXT_OK)

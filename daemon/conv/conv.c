@@ -5,9 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "app.h"
+#include "channel.h"
 #include "conv.h"
 #include "crypto.h"
 #include "dispatch.h"
@@ -930,8 +929,9 @@ static int
 conv_tell_failed(struct conv *c, const struct conv_row *m, int64_t msg_id,
     const struct send_result *res)
 {
-	struct relay_opts	 o = { OUTBOX_PRIO_CONVERSATION,
-				    CONV_CAUSE_STATUS, msg_id, 0, 0, 0, NULL };
+	struct relay_opts	 o = { .prio = OUTBOX_PRIO_CONVERSATION,
+				    .cause = CONV_CAUSE_STATUS,
+				    .cause_id = msg_id };
 	struct conv_staff	 st;
 	const char		*args[2];
 	char			*text;
@@ -958,8 +958,9 @@ conv_tell_failed(struct conv *c, const struct conv_row *m, int64_t msg_id,
 static int
 conv_tell_sent(struct conv *c, const struct conv_row *m, int64_t msg_id)
 {
-	struct relay_opts	 o = { OUTBOX_PRIO_CONVERSATION,
-				    CONV_CAUSE_STATUS, msg_id, 0, 0, 0, NULL };
+	struct relay_opts	 o = { .prio = OUTBOX_PRIO_CONVERSATION,
+				    .cause = CONV_CAUSE_STATUS,
+				    .cause_id = msg_id };
 	struct conv_staff	 st;
 	int			 found;
 
@@ -1029,15 +1030,13 @@ conv_open_one(struct conv *c, enum cst which, const char *table,
 	return ret;
 }
 
-/* What the failed Telegram row said: the answer's text, or its params. */
+/* What the failed row said: the answer's text, or the text it carried. */
 static int
 conv_fallback_text(struct conv *c, const struct outbox_row *row,
     char **text)
 {
 	char		*params = NULL;
 	size_t		 len;
-	cJSON		*p;
-	const cJSON	*t;
 
 	*text = NULL;
 	if (conv_is_cause(row->cause, CONV_CAUSE_IMPORTANT)) {
@@ -1051,11 +1050,7 @@ conv_fallback_text(struct conv *c, const struct outbox_row *row,
 	}
 	if (outbox_payload(c->app->ob, row->id, &params, &len) == -1)
 		return -1;
-	p = cJSON_ParseWithLength(params, len);
-	t = cJSON_GetObjectItemCaseSensitive(p, "text");
-	if (cJSON_IsString(t))
-		*text = xstrdup(t->valuestring);
-	cJSON_Delete(p);
+	*text = channel_get(row->channel)->text_of(params, len);
 	crypto_free_plain(params);
 	return 0;
 }
@@ -1068,8 +1063,9 @@ conv_fallback_text(struct conv *c, const struct outbox_row *row,
 static int
 conv_fallback(struct conv *c, const struct outbox_row *row)
 {
-	char	*phone = NULL, *text = NULL, why[128];
-	int	 rc = -1;
+	struct out	 m;
+	char		*phone = NULL, *text = NULL, why[128];
+	int		 rc = -1;
 
 	if (!sms_enabled(c->app->sms) || row->member_id == 0)
 		return 0;
@@ -1084,10 +1080,17 @@ conv_fallback(struct conv *c, const struct outbox_row *row)
 		    "no_text");
 		goto out;
 	}
-	rc = sms_enqueue(c->app, phone, text, (enum outbox_priority)
-	    row->priority, row->member_id, CONV_CAUSE_FALLBACK, row->id, why,
+	memset(&m, 0, sizeof m);
+	m.kind = OUT_TEXT;
+	m.phone = phone;
+	m.text = text;
+	m.prio = (enum outbox_priority)row->priority;
+	m.cause = CONV_CAUSE_FALLBACK;
+	m.cause_id = row->id;
+	m.member_id = row->member_id;
+	rc = channel_queue(c->app->ob, c->app->cfg, CHANNEL_SMS, &m, NULL, why,
 	    sizeof why);
-	if (rc == -2) {
+	if (rc == CHANNEL_REFUSED) {
 		log_warn("event=conv.fallback_refused outbox_id=%" PRId64
 		    " reason=\"%s\"", row->id, why);
 		rc = 0;
@@ -1112,8 +1115,8 @@ static int
 conv_tell_coordinators(struct conv *c, const struct outbox_row *row,
     const struct send_result *res)
 {
-	struct relay_opts	 o = { OUTBOX_PRIO_CONVERSATION,
-				    CONV_CAUSE_STATUS, 0, 0, 0, 0, NULL };
+	struct relay_opts	 o = { .prio = OUTBOX_PRIO_CONVERSATION,
+				    .cause = CONV_CAUSE_STATUS };
 	struct conv_readers	 rd;
 	sqlite3_stmt		*s = c->s[CS_MEMBER_CODE];
 	const char		*args[2];

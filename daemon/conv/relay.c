@@ -1,12 +1,11 @@
-/* Relayed messages as Bot API calls in the outbox; headers and splitting. */
+/* Relayed messages queued on Telegram; headers and splitting. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "app.h"
+#include "channel.h"
 #include "outbox.h"
 #include "relay.h"
 #include "utf8.h"
@@ -16,120 +15,73 @@
 /* A hard cut backs off at most this many characters to keep a glyph. */
 #define RELAY_BACKOFF	32
 
-static int
-relay_enqueue(struct app *app, int64_t chat_id, const char *method,
-    cJSON *params, const struct relay_opts *o)
+/* The options as a message to chat_id; the caller sets kind and content. */
+static void
+relay_out(struct out *m, int64_t chat_id, const struct relay_opts *o)
 {
-	struct outmsg	 m;
-	char		*json;
-	int		 rc;
-
-	if ((json = cJSON_PrintUnformatted(params)) == NULL)
-		return -1;
-	memset(&m, 0, sizeof m);
-	m.channel = CHANNEL_TELEGRAM;
-	m.priority = o->prio;
-	m.chat_id = chat_id;
-	m.method = method;
-	m.params = json;
-	m.not_before = o->not_before;
-	m.cause = o->cause != NULL ? o->cause : "relay";
-	m.cause_id = o->cause_id;
-	m.member_id = o->member_id;
-	rc = outbox_enqueue(app->ob, &m, NULL);
-	explicit_bzero(json, strlen(json));
-	free(json);
-	return rc;
+	memset(m, 0, sizeof *m);
+	m->chat_id = chat_id;
+	m->reply_to = o->reply_to;
+	m->prio = o->prio;
+	m->cause = o->cause != NULL ? o->cause : "relay";
+	m->cause_id = o->cause_id;
+	m->member_id = o->member_id;
+	m->not_before = o->not_before;
 }
 
-/* chat_id, reply_parameters and reply_markup, shared by the calls. */
+/* Staff and Telegram families are reached on Telegram. */
 static int
-relay_common(cJSON *p, int64_t chat_id, const struct relay_opts *o)
+relay_queue(struct app *app, const struct out *m)
 {
-	cJSON	*rp, *mk;
+	char	 why[128];
+	int	 rc;
 
-	if (cJSON_AddNumberToObject(p, "chat_id", (double)chat_id) == NULL)
-		return -1;
-	if (o->reply_to != 0) {
-		/* The replied message may be gone; the answer still goes. */
-		if ((rp = cJSON_AddObjectToObject(p, "reply_parameters")) ==
-		    NULL || cJSON_AddNumberToObject(rp, "message_id",
-		    (double)o->reply_to) == NULL ||
-		    cJSON_AddBoolToObject(rp, "allow_sending_without_reply",
-		    1) == NULL)
-			return -1;
-	}
-	if (o->markup != NULL) {
-		if ((mk = cJSON_Parse(o->markup)) == NULL)
-			return -1;
-		cJSON_AddItemToObject(p, "reply_markup", mk);
-	}
-	return 0;
+	rc = channel_queue(app->ob, app->cfg, CHANNEL_TELEGRAM, m, NULL, why,
+	    sizeof why);
+	return rc == CHANNEL_REFUSED ? -1 : rc;
 }
 
 int
 relay_send_text(struct app *app, int64_t chat_id, const char *text,
     const struct relay_opts *o)
 {
-	cJSON	*p;
-	int	 rc = -1;
+	struct out	 m;
 
-	if ((p = cJSON_CreateObject()) == NULL)
-		return -1;
-	if (relay_common(p, chat_id, o) == -1 ||
-	    cJSON_AddStringToObject(p, "text", text) == NULL)
-		goto out;
-	rc = relay_enqueue(app, chat_id, "sendMessage", p, o);
-out:
-	cJSON_Delete(p);
-	return rc;
+	relay_out(&m, chat_id, o);
+	m.kind = OUT_TEXT;
+	m.text = text;
+	m.buttons = o->buttons;
+	m.nbuttons = o->nbuttons;
+	m.cols = o->cols;
+	return relay_queue(app, &m);
 }
 
 int
 relay_send_copy(struct app *app, int64_t chat_id, int64_t from_chat_id,
     int64_t message_id, const char *caption, const struct relay_opts *o)
 {
-	cJSON	*p;
-	int	 rc = -1;
+	struct out	 m;
 
-	if ((p = cJSON_CreateObject()) == NULL)
-		return -1;
-	if (relay_common(p, chat_id, o) == -1 ||
-	    cJSON_AddNumberToObject(p, "from_chat_id",
-	    (double)from_chat_id) == NULL ||
-	    cJSON_AddNumberToObject(p, "message_id", (double)message_id) ==
-	    NULL ||
-	    (caption != NULL && cJSON_AddStringToObject(p, "caption",
-	    caption) == NULL))
-		goto out;
-	rc = relay_enqueue(app, chat_id, "copyMessage", p, o);
-out:
-	cJSON_Delete(p);
-	return rc;
+	relay_out(&m, chat_id, o);
+	m.kind = OUT_COPY;
+	m.src_chat_id = from_chat_id;
+	m.message_id = message_id;
+	m.text = caption;
+	return relay_queue(app, &m);
 }
 
 int
 relay_send_reaction(struct app *app, int64_t chat_id, int64_t message_id,
     const char *emoji, const struct relay_opts *o)
 {
-	cJSON	*p, *arr, *r;
-	int	 rc = -1;
+	struct out	 m;
 
-	if ((p = cJSON_CreateObject()) == NULL)
-		return -1;
-	if (cJSON_AddNumberToObject(p, "chat_id", (double)chat_id) == NULL ||
-	    cJSON_AddNumberToObject(p, "message_id", (double)message_id) ==
-	    NULL || (arr = cJSON_AddArrayToObject(p, "reaction")) == NULL ||
-	    (r = cJSON_CreateObject()) == NULL)
-		goto out;
-	cJSON_AddItemToArray(arr, r);
-	if (cJSON_AddStringToObject(r, "type", "emoji") == NULL ||
-	    cJSON_AddStringToObject(r, "emoji", emoji) == NULL)
-		goto out;
-	rc = relay_enqueue(app, chat_id, "setMessageReaction", p, o);
-out:
-	cJSON_Delete(p);
-	return rc;
+	relay_out(&m, chat_id, o);
+	m.reply_to = 0;
+	m.kind = OUT_REACTION;
+	m.message_id = message_id;
+	m.emoji = emoji;
+	return relay_queue(app, &m);
 }
 
 char *

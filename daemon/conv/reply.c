@@ -1,21 +1,17 @@
-/* Queuing translated replies as Bot API parameters in the outbox. */
+/* Replies to the sender, translated, queued on their channel. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "app.h"
+#include "channel.h"
 #include "config.h"
 #include "ftext.h"
 #include "handler.h"
 #include "i18n.h"
 #include "log.h"
 #include "outbox.h"
-#include "relay.h"
 #include "reply.h"
-#include "sms.h"
-#include "sms_text.h"
 #include "xmalloc.h"
 
 struct buf {
@@ -73,61 +69,49 @@ text_expand(const char *fmt, const char *const *args, size_t nargs)
 	return b.p;
 }
 
-static int
-enqueue_json(struct app *app, int64_t chat_id, const char *order_key,
-    const char *method, cJSON *params, enum outbox_priority prio,
-    int64_t cause_id)
+/* A message back to the sender: their chat or their phone, their channel. */
+static void
+reply_out(struct hctx *ctx, struct out *m, enum out_kind kind)
 {
-	struct outmsg	 m;
-	char		*json;
-	int		 rc;
-
-	if ((json = cJSON_PrintUnformatted(params)) == NULL)
-		return -1;
-	memset(&m, 0, sizeof m);
-	m.channel = CHANNEL_TELEGRAM;
-	m.priority = prio;
-	m.chat_id = chat_id;
-	m.order_key = order_key;
-	m.method = method;
-	m.params = json;
-	m.cause = cause_id != 0 ? "inbound" : "daemon";
-	m.cause_id = cause_id;
-	rc = outbox_enqueue(app->ob, &m, NULL);
-	explicit_bzero(json, strlen(json));
-	free(json);
-	return rc;
+	memset(m, 0, sizeof *m);
+	m->kind = kind;
+	m->chat_id = ctx->in->chat_id;
+	m->phone = ctx->in->phone;
+	m->prio = OUTBOX_PRIO_CONVERSATION;
+	m->cause = "inbound";
+	m->cause_id = ctx->in->row;
+	m->member_id = ctx->member_id;
 }
 
-int
-send_text(struct app *app, int64_t chat_id, const char *text,
-    const char *markup, enum outbox_priority prio, int64_t cause_id)
+/*
+ * Queues m on the sender's channel. What the channel cannot carry is
+ * dropped: with `why` NULL the reason is logged, else it is written there
+ * for the caller, who has another way.
+ */
+static int
+reply_queue(struct hctx *ctx, const struct out *m, char *why, size_t whylen)
 {
-	struct relay_opts	 o = { prio, cause_id != 0 ? "inbound" :
-				    "daemon", cause_id, 0, 0, 0, markup };
+	char	 buf[128];
+	int	 rc;
 
-	return relay_send_text(app, chat_id, text, &o);
+	rc = channel_queue(ctx->app->ob, ctx->app->cfg, ctx->in->channel, m,
+	    NULL, why != NULL ? why : buf, why != NULL ? whylen : sizeof buf);
+	if (rc != CHANNEL_REFUSED || why != NULL)
+		return rc;
+	log_warn("event=reply.refused inbound_id=%" PRId64 " channel=%s "
+	    "reason=\"%s\"", ctx->in->row,
+	    channel_get(ctx->in->channel)->name, buf);
+	return 0;
 }
 
 int
 reply_text(struct hctx *ctx, const char *text)
 {
-	char	 why[128];
-	int	 rc;
+	struct out	 m;
 
-	if (ctx->in->channel != CHANNEL_SMS)
-		return send_text(ctx->app, ctx->in->chat_id, text, NULL,
-		    OUTBOX_PRIO_CONVERSATION, ctx->in->row);
-	/* The answer goes back the way the message came. */
-	rc = sms_enqueue(ctx->app, ctx->in->phone, text,
-	    OUTBOX_PRIO_CONVERSATION, ctx->member_id, "inbound", ctx->in->row,
-	    why, sizeof why);
-	if (rc == -2) {
-		log_warn("event=sms.reply_refused inbound_id=%" PRId64
-		    " reason=\"%s\"", ctx->in->row, why);
-		rc = 0;
-	}
-	return rc;
+	reply_out(ctx, &m, OUT_TEXT);
+	m.text = text;
+	return reply_queue(ctx, &m, NULL, 0);
 }
 
 char *
@@ -151,23 +135,14 @@ reply_tr(struct hctx *ctx, const char *msgid, const char *const *args,
 	return rc;
 }
 
-/* Is the text within sms.max_parts? Invalid text counts as over. */
-static int
-reply_fits_sms(struct hctx *ctx, const char *text, struct sms_count *c)
-{
-	return sms_text_count(text, strlen(text),
-	    (unsigned int)ctx->app->cfg->sms_max_parts, c) == SMS_TEXT_OK &&
-	    !c->over_cap;
-}
-
 int
 reply_family(struct hctx *ctx, enum ftext_id id, const struct ftext_vals *v)
 {
 	const struct config	*cfg = ctx->app->cfg;
 	const struct i18n	*i = ctx->app->i18n;
 	struct ftext_vals	 vals;
-	struct sms_count	 c;
-	char			*text, *min;
+	struct out		 m;
+	char			*text, why[128];
 	int			 rc;
 
 	memset(&vals, 0, sizeof vals);
@@ -176,25 +151,32 @@ reply_family(struct hctx *ctx, enum ftext_id id, const struct ftext_vals *v)
 	vals.centre = cfg->centre_name;
 	vals.contact = cfg->centre_contact;
 	vals.helplines = cfg->emergency_numbers;
-	if (ctx->in->channel != CHANNEL_SMS) {
+	/* Where each part is paid for, the short variant. */
+	if (!channel_can(ctx->in->channel, CHANNEL_COUNTS_PARTS)) {
 		text = ftext_render(i, ctx->lang, id, FTEXT_FULL, &vals);
-		goto send;
+		rc = text != NULL ? reply_text(ctx, text) : -1;
+		free(text);
+		return rc;
 	}
-	text = ftext_render(i, ctx->lang, id, FTEXT_SMS, &vals);
-	if (text == NULL || reply_fits_sms(ctx, text, &c))
-		goto send;
-	if ((min = ftext_render(i, ctx->lang, id, FTEXT_SMS_MIN,
-	    &vals)) == NULL)
-		goto send;	/* refused by sms_enqueue(), with the reason */
-	log_warn("event=sms.reply_shortened inbound_id=%" PRId64 " text=%s "
-	    "parts=%zu max_parts=%d", ctx->in->row, ftext_get(id)->name,
-	    c.parts, cfg->sms_max_parts);
-	free(text);
-	text = min;
-send:
-	if (text == NULL)
+	if ((text = ftext_render(i, ctx->lang, id, FTEXT_SMS, &vals)) == NULL)
 		return -1;
-	rc = reply_text(ctx, text);
+	reply_out(ctx, &m, OUT_TEXT);
+	m.text = text;
+	rc = reply_queue(ctx, &m, why, sizeof why);
+	free(text);
+	if (rc != CHANNEL_REFUSED)
+		return rc;
+	if ((text = ftext_render(i, ctx->lang, id, FTEXT_SMS_MIN, &vals)) ==
+	    NULL) {
+		log_warn("event=reply.refused inbound_id=%" PRId64 " text=%s "
+		    "reason=\"%s\"", ctx->in->row, ftext_get(id)->name, why);
+		return 0;
+	}
+	/* Too long with its arguments: the one-part minimum goes. */
+	log_warn("event=sms.reply_shortened inbound_id=%" PRId64 " text=%s "
+	    "reason=\"%s\"", ctx->in->row, ftext_get(id)->name, why);
+	m.text = text;
+	rc = reply_queue(ctx, &m, NULL, 0);
 	free(text);
 	return rc;
 }
@@ -202,106 +184,48 @@ send:
 int
 reply_callback_answer(struct hctx *ctx, const char *text)
 {
-	cJSON	*p;
-	char	*key;
-	int	 rc = -1;
+	struct out	 m;
 
 	if (ctx->in->callback_id == NULL)
 		return 0;
-	if ((p = cJSON_CreateObject()) == NULL)
-		return -1;
-	if (cJSON_AddStringToObject(p, "callback_query_id",
-	    ctx->in->callback_id) != NULL &&
-	    (text == NULL || cJSON_AddStringToObject(p, "text", text) != NULL))
-	{
-		/* Not a chat message: no pacing, no queue behind one. */
-		key = xasprintf("cb:%s", ctx->in->callback_id);
-		rc = enqueue_json(ctx->app, ctx->in->chat_id, key,
-		    "answerCallbackQuery", p, OUTBOX_PRIO_CONVERSATION,
-		    ctx->in->row);
-		free(key);
-	}
-	cJSON_Delete(p);
-	return rc;
-}
-
-/* {"inline_keyboard":[[{"text":..,"callback_data":..},..],..]} */
-static cJSON *
-reply_keyboard(const struct reply_button *b, size_t n, size_t cols)
-{
-	cJSON	*mk, *rows, *row = NULL, *btn;
-	size_t	 i;
-
-	if ((mk = cJSON_CreateObject()) == NULL)
-		return NULL;
-	if ((rows = cJSON_AddArrayToObject(mk, "inline_keyboard")) == NULL)
-		goto fail;
-	for (i = 0; i < n; i++) {
-		if ((cols == 0 || i % cols == 0) &&
-		    ((row = cJSON_CreateArray()) == NULL ||
-		    !cJSON_AddItemToArray(rows, row)))
-			goto fail;
-		if ((btn = cJSON_CreateObject()) == NULL ||
-		    !cJSON_AddItemToArray(row, btn) ||
-		    cJSON_AddStringToObject(btn, "text", b[i].text) == NULL ||
-		    cJSON_AddStringToObject(btn, "callback_data",
-		    b[i].data) == NULL)
-			goto fail;
-	}
-	return mk;
-fail:
-	cJSON_Delete(mk);
-	return NULL;
+	reply_out(ctx, &m, OUT_CALLBACK_ANSWER);
+	m.callback_id = ctx->in->callback_id;
+	m.text = text;
+	return reply_queue(ctx, &m, NULL, 0);
 }
 
 int
 reply_has_buttons(const struct hctx *ctx)
 {
-	return ctx->in->channel != CHANNEL_SMS;
+	return channel_can(ctx->in->channel, CHANNEL_CAN_BUTTONS);
 }
 
 int
-reply_buttons(struct hctx *ctx, const char *text,
-    const struct reply_button *b, size_t n, size_t cols)
+reply_buttons(struct hctx *ctx, const char *text, const struct out_button *b,
+    size_t n, size_t cols)
 {
-	cJSON	*mk;
-	char	*markup = NULL;
-	int	 rc = -1;
+	struct out	 m;
 
-	/* An SMS cannot carry buttons: the text alone. */
-	if (!reply_has_buttons(ctx))
-		return reply_text(ctx, text);
-	if ((mk = reply_keyboard(b, n, cols)) == NULL)
-		return -1;
-	if ((markup = cJSON_PrintUnformatted(mk)) == NULL)
-		goto out;
-	rc = send_text(ctx->app, ctx->in->chat_id, text, markup,
-	    OUTBOX_PRIO_CONVERSATION, ctx->in->row);
-out:
-	free(markup);
-	cJSON_Delete(mk);
-	return rc;
+	reply_out(ctx, &m, OUT_TEXT);
+	m.text = text;
+	/* Where there are no buttons, the text alone. */
+	if (reply_has_buttons(ctx)) {
+		m.buttons = b;
+		m.nbuttons = n;
+		m.cols = cols;
+	}
+	return reply_queue(ctx, &m, NULL, 0);
 }
 
 int
 reply_drop_keyboard(struct hctx *ctx)
 {
-	cJSON	*p;
-	int	 rc = -1;
+	struct out	 m;
 
 	if (ctx->in->kind != INBOUND_CALLBACK || ctx->in->message_id == 0 ||
-	    ctx->in->channel == CHANNEL_SMS)
+	    !reply_has_buttons(ctx))
 		return 0;
-	if ((p = cJSON_CreateObject()) == NULL)
-		return -1;
-	/* Without reply_markup the keyboard goes; same chat, same order. */
-	if (cJSON_AddNumberToObject(p, "chat_id",
-	    (double)ctx->in->chat_id) != NULL &&
-	    cJSON_AddNumberToObject(p, "message_id",
-	    (double)ctx->in->message_id) != NULL)
-		rc = enqueue_json(ctx->app, ctx->in->chat_id, NULL,
-		    "editMessageReplyMarkup", p, OUTBOX_PRIO_CONVERSATION,
-		    ctx->in->row);
-	cJSON_Delete(p);
-	return rc;
+	reply_out(ctx, &m, OUT_DROP_BUTTONS);
+	m.message_id = ctx->in->message_id;
+	return reply_queue(ctx, &m, NULL, 0);
 }

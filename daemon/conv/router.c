@@ -1,11 +1,13 @@
 /* The router: stored inbound rows -> one handler each, in one transaction. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
 
 #include "app.h"
+#include "channel.h"
 #include "crypto.h"
 #include "dispatch.h"
 #include "handler.h"
@@ -14,9 +16,7 @@
 #include "people.h"
 #include "reply.h"
 #include "router.h"
-#include "sms.h"
 #include "store.h"
-#include "tg.h"
 #include "xmalloc.h"
 
 #define ROUTER_BATCH	256
@@ -77,8 +77,7 @@ router_matches(const struct handler_entry *h, const struct hctx *ctx)
 
 	if ((h->from & ctx->sender) == 0 ||
 	    (h->kinds & INBOUND_BIT(in->kind)) == 0 ||
-	    (h->channels != 0 && (h->channels & CHANNEL_BIT(in->channel)) ==
-	    0))
+	    (h->lacks != 0 && channel_can(in->channel, h->lacks)))
 		return 0;
 	if (h->match == NULL && h->callback == NULL)
 		return 1;
@@ -93,18 +92,17 @@ router_matches(const struct handler_entry *h, const struct hctx *ctx)
 }
 
 /*
- * An SMS is from the member whose phone it is. Consent for SMS is
- * recorded by staff (the family cannot press a button), so a member
- * without it is a newcomer; the family's language is theirs.
+ * A message from a phone number is from the member whose number it is.
+ * Their channel has no buttons to choose a language or agree with, so
+ * staff record the consent (a paper form): without it a member is a
+ * newcomer; the family's language is theirs.
  */
 static int
-router_sms_sender(struct router *r, struct hctx *ctx)
+router_phone_sender(struct router *r, struct hctx *ctx)
 {
 	struct people_tg	 who;
 	enum lang		 l;
 
-	if (ctx->in->phone == NULL)
-		return 0;
 	if (people_find_phone(r->app->people, ctx->in->phone, &who) !=
 	    PEOPLE_OK)
 		return -1;
@@ -136,8 +134,8 @@ router_sender(struct router *r, struct hctx *ctx)
 
 	ctx->sender = SENDER_UNKNOWN;
 	ctx->lang = lang_from_tag(ctx->in->lang);
-	if (ctx->in->channel == CHANNEL_SMS)
-		return router_sms_sender(r, ctx);
+	if (ctx->in->phone != NULL)
+		return router_phone_sender(r, ctx);
 	if (ctx->in->user_id == 0)
 		return 0;
 	if (people_find_tg(r->app->people, ctx->in->user_id, &who) !=
@@ -192,9 +190,13 @@ static int
 router_parse(enum channel ch, const char *raw, size_t len,
     struct inbound *in, char *why, size_t whylen)
 {
-	if (ch == CHANNEL_SMS)
-		return sms_parse_inbound(raw, len, in, why, whylen);
-	return tg_parse_update(raw, len, in, why, whylen);
+	const struct channel_ops	*c = channel_get(ch);
+
+	if (c == NULL) {
+		snprintf(why, whylen, "unknown channel %d", (int)ch);
+		return -1;
+	}
+	return c->parse(raw, len, in, why, whylen);
 }
 
 /* One row inside a savepoint: its effects and its mark, or neither. */

@@ -818,7 +818,7 @@ def test_out_of_hours_answer_reaches_sms_family_with_help_lines(sc, world):
                            "800 120 002")):
         assert SMS_PL(label) + ": " + number in lines, (label, text)
     assert "\u2014" not in text
-    assert "event=sms.reply_refused" not in w.d.log()
+    assert "event=reply.refused" not in w.d.log()
     row = w.outbox()[-1]
     assert row[1] == 2, row     # sent
     w.finish()
@@ -837,7 +837,7 @@ def test_out_of_hours_answer_over_the_cap_gets_the_short_one(sc, world):
                           .replace("%1$s", "%s"), "25.11 o 0:00"), text
     log = w.d.log()
     assert "event=sms.reply_shortened" in log and "text=outofhours" in log
-    assert "event=sms.reply_refused" not in log
+    assert "event=reply.refused" not in log
     w.finish()
 
 

@@ -21,7 +21,6 @@
 #include "log.h"
 #include "outbox.h"
 #include "phone.h"
-#include "router.h"
 #include "sms.h"
 #include "sms_priv.h"
 #include "sms_text.h"
@@ -61,6 +60,13 @@ sms_new(struct app *app)
 		break;
 	}
 	return s;
+}
+
+void
+sms_set_inbound_cb(struct sms *s, void (*fn)(void *), void *arg)
+{
+	s->inbound_cb = fn;
+	s->inbound_arg = arg;
 }
 
 int
@@ -322,51 +328,6 @@ sms_send(void *arg, struct dispatch_job *job, const struct outbox_row *row,
 	cJSON_Delete(p);
 }
 
-int
-sms_enqueue(struct app *app, const char *phone, const char *text,
-    enum outbox_priority prio, int64_t member_id, const char *cause,
-    int64_t cause_id, char *why, size_t whylen)
-{
-	struct sms_count	 c;
-	struct outmsg		 m;
-	enum sms_text_result	 r;
-	cJSON			*p;
-	char			*json, *key;
-	int			 rc = -1;
-
-	/* The cost must be told before anything goes out. */
-	r = sms_text_count(text, strlen(text),
-	    (unsigned int)app->cfg->sms_max_parts, &c);
-	if (r != SMS_TEXT_OK || c.over_cap) {
-		sms_text_describe(r, &c, why, whylen);
-		return -2;
-	}
-	if ((p = cJSON_CreateObject()) == NULL)
-		return -1;
-	cJSON_AddStringToObject(p, "to", phone);
-	cJSON_AddStringToObject(p, "text", text);
-	json = cJSON_PrintUnformatted(p);
-	cJSON_Delete(p);
-	if (json == NULL)
-		return -1;
-	/* One phone's messages keep their order, like one chat's. */
-	key = xasprintf("sms:%s", phone);
-	memset(&m, 0, sizeof m);
-	m.channel = CHANNEL_SMS;
-	m.priority = prio;
-	m.order_key = key;
-	m.method = "sms";
-	m.params = json;
-	m.cause = cause;
-	m.cause_id = cause_id;
-	m.member_id = member_id;
-	rc = outbox_enqueue(app->ob, &m, NULL);
-	explicit_bzero(json, strlen(json));
-	free(json);
-	free(key);
-	return rc;
-}
-
 /* A gateway's number ("48600100200") in E.164. */
 static int
 sms_phone(const char *from, char out[PHONE_MAX])
@@ -430,7 +391,8 @@ sms_record_mo(struct sms *s, const char *gateway, const char *id,
 	else {
 		log_info("event=sms.mo inbound_id=%" PRId64 " gateway=%s", row,
 		    gateway);
-		router_kick(s->app->router);
+		if (s->inbound_cb != NULL)
+			s->inbound_cb(s->inbound_arg);
 	}
 	rc = 0;
 out:

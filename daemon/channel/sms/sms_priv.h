@@ -34,6 +34,8 @@ struct sms {
 	void				*drv_state;
 	struct sms_answered		*answered;	/* sms_may_answer() */
 	size_t				 nanswered;
+	void				(*inbound_cb)(void *);
+	void				*inbound_arg;
 };
 
 #define SMS_ANSWERED_MAX	4096

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "httpc.h"
+#include "i18n.h"
 #include "inbound.h"
 #include "log.h"
 #include "store.h"
@@ -39,7 +40,8 @@ struct tg {
 	int			 backoff_ms;
 	enum tg_state		 state;
 	int			 stopping;
-	const char		*const *commands;
+	const struct tg_command	*menu;
+	size_t			 nmenu;
 	tg_inbound_fn		 inbound_fn;
 	void			*inbound_arg;
 };
@@ -197,24 +199,53 @@ tg_call(struct tg *t, const char *method, const char *params)
 	free(url);
 }
 
+/* {"commands":[{"command":..,"description":..},..],"language_code":..} */
+static char *
+tg_commands_json(const struct tg *t, int lang, const char *code)
+{
+	cJSON	*p, *arr, *c;
+	char	*json = NULL;
+	size_t	 i;
+
+	if ((p = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if ((arr = cJSON_AddArrayToObject(p, "commands")) == NULL)
+		goto out;
+	for (i = 0; i < t->nmenu; i++) {
+		if ((c = cJSON_CreateObject()) == NULL ||
+		    !cJSON_AddItemToArray(arr, c) ||
+		    cJSON_AddStringToObject(c, "command",
+		    t->menu[i].command) == NULL ||
+		    cJSON_AddStringToObject(c, "description",
+		    t->menu[i].description[lang]) == NULL)
+			goto out;
+	}
+	if (code == NULL ||
+	    cJSON_AddStringToObject(p, "language_code", code) != NULL)
+		json = cJSON_PrintUnformatted(p);
+out:
+	cJSON_Delete(p);
+	return json;
+}
+
 static void
 tg_set_commands(struct tg *t)
 {
-	static const char *const langs[] = { "pl", "uk", "ru", "en" };
-	char			*p;
-	int			 i;
+	char	*p;
+	int	 l;
 
-	if (t->commands == NULL)
+	if (t->menu == NULL)
 		return;
 	/* The default list (no language) is Polish, like the centre. */
-	p = xasprintf("{\"commands\":%s}", t->commands[0]);
-	tg_call(t, "setMyCommands", p);
-	free(p);
-	for (i = 0; i < 4; i++) {
-		p = xasprintf("{\"commands\":%s,\"language_code\":\"%s\"}",
-		    t->commands[i], langs[i]);
+	for (l = -1; l < LANG_COUNT; l++) {
+		p = tg_commands_json(t, l < 0 ? LANG_DEFAULT : l, l < 0 ?
+		    NULL : lang_code((enum lang)l));
+		if (p == NULL) {
+			log_warn("event=tg.call_failed method=setMyCommands");
+			continue;
+		}
 		tg_call(t, "setMyCommands", p);
-		free(p);
+		cJSON_free(p);
 	}
 }
 
@@ -260,7 +291,7 @@ tg_get_me(struct tg *t)
 }
 
 int
-tg_start(struct tg *t, const char *const commands_json[4])
+tg_start(struct tg *t, const struct tg_command *menu, size_t n)
 {
 	int64_t	 off = 0;
 	int	 found = 0;
@@ -272,7 +303,8 @@ tg_start(struct tg *t, const char *const commands_json[4])
 	if (store_meta_get(t->st, TG_META_OFFSET, &off, &found) == -1)
 		return -1;
 	t->offset = found ? off : 0;
-	t->commands = commands_json;
+	t->menu = menu;
+	t->nmenu = n;
 	tg_get_me(t);
 	tg_poll(t);
 	return 0;

@@ -1,0 +1,87 @@
+/* The channels behind one interface: look-up, capabilities, queuing. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "channel.h"
+#include "outbox.h"
+#include "xmalloc.h"
+
+static const struct channel_ops *const channels[] = {
+	&tg_channel,
+	&sms_channel,
+};
+
+const struct channel_ops *
+channel_get(enum channel ch)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof channels / sizeof channels[0]; i++)
+		if (channels[i]->id == ch)
+			return channels[i];
+	return NULL;
+}
+
+int
+channel_can(enum channel ch, unsigned cap)
+{
+	const struct channel_ops	*c = channel_get(ch);
+
+	return c != NULL && (c->caps & cap) == cap;
+}
+
+const char *
+channel_label(enum channel ch)
+{
+	return ch == CHANNEL_SMS ? "SMS" : "Telegram";
+}
+
+int
+channel_queue(struct outbox *ob, const struct config *cfg, enum channel ch,
+    const struct out *o, int64_t *id, char *why, size_t whylen)
+{
+	const struct channel_ops	*c = channel_get(ch);
+	struct outmsg			 m;
+	char				*params = NULL, *key = NULL;
+	int				 rc;
+
+	if (c == NULL)
+		return -1;
+	memset(&m, 0, sizeof m);
+	if ((rc = c->encode(cfg, o, &m, &params, &key, why, whylen)) != 0)
+		goto out;
+	m.channel = c->id;
+	m.priority = o->prio;
+	m.not_before = o->not_before;
+	m.cause = o->cause != NULL ? o->cause : "daemon";
+	m.cause_id = o->cause_id;
+	m.member_id = o->member_id;
+	m.params = params;
+	m.order_key = key;
+	rc = outbox_enqueue(ob, &m, id);
+out:
+	/* The payload is personal: it leaves memory wiped. */
+	if (params != NULL) {
+		explicit_bzero(params, strlen(params));
+		free(params);
+	}
+	free(key);
+	return rc;
+}
+
+char *
+channel_json_string(const char *json, size_t len, const char *name)
+{
+	cJSON		*p;
+	const cJSON	*t;
+	char		*v = NULL;
+
+	p = cJSON_ParseWithLength(json, len);
+	t = cJSON_GetObjectItemCaseSensitive(p, name);
+	if (cJSON_IsString(t))
+		v = xstrdup(t->valuestring);
+	cJSON_Delete(p);
+	return v;
+}

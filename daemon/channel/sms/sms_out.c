@@ -1,0 +1,70 @@
+/*
+ * The SMS channel's side of struct out: a text to a phone number as the
+ * outbox row the gateways' drivers send ({"to","text"}), with its cost
+ * known before it is queued: over sms.max_parts it is refused with the
+ * reason. SMS carries text only.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "channel.h"
+#include "config.h"
+#include "sms.h"
+#include "sms_text.h"
+#include "xmalloc.h"
+
+static int
+sms_encode(const struct config *cfg, const struct out *o, struct outmsg *m,
+    char **params, char **key, char *why, size_t whylen)
+{
+	struct sms_count	 c;
+	enum sms_text_result	 r;
+	cJSON			*p;
+
+	if (o->kind != OUT_TEXT || o->text == NULL) {
+		snprintf(why, whylen, "SMS carries text only");
+		return CHANNEL_REFUSED;
+	}
+	if (o->phone == NULL || *o->phone == '\0') {
+		snprintf(why, whylen, "no phone number");
+		return CHANNEL_REFUSED;
+	}
+	/* The cost must be told before anything goes out. */
+	r = sms_text_count(o->text, strlen(o->text),
+	    (unsigned int)cfg->sms_max_parts, &c);
+	if (r != SMS_TEXT_OK || c.over_cap) {
+		sms_text_describe(r, &c, why, whylen);
+		return CHANNEL_REFUSED;
+	}
+	if ((p = cJSON_CreateObject()) == NULL)
+		return -1;
+	if (cJSON_AddStringToObject(p, "to", o->phone) == NULL ||
+	    cJSON_AddStringToObject(p, "text", o->text) == NULL ||
+	    (*params = cJSON_PrintUnformatted(p)) == NULL) {
+		cJSON_Delete(p);
+		return -1;
+	}
+	cJSON_Delete(p);
+	/* One phone's messages keep their order, like one chat's. */
+	*key = xasprintf("sms:%s", o->phone);
+	m->method = "sms";
+	return 0;
+}
+
+static char *
+sms_text_of(const char *params, size_t len)
+{
+	return channel_json_string(params, len, "text");
+}
+
+const struct channel_ops sms_channel = {
+	.name = "sms",
+	.id = CHANNEL_SMS,
+	.caps = CHANNEL_COUNTS_PARTS,
+	.parse = sms_parse_inbound,
+	.encode = sms_encode,
+	.text_of = sms_text_of,
+	.send = sms_send,
+};
