@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "admin.h"
+#include "channel.h"
 #include "app.h"
 #include "clock.h"
 #include "config.h"
@@ -115,6 +116,31 @@ build_commands(void)
 	}
 }
 
+/* The dispatcher sends the channel's rows, if it is configured. */
+static void
+channel_serve(enum channel ch, void *ctx)
+{
+	const struct channel_ops	*c = channel_get(ch);
+
+	if (c->enabled(ctx))
+		dispatch_set_sender(app.disp, ch, c->send, ctx);
+}
+
+/* The channel starts listening or polling; its rows can go out. */
+static int
+channel_start(enum channel ch, void *ctx)
+{
+	const struct channel_ops	*c = channel_get(ch);
+	char				 err[256];
+
+	if (c->start(ctx, err, sizeof err) == -1) {
+		log_err("event=%s.refused detail=\"%s\"", c->name, err);
+		return -1;
+	}
+	channel_serve(ch, ctx);
+	return 0;
+}
+
 static void
 shutdown_check(evutil_socket_t fd, short what, void *arg)
 {
@@ -146,10 +172,10 @@ on_stop_signal(evutil_socket_t sig, short what, void *arg)
 	log_notice("event=stopping signal=%d", (int)sig);
 	shutdown_deadline = store_now_ms() + SHUTDOWN_GRACE_MS;
 	admin_stop(app.admin);
-	tg_stop(app.tg);
+	channel_get(CHANNEL_TELEGRAM)->stop(app.tg);
 	dispatch_stop(app.disp);
 	history_purge_stop(app.history);
-	sms_stop(app.sms);
+	channel_get(CHANNEL_SMS)->stop(app.sms);
 	shutdown_check(-1, 0, NULL);
 }
 
@@ -243,25 +269,22 @@ start_parts(void)
 		return -1;
 	app.sms = sms_new(&app);
 	sms_set_inbound_cb(app.sms, router_kick, app.router);
-	if (sms_start(app.sms, err, sizeof err) == -1) {
-		log_err("event=sms.refused detail=\"%s\"", err);
+	if (channel_start(CHANNEL_SMS, app.sms) == -1)
 		return -1;
-	}
-	if (sms_enabled(app.sms))
-		dispatch_set_sender(app.disp, CHANNEL_SMS, sms_send, app.sms);
 	if (admin_open(&app, &app.admin, err, sizeof err) == -1) {
 		log_err("event=admin.refused detail=\"%s\"", err);
 		return -1;
 	}
 	app.tg = tg_new(app.base, app.http, app.cfg, app.st, app.is);
 	tg_set_inbound_cb(app.tg, router_kick, app.router);
-	dispatch_set_sender(app.disp, CHANNEL_TELEGRAM, tg_send, app.tg);
-	dispatch_set_hooks(app.disp, conv_gate, conv_outcome, app.conv);
 	build_commands();
+	tg_set_menu(app.tg, commands, MENU_N);
+	channel_serve(CHANNEL_TELEGRAM, app.tg);
+	dispatch_set_hooks(app.disp, conv_gate, conv_outcome, app.conv);
 	/* What was received before a crash is handled first. */
 	if (router_drain(app.router) == -1 || dispatch_start(app.disp) == -1)
 		return -1;
-	return tg_start(app.tg, commands, MENU_N);
+	return channel_start(CHANNEL_TELEGRAM, app.tg);
 }
 
 static void

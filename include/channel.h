@@ -98,9 +98,19 @@ struct channel_ops {
 	/* The text a stored row's params carry, or NULL; a new string. */
 	char		*(*text_of)(const char *params, size_t len);
 	/*
-	 * The dispatcher's sender (dispatch_send_fn), given the channel's
-	 * running object: it sends the row, classifies the answer into a
-	 * struct send_result and ends with dispatch_done().
+	 * The running object (struct tg, struct sms) is `ctx` below.
+	 * start: listening or polling begins; -1 with the reason in `err`.
+	 * stop: no more is taken in (SIGTERM); what is in flight ends.
+	 * enabled: 0 when the channel is not configured (no SMS gateway):
+	 * its rows then wait in the outbox.
+	 */
+	int		(*start)(void *ctx, char *err, size_t errlen);
+	void		(*stop)(void *ctx);
+	int		(*enabled)(const void *ctx);
+	/*
+	 * The dispatcher's sender (dispatch_send_fn), given ctx: it sends
+	 * the row, classifies the answer into a struct send_result and ends
+	 * with dispatch_done().
 	 */
 	dispatch_send_fn send;
 };

@@ -46,12 +46,11 @@ struct tg_command {
 	const char	*description[LANG_COUNT];
 };
 
-/*
- * getMe, the command menu in each language (read until tg_free()), then
- * polling.
- */
-int		 tg_start(struct tg *t, const struct tg_command *menu,
-		    size_t n) __attribute__((warn_unused_result));
+/* The command menu in each language, read until tg_free(). */
+void		 tg_set_menu(struct tg *t, const struct tg_command *menu,
+		    size_t n);
+/* getMe, the command menu, then polling. */
+int		 tg_start(struct tg *t) __attribute__((warn_unused_result));
 /* Stops polling; the open getUpdates is abandoned (nothing was acked). */
 void		 tg_stop(struct tg *t);
 

@@ -4,6 +4,7 @@
  * known before it is queued: over sms.max_parts it is refused with the
  * reason. SMS carries text only.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,24 @@ sms_text_of(const char *params, size_t len)
 	return channel_json_string(params, len, "text");
 }
 
+static int
+sms_channel_start(void *ctx, char *err, size_t errlen)
+{
+	return sms_start(ctx, err, errlen);
+}
+
+static void
+sms_channel_stop(void *ctx)
+{
+	sms_stop(ctx);
+}
+
+static int
+sms_channel_enabled(const void *ctx)
+{
+	return sms_enabled(ctx);
+}
+
 const struct channel_ops sms_channel = {
 	.name = "sms",
 	.id = CHANNEL_SMS,
@@ -66,5 +85,8 @@ const struct channel_ops sms_channel = {
 	.parse = sms_parse_inbound,
 	.encode = sms_encode,
 	.text_of = sms_text_of,
+	.start = sms_channel_start,
+	.stop = sms_channel_stop,
+	.enabled = sms_channel_enabled,
 	.send = sms_send,
 };

@@ -290,8 +290,15 @@ tg_get_me(struct tg *t)
 	free(url);
 }
 
+void
+tg_set_menu(struct tg *t, const struct tg_command *menu, size_t n)
+{
+	t->menu = menu;
+	t->nmenu = n;
+}
+
 int
-tg_start(struct tg *t, const struct tg_command *menu, size_t n)
+tg_start(struct tg *t)
 {
 	int64_t	 off = 0;
 	int	 found = 0;
@@ -303,8 +310,6 @@ tg_start(struct tg *t, const struct tg_command *menu, size_t n)
 	if (store_meta_get(t->st, TG_META_OFFSET, &off, &found) == -1)
 		return -1;
 	t->offset = found ? off : 0;
-	t->menu = menu;
-	t->nmenu = n;
 	tg_get_me(t);
 	tg_poll(t);
 	return 0;

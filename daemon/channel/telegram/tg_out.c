@@ -5,6 +5,7 @@
  * stored call carries. The only place outbox payloads for Telegram are
  * built or read.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,6 +180,28 @@ tg_parse(const char *raw, size_t len, struct inbound *in, char *why,
 	return tg_parse_update(raw, len, in, why, whylen);
 }
 
+static int
+tg_channel_start(void *ctx, char *err, size_t errlen)
+{
+	if (tg_start(ctx) == 0)
+		return 0;
+	snprintf(err, errlen, "Telegram could not start (see the log)");
+	return -1;
+}
+
+static void
+tg_channel_stop(void *ctx)
+{
+	tg_stop(ctx);
+}
+
+static int
+tg_channel_enabled(const void *ctx)
+{
+	(void)ctx;
+	return 1;
+}
+
 const struct channel_ops tg_channel = {
 	.name = "telegram",
 	.id = CHANNEL_TELEGRAM,
@@ -187,5 +210,8 @@ const struct channel_ops tg_channel = {
 	.parse = tg_parse,
 	.encode = tg_encode,
 	.text_of = tg_text_of,
+	.start = tg_channel_start,
+	.stop = tg_channel_stop,
+	.enabled = tg_channel_enabled,
 	.send = tg_send,
 };
