@@ -17,6 +17,12 @@
 #include "tg.h"
 #include "xmalloc.h"
 
+/*
+ * The longest Update stored. A message carries at most 4096 characters of
+ * text or 1024 of caption; with its entities and the replied message
+ * quoted, a real update stays far below this.
+ */
+#define TG_UPDATE_MAX	(256 * 1024)
 #define TG_POLL_MAX_RESPONSE	(64u << 20)	/* 100 updates, huge texts */
 #define TG_SEND_MAX_RESPONSE	(1u << 20)
 #define TG_BACKOFF_MAX_MS	60000
@@ -337,8 +343,7 @@ static int
 tg_store_updates(struct tg *t, const cJSON *arr, int64_t *next, int *stored)
 {
 	const cJSON	*u;
-	struct inbound	 in;
-	char		*raw, why[96];
+	char		*raw;
 	int64_t		 id, row, max = t->offset - 1;
 	int		 ok = 1;
 
@@ -359,16 +364,18 @@ tg_store_updates(struct tg *t, const cJSON *arr, int64_t *next, int *stored)
 			max = id;
 		if ((raw = cJSON_PrintUnformatted(u)) == NULL)
 			continue;
-		if (tg_parse_update(raw, strlen(raw), &in, why,
-		    sizeof why) == -1) {
+		/*
+		 * Stored as it came and parsed once, by the router; only what
+		 * no update can be is kept out here.
+		 */
+		if (strlen(raw) > TG_UPDATE_MAX)
 			log_warn("event=update.skipped update_id=%" PRId64
-			    " reason=\"%s\"", id, why);
-		} else if (inbound_record(t->is, CHANNEL_TELEGRAM, id, raw,
+			    " reason=\"too large\"", id);
+		else if (inbound_record(t->is, CHANNEL_TELEGRAM, id, raw,
 		    strlen(raw), &row) == -1)
 			ok = 0;
 		else if (row != 0)
 			(*stored)++;
-		inbound_clear(&in);
 		free(raw);
 		if (!ok)
 			break;
