@@ -17,6 +17,7 @@ struct httpc_response {
 	long		 status;	/* HTTP status; 0 on transport error */
 	int		 curl_code;	/* CURLE_OK on a completed exchange */
 	const char	*error;		/* transport error text, or NULL */
+	int		 too_large;	/* over max_response: cut, abandoned */
 	const char	*body;		/* NUL-terminated; valid during cb */
 	size_t		 len;
 	long		 retry_after;	/* Retry-After header, s; -1 none */

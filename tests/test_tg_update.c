@@ -416,6 +416,27 @@ test_tg_parse_refuses_text_with_escaped_nul(void **state)
 	    "more\"")), -1);
 }
 
+/*
+ * At receipt the getUpdates answer is read by cJSON and each update
+ * printed again to be stored: a "\u0000" would cut the text there.
+ * tg_json_nul_escapes() makes it a visible replacement character first,
+ * in strings only, and leaves an escaped backslash alone.
+ */
+static void
+test_tg_nul_escapes_become_replacement_characters(void **state)
+{
+	char	 body[] = "{\"text\":\"widoczne\\u0000UKRYTE\",\"a\":"
+		    "\"\\\\u0000 is text\",\"b\":\"x\\u0000\\u0000\"}";
+	char	 plain[] = "{\"n\":1,\"t\":\"no escapes\"}";
+
+	(void)state;
+	assert_int_equal(tg_json_nul_escapes(body, strlen(body)), 3);
+	assert_string_equal(body, "{\"text\":\"widoczne\\ufffdUKRYTE\","
+	    "\"a\":\"\\\\u0000 is text\",\"b\":\"x\\ufffd\\ufffd\"}");
+	assert_int_equal(tg_json_nul_escapes(plain, strlen(plain)), 0);
+	assert_string_equal(plain, "{\"n\":1,\"t\":\"no escapes\"}");
+}
+
 static void
 test_tg_parse_accepts_escaped_emoji(void **state)
 {
@@ -780,6 +801,7 @@ main(void)
 		T(test_tg_parse_refuses_text_of_wrong_type),
 		T(test_tg_parse_refuses_invalid_utf8),
 		T(test_tg_parse_refuses_text_with_escaped_nul),
+		T(test_tg_nul_escapes_become_replacement_characters),
 		T(test_tg_parse_accepts_escaped_emoji),
 		T(test_tg_parse_refuses_10mb_text_as_oversized),
 		T(test_tg_parse_text_at_limit_is_accepted),

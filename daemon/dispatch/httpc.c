@@ -191,8 +191,10 @@ httpc_finish(struct httpc_req *r, CURLcode code)
 	if (code == CURLE_OK)
 		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE,
 		    &resp.status);
-	else if (code == CURLE_WRITE_ERROR && r->resp_len > 0)
+	else if (code == CURLE_WRITE_ERROR && r->resp_len > 0) {
 		resp.error = "response too large";
+		resp.too_large = 1;
+	}
 	else
 		resp.error = r->error[0] != '\0' ? r->error :
 		    curl_easy_strerror(code);

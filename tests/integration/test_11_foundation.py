@@ -217,6 +217,28 @@ def test_malformed_updates_skipped_and_later_ones_answered(sc):
 
 @suite.test
 @scenario()
+def test_update_without_id_is_skipped_not_polled_forever(sc):
+    """An answer whose only update has no update_id would come back at
+    once, forever: the offset moves past it and later ones are read."""
+    d = sc.daemon()
+    u = sc.emu.message(6101, "/start")["update_id"]
+    sc.emu.wait_sent(lambda m: True, chat_id=6101)
+    polls = sc.emu.stats()["polls"]
+    sc.emu.raw_update(b'{"message":{"message_id":5,"date":1,"chat":'
+                      b'{"id":6102,"type":"private"},"text":"x"}}',
+                      update_id=u + 1)
+    wait_for(lambda: "reason=\"no update_id\" next_offset" in d.log(), 10,
+             "skipped")
+    sc.emu.message(6103, "/start", language_code="en")
+    m = sc.emu.wait_sent(lambda m: True, chat_id=6103, timeout=10)
+    assert m["text"] == intro("en")
+    # A handful of polls, not thousands a second.
+    assert sc.emu.stats()["polls"] - polls < 20, sc.emu.stats()
+    assert texts_to(sc.emu, 6102) == []
+
+
+@suite.test
+@scenario()
 def test_database_and_logs_hold_no_text_or_user_id(sc):
     d = sc.daemon()
     secret_text = "Moja córka Zuzanna choruje na cukrzycę"

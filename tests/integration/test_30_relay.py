@@ -127,6 +127,27 @@ def test_text_and_photo_reach_the_assistant_and_the_reply_comes_back(sc):
              "Olena Kowalska", "Anna Nowak")
 
 
+@suite.test
+@scenario()
+def test_nul_inside_a_family_text_is_shown_not_cut(sc):
+    """A NUL escape in a text is kept visible (U+FFFD); nothing after it
+    is lost on its way to the assistant."""
+    c = centre(sc)
+    s0 = seq(c)
+    u = c.emu.message(OLENA, "перше", first_name="Olena")["update_id"]
+    wait_text(c, ANNA, lambda t: "перше" in t, s0)
+    c.emu.raw_update(
+        b'{"update_id":%d,"message":{"message_id":900001,"date":1,'
+        b'"chat":{"id":%d,"type":"private"},"from":{"id":%d,'
+        b'"first_name":"Olena","language_code":"uk"},'
+        b'"text":"widoczne\\u0000UKRYTE"}}' % (u + 1, OLENA, OLENA),
+        update_id=u + 1)
+    m = wait_text(c, ANNA, lambda t: "widoczne" in t, s0)
+    assert m["text"] == HDR + "\nwidoczne\ufffdUKRYTE", m
+    assert "event=update.nul_replaced count=1" in c.d.log()
+    finish(c)
+
+
 def press(c, tg, entry, data):
     c.emu.callback(tg, data, entry["message_id"])
 

@@ -345,7 +345,7 @@ tg_store_updates(struct tg *t, const cJSON *arr, int64_t *next, int *stored)
 	const cJSON	*u;
 	char		*raw;
 	int64_t		 id, row, max = t->offset - 1;
-	int		 ok = 1;
+	int		 ok = 1, noid = 0;
 
 	*stored = 0;
 	if (store_begin(t->st) == -1)
@@ -357,6 +357,7 @@ tg_store_updates(struct tg *t, const cJSON *arr, int64_t *next, int *stored)
 		if (!cJSON_IsNumber(uid) || uid->valuedouble < 0 ||
 		    uid->valuedouble > 9007199254740991.0) {
 			log_warn("event=update.skipped reason=\"no update_id\"");
+			noid++;
 			continue;
 		}
 		id = (int64_t)uid->valuedouble;
@@ -379,6 +380,15 @@ tg_store_updates(struct tg *t, const cJSON *arr, int64_t *next, int *stored)
 		free(raw);
 		if (!ok)
 			break;
+	}
+	/*
+	 * Updates without an id, and none with one: the same answer would
+	 * come back at once, forever. Skip one past the offset.
+	 */
+	if (ok && noid > 0 && max < t->offset) {
+		log_warn("event=update.skipped reason=\"no update_id\" "
+		    "next_offset=%" PRId64, t->offset + 1);
+		max = t->offset;
 	}
 	if (ok && max + 1 > t->offset &&
 	    store_meta_set(t->st, TG_META_OFFSET, max + 1) == -1)
@@ -411,31 +421,74 @@ tg_salvage_offset(const struct tg *t, const char *body)
 	return t->offset > 0 ? t->offset + 1 : t->offset;
 }
 
+size_t
+tg_json_nul_escapes(char *json, size_t len)
+{
+	size_t	 i, n = 0;
+	int	 in_str = 0;
+
+	for (i = 0; i < len; i++) {
+		if (json[i] == '"')
+			in_str = !in_str;
+		else if (in_str && json[i] == '\\' && i + 1 < len) {
+			if (i + 5 < len && json[i + 1] == 'u' &&
+			    memcmp(json + i + 2, "0000", 4) == 0) {
+				memcpy(json + i + 2, "fffd", 4);
+				n++;
+			}
+			i++;	/* the escaped character */
+		}
+	}
+	return n;
+}
+
+/*
+ * The answer's body, with every NUL escape made a replacement character
+ * (tg_json_nul_escapes()); a new string.
+ */
+static char *
+tg_answer_body(const struct httpc_response *resp)
+{
+	char	*body = xmalloc(resp->len + 1);
+	size_t	 n;
+
+	memcpy(body, resp->body, resp->len);
+	body[resp->len] = '\0';
+	if ((n = tg_json_nul_escapes(body, resp->len)) > 0)
+		log_warn("event=update.nul_replaced count=%zu", n);
+	return body;
+}
+
 static void
 tg_poll_answer(struct tg *t, const struct httpc_response *resp)
 {
 	cJSON		*root;
 	const cJSON	*result;
+	char		*body;
 	int64_t		 next;
 	int		 stored;
 
-	root = cJSON_ParseWithLength(resp->body, resp->len);
+	/* cJSON would keep a NUL, and printing the update cut the text. */
+	body = tg_answer_body(resp);
+	root = cJSON_ParseWithLength(body, resp->len);
 	result = cJSON_GetObjectItemCaseSensitive(root, "result");
 	if (!cJSON_IsArray(result)) {
 		if (t->poll_limit > 1) {
 			log_warn("event=tg.poll_unreadable action=one_by_one");
 			t->poll_limit = 1;
 		} else {
-			next = tg_salvage_offset(t, resp->body);
+			next = tg_salvage_offset(t, body);
 			log_warn("event=update.skipped reason=\"unreadable\" "
 			    "next_offset=%" PRId64, next);
 			if (store_meta_set(t->st, TG_META_OFFSET, next) == 0)
 				t->offset = next;
 		}
 		cJSON_Delete(root);
+		free(body);
 		tg_poll(t);
 		return;
 	}
+	free(body);
 	t->poll_limit = 100;
 	if (tg_store_updates(t, result, &next, &stored) == -1) {
 		/* Not committed, so not acked: Telegram sends them again. */
@@ -454,6 +507,25 @@ tg_poll_answer(struct tg *t, const struct httpc_response *resp)
 		t->inbound_fn(t->inbound_arg);
 }
 
+/*
+ * The answer was over the size cap: fewer updates at a time; when even
+ * one is too large, that one is skipped, so polling never stalls.
+ */
+static void
+tg_poll_too_large(struct tg *t)
+{
+	if (t->poll_limit > 1) {
+		t->poll_limit = t->poll_limit / 2;
+		log_warn("event=tg.poll_too_large limit=%d", t->poll_limit);
+	} else {
+		log_warn("event=update.skipped reason=\"too large\" "
+		    "next_offset=%" PRId64, t->offset + 1);
+		if (store_meta_set(t->st, TG_META_OFFSET, t->offset + 1) == 0)
+			t->offset++;
+	}
+	tg_poll(t);
+}
+
 static void
 tg_poll_done(const struct httpc_response *resp, void *arg)
 {
@@ -465,6 +537,10 @@ tg_poll_done(const struct httpc_response *resp, void *arg)
 		return;
 	if (resp->curl_code == 0 && resp->status == 200) {
 		tg_poll_answer(t, resp);
+		return;
+	}
+	if (resp->too_large) {
+		tg_poll_too_large(t);
 		return;
 	}
 	tg_classify(resp->status, resp->body, resp->len, resp->retry_after,
