@@ -162,6 +162,16 @@ test_channel_sms_text_is_costed_and_keyed_by_phone(void **state)
 	assert_string_equal(why, "too long for SMS: 7 parts, limit 6");
 	assert_null(params);
 	free(long_text);
+	/*
+	 * Counted composed, sent composed: "e" + U+0301 is GSM-7 "é" once
+	 * composed; sent as given, a gateway would bill it as UCS-2.
+	 */
+	o.text = "Cafe\xcc\x81 jutro";
+	assert_int_equal(encode(CHANNEL_SMS, &o, &m, &params, &key, why), 0);
+	assert_string_equal(params, "{\"to\":\"+48600100200\",\"text\":"
+	    "\"Caf\xc3\xa9 jutro\"}");
+	free(params);
+	free(key);
 	/* No buttons, copies or reactions by SMS. */
 	o.text = "x";
 	o.kind = OUT_COPY;

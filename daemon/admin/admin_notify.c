@@ -17,9 +17,10 @@
 #include "dispatch.h"
 #include "outbox.h"
 #include "people.h"
+#include "utf8.h"
 #include "validate.h"
 
-#define NOTIFY_TEXT_MAX	4096	/* characters, Telegram's limit */
+#define NOTIFY_TEXT_MAX	4096	/* UTF-16 units, as Telegram counts */
 
 /* {"text": "...", "priority": "broadcast" | "reminder"}, nothing else. */
 static int
@@ -50,6 +51,10 @@ notify_body(struct areq *r, const char **text, enum outbox_priority *prio)
 		    "missing field \"text\"");
 	if (validate_text(*text, 1, NOTIFY_TEXT_MAX, 1, &why) == -1)
 		return admin_error(r, 422, "invalid", "text: %s", why);
+	/* An emoji is one character and two units: count what Telegram does. */
+	if (utf8_utf16_len(*text, strlen(*text)) > NOTIFY_TEXT_MAX)
+		return admin_error(r, 422, "invalid", "text: longer than %d "
+		    "UTF-16 units", NOTIFY_TEXT_MAX);
 	return 0;
 }
 

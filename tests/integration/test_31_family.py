@@ -294,9 +294,10 @@ def test_language_command_switches(sc):
     finish(d)
 
 
-def notify(c, member_id, prio):
+def notify(c, member_id, prio, text=None):
     return c.api.ok("POST", "/v1/members/%d/notify" % member_id,
-                    {"text": "Ogłoszenie %s" % prio, "priority": prio})
+                    {"text": text or "Ogłoszenie %s" % prio,
+                     "priority": prio})
 
 
 def outbox_state(d, row):
@@ -349,6 +350,12 @@ def test_stop_holds_back_announcements_start_resumes(sc):
               {"text": "x", "priority": "urgent"}, 400, "bad_request")
     c.api.err("POST", "/v1/members/999/notify", {"text": "x"}, 404,
               "not_found")
+    # Telegram counts UTF-16 units: 2100 emoji are 4200 of them.
+    c.api.err("POST", "/v1/members/%d/notify" % mid,
+              {"text": "\U0001f600" * 2100}, 422, "invalid")
+    r = notify(c, mid, "broadcast", text="\U0001f600" * 2048)
+    wait_for(lambda: outbox_state(d, r["outbox_id"])[0] == 2, 10,
+             "4096 units sent")
     finish(d)
 
 

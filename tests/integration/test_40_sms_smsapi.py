@@ -338,6 +338,24 @@ def test_long_answer_part_count_and_cap(sc, world):
 
 @suite.test
 @sms_scenario
+def test_decomposed_answer_is_sent_as_counted(sc, world):
+    """"e" + U+0301 counts as GSM-7 "é": the gateway gets the composed
+    text, so it bills the parts the assistant was told, not UCS-2."""
+    w = world()
+    text = ("Cafe\u0301 przy ulicy Dlugiej, wejscie od podworza. " * 5)[:200]
+    s0 = w.seq()
+    reply(w, text, s0)
+    w.to_anna(lambda t: t == expand(PL("Sent to %s by SMS in %s parts."),
+                                    "R-0001", "2"), s0)
+    got = w.sms.wait_sent(lambda m: m["to"] == DIGITS and "Caf" in
+                          m["message"])
+    assert got["message"] == text.replace("e\u0301", "\u00e9"), got
+    assert got["encoding"] != "ucs2" and got["parts"] == 2, got
+    w.finish()
+
+
+@suite.test
+@sms_scenario
 def test_invalid_number_and_no_credit_fail_at_once(sc, world):
     w = world()
     # Error 13 (no valid number): permanent, the row fails on attempt 1

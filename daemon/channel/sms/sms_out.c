@@ -16,6 +16,33 @@
 #include "sms_text.h"
 #include "xmalloc.h"
 
+/*
+ * The text as sms_text_count() counted it: a letter and a combining mark
+ * composed (NFC for the marks SMS knows). A gateway given the decomposed
+ * text would bill it as UCS-2, many more parts. A new string, or NULL.
+ */
+static char *
+sms_out_composed(const char *text)
+{
+	struct sms_split	*s = NULL;
+	char			*out;
+	size_t			 i, len = 0, at = 0;
+
+	if (sms_text_split(text, strlen(text), SMS_PARTS_MAX, 0, &s) !=
+	    SMS_TEXT_OK)
+		return NULL;
+	for (i = 0; i < s->nparts; i++)
+		len += s->parts[i].len;
+	out = xmalloc(len + 1);
+	for (i = 0; i < s->nparts; i++) {
+		memcpy(out + at, s->parts[i].text, s->parts[i].len);
+		at += s->parts[i].len;
+	}
+	out[at] = '\0';
+	sms_text_split_free(s);
+	return out;
+}
+
 static int
 sms_encode(const struct config *cfg, const struct out *o, struct outmsg *m,
     char **params, char **key, char *why, size_t whylen)
@@ -23,6 +50,7 @@ sms_encode(const struct config *cfg, const struct out *o, struct outmsg *m,
 	struct sms_count	 c;
 	enum sms_text_result	 r;
 	cJSON			*p;
+	char			*text;
 
 	if (o->kind != OUT_TEXT || o->text == NULL) {
 		snprintf(why, whylen, "SMS carries text only");
@@ -39,15 +67,24 @@ sms_encode(const struct config *cfg, const struct out *o, struct outmsg *m,
 		sms_text_describe(r, &c, why, whylen);
 		return CHANNEL_REFUSED;
 	}
-	if ((p = cJSON_CreateObject()) == NULL)
+	/* What was counted (composed) is what every gateway sends. */
+	if ((text = sms_out_composed(o->text)) == NULL)
 		return -1;
+	if ((p = cJSON_CreateObject()) == NULL) {
+		free(text);
+		return -1;
+	}
 	if (cJSON_AddStringToObject(p, "to", o->phone) == NULL ||
-	    cJSON_AddStringToObject(p, "text", o->text) == NULL ||
+	    cJSON_AddStringToObject(p, "text", text) == NULL ||
 	    (*params = cJSON_PrintUnformatted(p)) == NULL) {
 		cJSON_Delete(p);
+		explicit_bzero(text, strlen(text));
+		free(text);
 		return -1;
 	}
 	cJSON_Delete(p);
+	explicit_bzero(text, strlen(text));
+	free(text);
 	/* One phone's messages keep their order, like one chat's. */
 	*key = xasprintf("sms:%s", o->phone);
 	m->method = "sms";
