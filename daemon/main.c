@@ -1,6 +1,7 @@
 /* asystentd: start-up, the event loop, signals, orderly shutdown. */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +14,8 @@
 #include <event2/event.h>
 
 #include "admin.h"
-#include "channel.h"
 #include "app.h"
+#include "channel.h"
 #include "clock.h"
 #include "config.h"
 #include "conv.h"
@@ -29,6 +30,7 @@
 #include "outbox.h"
 #include "people.h"
 #include "router.h"
+#include "sdnotify.h"
 #include "sms.h"
 #include "store.h"
 #include "tg.h"
@@ -36,6 +38,7 @@
 
 #define EXIT_CONFIG		78
 #define SHUTDOWN_GRACE_MS	5000
+#define STATUS_EVERY_MS		10000	/* STATUS= to systemd, at most */
 
 static struct app	 app;
 static struct event	*shutdown_ev;
@@ -99,6 +102,10 @@ static const struct {
 	{ "stop", N_("Stop announcements and reminders") },
 };
 #define MENU_N	(sizeof menu / sizeof menu[0])
+static struct event	*status_ev;
+static struct timeval	 status_every;
+static int		 notify_failed;
+static void	status_send(const char *lead);
 static struct tg_command	 commands[MENU_N];
 
 /* The command menu in each language. */
@@ -170,6 +177,9 @@ on_stop_signal(evutil_socket_t sig, short what, void *arg)
 	if (shutdown_deadline != 0)
 		return;
 	log_notice("event=stopping signal=%d", (int)sig);
+	(void)sdnotify("STOPPING=1");
+	if (status_ev != NULL)
+		evtimer_del(status_ev);
 	shutdown_deadline = store_now_ms() + SHUTDOWN_GRACE_MS;
 	admin_stop(app.admin);
 	channel_get(CHANNEL_TELEGRAM)->stop(app.tg);
@@ -187,16 +197,18 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	(void)sig;
 	(void)what;
 	(void)arg;
+	(void)sdnotify("RELOADING=1");
 	/* Only what is safe to change while running: the log level. */
-	if (config_load(app.cfg->path, stderr, &cfg) == -1) {
+	if (config_load(app.cfg->path, stderr, &cfg) == -1)
 		log_err("event=reload_failed detail=\"configuration has "
 		    "errors; keeping the running one\"");
-		return;
+	else {
+		log_set_level(cfg->log_level);
+		app.cfg->log_level = cfg->log_level;
+		config_free(cfg);
+		log_notice("event=reloaded");
 	}
-	log_set_level(cfg->log_level);
-	app.cfg->log_level = cfg->log_level;
-	config_free(cfg);
-	log_notice("event=reloaded");
+	status_send("READY=1\n");
 }
 
 static int
@@ -310,8 +322,60 @@ close_parts(void)
 	config_free(app.cfg);
 	if (shutdown_ev != NULL)
 		event_free(shutdown_ev);
+	if (status_ev != NULL)
+		event_free(status_ev);
 	if (app.base != NULL)
 		event_base_free(app.base);
+}
+
+/* "polling; outbox 3 queued, 0 failed; sms on", for systemctl status. */
+static void
+status_send(const char *lead)
+{
+	int64_t	 counts[OUTBOX_NSTATES] = { 0 };
+	char	 msg[256];
+
+	if (outbox_counts(app.ob, counts) == -1)
+		memset(counts, 0, sizeof counts);
+	snprintf(msg, sizeof msg, "%sSTATUS=telegram %s; outbox %" PRId64
+	    " queued, %" PRId64 " failed; sms %s", lead,
+	    tg_state_name(tg_get_state(app.tg)),
+	    counts[OUTBOX_QUEUED] + counts[OUTBOX_SENDING],
+	    counts[OUTBOX_FAILED], channel_get(CHANNEL_SMS)->enabled(app.sms) ?
+	    "on" : "off");
+	if (sdnotify(msg) == -1 && !notify_failed) {
+		notify_failed = 1;
+		log_warn("event=sdnotify.failed errno=%d", errno);
+	}
+}
+
+/*
+ * Fed from the event loop: when the loop stops turning, systemd stops
+ * hearing from it and restarts the daemon. The status goes with it.
+ */
+static void
+status_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	status_send(sdnotify_watchdog_ms() > 0 ? "WATCHDOG=1\n" : "");
+	evtimer_add(status_ev, &status_every);
+}
+
+static void
+status_start(void)
+{
+	int64_t	 ms = sdnotify_watchdog_ms();
+
+	/* Half the watchdog's interval; a status every 10 s otherwise. */
+	ms = ms > 0 && ms / 2 < STATUS_EVERY_MS ? ms / 2 : STATUS_EVERY_MS;
+	status_every.tv_sec = (time_t)(ms / 1000);
+	status_every.tv_usec = (suseconds_t)((ms % 1000) * 1000);
+	status_ev = evtimer_new(app.base, status_tick, NULL);
+	status_send("READY=1\n");
+	if (status_ev != NULL)
+		evtimer_add(status_ev, &status_every);
 }
 
 static int
@@ -335,6 +399,7 @@ run(const char *config_path)
 		event_add(sigs[i], NULL);
 	log_notice("event=started version=%s schema=%d", ASYSTENT_VERSION,
 	    store_schema_version());
+	status_start();
 	event_base_dispatch(app.base);
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);

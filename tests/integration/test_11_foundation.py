@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Foundation scenarios: the real asystentd against the Bot API emulator."""
 import os
+import socket
 import sys
 import time
 
@@ -213,6 +214,41 @@ def test_malformed_updates_skipped_and_later_ones_answered(sc):
     # The offset moved past every bad update.
     off = d.sql("SELECT value FROM meta WHERE key = 'tg_offset'")[0][0]
     assert off > u + len(bad), (off, u)
+
+
+@suite.test
+@scenario()
+def test_systemd_is_told_ready_status_watchdog_and_stopping(sc):
+    """Type=notify: READY=1 once work is taken, STATUS= with the outbox,
+    WATCHDOG=1 at half the interval from the event loop, STOPPING=1."""
+    path = os.path.join(sc.dir, "notify.sock")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(path)
+    s.settimeout(0.2)
+    got = []
+
+    def drain():
+        while True:
+            try:
+                got.append(s.recv(4096).decode())
+            except socket.timeout:
+                return
+    try:
+        d = sc.daemon(env={"NOTIFY_SOCKET": path,
+                           "WATCHDOG_USEC": "1000000"})
+        sc.emu.message(6201, "/start")
+        sc.emu.wait_sent(lambda m: True, chat_id=6201)
+        wait_for(lambda: drain() or
+                 sum("WATCHDOG=1" in g for g in got) >= 3, 10,
+                 "three watchdog pings")
+        assert got[0].startswith("READY=1\nSTATUS=telegram "), got
+        assert any("outbox 0 queued, 0 failed; sms off" in g
+                   for g in got), got
+        d.stop()
+        drain()
+        assert "STOPPING=1" in got, got
+    finally:
+        s.close()
 
 
 @suite.test
