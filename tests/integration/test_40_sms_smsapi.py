@@ -53,6 +53,14 @@ CENTRE = "MOPS Sopot"
 CONTACT = "tel. 58 555 12 34"
 
 
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 def free_port():
     s = socket.socket()
     try:
@@ -65,7 +73,7 @@ def free_port():
 class World:
     """The daemon, the staff member, the SMS family, both emulators."""
 
-    def __init__(self, sc, conf=None, proxy=None, consent=True):
+    def __init__(self, sc, conf=None, proxy=None, consent=True, nofile=None):
         """proxy: a factory given the emulator's sms.do URL, returning an
         object with .url (where the daemon sends) and .close()."""
         self.sc = sc
@@ -96,7 +104,10 @@ class World:
             "outbox.auth_pause_s": 5,
         })
         cf.update(conf or {})
-        self.d = sc.daemon(conf=cf, env={"ASYSTENT_FAKE_NOW": str(NOW)})
+        self.d = sc.daemon(conf=cf, env={"ASYSTENT_FAKE_NOW": str(NOW)},
+                           start=False)
+        self.d.nofile = nofile
+        self.d.start()
         self.c = Centre(sc, self.d)
         self.emu = sc.emu
         self.anna = self.c.staff("Anna Nowak", "family_assistant", ["pl"],
@@ -665,6 +676,68 @@ def test_wrong_or_missing_secret_is_403_logged_by_address(sc, world):
     assert DIGITS not in log
     w.c.idle()
     assert not [t for t in w.anna_texts(s0) if t.startswith(HDR)]
+    w.finish()
+
+
+@suite.test
+@sms_scenario
+def test_out_of_descriptors_pauses_accepting_then_recovers(sc, world):
+    """Connections that hold every descriptor: accept() fails with
+    EMFILE; the listener pauses and says so once instead of spinning,
+    and callbacks are taken again once the connections go."""
+    w = world(nofile=128)
+    socks = []
+    try:
+        for _ in range(200):
+            socks.append(socket.create_connection(("127.0.0.1", w.port),
+                                                  timeout=5))
+        wait_for(lambda: "event=listener.paused listener=sms" in w.d.log(),
+                 10, "the listener paused")
+    finally:
+        for s in socks:
+            s.close()
+    log = w.d.log()
+    assert log.count("event=listener.paused") <= 2, log[-2000:]
+    assert "Error from accept" not in log, log[-2000:]
+    s0 = w.seq()
+    w.mo("Po przerwie, czy działa?")
+    w.relayed("Po przerwie, czy działa?", s0)
+    w.finish()
+
+
+@suite.test
+@sms_scenario
+def test_huge_header_is_refused_and_memory_not_kept(sc, world):
+    """An 8 MB header line is cut off at the cap (16 KB): the daemon
+    answers or hangs up at once and never buffers it; the next callback
+    is taken as usual."""
+    w = world()
+    rss0 = rss_kb(w.d.proc.pid)
+    s = socket.create_connection(("127.0.0.1", w.port), timeout=5)
+    closed = False
+    try:
+        s.sendall(("GET /smsapi/mo/%s HTTP/1.1\r\nHost: x\r\nX-Pad: "
+                   % w.secret).encode())
+        try:
+            for _ in range(512):
+                s.sendall(b"a" * 16384)
+        except (BrokenPipeError, ConnectionResetError):
+            closed = True
+        if not closed:
+            try:
+                answer = s.recv(4096)
+                closed = answer == b"" or answer.split(b" ")[1] in (
+                    b"400", b"413", b"431")
+            except ConnectionResetError:
+                closed = True
+    finally:
+        s.close()
+    assert closed, "the daemon kept reading an endless header"
+    assert rss_kb(w.d.proc.pid) - rss0 < 2048, (rss0,
+                                                rss_kb(w.d.proc.pid))
+    s0 = w.seq()
+    w.mo("Po długim nagłówku")
+    w.relayed("Po długim nagłówku", s0)
     w.finish()
 
 

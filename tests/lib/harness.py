@@ -18,6 +18,7 @@ with bare sleeps.
 """
 import atexit
 import os
+import resource
 import shutil
 import signal
 import sqlite3
@@ -61,6 +62,9 @@ def wait_for(pred, timeout=10.0, what="condition", interval=0.02):
 
 class Daemon:
     """One asystentd process with its own state directory."""
+
+    # RLIMIT_NOFILE of the process when set (running out of descriptors).
+    nofile = None
 
     def __init__(self, emu, workdir, conf=None, env=None):
         self.emu = emu
@@ -133,9 +137,15 @@ class Daemon:
             cmd = ["valgrind", "-q", "--vgdb=no", "--leak-check=full",
                    "--errors-for-leak-kinds=definite",
                    "--error-exitcode=9"] + cmd
+        nofile = self.nofile
+
+        def limits():
+            if nofile is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
         self.proc = subprocess.Popen(die_with_parent(cmd),
                                      stdout=self.log_fh,
-                                     stderr=subprocess.STDOUT, env=self.env)
+                                     stderr=subprocess.STDOUT, env=self.env,
+                                     preexec_fn=limits)
         if wait:
             wait_for(lambda: "event=started" in self.log()[mark:] or
                      self.proc.poll() is not None, 60 if grind else 10,

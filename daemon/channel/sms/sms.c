@@ -18,6 +18,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "inbound.h"
+#include "listener.h"
 #include "log.h"
 #include "outbox.h"
 #include "phone.h"
@@ -29,6 +30,7 @@
 #include "xmalloc.h"
 
 #define SMS_BODY_MAX	(64 * 1024)	/* a callback is a few hundred bytes */
+#define SMS_HEADERS_MAX	(16 * 1024)	/* request line and headers */
 
 static const char *const sms_delivery_names[] = {
 	"none", "queued", "delivered", "failed", "expired"
@@ -180,6 +182,8 @@ sms_listen(struct sms *s, char *err, size_t errlen)
 		return -1;
 	}
 	evhttp_set_max_body_size(s->http, SMS_BODY_MAX);
+	/* The request line and headers of a callback are short. */
+	evhttp_set_max_headers_size(s->http, SMS_HEADERS_MAX);
 	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
 	evhttp_set_timeout(s->http, 30);
 	evhttp_set_gencb(s->http, sms_on_request, s);
@@ -189,6 +193,8 @@ sms_listen(struct sms *s, char *err, size_t errlen)
 		snprintf(err, errlen, "sms.listen: cannot listen on %s", spec);
 		return -1;
 	}
+	s->guard = listener_guard_new(s->app->base,
+	    evhttp_bound_socket_get_listener(s->bound), "sms");
 	return 0;
 }
 
@@ -209,6 +215,8 @@ sms_stop(struct sms *s)
 {
 	if (s == NULL || s->http == NULL || s->bound == NULL)
 		return;
+	listener_guard_free(s->guard);
+	s->guard = NULL;
 	evhttp_del_accept_socket(s->http, s->bound);
 	s->bound = NULL;
 }
@@ -219,6 +227,7 @@ sms_free(struct sms *s)
 	if (s == NULL)
 		return;
 	free(s->answered);
+	listener_guard_free(s->guard);
 	if (s->http != NULL)
 		evhttp_free(s->http);
 	if (s->drv != NULL && s->drv->cleanup != NULL)

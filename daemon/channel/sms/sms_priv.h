@@ -26,11 +26,14 @@ struct sms_gateway {
 	void		(*cleanup)(struct sms *s);
 };
 
+struct listener_guard;
+
 struct sms {
 	struct app			*app;
 	const struct sms_gateway		*drv;
 	struct evhttp			*http;
 	struct evhttp_bound_socket	*bound;
+	struct listener_guard		*guard;
 	void				*drv_state;
 	struct sms_answered		*answered;	/* sms_may_answer() */
 	size_t				 nanswered;
