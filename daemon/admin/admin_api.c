@@ -26,146 +26,9 @@
 
 #define API_LIST_MAX		1000
 #define API_LIST_DEFAULT	50
-#define API_IMPORT_ERRORS	100	/* details reported at most */
 #define API_TTL_MAX		365
 
-/* JSON types a field may have. */
-#define FT_STRING	0x01
-#define FT_INT		0x02
-#define FT_BOOL		0x04
-#define FT_OBJECT	0x08
-#define FT_ARRAY	0x10
-#define FT_NULL		0x20
-
-struct field {
-	const char	*name;
-	unsigned	 types;
-	int		 required;
-};
-
 /* ---- request helpers ------------------------------------------------- */
-
-static int
-api_type_ok(const cJSON *it, unsigned types)
-{
-	double	 v;
-
-	if ((types & FT_STRING) && cJSON_IsString(it))
-		return 1;
-	if ((types & FT_BOOL) && cJSON_IsBool(it))
-		return 1;
-	if ((types & FT_OBJECT) && cJSON_IsObject(it))
-		return 1;
-	if ((types & FT_ARRAY) && cJSON_IsArray(it))
-		return 1;
-	if ((types & FT_NULL) && cJSON_IsNull(it))
-		return 1;
-	if ((types & FT_INT) && cJSON_IsNumber(it)) {
-		v = it->valuedouble;
-		return v == floor(v) && fabs(v) <= 9007199254740992.0;
-	}
-	return 0;
-}
-
-/* Unknown, repeated, missing fields and wrong types are 400. */
-static int
-api_fields(struct areq *r, const cJSON *obj, const struct field *spec)
-{
-	const cJSON		*it, *o;
-	const struct field	*f;
-
-	for (it = obj->child; it != NULL; it = it->next) {
-		for (f = spec; f->name != NULL; f++)
-			if (strcmp(f->name, it->string) == 0)
-				break;
-		if (f->name == NULL)
-			return admin_error(r, 400, "bad_request",
-			    "unknown field \"%.40s\"", it->string);
-		if (!api_type_ok(it, f->types))
-			return admin_error(r, 400, "bad_request",
-			    "field \"%s\" has the wrong type", f->name);
-		for (o = obj->child; o != it; o = o->next)
-			if (strcmp(o->string, it->string) == 0)
-				return admin_error(r, 400, "bad_request",
-				    "field \"%s\" given twice", f->name);
-	}
-	for (f = spec; f->name != NULL; f++)
-		if (f->required && cJSON_GetObjectItemCaseSensitive(obj,
-		    f->name) == NULL)
-			return admin_error(r, 400, "bad_request",
-			    "missing field \"%s\"", f->name);
-	return 0;
-}
-
-static const cJSON *
-api_get(const cJSON *o, const char *name)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, name);
-}
-
-/* The string value of a field, or NULL when absent or null. */
-static const char *
-api_str(const cJSON *o, const char *name)
-{
-	const cJSON	*it = api_get(o, name);
-
-	return cJSON_IsString(it) ? it->valuestring : NULL;
-}
-
-static int64_t
-api_int(const cJSON *o, const char *name, int64_t def)
-{
-	const cJSON	*it = api_get(o, name);
-
-	return cJSON_IsNumber(it) ? (int64_t)it->valuedouble : def;
-}
-
-static int
-api_name_ok(struct areq *r, const char *field, const char *s)
-{
-	const char	*why;
-
-	if (s != NULL && validate_name(s, &why) == -1)
-		return admin_error(r, 422, "invalid", "%s: %s", field, why);
-	return 0;
-}
-
-static int
-api_notes_ok(struct areq *r, const char *s)
-{
-	const char	*why;
-
-	if (s != NULL && validate_text(s, 0, VALIDATE_NOTES_MAX, 1, &why) ==
-	    -1)
-		return admin_error(r, 422, "invalid", "notes: %s", why);
-	return 0;
-}
-
-static int
-api_enum_ok(struct areq *r, const char *field, const char *s,
-    int (*check)(const char *))
-{
-	if (s != NULL && check(s) == -1)
-		return admin_error(r, 422, "invalid", "%s: unknown value",
-		    field);
-	return 0;
-}
-
-/* A phone field: NULL stays NULL, else normalised into buf. */
-static int
-api_phone_ok(struct areq *r, const char *field, const char *in,
-    char buf[PHONE_MAX], const char **out)
-{
-	const char	*why;
-
-	*out = NULL;
-	if (in == NULL)
-		return 0;
-	if (phone_normalize(in, buf, &why) == -1)
-		return admin_error(r, 422, "invalid", "%s: %s", field, why);
-	*out = buf;
-	return 0;
-}
 
 static int
 api_ttl_ok(struct areq *r, int64_t ttl)
@@ -176,101 +39,7 @@ api_ttl_ok(struct areq *r, int64_t ttl)
 	return 0;
 }
 
-/* Maps a people_* result to an answer; `what` names the object. */
-static int
-api_people_err(struct areq *r, int rc, const char *what)
-{
-	switch (rc) {
-	case PEOPLE_NOT_FOUND:
-		return admin_error(r, 404, "not_found", "%s not found", what);
-	case PEOPLE_CONFLICT:
-		return admin_error(r, 409, "conflict", "%s: conflict", what);
-	default:
-		return admin_error(r, 500, "internal", "storage error");
-	}
-}
-
-static int
-api_path_id(struct areq *r, int i, int64_t *id, const char *what)
-{
-	char		*end;
-	long long	 v;
-
-	v = strtoll(r->arg[i], &end, 10);
-	if (*r->arg[i] == '\0' || *end != '\0' || v <= 0)
-		return admin_error(r, 404, "not_found", "%s not found", what);
-	*id = v;
-	return 0;
-}
-
-static int
-api_family_ref(struct areq *r, const char *ref, int64_t *id)
-{
-	int	 rc;
-
-	if ((rc = people_family_resolve(r->app->people, ref, id)) !=
-	    PEOPLE_OK)
-		return api_people_err(r, rc, "family");
-	return 0;
-}
-
-int
-admin_audit(struct areq *r, const char *action, const char *object,
-    int64_t id)
-{
-	if (people_audit(r->app->people, r->uid, action, object, id) != 0)
-		return admin_error(r, 500, "internal", "storage error");
-	return 0;
-}
-
-void
-admin_today(char buf[PEOPLE_DATE_MAX])
-{
-	struct tm	 tm;
-	time_t		 t = clock_now();
-
-	localtime_r(&t, &tm);
-	strftime(buf, PEOPLE_DATE_MAX, "%Y-%m-%d", &tm);
-}
-
-static const char *
-api_query(struct areq *r, const char *key)
-{
-	return evhttp_find_header(&r->query, key);
-}
-
-/* A query value 1..max, `def` when absent; -1 when malformed. */
-static int64_t
-api_query_num(struct areq *r, const char *key, int64_t def, int64_t max)
-{
-	const char	*s = api_query(r, key);
-	char		*end;
-	long long	 v;
-
-	if (s == NULL)
-		return def;
-	v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || v < 1 || v > max)
-		return -1;
-	return v;
-}
-
 /* ---- JSON objects ---------------------------------------------------- */
-
-static void
-api_add_str(cJSON *o, const char *k, const char *v)
-{
-	if (v != NULL)
-		cJSON_AddStringToObject(o, k, v);
-	else
-		cJSON_AddNullToObject(o, k);
-}
-
-static void
-api_add_int(cJSON *o, const char *k, int64_t v)
-{
-	cJSON_AddNumberToObject(o, k, (double)v);
-}
 
 static cJSON *
 api_staff_json(const struct staff *s)
@@ -278,9 +47,9 @@ api_staff_json(const struct staff *s)
 	cJSON	*o = cJSON_CreateObject(), *langs;
 	char	 buf[VALIDATE_LANGS_MAX], *p, *save = NULL;
 
-	api_add_int(o, "id", s->id);
-	api_add_str(o, "name", s->name != NULL ? s->name : "");
-	api_add_str(o, "kind", s->kind);
+	admin_add_int(o, "id", s->id);
+	admin_add_str(o, "name", s->name != NULL ? s->name : "");
+	admin_add_str(o, "kind", s->kind);
 	langs = cJSON_AddArrayToObject(o, "languages");
 	snprintf(buf, sizeof buf, "%s", s->languages);
 	for (p = strtok_r(buf, ",", &save); p != NULL;
@@ -288,8 +57,8 @@ api_staff_json(const struct staff *s)
 		cJSON_AddItemToArray(langs, cJSON_CreateString(p));
 	cJSON_AddBoolToObject(o, "active", s->active);
 	cJSON_AddBoolToObject(o, "telegram_linked", s->telegram_linked);
-	api_add_int(o, "families", s->families);
-	api_add_int(o, "created_at", s->created_at);
+	admin_add_int(o, "families", s->families);
+	admin_add_int(o, "created_at", s->created_at);
 	return o;
 }
 
@@ -315,10 +84,10 @@ api_add_consent(cJSON *o, const struct member *m)
 		return;
 	}
 	c = cJSON_AddObjectToObject(o, "consent");
-	api_add_int(c, "at", m->consent_at);
-	api_add_str(c, "version", m->consent_version[0] != '\0' ?
+	admin_add_int(c, "at", m->consent_at);
+	admin_add_str(c, "version", m->consent_version[0] != '\0' ?
 	    m->consent_version : NULL);
-	api_add_str(c, "ref", m->consent_ref[0] != '\0' ? m->consent_ref :
+	admin_add_str(c, "ref", m->consent_ref[0] != '\0' ? m->consent_ref :
 	    NULL);
 }
 
@@ -328,9 +97,9 @@ api_member_json(const struct member *m, int full)
 	cJSON	*o = cJSON_CreateObject();
 	char	 masked[PHONE_MAX];
 
-	api_add_int(o, "id", m->id);
-	api_add_int(o, "family_id", m->family_id);
-	api_add_str(o, "name", m->name != NULL ? m->name : "");
+	admin_add_int(o, "id", m->id);
+	admin_add_int(o, "family_id", m->family_id);
+	admin_add_str(o, "name", m->name != NULL ? m->name : "");
 	if (m->phone[0] == '\0')
 		cJSON_AddNullToObject(o, "phone");
 	else if (full)
@@ -350,14 +119,14 @@ api_enrolment_json(const struct enrolment *e)
 {
 	cJSON	*o = cJSON_CreateObject();
 
-	api_add_int(o, "id", e->id);
-	api_add_int(o, "family_id", e->family_id);
-	api_add_str(o, "family_code", e->family_code);
-	api_add_int(o, "programme_id", e->programme_id);
-	api_add_str(o, "programme", e->programme);
-	api_add_str(o, "group", e->group);
-	api_add_str(o, "from", e->from);
-	api_add_str(o, "until", e->until[0] != '\0' ? e->until : NULL);
+	admin_add_int(o, "id", e->id);
+	admin_add_int(o, "family_id", e->family_id);
+	admin_add_str(o, "family_code", e->family_code);
+	admin_add_int(o, "programme_id", e->programme_id);
+	admin_add_str(o, "programme", e->programme);
+	admin_add_str(o, "group", e->group);
+	admin_add_str(o, "from", e->from);
+	admin_add_str(o, "until", e->until[0] != '\0' ? e->until : NULL);
 	return o;
 }
 
@@ -375,8 +144,8 @@ api_add_staff_ref(struct areq *r, cJSON *o, const char *key, int64_t id)
 	if (people_staff_get(r->app->people, id, &s) != PEOPLE_OK)
 		return -1;
 	ref = cJSON_AddObjectToObject(o, key);
-	api_add_int(ref, "id", s.id);
-	api_add_str(ref, "name", s.name != NULL ? s.name : "");
+	admin_add_int(ref, "id", s.id);
+	admin_add_str(ref, "name", s.name != NULL ? s.name : "");
 	people_staff_clear(&s);
 	return 0;
 }
@@ -411,11 +180,11 @@ api_add_programmes(struct areq *r, cJSON *o, int64_t family_id)
 	arr = cJSON_AddArrayToObject(o, "programmes");
 	for (i = 0; i < n; i++) {
 		x = cJSON_CreateObject();
-		api_add_int(x, "programme_id", e[i].programme_id);
-		api_add_str(x, "programme", e[i].programme);
-		api_add_str(x, "group", e[i].group);
-		api_add_str(x, "from", e[i].from);
-		api_add_str(x, "until", e[i].until[0] != '\0' ? e[i].until :
+		admin_add_int(x, "programme_id", e[i].programme_id);
+		admin_add_str(x, "programme", e[i].programme);
+		admin_add_str(x, "group", e[i].group);
+		admin_add_str(x, "from", e[i].from);
+		admin_add_str(x, "until", e[i].until[0] != '\0' ? e[i].until :
 		    NULL);
 		cJSON_AddItemToArray(arr, x);
 	}
@@ -428,13 +197,13 @@ api_family_json(struct areq *r, const struct family *f, int full)
 {
 	cJSON	*o = cJSON_CreateObject();
 
-	api_add_int(o, "id", f->id);
-	api_add_str(o, "code", f->code);
-	api_add_str(o, "name", f->name != NULL ? f->name : "");
-	api_add_str(o, "language", f->language);
-	api_add_str(o, "channel", f->channel);
-	api_add_str(o, "notes", f->notes);
-	api_add_int(o, "created_at", f->created_at);
+	admin_add_int(o, "id", f->id);
+	admin_add_str(o, "code", f->code);
+	admin_add_str(o, "name", f->name != NULL ? f->name : "");
+	admin_add_str(o, "language", f->language);
+	admin_add_str(o, "channel", f->channel);
+	admin_add_str(o, "notes", f->notes);
+	admin_add_int(o, "created_at", f->created_at);
 	if (api_add_staff_ref(r, o, "assistant", f->assistant_id) == -1 ||
 	    api_add_staff_ref(r, o, "substitute", f->substitute_id) == -1 ||
 	    api_add_members(r, o, f->id, full) == -1 ||
@@ -451,13 +220,13 @@ api_programme_json(const struct programme *pg)
 	cJSON	*o = cJSON_CreateObject(), *g;
 	size_t	 i;
 
-	api_add_int(o, "id", pg->id);
-	api_add_str(o, "name", pg->name);
+	admin_add_int(o, "id", pg->id);
+	admin_add_str(o, "name", pg->name);
 	g = cJSON_AddArrayToObject(o, "groups");
 	for (i = 0; i < pg->ngroups; i++)
 		cJSON_AddItemToArray(g, cJSON_CreateString(pg->groups[i]));
-	api_add_int(o, "enrolled", pg->enrolled);
-	api_add_int(o, "created_at", pg->created_at);
+	admin_add_int(o, "enrolled", pg->enrolled);
+	admin_add_int(o, "created_at", pg->created_at);
 	return o;
 }
 
@@ -468,12 +237,12 @@ api_add_delivery(cJSON *o, const struct outbox_info *x)
 	if (x->delivery <= SMS_DLR_NONE || x->delivery > SMS_DLR_EXPIRED)
 		cJSON_AddNullToObject(o, "delivery");
 	else
-		api_add_str(o, "delivery",
+		admin_add_str(o, "delivery",
 		    sms_delivery_name((enum sms_delivery)x->delivery));
-	api_add_str(o, "delivery_code", x->delivery_code[0] != '\0' ?
+	admin_add_str(o, "delivery_code", x->delivery_code[0] != '\0' ?
 	    x->delivery_code : NULL);
 	if (x->delivery_at != 0)
-		api_add_int(o, "delivery_at", x->delivery_at / 1000);
+		admin_add_int(o, "delivery_at", x->delivery_at / 1000);
 	else
 		cJSON_AddNullToObject(o, "delivery_at");
 }
@@ -483,38 +252,27 @@ api_outbox_json(const struct outbox_info *x)
 {
 	cJSON	*o = cJSON_CreateObject();
 
-	api_add_int(o, "id", x->id);
-	api_add_str(o, "state", outbox_state_name(x->state));
-	api_add_int(o, "priority", x->priority);
-	api_add_str(o, "channel", x->channel == CHANNEL_SMS ? "sms" :
+	admin_add_int(o, "id", x->id);
+	admin_add_str(o, "state", outbox_state_name(x->state));
+	admin_add_int(o, "priority", x->priority);
+	admin_add_str(o, "channel", x->channel == CHANNEL_SMS ? "sms" :
 	    "telegram");
-	api_add_str(o, "method", x->method);
-	api_add_int(o, "attempts", x->attempts);
+	admin_add_str(o, "method", x->method);
+	admin_add_int(o, "attempts", x->attempts);
 	if (x->has_error_code)
-		api_add_int(o, "error_code", x->error_code);
+		admin_add_int(o, "error_code", x->error_code);
 	else
 		cJSON_AddNullToObject(o, "error_code");
-	api_add_str(o, "last_error", x->last_error[0] != '\0' ?
+	admin_add_str(o, "last_error", x->last_error[0] != '\0' ?
 	    x->last_error : NULL);
-	api_add_int(o, "created_at", x->created_at / 1000);
+	admin_add_int(o, "created_at", x->created_at / 1000);
 	if (x->sent_at != 0)
-		api_add_int(o, "sent_at", x->sent_at / 1000);
+		admin_add_int(o, "sent_at", x->sent_at / 1000);
 	else
 		cJSON_AddNullToObject(o, "sent_at");
-	api_add_str(o, "cause", x->cause);
+	admin_add_str(o, "cause", x->cause);
 	api_add_delivery(o, x);
 	return o;
-}
-
-/* Sets r->out = {key: object} for a fetched object; `status` on success. */
-static int
-api_answer(struct areq *r, const char *key, cJSON *obj, int status)
-{
-	if (obj == NULL)
-		return admin_error(r, 500, "internal", "storage error");
-	r->out = cJSON_CreateObject();
-	cJSON_AddItemToObject(r->out, key, obj);
-	return status;
 }
 
 static int
@@ -524,8 +282,8 @@ api_answer_staff(struct areq *r, int64_t id, int status)
 	int		 rc;
 
 	if ((rc = people_staff_get(r->app->people, id, &s)) != PEOPLE_OK)
-		return api_people_err(r, rc, "staff member");
-	rc = api_answer(r, "staff", api_staff_json(&s), status);
+		return admin_people_err(r, rc, "staff member");
+	rc = admin_answer(r, "staff", api_staff_json(&s), status);
 	people_staff_clear(&s);
 	return rc;
 }
@@ -537,8 +295,8 @@ api_answer_family(struct areq *r, int64_t id, int status)
 	int		 rc;
 
 	if ((rc = people_family_get(r->app->people, id, &f)) != PEOPLE_OK)
-		return api_people_err(r, rc, "family");
-	rc = api_answer(r, "family", api_family_json(r, &f, 1), status);
+		return admin_people_err(r, rc, "family");
+	rc = admin_answer(r, "family", api_family_json(r, &f, 1), status);
 	people_family_clear(&f);
 	return rc;
 }
@@ -550,8 +308,8 @@ admin_answer_member(struct areq *r, int64_t id, int status)
 	int		 rc;
 
 	if ((rc = people_member_get(r->app->people, id, &m)) != PEOPLE_OK)
-		return api_people_err(r, rc, "member");
-	rc = api_answer(r, "member", api_member_json(&m, 1), status);
+		return admin_people_err(r, rc, "member");
+	rc = admin_answer(r, "member", api_member_json(&m, 1), status);
 	people_member_clear(&m);
 	return rc;
 }
@@ -570,17 +328,17 @@ api_status(struct areq *r)
 	    inbound_count_pending(app->is, &pending) == -1)
 		return admin_error(r, 500, "internal", "storage error");
 	o = r->out = cJSON_CreateObject();
-	api_add_str(o, "version", ASYSTENT_VERSION);
-	api_add_int(o, "uptime_s", (store_now_ms() - app->started_at) / 1000);
+	admin_add_str(o, "version", ASYSTENT_VERSION);
+	admin_add_int(o, "uptime_s", (store_now_ms() - app->started_at) / 1000);
 	t = cJSON_AddObjectToObject(o, "telegram");
-	api_add_str(t, "state", tg_state_name(tg_get_state(app->tg)));
-	api_add_str(t, "bot_username", tg_username(app->tg));
-	api_add_int(t, "offset", tg_offset(app->tg));
+	admin_add_str(t, "state", tg_state_name(tg_get_state(app->tg)));
+	admin_add_str(t, "bot_username", tg_username(app->tg));
+	admin_add_int(t, "offset", tg_offset(app->tg));
 	q = cJSON_AddObjectToObject(o, "outbox");
 	for (s = 0; s < OUTBOX_NSTATES; s++)
-		api_add_int(q, outbox_state_name((enum outbox_state)s),
+		admin_add_int(q, outbox_state_name((enum outbox_state)s),
 		    counts[s]);
-	api_add_int(o, "inbound_pending", pending);
+	admin_add_int(o, "inbound_pending", pending);
 	return 200;
 }
 
@@ -610,11 +368,11 @@ api_languages(struct areq *r, const cJSON *arr, char out[VALIDATE_LANGS_MAX])
 	return 0;
 }
 
-static const struct field api_staff_fields[] = {
-	{ "name", FT_STRING, 1 },
-	{ "kind", FT_STRING, 1 },
-	{ "languages", FT_ARRAY, 0 },
-	{ "active", FT_BOOL, 0 },
+static const struct admin_field api_staff_fields[] = {
+	{ "name", ADMIN_FT_STRING, 1 },
+	{ "kind", ADMIN_FT_STRING, 1 },
+	{ "languages", ADMIN_FT_ARRAY, 0 },
+	{ "active", ADMIN_FT_BOOL, 0 },
 	{ NULL, 0, 0 }
 };
 
@@ -623,12 +381,12 @@ static int
 api_staff_values(struct areq *r, char langs[VALIDATE_LANGS_MAX],
     const char **langsp)
 {
-	const cJSON	*l = api_get(r->body, "languages");
+	const cJSON	*l = admin_get(r->body, "languages");
 	int		 st;
 
 	*langsp = NULL;
-	if ((st = api_name_ok(r, "name", api_str(r->body, "name"))) != 0 ||
-	    (st = api_enum_ok(r, "kind", api_str(r->body, "kind"),
+	if ((st = admin_name_ok(r, "name", admin_str(r->body, "name"))) != 0 ||
+	    (st = admin_enum_ok(r, "kind", admin_str(r->body, "kind"),
 	    validate_kind)) != 0)
 		return st;
 	if (l == NULL)
@@ -644,18 +402,18 @@ api_staff_add(struct areq *r)
 {
 	char		 langs[VALIDATE_LANGS_MAX];
 	const char	*lp;
-	const cJSON	*active = api_get(r->body, "active");
+	const cJSON	*active = admin_get(r->body, "active");
 	int64_t		 id;
 	int		 st, rc;
 
-	if ((st = api_fields(r, r->body, api_staff_fields)) != 0 ||
+	if ((st = admin_fields(r, r->body, api_staff_fields)) != 0 ||
 	    (st = api_staff_values(r, langs, &lp)) != 0)
 		return st;
-	rc = people_staff_create(r->app->people, api_str(r->body, "name"),
-	    api_str(r->body, "kind"), lp != NULL ? lp : "pl",
+	rc = people_staff_create(r->app->people, admin_str(r->body, "name"),
+	    admin_str(r->body, "kind"), lp != NULL ? lp : "pl",
 	    active == NULL || cJSON_IsTrue(active), &id);
 	if (rc != PEOPLE_OK)
-		return api_people_err(r, rc, "staff member");
+		return admin_people_err(r, rc, "staff member");
 	if ((st = admin_audit(r, "staff.add", "staff", id)) != 0)
 		return st;
 	return api_answer_staff(r, id, 201);
@@ -684,7 +442,7 @@ api_staff_show(struct areq *r)
 	int64_t	 id;
 	int	 st;
 
-	if ((st = api_path_id(r, 0, &id, "staff member")) != 0)
+	if ((st = admin_path_id(r, 0, &id, "staff member")) != 0)
 		return st;
 	return api_answer_staff(r, id, 200);
 }
@@ -692,30 +450,30 @@ api_staff_show(struct areq *r)
 static int
 api_staff_edit(struct areq *r)
 {
-	static const struct field fields[] = {
-		{ "name", FT_STRING, 0 },
-		{ "kind", FT_STRING, 0 },
-		{ "languages", FT_ARRAY, 0 },
-		{ "active", FT_BOOL, 0 },
+	static const struct admin_field fields[] = {
+		{ "name", ADMIN_FT_STRING, 0 },
+		{ "kind", ADMIN_FT_STRING, 0 },
+		{ "languages", ADMIN_FT_ARRAY, 0 },
+		{ "active", ADMIN_FT_BOOL, 0 },
 		{ NULL, 0, 0 }
 	};
 	char		 langs[VALIDATE_LANGS_MAX];
 	const char	*lp;
-	const cJSON	*active = api_get(r->body, "active");
+	const cJSON	*active = admin_get(r->body, "active");
 	int64_t		 id;
 	int		 st, rc;
 
-	if ((st = api_path_id(r, 0, &id, "staff member")) != 0 ||
-	    (st = api_fields(r, r->body, fields)) != 0 ||
+	if ((st = admin_path_id(r, 0, &id, "staff member")) != 0 ||
+	    (st = admin_fields(r, r->body, fields)) != 0 ||
 	    (st = api_staff_values(r, langs, &lp)) != 0)
 		return st;
 	if (r->body->child == NULL)
 		return admin_error(r, 400, "bad_request", "nothing to change");
-	rc = people_staff_update(r->app->people, id, api_str(r->body, "name"),
-	    api_str(r->body, "kind"), lp, active == NULL ? -1 :
+	rc = people_staff_update(r->app->people, id, admin_str(r->body, "name"),
+	    admin_str(r->body, "kind"), lp, active == NULL ? -1 :
 	    cJSON_IsTrue(active));
 	if (rc != PEOPLE_OK)
-		return api_people_err(r, rc, "staff member");
+		return admin_people_err(r, rc, "staff member");
 	if ((st = admin_audit(r, "staff.edit", "staff", id)) != 0)
 		return st;
 	return api_answer_staff(r, id, 200);
@@ -724,16 +482,16 @@ api_staff_edit(struct areq *r)
 static int
 api_staff_disable(struct areq *r)
 {
-	static const struct field none[] = { { NULL, 0, 0 } };
+	static const struct admin_field none[] = { { NULL, 0, 0 } };
 	int64_t	 id;
 	int	 st, rc;
 
-	if ((st = api_path_id(r, 0, &id, "staff member")) != 0 ||
-	    (st = api_fields(r, r->body, none)) != 0)
+	if ((st = admin_path_id(r, 0, &id, "staff member")) != 0 ||
+	    (st = admin_fields(r, r->body, none)) != 0)
 		return st;
 	rc = people_staff_update(r->app->people, id, NULL, NULL, NULL, 0);
 	if (rc != PEOPLE_OK)
-		return api_people_err(r, rc, "staff member");
+		return admin_people_err(r, rc, "staff member");
 	if ((st = admin_audit(r, "staff.disable", "staff", id)) != 0)
 		return st;
 	return api_answer_staff(r, id, 200);
@@ -741,9 +499,9 @@ api_staff_disable(struct areq *r)
 
 /* ---- invitations ----------------------------------------------------- */
 
-static const struct field api_invite_fields[] = {
-	{ "member_id", FT_INT, 0 },
-	{ "ttl_days", FT_INT, 0 },
+static const struct admin_field api_invite_fields[] = {
+	{ "member_id", ADMIN_FT_INT, 0 },
+	{ "ttl_days", ADMIN_FT_INT, 0 },
 	{ NULL, 0, 0 }
 };
 
@@ -757,13 +515,13 @@ api_invite(struct areq *r, int64_t staff_id, int64_t member_id)
 	cJSON		*o;
 	int		 st, rc;
 
-	ttl = api_int(r->body, "ttl_days", r->app->cfg->invitation_ttl_days);
+	ttl = admin_int(r->body, "ttl_days", r->app->cfg->invitation_ttl_days);
 	if ((st = api_ttl_ok(r, ttl)) != 0)
 		return st;
 	rc = people_invite_create(r->app->people, staff_id, member_id,
 	    (int)ttl, r->uid, &code, &expires);
 	if (rc != PEOPLE_OK)
-		return api_people_err(r, rc, "invitation");
+		return admin_people_err(r, rc, "invitation");
 	st = staff_id != 0 ? admin_audit(r, "staff.invite", "staff", staff_id) :
 	    admin_audit(r, "family.invite", "member", member_id);
 	if (st != 0) {
@@ -773,36 +531,36 @@ api_invite(struct areq *r, int64_t staff_id, int64_t member_id)
 	link = xasprintf("https://t.me/%s?start=%s", bot != NULL ? bot :
 	    "<bot>", code);
 	o = cJSON_CreateObject();
-	api_add_str(o, "code", code);
-	api_add_str(o, "link", link);
-	api_add_int(o, "expires_at", expires);
-	api_add_str(o, "for", staff_id != 0 ? "staff" : "member");
-	api_add_int(o, "id", staff_id != 0 ? staff_id : member_id);
+	admin_add_str(o, "code", code);
+	admin_add_str(o, "link", link);
+	admin_add_int(o, "expires_at", expires);
+	admin_add_str(o, "for", staff_id != 0 ? "staff" : "member");
+	admin_add_int(o, "id", staff_id != 0 ? staff_id : member_id);
 	if (bot == NULL)
-		api_add_str(o, "note", "the bot's username is not known yet "
+		admin_add_str(o, "note", "the bot's username is not known yet "
 		    "(Telegram not reached); put it in place of <bot>");
 	explicit_bzero(code, strlen(code));
 	free(code);
 	free(link);
-	return api_answer(r, "invitation", o, 201);
+	return admin_answer(r, "invitation", o, 201);
 }
 
 static int
 api_staff_invite(struct areq *r)
 {
-	static const struct field fields[] = {
-		{ "ttl_days", FT_INT, 0 },
+	static const struct admin_field fields[] = {
+		{ "ttl_days", ADMIN_FT_INT, 0 },
 		{ NULL, 0, 0 }
 	};
 	struct staff	 s;
 	int64_t		 id;
 	int		 st, rc, active;
 
-	if ((st = api_path_id(r, 0, &id, "staff member")) != 0 ||
-	    (st = api_fields(r, r->body, fields)) != 0)
+	if ((st = admin_path_id(r, 0, &id, "staff member")) != 0 ||
+	    (st = admin_fields(r, r->body, fields)) != 0)
 		return st;
 	if ((rc = people_staff_get(r->app->people, id, &s)) != PEOPLE_OK)
-		return api_people_err(r, rc, "staff member");
+		return admin_people_err(r, rc, "staff member");
 	active = s.active;
 	people_staff_clear(&s);
 	if (!active)
@@ -819,14 +577,14 @@ api_family_invite(struct areq *r)
 	int64_t		 fid, mid, want;
 	int		 st, rc;
 
-	if ((st = api_family_ref(r, r->arg[0], &fid)) != 0 ||
-	    (st = api_fields(r, r->body, api_invite_fields)) != 0)
+	if ((st = admin_family_ref(r, r->arg[0], &fid)) != 0 ||
+	    (st = admin_fields(r, r->body, api_invite_fields)) != 0)
 		return st;
 	if ((rc = people_member_list(r->app->people, fid, &m, &n)) !=
 	    PEOPLE_OK)
-		return api_people_err(r, rc, "family");
+		return admin_people_err(r, rc, "family");
 	/* The list starts with the contact member. */
-	want = api_int(r->body, "member_id", 0);
+	want = admin_int(r->body, "member_id", 0);
 	for (mid = 0, i = 0; i < n && mid == 0; i++)
 		if (want == 0 || m[i].id == want)
 			mid = m[i].id;
@@ -839,20 +597,20 @@ api_family_invite(struct areq *r)
 
 /* ---- families -------------------------------------------------------- */
 
-static const struct field api_contact_fields[] = {
-	{ "name", FT_STRING, 1 },
-	{ "phone", FT_STRING | FT_NULL, 0 },
+static const struct admin_field api_contact_fields[] = {
+	{ "name", ADMIN_FT_STRING, 1 },
+	{ "phone", ADMIN_FT_STRING | ADMIN_FT_NULL, 0 },
 	{ NULL, 0, 0 }
 };
 
-static const struct field api_family_fields[] = {
-	{ "name", FT_STRING, 1 },
-	{ "language", FT_STRING, 1 },
-	{ "channel", FT_STRING, 1 },
-	{ "contact", FT_OBJECT, 1 },
-	{ "assistant_id", FT_INT | FT_NULL, 0 },
-	{ "substitute_id", FT_INT | FT_NULL, 0 },
-	{ "notes", FT_STRING | FT_NULL, 0 },
+static const struct admin_field api_family_fields[] = {
+	{ "name", ADMIN_FT_STRING, 1 },
+	{ "language", ADMIN_FT_STRING, 1 },
+	{ "channel", ADMIN_FT_STRING, 1 },
+	{ "contact", ADMIN_FT_OBJECT, 1 },
+	{ "assistant_id", ADMIN_FT_INT | ADMIN_FT_NULL, 0 },
+	{ "substitute_id", ADMIN_FT_INT | ADMIN_FT_NULL, 0 },
+	{ "notes", ADMIN_FT_STRING | ADMIN_FT_NULL, 0 },
 	{ NULL, 0, 0 }
 };
 
@@ -861,12 +619,12 @@ api_family_values(struct areq *r, const cJSON *b)
 {
 	int	 st;
 
-	if ((st = api_name_ok(r, "name", api_str(b, "name"))) != 0 ||
-	    (st = api_enum_ok(r, "language", api_str(b, "language"),
+	if ((st = admin_name_ok(r, "name", admin_str(b, "name"))) != 0 ||
+	    (st = admin_enum_ok(r, "language", admin_str(b, "language"),
 	    validate_lang)) != 0 ||
-	    (st = api_enum_ok(r, "channel", api_str(b, "channel"),
+	    (st = admin_enum_ok(r, "channel", admin_str(b, "channel"),
 	    validate_channel)) != 0 ||
-	    (st = api_notes_ok(r, api_str(b, "notes"))) != 0)
+	    (st = admin_notes_ok(r, admin_str(b, "notes"))) != 0)
 		return st;
 	return 0;
 }
@@ -874,34 +632,34 @@ api_family_values(struct areq *r, const cJSON *b)
 static int
 api_family_add(struct areq *r)
 {
-	const cJSON		*c = api_get(r->body, "contact");
+	const cJSON		*c = admin_get(r->body, "contact");
 	struct family_new	 nf;
 	char			 phone[PHONE_MAX];
 	int64_t			 fid, mid;
 	int			 st, rc;
 
-	if ((st = api_fields(r, r->body, api_family_fields)) != 0 ||
-	    (st = api_fields(r, c, api_contact_fields)) != 0 ||
+	if ((st = admin_fields(r, r->body, api_family_fields)) != 0 ||
+	    (st = admin_fields(r, c, api_contact_fields)) != 0 ||
 	    (st = api_family_values(r, r->body)) != 0 ||
-	    (st = api_name_ok(r, "contact.name", api_str(c, "name"))) != 0)
+	    (st = admin_name_ok(r, "contact.name", admin_str(c, "name"))) != 0)
 		return st;
 	memset(&nf, 0, sizeof nf);
-	if ((st = api_phone_ok(r, "contact.phone", api_str(c, "phone"), phone,
-	    &nf.contact_phone)) != 0)
+	if ((st = admin_phone_ok(r, "contact.phone", admin_str(c, "phone"),
+	    phone, &nf.contact_phone)) != 0)
 		return st;
-	nf.name = api_str(r->body, "name");
-	nf.language = api_str(r->body, "language");
-	nf.channel = api_str(r->body, "channel");
-	nf.notes = api_str(r->body, "notes");
-	nf.assistant_id = api_int(r->body, "assistant_id", 0);
-	nf.substitute_id = api_int(r->body, "substitute_id", 0);
-	nf.contact_name = api_str(c, "name");
+	nf.name = admin_str(r->body, "name");
+	nf.language = admin_str(r->body, "language");
+	nf.channel = admin_str(r->body, "channel");
+	nf.notes = admin_str(r->body, "notes");
+	nf.assistant_id = admin_int(r->body, "assistant_id", 0);
+	nf.substitute_id = admin_int(r->body, "substitute_id", 0);
+	nf.contact_name = admin_str(c, "name");
 	rc = people_family_create(r->app->people, &nf, &fid, &mid);
 	if (rc == PEOPLE_CONFLICT)
 		return admin_error(r, 409, "conflict", "contact.phone: the "
 		    "number belongs to another member");
 	if (rc != PEOPLE_OK)
-		return api_people_err(r, rc, "assistant");
+		return admin_people_err(r, rc, "assistant");
 	if ((st = admin_audit(r, "family.add", "family", fid)) != 0)
 		return st;
 	return api_answer_family(r, fid, 201);
@@ -915,23 +673,23 @@ api_family_filter(struct areq *r, struct family_filter *f)
 	int			 st, rc;
 
 	memset(f, 0, sizeof *f);
-	f->language = api_query(r, "language");
-	f->channel = api_query(r, "channel");
-	if ((st = api_enum_ok(r, "language", f->language, validate_lang)) !=
-	    0 || (st = api_enum_ok(r, "channel", f->channel,
+	f->language = admin_query_str(r, "language");
+	f->channel = admin_query_str(r, "channel");
+	if ((st = admin_enum_ok(r, "language", f->language, validate_lang)) !=
+	    0 || (st = admin_enum_ok(r, "channel", f->channel,
 	    validate_channel)) != 0)
 		return st;
-	if ((v = api_query_num(r, "assistant", 0, INT64_MAX)) < 0)
+	if ((v = admin_query_num(r, "assistant", 0, INT64_MAX)) < 0)
 		return admin_error(r, 422, "invalid", "assistant: an id");
 	if (v != 0 && (rc = people_staff_find(r->app->people,
-	    api_query(r, "assistant"), &f->assistant_id)) != PEOPLE_OK)
-		return api_people_err(r, rc, "assistant");
-	if ((v = api_query_num(r, "programme", 0, INT64_MAX)) < 0)
+	    admin_query_str(r, "assistant"), &f->assistant_id)) != PEOPLE_OK)
+		return admin_people_err(r, rc, "assistant");
+	if ((v = admin_query_num(r, "programme", 0, INT64_MAX)) < 0)
 		return admin_error(r, 422, "invalid", "programme: an id");
 	if (v != 0) {
 		if ((rc = people_programme_get(r->app->people, v, &pg)) !=
 		    PEOPLE_OK)
-			return api_people_err(r, rc, "programme");
+			return admin_people_err(r, rc, "programme");
 		people_programme_clear(&pg);
 		f->programme_id = v;
 	}
@@ -971,7 +729,7 @@ api_family_show(struct areq *r)
 	int64_t	 id;
 	int	 st;
 
-	if ((st = api_family_ref(r, r->arg[0], &id)) != 0)
+	if ((st = admin_family_ref(r, r->arg[0], &id)) != 0)
 		return st;
 	return api_answer_family(r, id, 200);
 }
@@ -979,30 +737,30 @@ api_family_show(struct areq *r)
 static int
 api_family_edit(struct areq *r)
 {
-	static const struct field fields[] = {
-		{ "name", FT_STRING, 0 },
-		{ "language", FT_STRING, 0 },
-		{ "channel", FT_STRING, 0 },
-		{ "notes", FT_STRING | FT_NULL, 0 },
+	static const struct admin_field fields[] = {
+		{ "name", ADMIN_FT_STRING, 0 },
+		{ "language", ADMIN_FT_STRING, 0 },
+		{ "channel", ADMIN_FT_STRING, 0 },
+		{ "notes", ADMIN_FT_STRING | ADMIN_FT_NULL, 0 },
 		{ NULL, 0, 0 }
 	};
-	const char	*notes = api_str(r->body, "notes");
+	const char	*notes = admin_str(r->body, "notes");
 	int64_t		 id;
 	int		 st, rc;
 
-	if ((st = api_family_ref(r, r->arg[0], &id)) != 0 ||
-	    (st = api_fields(r, r->body, fields)) != 0 ||
+	if ((st = admin_family_ref(r, r->arg[0], &id)) != 0 ||
+	    (st = admin_fields(r, r->body, fields)) != 0 ||
 	    (st = api_family_values(r, r->body)) != 0)
 		return st;
 	if (r->body->child == NULL)
 		return admin_error(r, 400, "bad_request", "nothing to change");
-	if (notes == NULL && api_get(r->body, "notes") != NULL)
+	if (notes == NULL && admin_get(r->body, "notes") != NULL)
 		notes = "";	/* null clears them */
-	rc = people_family_update(r->app->people, id, api_str(r->body,
-	    "name"), api_str(r->body, "language"), api_str(r->body,
+	rc = people_family_update(r->app->people, id, admin_str(r->body,
+	    "name"), admin_str(r->body, "language"), admin_str(r->body,
 	    "channel"), notes);
 	if (rc != PEOPLE_OK)
-		return api_people_err(r, rc, "family");
+		return admin_people_err(r, rc, "family");
 	if ((st = admin_audit(r, "family.edit", "family", id)) != 0)
 		return st;
 	return api_answer_family(r, id, 200);
@@ -1011,28 +769,28 @@ api_family_edit(struct areq *r)
 static int
 api_family_assign(struct areq *r)
 {
-	static const struct field fields[] = {
-		{ "assistant_id", FT_INT | FT_NULL, 1 },
-		{ "substitute_id", FT_INT | FT_NULL, 0 },
+	static const struct admin_field fields[] = {
+		{ "assistant_id", ADMIN_FT_INT | ADMIN_FT_NULL, 1 },
+		{ "substitute_id", ADMIN_FT_INT | ADMIN_FT_NULL, 0 },
 		{ NULL, 0, 0 }
 	};
 	struct family	 f;
 	int64_t		 id, sub;
 	int		 st, rc;
 
-	if ((st = api_family_ref(r, r->arg[0], &id)) != 0 ||
-	    (st = api_fields(r, r->body, fields)) != 0)
+	if ((st = admin_family_ref(r, r->arg[0], &id)) != 0 ||
+	    (st = admin_fields(r, r->body, fields)) != 0)
 		return st;
 	if ((rc = people_family_get(r->app->people, id, &f)) != PEOPLE_OK)
-		return api_people_err(r, rc, "family");
+		return admin_people_err(r, rc, "family");
 	sub = f.substitute_id;	/* kept when not given */
 	people_family_clear(&f);
-	if (api_get(r->body, "substitute_id") != NULL)
-		sub = api_int(r->body, "substitute_id", 0);
+	if (admin_get(r->body, "substitute_id") != NULL)
+		sub = admin_int(r->body, "substitute_id", 0);
 	rc = people_family_assign(r->app->people, id,
-	    api_int(r->body, "assistant_id", 0), sub);
+	    admin_int(r->body, "assistant_id", 0), sub);
 	if (rc != PEOPLE_OK)
-		return api_people_err(r, rc, "staff member");
+		return admin_people_err(r, rc, "staff member");
 	if ((st = admin_audit(r, "family.assign", "family", id)) != 0)
 		return st;
 	return api_answer_family(r, id, 200);
@@ -1044,14 +802,14 @@ api_family_remove(struct areq *r)
 	int64_t	 id;
 	int	 st, rc;
 
-	if ((st = api_family_ref(r, r->arg[0], &id)) != 0)
+	if ((st = admin_family_ref(r, r->arg[0], &id)) != 0)
 		return st;
 	if ((rc = people_family_delete(r->app->people, id)) != PEOPLE_OK)
-		return api_people_err(r, rc, "family");
+		return admin_people_err(r, rc, "family");
 	if ((st = admin_audit(r, "family.remove", "family", id)) != 0)
 		return st;
 	r->out = cJSON_CreateObject();
-	api_add_int(r->out, "deleted", id);
+	admin_add_int(r->out, "deleted", id);
 	return 200;
 }
 
@@ -1065,19 +823,19 @@ api_member_add(struct areq *r)
 	int64_t		 fid, id;
 	int		 st, rc;
 
-	if ((st = api_family_ref(r, r->arg[0], &fid)) != 0 ||
-	    (st = api_fields(r, r->body, api_contact_fields)) != 0 ||
-	    (st = api_name_ok(r, "name", api_str(r->body, "name"))) != 0 ||
-	    (st = api_phone_ok(r, "phone", api_str(r->body, "phone"), buf,
+	if ((st = admin_family_ref(r, r->arg[0], &fid)) != 0 ||
+	    (st = admin_fields(r, r->body, api_contact_fields)) != 0 ||
+	    (st = admin_name_ok(r, "name", admin_str(r->body, "name"))) != 0 ||
+	    (st = admin_phone_ok(r, "phone", admin_str(r->body, "phone"), buf,
 	    &phone)) != 0)
 		return st;
-	rc = people_member_create(r->app->people, fid, api_str(r->body,
+	rc = people_member_create(r->app->people, fid, admin_str(r->body,
 	    "name"), phone, 0, &id);
 	if (rc == PEOPLE_CONFLICT)
 		return admin_error(r, 409, "conflict", "phone: the number "
 		    "belongs to another member");
 	if (rc != PEOPLE_OK)
-		return api_people_err(r, rc, "family");
+		return admin_people_err(r, rc, "family");
 	if ((st = admin_audit(r, "member.add", "member", id)) != 0)
 		return st;
 	return admin_answer_member(r, id, 201);
@@ -1086,9 +844,9 @@ api_member_add(struct areq *r)
 static int
 api_member_edit(struct areq *r)
 {
-	static const struct field fields[] = {
-		{ "name", FT_STRING, 0 },
-		{ "phone", FT_STRING | FT_NULL, 0 },
+	static const struct admin_field fields[] = {
+		{ "name", ADMIN_FT_STRING, 0 },
+		{ "phone", ADMIN_FT_STRING | ADMIN_FT_NULL, 0 },
 		{ NULL, 0, 0 }
 	};
 	char		 buf[PHONE_MAX];
@@ -1096,21 +854,21 @@ api_member_edit(struct areq *r)
 	int64_t		 id;
 	int		 st, rc;
 
-	if ((st = api_path_id(r, 0, &id, "member")) != 0 ||
-	    (st = api_fields(r, r->body, fields)) != 0 ||
-	    (st = api_name_ok(r, "name", api_str(r->body, "name"))) != 0 ||
-	    (st = api_phone_ok(r, "phone", api_str(r->body, "phone"), buf,
+	if ((st = admin_path_id(r, 0, &id, "member")) != 0 ||
+	    (st = admin_fields(r, r->body, fields)) != 0 ||
+	    (st = admin_name_ok(r, "name", admin_str(r->body, "name"))) != 0 ||
+	    (st = admin_phone_ok(r, "phone", admin_str(r->body, "phone"), buf,
 	    &phone)) != 0)
 		return st;
 	if (r->body->child == NULL)
 		return admin_error(r, 400, "bad_request", "nothing to change");
-	rc = people_member_update(r->app->people, id, api_str(r->body,
-	    "name"), api_get(r->body, "phone") != NULL, phone);
+	rc = people_member_update(r->app->people, id, admin_str(r->body,
+	    "name"), admin_get(r->body, "phone") != NULL, phone);
 	if (rc == PEOPLE_CONFLICT)
 		return admin_error(r, 409, "conflict", "phone: the number "
 		    "belongs to another member");
 	if (rc != PEOPLE_OK)
-		return api_people_err(r, rc, "member");
+		return admin_people_err(r, rc, "member");
 	if ((st = admin_audit(r, "member.edit", "member", id)) != 0)
 		return st;
 	return admin_answer_member(r, id, 200);
@@ -1122,18 +880,18 @@ api_member_remove(struct areq *r)
 	int64_t	 id;
 	int	 st, rc;
 
-	if ((st = api_path_id(r, 0, &id, "member")) != 0)
+	if ((st = admin_path_id(r, 0, &id, "member")) != 0)
 		return st;
 	rc = people_member_delete(r->app->people, id);
 	if (rc == PEOPLE_CONFLICT)
 		return admin_error(r, 409, "conflict", "the last member of a "
 		    "family cannot be removed; remove the family");
 	if (rc != PEOPLE_OK)
-		return api_people_err(r, rc, "member");
+		return admin_people_err(r, rc, "member");
 	if ((st = admin_audit(r, "member.remove", "member", id)) != 0)
 		return st;
 	r->out = cJSON_CreateObject();
-	api_add_int(r->out, "deleted", id);
+	admin_add_int(r->out, "deleted", id);
 	return 200;
 }
 
@@ -1153,7 +911,7 @@ api_groups(struct areq *r, const cJSON *g, const char ***names, size_t *n)
 		if (!cJSON_IsString(it))
 			return admin_error(r, 400, "bad_request",
 			    "groups: strings expected");
-		if ((st = api_name_ok(r, "groups", it->valuestring)) != 0)
+		if ((st = admin_name_ok(r, "groups", it->valuestring)) != 0)
 			return st;
 		for (i = 0; i < *n; i++)
 			if (strcmp((*names)[i], it->valuestring) == 0)
@@ -1171,8 +929,8 @@ api_answer_programme(struct areq *r, int64_t id, int status)
 	int			 rc;
 
 	if ((rc = people_programme_get(r->app->people, id, &pg)) != PEOPLE_OK)
-		return api_people_err(r, rc, "programme");
-	rc = api_answer(r, "programme", api_programme_json(&pg), status);
+		return admin_people_err(r, rc, "programme");
+	rc = admin_answer(r, "programme", api_programme_json(&pg), status);
 	people_programme_clear(&pg);
 	return rc;
 }
@@ -1180,9 +938,9 @@ api_answer_programme(struct areq *r, int64_t id, int status)
 static int
 api_programme_add(struct areq *r)
 {
-	static const struct field fields[] = {
-		{ "name", FT_STRING, 1 },
-		{ "groups", FT_ARRAY, 1 },
+	static const struct admin_field fields[] = {
+		{ "name", ADMIN_FT_STRING, 1 },
+		{ "groups", ADMIN_FT_ARRAY, 1 },
 		{ NULL, 0, 0 }
 	};
 	const char	**names = NULL;
@@ -1190,19 +948,19 @@ api_programme_add(struct areq *r)
 	int64_t		 id;
 	int		 st, rc;
 
-	if ((st = api_fields(r, r->body, fields)) != 0 ||
-	    (st = api_name_ok(r, "name", api_str(r->body, "name"))) != 0)
+	if ((st = admin_fields(r, r->body, fields)) != 0 ||
+	    (st = admin_name_ok(r, "name", admin_str(r->body, "name"))) != 0)
 		return st;
-	if ((st = api_groups(r, api_get(r->body, "groups"), &names, &n)) !=
+	if ((st = api_groups(r, admin_get(r->body, "groups"), &names, &n)) !=
 	    0)
 		goto out;
-	rc = people_programme_create(r->app->people, api_str(r->body, "name"),
+	rc = people_programme_create(r->app->people, admin_str(r->body, "name"),
 	    names, n, &id);
 	if (rc == PEOPLE_CONFLICT)
 		st = admin_error(r, 409, "conflict", "a programme of that "
 		    "name exists");
 	else if (rc != PEOPLE_OK)
-		st = api_people_err(r, rc, "programme");
+		st = admin_people_err(r, rc, "programme");
 	else if ((st = admin_audit(r, "programme.add", "programme", id)) == 0)
 		st = api_answer_programme(r, id, 201);
 out:
@@ -1237,22 +995,22 @@ api_programme_show(struct areq *r)
 	cJSON			*arr, *x;
 	int			 st, rc;
 
-	if ((st = api_path_id(r, 0, &id, "programme")) != 0)
+	if ((st = admin_path_id(r, 0, &id, "programme")) != 0)
 		return st;
 	if ((rc = people_programme_get(r->app->people, id, &pg)) != PEOPLE_OK)
-		return api_people_err(r, rc, "programme");
-	st = api_answer(r, "programme", api_programme_json(&pg), 200);
+		return admin_people_err(r, rc, "programme");
+	st = admin_answer(r, "programme", api_programme_json(&pg), 200);
 	people_programme_clear(&pg);
 	if (people_enrolment_list(r->app->people, 0, id, &e, &n) != PEOPLE_OK)
 		return admin_error(r, 500, "internal", "storage error");
 	arr = cJSON_AddArrayToObject(r->out, "families");
 	for (i = 0; i < n; i++) {
 		x = cJSON_CreateObject();
-		api_add_int(x, "id", e[i].family_id);
-		api_add_str(x, "code", e[i].family_code);
-		api_add_str(x, "group", e[i].group);
-		api_add_str(x, "from", e[i].from);
-		api_add_str(x, "until", e[i].until[0] != '\0' ? e[i].until :
+		admin_add_int(x, "id", e[i].family_id);
+		admin_add_str(x, "code", e[i].family_code);
+		admin_add_str(x, "group", e[i].group);
+		admin_add_str(x, "from", e[i].from);
+		admin_add_str(x, "until", e[i].until[0] != '\0' ? e[i].until :
 		    NULL);
 		cJSON_AddItemToArray(arr, x);
 	}
@@ -1264,14 +1022,14 @@ api_programme_show(struct areq *r)
 static int
 api_body_family(struct areq *r, int64_t *id)
 {
-	const cJSON	*f = api_get(r->body, "family");
+	const cJSON	*f = admin_get(r->body, "family");
 	char		 buf[32];
 
 	if (cJSON_IsNumber(f)) {
 		snprintf(buf, sizeof buf, "%" PRId64, (int64_t)f->valuedouble);
-		return api_family_ref(r, buf, id);
+		return admin_family_ref(r, buf, id);
 	}
-	return api_family_ref(r, f->valuestring, id);
+	return admin_family_ref(r, f->valuestring, id);
 }
 
 static int
@@ -1281,8 +1039,8 @@ api_answer_enrolment(struct areq *r, int64_t id)
 	int			 rc;
 
 	if ((rc = people_enrolment_get(r->app->people, id, &e)) != PEOPLE_OK)
-		return api_people_err(r, rc, "enrolment");
-	rc = api_answer(r, "enrolment", api_enrolment_json(&e), 200);
+		return admin_people_err(r, rc, "enrolment");
+	rc = admin_answer(r, "enrolment", api_enrolment_json(&e), 200);
 	people_enrolment_clear(&e);
 	return rc;
 }
@@ -1290,24 +1048,24 @@ api_answer_enrolment(struct areq *r, int64_t id)
 static int
 api_programme_enrol(struct areq *r)
 {
-	static const struct field fields[] = {
-		{ "family", FT_STRING | FT_INT, 1 },
-		{ "group", FT_STRING | FT_NULL, 0 },
-		{ "from", FT_STRING, 0 },
+	static const struct admin_field fields[] = {
+		{ "family", ADMIN_FT_STRING | ADMIN_FT_INT, 1 },
+		{ "group", ADMIN_FT_STRING | ADMIN_FT_NULL, 0 },
+		{ "from", ADMIN_FT_STRING, 0 },
 		{ NULL, 0, 0 }
 	};
 	struct programme	 pg;
-	const char		*group = api_str(r->body, "group");
-	const char		*from = api_str(r->body, "from");
+	const char		*group = admin_str(r->body, "group");
+	const char		*from = admin_str(r->body, "from");
 	char			 today[PEOPLE_DATE_MAX];
 	int64_t			 pid, fid, gid = 0, eid;
 	int			 st, rc;
 
-	if ((st = api_path_id(r, 0, &pid, "programme")) != 0 ||
-	    (st = api_fields(r, r->body, fields)) != 0)
+	if ((st = admin_path_id(r, 0, &pid, "programme")) != 0 ||
+	    (st = admin_fields(r, r->body, fields)) != 0)
 		return st;
 	if ((rc = people_programme_get(r->app->people, pid, &pg)) != PEOPLE_OK)
-		return api_people_err(r, rc, "programme");
+		return admin_people_err(r, rc, "programme");
 	people_programme_clear(&pg);
 	if ((st = api_body_family(r, &fid)) != 0)
 		return st;
@@ -1325,7 +1083,7 @@ api_programme_enrol(struct areq *r)
 		return admin_error(r, 409, "conflict", "the family is already "
 		    "enrolled");
 	if (rc != PEOPLE_OK)
-		return api_people_err(r, rc, "family");
+		return admin_people_err(r, rc, "family");
 	if ((st = admin_audit(r, "programme.enrol", "enrolment", eid)) != 0)
 		return st;
 	return api_answer_enrolment(r, eid);
@@ -1334,22 +1092,22 @@ api_programme_enrol(struct areq *r)
 static int
 api_programme_leave(struct areq *r)
 {
-	static const struct field fields[] = {
-		{ "family", FT_STRING | FT_INT, 1 },
-		{ "on", FT_STRING, 0 },
+	static const struct admin_field fields[] = {
+		{ "family", ADMIN_FT_STRING | ADMIN_FT_INT, 1 },
+		{ "on", ADMIN_FT_STRING, 0 },
 		{ NULL, 0, 0 }
 	};
 	struct programme	 pg;
-	const char		*on = api_str(r->body, "on");
+	const char		*on = admin_str(r->body, "on");
 	char			 today[PEOPLE_DATE_MAX];
 	int64_t			 pid, fid, eid;
 	int			 st, rc;
 
-	if ((st = api_path_id(r, 0, &pid, "programme")) != 0 ||
-	    (st = api_fields(r, r->body, fields)) != 0)
+	if ((st = admin_path_id(r, 0, &pid, "programme")) != 0 ||
+	    (st = admin_fields(r, r->body, fields)) != 0)
 		return st;
 	if ((rc = people_programme_get(r->app->people, pid, &pg)) != PEOPLE_OK)
-		return api_people_err(r, rc, "programme");
+		return admin_people_err(r, rc, "programme");
 	people_programme_clear(&pg);
 	if ((st = api_body_family(r, &fid)) != 0)
 		return st;
@@ -1365,7 +1123,7 @@ api_programme_leave(struct areq *r)
 		return admin_error(r, 422, "invalid", "on: before the "
 		    "enrolment began");
 	if (rc != PEOPLE_OK)
-		return api_people_err(r, rc, "enrolment");
+		return admin_people_err(r, rc, "enrolment");
 	if ((st = admin_audit(r, "programme.leave", "enrolment", eid)) != 0)
 		return st;
 	return api_answer_enrolment(r, eid);
@@ -1377,14 +1135,14 @@ static int
 api_outbox_list(struct areq *r)
 {
 	struct outbox_info	*rows;
-	const char		*state = api_query(r, "state");
-	const char		*channel = api_query(r, "channel");
+	const char		*state = admin_query_str(r, "state");
+	const char		*channel = admin_query_str(r, "channel");
 	enum channel		 ch = 0;
 	int64_t			 limit;
 	int			 s = -1, n, i;
 	cJSON			*arr;
 
-	if ((limit = api_query_num(r, "limit", API_LIST_DEFAULT,
+	if ((limit = admin_query_num(r, "limit", API_LIST_DEFAULT,
 	    API_LIST_MAX)) < 0)
 		return admin_error(r, 422, "invalid", "limit: 1 to %d",
 		    API_LIST_MAX);
@@ -1419,7 +1177,7 @@ api_outbox_retry(struct areq *r)
 	int64_t			 id;
 	int			 st, changed = 0, n;
 
-	if ((st = api_path_id(r, 0, &id, "outbox row")) != 0)
+	if ((st = admin_path_id(r, 0, &id, "outbox row")) != 0)
 		return st;
 	if ((n = outbox_list(r->app->ob, -1, 0, id, &x, 1)) == -1)
 		return admin_error(r, 500, "internal", "storage error");
@@ -1435,7 +1193,7 @@ api_outbox_retry(struct areq *r)
 		return st;
 	/* Runs on the next loop turn, after this transaction commits. */
 	dispatch_kick(r->app->disp);
-	return api_answer(r, "outbox", api_outbox_json(&x), 200);
+	return admin_answer(r, "outbox", api_outbox_json(&x), 200);
 }
 
 static int
@@ -1443,13 +1201,13 @@ api_audit_row(const struct audit_row *row, void *arg)
 {
 	cJSON	*arr = arg, *o = cJSON_CreateObject();
 
-	api_add_int(o, "id", row->id);
-	api_add_int(o, "at", row->at);
-	api_add_int(o, "uid", row->uid);
-	api_add_str(o, "action", row->action);
-	api_add_str(o, "object", row->object);
+	admin_add_int(o, "id", row->id);
+	admin_add_int(o, "at", row->at);
+	admin_add_int(o, "uid", row->uid);
+	admin_add_str(o, "action", row->action);
+	admin_add_str(o, "object", row->object);
 	if (row->object_id != 0)
-		api_add_int(o, "object_id", row->object_id);
+		admin_add_int(o, "object_id", row->object_id);
 	else
 		cJSON_AddNullToObject(o, "object_id");
 	cJSON_AddItemToArray(arr, o);
@@ -1462,7 +1220,7 @@ api_audit_list(struct areq *r)
 	int64_t	 limit;
 	cJSON	*arr;
 
-	if ((limit = api_query_num(r, "limit", API_LIST_DEFAULT,
+	if ((limit = admin_query_num(r, "limit", API_LIST_DEFAULT,
 	    API_LIST_MAX)) < 0)
 		return admin_error(r, 422, "invalid", "limit: 1 to %d",
 		    API_LIST_MAX);

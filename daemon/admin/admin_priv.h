@@ -1,6 +1,7 @@
 /*
- * Shared by daemon/admin/admin.c (the server) and daemon/admin/admin_api.c (the
- * endpoints); nothing else includes it.
+ * Shared by the files of daemon/admin/: admin.c (the server), the
+ * endpoint files and admin_util.c (what the endpoints share); nothing
+ * else includes it.
  */
 #ifndef ASYSTENT_ADMIN_PRIV_H
 #define ASYSTENT_ADMIN_PRIV_H
@@ -12,6 +13,8 @@
 #include <cjson/cJSON.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+
+#include "phone.h"
 
 #define ADMIN_BODY_MAX		(64 * 1024)
 #define ADMIN_IMPORT_MAX	(4 * 1024 * 1024)
@@ -50,9 +53,6 @@ struct admin_route {
 
 extern const struct admin_route admin_routes[];
 
-/* Sets the error answer; returns `status` for `return admin_error(...)`. */
-int	admin_error(struct areq *r, int status, const char *code,
-	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* POST /v1/families/import (daemon/admin/admin_import.c). */
 int	admin_import(struct areq *r);
@@ -66,11 +66,80 @@ int	admin_member_notify(struct areq *r);
 int	admin_member_consent(struct areq *r);
 int	admin_member_consent_withdraw(struct areq *r);
 
-/* Shared helpers of the endpoint files (daemon/admin/admin_api.c). */
 /* Sets r->out = {"member": {...}} (phone in full); returns `status`. */
 int	admin_answer_member(struct areq *r, int64_t id, int status);
+
+/*
+ * What the endpoint files share (daemon/admin/admin_util.c). A function
+ * that returns a status returns 0 when all is well, else the HTTP
+ * status of the error it set with admin_error(), so that handlers read
+ * `if ((st = admin_...(r, ...)) != 0) return st;`.
+ */
+
+/* Sets the error answer; returns `status` for `return admin_error(...)`. */
+int	admin_error(struct areq *r, int status, const char *code,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* JSON types a body field may have. */
+#define ADMIN_FT_STRING		0x01
+#define ADMIN_FT_INT		0x02	/* a whole number, |n| <= 2^53 */
+#define ADMIN_FT_BOOL		0x04
+#define ADMIN_FT_OBJECT		0x08
+#define ADMIN_FT_ARRAY		0x10
+#define ADMIN_FT_NULL		0x20
+
+/* The fields an object may have; a table ends with a NULL name. */
+struct admin_field {
+	const char	*name;
+	unsigned	 types;		/* ADMIN_FT_* */
+	int		 required;
+};
+
+/* Unknown, repeated or missing fields and wrong types of `obj`: 400. */
+int	admin_fields(struct areq *r, const cJSON *obj,
+	    const struct admin_field *spec);
+/* obj[name], or NULL. The values point into `o`. */
+const cJSON	*admin_get(const cJSON *o, const char *name);
+/* The string obj[name], or NULL when absent or not a string. */
+const char	*admin_str(const cJSON *o, const char *name);
+/* The number obj[name], or `def` when absent or not a number. */
+int64_t	admin_int(const cJSON *o, const char *name, int64_t def);
+
+/* Value checks, 422 when broken; a NULL value passes. */
+int	admin_name_ok(struct areq *r, const char *field, const char *s);
+int	admin_notes_ok(struct areq *r, const char *s);
+int	admin_enum_ok(struct areq *r, const char *field, const char *s,
+	    int (*check)(const char *));
+/* A phone normalised into `buf`; *out is buf, or NULL when `in` is. */
+int	admin_phone_ok(struct areq *r, const char *field, const char *in,
+	    char buf[PHONE_MAX], const char **out);
+
+/* A people_* result as an error (404, 409 or 500) naming `what`. */
+int	admin_people_err(struct areq *r, int rc, const char *what);
+/* The path's i-th '*' as an id; anything but a positive number is 404. */
+int	admin_path_id(struct areq *r, int i, int64_t *id, const char *what);
+/* A family by code ("R-0042") or id; 404 when there is none. */
+int	admin_family_ref(struct areq *r, const char *ref, int64_t *id);
+
+/* The query value of `key`, or NULL. */
+const char	*admin_query_str(struct areq *r, const char *key);
+/* A query value 1..max, `def` when absent; -1 when malformed. */
+int64_t	admin_query_num(struct areq *r, const char *key, int64_t def,
+	    int64_t max);
+
+/* o[k] = v; a NULL string is null. */
+void	admin_add_str(cJSON *o, const char *k, const char *v);
+void	admin_add_int(cJSON *o, const char *k, int64_t v);
+/*
+ * Sets r->out = {key: obj} and returns `status`; a NULL obj (a failed
+ * look-up while building it) is 500. Takes obj.
+ */
+int	admin_answer(struct areq *r, const char *key, cJSON *obj, int status);
+
+/* The audit row of a change, in the request's transaction. */
 int	admin_audit(struct areq *r, const char *action, const char *object,
 	    int64_t id);
+/* Today, YYYY-MM-DD, in the daemon's time zone. */
 void	admin_today(char buf[11]);
 
 #endif
