@@ -24,25 +24,23 @@
 #include "validate.h"
 #include "xmalloc.h"
 
-#define API_LIST_MAX		1000
-#define API_LIST_DEFAULT	50
-#define API_TTL_MAX		365
+#define ADMIN_TTL_MAX		365
 
 /* ---- request helpers ------------------------------------------------- */
 
 static int
-api_ttl_ok(struct areq *r, int64_t ttl)
+admin_ttl_ok(struct areq *r, int64_t ttl)
 {
-	if (ttl < 1 || ttl > API_TTL_MAX)
+	if (ttl < 1 || ttl > ADMIN_TTL_MAX)
 		return admin_error(r, 422, "invalid", "ttl_days: 1 to %d",
-		    API_TTL_MAX);
+		    ADMIN_TTL_MAX);
 	return 0;
 }
 
 /* ---- JSON objects ---------------------------------------------------- */
 
 static cJSON *
-api_staff_json(const struct staff *s)
+admin_staff_json(const struct staff *s)
 {
 	cJSON	*o = cJSON_CreateObject(), *langs;
 	char	 buf[VALIDATE_LANGS_MAX], *p, *save = NULL;
@@ -64,7 +62,7 @@ api_staff_json(const struct staff *s)
 
 /* Lists show "+48******789": enough to tell numbers apart on screen. */
 static void
-api_phone_mask(const char *phone, char out[PHONE_MAX])
+admin_phone_mask(const char *phone, char out[PHONE_MAX])
 {
 	size_t	 len = strlen(phone), i;
 
@@ -75,7 +73,7 @@ api_phone_mask(const char *phone, char out[PHONE_MAX])
 
 /* "consent": null, or {"at","version","ref"} (ref null unless on paper). */
 static void
-api_add_consent(cJSON *o, const struct member *m)
+admin_add_consent(cJSON *o, const struct member *m)
 {
 	cJSON	*c;
 
@@ -92,7 +90,7 @@ api_add_consent(cJSON *o, const struct member *m)
 }
 
 static cJSON *
-api_member_json(const struct member *m, int full)
+admin_member_json(const struct member *m, int full)
 {
 	cJSON	*o = cJSON_CreateObject();
 	char	 masked[PHONE_MAX];
@@ -105,17 +103,17 @@ api_member_json(const struct member *m, int full)
 	else if (full)
 		cJSON_AddStringToObject(o, "phone", m->phone);
 	else {
-		api_phone_mask(m->phone, masked);
+		admin_phone_mask(m->phone, masked);
 		cJSON_AddStringToObject(o, "phone", masked);
 	}
 	cJSON_AddBoolToObject(o, "contact", m->contact);
 	cJSON_AddBoolToObject(o, "telegram_linked", m->telegram_linked);
-	api_add_consent(o, m);
+	admin_add_consent(o, m);
 	return o;
 }
 
 static cJSON *
-api_enrolment_json(const struct enrolment *e)
+admin_enrolment_json(const struct enrolment *e)
 {
 	cJSON	*o = cJSON_CreateObject();
 
@@ -132,7 +130,7 @@ api_enrolment_json(const struct enrolment *e)
 
 /* {"id","name"} of an assigned staff member, or null. */
 static int
-api_add_staff_ref(struct areq *r, cJSON *o, const char *key, int64_t id)
+admin_add_staff_ref(struct areq *r, cJSON *o, const char *key, int64_t id)
 {
 	struct staff	 s;
 	cJSON		*ref;
@@ -151,7 +149,7 @@ api_add_staff_ref(struct areq *r, cJSON *o, const char *key, int64_t id)
 }
 
 static int
-api_add_members(struct areq *r, cJSON *o, int64_t family_id, int full)
+admin_add_members(struct areq *r, cJSON *o, int64_t family_id, int full)
 {
 	struct member	*m = NULL;
 	size_t		 n = 0, i;
@@ -162,13 +160,13 @@ api_add_members(struct areq *r, cJSON *o, int64_t family_id, int full)
 		return -1;
 	arr = cJSON_AddArrayToObject(o, "members");
 	for (i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, api_member_json(&m[i], full));
+		cJSON_AddItemToArray(arr, admin_member_json(&m[i], full));
 	people_member_list_free(m, n);
 	return 0;
 }
 
 static int
-api_add_programmes(struct areq *r, cJSON *o, int64_t family_id)
+admin_add_programmes(struct areq *r, cJSON *o, int64_t family_id)
 {
 	struct enrolment	*e = NULL;
 	size_t			 n = 0, i;
@@ -193,7 +191,7 @@ api_add_programmes(struct areq *r, cJSON *o, int64_t family_id)
 }
 
 static cJSON *
-api_family_json(struct areq *r, const struct family *f, int full)
+admin_family_json(struct areq *r, const struct family *f, int full)
 {
 	cJSON	*o = cJSON_CreateObject();
 
@@ -204,10 +202,10 @@ api_family_json(struct areq *r, const struct family *f, int full)
 	admin_add_str(o, "channel", f->channel);
 	admin_add_str(o, "notes", f->notes);
 	admin_add_int(o, "created_at", f->created_at);
-	if (api_add_staff_ref(r, o, "assistant", f->assistant_id) == -1 ||
-	    api_add_staff_ref(r, o, "substitute", f->substitute_id) == -1 ||
-	    api_add_members(r, o, f->id, full) == -1 ||
-	    api_add_programmes(r, o, f->id) == -1) {
+	if (admin_add_staff_ref(r, o, "assistant", f->assistant_id) == -1 ||
+	    admin_add_staff_ref(r, o, "substitute", f->substitute_id) == -1 ||
+	    admin_add_members(r, o, f->id, full) == -1 ||
+	    admin_add_programmes(r, o, f->id) == -1) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -215,7 +213,7 @@ api_family_json(struct areq *r, const struct family *f, int full)
 }
 
 static cJSON *
-api_programme_json(const struct programme *pg)
+admin_programme_json(const struct programme *pg)
 {
 	cJSON	*o = cJSON_CreateObject(), *g;
 	size_t	 i;
@@ -232,7 +230,7 @@ api_programme_json(const struct programme *pg)
 
 /* What the gateway reported of an SMS; null on rows with no report. */
 static void
-api_add_delivery(cJSON *o, const struct outbox_info *x)
+admin_add_delivery(cJSON *o, const struct outbox_info *x)
 {
 	if (x->delivery <= SMS_DLR_NONE || x->delivery > SMS_DLR_EXPIRED)
 		cJSON_AddNullToObject(o, "delivery");
@@ -248,7 +246,7 @@ api_add_delivery(cJSON *o, const struct outbox_info *x)
 }
 
 static cJSON *
-api_outbox_json(const struct outbox_info *x)
+admin_outbox_json(const struct outbox_info *x)
 {
 	cJSON	*o = cJSON_CreateObject();
 
@@ -271,32 +269,32 @@ api_outbox_json(const struct outbox_info *x)
 	else
 		cJSON_AddNullToObject(o, "sent_at");
 	admin_add_str(o, "cause", x->cause);
-	api_add_delivery(o, x);
+	admin_add_delivery(o, x);
 	return o;
 }
 
 static int
-api_answer_staff(struct areq *r, int64_t id, int status)
+admin_answer_staff(struct areq *r, int64_t id, int status)
 {
 	struct staff	 s;
 	int		 rc;
 
 	if ((rc = people_staff_get(r->app->people, id, &s)) != PEOPLE_OK)
 		return admin_people_err(r, rc, "staff member");
-	rc = admin_answer(r, "staff", api_staff_json(&s), status);
+	rc = admin_answer(r, "staff", admin_staff_json(&s), status);
 	people_staff_clear(&s);
 	return rc;
 }
 
 static int
-api_answer_family(struct areq *r, int64_t id, int status)
+admin_answer_family(struct areq *r, int64_t id, int status)
 {
 	struct family	 f;
 	int		 rc;
 
 	if ((rc = people_family_get(r->app->people, id, &f)) != PEOPLE_OK)
 		return admin_people_err(r, rc, "family");
-	rc = admin_answer(r, "family", api_family_json(r, &f, 1), status);
+	rc = admin_answer(r, "family", admin_family_json(r, &f, 1), status);
 	people_family_clear(&f);
 	return rc;
 }
@@ -309,15 +307,15 @@ admin_answer_member(struct areq *r, int64_t id, int status)
 
 	if ((rc = people_member_get(r->app->people, id, &m)) != PEOPLE_OK)
 		return admin_people_err(r, rc, "member");
-	rc = admin_answer(r, "member", api_member_json(&m, 1), status);
+	rc = admin_answer(r, "member", admin_member_json(&m, 1), status);
 	people_member_clear(&m);
 	return rc;
 }
 
 /* ---- status ---------------------------------------------------------- */
 
-static int
-api_status(struct areq *r)
+int
+admin_status(struct areq *r)
 {
 	struct app	*app = r->app;
 	int64_t		 counts[OUTBOX_NSTATES], pending = 0;
@@ -346,7 +344,7 @@ api_status(struct areq *r)
 
 /* ["pl","uk"] -> "pl,uk"; each known, none twice, at least one. */
 static int
-api_languages(struct areq *r, const cJSON *arr, char out[VALIDATE_LANGS_MAX])
+admin_languages(struct areq *r, const cJSON *arr, char out[VALIDATE_LANGS_MAX])
 {
 	const cJSON	*it;
 
@@ -368,7 +366,7 @@ api_languages(struct areq *r, const cJSON *arr, char out[VALIDATE_LANGS_MAX])
 	return 0;
 }
 
-static const struct admin_field api_staff_fields[] = {
+static const struct admin_field admin_staff_fields[] = {
 	{ "name", ADMIN_FT_STRING, 1 },
 	{ "kind", ADMIN_FT_STRING, 1 },
 	{ "languages", ADMIN_FT_ARRAY, 0 },
@@ -378,7 +376,7 @@ static const struct admin_field api_staff_fields[] = {
 
 /* Checks name, kind, languages of a staff body (present ones). */
 static int
-api_staff_values(struct areq *r, char langs[VALIDATE_LANGS_MAX],
+admin_staff_values(struct areq *r, char langs[VALIDATE_LANGS_MAX],
     const char **langsp)
 {
 	const cJSON	*l = admin_get(r->body, "languages");
@@ -391,14 +389,14 @@ api_staff_values(struct areq *r, char langs[VALIDATE_LANGS_MAX],
 		return st;
 	if (l == NULL)
 		return 0;
-	if ((st = api_languages(r, l, langs)) != 0)
+	if ((st = admin_languages(r, l, langs)) != 0)
 		return st;
 	*langsp = langs;
 	return 0;
 }
 
-static int
-api_staff_add(struct areq *r)
+int
+admin_staff_add(struct areq *r)
 {
 	char		 langs[VALIDATE_LANGS_MAX];
 	const char	*lp;
@@ -406,8 +404,8 @@ api_staff_add(struct areq *r)
 	int64_t		 id;
 	int		 st, rc;
 
-	if ((st = admin_fields(r, r->body, api_staff_fields)) != 0 ||
-	    (st = api_staff_values(r, langs, &lp)) != 0)
+	if ((st = admin_fields(r, r->body, admin_staff_fields)) != 0 ||
+	    (st = admin_staff_values(r, langs, &lp)) != 0)
 		return st;
 	rc = people_staff_create(r->app->people, admin_str(r->body, "name"),
 	    admin_str(r->body, "kind"), lp != NULL ? lp : "pl",
@@ -416,11 +414,11 @@ api_staff_add(struct areq *r)
 		return admin_people_err(r, rc, "staff member");
 	if ((st = admin_audit(r, "staff.add", "staff", id)) != 0)
 		return st;
-	return api_answer_staff(r, id, 201);
+	return admin_answer_staff(r, id, 201);
 }
 
-static int
-api_staff_list(struct areq *r)
+int
+admin_staff_list(struct areq *r)
 {
 	struct staff	*a = NULL;
 	size_t		 n = 0, i;
@@ -431,24 +429,24 @@ api_staff_list(struct areq *r)
 	r->out = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(r->out, "staff");
 	for (i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, api_staff_json(&a[i]));
+		cJSON_AddItemToArray(arr, admin_staff_json(&a[i]));
 	people_staff_list_free(a, n);
 	return 200;
 }
 
-static int
-api_staff_show(struct areq *r)
+int
+admin_staff_show(struct areq *r)
 {
 	int64_t	 id;
 	int	 st;
 
 	if ((st = admin_path_id(r, 0, &id, "staff member")) != 0)
 		return st;
-	return api_answer_staff(r, id, 200);
+	return admin_answer_staff(r, id, 200);
 }
 
-static int
-api_staff_edit(struct areq *r)
+int
+admin_staff_edit(struct areq *r)
 {
 	static const struct admin_field fields[] = {
 		{ "name", ADMIN_FT_STRING, 0 },
@@ -465,7 +463,7 @@ api_staff_edit(struct areq *r)
 
 	if ((st = admin_path_id(r, 0, &id, "staff member")) != 0 ||
 	    (st = admin_fields(r, r->body, fields)) != 0 ||
-	    (st = api_staff_values(r, langs, &lp)) != 0)
+	    (st = admin_staff_values(r, langs, &lp)) != 0)
 		return st;
 	if (r->body->child == NULL)
 		return admin_error(r, 400, "bad_request", "nothing to change");
@@ -476,11 +474,11 @@ api_staff_edit(struct areq *r)
 		return admin_people_err(r, rc, "staff member");
 	if ((st = admin_audit(r, "staff.edit", "staff", id)) != 0)
 		return st;
-	return api_answer_staff(r, id, 200);
+	return admin_answer_staff(r, id, 200);
 }
 
-static int
-api_staff_disable(struct areq *r)
+int
+admin_staff_disable(struct areq *r)
 {
 	static const struct admin_field none[] = { { NULL, 0, 0 } };
 	int64_t	 id;
@@ -494,12 +492,12 @@ api_staff_disable(struct areq *r)
 		return admin_people_err(r, rc, "staff member");
 	if ((st = admin_audit(r, "staff.disable", "staff", id)) != 0)
 		return st;
-	return api_answer_staff(r, id, 200);
+	return admin_answer_staff(r, id, 200);
 }
 
 /* ---- invitations ----------------------------------------------------- */
 
-static const struct admin_field api_invite_fields[] = {
+static const struct admin_field admin_invite_fields[] = {
 	{ "member_id", ADMIN_FT_INT, 0 },
 	{ "ttl_days", ADMIN_FT_INT, 0 },
 	{ NULL, 0, 0 }
@@ -507,7 +505,7 @@ static const struct admin_field api_invite_fields[] = {
 
 /* Creates the invitation and answers with the code and the deep link. */
 static int
-api_invite(struct areq *r, int64_t staff_id, int64_t member_id)
+admin_invite(struct areq *r, int64_t staff_id, int64_t member_id)
 {
 	const char	*bot = tg_username(r->app->tg);
 	int64_t		 ttl, expires;
@@ -516,7 +514,7 @@ api_invite(struct areq *r, int64_t staff_id, int64_t member_id)
 	int		 st, rc;
 
 	ttl = admin_int(r->body, "ttl_days", r->app->cfg->invitation_ttl_days);
-	if ((st = api_ttl_ok(r, ttl)) != 0)
+	if ((st = admin_ttl_ok(r, ttl)) != 0)
 		return st;
 	rc = people_invite_create(r->app->people, staff_id, member_id,
 	    (int)ttl, r->uid, &code, &expires);
@@ -545,8 +543,8 @@ api_invite(struct areq *r, int64_t staff_id, int64_t member_id)
 	return admin_answer(r, "invitation", o, 201);
 }
 
-static int
-api_staff_invite(struct areq *r)
+int
+admin_staff_invite(struct areq *r)
 {
 	static const struct admin_field fields[] = {
 		{ "ttl_days", ADMIN_FT_INT, 0 },
@@ -566,11 +564,11 @@ api_staff_invite(struct areq *r)
 	if (!active)
 		return admin_error(r, 409, "conflict", "staff member is "
 		    "disabled");
-	return api_invite(r, id, 0);
+	return admin_invite(r, id, 0);
 }
 
-static int
-api_family_invite(struct areq *r)
+int
+admin_family_invite(struct areq *r)
 {
 	struct member	*m = NULL;
 	size_t		 n = 0, i;
@@ -578,7 +576,7 @@ api_family_invite(struct areq *r)
 	int		 st, rc;
 
 	if ((st = admin_family_ref(r, r->arg[0], &fid)) != 0 ||
-	    (st = admin_fields(r, r->body, api_invite_fields)) != 0)
+	    (st = admin_fields(r, r->body, admin_invite_fields)) != 0)
 		return st;
 	if ((rc = people_member_list(r->app->people, fid, &m, &n)) !=
 	    PEOPLE_OK)
@@ -592,18 +590,18 @@ api_family_invite(struct areq *r)
 	if (mid == 0)
 		return admin_error(r, 404, "not_found", "member not found in "
 		    "this family");
-	return api_invite(r, 0, mid);
+	return admin_invite(r, 0, mid);
 }
 
 /* ---- families -------------------------------------------------------- */
 
-static const struct admin_field api_contact_fields[] = {
+static const struct admin_field admin_contact_fields[] = {
 	{ "name", ADMIN_FT_STRING, 1 },
 	{ "phone", ADMIN_FT_STRING | ADMIN_FT_NULL, 0 },
 	{ NULL, 0, 0 }
 };
 
-static const struct admin_field api_family_fields[] = {
+static const struct admin_field admin_family_fields[] = {
 	{ "name", ADMIN_FT_STRING, 1 },
 	{ "language", ADMIN_FT_STRING, 1 },
 	{ "channel", ADMIN_FT_STRING, 1 },
@@ -615,7 +613,7 @@ static const struct admin_field api_family_fields[] = {
 };
 
 static int
-api_family_values(struct areq *r, const cJSON *b)
+admin_family_values(struct areq *r, const cJSON *b)
 {
 	int	 st;
 
@@ -629,8 +627,8 @@ api_family_values(struct areq *r, const cJSON *b)
 	return 0;
 }
 
-static int
-api_family_add(struct areq *r)
+int
+admin_family_add(struct areq *r)
 {
 	const cJSON		*c = admin_get(r->body, "contact");
 	struct family_new	 nf;
@@ -638,9 +636,9 @@ api_family_add(struct areq *r)
 	int64_t			 fid, mid;
 	int			 st, rc;
 
-	if ((st = admin_fields(r, r->body, api_family_fields)) != 0 ||
-	    (st = admin_fields(r, c, api_contact_fields)) != 0 ||
-	    (st = api_family_values(r, r->body)) != 0 ||
+	if ((st = admin_fields(r, r->body, admin_family_fields)) != 0 ||
+	    (st = admin_fields(r, c, admin_contact_fields)) != 0 ||
+	    (st = admin_family_values(r, r->body)) != 0 ||
 	    (st = admin_name_ok(r, "contact.name", admin_str(c, "name"))) != 0)
 		return st;
 	memset(&nf, 0, sizeof nf);
@@ -662,11 +660,11 @@ api_family_add(struct areq *r)
 		return admin_people_err(r, rc, "assistant");
 	if ((st = admin_audit(r, "family.add", "family", fid)) != 0)
 		return st;
-	return api_answer_family(r, fid, 201);
+	return admin_answer_family(r, fid, 201);
 }
 
 static int
-api_family_filter(struct areq *r, struct family_filter *f)
+admin_family_filter(struct areq *r, struct family_filter *f)
 {
 	struct programme	 pg;
 	int64_t			 v;
@@ -696,8 +694,8 @@ api_family_filter(struct areq *r, struct family_filter *f)
 	return 0;
 }
 
-static int
-api_family_list(struct areq *r)
+int
+admin_family_list(struct areq *r)
 {
 	struct family_filter	 flt;
 	struct family		*a = NULL;
@@ -705,14 +703,14 @@ api_family_list(struct areq *r)
 	cJSON			*arr, *o;
 	int			 st;
 
-	if ((st = api_family_filter(r, &flt)) != 0)
+	if ((st = admin_family_filter(r, &flt)) != 0)
 		return st;
 	if (people_family_list(r->app->people, &flt, &a, &n) != PEOPLE_OK)
 		return admin_error(r, 500, "internal", "storage error");
 	r->out = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(r->out, "families");
 	for (i = 0; i < n; i++) {
-		if ((o = api_family_json(r, &a[i], 0)) == NULL) {
+		if ((o = admin_family_json(r, &a[i], 0)) == NULL) {
 			people_family_list_free(a, n);
 			return admin_error(r, 500, "internal",
 			    "storage error");
@@ -723,19 +721,19 @@ api_family_list(struct areq *r)
 	return 200;
 }
 
-static int
-api_family_show(struct areq *r)
+int
+admin_family_show(struct areq *r)
 {
 	int64_t	 id;
 	int	 st;
 
 	if ((st = admin_family_ref(r, r->arg[0], &id)) != 0)
 		return st;
-	return api_answer_family(r, id, 200);
+	return admin_answer_family(r, id, 200);
 }
 
-static int
-api_family_edit(struct areq *r)
+int
+admin_family_edit(struct areq *r)
 {
 	static const struct admin_field fields[] = {
 		{ "name", ADMIN_FT_STRING, 0 },
@@ -750,7 +748,7 @@ api_family_edit(struct areq *r)
 
 	if ((st = admin_family_ref(r, r->arg[0], &id)) != 0 ||
 	    (st = admin_fields(r, r->body, fields)) != 0 ||
-	    (st = api_family_values(r, r->body)) != 0)
+	    (st = admin_family_values(r, r->body)) != 0)
 		return st;
 	if (r->body->child == NULL)
 		return admin_error(r, 400, "bad_request", "nothing to change");
@@ -763,11 +761,11 @@ api_family_edit(struct areq *r)
 		return admin_people_err(r, rc, "family");
 	if ((st = admin_audit(r, "family.edit", "family", id)) != 0)
 		return st;
-	return api_answer_family(r, id, 200);
+	return admin_answer_family(r, id, 200);
 }
 
-static int
-api_family_assign(struct areq *r)
+int
+admin_family_assign(struct areq *r)
 {
 	static const struct admin_field fields[] = {
 		{ "assistant_id", ADMIN_FT_INT | ADMIN_FT_NULL, 1 },
@@ -793,11 +791,11 @@ api_family_assign(struct areq *r)
 		return admin_people_err(r, rc, "staff member");
 	if ((st = admin_audit(r, "family.assign", "family", id)) != 0)
 		return st;
-	return api_answer_family(r, id, 200);
+	return admin_answer_family(r, id, 200);
 }
 
-static int
-api_family_remove(struct areq *r)
+int
+admin_family_remove(struct areq *r)
 {
 	int64_t	 id;
 	int	 st, rc;
@@ -815,8 +813,8 @@ api_family_remove(struct areq *r)
 
 /* ---- members --------------------------------------------------------- */
 
-static int
-api_member_add(struct areq *r)
+int
+admin_member_add(struct areq *r)
 {
 	char		 buf[PHONE_MAX];
 	const char	*phone;
@@ -824,7 +822,7 @@ api_member_add(struct areq *r)
 	int		 st, rc;
 
 	if ((st = admin_family_ref(r, r->arg[0], &fid)) != 0 ||
-	    (st = admin_fields(r, r->body, api_contact_fields)) != 0 ||
+	    (st = admin_fields(r, r->body, admin_contact_fields)) != 0 ||
 	    (st = admin_name_ok(r, "name", admin_str(r->body, "name"))) != 0 ||
 	    (st = admin_phone_ok(r, "phone", admin_str(r->body, "phone"), buf,
 	    &phone)) != 0)
@@ -841,8 +839,8 @@ api_member_add(struct areq *r)
 	return admin_answer_member(r, id, 201);
 }
 
-static int
-api_member_edit(struct areq *r)
+int
+admin_member_edit(struct areq *r)
 {
 	static const struct admin_field fields[] = {
 		{ "name", ADMIN_FT_STRING, 0 },
@@ -874,8 +872,8 @@ api_member_edit(struct areq *r)
 	return admin_answer_member(r, id, 200);
 }
 
-static int
-api_member_remove(struct areq *r)
+int
+admin_member_remove(struct areq *r)
 {
 	int64_t	 id;
 	int	 st, rc;
@@ -899,7 +897,7 @@ api_member_remove(struct areq *r)
 
 /* The groups array: names, none twice. *names is a new array; free(). */
 static int
-api_groups(struct areq *r, const cJSON *g, const char ***names, size_t *n)
+admin_groups(struct areq *r, const cJSON *g, const char ***names, size_t *n)
 {
 	const cJSON	*it;
 	size_t		 i;
@@ -923,20 +921,20 @@ api_groups(struct areq *r, const cJSON *g, const char ***names, size_t *n)
 }
 
 static int
-api_answer_programme(struct areq *r, int64_t id, int status)
+admin_answer_programme(struct areq *r, int64_t id, int status)
 {
 	struct programme	 pg;
 	int			 rc;
 
 	if ((rc = people_programme_get(r->app->people, id, &pg)) != PEOPLE_OK)
 		return admin_people_err(r, rc, "programme");
-	rc = admin_answer(r, "programme", api_programme_json(&pg), status);
+	rc = admin_answer(r, "programme", admin_programme_json(&pg), status);
 	people_programme_clear(&pg);
 	return rc;
 }
 
-static int
-api_programme_add(struct areq *r)
+int
+admin_programme_add(struct areq *r)
 {
 	static const struct admin_field fields[] = {
 		{ "name", ADMIN_FT_STRING, 1 },
@@ -951,7 +949,7 @@ api_programme_add(struct areq *r)
 	if ((st = admin_fields(r, r->body, fields)) != 0 ||
 	    (st = admin_name_ok(r, "name", admin_str(r->body, "name"))) != 0)
 		return st;
-	if ((st = api_groups(r, admin_get(r->body, "groups"), &names, &n)) !=
+	if ((st = admin_groups(r, admin_get(r->body, "groups"), &names, &n)) !=
 	    0)
 		goto out;
 	rc = people_programme_create(r->app->people, admin_str(r->body, "name"),
@@ -962,14 +960,14 @@ api_programme_add(struct areq *r)
 	else if (rc != PEOPLE_OK)
 		st = admin_people_err(r, rc, "programme");
 	else if ((st = admin_audit(r, "programme.add", "programme", id)) == 0)
-		st = api_answer_programme(r, id, 201);
+		st = admin_answer_programme(r, id, 201);
 out:
 	free(names);
 	return st;
 }
 
-static int
-api_programme_list(struct areq *r)
+int
+admin_programme_list(struct areq *r)
 {
 	struct programme	*a = NULL;
 	size_t			 n = 0, i;
@@ -980,13 +978,13 @@ api_programme_list(struct areq *r)
 	r->out = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(r->out, "programmes");
 	for (i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, api_programme_json(&a[i]));
+		cJSON_AddItemToArray(arr, admin_programme_json(&a[i]));
 	people_programme_list_free(a, n);
 	return 200;
 }
 
-static int
-api_programme_show(struct areq *r)
+int
+admin_programme_show(struct areq *r)
 {
 	struct programme	 pg;
 	struct enrolment	*e = NULL;
@@ -999,7 +997,7 @@ api_programme_show(struct areq *r)
 		return st;
 	if ((rc = people_programme_get(r->app->people, id, &pg)) != PEOPLE_OK)
 		return admin_people_err(r, rc, "programme");
-	st = admin_answer(r, "programme", api_programme_json(&pg), 200);
+	st = admin_answer(r, "programme", admin_programme_json(&pg), 200);
 	people_programme_clear(&pg);
 	if (people_enrolment_list(r->app->people, 0, id, &e, &n) != PEOPLE_OK)
 		return admin_error(r, 500, "internal", "storage error");
@@ -1020,7 +1018,7 @@ api_programme_show(struct areq *r)
 
 /* "family" in a body: a code ("R-0042") or an id (number or string). */
 static int
-api_body_family(struct areq *r, int64_t *id)
+admin_body_family(struct areq *r, int64_t *id)
 {
 	const cJSON	*f = admin_get(r->body, "family");
 	char		 buf[32];
@@ -1033,20 +1031,20 @@ api_body_family(struct areq *r, int64_t *id)
 }
 
 static int
-api_answer_enrolment(struct areq *r, int64_t id)
+admin_answer_enrolment(struct areq *r, int64_t id)
 {
 	struct enrolment	 e;
 	int			 rc;
 
 	if ((rc = people_enrolment_get(r->app->people, id, &e)) != PEOPLE_OK)
 		return admin_people_err(r, rc, "enrolment");
-	rc = admin_answer(r, "enrolment", api_enrolment_json(&e), 200);
+	rc = admin_answer(r, "enrolment", admin_enrolment_json(&e), 200);
 	people_enrolment_clear(&e);
 	return rc;
 }
 
-static int
-api_programme_enrol(struct areq *r)
+int
+admin_programme_enrol(struct areq *r)
 {
 	static const struct admin_field fields[] = {
 		{ "family", ADMIN_FT_STRING | ADMIN_FT_INT, 1 },
@@ -1067,7 +1065,7 @@ api_programme_enrol(struct areq *r)
 	if ((rc = people_programme_get(r->app->people, pid, &pg)) != PEOPLE_OK)
 		return admin_people_err(r, rc, "programme");
 	people_programme_clear(&pg);
-	if ((st = api_body_family(r, &fid)) != 0)
+	if ((st = admin_body_family(r, &fid)) != 0)
 		return st;
 	if (from != NULL && validate_date(from) == -1)
 		return admin_error(r, 422, "invalid", "from: a date "
@@ -1086,11 +1084,11 @@ api_programme_enrol(struct areq *r)
 		return admin_people_err(r, rc, "family");
 	if ((st = admin_audit(r, "programme.enrol", "enrolment", eid)) != 0)
 		return st;
-	return api_answer_enrolment(r, eid);
+	return admin_answer_enrolment(r, eid);
 }
 
-static int
-api_programme_leave(struct areq *r)
+int
+admin_programme_leave(struct areq *r)
 {
 	static const struct admin_field fields[] = {
 		{ "family", ADMIN_FT_STRING | ADMIN_FT_INT, 1 },
@@ -1109,7 +1107,7 @@ api_programme_leave(struct areq *r)
 	if ((rc = people_programme_get(r->app->people, pid, &pg)) != PEOPLE_OK)
 		return admin_people_err(r, rc, "programme");
 	people_programme_clear(&pg);
-	if ((st = api_body_family(r, &fid)) != 0)
+	if ((st = admin_body_family(r, &fid)) != 0)
 		return st;
 	if (on != NULL && validate_date(on) == -1)
 		return admin_error(r, 422, "invalid", "on: a date YYYY-MM-DD");
@@ -1126,13 +1124,13 @@ api_programme_leave(struct areq *r)
 		return admin_people_err(r, rc, "enrolment");
 	if ((st = admin_audit(r, "programme.leave", "enrolment", eid)) != 0)
 		return st;
-	return api_answer_enrolment(r, eid);
+	return admin_answer_enrolment(r, eid);
 }
 
 /* ---- outbox and audit ------------------------------------------------ */
 
-static int
-api_outbox_list(struct areq *r)
+int
+admin_outbox_list(struct areq *r)
 {
 	struct outbox_info	*rows;
 	const char		*state = admin_query_str(r, "state");
@@ -1142,10 +1140,10 @@ api_outbox_list(struct areq *r)
 	int			 s = -1, n, i;
 	cJSON			*arr;
 
-	if ((limit = admin_query_num(r, "limit", API_LIST_DEFAULT,
-	    API_LIST_MAX)) < 0)
+	if ((limit = admin_query_num(r, "limit", ADMIN_LIST_DEFAULT,
+	    ADMIN_LIST_MAX)) < 0)
 		return admin_error(r, 422, "invalid", "limit: 1 to %d",
-		    API_LIST_MAX);
+		    ADMIN_LIST_MAX);
 	for (i = 0; state != NULL && i < OUTBOX_NSTATES; i++)
 		if (strcmp(state, outbox_state_name((enum outbox_state)i)) ==
 		    0)
@@ -1165,13 +1163,13 @@ api_outbox_list(struct areq *r)
 	r->out = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(r->out, "outbox");
 	for (i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, api_outbox_json(&rows[i]));
+		cJSON_AddItemToArray(arr, admin_outbox_json(&rows[i]));
 	free(rows);
 	return 200;
 }
 
-static int
-api_outbox_retry(struct areq *r)
+int
+admin_outbox_retry(struct areq *r)
 {
 	struct outbox_info	 x;
 	int64_t			 id;
@@ -1193,11 +1191,11 @@ api_outbox_retry(struct areq *r)
 		return st;
 	/* Runs on the next loop turn, after this transaction commits. */
 	dispatch_kick(r->app->disp);
-	return admin_answer(r, "outbox", api_outbox_json(&x), 200);
+	return admin_answer(r, "outbox", admin_outbox_json(&x), 200);
 }
 
 static int
-api_audit_row(const struct audit_row *row, void *arg)
+admin_audit_row(const struct audit_row *row, void *arg)
 {
 	cJSON	*arr = arg, *o = cJSON_CreateObject();
 
@@ -1214,74 +1212,20 @@ api_audit_row(const struct audit_row *row, void *arg)
 	return 0;
 }
 
-static int
-api_audit_list(struct areq *r)
+int
+admin_audit_list(struct areq *r)
 {
 	int64_t	 limit;
 	cJSON	*arr;
 
-	if ((limit = admin_query_num(r, "limit", API_LIST_DEFAULT,
-	    API_LIST_MAX)) < 0)
+	if ((limit = admin_query_num(r, "limit", ADMIN_LIST_DEFAULT,
+	    ADMIN_LIST_MAX)) < 0)
 		return admin_error(r, 422, "invalid", "limit: 1 to %d",
-		    API_LIST_MAX);
+		    ADMIN_LIST_MAX);
 	r->out = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(r->out, "audit");
-	if (people_audit_list(r->app->people, (int)limit, api_audit_row, arr) !=
-	    PEOPLE_OK)
+	if (people_audit_list(r->app->people, (int)limit, admin_audit_row,
+	    arr) != PEOPLE_OK)
 		return admin_error(r, 500, "internal", "storage error");
 	return 200;
 }
-
-/* ---- the table ------------------------------------------------------- */
-
-static const char *const api_q_families[] = {
-	"assistant", "programme", "language", "channel", NULL
-};
-static const char *const api_q_outbox[] = {
-	"state", "channel", "limit", NULL
-};
-static const char *const api_q_audit[] = { "limit", NULL };
-static const char *const api_q_conversation[] = { "last", NULL };
-
-#define GET	EVHTTP_REQ_GET
-#define POST	EVHTTP_REQ_POST
-#define PATCH	EVHTTP_REQ_PATCH
-#define DELETE	EVHTTP_REQ_DELETE
-#define MUT	ADMIN_MUTATES
-
-const struct admin_route admin_routes[] = {
-	{ GET, "/v1/status", api_status, 0, NULL },
-	{ POST, "/v1/staff", api_staff_add, MUT, NULL },
-	{ GET, "/v1/staff", api_staff_list, 0, NULL },
-	{ GET, "/v1/staff/*", api_staff_show, 0, NULL },
-	{ PATCH, "/v1/staff/*", api_staff_edit, MUT, NULL },
-	{ POST, "/v1/staff/*/disable", api_staff_disable, MUT, NULL },
-	{ POST, "/v1/staff/*/invite", api_staff_invite, MUT, NULL },
-	{ POST, "/v1/families", api_family_add, MUT, NULL },
-	{ GET, "/v1/families", api_family_list, 0, api_q_families },
-	{ POST, "/v1/families/import", admin_import, MUT | ADMIN_BIG, NULL },
-	{ GET, "/v1/families/*", api_family_show, 0, NULL },
-	{ PATCH, "/v1/families/*", api_family_edit, MUT, NULL },
-	{ DELETE, "/v1/families/*", api_family_remove, MUT, NULL },
-	{ POST, "/v1/families/*/assign", api_family_assign, MUT, NULL },
-	{ POST, "/v1/families/*/invite", api_family_invite, MUT, NULL },
-	{ POST, "/v1/families/*/members", api_member_add, MUT, NULL },
-	/* Reading a history is audited: one transaction with its row. */
-	{ GET, "/v1/families/*/conversation", admin_conversation, MUT,
-	  api_q_conversation },
-	{ PATCH, "/v1/members/*", api_member_edit, MUT, NULL },
-	{ DELETE, "/v1/members/*", api_member_remove, MUT, NULL },
-	{ POST, "/v1/members/*/notify", admin_member_notify, MUT, NULL },
-	{ POST, "/v1/members/*/consent", admin_member_consent, MUT, NULL },
-	{ DELETE, "/v1/members/*/consent", admin_member_consent_withdraw, MUT,
-	  NULL },
-	{ POST, "/v1/programmes", api_programme_add, MUT, NULL },
-	{ GET, "/v1/programmes", api_programme_list, 0, NULL },
-	{ GET, "/v1/programmes/*", api_programme_show, 0, NULL },
-	{ POST, "/v1/programmes/*/enrol", api_programme_enrol, MUT, NULL },
-	{ POST, "/v1/programmes/*/leave", api_programme_leave, MUT, NULL },
-	{ GET, "/v1/outbox", api_outbox_list, 0, api_q_outbox },
-	{ POST, "/v1/outbox/*/retry", api_outbox_retry, MUT, NULL },
-	{ GET, "/v1/audit", api_audit_list, 0, api_q_audit },
-	{ 0, NULL, NULL, 0, NULL }
-};

@@ -51,23 +51,52 @@ struct admin_route {
 	const char *const	*query;		/* allowed keys, NULL-ended */
 };
 
+/* Every endpoint, in the order tried (admin_routes.c); NULL-ended. */
 extern const struct admin_route admin_routes[];
 
+/*
+ * The endpoints admin_routes[] names. Each returns the HTTP status with
+ * r->out set, or the status of the error it set with admin_error().
+ */
 
-/* POST /v1/families/import (daemon/admin/admin_import.c). */
-int	admin_import(struct areq *r);
-/* GET /v1/families/{family}/conversation (daemon/admin/admin_history.c). */
-int	admin_conversation(struct areq *r);
-
-/* POST /v1/members/{id}/notify (daemon/admin/admin_notify.c). */
-int	admin_member_notify(struct areq *r);
-
-/* POST and DELETE /v1/members/{id}/consent (daemon/admin/admin_consent.c). */
-int	admin_member_consent(struct areq *r);
-int	admin_member_consent_withdraw(struct areq *r);
-
+/* Status, staff, invitations, families, members, programmes, outbox, audit. */
+int	admin_status(struct areq *r);
+int	admin_staff_add(struct areq *r);
+int	admin_staff_list(struct areq *r);
+int	admin_staff_show(struct areq *r);
+int	admin_staff_edit(struct areq *r);
+int	admin_staff_disable(struct areq *r);
+int	admin_staff_invite(struct areq *r);
+int	admin_family_invite(struct areq *r);
+int	admin_family_add(struct areq *r);
+int	admin_family_list(struct areq *r);
+int	admin_family_show(struct areq *r);
+int	admin_family_edit(struct areq *r);
+int	admin_family_assign(struct areq *r);
+int	admin_family_remove(struct areq *r);
+int	admin_member_add(struct areq *r);
+int	admin_member_edit(struct areq *r);
+int	admin_member_remove(struct areq *r);
+int	admin_programme_add(struct areq *r);
+int	admin_programme_list(struct areq *r);
+int	admin_programme_show(struct areq *r);
+int	admin_programme_enrol(struct areq *r);
+int	admin_programme_leave(struct areq *r);
+int	admin_outbox_list(struct areq *r);
+int	admin_outbox_retry(struct areq *r);
+int	admin_audit_list(struct areq *r);
 /* Sets r->out = {"member": {...}} (phone in full); returns `status`. */
 int	admin_answer_member(struct areq *r, int64_t id, int status);
+
+/* POST /v1/families/import (admin_import.c). */
+int	admin_import(struct areq *r);
+/* GET /v1/families/{family}/conversation (admin_history.c). */
+int	admin_conversation(struct areq *r);
+/* POST /v1/members/{id}/notify (admin_notify.c). */
+int	admin_member_notify(struct areq *r);
+/* POST and DELETE /v1/members/{id}/consent (admin_consent.c). */
+int	admin_member_consent(struct areq *r);
+int	admin_member_consent_withdraw(struct areq *r);
 
 /*
  * What the endpoint files share (daemon/admin/admin_util.c). A function
@@ -98,11 +127,11 @@ struct admin_field {
 /* Unknown, repeated or missing fields and wrong types of `obj`: 400. */
 int	admin_fields(struct areq *r, const cJSON *obj,
 	    const struct admin_field *spec);
-/* obj[name], or NULL. The values point into `o`. */
+/* o[name], or NULL; it points into `o`. */
 const cJSON	*admin_get(const cJSON *o, const char *name);
-/* The string obj[name], or NULL when absent or not a string. */
+/* The string o[name], or NULL when absent or not a string. */
 const char	*admin_str(const cJSON *o, const char *name);
-/* The number obj[name], or `def` when absent or not a number. */
+/* The number o[name], or `def` when absent or not a number. */
 int64_t	admin_int(const cJSON *o, const char *name, int64_t def);
 
 /* Value checks, 422 when broken; a NULL value passes. */
@@ -120,6 +149,10 @@ int	admin_people_err(struct areq *r, int rc, const char *what);
 int	admin_path_id(struct areq *r, int i, int64_t *id, const char *what);
 /* A family by code ("R-0042") or id; 404 when there is none. */
 int	admin_family_ref(struct areq *r, const char *ref, int64_t *id);
+
+/* `limit` of the lists (outbox, audit): 1..ADMIN_LIST_MAX. */
+#define ADMIN_LIST_MAX		1000
+#define ADMIN_LIST_DEFAULT	50
 
 /* The query value of `key`, or NULL. */
 const char	*admin_query_str(struct areq *r, const char *key);
