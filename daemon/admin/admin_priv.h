@@ -59,8 +59,10 @@ extern const struct admin_route admin_routes[];
  * r->out set, or the status of the error it set with admin_error().
  */
 
-/* Status, staff, invitations, families, members, programmes, outbox, audit. */
+/* GET /v1/status (admin_status.c). */
 int	admin_status(struct areq *r);
+
+/* Staff, invitations, families, members, programmes (admin_api.c). */
 int	admin_staff_add(struct areq *r);
 int	admin_staff_list(struct areq *r);
 int	admin_staff_show(struct areq *r);
@@ -82,11 +84,15 @@ int	admin_programme_list(struct areq *r);
 int	admin_programme_show(struct areq *r);
 int	admin_programme_enrol(struct areq *r);
 int	admin_programme_leave(struct areq *r);
-int	admin_outbox_list(struct areq *r);
-int	admin_outbox_retry(struct areq *r);
-int	admin_audit_list(struct areq *r);
 /* Sets r->out = {"member": {...}} (phone in full); returns `status`. */
 int	admin_answer_member(struct areq *r, int64_t id, int status);
+
+/* GET /v1/outbox, POST /v1/outbox/{id}/retry (admin_outbox.c). */
+int	admin_outbox_list(struct areq *r);
+int	admin_outbox_retry(struct areq *r);
+
+/* GET /v1/audit (admin_audit.c). */
+int	admin_audit_list(struct areq *r);
 
 /* POST /v1/families/import (admin_import.c). */
 int	admin_import(struct areq *r);
