@@ -51,64 +51,12 @@ struct admin_route {
 	const char *const	*query;		/* allowed keys, NULL-ended */
 };
 
-/* Every endpoint, in the order tried (admin_routes.c); NULL-ended. */
-extern const struct admin_route admin_routes[];
+/* ---- what the endpoints share (admin_util.c) --------------------------- */
 
 /*
- * The endpoints admin_routes[] names. Each returns the HTTP status with
- * r->out set, or the status of the error it set with admin_error().
- */
-
-/* GET /v1/status (admin_status.c). */
-int	admin_status(struct areq *r);
-
-/* Staff, invitations, families, members, programmes (admin_api.c). */
-int	admin_staff_add(struct areq *r);
-int	admin_staff_list(struct areq *r);
-int	admin_staff_show(struct areq *r);
-int	admin_staff_edit(struct areq *r);
-int	admin_staff_disable(struct areq *r);
-int	admin_staff_invite(struct areq *r);
-int	admin_family_invite(struct areq *r);
-int	admin_family_add(struct areq *r);
-int	admin_family_list(struct areq *r);
-int	admin_family_show(struct areq *r);
-int	admin_family_edit(struct areq *r);
-int	admin_family_assign(struct areq *r);
-int	admin_family_remove(struct areq *r);
-int	admin_member_add(struct areq *r);
-int	admin_member_edit(struct areq *r);
-int	admin_member_remove(struct areq *r);
-int	admin_programme_add(struct areq *r);
-int	admin_programme_list(struct areq *r);
-int	admin_programme_show(struct areq *r);
-int	admin_programme_enrol(struct areq *r);
-int	admin_programme_leave(struct areq *r);
-/* Sets r->out = {"member": {...}} (phone in full); returns `status`. */
-int	admin_answer_member(struct areq *r, int64_t id, int status);
-
-/* GET /v1/outbox, POST /v1/outbox/{id}/retry (admin_outbox.c). */
-int	admin_outbox_list(struct areq *r);
-int	admin_outbox_retry(struct areq *r);
-
-/* GET /v1/audit (admin_audit.c). */
-int	admin_audit_list(struct areq *r);
-
-/* POST /v1/families/import (admin_import.c). */
-int	admin_import(struct areq *r);
-/* GET /v1/families/{family}/conversation (admin_history.c). */
-int	admin_conversation(struct areq *r);
-/* POST /v1/members/{id}/notify (admin_notify.c). */
-int	admin_member_notify(struct areq *r);
-/* POST and DELETE /v1/members/{id}/consent (admin_consent.c). */
-int	admin_member_consent(struct areq *r);
-int	admin_member_consent_withdraw(struct areq *r);
-
-/*
- * What the endpoint files share (daemon/admin/admin_util.c). A function
- * that returns a status returns 0 when all is well, else the HTTP
- * status of the error it set with admin_error(), so that handlers read
- * `if ((st = admin_...(r, ...)) != 0) return st;`.
+ * A function here that returns a status returns 0 when all is well, else
+ * the HTTP status of the error it set with admin_error(), so that a
+ * handler reads `if ((st = admin_...(r, ...)) != 0) return st;`.
  */
 
 /* Sets the error answer; returns `status` for `return admin_error(...)`. */
@@ -180,5 +128,75 @@ int	admin_audit(struct areq *r, const char *action, const char *object,
 	    int64_t id);
 /* Today, YYYY-MM-DD, in the daemon's time zone. */
 void	admin_today(char buf[11]);
+
+/* ---- the endpoints ---------------------------------------------------- */
+
+/*
+ * Every endpoint, in the order tried (admin_routes.c), NULL-ended; the
+ * functions it names follow, one block per file. Each returns the HTTP
+ * status with r->out set, or the status of the error it set.
+ */
+extern const struct admin_route admin_routes[];
+
+/* GET /v1/status (admin_status.c). */
+int	admin_status(struct areq *r);
+
+/* /v1/staff (admin_staff.c). */
+int	admin_staff_add(struct areq *r);
+int	admin_staff_list(struct areq *r);
+int	admin_staff_show(struct areq *r);
+int	admin_staff_edit(struct areq *r);
+int	admin_staff_disable(struct areq *r);
+
+/* The invite endpoints of staff and of families (admin_invitations.c). */
+int	admin_staff_invite(struct areq *r);
+int	admin_family_invite(struct areq *r);
+
+/* /v1/families (admin_families.c). */
+int	admin_family_add(struct areq *r);
+int	admin_family_list(struct areq *r);
+int	admin_family_show(struct areq *r);
+int	admin_family_edit(struct areq *r);
+int	admin_family_assign(struct areq *r);
+int	admin_family_remove(struct areq *r);
+
+/* POST /v1/families/import (admin_import.c). */
+int	admin_import(struct areq *r);
+
+/* GET /v1/families/{family}/conversation (admin_history.c). */
+int	admin_conversation(struct areq *r);
+
+/* POST /v1/families/{family}/members, /v1/members/{id} (admin_members.c). */
+int	admin_member_add(struct areq *r);
+int	admin_member_edit(struct areq *r);
+int	admin_member_remove(struct areq *r);
+/* The body of a new member, {"name","phone"?}; a family's contact too. */
+extern const struct admin_field admin_member_fields[];
+struct member;
+/* The member object, new; `full` shows the phone, else it is masked. */
+cJSON	*admin_member_json(const struct member *m, int full);
+/* Sets r->out = {"member": {...}} (phone in full); returns `status`. */
+int	admin_answer_member(struct areq *r, int64_t id, int status);
+
+/* POST /v1/members/{id}/notify (admin_notify.c). */
+int	admin_member_notify(struct areq *r);
+
+/* POST and DELETE /v1/members/{id}/consent (admin_consent.c). */
+int	admin_member_consent(struct areq *r);
+int	admin_member_consent_withdraw(struct areq *r);
+
+/* /v1/programmes (admin_programmes.c). */
+int	admin_programme_add(struct areq *r);
+int	admin_programme_list(struct areq *r);
+int	admin_programme_show(struct areq *r);
+int	admin_programme_enrol(struct areq *r);
+int	admin_programme_leave(struct areq *r);
+
+/* GET /v1/outbox, POST /v1/outbox/{id}/retry (admin_outbox.c). */
+int	admin_outbox_list(struct areq *r);
+int	admin_outbox_retry(struct areq *r);
+
+/* GET /v1/audit (admin_audit.c). */
+int	admin_audit_list(struct areq *r);
 
 #endif
