@@ -126,7 +126,7 @@ int	admin_answer(struct areq *r, const char *key, cJSON *obj, int status);
 /* The audit row of a change, in the request's transaction. */
 int	admin_audit(struct areq *r, const char *action, const char *object,
 	    int64_t id);
-/* Today, YYYY-MM-DD, in the daemon's time zone. */
+/* Today, YYYY-MM-DD, in the daemon's time zone; "" if it fails. */
 void	admin_today(char buf[11]);
 
 /* ---- the endpoints ---------------------------------------------------- */

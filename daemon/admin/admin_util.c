@@ -205,14 +205,16 @@ admin_audit(struct areq *r, const char *action, const char *object,
 	return 0;
 }
 
+/* By the clock tests can move; "" when there is no time to be had. */
 void
 admin_today(char buf[PEOPLE_DATE_MAX])
 {
 	struct tm	 tm;
 	time_t		 t = clock_now();
 
-	localtime_r(&t, &tm);
-	strftime(buf, PEOPLE_DATE_MAX, "%Y-%m-%d", &tm);
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, PEOPLE_DATE_MAX, "%Y-%m-%d", &tm) == 0)
+		buf[0] = '\0';
 }
 
 const char *
