@@ -9,7 +9,6 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <malloc.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,19 +53,6 @@ admin_json_free(void *p)
 	if (p != NULL)
 		explicit_bzero(p, malloc_usable_size(p));
 	free(p);
-}
-
-int
-admin_error(struct areq *r, int status, const char *code, const char *fmt,
-    ...)
-{
-	va_list	 ap;
-
-	snprintf(r->code, sizeof r->code, "%s", code);
-	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof r->msg, fmt, ap);
-	va_end(ap);
-	return status;
 }
 
 /* ---- the socket ------------------------------------------------------ */

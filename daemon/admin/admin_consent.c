@@ -8,7 +8,6 @@
  * data, but like every value staff send it stays out of the logs.
  */
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -16,7 +15,6 @@
 
 #include "admin_priv.h"
 #include "app.h"
-#include "clock.h"
 #include "people.h"
 #include "validate.h"
 
@@ -31,58 +29,23 @@ struct consent_body {
 	const char	*version;
 };
 
-static int
-consent_member_id(struct areq *r, int64_t *id)
-{
-	char		*end;
-	long long	 v;
-
-	v = strtoll(r->arg[0], &end, 10);
-	if (*r->arg[0] == '\0' || *end != '\0' || v <= 0)
-		return admin_error(r, 404, "not_found", "member not found");
-	*id = v;
-	return 0;
-}
-
-/* The slot of a known field, or NULL. */
-static const char **
-consent_slot(struct consent_body *b, const char *name)
-{
-	if (strcmp(name, "date") == 0)
-		return &b->date;
-	if (strcmp(name, "ref") == 0)
-		return &b->ref;
-	if (strcmp(name, "version") == 0)
-		return &b->version;
-	return NULL;
-}
-
 /* {"date","ref","version"?}, strings, each once; anything else is 400. */
 static int
 consent_parse(struct areq *r, struct consent_body *b)
 {
-	const cJSON	*it;
-	const char	**slot;
+	static const struct admin_field fields[] = {
+		{ "date", ADMIN_FT_STRING, 1 },
+		{ "ref", ADMIN_FT_STRING, 1 },
+		{ "version", ADMIN_FT_STRING, 0 },
+		{ NULL, 0, 0 }
+	};
+	int	 st;
 
-	memset(b, 0, sizeof *b);
-	for (it = r->body->child; it != NULL; it = it->next) {
-		if ((slot = consent_slot(b, it->string)) == NULL)
-			return admin_error(r, 400, "bad_request",
-			    "unknown field \"%.40s\"", it->string);
-		if (!cJSON_IsString(it))
-			return admin_error(r, 400, "bad_request",
-			    "field \"%s\" has the wrong type", it->string);
-		if (*slot != NULL)
-			return admin_error(r, 400, "bad_request",
-			    "field \"%s\" given twice", it->string);
-		*slot = it->valuestring;
-	}
-	if (b->date == NULL)
-		return admin_error(r, 400, "bad_request",
-		    "missing field \"date\"");
-	if (b->ref == NULL)
-		return admin_error(r, 400, "bad_request",
-		    "missing field \"ref\"");
+	if ((st = admin_fields(r, r->body, fields)) != 0)
+		return st;
+	b->date = admin_str(r->body, "date");
+	b->ref = admin_str(r->body, "ref");
+	b->version = admin_str(r->body, "version");
 	return 0;
 }
 
@@ -102,18 +65,6 @@ consent_text_ok(struct areq *r, const char *field, const char *s,
 	return 0;
 }
 
-/* Today in the daemon's time zone, by the clock tests can move. */
-static void
-consent_today(char buf[PEOPLE_DATE_MAX])
-{
-	struct tm	 tm;
-	time_t		 t = clock_now();
-
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(buf, PEOPLE_DATE_MAX, "%Y-%m-%d", &tm) == 0)
-		buf[0] = '\0';
-}
-
 static int
 consent_date_ok(struct areq *r, const char *date)
 {
@@ -125,7 +76,7 @@ consent_date_ok(struct areq *r, const char *date)
 	if (strcmp(date, CONSENT_FIRST_DATE) < 0)
 		return admin_error(r, 422, "invalid", "date: before %s",
 		    CONSENT_FIRST_DATE);
-	consent_today(today);
+	admin_today(today);
 	if (today[0] == '\0')
 		return admin_error(r, 500, "internal", "no clock");
 	if (strcmp(date, today) > 0)
@@ -156,7 +107,7 @@ admin_member_consent(struct areq *r)
 	int64_t			 id, at;
 	int			 st, rc;
 
-	if ((st = consent_member_id(r, &id)) != 0 ||
+	if ((st = admin_path_id(r, 0, &id, "member")) != 0 ||
 	    (st = consent_parse(r, &b)) != 0 ||
 	    (st = consent_date_ok(r, b.date)) != 0 ||
 	    (st = consent_text_ok(r, "ref", b.ref, CONSENT_REF_MAX)) != 0 ||
@@ -179,15 +130,14 @@ admin_member_consent(struct areq *r)
 int
 admin_member_consent_withdraw(struct areq *r)
 {
+	static const struct admin_field none[] = { { NULL, 0, 0 } };
 	struct member	 m;
 	int64_t		 id, at;
 	int		 st, rc;
 
-	if ((st = consent_member_id(r, &id)) != 0)
+	if ((st = admin_path_id(r, 0, &id, "member")) != 0 ||
+	    (st = admin_fields(r, r->body, none)) != 0)
 		return st;
-	if (r->body->child != NULL)
-		return admin_error(r, 400, "bad_request", "unknown field "
-		    "\"%.40s\"", r->body->child->string);
 	rc = people_member_get(r->app->people, id, &m);
 	if (rc == PEOPLE_NOT_FOUND)
 		return admin_error(r, 404, "not_found", "member not found");

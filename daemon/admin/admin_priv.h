@@ -1,6 +1,7 @@
 /*
- * Shared by daemon/admin/admin.c (the server) and daemon/admin/admin_api.c (the
- * endpoints); nothing else includes it.
+ * Shared by the files of daemon/admin/: admin.c (the server), the
+ * endpoint files and admin_util.c (what the endpoints share); nothing
+ * else includes it.
  */
 #ifndef ASYSTENT_ADMIN_PRIV_H
 #define ASYSTENT_ADMIN_PRIV_H
@@ -12,6 +13,8 @@
 #include <cjson/cJSON.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+
+#include "phone.h"
 
 #define ADMIN_BODY_MAX		(64 * 1024)
 #define ADMIN_IMPORT_MAX	(4 * 1024 * 1024)
@@ -48,29 +51,152 @@ struct admin_route {
 	const char *const	*query;		/* allowed keys, NULL-ended */
 };
 
-extern const struct admin_route admin_routes[];
+/* ---- what the endpoints share (admin_util.c) --------------------------- */
+
+/*
+ * A function here that returns a status returns 0 when all is well, else
+ * the HTTP status of the error it set with admin_error(), so that a
+ * handler reads `if ((st = admin_...(r, ...)) != 0) return st;`.
+ */
 
 /* Sets the error answer; returns `status` for `return admin_error(...)`. */
 int	admin_error(struct areq *r, int status, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* POST /v1/families/import (daemon/admin/admin_import.c). */
+/* JSON types a body field may have. */
+#define ADMIN_FT_STRING		0x01
+#define ADMIN_FT_INT		0x02	/* a whole number, |n| <= 2^53 */
+#define ADMIN_FT_BOOL		0x04
+#define ADMIN_FT_OBJECT		0x08
+#define ADMIN_FT_ARRAY		0x10
+#define ADMIN_FT_NULL		0x20
+
+/* The fields an object may have; a table ends with a NULL name. */
+struct admin_field {
+	const char	*name;
+	unsigned	 types;		/* ADMIN_FT_* */
+	int		 required;
+};
+
+/* Unknown, repeated or missing fields and wrong types of `obj`: 400. */
+int	admin_fields(struct areq *r, const cJSON *obj,
+	    const struct admin_field *spec);
+/* o[name], or NULL; it points into `o`. */
+const cJSON	*admin_get(const cJSON *o, const char *name);
+/* The string o[name], or NULL when absent or not a string. */
+const char	*admin_str(const cJSON *o, const char *name);
+/* The number o[name], or `def` when absent or not a number. */
+int64_t	admin_int(const cJSON *o, const char *name, int64_t def);
+
+/* Value checks, 422 when broken; a NULL value passes. */
+int	admin_name_ok(struct areq *r, const char *field, const char *s);
+int	admin_notes_ok(struct areq *r, const char *s);
+int	admin_enum_ok(struct areq *r, const char *field, const char *s,
+	    int (*check)(const char *));
+/* A phone normalised into `buf`; *out is buf, or NULL when `in` is. */
+int	admin_phone_ok(struct areq *r, const char *field, const char *in,
+	    char buf[PHONE_MAX], const char **out);
+
+/* A people_* result as an error (404, 409 or 500) naming `what`. */
+int	admin_people_err(struct areq *r, int rc, const char *what);
+/* The path's i-th '*' as an id; anything but a positive number is 404. */
+int	admin_path_id(struct areq *r, int i, int64_t *id, const char *what);
+/* A family by code ("R-0042") or id; 404 when there is none. */
+int	admin_family_ref(struct areq *r, const char *ref, int64_t *id);
+
+/* `limit` of the lists (outbox, audit): 1..ADMIN_LIST_MAX. */
+#define ADMIN_LIST_MAX		1000
+#define ADMIN_LIST_DEFAULT	50
+
+/* The query value of `key`, or NULL. */
+const char	*admin_query_str(struct areq *r, const char *key);
+/* A query value 1..max, `def` when absent; -1 when malformed. */
+int64_t	admin_query_num(struct areq *r, const char *key, int64_t def,
+	    int64_t max);
+
+/* o[k] = v; a NULL string is null. */
+void	admin_add_str(cJSON *o, const char *k, const char *v);
+void	admin_add_int(cJSON *o, const char *k, int64_t v);
+/*
+ * Sets r->out = {key: obj} and returns `status`; a NULL obj (a failed
+ * look-up while building it) is 500. Takes obj.
+ */
+int	admin_answer(struct areq *r, const char *key, cJSON *obj, int status);
+
+/* The audit row of a change, in the request's transaction. */
+int	admin_audit(struct areq *r, const char *action, const char *object,
+	    int64_t id);
+/* Today, YYYY-MM-DD, in the daemon's time zone; "" if it fails. */
+void	admin_today(char buf[11]);
+
+/* ---- the endpoints ---------------------------------------------------- */
+
+/*
+ * Every endpoint, in the order tried (admin_routes.c), NULL-ended; the
+ * functions it names follow, one block per file. Each returns the HTTP
+ * status with r->out set, or the status of the error it set.
+ */
+extern const struct admin_route admin_routes[];
+
+/* GET /v1/status (admin_status.c). */
+int	admin_status(struct areq *r);
+
+/* /v1/staff (admin_staff.c). */
+int	admin_staff_add(struct areq *r);
+int	admin_staff_list(struct areq *r);
+int	admin_staff_show(struct areq *r);
+int	admin_staff_edit(struct areq *r);
+int	admin_staff_disable(struct areq *r);
+
+/* The invite endpoints of staff and of families (admin_invitations.c). */
+int	admin_staff_invite(struct areq *r);
+int	admin_family_invite(struct areq *r);
+
+/* /v1/families (admin_families.c). */
+int	admin_family_add(struct areq *r);
+int	admin_family_list(struct areq *r);
+int	admin_family_show(struct areq *r);
+int	admin_family_edit(struct areq *r);
+int	admin_family_assign(struct areq *r);
+int	admin_family_remove(struct areq *r);
+
+/* POST /v1/families/import (admin_import.c). */
 int	admin_import(struct areq *r);
-/* GET /v1/families/{family}/conversation (daemon/admin/admin_history.c). */
+
+/* GET /v1/families/{family}/conversation (admin_history.c). */
 int	admin_conversation(struct areq *r);
 
-/* POST /v1/members/{id}/notify (daemon/admin/admin_notify.c). */
+/* POST /v1/families/{family}/members, /v1/members/{id} (admin_members.c). */
+int	admin_member_add(struct areq *r);
+int	admin_member_edit(struct areq *r);
+int	admin_member_remove(struct areq *r);
+/* The body of a new member, {"name","phone"?}; a family's contact too. */
+extern const struct admin_field admin_member_fields[];
+struct member;
+/* The member object, new; `full` shows the phone, else it is masked. */
+cJSON	*admin_member_json(const struct member *m, int full);
+/* Sets r->out = {"member": {...}} (phone in full); returns `status`. */
+int	admin_answer_member(struct areq *r, int64_t id, int status);
+
+/* POST /v1/members/{id}/notify (admin_notify.c). */
 int	admin_member_notify(struct areq *r);
 
-/* POST and DELETE /v1/members/{id}/consent (daemon/admin/admin_consent.c). */
+/* POST and DELETE /v1/members/{id}/consent (admin_consent.c). */
 int	admin_member_consent(struct areq *r);
 int	admin_member_consent_withdraw(struct areq *r);
 
-/* Shared helpers of the endpoint files (daemon/admin/admin_api.c). */
-/* Sets r->out = {"member": {...}} (phone in full); returns `status`. */
-int	admin_answer_member(struct areq *r, int64_t id, int status);
-int	admin_audit(struct areq *r, const char *action, const char *object,
-	    int64_t id);
-void	admin_today(char buf[11]);
+/* /v1/programmes (admin_programmes.c). */
+int	admin_programme_add(struct areq *r);
+int	admin_programme_list(struct areq *r);
+int	admin_programme_show(struct areq *r);
+int	admin_programme_enrol(struct areq *r);
+int	admin_programme_leave(struct areq *r);
+
+/* GET /v1/outbox, POST /v1/outbox/{id}/retry (admin_outbox.c). */
+int	admin_outbox_list(struct areq *r);
+int	admin_outbox_retry(struct areq *r);
+
+/* GET /v1/audit (admin_audit.c). */
+int	admin_audit_list(struct areq *r);
 
 #endif

@@ -1,0 +1,66 @@
+/*
+ * The admin API's endpoints, version 1 (doc/admin-api.md): the one list
+ * of them. The server (admin.c) takes the first entry whose pattern and
+ * method match; a path that some pattern matches with another method is
+ * 405, one that none matches 404. tests/test_admin_routes.c fails when
+ * an entry is never reached, or when this table and the one in
+ * doc/admin-api.md do not list the same endpoints and query keys.
+ */
+#include <stddef.h>
+
+#include <event2/http.h>
+
+#include "admin_priv.h"
+
+/* The query keys a route takes; any other is 400. */
+static const char *const admin_q_families[] = {
+	"assistant", "programme", "language", "channel", NULL
+};
+static const char *const admin_q_outbox[] = {
+	"state", "channel", "limit", NULL
+};
+static const char *const admin_q_audit[] = { "limit", NULL };
+static const char *const admin_q_conversation[] = { "last", NULL };
+
+#define GET	EVHTTP_REQ_GET
+#define POST	EVHTTP_REQ_POST
+#define PATCH	EVHTTP_REQ_PATCH
+#define DELETE	EVHTTP_REQ_DELETE
+#define MUT	ADMIN_MUTATES
+
+const struct admin_route admin_routes[] = {
+	{ GET, "/v1/status", admin_status, 0, NULL },
+	{ POST, "/v1/staff", admin_staff_add, MUT, NULL },
+	{ GET, "/v1/staff", admin_staff_list, 0, NULL },
+	{ GET, "/v1/staff/*", admin_staff_show, 0, NULL },
+	{ PATCH, "/v1/staff/*", admin_staff_edit, MUT, NULL },
+	{ POST, "/v1/staff/*/disable", admin_staff_disable, MUT, NULL },
+	{ POST, "/v1/staff/*/invite", admin_staff_invite, MUT, NULL },
+	{ POST, "/v1/families", admin_family_add, MUT, NULL },
+	{ GET, "/v1/families", admin_family_list, 0, admin_q_families },
+	{ POST, "/v1/families/import", admin_import, MUT | ADMIN_BIG, NULL },
+	{ GET, "/v1/families/*", admin_family_show, 0, NULL },
+	{ PATCH, "/v1/families/*", admin_family_edit, MUT, NULL },
+	{ DELETE, "/v1/families/*", admin_family_remove, MUT, NULL },
+	{ POST, "/v1/families/*/assign", admin_family_assign, MUT, NULL },
+	{ POST, "/v1/families/*/invite", admin_family_invite, MUT, NULL },
+	{ POST, "/v1/families/*/members", admin_member_add, MUT, NULL },
+	/* Reading a history is audited: one transaction with its row. */
+	{ GET, "/v1/families/*/conversation", admin_conversation, MUT,
+	  admin_q_conversation },
+	{ PATCH, "/v1/members/*", admin_member_edit, MUT, NULL },
+	{ DELETE, "/v1/members/*", admin_member_remove, MUT, NULL },
+	{ POST, "/v1/members/*/notify", admin_member_notify, MUT, NULL },
+	{ POST, "/v1/members/*/consent", admin_member_consent, MUT, NULL },
+	{ DELETE, "/v1/members/*/consent", admin_member_consent_withdraw, MUT,
+	  NULL },
+	{ POST, "/v1/programmes", admin_programme_add, MUT, NULL },
+	{ GET, "/v1/programmes", admin_programme_list, 0, NULL },
+	{ GET, "/v1/programmes/*", admin_programme_show, 0, NULL },
+	{ POST, "/v1/programmes/*/enrol", admin_programme_enrol, MUT, NULL },
+	{ POST, "/v1/programmes/*/leave", admin_programme_leave, MUT, NULL },
+	{ GET, "/v1/outbox", admin_outbox_list, 0, admin_q_outbox },
+	{ POST, "/v1/outbox/*/retry", admin_outbox_retry, MUT, NULL },
+	{ GET, "/v1/audit", admin_audit_list, 0, admin_q_audit },
+	{ 0, NULL, NULL, 0, NULL }
+};

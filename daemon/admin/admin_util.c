@@ -1,0 +1,268 @@
+/*
+ * What the admin API's endpoint files share: reading a request (body
+ * fields, path ids, query values), checking values, answering with an
+ * object or an error, and writing the audit row of a change.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <event2/http.h>
+
+#include "admin_priv.h"
+#include "app.h"
+#include "clock.h"
+#include "people.h"
+#include "phone.h"
+#include "validate.h"
+
+int
+admin_error(struct areq *r, int status, const char *code, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+
+	snprintf(r->code, sizeof r->code, "%s", code);
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof r->msg, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+/* ---- reading a request ----------------------------------------------- */
+
+static int
+admin_type_ok(const cJSON *it, unsigned types)
+{
+	double	 v;
+
+	if ((types & ADMIN_FT_STRING) && cJSON_IsString(it))
+		return 1;
+	if ((types & ADMIN_FT_BOOL) && cJSON_IsBool(it))
+		return 1;
+	if ((types & ADMIN_FT_OBJECT) && cJSON_IsObject(it))
+		return 1;
+	if ((types & ADMIN_FT_ARRAY) && cJSON_IsArray(it))
+		return 1;
+	if ((types & ADMIN_FT_NULL) && cJSON_IsNull(it))
+		return 1;
+	if ((types & ADMIN_FT_INT) && cJSON_IsNumber(it)) {
+		v = it->valuedouble;
+		return v == floor(v) && fabs(v) <= 9007199254740992.0;
+	}
+	return 0;
+}
+
+/* Unknown, repeated, missing fields and wrong types are 400. */
+int
+admin_fields(struct areq *r, const cJSON *obj, const struct admin_field *spec)
+{
+	const cJSON			*it, *o;
+	const struct admin_field	*f;
+
+	for (it = obj->child; it != NULL; it = it->next) {
+		for (f = spec; f->name != NULL; f++)
+			if (strcmp(f->name, it->string) == 0)
+				break;
+		if (f->name == NULL)
+			return admin_error(r, 400, "bad_request",
+			    "unknown field \"%.40s\"", it->string);
+		if (!admin_type_ok(it, f->types))
+			return admin_error(r, 400, "bad_request",
+			    "field \"%s\" has the wrong type", f->name);
+		for (o = obj->child; o != it; o = o->next)
+			if (strcmp(o->string, it->string) == 0)
+				return admin_error(r, 400, "bad_request",
+				    "field \"%s\" given twice", f->name);
+	}
+	for (f = spec; f->name != NULL; f++)
+		if (f->required && cJSON_GetObjectItemCaseSensitive(obj,
+		    f->name) == NULL)
+			return admin_error(r, 400, "bad_request",
+			    "missing field \"%s\"", f->name);
+	return 0;
+}
+
+const cJSON *
+admin_get(const cJSON *o, const char *name)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, name);
+}
+
+/* The string value of a field, or NULL when absent or null. */
+const char *
+admin_str(const cJSON *o, const char *name)
+{
+	const cJSON	*it = admin_get(o, name);
+
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+int64_t
+admin_int(const cJSON *o, const char *name, int64_t def)
+{
+	const cJSON	*it = admin_get(o, name);
+
+	return cJSON_IsNumber(it) ? (int64_t)it->valuedouble : def;
+}
+
+int
+admin_name_ok(struct areq *r, const char *field, const char *s)
+{
+	const char	*why;
+
+	if (s != NULL && validate_name(s, &why) == -1)
+		return admin_error(r, 422, "invalid", "%s: %s", field, why);
+	return 0;
+}
+
+int
+admin_notes_ok(struct areq *r, const char *s)
+{
+	const char	*why;
+
+	if (s != NULL && validate_text(s, 0, VALIDATE_NOTES_MAX, 1, &why) ==
+	    -1)
+		return admin_error(r, 422, "invalid", "notes: %s", why);
+	return 0;
+}
+
+int
+admin_enum_ok(struct areq *r, const char *field, const char *s,
+    int (*check)(const char *))
+{
+	if (s != NULL && check(s) == -1)
+		return admin_error(r, 422, "invalid", "%s: unknown value",
+		    field);
+	return 0;
+}
+
+/* A phone field: NULL stays NULL, else normalised into buf. */
+int
+admin_phone_ok(struct areq *r, const char *field, const char *in,
+    char buf[PHONE_MAX], const char **out)
+{
+	const char	*why;
+
+	*out = NULL;
+	if (in == NULL)
+		return 0;
+	if (phone_normalize(in, buf, &why) == -1)
+		return admin_error(r, 422, "invalid", "%s: %s", field, why);
+	*out = buf;
+	return 0;
+}
+
+/* Maps a people_* result to an answer; `what` names the object. */
+int
+admin_people_err(struct areq *r, int rc, const char *what)
+{
+	switch (rc) {
+	case PEOPLE_NOT_FOUND:
+		return admin_error(r, 404, "not_found", "%s not found", what);
+	case PEOPLE_CONFLICT:
+		return admin_error(r, 409, "conflict", "%s: conflict", what);
+	default:
+		return admin_error(r, 500, "internal", "storage error");
+	}
+}
+
+int
+admin_path_id(struct areq *r, int i, int64_t *id, const char *what)
+{
+	char		*end;
+	long long	 v;
+
+	v = strtoll(r->arg[i], &end, 10);
+	if (*r->arg[i] == '\0' || *end != '\0' || v <= 0)
+		return admin_error(r, 404, "not_found", "%s not found", what);
+	*id = v;
+	return 0;
+}
+
+int
+admin_family_ref(struct areq *r, const char *ref, int64_t *id)
+{
+	int	 rc;
+
+	if ((rc = people_family_resolve(r->app->people, ref, id)) !=
+	    PEOPLE_OK)
+		return admin_people_err(r, rc, "family");
+	return 0;
+}
+
+int
+admin_audit(struct areq *r, const char *action, const char *object,
+    int64_t id)
+{
+	if (people_audit(r->app->people, r->uid, action, object, id) != 0)
+		return admin_error(r, 500, "internal", "storage error");
+	return 0;
+}
+
+/* By the clock tests can move; "" when there is no time to be had. */
+void
+admin_today(char buf[PEOPLE_DATE_MAX])
+{
+	struct tm	 tm;
+	time_t		 t = clock_now();
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, PEOPLE_DATE_MAX, "%Y-%m-%d", &tm) == 0)
+		buf[0] = '\0';
+}
+
+const char *
+admin_query_str(struct areq *r, const char *key)
+{
+	return evhttp_find_header(&r->query, key);
+}
+
+/* A query value 1..max, `def` when absent; -1 when malformed. */
+int64_t
+admin_query_num(struct areq *r, const char *key, int64_t def, int64_t max)
+{
+	const char	*s = admin_query_str(r, key);
+	char		*end;
+	long long	 v;
+
+	if (s == NULL)
+		return def;
+	v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < 1 || v > max)
+		return -1;
+	return v;
+}
+
+/* ---- JSON objects ---------------------------------------------------- */
+
+void
+admin_add_str(cJSON *o, const char *k, const char *v)
+{
+	if (v != NULL)
+		cJSON_AddStringToObject(o, k, v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
+void
+admin_add_int(cJSON *o, const char *k, int64_t v)
+{
+	cJSON_AddNumberToObject(o, k, (double)v);
+}
+
+/* Sets r->out = {key: object} for a fetched object; `status` on success. */
+int
+admin_answer(struct areq *r, const char *key, cJSON *obj, int status)
+{
+	if (obj == NULL)
+		return admin_error(r, 500, "internal", "storage error");
+	r->out = cJSON_CreateObject();
+	cJSON_AddItemToObject(r->out, key, obj);
+	return status;
+}
