@@ -75,6 +75,7 @@ struct dispatch_clock {
 struct dispatch_stats {
 	uint64_t	 sent, retried, failed, rate_limited, unreachable;
 	int		 in_flight;
+	int		 unrecorded;	/* outcomes the store refused, held */
 };
 
 struct dispatch	*dispatch_new(struct event_base *base, struct store *st,

@@ -44,6 +44,11 @@ int	store_release(struct store *st) __attribute__((warn_unused_result));
 void	store_rollback_to(struct store *st);
 
 /* Runs a statement that returns no rows; logs errors with `what`. */
+/*
+ * Moves the WAL into the database and truncates it (outside any
+ * transaction): after a full disk the WAL may have grown to fill it.
+ */
+int	store_checkpoint(struct store *st) __attribute__((warn_unused_result));
 int	store_exec(struct store *st, const char *sql, const char *what)
 	    __attribute__((warn_unused_result));
 /*

@@ -16,12 +16,14 @@
 
 #include <cmocka.h>
 #include <event2/event.h>
+#include <sqlite3.h>
 
 #include "config.h"
 #include "crypto.h"
 #include "dispatch.h"
 #include "log.h"
 #include "outbox.h"
+#include "store.h"
 #include "unit/fixture.h"
 
 #define MONO0	5000			/* the monotonic clock at start, ms */
@@ -571,6 +573,54 @@ test_dispatch_group_chat_spaced_by_group_rate(void **state)
 
 /* ---- answers --------------------------------------------------------- */
 
+/*
+ * The store refuses every write (here another connection holds the write
+ * lock; in life, a full disk): what was sent stays known, nothing new
+ * goes out, and once the store takes writes again the outcomes are
+ * written and sending goes on, without a restart and without sending a
+ * row twice.
+ */
+static void
+test_dispatch_refused_outcomes_are_held_then_written(void **state)
+{
+	struct dispatch_test	*t = *state;
+	sqlite3			*lock = NULL;
+	int64_t			 a, b, c;
+
+	a = enqueue(t, 101, OUTBOX_PRIO_CONVERSATION);
+	b = enqueue(t, 101, OUTBOX_PRIO_CONVERSATION);
+	c = enqueue(t, 102, OUTBOX_PRIO_CONVERSATION);
+	t->hold = 1;
+	start(t);
+	assert_sent(t, 2, a, c);
+	/* The store stops taking writes while both are on their way. */
+	assert_int_equal(sqlite3_busy_timeout(store_db(t->fx.st), 0),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_open(t->fx.db, &lock), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(lock, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	t->hold = 0;
+	answer_held(t, 0, SEND_OK);
+	answer_held(t, 1, SEND_OK);
+	assert_int_equal(stats(t).unrecorded, 2);
+	advance(t, 5000);
+	advance(t, 5000);
+	/* Nothing new while the outcomes wait; nothing sent twice. */
+	assert_sent(t, 2, a, c);
+	assert_int_equal(info(t, a).state, OUTBOX_SENDING);
+	/* Room again: written, and b (behind a in its chat) goes. */
+	assert_int_equal(sqlite3_exec(lock, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(lock);
+	advance(t, 10000);
+	assert_int_equal(stats(t).unrecorded, 0);
+	assert_int_equal(info(t, a).state, OUTBOX_SENT);
+	assert_int_equal(info(t, c).state, OUTBOX_SENT);
+	assert_sent(t, 3, a, c, b);
+	assert_int_equal(info(t, b).state, OUTBOX_SENT);
+	assert_int_equal(times_sent(t, a), 1);
+}
+
 static void
 test_dispatch_retry_backs_off_then_sends(void **state)
 {
@@ -857,6 +907,7 @@ main(void)
 		T(test_dispatch_global_rate_spaces_sends),
 		T(test_dispatch_chat_rate_holds_that_chat_only),
 		T(test_dispatch_group_chat_spaced_by_group_rate),
+		T(test_dispatch_refused_outcomes_are_held_then_written),
 		T(test_dispatch_retry_backs_off_then_sends),
 		T(test_dispatch_backoff_doubles_up_to_the_cap),
 		T(test_dispatch_retry_fails_after_max_attempts),

@@ -21,6 +21,9 @@
  * one transaction for many sends instead of two per send.
  */
 #define DISPATCH_FLUSH_US	2000
+/* Outcomes the store refused are tried again, doubling up to this. */
+#define DISPATCH_RECORD_RETRY_MS	250
+#define DISPATCH_RECORD_RETRY_MAX_MS	10000
 
 struct dispatch_job {
 	struct dispatch		*d;
@@ -53,12 +56,16 @@ struct dispatch {
 	int			 ndone;
 	struct dispatch_stats	 stats;
 	int			 stopping;
+	int64_t			 unrecorded_at;	/* mono ms; 0: all recorded */
+	int64_t			 record_retry_ms;
 };
 
 static void	dispatch_run(struct dispatch *d);
 static int	dispatch_record_all(struct dispatch *d);
 static void	dispatch_free_done(struct dispatch *d);
 static void	dispatch_outcomes_lost(struct dispatch *d);
+static void	dispatch_outcomes_held(struct dispatch *d);
+static void	dispatch_outcomes_recorded(struct dispatch *d);
 
 static int64_t
 dispatch_real_mono(void *arg)
@@ -426,15 +433,21 @@ dispatch_run(struct dispatch *d)
 		room = DISPATCH_BATCH;
 	if ((wait = dispatch_all_wait(d, now)) > 0)
 		room = 0;
+	/* Nothing new goes out before what went out is written down. */
+	if (d->unrecorded_at != 0)
+		room = 0;
 	if (room <= 0 && d->done_head == NULL) {
 		if (wait > 0)
 			dispatch_arm(d, wait);
 		return;		/* a completion brings us back */
 	}
 	if ((k = dispatch_claim(d, pick, room, now, &wait, &more)) == -1) {
-		dispatch_outcomes_lost(d);
-		dispatch_arm(d, 1000);
+		dispatch_outcomes_held(d);
 		return;
+	}
+	if (d->unrecorded_at != 0) {
+		dispatch_outcomes_recorded(d);
+		more = 1;
 	}
 	dispatch_free_done(d);
 	for (i = 0; i < k; i++)
@@ -585,8 +598,40 @@ dispatch_free_done(struct dispatch *d)
 }
 
 /*
- * If outcomes cannot be written the rows stay `sending` and go out again
- * after a restart: a duplicate rather than a loss.
+ * The store refused the outcomes (a full disk): their rows are still
+ * `sending`, which holds back everything else for their chats. They are
+ * kept and written as soon as the store takes them, the wait doubling;
+ * meanwhile nothing new is claimed.
+ */
+static void
+dispatch_outcomes_held(struct dispatch *d)
+{
+	if (d->unrecorded_at == 0) {
+		d->unrecorded_at = dispatch_mono(d);
+		d->record_retry_ms = DISPATCH_RECORD_RETRY_MS;
+		log_err("event=outbox.record_failed rows=%d detail=\"kept; "
+		    "retrying until the store takes them\"", d->ndone);
+	} else if (d->record_retry_ms < DISPATCH_RECORD_RETRY_MAX_MS)
+		d->record_retry_ms *= 2;
+	d->stats.unrecorded = d->ndone;
+	dispatch_arm(d, d->record_retry_ms);
+}
+
+/* Written at last; the WAL that grew meanwhile goes back to the disk. */
+static void
+dispatch_outcomes_recorded(struct dispatch *d)
+{
+	log_notice("event=outbox.record_recovered rows=%d after_ms=%" PRId64,
+	    d->ndone, dispatch_mono(d) - d->unrecorded_at);
+	d->unrecorded_at = 0;
+	d->stats.unrecorded = 0;
+	if (store_checkpoint(d->st) == -1)
+		log_warn("event=store.checkpoint_failed");
+}
+
+/*
+ * At exit, outcomes that cannot be written leave their rows `sending`:
+ * they go out again after the restart, a duplicate rather than a loss.
  */
 static void
 dispatch_outcomes_lost(struct dispatch *d)

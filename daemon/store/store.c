@@ -319,6 +319,13 @@ store_exec(struct store *st, const char *sql, const char *what)
 }
 
 int
+store_checkpoint(struct store *st)
+{
+	return store_exec(st, "PRAGMA wal_checkpoint(TRUNCATE)",
+	    "wal_checkpoint");
+}
+
+int
 store_begin(struct store *st)
 {
 	return store_step_done(st->begin, "begin");
@@ -492,7 +499,10 @@ static const char store_pragmas[] =
 	"PRAGMA synchronous = FULL;"
 	"PRAGMA foreign_keys = ON;"
 	"PRAGMA secure_delete = ON;"
-	"PRAGMA busy_timeout = 5000;";
+	"PRAGMA busy_timeout = 5000;"
+	/* After a checkpoint the WAL shrinks back: a burst (or a full
+	 * disk) does not keep its size for good. */
+	"PRAGMA journal_size_limit = 4194304;";
 
 static int
 store_prepare_common(struct store *st)

@@ -2,6 +2,8 @@
 """Foundation scenarios: the real asystentd against the Bot API emulator."""
 import os
 import socket
+import sqlite3
+import subprocess
 import sys
 import time
 
@@ -249,6 +251,75 @@ def test_systemd_is_told_ready_status_watchdog_and_stopping(sc):
         assert "STOPPING=1" in got, got
     finally:
         s.close()
+
+
+def fill(path):
+    """Writes zeros to path until the filesystem is full."""
+    with open(path, "wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * (1 << 20))
+                f.flush()
+        except OSError:
+            pass
+
+
+@suite.test
+@scenario()
+def test_full_disk_while_sending_recovers_without_restart(sc):
+    """The database's filesystem fills while replies go out: what cannot
+    be written waits, nothing is stuck once space is back, no restart."""
+    if os.geteuid() != 0:
+        print("SKIP: not root: the full-disk test needs a tmpfs mount; "
+              "full disk NOT tested")
+        return
+    small = os.path.join(sc.dir, "small")
+    os.mkdir(small)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs",
+                    small], check=True)
+    try:
+        d = sc.daemon(conf={"daemon.database":
+                            os.path.join(small, "asystent.db")})
+        users = list(range(6300, 6400))
+        # Slow answers: a reply is on its way in every chat when it fills,
+        # with more queued behind it in the same chat.
+        sc.emu.fail(method="sendMessage", delay_ms=200, count=100000)
+        for _ in range(4):
+            for u in users:
+                sc.emu.message(u, "/start", language_code="en")
+        wait_for(lambda: "event=outbox.sent" in d.log(), 20, "sending")
+        filler = os.path.join(small, "filler")
+        fill(filler)
+        for _ in range(2):
+            for u in users:
+                sc.emu.message(u, "/start", language_code="en")
+        wait_for(lambda: "event=outbox.record_failed" in d.log(), 20,
+                 "outcomes held for want of space")
+        os.unlink(filler)
+        # Every /start is answered, in every chat, by the same process.
+        wait_for(lambda: all(len(texts_to(sc.emu, u)) >= 6
+                             for u in users), 60,
+                 "every chat answered after the disk had room again")
+        log = d.log()
+        print("  full disk: outcomes held %d time(s), updates unstored %d "
+              "time(s)" % (log.count("event=outbox.record_failed"),
+                           log.count("event=tg.store_failed")))
+        assert log.count("event=started") == 1, log[-3000:]
+        # Nothing is left `sending` for a restart to send again.
+        wait_for(lambda: "event=outbox.sent" in d.log() and
+                 d.log().count("event=outbox.sent") >= len(users) * 6, 20,
+                 "every reply recorded as sent")
+        log = d.log()
+        assert d.stop() == 0
+        con = sqlite3.connect(os.path.join(small, "asystent.db"))
+        left = con.execute("SELECT COUNT(*) FROM outbox WHERE state IN "
+                           "(0, 1)").fetchall()
+        con.close()
+        assert left == [(0,)], left
+        assert "event=outbox.record_recovered" in log, log[-3000:]
+        assert "event=store.checkpoint_failed" not in log
+    finally:
+        subprocess.run(["umount", "-l", small])
 
 
 @suite.test
