@@ -15,6 +15,7 @@
 #include "people.h"
 #include "relay.h"
 #include "reply.h"
+#include "seal.h"
 #include "sms.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -181,19 +182,7 @@ static int
 conv_open_col(struct conv *c, sqlite3_stmt *s, int col, const char *table,
     const char *column, int64_t row, char **out)
 {
-	struct crypto_ad	 ad = { table, column, row };
-	size_t			 len;
-
-	*out = NULL;
-	if (sqlite3_column_type(s, col) != SQLITE_BLOB)
-		return 0;
-	if (crypto_open(c->app->keys, &ad, sqlite3_column_blob(s, col),
-	    (size_t)sqlite3_column_bytes(s, col), out, &len) == -1) {
-		log_err("event=conv.unreadable table=%s column=%s id=%" PRId64,
-		    table, column, row);
-		return -1;
-	}
-	return 0;
+	return seal_open(c->app->keys, s, col, table, column, row, out, NULL);
 }
 
 /* A sealed Telegram chat id; 0 when the column is NULL. */
@@ -201,21 +190,8 @@ static int
 conv_open_chat(struct conv *c, sqlite3_stmt *s, int col, const char *table,
     int64_t row, int64_t *chat_id)
 {
-	char	*plain = NULL, *end;
-	int	 rc = -1;
-
-	*chat_id = 0;
-	if (conv_open_col(c, s, col, table, "tg_chat_id", row, &plain) == -1)
-		return -1;
-	if (plain == NULL)
-		return 0;
-	*chat_id = strtoll(plain, &end, 10);
-	if (*end == '\0' && *chat_id != 0)
-		rc = 0;
-	else
-		log_err("event=conv.bad_chat table=%s id=%" PRId64, table, row);
-	crypto_free_plain(plain);
-	return rc;
+	return seal_open_int(c->app->keys, s, col, table, "tg_chat_id", row,
+	    chat_id);
 }
 
 static enum lang
@@ -234,17 +210,15 @@ conv_first_lang(const char *langs)
 int
 conv_record(struct conv *c, const struct conv_msg *m, int64_t *idp)
 {
-	struct crypto_ad	 ad = { "messages", "body", 0 };
-	sqlite3_stmt		*s = c->s[CS_INSERT];
-	unsigned char		*blob = NULL;
-	size_t			 len = 0;
-	int			 rc = -1;
+	sqlite3_stmt	*s = c->s[CS_INSERT];
+	int64_t		 id = c->last_id + 1;
 
-	ad.row = c->last_id + 1;
-	if (m->body != NULL && crypto_seal(c->app->keys, &ad, m->body,
-	    strlen(m->body), &blob, &len) == -1)
+	if (seal_bind_str(c->app->keys, s, 9, "messages", "body", id,
+	    m->body) == -1) {
+		sqlite3_clear_bindings(s);
 		return -1;
-	sqlite3_bind_int64(s, 1, ad.row);
+	}
+	sqlite3_bind_int64(s, 1, id);
 	conv_bind_opt(s, 2, m->family_id);
 	conv_bind_opt(s, 3, m->member_id);
 	conv_bind_opt(s, 4, m->staff_id);
@@ -253,19 +227,14 @@ conv_record(struct conv *c, const struct conv_msg *m, int64_t *idp)
 	sqlite3_bind_int(s, 7, (int)m->channel);
 	/* messages.at is in seconds, like every other *_at. */
 	sqlite3_bind_int64(s, 8, store_now_ms() / 1000);
-	if (blob != NULL)
-		sqlite3_bind_blob(s, 9, blob, (int)len, SQLITE_STATIC);
 	conv_bind_opt(s, 10, m->src_message_id);
 	sqlite3_bind_int(s, 11, (int)m->state);
 	if (store_step_done(s, "messages_insert") == -1)
-		goto out;
-	c->last_id = ad.row;
+		return -1;
+	c->last_id = id;
 	if (idp != NULL)
-		*idp = ad.row;
-	rc = 0;
-out:
-	free(blob);
-	return rc;
+		*idp = id;
+	return 0;
 }
 
 int

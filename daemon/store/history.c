@@ -10,6 +10,7 @@
 #include "crypto.h"
 #include "history.h"
 #include "log.h"
+#include "seal.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -126,22 +127,6 @@ history_col_id(sqlite3_stmt *s, int col)
 }
 
 static int
-history_open_body(struct history *h, sqlite3_stmt *s, struct history_msg *m)
-{
-	struct crypto_ad	 ad = { "messages", "body", m->id };
-	size_t			 len;
-
-	if (sqlite3_column_type(s, 9) != SQLITE_BLOB)
-		return 0;
-	if (crypto_open(h->keys, &ad, sqlite3_column_blob(s, 9),
-	    (size_t)sqlite3_column_bytes(s, 9), &m->text, &len) == -1) {
-		log_err("event=history.unreadable message_id=%" PRId64, m->id);
-		return -1;
-	}
-	return 0;
-}
-
-static int
 history_row(struct history *h, sqlite3_stmt *s, struct history_msg *m)
 {
 	memset(m, 0, sizeof *m);
@@ -156,7 +141,8 @@ history_row(struct history *h, sqlite3_stmt *s, struct history_msg *m)
 	m->member_id = history_col_id(s, 7);
 	m->staff_id = history_col_id(s, 8);
 	m->purged = sqlite3_column_type(s, 10) != SQLITE_NULL;
-	return history_open_body(h, s, m);
+	return seal_open(h->keys, s, 9, "messages", "body", m->id, &m->text,
+	    NULL);
 }
 
 int

@@ -7,6 +7,7 @@
 #include "crypto.h"
 #include "log.h"
 #include "outbox.h"
+#include "seal.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -191,10 +192,8 @@ outbox_chat_key(const struct keys *k, enum channel ch, int64_t chat_id,
 int
 outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *idp)
 {
-	struct crypto_ad	 ad = { "outbox", "payload", 0 };
-	unsigned char		 key[CRYPTO_INDEX_LEN], *blob = NULL;
-	size_t			 bloblen;
-	int			 rc = -1;
+	unsigned char	 key[CRYPTO_INDEX_LEN];
+	int64_t		 id;
 
 	if (m->order_key != NULL)
 		crypto_blind_index(ob->keys, "order", m->order_key,
@@ -202,11 +201,13 @@ outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *idp)
 	else
 		outbox_chat_key(ob->keys, m->channel, m->chat_id, key);
 	/* The id is in the associated data, so it is chosen before sealing. */
-	ad.row = ob->last_id + 1;
-	if (crypto_seal(ob->keys, &ad, m->params, strlen(m->params), &blob,
-	    &bloblen) == -1)
+	id = ob->last_id + 1;
+	if (seal_bind_str(ob->keys, ob->insert, 11, "outbox", "payload", id,
+	    m->params) == -1) {
+		sqlite3_clear_bindings(ob->insert);
 		return -1;
-	sqlite3_bind_int64(ob->insert, 1, ad.row);
+	}
+	sqlite3_bind_int64(ob->insert, 1, id);
 	sqlite3_bind_int64(ob->insert, 2, store_now_ms());
 	sqlite3_bind_int(ob->insert, 3, m->priority);
 	sqlite3_bind_int(ob->insert, 4, m->channel);
@@ -218,20 +219,16 @@ outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *idp)
 	sqlite3_bind_text(ob->insert, 9, m->cause, -1, SQLITE_STATIC);
 	if (m->cause_id != 0)
 		sqlite3_bind_int64(ob->insert, 10, m->cause_id);
-	sqlite3_bind_blob(ob->insert, 11, blob, (int)bloblen, SQLITE_STATIC);
 	if (m->member_id != 0)
 		sqlite3_bind_int64(ob->insert, 12, m->member_id);
 	if (store_step_done(ob->insert, "outbox_insert") == -1)
-		goto out;
-	ob->last_id = ad.row;
+		return -1;
+	ob->last_id = id;
 	if (idp != NULL)
-		*idp = ad.row;
+		*idp = id;
 	log_debug("event=outbox.queued outbox_id=%" PRId64 " method=%s "
-	    "priority=%d", ad.row, m->method, m->priority);
-	rc = 0;
-out:
-	free(blob);
-	return rc;
+	    "priority=%d", id, m->method, m->priority);
+	return 0;
 }
 
 int
@@ -322,20 +319,22 @@ outbox_next_due(struct outbox *ob, int64_t now)
 int
 outbox_payload(struct outbox *ob, int64_t id, char **params, size_t *len)
 {
-	struct crypto_ad	 ad = { "outbox", "payload", id };
-	int			 rc = -1;
+	int	 rc = -1;
 
 	*params = NULL;
 	sqlite3_bind_int64(ob->payload, 1, id);
 	if (sqlite3_step(ob->payload) == SQLITE_ROW &&
-	    sqlite3_column_type(ob->payload, 0) == SQLITE_BLOB)
-		rc = crypto_open(ob->keys, &ad,
-		    sqlite3_column_blob(ob->payload, 0),
-		    (size_t)sqlite3_column_bytes(ob->payload, 0), params, len);
-	sqlite3_reset(ob->payload);
-	if (rc == -1)
+	    seal_open(ob->keys, ob->payload, 0, "outbox", "payload", id,
+	    params, len) == -1)
+		goto out;	/* told by seal_open() */
+	if (*params == NULL) {
 		log_err("event=outbox.payload_unreadable outbox_id=%" PRId64,
 		    id);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_reset(ob->payload);
 	return rc;
 }
 

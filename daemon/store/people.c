@@ -7,6 +7,7 @@
 #include "crypto.h"
 #include "log.h"
 #include "people.h"
+#include "seal.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -281,26 +282,6 @@ people_bind_text(sqlite3_stmt *s, int idx, const char *v)
 		sqlite3_bind_null(s, idx);
 }
 
-/* Binds the sealed form of `value` (NULL binds NULL). */
-static int
-people_bind_sealed(struct people *p, sqlite3_stmt *s, int idx,
-    const char *table, const char *column, int64_t row, const char *value)
-{
-	struct crypto_ad	 ad = { table, column, row };
-	unsigned char		*blob = NULL;
-	size_t			 len;
-
-	if (value == NULL) {
-		sqlite3_bind_null(s, idx);
-		return 0;
-	}
-	if (crypto_seal(p->keys, &ad, value, strlen(value), &blob, &len) == -1)
-		return -1;
-	sqlite3_bind_blob(s, idx, blob, (int)len, SQLITE_TRANSIENT);
-	free(blob);
-	return 0;
-}
-
 /* UPDATE <table> SET <column> = sealed WHERE id = row. */
 static int
 people_set_sealed(struct people *p, enum pst which, const char *table,
@@ -308,31 +289,12 @@ people_set_sealed(struct people *p, enum pst which, const char *table,
 {
 	sqlite3_stmt	*s = p->s[which];
 
-	if (people_bind_sealed(p, s, 1, table, column, row, value) == -1) {
+	if (seal_bind_str(p->keys, s, 1, table, column, row, value) == -1) {
 		sqlite3_clear_bindings(s);
 		return PEOPLE_ERR;
 	}
 	sqlite3_bind_int64(s, 2, row);
 	return people_step(s, column);
-}
-
-static int
-people_open_col(struct people *p, sqlite3_stmt *s, int col, const char *table,
-    const char *column, int64_t row, char **out)
-{
-	struct crypto_ad	 ad = { table, column, row };
-	size_t			 len;
-
-	*out = NULL;
-	if (sqlite3_column_type(s, col) != SQLITE_BLOB)
-		return 0;
-	if (crypto_open(p->keys, &ad, sqlite3_column_blob(s, col),
-	    (size_t)sqlite3_column_bytes(s, col), out, &len) == -1) {
-		log_err("event=people.unreadable table=%s column=%s id=%" PRId64,
-		    table, column, row);
-		return -1;
-	}
-	return 0;
 }
 
 static void
@@ -550,7 +512,8 @@ people_staff_row(struct people *p, sqlite3_stmt *s, void *elem)
 	out->telegram_linked = sqlite3_column_int(s, 5);
 	out->families = sqlite3_column_int64(s, 6);
 	out->created_at = sqlite3_column_int64(s, 7);
-	return people_open_col(p, s, 1, "staff", "name", out->id, &out->name);
+	return seal_open(p->keys, s, 1, "staff", "name", out->id, &out->name,
+	    NULL);
 }
 
 int
@@ -648,11 +611,11 @@ people_family_row(struct people *p, sqlite3_stmt *s, void *elem)
 	out->assistant_id = sqlite3_column_int64(s, 5);
 	out->substitute_id = sqlite3_column_int64(s, 6);
 	out->created_at = sqlite3_column_int64(s, 8);
-	if (people_open_col(p, s, 2, "families", "name", out->id,
-	    &out->name) == -1)
+	if (seal_open(p->keys, s, 2, "families", "name", out->id,
+	    &out->name, NULL) == -1)
 		return -1;
-	return people_open_col(p, s, 7, "families", "notes", out->id,
-	    &out->notes);
+	return seal_open(p->keys, s, 7, "families", "notes", out->id,
+	    &out->notes, NULL);
 }
 
 /* R-0001, R-0002, ...: a counter, so a deleted family's code stays dead. */
@@ -848,9 +811,9 @@ people_member_row(struct people *p, sqlite3_stmt *s, void *elem)
 	people_col_text(s, 8, out->consent_version,
 	    sizeof out->consent_version);
 	people_col_text(s, 9, out->consent_ref, sizeof out->consent_ref);
-	if (people_open_col(p, s, 3, "members", "name", out->id,
-	    &out->name) == -1 ||
-	    people_open_col(p, s, 4, "members", "phone", out->id, &phone) == -1)
+	if (seal_open(p->keys, s, 3, "members", "name", out->id,
+	    &out->name, NULL) == -1 || seal_open(p->keys, s, 4, "members",
+	    "phone", out->id, &phone, NULL) == -1)
 		return -1;
 	if (phone != NULL)
 		snprintf(out->phone, sizeof out->phone, "%s", phone);
@@ -864,7 +827,7 @@ people_member_set_phone(struct people *p, int64_t id, const char *phone)
 	sqlite3_stmt	*s = p->s[PS_MEM_PHONE];
 	unsigned char	 idx[CRYPTO_INDEX_LEN];
 
-	if (people_bind_sealed(p, s, 1, "members", "phone", id, phone) == -1)
+	if (seal_bind_str(p->keys, s, 1, "members", "phone", id, phone) == -1)
 		return PEOPLE_ERR;
 	if (phone != NULL) {
 		people_phone_index(p, phone, idx);
@@ -1272,8 +1235,8 @@ people_link(struct people *p, enum pst unlink, enum pst link,
 		return rc;
 	snprintf(ubuf, sizeof ubuf, "%" PRId64, user_id);
 	snprintf(cbuf, sizeof cbuf, "%" PRId64, chat_id);
-	if (people_bind_sealed(p, s, 1, table, "tg_user_id", id, ubuf) == -1 ||
-	    people_bind_sealed(p, s, 2, table, "tg_chat_id", id, cbuf) == -1) {
+	if (seal_bind_str(p->keys, s, 1, table, "tg_user_id", id, ubuf) == -1 ||
+	    seal_bind_str(p->keys, s, 2, table, "tg_chat_id", id, cbuf) == -1) {
 		sqlite3_clear_bindings(s);
 		return PEOPLE_ERR;
 	}
@@ -1591,7 +1554,7 @@ people_staff_first(struct people *p, sqlite3_stmt *s, int col, int64_t id,
 {
 	if (id == 0)
 		return 0;
-	if (people_open_col(p, s, col, "staff", "name", id, out) == -1)
+	if (seal_open(p->keys, s, col, "staff", "name", id, out, NULL) == -1)
 		return -1;
 	if (*out != NULL)
 		(*out)[strcspn(*out, " \t")] = '\0';
@@ -1636,23 +1599,10 @@ static int
 people_reach_row(struct people *p, sqlite3_stmt *s, void *elem)
 {
 	struct people_reach_row	*r = elem;
-	char			*chat = NULL, *end;
-	int			 rc = -1;
 
-	*r->chat_id = 0;
 	people_col_copy(s, 1, r->lang, 4);
-	if (people_open_col(p, s, 0, "members", "tg_chat_id", r->id,
-	    &chat) == -1)
-		goto out;
-	if (chat != NULL) {
-		*r->chat_id = strtoll(chat, &end, 10);
-		if (*end != '\0')
-			goto out;
-	}
-	rc = 0;
-out:
-	crypto_free_plain(chat);
-	return rc;
+	return seal_open_int(p->keys, s, 0, "members", "tg_chat_id", r->id,
+	    r->chat_id);
 }
 
 int
