@@ -1,8 +1,9 @@
 /*
  * The people of the centre and what they belong to: staff, families and
  * their members, programmes with groups and enrolments, invitations, the
- * audit trail. All sealing and opening of personal fields happens here;
- * look-ups by phone or Telegram user go through blind indexes.
+ * audit trail, each table in one file of daemon/store/people_*.c. Their
+ * personal fields are sealed and opened only there; look-ups by phone or
+ * Telegram user go through blind indexes.
  *
  * Functions work inside the caller's transaction; a function that fails
  * half-way leaves rows the caller's rollback removes. Strings in the
@@ -99,6 +100,16 @@ struct family_new {
 	int64_t		 substitute_id;
 	const char	*contact_name;
 	const char	*contact_phone;	/* E.164 or NULL */
+};
+
+/* A family without its sealed fields: what routing a message needs. */
+struct family_brief {
+	int64_t	 id;
+	char	 code[PEOPLE_CODE_MAX];
+	char	 language[4];
+	char	 channel[PEOPLE_CHANNEL_MAX];
+	int64_t	 assistant_id;		/* 0: none */
+	int64_t	 substitute_id;		/* 0: none */
 };
 
 /* Family list filters; 0 / NULL: any. */
@@ -202,6 +213,9 @@ int	people_family_resolve(struct people *p, const char *ref, int64_t *id)
 	    __attribute__((warn_unused_result));
 int	people_family_get(struct people *p, int64_t id, struct family *out)
 	    __attribute__((warn_unused_result));
+/* The family's plain fields only: no name or notes to open. */
+int	people_family_brief(struct people *p, int64_t id,
+	    struct family_brief *out) __attribute__((warn_unused_result));
 int	people_family_list(struct people *p, const struct family_filter *f,
 	    struct family **out, size_t *n) __attribute__((warn_unused_result));
 /* NULL keeps a value; notes "" clears them. */
