@@ -18,6 +18,7 @@
 #include "conv.h"
 #include "crypto.h"
 #include "dispatch.h"
+#include "history.h"
 #include "log.h"
 #include "outbox.h"
 #include "people.h"
@@ -268,6 +269,7 @@ teardown(void **state)
 	int			 rc;
 
 	conv_free(f->app.conv);
+	history_free(f->app.history);
 	people_free(f->app.people);
 	outbox_free(f->app.ob);
 	rc = fixture_teardown(&f->fx);
@@ -289,6 +291,7 @@ setup(void **state)
 	f->app.keys = f->fx.keys;
 	if ((f->app.ob = outbox_new(f->app.st, f->app.keys)) == NULL ||
 	    (f->app.people = people_new(f->app.st, f->app.keys)) == NULL ||
+	    (f->app.history = history_new(f->app.st, f->app.keys)) == NULL ||
 	    (f->app.conv = conv_new(&f->app)) == NULL)
 		goto fail;
 	return 0;

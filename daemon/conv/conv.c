@@ -10,6 +10,7 @@
 #include "conv.h"
 #include "crypto.h"
 #include "dispatch.h"
+#include "history.h"
 #include "i18n.h"
 #include "log.h"
 #include "people.h"
@@ -23,21 +24,26 @@
 #define CONV_REACTION	"\xf0\x9f\x91\x8c"	/* 👌 */
 #define CONV_MINUTE_MS	60000
 
+/* The messages rows are history's; its states and directions are ours. */
+_Static_assert((int)CONV_FROM_FAMILY == (int)HISTORY_FROM_FAMILY &&
+    (int)CONV_TO_FAMILY == (int)HISTORY_TO_FAMILY,
+    "conv_dir must match history_dir");
+_Static_assert((int)CONV_QUEUED == (int)HISTORY_QUEUED &&
+    (int)CONV_SENT == (int)HISTORY_SENT &&
+    (int)CONV_FAILED == (int)HISTORY_FAILED &&
+    (int)CONV_BLOCKED == (int)HISTORY_BLOCKED,
+    "conv_state must match history_state");
+
 enum cst {
-	CS_INSERT, CS_STATE, CS_FAMILY, CS_STAFF, CS_STAFF_KIND,
-	CS_MEMBER_NAME, CS_TOLD, CS_TARGET_PREF, CS_TARGET_ANY, CS_SMS_TARGET,
+	CS_FAMILY, CS_STAFF, CS_STAFF_KIND,
+	CS_MEMBER_NAME, CS_TARGET_PREF, CS_TARGET_ANY, CS_SMS_TARGET,
 	CS_BODY, CS_MEMBER_PHONE, CS_MEMBER_CODE,
-	CS_MARK_READ, CS_FAMILIES, CS_FAMILIES_N, CS_CURRENT, CS_SET_CURRENT,
-	CS_MESSAGE, CS_RELAYED, CS_COPY, CS_FLOOD, CS_BLOCKED, CS_GATE,
+	CS_FAMILIES, CS_FAMILIES_N, CS_CURRENT, CS_SET_CURRENT,
+	CS_BLOCKED, CS_GATE,
 	CS_COUNT
 };
 
 static const char *const conv_sql[CS_COUNT] = {
-	[CS_INSERT] = "INSERT INTO messages (id, family_id, member_id, "
-	    "staff_id, direction, kind, channel, at, body, src_message_id, "
-	    "state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	[CS_STATE] = "UPDATE messages SET state = ?2, error = ?3 "
-	    "WHERE id = ?1",
 	[CS_FAMILY] = "SELECT id, code, language, channel, assistant_id, "
 	    "substitute_id FROM families WHERE id = ?",
 	[CS_STAFF] = "SELECT id, kind, active, tg_chat_id, languages, name "
@@ -46,8 +52,6 @@ static const char *const conv_sql[CS_COUNT] = {
 	    "NULL FROM staff WHERE kind = ? AND active = 1 AND "
 	    "tg_idx IS NOT NULL ORDER BY id LIMIT 16",
 	[CS_MEMBER_NAME] = "SELECT name FROM members WHERE id = ?",
-	[CS_TOLD] = "SELECT 1 FROM messages WHERE family_id = ?1 AND "
-	    "direction = 0 AND staff_id = ?2 AND at > ?3 AND id < ?4 LIMIT 1",
 	[CS_TARGET_PREF] = "SELECT id, tg_chat_id, consent_at IS NOT NULL "
 	    "FROM members WHERE id = ?1 AND family_id = ?2 AND "
 	    "tg_idx IS NOT NULL",
@@ -61,7 +65,6 @@ static const char *const conv_sql[CS_COUNT] = {
 	    "FROM messages WHERE family_id = ?1 AND direction = 0 "
 	    "ORDER BY id DESC LIMIT 1), 0) DESC, consent_at IS NOT NULL DESC, "
 	    "contact DESC, id LIMIT 1",
-	[CS_BODY] = "SELECT body FROM messages WHERE id = ?",
 	[CS_MEMBER_PHONE] = "SELECT phone FROM members WHERE id = ?",
 	[CS_MEMBER_CODE] = "SELECT f.code FROM members m JOIN families f "
 	    "ON f.id = m.family_id WHERE m.id = ?",
@@ -72,8 +75,6 @@ static const char *const conv_sql[CS_COUNT] = {
 	    "WHERE family_id = ?1 AND direction = 0 ORDER BY id DESC "
 	    "LIMIT 1), 0) DESC, consent_at IS NOT NULL DESC, contact DESC, "
 	    "id LIMIT 1",
-	[CS_MARK_READ] = "UPDATE messages SET read_at = ?2 WHERE "
-	    "family_id = ?1 AND direction = 0 AND read_at IS NULL",
 	[CS_FAMILIES] = "SELECT f.id, f.code, f.name, (SELECT COUNT(*) "
 	    "FROM messages m WHERE m.family_id = f.id AND m.direction = 0 "
 	    "AND m.read_at IS NULL) AS unread FROM families f WHERE ?2 OR "
@@ -84,20 +85,6 @@ static const char *const conv_sql[CS_COUNT] = {
 	[CS_CURRENT] = "SELECT current_family FROM staff WHERE id = ?",
 	[CS_SET_CURRENT] = "UPDATE staff SET current_family = ?2 "
 	    "WHERE id = ?1",
-	[CS_MESSAGE] = "SELECT m.family_id, m.member_id, m.src_message_id, "
-	    "m.staff_id, m.state, f.code, m.direction FROM messages m LEFT JOIN families f "
-	    "ON f.id = m.family_id WHERE m.id = ?",
-	[CS_RELAYED] = "SELECT id FROM messages WHERE family_id = ?1 AND "
-	    "direction = 0 AND src_message_id = ?2 AND kind <> 'edit' "
-	    "ORDER BY id DESC LIMIT 1",
-	/* Through outbox_chat (chat_key, state, id): the newest first. */
-	[CS_COPY] = "SELECT ext_message_id FROM outbox WHERE chat_key = ?1 "
-	    "AND state = 2 AND cause = 'relay' AND cause_id = ?2 AND "
-	    "ext_message_id IS NOT NULL ORDER BY id DESC LIMIT 1",
-	/* Bounded: only the newest rows can be within the minute. */
-	[CS_FLOOD] = "SELECT COUNT(*) FROM (SELECT at FROM messages WHERE "
-	    "family_id = ?1 AND direction = 0 ORDER BY id DESC LIMIT ?2) "
-	    "WHERE at > ?3",
 	[CS_BLOCKED] = "UPDATE members SET tg_blocked_at = ?2 WHERE id = ?1",
 	[CS_GATE] = "SELECT announcements FROM members WHERE id = ?",
 };
@@ -105,7 +92,6 @@ static const char *const conv_sql[CS_COUNT] = {
 struct conv {
 	struct app		*app;
 	sqlite3_stmt		*s[CS_COUNT];
-	int64_t			 last_id;
 	struct conv_pace	*pace;		/* families being paced */
 	size_t			 npace, cappace;
 	int			 fell_back;	/* this outcome went by SMS */
@@ -120,11 +106,9 @@ conv_new(struct app *app)
 
 	c = xcalloc(1, sizeof *c);
 	c->app = app;
-	if (store_max_id(app->st, "messages", &c->last_id) == -1) {
-		free(c);
-		return NULL;
-	}
 	for (i = 0; i < CS_COUNT; i++) {
+		if (conv_sql[i] == NULL)
+			continue;	/* opened through its owner */
 		if (store_prepare(app->st, conv_sql[i], &c->s[i]) == -1) {
 			conv_free(c);
 			return NULL;
@@ -210,44 +194,27 @@ conv_first_lang(const char *langs)
 int
 conv_record(struct conv *c, const struct conv_msg *m, int64_t *idp)
 {
-	sqlite3_stmt	*s = c->s[CS_INSERT];
-	int64_t		 id = c->last_id + 1;
+	struct history_new	 h = {
+		.family_id = m->family_id,
+		.member_id = m->member_id,
+		.staff_id = m->staff_id,
+		.direction = (enum history_dir)m->dir,
+		.kind = m->kind,
+		.channel = (int)m->channel,
+		.body = m->body,
+		.src_message_id = m->src_message_id,
+		.state = (enum history_state)m->state,
+	};
 
-	if (seal_bind_str(c->app->keys, s, 9, "messages", "body", id,
-	    m->body) == -1) {
-		sqlite3_clear_bindings(s);
-		return -1;
-	}
-	sqlite3_bind_int64(s, 1, id);
-	conv_bind_opt(s, 2, m->family_id);
-	conv_bind_opt(s, 3, m->member_id);
-	conv_bind_opt(s, 4, m->staff_id);
-	sqlite3_bind_int(s, 5, (int)m->dir);
-	sqlite3_bind_text(s, 6, m->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 7, (int)m->channel);
-	/* messages.at is in seconds, like every other *_at. */
-	sqlite3_bind_int64(s, 8, store_now_ms() / 1000);
-	conv_bind_opt(s, 10, m->src_message_id);
-	sqlite3_bind_int(s, 11, (int)m->state);
-	if (store_step_done(s, "messages_insert") == -1)
-		return -1;
-	c->last_id = id;
-	if (idp != NULL)
-		*idp = id;
-	return 0;
+	return history_record(c->app->history, &h, idp);
 }
 
 int
 conv_set_state(struct conv *c, int64_t id, enum conv_state st,
     const char *error)
 {
-	sqlite3_stmt	*s = c->s[CS_STATE];
-
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int(s, 2, (int)st);
-	if (error != NULL)
-		sqlite3_bind_text(s, 3, error, -1, SQLITE_TRANSIENT);
-	return store_step_done(s, "messages_state");
+	return history_set_state(c->app->history, id,
+	    (enum history_state)st, error);
 }
 
 int
@@ -462,16 +429,9 @@ int
 conv_route_told(struct conv *c, int64_t family_id, int64_t staff_id,
     int64_t since, int64_t before, int *told)
 {
-	sqlite3_stmt	*s = c->s[CS_TOLD];
-	int		 rc;
-
-	sqlite3_bind_int64(s, 1, family_id);
-	sqlite3_bind_int64(s, 2, staff_id);
-	sqlite3_bind_int64(s, 3, since / 1000);
-	sqlite3_bind_int64(s, 4, before);
-	rc = sqlite3_step(s);
-	*told = rc == SQLITE_ROW;
-	return conv_done(s, rc, "conv_told");
+	/* The family was told when its message went to staff_id first. */
+	return history_read_by_since(c->app->history, family_id, staff_id,
+	    since / 1000, before, told);
 }
 
 /* ---- permissions ----------------------------------------------------- */
@@ -585,11 +545,7 @@ conv_target(struct conv *c, int64_t family_id, int64_t preferred,
 int
 conv_mark_read(struct conv *c, int64_t family_id, int64_t now)
 {
-	sqlite3_stmt	*s = c->s[CS_MARK_READ];
-
-	sqlite3_bind_int64(s, 1, family_id);
-	sqlite3_bind_int64(s, 2, now);
-	return store_step_done(s, "messages_read");
+	return history_mark_read(c->app->history, family_id, now);
 }
 
 void
@@ -691,23 +647,27 @@ struct conv_row {
 static int
 conv_row_get(struct conv *c, int64_t id, struct conv_row *out)
 {
-	sqlite3_stmt	*s = c->s[CS_MESSAGE];
-	int		 rc;
+	struct history_ref	 m;
+	struct family_brief	 f;
+	int			 rc;
 
 	memset(out, 0, sizeof *out);
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		out->found = 1;
-		out->family_id = sqlite3_column_int64(s, 0);
-		out->member_id = sqlite3_column_int64(s, 1);
-		out->src_message_id = sqlite3_column_int64(s, 2);
-		out->staff_id = sqlite3_column_int64(s, 3);
-		out->state = sqlite3_column_int(s, 4);
-		conv_col_copy(s, 5, out->code, sizeof out->code);
-		out->dir = (enum conv_dir)sqlite3_column_int(s, 6);
-	}
-	return conv_done(s, rc, "conv_message");
+	if (history_get(c->app->history, id, &m, &out->found) == -1)
+		return -1;
+	if (!out->found)
+		return 0;
+	out->family_id = m.family_id;
+	out->member_id = m.member_id;
+	out->src_message_id = m.src_message_id;
+	out->staff_id = m.staff_id;
+	out->state = (int)m.state;
+	out->dir = (enum conv_dir)m.direction;
+	if (m.family_id == 0)
+		return 0;
+	rc = people_family_brief(c->app->people, m.family_id, &f);
+	if (rc == PEOPLE_OK)
+		snprintf(out->code, sizeof out->code, "%s", f.code);
+	return rc == PEOPLE_OK || rc == PEOPLE_NOT_FOUND ? 0 : -1;
 }
 
 static int
@@ -752,32 +712,16 @@ int
 conv_find_relayed(struct conv *c, int64_t family_id, int64_t src_message_id,
     int64_t *id)
 {
-	sqlite3_stmt	*s = c->s[CS_RELAYED];
-	int		 rc;
-
-	*id = 0;
-	sqlite3_bind_int64(s, 1, family_id);
-	sqlite3_bind_int64(s, 2, src_message_id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*id = sqlite3_column_int64(s, 0);
-	return conv_done(s, rc, "conv_relayed");
+	return history_find_relayed(c->app->history, family_id,
+	    src_message_id, id);
 }
 
 int
 conv_copy_in_chat(struct conv *c, int64_t id, int64_t chat_id,
     int64_t *ext_message_id)
 {
-	sqlite3_stmt	*s = c->s[CS_COPY];
-	unsigned char	 key[CRYPTO_INDEX_LEN];
-	int		 rc;
-
-	*ext_message_id = 0;
-	outbox_chat_key(c->app->keys, CHANNEL_TELEGRAM, chat_id, key);
-	sqlite3_bind_blob(s, 1, key, sizeof key, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 2, id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*ext_message_id = sqlite3_column_int64(s, 0);
-	return conv_done(s, rc, "conv_copy");
+	return outbox_sent_copy(c->app->ob, CHANNEL_TELEGRAM, chat_id,
+	    CONV_CAUSE_RELAY, id, ext_message_id);
 }
 
 /* ---- flood pacing ---------------------------------------------------- */
@@ -812,16 +756,9 @@ static int
 conv_flood_count(struct conv *c, int64_t family_id, int per_minute,
     int64_t now, int64_t *n)
 {
-	sqlite3_stmt	*s = c->s[CS_FLOOD];
-	int		 rc;
-
-	*n = 0;
-	sqlite3_bind_int64(s, 1, family_id);
-	sqlite3_bind_int(s, 2, per_minute + 1);
-	sqlite3_bind_int64(s, 3, (now - CONV_MINUTE_MS) / 1000);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*n = sqlite3_column_int64(s, 0);
-	return conv_done(s, rc, "conv_flood");
+	/* Only the newest per_minute + 1 can tell a burst. */
+	return history_count_recent(c->app->history, family_id,
+	    per_minute + 1, (now - CONV_MINUTE_MS) / 1000, n);
 }
 
 /* Entries whose last slot is a minute past cannot be in a burst. */
@@ -980,7 +917,10 @@ conv_answer_outcome(struct conv *c, const struct outbox_row *row,
 	return conv_tell_failed(c, &m, row->cause_id, res);
 }
 
-/* Opens one sealed column of the row `id` read by statement `which`. */
+/*
+ * Opens one sealed column of the row `id` read by statement `which`; the
+ * body of a message is history's to open.
+ */
 static int
 conv_open_one(struct conv *c, enum cst which, const char *table,
     const char *column, int64_t id, char **plain)
@@ -988,6 +928,8 @@ conv_open_one(struct conv *c, enum cst which, const char *table,
 	sqlite3_stmt	*s = c->s[which];
 	int		 rc, ret = 0;
 
+	if (which == CS_BODY)
+		return history_body(c->app->history, id, plain);
 	*plain = NULL;
 	sqlite3_bind_int64(s, 1, id);
 	rc = sqlite3_step(s);

@@ -19,7 +19,7 @@ struct outbox {
 	sqlite3_stmt		*retry, *failed, *retry_failed;
 	sqlite3_stmt		*counts;
 	sqlite3_stmt		*find_sent, *delivery, *gateway;
-	sqlite3_stmt		*list;
+	sqlite3_stmt		*list, *copy;
 	int64_t			 last_id;	/* ids are ours to give */
 };
 
@@ -100,6 +100,12 @@ static const char outbox_next_due_sql[] =
 	"  AND p.id < o.id AND p.not_before <= MAX(o.not_before, "
 	"  o.next_attempt_at))";
 
+/* Through outbox_chat (chat_key, state, id): the newest first. */
+static const char outbox_copy_sql[] =
+	"SELECT ext_message_id FROM outbox WHERE chat_key = ?1 "
+	"AND state = 2 AND cause = ?2 AND cause_id = ?3 AND "
+	"ext_message_id IS NOT NULL ORDER BY id DESC LIMIT 1";
+
 struct outbox *
 outbox_new(struct store *st, const struct keys *k)
 {
@@ -148,7 +154,8 @@ outbox_new(struct store *st, const struct keys *k)
 	    "delivery, delivery_code, delivery_at "
 	    "FROM outbox WHERE (?1 < 0 OR state = ?1) AND (?2 = 0 OR id = ?2) "
 	    "AND (?4 = 0 OR channel = ?4) "
-	    "ORDER BY id DESC LIMIT ?3", &ob->list) == -1) {
+	    "ORDER BY id DESC LIMIT ?3", &ob->list) == -1 ||
+	    store_prepare(st, outbox_copy_sql, &ob->copy) == -1) {
 		outbox_free(ob);
 		return NULL;
 	}
@@ -175,6 +182,7 @@ outbox_free(struct outbox *ob)
 	sqlite3_finalize(ob->delivery);
 	sqlite3_finalize(ob->gateway);
 	sqlite3_finalize(ob->list);
+	sqlite3_finalize(ob->copy);
 	free(ob);
 }
 
@@ -301,6 +309,30 @@ outbox_find_sent(struct outbox *ob, enum channel ch, int64_t chat_id,
 	*found = rc == SQLITE_ROW && outbox_read_row(ob->find_sent, row) == 0;
 	sqlite3_reset(ob->find_sent);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+outbox_sent_copy(struct outbox *ob, enum channel ch, int64_t chat_id,
+    const char *cause, int64_t cause_id, int64_t *ext_message_id)
+{
+	unsigned char	 key[CRYPTO_INDEX_LEN];
+	int		 rc;
+
+	*ext_message_id = 0;
+	outbox_chat_key(ob->keys, ch, chat_id, key);
+	sqlite3_bind_blob(ob->copy, 1, key, sizeof key, SQLITE_TRANSIENT);
+	sqlite3_bind_text(ob->copy, 2, cause, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ob->copy, 3, cause_id);
+	if ((rc = sqlite3_step(ob->copy)) == SQLITE_ROW)
+		*ext_message_id = sqlite3_column_int64(ob->copy, 0);
+	sqlite3_reset(ob->copy);
+	sqlite3_clear_bindings(ob->copy);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_err("event=store.error what=outbox_copy error=\"%s\"",
+		    sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
 }
 
 int64_t
