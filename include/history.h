@@ -67,9 +67,9 @@ struct history_new {
 	int64_t			 member_id;	/* 0: none */
 	int64_t			 staff_id;	/* the reader, or the author */
 	enum history_dir	 direction;
-	const char		*kind;		/* "text", "photo", ..., "edit" */
+	const char		*kind;		/* "text", "photo", "edit" */
 	int			 channel;	/* enum channel */
-	const char		*body;		/* text or caption; NULL: none */
+	const char		*body;		/* text, caption; NULL: none */
 	int64_t			 src_message_id; /* in the author's chat */
 	enum history_state	 state;
 };
@@ -128,6 +128,12 @@ int	history_body(struct history *h, int64_t id, char **body)
 /* The family's messages to staff not read yet are read at `at` (ms). */
 int	history_mark_read(struct history *h, int64_t family_id, int64_t at)
 	    __attribute__((warn_unused_result));
+/* How many of the family's messages to staff are not read yet. */
+int	history_unread(struct history *h, int64_t family_id, int64_t *n)
+	    __attribute__((warn_unused_result));
+/* The member who wrote the family's newest message; 0: none, or removed. */
+int	history_last_writer(struct history *h, int64_t family_id,
+	    int64_t *member_id) __attribute__((warn_unused_result));
 /*
  * Was one of the family's messages, of the rows before `before`, first
  * read by `staff_id` after `since`?
@@ -139,7 +145,7 @@ int	history_read_by_since(struct history *h, int64_t family_id,
 int	history_find_relayed(struct history *h, int64_t family_id,
 	    int64_t src_message_id, int64_t *id)
 	    __attribute__((warn_unused_result));
-/* Of the family's newest `newest` messages to staff, how many after `since`. */
+/* Of the family's `newest` last messages to staff, how many after `since`. */
 int	history_count_recent(struct history *h, int64_t family_id,
 	    int newest, int64_t since, int64_t *n)
 	    __attribute__((warn_unused_result));

@@ -30,6 +30,8 @@ enum hst {
 	HS_READ_BY,
 	HS_RELAYED,
 	HS_RECENT,
+	HS_UNREAD,
+	HS_LAST_WRITER,
 	HS_COUNT
 };
 
@@ -65,6 +67,10 @@ static const char *const history_sql[HS_COUNT] = {
 	[HS_RECENT] = "SELECT COUNT(*) FROM (SELECT at FROM messages WHERE "
 	    "family_id = ?1 AND direction = 0 ORDER BY id DESC LIMIT ?2) "
 	    "WHERE at > ?3",
+	[HS_UNREAD] = "SELECT COUNT(*) FROM messages WHERE family_id = ? "
+	    "AND direction = 0 AND read_at IS NULL",
+	[HS_LAST_WRITER] = "SELECT member_id FROM messages WHERE "
+	    "family_id = ? AND direction = 0 ORDER BY id DESC LIMIT 1",
 };
 
 /* One daily run of the purge, while it goes through its slices. */
@@ -372,6 +378,35 @@ history_mark_read(struct history *h, int64_t family_id, int64_t at)
 	sqlite3_bind_int64(s, 1, family_id);
 	sqlite3_bind_int64(s, 2, at);
 	return store_step_done(s, "messages_read");
+}
+
+/* The first column of the first row, 0 when none (or NULL). */
+static int
+history_one_int(struct history *h, enum hst which, int64_t family_id,
+    const char *what, int64_t *v)
+{
+	sqlite3_stmt	*s = h->s[which];
+	int		 rc;
+
+	*v = 0;
+	sqlite3_bind_int64(s, 1, family_id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*v = sqlite3_column_int64(s, 0);
+	return history_done(s, rc, what);
+}
+
+int
+history_unread(struct history *h, int64_t family_id, int64_t *n)
+{
+	return history_one_int(h, HS_UNREAD, family_id, "messages_unread", n);
+}
+
+int
+history_last_writer(struct history *h, int64_t family_id,
+    int64_t *member_id)
+{
+	return history_one_int(h, HS_LAST_WRITER, family_id,
+	    "messages_last_writer", member_id);
 }
 
 int

@@ -250,6 +250,28 @@ out:
 	return ret;
 }
 
+int
+people_open_one(struct people *p, sqlite3_stmt *s, const char *table,
+    const char *column, int64_t id, char **plain)
+{
+	int	 rc;
+
+	*plain = NULL;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && seal_open(p->keys, s, 0, table, column, id,
+	    plain, NULL) == -1)
+		rc = SQLITE_ERROR;	/* told by seal_open() */
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		log_err("event=store.error what=%s_%s error=\"%s\"", table,
+		    column, sqlite3_errstr(rc));
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_ROW)
+		return PEOPLE_OK;
+	return rc == SQLITE_DONE ? PEOPLE_NOT_FOUND : PEOPLE_ERR;
+}
+
 void
 people_tg_index(struct people *p, int64_t user_id,
     unsigned char idx[CRYPTO_INDEX_LEN])

@@ -36,6 +36,10 @@ const char *const people_family_sql[FAM_NSQL] = {
 	    "substitute_id FROM families WHERE id = ?",
 	[FAM_ASSISTED] = "SELECT COUNT(*) FROM families WHERE "
 	    "assistant_id = ?",
+	[FAM_OF_STAFF] = "SELECT id, code, language, channel, assistant_id, "
+	    "substitute_id FROM families WHERE ?2 OR assistant_id = ?1 OR "
+	    "substitute_id = ?1 ORDER BY code",
+	[FAM_NAME_GET] = "SELECT name FROM families WHERE id = ?",
 };
 
 void
@@ -285,6 +289,32 @@ people_family_brief(struct people *p, int64_t id, struct family_brief *out)
 	sqlite3_bind_int64(p->fam[FAM_BRIEF], 1, id);
 	return people_fetch_one(p, p->fam[FAM_BRIEF], people_family_brief_row,
 	    out, NULL);
+}
+
+/* Nothing to free in a brief. */
+static void
+people_family_brief_clear(void *e)
+{
+	memset(e, 0, sizeof(struct family_brief));
+}
+
+int
+people_family_brief_list(struct people *p, int64_t staff_id, int all,
+    struct family_brief **out, size_t *n)
+{
+	sqlite3_stmt	*s = p->fam[FAM_OF_STAFF];
+
+	sqlite3_bind_int64(s, 1, staff_id);
+	sqlite3_bind_int(s, 2, all ? 1 : 0);
+	return people_collect(p, s, sizeof **out, people_family_brief_row,
+	    people_family_brief_clear, NULL, (void **)out, n);
+}
+
+int
+people_family_name(struct people *p, int64_t id, char **name)
+{
+	return people_open_one(p, p->fam[FAM_NAME_GET], "families", "name",
+	    id, name);
 }
 
 /* ---- who answers a family -------------------------------------------- */

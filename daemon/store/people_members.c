@@ -1,4 +1,5 @@
 /* The register's members table: members, phones, accounts, consent. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,20 @@ const char *const people_member_sql[MEM_NSQL] = {
 	/* Only over a consent still in force (not withdrawn meanwhile). */
 	[MEM_CLAUSE_ACK] = "UPDATE members SET consent_version = ?1, "
 	    "clause_ack_at = ?2 WHERE id = ?3 AND consent_at IS NOT NULL",
+	[MEM_NAME_GET] = "SELECT name FROM members WHERE id = ?",
+	[MEM_PHONE_GET] = "SELECT phone FROM members WHERE id = ?",
+	[MEM_FAMILY] = "SELECT family_id FROM members WHERE id = ?",
+	/* Who wrote last (?3) is the messages' file's to say. */
+	[MEM_TG_TARGET] = "SELECT id, tg_chat_id, consent_at IS NOT NULL "
+	    "FROM members WHERE family_id = ?1 AND tg_idx IS NOT NULL "
+	    "ORDER BY id = ?2 DESC, id = ?3 DESC, consent_at IS NOT NULL "
+	    "DESC, contact DESC, id LIMIT 1",
+	[MEM_SMS_TARGET] = "SELECT id, phone, consent_at IS NOT NULL "
+	    "FROM members WHERE family_id = ?1 AND phone IS NOT NULL "
+	    "ORDER BY id = ?2 DESC, id = ?3 DESC, consent_at IS NOT NULL "
+	    "DESC, contact DESC, id LIMIT 1",
+	[MEM_BLOCKED] = "UPDATE members SET tg_blocked_at = ?2 WHERE id = ?1",
+	[MEM_ANNOUNCE_GET] = "SELECT announcements FROM members WHERE id = ?",
 };
 
 void
@@ -232,6 +247,28 @@ people_member_by_phone(struct people *p, const char *phone, int64_t *id)
 	sqlite3_bind_blob(p->mem[MEM_BY_PHONE], 1, idx, sizeof idx,
 	    SQLITE_TRANSIENT);
 	return people_step_id(p->mem[MEM_BY_PHONE], "member_by_phone", id);
+}
+
+int
+people_member_name(struct people *p, int64_t id, char **name)
+{
+	return people_open_one(p, p->mem[MEM_NAME_GET], "members", "name",
+	    id, name);
+}
+
+int
+people_member_phone(struct people *p, int64_t id, char **phone)
+{
+	return people_open_one(p, p->mem[MEM_PHONE_GET], "members", "phone",
+	    id, phone);
+}
+
+int
+people_member_family(struct people *p, int64_t id, int64_t *family_id)
+{
+	*family_id = 0;
+	sqlite3_bind_int64(p->mem[MEM_FAMILY], 1, id);
+	return people_step_id(p->mem[MEM_FAMILY], "member_family", family_id);
 }
 
 /* ---- Telegram accounts and phones ------------------------------------ */
@@ -431,6 +468,104 @@ people_member_clause_ack(struct people *p, int64_t id, const char *version,
 	sqlite3_bind_int64(s, 2, at);
 	sqlite3_bind_int64(s, 3, id);
 	return people_step(s, "member_clause_ack");
+}
+
+/* ---- answering a family ---------------------------------------------- */
+
+static int
+people_tg_target_row(struct people *p, sqlite3_stmt *s, void *elem,
+    const void *arg)
+{
+	struct member_target	*out = elem;
+
+	(void)arg;
+	out->member_id = sqlite3_column_int64(s, 0);
+	out->consented = sqlite3_column_int(s, 2);
+	return seal_open_int(p->keys, s, 1, "members", "tg_chat_id",
+	    out->member_id, &out->chat_id);
+}
+
+static int
+people_sms_target_row(struct people *p, sqlite3_stmt *s, void *elem,
+    const void *arg)
+{
+	struct member_target	*out = elem;
+	char			*phone = NULL;
+	int			 rc = -1;
+
+	(void)arg;
+	out->member_id = sqlite3_column_int64(s, 0);
+	out->consented = sqlite3_column_int(s, 2);
+	if (seal_open(p->keys, s, 1, "members", "phone", out->member_id,
+	    &phone, NULL) == -1)
+		return -1;
+	if (phone != NULL && strlen(phone) < sizeof out->phone) {
+		memcpy(out->phone, phone, strlen(phone) + 1);
+		rc = 0;
+	} else
+		log_err("event=people.bad_phone member_id=%" PRId64,
+		    out->member_id);
+	crypto_free_plain(phone);
+	return rc;
+}
+
+/* The first member by the target order; member_id 0 for none. */
+static int
+people_member_target(struct people *p, sqlite3_stmt *s, people_row_fn fn,
+    int64_t family_id, int64_t preferred, int64_t last,
+    struct member_target *out)
+{
+	int	 rc;
+
+	memset(out, 0, sizeof *out);
+	sqlite3_bind_int64(s, 1, family_id);
+	sqlite3_bind_int64(s, 2, preferred);
+	sqlite3_bind_int64(s, 3, last);
+	rc = people_fetch_one(p, s, fn, out, NULL);
+	if (rc == PEOPLE_NOT_FOUND) {
+		memset(out, 0, sizeof *out);
+		return PEOPLE_OK;
+	}
+	return rc;
+}
+
+int
+people_member_tg_target(struct people *p, int64_t family_id,
+    int64_t preferred, int64_t last, struct member_target *out)
+{
+	return people_member_target(p, p->mem[MEM_TG_TARGET],
+	    people_tg_target_row, family_id, preferred, last, out);
+}
+
+int
+people_member_sms_target(struct people *p, int64_t family_id,
+    int64_t preferred, int64_t last, struct member_target *out)
+{
+	return people_member_target(p, p->mem[MEM_SMS_TARGET],
+	    people_sms_target_row, family_id, preferred, last, out);
+}
+
+int
+people_member_blocked(struct people *p, int64_t id, int64_t at)
+{
+	sqlite3_stmt	*s = p->mem[MEM_BLOCKED];
+
+	sqlite3_bind_int64(s, 1, id);
+	people_bind_opt_id(s, 2, at);
+	return people_step(s, "member_blocked");
+}
+
+int
+people_member_takes_announcements(struct people *p, int64_t id, int *on)
+{
+	int64_t	 v = 1;
+	int	 rc;
+
+	sqlite3_bind_int64(p->mem[MEM_ANNOUNCE_GET], 1, id);
+	rc = people_step_id(p->mem[MEM_ANNOUNCE_GET], "member_announcements",
+	    &v);
+	*on = v != 0;
+	return rc;
 }
 
 struct people_reach_row {

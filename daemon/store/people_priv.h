@@ -24,19 +24,22 @@
 enum people_staff_sql {
 	STAFF_INSERT, STAFF_NAME, STAFF_GET, STAFF_LIST, STAFF_UPDATE,
 	STAFF_LINK, STAFF_UNLINK, STAFF_BY_TG, STAFF_EXISTS, STAFF_NAME_GET,
+	STAFF_REACH, STAFF_REACH_KIND, STAFF_CURRENT, STAFF_SET_CURRENT,
 	STAFF_NSQL
 };
 enum people_family_sql {
 	FAM_INSERT, FAM_NAME, FAM_NOTES, FAM_GET, FAM_BY_CODE, FAM_EXISTS,
 	FAM_LIST, FAM_UPDATE, FAM_ASSIGN, FAM_DELETE, FAM_BRIEF,
-	FAM_ASSISTED, FAM_NSQL
+	FAM_ASSISTED, FAM_OF_STAFF, FAM_NAME_GET, FAM_NSQL
 };
 enum people_member_sql {
 	MEM_INSERT, MEM_NAME, MEM_PHONE, MEM_GET, MEM_LIST, MEM_BY_PHONE,
 	MEM_DELETE, MEM_COUNT, MEM_PROMOTE, MEM_LINK, MEM_UNLINK, MEM_BY_TG,
 	MEM_INFO_BY_PHONE, MEM_SET_LANG, MEM_CONSENT, MEM_ANNOUNCE,
 	MEM_OOH_GET, MEM_OOH_SET, MEM_REACH, MEM_EXISTS, MEM_CLAUSE_GET,
-	MEM_CLAUSE_SHOWN, MEM_CLAUSE_ACK, MEM_NSQL
+	MEM_CLAUSE_SHOWN, MEM_CLAUSE_ACK, MEM_NAME_GET, MEM_PHONE_GET,
+	MEM_FAMILY, MEM_TG_TARGET, MEM_SMS_TARGET, MEM_BLOCKED,
+	MEM_ANNOUNCE_GET, MEM_NSQL
 };
 enum people_programme_sql {
 	PROG_INSERT, GROUP_INSERT, PROG_GET, PROG_LIST, PROG_GROUPS,
@@ -105,6 +108,12 @@ int	people_fetch_one(struct people *p, sqlite3_stmt *s, people_row_fn fn,
 int	people_collect(struct people *p, sqlite3_stmt *s, size_t size,
 	    people_row_fn fn, people_clear_fn clear, const void *arg,
 	    void **out, size_t *n);
+/*
+ * Opens column 0 of the row `id` of `s` ("SELECT <column> ... id = ?"):
+ * *plain as seal_open() gives it; NOT_FOUND for no such row.
+ */
+int	people_open_one(struct people *p, sqlite3_stmt *s, const char *table,
+	    const char *column, int64_t id, char **plain);
 void	people_tg_index(struct people *p, int64_t user_id,
 	    unsigned char idx[CRYPTO_INDEX_LEN]);
 void	people_phone_index(struct people *p, const char *phone,

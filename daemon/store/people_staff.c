@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "log.h"
 #include "people.h"
 #include "people_priv.h"
 #include "seal.h"
@@ -29,6 +30,14 @@ const char *const people_staff_sql[STAFF_NSQL] = {
 	    "WHERE tg_idx = ?",
 	[STAFF_EXISTS] = "SELECT 1 FROM staff WHERE id = ?",
 	[STAFF_NAME_GET] = "SELECT name, active FROM staff WHERE id = ?",
+	[STAFF_REACH] = "SELECT id, kind, active, tg_chat_id, languages "
+	    "FROM staff WHERE id = ?",
+	[STAFF_REACH_KIND] = "SELECT id, kind, active, tg_chat_id, "
+	    "languages FROM staff WHERE kind = ? AND active = 1 AND "
+	    "tg_idx IS NOT NULL ORDER BY id LIMIT ?",
+	[STAFF_CURRENT] = "SELECT current_family FROM staff WHERE id = ?",
+	[STAFF_SET_CURRENT] = "UPDATE staff SET current_family = ?2 "
+	    "WHERE id = ?1",
 };
 
 void
@@ -181,6 +190,85 @@ people_staff_first(struct people *p, int64_t id, int *active, char **first)
 	if (rc == SQLITE_ROW)
 		return PEOPLE_OK;
 	return rc == SQLITE_DONE ? PEOPLE_NOT_FOUND : PEOPLE_ERR;
+}
+
+int
+people_staff_name(struct people *p, int64_t id, char **name)
+{
+	return people_open_one(p, p->staff[STAFF_NAME_GET], "staff", "name",
+	    id, name);
+}
+
+/* ---- conversations --------------------------------------------------- */
+
+static int
+people_staff_reach_row(struct people *p, sqlite3_stmt *s, void *elem,
+    const void *arg)
+{
+	struct staff_reach	*out = elem;
+
+	(void)arg;
+	out->id = sqlite3_column_int64(s, 0);
+	people_col_copy(s, 1, out->kind, sizeof out->kind);
+	out->active = sqlite3_column_int(s, 2);
+	people_col_copy(s, 4, out->languages, sizeof out->languages);
+	return seal_open_int(p->keys, s, 3, "staff", "tg_chat_id", out->id,
+	    &out->chat_id);
+}
+
+int
+people_staff_reach(struct people *p, int64_t id, struct staff_reach *out)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_bind_int64(p->staff[STAFF_REACH], 1, id);
+	return people_fetch_one(p, p->staff[STAFF_REACH],
+	    people_staff_reach_row, out, NULL);
+}
+
+int
+people_staff_reach_kind(struct people *p, const char *kind,
+    struct staff_reach *out, size_t max, size_t *n)
+{
+	sqlite3_stmt	*s = p->staff[STAFF_REACH_KIND];
+	int		 rc = SQLITE_DONE, ret = PEOPLE_OK;
+
+	*n = 0;
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, (int64_t)max);
+	while (*n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&out[*n], 0, sizeof out[*n]);
+		if (people_staff_reach_row(p, s, &out[*n], NULL) == -1)
+			ret = PEOPLE_ERR;	/* told; the others still go */
+		else
+			(*n)++;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_err("event=store.error what=staff_reach_kind error=\"%s\"",
+		    sqlite3_errstr(rc));
+		return PEOPLE_ERR;
+	}
+	return ret;
+}
+
+int
+people_staff_current(struct people *p, int64_t id, int64_t *family_id)
+{
+	*family_id = 0;
+	sqlite3_bind_int64(p->staff[STAFF_CURRENT], 1, id);
+	return people_step_id(p->staff[STAFF_CURRENT], "staff_current",
+	    family_id);
+}
+
+int
+people_staff_set_current(struct people *p, int64_t id, int64_t family_id)
+{
+	sqlite3_stmt	*s = p->staff[STAFF_SET_CURRENT];
+
+	sqlite3_bind_int64(s, 1, id);
+	people_bind_opt_id(s, 2, family_id);
+	return people_step(s, "staff_set_current");
 }
 
 /* ---- Telegram accounts ----------------------------------------------- */
