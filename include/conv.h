@@ -6,9 +6,9 @@
  * dispatcher hooks that show an assistant what became of an answer.
  *
  * Everything runs inside the caller's transaction (a handler's savepoint,
- * or the dispatcher's). `messages` rows are inserted only here: ids are
- * given by this module, because the id is part of the sealed body's
- * associated data.
+ * or the dispatcher's). This module holds the rules and no SQL: the
+ * `messages` rows are history.h's (which gives their ids), the people
+ * people.h's, the sent copies outbox.h's.
  */
 #ifndef ASYSTENT_CONV_H
 #define ASYSTENT_CONV_H

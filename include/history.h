@@ -6,11 +6,12 @@
  * period are purged once a day on the event loop, in slices; the rows stay,
  * so the counts do.
  *
- * Rows are written by the relay (conv_record() in daemon/conv/conv.c, the one
- * writer, which gives the ids); this module reads them and purges them.
- * history_read() and history_counts() work inside the caller's
- * transaction (or none); history_purge_slice() runs its own. Times are
- * unix seconds.
+ * This module is the only one that reads or writes `messages`: the relay
+ * records (conv_record() in daemon/conv/conv.c calls history_record()),
+ * staff read, the retention purges. Ids are given here, because the id
+ * is part of the sealed body's associated data. Everything works inside
+ * the caller's transaction (or none), but history_purge_slice(), which
+ * runs its own. Times are unix seconds unless said otherwise.
  */
 #ifndef ASYSTENT_HISTORY_H
 #define ASYSTENT_HISTORY_H
@@ -60,6 +61,29 @@ struct history_counts {
 	int64_t	 purged;		/* rows whose body was purged */
 };
 
+/* A message to record; read only during history_record(). */
+struct history_new {
+	int64_t			 family_id;
+	int64_t			 member_id;	/* 0: none */
+	int64_t			 staff_id;	/* the reader, or the author */
+	enum history_dir	 direction;
+	const char		*kind;		/* "text", "photo", "edit" */
+	int			 channel;	/* enum channel */
+	const char		*body;		/* text, caption; NULL: none */
+	int64_t			 src_message_id; /* in the author's chat */
+	enum history_state	 state;
+};
+
+/* One row as relaying needs it; ids 0 when NULL. */
+struct history_ref {
+	int64_t			 family_id;
+	int64_t			 member_id;
+	int64_t			 staff_id;
+	int64_t			 src_message_id;
+	enum history_state	 state;
+	enum history_dir	 direction;
+};
+
 struct history;
 struct store;
 struct keys;
@@ -84,6 +108,47 @@ void	history_msgs_free(struct history_msg *a, size_t n);
 
 int	history_counts(struct history *h, int64_t family_id,
 	    struct history_counts *out) __attribute__((warn_unused_result));
+
+/* A new row, at now; *id (may be NULL) is the id it was given. */
+int	history_record(struct history *h, const struct history_new *m,
+	    int64_t *id) __attribute__((warn_unused_result));
+/* The row's state after a send; error NULL clears it. */
+int	history_set_state(struct history *h, int64_t id,
+	    enum history_state st, const char *error)
+	    __attribute__((warn_unused_result));
+/* *found 0 when there is no such row (its family was deleted). */
+int	history_get(struct history *h, int64_t id, struct history_ref *out,
+	    int *found) __attribute__((warn_unused_result));
+/*
+ * The row's body, opened: free it with crypto_free_plain(). NULL when
+ * there is none (no row, no body, or purged).
+ */
+int	history_body(struct history *h, int64_t id, char **body)
+	    __attribute__((warn_unused_result));
+/* The family's messages to staff not read yet are read at `at` (ms). */
+int	history_mark_read(struct history *h, int64_t family_id, int64_t at)
+	    __attribute__((warn_unused_result));
+/* How many of the family's messages to staff are not read yet. */
+int	history_unread(struct history *h, int64_t family_id, int64_t *n)
+	    __attribute__((warn_unused_result));
+/* The member who wrote the family's newest message; 0: none, or removed. */
+int	history_last_writer(struct history *h, int64_t family_id,
+	    int64_t *member_id) __attribute__((warn_unused_result));
+/*
+ * Was one of the family's messages, of the rows before `before`, first
+ * read by `staff_id` after `since`?
+ */
+int	history_read_by_since(struct history *h, int64_t family_id,
+	    int64_t staff_id, int64_t since, int64_t before, int *found)
+	    __attribute__((warn_unused_result));
+/* The family's message src_message_id (not an edit), newest; 0: none. */
+int	history_find_relayed(struct history *h, int64_t family_id,
+	    int64_t src_message_id, int64_t *id)
+	    __attribute__((warn_unused_result));
+/* Of the family's `newest` last messages to staff, how many after `since`. */
+int	history_count_recent(struct history *h, int64_t family_id,
+	    int newest, int64_t since, int64_t *n)
+	    __attribute__((warn_unused_result));
 
 /*
  * One transaction: the bodies of at most `limit` messages from before

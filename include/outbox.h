@@ -154,6 +154,14 @@ int	outbox_find_sent(struct outbox *ob, enum channel ch, int64_t chat_id,
 	    __attribute__((warn_unused_result));
 
 /*
+ * The message id our copy has in a chat: the newest row of `cause` and
+ * `cause_id` sent there. 0 when none was sent (or none is known).
+ */
+int	outbox_sent_copy(struct outbox *ob, enum channel ch, int64_t chat_id,
+	    const char *cause, int64_t cause_id, int64_t *ext_message_id)
+	    __attribute__((warn_unused_result));
+
+/*
  * A gateway's delivery report for the row `id` (or, when 0, the row the
  * gateway knows as `gateway_id`): delivery is sms.h's enum sms_delivery.
  * A failure or expiry is never overwritten, nor a delivery by a queued.

@@ -1,8 +1,9 @@
 /*
  * The people of the centre and what they belong to: staff, families and
  * their members, programmes with groups and enrolments, invitations, the
- * audit trail. All sealing and opening of personal fields happens here;
- * look-ups by phone or Telegram user go through blind indexes.
+ * audit trail, each table in one file of daemon/store/people_*.c. Their
+ * personal fields are sealed and opened only there; look-ups by phone or
+ * Telegram user go through blind indexes.
  *
  * Functions work inside the caller's transaction; a function that fails
  * half-way leaves rows the caller's rollback removes. Strings in the
@@ -101,6 +102,33 @@ struct family_new {
 	const char	*contact_phone;	/* E.164 or NULL */
 };
 
+/* A family without its sealed fields: what routing a message needs. */
+struct family_brief {
+	int64_t	 id;
+	char	 code[PEOPLE_CODE_MAX];
+	char	 language[4];
+	char	 channel[PEOPLE_CHANNEL_MAX];
+	int64_t	 assistant_id;		/* 0: none */
+	int64_t	 substitute_id;		/* 0: none */
+};
+
+/* A staff member as conversations need them: no name opened. */
+struct staff_reach {
+	int64_t	 id;
+	char	 kind[PEOPLE_KIND_MAX];
+	int	 active;
+	int64_t	 chat_id;		/* Telegram; 0: not linked */
+	char	 languages[VALIDATE_LANGS_MAX];
+};
+
+/* Where an answer to a family member goes. */
+struct member_target {
+	int64_t	 member_id;		/* 0: nobody to write to */
+	int64_t	 chat_id;		/* Telegram; 0: none */
+	char	 phone[PHONE_MAX];	/* E.164; "": none */
+	int	 consented;
+};
+
 /* Family list filters; 0 / NULL: any. */
 struct family_filter {
 	int64_t		 assistant_id;
@@ -192,6 +220,21 @@ int	people_staff_update(struct people *p, int64_t id, const char *name,
  * two staff members share the name. */
 int	people_staff_find(struct people *p, const char *ref, int64_t *id)
 	    __attribute__((warn_unused_result));
+int	people_staff_reach(struct people *p, int64_t id,
+	    struct staff_reach *out) __attribute__((warn_unused_result));
+/* Active staff of `kind` linked to Telegram, by id: at most `max`. */
+int	people_staff_reach_kind(struct people *p, const char *kind,
+	    struct staff_reach *out, size_t max, size_t *n)
+	    __attribute__((warn_unused_result));
+/* The name, opened (crypto_free_plain); NULL when there is none. */
+int	people_staff_name(struct people *p, int64_t id, char **name)
+	    __attribute__((warn_unused_result));
+/* The family a staff member writes to; 0: none chosen, or deleted. */
+int	people_staff_current(struct people *p, int64_t id, int64_t *family_id)
+	    __attribute__((warn_unused_result));
+/* family_id 0 clears the choice. */
+int	people_staff_set_current(struct people *p, int64_t id,
+	    int64_t family_id) __attribute__((warn_unused_result));
 
 /* Families. The contact member is created with the family. */
 int	people_family_create(struct people *p, const struct family_new *nf,
@@ -201,6 +244,19 @@ int	people_family_create(struct people *p, const struct family_new *nf,
 int	people_family_resolve(struct people *p, const char *ref, int64_t *id)
 	    __attribute__((warn_unused_result));
 int	people_family_get(struct people *p, int64_t id, struct family *out)
+	    __attribute__((warn_unused_result));
+/* The family's plain fields only: no name or notes to open. */
+int	people_family_brief(struct people *p, int64_t id,
+	    struct family_brief *out) __attribute__((warn_unused_result));
+/*
+ * The families `staff_id` assists or stands in for, or all of them when
+ * `all`, by code. *out is a new array of *n; free() it.
+ */
+int	people_family_brief_list(struct people *p, int64_t staff_id, int all,
+	    struct family_brief **out, size_t *n)
+	    __attribute__((warn_unused_result));
+/* The name, opened (crypto_free_plain); NULL when there is none. */
+int	people_family_name(struct people *p, int64_t id, char **name)
 	    __attribute__((warn_unused_result));
 int	people_family_list(struct people *p, const struct family_filter *f,
 	    struct family **out, size_t *n) __attribute__((warn_unused_result));
@@ -234,6 +290,31 @@ int	people_member_delete(struct people *p, int64_t id)
 /* The member holding an E.164 number. */
 int	people_member_by_phone(struct people *p, const char *phone,
 	    int64_t *id) __attribute__((warn_unused_result));
+/* The name and the phone, opened (crypto_free_plain); NULL: none. */
+int	people_member_name(struct people *p, int64_t id, char **name)
+	    __attribute__((warn_unused_result));
+int	people_member_phone(struct people *p, int64_t id, char **phone)
+	    __attribute__((warn_unused_result));
+int	people_member_family(struct people *p, int64_t id, int64_t *family_id)
+	    __attribute__((warn_unused_result));
+/*
+ * The member of a family to answer on Telegram, among those linked:
+ * `preferred`, else `last` (who wrote last), else one who consented, the
+ * contact first. out->member_id is 0 when nobody is linked.
+ */
+int	people_member_tg_target(struct people *p, int64_t family_id,
+	    int64_t preferred, int64_t last, struct member_target *out)
+	    __attribute__((warn_unused_result));
+/* The same among the members with a phone, for SMS. */
+int	people_member_sms_target(struct people *p, int64_t family_id,
+	    int64_t preferred, int64_t last, struct member_target *out)
+	    __attribute__((warn_unused_result));
+/* The member blocked the bot at `at` (unix ms), or unblocked it (0). */
+int	people_member_blocked(struct people *p, int64_t id, int64_t at)
+	    __attribute__((warn_unused_result));
+/* *on 0 once the member turned announcements off (/stop). */
+int	people_member_takes_announcements(struct people *p, int64_t id,
+	    int *on) __attribute__((warn_unused_result));
 
 /* Programmes; CONFLICT for a name in use or a repeated group. */
 int	people_programme_create(struct people *p, const char *name,

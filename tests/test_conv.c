@@ -18,6 +18,7 @@
 #include "conv.h"
 #include "crypto.h"
 #include "dispatch.h"
+#include "history.h"
 #include "log.h"
 #include "outbox.h"
 #include "people.h"
@@ -268,6 +269,7 @@ teardown(void **state)
 	int			 rc;
 
 	conv_free(f->app.conv);
+	history_free(f->app.history);
 	people_free(f->app.people);
 	outbox_free(f->app.ob);
 	rc = fixture_teardown(&f->fx);
@@ -289,6 +291,7 @@ setup(void **state)
 	f->app.keys = f->fx.keys;
 	if ((f->app.ob = outbox_new(f->app.st, f->app.keys)) == NULL ||
 	    (f->app.people = people_new(f->app.st, f->app.keys)) == NULL ||
+	    (f->app.history = history_new(f->app.st, f->app.keys)) == NULL ||
 	    (f->app.conv = conv_new(&f->app)) == NULL)
 		goto fail;
 	return 0;
@@ -499,6 +502,117 @@ test_conv_flood_counts_the_family_minute(void **state)
 	assert_int_equal(notices, 1);
 }
 
+/* A message from the family, written by `member`. */
+static void
+from_family(struct conv_test *f, int64_t fam, int64_t member)
+{
+	struct conv_msg		 msg;
+
+	memset(&msg, 0, sizeof msg);
+	msg.family_id = fam;
+	msg.member_id = member;
+	msg.dir = CONV_FROM_FAMILY;
+	msg.kind = "text";
+	msg.channel = CHANNEL_TELEGRAM;
+	msg.body = "Dzień dobry";
+	assert_int_equal(conv_record(f->app.conv, &msg, NULL), 0);
+}
+
+static void
+test_conv_families_unread_first_then_by_code(void **state)
+{
+	struct conv_test	*f = *state;
+	struct conv_family_row	*rows = NULL;
+	size_t			 n = 0;
+	int64_t			 anna, jan, f1, f2, f3, f4, m, total, cur;
+
+	anna = staff(f, "Anna Nowak", "family_assistant", 7001);
+	jan = staff(f, "Jan Lis", "family_assistant", 7002);
+	f1 = family(f, anna, 0, &m);
+	f2 = family(f, anna, 0, &m);
+	from_family(f, f2, m);
+	from_family(f, f2, m);
+	f3 = family(f, jan, anna, &m);		/* Anna stands in */
+	f4 = family(f, jan, 0, &m);
+	assert_int_equal(conv_families(f->app.conv, anna, 0, 2, &rows, &n,
+	    &total), 0);
+	assert_int_equal(total, 3);
+	assert_int_equal(n, 2);
+	assert_int_equal(rows[0].id, f2);
+	assert_int_equal(rows[0].unread, 2);
+	assert_string_equal(rows[0].code, "R-0002");
+	assert_string_equal(rows[0].name, "Rodzina");
+	assert_int_equal(rows[1].id, f1);
+	assert_int_equal(rows[1].unread, 0);
+	conv_family_rows_free(rows, n);
+	assert_int_equal(conv_mark_read(f->app.conv, f2, store_now_ms()), 0);
+	assert_int_equal(conv_families(f->app.conv, jan, 1, 10, &rows, &n,
+	    &total), 0);
+	assert_int_equal(total, 4);
+	assert_int_equal(n, 4);
+	assert_int_equal(rows[0].id, f1);
+	assert_int_equal(rows[1].id, f2);
+	assert_int_equal(rows[1].unread, 0);
+	assert_int_equal(rows[2].id, f3);
+	assert_int_equal(rows[3].id, f4);
+	conv_family_rows_free(rows, n);
+	assert_int_equal(conv_current(f->app.conv, anna, &cur), 0);
+	assert_int_equal(cur, 0);
+	assert_int_equal(conv_set_current(f->app.conv, anna, f3), 0);
+	assert_int_equal(conv_current(f->app.conv, anna, &cur), 0);
+	assert_int_equal(cur, f3);
+	assert_int_equal(people_family_delete(f->app.people, f3), PEOPLE_OK);
+	assert_int_equal(conv_current(f->app.conv, anna, &cur), 0);
+	assert_int_equal(cur, 0);
+}
+
+static void
+test_conv_target_asked_for_then_last_writer_then_contact(void **state)
+{
+	struct conv_test	*f = *state;
+	struct conv_target	 t;
+	struct conv_sms_target	 st;
+	char			 first[64];
+	int64_t			 fam, m1, m2, m3;
+
+	fam = family(f, 0, 0, &m1);
+	assert_int_equal(people_member_create(f->app.people, fam,
+	    "Iryna Kowalska", "+48601000002", 0, &m2), PEOPLE_OK);
+	assert_int_equal(people_member_create(f->app.people, fam,
+	    "Taras Kowalski", "+48601000003", 0, &m3), PEOPLE_OK);
+	assert_int_equal(conv_target(f->app.conv, fam, 0, &t), 0);
+	assert_int_equal(t.member_id, 0);	/* nobody on Telegram */
+	assert_int_equal(people_link_member(f->app.people, m1, 8001, 8001),
+	    PEOPLE_OK);
+	assert_int_equal(people_link_member(f->app.people, m2, 8002, 8002),
+	    PEOPLE_OK);
+	assert_int_equal(people_link_member(f->app.people, m3, 8003, 8003),
+	    PEOPLE_OK);
+	assert_int_equal(conv_target(f->app.conv, fam, 0, &t), 0);
+	assert_int_equal(t.member_id, m1);	/* the contact */
+	assert_int_equal(t.chat_id, 8001);
+	from_family(f, fam, m3);
+	assert_int_equal(conv_target(f->app.conv, fam, 0, &t), 0);
+	assert_int_equal(t.member_id, m3);
+	assert_int_equal(t.chat_id, 8003);
+	assert_int_equal(conv_target(f->app.conv, fam, m2, &t), 0);
+	assert_int_equal(t.member_id, m2);
+	assert_int_equal(conv_sms_target(f->app.conv, fam, 0, &st), 0);
+	assert_int_equal(st.member_id, m3);
+	assert_string_equal(st.phone, "+48601000003");
+	assert_int_equal(conv_sms_target(f->app.conv, fam, m2, &st), 0);
+	assert_int_equal(st.member_id, m2);
+	/* The contact has no phone: never an SMS target. */
+	assert_int_equal(conv_sms_target(f->app.conv, fam, m1, &st), 0);
+	assert_int_equal(st.member_id, m3);
+	assert_int_equal(conv_member_first_name(f->app.conv, m2, first,
+	    sizeof first), 0);
+	assert_string_equal(first, "Iryna");
+	assert_int_equal(conv_member_first_name(f->app.conv, 999, first,
+	    sizeof first), 0);
+	assert_string_equal(first, "");
+}
+
 int
 main(void)
 {
@@ -530,6 +644,12 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_conv_flood_counts_the_family_minute, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_conv_families_unread_first_then_by_code, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_conv_target_asked_for_then_last_writer_then_contact,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);

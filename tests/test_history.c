@@ -87,8 +87,9 @@ setup(void **state)
 }
 
 /*
- * One messages row of the fixture's family as the relay (conv_record())
- * writes it: the body sealed with (messages, body, id). Returns the id.
+ * One messages row of the fixture's family as history_record() writes
+ * it, at a time of the test's choosing: the body sealed with (messages,
+ * body, id). Returns the id.
  */
 static int64_t
 record(struct history_test *f, enum history_dir dir, const char *kind,
@@ -131,17 +132,7 @@ static void
 set_state(struct history_test *f, int64_t id, enum history_state st,
     const char *error)
 {
-	sqlite3_stmt	*s;
-
-	assert_int_equal(sqlite3_prepare_v2(store_db(f->fx.st),
-	    "UPDATE messages SET state = ?, error = ? WHERE id = ?", -1, &s,
-	    NULL), SQLITE_OK);
-	sqlite3_bind_int(s, 1, st);
-	if (error != NULL)
-		sqlite3_bind_text(s, 2, error, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, id);
-	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
-	sqlite3_finalize(s);
+	assert_int_equal(history_set_state(f->h, id, st, error), 0);
 }
 
 static int
@@ -320,6 +311,72 @@ test_history_body_bound_to_its_row(void **state)
 	assert_null(a);
 }
 
+/* The relay's record: ids given here, the body opened, a row traced. */
+static void
+test_history_record_then_trace(void **state)
+{
+	struct history_test	*f = *state;
+	struct history_new	 m;
+	struct history_ref	 r;
+	char			*body = NULL;
+	int64_t			 id1, id2, id3, n, found_id;
+	int			 found;
+
+	memset(&m, 0, sizeof m);
+	m.family_id = f->family;
+	m.member_id = f->member;
+	m.staff_id = f->staff;
+	m.direction = HISTORY_FROM_FAMILY;
+	m.kind = "text";
+	m.channel = CHANNEL_TELEGRAM;
+	m.body = TEXT_A;
+	m.src_message_id = 700;
+	m.state = HISTORY_QUEUED;
+	assert_int_equal(history_record(f->h, &m, &id1), 0);
+	m.kind = "edit";
+	assert_int_equal(history_record(f->h, &m, &id2), 0);
+	m.body = NULL;
+	m.kind = "photo";
+	m.src_message_id = 701;
+	assert_int_equal(history_record(f->h, &m, &id3), 0);
+	assert_true(id1 < id2 && id2 < id3);
+	assert_int_equal(history_get(f->h, id1, &r, &found), 0);
+	assert_true(found);
+	assert_int_equal(r.family_id, f->family);
+	assert_int_equal(r.member_id, f->member);
+	assert_int_equal(r.staff_id, f->staff);
+	assert_int_equal(r.src_message_id, 700);
+	assert_int_equal(r.state, HISTORY_QUEUED);
+	assert_int_equal(r.direction, HISTORY_FROM_FAMILY);
+	assert_int_equal(history_get(f->h, id3 + 1, &r, &found), 0);
+	assert_false(found);
+	assert_int_equal(history_body(f->h, id1, &body), 0);
+	assert_string_equal(body, TEXT_A);
+	crypto_free_plain(body);
+	assert_int_equal(history_body(f->h, id3, &body), 0);
+	assert_null(body);
+	assert_false(db_has(f, "jutro jest wizyta"));
+	/* An edit is not what a reply points at. */
+	assert_int_equal(history_find_relayed(f->h, f->family, 700,
+	    &found_id), 0);
+	assert_int_equal(found_id, id1);
+	assert_int_equal(history_find_relayed(f->h, f->other, 700,
+	    &found_id), 0);
+	assert_int_equal(found_id, 0);
+	assert_int_equal(history_count_recent(f->h, f->family, 2,
+	    clock_now() - 60, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(history_count_recent(f->h, f->family, 10,
+	    clock_now() + 60, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(history_read_by_since(f->h, f->family, f->staff,
+	    clock_now() - 60, id3, &found), 0);
+	assert_true(found);
+	assert_int_equal(history_read_by_since(f->h, f->family, f->staff,
+	    clock_now() - 60, id1, &found), 0);
+	assert_false(found);
+}
+
 /* ---- retention ------------------------------------------------------- */
 
 static void
@@ -460,6 +517,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_history_body_bound_to_its_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_history_record_then_trace, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_history_purge_old_bodies_keeps_rows_and_counts, setup,
 		    teardown),

@@ -705,6 +705,36 @@ test_outbox_state_names(void **state)
 	assert_string_equal(outbox_state_name((enum outbox_state)9), "?");
 }
 
+/* Our copy of a relayed message in a chat: the newest one sent there. */
+static void
+test_outbox_sent_copy_is_the_newest_sent_in_that_chat(void **state)
+{
+	struct outbox_test	*f = *state;
+	int64_t			 a, b, c, ext;
+
+	a = enqueue(f, 500, OUTBOX_PRIO_CONVERSATION);	/* cause test, 7 */
+	b = enqueue(f, 500, OUTBOX_PRIO_CONVERSATION);
+	c = enqueue(f, 501, OUTBOX_PRIO_CONVERSATION);
+	assert_int_equal(outbox_sent_copy(f->ob, CHANNEL_TELEGRAM, 500,
+	    "test", 7, &ext), 0);
+	assert_int_equal(ext, 0);	/* nothing sent yet */
+	assert_int_equal(outbox_mark_sent(f->ob, a, T0, 31), 0);
+	assert_int_equal(outbox_mark_sent(f->ob, b, T0, 32), 0);
+	assert_int_equal(outbox_mark_sent(f->ob, c, T0, 33), 0);
+	assert_int_equal(outbox_sent_copy(f->ob, CHANNEL_TELEGRAM, 500,
+	    "test", 7, &ext), 0);
+	assert_int_equal(ext, 32);
+	assert_int_equal(outbox_sent_copy(f->ob, CHANNEL_TELEGRAM, 501,
+	    "test", 7, &ext), 0);
+	assert_int_equal(ext, 33);
+	assert_int_equal(outbox_sent_copy(f->ob, CHANNEL_TELEGRAM, 500,
+	    "relay", 7, &ext), 0);
+	assert_int_equal(ext, 0);
+	assert_int_equal(outbox_sent_copy(f->ob, CHANNEL_TELEGRAM, 500,
+	    "test", 8, &ext), 0);
+	assert_int_equal(ext, 0);
+}
+
 int
 main(void)
 {
@@ -733,6 +763,7 @@ main(void)
 		T(test_outbox_tampered_payload_fails_to_open),
 		T(test_outbox_payload_copied_to_other_row_fails_to_open),
 		T(test_outbox_state_names),
+		T(test_outbox_sent_copy_is_the_newest_sent_in_that_chat),
 #undef T
 	};
 

@@ -1,6 +1,6 @@
 /*
- * Unit tests for daemon/core/validate.c and daemon/store/people.c: input validation,
- * and the data model on a fresh temporary database per test.
+ * Unit tests for daemon/core/validate.c and daemon/store/people*.c: input
+ * validation, and the data model on a fresh temporary database per test.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -564,6 +564,52 @@ test_people_family_helpers_first_names_only(void **state)
 	    PEOPLE_NOT_FOUND);
 }
 
+/* What one table's file reads of another's: counts, codes, languages. */
+static void
+test_people_reads_across_tables(void **state)
+{
+	struct people_test	*f = *state;
+	struct staff		*st = NULL;
+	struct enrolment	*e = NULL;
+	struct family_brief	 b;
+	size_t			 n = 0;
+	int64_t			 s1, s2, f1, f2, pg, eid;
+	const char *const	 groups[] = { "g" };
+
+	assert_int_equal(people_staff_create(f->p, "A", "family_assistant",
+	    "pl", 1, &s1), PEOPLE_OK);
+	assert_int_equal(people_staff_create(f->p, "B", "family_assistant",
+	    "uk", 1, &s2), PEOPLE_OK);
+	f1 = add_family(f, "F1", "pl", "sms", s1, NULL);
+	f2 = add_family(f, "F2", "uk", "telegram", s1, NULL);
+	assert_int_equal(people_family_assign(f->p, f2, s1, s2), PEOPLE_OK);
+	assert_int_equal(people_staff_list(f->p, &st, &n), PEOPLE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(st[0].families, 2);
+	assert_int_equal(st[1].families, 0);	/* a substitute only */
+	people_staff_list_free(st, n);
+	assert_int_equal(people_family_brief(f->p, f2, &b), PEOPLE_OK);
+	assert_string_equal(b.code, "R-0002");
+	assert_string_equal(b.language, "uk");
+	assert_string_equal(b.channel, "telegram");
+	assert_int_equal(b.assistant_id, s1);
+	assert_int_equal(b.substitute_id, s2);
+	assert_int_equal(people_family_brief(f->p, 999, &b),
+	    PEOPLE_NOT_FOUND);
+	assert_int_equal(people_programme_create(f->p, "P", groups, 1, &pg),
+	    PEOPLE_OK);
+	assert_int_equal(people_enrol(f->p, f1, pg, 0, "2025-01-01", &eid),
+	    PEOPLE_OK);
+	assert_int_equal(people_enrol(f->p, f2, pg, 0, "2025-01-02", &eid),
+	    PEOPLE_OK);
+	assert_int_equal(people_enrolment_list(f->p, 0, pg, &e, &n),
+	    PEOPLE_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(e[0].family_code, "R-0001");
+	assert_string_equal(e[1].family_code, "R-0002");
+	people_enrolment_list_free(e, n);
+}
+
 int
 main(void)
 {
@@ -596,6 +642,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_people_paper_consent_recorded_and_withdrawn, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_people_reads_across_tables, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

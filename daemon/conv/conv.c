@@ -1,4 +1,4 @@
-/* Conversations: the messages record, readers, tracing, pacing, hooks. */
+/* Conversations' rules: readers, permissions, tracing, pacing, hooks. */
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include "conv.h"
 #include "crypto.h"
 #include "dispatch.h"
+#include "history.h"
 #include "i18n.h"
 #include "log.h"
 #include "people.h"
@@ -22,89 +23,26 @@
 #define CONV_REACTION	"\xf0\x9f\x91\x8c"	/* 👌 */
 #define CONV_MINUTE_MS	60000
 
-enum cst {
-	CS_INSERT, CS_STATE, CS_FAMILY, CS_STAFF, CS_STAFF_KIND,
-	CS_MEMBER_NAME, CS_TOLD, CS_TARGET_PREF, CS_TARGET_ANY, CS_SMS_TARGET,
-	CS_BODY, CS_MEMBER_PHONE, CS_MEMBER_CODE,
-	CS_MARK_READ, CS_FAMILIES, CS_FAMILIES_N, CS_CURRENT, CS_SET_CURRENT,
-	CS_MESSAGE, CS_RELAYED, CS_COPY, CS_FLOOD, CS_BLOCKED, CS_GATE,
-	CS_COUNT
-};
+/* The messages rows are history's; its states and directions are ours. */
+_Static_assert((int)CONV_FROM_FAMILY == (int)HISTORY_FROM_FAMILY &&
+    (int)CONV_TO_FAMILY == (int)HISTORY_TO_FAMILY,
+    "conv_dir must match history_dir");
+_Static_assert((int)CONV_QUEUED == (int)HISTORY_QUEUED &&
+    (int)CONV_SENT == (int)HISTORY_SENT &&
+    (int)CONV_FAILED == (int)HISTORY_FAILED &&
+    (int)CONV_BLOCKED == (int)HISTORY_BLOCKED,
+    "conv_state must match history_state");
 
-static const char *const conv_sql[CS_COUNT] = {
-	[CS_INSERT] = "INSERT INTO messages (id, family_id, member_id, "
-	    "staff_id, direction, kind, channel, at, body, src_message_id, "
-	    "state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	[CS_STATE] = "UPDATE messages SET state = ?2, error = ?3 "
-	    "WHERE id = ?1",
-	[CS_FAMILY] = "SELECT id, code, language, channel, assistant_id, "
-	    "substitute_id FROM families WHERE id = ?",
-	[CS_STAFF] = "SELECT id, kind, active, tg_chat_id, languages, name "
-	    "FROM staff WHERE id = ?",
-	[CS_STAFF_KIND] = "SELECT id, kind, active, tg_chat_id, languages, "
-	    "NULL FROM staff WHERE kind = ? AND active = 1 AND "
-	    "tg_idx IS NOT NULL ORDER BY id LIMIT 16",
-	[CS_MEMBER_NAME] = "SELECT name FROM members WHERE id = ?",
-	[CS_TOLD] = "SELECT 1 FROM messages WHERE family_id = ?1 AND "
-	    "direction = 0 AND staff_id = ?2 AND at > ?3 AND id < ?4 LIMIT 1",
-	[CS_TARGET_PREF] = "SELECT id, tg_chat_id, consent_at IS NOT NULL "
-	    "FROM members WHERE id = ?1 AND family_id = ?2 AND "
-	    "tg_idx IS NOT NULL",
-	/*
-	 * An SMS family's member with a phone: the one asked for, else who
-	 * wrote last, else a consented one, the contact first.
-	 */
-	[CS_SMS_TARGET] = "SELECT id, phone, consent_at IS NOT NULL "
-	    "FROM members m WHERE family_id = ?1 AND phone IS NOT NULL "
-	    "ORDER BY m.id = ?2 DESC, m.id = COALESCE((SELECT member_id "
-	    "FROM messages WHERE family_id = ?1 AND direction = 0 "
-	    "ORDER BY id DESC LIMIT 1), 0) DESC, consent_at IS NOT NULL DESC, "
-	    "contact DESC, id LIMIT 1",
-	[CS_BODY] = "SELECT body FROM messages WHERE id = ?",
-	[CS_MEMBER_PHONE] = "SELECT phone FROM members WHERE id = ?",
-	[CS_MEMBER_CODE] = "SELECT f.code FROM members m JOIN families f "
-	    "ON f.id = m.family_id WHERE m.id = ?",
-	/* Who wrote last, else a consented member, the contact first. */
-	[CS_TARGET_ANY] = "SELECT id, tg_chat_id, consent_at IS NOT NULL "
-	    "FROM members m WHERE family_id = ?1 AND tg_idx IS NOT NULL "
-	    "ORDER BY m.id = COALESCE((SELECT member_id FROM messages "
-	    "WHERE family_id = ?1 AND direction = 0 ORDER BY id DESC "
-	    "LIMIT 1), 0) DESC, consent_at IS NOT NULL DESC, contact DESC, "
-	    "id LIMIT 1",
-	[CS_MARK_READ] = "UPDATE messages SET read_at = ?2 WHERE "
-	    "family_id = ?1 AND direction = 0 AND read_at IS NULL",
-	[CS_FAMILIES] = "SELECT f.id, f.code, f.name, (SELECT COUNT(*) "
-	    "FROM messages m WHERE m.family_id = f.id AND m.direction = 0 "
-	    "AND m.read_at IS NULL) AS unread FROM families f WHERE ?2 OR "
-	    "f.assistant_id = ?1 OR f.substitute_id = ?1 "
-	    "ORDER BY unread > 0 DESC, f.code LIMIT ?3",
-	[CS_FAMILIES_N] = "SELECT COUNT(*) FROM families f WHERE ?2 OR "
-	    "f.assistant_id = ?1 OR f.substitute_id = ?1",
-	[CS_CURRENT] = "SELECT current_family FROM staff WHERE id = ?",
-	[CS_SET_CURRENT] = "UPDATE staff SET current_family = ?2 "
-	    "WHERE id = ?1",
-	[CS_MESSAGE] = "SELECT m.family_id, m.member_id, m.src_message_id, "
-	    "m.staff_id, m.state, f.code, m.direction FROM messages m LEFT JOIN families f "
-	    "ON f.id = m.family_id WHERE m.id = ?",
-	[CS_RELAYED] = "SELECT id FROM messages WHERE family_id = ?1 AND "
-	    "direction = 0 AND src_message_id = ?2 AND kind <> 'edit' "
-	    "ORDER BY id DESC LIMIT 1",
-	/* Through outbox_chat (chat_key, state, id): the newest first. */
-	[CS_COPY] = "SELECT ext_message_id FROM outbox WHERE chat_key = ?1 "
-	    "AND state = 2 AND cause = 'relay' AND cause_id = ?2 AND "
-	    "ext_message_id IS NOT NULL ORDER BY id DESC LIMIT 1",
-	/* Bounded: only the newest rows can be within the minute. */
-	[CS_FLOOD] = "SELECT COUNT(*) FROM (SELECT at FROM messages WHERE "
-	    "family_id = ?1 AND direction = 0 ORDER BY id DESC LIMIT ?2) "
-	    "WHERE at > ?3",
-	[CS_BLOCKED] = "UPDATE members SET tg_blocked_at = ?2 WHERE id = ?1",
-	[CS_GATE] = "SELECT announcements FROM members WHERE id = ?",
+/*
+ * The sealed values conv_open_one() is asked for, each opened by its
+ * table's owner. XXX: only conv_fallback_text() still asks this way.
+ */
+enum conv_sealed {
+	CS_BODY		/* messages.body */
 };
 
 struct conv {
 	struct app		*app;
-	sqlite3_stmt		*s[CS_COUNT];
-	int64_t			 last_id;
 	struct conv_pace	*pace;		/* families being paced */
 	size_t			 npace, cappace;
 	int			 fell_back;	/* this outcome went by SMS */
@@ -115,107 +53,40 @@ struct conv *
 conv_new(struct app *app)
 {
 	struct conv	*c;
-	int		 i;
 
 	c = xcalloc(1, sizeof *c);
 	c->app = app;
-	if (store_max_id(app->st, "messages", &c->last_id) == -1) {
-		free(c);
-		return NULL;
-	}
-	for (i = 0; i < CS_COUNT; i++) {
-		if (store_prepare(app->st, conv_sql[i], &c->s[i]) == -1) {
-			conv_free(c);
-			return NULL;
-		}
-	}
 	return c;
 }
 
 void
 conv_free(struct conv *c)
 {
-	int	 i;
-
 	if (c == NULL)
 		return;
-	for (i = 0; i < CS_COUNT; i++)
-		sqlite3_finalize(c->s[i]);
 	free(c->pace);
 	free(c);
 }
 
-/* Resets a statement after use; reports a failed step once. */
+/* A people_* answer as ours: "not found" is an answer, not a failure. */
 static int
-conv_done(sqlite3_stmt *s, int rc, const char *what)
+conv_people_rc(int rc)
 {
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		log_err("event=store.error what=%s error=\"%s\"", what,
-		    sqlite3_errstr(rc));
-		return -1;
-	}
-	return 0;
+	return rc == PEOPLE_OK || rc == PEOPLE_NOT_FOUND ? 0 : -1;
 }
 
+/* The first word of a name into buf; "" when there is no name. */
 static void
-conv_bind_opt(sqlite3_stmt *s, int idx, int64_t v)
+conv_first_word(const char *name, char *buf, size_t len)
 {
-	if (v != 0)
-		sqlite3_bind_int64(s, idx, v);
-	else
-		sqlite3_bind_null(s, idx);
-}
+	char	*first;
 
-static void
-conv_col_copy(sqlite3_stmt *s, int col, char *buf, size_t len)
-{
-	const unsigned char	*t = sqlite3_column_text(s, col);
-
-	snprintf(buf, len, "%s", t != NULL ? (const char *)t : "");
-}
-
-/* Opens a sealed column; *out NULL when it is NULL. */
-static int
-conv_open_col(struct conv *c, sqlite3_stmt *s, int col, const char *table,
-    const char *column, int64_t row, char **out)
-{
-	struct crypto_ad	 ad = { table, column, row };
-	size_t			 len;
-
-	*out = NULL;
-	if (sqlite3_column_type(s, col) != SQLITE_BLOB)
-		return 0;
-	if (crypto_open(c->app->keys, &ad, sqlite3_column_blob(s, col),
-	    (size_t)sqlite3_column_bytes(s, col), out, &len) == -1) {
-		log_err("event=conv.unreadable table=%s column=%s id=%" PRId64,
-		    table, column, row);
-		return -1;
-	}
-	return 0;
-}
-
-/* A sealed Telegram chat id; 0 when the column is NULL. */
-static int
-conv_open_chat(struct conv *c, sqlite3_stmt *s, int col, const char *table,
-    int64_t row, int64_t *chat_id)
-{
-	char	*plain = NULL, *end;
-	int	 rc = -1;
-
-	*chat_id = 0;
-	if (conv_open_col(c, s, col, table, "tg_chat_id", row, &plain) == -1)
-		return -1;
-	if (plain == NULL)
-		return 0;
-	*chat_id = strtoll(plain, &end, 10);
-	if (*end == '\0' && *chat_id != 0)
-		rc = 0;
-	else
-		log_err("event=conv.bad_chat table=%s id=%" PRId64, table, row);
-	crypto_free_plain(plain);
-	return rc;
+	buf[0] = '\0';
+	if (name == NULL)
+		return;
+	first = relay_first_name(name);
+	snprintf(buf, len, "%s", first);
+	free(first);
 }
 
 static enum lang
@@ -234,61 +105,34 @@ conv_first_lang(const char *langs)
 int
 conv_record(struct conv *c, const struct conv_msg *m, int64_t *idp)
 {
-	struct crypto_ad	 ad = { "messages", "body", 0 };
-	sqlite3_stmt		*s = c->s[CS_INSERT];
-	unsigned char		*blob = NULL;
-	size_t			 len = 0;
-	int			 rc = -1;
+	struct history_new	 h = {
+		.family_id = m->family_id,
+		.member_id = m->member_id,
+		.staff_id = m->staff_id,
+		.direction = (enum history_dir)m->dir,
+		.kind = m->kind,
+		.channel = (int)m->channel,
+		.body = m->body,
+		.src_message_id = m->src_message_id,
+		.state = (enum history_state)m->state,
+	};
 
-	ad.row = c->last_id + 1;
-	if (m->body != NULL && crypto_seal(c->app->keys, &ad, m->body,
-	    strlen(m->body), &blob, &len) == -1)
-		return -1;
-	sqlite3_bind_int64(s, 1, ad.row);
-	conv_bind_opt(s, 2, m->family_id);
-	conv_bind_opt(s, 3, m->member_id);
-	conv_bind_opt(s, 4, m->staff_id);
-	sqlite3_bind_int(s, 5, (int)m->dir);
-	sqlite3_bind_text(s, 6, m->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 7, (int)m->channel);
-	/* messages.at is in seconds, like every other *_at. */
-	sqlite3_bind_int64(s, 8, store_now_ms() / 1000);
-	if (blob != NULL)
-		sqlite3_bind_blob(s, 9, blob, (int)len, SQLITE_STATIC);
-	conv_bind_opt(s, 10, m->src_message_id);
-	sqlite3_bind_int(s, 11, (int)m->state);
-	if (store_step_done(s, "messages_insert") == -1)
-		goto out;
-	c->last_id = ad.row;
-	if (idp != NULL)
-		*idp = ad.row;
-	rc = 0;
-out:
-	free(blob);
-	return rc;
+	return history_record(c->app->history, &h, idp);
 }
 
 int
 conv_set_state(struct conv *c, int64_t id, enum conv_state st,
     const char *error)
 {
-	sqlite3_stmt	*s = c->s[CS_STATE];
-
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int(s, 2, (int)st);
-	if (error != NULL)
-		sqlite3_bind_text(s, 3, error, -1, SQLITE_TRANSIENT);
-	return store_step_done(s, "messages_state");
+	return history_set_state(c->app->history, id,
+	    (enum history_state)st, error);
 }
 
 int
 conv_blocked(struct conv *c, int64_t member_id, int64_t at)
 {
-	sqlite3_stmt	*s = c->s[CS_BLOCKED];
-
-	sqlite3_bind_int64(s, 1, member_id);
-	conv_bind_opt(s, 2, at);
-	return store_step_done(s, "members_blocked");
+	return people_member_blocked(c->app->people, member_id, at) ==
+	    PEOPLE_OK ? 0 : -1;
 }
 
 /* ---- families, staff, members ---------------------------------------- */
@@ -296,22 +140,22 @@ conv_blocked(struct conv *c, int64_t member_id, int64_t at)
 int
 conv_family(struct conv *c, int64_t id, struct conv_family *out, int *found)
 {
-	sqlite3_stmt	*s = c->s[CS_FAMILY];
-	int		 rc;
+	struct family_brief	 f;
+	int			 rc;
 
 	memset(out, 0, sizeof *out);
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	*found = rc == SQLITE_ROW;
+	rc = people_family_brief(c->app->people, id, &f);
+	*found = rc == PEOPLE_OK;
 	if (*found) {
-		out->id = sqlite3_column_int64(s, 0);
-		conv_col_copy(s, 1, out->code, sizeof out->code);
-		conv_col_copy(s, 2, out->language, sizeof out->language);
-		conv_col_copy(s, 3, out->channel, sizeof out->channel);
-		out->assistant_id = sqlite3_column_int64(s, 4);
-		out->substitute_id = sqlite3_column_int64(s, 5);
+		out->id = f.id;
+		snprintf(out->code, sizeof out->code, "%s", f.code);
+		snprintf(out->language, sizeof out->language, "%s",
+		    f.language);
+		snprintf(out->channel, sizeof out->channel, "%s", f.channel);
+		out->assistant_id = f.assistant_id;
+		out->substitute_id = f.substitute_id;
 	}
-	return conv_done(s, rc, "conv_family");
+	return conv_people_rc(rc);
 }
 
 int
@@ -335,71 +179,44 @@ conv_family_find(struct conv *c, const char *ref, int64_t *id)
 	return rc == PEOPLE_OK ? 0 : -1;
 }
 
-/* The first word of the sealed name in column `col` of `which`'s row. */
-static int
-conv_first_name(struct conv *c, enum cst which, int col, const char *table,
-    int64_t id, char *buf, size_t len)
-{
-	sqlite3_stmt	*s = c->s[which];
-	char		*name = NULL, *first;
-	int		 rc, ret = 0;
-
-	buf[0] = '\0';
-	sqlite3_bind_int64(s, 1, id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (conv_open_col(c, s, col, table, "name", id, &name) == -1)
-			ret = -1;
-		else if (name != NULL) {
-			first = relay_first_name(name);
-			snprintf(buf, len, "%s", first);
-			free(first);
-		}
-	}
-	crypto_free_plain(name);
-	if (conv_done(s, rc, "conv_first_name") == -1)
-		return -1;
-	return ret;
-}
-
 int
 conv_member_first_name(struct conv *c, int64_t member_id, char *buf,
     size_t len)
 {
-	return conv_first_name(c, CS_MEMBER_NAME, 0, "members", member_id,
-	    buf, len);
+	char	*name = NULL;
+	int	 rc;
+
+	rc = people_member_name(c->app->people, member_id, &name);
+	conv_first_word(name, buf, len);
+	crypto_free_plain(name);
+	return conv_people_rc(rc);
 }
 
-/* The current row of CS_STAFF or CS_STAFF_KIND into `out`. */
-static int
-conv_staff_row(struct conv *c, sqlite3_stmt *s, struct conv_staff *out)
+/* A staff member as the rules see them. */
+static void
+conv_staff_from(const struct staff_reach *st, struct conv_staff *out)
 {
-	char	 langs[32];
-
 	memset(out, 0, sizeof *out);
-	out->id = sqlite3_column_int64(s, 0);
-	conv_col_copy(s, 1, out->kind, sizeof out->kind);
-	out->active = sqlite3_column_int(s, 2);
-	conv_col_copy(s, 4, langs, sizeof langs);
-	out->lang = conv_first_lang(langs);
-	return conv_open_chat(c, s, 3, "staff", out->id, &out->chat_id);
+	out->id = st->id;
+	snprintf(out->kind, sizeof out->kind, "%s", st->kind);
+	out->active = st->active;
+	out->chat_id = st->chat_id;
+	out->lang = conv_first_lang(st->languages);
 }
 
 int
 conv_staff(struct conv *c, int64_t staff_id, struct conv_staff *out,
     int *found)
 {
-	sqlite3_stmt	*s = c->s[CS_STAFF];
-	int		 rc, ret = 0;
+	struct staff_reach	 st;
+	int			 rc;
 
 	memset(out, 0, sizeof *out);
-	sqlite3_bind_int64(s, 1, staff_id);
-	rc = sqlite3_step(s);
-	*found = rc == SQLITE_ROW;
-	if (*found && conv_staff_row(c, s, out) == -1)
-		ret = -1;
-	if (conv_done(s, rc, "conv_staff") == -1)
-		return -1;
-	return ret;
+	rc = people_staff_reach(c->app->people, staff_id, &st);
+	*found = rc == PEOPLE_OK;
+	if (*found)
+		conv_staff_from(&st, out);
+	return conv_people_rc(rc);
 }
 
 /* The first name of a staff member. */
@@ -407,7 +224,13 @@ static int
 conv_staff_first_name(struct conv *c, int64_t staff_id, char *buf,
     size_t len)
 {
-	return conv_first_name(c, CS_STAFF, 5, "staff", staff_id, buf, len);
+	char	*name = NULL;
+	int	 rc;
+
+	rc = people_staff_name(c->app->people, staff_id, &name);
+	conv_first_word(name, buf, len);
+	crypto_free_plain(name);
+	return conv_people_rc(rc);
 }
 
 /* Staff of one kind, active and linked, into the readers. */
@@ -415,25 +238,21 @@ static int
 conv_readers_of_kind(struct conv *c, const char *kind,
     struct conv_readers *out)
 {
-	sqlite3_stmt		*s = c->s[CS_STAFF_KIND];
-	struct conv_staff	 st;
-	int			 rc, ret = 0;
+	struct staff_reach	 st[CONV_READERS_MAX];
+	struct conv_staff	 cs;
+	size_t			 n, i;
 
-	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW &&
-	    out->n < CONV_READERS_MAX) {
-		if (conv_staff_row(c, s, &st) == -1) {
-			ret = -1;
-			continue;
-		}
-		out->r[out->n].staff_id = st.id;
-		out->r[out->n].chat_id = st.chat_id;
-		out->r[out->n].lang = st.lang;
+	if (people_staff_reach_kind(c->app->people, kind, st,
+	    CONV_READERS_MAX - out->n, &n) != PEOPLE_OK)
+		return -1;
+	for (i = 0; i < n; i++) {
+		conv_staff_from(&st[i], &cs);
+		out->r[out->n].staff_id = cs.id;
+		out->r[out->n].chat_id = cs.chat_id;
+		out->r[out->n].lang = cs.lang;
 		out->n++;
 	}
-	if (conv_done(s, rc, "conv_readers") == -1)
-		return -1;
-	return ret;
+	return 0;
 }
 
 /* One staff member as the only reader, if active and linked. */
@@ -493,16 +312,9 @@ int
 conv_route_told(struct conv *c, int64_t family_id, int64_t staff_id,
     int64_t since, int64_t before, int *told)
 {
-	sqlite3_stmt	*s = c->s[CS_TOLD];
-	int		 rc;
-
-	sqlite3_bind_int64(s, 1, family_id);
-	sqlite3_bind_int64(s, 2, staff_id);
-	sqlite3_bind_int64(s, 3, since / 1000);
-	sqlite3_bind_int64(s, 4, before);
-	rc = sqlite3_step(s);
-	*told = rc == SQLITE_ROW;
-	return conv_done(s, rc, "conv_told");
+	/* The family was told when its message went to staff_id first. */
+	return history_read_by_since(c->app->history, family_id, staff_id,
+	    since / 1000, before, told);
 }
 
 /* ---- permissions ----------------------------------------------------- */
@@ -546,81 +358,49 @@ conv_may_write(struct conv *c, int64_t staff_id, const struct conv_family *f,
 
 /* ---- targets, reading, the current family ---------------------------- */
 
-static int
-conv_target_step(struct conv *c, sqlite3_stmt *s, struct conv_target *out)
-{
-	int	 rc, ret = 0;
-
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		out->member_id = sqlite3_column_int64(s, 0);
-		out->consented = sqlite3_column_int(s, 2);
-		if (conv_open_chat(c, s, 1, "members", out->member_id,
-		    &out->chat_id) == -1)
-			ret = -1;
-	}
-	if (conv_done(s, rc, "conv_target") == -1)
-		return -1;
-	return ret;
-}
-
 int
 conv_sms_target(struct conv *c, int64_t family_id, int64_t preferred,
     struct conv_sms_target *out)
 {
-	sqlite3_stmt	*s = c->s[CS_SMS_TARGET];
-	char		*plain = NULL;
-	int		 rc, ret = 0;
+	struct member_target	 t;
+	int64_t			 last;
 
 	memset(out, 0, sizeof *out);
-	sqlite3_bind_int64(s, 1, family_id);
-	sqlite3_bind_int64(s, 2, preferred);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		out->member_id = sqlite3_column_int64(s, 0);
-		out->consented = sqlite3_column_int(s, 2);
-		if (conv_open_col(c, s, 1, "members", "phone", out->member_id,
-		    &plain) == -1 || plain == NULL ||
-		    strlen(plain) >= sizeof out->phone)
-			ret = -1;
-		else
-			memcpy(out->phone, plain, strlen(plain) + 1);
-		crypto_free_plain(plain);
-	}
-	if (conv_done(s, rc, "conv_sms_target") == -1)
+	if (history_last_writer(c->app->history, family_id, &last) == -1 ||
+	    people_member_sms_target(c->app->people, family_id, preferred,
+	    last, &t) != PEOPLE_OK)
 		return -1;
-	return ret;
+	out->member_id = t.member_id;
+	out->consented = t.consented;
+	if (snprintf(out->phone, sizeof out->phone, "%s", t.phone) >=
+	    (int)sizeof out->phone)
+		return -1;
+	explicit_bzero(t.phone, sizeof t.phone);
+	return 0;
 }
 
 int
 conv_target(struct conv *c, int64_t family_id, int64_t preferred,
     struct conv_target *out)
 {
-	sqlite3_stmt	*s;
+	struct member_target	 t;
+	int64_t			 last;
 
 	memset(out, 0, sizeof *out);
-	if (preferred != 0) {
-		s = c->s[CS_TARGET_PREF];
-		sqlite3_bind_int64(s, 1, preferred);
-		sqlite3_bind_int64(s, 2, family_id);
-		if (conv_target_step(c, s, out) == -1)
-			return -1;
-		if (out->member_id != 0)
-			return 0;
-	}
-	s = c->s[CS_TARGET_ANY];
-	sqlite3_bind_int64(s, 1, family_id);
-	return conv_target_step(c, s, out);
+	if (history_last_writer(c->app->history, family_id, &last) == -1 ||
+	    people_member_tg_target(c->app->people, family_id, preferred,
+	    last, &t) != PEOPLE_OK)
+		return -1;
+	out->member_id = t.member_id;
+	out->chat_id = t.chat_id;
+	out->consented = t.consented;
+	return 0;
 }
 
 int
 conv_mark_read(struct conv *c, int64_t family_id, int64_t now)
 {
-	sqlite3_stmt	*s = c->s[CS_MARK_READ];
-
-	sqlite3_bind_int64(s, 1, family_id);
-	sqlite3_bind_int64(s, 2, now);
-	return store_step_done(s, "messages_read");
+	return history_mark_read(c->app->history, family_id, now);
 }
 
 void
@@ -633,79 +413,87 @@ conv_family_rows_free(struct conv_family_row *rows, size_t n)
 	free(rows);
 }
 
+/* One line of /families; the name is opened for the lines shown only. */
 static int
-conv_families_total(struct conv *c, int64_t staff_id, int all,
-    int64_t *total)
+conv_family_row(struct conv *c, const struct family_brief *f,
+    int64_t unread, struct conv_family_row *r)
 {
-	sqlite3_stmt	*s = c->s[CS_FAMILIES_N];
-	int		 rc;
+	r->id = f->id;
+	snprintf(r->code, sizeof r->code, "%s", f->code);
+	r->unread = unread;
+	return conv_people_rc(people_family_name(c->app->people, f->id,
+	    &r->name));
+}
 
-	sqlite3_bind_int64(s, 1, staff_id);
-	sqlite3_bind_int(s, 2, all);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*total = sqlite3_column_int64(s, 0);
-	return conv_done(s, rc, "conv_families_n");
+/* The families with unread messages (or without), in the order given. */
+static int
+conv_families_take(struct conv *c, const struct family_brief *f,
+    const int64_t *unread, size_t nf, int with_unread,
+    struct conv_family_row *a, size_t max, size_t *n)
+{
+	size_t	 i;
+
+	for (i = 0; i < nf && *n < max; i++) {
+		if ((unread[i] > 0) != with_unread)
+			continue;
+		if (conv_family_row(c, &f[i], unread[i], &a[*n]) == -1)
+			return -1;
+		(*n)++;
+	}
+	return 0;
 }
 
 int
 conv_families(struct conv *c, int64_t staff_id, int all, size_t max,
     struct conv_family_row **rows, size_t *n, int64_t *total)
 {
-	sqlite3_stmt		*s = c->s[CS_FAMILIES];
-	struct conv_family_row	*a, *r;
-	int			 rc, ret = 0;
+	struct family_brief	*f = NULL;
+	struct conv_family_row	*a = NULL;
+	int64_t			*unread = NULL;
+	size_t			 nf = 0, i;
+	int			 ret = -1;
 
 	*rows = NULL;
 	*n = 0;
 	*total = 0;
-	if (conv_families_total(c, staff_id, all, total) == -1)
+	if (people_family_brief_list(c->app->people, staff_id, all, &f,
+	    &nf) != PEOPLE_OK)
 		return -1;
+	unread = xcalloc(nf > 0 ? nf : 1, sizeof *unread);
+	for (i = 0; i < nf; i++)
+		if (history_unread(c->app->history, f[i].id, &unread[i]) == -1)
+			goto out;
+	/* Unread first, then the rest, each by code as listed. */
 	a = xcalloc(max > 0 ? max : 1, sizeof *a);
-	sqlite3_bind_int64(s, 1, staff_id);
-	sqlite3_bind_int(s, 2, all);
-	sqlite3_bind_int64(s, 3, (int64_t)max);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max) {
-		r = &a[*n];
-		r->id = sqlite3_column_int64(s, 0);
-		conv_col_copy(s, 1, r->code, sizeof r->code);
-		r->unread = sqlite3_column_int64(s, 3);
-		if (conv_open_col(c, s, 2, "families", "name", r->id,
-		    &r->name) == -1)
-			ret = -1;
-		(*n)++;
-	}
-	if (conv_done(s, rc, "conv_families") == -1)
-		ret = -1;
-	if (ret == -1) {
+	if (conv_families_take(c, f, unread, nf, 1, a, max, n) == -1 ||
+	    conv_families_take(c, f, unread, nf, 0, a, max, n) == -1)
+		goto out;
+	*total = (int64_t)nf;
+	*rows = a;
+	a = NULL;
+	ret = 0;
+out:
+	if (a != NULL) {
 		conv_family_rows_free(a, *n);
 		*n = 0;
-		return -1;
 	}
-	*rows = a;
-	return 0;
+	free(unread);
+	free(f);
+	return ret;
 }
 
 int
 conv_current(struct conv *c, int64_t staff_id, int64_t *family_id)
 {
-	sqlite3_stmt	*s = c->s[CS_CURRENT];
-	int		 rc;
-
-	*family_id = 0;
-	sqlite3_bind_int64(s, 1, staff_id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*family_id = sqlite3_column_int64(s, 0);
-	return conv_done(s, rc, "conv_current");
+	return conv_people_rc(people_staff_current(c->app->people, staff_id,
+	    family_id));
 }
 
 int
 conv_set_current(struct conv *c, int64_t staff_id, int64_t family_id)
 {
-	sqlite3_stmt	*s = c->s[CS_SET_CURRENT];
-
-	sqlite3_bind_int64(s, 1, staff_id);
-	conv_bind_opt(s, 2, family_id);
-	return store_step_done(s, "conv_set_current");
+	return people_staff_set_current(c->app->people, staff_id,
+	    family_id) == PEOPLE_OK ? 0 : -1;
 }
 
 /* ---- tracing --------------------------------------------------------- */
@@ -722,23 +510,27 @@ struct conv_row {
 static int
 conv_row_get(struct conv *c, int64_t id, struct conv_row *out)
 {
-	sqlite3_stmt	*s = c->s[CS_MESSAGE];
-	int		 rc;
+	struct history_ref	 m;
+	struct family_brief	 f;
+	int			 rc;
 
 	memset(out, 0, sizeof *out);
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		out->found = 1;
-		out->family_id = sqlite3_column_int64(s, 0);
-		out->member_id = sqlite3_column_int64(s, 1);
-		out->src_message_id = sqlite3_column_int64(s, 2);
-		out->staff_id = sqlite3_column_int64(s, 3);
-		out->state = sqlite3_column_int(s, 4);
-		conv_col_copy(s, 5, out->code, sizeof out->code);
-		out->dir = (enum conv_dir)sqlite3_column_int(s, 6);
-	}
-	return conv_done(s, rc, "conv_message");
+	if (history_get(c->app->history, id, &m, &out->found) == -1)
+		return -1;
+	if (!out->found)
+		return 0;
+	out->family_id = m.family_id;
+	out->member_id = m.member_id;
+	out->src_message_id = m.src_message_id;
+	out->staff_id = m.staff_id;
+	out->state = (int)m.state;
+	out->dir = (enum conv_dir)m.direction;
+	if (m.family_id == 0)
+		return 0;
+	rc = people_family_brief(c->app->people, m.family_id, &f);
+	if (rc == PEOPLE_OK)
+		snprintf(out->code, sizeof out->code, "%s", f.code);
+	return rc == PEOPLE_OK || rc == PEOPLE_NOT_FOUND ? 0 : -1;
 }
 
 static int
@@ -783,32 +575,16 @@ int
 conv_find_relayed(struct conv *c, int64_t family_id, int64_t src_message_id,
     int64_t *id)
 {
-	sqlite3_stmt	*s = c->s[CS_RELAYED];
-	int		 rc;
-
-	*id = 0;
-	sqlite3_bind_int64(s, 1, family_id);
-	sqlite3_bind_int64(s, 2, src_message_id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*id = sqlite3_column_int64(s, 0);
-	return conv_done(s, rc, "conv_relayed");
+	return history_find_relayed(c->app->history, family_id,
+	    src_message_id, id);
 }
 
 int
 conv_copy_in_chat(struct conv *c, int64_t id, int64_t chat_id,
     int64_t *ext_message_id)
 {
-	sqlite3_stmt	*s = c->s[CS_COPY];
-	unsigned char	 key[CRYPTO_INDEX_LEN];
-	int		 rc;
-
-	*ext_message_id = 0;
-	outbox_chat_key(c->app->keys, CHANNEL_TELEGRAM, chat_id, key);
-	sqlite3_bind_blob(s, 1, key, sizeof key, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 2, id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*ext_message_id = sqlite3_column_int64(s, 0);
-	return conv_done(s, rc, "conv_copy");
+	return outbox_sent_copy(c->app->ob, CHANNEL_TELEGRAM, chat_id,
+	    CONV_CAUSE_RELAY, id, ext_message_id);
 }
 
 /* ---- flood pacing ---------------------------------------------------- */
@@ -843,16 +619,9 @@ static int
 conv_flood_count(struct conv *c, int64_t family_id, int per_minute,
     int64_t now, int64_t *n)
 {
-	sqlite3_stmt	*s = c->s[CS_FLOOD];
-	int		 rc;
-
-	*n = 0;
-	sqlite3_bind_int64(s, 1, family_id);
-	sqlite3_bind_int(s, 2, per_minute + 1);
-	sqlite3_bind_int64(s, 3, (now - CONV_MINUTE_MS) / 1000);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*n = sqlite3_column_int64(s, 0);
-	return conv_done(s, rc, "conv_flood");
+	/* Only the newest per_minute + 1 can tell a burst. */
+	return history_count_recent(c->app->history, family_id,
+	    per_minute + 1, (now - CONV_MINUTE_MS) / 1000, n);
 }
 
 /* Entries whose last slot is a minute past cannot be in a burst. */
@@ -906,18 +675,15 @@ int
 conv_gate(void *arg, const struct outbox_row *row, char *why, size_t whylen)
 {
 	struct conv	*c = arg;
-	sqlite3_stmt	*s = c->s[CS_GATE];
-	int		 rc, off = 0;
+	int		 on = 1;
 
 	/* Conversation always goes: /stop is about announcements. */
 	if (row->member_id == 0 || row->priority <= OUTBOX_PRIO_CONVERSATION)
 		return 0;
-	sqlite3_bind_int64(s, 1, row->member_id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		off = sqlite3_column_int(s, 0) == 0;
-	if (conv_done(s, rc, "conv_gate") == -1)
+	if (conv_people_rc(people_member_takes_announcements(c->app->people,
+	    row->member_id, &on)) == -1)
 		return -1;
-	if (!off)
+	if (on)
 		return 0;
 	snprintf(why, whylen, "the family turned announcements off");
 	c->held_id = row->id;
@@ -1011,23 +777,22 @@ conv_answer_outcome(struct conv *c, const struct outbox_row *row,
 	return conv_tell_failed(c, &m, row->cause_id, res);
 }
 
-/* Opens one sealed column of the row `id` read by statement `which`. */
+/*
+ * Opens one sealed value of the row `id` through its table's owner, which
+ * knows the table and column `which` stands for.
+ */
 static int
-conv_open_one(struct conv *c, enum cst which, const char *table,
+conv_open_one(struct conv *c, enum conv_sealed which, const char *table,
     const char *column, int64_t id, char **plain)
 {
-	sqlite3_stmt	*s = c->s[which];
-	int		 rc, ret = 0;
-
+	(void)table;
+	(void)column;
 	*plain = NULL;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && conv_open_col(c, s, 0, table, column, id,
-	    plain) == -1)
-		ret = -1;
-	if (conv_done(s, rc, "conv_open_one") == -1)
-		return -1;
-	return ret;
+	switch (which) {
+	case CS_BODY:
+		return history_body(c->app->history, id, plain);
+	}
+	return -1;
 }
 
 /* What the failed row said: the answer's text, or the text it carried. */
@@ -1069,8 +834,8 @@ conv_fallback(struct conv *c, const struct outbox_row *row)
 
 	if (!sms_enabled(c->app->sms) || row->member_id == 0)
 		return 0;
-	if (conv_open_one(c, CS_MEMBER_PHONE, "members", "phone",
-	    row->member_id, &phone) == -1 ||
+	if (conv_people_rc(people_member_phone(c->app->people,
+	    row->member_id, &phone)) == -1 ||
 	    conv_fallback_text(c, row, &text) == -1)
 		goto out;
 	rc = 0;
@@ -1107,6 +872,22 @@ out:
 	return rc;
 }
 
+/* The code of a member's family; `code` stays as it is without one. */
+static int
+conv_member_code(struct conv *c, int64_t member_id, char *code, size_t len)
+{
+	struct family_brief	 f;
+	int64_t			 family_id;
+	int			 rc;
+
+	rc = people_member_family(c->app->people, member_id, &family_id);
+	if (rc == PEOPLE_OK)
+		rc = people_family_brief(c->app->people, family_id, &f);
+	if (rc == PEOPLE_OK)
+		snprintf(code, len, "%s", f.code);
+	return conv_people_rc(rc);
+}
+
 /*
  * A reminder no staff member wrote (or the SMS that replaced it) failed
  * for good: the coordinators hear of it, since there is no author to tell.
@@ -1118,18 +899,12 @@ conv_tell_coordinators(struct conv *c, const struct outbox_row *row,
 	struct relay_opts	 o = { .prio = OUTBOX_PRIO_CONVERSATION,
 				    .cause = CONV_CAUSE_STATUS };
 	struct conv_readers	 rd;
-	sqlite3_stmt		*s = c->s[CS_MEMBER_CODE];
 	const char		*args[2];
 	char			 code[32] = "?", *text;
 	size_t			 i;
 	int			 rc;
 
-	sqlite3_bind_int64(s, 1, row->member_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL)
-		snprintf(code, sizeof code, "%s",
-		    (const char *)sqlite3_column_text(s, 0));
-	if (conv_done(s, rc, "conv_member_code") == -1)
+	if (conv_member_code(c, row->member_id, code, sizeof code) == -1)
 		return -1;
 	memset(&rd, 0, sizeof rd);
 	if (conv_readers_of_kind(c, "coordinator", &rd) == -1)

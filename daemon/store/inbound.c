@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto.h"
 #include "inbound.h"
 #include "log.h"
+#include "seal.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -75,31 +75,27 @@ int
 inbound_record(struct inbound_store *is, enum channel ch, int64_t ext_id,
     const char *raw, size_t len, int64_t *row)
 {
-	struct crypto_ad	 ad = { "inbound", "payload", 0 };
-	unsigned char		*blob = NULL;
-	size_t			 bloblen;
-	int			 rc = -1;
+	int64_t	 id;
 
 	*row = 0;
 	/* The id is in the associated data, so it is chosen before sealing. */
-	ad.row = is->last_id + 1;
-	if (crypto_seal(is->keys, &ad, raw, len, &blob, &bloblen) == -1)
+	id = is->last_id + 1;
+	if (seal_bind(is->keys, is->insert, 5, "inbound", "payload", id, raw,
+	    len) == -1) {
+		sqlite3_clear_bindings(is->insert);
 		return -1;
-	sqlite3_bind_int64(is->insert, 1, ad.row);
+	}
+	sqlite3_bind_int64(is->insert, 1, id);
 	sqlite3_bind_int(is->insert, 2, ch);
 	sqlite3_bind_int64(is->insert, 3, ext_id);
 	sqlite3_bind_int64(is->insert, 4, store_now_ms());
-	sqlite3_bind_blob(is->insert, 5, blob, (int)bloblen, SQLITE_STATIC);
 	if (store_step_done(is->insert, "inbound_insert") == -1)
-		goto out;
-	rc = 0;
+		return -1;
 	if (sqlite3_changes(store_db(is->st)) == 0)
-		goto out;	/* seen before: the channel redelivered it */
-	is->last_id = ad.row;
-	*row = ad.row;
-out:
-	free(blob);
-	return rc;
+		return 0;	/* seen before: the channel redelivered it */
+	is->last_id = id;
+	*row = id;
+	return 0;
 }
 
 int
@@ -122,21 +118,24 @@ int
 inbound_load(struct inbound_store *is, int64_t row, enum channel *ch,
     char **raw, size_t *len)
 {
-	struct crypto_ad	 ad = { "inbound", "payload", row };
-	int			 rc = -1;
+	int	 rc = -1;
 
 	*raw = NULL;
 	sqlite3_bind_int64(is->load, 1, row);
-	if (sqlite3_step(is->load) == SQLITE_ROW &&
-	    sqlite3_column_type(is->load, 1) == SQLITE_BLOB) {
+	if (sqlite3_step(is->load) == SQLITE_ROW) {
 		*ch = (enum channel)sqlite3_column_int(is->load, 0);
-		rc = crypto_open(is->keys, &ad,
-		    sqlite3_column_blob(is->load, 1),
-		    (size_t)sqlite3_column_bytes(is->load, 1), raw, len);
+		if (seal_open(is->keys, is->load, 1, "inbound", "payload", row,
+		    raw, len) == -1)
+			goto out;	/* told by seal_open() */
 	}
-	sqlite3_reset(is->load);
-	if (rc == -1)
+	/* Forgotten, or never there: nothing to handle. */
+	if (*raw == NULL) {
 		log_err("event=inbound.unreadable inbound_id=%" PRId64, row);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_reset(is->load);
 	return rc;
 }
 

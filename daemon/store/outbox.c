@@ -7,6 +7,7 @@
 #include "crypto.h"
 #include "log.h"
 #include "outbox.h"
+#include "seal.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -18,7 +19,7 @@ struct outbox {
 	sqlite3_stmt		*retry, *failed, *retry_failed;
 	sqlite3_stmt		*counts;
 	sqlite3_stmt		*find_sent, *delivery, *gateway;
-	sqlite3_stmt		*list;
+	sqlite3_stmt		*list, *copy;
 	int64_t			 last_id;	/* ids are ours to give */
 };
 
@@ -99,6 +100,12 @@ static const char outbox_next_due_sql[] =
 	"  AND p.id < o.id AND p.not_before <= MAX(o.not_before, "
 	"  o.next_attempt_at))";
 
+/* Through outbox_chat (chat_key, state, id): the newest first. */
+static const char outbox_copy_sql[] =
+	"SELECT ext_message_id FROM outbox WHERE chat_key = ?1 "
+	"AND state = 2 AND cause = ?2 AND cause_id = ?3 AND "
+	"ext_message_id IS NOT NULL ORDER BY id DESC LIMIT 1";
+
 struct outbox *
 outbox_new(struct store *st, const struct keys *k)
 {
@@ -147,7 +154,8 @@ outbox_new(struct store *st, const struct keys *k)
 	    "delivery, delivery_code, delivery_at "
 	    "FROM outbox WHERE (?1 < 0 OR state = ?1) AND (?2 = 0 OR id = ?2) "
 	    "AND (?4 = 0 OR channel = ?4) "
-	    "ORDER BY id DESC LIMIT ?3", &ob->list) == -1) {
+	    "ORDER BY id DESC LIMIT ?3", &ob->list) == -1 ||
+	    store_prepare(st, outbox_copy_sql, &ob->copy) == -1) {
 		outbox_free(ob);
 		return NULL;
 	}
@@ -174,6 +182,7 @@ outbox_free(struct outbox *ob)
 	sqlite3_finalize(ob->delivery);
 	sqlite3_finalize(ob->gateway);
 	sqlite3_finalize(ob->list);
+	sqlite3_finalize(ob->copy);
 	free(ob);
 }
 
@@ -191,10 +200,8 @@ outbox_chat_key(const struct keys *k, enum channel ch, int64_t chat_id,
 int
 outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *idp)
 {
-	struct crypto_ad	 ad = { "outbox", "payload", 0 };
-	unsigned char		 key[CRYPTO_INDEX_LEN], *blob = NULL;
-	size_t			 bloblen;
-	int			 rc = -1;
+	unsigned char	 key[CRYPTO_INDEX_LEN];
+	int64_t		 id;
 
 	if (m->order_key != NULL)
 		crypto_blind_index(ob->keys, "order", m->order_key,
@@ -202,11 +209,13 @@ outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *idp)
 	else
 		outbox_chat_key(ob->keys, m->channel, m->chat_id, key);
 	/* The id is in the associated data, so it is chosen before sealing. */
-	ad.row = ob->last_id + 1;
-	if (crypto_seal(ob->keys, &ad, m->params, strlen(m->params), &blob,
-	    &bloblen) == -1)
+	id = ob->last_id + 1;
+	if (seal_bind_str(ob->keys, ob->insert, 11, "outbox", "payload", id,
+	    m->params) == -1) {
+		sqlite3_clear_bindings(ob->insert);
 		return -1;
-	sqlite3_bind_int64(ob->insert, 1, ad.row);
+	}
+	sqlite3_bind_int64(ob->insert, 1, id);
 	sqlite3_bind_int64(ob->insert, 2, store_now_ms());
 	sqlite3_bind_int(ob->insert, 3, m->priority);
 	sqlite3_bind_int(ob->insert, 4, m->channel);
@@ -218,20 +227,16 @@ outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *idp)
 	sqlite3_bind_text(ob->insert, 9, m->cause, -1, SQLITE_STATIC);
 	if (m->cause_id != 0)
 		sqlite3_bind_int64(ob->insert, 10, m->cause_id);
-	sqlite3_bind_blob(ob->insert, 11, blob, (int)bloblen, SQLITE_STATIC);
 	if (m->member_id != 0)
 		sqlite3_bind_int64(ob->insert, 12, m->member_id);
 	if (store_step_done(ob->insert, "outbox_insert") == -1)
-		goto out;
-	ob->last_id = ad.row;
+		return -1;
+	ob->last_id = id;
 	if (idp != NULL)
-		*idp = ad.row;
+		*idp = id;
 	log_debug("event=outbox.queued outbox_id=%" PRId64 " method=%s "
-	    "priority=%d", ad.row, m->method, m->priority);
-	rc = 0;
-out:
-	free(blob);
-	return rc;
+	    "priority=%d", id, m->method, m->priority);
+	return 0;
 }
 
 int
@@ -306,6 +311,30 @@ outbox_find_sent(struct outbox *ob, enum channel ch, int64_t chat_id,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
+int
+outbox_sent_copy(struct outbox *ob, enum channel ch, int64_t chat_id,
+    const char *cause, int64_t cause_id, int64_t *ext_message_id)
+{
+	unsigned char	 key[CRYPTO_INDEX_LEN];
+	int		 rc;
+
+	*ext_message_id = 0;
+	outbox_chat_key(ob->keys, ch, chat_id, key);
+	sqlite3_bind_blob(ob->copy, 1, key, sizeof key, SQLITE_TRANSIENT);
+	sqlite3_bind_text(ob->copy, 2, cause, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ob->copy, 3, cause_id);
+	if ((rc = sqlite3_step(ob->copy)) == SQLITE_ROW)
+		*ext_message_id = sqlite3_column_int64(ob->copy, 0);
+	sqlite3_reset(ob->copy);
+	sqlite3_clear_bindings(ob->copy);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_err("event=store.error what=outbox_copy error=\"%s\"",
+		    sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
+}
+
 int64_t
 outbox_next_due(struct outbox *ob, int64_t now)
 {
@@ -322,20 +351,22 @@ outbox_next_due(struct outbox *ob, int64_t now)
 int
 outbox_payload(struct outbox *ob, int64_t id, char **params, size_t *len)
 {
-	struct crypto_ad	 ad = { "outbox", "payload", id };
-	int			 rc = -1;
+	int	 rc = -1;
 
 	*params = NULL;
 	sqlite3_bind_int64(ob->payload, 1, id);
 	if (sqlite3_step(ob->payload) == SQLITE_ROW &&
-	    sqlite3_column_type(ob->payload, 0) == SQLITE_BLOB)
-		rc = crypto_open(ob->keys, &ad,
-		    sqlite3_column_blob(ob->payload, 0),
-		    (size_t)sqlite3_column_bytes(ob->payload, 0), params, len);
-	sqlite3_reset(ob->payload);
-	if (rc == -1)
+	    seal_open(ob->keys, ob->payload, 0, "outbox", "payload", id,
+	    params, len) == -1)
+		goto out;	/* told by seal_open() */
+	if (*params == NULL) {
 		log_err("event=outbox.payload_unreadable outbox_id=%" PRId64,
 		    id);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_reset(ob->payload);
 	return rc;
 }
 

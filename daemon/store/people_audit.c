@@ -1,0 +1,53 @@
+/* The register's audit trail: who did what to which object, ids only. */
+#include <string.h>
+
+#include "people.h"
+#include "people_priv.h"
+
+const char *const people_audit_sql[AUDIT_NSQL] = {
+	[AUDIT_INSERT] = "INSERT INTO audit (at, uid, action, object, "
+	    "object_id) VALUES (?, ?, ?, ?, ?)",
+	[AUDIT_LIST] = "SELECT id, at, uid, action, object, object_id "
+	    "FROM audit ORDER BY id DESC LIMIT ?",
+};
+
+int
+people_audit(struct people *p, uid_t uid, const char *action,
+    const char *object, int64_t object_id)
+{
+	sqlite3_stmt	*s = p->audit[AUDIT_INSERT];
+
+	sqlite3_bind_int64(s, 1, people_now());
+	sqlite3_bind_int64(s, 2, (int64_t)uid);
+	sqlite3_bind_text(s, 3, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, object, -1, SQLITE_STATIC);
+	people_bind_opt_id(s, 5, object_id);
+	return people_step(s, "audit");
+}
+
+int
+people_audit_list(struct people *p, int limit, people_audit_fn fn, void *arg)
+{
+	sqlite3_stmt		*s = p->audit[AUDIT_LIST];
+	struct audit_row	 r;
+	int			 rc, ret = PEOPLE_OK;
+
+	sqlite3_bind_int(s, 1, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		r.id = sqlite3_column_int64(s, 0);
+		r.at = sqlite3_column_int64(s, 1);
+		r.uid = sqlite3_column_int64(s, 2);
+		r.action = (const char *)sqlite3_column_text(s, 3);
+		r.object = (const char *)sqlite3_column_text(s, 4);
+		r.object_id = sqlite3_column_int64(s, 5);
+		if (fn(&r, arg) == -1) {
+			ret = PEOPLE_ERR;
+			break;
+		}
+	}
+	if (ret == PEOPLE_OK && rc != SQLITE_DONE)
+		ret = PEOPLE_ERR;
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return ret;
+}

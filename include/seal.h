@@ -1,0 +1,49 @@
+/*
+ * Sealed columns: how a personal value goes into a statement and comes
+ * out of a row. Each value is sealed bound to its table, column and row
+ * (crypto.h), so a blob copied elsewhere does not open. Every owner of a
+ * table seals and opens through here, so a value that fails to open is
+ * reported the same way, by table, column and row, wherever it is read.
+ */
+#ifndef ASYSTENT_SEAL_H
+#define ASYSTENT_SEAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+struct keys;
+
+/*
+ * Binds to parameter `idx` of `s` the sealed form of `len` bytes of
+ * `plain`, bound to (table, column, row); `plain` NULL binds NULL. The
+ * statement keeps its own copy of the blob.
+ */
+int	seal_bind(const struct keys *k, sqlite3_stmt *s, int idx,
+	    const char *table, const char *column, int64_t row,
+	    const void *plain, size_t len) __attribute__((warn_unused_result));
+/* The same for a string; NULL binds NULL. */
+int	seal_bind_str(const struct keys *k, sqlite3_stmt *s, int idx,
+	    const char *table, const char *column, int64_t row,
+	    const char *plain) __attribute__((warn_unused_result));
+
+/*
+ * Opens column `col` of the current row of `s`, sealed for (table,
+ * column, row). *plain is NULL when the column holds no blob (NULL, or
+ * purged), else a new NUL-terminated string of *len bytes (`len` may be
+ * NULL); free it with crypto_free_plain(), which wipes it. A value that
+ * does not open is logged here and returns -1 with *plain NULL.
+ */
+int	seal_open(const struct keys *k, sqlite3_stmt *s, int col,
+	    const char *table, const char *column, int64_t row, char **plain,
+	    size_t *len) __attribute__((warn_unused_result));
+/*
+ * A sealed decimal integer (Telegram ids): *v is 0 when the column holds
+ * no blob. A value that does not open or is not a number returns -1.
+ */
+int	seal_open_int(const struct keys *k, sqlite3_stmt *s, int col,
+	    const char *table, const char *column, int64_t row, int64_t *v)
+	    __attribute__((warn_unused_result));
+
+#endif
