@@ -309,11 +309,12 @@ close_parts(void)
 	admin_free(app.admin);
 	sms_free(app.sms);
 	router_free(app.router);
-	people_free(app.people);
 	hours_free(app.hours);
-	history_free(app.history);
 	dispatch_free(app.disp);
-	conv_free(app.conv);	/* after the last outcome hook */
+	/* The outcome hook reads people and history: they go after it. */
+	conv_free(app.conv);
+	people_free(app.people);
+	history_free(app.history);
 	inbound_store_free(app.is);
 	outbox_free(app.ob);
 	store_close(app.st);

@@ -33,14 +33,6 @@ _Static_assert((int)CONV_QUEUED == (int)HISTORY_QUEUED &&
     (int)CONV_BLOCKED == (int)HISTORY_BLOCKED,
     "conv_state must match history_state");
 
-/*
- * The sealed values conv_open_one() is asked for, each opened by its
- * table's owner. XXX: only conv_fallback_text() still asks this way.
- */
-enum conv_sealed {
-	CS_BODY		/* messages.body */
-};
-
 struct conv {
 	struct app		*app;
 	struct conv_pace	*pace;		/* families being paced */
@@ -777,24 +769,6 @@ conv_answer_outcome(struct conv *c, const struct outbox_row *row,
 	return conv_tell_failed(c, &m, row->cause_id, res);
 }
 
-/*
- * Opens one sealed value of the row `id` through its table's owner, which
- * knows the table and column `which` stands for.
- */
-static int
-conv_open_one(struct conv *c, enum conv_sealed which, const char *table,
-    const char *column, int64_t id, char **plain)
-{
-	(void)table;
-	(void)column;
-	*plain = NULL;
-	switch (which) {
-	case CS_BODY:
-		return history_body(c->app->history, id, plain);
-	}
-	return -1;
-}
-
 /* What the failed row said: the answer's text, or the text it carried. */
 static int
 conv_fallback_text(struct conv *c, const struct outbox_row *row,
@@ -805,8 +779,8 @@ conv_fallback_text(struct conv *c, const struct outbox_row *row,
 
 	*text = NULL;
 	if (conv_is_cause(row->cause, CONV_CAUSE_IMPORTANT)) {
-		if (conv_open_one(c, CS_BODY, "messages", "body",
-		    row->cause_id, &params) == -1)
+		if (history_body(c->app->history, row->cause_id, &params) ==
+		    -1)
 			return -1;
 		if (params != NULL)
 			*text = xstrdup(params);
