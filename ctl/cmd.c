@@ -155,6 +155,9 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "status", NULL, "", "daemon version, uptime, Telegram, queues",
 	  GET, "/v1/status", 0, 0, NULL, opts_none, 0, &ctl_view_status,
 	  ctl_print_object, NULL },
+	{ "check", NULL, "", "the database's thorough integrity check",
+	  GET, "/v1/check", 0, 0, NULL, opts_none, 0, &ctl_view_check,
+	  ctl_print_object, NULL },
 	{ "staff", "add", "NAME --kind KIND [--lang pl,uk]",
 	  "register a staff member; KIND is family_assistant, "
 	  "integration_assistant,\n  disability_assistant, "

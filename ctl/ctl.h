@@ -172,7 +172,7 @@ extern const struct ctl_view ctl_view_staff, ctl_view_staff_list,
 	    ctl_view_family, ctl_view_families, ctl_view_member,
 	    ctl_view_programme, ctl_view_programmes, ctl_view_outbox,
 	    ctl_view_outbox_row, ctl_view_enrolment, ctl_view_invitation,
-	    ctl_view_status, ctl_view_conversation;
+	    ctl_view_status, ctl_view_check, ctl_view_conversation;
 
 /* import.c */
 int	ctl_family_import(struct ctl *c, const struct ctl_cmd *cmd,

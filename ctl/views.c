@@ -49,6 +49,24 @@ ctl_get_programmes(const cJSON *obj, const char *key)
 	return s;
 }
 
+/* An array of strings, one a line ("-" when empty). */
+static char *
+ctl_get_lines(const cJSON *obj, const char *key)
+{
+	const cJSON	*a = cJSON_GetObjectItemCaseSensitive(obj, key), *p;
+	char		*s = NULL, *n;
+
+	cJSON_ArrayForEach(p, a) {
+		if (!cJSON_IsString(p))
+			continue;
+		n = xasprintf("%s%s%s", s ? s : "", s ? "\n  " : "",
+		    p->valuestring);
+		free(s);
+		s = n;
+	}
+	return s;
+}
+
 static char *
 ctl_get_uptime(const cJSON *obj, const char *key)
 {
@@ -282,6 +300,14 @@ static const struct ctl_col status_show[] = {
 	{ "telegram", "telegram", ctl_get_telegram },
 	{ "outbox", "outbox", ctl_get_queues },
 	{ "inbound pending", "inbound_pending", NULL },
+	{ "outcomes held", "outcomes_held", NULL },
+	{ NULL, NULL, NULL }
+};
+
+static const struct ctl_col check_show[] = {
+	{ "integrity", "integrity", NULL },
+	{ "problems", "problems", ctl_get_lines },
+	{ "took (ms)", "ms", NULL },
 	{ NULL, NULL, NULL }
 };
 
@@ -298,6 +324,7 @@ const struct ctl_view ctl_view_enrolment = { "enrolment", NULL };
 const struct ctl_view ctl_view_invitation = { "invitation",
 	invitation_show };
 const struct ctl_view ctl_view_status = { NULL, status_show };
+const struct ctl_view ctl_view_check = { NULL, check_show };
 const struct ctl_view ctl_view_conversation = { "messages", NULL };
 
 static const cJSON *

@@ -26,6 +26,7 @@
 #include "httpc.h"
 #include "i18n.h"
 #include "inbound.h"
+#include "keycheck.h"
 #include "log.h"
 #include "outbox.h"
 #include "people.h"
@@ -254,7 +255,11 @@ open_parts(const char *config_path)
 	}
 	if (store_open(app.cfg->database, &app.st, err, sizeof err) == -1) {
 		log_err("event=store.refused detail=\"%s\"", err);
-		return EXIT_FAILURE;
+		return EXIT_CONFIG;
+	}
+	if (keycheck_verify(app.st, app.keys, err, sizeof err) == -1) {
+		log_err("event=key.refused detail=\"%s\"", err);
+		return EXIT_CONFIG;
 	}
 	return 0;
 }
@@ -333,17 +338,22 @@ close_parts(void)
 static void
 status_send(const char *lead)
 {
-	int64_t	 counts[OUTBOX_NSTATES] = { 0 };
-	char	 msg[256];
+	struct dispatch_stats	 ds;
+	int64_t			 counts[OUTBOX_NSTATES] = { 0 };
+	char			 msg[256], held[64] = "";
 
 	if (outbox_counts(app.ob, counts) == -1)
 		memset(counts, 0, sizeof counts);
+	dispatch_get_stats(app.disp, &ds);
+	if (ds.unrecorded > 0)
+		snprintf(held, sizeof held, "; store refusing writes (disk "
+		    "full?), %d outcomes held", ds.unrecorded);
 	snprintf(msg, sizeof msg, "%sSTATUS=telegram %s; outbox %" PRId64
-	    " queued, %" PRId64 " failed; sms %s", lead,
+	    " queued, %" PRId64 " failed; sms %s%s", lead,
 	    tg_state_name(tg_get_state(app.tg)),
 	    counts[OUTBOX_QUEUED] + counts[OUTBOX_SENDING],
 	    counts[OUTBOX_FAILED], channel_get(CHANNEL_SMS)->enabled(app.sms) ?
-	    "on" : "off");
+	    "on" : "off", held);
 	if (sdnotify(msg) == -1 && !notify_failed) {
 		notify_failed = 1;
 		log_warn("event=sdnotify.failed errno=%d", errno);

@@ -45,6 +45,15 @@ void	store_rollback_to(struct store *st);
 
 /* Runs a statement that returns no rows; logs errors with `what`. */
 /*
+ * PRAGMA integrity_check, the thorough one (slow on a large database: on
+ * demand only). Calls fn for each problem found, at most `max`; *ok is 1
+ * when there is none. -1 when the check could not run.
+ */
+int	store_integrity_check(struct store *st, int max, int *ok,
+	    void (*fn)(const char *problem, void *arg), void *arg)
+	    __attribute__((warn_unused_result));
+
+/*
  * Moves the WAL into the database and truncates it (outside any
  * transaction): after a full disk the WAL may have grown to fill it.
  */

@@ -138,8 +138,9 @@ void	admin_today(char buf[11]);
  */
 extern const struct admin_route admin_routes[];
 
-/* GET /v1/status (admin_status.c). */
+/* GET /v1/status, GET /v1/check (admin_status.c). */
 int	admin_status(struct areq *r);
+int	admin_check(struct areq *r);
 
 /* /v1/staff (admin_staff.c). */
 int	admin_staff_add(struct areq *r);

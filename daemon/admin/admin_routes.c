@@ -30,6 +30,7 @@ static const char *const admin_q_conversation[] = { "last", NULL };
 
 const struct admin_route admin_routes[] = {
 	{ GET, "/v1/status", admin_status, 0, NULL },
+	{ GET, "/v1/check", admin_check, 0, NULL },
 	{ POST, "/v1/staff", admin_staff_add, MUT, NULL },
 	{ GET, "/v1/staff", admin_staff_list, 0, NULL },
 	{ GET, "/v1/staff/*", admin_staff_show, 0, NULL },

@@ -252,6 +252,15 @@ static const char *const store_migrations[] = {
 	 * a refusal means for a family is members.tg_blocked_at.
 	 */
 	"DROP TABLE IF EXISTS tg_unreachable;",
+
+	/*
+	 * 7: a known value sealed under the master key (keycheck.c), so a
+	 * database opened with another key is refused at start.
+	 */
+	"CREATE TABLE key_check ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  value BLOB NOT NULL"
+	") STRICT;",
 };
 
 #define STORE_NMIGRATIONS \
@@ -313,6 +322,39 @@ store_exec(struct store *st, const char *sql, const char *what)
 		log_err("event=store.error what=%s error=\"%s\"", what,
 		    msg != NULL ? msg : "?");
 		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_integrity_check(struct store *st, int max, int *ok,
+    void (*fn)(const char *problem, void *arg), void *arg)
+{
+	sqlite3_stmt		*s = NULL;
+	const unsigned char	*r;
+	char			 sql[64];
+	int			 rc;
+
+	*ok = 0;
+	snprintf(sql, sizeof sql, "PRAGMA integrity_check(%d)", max);
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		log_err("event=store.error what=integrity_check error=\"%s\"",
+		    sqlite3_errmsg(st->db));
+		return -1;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((r = sqlite3_column_text(s, 0)) == NULL)
+			continue;
+		if (strcmp((const char *)r, "ok") == 0)
+			*ok = 1;
+		else
+			fn((const char *)r, arg);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		log_err("event=store.error what=integrity_check error=\"%s\"",
+		    sqlite3_errstr(rc));
 		return -1;
 	}
 	return 0;
@@ -480,6 +522,11 @@ fail:
 }
 
 /* Creates the file 0600 before SQLite opens it, whatever the umask. */
+/*
+ * A missing file is a new database. An existing empty one is not: it is
+ * what a truncated or half-restored database looks like, and opening it
+ * would silently start a new, empty register.
+ */
 static int
 store_create_file(const char *path, char *err, size_t errlen)
 {
@@ -492,6 +539,46 @@ store_create_file(const char *path, char *err, size_t errlen)
 	}
 	close(fd);
 	return 0;
+}
+
+static int
+store_refuse_empty(const char *path, char *err, size_t errlen)
+{
+	struct stat	 sb;
+
+	if (stat(path, &sb) == -1 || sb.st_size != 0)
+		return 0;
+	snprintf(err, errlen, "%s is empty (0 bytes): a truncated or "
+	    "half-restored database? Restore the backup; to start a new, "
+	    "empty database instead, remove the file", path);
+	return -1;
+}
+
+/* PRAGMA quick_check: "ok", or the first problem in `err`. */
+static int
+store_quick_check(struct store *st, const char *path, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt		*s = NULL;
+	const unsigned char	*r;
+	int			 rc = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check", -1, &s, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "%s: damaged, not a database that opens "
+		    "(%s); restore the backup", path, sqlite3_errmsg(st->db));
+		return -1;
+	}
+	if (sqlite3_step(s) == SQLITE_ROW && (r = sqlite3_column_text(s, 0)) !=
+	    NULL && strcmp((const char *)r, "ok") == 0)
+		rc = 0;
+	else
+		snprintf(err, errlen, "%s: damaged (quick_check: %.120s); "
+		    "restore the backup", path, sqlite3_column_text(s, 0) !=
+		    NULL ? (const char *)sqlite3_column_text(s, 0) :
+		    sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	return rc;
 }
 
 static const char store_pragmas[] =
@@ -530,7 +617,8 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 
 	*out = NULL;
 	if (strcmp(path, ":memory:") != 0 &&
-	    store_create_file(path, err, errlen) == -1)
+	    (store_refuse_empty(path, err, errlen) == -1 ||
+	    store_create_file(path, err, errlen) == -1))
 		return -1;
 	st = xcalloc(1, sizeof *st);
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
@@ -542,10 +630,13 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 	sqlite3_extended_result_codes(st->db, 1);
 	if (sqlite3_exec(st->db, store_pragmas, NULL, NULL, &msg) !=
 	    SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, msg != NULL ? msg : "?");
+		snprintf(err, errlen, "%s: %s; if it is damaged, restore the "
+		    "backup", path, msg != NULL ? msg : "?");
 		sqlite3_free(msg);
 		goto fail;
 	}
+	if (store_quick_check(st, path, err, errlen) == -1)
+		goto fail;
 	if (store_migrate(st->db, err, errlen) == -1)
 		goto fail;
 	if (store_prepare_common(st) == -1) {

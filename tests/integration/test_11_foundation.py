@@ -9,7 +9,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
-from harness import Suite, scenario, wait_for  # noqa: E402
+from harness import BUILD, Suite, scenario, wait_for  # noqa: E402
 import po  # noqa: E402
 
 suite = Suite("foundation")
@@ -320,6 +320,89 @@ def test_full_disk_while_sending_recovers_without_restart(sc):
         assert "event=store.checkpoint_failed" not in log
     finally:
         subprocess.run(["umount", "-l", small])
+
+
+def start_fails(d):
+    """Starts d expecting it to refuse: its exit status."""
+    d.start(wait=False)
+    wait_for(lambda: d.proc.poll() is not None, 10, "the daemon to refuse")
+    return d.proc.returncode
+
+
+@suite.test
+@scenario()
+def test_another_master_key_is_refused_at_start(sc):
+    """A database opened with a key it was not written with: refused with
+    what to do (exit 78), before anything is handled or sealed."""
+    d = sc.daemon()
+    sc.emu.message(6401, "/start")
+    sc.emu.wait_sent(lambda m: True, chat_id=6401)
+    assert d.stop() == 0
+    right = d.key + ".right"
+    os.rename(d.key, right)
+    subprocess.run([os.path.join(BUILD, "asystentd"), "--generate-key",
+                    d.key], check=True)
+    mark = len(d.log())
+    assert start_fails(d) == 78
+    log = d.log()[mark:]
+    assert "event=key.refused" in log and "another key" in log, log
+    assert "event=started" not in log, log
+    # The right key again: it starts and answers.
+    os.replace(right, d.key)
+    d.start()
+    sc.emu.message(6402, "/start", language_code="en")
+    assert sc.emu.wait_sent(lambda m: True, chat_id=6402)["text"] == \
+        intro("en")
+    assert d.stop() == 0
+    # A database made before the check: a sealed value it holds decides.
+    con = sqlite3.connect(d.db)
+    con.execute("DELETE FROM key_check")
+    con.commit()
+    con.close()
+    os.rename(d.key, right)
+    subprocess.run([os.path.join(BUILD, "asystentd"), "--generate-key",
+                    d.key], check=True)
+    assert start_fails(d) == 78
+    os.replace(right, d.key)
+    mark = len(d.log())
+    d.start()
+    assert "event=key.check_written" in d.log()[mark:]
+    assert d.stop() == 0
+
+
+@suite.test
+@scenario()
+def test_empty_or_damaged_database_is_refused_with_what_to_do(sc):
+    """An existing empty file is not a new install; a damaged page is
+    found at start (quick_check), not by families getting errors."""
+    d = sc.daemon(start=False)
+    open(d.db, "wb").close()
+    assert start_fails(d) == 78
+    assert "is empty (0 bytes)" in d.log() and "Restore the backup" in \
+        d.log(), d.log()
+    os.unlink(d.db)
+    d.start()
+    for u in range(6501, 6521):
+        sc.emu.message(u, "/start", language_code="en")
+    sc.emu.wait_sent(lambda m: True, chat_id=6520)
+    assert d.stop() == 0
+    backup = d.db + ".backup"
+    con = sqlite3.connect(d.db)
+    con.execute("VACUUM INTO ?", (backup,))
+    pages = con.execute("PRAGMA page_count").fetchone()[0]
+    con.close()
+    assert pages > 3, pages
+    with open(d.db, "r+b") as f:
+        f.seek(4096 * (pages - 1))
+        f.write(b"\xa5" * 4096)
+    mark = len(d.log())
+    assert start_fails(d) == 78
+    log = d.log()[mark:]
+    assert "damaged" in log and "restore the backup" in log, log
+    # The backup back in place: it starts.
+    os.replace(backup, d.db)
+    d.start()
+    assert d.stop() == 0
 
 
 @suite.test

@@ -92,6 +92,12 @@ def test_status_staff_family_programme_invite(sc):
     assert "queued" in st["outbox"] and "state" in st["telegram"], st
     p = run(d, "status")
     assert p.out.startswith("version:"), p.out
+    assert st["outcomes_held"] == 0, st
+    # The thorough check, on demand.
+    ck = j(d, "check")
+    assert ck["integrity"] == "ok" and ck["problems"] == [], ck
+    assert run(d, "check").out.startswith("integrity: ok"), \
+        run(d, "check").out
 
     s1 = j(d, "staff", "add", STAFF_NAME, "--kind", "family_assistant",
            "--lang", "pl,uk")["staff"]
