@@ -73,13 +73,6 @@ int		 tg_parse_update(const char *json, size_t len,
 		    struct inbound *in, char *why, size_t whylen)
 		    __attribute__((warn_unused_result));
 
-/*
- * Makes every \u0000 escape inside a JSON string \ufffd, in place, and
- * returns how many there were: cJSON keeps a NUL inside a string, where
- * every C string function would silently cut the text at it.
- */
-size_t		 tg_json_nul_escapes(char *json, size_t len);
-
 /* Classifies a Bot API answer for the dispatcher. */
 void		 tg_classify(long http_status, const char *body, size_t len,
 		    long retry_after_header, struct send_result *res);

@@ -25,6 +25,13 @@ int	validate_name(const char *s, const char **why)
 
 /* Exactly one of "pl", "uk", "ru", "en". */
 int	validate_lang(const char *s) __attribute__((warn_unused_result));
+/*
+ * The \u0000 escapes inside the strings of a JSON text: a JSON parser
+ * keeps them as a NUL, where every C string function would cut the text.
+ * Returns how many; with `out` (len bytes) not NULL, writes the text
+ * there with each made \ufffd, the replacement character.
+ */
+size_t	validate_json_nuls(const char *json, size_t len, char *out);
 /* "telegram" or "sms". */
 int	validate_channel(const char *s) __attribute__((warn_unused_result));
 /* One of the staff kinds of doc/admin-api.md. */

@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "tg.h"
+#include "validate.h"
 
 struct fixture {
 	struct inbound	 in;
@@ -419,8 +420,8 @@ test_tg_parse_refuses_text_with_escaped_nul(void **state)
 /*
  * At receipt the getUpdates answer is read by cJSON and each update
  * printed again to be stored: a "\u0000" would cut the text there.
- * tg_json_nul_escapes() makes it a visible replacement character first,
- * in strings only, and leaves an escaped backslash alone.
+ * The receipt makes it a visible replacement character first
+ * (validate_json_nuls) in strings only, leaving an escaped backslash.
  */
 static void
 test_tg_nul_escapes_become_replacement_characters(void **state)
@@ -428,12 +429,15 @@ test_tg_nul_escapes_become_replacement_characters(void **state)
 	char	 body[] = "{\"text\":\"widoczne\\u0000UKRYTE\",\"a\":"
 		    "\"\\\\u0000 is text\",\"b\":\"x\\u0000\\u0000\"}";
 	char	 plain[] = "{\"n\":1,\"t\":\"no escapes\"}";
+	char	 out[sizeof body];
 
 	(void)state;
-	assert_int_equal(tg_json_nul_escapes(body, strlen(body)), 3);
-	assert_string_equal(body, "{\"text\":\"widoczne\\ufffdUKRYTE\","
+	assert_int_equal(validate_json_nuls(body, strlen(body), NULL), 3);
+	assert_int_equal(validate_json_nuls(body, strlen(body), out), 3);
+	out[strlen(body)] = '\0';
+	assert_string_equal(out, "{\"text\":\"widoczne\\ufffdUKRYTE\","
 	    "\"a\":\"\\\\u0000 is text\",\"b\":\"x\\ufffd\\ufffd\"}");
-	assert_int_equal(tg_json_nul_escapes(plain, strlen(plain)), 0);
+	assert_int_equal(validate_json_nuls(plain, strlen(plain), NULL), 0);
 	assert_string_equal(plain, "{\"n\":1,\"t\":\"no escapes\"}");
 }
 

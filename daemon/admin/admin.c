@@ -25,12 +25,15 @@
 #include "admin_priv.h"
 #include "app.h"
 #include "config.h"
+#include "listener.h"
 #include "log.h"
 #include "store.h"
+#include "validate.h"
 #include "xmalloc.h"
 
 #define ADMIN_GROUP		"asystent"
-#define ADMIN_BACKLOG		64
+/* Hundreds of staff tools at once must queue, not be refused. */
+#define ADMIN_BACKLOG		1024
 #define ADMIN_TIMEOUT_S		30
 #define ADMIN_HEADERS_MAX	16384
 #define ADMIN_PATH_MAX		512
@@ -40,6 +43,7 @@ struct admin {
 	struct app			*app;
 	struct evhttp			*http;
 	struct evhttp_bound_socket	*bound;
+	struct listener_guard		*guard;
 	char				*path;
 };
 
@@ -338,6 +342,10 @@ admin_body(struct areq *r, const struct admin_route *rt)
 	}
 	if ((p = evbuffer_pullup(in, -1)) == NULL)
 		return admin_error(r, 500, "internal", "out of memory");
+	/* The parser keeps a NUL that every C string would cut at. */
+	if (validate_json_nuls((const char *)p, len, NULL) > 0)
+		return admin_error(r, 400, "bad_request", "strings must not "
+		    "contain NUL (\\u0000)");
 	r->body = cJSON_ParseWithLength((const char *)p, len);
 	if (r->body == NULL)
 		return admin_error(r, 400, "bad_request", "malformed JSON");
@@ -458,6 +466,8 @@ admin_open(struct app *app, struct admin **out, char *err, size_t errlen)
 		unlink(ad->path);
 		goto fail;
 	}
+	ad->guard = listener_guard_new(app->base,
+	    evhttp_bound_socket_get_listener(ad->bound), "admin");
 	log_notice("event=admin.listening");
 	*out = ad;
 	return 0;
@@ -471,6 +481,8 @@ admin_stop(struct admin *ad)
 {
 	if (ad == NULL || ad->bound == NULL)
 		return;
+	listener_guard_free(ad->guard);
+	ad->guard = NULL;
 	evhttp_del_accept_socket(ad->http, ad->bound);	/* closes the fd */
 	ad->bound = NULL;
 	if (unlink(ad->path) == -1 && errno != ENOENT)

@@ -135,3 +135,27 @@ validate_langs_add(char buf[VALIDATE_LANGS_MAX], const char *l)
 	memcpy(buf + len, l, n + 1);
 	return 0;
 }
+
+size_t
+validate_json_nuls(const char *json, size_t len, char *out)
+{
+	size_t	 i, n = 0;
+	int	 in_str = 0;
+
+	if (out != NULL)
+		memcpy(out, json, len);
+	for (i = 0; i < len; i++) {
+		if (json[i] == '"')
+			in_str = !in_str;
+		else if (in_str && json[i] == '\\' && i + 1 < len) {
+			if (i + 5 < len && json[i + 1] == 'u' &&
+			    memcmp(json + i + 2, "0000", 4) == 0) {
+				if (out != NULL)
+					memcpy(out + i + 2, "fffd", 4);
+				n++;
+			}
+			i++;	/* the escaped character */
+		}
+	}
+	return n;
+}

@@ -84,7 +84,12 @@ static const char outbox_due_sql[] =
 static const char outbox_delivery_sql[] =
 	"UPDATE outbox SET delivery = ?1, delivery_code = ?2, "
 	"delivery_at = ?3 "
-	"WHERE (id = ?4 OR (?4 = 0 AND channel = 2 AND gateway_id = ?5)) "
+	/*
+	 * Only an SMS row, and when both ids are known they must agree: a
+	 * report naming our id cannot change another gateway message's row.
+	 */
+	"WHERE channel = 2 AND ((id = ?4 AND (?5 IS NULL OR gateway_id IS "
+	"NULL OR gateway_id = ?5)) OR (?4 = 0 AND gateway_id = ?5)) "
 	"AND COALESCE(delivery, 0) NOT IN (3, 4) "
 	"AND NOT (?1 = 1 AND COALESCE(delivery, 0) = 2)";
 

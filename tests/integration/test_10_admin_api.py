@@ -127,6 +127,16 @@ def test_staff_families_members(sc):
     api.err("GET", "/v1/families/R-0002", None, 404, "not_found")
     assert d.sql("SELECT COUNT(*) FROM members WHERE family_id = ?",
                  (f2["family"]["id"],))[0][0] == 0
+    # A NUL inside a string is refused, never stored cut ("Anna").
+    n = d.sql("SELECT COUNT(*) FROM staff")[0][0]
+    api.err("POST", "/v1/staff", {"name": "Anna\u0000Nowak",
+                                  "kind": "family_assistant"}, 400,
+            "bad_request")
+    api.err("POST", "/v1/families", {
+        "name": "Rodzina Zero", "language": "pl", "channel": "sms",
+        "contact": {"name": "Jan Zero", "phone": "600 100 999\u0000junk"}},
+        400, "bad_request")
+    assert d.sql("SELECT COUNT(*) FROM staff")[0][0] == n
     finish(d)
 
 
@@ -503,6 +513,31 @@ def test_socket_mode_stale_and_stop(sc):
             "error (%d)" % os.WEXITSTATUS(status)
     assert d.stop(signal.SIGTERM) == 0
     assert not os.path.exists(d.sock), "socket left after SIGTERM"
+
+
+@suite.test
+@scenario()
+def test_500_staff_tools_at_once_queue_not_refused(sc):
+    """500 connections at the same moment: each is taken in turn (the
+    backlog), none refused; the socket answers afterwards."""
+    d = sc.daemon()
+    socks = []
+    refused = 0
+    try:
+        for _ in range(500):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.setblocking(False)
+            try:
+                s.connect(d.sock)
+            except (BlockingIOError, ConnectionRefusedError):
+                refused += 1
+            socks.append(s)
+    finally:
+        for s in socks:
+            s.close()
+    assert refused == 0, refused
+    Api(d).ok("GET", "/v1/status")
+    finish(d)
 
 
 if __name__ == "__main__":

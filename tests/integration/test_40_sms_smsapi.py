@@ -556,6 +556,38 @@ def test_duplicate_and_unknown_dlr(sc, world):
 
 @suite.test
 @sms_scenario
+def test_dlr_changes_only_its_own_sms_row(sc, world):
+    """A report's idx must name an SMS row, and the gateway's id, when
+    both are known, must be that row's: a valid idx alone changes
+    nothing else (a Telegram row, another message)."""
+    w = world()
+    w.sms.dlr(delay_ms=60000)        # our own reports only
+    s0 = w.seq()
+    reply(w, "Jutro o 9.", s0)
+    got = w.sms.wait_sent(lambda m: m["message"] == "Jutro o 9.")
+    wait_for(lambda: w.answer_rows() and w.answer_rows()[0][5] == got["id"],
+             10, "gateway id recorded")
+    oid = w.answer_rows()[0][0]
+    tg = w.d.sql("SELECT id FROM outbox WHERE channel = 1 ORDER BY id "
+                 "LIMIT 1")[0][0]
+    for idx, msg_id in ((tg, got["id"]), (tg, "NOSUCHID0002"),
+                        (oid, "NOSUCHID0003")):
+        q = urllib.parse.urlencode({"MsgId": msg_id, "status": "404",
+                                    "idx": str(idx)})
+        assert w.dlr(q) == (200, "OK\n"), (idx, msg_id)
+    assert w.d.sql("SELECT COUNT(*) FROM outbox WHERE channel = 1 AND "
+                   "delivery IS NOT NULL") == [(0,)]
+    assert w.answer_rows()[0][6] != 2, w.answer_rows()
+    # Its own report, both ids agreeing: delivered.
+    q = urllib.parse.urlencode({"MsgId": got["id"], "status": "404",
+                                "idx": str(oid)})
+    assert w.dlr(q) == (200, "OK\n")
+    assert w.answer_rows()[0][6] == 2, w.answer_rows()
+    w.finish()
+
+
+@suite.test
+@sms_scenario
 def test_dlr_arriving_at_once_is_not_lost(sc, world):
     # A gateway may report delivery before the daemon has written the
     # send's outcome; the report must still reach the row.

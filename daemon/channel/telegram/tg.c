@@ -15,6 +15,7 @@
 #include "log.h"
 #include "store.h"
 #include "tg.h"
+#include "validate.h"
 #include "xmalloc.h"
 
 /*
@@ -421,30 +422,9 @@ tg_salvage_offset(const struct tg *t, const char *body)
 	return t->offset > 0 ? t->offset + 1 : t->offset;
 }
 
-size_t
-tg_json_nul_escapes(char *json, size_t len)
-{
-	size_t	 i, n = 0;
-	int	 in_str = 0;
-
-	for (i = 0; i < len; i++) {
-		if (json[i] == '"')
-			in_str = !in_str;
-		else if (in_str && json[i] == '\\' && i + 1 < len) {
-			if (i + 5 < len && json[i + 1] == 'u' &&
-			    memcmp(json + i + 2, "0000", 4) == 0) {
-				memcpy(json + i + 2, "fffd", 4);
-				n++;
-			}
-			i++;	/* the escaped character */
-		}
-	}
-	return n;
-}
-
 /*
  * The answer's body, with every NUL escape made a replacement character
- * (tg_json_nul_escapes()); a new string.
+ * (validate_json_nuls()); a new string.
  */
 static char *
 tg_answer_body(const struct httpc_response *resp)
@@ -452,9 +432,9 @@ tg_answer_body(const struct httpc_response *resp)
 	char	*body = xmalloc(resp->len + 1);
 	size_t	 n;
 
-	memcpy(body, resp->body, resp->len);
+	n = validate_json_nuls(resp->body, resp->len, body);
 	body[resp->len] = '\0';
-	if ((n = tg_json_nul_escapes(body, resp->len)) > 0)
+	if (n > 0)
 		log_warn("event=update.nul_replaced count=%zu", n);
 	return body;
 }
