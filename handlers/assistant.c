@@ -5,7 +5,6 @@
  */
 #include <stdlib.h>
 
-#include "app.h"
 #include "config.h"
 #include "handler.h"
 #include "people.h"
@@ -31,7 +30,7 @@ assistant_who(struct hctx *ctx, const struct people_helpers *h)
 		    "moment. Your messages go to %s, who is standing in."),
 		    args, 1);
 	}
-	args[0] = ctx->app->cfg->centre_name;
+	args[0] = ctx->cfg->centre_name;
 	return reply_format(ctx, N_("Your messages go to the team of %s; one "
 	    "of the staff will answer you."), args, 1);
 }
@@ -45,7 +44,7 @@ assistant_describe(struct hctx *ctx, char **out)
 	int			 rc;
 
 	*out = NULL;
-	rc = people_family_helpers(ctx->app->people, ctx->family_id, &h);
+	rc = people_family_helpers(ctx->people, ctx->family_id, &h);
 	if (rc == PEOPLE_ERR)
 		return -1;
 	who = assistant_who(ctx, &h);

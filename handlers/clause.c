@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "clock.h"
 #include "handler.h"
 #include "log.h"
@@ -29,7 +28,7 @@ clause_renew(struct hctx *ctx)
 
 	if (ctx->member_id == 0 || !reply_has_buttons(ctx))
 		return 0;
-	if ((rc = people_member_clause(ctx->app->people, ctx->member_id,
+	if ((rc = people_member_clause(ctx->people, ctx->member_id,
 	    &pc)) == PEOPLE_NOT_FOUND)
 		return 0;
 	if (rc != PEOPLE_OK)
@@ -45,11 +44,11 @@ clause_renew(struct hctx *ctx)
 	text = xasprintf("%s\n\n%s", lead, clause);
 	data = xasprintf(CLAUSE_CB "%s", CLAUSE_VERSION);
 	/* TRANSLATORS: the button under an updated information clause. */
-	b.text = i18n_get(ctx->app->i18n, ctx->lang, N_("OK"));
+	b.text = i18n_get(ctx->i18n, ctx->lang, N_("OK"));
 	b.data = data;
 	rc = reply_buttons(ctx, text, &b, 1, 1);
 	if (rc == 0)
-		rc = people_member_clause_shown(ctx->app->people,
+		rc = people_member_clause_shown(ctx->people,
 		    ctx->member_id, CLAUSE_VERSION) == PEOPLE_OK ? 0 : -1;
 	if (rc == 0)
 		log_info("event=member.clause_shown member_id=%" PRId64
@@ -67,13 +66,13 @@ clause_exec(struct hctx *ctx)
 {
 	const char	*version = ctx->in->callback_data + strlen(CLAUSE_CB);
 
-	if (reply_callback_answer(ctx, i18n_get(ctx->app->i18n, ctx->lang,
+	if (reply_callback_answer(ctx, i18n_get(ctx->i18n, ctx->lang,
 	    N_("Thank you."))) == -1 || reply_drop_keyboard(ctx) == -1)
 		return -1;
 	/* Only the clause in force can be acknowledged. */
 	if (strcmp(version, CLAUSE_VERSION) != 0)
 		return 0;
-	if (people_member_clause_ack(ctx->app->people, ctx->member_id,
+	if (people_member_clause_ack(ctx->people, ctx->member_id,
 	    CLAUSE_VERSION, (int64_t)clock_now()) != PEOPLE_OK)
 		return -1;
 	log_info("event=member.clause_ack member_id=%" PRId64 " version=%s",

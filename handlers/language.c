@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "handler.h"
 #include "log.h"
 #include "people.h"
@@ -97,7 +96,7 @@ language_choose(struct hctx *ctx)
 		    ctx->in->row);
 		return 0;
 	}
-	if (people_member_set_language(ctx->app->people, ctx->member_id,
+	if (people_member_set_language(ctx->people, ctx->member_id,
 	    lang_code(l)) != PEOPLE_OK || reply_drop_keyboard(ctx) == -1)
 		return -1;
 	ctx->lang = l;

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "clock.h"
 #include "config.h"
 #include "handler.h"
@@ -27,7 +26,7 @@ onboarding_status(struct hctx *ctx, int *has_lang, int *consented)
 {
 	struct people_tg	 who;
 
-	if (people_find_tg(ctx->app->people, ctx->in->user_id, &who) !=
+	if (people_find_tg(ctx->people, ctx->in->user_id, &who) !=
 	    PEOPLE_OK)
 		return -1;
 	*has_lang = who.who == PEOPLE_MEMBER && who.member_language[0] != '\0';
@@ -39,24 +38,24 @@ onboarding_status(struct hctx *ctx, int *has_lang, int *consented)
 static const char *
 onboarding_basis(struct hctx *ctx)
 {
-	if (ctx->app->cfg->legal_basis == PRIVACY_BASIS_PUBLIC_TASK)
-		return i18n_get(ctx->app->i18n, ctx->lang, N_("Legal basis: the centre's "
-		    "tasks under the Social Assistance Act (GDPR art. 6(1)(e) "
-		    "and 9(2)(h))."));
-	return i18n_get(ctx->app->i18n, ctx->lang, N_("Legal basis: your consent (GDPR "
-	    "art. 6(1)(a) and 9(2)(a))."));
+	if (ctx->cfg->legal_basis == PRIVACY_BASIS_PUBLIC_TASK)
+		return i18n_get(ctx->i18n, ctx->lang, N_("Legal basis: the "
+		    "centre's tasks under the Social Assistance Act (GDPR art. "
+		    "6(1)(e) and 9(2)(h))."));
+	return i18n_get(ctx->i18n, ctx->lang, N_("Legal basis: your consent "
+	    "(GDPR art. 6(1)(a) and 9(2)(a))."));
 }
 
 char *
 onboarding_clause(struct hctx *ctx)
 {
-	const struct config	*cfg = ctx->app->cfg;
+	const struct config	*cfg = ctx->cfg;
 	const char		*args[4];
 	char			 days[16], *period, *clause, *contact, *text;
 
 	snprintf(days, sizeof days, "%d", cfg->message_days);
 	args[0] = days;
-	period = text_expand(i18n_nget(ctx->app->i18n, ctx->lang,
+	period = text_expand(i18n_nget(ctx->i18n, ctx->lang,
 	    NP_("after %s day", "after %s days"),
 	    (unsigned long)cfg->message_days), args, 1);
 	args[0] = cfg->centre_name;
@@ -168,7 +167,7 @@ onboarding_consent(struct hctx *ctx)
 	/* An old button from before a language was chosen, or a repeat. */
 	if (!has_lang || consented)
 		return onboarding_offer(ctx, NULL);
-	if (people_member_consent(ctx->app->people, ctx->member_id,
+	if (people_member_consent(ctx->people, ctx->member_id,
 	    (int64_t)clock_now(), CLAUSE_VERSION) != PEOPLE_OK ||
 	    reply_drop_keyboard(ctx) == -1)
 		return -1;

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "clock.h"
 #include "config.h"
 #include "handler.h"
@@ -21,7 +20,7 @@
 int
 start_introduce(struct hctx *ctx)
 {
-	const char	*args[] = { ctx->app->cfg->centre_name };
+	const char	*args[] = { ctx->cfg->centre_name };
 
 	return reply_tr(ctx, N_("This is the bot of %s. To write to your "
 	    "assistant, ask them for an invitation link and open it, or send "
@@ -31,7 +30,7 @@ start_introduce(struct hctx *ctx)
 static int
 start_reply_centre(struct hctx *ctx, const char *msgid)
 {
-	const char	*args[] = { ctx->app->cfg->centre_name };
+	const char	*args[] = { ctx->cfg->centre_name };
 
 	return reply_tr(ctx, msgid, args, 1);
 }
@@ -43,7 +42,7 @@ start_reply_centre(struct hctx *ctx, const char *msgid)
 static int
 start_onboard(struct hctx *ctx, const char *msgid)
 {
-	const char	*args[] = { ctx->app->cfg->centre_name };
+	const char	*args[] = { ctx->cfg->centre_name };
 	char		*lead;
 	int		 rc;
 
@@ -57,7 +56,7 @@ start_onboard(struct hctx *ctx, const char *msgid)
 static int
 start_resume(struct hctx *ctx)
 {
-	if (people_member_set_announcements(ctx->app->people, ctx->member_id,
+	if (people_member_set_announcements(ctx->people, ctx->member_id,
 	    1) != PEOPLE_OK)
 		return -1;
 	log_info("event=member.announcements member_id=%" PRId64 " on=1",
@@ -72,7 +71,7 @@ start_resume(struct hctx *ctx)
 static int
 start_sms_newcomer(struct hctx *ctx)
 {
-	if (people_member_set_announcements(ctx->app->people, ctx->member_id,
+	if (people_member_set_announcements(ctx->people, ctx->member_id,
 	    1) != PEOPLE_OK)
 		return -1;
 	return reply_family(ctx, FT_START_NEWCOMER, NULL);
@@ -83,7 +82,7 @@ static int
 start_wrong(struct hctx *ctx, int64_t now, const char *msgid,
     const char *reason)
 {
-	if (people_invite_failed(ctx->app->people, ctx->in->user_id, now) !=
+	if (people_invite_failed(ctx->people, ctx->in->user_id, now) !=
 	    PEOPLE_OK)
 		return -1;
 	log_info("event=invite.refused inbound_id=%" PRId64 " reason=%s",
@@ -95,7 +94,7 @@ start_wrong(struct hctx *ctx, int64_t now, const char *msgid,
 static int
 start_link(struct hctx *ctx, const struct invitation *inv, int64_t now)
 {
-	struct people		*p = ctx->app->people;
+	struct people		*p = ctx->people;
 	const struct inbound	*in = ctx->in;
 	struct people_tg	 who;
 	enum lang		 l = LANG_DEFAULT;
@@ -136,13 +135,13 @@ start_redeem(struct hctx *ctx, const char *code)
 	int64_t			 now = (int64_t)clock_now();
 	int			 rc = PEOPLE_NOT_FOUND;
 
-	if (people_invite_blocked(ctx->app->people, ctx->in->user_id, now)) {
+	if (people_invite_blocked(ctx->people, ctx->in->user_id, now)) {
 		log_info("event=invite.ignored inbound_id=%" PRId64,
 		    ctx->in->row);
 		return 0;
 	}
 	if (strlen(code) <= START_CODE_MAX)
-		rc = people_invite_find(ctx->app->people, code, &inv);
+		rc = people_invite_find(ctx->people, code, &inv);
 	if (rc == PEOPLE_ERR)
 		return -1;
 	if (rc == PEOPLE_NOT_FOUND)

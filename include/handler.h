@@ -12,7 +12,11 @@
 #include "i18n.h"
 #include "inbound.h"
 
-struct app;
+struct config;
+struct conv;
+struct hours;
+struct outbox;
+struct people;
 
 enum sender_kind {
 	SENDER_UNKNOWN = 1 << 0,	/* no linked account */
@@ -28,9 +32,33 @@ enum sender_kind {
 #define INBOUND_BIT(k)	(1u << (k))
 #define INBOUND_ANY	0xffffu
 
-/* What a handler gets: the message, who sent it, in which language. */
+/*
+ * What a handler gets: the message, who sent it, in which language, and
+ * the few services handlers use, set by the router. It is all a handler
+ * reaches of the process: not the store, nor a channel's running object.
+ */
 struct hctx {
-	struct app		*app;
+	const struct config	*cfg;
+	const struct i18n	*i18n;
+	struct people		*people;
+	struct conv		*conv;
+	const struct hours	*hours;	/* office hours, holidays */
+	struct outbox		*ob;	/* with cfg: channel_queue()'s pair */
+	/*
+	 * 1 when an automatic answer may go to `phone` now: at most one a
+	 * day per number (sms_may_answer()); 0 when there is no SMS.
+	 */
+	int			(*sms_may_answer)(void *arg, const char *phone);
+	/*
+	 * What we must not keep (an unknown SMS number): drops the stored
+	 * payload of inbound `row`, keeping only one more in the counter
+	 * `name` (the meta table).
+	 */
+	int			(*forget)(void *arg, int64_t row,
+				    const char *name);
+	void			*arg;	/* of sms_may_answer and forget */
+
+	/* The message, who sent it, in which language. */
 	const struct inbound	*in;
 	enum sender_kind	 sender;
 	enum lang		 lang;
