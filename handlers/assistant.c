@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "handler.h"
+#include "outofhours.h"
 #include "people.h"
 #include "reply.h"
 #include "xmalloc.h"

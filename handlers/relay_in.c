@@ -15,6 +15,7 @@
 #include "conv.h"
 #include "handler.h"
 #include "log.h"
+#include "outofhours.h"
 #include "relay.h"
 #include "reply.h"
 #include "tg.h"

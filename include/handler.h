@@ -99,18 +99,6 @@ extern const struct handler_entry *const handler_table[];
 /* Shared by handlers: who we are and how to get an invitation. */
 int	start_introduce(struct hctx *ctx) __attribute__((warn_unused_result));
 /*
- * Relaying a family's message out of office hours: at most once per
- * evening, tells the family when the assistant will read it, with the
- * emergency numbers (handlers/outofhours.c).
- */
-int	outofhours_notice(struct hctx *ctx) __attribute__((warn_unused_result));
-/*
- * The office hours in the sender's language ("poniedziałek–piątek
- * 7:30–15:30"); "" when the centre has none. A new string; free().
- */
-char	*outofhours_describe(struct hctx *ctx);
-
-/*
  * First contact of a linked member: the language buttons
  * (handlers/language.c), then the consent clause (handlers/onboarding.c).
  * `lead`, when not NULL, is a translated text sent first in the same

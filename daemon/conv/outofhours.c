@@ -16,6 +16,7 @@
 #include "handler.h"
 #include "hours.h"
 #include "log.h"
+#include "outofhours.h"
 #include "people.h"
 #include "reply.h"
 #include "xmalloc.h"
