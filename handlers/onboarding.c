@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "about.h"
 #include "clock.h"
 #include "config.h"
 #include "handler.h"
@@ -126,7 +127,7 @@ onboarding_welcome(struct hctx *ctx)
 	char	*head = NULL, *who = NULL, *tail = NULL, *text = NULL;
 	int	 rc = -1;
 
-	if (assistant_describe(ctx, &who) == -1)
+	if (about_assistant(ctx, &who) == -1)
 		goto out;
 	head = reply_format(ctx, N_("Thank you! From now on you can write to "
 	    "me here at any time."), NULL, 0);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "about.h"
 #include "clock.h"
 #include "config.h"
 #include "handler.h"
@@ -16,16 +17,6 @@
 #include "reply.h"
 
 #define START_CODE_MAX	64	/* Telegram's limit for start parameters */
-
-int
-start_introduce(struct hctx *ctx)
-{
-	const char	*args[] = { ctx->cfg->centre_name };
-
-	return reply_tr(ctx, N_("This is the bot of %s. To write to your "
-	    "assistant, ask them for an invitation link and open it, or send "
-	    "/start followed by the invitation code."), args, 1);
-}
 
 static int
 start_reply_centre(struct hctx *ctx, const char *msgid)
@@ -196,7 +187,7 @@ start_exec(struct hctx *ctx)
 	code = start_code(ctx->in->args, buf, sizeof buf);
 	/* Codes are for one person's own account, never for a group. */
 	if (*code == '\0' || !ctx->in->chat_is_private || ctx->in->user_id == 0)
-		return start_introduce(ctx);
+		return about_bot(ctx);
 	return start_redeem(ctx, code);
 }
 

@@ -96,8 +96,6 @@ struct handler_entry {
 /* The table, in order, ending with NULL. */
 extern const struct handler_entry *const handler_table[];
 
-/* Shared by handlers: who we are and how to get an invitation. */
-int	start_introduce(struct hctx *ctx) __attribute__((warn_unused_result));
 /*
  * First contact of a linked member: the language buttons
  * (handlers/language.c), then the consent clause (handlers/onboarding.c).
@@ -122,13 +120,5 @@ char	*onboarding_clause(struct hctx *ctx);
  * messages are never held back for it.
  */
 int	clause_renew(struct hctx *ctx) __attribute__((warn_unused_result));
-
-/*
- * Who answers the family and when (handlers/assistant.c): the assistant
- * by first name, their substitute, or the centre's team. *out is a new
- * string; free().
- */
-int	assistant_describe(struct hctx *ctx, char **out)
-	    __attribute__((warn_unused_result));
 
 #endif
