@@ -15,6 +15,7 @@
 #include "conv.h"
 #include "handler.h"
 #include "log.h"
+#include "onboard.h"
 #include "outofhours.h"
 #include "relay.h"
 #include "reply.h"
@@ -255,7 +256,8 @@ relay_message(struct hctx *ctx)
 	if (notice && reply_family(ctx, FT_FLOOD, NULL) == -1)
 		goto out;
 	if (relay_tell_route(ctx, &rd, f.id, j.msg_id, now) == -1 ||
-	    outofhours_notice(ctx) == -1 || clause_renew(ctx) == -1)
+	    outofhours_notice(ctx) == -1 ||
+	    onboard_clause_renew(ctx) == -1)
 		goto out;
 	rc = 0;
 out:

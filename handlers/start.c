@@ -13,6 +13,7 @@
 #include "config.h"
 #include "handler.h"
 #include "log.h"
+#include "onboard.h"
 #include "people.h"
 #include "reply.h"
 
@@ -38,7 +39,7 @@ start_onboard(struct hctx *ctx, const char *msgid)
 	int		 rc;
 
 	lead = reply_format(ctx, msgid, args, 1);
-	rc = onboarding_offer(ctx, lead);
+	rc = onboard_offer(ctx, lead);
 	free(lead);
 	return rc;
 }

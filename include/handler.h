@@ -96,29 +96,4 @@ struct handler_entry {
 /* The table, in order, ending with NULL. */
 extern const struct handler_entry *const handler_table[];
 
-/*
- * First contact of a linked member: the language buttons
- * (handlers/language.c), then the consent clause (handlers/onboarding.c).
- * `lead`, when not NULL, is a translated text sent first in the same
- * message. onboarding_offer() shows whichever step the member is at.
- */
-int	language_offer(struct hctx *ctx, const char *lead)
-	    __attribute__((warn_unused_result));
-int	onboarding_offer(struct hctx *ctx, const char *lead)
-	    __attribute__((warn_unused_result));
-/*
- * The information clause (GDPR art. 13) in the sender's language
- * (handlers/onboarding.c); a new string, free(). CLAUSE_VERSION names
- * it: change it when its meaning changes, and members who consented to an
- * older one are shown the new one once (handlers/clause.c).
- */
-#define CLAUSE_VERSION	"2026-12"
-char	*onboarding_clause(struct hctx *ctx);
-/*
- * After relaying a family's message: the new clause with an OK button, if
- * they consented to an older one and have not been shown it yet. Their
- * messages are never held back for it.
- */
-int	clause_renew(struct hctx *ctx) __attribute__((warn_unused_result));
-
 #endif
