@@ -117,7 +117,8 @@ test: deps
 	    integration
 
 unit: $(UNIT_BIN)
-	@ASYSTENT_MO_DIR=$(BUILD)/messages sh tests/run-unit.sh $(UNIT_BIN)
+	@ASYSTENT_MO_DIR=$(BUILD)/messages ASYSTENT_BUILD=$(BUILD) \
+	    sh tests/run-unit.sh $(UNIT_BIN)
 
 integration: all
 	@ASYSTENT_BUILD=$(BUILD) python3 tests/integration/run.py

@@ -1,68 +1,9 @@
-/*
- * /assistant: who answers the family and when. A family sees staff by
- * first name only; an inactive assistant's substitute, or else the
- * centre's team, is named instead, as the relay sends the messages there.
- */
+/* /assistant: who answers the family and when (conv/about.c). */
 #include <stdlib.h>
 
-#include "app.h"
-#include "config.h"
+#include "about.h"
 #include "handler.h"
-#include "people.h"
 #include "reply.h"
-#include "xmalloc.h"
-
-/* Who reads the family's messages; a new string. */
-static char *
-assistant_who(struct hctx *ctx, const struct people_helpers *h)
-{
-	const char	*args[1];
-
-	if (h->assistant_active && h->assistant_first != NULL &&
-	    h->assistant_first[0] != '\0') {
-		args[0] = h->assistant_first;
-		return reply_format(ctx, N_("Your messages go to %s, the "
-		    "assistant who works with your family."), args, 1);
-	}
-	if (h->substitute_active && h->substitute_first != NULL &&
-	    h->substitute_first[0] != '\0') {
-		args[0] = h->substitute_first;
-		return reply_format(ctx, N_("Your assistant is away at the "
-		    "moment. Your messages go to %s, who is standing in."),
-		    args, 1);
-	}
-	args[0] = ctx->app->cfg->centre_name;
-	return reply_format(ctx, N_("Your messages go to the team of %s; one "
-	    "of the staff will answer you."), args, 1);
-}
-
-int
-assistant_describe(struct hctx *ctx, char **out)
-{
-	struct people_helpers	 h;
-	const char		*args[1];
-	char			*who, *hours, *when = NULL;
-	int			 rc;
-
-	*out = NULL;
-	rc = people_family_helpers(ctx->app->people, ctx->family_id, &h);
-	if (rc == PEOPLE_ERR)
-		return -1;
-	who = assistant_who(ctx, &h);
-	people_helpers_clear(&h);
-	hours = outofhours_describe(ctx);
-	if (hours[0] != '\0') {
-		args[0] = hours;
-		when = reply_format(ctx, N_("Answers usually come during office "
-		    "hours: %s, except public holidays."), args, 1);
-		*out = xasprintf("%s\n%s", who, when);
-	} else
-		*out = xstrdup(who);
-	free(who);
-	free(hours);
-	free(when);
-	return 0;
-}
 
 static int
 assistant_exec(struct hctx *ctx)
@@ -70,7 +11,7 @@ assistant_exec(struct hctx *ctx)
 	char	*text;
 	int	 rc;
 
-	if (assistant_describe(ctx, &text) == -1)
+	if (about_assistant(ctx, &text) == -1)
 		return -1;
 	rc = reply_text(ctx, text);
 	free(text);

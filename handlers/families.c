@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "answer.h"
-#include "app.h"
 #include "conv.h"
 #include "handler.h"
 #include "log.h"
@@ -45,8 +44,8 @@ families_list(struct hctx *ctx)
 	int64_t			 total;
 	int			 found, rc = -1;
 
-	if (conv_staff(ctx->app->conv, ctx->staff_id, &st, &found) == -1 ||
-	    conv_families(ctx->app->conv, ctx->staff_id, found &&
+	if (conv_staff(ctx->conv, ctx->staff_id, &st, &found) == -1 ||
+	    conv_families(ctx->conv, ctx->staff_id, found &&
 	    conv_is_coordinator(st.kind), FAMILIES_MAX, &rows, &n,
 	    &total) == -1)
 		return -1;
@@ -56,7 +55,7 @@ families_list(struct hctx *ctx)
 	}
 	snprintf(a, sizeof a, "%zu", n);
 	snprintf(b, sizeof b, "%" PRId64, total);
-	text = text_expand(i18n_get(ctx->app->i18n, ctx->lang, (int64_t)n <
+	text = text_expand(i18n_get(ctx->i18n, ctx->lang, (int64_t)n <
 	    total ? N_("Choose a family to write to (unread messages in "
 	    "brackets). Showing %s of %s; use /to CODE for the others.") :
 	    N_("Choose a family to write to (unread messages in "
@@ -94,11 +93,11 @@ families_choose(struct hctx *ctx)
 		return -1;
 	if (told)
 		return reply_callback_answer(ctx, NULL);
-	if (conv_family(ctx->app->conv, id, &f, &found) == -1 ||
-	    conv_set_current(ctx->app->conv, ctx->staff_id, id) == -1)
+	if (conv_family(ctx->conv, id, &f, &found) == -1 ||
+	    conv_set_current(ctx->conv, ctx->staff_id, id) == -1)
 		return -1;
 	args[0] = f.code;
-	text = text_expand(i18n_get(ctx->app->i18n, ctx->lang,
+	text = text_expand(i18n_get(ctx->i18n, ctx->lang,
 	    N_("Now writing to %s")), args, 1);
 	rc = reply_callback_answer(ctx, text);
 	free(text);

@@ -1,5 +1,4 @@
 /* /help for families: what the bot does, the commands, emergencies. */
-#include "app.h"
 #include "config.h"
 #include "handler.h"
 #include "reply.h"
@@ -7,7 +6,7 @@
 static int
 family_help_exec(struct hctx *ctx)
 {
-	const char	*args[] = { ctx->app->cfg->centre_name };
+	const char	*args[] = { ctx->cfg->centre_name };
 
 	return reply_tr(ctx, N_("I pass your messages to your assistant at %s "
 	    "and their answers back to you. Just write here: texts, photos, "

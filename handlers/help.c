@@ -1,5 +1,4 @@
 /* /help for people without a linked account. */
-#include "app.h"
 #include "config.h"
 #include "handler.h"
 #include "reply.h"
@@ -7,7 +6,7 @@
 static int
 help_exec(struct hctx *ctx)
 {
-	const char	*args[] = { ctx->app->cfg->centre_name };
+	const char	*args[] = { ctx->cfg->centre_name };
 
 	return reply_tr(ctx, N_("I pass messages between families and their "
 	    "assistants at %s.\n\nCommands:\n/start CODE — link your account "

@@ -9,13 +9,14 @@
 #include <string.h>
 
 #include "answer.h"
-#include "app.h"
 #include "channel.h"
 #include "clock.h"
 #include "config.h"
 #include "conv.h"
 #include "handler.h"
 #include "log.h"
+#include "onboard.h"
+#include "outofhours.h"
 #include "relay.h"
 #include "reply.h"
 #include "tg.h"
@@ -68,7 +69,8 @@ relay_text(const struct relay_job *j, const struct conv_reader *r,
 	o.reply_to = reply_to;
 	s = xasprintf("%s\n%s", j->header, body);
 	if (tg_utf16_len(s, strlen(s)) <= TG_TEXT_MAX) {
-		rc = relay_send_text(j->ctx->app, r->chat_id, s, &o);
+		rc = relay_send_text(j->ctx->ob, j->ctx->cfg, r->chat_id, s,
+		    &o);
 		free(s);
 		return rc;
 	}
@@ -79,7 +81,8 @@ relay_text(const struct relay_job *j, const struct conv_reader *r,
 	for (i = 0; i < n; i++) {
 		s = xasprintf("%s (%zu/%zu)\n%s", j->header, i + 1, n,
 		    parts[i]);
-		rc = relay_send_text(j->ctx->app, r->chat_id, s, &o);
+		rc = relay_send_text(j->ctx->ob, j->ctx->cfg, r->chat_id, s,
+		    &o);
 		free(s);
 		o.reply_to = 0;
 		if (rc == -1)
@@ -106,8 +109,8 @@ relay_media(const struct relay_job *j, const struct conv_reader *r,
 	    in->text != NULL ? in->text : "");
 	if (relay_has_caption(in->media) &&
 	    tg_utf16_len(cap, strlen(cap)) <= RELAY_CAPTION_MAX) {
-		rc = relay_send_copy(j->ctx->app, r->chat_id, in->chat_id,
-		    in->message_id, cap, &o);
+		rc = relay_send_copy(j->ctx->ob, j->ctx->cfg, r->chat_id,
+		    in->chat_id, in->message_id, cap, &o);
 		free(cap);
 		return rc;
 	}
@@ -115,13 +118,13 @@ relay_media(const struct relay_job *j, const struct conv_reader *r,
 	/* No room (or no caption at all): the header goes first. */
 	cap = label != NULL ? xasprintf("%s\n%s", j->header, label) :
 	    xstrdup(j->header);
-	rc = relay_send_text(j->ctx->app, r->chat_id, cap, &o);
+	rc = relay_send_text(j->ctx->ob, j->ctx->cfg, r->chat_id, cap, &o);
 	free(cap);
 	if (rc == -1)
 		return -1;
 	o.reply_to = 0;
-	return relay_send_copy(j->ctx->app, r->chat_id, in->chat_id,
-	    in->message_id, NULL, &o);
+	return relay_send_copy(j->ctx->ob, j->ctx->cfg, r->chat_id,
+	    in->chat_id, in->message_id, NULL, &o);
 }
 
 /* An edit: "edited:" in the reader's language, replying to our copy. */
@@ -134,13 +137,13 @@ relay_edit(const struct relay_job *j, const struct conv_reader *r)
 	char			*body;
 	int			 rc;
 
-	if (conv_find_relayed(j->ctx->app->conv, j->f->id, in->message_id,
+	if (conv_find_relayed(j->ctx->conv, j->f->id, in->message_id,
 	    &orig) == -1)
 		return -1;
-	if (orig != 0 && conv_copy_in_chat(j->ctx->app->conv, orig,
+	if (orig != 0 && conv_copy_in_chat(j->ctx->conv, orig,
 	    r->chat_id, &copy) == -1)
 		return -1;
-	label = i18n_get(j->ctx->app->i18n, r->lang, N_("edited:"));
+	label = i18n_get(j->ctx->i18n, r->lang, N_("edited:"));
 	if (in->media != MEDIA_NONE)
 		return relay_media(j, r, label, copy);
 	body = xasprintf("%s %s", label, in->text != NULL ? in->text : "");
@@ -173,7 +176,7 @@ relay_tell_route(struct hctx *ctx, const struct conv_readers *rd,
 		return 0;
 	if (rd->route == CONV_ROUTE_NONE)
 		return reply_family(ctx, FT_NOBODY, NULL);
-	if (conv_route_told(ctx->app->conv, family_id, rd->r[0].staff_id,
+	if (conv_route_told(ctx->conv, family_id, rd->r[0].staff_id,
 	    now - RELAY_DAY_MS, msg_id, &told) == -1)
 		return -1;
 	if (told)
@@ -200,7 +203,7 @@ relay_record(struct hctx *ctx, const struct conv_readers *rd, int64_t *id)
 	m.body = in->text;
 	m.src_message_id = in->message_id;
 	m.state = rd->n > 0 ? CONV_QUEUED : CONV_FAILED;
-	return conv_record(ctx->app->conv, &m, id);
+	return conv_record(ctx->conv, &m, id);
 }
 
 static int
@@ -208,7 +211,7 @@ relay_header_of(struct hctx *ctx, const struct conv_family *f, char **out)
 {
 	char	 first[64];
 
-	if (conv_member_first_name(ctx->app->conv, ctx->member_id, first,
+	if (conv_member_first_name(ctx->conv, ctx->member_id, first,
 	    sizeof first) == -1)
 		return -1;
 	if (first[0] == '\0' && ctx->in->first_name != NULL)
@@ -221,7 +224,7 @@ relay_header_of(struct hctx *ctx, const struct conv_family *f, char **out)
 static int
 relay_message(struct hctx *ctx)
 {
-	struct conv		*c = ctx->app->conv;
+	struct conv		*c = ctx->conv;
 	struct conv_family	 f;
 	struct conv_readers	 rd;
 	struct relay_job	 j;
@@ -236,7 +239,7 @@ relay_message(struct hctx *ctx)
 	if (!found)
 		return 0;
 	if (conv_readers(c, &f, &rd) == -1 ||
-	    conv_flood(c, f.id, ctx->app->cfg->flood_per_minute, now,
+	    conv_flood(c, f.id, ctx->cfg->flood_per_minute, now,
 	    &j.not_before, &notice) == -1 ||
 	    relay_record(ctx, &rd, &j.msg_id) == -1 ||
 	    relay_header_of(ctx, &f, &header) == -1)
@@ -253,7 +256,8 @@ relay_message(struct hctx *ctx)
 	if (notice && reply_family(ctx, FT_FLOOD, NULL) == -1)
 		goto out;
 	if (relay_tell_route(ctx, &rd, f.id, j.msg_id, now) == -1 ||
-	    outofhours_notice(ctx) == -1 || clause_renew(ctx) == -1)
+	    outofhours_notice(ctx) == -1 ||
+	    onboard_clause_renew(ctx) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -283,7 +287,7 @@ relay_in_exec(struct hctx *ctx)
 		return reply_callback_answer(ctx, NULL);
 	case INBOUND_MEMBER:
 		/* Blocked, or back: answers to the family depend on it. */
-		return conv_blocked(ctx->app->conv, ctx->member_id,
+		return conv_blocked(ctx->conv, ctx->member_id,
 		    in->blocked ? clock_now_ms() : 0);
 	}
 	return 0;

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "answer.h"
-#include "app.h"
 #include "conv.h"
 #include "handler.h"
 #include "log.h"
@@ -19,7 +18,7 @@ relay_out_reply(struct hctx *ctx, const char *text, int important)
 	struct conv_trace	 tr;
 	struct answer_to	 a = { 0, 0, 0, NULL, 0 };
 
-	if (conv_trace(ctx->app->conv, ctx->in->chat_id, ctx->in->reply_to,
+	if (conv_trace(ctx->conv, ctx->in->chat_id, ctx->in->reply_to,
 	    &tr) == -1)
 		return -1;
 	if (!tr.found)
@@ -42,7 +41,7 @@ relay_out_current(struct hctx *ctx, const char *text, int important)
 {
 	struct answer_to	 a = { 0, 0, 0, NULL, 0 };
 
-	if (conv_current(ctx->app->conv, ctx->staff_id, &a.family_id) == -1)
+	if (conv_current(ctx->conv, ctx->staff_id, &a.family_id) == -1)
 		return -1;
 	if (a.family_id == 0)
 		return reply_tr(ctx, N_("To answer a family, reply to their "

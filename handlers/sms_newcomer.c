@@ -6,19 +6,17 @@
  */
 #include <inttypes.h>
 
-#include "app.h"
 #include "channel.h"
 #include "handler.h"
 #include "log.h"
 #include "reply.h"
-#include "sms.h"
 
 static int
 sms_newcomer_exec(struct hctx *ctx)
 {
 	log_info("event=sms.no_consent inbound_id=%" PRId64 " member_id=%"
 	    PRId64, ctx->in->row, ctx->member_id);
-	if (!sms_may_answer(ctx->app->sms, ctx->in->phone))
+	if (!ctx->sms_may_answer(ctx->arg, ctx->in->phone))
 		return 0;
 	return reply_family(ctx, FT_NO_CONSENT, NULL);
 }

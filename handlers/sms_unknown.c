@@ -7,36 +7,27 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-#include "app.h"
 #include "channel.h"
 #include "config.h"
 #include "ftext.h"
-#include "inbound.h"
+#include "handler.h"
 #include "log.h"
 #include "reply.h"
-#include "sms.h"
-#include "store.h"
-#include "xmalloc.h"
-#include "handler.h"
 
 #define SMS_UNKNOWN_COUNTER	"sms_unknown"
 
 static int
 sms_unknown_exec(struct hctx *ctx)
 {
-	struct store	*st = ctx->app->st;
-	int64_t		 n = 0;
-	int		 found, rc = 0;
-	char		*text;
+	char	*text;
+	int	 rc;
 
-	if (store_meta_get(st, SMS_UNKNOWN_COUNTER, &n, &found) == -1 ||
-	    store_meta_set(st, SMS_UNKNOWN_COUNTER, n + 1) == -1 ||
-	    inbound_forget(ctx->app->is, ctx->in->row) == -1)
+	if (ctx->forget(ctx->arg, ctx->in->row, SMS_UNKNOWN_COUNTER) == -1)
 		return -1;
 	log_info("event=sms.unknown_number inbound_id=%" PRId64, ctx->in->row);
-	if (!sms_may_answer(ctx->app->sms, ctx->in->phone))
+	if (!ctx->sms_may_answer(ctx->arg, ctx->in->phone))
 		return 0;
-	text = ftext_unknown(ctx->app->i18n, ctx->app->cfg->centre_contact);
+	text = ftext_unknown(ctx->i18n, ctx->cfg->centre_contact);
 	rc = reply_text(ctx, text);
 	free(text);
 	return rc;

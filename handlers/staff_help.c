@@ -1,5 +1,4 @@
 /* /help for staff, in their language. */
-#include "app.h"
 #include "config.h"
 #include "handler.h"
 #include "reply.h"
@@ -7,7 +6,7 @@
 static int
 staff_help_exec(struct hctx *ctx)
 {
-	const char	*args[] = { ctx->app->cfg->centre_name };
+	const char	*args[] = { ctx->cfg->centre_name };
 
 	return reply_tr(ctx, N_("Messages from your families at %s arrive "
 	    "here, each with a header: family code, first name, language, "

@@ -8,30 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
+#include "about.h"
 #include "clock.h"
 #include "config.h"
 #include "handler.h"
 #include "log.h"
+#include "onboard.h"
 #include "people.h"
 #include "reply.h"
 
 #define START_CODE_MAX	64	/* Telegram's limit for start parameters */
 
-int
-start_introduce(struct hctx *ctx)
-{
-	const char	*args[] = { ctx->app->cfg->centre_name };
-
-	return reply_tr(ctx, N_("This is the bot of %s. To write to your "
-	    "assistant, ask them for an invitation link and open it, or send "
-	    "/start followed by the invitation code."), args, 1);
-}
-
 static int
 start_reply_centre(struct hctx *ctx, const char *msgid)
 {
-	const char	*args[] = { ctx->app->cfg->centre_name };
+	const char	*args[] = { ctx->cfg->centre_name };
 
 	return reply_tr(ctx, msgid, args, 1);
 }
@@ -43,12 +34,12 @@ start_reply_centre(struct hctx *ctx, const char *msgid)
 static int
 start_onboard(struct hctx *ctx, const char *msgid)
 {
-	const char	*args[] = { ctx->app->cfg->centre_name };
+	const char	*args[] = { ctx->cfg->centre_name };
 	char		*lead;
 	int		 rc;
 
 	lead = reply_format(ctx, msgid, args, 1);
-	rc = onboarding_offer(ctx, lead);
+	rc = onboard_offer(ctx, lead);
 	free(lead);
 	return rc;
 }
@@ -57,7 +48,7 @@ start_onboard(struct hctx *ctx, const char *msgid)
 static int
 start_resume(struct hctx *ctx)
 {
-	if (people_member_set_announcements(ctx->app->people, ctx->member_id,
+	if (people_member_set_announcements(ctx->people, ctx->member_id,
 	    1) != PEOPLE_OK)
 		return -1;
 	log_info("event=member.announcements member_id=%" PRId64 " on=1",
@@ -72,7 +63,7 @@ start_resume(struct hctx *ctx)
 static int
 start_sms_newcomer(struct hctx *ctx)
 {
-	if (people_member_set_announcements(ctx->app->people, ctx->member_id,
+	if (people_member_set_announcements(ctx->people, ctx->member_id,
 	    1) != PEOPLE_OK)
 		return -1;
 	return reply_family(ctx, FT_START_NEWCOMER, NULL);
@@ -83,7 +74,7 @@ static int
 start_wrong(struct hctx *ctx, int64_t now, const char *msgid,
     const char *reason)
 {
-	if (people_invite_failed(ctx->app->people, ctx->in->user_id, now) !=
+	if (people_invite_failed(ctx->people, ctx->in->user_id, now) !=
 	    PEOPLE_OK)
 		return -1;
 	log_info("event=invite.refused inbound_id=%" PRId64 " reason=%s",
@@ -95,7 +86,7 @@ start_wrong(struct hctx *ctx, int64_t now, const char *msgid,
 static int
 start_link(struct hctx *ctx, const struct invitation *inv, int64_t now)
 {
-	struct people		*p = ctx->app->people;
+	struct people		*p = ctx->people;
 	const struct inbound	*in = ctx->in;
 	struct people_tg	 who;
 	enum lang		 l = LANG_DEFAULT;
@@ -136,13 +127,13 @@ start_redeem(struct hctx *ctx, const char *code)
 	int64_t			 now = (int64_t)clock_now();
 	int			 rc = PEOPLE_NOT_FOUND;
 
-	if (people_invite_blocked(ctx->app->people, ctx->in->user_id, now)) {
+	if (people_invite_blocked(ctx->people, ctx->in->user_id, now)) {
 		log_info("event=invite.ignored inbound_id=%" PRId64,
 		    ctx->in->row);
 		return 0;
 	}
 	if (strlen(code) <= START_CODE_MAX)
-		rc = people_invite_find(ctx->app->people, code, &inv);
+		rc = people_invite_find(ctx->people, code, &inv);
 	if (rc == PEOPLE_ERR)
 		return -1;
 	if (rc == PEOPLE_NOT_FOUND)
@@ -197,7 +188,7 @@ start_exec(struct hctx *ctx)
 	code = start_code(ctx->in->args, buf, sizeof buf);
 	/* Codes are for one person's own account, never for a group. */
 	if (*code == '\0' || !ctx->in->chat_is_private || ctx->in->user_id == 0)
-		return start_introduce(ctx);
+		return about_bot(ctx);
 	return start_redeem(ctx, code);
 }
 

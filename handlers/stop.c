@@ -6,7 +6,6 @@
  */
 #include <inttypes.h>
 
-#include "app.h"
 #include "handler.h"
 #include "log.h"
 #include "people.h"
@@ -15,7 +14,7 @@
 static int
 stop_exec(struct hctx *ctx)
 {
-	if (people_member_set_announcements(ctx->app->people, ctx->member_id,
+	if (people_member_set_announcements(ctx->people, ctx->member_id,
 	    0) != PEOPLE_OK)
 		return -1;
 	log_info("event=member.announcements member_id=%" PRId64 " on=0",

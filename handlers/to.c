@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "answer.h"
-#include "app.h"
 #include "conv.h"
 #include "handler.h"
 #include "log.h"
@@ -25,8 +24,8 @@ to_choose(struct hctx *ctx, int64_t family_id)
 		return -1;
 	if (told)
 		return 0;
-	if (conv_family(ctx->app->conv, family_id, &f, &found) == -1 ||
-	    conv_set_current(ctx->app->conv, ctx->staff_id, family_id) == -1)
+	if (conv_family(ctx->conv, family_id, &f, &found) == -1 ||
+	    conv_set_current(ctx->conv, ctx->staff_id, family_id) == -1)
 		return -1;
 	args[0] = f.code;
 	return reply_tr(ctx, N_("Now writing to %s. Your next message goes to "
@@ -52,7 +51,7 @@ to_exec(struct hctx *ctx)
 	code = xstrndup(args, n);
 	rest = args + n;
 	rest += strspn(rest, " \t\n");
-	if (conv_family_find(ctx->app->conv, code, &a.family_id) == -1) {
+	if (conv_family_find(ctx->conv, code, &a.family_id) == -1) {
 		free(code);
 		return -1;
 	}

@@ -2,6 +2,7 @@
  * Anything else from someone we do not know: say who we are, in private
  * chats only (the bot may sit in a staff group). Nothing is relayed.
  */
+#include "about.h"
 #include "handler.h"
 #include "reply.h"
 
@@ -12,7 +13,7 @@ unknown_exec(struct hctx *ctx)
 		return reply_callback_answer(ctx, NULL);
 	if (!ctx->in->chat_is_private || ctx->in->kind == INBOUND_MEMBER)
 		return 0;
-	return start_introduce(ctx);
+	return about_bot(ctx);
 }
 
 const struct handler_entry handler_unknown_entry = {

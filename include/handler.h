@@ -12,7 +12,11 @@
 #include "i18n.h"
 #include "inbound.h"
 
-struct app;
+struct config;
+struct conv;
+struct hours;
+struct outbox;
+struct people;
 
 enum sender_kind {
 	SENDER_UNKNOWN = 1 << 0,	/* no linked account */
@@ -28,9 +32,33 @@ enum sender_kind {
 #define INBOUND_BIT(k)	(1u << (k))
 #define INBOUND_ANY	0xffffu
 
-/* What a handler gets: the message, who sent it, in which language. */
+/*
+ * What a handler gets: the message, who sent it, in which language, and
+ * the few services handlers use, set by the router. It is all a handler
+ * reaches of the process: not the store, nor a channel's running object.
+ */
 struct hctx {
-	struct app		*app;
+	const struct config	*cfg;
+	const struct i18n	*i18n;
+	struct people		*people;
+	struct conv		*conv;
+	const struct hours	*hours;	/* office hours, holidays */
+	struct outbox		*ob;	/* with cfg: channel_queue()'s pair */
+	/*
+	 * 1 when an automatic answer may go to `phone` now: at most one a
+	 * day per number (sms_may_answer()); 0 when there is no SMS.
+	 */
+	int			(*sms_may_answer)(void *arg, const char *phone);
+	/*
+	 * What we must not keep (an unknown SMS number): drops the stored
+	 * payload of inbound `row`, keeping only one more in the counter
+	 * `name` (the meta table).
+	 */
+	int			(*forget)(void *arg, int64_t row,
+				    const char *name);
+	void			*arg;	/* of sms_may_answer and forget */
+
+	/* The message, who sent it, in which language. */
 	const struct inbound	*in;
 	enum sender_kind	 sender;
 	enum lang		 lang;
@@ -67,52 +95,5 @@ struct handler_entry {
 
 /* The table, in order, ending with NULL. */
 extern const struct handler_entry *const handler_table[];
-
-/* Shared by handlers: who we are and how to get an invitation. */
-int	start_introduce(struct hctx *ctx) __attribute__((warn_unused_result));
-/*
- * Relaying a family's message out of office hours: at most once per
- * evening, tells the family when the assistant will read it, with the
- * emergency numbers (handlers/outofhours.c).
- */
-int	outofhours_notice(struct hctx *ctx) __attribute__((warn_unused_result));
-/*
- * The office hours in the sender's language ("poniedziałek–piątek
- * 7:30–15:30"); "" when the centre has none. A new string; free().
- */
-char	*outofhours_describe(struct hctx *ctx);
-
-/*
- * First contact of a linked member: the language buttons
- * (handlers/language.c), then the consent clause (handlers/onboarding.c).
- * `lead`, when not NULL, is a translated text sent first in the same
- * message. onboarding_offer() shows whichever step the member is at.
- */
-int	language_offer(struct hctx *ctx, const char *lead)
-	    __attribute__((warn_unused_result));
-int	onboarding_offer(struct hctx *ctx, const char *lead)
-	    __attribute__((warn_unused_result));
-/*
- * The information clause (GDPR art. 13) in the sender's language
- * (handlers/onboarding.c); a new string, free(). CLAUSE_VERSION names
- * it: change it when its meaning changes, and members who consented to an
- * older one are shown the new one once (handlers/clause.c).
- */
-#define CLAUSE_VERSION	"2026-12"
-char	*onboarding_clause(struct hctx *ctx);
-/*
- * After relaying a family's message: the new clause with an OK button, if
- * they consented to an older one and have not been shown it yet. Their
- * messages are never held back for it.
- */
-int	clause_renew(struct hctx *ctx) __attribute__((warn_unused_result));
-
-/*
- * Who answers the family and when (handlers/assistant.c): the assistant
- * by first name, their substitute, or the centre's team. *out is a new
- * string; free().
- */
-int	assistant_describe(struct hctx *ctx, char **out)
-	    __attribute__((warn_unused_result));
 
 #endif

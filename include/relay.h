@@ -13,7 +13,7 @@
 
 #include "outbox.h"
 
-struct app;
+struct config;
 struct out_button;
 
 /* How a relayed message is queued; read only during each call. */
@@ -30,19 +30,24 @@ struct relay_opts {
 	size_t			 cols;		/* buttons to a row */
 };
 
-/* Plain `text` to chat_id. Caller's transaction. */
-int	relay_send_text(struct app *app, int64_t chat_id, const char *text,
-	    const struct relay_opts *o) __attribute__((warn_unused_result));
+/*
+ * Plain `text` to chat_id. This and the two below queue on Telegram with
+ * channel_queue(ob, cfg, ...), in the caller's transaction.
+ */
+int	relay_send_text(struct outbox *ob, const struct config *cfg,
+	    int64_t chat_id, const char *text, const struct relay_opts *o)
+	    __attribute__((warn_unused_result));
 /*
  * A copy of message_id in from_chat_id to chat_id; caption NULL keeps the
  * original caption.
  */
-int	relay_send_copy(struct app *app, int64_t chat_id, int64_t from_chat_id,
-	    int64_t message_id, const char *caption,
-	    const struct relay_opts *o) __attribute__((warn_unused_result));
+int	relay_send_copy(struct outbox *ob, const struct config *cfg,
+	    int64_t chat_id, int64_t from_chat_id, int64_t message_id,
+	    const char *caption, const struct relay_opts *o)
+	    __attribute__((warn_unused_result));
 /* One emoji as a reaction on a message of chat_id. */
-int	relay_send_reaction(struct app *app, int64_t chat_id,
-	    int64_t message_id, const char *emoji,
+int	relay_send_reaction(struct outbox *ob, const struct config *cfg,
+	    int64_t chat_id, int64_t message_id, const char *emoji,
 	    const struct relay_opts *o) __attribute__((warn_unused_result));
 
 /*

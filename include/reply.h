@@ -14,7 +14,6 @@
 #include "ftext.h"
 #include "outbox.h"
 
-struct app;
 struct hctx;
 
 /*

@@ -89,7 +89,7 @@ test_handle(struct hctx *ctx, const char *entry)
 	m.params = "{\"text\":\"ok\"}";
 	m.cause = "inbound";
 	m.cause_id = ctx->in->row;
-	if (outbox_enqueue(t->app.ob, &m, NULL) == -1)
+	if (outbox_enqueue(ctx->ob, &m, NULL) == -1)
 		return -1;
 	if (t->fail && strcmp(c->text, "fail") == 0)
 		return -1;
@@ -100,6 +100,24 @@ static int
 ping_exec(struct hctx *ctx)
 {
 	return test_handle(ctx, "ping");
+}
+
+/*
+ * What the router gives a handler: the process's services themselves,
+ * and the two it offers as functions. There is no SMS in these tests.
+ */
+static int
+forget_exec(struct hctx *ctx)
+{
+	struct router_test	*t = current;
+
+	assert_ptr_equal(ctx->cfg, t->app.cfg);
+	assert_ptr_equal(ctx->people, t->app.people);
+	assert_ptr_equal(ctx->ob, t->app.ob);
+	assert_false(ctx->sms_may_answer(ctx->arg, "+48600100200"));
+	if (ctx->forget(ctx->arg, ctx->in->row, "test_forgotten") == -1)
+		return -1;
+	return test_handle(ctx, "forget");
 }
 
 static int
@@ -122,6 +140,14 @@ static const struct handler_entry test_ping_entry = {
 	.exec = ping_exec,
 };
 
+static const struct handler_entry test_forget_entry = {
+	.name = "forget",
+	.from = SENDER_ANY,
+	.kinds = INBOUND_BIT(INBOUND_COMMAND),
+	.match = "/forget",
+	.exec = forget_exec,
+};
+
 static const struct handler_entry test_staff_entry = {
 	.name = "staff",
 	.from = SENDER_STAFF,
@@ -139,6 +165,7 @@ static const struct handler_entry test_text_entry = {
 /* Media, other commands and buttons: no entry takes them. */
 const struct handler_entry *const handler_table[] = {
 	&test_ping_entry,
+	&test_forget_entry,
 	&test_staff_entry,
 	&test_text_entry,
 	NULL
@@ -565,6 +592,31 @@ test_router_first_entry_for_sender_and_kind_wins(void **state)
 	assert_int_equal(t->calls[3].sender, SENDER_STAFF);
 }
 
+/* ---- what a handler gets --------------------------------------------- */
+
+static void
+test_router_handler_forgets_a_message_keeping_a_count(void **state)
+{
+	struct router_test	*t = *state;
+	const char		*sql_gone =
+	    "SELECT payload IS NULL FROM inbound WHERE id = ?1";
+	int64_t			 r1, r2, n = 0;
+	int			 found = 0;
+
+	r1 = store_text(t, 1001, "/forget");
+	r2 = store_text(t, 1002, "/forget");
+	drain(t);
+	assert_calls(t, 2, r1, r2);
+	assert_string_equal(t->calls[0].entry, "forget");
+	assert_int_equal(row_state(t, r1), 1);
+	assert_int_equal(query(store_db(t->app.st), sql_gone, r1), 1);
+	assert_int_equal(query(store_db(t->app.st), sql_gone, r2), 1);
+	assert_int_equal(store_meta_get(t->app.st, "test_forgotten", &n,
+	    &found), 0);
+	assert_true(found);
+	assert_int_equal(n, 2);
+}
+
 int
 main(void)
 {
@@ -579,6 +631,7 @@ main(void)
 		T(test_router_row_no_handler_takes_is_marked_handled),
 		T(test_router_button_no_handler_takes_is_still_answered),
 		T(test_router_first_entry_for_sender_and_kind_wins),
+		T(test_router_handler_forgets_a_message_keeping_a_count),
 #undef T
 	};
 

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "answer.h"
-#include "app.h"
 #include "channel.h"
 #include "clock.h"
 #include "config.h"
@@ -59,12 +58,12 @@ answer_refuse(struct hctx *ctx, int64_t family_id, int *told)
 	int			 found;
 
 	*told = 1;
-	if (conv_family(ctx->app->conv, family_id, &f, &found) == -1)
+	if (conv_family(ctx->conv, family_id, &f, &found) == -1)
 		return -1;
 	if (!found)
 		return answer_say(ctx, N_("This family is no longer in the "
 		    "register; nothing was sent."), "");
-	if (conv_may_write(ctx->app->conv, ctx->staff_id, &f, &may) == -1)
+	if (conv_may_write(ctx->conv, ctx->staff_id, &f, &may) == -1)
 		return -1;
 	if (may != CONV_MAY) {
 		log_info("event=conv.refused staff_id=%" PRId64 " family_id=%"
@@ -115,7 +114,8 @@ answer_queue_text(struct hctx *ctx, const struct conv_target *t,
 		o.cause = i + 1 < n ? CONV_CAUSE_PART : important ?
 		    CONV_CAUSE_IMPORTANT : CONV_CAUSE_ANSWER;
 		o.reply_to = i == 0 ? reply_to : 0;
-		if (relay_send_text(ctx->app, t->chat_id, parts[i], &o) == -1)
+		if (relay_send_text(ctx->ob, ctx->cfg, t->chat_id, parts[i],
+		    &o) == -1)
 			goto out;
 	}
 	rc = 0;
@@ -139,7 +139,7 @@ answer_queue(struct hctx *ctx, const struct answer_to *a,
 	o.member_id = t->member_id;
 	o.reply_to = a->reply_to;
 	/* No download: Telegram copies the file by reference. */
-	return relay_send_copy(ctx->app, t->chat_id, in->chat_id,
+	return relay_send_copy(ctx->ob, ctx->cfg, t->chat_id, in->chat_id,
 	    in->message_id, NULL, &o);
 }
 
@@ -164,12 +164,12 @@ answer_sms_refuse(struct hctx *ctx, const struct conv_family *f,
 		    "yet (asystentctl member consent), so nothing was sent."),
 		    f->code);
 	if (sms_text_count(text, strlen(text),
-	    (unsigned int)ctx->app->cfg->sms_max_parts, &cnt) != SMS_TEXT_OK)
+	    (unsigned int)ctx->cfg->sms_max_parts, &cnt) != SMS_TEXT_OK)
 		return answer_say(ctx, N_("This text cannot go by SMS to %s; "
 		    "nothing was sent."), f->code);
 	if (cnt.over_cap) {
 		snprintf(parts, sizeof parts, "%zu", cnt.parts);
-		snprintf(cap, sizeof cap, "%d", ctx->app->cfg->sms_max_parts);
+		snprintf(cap, sizeof cap, "%d", ctx->cfg->sms_max_parts);
 		return reply_tr(ctx, N_("Not sent to %s: too long for SMS: %s "
 		    "parts, limit %s. Please shorten it."), args, 3);
 	}
@@ -197,7 +197,7 @@ answer_send_sms(struct hctx *ctx, const struct answer_to *a,
 
 	if (text == NULL && ctx->in->kind == INBOUND_TEXT)
 		text = ctx->in->text;
-	if (conv_sms_target(ctx->app->conv, f->id, a->member_id, &t) == -1 ||
+	if (conv_sms_target(ctx->conv, f->id, a->member_id, &t) == -1 ||
 	    answer_sms_refuse(ctx, f, &t, text, &told) == -1)
 		return -1;
 	if (told)
@@ -212,7 +212,7 @@ answer_send_sms(struct hctx *ctx, const struct answer_to *a,
 	m.body = text;
 	m.src_message_id = ctx->in->message_id;
 	m.state = CONV_QUEUED;
-	if (conv_record(ctx->app->conv, &m, &msg_id) == -1)
+	if (conv_record(ctx->conv, &m, &msg_id) == -1)
 		return -1;
 	memset(&o, 0, sizeof o);
 	o.kind = OUT_TEXT;
@@ -222,10 +222,10 @@ answer_send_sms(struct hctx *ctx, const struct answer_to *a,
 	o.cause = CONV_CAUSE_ANSWER;
 	o.cause_id = msg_id;
 	o.member_id = t.member_id;
-	if (channel_queue(ctx->app->ob, ctx->app->cfg, CHANNEL_SMS, &o, NULL,
+	if (channel_queue(ctx->ob, ctx->cfg, CHANNEL_SMS, &o, NULL,
 	    why, sizeof why) != 0)
 		return -1;	/* counted above: only storage fails here */
-	if (conv_mark_read(ctx->app->conv, f->id, clock_now_ms()) == -1 ||
+	if (conv_mark_read(ctx->conv, f->id, clock_now_ms()) == -1 ||
 	    sms_text_count(text, strlen(text), 0, &cnt) != SMS_TEXT_OK)
 		return -1;
 	log_info("event=conv.answer message_id=%" PRId64 " family_id=%" PRId64
@@ -240,7 +240,7 @@ answer_send_sms(struct hctx *ctx, const struct answer_to *a,
 int
 answer_send(struct hctx *ctx, const struct answer_to *a)
 {
-	struct conv		*c = ctx->app->conv;
+	struct conv		*c = ctx->conv;
 	struct conv_family	 f;
 	struct conv_target	 t;
 	struct conv_msg		 m;

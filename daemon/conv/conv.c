@@ -707,7 +707,7 @@ conv_tell_failed(struct conv *c, const struct conv_row *m, int64_t msg_id,
 	    res->status == SEND_UNREACHABLE ?
 	    N_("Not delivered to %s: the family has blocked the bot.") :
 	    N_("Not delivered to %s: %s")), args, 2);
-	rc = relay_send_text(c->app, st.chat_id, text, &o);
+	rc = relay_send_text(c->app->ob, c->app->cfg, st.chat_id, text, &o);
 	free(text);
 	return rc;
 }
@@ -728,8 +728,8 @@ conv_tell_sent(struct conv *c, const struct conv_row *m, int64_t msg_id)
 		return -1;
 	if (!found || st.chat_id == 0)
 		return 0;
-	return relay_send_reaction(c->app, st.chat_id, m->src_message_id,
-	    CONV_REACTION, &o);
+	return relay_send_reaction(c->app->ob, c->app->cfg, st.chat_id,
+	    m->src_message_id, CONV_REACTION, &o);
 }
 
 static int
@@ -889,7 +889,8 @@ conv_tell_coordinators(struct conv *c, const struct outbox_row *row,
 		text = text_expand(i18n_get(c->app->i18n, rd.r[i].lang,
 		    N_("A reminder to %s could not be sent: %s")),
 		    args, 2);
-		rc = relay_send_text(c->app, rd.r[i].chat_id, text, &o);
+		rc = relay_send_text(c->app->ob, c->app->cfg, rd.r[i].chat_id,
+		    text, &o);
 		free(text);
 		if (rc == -1)
 			return -1;

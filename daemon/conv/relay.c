@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "channel.h"
 #include "outbox.h"
 #include "relay.h"
@@ -31,19 +30,19 @@ relay_out(struct out *m, int64_t chat_id, const struct relay_opts *o)
 
 /* Staff and Telegram families are reached on Telegram. */
 static int
-relay_queue(struct app *app, const struct out *m)
+relay_queue(struct outbox *ob, const struct config *cfg, const struct out *m)
 {
 	char	 why[128];
 	int	 rc;
 
-	rc = channel_queue(app->ob, app->cfg, CHANNEL_TELEGRAM, m, NULL, why,
+	rc = channel_queue(ob, cfg, CHANNEL_TELEGRAM, m, NULL, why,
 	    sizeof why);
 	return rc == CHANNEL_REFUSED ? -1 : rc;
 }
 
 int
-relay_send_text(struct app *app, int64_t chat_id, const char *text,
-    const struct relay_opts *o)
+relay_send_text(struct outbox *ob, const struct config *cfg, int64_t chat_id,
+    const char *text, const struct relay_opts *o)
 {
 	struct out	 m;
 
@@ -53,12 +52,13 @@ relay_send_text(struct app *app, int64_t chat_id, const char *text,
 	m.buttons = o->buttons;
 	m.nbuttons = o->nbuttons;
 	m.cols = o->cols;
-	return relay_queue(app, &m);
+	return relay_queue(ob, cfg, &m);
 }
 
 int
-relay_send_copy(struct app *app, int64_t chat_id, int64_t from_chat_id,
-    int64_t message_id, const char *caption, const struct relay_opts *o)
+relay_send_copy(struct outbox *ob, const struct config *cfg, int64_t chat_id,
+    int64_t from_chat_id, int64_t message_id, const char *caption,
+    const struct relay_opts *o)
 {
 	struct out	 m;
 
@@ -67,12 +67,13 @@ relay_send_copy(struct app *app, int64_t chat_id, int64_t from_chat_id,
 	m.src_chat_id = from_chat_id;
 	m.message_id = message_id;
 	m.text = caption;
-	return relay_queue(app, &m);
+	return relay_queue(ob, cfg, &m);
 }
 
 int
-relay_send_reaction(struct app *app, int64_t chat_id, int64_t message_id,
-    const char *emoji, const struct relay_opts *o)
+relay_send_reaction(struct outbox *ob, const struct config *cfg,
+    int64_t chat_id, int64_t message_id, const char *emoji,
+    const struct relay_opts *o)
 {
 	struct out	 m;
 
@@ -81,7 +82,7 @@ relay_send_reaction(struct app *app, int64_t chat_id, int64_t message_id,
 	m.kind = OUT_REACTION;
 	m.message_id = message_id;
 	m.emoji = emoji;
-	return relay_queue(app, &m);
+	return relay_queue(ob, cfg, &m);
 }
 
 char *

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "channel.h"
 #include "config.h"
 #include "ftext.h"
@@ -94,8 +93,8 @@ reply_queue(struct hctx *ctx, const struct out *m, char *why, size_t whylen)
 	char	 buf[128];
 	int	 rc;
 
-	rc = channel_queue(ctx->app->ob, ctx->app->cfg, ctx->in->channel, m,
-	    NULL, why != NULL ? why : buf, why != NULL ? whylen : sizeof buf);
+	rc = channel_queue(ctx->ob, ctx->cfg, ctx->in->channel, m, NULL,
+	    why != NULL ? why : buf, why != NULL ? whylen : sizeof buf);
 	if (rc != CHANNEL_REFUSED || why != NULL)
 		return rc;
 	log_warn("event=reply.refused inbound_id=%" PRId64 " channel=%s "
@@ -118,7 +117,7 @@ char *
 reply_format(struct hctx *ctx, const char *msgid, const char *const *args,
     size_t nargs)
 {
-	return text_expand(i18n_get(ctx->app->i18n, ctx->lang, msgid), args,
+	return text_expand(i18n_get(ctx->i18n, ctx->lang, msgid), args,
 	    nargs);
 }
 
@@ -138,8 +137,8 @@ reply_tr(struct hctx *ctx, const char *msgid, const char *const *args,
 int
 reply_family(struct hctx *ctx, enum ftext_id id, const struct ftext_vals *v)
 {
-	const struct config	*cfg = ctx->app->cfg;
-	const struct i18n	*i = ctx->app->i18n;
+	const struct config	*cfg = ctx->cfg;
+	const struct i18n	*i = ctx->i18n;
 	struct ftext_vals	 vals;
 	struct out		 m;
 	char			*text, why[128];

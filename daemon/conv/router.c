@@ -16,6 +16,7 @@
 #include "people.h"
 #include "reply.h"
 #include "router.h"
+#include "sms.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -159,15 +160,55 @@ router_sender(struct router *r, struct hctx *ctx)
 	return 0;
 }
 
+/* The services of struct hctx; `arg` is the router. */
+static int
+router_sms_may_answer(void *arg, const char *phone)
+{
+	struct router	*r = arg;
+
+	return sms_may_answer(r->app->sms, phone);
+}
+
+static int
+router_forget(void *arg, int64_t row, const char *name)
+{
+	struct router	*r = arg;
+	int64_t		 n = 0;
+	int		 found;
+
+	if (store_meta_get(r->app->st, name, &n, &found) == -1 ||
+	    store_meta_set(r->app->st, name, n + 1) == -1)
+		return -1;
+	return inbound_forget(r->app->is, row);
+}
+
+/*
+ * A handler's context: the message and only the services handlers use,
+ * so that none reaches the rest of the process.
+ */
+static void
+router_ctx(struct router *r, struct hctx *ctx, const struct inbound *in)
+{
+	memset(ctx, 0, sizeof *ctx);
+	ctx->cfg = r->app->cfg;
+	ctx->i18n = r->app->i18n;
+	ctx->people = r->app->people;
+	ctx->conv = r->app->conv;
+	ctx->hours = r->app->hours;
+	ctx->ob = r->app->ob;
+	ctx->sms_may_answer = router_sms_may_answer;
+	ctx->forget = router_forget;
+	ctx->arg = r;
+	ctx->in = in;
+}
+
 static int
 router_exec(struct router *r, struct inbound *in)
 {
 	const struct handler_entry *const	*hp;
 	struct hctx				 ctx;
 
-	memset(&ctx, 0, sizeof ctx);
-	ctx.app = r->app;
-	ctx.in = in;
+	router_ctx(r, &ctx, in);
 	if (router_sender(r, &ctx) == -1)
 		return -1;
 	for (hp = handler_table; *hp != NULL; hp++) {

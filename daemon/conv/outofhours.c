@@ -10,13 +10,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "app.h"
 #include "clock.h"
 #include "config.h"
 #include "ftext.h"
 #include "handler.h"
 #include "hours.h"
 #include "log.h"
+#include "outofhours.h"
 #include "people.h"
 #include "reply.h"
 #include "xmalloc.h"
@@ -43,7 +43,7 @@ ooh_send(struct hctx *ctx, time_t now)
 	struct ftext_vals	 v;
 
 	memset(&v, 0, sizeof v);
-	if (hours_next_open(ctx->app->hours, now, &v.when) == -1)
+	if (hours_next_open(ctx->hours, now, &v.when) == -1)
 		return reply_family(ctx, FT_OOH_SOON, &v);
 	return reply_family(ctx, FT_OOH_WHEN, &v);
 }
@@ -54,15 +54,15 @@ outofhours_notice(struct hctx *ctx)
 	time_t	 now = clock_now();
 	int64_t	 told_at;
 
-	if (ctx->member_id == 0 || hours_is_open(ctx->app->hours, now))
+	if (ctx->member_id == 0 || hours_is_open(ctx->hours, now))
 		return 0;
-	if (people_member_ooh_get(ctx->app->people, ctx->member_id,
+	if (people_member_ooh_get(ctx->people, ctx->member_id,
 	    &told_at) != PEOPLE_OK)
 		return -1;
-	if (ooh_told(ctx->app->hours, told_at, now))
+	if (ooh_told(ctx->hours, told_at, now))
 		return 0;
 	if (ooh_send(ctx, now) == -1 ||
-	    people_member_ooh_set(ctx->app->people, ctx->member_id,
+	    people_member_ooh_set(ctx->people, ctx->member_id,
 	    (int64_t)now) != PEOPLE_OK)
 		return -1;
 	log_info("event=outofhours.notice inbound_id=%" PRId64 " member_id=%"
@@ -80,11 +80,11 @@ ooh_describe_run(struct hctx *ctx, int first, int last, int open, int close)
 	snprintf(b, sizeof b, "%d", last);
 	if (first == last)
 		return xasprintf("%s %d:%02d–%d:%02d",
-		    i18n_pget(ctx->app->i18n, ctx->lang, "weekday", a),
+		    i18n_pget(ctx->i18n, ctx->lang, "weekday", a),
 		    open / 60, open % 60, close / 60, close % 60);
 	return xasprintf("%s–%s %d:%02d–%d:%02d",
-	    i18n_pget(ctx->app->i18n, ctx->lang, "weekday", a),
-	    i18n_pget(ctx->app->i18n, ctx->lang, "weekday", b),
+	    i18n_pget(ctx->i18n, ctx->lang, "weekday", a),
+	    i18n_pget(ctx->i18n, ctx->lang, "weekday", b),
 	    open / 60, open % 60, close / 60, close % 60);
 }
 
@@ -96,9 +96,9 @@ outofhours_describe(struct hctx *ctx)
 
 	for (d = 1; d <= 7; d = e + 1) {
 		e = d;
-		if (!hours_of_weekday(ctx->app->hours, d, &o, &c))
+		if (!hours_of_weekday(ctx->hours, d, &o, &c))
 			continue;
-		while (e < 7 && hours_of_weekday(ctx->app->hours, e + 1, &o2,
+		while (e < 7 && hours_of_weekday(ctx->hours, e + 1, &o2,
 		    &c2) && o2 == o && c2 == c)
 			e++;
 		run = ooh_describe_run(ctx, d, e, o, c);
