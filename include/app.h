@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "hist.h"
+
 struct config;
 struct keys;
 struct store;
@@ -41,6 +43,8 @@ struct app {
 	struct hours		*hours;		/* office hours, holidays */
 	struct sms		*sms;		/* NULL-safe: no driver, no SMS */
 	int64_t			 started_at;	/* unix ms */
+	/* Each inbound row's time from taken by the router to committed. */
+	struct hist		 handling;
 };
 
 #endif
