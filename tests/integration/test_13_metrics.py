@@ -12,6 +12,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
+from adminapi import Api  # noqa: E402
 from harness import BUILD, Suite, scenario, wait_for  # noqa: E402
 
 suite = Suite("metrics")
@@ -108,6 +109,40 @@ def histogram(samples, name, **labels):
     return counts, count
 
 
+def ctl_status(d):
+    p = subprocess.run([os.path.join(BUILD, "asystentctl"), "-s", d.sock,
+                        "status"], capture_output=True, text=True)
+    assert p.returncode == 0, p
+    return p.stdout
+
+
+def assert_status_agrees(d, s):
+    """/v1/status and asystentctl status show what the metrics show."""
+    st = Api(d).ok("GET", "/v1/status")
+    for lane in ("conversation", "reminder", "broadcast"):
+        for state in ("queued", "sending", "failed"):
+            assert st["lanes"][lane][state] == get(
+                s, "asystent_outbox_messages", priority=lane,
+                state=state), (lane, state, st)
+    for ch in ("telegram", "sms"):
+        c = st["channels"][ch]
+        assert c["auth_paused"] == bool(get(
+            s, "asystent_channel_auth_paused", channel=ch)), st
+        for r in RESULTS:
+            assert c[r] == get(s, "asystent_sends_total", channel=ch,
+                               result=r), (ch, r, st)
+    assert st["inbound_pending"] == get(s, "asystent_inbound_pending")
+    assert st["outcomes_held"] == get(s, "asystent_outcomes_held")
+    assert st["database"]["bytes"] > 0 and st["database"]["wal_bytes"] >= 0
+    assert abs(st["started_at"] -
+               get(s, "asystent_start_time_seconds")) <= 1, st
+    # The fields that were there before stay as they were.
+    assert set(st["outbox"]) == {"queued", "sending", "sent", "failed"}
+    assert st["version"] and st["uptime_s"] >= 0 and "state" in \
+        st["telegram"], st
+    return st
+
+
 def metrics_conf(port):
     return {"metrics.listen": "127.0.0.1:%d" % port}
 
@@ -180,6 +215,12 @@ def test_metrics_count_what_the_emulator_saw(sc):
     for uid in users:
         assert str(uid) not in body, uid
     assert "TEST-token" not in body
+    assert_status_agrees(d, s)
+    out = ctl_status(d)
+    assert "conversation: 0 queued, 0 sending, 2 failed" in out, out
+    assert "telegram: 6 sent, 1 retried, 1 failed, 1 rate_limited, " \
+        "1 unreachable" in out, out
+    assert "auth paused:     no\n" in out, out
 
 
 @suite.test
@@ -205,6 +246,12 @@ def test_metrics_show_a_refused_token_and_the_rows_it_holds(sc):
                result="sent") == 0
     assert get(s, "asystent_channel_auth_paused", channel="sms") == 0
     assert sc.emu.sent() == []
+    st = assert_status_agrees(d, s)
+    assert st["channels"]["telegram"]["auth_paused"] is True, st
+    assert st["lanes"]["conversation"]["queued"] == 4, st
+    out = ctl_status(d)
+    assert "auth paused:     telegram\n" in out, out
+    assert "conversation: 4 queued" in out, out
 
 
 @suite.test
