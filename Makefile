@@ -44,7 +44,7 @@ ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 # daemon/ holds main.c and one folder per layer (doc/architecture.md).
 DAEMON_DIRS := core store channel channel/telegram channel/sms dispatch conv \
-	       admin
+	       admin metrics
 DAEMON_SRC := $(foreach d,$(DAEMON_DIRS),$(wildcard daemon/$(d)/*.c))
 CORE_SRC := $(DAEMON_SRC) $(wildcard handlers/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)

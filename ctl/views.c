@@ -123,6 +123,92 @@ ctl_get_queues(const cJSON *obj, const char *key)
 	return s;
 }
 
+/*
+ * An object of objects, one line each, their numbers only:
+ * "conversation: 2 queued, 0 sending, 1 failed".
+ */
+static char *
+ctl_get_groups(const cJSON *obj, const char *key)
+{
+	const cJSON	*o = cJSON_GetObjectItemCaseSensitive(obj, key), *g, *v;
+	char		*s = NULL, *n;
+	const char	*sep;
+
+	cJSON_ArrayForEach(g, o) {
+		if (!cJSON_IsObject(g) || g->string == NULL)
+			continue;
+		n = xasprintf("%s%s%s:", s ? s : "", s ? "\n" : "", g->string);
+		free(s);
+		s = n;
+		sep = " ";
+		cJSON_ArrayForEach(v, g) {
+			if (!cJSON_IsNumber(v) || v->string == NULL)
+				continue;
+			n = xasprintf("%s%s%.0f %s", s, sep, v->valuedouble,
+			    v->string);
+			free(s);
+			s = n;
+			sep = ", ";
+		}
+	}
+	return s;
+}
+
+/* The channels a refused token pauses, or "no". */
+static char *
+ctl_get_paused(const cJSON *obj, const char *key)
+{
+	const cJSON	*o = cJSON_GetObjectItemCaseSensitive(obj, key), *c;
+	char		*s = NULL, *n;
+
+	if (!cJSON_IsObject(o))
+		return NULL;
+	cJSON_ArrayForEach(c, o) {
+		if (c->string == NULL || !cJSON_IsTrue(
+		    cJSON_GetObjectItemCaseSensitive(c, "auth_paused")))
+			continue;
+		n = xasprintf("%s%s%s", s ? s : "", s ? ", " : "", c->string);
+		free(s);
+		s = n;
+	}
+	return s != NULL ? s : xstrdup("no");
+}
+
+/* Bytes as people read them: "512 B", "3.4 MiB". */
+static char *
+ctl_size_text(double b)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	size_t			 i = 0;
+
+	if (b < 1024)
+		return xasprintf("%.0f B", b);
+	for (b /= 1024; b >= 1024 && i + 1 < sizeof units / sizeof units[0];
+	    i++)
+		b /= 1024;
+	return xasprintf("%.1f %s", b, units[i]);
+}
+
+/* "12.0 MiB, WAL 3.9 MiB". */
+static char *
+ctl_get_database(const cJSON *obj, const char *key)
+{
+	const cJSON	*o = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON	*db, *wal;
+	char		*a, *b, *s;
+
+	db = cJSON_GetObjectItemCaseSensitive(o, "bytes");
+	wal = cJSON_GetObjectItemCaseSensitive(o, "wal_bytes");
+	if (!cJSON_IsNumber(db) || !cJSON_IsNumber(wal))
+		return NULL;
+	a = ctl_size_text(db->valuedouble);
+	b = ctl_size_text(wal->valuedouble);
+	s = xasprintf("%s, WAL %s", a, b);
+	free(a);
+	free(b);
+	return s;
+}
+
 /* "2025-03-14 ref ZG/12/2025" (paper), "2025-03-14 version 1", "none". */
 static char *
 ctl_get_consent(const cJSON *obj, const char *key)
@@ -296,11 +382,16 @@ static const struct ctl_col invitation_show[] = {
 
 static const struct ctl_col status_show[] = {
 	{ "version", "version", NULL },
+	{ "started", "started_at", NULL },
 	{ "uptime", "uptime_s", ctl_get_uptime },
 	{ "telegram", "telegram", ctl_get_telegram },
 	{ "outbox", "outbox", ctl_get_queues },
+	{ "lanes", "lanes", ctl_get_groups },
+	{ "sends", "channels", ctl_get_groups },
+	{ "auth paused", "channels", ctl_get_paused },
 	{ "inbound pending", "inbound_pending", NULL },
 	{ "outcomes held", "outcomes_held", NULL },
+	{ "database", "database", ctl_get_database },
 	{ NULL, NULL, NULL }
 };
 

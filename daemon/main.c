@@ -28,6 +28,7 @@
 #include "inbound.h"
 #include "keycheck.h"
 #include "log.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "people.h"
 #include "router.h"
@@ -183,6 +184,7 @@ on_stop_signal(evutil_socket_t sig, short what, void *arg)
 		evtimer_del(status_ev);
 	shutdown_deadline = store_now_ms() + SHUTDOWN_GRACE_MS;
 	admin_stop(app.admin);
+	metrics_stop(app.metrics);
 	channel_get(CHANNEL_TELEGRAM)->stop(app.tg);
 	dispatch_stop(app.disp);
 	history_purge_stop(app.history);
@@ -292,6 +294,10 @@ start_parts(void)
 		log_err("event=admin.refused detail=\"%s\"", err);
 		return -1;
 	}
+	if (metrics_open(&app, &app.metrics, err, sizeof err) == -1) {
+		log_err("event=metrics.refused detail=\"%s\"", err);
+		return -1;
+	}
 	app.tg = tg_new(app.base, app.http, app.cfg, app.st, app.is);
 	tg_set_inbound_cb(app.tg, router_kick, app.router);
 	build_commands();
@@ -312,6 +318,7 @@ close_parts(void)
 	tg_free(app.tg);
 	httpc_free(app.http);
 	admin_free(app.admin);
+	metrics_free(app.metrics);
 	sms_free(app.sms);
 	router_free(app.router);
 	hours_free(app.hours);

@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "hist.h"
+
 struct config;
 struct keys;
 struct store;
@@ -21,6 +23,7 @@ struct conv;
 struct history;
 struct hours;
 struct sms;
+struct metrics;
 
 struct app {
 	struct config		*cfg;
@@ -40,7 +43,10 @@ struct app {
 	struct history		*history;
 	struct hours		*hours;		/* office hours, holidays */
 	struct sms		*sms;		/* NULL-safe: no driver, no SMS */
+	struct metrics		*metrics;	/* NULL: metrics.listen is off */
 	int64_t			 started_at;	/* unix ms */
+	/* Each inbound row's time from taken by the router to committed. */
+	struct hist		 handling;
 };
 
 #endif

@@ -2,7 +2,8 @@
  * Wall-clock time for everything that depends on the calendar: office
  * hours, holidays, reminders, retention. Tests move it with
  * ASYSTENT_FAKE_NOW (unix seconds, read once at start); from there it runs
- * at the real pace. Rate limiting uses the monotonic clock instead.
+ * at the real pace. Rate limiting and durations use the monotonic clock
+ * instead.
  */
 #ifndef ASYSTENT_CLOCK_H
 #define ASYSTENT_CLOCK_H
@@ -16,5 +17,7 @@ int	clock_init(void) __attribute__((warn_unused_result));
 int64_t	clock_now_ms(void);
 /* Seconds since the epoch. */
 time_t	clock_now(void);
+/* Microseconds of the monotonic clock: durations, never dates. */
+int64_t	clock_mono_us(void);
 
 #endif

@@ -5,6 +5,8 @@
 #ifndef ASYSTENT_CONFIG_H
 #define ASYSTENT_CONFIG_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "log.h"
@@ -93,6 +95,9 @@ struct config {
 	char		*kannel_credentials_file;
 	char		*smsapi_url;
 	char		*smsapi_token_file;
+
+	/* [metrics] */
+	char		*metrics_listen;	/* host:port, "": off */
 };
 
 /*
@@ -107,5 +112,12 @@ void	config_free(struct config *cfg);
 
 /* Prints every key with its default value, as a commented example file. */
 void	config_print_defaults(FILE *f);
+
+/*
+ * Splits "address:port" ("[::1]:9464" for IPv6) into `host` and `port`
+ * (1 to 65535). -1 when `spec` is not one or the address does not fit.
+ */
+int	config_listen_parse(const char *spec, char *host, size_t hostlen,
+	    uint16_t *port) __attribute__((warn_unused_result));
 
 #endif

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hist.h"
 #include "outbox.h"
 
 struct event_base;
@@ -72,10 +73,35 @@ struct dispatch_clock {
 	void		*arg;
 };
 
+/*
+ * What became of a send, as counted per channel: each send is one of
+ * these. A refused token (401) is retried; a row the gate holds back
+ * failed.
+ */
+enum dispatch_result {
+	DISPATCH_SENT,
+	DISPATCH_RETRIED,	/* 5xx, network, 401: tried again later */
+	DISPATCH_FAILED,	/* for good, for any other reason than 403 */
+	DISPATCH_RATE_LIMITED,	/* 429: tried again after retry_after */
+	DISPATCH_UNREACHABLE	/* 403: the recipient blocked us */
+};
+#define DISPATCH_NRESULTS	5
+/* Indexed by enum channel. */
+#define DISPATCH_NCHANNELS	3
+
+/* One channel's sends since start, counted once their outcome is written. */
+struct dispatch_channel_stats {
+	uint64_t	 results[DISPATCH_NRESULTS];
+	int		 auth_paused;	/* 1 while a refused token waits */
+	struct hist	 latency;	/* from the claim to dispatch_done() */
+};
+
 struct dispatch_stats {
+	/* All channels; `failed` includes `unreachable` and held-back rows. */
 	uint64_t	 sent, retried, failed, rate_limited, unreachable;
 	int		 in_flight;
 	int		 unrecorded;	/* outcomes the store refused, held */
+	struct dispatch_channel_stats ch[DISPATCH_NCHANNELS];
 };
 
 struct dispatch	*dispatch_new(struct event_base *base, struct store *st,
@@ -105,5 +131,7 @@ void		 dispatch_done(struct dispatch_job *job,
 
 void		 dispatch_get_stats(const struct dispatch *d,
 		    struct dispatch_stats *out);
+/* "sent", "retried", ...: the label of a result. */
+const char	*dispatch_result_name(enum dispatch_result r);
 
 #endif

@@ -23,12 +23,13 @@ enum outbox_state {
 };
 #define OUTBOX_NSTATES	4
 
-/* Lower sends first. */
+/* Lower sends first; each priority is a lane of the queue. */
 enum outbox_priority {
 	OUTBOX_PRIO_CONVERSATION = 0,
 	OUTBOX_PRIO_REMINDER = 1,
 	OUTBOX_PRIO_BROADCAST = 2
 };
+#define OUTBOX_NPRIOS	3
 
 enum channel {
 	CHANNEL_TELEGRAM = 1,
@@ -144,6 +145,13 @@ int	outbox_list(struct outbox *ob, int state, enum channel channel,
 /* Rows per state. */
 int	outbox_counts(struct outbox *ob, int64_t counts[OUTBOX_NSTATES])
 	    __attribute__((warn_unused_result));
+/*
+ * Rows per lane (priority) and state, in one grouped query. Sent rows,
+ * whose number only grows, are not counted: theirs stay 0.
+ */
+int	outbox_depth(struct outbox *ob,
+	    int64_t depth[OUTBOX_NPRIOS][OUTBOX_NSTATES])
+	    __attribute__((warn_unused_result));
 
 /*
  * The outbox row sent as `ext_message_id` to this chat (the message id
@@ -179,5 +187,7 @@ void	outbox_chat_key(const struct keys *k, enum channel ch, int64_t chat_id,
 	    unsigned char out[CRYPTO_INDEX_LEN]);
 
 const char *outbox_state_name(enum outbox_state s);
+/* "conversation", "reminder", "broadcast". */
+const char *outbox_priority_name(enum outbox_priority p);
 
 #endif

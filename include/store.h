@@ -85,4 +85,11 @@ int	store_meta_set(struct store *st, const char *key, int64_t value)
 /* Wall-clock milliseconds since the epoch. */
 int64_t	store_now_ms(void);
 
+/*
+ * The sizes in bytes of the database file `path` and of its WAL (0 when
+ * there is none). -1 when the database itself cannot be stat()ed.
+ */
+int	store_file_sizes(const char *path, int64_t *db_bytes,
+	    int64_t *wal_bytes) __attribute__((warn_unused_result));
+
 #endif

@@ -364,6 +364,53 @@ test_config_privacy_names_the_dpo_and_a_known_legal_basis(void **state)
 }
 
 static void
+test_config_metrics_listener_is_off_unless_given_an_address(void **state)
+{
+	struct config_test	*f = *state;
+	char			 host[64];
+	uint16_t		 port = 0;
+
+	assert_int_equal(load_text(f, "[daemon]\n"), 0);
+	assert_string_equal(f->cfg->metrics_listen, "");
+	assert_int_equal(load_text(f, "[metrics]\nlisten = 127.0.0.1:9464\n"),
+	    0);
+	assert_string_equal(f->cfg->metrics_listen, "127.0.0.1:9464");
+	assert_int_equal(load_text(f, "[metrics]\nlisten = [::1]:9464\n"), 0);
+	assert_int_equal(load_text(f, "[metrics]\nlisten =\n"), 0);
+	assert_string_equal(f->cfg->metrics_listen, "");
+	assert_int_equal(load_text(f, "[daemon]\n\n[metrics]\n"
+	    "listen = 127.0.0.1\n"), -1);
+	assert_error_line(f, 4, "metrics.listen: expected address:port "
+	    "(port 1 to 65535), or nothing for off: \"127.0.0.1\"");
+	assert_int_equal(count_lines(f->errs), 1);
+	assert_int_equal(load_text(f, "[metrics]\nlisten = :9464\n"), -1);
+	assert_error_line(f, 2, "metrics.listen: expected address:port "
+	    "(port 1 to 65535), or nothing for off: \":9464\"");
+	assert_int_equal(load_text(f, "[metrics]\nlisten = 127.0.0.1:0\n"),
+	    -1);
+	assert_int_equal(load_text(f, "[metrics]\nlisten = 127.0.0.1:65536\n"),
+	    -1);
+	assert_int_equal(load_text(f, "[metrics]\nlisten = 127.0.0.1:+80\n"),
+	    -1);
+	assert_int_equal(load_text(f, "[metrics]\nlisten = a b:80\n"), -1);
+
+	assert_int_equal(config_listen_parse("[::1]:9464", host, sizeof host,
+	    &port), 0);
+	assert_string_equal(host, "::1");
+	assert_int_equal(port, 9464);
+	assert_int_equal(config_listen_parse("localhost:65535", host,
+	    sizeof host, &port), 0);
+	assert_string_equal(host, "localhost");
+	assert_int_equal(port, 65535);
+	assert_int_equal(config_listen_parse("127.0.0.1:80", host, 9, &port),
+	    -1);
+	assert_int_equal(config_listen_parse("[]:80", host, sizeof host,
+	    &port), -1);
+	assert_int_equal(config_listen_parse("127.0.0.1:", host, sizeof host,
+	    &port), -1);
+}
+
+static void
 test_config_webhook_mode_is_refused_with_clear_message(void **state)
 {
 	struct config_test	*f = *state;
@@ -693,6 +740,9 @@ test_config_printed_defaults_comment_out_token_file(void **state)
 	assert_non_null(strstr(out, "[limits]\n"));
 	assert_non_null(strstr(out, "[outbox]\n"));
 	assert_non_null(strstr(out, "\nmode = polling\n"));
+	/* The metrics listener is off until an address is given. */
+	assert_non_null(strstr(out, "[metrics]\n"));
+	assert_non_null(strstr(out, "\nlisten = \n"));
 	free(out);
 }
 
@@ -711,6 +761,7 @@ main(void)
 		T(test_config_value_not_a_number_is_refused),
 		T(test_config_duplicate_key_reports_second_line),
 		T(test_config_privacy_names_the_dpo_and_a_known_legal_basis),
+		T(test_config_metrics_listener_is_off_unless_given_an_address),
 		T(test_config_webhook_mode_is_refused_with_clear_message),
 		T(test_config_bad_log_level_is_refused),
 		T(test_config_control_characters_in_strings_are_refused),

@@ -619,6 +619,10 @@ test_dispatch_refused_outcomes_are_held_then_written(void **state)
 	assert_sent(t, 3, a, c, b);
 	assert_int_equal(info(t, b).state, OUTBOX_SENT);
 	assert_int_equal(times_sent(t, a), 1);
+	/* Counted once written, not at every refused try. */
+	assert_int_equal(stats(t).sent, 3);
+	assert_int_equal(stats(t).ch[CHANNEL_TELEGRAM].results[DISPATCH_SENT],
+	    3);
 }
 
 static void
@@ -864,10 +868,17 @@ test_dispatch_refused_token_pauses_channel_for_auth_pause(void **state)
 	assert_int_equal(i.state, OUTBOX_QUEUED);
 	assert_int_equal(i.attempts, 0);
 	assert_int_equal(i.error_code, 401);
+	assert_int_equal(stats(t).ch[CHANNEL_TELEGRAM].auth_paused, 1);
+	assert_int_equal(stats(t).ch[CHANNEL_SMS].auth_paused, 0);
 	/* auth_pause_s is 60: then everything goes again. */
 	advance(t, 1);
 	assert_sent(t, 3, a, a, b);
 	assert_int_equal(stats(t).failed, 0);
+	assert_int_equal(stats(t).ch[CHANNEL_TELEGRAM].auth_paused, 0);
+	assert_int_equal(
+	    stats(t).ch[CHANNEL_TELEGRAM].results[DISPATCH_RETRIED], 1);
+	assert_int_equal(stats(t).ch[CHANNEL_TELEGRAM].results[DISPATCH_SENT],
+	    2);
 }
 
 static void
@@ -889,6 +900,57 @@ test_dispatch_gate_fails_row_without_sending_it(void **state)
 	assert_int_equal(t->nfinal, 2);
 	assert_int_equal(t->final[0].id, a);
 	assert_int_equal(t->final[0].status, SEND_PERMANENT);
+	/* Failed, but never sent: no send time for it. */
+	assert_int_equal(
+	    stats(t).ch[CHANNEL_TELEGRAM].results[DISPATCH_FAILED], 1);
+	assert_int_equal(stats(t).failed, 1);
+	assert_int_equal(stats(t).ch[CHANNEL_TELEGRAM].latency.count, 1);
+}
+
+/* One answer of each kind on Telegram, SMS sent once after a retry. */
+static void
+test_dispatch_counts_each_result_per_channel(void **state)
+{
+	struct dispatch_test		*t = *state;
+	static const enum send_status	 tg[] = { SEND_OK, SEND_RETRY,
+					    SEND_PERMANENT, SEND_RATE_LIMITED,
+					    SEND_UNREACHABLE };
+	const struct dispatch_channel_stats *c;
+	struct dispatch_stats		 s;
+	size_t				 i;
+
+	t->hold = 1;
+	for (i = 0; i < sizeof tg / sizeof tg[0]; i++)
+		enqueue(t, 101 + (int64_t)i, OUTBOX_PRIO_CONVERSATION);
+	enqueue_at(t, CHANNEL_SMS, 48601234567LL, OUTBOX_PRIO_REMINDER, 0);
+	start(t);
+	assert_int_equal(t->nheld, 6);
+	for (i = 0; i < sizeof tg / sizeof tg[0]; i++)
+		answer_held(t, (int)i, tg[i]);
+	answer_held(t, 5, SEND_RETRY);
+	t->hold = 0;
+	advance(t, 60000);
+	s = stats(t);
+	c = &s.ch[CHANNEL_TELEGRAM];
+	assert_int_equal(c->results[DISPATCH_SENT], 3);	/* + 2 retries */
+	assert_int_equal(c->results[DISPATCH_RETRIED], 1);
+	assert_int_equal(c->results[DISPATCH_FAILED], 1);
+	assert_int_equal(c->results[DISPATCH_RATE_LIMITED], 1);
+	assert_int_equal(c->results[DISPATCH_UNREACHABLE], 1);
+	assert_int_equal(c->latency.count, 7);
+	c = &s.ch[CHANNEL_SMS];
+	assert_int_equal(c->results[DISPATCH_SENT], 1);
+	assert_int_equal(c->results[DISPATCH_RETRIED], 1);
+	assert_int_equal(c->results[DISPATCH_FAILED], 0);
+	assert_int_equal(c->latency.count, 2);
+	/* The totals add the channels up; failed includes unreachable. */
+	assert_int_equal(s.sent, 4);
+	assert_int_equal(s.retried, 2);
+	assert_int_equal(s.failed, 2);
+	assert_int_equal(s.unreachable, 1);
+	assert_int_equal(s.rate_limited, 1);
+	assert_string_equal(dispatch_result_name(DISPATCH_RATE_LIMITED),
+	    "rate_limited");
 }
 
 int
@@ -918,6 +980,7 @@ main(void)
 		T(test_dispatch_429_on_telegram_does_not_hold_sms),
 		T(test_dispatch_refused_token_pauses_channel_for_auth_pause),
 		T(test_dispatch_gate_fails_row_without_sending_it),
+		T(test_dispatch_counts_each_result_per_channel),
 #undef T
 	};
 

@@ -705,6 +705,37 @@ test_outbox_state_names(void **state)
 	assert_string_equal(outbox_state_name((enum outbox_state)9), "?");
 }
 
+/* Per lane and state, sent rows left out; failed rows stay counted. */
+static void
+test_outbox_depth_counts_rows_per_lane_and_state(void **state)
+{
+	struct outbox_test	*f = *state;
+	int64_t			 d[OUTBOX_NPRIOS][OUTBOX_NSTATES];
+	int64_t			 a, b, c;
+
+	a = enqueue(f, 500, OUTBOX_PRIO_CONVERSATION);
+	b = enqueue(f, 501, OUTBOX_PRIO_CONVERSATION);
+	enqueue(f, 502, OUTBOX_PRIO_CONVERSATION);
+	c = enqueue(f, 503, OUTBOX_PRIO_BROADCAST);
+	enqueue(f, 504, OUTBOX_PRIO_BROADCAST);
+	enqueue(f, 505, OUTBOX_PRIO_REMINDER);
+	assert_int_equal(outbox_mark_sending(f->ob, a), 0);
+	assert_int_equal(outbox_mark_sent(f->ob, b, 1, 0), 0);
+	assert_int_equal(outbox_mark_failed(f->ob, c, 400, "Bad Request"), 0);
+	assert_int_equal(outbox_depth(f->ob, d), 0);
+	assert_int_equal(d[OUTBOX_PRIO_CONVERSATION][OUTBOX_QUEUED], 1);
+	assert_int_equal(d[OUTBOX_PRIO_CONVERSATION][OUTBOX_SENDING], 1);
+	assert_int_equal(d[OUTBOX_PRIO_CONVERSATION][OUTBOX_SENT], 0);
+	assert_int_equal(d[OUTBOX_PRIO_REMINDER][OUTBOX_QUEUED], 1);
+	assert_int_equal(d[OUTBOX_PRIO_BROADCAST][OUTBOX_QUEUED], 1);
+	assert_int_equal(d[OUTBOX_PRIO_BROADCAST][OUTBOX_FAILED], 1);
+	assert_int_equal(d[OUTBOX_PRIO_REMINDER][OUTBOX_FAILED], 0);
+	assert_string_equal(outbox_priority_name(OUTBOX_PRIO_REMINDER),
+	    "reminder");
+	assert_string_equal(outbox_priority_name((enum outbox_priority)7),
+	    "?");
+}
+
 /* Our copy of a relayed message in a chat: the newest one sent there. */
 static void
 test_outbox_sent_copy_is_the_newest_sent_in_that_chat(void **state)
@@ -764,6 +795,7 @@ main(void)
 		T(test_outbox_payload_copied_to_other_row_fails_to_open),
 		T(test_outbox_state_names),
 		T(test_outbox_sent_copy_is_the_newest_sent_in_that_chat),
+		T(test_outbox_depth_counts_rows_per_lane_and_state),
 #undef T
 	};
 

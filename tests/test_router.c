@@ -414,6 +414,10 @@ test_router_handles_more_rows_than_one_batch_in_order(void **state)
 	}
 	assert_int_equal(query(store_db(t->app.st),
 	    "SELECT COUNT(*) FROM inbound WHERE state = ?1", 1), 300);
+	/* Each row's handling time, two batches of them. */
+	assert_int_equal(t->app.handling.count, 300);
+	assert_int_equal(hist_cumulative(&t->app.handling, HIST_NBOUNDS - 1) +
+	    t->app.handling.bucket[HIST_NBOUNDS], 300);
 }
 
 static void

@@ -452,6 +452,31 @@ test_store_memory_database_opens(void **state)
 	assert_int_equal(meta_has(f, "a"), 1);
 }
 
+static void
+test_store_file_sizes_are_the_database_and_its_wal(void **state)
+{
+	struct store_test	*f = *state;
+	struct stat		 sb;
+	char			 wal[600];
+	int64_t			 db = -1, w = -1;
+
+	assert_int_equal(store_file_sizes(f->fx.db, &db, &w), -1);
+	open_store(f);
+	assert_int_equal(store_meta_set(f->fx.st, "a", 5), 0);
+	assert_int_equal(store_file_sizes(f->fx.db, &db, &w), 0);
+	assert_int_equal(stat(f->fx.db, &sb), 0);
+	assert_int_equal(db, sb.st_size);
+	fixture_path(&f->fx, "asystent.db-wal", wal, sizeof wal);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_true(w > 0);
+	assert_int_equal(w, sb.st_size);
+	/* Checkpointed and truncated: an empty WAL. */
+	assert_int_equal(store_checkpoint(f->fx.st), 0);
+	assert_int_equal(store_file_sizes(f->fx.db, &db, &w), 0);
+	assert_int_equal(w, 0);
+	assert_true(db > 0);
+}
+
 int
 main(void)
 {
@@ -473,6 +498,7 @@ main(void)
 		T(test_store_exec_returns_error_on_bad_sql),
 		T(test_store_prepare_returns_error_on_bad_sql),
 		T(test_store_memory_database_opens),
+		T(test_store_file_sizes_are_the_database_and_its_wal),
 #undef T
 	};
 

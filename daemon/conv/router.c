@@ -8,9 +8,11 @@
 
 #include "app.h"
 #include "channel.h"
+#include "clock.h"
 #include "crypto.h"
 #include "dispatch.h"
 #include "handler.h"
+#include "hist.h"
 #include "inbound.h"
 #include "log.h"
 #include "people.h"
@@ -276,13 +278,14 @@ router_handle_row(struct router *r, int64_t row)
 int
 router_drain(struct router *r)
 {
-	int64_t	 rows[ROUTER_BATCH], after = 0;
+	int64_t	 rows[ROUTER_BATCH], after = 0, taken;
 	int	 n, i;
 
 	for (;;) {
 		if ((n = inbound_pending(r->app->is, after, rows,
 		    ROUTER_BATCH)) <= 0)
 			return n;
+		taken = clock_mono_us();
 		if (store_begin(r->app->st) == -1)
 			return -1;
 		for (i = 0; i < n; i++) {
@@ -293,6 +296,8 @@ router_drain(struct router *r)
 		}
 		if (store_commit(r->app->st) == -1)
 			return -1;
+		hist_add(&r->app->handling, clock_mono_us() - taken,
+		    (uint64_t)n);
 		after = rows[n - 1];
 		dispatch_kick(r->app->disp);
 	}

@@ -44,3 +44,12 @@ clock_now(void)
 {
 	return (time_t)(clock_now_ms() / 1000);
 }
+
+int64_t
+clock_mono_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}

@@ -21,6 +21,7 @@ enum cfg_type {
 	CFG_STRING,
 	CFG_HOURS,	/* "HH:MM-HH:MM" or "closed" */
 	CFG_DATES,	/* "YYYY-MM-DD,YYYY-MM-DD" or empty */
+	CFG_LISTEN,	/* "address:port" or empty */
 	CFG_INT,
 	CFG_DOUBLE,
 	CFG_LOG_LEVEL,
@@ -161,6 +162,11 @@ static const struct cfg_key cfg_keys[] = {
 	  "https://api.smsapi.pl/sms.do", 0, 0, "SMSAPI.pl's sms.do URL" },
 	{ "sms", "smsapi_token_file", CFG_STRING, OFF(smsapi_token_file), NULL,
 	  0, 0, "file holding the SMSAPI.pl OAuth token" },
+
+	{ "metrics", "listen", CFG_LISTEN, OFF(metrics_listen), "", 0, 0,
+	  "address:port of the Prometheus metrics listener (GET /metrics), "
+	  "e.g. 127.0.0.1:9464; empty: off. It has no authentication: keep "
+	  "it on loopback or behind a firewall" },
 };
 
 #define CFG_NKEYS	(sizeof cfg_keys / sizeof cfg_keys[0])
@@ -273,6 +279,68 @@ cfg_check_dates(const char *v)
 	return NULL;
 }
 
+int
+config_listen_parse(const char *spec, char *host, size_t hostlen,
+    uint16_t *port)
+{
+	const char	*colon = strrchr(spec, ':'), *h = spec, *p;
+	size_t		 n;
+	long		 l;
+
+	if (colon == NULL || colon[1] == '\0' || strlen(colon + 1) > 5)
+		return -1;
+	for (p = colon + 1; *p != '\0'; p++)
+		if (*p < '0' || *p > '9')
+			return -1;
+	if (cfg_parse_long(colon + 1, &l) == -1 || l < 1 || l > 65535)
+		return -1;
+	n = (size_t)(colon - spec);
+	/* An IPv6 address comes in brackets, which the resolver does not. */
+	if (n >= 2 && spec[0] == '[' && spec[n - 1] == ']') {
+		h++;
+		n -= 2;
+	}
+	if (n == 0 || n >= hostlen)
+		return -1;
+	for (p = h; p < h + n; p++)
+		if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p) ||
+		    *p == '[' || *p == ']' || *p == '/')
+			return -1;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	*port = (uint16_t)l;
+	return 0;
+}
+
+/* "address:port", or empty for a listener that is off. */
+static const char *
+cfg_check_listen(const char *v)
+{
+	char		 host[256];
+	uint16_t	 port;
+
+	if (*v == '\0' || config_listen_parse(v, host, sizeof host,
+	    &port) == 0)
+		return NULL;
+	return "expected address:port (port 1 to 65535), or nothing for off";
+}
+
+/* What a text key must look like; NULL when `v` does. */
+static const char *
+cfg_check_text(enum cfg_type type, const char *v)
+{
+	switch (type) {
+	case CFG_HOURS:
+		return cfg_check_hours(v);
+	case CFG_DATES:
+		return cfg_check_dates(v);
+	case CFG_LISTEN:
+		return cfg_check_listen(v);
+	default:
+		return NULL;
+	}
+}
+
 /* Sets one key from its text; a message for the caller on failure. */
 static const char *
 cfg_set(struct config *cfg, const struct cfg_key *k, const char *v)
@@ -285,8 +353,8 @@ cfg_set(struct config *cfg, const struct cfg_key *k, const char *v)
 	switch (k->type) {
 	case CFG_HOURS:
 	case CFG_DATES:
-		if ((why = k->type == CFG_HOURS ? cfg_check_hours(v) :
-		    cfg_check_dates(v)) != NULL)
+	case CFG_LISTEN:
+		if ((why = cfg_check_text(k->type, v)) != NULL)
 			return why;
 		/* FALLTHROUGH */
 	case CFG_STRING:
@@ -628,7 +696,8 @@ config_free(struct config *cfg)
 	for (i = 0; i < CFG_NKEYS; i++)
 		if (cfg_keys[i].type == CFG_STRING ||
 		    cfg_keys[i].type == CFG_HOURS ||
-		    cfg_keys[i].type == CFG_DATES)
+		    cfg_keys[i].type == CFG_DATES ||
+		    cfg_keys[i].type == CFG_LISTEN)
 			free(*(char **)((char *)cfg + cfg_keys[i].offset));
 	if (cfg->token != NULL) {
 		explicit_bzero(cfg->token, strlen(cfg->token));

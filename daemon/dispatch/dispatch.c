@@ -6,6 +6,7 @@
 #include <event2/event.h>
 #include <sodium.h>
 
+#include "clock.h"
 #include "config.h"
 #include "crypto.h"
 #include "dispatch.h"
@@ -30,7 +31,9 @@ struct dispatch_job {
 	struct outbox_row	 row;
 	struct send_result	 res;
 	int64_t			 started;	/* monotonic ms */
+	int64_t			 started_us;	/* clock_mono_us() */
 	int			 done;
+	enum dispatch_result	 result;	/* dispatch_record()'s */
 	struct dispatch_job	*next;		/* done list */
 };
 
@@ -58,6 +61,11 @@ struct dispatch {
 	int			 stopping;
 	int64_t			 unrecorded_at;	/* mono ms; 0: all recorded */
 	int64_t			 record_retry_ms;
+	int64_t			 auth_until[DISPATCH_NCHANNELS]; /* mono ms */
+};
+
+static const char *const dispatch_result_names[DISPATCH_NRESULTS] = {
+	"sent", "retried", "failed", "rate_limited", "unreachable"
 };
 
 static void	dispatch_run(struct dispatch *d);
@@ -251,6 +259,7 @@ dispatch_send(struct dispatch *d, const struct outbox_row *row)
 	job->d = d;
 	job->row = *row;
 	job->started = dispatch_mono(d);
+	job->started_us = clock_mono_us();
 	d->stats.in_flight++;
 	if ((size_t)row->channel < sizeof d->senders / sizeof d->senders[0])
 		s = &d->senders[row->channel];
@@ -350,7 +359,8 @@ dispatch_pick(struct dispatch *d, struct outbox_row *due, int n,
  * rest stay in `pick`, in order. Returns how many stay, or -1.
  */
 static int
-dispatch_gate(struct dispatch *d, struct outbox_row *pick, int k)
+dispatch_gate(struct dispatch *d, struct outbox_row *pick, int k,
+    uint64_t held[DISPATCH_NCHANNELS])
 {
 	struct send_result	 res;
 	int			 i, kept = 0, r;
@@ -366,7 +376,8 @@ dispatch_gate(struct dispatch *d, struct outbox_row *pick, int k)
 			continue;
 		}
 		res.status = SEND_PERMANENT;
-		d->stats.failed++;
+		if ((size_t)pick[i].channel < DISPATCH_NCHANNELS)
+			held[pick[i].channel]++;
 		log_info("event=outbox.held_back outbox_id=%" PRId64,
 		    pick[i].id);
 		if (outbox_mark_failed(d->ob, pick[i].id, 0, res.error) == -1 ||
@@ -375,6 +386,24 @@ dispatch_gate(struct dispatch *d, struct outbox_row *pick, int k)
 			return -1;
 	}
 	return kept;
+}
+
+/*
+ * Outcomes count once they are written: a write the store refused is
+ * tried again, and must not count twice. `held` are the rows the gate
+ * failed, per channel.
+ */
+static void
+dispatch_count(struct dispatch *d, const uint64_t held[DISPATCH_NCHANNELS])
+{
+	struct dispatch_job	*job;
+	size_t			 c;
+
+	for (c = 0; c < DISPATCH_NCHANNELS; c++)
+		d->stats.ch[c].results[DISPATCH_FAILED] += held[c];
+	for (job = d->done_head; job != NULL; job = job->next)
+		if ((size_t)job->row.channel < DISPATCH_NCHANNELS)
+			d->stats.ch[job->row.channel].results[job->result]++;
 }
 
 /*
@@ -387,6 +416,7 @@ dispatch_claim(struct dispatch *d, struct outbox_row *pick, int room,
     int64_t now, int64_t *wait, int *more)
 {
 	struct outbox_row	 due[DISPATCH_BATCH];
+	uint64_t		 held[DISPATCH_NCHANNELS] = { 0 };
 	int			 n = 0, k = 0, i;
 
 	if (store_begin(d->st) == -1)
@@ -398,7 +428,7 @@ dispatch_claim(struct dispatch *d, struct outbox_row *pick, int room,
 		    DISPATCH_BATCH)) == -1)
 			goto fail;
 		k = dispatch_pick(d, due, n, pick, room, now, wait);
-		if ((k = dispatch_gate(d, pick, k)) == -1)
+		if ((k = dispatch_gate(d, pick, k, held)) == -1)
 			goto fail;
 		for (i = 0; i < k; i++)
 			if (outbox_mark_sending(d->ob, pick[i].id) == -1)
@@ -406,6 +436,7 @@ dispatch_claim(struct dispatch *d, struct outbox_row *pick, int room,
 	}
 	if (store_commit(d->st) == -1)
 		return -1;
+	dispatch_count(d, held);
 	*more = n == DISPATCH_BATCH && k == n;
 	if (n == 0 && room > 0)
 		*wait = dispatch_next_due(d);
@@ -469,6 +500,9 @@ dispatch_done(struct dispatch_job *job, const struct send_result *res)
 	if (&job->res != res)
 		job->res = *res;
 	d->stats.in_flight--;
+	if ((size_t)job->row.channel < DISPATCH_NCHANNELS)
+		hist_add(&d->stats.ch[job->row.channel].latency,
+		    clock_mono_us() - job->started_us, 1);
 	if (res->status == SEND_RATE_LIMITED) {
 		long	 s = res->retry_after > 0 ? res->retry_after : 1;
 
@@ -476,9 +510,14 @@ dispatch_done(struct dispatch_job *job, const struct send_result *res)
 		    dispatch_mono(d) + s * 1000);
 		log_warn("event=outbox.rate_limited outbox_id=%" PRId64
 		    " retry_after=%ld", job->row.id, s);
-	} else if (res->status == SEND_AUTH)
-		ratelimit_pause(dispatch_rl(d, job->row.channel),
-		    dispatch_mono(d) + d->cfg->auth_pause_s * 1000LL);
+	} else if (res->status == SEND_AUTH) {
+		int64_t	 until = dispatch_mono(d) +
+			    d->cfg->auth_pause_s * 1000LL;
+
+		ratelimit_pause(dispatch_rl(d, job->row.channel), until);
+		if ((size_t)job->row.channel < DISPATCH_NCHANNELS)
+			d->auth_until[job->row.channel] = until;
+	}
 	*d->done_tail = job;
 	d->done_tail = &job->next;
 	d->ndone++;
@@ -517,9 +556,10 @@ dispatch_record(struct dispatch *d, struct dispatch_job *job, int64_t wall)
 	const struct outbox_row		*row = &job->row;
 	int				 attempts = row->attempts + 1;
 
+	job->result = DISPATCH_FAILED;	/* unless said otherwise below */
 	switch (r->status) {
 	case SEND_OK:
-		d->stats.sent++;
+		job->result = DISPATCH_SENT;
 		log_info("event=outbox.sent outbox_id=%" PRId64 " method=%s "
 		    "attempt=%d ms=%" PRId64, row->id, row->method, attempts,
 		    dispatch_mono(d) - job->started);
@@ -531,16 +571,17 @@ dispatch_record(struct dispatch *d, struct dispatch_job *job, int64_t wall)
 			return -1;
 		return 1;
 	case SEND_RATE_LIMITED:
-		d->stats.rate_limited++;
+		job->result = DISPATCH_RATE_LIMITED;
 		return outbox_mark_retry(d->ob, row->id, wall +
 		    (r->retry_after > 0 ? r->retry_after : 1) * 1000, 0,
 		    r->code, r->error);
 	case SEND_AUTH:
+		job->result = DISPATCH_RETRIED;
 		return outbox_mark_retry(d->ob, row->id, wall +
 		    d->cfg->auth_pause_s * 1000LL, 0, r->code, r->error);
 	case SEND_RETRY:
 		if (attempts < d->cfg->max_attempts) {
-			d->stats.retried++;
+			job->result = DISPATCH_RETRIED;
 			log_warn("event=outbox.retry outbox_id=%" PRId64
 			    " code=%d attempt=%d", row->id, r->code, attempts);
 			return outbox_mark_retry(d->ob, row->id, wall +
@@ -551,12 +592,11 @@ dispatch_record(struct dispatch *d, struct dispatch_job *job, int64_t wall)
 	case SEND_UNREACHABLE:
 		/* What follows from it (a family's blocked mark) is the
 		 * outcome hook's: conv records members.tg_blocked_at. */
-		d->stats.unreachable++;
+		job->result = DISPATCH_UNREACHABLE;
 		break;
 	case SEND_PERMANENT:
 		break;
 	}
-	d->stats.failed++;
 	log_warn("event=outbox.failed outbox_id=%" PRId64 " method=%s code=%d "
 	    "attempts=%d status=%d", row->id, row->method, r->code, attempts,
 	    (int)r->status);
@@ -655,8 +695,30 @@ dispatch_flush(struct dispatch *d)
 		dispatch_free_done(d);
 }
 
+/* The totals add up the channels; a pause is read against the clock. */
 void
 dispatch_get_stats(const struct dispatch *d, struct dispatch_stats *out)
 {
+	const uint64_t	*r;
+	int64_t		 now = dispatch_mono(d);
+	size_t		 c;
+
 	*out = d->stats;
+	for (c = 0; c < DISPATCH_NCHANNELS; c++) {
+		r = out->ch[c].results;
+		out->sent += r[DISPATCH_SENT];
+		out->retried += r[DISPATCH_RETRIED];
+		out->failed += r[DISPATCH_FAILED] + r[DISPATCH_UNREACHABLE];
+		out->rate_limited += r[DISPATCH_RATE_LIMITED];
+		out->unreachable += r[DISPATCH_UNREACHABLE];
+		out->ch[c].auth_paused = d->auth_until[c] > now;
+	}
+}
+
+const char *
+dispatch_result_name(enum dispatch_result r)
+{
+	if ((int)r < 0 || r >= DISPATCH_NRESULTS)
+		return "?";
+	return dispatch_result_names[r];
 }

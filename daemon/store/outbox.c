@@ -17,7 +17,7 @@ struct outbox {
 	sqlite3_stmt		*insert, *requeue, *due;
 	sqlite3_stmt		*next_due, *payload, *sending, *sent;
 	sqlite3_stmt		*retry, *failed, *retry_failed;
-	sqlite3_stmt		*counts;
+	sqlite3_stmt		*counts, *depth;
 	sqlite3_stmt		*find_sent, *delivery, *gateway;
 	sqlite3_stmt		*list, *copy;
 	int64_t			 last_id;	/* ids are ours to give */
@@ -25,6 +25,10 @@ struct outbox {
 
 static const char *const outbox_state_names[OUTBOX_NSTATES] = {
 	"queued", "sending", "sent", "failed"
+};
+
+static const char *const outbox_priority_names[OUTBOX_NPRIOS] = {
+	"conversation", "reminder", "broadcast"
 };
 
 int
@@ -60,6 +64,14 @@ outbox_state_name(enum outbox_state s)
 	if ((int)s < 0 || s >= OUTBOX_NSTATES)
 		return "?";
 	return outbox_state_names[s];
+}
+
+const char *
+outbox_priority_name(enum outbox_priority p)
+{
+	if ((int)p < 0 || p >= OUTBOX_NPRIOS)
+		return "?";
+	return outbox_priority_names[p];
 }
 
 /*
@@ -154,6 +166,10 @@ outbox_new(struct store *st, const struct keys *k)
 	    &ob->retry_failed) == -1 ||
 	    store_prepare(st, "SELECT state, COUNT(*) FROM outbox "
 	    "GROUP BY state", &ob->counts) == -1 ||
+	    /* Through the index outbox_due (state, priority, id). */
+	    store_prepare(st, "SELECT priority, state, COUNT(*) FROM outbox "
+	    "WHERE state IN (0, 1, 3) GROUP BY priority, state",
+	    &ob->depth) == -1 ||
 	    store_prepare(st, "SELECT id, state, priority, channel, method, "
 	    "attempts, error_code, last_error, created_at, sent_at, cause, "
 	    "delivery, delivery_code, delivery_at "
@@ -183,6 +199,7 @@ outbox_free(struct outbox *ob)
 	sqlite3_finalize(ob->failed);
 	sqlite3_finalize(ob->retry_failed);
 	sqlite3_finalize(ob->counts);
+	sqlite3_finalize(ob->depth);
 	sqlite3_finalize(ob->find_sent);
 	sqlite3_finalize(ob->delivery);
 	sqlite3_finalize(ob->gateway);
@@ -437,6 +454,28 @@ outbox_counts(struct outbox *ob, int64_t counts[OUTBOX_NSTATES])
 	}
 	sqlite3_reset(ob->counts);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+outbox_depth(struct outbox *ob, int64_t depth[OUTBOX_NPRIOS][OUTBOX_NSTATES])
+{
+	int	 rc, p, s;
+
+	memset(depth, 0, sizeof(int64_t) * OUTBOX_NPRIOS * OUTBOX_NSTATES);
+	while ((rc = sqlite3_step(ob->depth)) == SQLITE_ROW) {
+		p = sqlite3_column_int(ob->depth, 0);
+		s = sqlite3_column_int(ob->depth, 1);
+		if (p >= 0 && p < OUTBOX_NPRIOS && s >= 0 &&
+		    s < OUTBOX_NSTATES)
+			depth[p][s] = sqlite3_column_int64(ob->depth, 2);
+	}
+	sqlite3_reset(ob->depth);
+	if (rc != SQLITE_DONE) {
+		log_err("event=store.error what=outbox_depth error=\"%s\"",
+		    sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
 }
 
 static void

@@ -278,6 +278,23 @@ store_now_ms(void)
 	return clock_now_ms();
 }
 
+int
+store_file_sizes(const char *path, int64_t *db_bytes, int64_t *wal_bytes)
+{
+	struct stat	 sb;
+	char		 wal[4096];
+
+	*db_bytes = *wal_bytes = 0;
+	if (stat(path, &sb) == -1)
+		return -1;
+	*db_bytes = (int64_t)sb.st_size;
+	/* Between checkpoints the WAL may come and go. */
+	if ((size_t)snprintf(wal, sizeof wal, "%s-wal", path) < sizeof wal &&
+	    stat(wal, &sb) == 0)
+		*wal_bytes = (int64_t)sb.st_size;
+	return 0;
+}
+
 sqlite3 *
 store_db(struct store *st)
 {

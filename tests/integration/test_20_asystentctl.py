@@ -92,6 +92,8 @@ def test_status_staff_family_programme_invite(sc):
     assert "queued" in st["outbox"] and "state" in st["telegram"], st
     p = run(d, "status")
     assert p.out.startswith("version:"), p.out
+    assert "\nlanes:" in p.out and "\nauth paused:     no\n" in p.out, p.out
+    assert st["lanes"]["conversation"]["queued"] == 0, st
     assert st["outcomes_held"] == 0, st
     # The thorough check, on demand.
     ck = j(d, "check")
