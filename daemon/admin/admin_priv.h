@@ -51,6 +51,16 @@ struct admin_route {
 	const char *const	*query;		/* allowed keys, NULL-ended */
 };
 
+/*
+ * The request body (`len` bytes at `p`, not NUL-terminated) as r->body, a
+ * JSON object; an empty body is an empty object. Over `max` bytes is 413;
+ * a \u0000 in a string, malformed JSON or another type is 400. Returns 0
+ * or the status of the error it set (admin.c); r->body, if set even
+ * then, is the caller's to free.
+ */
+int	admin_body_parse(struct areq *r, const char *p, size_t len,
+	    size_t max);
+
 /* ---- what the endpoints share (admin_util.c) --------------------------- */
 
 /*
