@@ -2,6 +2,7 @@
 #include <sys/queue.h>
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -473,6 +474,24 @@ sms_record_dlr(struct sms *s, const struct sms_dlr *dlr)
 	return 0;
 }
 
+/*
+ * The gateway's time of a stored record: whole seconds a double holds
+ * exactly, else 0 (unknown). A gateway may send any number as its time
+ * stamp, and casting one past 2^63 is undefined.
+ */
+static int64_t
+sms_record_time(const cJSON *at)
+{
+	double	 d;
+
+	if (!cJSON_IsNumber(at))
+		return 0;
+	d = at->valuedouble;
+	if (d != floor(d) || fabs(d) > 9007199254740991.0)
+		return 0;
+	return (int64_t)d;
+}
+
 int
 sms_parse_inbound(const char *raw, size_t len, struct inbound *in, char *why,
     size_t whylen)
@@ -493,7 +512,7 @@ sms_parse_inbound(const char *raw, size_t len, struct inbound *in, char *why,
 	}
 	in->phone = xstrdup(from->valuestring);
 	in->text = xstrdup(text->valuestring);
-	in->date = cJSON_IsNumber(at) ? (int64_t)at->valuedouble : 0;
+	in->date = sms_record_time(at);
 	in->chat_is_private = 1;
 	in->kind = INBOUND_TEXT;
 	/* STOP and START work like /stop and /start on Telegram. */
