@@ -240,18 +240,24 @@ smsapi_status(const char *s)
 	return SMS_DLR_NONE;
 }
 
-/* The n-th item of a comma-separated list into buf; -1 if none fits. */
+/*
+ * The next item of a comma-separated list into buf; -1 when it is empty
+ * or does not fit. The list moves past it either way, so that the items
+ * after it stay aligned with the other lists.
+ */
 static int
 smsapi_item(const char **list, char *buf, size_t size)
 {
 	size_t	 n = strcspn(*list, ",");
+	int	 rc = -1;
 
-	if (n == 0 || n >= size)
-		return -1;
-	memcpy(buf, *list, n);
-	buf[n] = '\0';
+	if (n > 0 && n < size) {
+		memcpy(buf, *list, n);
+		buf[n] = '\0';
+		rc = 0;
+	}
 	*list += n + ((*list)[n] == ',');
-	return 0;
+	return rc;
 }
 
 /* Up to 5 reports a call, says SMSAPI; see sms_priv.h. */
