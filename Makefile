@@ -159,7 +159,8 @@ valgrind: $(UNIT_BIN) $(MO)
 	done; echo "valgrind: $(words $(UNIT_BIN)) passed, 0 failed"
 
 # libFuzzer harnesses of the parsers of outside input, each run
-# FUZZ_SECONDS (clang with -fsanitize=fuzzer).
+# FUZZ_SECONDS (clang with -fsanitize=fuzzer), one after another. A
+# harness's corpus starts from tests/fuzz/seeds/<harness>/ when there is one.
 FUZZ_SECONDS ?= 30
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
@@ -175,10 +176,14 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBSRC)
 
 fuzz: deps $(FUZZ_BIN) $(MO)
 	@for f in $(FUZZ_BIN); do \
-	    mkdir -p build-fuzz/corpus-$$(basename $$f); \
+	    n=$$(basename $$f); \
+	    mkdir -p build-fuzz/corpus-$$n; \
 	    cp $(MO) build-fuzz/corpus-fuzz_mo/ 2>/dev/null; \
+	    if [ -d tests/fuzz/seeds/$$n ]; then \
+	        cp tests/fuzz/seeds/$$n/* build-fuzz/corpus-$$n/ || exit 1; \
+	    fi; \
 	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-	    build-fuzz/corpus-$$(basename $$f) || exit 1; \
+	    build-fuzz/corpus-$$n || exit 1; \
 	done
 
 run: deps all

@@ -535,6 +535,43 @@ test_config_long_value_is_accepted_or_blamed_on_its_line(void **state)
 		fail_msg("long line blamed elsewhere:\n%s", f->errs);
 }
 
+/* Writes `len` bytes, NULs included, as the config file and loads it. */
+static int
+load_bytes(struct config_test *f, const char *bytes, size_t len)
+{
+	FILE	*fp;
+
+	fp = fopen(f->conf, "w");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(bytes, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+	return load_path(f, f->conf);
+}
+
+/*
+ * Regression (cfg_reader): a NUL ends a value for every C string
+ * function. On the last line it cut the value there and the file loaded;
+ * on another line it was called too long and the next line was skipped.
+ */
+static void
+test_config_nul_byte_is_refused_not_cut(void **state)
+{
+	struct config_test	*f = *state;
+	static const char	 last[] = "[privacy]\n" DPO_LINE
+	    "[daemon]\ncentre_name = MOPS\0 Kraków";
+	static const char	 middle[] = "[privacy]\n" DPO_LINE
+	    "[daemon]\ncentre_name = MOPS\0 Kraków\ncolour = blue\n";
+
+	assert_int_equal(load_bytes(f, last, sizeof last - 1), -1);
+	assert_error_line(f, 4, "NUL byte in the line");
+	assert_int_equal(count_lines(f->errs), 1);
+
+	assert_int_equal(load_bytes(f, middle, sizeof middle - 1), -1);
+	assert_error_line(f, 4, "NUL byte in the line");
+	assert_error_line(f, 5, "daemon.colour: unknown key");
+	assert_int_equal(count_lines(f->errs), 2);
+}
+
 static void
 test_config_env_token_overrides_token_file(void **state)
 {
@@ -770,6 +807,7 @@ main(void)
 		T(test_config_reports_every_error_not_just_the_first),
 		T(test_config_reports_syntax_error_after_key_error),
 		T(test_config_long_value_is_accepted_or_blamed_on_its_line),
+		T(test_config_nul_byte_is_refused_not_cut),
 		T(test_config_env_token_overrides_token_file),
 		T(test_config_env_token_works_without_file),
 		T(test_config_env_api_root_overrides_file),

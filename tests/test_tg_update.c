@@ -596,6 +596,30 @@ test_tg_classify_200_ok_with_message_id(void **state)
 	assert_int_equal(r.retry_after, 0);
 }
 
+/*
+ * Regression (tg_classify): a message_id past what an int64 holds was cast
+ * from the double anyway, which is undefined; 1.5 became 1. Telegram took
+ * the message, so it is sent; the id is unknown.
+ */
+static void
+test_tg_classify_200_ok_with_impossible_message_id(void **state)
+{
+	static const char *const ids[] = { "1e300", "-1e300",
+	    "9223372036854775808", "1.5", "\"42\"" };
+	struct send_result	 r;
+	char			 b[128];
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		snprintf(b, sizeof b, "{\"ok\":true,\"result\":"
+		    "{\"message_id\":%s}}", ids[i]);
+		tg_classify(200, b, strlen(b), 0, &r);
+		assert_int_equal(r.status, SEND_OK);
+		assert_int_equal(r.message_id, 0);
+	}
+}
+
 static void
 test_tg_classify_429_with_retry_after_parameter(void **state)
 {
@@ -815,6 +839,7 @@ main(void)
 		T(test_tg_parse_refuses_bad_callback_and_member),
 		T(test_tg_parse_truncated_input_is_refused),
 		T(test_tg_classify_200_ok_with_message_id),
+		T(test_tg_classify_200_ok_with_impossible_message_id),
 		T(test_tg_classify_429_with_retry_after_parameter),
 		T(test_tg_classify_429_with_only_retry_after_header),
 		T(test_tg_classify_403_is_unreachable_with_description),

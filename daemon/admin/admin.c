@@ -323,16 +323,9 @@ admin_query(struct areq *r, const struct evhttp_uri *uri,
 	return 0;
 }
 
-/* The body as a JSON object; an empty body is an empty object. */
-static int
-admin_body(struct areq *r, const struct admin_route *rt)
+int
+admin_body_parse(struct areq *r, const char *p, size_t len, size_t max)
 {
-	struct evbuffer	*in = evhttp_request_get_input_buffer(r->req);
-	size_t		 len = evbuffer_get_length(in);
-	size_t		 max = rt->flags & ADMIN_BIG ? ADMIN_IMPORT_MAX :
-			    ADMIN_BODY_MAX;
-	unsigned char	*p;
-
 	if (len > max)
 		return admin_error(r, 413, "too_large", "request body over "
 		    "%zu bytes", max);
@@ -340,19 +333,32 @@ admin_body(struct areq *r, const struct admin_route *rt)
 		r->body = cJSON_CreateObject();
 		return 0;
 	}
-	if ((p = evbuffer_pullup(in, -1)) == NULL)
-		return admin_error(r, 500, "internal", "out of memory");
 	/* The parser keeps a NUL that every C string would cut at. */
-	if (validate_json_nuls((const char *)p, len, NULL) > 0)
+	if (validate_json_nuls(p, len, NULL) > 0)
 		return admin_error(r, 400, "bad_request", "strings must not "
 		    "contain NUL (\\u0000)");
-	r->body = cJSON_ParseWithLength((const char *)p, len);
+	r->body = cJSON_ParseWithLength(p, len);
 	if (r->body == NULL)
 		return admin_error(r, 400, "bad_request", "malformed JSON");
 	if (!cJSON_IsObject(r->body))
 		return admin_error(r, 400, "bad_request", "the body must be a "
 		    "JSON object");
 	return 0;
+}
+
+/* The body as r->body; one too large is refused before it is copied. */
+static int
+admin_body(struct areq *r, const struct admin_route *rt)
+{
+	struct evbuffer	*in = evhttp_request_get_input_buffer(r->req);
+	size_t		 len = evbuffer_get_length(in);
+	size_t		 max = rt->flags & ADMIN_BIG ? ADMIN_IMPORT_MAX :
+			    ADMIN_BODY_MAX;
+	unsigned char	*p = NULL;
+
+	if (len > 0 && len <= max && (p = evbuffer_pullup(in, -1)) == NULL)
+		return admin_error(r, 500, "internal", "out of memory");
+	return admin_body_parse(r, (const char *)p, len, max);
 }
 
 /* A mutating route runs in one transaction: all of it, or nothing. */

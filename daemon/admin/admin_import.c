@@ -128,11 +128,18 @@ import_assistant(struct import *im, const cJSON *row, struct import_row *ir)
 			    "assistant");
 	char		 buf[32];
 	const char	*ref;
+	int64_t		 id;
 
 	if (it == NULL || cJSON_IsNull(it))
 		return;
 	if (cJSON_IsNumber(it)) {
-		snprintf(buf, sizeof buf, "%" PRId64, (int64_t)it->valuedouble);
+		/* 1.5 is no staff member's id, nor is 1e300. */
+		if (admin_json_int(it, &id) == -1) {
+			import_fail(im, ir->line, "assistant", "no such staff "
+			    "member");
+			return;
+		}
+		snprintf(buf, sizeof buf, "%" PRId64, id);
 		ref = buf;
 	} else if ((ref = import_text(im, row, ir->line, "assistant", 0)) ==
 	    NULL)
@@ -200,10 +207,9 @@ import_check_row(struct import *im, const cJSON *row, struct import_row *ir)
 	const cJSON	*line = cJSON_GetObjectItemCaseSensitive(row, "line");
 	int		 st;
 
-	if (!cJSON_IsObject(row) || !cJSON_IsNumber(line))
+	if (!cJSON_IsObject(row) || admin_json_int(line, &ir->line) == -1)
 		return admin_error(im->r, 400, "bad_request", "rows: objects "
 		    "with a \"line\" number expected");
-	ir->line = (int64_t)line->valuedouble;
 	if ((st = import_known_columns(im, row, ir->line)) != 0)
 		return st;
 	ir->family = import_text(im, row, ir->line, "family", 1);

@@ -51,6 +51,16 @@ struct admin_route {
 	const char *const	*query;		/* allowed keys, NULL-ended */
 };
 
+/*
+ * The request body (`len` bytes at `p`, not NUL-terminated) as r->body, a
+ * JSON object; an empty body is an empty object. Over `max` bytes is 413;
+ * a \u0000 in a string, malformed JSON or another type is 400. Returns 0
+ * or the status of the error it set (admin.c); r->body, if set even
+ * then, is the caller's to free.
+ */
+int	admin_body_parse(struct areq *r, const char *p, size_t len,
+	    size_t max);
+
 /* ---- what the endpoints share (admin_util.c) --------------------------- */
 
 /*
@@ -85,7 +95,13 @@ int	admin_fields(struct areq *r, const cJSON *obj,
 const cJSON	*admin_get(const cJSON *o, const char *name);
 /* The string o[name], or NULL when absent or not a string. */
 const char	*admin_str(const cJSON *o, const char *name);
-/* The number o[name], or `def` when absent or not a number. */
+/*
+ * A whole number |n| <= 2^53 (ADMIN_FT_INT) into *out: 0, or -1 for any
+ * other value (NULL included), which could not be cast safely.
+ */
+int	admin_json_int(const cJSON *it, int64_t *out)
+	    __attribute__((warn_unused_result));
+/* The whole number o[name] as admin_json_int() reads it, else `def`. */
 int64_t	admin_int(const cJSON *o, const char *name, int64_t def);
 
 /* Value checks, 422 when broken; a NULL value passes. */

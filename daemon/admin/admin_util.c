@@ -36,10 +36,25 @@ admin_error(struct areq *r, int status, const char *code, const char *fmt,
 
 /* ---- reading a request ----------------------------------------------- */
 
+int
+admin_json_int(const cJSON *it, int64_t *out)
+{
+	double	 v;
+
+	if (!cJSON_IsNumber(it))
+		return -1;
+	/* Past 2^53 a double skips integers; past 2^63 the cast is UB. */
+	v = it->valuedouble;
+	if (v != floor(v) || fabs(v) > 9007199254740992.0)
+		return -1;
+	*out = (int64_t)v;
+	return 0;
+}
+
 static int
 admin_type_ok(const cJSON *it, unsigned types)
 {
-	double	 v;
+	int64_t	 v;
 
 	if ((types & ADMIN_FT_STRING) && cJSON_IsString(it))
 		return 1;
@@ -51,10 +66,8 @@ admin_type_ok(const cJSON *it, unsigned types)
 		return 1;
 	if ((types & ADMIN_FT_NULL) && cJSON_IsNull(it))
 		return 1;
-	if ((types & ADMIN_FT_INT) && cJSON_IsNumber(it)) {
-		v = it->valuedouble;
-		return v == floor(v) && fabs(v) <= 9007199254740992.0;
-	}
+	if ((types & ADMIN_FT_INT) && admin_json_int(it, &v) == 0)
+		return 1;
 	return 0;
 }
 
@@ -106,9 +119,9 @@ admin_str(const cJSON *o, const char *name)
 int64_t
 admin_int(const cJSON *o, const char *name, int64_t def)
 {
-	const cJSON	*it = admin_get(o, name);
+	int64_t	 v;
 
-	return cJSON_IsNumber(it) ? (int64_t)it->valuedouble : def;
+	return admin_json_int(admin_get(o, name), &v) == 0 ? v : def;
 }
 
 int

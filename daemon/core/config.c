@@ -474,22 +474,33 @@ cfg_line_is_valid(const char *line)
  * inih reads through this, so that we know the line of every key and
  * report every bad line (inih itself names only the first one). A line
  * too long for inih's buffer would be cut and its rest taken for a line
- * of its own: it is refused whole instead.
+ * of its own, and a NUL would end its value early: either is refused
+ * whole.
  */
 static char *
 cfg_reader(char *buf, int size, void *stream)
 {
 	struct cfg_parse	*p = stream;
-	int			 c;
+	int			 c = EOF, i = 0, nul = 0;
 
-	if (fgets(buf, size, p->in) == NULL)
+	while (i < size - 1 && (c = fgetc(p->in)) != EOF) {
+		buf[i++] = (char)c;
+		nul |= c == '\0';
+		if (c == '\n')
+			break;
+	}
+	if (i == 0)
 		return NULL;
+	buf[i] = '\0';
 	p->line++;
-	if (strchr(buf, '\n') == NULL && !feof(p->in)) {
+	if (c != '\n' && i == size - 1 && !feof(p->in)) {
 		while ((c = fgetc(p->in)) != EOF && c != '\n')
 			;
 		cfg_error(p, p->line, NULL, "line too long (at most %d "
 		    "characters)", size - 2);
+		buf[0] = '\0';
+	} else if (nul) {
+		cfg_error(p, p->line, NULL, "NUL byte in the line");
 		buf[0] = '\0';
 	} else if (!cfg_line_is_valid(buf)) {
 		cfg_error(p, p->line, NULL, "syntax error (expected key = "

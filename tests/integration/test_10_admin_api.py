@@ -453,6 +453,21 @@ def test_import(sc):
     assert {"line": 5, "column": "phone"}.items() <= det[0].items(), det
     assert det[1]["line"] == 6 and det[1]["column"] == "language", det
     assert counts(d) == before
+    # A number is used only when whole and exact: 1e300 is no line, and
+    # 1.5 no staff member's id (it was taken for 1, Anna).
+    rows = import_rows(2)
+    rows[0]["line"] = 1e300
+    api.err("POST", "/v1/families/import", {"dry_run": True, "rows": rows},
+            400, "bad_request")
+    rows = import_rows(2)
+    rows[1]["assistant"] = 1.5
+    e = api.err("POST", "/v1/families/import", {"dry_run": True,
+                                                "rows": rows}, 422,
+                "invalid")
+    det = e["error"]["details"]
+    assert det == [{"line": 3, "column": "assistant",
+                    "message": "no such staff member"}], det
+    assert counts(d) == before
     dry = api.ok("POST", "/v1/families/import",
                  {"dry_run": True, "rows": import_rows(3)})
     assert dry["dry_run"] and dry["created"] == 3, dry

@@ -2,6 +2,7 @@
 #include <sys/queue.h>
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,7 +108,7 @@ sms_secret_ok(const struct sms *s, const char *given, size_t len)
  * A %00 would be decoded into a NUL that ends the C string, silently
  * cutting the text there: such a callback is refused whole.
  */
-int
+static int
 sms_has_escaped_nul(const char *s, size_t len)
 {
 	size_t	 i;
@@ -116,6 +117,25 @@ sms_has_escaped_nul(const char *s, size_t len)
 		if (s[i] == '%' && s[i + 1] == '0' && s[i + 2] == '0')
 			return 1;
 	return 0;
+}
+
+int
+sms_form_parse(const char *form, size_t len, struct evkeyvalq *kv)
+{
+	char	*copy;
+	int	 rc;
+
+	if (memchr(form, '\0', len) != NULL ||
+	    sms_has_escaped_nul(form, len))
+		return -1;
+	/* A body is not a C string; a message's text is wiped after. */
+	copy = xmalloc(len + 1);
+	memcpy(copy, form, len);
+	copy[len] = '\0';
+	rc = evhttp_parse_query_str(copy, kv);
+	explicit_bzero(copy, len);
+	free(copy);
+	return rc;
 }
 
 /* /<driver>/<mo|dlr>/<secret>: anything else is 404 or 403. */
@@ -367,31 +387,50 @@ sms_ext_id(struct sms *s, const char *gateway, const char *id)
 }
 
 int
-sms_record_mo(struct sms *s, const char *gateway, const char *id,
-    const char *from, const char *text, int64_t at)
+sms_mo_check(const struct sms_mo *mo, char phone[PHONE_MAX])
+{
+	if (mo->id == NULL || *mo->id == '\0' || strlen(mo->id) > 128 ||
+	    mo->from == NULL || mo->text == NULL ||
+	    sms_phone(mo->from, phone) == -1 ||
+	    strlen(mo->text) > INBOUND_TEXT_MAX ||
+	    !utf8_is_valid(mo->text, strlen(mo->text)))
+		return -2;
+	return 0;
+}
+
+char *
+sms_mo_record(const struct sms_mo *mo, const char *phone, const char *gateway)
+{
+	cJSON	*p;
+	char	*json = NULL;
+
+	if ((p = cJSON_CreateObject()) != NULL &&
+	    cJSON_AddStringToObject(p, "from", phone) != NULL &&
+	    cJSON_AddStringToObject(p, "text", mo->text) != NULL &&
+	    cJSON_AddStringToObject(p, "gateway", gateway) != NULL &&
+	    cJSON_AddNumberToObject(p, "at", (double)mo->at) != NULL)
+		json = cJSON_PrintUnformatted(p);
+	cJSON_Delete(p);
+	return json;
+}
+
+int
+sms_record_mo(struct sms *s, const char *gateway, const struct sms_mo *mo)
 {
 	char	 phone[PHONE_MAX], *json = NULL;
-	cJSON	*p = NULL;
 	int64_t	 row = 0;
 	int	 rc = -2;
 
-	if (id == NULL || *id == '\0' || strlen(id) > 128 || from == NULL ||
-	    text == NULL || sms_phone(from, phone) == -1 ||
-	    strlen(text) > INBOUND_TEXT_MAX ||
-	    !utf8_is_valid(text, strlen(text)))
+	if (sms_mo_check(mo, phone) == -2)
 		goto out;
 	rc = -1;
-	if ((p = cJSON_CreateObject()) == NULL ||
-	    cJSON_AddStringToObject(p, "from", phone) == NULL ||
-	    cJSON_AddStringToObject(p, "text", text) == NULL ||
-	    cJSON_AddStringToObject(p, "gateway", gateway) == NULL ||
-	    cJSON_AddNumberToObject(p, "at", (double)at) == NULL ||
-	    (json = cJSON_PrintUnformatted(p)) == NULL)
+	if ((json = sms_mo_record(mo, phone, gateway)) == NULL)
 		goto out;
 	if (store_begin(s->app->st) == -1)
 		goto out;
-	if (inbound_record(s->app->is, CHANNEL_SMS, sms_ext_id(s, gateway, id),
-	    json, strlen(json), &row) == -1 || store_commit(s->app->st) == -1) {
+	if (inbound_record(s->app->is, CHANNEL_SMS, sms_ext_id(s, gateway,
+	    mo->id), json, strlen(json), &row) == -1 ||
+	    store_commit(s->app->st) == -1) {
 		store_rollback(s->app->st);
 		goto out;
 	}
@@ -409,32 +448,48 @@ out:
 		explicit_bzero(json, strlen(json));
 		free(json);
 	}
-	cJSON_Delete(p);
 	return rc;
 }
 
 int
-sms_record_dlr(struct sms *s, int64_t outbox_id, const char *gateway_id,
-    enum sms_delivery d, const char *code)
+sms_record_dlr(struct sms *s, const struct sms_dlr *dlr)
 {
 	int	 found = 0;
 
 	if (store_begin(s->app->st) == -1)
 		return -1;
-	if (outbox_set_delivery(s->app->ob, outbox_id, gateway_id, (int)d,
-	    code, store_now_ms(), &found) == -1 ||
+	if (outbox_set_delivery(s->app->ob, dlr->outbox_id, dlr->gateway_id,
+	    (int)dlr->d, dlr->code, store_now_ms(), &found) == -1 ||
 	    store_commit(s->app->st) == -1) {
 		store_rollback(s->app->st);
 		return -1;
 	}
 	if (found)
 		log_info("event=sms.dlr outbox_id=%" PRId64 " delivery=%s",
-		    outbox_id, sms_delivery_name(d));
+		    dlr->outbox_id, sms_delivery_name(dlr->d));
 	else
 		log_warn("event=sms.dlr_ignored outbox_id=%" PRId64
 		    " delivery=%s detail=\"unknown message or already final\"",
-		    outbox_id, sms_delivery_name(d));
+		    dlr->outbox_id, sms_delivery_name(dlr->d));
 	return 0;
+}
+
+/*
+ * The gateway's time of a stored record: whole seconds a double holds
+ * exactly, else 0 (unknown). A gateway may send any number as its time
+ * stamp, and casting one past 2^63 is undefined.
+ */
+static int64_t
+sms_record_time(const cJSON *at)
+{
+	double	 d;
+
+	if (!cJSON_IsNumber(at))
+		return 0;
+	d = at->valuedouble;
+	if (d != floor(d) || fabs(d) > 9007199254740991.0)
+		return 0;
+	return (int64_t)d;
 }
 
 int
@@ -457,7 +512,7 @@ sms_parse_inbound(const char *raw, size_t len, struct inbound *in, char *why,
 	}
 	in->phone = xstrdup(from->valuestring);
 	in->text = xstrdup(text->valuestring);
-	in->date = cJSON_IsNumber(at) ? (int64_t)at->valuedouble : 0;
+	in->date = sms_record_time(at);
 	in->chat_is_private = 1;
 	in->kind = INBOUND_TEXT;
 	/* STOP and START work like /stop and /start on Telegram. */

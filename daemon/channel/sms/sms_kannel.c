@@ -253,50 +253,69 @@ kannel_dlr_code(long type, const char *reply, char *buf, size_t size)
 		snprintf(buf, size, "%ld", type);
 }
 
-static int
-kannel_dlr(struct sms *s, struct evkeyvalq *kv)
+int
+sms_kannel_parse_dlr(const struct evkeyvalq *kv, struct sms_dlr *dlr)
 {
-	const char		*oid = evhttp_find_header(kv, "oid");
-	const char		*type = evhttp_find_header(kv, "type");
-	const char		*code = evhttp_find_header(kv, "code");
-	char			*end, cbuf[64];
-	long long		 id;
-	long			 t;
-	enum sms_delivery	 d;
+	const char	*oid = evhttp_find_header(kv, "oid");
+	const char	*type = evhttp_find_header(kv, "type");
+	const char	*code = evhttp_find_header(kv, "code");
+	char		*end;
+	long long	 id;
+	long		 t;
 
+	memset(dlr, 0, sizeof *dlr);
 	if (oid == NULL || type == NULL)
 		return -2;
 	id = strtoll(oid, &end, 10);
 	if (*end != '\0' || id <= 0)
 		return -2;
 	t = strtol(type, &end, 10);
-	if (*end != '\0' || (d = kannel_dlr_type(t)) == SMS_DLR_NONE)
+	if (*end != '\0' || (dlr->d = kannel_dlr_type(t)) == SMS_DLR_NONE)
 		return -2;
+	dlr->outbox_id = (int64_t)id;
 	/*
 	 * The SMSC's reply text may quote the message ("text:..."): keep
 	 * only the event type and the receipt's err: code.
 	 */
-	kannel_dlr_code(t, code, cbuf, sizeof cbuf);
-	return sms_record_dlr(s, (int64_t)id, NULL, d, cbuf);
+	kannel_dlr_code(t, code, dlr->code, sizeof dlr->code);
+	return 0;
 }
 
-static int
-kannel_mo(struct sms *s, struct evkeyvalq *kv)
+int
+sms_kannel_parse_mo(const struct evkeyvalq *kv, struct sms_mo *mo)
 {
 	const char	*charset = evhttp_find_header(kv, "charset");
 	const char	*ts = evhttp_find_header(kv, "ts");
 	char		*end;
-	long long	 at = 0;
 
+	memset(mo, 0, sizeof *mo);
 	/* smsbox's mo-recode gives UTF-8; anything else is refused. */
 	if (charset != NULL && strcmp(charset, "UTF-8") != 0 &&
 	    strcmp(charset, "utf-8") != 0)
 		return -2;
 	if (ts != NULL)
-		at = strtoll(ts, &end, 10);
-	return sms_record_mo(s, "kannel", evhttp_find_header(kv, "id"),
-	    evhttp_find_header(kv, "from"), evhttp_find_header(kv, "text"),
-	    (int64_t)at);
+		mo->at = (int64_t)strtoll(ts, &end, 10);
+	mo->id = evhttp_find_header(kv, "id");
+	mo->from = evhttp_find_header(kv, "from");
+	mo->text = evhttp_find_header(kv, "text");
+	return 0;
+}
+
+static int
+kannel_fields(struct sms *s, const char *kind, const struct evkeyvalq *kv)
+{
+	struct sms_mo	 mo;
+	struct sms_dlr	 dlr;
+	int		 rc;
+
+	if (strcmp(kind, "mo") == 0) {
+		if ((rc = sms_kannel_parse_mo(kv, &mo)) != 0)
+			return rc;
+		return sms_record_mo(s, "kannel", &mo);
+	}
+	if ((rc = sms_kannel_parse_dlr(kv, &dlr)) != 0)
+		return rc;
+	return sms_record_dlr(s, &dlr);
 }
 
 static void
@@ -308,10 +327,8 @@ kannel_callback(struct sms *s, struct evhttp_request *req, const char *kind)
 
 	TAILQ_INIT(&kv);
 	q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-	if (q != NULL && !sms_has_escaped_nul(q, strlen(q)) &&
-	    evhttp_parse_query_str(q, &kv) == 0)
-		rc = strcmp(kind, "mo") == 0 ? kannel_mo(s, &kv) :
-		    kannel_dlr(s, &kv);
+	if (q != NULL && sms_form_parse(q, strlen(q), &kv) == 0)
+		rc = kannel_fields(s, kind, &kv);
 	evhttp_clear_headers(&kv);
 	if (rc == -2) {
 		log_warn("event=sms.callback_malformed gateway=kannel kind=%s",

@@ -201,25 +201,18 @@ smsapi_fields(struct evhttp_request *req, struct evkeyvalq *kv)
 {
 	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
 	const char	*q;
-	char		*body;
+	unsigned char	*body;
 	size_t		 n = evbuffer_get_length(in);
-	int		 rc;
 
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_POST && n > 0) {
-		body = xmalloc(n + 1);
-		evbuffer_copyout(in, body, n);
-		body[n] = '\0';
-		rc = memchr(body, '\0', n) != NULL ||
-		    sms_has_escaped_nul(body, n) ? -1 :
-		    evhttp_parse_query_str(body, kv);
-		explicit_bzero(body, n);
-		free(body);
-		return rc;
+		if ((body = evbuffer_pullup(in, -1)) == NULL)
+			return -1;
+		return sms_form_parse((const char *)body, n, kv);
 	}
 	q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-	if (q != NULL && sms_has_escaped_nul(q, strlen(q)))
-		return -1;
-	return evhttp_parse_query_str(q != NULL ? q : "", kv);
+	if (q == NULL)
+		q = "";
+	return sms_form_parse(q, strlen(q), kv);
 }
 
 static enum sms_delivery
@@ -247,34 +240,38 @@ smsapi_status(const char *s)
 	return SMS_DLR_NONE;
 }
 
-/* The n-th item of a comma-separated list into buf; -1 if none fits. */
+/*
+ * The next item of a comma-separated list into buf; -1 when it is empty
+ * or does not fit. The list moves past it either way, so that the items
+ * after it stay aligned with the other lists.
+ */
 static int
 smsapi_item(const char **list, char *buf, size_t size)
 {
 	size_t	 n = strcspn(*list, ",");
+	int	 rc = -1;
 
-	if (n == 0 || n >= size)
-		return -1;
-	memcpy(buf, *list, n);
-	buf[n] = '\0';
+	if (n > 0 && n < size) {
+		memcpy(buf, *list, n);
+		buf[n] = '\0';
+		rc = 0;
+	}
 	*list += n + ((*list)[n] == ',');
-	return 0;
+	return rc;
 }
 
-/*
- * Up to 5 reports a call, as comma-separated lists aligned by position.
- * idx (our outbox row) finds the row even when its send answer was lost
- * and the gateway's id never reached us (check_idx refused the retry).
- */
-static int
-smsapi_dlr(struct sms *s, struct evkeyvalq *kv)
+/* Up to 5 reports a call, says SMSAPI; see sms_priv.h. */
+int
+sms_smsapi_parse_dlr(const struct evkeyvalq *kv,
+    int (*fn)(void *arg, const struct sms_dlr *dlr), void *arg)
 {
-	const char		*ids = evhttp_find_header(kv, "MsgId");
-	const char		*sts = evhttp_find_header(kv, "status");
-	const char		*idxs = evhttp_find_header(kv, "idx");
-	char			 id[128], st[32], idx[32], *end;
-	long long		 oid;
-	enum sms_delivery	 d;
+	const char	*ids = evhttp_find_header(kv, "MsgId");
+	const char	*sts = evhttp_find_header(kv, "status");
+	const char	*idxs = evhttp_find_header(kv, "idx");
+	char		 id[128], st[32], idx[32], *end;
+	long long	 oid;
+	struct sms_dlr	 dlr;
+	int		 rc;
 
 	if (ids == NULL || sts == NULL)
 		return -2;
@@ -282,6 +279,11 @@ smsapi_dlr(struct sms *s, struct evkeyvalq *kv)
 		if (smsapi_item(&ids, id, sizeof id) == -1 ||
 		    smsapi_item(&sts, st, sizeof st) == -1)
 			return -2;
+		/*
+		 * idx (our outbox row) finds the row even when its send
+		 * answer was lost and the gateway's id never reached us
+		 * (check_idx refused the retry).
+		 */
 		oid = 0;
 		if (idxs != NULL && *idxs != '\0' &&
 		    smsapi_item(&idxs, idx, sizeof idx) == 0) {
@@ -289,37 +291,53 @@ smsapi_dlr(struct sms *s, struct evkeyvalq *kv)
 			if (*end != '\0' || oid < 0)
 				oid = 0;
 		}
-		if ((d = smsapi_status(st)) != SMS_DLR_NONE &&
-		    sms_record_dlr(s, (int64_t)oid, id, d, st) == -1)
-			return -1;
+		memset(&dlr, 0, sizeof dlr);
+		if ((dlr.d = smsapi_status(st)) == SMS_DLR_NONE)
+			continue;
+		dlr.outbox_id = (int64_t)oid;
+		dlr.gateway_id = id;
+		snprintf(dlr.code, sizeof dlr.code, "%s", st);
+		if ((rc = fn(arg, &dlr)) != 0)
+			return rc;
 	}
 	return 0;
 }
 
-static int
-smsapi_mo(struct sms *s, struct evkeyvalq *kv)
+int
+sms_smsapi_parse_mo(const struct evkeyvalq *kv, struct sms_mo *mo)
 {
 	const char	*date = evhttp_find_header(kv, "sms_date");
 	char		*end;
-	long long	 at = 0;
 
+	memset(mo, 0, sizeof *mo);
 	if (date != NULL)
-		at = strtoll(date, &end, 10);
-	return sms_record_mo(s, "smsapi", evhttp_find_header(kv, "MsgId"),
-	    evhttp_find_header(kv, "sms_from"),
-	    evhttp_find_header(kv, "sms_text"), (int64_t)at);
+		mo->at = (int64_t)strtoll(date, &end, 10);
+	mo->id = evhttp_find_header(kv, "MsgId");
+	mo->from = evhttp_find_header(kv, "sms_from");
+	mo->text = evhttp_find_header(kv, "sms_text");
+	return 0;
+}
+
+static int
+smsapi_record_dlr(void *arg, const struct sms_dlr *dlr)
+{
+	return sms_record_dlr(arg, dlr);
 }
 
 static void
 smsapi_callback(struct sms *s, struct evhttp_request *req, const char *kind)
 {
 	struct evkeyvalq	 kv;
+	struct sms_mo		 mo;
 	int			 rc = -2;
 
 	TAILQ_INIT(&kv);
-	if (smsapi_fields(req, &kv) == 0)
-		rc = strcmp(kind, "mo") == 0 ? smsapi_mo(s, &kv) :
-		    smsapi_dlr(s, &kv);
+	if (smsapi_fields(req, &kv) == 0) {
+		if (strcmp(kind, "mo") != 0)
+			rc = sms_smsapi_parse_dlr(&kv, smsapi_record_dlr, s);
+		else if ((rc = sms_smsapi_parse_mo(&kv, &mo)) == 0)
+			rc = sms_record_mo(s, "smsapi", &mo);
+	}
 	evhttp_clear_headers(&kv);
 	if (rc == -2) {
 		log_warn("event=sms.callback_malformed gateway=smsapi kind=%s",

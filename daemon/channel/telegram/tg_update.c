@@ -356,7 +356,7 @@ void
 tg_classify(long http_status, const char *body, size_t len,
     long retry_after_header, struct send_result *res)
 {
-	const cJSON	*ok, *code, *desc, *params, *ra, *result, *mid;
+	const cJSON	*ok, *code, *desc, *params, *ra, *result;
 	cJSON		*root;
 
 	memset(res, 0, sizeof *res);
@@ -365,9 +365,9 @@ tg_classify(long http_status, const char *body, size_t len,
 	ok = cJSON_GetObjectItemCaseSensitive(root, "ok");
 	if (http_status == 200 && cJSON_IsTrue(ok)) {
 		result = cJSON_GetObjectItemCaseSensitive(root, "result");
-		mid = cJSON_GetObjectItemCaseSensitive(result, "message_id");
-		if (cJSON_IsNumber(mid))
-			res->message_id = (int64_t)mid->valuedouble;
+		/* Sent all the same; an id past 2^53 would not be exact. */
+		if (tg_get_id(result, "message_id", &res->message_id) == -1)
+			res->message_id = 0;
 		res->status = SEND_OK;
 		goto out;
 	}
