@@ -261,6 +261,20 @@ static const char *const store_migrations[] = {
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  value BLOB NOT NULL"
 	") STRICT;",
+
+	/*
+	 * 8: who a staff member is on this machine (the uid their login
+	 * had when it was tied, as SO_PEERCRED reports callers) and the
+	 * programmes a coordinator looks after: the admin API's roles.
+	 */
+	"ALTER TABLE staff ADD COLUMN unix_uid INTEGER;"
+	"CREATE UNIQUE INDEX staff_unix_uid ON staff (unix_uid);"
+	"CREATE TABLE staff_programmes ("
+	"  staff_id INTEGER NOT NULL REFERENCES staff (id) ON DELETE CASCADE,"
+	"  programme_id INTEGER NOT NULL REFERENCES programmes (id)"
+	"    ON DELETE CASCADE,"
+	"  PRIMARY KEY (staff_id, programme_id)"
+	") STRICT;",
 };
 
 #define STORE_NMIGRATIONS \
