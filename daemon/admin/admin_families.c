@@ -211,7 +211,7 @@ admin_family_list(struct areq *r)
 	struct family		*a = NULL;
 	size_t			 n = 0, i;
 	cJSON			*arr, *o;
-	int			 st;
+	int			 st, vis;
 
 	if ((st = admin_family_filter(r, &flt)) != 0)
 		return st;
@@ -220,7 +220,10 @@ admin_family_list(struct areq *r)
 	r->out = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(r->out, "families");
 	for (i = 0; i < n; i++) {
-		if ((o = admin_family_json(r, &a[i], 0)) == NULL) {
+		/* Staff see only the families they may open. */
+		if ((vis = admin_family_visible(r, a[i].id)) == 0)
+			continue;
+		if (vis == -1 || (o = admin_family_json(r, &a[i], 0)) == NULL) {
 			people_family_list_free(a, n);
 			return admin_error(r, 500, "internal",
 			    "storage error");
@@ -237,7 +240,8 @@ admin_family_show(struct areq *r)
 	int64_t	 id;
 	int	 st;
 
-	if ((st = admin_family_ref(r, r->arg[0], &id)) != 0)
+	if ((st = admin_family_ref(r, r->arg[0], &id)) != 0 ||
+	    (st = admin_family_access(r, id)) != 0)
 		return st;
 	return admin_answer_family(r, id, 200);
 }
@@ -257,6 +261,7 @@ admin_family_edit(struct areq *r)
 	int		 st, rc;
 
 	if ((st = admin_family_ref(r, r->arg[0], &id)) != 0 ||
+	    (st = admin_family_access(r, id)) != 0 ||
 	    (st = admin_fields(r, r->body, fields)) != 0 ||
 	    (st = admin_family_values(r, r->body)) != 0)
 		return st;
@@ -287,6 +292,7 @@ admin_family_assign(struct areq *r)
 	int		 st, rc;
 
 	if ((st = admin_family_ref(r, r->arg[0], &id)) != 0 ||
+	    (st = admin_family_access(r, id)) != 0 ||
 	    (st = admin_fields(r, r->body, fields)) != 0)
 		return st;
 	if ((rc = people_family_get(r->app->people, id, &f)) != PEOPLE_OK)
