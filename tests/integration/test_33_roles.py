@@ -9,11 +9,13 @@ endpoint is called by every role: allowed is any answer but 403, refused
 is 403 with a one-line reason and an access.denied audit row, and
 asystentctl exits 77.
 """
+import datetime
 import json
 import os
 import pwd
 import subprocess
 import sys
+import zoneinfo
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
@@ -50,11 +52,12 @@ print(json.dumps(out))
 """
 
 
-def as_uid(uid, argv, stdin=None):
+def as_uid(uid, argv, stdin=None, env=None):
     cmd = argv if uid == 0 else ["setpriv", "--reuid=%d" % uid,
                                  "--regid=%d" % uid, "--clear-groups"] + argv
     return subprocess.run(cmd, input=stdin, capture_output=True,
-                          timeout=120, text=True)
+                          timeout=120, text=True,
+                          env=dict(os.environ, **(env or {})))
 
 
 def ask(d, role, reqs):
@@ -262,6 +265,40 @@ def test_asystentctl_refusals_exit_77(sc):
     assert json.loads(p.stdout)["audit"] == [], p.stdout
     p = ctl(d, "root", "audit", "list", "--since", "yesterday")
     assert p.returncode == 1, p.stderr
+
+
+@suite.test
+@scenario()
+def test_times_print_in_the_centres_zone(sc):
+    """Whatever the caller's TZ, times are Europe/Warsaw (the default)
+    or the config's [daemon] timezone."""
+    d = sc.daemon()
+    api = Api(d)
+    api.ok("POST", "/v1/staff", {"name": "Ktoś", "kind": "coordinator"})
+    row = api.ok("GET", "/v1/audit")["audit"][0]
+    p = as_uid(0, [CTL, "-s", d.sock, "audit", "list", "--csv"],
+               env={"TZ": "America/New_York"})
+    assert p.returncode == 0, p.stderr
+    at = p.stdout.splitlines()[1].split(",")[1]
+    want = datetime.datetime.fromtimestamp(
+        row["at"], zoneinfo.ZoneInfo("Europe/Warsaw"))
+    assert at == want.strftime("%Y-%m-%d %H:%M:%S"), (at, want)
+    # A misspelled zone is refused, not silently UTC.
+    conf = os.path.join(sc.dir, "bad-tz.conf")
+    with open(conf, "w") as f:
+        f.write("[daemon]\nadmin_socket = %s\ntimezone = Europe/Warsw\n"
+                % d.sock)
+    p = as_uid(0, [CTL, "-c", conf, "status"])
+    assert p.returncode == 78 and "Europe/Warsw" in p.stderr, p.stderr
+    with open(conf, "w") as f:
+        f.write("[daemon]\nadmin_socket = %s\ntimezone = Asia/Tokyo\n"
+                % d.sock)
+    p = as_uid(0, [CTL, "-c", conf, "audit", "list", "--csv"],
+               env={"TZ": "UTC"})
+    at = p.stdout.splitlines()[1].split(",")[1]
+    want = datetime.datetime.fromtimestamp(
+        row["at"], zoneinfo.ZoneInfo("Asia/Tokyo"))
+    assert at == want.strftime("%Y-%m-%d %H:%M:%S"), (at, want)
 
 
 @suite.test
