@@ -287,6 +287,10 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "rows),\n  F a family code or id (its rows and its members')",
 	  GET, "/v1/audit", 0, 0, NULL, opts_audit_list, 0, NULL, NULL,
 	  ctl_audit_list },
+	{ "backup", NULL, "FILE", "a consistent copy of the database while the "
+	  "daemon runs (still sealed:\n  keep the master key apart; see "
+	  "doc/operations.md); FILE must not exist", NULL, NULL, 1, 1,
+	  pos_file, opts_none, 0, NULL, NULL, ctl_backup },
 	{ "help", NULL, "[COMMAND [SUB]]", "show usage", NULL, NULL, 0, 2,
 	  pos_command, opts_none, 0, NULL, NULL, ctl_help },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, 0, NULL, NULL,

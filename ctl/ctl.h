@@ -178,6 +178,10 @@ extern const struct ctl_view ctl_view_staff, ctl_view_staff_list,
 /* The request path of cmd with its arguments and query; a new string. */
 char	*ctl_build_path(const char *tmpl, const struct ctl_args *a);
 
+/* backup.c */
+int	ctl_backup(struct ctl *c, const struct ctl_cmd *cmd,
+	    struct ctl_args *a);
+
 /* audit.c */
 int	ctl_audit_list(struct ctl *c, const struct ctl_cmd *cmd,
 	    struct ctl_args *a);

@@ -505,6 +505,7 @@ admin_free(struct admin *ad)
 	if (ad == NULL)
 		return;
 	admin_stop(ad);
+	admin_backup_cleanup();
 	if (ad->http != NULL)
 		evhttp_free(ad->http);
 	free(ad->path);

@@ -260,4 +260,9 @@ int	admin_outbox_retry(struct areq *r);
 /* GET /v1/audit (admin_audit.c). */
 int	admin_audit_list(struct areq *r);
 
+/* POST and GET /v1/backup (admin_backup.c); cleanup at admin_free(). */
+int	admin_backup_start(struct areq *r);
+int	admin_backup_show(struct areq *r);
+void	admin_backup_cleanup(void);
+
 #endif

@@ -699,3 +699,84 @@ store_close(struct store *st)
 		    sqlite3_errmsg(st->db));
 	free(st);
 }
+
+/* ---- online backup --------------------------------------------------- */
+
+struct store_backup {
+	sqlite3		*dst;
+	sqlite3_backup	*b;
+};
+
+int
+store_backup_begin(struct store *st, const char *path,
+    struct store_backup **out, char *err, size_t errlen)
+{
+	struct store_backup	*sb;
+
+	*out = NULL;
+	sb = xcalloc(1, sizeof *sb);
+	if (sqlite3_open_v2(path, &sb->dst, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sb->dst != NULL ?
+		    sqlite3_errmsg(sb->dst) : "out of memory");
+		goto fail;
+	}
+	if ((sb->b = sqlite3_backup_init(sb->dst, "main", store_db(st),
+	    "main")) == NULL) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(sb->dst));
+		goto fail;
+	}
+	*out = sb;
+	return 0;
+fail:
+	store_backup_free(sb);
+	return -1;
+}
+
+int
+store_backup_step(struct store_backup *sb, int pages, int *remaining,
+    int *total, char *err, size_t errlen)
+{
+	int	 rc;
+
+	rc = sqlite3_backup_step(sb->b, pages);
+	*remaining = sqlite3_backup_remaining(sb->b);
+	*total = sqlite3_backup_pagecount(sb->b);
+	if (rc == SQLITE_DONE)
+		return 1;
+	if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return 0;
+	snprintf(err, errlen, "%s", sqlite3_errstr(rc));
+	return -1;
+}
+
+int
+store_backup_finish(struct store_backup *sb, char *err, size_t errlen)
+{
+	int	 rc;
+
+	rc = sqlite3_backup_finish(sb->b);
+	sb->b = NULL;
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errstr(rc));
+		return -1;
+	}
+	if (sqlite3_close(sb->dst) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(sb->dst));
+		return -1;
+	}
+	sb->dst = NULL;
+	return 0;
+}
+
+void
+store_backup_free(struct store_backup *sb)
+{
+	if (sb == NULL)
+		return;
+	if (sb->b != NULL)
+		sqlite3_backup_finish(sb->b);
+	if (sb->dst != NULL)
+		sqlite3_close(sb->dst);
+	free(sb);
+}
