@@ -476,6 +476,12 @@ int	people_staff_programmes(struct people *p, int64_t id, int64_t *out,
 int	people_family_visible(struct people *p, int64_t family_id,
 	    int64_t staff_id, int by_programme, int *yes)
 	    __attribute__((warn_unused_result));
+/*
+ * Whether a member takes announcements and reminders (one switch, /stop
+ * and /start) and since when (unix s; when added, if never changed).
+ */
+int	people_member_announcements(struct people *p, int64_t id, int *on,
+	    int64_t *since) __attribute__((warn_unused_result));
 /* Active administrators other than `except`. */
 int	people_staff_admins(struct people *p, int64_t except, int64_t *n)
 	    __attribute__((warn_unused_result));

@@ -10,6 +10,7 @@
 
 #include "admin_priv.h"
 #include "app.h"
+#include "outbox.h"
 #include "people.h"
 #include "phone.h"
 #include "validate.h"
@@ -34,21 +35,56 @@ admin_add_staff_ref(struct areq *r, cJSON *o, const char *key, int64_t id)
 	return 0;
 }
 
+/*
+ * What staff need to know before writing to a member: whether they take
+ * announcements and reminders (since when), and the channel that last
+ * carried a message to them. -1 on a storage error.
+ */
+static int
+admin_member_reach_json(struct areq *r, cJSON *o, int64_t id)
+{
+	enum channel	 ch;
+	int64_t		 since, at;
+	int		 on;
+	cJSON		*x;
+
+	if (people_member_announcements(r->app->people, id, &on, &since) !=
+	    PEOPLE_OK ||
+	    outbox_member_last_sent(r->app->ob, id, &ch, &at) == -1)
+		return -1;
+	x = cJSON_AddObjectToObject(o, "announcements");
+	cJSON_AddBoolToObject(x, "on", on);
+	admin_add_int(x, "since", since);
+	if (ch == 0) {
+		cJSON_AddNullToObject(o, "last_channel");
+		return 0;
+	}
+	x = cJSON_AddObjectToObject(o, "last_channel");
+	admin_add_str(x, "channel", ch == CHANNEL_SMS ? "sms" : "telegram");
+	admin_add_int(x, "at", at / 1000);
+	return 0;
+}
+
 static int
 admin_add_members(struct areq *r, cJSON *o, int64_t family_id, int full)
 {
 	struct member	*m = NULL;
 	size_t		 n = 0, i;
-	cJSON		*arr;
+	cJSON		*arr, *x;
+	int		 rc = 0;
 
 	if (people_member_list(r->app->people, family_id, &m, &n) !=
 	    PEOPLE_OK)
 		return -1;
 	arr = cJSON_AddArrayToObject(o, "members");
-	for (i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, admin_member_json(&m[i], full));
+	for (i = 0; i < n && rc == 0; i++) {
+		x = admin_member_json(&m[i], full);
+		cJSON_AddItemToArray(arr, x);
+		if (full)
+			rc = admin_member_reach_json(r, x, m[i].id);
+	}
 	people_member_list_free(m, n);
-	return 0;
+	return rc;
 }
 
 static int

@@ -28,6 +28,8 @@ const char *const people_access_sql[ACC_NSQL] = {
 	    "e.until_date IS NULL AND sp.staff_id = ?2)))",
 	[ACC_ADMINS] = "SELECT count(*) FROM staff WHERE kind = "
 	    "'administrator' AND active = 1 AND id <> ?",
+	[ACC_ANNOUNCE] = "SELECT announcements, COALESCE(announcements_at, "
+	    "created_at) FROM members WHERE id = ?",
 };
 
 int
@@ -151,4 +153,30 @@ people_staff_admins(struct people *p, int64_t except, int64_t *n)
 	*n = 0;
 	sqlite3_bind_int64(p->acc[ACC_ADMINS], 1, except);
 	return people_step_id(p->acc[ACC_ADMINS], "staff_admins", n);
+}
+
+int
+people_member_announcements(struct people *p, int64_t id, int *on,
+    int64_t *since)
+{
+	sqlite3_stmt	*s = p->acc[ACC_ANNOUNCE];
+	int		 rc;
+
+	*on = 0;
+	*since = 0;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*on = sqlite3_column_int(s, 0);
+		*since = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_ROW)
+		return PEOPLE_OK;
+	if (rc == SQLITE_DONE)
+		return PEOPLE_NOT_FOUND;
+	log_err("event=store.error what=member_announcements error=\"%s\"",
+	    sqlite3_errstr(rc));
+	return PEOPLE_ERR;
 }

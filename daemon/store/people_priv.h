@@ -56,7 +56,7 @@ enum people_audit_sql {
 };
 enum people_access_sql {
 	ACC_SET_UID, ACC_BY_UID, ACC_UID_GET, ACC_PROG_CLEAR, ACC_PROG_ADD,
-	ACC_PROG_LIST, ACC_VISIBLE, ACC_ADMINS, ACC_NSQL
+	ACC_PROG_LIST, ACC_VISIBLE, ACC_ADMINS, ACC_ANNOUNCE, ACC_NSQL
 };
 
 /* Defined in each table's file; prepared once by people_new(). */

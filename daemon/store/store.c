@@ -266,6 +266,9 @@ static const char *const store_migrations[] = {
 	 * 8: who a staff member is on this machine (the uid their login
 	 * had when it was tied, as SO_PEERCRED reports callers) and the
 	 * programmes a coordinator looks after: the admin API's roles.
+	 * Since when a member's announcements and reminders are on or off
+	 * (NULL: as they have been since the member was added), kept by a
+	 * trigger whoever changes the flag.
 	 */
 	"ALTER TABLE staff ADD COLUMN unix_uid INTEGER;"
 	"CREATE UNIQUE INDEX staff_unix_uid ON staff (unix_uid);"
@@ -274,7 +277,12 @@ static const char *const store_migrations[] = {
 	"  programme_id INTEGER NOT NULL REFERENCES programmes (id)"
 	"    ON DELETE CASCADE,"
 	"  PRIMARY KEY (staff_id, programme_id)"
-	") STRICT;",
+	") STRICT;"
+	"ALTER TABLE members ADD COLUMN announcements_at INTEGER;"
+	"CREATE TRIGGER members_announcements_at AFTER UPDATE OF "
+	"  announcements ON members WHEN old.announcements IS NOT "
+	"  new.announcements BEGIN UPDATE members SET announcements_at = "
+	"  CAST(strftime('%s', 'now') AS INTEGER) WHERE id = new.id; END;",
 };
 
 #define STORE_NMIGRATIONS \
