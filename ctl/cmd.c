@@ -138,6 +138,10 @@ static const struct ctl_opt opts_conversation[] = {
 	{ "last", CTL_OPT_QUERY, "last", NULL, 0 },
 	{ NULL, 0, NULL, NULL, 0 }
 };
+static const struct ctl_opt opts_export[] = {
+	{ "out", CTL_OPT_QUERY, "out", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
 static const struct ctl_opt opts_audit_list[] = {
 	{ "staff", CTL_OPT_QUERY, "staff", NULL, 0 },
 	{ "family", CTL_OPT_QUERY, "family", NULL, 0 },
@@ -287,6 +291,11 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "rows),\n  F a family code or id (its rows and its members')",
 	  GET, "/v1/audit", 0, 0, NULL, opts_audit_list, 0, NULL, NULL,
 	  ctl_audit_list },
+	{ "family", "export", "FAMILY [--out FILE]",
+	  "everything held about a family (GDPR art. 15): text on stdout, "
+	  "or\n  JSON in FILE and text in FILE.txt; written to the audit log",
+	  GET, "/v1/families/{0}/export", 1, 1, pos_family, opts_export, 0,
+	  NULL, NULL, ctl_family_export },
 	{ "backup", NULL, "FILE", "a consistent copy of the database while the "
 	  "daemon runs (still sealed:\n  keep the master key apart; see "
 	  "doc/operations.md); FILE must not exist", NULL, NULL, 1, 1,

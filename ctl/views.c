@@ -229,7 +229,9 @@ ctl_get_consent(const cJSON *obj, const char *key)
 	if (localtime_r(&t, &tm) == NULL ||
 	    strftime(day, sizeof day, "%Y-%m-%d", &tm) == 0)
 		snprintf(day, sizeof day, "?");
-	if (cJSON_IsString(ref) && cJSON_IsString(ver))
+	/* A paper form's default version says no more than its ref. */
+	if (cJSON_IsString(ref) && cJSON_IsString(ver) &&
+	    strcmp(ver->valuestring, "paper") != 0)
 		return xasprintf("%s version %s ref %s", day, ver->valuestring,
 		    ref->valuestring);
 	if (cJSON_IsString(ref))

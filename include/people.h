@@ -442,8 +442,8 @@ int	people_audit_list(struct people *p, int limit, people_audit_fn fn,
 /* Which audit rows people_audit_find() lists, newest first. */
 struct audit_filter {
 	int64_t	 uid;		/* -1: anyone */
-	int64_t	 family_id;	/* 0: any; else the family's and its
-				   current members' rows */
+	int64_t	 family_id;	/* 0: any; else the family's, its
+				   current members' and enrolments' rows */
 	int64_t	 since;		/* unix s; 0: from the start */
 	int	 limit;
 };

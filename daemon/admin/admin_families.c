@@ -112,7 +112,7 @@ admin_add_programmes(struct areq *r, cJSON *o, int64_t family_id)
 	return 0;
 }
 
-static cJSON *
+cJSON *
 admin_family_json(struct areq *r, const struct family *f, int full)
 {
 	cJSON	*o = cJSON_CreateObject();

@@ -221,6 +221,16 @@ int	admin_family_edit(struct areq *r);
 int	admin_family_assign(struct areq *r);
 int	admin_family_remove(struct areq *r);
 
+struct family;
+/*
+ * The family object, new (NULL on a storage error); `full`: phones in
+ * full and each member's announcements and last channel.
+ */
+cJSON	*admin_family_json(struct areq *r, const struct family *f, int full);
+
+/* GET /v1/families/{family}/export (admin_export.c). */
+int	admin_family_export(struct areq *r);
+
 /* POST /v1/families/import (admin_import.c). */
 int	admin_import(struct areq *r);
 

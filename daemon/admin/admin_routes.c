@@ -77,6 +77,9 @@ const struct admin_route admin_routes[] = {
 	{ GET, "/v1/outbox", admin_outbox_list, 0, admin_q_outbox, COORD },
 	{ POST, "/v1/outbox/*/retry", admin_outbox_retry, MUT, NULL, COORD },
 	{ GET, "/v1/audit", admin_audit_list, 0, admin_q_audit, ADM },
+	/* Audited like a reading: one transaction with its row. */
+	{ GET, "/v1/families/*/export", admin_family_export, MUT, NULL,
+	  STAFF },
 	{ POST, "/v1/backup", admin_backup_start, MUT, NULL, ADM },
 	{ GET, "/v1/backup", admin_backup_show, 0, NULL, ADM },
 	{ 0, NULL, NULL, 0, NULL, 0 }

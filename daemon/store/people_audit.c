@@ -10,7 +10,9 @@ const char *const people_audit_sql[AUDIT_NSQL] = {
 	[AUDIT_LIST] = "SELECT id, at, uid, action, object, object_id "
 	    "FROM audit WHERE (?1 IS NULL OR uid = ?1) AND (?2 IS NULL OR "
 	    "(object = 'family' AND object_id = ?2) OR (object = 'member' "
-	    "AND object_id IN (SELECT id FROM members WHERE family_id = ?2)))"
+	    "AND object_id IN (SELECT id FROM members WHERE family_id = ?2)) "
+	    "OR (object = 'enrolment' AND object_id IN (SELECT id FROM "
+	    "enrolments WHERE family_id = ?2)))"
 	    " AND at >= ?3 ORDER BY id DESC LIMIT ?4",
 };
 

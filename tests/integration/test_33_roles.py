@@ -153,6 +153,10 @@ def matrix(ids):
         ("GET", "/v1/outbox", None, {C, ADM}),
         ("POST", "/v1/outbox/99999/retry", None, {C, ADM}),
         ("GET", "/v1/audit", None, {ADM}),
+        ("GET", "/v1/families/%s/export" % f1, None, {A, ADM}),
+        ("GET", "/v1/families/%s/export" % f3, None, {ADM}),
+        ("POST", "/v1/backup", {}, {ADM}),
+        ("GET", "/v1/backup", None, {ADM}),
     ]
 
 
@@ -260,7 +264,8 @@ def test_asystentctl_refusals_exit_77(sc):
     p = ctl(d, "root", "--json", "audit", "list", "--family", ids["f2"])
     got = json.loads(p.stdout)["audit"]
     assert "family.add" in {r["action"] for r in got}, got
-    assert all(r["object"] in ("family", "member") for r in got), got
+    assert all(r["object"] in ("family", "member", "enrolment")
+               for r in got), got
     p = ctl(d, "root", "--json", "audit", "list", "--since", "2999-01-01")
     assert json.loads(p.stdout)["audit"] == [], p.stdout
     p = ctl(d, "root", "audit", "list", "--since", "yesterday")
