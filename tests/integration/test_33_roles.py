@@ -13,6 +13,7 @@ import datetime
 import json
 import os
 import pwd
+import re
 import subprocess
 import sys
 import zoneinfo
@@ -158,6 +159,34 @@ def matrix(ids):
         ("POST", "/v1/backup", {}, {ADM}),
         ("GET", "/v1/backup", None, {ADM}),
     ]
+
+
+def documented_routes():
+    """(method, regex) of every endpoint in doc/admin-api.md's table."""
+    doc = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                       "..", "doc", "admin-api.md")
+    out = []
+    with open(doc, encoding="utf-8") as f:
+        for line in f:
+            m = re.match(r"\| (GET|POST|PATCH|DELETE) (/v1/\S*) \|", line)
+            if m:
+                pat = re.sub(r"\\{[a-z]+\\}", "[^/]+",
+                             re.escape(m.group(2)))
+                out.append((m.group(1), m.group(2), "^%s$" % pat))
+    return out
+
+
+@suite.test
+def test_the_matrix_covers_every_documented_endpoint():
+    ids = {"assistant": 1, "coordinator": 2, "admin": 3, "prog": 1,
+           "other_prog": 2, "f1": "R-0001", "f2": "R-0002", "f3": "R-0003",
+           "m1": 1, "m2": 2, "m3": 3}
+    reqs = matrix(ids)
+    routes = documented_routes()
+    assert len(routes) >= 30, routes
+    for method, path, pat in routes:
+        assert any(m == method and re.match(pat, p) for m, p, _, _ in reqs),\
+            "not in the role matrix: %s %s" % (method, path)
 
 
 @suite.test
