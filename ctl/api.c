@@ -28,6 +28,7 @@ static const struct {
 	int	exit;
 } ctl_status_exits[] = {
 	{ 400, CTL_EX_USAGE },
+	{ 403, CTL_EX_NOPERM },
 	{ 404, CTL_EX_NOTFOUND },
 	{ 405, CTL_EX_USAGE },
 	{ 409, CTL_EX_CONFLICT },

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -17,11 +19,14 @@
 #include "ctl.h"
 
 #define CTL_DEFAULT_SOCKET	"/run/asystent/admin.sock"
+/* The daemon's default [daemon] timezone. */
+#define CTL_DEFAULT_TZ		"Europe/Warsaw"
 
 struct ctl {
 	const char	*sock_opt;	/* -s */
 	const char	*config;	/* -c */
 	char		*sock;		/* resolved on first use */
+	char		*tz;		/* [daemon] timezone, or NULL */
 	int		 sock_failed;
 	int		 json;
 };
@@ -48,8 +53,9 @@ ctl_set_json(struct ctl *c)
 }
 
 /*
- * Only [daemon] admin_socket is read: the rest of the file is the daemon's
- * business (and config_load() would want the bot token too).
+ * Only [daemon] admin_socket and timezone are read: the rest of the file
+ * is the daemon's business (and config_load() would want the bot token
+ * too).
  */
 static int
 ctl_ini_handler(void *user, const char *section, const char *name,
@@ -57,10 +63,15 @@ ctl_ini_handler(void *user, const char *section, const char *name,
 {
 	struct ctl	*c = user;
 
-	if (strcmp(section, "daemon") == 0 &&
-	    strcmp(name, "admin_socket") == 0 && *value != '\0') {
+	if (strcmp(section, "daemon") != 0 || *value == '\0')
+		return 1;
+	/* -s wins over the file. */
+	if (strcmp(name, "admin_socket") == 0 && c->sock_opt == NULL) {
 		free(c->sock);
 		c->sock = xstrdup(value);
+	} else if (strcmp(name, "timezone") == 0) {
+		free(c->tz);
+		c->tz = xstrdup(value);
 	}
 	return 1;
 }
@@ -101,6 +112,37 @@ ctl_socket(struct ctl *c)
 	else
 		c->sock = xstrdup(CTL_DEFAULT_SOCKET);
 	return c->sock;
+}
+
+/*
+ * Every time printed is in the centre's zone, whatever the machine's is.
+ * The zone must exist: a misspelled TZ silently becomes UTC.
+ */
+static int
+ctl_setup_tz(struct ctl *c)
+{
+	const char	*tz;
+	char		 path[512];
+	struct stat	 sb;
+
+	if (c->config != NULL && ctl_read_config(c) == -1)
+		return CTL_EX_CONFIG;
+	tz = c->tz != NULL ? c->tz : CTL_DEFAULT_TZ;
+	snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
+	if (strstr(tz, "..") != NULL || tz[0] == '/' ||
+	    stat(path, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		fprintf(stderr, "asystentctl: %s: daemon.timezone: unknown "
+		    "time zone \"%s\"\n", c->config != NULL ? c->config :
+		    "-", tz);
+		return CTL_EX_CONFIG;
+	}
+	if (setenv("TZ", tz, 1) == -1) {
+		fprintf(stderr, "asystentctl: cannot set TZ: %s\n",
+		    strerror(errno));
+		return CTL_EX_SOFTWARE;
+	}
+	tzset();
+	return 0;
 }
 
 static int
@@ -215,6 +257,11 @@ main(int argc, char *argv[])
 		return rc;
 	if (cmd->sub != NULL)
 		first++;
+	if ((rc = ctl_setup_tz(&c)) != 0) {
+		free(c.sock);
+		free(c.tz);
+		return rc;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "asystentctl: cannot initialise libcurl\n");
 		return CTL_EX_SOFTWARE;
@@ -222,5 +269,6 @@ main(int argc, char *argv[])
 	rc = ctl_cmd_run(&c, cmd, argc - first, argv + first);
 	curl_global_cleanup();
 	free(c.sock);
+	free(c.tz);
 	return rc;
 }

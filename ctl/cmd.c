@@ -57,6 +57,9 @@ static const struct ctl_opt opts_staff_edit[] = {
 	{ "kind", CTL_OPT_STR, "kind", NULL, 0 },
 	{ "lang", CTL_OPT_LIST, "languages", NULL, 0 },
 	{ "active", CTL_OPT_YESNO, "active", NULL, 0 },
+	{ "unix-user", CTL_OPT_STR, "unix_user", NULL, 0 },
+	{ "no-unix-user", CTL_OPT_NULL, "unix_user", NULL, 0 },
+	{ "programmes", CTL_OPT_LIST, "programmes", NULL, 0 },
 	{ NULL, 0, NULL, NULL, 0 }
 };
 static const struct ctl_opt opts_invite[] = {
@@ -135,6 +138,18 @@ static const struct ctl_opt opts_conversation[] = {
 	{ "last", CTL_OPT_QUERY, "last", NULL, 0 },
 	{ NULL, 0, NULL, NULL, 0 }
 };
+static const struct ctl_opt opts_export[] = {
+	{ "out", CTL_OPT_QUERY, "out", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_audit_list[] = {
+	{ "staff", CTL_OPT_QUERY, "staff", NULL, 0 },
+	{ "family", CTL_OPT_QUERY, "family", NULL, 0 },
+	{ "since", CTL_OPT_QUERY, "since", NULL, 0 },
+	{ "limit", CTL_OPT_QUERY, "limit", NULL, 0 },
+	{ "csv", CTL_OPT_FLAG, NULL, NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
 static const struct ctl_opt opts_outbox_list[] = {
 	{ "failed", CTL_OPT_QUERY_CONST, "state", "failed", 0 },
 	{ "state", CTL_OPT_QUERY, "state", NULL, 0 },
@@ -170,7 +185,10 @@ const struct ctl_cmd ctl_cmds[] = {
 	  1, 1, pos_id, opts_none, 0, &ctl_view_staff, ctl_print_object,
 	  NULL },
 	{ "staff", "edit", "ID [--name N] [--kind K] [--lang L] "
-	  "[--active yes|no]", "change a staff member", PATCH,
+	  "[--active yes|no]\n  [--unix-user LOGIN | --no-unix-user] "
+	  "[--programmes ID,ID]", "change a staff member; --unix-user ties "
+	  "them to a login (their role:\n  administrator, coordinator of "
+	  "--programmes, else assistant)", PATCH,
 	  "/v1/staff/{0}", 1, 1, pos_id, opts_staff_edit, 1, &ctl_view_staff,
 	  ctl_print_object, NULL },
 	{ "staff", "disable", "ID", "disable a staff member", POST,
@@ -262,11 +280,26 @@ const struct ctl_cmd ctl_cmds[] = {
 	  &ctl_view_outbox_row, ctl_print_object, NULL },
 	{ "conversation", "show", "FAMILY [--last N]",
 	  "a family's messages with the assistant, the newest N (default 50, "
-	  "at most 1000)\n  oldest first, times in Europe/Warsaw; each "
+	  "at most 1000)\n  oldest first, times in the centre's zone; each "
 	  "reading is written to the audit log", GET,
 	  "/v1/families/{0}/conversation", 1, 1, pos_family,
 	  opts_conversation, 0, &ctl_view_conversation,
 	  ctl_print_conversation, NULL },
+	{ "audit", "list", "[--staff S] [--family F] [--since YYYY-MM-DD] "
+	  "[--limit N] [--csv]",
+	  "who did what, newest first: S a staff id or name (their login's "
+	  "rows),\n  F a family code or id (its rows and its members')",
+	  GET, "/v1/audit", 0, 0, NULL, opts_audit_list, 0, NULL, NULL,
+	  ctl_audit_list },
+	{ "family", "export", "FAMILY [--out FILE]",
+	  "everything held about a family (GDPR art. 15): text on stdout, "
+	  "or\n  JSON in FILE and text in FILE.txt; written to the audit log",
+	  GET, "/v1/families/{0}/export", 1, 1, pos_family, opts_export, 0,
+	  NULL, NULL, ctl_family_export },
+	{ "backup", NULL, "FILE", "a consistent copy of the database while the "
+	  "daemon runs (still sealed:\n  keep the master key apart; see "
+	  "doc/operations.md); FILE must not exist", NULL, NULL, 1, 1,
+	  pos_file, opts_none, 0, NULL, NULL, ctl_backup },
 	{ "help", NULL, "[COMMAND [SUB]]", "show usage", NULL, NULL, 0, 2,
 	  pos_command, opts_none, 0, NULL, NULL, ctl_help },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, 0, NULL, NULL,
@@ -640,7 +673,7 @@ ctl_append(char **url, const char *s, size_t n)
 }
 
 /* The path with {N} replaced by argument N, then ?query. */
-static char *
+char *
 ctl_build_path(const char *tmpl, const struct ctl_args *a)
 {
 	const cJSON	*q;

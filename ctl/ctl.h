@@ -17,6 +17,8 @@
 #define CTL_EX_CONFLICT		3	/* 409 */
 #define CTL_EX_UNAVAILABLE	69	/* no daemon on the socket */
 #define CTL_EX_SOFTWARE		70	/* 500 or an unreadable answer */
+#define CTL_EX_CANTCREAT	73	/* an output file cannot be made */
+#define CTL_EX_NOPERM		77	/* 403: the caller's role forbids it */
 #define CTL_EX_CONFIG		78	/* the -c file cannot be read */
 
 #define CTL_MAX_POS		4
@@ -173,6 +175,21 @@ extern const struct ctl_view ctl_view_staff, ctl_view_staff_list,
 	    ctl_view_programme, ctl_view_programmes, ctl_view_outbox,
 	    ctl_view_outbox_row, ctl_view_enrolment, ctl_view_invitation,
 	    ctl_view_status, ctl_view_check, ctl_view_conversation;
+
+/* The request path of cmd with its arguments and query; a new string. */
+char	*ctl_build_path(const char *tmpl, const struct ctl_args *a);
+
+/* export.c */
+int	ctl_family_export(struct ctl *c, const struct ctl_cmd *cmd,
+	    struct ctl_args *a);
+
+/* backup.c */
+int	ctl_backup(struct ctl *c, const struct ctl_cmd *cmd,
+	    struct ctl_args *a);
+
+/* audit.c */
+int	ctl_audit_list(struct ctl *c, const struct ctl_cmd *cmd,
+	    struct ctl_args *a);
 
 /* import.c */
 int	ctl_family_import(struct ctl *c, const struct ctl_cmd *cmd,

@@ -229,11 +229,63 @@ ctl_get_consent(const cJSON *obj, const char *key)
 	if (localtime_r(&t, &tm) == NULL ||
 	    strftime(day, sizeof day, "%Y-%m-%d", &tm) == 0)
 		snprintf(day, sizeof day, "?");
+	/* A paper form's default version says no more than its ref. */
+	if (cJSON_IsString(ref) && cJSON_IsString(ver) &&
+	    strcmp(ver->valuestring, "paper") != 0)
+		return xasprintf("%s version %s ref %s", day, ver->valuestring,
+		    ref->valuestring);
 	if (cJSON_IsString(ref))
 		return xasprintf("%s ref %s", day, ref->valuestring);
 	if (cJSON_IsString(ver))
 		return xasprintf("%s version %s", day, ver->valuestring);
 	return xstrdup(day);
+}
+
+/* unix seconds as the centre's date (and time); "?" when unreadable. */
+static void
+ctl_when(const cJSON *at, int with_time, char *buf, size_t len)
+{
+	struct tm	 tm;
+	time_t		 t = cJSON_IsNumber(at) ? (time_t)at->valuedouble : 0;
+	size_t		 n = 0;
+
+	if (localtime_r(&t, &tm) != NULL)
+		n = with_time ? strftime(buf, len, "%Y-%m-%d %H:%M", &tm) :
+		    strftime(buf, len, "%Y-%m-%d", &tm);
+	if (n == 0)
+		snprintf(buf, len, "?");
+}
+
+/* "on since 2026-03-02", "off since ..." (announcements and reminders) */
+static char *
+ctl_get_announce(const cJSON *obj, const char *key)
+{
+	const cJSON	*a = cJSON_GetObjectItemCaseSensitive(obj, key);
+	char		 day[16];
+
+	if (!cJSON_IsObject(a))
+		return NULL;
+	ctl_when(cJSON_GetObjectItemCaseSensitive(a, "since"), 0,
+	    day, sizeof day);
+	return xasprintf("%s since %s", cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(a, "on")) ? "on" : "off", day);
+}
+
+/* "sms 2026-03-02 14:05": the channel that last carried a message. */
+static char *
+ctl_get_last_channel(const cJSON *obj, const char *key)
+{
+	const cJSON	*l = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON	*ch;
+	char		 when[32];
+
+	if (!cJSON_IsObject(l))
+		return NULL;
+	ch = cJSON_GetObjectItemCaseSensitive(l, "channel");
+	ctl_when(cJSON_GetObjectItemCaseSensitive(l, "at"), 1,
+	    when, sizeof when);
+	return xasprintf("%s %s", cJSON_IsString(ch) ? ch->valuestring : "?",
+	    when);
 }
 
 /* "delivered"; a failure or expiry with the gateway's code: "failed (405)" */
@@ -308,6 +360,8 @@ static const struct ctl_col member_cols[] = {
 	{ "CONTACT", "contact", NULL },
 	{ "TELEGRAM", "telegram_linked", NULL },
 	{ "CONSENT", "consent", ctl_get_consent },
+	{ "ANNOUNCEMENTS", "announcements", ctl_get_announce },
+	{ "LAST WORKED", "last_channel", ctl_get_last_channel },
 	{ NULL, NULL, NULL }
 };
 
@@ -486,8 +540,7 @@ ctl_print_deleted(const struct ctl_cmd *cmd, const cJSON *answer)
 
 /* ---- conversation show ----------------------------------------------- */
 
-/* Staff read times as the centre's clock shows them. */
-#define CTL_CONV_TZ	"Europe/Warsaw"
+/* Times are the centre's: main() set TZ from the config. */
 #define CTL_CONV_COLS	4	/* time and arrow, who, kind, state */
 
 struct ctl_conv_line {
@@ -656,8 +709,6 @@ ctl_print_conversation(const struct ctl_cmd *cmd, const cJSON *answer)
 	struct ctl_conv_line	*lines;
 	size_t			 width[CTL_CONV_COLS] = { 0 }, n, i, j, w;
 
-	if (setenv("TZ", CTL_CONV_TZ, 1) == 0)
-		tzset();
 	ctl_conv_header(answer);
 	msgs = ctl_member(cmd, answer);
 	if ((n = (size_t)cJSON_GetArraySize(msgs)) == 0) {

@@ -168,4 +168,13 @@ int	history_purge_start(struct history *h, struct event_base *base,
 	    int days) __attribute__((warn_unused_result));
 void	history_purge_stop(struct history *h);
 
+/*
+ * Calls fn for every message of the family, oldest first (the GDPR
+ * export); m->text is wiped after each call. fn returns 0, or -1 to stop
+ * (then so does history_each).
+ */
+typedef int	(*history_each_fn)(const struct history_msg *m, void *arg);
+int	history_each(struct history *h, int64_t family_id, history_each_fn fn,
+	    void *arg) __attribute__((warn_unused_result));
+
 #endif

@@ -190,4 +190,12 @@ const char *outbox_state_name(enum outbox_state s);
 /* "conversation", "reminder", "broadcast". */
 const char *outbox_priority_name(enum outbox_priority p);
 
+/*
+ * The channel and time (unix ms) of the newest message sent to the member
+ * that was not reported failed or expired; *ch is 0 when there is none.
+ * Outbox rows of delivery states are sms.h's enum sms_delivery.
+ */
+int	outbox_member_last_sent(struct outbox *ob, int64_t member_id,
+	    enum channel *ch, int64_t *at) __attribute__((warn_unused_result));
+
 #endif

@@ -439,5 +439,51 @@ int	people_audit(struct people *p, uid_t uid, const char *action,
 typedef int	(*people_audit_fn)(const struct audit_row *row, void *arg);
 int	people_audit_list(struct people *p, int limit, people_audit_fn fn,
 	    void *arg) __attribute__((warn_unused_result));
+/* Which audit rows people_audit_find() lists, newest first. */
+struct audit_filter {
+	int64_t	 uid;		/* -1: anyone */
+	int64_t	 family_id;	/* 0: any; else the family's, its
+				   current members' and enrolments' rows */
+	int64_t	 since;		/* unix s; 0: from the start */
+	int	 limit;
+};
+int	people_audit_find(struct people *p, const struct audit_filter *f,
+	    people_audit_fn fn, void *arg) __attribute__((warn_unused_result));
+
+/*
+ * Who may see what (people_access.c). A staff member is tied to the uid
+ * of a login (-1: none) and, as a coordinator, to programmes.
+ */
+int	people_staff_set_uid(struct people *p, int64_t id, int64_t uid)
+	    __attribute__((warn_unused_result));
+/* The staff member whose login is `uid`; NOT_FOUND when none is. */
+int	people_staff_by_uid(struct people *p, int64_t uid, int64_t *id,
+	    char kind[PEOPLE_KIND_MAX], int *active)
+	    __attribute__((warn_unused_result));
+/* *uid = -1 when the staff member is tied to no login. */
+int	people_staff_uid(struct people *p, int64_t id, int64_t *uid)
+	    __attribute__((warn_unused_result));
+/* Replaces the programmes of a staff member; CONFLICT: no such one. */
+int	people_staff_set_programmes(struct people *p, int64_t id,
+	    const int64_t *prog, size_t n) __attribute__((warn_unused_result));
+/* At most `max` programme ids, ascending. */
+int	people_staff_programmes(struct people *p, int64_t id, int64_t *out,
+	    size_t max, size_t *n) __attribute__((warn_unused_result));
+/*
+ * *yes = 1 when the staff member is the family's assistant or substitute
+ * or, with `by_programme`, looks after a programme it is enrolled in now.
+ */
+int	people_family_visible(struct people *p, int64_t family_id,
+	    int64_t staff_id, int by_programme, int *yes)
+	    __attribute__((warn_unused_result));
+/*
+ * Whether a member takes announcements and reminders (one switch, /stop
+ * and /start) and since when (unix s; when added, if never changed).
+ */
+int	people_member_announcements(struct people *p, int64_t id, int *on,
+	    int64_t *since) __attribute__((warn_unused_result));
+/* Active administrators other than `except`. */
+int	people_staff_admins(struct people *p, int64_t except, int64_t *n)
+	    __attribute__((warn_unused_result));
 
 #endif

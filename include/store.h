@@ -92,4 +92,24 @@ int64_t	store_now_ms(void);
 int	store_file_sizes(const char *path, int64_t *db_bytes,
 	    int64_t *wal_bytes) __attribute__((warn_unused_result));
 
+/*
+ * An online copy through SQLite's backup API, in steps: begin writes to
+ * `path` (a new file), each step copies `pages` pages and returns 1 when
+ * the copy is complete, 0 when there is more, -1 on error (err says
+ * why). Changes made meanwhile through the store's own connection are
+ * carried into the copy, so it is consistent as of the last step.
+ * finish closes the copy (synced); free drops an unfinished one and
+ * takes NULL.
+ */
+struct store_backup;
+int	store_backup_begin(struct store *st, const char *path,
+	    struct store_backup **out, char *err, size_t errlen)
+	    __attribute__((warn_unused_result));
+int	store_backup_step(struct store_backup *sb, int pages, int *remaining,
+	    int *total, char *err, size_t errlen)
+	    __attribute__((warn_unused_result));
+int	store_backup_finish(struct store_backup *sb, char *err, size_t errlen)
+	    __attribute__((warn_unused_result));
+void	store_backup_free(struct store_backup *sb);
+
 #endif

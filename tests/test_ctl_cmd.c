@@ -67,6 +67,34 @@ ctl_family_import(struct ctl *c, const struct ctl_cmd *cmd,
 }
 
 int
+ctl_family_export(struct ctl *c, const struct ctl_cmd *cmd,
+    struct ctl_args *a)
+{
+	(void)c;
+	(void)cmd;
+	(void)a;
+	return 0;
+}
+
+int
+ctl_backup(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_args *a)
+{
+	(void)c;
+	(void)cmd;
+	(void)a;
+	return 0;
+}
+
+int
+ctl_audit_list(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_args *a)
+{
+	(void)c;
+	(void)cmd;
+	(void)a;
+	return 0;
+}
+
+int
 ctl_help(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_args *a)
 {
 	(void)c;

@@ -398,10 +398,14 @@ admin_handle(struct areq *r, const char **pattern)
 		    "method_not_allowed", "method not allowed here") :
 		    admin_error(r, 404, "not_found", "no such path");
 	*pattern = rt->pattern;
-	if ((status = admin_query(r, uri, rt)) != 0 ||
-	    (status = admin_body(r, rt)) != 0)
-		return status;
-	return admin_run(r, rt);
+	/* Who may call it is settled before anything else is read. */
+	if ((status = admin_caller(r)) != 0 ||
+	    (status = admin_allowed(r, rt)) != 0 ||
+	    (status = admin_query(r, uri, rt)) != 0 ||
+	    (status = admin_body(r, rt)) != 0 ||
+	    (status = admin_run(r, rt)) == 403)
+		admin_denied(r, rt);
+	return status;
 }
 
 static void
@@ -501,6 +505,7 @@ admin_free(struct admin *ad)
 	if (ad == NULL)
 		return;
 	admin_stop(ad);
+	admin_backup_cleanup();
 	if (ad->http != NULL)
 		evhttp_free(ad->http);
 	free(ad->path);

@@ -108,6 +108,7 @@ admin_member_consent(struct areq *r)
 	int			 st, rc;
 
 	if ((st = admin_path_id(r, 0, &id, "member")) != 0 ||
+	    (st = admin_member_access(r, id)) != 0 ||
 	    (st = consent_parse(r, &b)) != 0 ||
 	    (st = consent_date_ok(r, b.date)) != 0 ||
 	    (st = consent_text_ok(r, "ref", b.ref, CONSENT_REF_MAX)) != 0 ||
@@ -136,6 +137,7 @@ admin_member_consent_withdraw(struct areq *r)
 	int		 st, rc;
 
 	if ((st = admin_path_id(r, 0, &id, "member")) != 0 ||
+	    (st = admin_member_access(r, id)) != 0 ||
 	    (st = admin_fields(r, r->body, none)) != 0)
 		return st;
 	rc = people_member_get(r->app->people, id, &m);

@@ -10,6 +10,7 @@
 
 #include "admin_priv.h"
 #include "app.h"
+#include "outbox.h"
 #include "people.h"
 #include "phone.h"
 #include "validate.h"
@@ -34,21 +35,56 @@ admin_add_staff_ref(struct areq *r, cJSON *o, const char *key, int64_t id)
 	return 0;
 }
 
+/*
+ * What staff need to know before writing to a member: whether they take
+ * announcements and reminders (since when), and the channel that last
+ * carried a message to them. -1 on a storage error.
+ */
+static int
+admin_member_reach_json(struct areq *r, cJSON *o, int64_t id)
+{
+	enum channel	 ch;
+	int64_t		 since, at;
+	int		 on;
+	cJSON		*x;
+
+	if (people_member_announcements(r->app->people, id, &on, &since) !=
+	    PEOPLE_OK ||
+	    outbox_member_last_sent(r->app->ob, id, &ch, &at) == -1)
+		return -1;
+	x = cJSON_AddObjectToObject(o, "announcements");
+	cJSON_AddBoolToObject(x, "on", on);
+	admin_add_int(x, "since", since);
+	if (ch == 0) {
+		cJSON_AddNullToObject(o, "last_channel");
+		return 0;
+	}
+	x = cJSON_AddObjectToObject(o, "last_channel");
+	admin_add_str(x, "channel", ch == CHANNEL_SMS ? "sms" : "telegram");
+	admin_add_int(x, "at", at / 1000);
+	return 0;
+}
+
 static int
 admin_add_members(struct areq *r, cJSON *o, int64_t family_id, int full)
 {
 	struct member	*m = NULL;
 	size_t		 n = 0, i;
-	cJSON		*arr;
+	cJSON		*arr, *x;
+	int		 rc = 0;
 
 	if (people_member_list(r->app->people, family_id, &m, &n) !=
 	    PEOPLE_OK)
 		return -1;
 	arr = cJSON_AddArrayToObject(o, "members");
-	for (i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, admin_member_json(&m[i], full));
+	for (i = 0; i < n && rc == 0; i++) {
+		x = admin_member_json(&m[i], full);
+		cJSON_AddItemToArray(arr, x);
+		if (full)
+			rc = admin_member_reach_json(r, x, m[i].id);
+	}
 	people_member_list_free(m, n);
-	return 0;
+	return rc;
 }
 
 static int
@@ -76,7 +112,7 @@ admin_add_programmes(struct areq *r, cJSON *o, int64_t family_id)
 	return 0;
 }
 
-static cJSON *
+cJSON *
 admin_family_json(struct areq *r, const struct family *f, int full)
 {
 	cJSON	*o = cJSON_CreateObject();
@@ -211,7 +247,7 @@ admin_family_list(struct areq *r)
 	struct family		*a = NULL;
 	size_t			 n = 0, i;
 	cJSON			*arr, *o;
-	int			 st;
+	int			 st, vis;
 
 	if ((st = admin_family_filter(r, &flt)) != 0)
 		return st;
@@ -220,7 +256,10 @@ admin_family_list(struct areq *r)
 	r->out = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(r->out, "families");
 	for (i = 0; i < n; i++) {
-		if ((o = admin_family_json(r, &a[i], 0)) == NULL) {
+		/* Staff see only the families they may open. */
+		if ((vis = admin_family_visible(r, a[i].id)) == 0)
+			continue;
+		if (vis == -1 || (o = admin_family_json(r, &a[i], 0)) == NULL) {
 			people_family_list_free(a, n);
 			return admin_error(r, 500, "internal",
 			    "storage error");
@@ -237,7 +276,8 @@ admin_family_show(struct areq *r)
 	int64_t	 id;
 	int	 st;
 
-	if ((st = admin_family_ref(r, r->arg[0], &id)) != 0)
+	if ((st = admin_family_ref(r, r->arg[0], &id)) != 0 ||
+	    (st = admin_family_access(r, id)) != 0)
 		return st;
 	return admin_answer_family(r, id, 200);
 }
@@ -257,6 +297,7 @@ admin_family_edit(struct areq *r)
 	int		 st, rc;
 
 	if ((st = admin_family_ref(r, r->arg[0], &id)) != 0 ||
+	    (st = admin_family_access(r, id)) != 0 ||
 	    (st = admin_fields(r, r->body, fields)) != 0 ||
 	    (st = admin_family_values(r, r->body)) != 0)
 		return st;
@@ -287,6 +328,7 @@ admin_family_assign(struct areq *r)
 	int		 st, rc;
 
 	if ((st = admin_family_ref(r, r->arg[0], &id)) != 0 ||
+	    (st = admin_family_access(r, id)) != 0 ||
 	    (st = admin_fields(r, r->body, fields)) != 0)
 		return st;
 	if ((rc = people_family_get(r->app->people, id, &f)) != PEOPLE_OK)

@@ -237,6 +237,8 @@ admin_conversation(struct areq *r)
 	if ((rc = people_family_resolve(r->app->people, r->arg[0], &id)) !=
 	    PEOPLE_OK)
 		return conv_people_err(r, rc);
+	if ((st = admin_family_access(r, id)) != 0)
+		return st;
 	if ((last = conv_last(r)) == -1)
 		return admin_error(r, 422, "invalid", "last: 1 to %d",
 		    HISTORY_LAST_MAX);

@@ -107,6 +107,7 @@ admin_family_invite(struct areq *r)
 	int		 st, rc;
 
 	if ((st = admin_family_ref(r, r->arg[0], &fid)) != 0 ||
+	    (st = admin_family_access(r, fid)) != 0 ||
 	    (st = admin_fields(r, r->body, admin_invite_fields)) != 0)
 		return st;
 	if ((rc = people_member_list(r->app->people, fid, &m, &n)) !=

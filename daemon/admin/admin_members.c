@@ -95,6 +95,7 @@ admin_member_add(struct areq *r)
 	int		 st, rc;
 
 	if ((st = admin_family_ref(r, r->arg[0], &fid)) != 0 ||
+	    (st = admin_family_access(r, fid)) != 0 ||
 	    (st = admin_fields(r, r->body, admin_member_fields)) != 0 ||
 	    (st = admin_name_ok(r, "name", admin_str(r->body, "name"))) != 0 ||
 	    (st = admin_phone_ok(r, "phone", admin_str(r->body, "phone"), buf,
@@ -126,6 +127,7 @@ admin_member_edit(struct areq *r)
 	int		 st, rc;
 
 	if ((st = admin_path_id(r, 0, &id, "member")) != 0 ||
+	    (st = admin_member_access(r, id)) != 0 ||
 	    (st = admin_fields(r, r->body, fields)) != 0 ||
 	    (st = admin_name_ok(r, "name", admin_str(r->body, "name"))) != 0 ||
 	    (st = admin_phone_ok(r, "phone", admin_str(r->body, "phone"), buf,
@@ -151,7 +153,8 @@ admin_member_remove(struct areq *r)
 	int64_t	 id;
 	int	 st, rc;
 
-	if ((st = admin_path_id(r, 0, &id, "member")) != 0)
+	if ((st = admin_path_id(r, 0, &id, "member")) != 0 ||
+	    (st = admin_member_access(r, id)) != 0)
 		return st;
 	rc = people_member_delete(r->app->people, id);
 	if (rc == PEOPLE_CONFLICT)

@@ -93,7 +93,8 @@ admin_member_notify(struct areq *r)
 	if (*r->arg[0] == '\0' || *end != '\0' || v <= 0)
 		return admin_error(r, 404, "not_found", "member not found");
 	id = v;
-	if ((st = notify_body(r, &text, &prio)) != 0)
+	if ((st = admin_member_access(r, id)) != 0 ||
+	    (st = notify_body(r, &text, &prio)) != 0)
 		return st;
 	rc = people_member_reach(r->app->people, id, &chat_id, lang);
 	if (rc == PEOPLE_NOT_FOUND)

@@ -30,6 +30,10 @@ struct areq {
 	cJSON			*body;		/* an object, maybe empty */
 	struct evkeyvalq	 query;
 	uid_t			 uid;
+	int			 role;		/* ADMIN_ROLE_*, of the uid */
+	int64_t			 staff_id;	/* the caller; 0: none */
+	const char		*deny_object;	/* what a 403 refused */
+	int64_t			 deny_id;
 	int			 rollback;	/* keep nothing (dry runs) */
 	cJSON			*out;		/* the answer on success */
 	cJSON			*details;	/* error details, or NULL */
@@ -43,12 +47,33 @@ typedef int	(*admin_fn)(struct areq *r);
 #define ADMIN_MUTATES	0x1	/* one transaction with its audit row */
 #define ADMIN_BIG	0x2	/* the import's larger body limit */
 
+/*
+ * Who may call a route: the least role it takes. A route without one
+ * (0) is for administrators, so a new route is closed until it is given
+ * a role.
+ */
+enum admin_perm {
+	ADMIN_P_ADMIN = 0,
+	ADMIN_P_ANY,		/* anyone who can connect: status */
+	ADMIN_P_ASSISTANT,	/* any staff role; families checked */
+	ADMIN_P_COORDINATOR	/* coordinators and administrators */
+};
+
+/* The caller's role, from the staff member tied to their login. */
+enum admin_role {
+	ADMIN_ROLE_NONE = 0,	/* no staff member: status only */
+	ADMIN_ROLE_ASSISTANT,
+	ADMIN_ROLE_COORDINATOR,
+	ADMIN_ROLE_ADMIN	/* root, the daemon's user, administrators */
+};
+
 struct admin_route {
 	enum evhttp_cmd_type	 method;
 	const char		*pattern;	/* '*' matches one segment */
 	admin_fn		 fn;
 	unsigned		 flags;
 	const char *const	*query;		/* allowed keys, NULL-ended */
+	enum admin_perm		 perm;
 };
 
 /*
@@ -145,6 +170,25 @@ int	admin_audit(struct areq *r, const char *action, const char *object,
 /* Today, YYYY-MM-DD, in the daemon's time zone; "" if it fails. */
 void	admin_today(char buf[11]);
 
+/*
+ * Roles (doc/admin-api.md, "Who may call what"). admin_caller() sets
+ * r->role and r->staff_id from r->uid; admin_allowed() checks the
+ * route's perm; the family-scoped endpoints call admin_family_access()
+ * (or _member_, _programme_) once they know the object: 0, or 403 with
+ * r->deny_* set. admin_denied() writes the refusal's audit row, outside
+ * the request's (rolled back) transaction.
+ */
+int	admin_caller(struct areq *r);
+int	admin_allowed(struct areq *r, const struct admin_route *rt);
+int	admin_family_access(struct areq *r, int64_t family_id);
+int	admin_member_access(struct areq *r, int64_t member_id);
+int	admin_programme_access(struct areq *r, int64_t programme_id);
+/* Whether the caller may see the family; -1 on a storage error. */
+int	admin_family_visible(struct areq *r, int64_t family_id);
+void	admin_denied(struct areq *r, const struct admin_route *rt);
+/* The role a staff kind gives. */
+int	admin_kind_role(const char *kind);
+
 /* ---- the endpoints ---------------------------------------------------- */
 
 /*
@@ -176,6 +220,16 @@ int	admin_family_show(struct areq *r);
 int	admin_family_edit(struct areq *r);
 int	admin_family_assign(struct areq *r);
 int	admin_family_remove(struct areq *r);
+
+struct family;
+/*
+ * The family object, new (NULL on a storage error); `full`: phones in
+ * full and each member's announcements and last channel.
+ */
+cJSON	*admin_family_json(struct areq *r, const struct family *f, int full);
+
+/* GET /v1/families/{family}/export (admin_export.c). */
+int	admin_family_export(struct areq *r);
 
 /* POST /v1/families/import (admin_import.c). */
 int	admin_import(struct areq *r);
@@ -215,5 +269,10 @@ int	admin_outbox_retry(struct areq *r);
 
 /* GET /v1/audit (admin_audit.c). */
 int	admin_audit_list(struct areq *r);
+
+/* POST and GET /v1/backup (admin_backup.c); cleanup at admin_free(). */
+int	admin_backup_start(struct areq *r);
+int	admin_backup_show(struct areq *r);
+void	admin_backup_cleanup(void);
 
 #endif

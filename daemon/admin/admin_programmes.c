@@ -213,6 +213,7 @@ admin_programme_enrol(struct areq *r)
 	int			 st, rc;
 
 	if ((st = admin_path_id(r, 0, &pid, "programme")) != 0 ||
+	    (st = admin_programme_access(r, pid)) != 0 ||
 	    (st = admin_fields(r, r->body, fields)) != 0)
 		return st;
 	if ((rc = people_programme_get(r->app->people, pid, &pg)) != PEOPLE_OK)
@@ -255,6 +256,7 @@ admin_programme_leave(struct areq *r)
 	int			 st, rc;
 
 	if ((st = admin_path_id(r, 0, &pid, "programme")) != 0 ||
+	    (st = admin_programme_access(r, pid)) != 0 ||
 	    (st = admin_fields(r, r->body, fields)) != 0)
 		return st;
 	if ((rc = people_programme_get(r->app->people, pid, &pg)) != PEOPLE_OK)

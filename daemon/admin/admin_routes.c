@@ -19,7 +19,9 @@ static const char *const admin_q_families[] = {
 static const char *const admin_q_outbox[] = {
 	"state", "channel", "limit", NULL
 };
-static const char *const admin_q_audit[] = { "limit", NULL };
+static const char *const admin_q_audit[] = {
+	"limit", "staff", "family", "since", NULL
+};
 static const char *const admin_q_conversation[] = { "last", NULL };
 
 #define GET	EVHTTP_REQ_GET
@@ -27,41 +29,58 @@ static const char *const admin_q_conversation[] = { "last", NULL };
 #define PATCH	EVHTTP_REQ_PATCH
 #define DELETE	EVHTTP_REQ_DELETE
 #define MUT	ADMIN_MUTATES
+/* Who may call (admin_priv.h): the last field; none means ADM. */
+#define ANY	ADMIN_P_ANY
+#define STAFF	ADMIN_P_ASSISTANT
+#define COORD	ADMIN_P_COORDINATOR
+#define ADM	ADMIN_P_ADMIN
 
 const struct admin_route admin_routes[] = {
-	{ GET, "/v1/status", admin_status, 0, NULL },
-	{ GET, "/v1/check", admin_check, 0, NULL },
-	{ POST, "/v1/staff", admin_staff_add, MUT, NULL },
-	{ GET, "/v1/staff", admin_staff_list, 0, NULL },
-	{ GET, "/v1/staff/*", admin_staff_show, 0, NULL },
-	{ PATCH, "/v1/staff/*", admin_staff_edit, MUT, NULL },
-	{ POST, "/v1/staff/*/disable", admin_staff_disable, MUT, NULL },
-	{ POST, "/v1/staff/*/invite", admin_staff_invite, MUT, NULL },
-	{ POST, "/v1/families", admin_family_add, MUT, NULL },
-	{ GET, "/v1/families", admin_family_list, 0, admin_q_families },
-	{ POST, "/v1/families/import", admin_import, MUT | ADMIN_BIG, NULL },
-	{ GET, "/v1/families/*", admin_family_show, 0, NULL },
-	{ PATCH, "/v1/families/*", admin_family_edit, MUT, NULL },
-	{ DELETE, "/v1/families/*", admin_family_remove, MUT, NULL },
-	{ POST, "/v1/families/*/assign", admin_family_assign, MUT, NULL },
-	{ POST, "/v1/families/*/invite", admin_family_invite, MUT, NULL },
-	{ POST, "/v1/families/*/members", admin_member_add, MUT, NULL },
+	{ GET, "/v1/status", admin_status, 0, NULL, ANY },
+	{ GET, "/v1/check", admin_check, 0, NULL, ADM },
+	{ POST, "/v1/staff", admin_staff_add, MUT, NULL, ADM },
+	{ GET, "/v1/staff", admin_staff_list, 0, NULL, STAFF },
+	{ GET, "/v1/staff/*", admin_staff_show, 0, NULL, STAFF },
+	{ PATCH, "/v1/staff/*", admin_staff_edit, MUT, NULL, ADM },
+	{ POST, "/v1/staff/*/disable", admin_staff_disable, MUT, NULL, ADM },
+	{ POST, "/v1/staff/*/invite", admin_staff_invite, MUT, NULL, ADM },
+	{ POST, "/v1/families", admin_family_add, MUT, NULL, COORD },
+	{ GET, "/v1/families", admin_family_list, 0, admin_q_families, STAFF },
+	{ POST, "/v1/families/import", admin_import, MUT | ADMIN_BIG, NULL,
+	  ADM },
+	{ GET, "/v1/families/*", admin_family_show, 0, NULL, STAFF },
+	{ PATCH, "/v1/families/*", admin_family_edit, MUT, NULL, STAFF },
+	{ DELETE, "/v1/families/*", admin_family_remove, MUT, NULL, ADM },
+	{ POST, "/v1/families/*/assign", admin_family_assign, MUT, NULL,
+	  COORD },
+	{ POST, "/v1/families/*/invite", admin_family_invite, MUT, NULL,
+	  STAFF },
+	{ POST, "/v1/families/*/members", admin_member_add, MUT, NULL, STAFF },
 	/* Reading a history is audited: one transaction with its row. */
 	{ GET, "/v1/families/*/conversation", admin_conversation, MUT,
-	  admin_q_conversation },
-	{ PATCH, "/v1/members/*", admin_member_edit, MUT, NULL },
-	{ DELETE, "/v1/members/*", admin_member_remove, MUT, NULL },
-	{ POST, "/v1/members/*/notify", admin_member_notify, MUT, NULL },
-	{ POST, "/v1/members/*/consent", admin_member_consent, MUT, NULL },
+	  admin_q_conversation, STAFF },
+	{ PATCH, "/v1/members/*", admin_member_edit, MUT, NULL, STAFF },
+	{ DELETE, "/v1/members/*", admin_member_remove, MUT, NULL, STAFF },
+	{ POST, "/v1/members/*/notify", admin_member_notify, MUT, NULL,
+	  STAFF },
+	{ POST, "/v1/members/*/consent", admin_member_consent, MUT, NULL,
+	  STAFF },
 	{ DELETE, "/v1/members/*/consent", admin_member_consent_withdraw, MUT,
-	  NULL },
-	{ POST, "/v1/programmes", admin_programme_add, MUT, NULL },
-	{ GET, "/v1/programmes", admin_programme_list, 0, NULL },
-	{ GET, "/v1/programmes/*", admin_programme_show, 0, NULL },
-	{ POST, "/v1/programmes/*/enrol", admin_programme_enrol, MUT, NULL },
-	{ POST, "/v1/programmes/*/leave", admin_programme_leave, MUT, NULL },
-	{ GET, "/v1/outbox", admin_outbox_list, 0, admin_q_outbox },
-	{ POST, "/v1/outbox/*/retry", admin_outbox_retry, MUT, NULL },
-	{ GET, "/v1/audit", admin_audit_list, 0, admin_q_audit },
-	{ 0, NULL, NULL, 0, NULL }
+	  NULL, STAFF },
+	{ POST, "/v1/programmes", admin_programme_add, MUT, NULL, ADM },
+	{ GET, "/v1/programmes", admin_programme_list, 0, NULL, STAFF },
+	{ GET, "/v1/programmes/*", admin_programme_show, 0, NULL, STAFF },
+	{ POST, "/v1/programmes/*/enrol", admin_programme_enrol, MUT, NULL,
+	  COORD },
+	{ POST, "/v1/programmes/*/leave", admin_programme_leave, MUT, NULL,
+	  COORD },
+	{ GET, "/v1/outbox", admin_outbox_list, 0, admin_q_outbox, COORD },
+	{ POST, "/v1/outbox/*/retry", admin_outbox_retry, MUT, NULL, COORD },
+	{ GET, "/v1/audit", admin_audit_list, 0, admin_q_audit, ADM },
+	/* Audited like a reading: one transaction with its row. */
+	{ GET, "/v1/families/*/export", admin_family_export, MUT, NULL,
+	  STAFF },
+	{ POST, "/v1/backup", admin_backup_start, MUT, NULL, ADM },
+	{ GET, "/v1/backup", admin_backup_show, 0, NULL, ADM },
+	{ 0, NULL, NULL, 0, NULL, 0 }
 };

@@ -3,6 +3,7 @@
  * fields, path ids, query values), checking values, answering with an
  * object or an error, and writing the audit row of a change.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <event2/http.h>
@@ -17,6 +19,7 @@
 #include "admin_priv.h"
 #include "app.h"
 #include "clock.h"
+#include "log.h"
 #include "people.h"
 #include "phone.h"
 #include "validate.h"
@@ -278,4 +281,167 @@ admin_answer(struct areq *r, const char *key, cJSON *obj, int status)
 	r->out = cJSON_CreateObject();
 	cJSON_AddItemToObject(r->out, key, obj);
 	return status;
+}
+
+/* ---- roles ------------------------------------------------------------ */
+
+int
+admin_kind_role(const char *kind)
+{
+	if (strcmp(kind, "administrator") == 0)
+		return ADMIN_ROLE_ADMIN;
+	if (strcmp(kind, "coordinator") == 0)
+		return ADMIN_ROLE_COORDINATOR;
+	return ADMIN_ROLE_ASSISTANT;
+}
+
+int
+admin_caller(struct areq *r)
+{
+	char	 kind[PEOPLE_KIND_MAX];
+	int64_t	 id;
+	int	 active, rc;
+
+	r->role = ADMIN_ROLE_NONE;
+	r->staff_id = 0;
+	if (r->uid == 0 || r->uid == geteuid()) {
+		r->role = ADMIN_ROLE_ADMIN;
+		return 0;
+	}
+	rc = people_staff_by_uid(r->app->people, (int64_t)r->uid, &id, kind,
+	    &active);
+	if (rc == PEOPLE_NOT_FOUND)
+		return 0;
+	if (rc != PEOPLE_OK)
+		return admin_error(r, 500, "internal", "storage error");
+	/* A disabled staff member keeps the login but not the access. */
+	if (active) {
+		r->staff_id = id;
+		r->role = admin_kind_role(kind);
+	}
+	return 0;
+}
+
+static const char *
+admin_perm_name(enum admin_perm p)
+{
+	switch (p) {
+	case ADMIN_P_ANY:
+		return "anyone";
+	case ADMIN_P_ASSISTANT:
+		return "staff";
+	case ADMIN_P_COORDINATOR:
+		return "coordinators and administrators";
+	default:
+		return "administrators";
+	}
+}
+
+int
+admin_allowed(struct areq *r, const struct admin_route *rt)
+{
+	int	 need;
+
+	switch (rt->perm) {
+	case ADMIN_P_ANY:
+		return 0;
+	case ADMIN_P_ASSISTANT:
+		need = ADMIN_ROLE_ASSISTANT;
+		break;
+	case ADMIN_P_COORDINATOR:
+		need = ADMIN_ROLE_COORDINATOR;
+		break;
+	default:
+		need = ADMIN_ROLE_ADMIN;
+		break;
+	}
+	if (r->role >= need)
+		return 0;
+	r->deny_object = "route";
+	if (r->role == ADMIN_ROLE_NONE)
+		return admin_error(r, 403, "forbidden", "uid %ld is not tied "
+		    "to a staff member (asystentctl staff edit ID "
+		    "--unix-user NAME)", (long)r->uid);
+	return admin_error(r, 403, "forbidden", "only %s may do this",
+	    admin_perm_name(rt->perm));
+}
+
+int
+admin_family_visible(struct areq *r, int64_t family_id)
+{
+	int	 yes;
+
+	if (r->role == ADMIN_ROLE_ADMIN)
+		return 1;
+	if (r->staff_id == 0)
+		return 0;
+	if (people_family_visible(r->app->people, family_id, r->staff_id,
+	    r->role == ADMIN_ROLE_COORDINATOR, &yes) != PEOPLE_OK)
+		return -1;
+	return yes;
+}
+
+int
+admin_family_access(struct areq *r, int64_t family_id)
+{
+	int	 v;
+
+	if ((v = admin_family_visible(r, family_id)) == -1)
+		return admin_error(r, 500, "internal", "storage error");
+	if (v == 1)
+		return 0;
+	r->deny_object = "family";
+	r->deny_id = family_id;
+	return admin_error(r, 403, "forbidden", "family %" PRId64 " is not "
+	    "one of yours", family_id);
+}
+
+int
+admin_member_access(struct areq *r, int64_t member_id)
+{
+	int64_t	 fid = 0;
+	int	 rc;
+
+	if (r->role == ADMIN_ROLE_ADMIN)
+		return 0;
+	if ((rc = people_member_family(r->app->people, member_id, &fid)) !=
+	    PEOPLE_OK)
+		return admin_people_err(r, rc, "member");
+	return admin_family_access(r, fid);
+}
+
+int
+admin_programme_access(struct areq *r, int64_t programme_id)
+{
+	int64_t	 prog[256];
+	size_t	 n = 0, i;
+
+	if (r->role == ADMIN_ROLE_ADMIN)
+		return 0;
+	if (people_staff_programmes(r->app->people, r->staff_id, prog,
+	    sizeof prog / sizeof prog[0], &n) != PEOPLE_OK)
+		return admin_error(r, 500, "internal", "storage error");
+	for (i = 0; i < n; i++)
+		if (prog[i] == programme_id)
+			return 0;
+	r->deny_object = "programme";
+	r->deny_id = programme_id;
+	return admin_error(r, 403, "forbidden", "programme %" PRId64 " is "
+	    "not one of yours", programme_id);
+}
+
+/* Outside any transaction: the request's own was rolled back. */
+void
+admin_denied(struct areq *r, const struct admin_route *rt)
+{
+	const char	*object = r->deny_object;
+
+	if (object == NULL)
+		return;
+	/* A refused route is named by its pattern, a static string. */
+	if (strcmp(object, "route") == 0 && rt != NULL)
+		object = rt->pattern;
+	if (people_audit(r->app->people, r->uid, "access.denied", object,
+	    r->deny_id) != PEOPLE_OK)
+		log_warn("event=admin.audit_failed action=access.denied");
 }

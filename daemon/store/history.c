@@ -569,3 +569,44 @@ history_purge_stop(struct history *h)
 		    h->run.purged);
 	h->run.active = 0;
 }
+
+/* ---- every message of a family (the GDPR export) --------------------- */
+
+/*
+ * Prepared per call: an export is rare, and the statement stays out of
+ * the relay's set.
+ */
+int
+history_each(struct history *h, int64_t family_id, history_each_fn fn,
+    void *arg)
+{
+	static const char sql[] = "SELECT id, at, direction, kind, channel, "
+	    "state, error, member_id, staff_id, body, purged_at FROM messages "
+	    "WHERE family_id = ? ORDER BY id";
+	struct history_msg	 m;
+	sqlite3_stmt		*s = NULL;
+	int			 rc, ret = 0;
+
+	if (sqlite3_prepare_v2(store_db(h->st), sql, -1, &s, NULL) !=
+	    SQLITE_OK) {
+		log_err("event=store.error what=messages_each error=\"%s\"",
+		    sqlite3_errmsg(store_db(h->st)));
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, family_id);
+	while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (history_row(h, s, &m) == -1)
+			ret = -1;
+		else if (fn(&m, arg) == -1)
+			ret = -1;
+		if (m.text != NULL)
+			crypto_free_plain(m.text);
+	}
+	if (ret == 0 && rc != SQLITE_DONE) {
+		log_err("event=store.error what=messages_each error=\"%s\"",
+		    sqlite3_errstr(rc));
+		ret = -1;
+	}
+	sqlite3_finalize(s);
+	return ret;
+}

@@ -529,3 +529,41 @@ outbox_list(struct outbox *ob, int state, enum channel channel,
 	sqlite3_reset(ob->list);
 	return n;
 }
+
+/* ---- the channel that last worked for a member (admin API) ----------- */
+
+/*
+ * Prepared per call: the admin API asks it for the members of one family
+ * at a time, and the statement stays out of the dispatcher's set.
+ */
+int
+outbox_member_last_sent(struct outbox *ob, int64_t member_id,
+    enum channel *ch, int64_t *at)
+{
+	static const char sql[] = "SELECT channel, sent_at FROM outbox "
+	    "WHERE member_id = ? AND state = 2 AND sent_at IS NOT NULL AND "
+	    "(delivery IS NULL OR delivery NOT IN (3, 4)) "
+	    "ORDER BY sent_at DESC, id DESC LIMIT 1";
+	sqlite3_stmt	*s = NULL;
+	int		 rc;
+
+	*ch = 0;
+	*at = 0;
+	if (sqlite3_prepare_v2(store_db(ob->st), sql, -1, &s, NULL) !=
+	    SQLITE_OK) {
+		log_err("event=store.error what=outbox_member_last "
+		    "error=\"%s\"", sqlite3_errmsg(store_db(ob->st)));
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, member_id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*ch = (enum channel)sqlite3_column_int(s, 0);
+		*at = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	log_err("event=store.error what=outbox_member_last error=\"%s\"",
+	    sqlite3_errstr(rc));
+	return -1;
+}

@@ -8,7 +8,12 @@ const char *const people_audit_sql[AUDIT_NSQL] = {
 	[AUDIT_INSERT] = "INSERT INTO audit (at, uid, action, object, "
 	    "object_id) VALUES (?, ?, ?, ?, ?)",
 	[AUDIT_LIST] = "SELECT id, at, uid, action, object, object_id "
-	    "FROM audit ORDER BY id DESC LIMIT ?",
+	    "FROM audit WHERE (?1 IS NULL OR uid = ?1) AND (?2 IS NULL OR "
+	    "(object = 'family' AND object_id = ?2) OR (object = 'member' "
+	    "AND object_id IN (SELECT id FROM members WHERE family_id = ?2)) "
+	    "OR (object = 'enrolment' AND object_id IN (SELECT id FROM "
+	    "enrolments WHERE family_id = ?2)))"
+	    " AND at >= ?3 ORDER BY id DESC LIMIT ?4",
 };
 
 int
@@ -28,11 +33,25 @@ people_audit(struct people *p, uid_t uid, const char *action,
 int
 people_audit_list(struct people *p, int limit, people_audit_fn fn, void *arg)
 {
+	struct audit_filter	 f = { -1, 0, 0, limit };
+
+	return people_audit_find(p, &f, fn, arg);
+}
+
+int
+people_audit_find(struct people *p, const struct audit_filter *f,
+    people_audit_fn fn, void *arg)
+{
 	sqlite3_stmt		*s = p->audit[AUDIT_LIST];
 	struct audit_row	 r;
 	int			 rc, ret = PEOPLE_OK;
 
-	sqlite3_bind_int(s, 1, limit);
+	if (f->uid >= 0)
+		sqlite3_bind_int64(s, 1, f->uid);
+	if (f->family_id > 0)
+		sqlite3_bind_int64(s, 2, f->family_id);
+	sqlite3_bind_int64(s, 3, f->since);
+	sqlite3_bind_int(s, 4, f->limit);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		r.id = sqlite3_column_int64(s, 0);
 		r.at = sqlite3_column_int64(s, 1);

@@ -7,6 +7,7 @@
  *   people_programmes.c  programmes, programme_groups, enrolments
  *   people_invitations.c invitations, invite_failures
  *   people_audit.c       audit
+ *   people_access.c      staff.unix_uid, staff_programmes: who may see what
  * people.c prepares every file's statements and holds the helpers below.
  */
 #ifndef ASYSTENT_PEOPLE_PRIV_H
@@ -53,6 +54,10 @@ enum people_invite_sql {
 enum people_audit_sql {
 	AUDIT_INSERT, AUDIT_LIST, AUDIT_NSQL
 };
+enum people_access_sql {
+	ACC_SET_UID, ACC_BY_UID, ACC_UID_GET, ACC_PROG_CLEAR, ACC_PROG_ADD,
+	ACC_PROG_LIST, ACC_VISIBLE, ACC_ADMINS, ACC_ANNOUNCE, ACC_NSQL
+};
 
 /* Defined in each table's file; prepared once by people_new(). */
 extern const char *const people_staff_sql[STAFF_NSQL];
@@ -61,6 +66,7 @@ extern const char *const people_member_sql[MEM_NSQL];
 extern const char *const people_programme_sql[PROG_NSQL];
 extern const char *const people_invite_sql[INV_NSQL];
 extern const char *const people_audit_sql[AUDIT_NSQL];
+extern const char *const people_access_sql[ACC_NSQL];
 
 struct people {
 	struct store		*st;
@@ -71,6 +77,7 @@ struct people {
 	sqlite3_stmt		*prog[PROG_NSQL];
 	sqlite3_stmt		*inv[INV_NSQL];
 	sqlite3_stmt		*audit[AUDIT_NSQL];
+	sqlite3_stmt		*acc[ACC_NSQL];
 };
 
 /*

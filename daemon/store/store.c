@@ -261,6 +261,28 @@ static const char *const store_migrations[] = {
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  value BLOB NOT NULL"
 	") STRICT;",
+
+	/*
+	 * 8: who a staff member is on this machine (the uid their login
+	 * had when it was tied, as SO_PEERCRED reports callers) and the
+	 * programmes a coordinator looks after: the admin API's roles.
+	 * Since when a member's announcements and reminders are on or off
+	 * (NULL: as they have been since the member was added), kept by a
+	 * trigger whoever changes the flag.
+	 */
+	"ALTER TABLE staff ADD COLUMN unix_uid INTEGER;"
+	"CREATE UNIQUE INDEX staff_unix_uid ON staff (unix_uid);"
+	"CREATE TABLE staff_programmes ("
+	"  staff_id INTEGER NOT NULL REFERENCES staff (id) ON DELETE CASCADE,"
+	"  programme_id INTEGER NOT NULL REFERENCES programmes (id)"
+	"    ON DELETE CASCADE,"
+	"  PRIMARY KEY (staff_id, programme_id)"
+	") STRICT;"
+	"ALTER TABLE members ADD COLUMN announcements_at INTEGER;"
+	"CREATE TRIGGER members_announcements_at AFTER UPDATE OF "
+	"  announcements ON members WHEN old.announcements IS NOT "
+	"  new.announcements BEGIN UPDATE members SET announcements_at = "
+	"  CAST(strftime('%s', 'now') AS INTEGER) WHERE id = new.id; END;",
 };
 
 #define STORE_NMIGRATIONS \
@@ -684,4 +706,85 @@ store_close(struct store *st)
 		log_err("event=store.close error=\"%s\"",
 		    sqlite3_errmsg(st->db));
 	free(st);
+}
+
+/* ---- online backup --------------------------------------------------- */
+
+struct store_backup {
+	sqlite3		*dst;
+	sqlite3_backup	*b;
+};
+
+int
+store_backup_begin(struct store *st, const char *path,
+    struct store_backup **out, char *err, size_t errlen)
+{
+	struct store_backup	*sb;
+
+	*out = NULL;
+	sb = xcalloc(1, sizeof *sb);
+	if (sqlite3_open_v2(path, &sb->dst, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sb->dst != NULL ?
+		    sqlite3_errmsg(sb->dst) : "out of memory");
+		goto fail;
+	}
+	if ((sb->b = sqlite3_backup_init(sb->dst, "main", store_db(st),
+	    "main")) == NULL) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(sb->dst));
+		goto fail;
+	}
+	*out = sb;
+	return 0;
+fail:
+	store_backup_free(sb);
+	return -1;
+}
+
+int
+store_backup_step(struct store_backup *sb, int pages, int *remaining,
+    int *total, char *err, size_t errlen)
+{
+	int	 rc;
+
+	rc = sqlite3_backup_step(sb->b, pages);
+	*remaining = sqlite3_backup_remaining(sb->b);
+	*total = sqlite3_backup_pagecount(sb->b);
+	if (rc == SQLITE_DONE)
+		return 1;
+	if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return 0;
+	snprintf(err, errlen, "%s", sqlite3_errstr(rc));
+	return -1;
+}
+
+int
+store_backup_finish(struct store_backup *sb, char *err, size_t errlen)
+{
+	int	 rc;
+
+	rc = sqlite3_backup_finish(sb->b);
+	sb->b = NULL;
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errstr(rc));
+		return -1;
+	}
+	if (sqlite3_close(sb->dst) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(sb->dst));
+		return -1;
+	}
+	sb->dst = NULL;
+	return 0;
+}
+
+void
+store_backup_free(struct store_backup *sb)
+{
+	if (sb == NULL)
+		return;
+	if (sb->b != NULL)
+		sqlite3_backup_finish(sb->b);
+	if (sb->dst != NULL)
+		sqlite3_close(sb->dst);
+	free(sb);
 }

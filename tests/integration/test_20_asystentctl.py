@@ -452,13 +452,15 @@ def test_member_consent_and_outbox_delivery(sc):
           CONSENT_REF, "--version", "2025-01")["member"]
     assert m["consent"]["ref"] == CONSENT_REF, m
     assert m["consent"]["version"] == "2025-01", m
-    # family show: a CONSENT column, "none" for the member without one.
+    # family show: a CONSENT column with the version, "none" for the
+    # member without one; then announcements and the last channel.
     p = run(d, "family", "show", fam["code"])
     section = p.out.split("\nmembers:\n", 1)[1].split("\n\n", 1)[0]
     lines = columns_aligned(section, ["ID", "NAME", "PHONE", "CONTACT",
                                       "TELEGRAM", "CONSENT"])
-    assert "2025-03-14 ref %s" % CONSENT_REF in lines[1], lines
-    assert lines[2].endswith("none"), lines
+    assert "2025-03-14 version 2025-01 ref %s" % CONSENT_REF in lines[1], \
+        lines
+    assert " none " in lines[2], lines
     # Bad input: usage errors before any request, then the API's codes.
     usage_error(d, "member", "consent", mid, "--date", "2025-03-14")
     usage_error(d, "member", "consent", mid, "--ref", CONSENT_REF)
