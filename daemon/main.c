@@ -22,6 +22,8 @@
 #include "crypto.h"
 #include "dispatch.h"
 #include "history.h"
+#include "reminders.h"
+#include "visits.h"
 #include "hours.h"
 #include "httpc.h"
 #include "i18n.h"
@@ -236,6 +238,8 @@ open_parts(const char *config_path)
 		    "\"%s\"\n", config_path, app.cfg->timezone);
 		return EXIT_CONFIG;
 	}
+	if (reminders_config(app.cfg, &app.reminders, stderr) == -1)
+		return EXIT_CONFIG;
 	if (app.cfg->token == NULL) {
 		fprintf(stderr, "%s: telegram.token_file: no bot token (set "
 		    "token_file or ASYSTENT_TELEGRAM_TOKEN)\n", config_path);
@@ -282,6 +286,7 @@ start_parts(void)
 	    hours_new((const char *const *)app.cfg->hours,
 	    app.cfg->closed_days, &app.hours) == -1 ||
 	    (app.history = history_new(app.st, app.keys)) == NULL ||
+	    (app.visits = visits_new(app.st, app.keys)) == NULL ||
 	    history_purge_start(app.history, app.base,
 	    app.cfg->message_days) == -1 ||
 	    (app.router = router_new(&app)) == NULL)
@@ -327,6 +332,7 @@ close_parts(void)
 	conv_free(app.conv);
 	people_free(app.people);
 	history_free(app.history);
+	visits_free(app.visits);
 	inbound_store_free(app.is);
 	outbox_free(app.ob);
 	store_close(app.st);
@@ -469,6 +475,10 @@ main(int argc, char *argv[])
 	if (check) {
 		if (config_load(config_path, stderr, &cfg) == -1)
 			return EXIT_CONFIG;
+		if (reminders_config(cfg, &app.reminders, stderr) == -1) {
+			config_free(cfg);
+			return EXIT_CONFIG;
+		}
 		config_free(cfg);
 		printf("%s: configuration OK\n", config_path);
 		return 0;

@@ -216,4 +216,11 @@ int	admin_outbox_retry(struct areq *r);
 /* GET /v1/audit (admin_audit.c). */
 int	admin_audit_list(struct areq *r);
 
+/* /v1/visits (admin_visits.c). */
+int	admin_visit_add(struct areq *r);
+int	admin_visit_list(struct areq *r);
+int	admin_visit_show(struct areq *r);
+int	admin_visit_move(struct areq *r);
+int	admin_visit_cancel(struct areq *r);
+
 #endif

@@ -21,6 +21,9 @@ static const char *const admin_q_outbox[] = {
 };
 static const char *const admin_q_audit[] = { "limit", NULL };
 static const char *const admin_q_conversation[] = { "last", NULL };
+static const char *const admin_q_visits[] = {
+	"family", "assistant", "from", "to", "unconfirmed", NULL
+};
 
 #define GET	EVHTTP_REQ_GET
 #define POST	EVHTTP_REQ_POST
@@ -63,5 +66,11 @@ const struct admin_route admin_routes[] = {
 	{ GET, "/v1/outbox", admin_outbox_list, 0, admin_q_outbox },
 	{ POST, "/v1/outbox/*/retry", admin_outbox_retry, MUT, NULL },
 	{ GET, "/v1/audit", admin_audit_list, 0, admin_q_audit },
+	/* Visits: local times in, local times out (admin_visits.c). */
+	{ POST, "/v1/visits", admin_visit_add, MUT, NULL },
+	{ GET, "/v1/visits", admin_visit_list, 0, admin_q_visits },
+	{ GET, "/v1/visits/*", admin_visit_show, 0, NULL },
+	{ POST, "/v1/visits/*/move", admin_visit_move, MUT, NULL },
+	{ POST, "/v1/visits/*/cancel", admin_visit_cancel, MUT, NULL },
 	{ 0, NULL, NULL, 0, NULL }
 };
