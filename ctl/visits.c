@@ -344,24 +344,12 @@ ctl_visit_list(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_args *a)
 		    "other\n");
 		return CTL_EX_USAGE;
 	}
-	if (a->flag) {
-		/* The calendar alone goes to stdout, never the JSON. */
-		long	 status;
-
-		rc = ctl_http(c, "GET", path, NULL, &status, &answer);
-		if (rc == CTL_EX_OK && status != 200) {
-			const char *m = ctl_error_message(answer);
-
-			fprintf(stderr, "asystentctl: %s\n", m ? m :
-			    "request failed");
-			rc = ctl_status_exit(status);
-		} else if (rc == CTL_EX_OK)
-			ctl_visits_ics(stdout, answer);
-	} else {
-		rc = ctl_call(c, "GET", path, NULL, &answer);
-		if (rc == CTL_EX_OK && !ctl_is_json(c))
-			ctl_print_visits(cmd, answer);
-	}
+	/* Without --json, ctl_call prints only a failure's message. */
+	rc = ctl_call(c, "GET", path, NULL, &answer);
+	if (rc == CTL_EX_OK && a->flag)
+		ctl_visits_ics(stdout, answer);
+	else if (rc == CTL_EX_OK && !ctl_is_json(c))
+		ctl_print_visits(cmd, answer);
 	cJSON_Delete(answer);
 	free(path);
 	return rc;
