@@ -26,6 +26,7 @@ struct hours;
 struct sms;
 struct metrics;
 struct visits;
+struct visit_remind;
 
 struct app {
 	struct config		*cfg;
@@ -48,6 +49,7 @@ struct app {
 	struct metrics		*metrics;	/* NULL: metrics.listen is off */
 	struct visits		*visits;	/* visits, events, reminders */
 	struct reminders_cfg	 reminders;	/* [reminders], checked */
+	struct visit_remind	*remind;	/* the reminders' timer */
 	int64_t			 started_at;	/* unix ms */
 	/* Each inbound row's time from taken by the router to committed. */
 	struct hist		 handling;
