@@ -24,6 +24,8 @@
 	X(families)		\
 	X(to)			\
 	X(staff_help)		\
+	X(visit_button)		\
+	X(visit_sms)		\
 	X(relay_in)		\
 	X(relay_out)		\
 	X(help)			\

@@ -166,6 +166,8 @@ int	visits_reminder_last(struct visits *v, int64_t member_id,
 	    __attribute__((warn_unused_result));
 int	visits_reminder_answered(struct visits *v, int64_t id, int64_t at)
 	    __attribute__((warn_unused_result));
+int	visits_reminder_get(struct visits *v, int64_t id, struct reminder *out)
+	    __attribute__((warn_unused_result));
 
 /*
  * The families with a planned visit in [from, to) (unix ms), each once,

@@ -27,6 +27,7 @@ enum vst {
 	VS_RM_DONE,
 	VS_RM_LAST,
 	VS_RM_ANSWERED,
+	VS_RM_GET,
 	VS_FAMILIES,
 	VS_EV_INSERT,
 	VS_EV_GET,
@@ -70,6 +71,7 @@ static const char *const visits_sql[VS_COUNT] = {
 	    "AND state = 1 ORDER BY sent_at DESC, id DESC LIMIT 1",
 	[VS_RM_ANSWERED] = "UPDATE reminders SET answered_at = ?2 "
 	    "WHERE id = ?1",
+	[VS_RM_GET] = RM_COLS "WHERE id = ?",
 	[VS_FAMILIES] = "SELECT DISTINCT family_id FROM visits WHERE "
 	    "at >= ?1 AND at < ?2 AND state = 0 ORDER BY family_id",
 	[VS_EV_INSERT] = "INSERT INTO events (id, programme_id, group_id, "
@@ -551,6 +553,25 @@ visits_reminder_answered(struct visits *v, int64_t id, int64_t at)
 	sqlite3_bind_int64(v->s[VS_RM_ANSWERED], 1, id);
 	sqlite3_bind_int64(v->s[VS_RM_ANSWERED], 2, at);
 	return visits_done(v->s[VS_RM_ANSWERED], "reminder_answered");
+}
+
+int
+visits_reminder_get(struct visits *v, int64_t id, struct reminder *out)
+{
+	struct reminder	*a = NULL;
+	size_t		 n = 0;
+	int		 rc;
+
+	sqlite3_bind_int64(v->s[VS_RM_GET], 1, id);
+	if ((rc = visits_rm_collect(v->s[VS_RM_GET], "reminder_get", &a,
+	    &n)) != VISITS_OK)
+		return rc;
+	if (n == 0)
+		rc = VISITS_NOT_FOUND;
+	else
+		*out = a[0];
+	free(a);
+	return rc;
 }
 
 int
