@@ -42,6 +42,8 @@ struct visit_remind_stats {
 /* Starts the timer; NULL on failure. */
 struct visit_remind *visit_remind_new(struct app *app);
 void	visit_remind_free(struct visit_remind *vr);
+/* Reminders were planned: the timer is set for the earliest. */
+void	visit_remind_kick(struct visit_remind *vr);
 /*
  * One pass at `now` (unix ms) in its own transaction: every due
  * reminder is sent, dropped or voided. -1 on storage errors (nothing

@@ -21,6 +21,7 @@
 #include "people.h"
 #include "reminders.h"
 #include "validate.h"
+#include "visit_remind.h"
 #include "visits.h"
 #include "xmalloc.h"
 
@@ -198,6 +199,8 @@ admin_plan_reminders(struct areq *r, int64_t visit_id, const char *kind,
 		    (int64_t)due[i] * 1000, NULL) != VISITS_OK)
 			return admin_error(r, 500, "internal",
 			    "storage error");
+	/* The pass runs from the loop, after this request has committed. */
+	visit_remind_kick(r->app->remind);
 	return 0;
 }
 

@@ -237,22 +237,49 @@ out:
 	return rc;
 }
 
+/* The next pass: at the next due reminder, at most a tick away. */
+static void
+visit_remind_arm(struct visit_remind *vr, int now_again)
+{
+	struct timeval	 tv = { VISIT_REMIND_TICK_S, 0 };
+	int64_t		 next, wait;
+	int		 found;
+
+	if (now_again)
+		tv.tv_sec = 0;
+	else if (visits_reminder_next(vr->app->visits, &next, &found) ==
+	    VISITS_OK && found) {
+		wait = next - clock_now_ms();
+		if (wait < 0)
+			wait = 0;
+		if (wait < VISIT_REMIND_TICK_S * 1000) {
+			tv.tv_sec = (time_t)(wait / 1000);
+			tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;
+		}
+	}
+	evtimer_add(vr->tick, &tv);
+}
+
 static void
 visit_remind_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct visit_remind	*vr = arg;
-	struct timeval		 tv = { VISIT_REMIND_TICK_S, 0 };
 	int			 n;
 
 	(void)fd;
 	(void)what;
-	/* A full batch: more are due, go again at once. */
 	n = visit_remind_run(vr->app, clock_now_ms(), &vr->st);
 	if (n == -1)
 		log_warn("event=reminder.pass_failed");
-	if (n == VISIT_REMIND_BATCH)
-		tv.tv_sec = 0;
-	evtimer_add(vr->tick, &tv);
+	/* A full batch: more are due, go again at once. */
+	visit_remind_arm(vr, n == VISIT_REMIND_BATCH);
+}
+
+void
+visit_remind_kick(struct visit_remind *vr)
+{
+	if (vr != NULL)
+		visit_remind_arm(vr, 0);
 }
 
 struct visit_remind *
