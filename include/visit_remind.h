@@ -30,6 +30,7 @@
 #define VISIT_REMIND_CB		"vr:"
 
 struct app;
+struct visit;
 struct visit_remind;
 
 struct visit_remind_stats {
@@ -60,5 +61,18 @@ int	visit_remind_run(struct app *app, int64_t now,
  */
 char	*visit_remind_text(const struct i18n *i, enum lang lang, time_t at,
 	    const char *assistant, const char *place, int sms);
+
+/*
+ * The notice of a visit moved (new_at, unix ms) or cancelled (new_at 0)
+ * in `lang`: both dates in words; `sms` the short variant. free().
+ */
+char	*visit_remind_notice_text(const struct i18n *i, enum lang lang,
+	    time_t old_at, time_t new_at, int sms);
+/*
+ * Tells the family that visit `v` (as it was) moved to new_at or, with
+ * new_at 0, was cancelled: queued in the caller's transaction.
+ */
+int	visit_remind_notice(struct app *app, const struct visit *v,
+	    int64_t new_at) __attribute__((warn_unused_result));
 
 #endif

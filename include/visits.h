@@ -59,7 +59,7 @@ struct visit {
 	int64_t		 answer_at;	/* unix ms; 0: none */
 	char		*answer_text;	/* opened; "another time" */
 	int64_t		 created_at;	/* unix ms */
-	int64_t		 updated_at;
+	int64_t		 updated_at;	/* by staff: moved, cancelled */
 };
 
 /* What a list takes; zero fields do not filter. */

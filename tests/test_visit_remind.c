@@ -123,12 +123,49 @@ test_visit_remind_sms_fits_one_part(void **state)
 		}
 }
 
+static void
+test_visit_remind_notices_in_every_language(void **state)
+{
+	struct sms_count	 c;
+	int			 l, sms;
+	char			*t;
+
+	(void)state;
+	for (l = 0; l < LANG_COUNT; l++)
+		for (sms = 0; sms <= 1; sms++) {
+			t = visit_remind_notice_text(cat, (enum lang)l,
+			    WED_9_DEC_10, FRI_27_MAR_18, sms);
+			assert_non_null(t);
+			assert_null(strstr(t, "%"));
+			assert_int_equal(sms_text_count(t, strlen(t), 0, &c),
+			    SMS_TEXT_OK);
+			printf("  moved %s %s %zu part: %s\n",
+			    lang_code((enum lang)l), c.coding ==
+			    SMS_CODING_GSM7 ? "GSM-7" : "UCS-2", c.parts, t);
+			if (sms)
+				assert_int_equal(c.parts, 1);
+			free(t);
+			t = visit_remind_notice_text(cat, (enum lang)l,
+			    WED_9_DEC_10, 0, sms);
+			assert_non_null(t);
+			assert_null(strstr(t, "%"));
+			printf("  cancelled %s: %s\n",
+			    lang_code((enum lang)l), t);
+			free(t);
+		}
+	t = visit_remind_notice_text(cat, LANG_PL, WED_9_DEC_10, 0, 0);
+	assert_string_equal(t, "Twoja wizyta w środę, 9 grudnia, o 10:00 "
+	    "została odwołana.");
+	free(t);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_visit_remind_dates_in_words),
 		cmocka_unit_test(test_visit_remind_sms_fits_one_part),
+		cmocka_unit_test(test_visit_remind_notices_in_every_language),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -485,6 +485,10 @@ admin_visit_move(struct areq *r)
 		st = admin_visits_err(r, rc, "visit");
 		goto out;
 	}
+	if (visit_remind_notice(r->app, &v, (int64_t)t * 1000) == -1) {
+		st = admin_error(r, 500, "internal", "storage error");
+		goto out;
+	}
 	if ((st = admin_plan_reminders(r, id, v.kind, t)) != 0 ||
 	    (st = admin_audit(r, "visit.move", "visit", id)) != 0 ||
 	    (st = admin_answer_visit(r, id, 200)) != 200)
@@ -511,13 +515,22 @@ admin_visit_cancel(struct areq *r)
 	if ((st = admin_fields(r, r->body, fields)) != 0 ||
 	    (st = admin_visit_planned(r, &id, &v)) != 0)
 		return st;
-	visit_clear(&v);
 	if ((st = admin_visit_text(r, "reason", reason,
 	    VALIDATE_NOTES_MAX)) != 0)
-		return st;
-	if ((rc = visits_cancel(r->app->visits, id, reason)) != VISITS_OK)
-		return admin_visits_err(r, rc, "visit");
-	if ((st = admin_audit(r, "visit.cancel", "visit", id)) != 0)
-		return st;
-	return admin_answer_visit(r, id, 200);
+		goto out;
+	if ((rc = visits_cancel(r->app->visits, id, reason)) != VISITS_OK) {
+		st = admin_visits_err(r, rc, "visit");
+		goto out;
+	}
+	/* A visit already past is not announced as cancelled. */
+	if (v.at > clock_now_ms() && visit_remind_notice(r->app, &v, 0) ==
+	    -1) {
+		st = admin_error(r, 500, "internal", "storage error");
+		goto out;
+	}
+	if ((st = admin_audit(r, "visit.cancel", "visit", id)) == 0)
+		st = admin_answer_visit(r, id, 200);
+out:
+	visit_clear(&v);
+	return st;
 }

@@ -159,10 +159,13 @@ visit_answer_apply(struct hctx *ctx, int64_t id, enum visit_answer a)
 	if (rc == VISITS_OK && (rc = visits_get(ctx->visits, r.visit_id,
 	    &v)) == VISITS_ERROR)
 		return -1;
-	/* Another family's reminder reads as none at all. */
+	/*
+	 * Another family's reminder reads as none at all; one sent before
+	 * the visit was moved is about a time no longer planned.
+	 */
 	if (rc != VISITS_OK || v.family_id != ctx->family_id ||
 	    r.state != REMINDER_SENT || v.state != VISIT_PLANNED ||
-	    v.at <= now) {
+	    v.at <= now || r.sent_at < v.updated_at) {
 		visit_clear(&v);
 		log_info("event=visit.answer_refused reminder_id=%" PRId64
 		    " reason=not_planned", id);

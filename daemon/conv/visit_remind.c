@@ -15,6 +15,7 @@
 #include "ftext.h"
 #include "log.h"
 #include "people.h"
+#include "phone.h"
 #include "reply.h"
 #include "sms.h"
 #include "store.h"
@@ -85,27 +86,34 @@ visit_remind_lang(const char *code)
 	return lang_parse(code, &l) == 0 ? l : LANG_DEFAULT;
 }
 
-/* Queues reminder `r` of visit `v`; *ch the channel, 0 when nobody. */
+/* Whom a family's reminders and notices go to, on which channel. */
+struct visit_remind_to {
+	enum channel	 ch;		/* 0: nobody */
+	int64_t		 member_id;
+	int64_t		 chat_id;
+	char		 phone[PHONE_MAX];
+	enum lang	 lang;
+};
+
+/*
+ * The family's channel: Telegram to a linked member, or SMS to a member
+ * with a phone and consent (also when nobody is linked); the member's
+ * language, else the family's.
+ */
 static int
-visit_remind_queue(struct app *app, const struct reminder *r,
-    const struct visit *v, int64_t *member, int *ch)
+visit_remind_target(struct app *app, int64_t family_id,
+    struct visit_remind_to *to)
 {
 	struct family_brief	 fb;
 	struct member_target	 tg, sms;
-	struct people_helpers	 h;
-	struct out_button	 b[3];
-	struct out		 o;
-	enum lang		 lang;
-	char			 lcode[4] = "", data[3][32], why[128], *text;
+	char			 lcode[4] = "";
 	int64_t			 chat = 0;
-	int			 rc = -1, use_sms;
+	int			 use_sms;
 
-	*member = 0;
-	*ch = 0;
-	memset(&h, 0, sizeof h);
-	if (people_family_brief(app->people, v->family_id, &fb) != PEOPLE_OK ||
-	    people_member_tg_target(app->people, v->family_id, 0, 0, &tg) !=
-	    PEOPLE_OK || people_member_sms_target(app->people, v->family_id,
+	memset(to, 0, sizeof *to);
+	if (people_family_brief(app->people, family_id, &fb) != PEOPLE_OK ||
+	    people_member_tg_target(app->people, family_id, 0, 0, &tg) !=
+	    PEOPLE_OK || people_member_sms_target(app->people, family_id,
 	    0, 0, &sms) != PEOPLE_OK)
 		return -1;
 	use_sms = strcmp(fb.channel, "sms") == 0 || tg.chat_id == 0;
@@ -113,39 +121,84 @@ visit_remind_queue(struct app *app, const struct reminder *r,
 	    !sms.consented || !sms_enabled(app->sms)))
 		use_sms = 0;
 	if (!use_sms && tg.chat_id == 0)
-		return 0;	/* nobody: the caller counts it */
-	*member = use_sms ? sms.member_id : tg.member_id;
-	if (people_member_reach(app->people, *member, &chat, lcode) !=
+		return 0;
+	to->ch = use_sms ? CHANNEL_SMS : CHANNEL_TELEGRAM;
+	to->member_id = use_sms ? sms.member_id : tg.member_id;
+	to->chat_id = use_sms ? 0 : tg.chat_id;
+	if (use_sms)
+		snprintf(to->phone, sizeof to->phone, "%s", sms.phone);
+	if (people_member_reach(app->people, to->member_id, &chat, lcode) !=
 	    PEOPLE_OK)
 		lcode[0] = '\0';
-	lang = visit_remind_lang(lcode[0] != '\0' ? lcode : fb.language);
+	to->lang = visit_remind_lang(lcode[0] != '\0' ? lcode : fb.language);
+	return 0;
+}
+
+/* Queues `o` (its text) to `to`; a refusal is logged and is not an error. */
+static int
+visit_remind_send(struct app *app, const struct visit_remind_to *to,
+    struct out *o, const char *what, int64_t id)
+{
+	char	 why[128];
+	int	 rc;
+
+	o->kind = OUT_TEXT;
+	o->prio = OUTBOX_PRIO_REMINDER;
+	o->member_id = to->member_id;
+	if (to->ch == CHANNEL_SMS)
+		o->phone = to->phone;
+	else
+		o->chat_id = to->chat_id;
+	rc = channel_queue(app->ob, app->cfg, to->ch, o, NULL, why,
+	    sizeof why);
+	if (rc == CHANNEL_REFUSED) {
+		log_warn("event=%s.refused id=%" PRId64 " reason=\"%s\"", what,
+		    id, why);
+		return 1;
+	}
+	return rc;
+}
+
+/* Queues reminder `r` of visit `v`; *ch the channel, 0 when nobody. */
+static int
+visit_remind_queue(struct app *app, const struct reminder *r,
+    const struct visit *v, int64_t *member, int *ch)
+{
+	struct visit_remind_to	 to;
+	struct people_helpers	 h;
+	struct out_button	 b[3];
+	struct out		 o;
+	char			 data[3][32], *text;
+	int			 rc;
+
+	*member = 0;
+	*ch = 0;
+	if (visit_remind_target(app, v->family_id, &to) == -1)
+		return -1;
+	if (to.ch == 0)
+		return 0;	/* nobody: the caller counts it */
+	memset(&h, 0, sizeof h);
 	if (people_family_helpers(app->people, v->family_id, &h) != PEOPLE_OK)
 		memset(&h, 0, sizeof h);
-	text = visit_remind_text(app->i18n, lang, (time_t)(v->at / 1000),
-	    h.assistant_first, v->place, use_sms);
+	text = visit_remind_text(app->i18n, to.lang, (time_t)(v->at / 1000),
+	    h.assistant_first, v->place, to.ch == CHANNEL_SMS);
 	people_helpers_clear(&h);
 	if (text == NULL)
 		return -1;
 	memset(&o, 0, sizeof o);
-	o.kind = OUT_TEXT;
 	o.text = text;
-	o.prio = OUTBOX_PRIO_REMINDER;
 	o.cause = VISIT_REMIND_CAUSE;
 	o.cause_id = r->id;
-	o.member_id = *member;
-	if (use_sms)
-		o.phone = sms.phone;
-	else {
-		o.chat_id = tg.chat_id;
+	if (to.ch == CHANNEL_TELEGRAM) {
 		snprintf(data[0], sizeof data[0], VISIT_REMIND_CB "c:%" PRId64,
 		    r->id);
 		snprintf(data[1], sizeof data[1], VISIT_REMIND_CB "n:%" PRId64,
 		    r->id);
 		snprintf(data[2], sizeof data[2], VISIT_REMIND_CB "a:%" PRId64,
 		    r->id);
-		b[0].text = i18n_get(app->i18n, lang, N_("Confirm"));
-		b[1].text = i18n_get(app->i18n, lang, N_("Cannot come"));
-		b[2].text = i18n_get(app->i18n, lang, N_("Another time"));
+		b[0].text = i18n_get(app->i18n, to.lang, N_("Confirm"));
+		b[1].text = i18n_get(app->i18n, to.lang, N_("Cannot come"));
+		b[2].text = i18n_get(app->i18n, to.lang, N_("Another time"));
 		b[0].data = data[0];
 		b[1].data = data[1];
 		b[2].data = data[2];
@@ -153,18 +206,78 @@ visit_remind_queue(struct app *app, const struct reminder *r,
 		o.nbuttons = 3;
 		o.cols = 1;
 	}
-	*ch = use_sms ? CHANNEL_SMS : CHANNEL_TELEGRAM;
-	rc = channel_queue(app->ob, app->cfg, (enum channel)*ch, &o, NULL, why,
-	    sizeof why);
-	if (rc == CHANNEL_REFUSED) {
-		log_warn("event=reminder.refused reminder_id=%" PRId64
-		    " reason=\"%s\"", r->id, why);
-		*ch = 0;
-		rc = 0;
-	}
+	rc = visit_remind_send(app, &to, &o, "reminder", r->id);
 	explicit_bzero(text, strlen(text));
 	free(text);
-	return rc;
+	if (rc == -1)
+		return -1;
+	if (rc == 0) {
+		*member = to.member_id;
+		*ch = (int)to.ch;
+	}
+	return 0;
+}
+
+char *
+visit_remind_notice_text(const struct i18n *i, enum lang lang,
+    time_t old_at, time_t new_at, int sms)
+{
+	const char	*args[2];
+	char		*was, *now = NULL, *text;
+
+	if ((was = ftext_when(i, lang, old_at, sms)) == NULL)
+		return NULL;
+	args[0] = was;
+	if (new_at == 0) {
+		text = text_expand(sms ? i18n_pget(i, lang, "sms",
+		    NC_("sms", "Your visit %s is cancelled.")) :
+		    i18n_get(i, lang, N_("Your visit %s has been cancelled.")),
+		    args, 1);
+		free(was);
+		return text;
+	}
+	if ((now = ftext_when(i, lang, new_at, sms)) == NULL) {
+		free(was);
+		return NULL;
+	}
+	args[1] = now;
+	/* TRANSLATORS: %1$s the old and %2$s the new date in words. */
+	text = text_expand(sms ? i18n_pget(i, lang, "sms", NC_("sms",
+	    "Your visit %1$s is moved: now %2$s.")) : i18n_get(i, lang,
+	    N_("Your visit %1$s has been moved. It is now %2$s.")),
+	    args, 2);
+	free(was);
+	free(now);
+	return text;
+}
+
+int
+visit_remind_notice(struct app *app, const struct visit *v, int64_t new_at)
+{
+	struct visit_remind_to	 to;
+	struct out		 o;
+	char			*text;
+	int			 rc;
+
+	if (visit_remind_target(app, v->family_id, &to) == -1)
+		return -1;
+	if (to.ch == 0)
+		return 0;
+	text = visit_remind_notice_text(app->i18n, to.lang,
+	    (time_t)(v->at / 1000), (time_t)(new_at / 1000),
+	    to.ch == CHANNEL_SMS);
+	if (text == NULL)
+		return -1;
+	memset(&o, 0, sizeof o);
+	o.text = text;
+	o.cause = "visit_notice";
+	o.cause_id = v->id;
+	rc = visit_remind_send(app, &to, &o, "visit_notice", v->id);
+	explicit_bzero(text, strlen(text));
+	free(text);
+	if (rc != -1)
+		dispatch_kick(app->disp);
+	return rc == -1 ? -1 : 0;
 }
 
 static int

@@ -54,8 +54,9 @@ static const char *const visits_sql[VS_COUNT] = {
 	    "answer_text = NULL, updated_at = ?3 WHERE id = ?1 AND state = 0",
 	[VS_CANCEL] = "UPDATE visits SET state = 1, reason = ?2, "
 	    "updated_at = ?3 WHERE id = ?1 AND state = 0",
+	/* updated_at is when staff last changed the visit, not the family. */
 	[VS_ANSWER] = "UPDATE visits SET answer = ?2, answer_text = ?3, "
-	    "answer_at = ?4, updated_at = ?4 WHERE id = ?1",
+	    "answer_at = ?4 WHERE id = ?1",
 	[VS_RM_INSERT] = "INSERT INTO reminders (visit_id, due_at) "
 	    "VALUES (?, ?)",
 	[VS_RM_VOID] = "UPDATE reminders SET state = 3 WHERE visit_id = ? "

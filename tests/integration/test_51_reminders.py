@@ -116,6 +116,8 @@ def test_reminder_on_time_and_confirmed_by_button(sc):
     assert reminders(d, v["id"])[1] == ("2026-12-08 10:00", "pending")
     # Cancelled: its pending reminder never goes; an old button says so.
     ctl(d, "visit", "cancel", v["id"])
+    c.emu.wait_sent(lambda m: m["chat_id"] == OLENA and m["text"] ==
+                    "Ваш візит у вівторок, 8 грудня, о 12:00 скасовано.")
     c.emu.callback(OLENA, data[2], m["message_id"])
     c.emu.wait_sent(lambda m: m["chat_id"] == OLENA and m["text"] ==
                     "Цей візит уже не заплановано.")
@@ -138,6 +140,9 @@ def test_down_through_the_moment_sends_or_drops(sc):
                 "2026-12-08 11:00")["visits"][0]
     # Moved before its reminders: the new time's are planned.
     ctl(d, "visit", "move", moved["id"], "--at", "2026-12-09 11:00")
+    c.emu.wait_sent(lambda m: m["chat_id"] == OLENA and m["text"] ==
+                    "Ваш візит у вівторок, 8 грудня, о 11:00 перенесено. "
+                    "Він відбудеться у середу, 9 грудня, о 11:00.")
     # Down from before 17:00 to 09:40 the next morning.
     jump(d, "2026-12-08 09:40:00")
     wait_for(lambda: reminders(d, near["id"]) ==
