@@ -290,6 +290,14 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "visit", "cancel", "ID [--reason TEXT]", "cancel a visit", POST,
 	  "/v1/visits/{0}/cancel", 1, 1, ctl_pos_visit_id,
 	  ctl_opts_visit_cancel, 0, &ctl_view_visit, ctl_print_visit, NULL },
+	{ "event", "add", "--programme ID [--group G] --at \"YYYY-MM-DD HH:MM\" "
+	  "--place TEXT [--minutes 60] [--kind K] [--note TEXT]",
+	  "a group event: a visit for every family enrolled in the programme "
+	  "(group)", POST, "/v1/events", 0, 0, NULL, ctl_opts_event_add, 0,
+	  &ctl_view_event, ctl_print_event, NULL },
+	{ "event", "show", "ID", "an event and each family's answer", GET,
+	  "/v1/events/{0}", 1, 1, ctl_pos_visit_id, opts_none, 0,
+	  &ctl_view_event, ctl_print_event, NULL },
 	{ "help", NULL, "[COMMAND [SUB]]", "show usage", NULL, NULL, 0, 2,
 	  pos_command, opts_none, 0, NULL, NULL, ctl_help },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, 0, NULL, NULL,

@@ -191,6 +191,9 @@ int	ctl_visit_list(struct ctl *c, const struct ctl_cmd *cmd,
 	    struct ctl_args *a);
 int	ctl_visit_add(struct ctl *c, const struct ctl_cmd *cmd,
 	    struct ctl_args *a);
+extern const struct ctl_opt ctl_opts_event_add[];
+extern const struct ctl_view ctl_view_event;
+void	ctl_print_event(const struct ctl_cmd *cmd, const cJSON *answer);
 
 /* asystentctl.c: the help command. */
 int	ctl_help(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_args *a);

@@ -392,3 +392,84 @@ ctl_visit_add(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_args *a)
 	cJSON_Delete(answer);
 	return rc;
 }
+
+/* ---- group events ---------------------------------------------------- */
+
+const struct ctl_opt ctl_opts_event_add[] = {
+	{ "programme", CTL_OPT_ID, "programme", NULL, 1 },
+	{ "group", CTL_OPT_STR, "group", NULL, 0 },
+	{ "at", CTL_OPT_STR, "at", NULL, 1 },
+	{ "place", CTL_OPT_STR, "place", NULL, 1 },
+	{ "minutes", CTL_OPT_ID, "minutes", NULL, 0 },
+	{ "kind", CTL_OPT_STR, "kind", NULL, 0 },
+	{ "note", CTL_OPT_STR, "note", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+
+static char *
+ctl_get_counts(const cJSON *obj, const char *key)
+{
+	const cJSON	*c = cJSON_GetObjectItemCaseSensitive(obj, key);
+	char		*f, *y, *n, *a, *q, *s;
+
+	if (!cJSON_IsObject(c))
+		return NULL;
+	f = ctl_text(c, "families");
+	y = ctl_text(c, "confirmed");
+	n = ctl_text(c, "cannot_come");
+	a = ctl_text(c, "another_time");
+	q = ctl_text(c, "no_answer");
+	s = xasprintf("%s families: %s confirmed, %s cannot come, %s another "
+	    "time, %s no answer", f ? f : "0", y ? y : "0", n ? n : "0",
+	    a ? a : "0", q ? q : "0");
+	free(f);
+	free(y);
+	free(n);
+	free(a);
+	free(q);
+	return s;
+}
+
+static const struct ctl_col event_show[] = {
+	{ "id", "id", NULL },
+	{ "programme", "programme", NULL },
+	{ "group", "group", NULL },
+	{ "when", "local", NULL },
+	{ "minutes", "minutes", NULL },
+	{ "kind", "kind", NULL },
+	{ "place", "place", NULL },
+	{ "answers", "counts", ctl_get_counts },
+	{ NULL, NULL, NULL }
+};
+
+static const struct ctl_col event_families[] = {
+	{ "VISIT", "visit_id", NULL },
+	{ "FAMILY", "code", NULL },
+	{ "ANSWER", "answer", ctl_get_answer },
+	{ NULL, NULL, NULL }
+};
+
+const struct ctl_view ctl_view_event = { "event", event_show };
+
+void
+ctl_print_event(const struct ctl_cmd *cmd, const cJSON *answer)
+{
+	const cJSON	*e = cJSON_GetObjectItemCaseSensitive(answer, "event");
+	const cJSON	*u, *fams;
+
+	ctl_print_object(cmd, answer);
+	fams = cJSON_GetObjectItemCaseSensitive(e, "families");
+	if (cJSON_GetArraySize(fams) > 0) {
+		printf("\n");
+		ctl_print_table(fams, event_families);
+	}
+	cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(answer,
+	    "unreachable")) {
+		if (!cJSON_IsString(u))
+			continue;
+		fputs("warning: nobody in ", stderr);
+		ctl_fputs_safe(u->valuestring, stderr);
+		fputs(" can be reached; no visit planned\n", stderr);
+	}
+	ctl_print_warnings(answer);
+}

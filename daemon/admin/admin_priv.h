@@ -222,5 +222,7 @@ int	admin_visit_list(struct areq *r);
 int	admin_visit_show(struct areq *r);
 int	admin_visit_move(struct areq *r);
 int	admin_visit_cancel(struct areq *r);
+int	admin_event_add(struct areq *r);
+int	admin_event_show(struct areq *r);
 
 #endif

@@ -72,5 +72,7 @@ const struct admin_route admin_routes[] = {
 	{ GET, "/v1/visits/*", admin_visit_show, 0, NULL },
 	{ POST, "/v1/visits/*/move", admin_visit_move, MUT, NULL },
 	{ POST, "/v1/visits/*/cancel", admin_visit_cancel, MUT, NULL },
+	{ POST, "/v1/events", admin_event_add, MUT, NULL },
+	{ GET, "/v1/events/*", admin_event_show, 0, NULL },
 	{ 0, NULL, NULL, 0, NULL }
 };

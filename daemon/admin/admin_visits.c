@@ -534,3 +534,219 @@ out:
 	visit_clear(&v);
 	return st;
 }
+
+/* ---- group events ---------------------------------------------------- */
+
+static cJSON *
+admin_event_json(struct areq *r, const struct event *e, const char *group)
+{
+	struct programme	 pg;
+	struct visit_filter	 f;
+	struct visit		*v = NULL;
+	size_t			 n = 0, i;
+	int64_t			 count[4] = { 0, 0, 0, 0 }, cancelled = 0;
+	cJSON			*o = cJSON_CreateObject(), *c, *arr, *x;
+
+	admin_add_int(o, "id", e->id);
+	admin_add_int(o, "programme_id", e->programme_id);
+	if (people_programme_get(r->app->people, e->programme_id, &pg) ==
+	    PEOPLE_OK) {
+		admin_add_str(o, "programme", pg.name);
+		people_programme_clear(&pg);
+	}
+	admin_add_str(o, "group", group);
+	admin_add_str(o, "kind", e->kind);
+	admin_add_int(o, "at", e->at / 1000);
+	admin_add_local(o, "local", e->at);
+	admin_add_int(o, "minutes", e->minutes);
+	admin_add_str(o, "place", e->place);
+	admin_add_str(o, "note", e->note);
+	memset(&f, 0, sizeof f);
+	f.event_id = e->id;
+	if (visits_list(r->app->visits, &f, &v, &n) != VISITS_OK) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	arr = cJSON_AddArrayToObject(o, "families");
+	for (i = 0; i < n; i++) {
+		struct family_brief	 fb;
+
+		if (v[i].state == VISIT_CANCELLED)
+			cancelled++;
+		else if ((int)v[i].answer >= 0 && v[i].answer <= 3)
+			count[v[i].answer]++;
+		x = cJSON_CreateObject();
+		admin_add_int(x, "visit_id", v[i].id);
+		admin_add_str(x, "code", people_family_brief(r->app->people,
+		    v[i].family_id, &fb) == PEOPLE_OK ? fb.code : NULL);
+		admin_add_str(x, "state", visits_state_name(v[i].state));
+		admin_add_str(x, "answer", visits_answer_name(v[i].answer));
+		cJSON_AddItemToArray(arr, x);
+	}
+	visits_list_free(v, n);
+	c = cJSON_AddObjectToObject(o, "counts");
+	admin_add_int(c, "families", (int64_t)n);
+	admin_add_int(c, "confirmed", count[VISIT_CONFIRMED]);
+	admin_add_int(c, "cannot_come", count[VISIT_CANNOT_COME]);
+	admin_add_int(c, "another_time", count[VISIT_ANOTHER_TIME]);
+	admin_add_int(c, "no_answer", count[VISIT_NO_ANSWER]);
+	admin_add_int(c, "cancelled", cancelled);
+	admin_add_int(o, "created_at", e->created_at / 1000);
+	return o;
+}
+
+/* The group's name of an event, or NULL; a new string. */
+static char *
+admin_event_group(struct areq *r, const struct event *e)
+{
+	struct programme	 pg;
+	int64_t			 gid;
+	char			*name = NULL;
+	size_t			 i;
+
+	if (e->group_id == 0 || people_programme_get(r->app->people,
+	    e->programme_id, &pg) != PEOPLE_OK)
+		return NULL;
+	for (i = 0; i < pg.ngroups && name == NULL; i++)
+		if (people_group_find(r->app->people, e->programme_id,
+		    pg.groups[i], &gid) == PEOPLE_OK && gid == e->group_id)
+			name = xstrdup(pg.groups[i]);
+	people_programme_clear(&pg);
+	return name;
+}
+
+static int
+admin_answer_event(struct areq *r, int64_t id, int status)
+{
+	struct event	 e;
+	char		*group;
+	int		 rc;
+
+	if ((rc = visits_event_get(r->app->visits, id, &e)) != VISITS_OK)
+		return admin_visits_err(r, rc, "event");
+	group = admin_event_group(r, &e);
+	rc = admin_answer(r, "event", admin_event_json(r, &e, group), status);
+	free(group);
+	event_clear(&e);
+	return rc;
+}
+
+/* One visit of the event for each family enrolled (in the group). */
+static int
+admin_event_plan(struct areq *r, const struct event *e, const char *group,
+    cJSON *skipped)
+{
+	struct enrolment	*en = NULL;
+	struct family_brief	 fb;
+	struct visit		 v;
+	size_t			 n = 0, i;
+	int64_t			 id;
+	int			 st = 0;
+
+	if (people_enrolment_list(r->app->people, 0, e->programme_id, &en,
+	    &n) != PEOPLE_OK)
+		return admin_error(r, 500, "internal", "storage error");
+	for (i = 0; i < n && st == 0; i++) {
+		if (en[i].until[0] != '\0' || (group != NULL &&
+		    (en[i].group == NULL || strcmp(en[i].group, group) != 0)))
+			continue;
+		/* Unreachable families are listed, not refused. */
+		if (admin_family_reachable(r, en[i].family_id) != 0) {
+			r->code[0] = r->msg[0] = '\0';
+			cJSON_AddItemToArray(skipped,
+			    cJSON_CreateString(en[i].family_code));
+			continue;
+		}
+		memset(&v, 0, sizeof v);
+		v.family_id = en[i].family_id;
+		v.event_id = e->id;
+		if (people_family_brief(r->app->people, v.family_id, &fb) ==
+		    PEOPLE_OK)
+			v.staff_id = fb.assistant_id;
+		snprintf(v.kind, sizeof v.kind, "%s", e->kind);
+		v.at = e->at;
+		v.minutes = e->minutes;
+		v.place = e->place;
+		v.note = e->note;
+		if (visits_add(r->app->visits, &v, &id) != VISITS_OK)
+			st = admin_error(r, 500, "internal", "storage error");
+		else
+			st = admin_plan_reminders(r, id, v.kind,
+			    (time_t)(e->at / 1000));
+	}
+	people_enrolment_list_free(en, n);
+	return st;
+}
+
+int
+admin_event_add(struct areq *r)
+{
+	static const struct admin_field fields[] = {
+		{ "programme", ADMIN_FT_INT, 1 },
+		{ "group", ADMIN_FT_STRING, 0 },
+		{ "at", ADMIN_FT_STRING, 1 },
+		{ "minutes", ADMIN_FT_INT, 0 },
+		{ "kind", ADMIN_FT_STRING, 0 },
+		{ "place", ADMIN_FT_STRING, 1 },
+		{ "note", ADMIN_FT_STRING, 0 },
+		{ NULL, 0, 0 }
+	};
+	struct programme	 pg;
+	struct visit		 v;
+	struct event		 e;
+	const char		*group = admin_str(r->body, "group");
+	time_t			 t;
+	int64_t			 gid = 0, id;
+	cJSON			*skipped, *warnings;
+	int			 st, rc;
+
+	memset(&v, 0, sizeof v);
+	memset(&e, 0, sizeof e);
+	if ((st = admin_fields(r, r->body, fields)) != 0)
+		return st;
+	e.programme_id = admin_int(r->body, "programme", 0);
+	if ((rc = people_programme_get(r->app->people, e.programme_id, &pg)) !=
+	    PEOPLE_OK)
+		return admin_people_err(r, rc, "programme");
+	people_programme_clear(&pg);
+	if (group != NULL && people_group_find(r->app->people, e.programme_id,
+	    group, &gid) != PEOPLE_OK)
+		return admin_error(r, 422, "invalid", "group: not a group of "
+		    "this programme");
+	if (admin_str(r->body, "kind") == NULL)
+		cJSON_AddStringToObject(r->body, "kind", "meeting");
+	if ((st = admin_visit_time(r, "at", admin_str(r->body, "at"),
+	    &t)) != 0 || (st = admin_visit_common(r, &v)) != 0)
+		return st;
+	e.group_id = gid;
+	snprintf(e.kind, sizeof e.kind, "%s", v.kind);
+	e.at = (int64_t)t * 1000;
+	e.minutes = v.minutes;
+	e.place = v.place;
+	e.note = v.note;
+	if (visits_event_add(r->app->visits, &e, &id) != VISITS_OK)
+		return admin_error(r, 500, "internal", "storage error");
+	e.id = id;
+	skipped = cJSON_CreateArray();
+	if ((st = admin_event_plan(r, &e, group, skipped)) != 0 ||
+	    (st = admin_audit(r, "event.add", "event", id)) != 0 ||
+	    (st = admin_answer_event(r, id, 201)) != 201) {
+		cJSON_Delete(skipped);
+		return st;
+	}
+	cJSON_AddItemToObject(r->out, "unreachable", skipped);
+	warnings = cJSON_AddArrayToObject(r->out, "warnings");
+	admin_visit_warn(r, warnings, t);
+	return 201;
+}
+
+int
+admin_event_show(struct areq *r)
+{
+	int64_t	 id;
+	int	 st;
+
+	if ((st = admin_path_id(r, 0, &id, "event")) != 0)
+		return st;
+	return admin_answer_event(r, id, 200);
+}

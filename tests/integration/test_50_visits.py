@@ -168,6 +168,53 @@ def test_series_and_ics(sc):
                                           "2026-04-15 10:00"], rows
 
 
+@scenario()
+def test_group_event_reaches_enrolled_families(sc):
+    d = sc.daemon(env=ENV)
+    s, f1 = setup(d)
+    f2 = j(d, "family", "add", "Rodzina Nowak", "--lang", "pl",
+           "--channel", "sms", "--contact", "Jan Nowak", "--phone",
+           "+48 601 111 333", "--assistant", s["id"])["family"]
+    j(d, "member", "consent", f2["members"][0]["id"], "--date",
+      "2026-02-20", "--ref", "Z/2/2026")
+    f3 = j(d, "family", "add", "Rodzina Bez", "--lang", "pl", "--channel",
+           "sms", "--contact", "Ewa Bez")["family"]
+    f4 = j(d, "family", "add", "Rodzina Inna", "--lang", "pl", "--channel",
+           "sms", "--contact", "Adam Inny", "--phone",
+           "+48 601 111 444")["family"]
+    j(d, "member", "consent", f4["members"][0]["id"], "--date",
+      "2026-02-20", "--ref", "Z/4/2026")
+    p = j(d, "programme", "add", "Razem", "--group", "rodziny",
+          "--group", "seniorzy")["programme"]
+    for f, g in ((f1, "rodziny"), (f2, "rodziny"), (f3, "rodziny"),
+                 (f4, "seniorzy")):
+        j(d, "programme", "enrol", p["id"], f["code"], "--group", g)
+    a = j(d, "event", "add", "--programme", p["id"], "--group", "rodziny",
+          "--at", "2026-03-12 16:00", "--place", "świetlica, ul. Polna 3")
+    e = a["event"]
+    assert a["unreachable"] == [f3["code"]], a
+    assert e["counts"] == {"families": 2, "confirmed": 0, "cannot_come": 0,
+                           "another_time": 0, "no_answer": 2,
+                           "cancelled": 0}, e
+    assert sorted(x["code"] for x in e["families"]) == \
+        sorted([f1["code"], f2["code"]]), e
+    assert e["kind"] == "meeting" and e["group"] == "rodziny", e
+    # Each is a visit of its family, with reminders; cancelling one counts.
+    vid = e["families"][0]["visit_id"]
+    v = j(d, "visit", "show", vid)["visit"]
+    assert v["event_id"] == e["id"] and len(v["reminders"]) == 2, v
+    j(d, "visit", "cancel", vid)
+    e = j(d, "event", "show", e["id"])["event"]
+    assert e["counts"]["cancelled"] == 1 and \
+        e["counts"]["no_answer"] == 1, e
+    out = run(d, "event", "show", e["id"]).out
+    assert "2 families: 0 confirmed" in out and f1["code"] in out, out
+    run(d, "event", "add", "--programme", p["id"], "--group", "nie-ma",
+        "--at", "2026-03-12 16:00", "--place", "x", rc=1)
+    run(d, "event", "add", "--programme", 999, "--at", "2026-03-12 16:00",
+        "--place", "x", rc=2)
+
+
 if __name__ == "__main__":
     for name, fn in list(globals().items()):
         if name.startswith("test_"):
