@@ -23,6 +23,7 @@
 #include "dispatch.h"
 #include "history.h"
 #include "reminders.h"
+#include "visit_agenda.h"
 #include "visit_remind.h"
 #include "visits.h"
 #include "hours.h"
@@ -310,7 +311,8 @@ start_parts(void)
 	tg_set_menu(app.tg, commands, MENU_N);
 	channel_serve(CHANNEL_TELEGRAM, app.tg);
 	dispatch_set_hooks(app.disp, conv_gate, conv_outcome, app.conv);
-	if ((app.remind = visit_remind_new(&app)) == NULL)
+	if ((app.remind = visit_remind_new(&app)) == NULL ||
+	    (app.agenda = visit_agenda_new(&app)) == NULL)
 		return -1;
 	/* What was received before a crash is handled first. */
 	if (router_drain(app.router) == -1 || dispatch_start(app.disp) == -1)
@@ -324,6 +326,7 @@ close_parts(void)
 	if (app.disp != NULL)
 		dispatch_flush(app.disp);
 	visit_remind_free(app.remind);
+	visit_agenda_free(app.agenda);
 	tg_free(app.tg);
 	httpc_free(app.http);
 	admin_free(app.admin);

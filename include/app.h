@@ -27,6 +27,7 @@ struct sms;
 struct metrics;
 struct visits;
 struct visit_remind;
+struct visit_agenda;
 
 struct app {
 	struct config		*cfg;
@@ -50,6 +51,7 @@ struct app {
 	struct visits		*visits;	/* visits, events, reminders */
 	struct reminders_cfg	 reminders;	/* [reminders], checked */
 	struct visit_remind	*remind;	/* the reminders' timer */
+	struct visit_agenda	*agenda;	/* the morning agenda */
 	int64_t			 started_at;	/* unix ms */
 	/* Each inbound row's time from taken by the router to committed. */
 	struct hist		 handling;

@@ -57,8 +57,9 @@ def reminders(d, vid):
             ctl(d, "visit", "show", vid)["visit"]["reminders"]]
 
 
-def centre(sc, conf=None):
-    d = sc.daemon(conf=dict(OPEN, **(conf or {})), env={
+def centre(sc, conf=None, open_all_week=True):
+    d = sc.daemon(conf=dict(OPEN if open_all_week else {}, **(conf or {})),
+                  env={
         "ASYSTENT_FAKE_NOW": str(local("2026-12-07 12:00:00"))})
     c = Centre(sc, d)
     c.anna = c.staff("Anna Nowak", "family_assistant", ["pl"], tg=ANNA)
@@ -158,6 +159,35 @@ def test_down_through_the_moment_sends_or_drops(sc):
         ("2026-12-07 17:00", "void"), ("2026-12-08 09:00", "void"),
         ("2026-12-08 17:00", "pending"), ("2026-12-09 09:00", "pending")]
     assert "event=reminder.dropped" in d.log()
+
+
+@suite.test
+@scenario()
+def test_morning_agenda_at_the_opening_hour(sc):
+    # Office hours as configured by default: 07:30-15:30 on weekdays.
+    c = centre(sc, open_all_week=False)
+    d = c.d
+    ctl(d, "visit", "add", c.fam["code"], "--at", "2026-12-08 12:00",
+        "--place", "ul. Długa 5")
+    ctl(d, "visit", "add", c.fam["code"], "--at", "2026-12-08 09:00")
+    ctl(d, "visit", "add", c.fam["code"], "--at", "2026-12-09 09:00")
+    gone = ctl(d, "visit", "add", c.fam["code"], "--at",
+               "2026-12-08 11:00")["visits"][0]
+    ctl(d, "visit", "cancel", gone["id"])
+    jump(d, "2026-12-08 07:29:58")
+    m = c.emu.wait_sent(lambda m: m["chat_id"] == ANNA and
+                        (m.get("text") or "").startswith("Twoje wizyty"),
+                        timeout=15)
+    assert m["text"] == (
+        "Twoje wizyty dzisiaj (wtorek, 8 grudnia):\n"
+        "09:00 · R-0001 · Olena · brak odpowiedzi ⚠\n"
+        "12:00 · R-0001 · Olena · ul. Długa 5 · brak odpowiedzi ⚠\n"
+        "⚠ brak odpowiedzi od wczoraj wieczorem"), m["text"]
+    # Once a day, also across a restart.
+    jump(d, "2026-12-08 08:00:00")
+    c.idle()
+    assert len([x for x in c.emu.sent(chat_id=ANNA) if
+                (x.get("text") or "").startswith("Twoje wizyty")]) == 1
 
 
 def free_port():
