@@ -25,7 +25,8 @@ enum visits_rc {
 
 enum visit_state {
 	VISIT_PLANNED = 0,
-	VISIT_CANCELLED = 1
+	VISIT_CANCELLED = 1,
+	VISIT_DRAFT = 2		/* typed in Telegram, not yet saved */
 };
 
 enum visit_answer {
@@ -113,14 +114,23 @@ void	visits_list_free(struct visit *a, size_t n);
 void	event_clear(struct event *e);
 
 /*
- * A new planned visit from v's family_id, staff_id, event_id,
+ * A new visit (planned, or with state VISIT_DRAFT a draft that no list
+ * shows) from v's state, family_id, staff_id, event_id,
  * series_id, kind, at, minutes, place and note; *id is its id.
  */
 int	visits_add(struct visits *v, const struct visit *in, int64_t *id)
 	    __attribute__((warn_unused_result));
 int	visits_get(struct visits *v, int64_t id, struct visit *out)
 	    __attribute__((warn_unused_result));
-/* Ordered by time; at most VISITS_LIST_MAX. *out: visits_list_free(). */
+/* A staff member's draft saved (planned) or dropped; NOT_FOUND if none. */
+int	visits_draft_save(struct visits *v, int64_t id, int64_t staff_id)
+	    __attribute__((warn_unused_result));
+int	visits_draft_drop(struct visits *v, int64_t id, int64_t staff_id)
+	    __attribute__((warn_unused_result));
+/*
+ * Ordered by time, drafts left out; at most VISITS_LIST_MAX. *out:
+ * visits_list_free().
+ */
 int	visits_list(struct visits *v, const struct visit_filter *f,
 	    struct visit **out, size_t *n) __attribute__((warn_unused_result));
 /* A new time; the answer is cleared and pending reminders made void. */

@@ -453,6 +453,10 @@ admin_visit_planned(struct areq *r, int64_t *id, struct visit *v)
 		return st;
 	if ((rc = visits_get(r->app->visits, *id, v)) != VISITS_OK)
 		return admin_visits_err(r, rc, "visit");
+	if (v->state == VISIT_DRAFT) {
+		visit_clear(v);
+		return admin_visits_err(r, VISITS_NOT_FOUND, "visit");
+	}
 	if (v->state == VISIT_CANCELLED) {
 		visit_clear(v);
 		return admin_error(r, 409, "conflict", "the visit was "

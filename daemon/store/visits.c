@@ -16,6 +16,8 @@ enum vst {
 	VS_INSERT,
 	VS_GET,
 	VS_LIST,
+	VS_DRAFT_SAVE,
+	VS_DRAFT_DROP,
 	VS_MOVE,
 	VS_CANCEL,
 	VS_ANSWER,
@@ -43,13 +45,18 @@ enum vst {
 static const char *const visits_sql[VS_COUNT] = {
 	[VS_INSERT] = "INSERT INTO visits (id, family_id, staff_id, event_id, "
 	    "series_id, kind, at, minutes, place, note, created_at, "
-	    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "updated_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[VS_GET] = VISIT_COLS "WHERE id = ?",
 	[VS_LIST] = VISIT_COLS "WHERE (?1 = 0 OR family_id = ?1) "
 	    "AND (?2 = 0 OR staff_id = ?2) AND (?3 = 0 OR event_id = ?3) "
 	    "AND at >= ?4 AND (?5 = 0 OR at < ?5) "
 	    "AND (?6 = 0 OR (state = 0 AND answer = 0)) "
-	    "AND (?7 = 0 OR state = 0) ORDER BY at, id LIMIT ?8",
+	    "AND (?7 = 0 OR state = 0) AND state <> 2 "
+	    "ORDER BY at, id LIMIT ?8",
+	[VS_DRAFT_SAVE] = "UPDATE visits SET state = 0, created_at = ?3, "
+	    "updated_at = ?3 WHERE id = ?1 AND staff_id = ?2 AND state = 2",
+	[VS_DRAFT_DROP] = "DELETE FROM visits WHERE id = ?1 AND staff_id = ?2 "
+	    "AND state = 2",
 	[VS_MOVE] = "UPDATE visits SET at = ?2, answer = 0, answer_at = NULL, "
 	    "answer_text = NULL, updated_at = ?3 WHERE id = ?1 AND state = 0",
 	[VS_CANCEL] = "UPDATE visits SET state = 1, reason = ?2, "
@@ -108,7 +115,8 @@ visits_kind_ok(const char *kind)
 const char *
 visits_state_name(enum visit_state s)
 {
-	return s == VISIT_CANCELLED ? "cancelled" : "planned";
+	return s == VISIT_CANCELLED ? "cancelled" : s == VISIT_DRAFT ?
+	    "draft" : "planned";
 }
 
 const char *
@@ -276,6 +284,7 @@ visits_add(struct visits *v, const struct visit *in, int64_t *id)
 	}
 	sqlite3_bind_int64(s, 11, now);
 	sqlite3_bind_int64(s, 12, now);
+	sqlite3_bind_int(s, 13, (int)in->state);
 	if (visits_done(s, "visit_insert") != VISITS_OK)
 		return VISITS_ERROR;
 	v->last_id = nid;
@@ -357,6 +366,27 @@ visits_changed(struct visits *v, sqlite3_stmt *s, const char *what)
 		return VISITS_ERROR;
 	return sqlite3_changes(store_db(v->st)) == 0 ? VISITS_NOT_FOUND :
 	    VISITS_OK;
+}
+
+int
+visits_draft_save(struct visits *v, int64_t id, int64_t staff_id)
+{
+	sqlite3_stmt	*s = v->s[VS_DRAFT_SAVE];
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, staff_id);
+	sqlite3_bind_int64(s, 3, clock_now_ms());
+	return visits_changed(v, s, "visit_draft_save");
+}
+
+int
+visits_draft_drop(struct visits *v, int64_t id, int64_t staff_id)
+{
+	sqlite3_stmt	*s = v->s[VS_DRAFT_DROP];
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, staff_id);
+	return visits_changed(v, s, "visit_draft_drop");
 }
 
 int

@@ -190,6 +190,63 @@ def test_morning_agenda_at_the_opening_hour(sc):
                 (x.get("text") or "").startswith("Twoje wizyty")]) == 1
 
 
+@suite.test
+@scenario()
+def test_assistant_plans_from_telegram(sc):
+    c = centre(sc)
+    d = c.d
+    c.emu.message(ANNA, "/visit R-0001 jutro 10:00 biuro pokój 12")
+    m = c.emu.wait_sent(lambda m: m["chat_id"] == ANNA and
+                        (m.get("text") or "").startswith("Wizyta rodziny"))
+    assert m["text"] == ("Wizyta rodziny R-0001 we wtorek, 8 grudnia, "
+                         "o 10:00. Miejsce: pokój 12. Zapisać?"), m["text"]
+    data = [b["callback_data"] for row in
+            m["reply_markup"]["inline_keyboard"] for b in row]
+    # A draft is no visit yet: not listed, not reminded.
+    c.idle()
+    assert ctl(d, "visit", "list")["visits"] == []
+    c.emu.callback(ANNA, data[0], m["message_id"])
+    c.emu.wait_sent(lambda m: m["chat_id"] == ANNA and m["text"] ==
+                    "Zapisano. Rodzina dostanie przypomnienie.")
+    vs = ctl(d, "visit", "list")["visits"]
+    assert len(vs) == 1 and vs[0]["kind"] == "office" and \
+        vs[0]["place"] == "pokój 12" and \
+        vs[0]["local"] == "2026-12-08 10:00", vs
+    assert [r["local"] for r in ctl(d, "visit", "show", vs[0]["id"])[
+        "visit"]["reminders"]] == ["2026-12-07 17:00", "2026-12-08 08:00"]
+    # Pressed again: nothing more is saved.
+    c.emu.callback(ANNA, data[1], m["message_id"])
+    c.emu.wait_sent(lambda m: m["chat_id"] == ANNA and m["text"] ==
+                    "Ten wpis nie czeka już na zapisanie.")
+    assert len(ctl(d, "visit", "list")["visits"]) == 1
+    # Dropped drafts leave nothing.
+    c.emu.message(ANNA, "/visit R-0001 środa 9:00")
+    m = c.emu.wait_sent(lambda m: m["chat_id"] == ANNA and
+                        "środę, 9 grudnia, o 9:00" in (m.get("text") or ""))
+    c.emu.callback(ANNA, [b["callback_data"] for row in
+                          m["reply_markup"]["inline_keyboard"]
+                          for b in row][1], m["message_id"])
+    c.emu.wait_sent(lambda m: m["chat_id"] == ANNA and
+                    m["text"] == "Nie zapisano.")
+    # Bad input: a clear answer each, nothing planned.
+    c.emu.message(ANNA, "/visit R-0099 jutro 10:00")
+    c.emu.wait_sent(lambda m: m["chat_id"] == ANNA and
+                    "R-0099" in (m.get("text") or ""))
+    c.emu.message(ANNA, "/visit R-0001 kiedyś 10:00")
+    c.emu.wait_sent(lambda m: m["chat_id"] == ANNA and
+                    (m.get("text") or "").startswith("Użycie: /visit"))
+    c.emu.message(ANNA, "/visit R-0001 7.12 9:00")
+    c.emu.wait_sent(lambda m: m["chat_id"] == ANNA and
+                    m.get("text") == "Ten termin już minął.")
+    c.emu.message(ANNA, "/visits")
+    m = c.emu.wait_sent(lambda m: m["chat_id"] == ANNA and
+                        (m.get("text") or "").startswith("Twoje wizyty"))
+    assert m["text"] == ("Twoje wizyty dziś i w najbliższym tygodniu:\n"
+                         "8.12 10:00 · R-0001 · pokój 12 · "
+                         "brak odpowiedzi"), m["text"]
+    assert len(ctl(d, "visit", "list")["visits"]) == 1
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
