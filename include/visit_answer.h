@@ -21,8 +21,10 @@ struct hctx;
 /* The answer an SMS text means; VISIT_NO_ANSWER for anything else. */
 enum visit_answer	visit_answer_parse(const char *text);
 /*
- * The member's unanswered reminder an SMS answer refers to; *id 0 when
- * there is none (the text is then an ordinary message).
+ * The reminder an SMS answer refers to: the last one sent to the member,
+ * of a visit still planned and ahead (answered already or not: a second
+ * answer is told so); *id 0 when there is none, and the text is then an
+ * ordinary message.
  */
 int	visit_answer_pending(struct hctx *ctx, int64_t *id)
 	    __attribute__((warn_unused_result));

@@ -168,8 +168,8 @@ int	visits_reminder_done(struct visits *v, int64_t id,
 	    enum reminder_state st, int64_t member_id, int channel,
 	    int64_t at) __attribute__((warn_unused_result));
 /*
- * The last reminder sent to member_id since `since` (unix ms) and not
- * answered yet; NOT_FOUND when there is none.
+ * The last reminder sent to member_id since `since` (unix ms), answered
+ * or not; NOT_FOUND when there is none.
  */
 int	visits_reminder_last(struct visits *v, int64_t member_id,
 	    int64_t since, struct reminder *out)

@@ -570,7 +570,7 @@ visits_reminder_last(struct visits *v, int64_t member_id, int64_t since,
 	if ((rc = visits_rm_collect(v->s[VS_RM_LAST], "reminder_last", &a,
 	    &n)) != VISITS_OK)
 		return rc;
-	if (n == 0 || a[0].answered_at != 0)
+	if (n == 0)
 		rc = VISITS_NOT_FOUND;
 	else
 		*out = a[0];

@@ -247,6 +247,42 @@ def test_assistant_plans_from_telegram(sc):
     assert len(ctl(d, "visit", "list")["visits"]) == 1
 
 
+@suite.test
+@scenario()
+def test_kill9_around_the_moment_sends_once(sc):
+    c = centre(sc)
+    d = c.d
+    before = ctl(d, "visit", "add", c.fam["code"], "--at",
+                 "2026-12-08 12:00")["visits"][0]
+    # Killed just before the moment: nothing was queued, it goes after.
+    jump(d, "2026-12-07 16:59:50")
+    d.kill9()
+    d.env["ASYSTENT_FAKE_NOW"] = str(local("2026-12-07 17:00:20"))
+    d.start()
+    wait_for(lambda: reminders(d, before["id"])[0][1] == "sent", 15,
+             "sent after the restart")
+    c.idle()
+    assert len(reminder_texts(c)) == 1
+    # Killed just after: the reminder and its outbox row commit together,
+    # so a restart sends the row (at most once more, if it was in
+    # flight) and never queues the reminder again.
+    after = ctl(d, "visit", "add", c.fam["code"], "--at",
+                "2026-12-09 12:00")["visits"][0]
+    jump(d, "2026-12-08 16:59:59")
+    wait_for(lambda: reminders(d, after["id"])[0][1] == "sent", 15,
+             "queued")
+    d.kill9()
+    d.env["ASYSTENT_FAKE_NOW"] = str(local("2026-12-08 17:00:30"))
+    d.start()
+    c.idle()
+    got = [m for m in reminder_texts(c) if "9 грудня" in m["text"]]
+    assert 1 <= len(got) <= 2, got
+    rows = d.sql("SELECT COUNT(*) FROM outbox WHERE cause = 'reminder' "
+                 "AND cause_id IN (SELECT id FROM reminders WHERE "
+                 "visit_id = ?)", (after["id"],))[0][0]
+    assert rows == 1, rows
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
