@@ -194,7 +194,8 @@ visit_agenda_run(struct app *app, time_t now, size_t *sent)
 		return -1;
 	if (visits_list(app->visits, &f, &a, &n) != VISITS_OK)
 		goto out;
-	qsort(a, n, sizeof *a, visit_agenda_cmp);
+	if (n > 1)
+		qsort(a, n, sizeof *a, visit_agenda_cmp);
 	for (i = 0; i < n; i = j) {
 		for (j = i; j < n && a[j].staff_id == a[i].staff_id; j++)
 			;

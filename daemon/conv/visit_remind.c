@@ -328,8 +328,14 @@ visit_remind_run(struct app *app, int64_t now, struct visit_remind_stats *st)
 {
 	struct reminder	*r = NULL;
 	size_t		 n = 0, i;
-	int		 rc = -1;
+	int64_t		 next;
+	int		 rc = -1, found;
 
+	/* Most passes find nothing: no write lock for them. */
+	if (visits_reminder_next(app->visits, &next, &found) != VISITS_OK)
+		return -1;
+	if (!found || next > now)
+		return 0;
 	if (store_begin(app->st) == -1)
 		return -1;
 	if (visits_reminders_due(app->visits, now, VISIT_REMIND_BATCH, &r,
