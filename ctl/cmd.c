@@ -300,6 +300,37 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "daemon runs (still sealed:\n  keep the master key apart; see "
 	  "doc/operations.md); FILE must not exist", NULL, NULL, 1, 1,
 	  pos_file, opts_none, 0, NULL, NULL, ctl_backup },
+	{ "visit", "add", "FAMILY --at \"YYYY-MM-DD HH:MM\" [--minutes 60] "
+	  "[--kind K] [--place TEXT] [--note TEXT] [--assistant ID] "
+	  "[--every N-weeks --until YYYY-MM-DD]",
+	  "plan a visit; times are the centre's local time (Europe/Warsaw);"
+	  "\n  K is home (default), office, meeting, psychologist, outing or "
+	  "other", POST, "/v1/visits", 1, 1, ctl_pos_visit_family,
+	  ctl_opts_visit_add, 0, &ctl_view_visits, ctl_print_visits,
+	  ctl_visit_add },
+	{ "visit", "list", "[--family F] [--assistant A] [--from D] [--to D] "
+	  "[--unconfirmed] [--ics]",
+	  "list visits by time, local times; --ics writes an iCalendar file",
+	  GET, "/v1/visits", 0, 0, NULL, ctl_opts_visit_list, 0,
+	  &ctl_view_visits, ctl_print_visits, ctl_visit_list },
+	{ "visit", "show", "ID", "show a visit and its reminders", GET,
+	  "/v1/visits/{0}", 1, 1, ctl_pos_visit_id, opts_none, 0,
+	  &ctl_view_visit, ctl_print_visit, NULL },
+	{ "visit", "move", "ID --at \"YYYY-MM-DD HH:MM\"",
+	  "move a visit; its reminders are planned again", POST,
+	  "/v1/visits/{0}/move", 1, 1, ctl_pos_visit_id, ctl_opts_visit_move,
+	  0, &ctl_view_visit, ctl_print_visit, NULL },
+	{ "visit", "cancel", "ID [--reason TEXT]", "cancel a visit", POST,
+	  "/v1/visits/{0}/cancel", 1, 1, ctl_pos_visit_id,
+	  ctl_opts_visit_cancel, 0, &ctl_view_visit, ctl_print_visit, NULL },
+	{ "event", "add", "--programme ID [--group G] --at \"YYYY-MM-DD HH:MM\" "
+	  "--place TEXT [--minutes 60] [--kind K] [--note TEXT]",
+	  "a group event: a visit for every family enrolled in the programme "
+	  "(group)", POST, "/v1/events", 0, 0, NULL, ctl_opts_event_add, 0,
+	  &ctl_view_event, ctl_print_event, NULL },
+	{ "event", "show", "ID", "an event and each family's answer", GET,
+	  "/v1/events/{0}", 1, 1, ctl_pos_visit_id, opts_none, 0,
+	  &ctl_view_event, ctl_print_event, NULL },
 	{ "help", NULL, "[COMMAND [SUB]]", "show usage", NULL, NULL, 0, 2,
 	  pos_command, opts_none, 0, NULL, NULL, ctl_help },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, 0, NULL, NULL,

@@ -195,6 +195,23 @@ int	ctl_audit_list(struct ctl *c, const struct ctl_cmd *cmd,
 int	ctl_family_import(struct ctl *c, const struct ctl_cmd *cmd,
 	    struct ctl_args *a);
 
+/* visits.c: the visit commands' options, views and printers. */
+extern const struct ctl_pos ctl_pos_visit_family[], ctl_pos_visit_id[];
+extern const struct ctl_opt ctl_opts_visit_add[], ctl_opts_visit_list[],
+	    ctl_opts_visit_move[], ctl_opts_visit_cancel[];
+extern const struct ctl_view ctl_view_visits, ctl_view_visit;
+void	ctl_print_visits(const struct ctl_cmd *cmd, const cJSON *answer);
+void	ctl_print_visit(const struct ctl_cmd *cmd, const cJSON *answer);
+/* The visits of a list answer as an iCalendar file (RFC 5545). */
+void	ctl_visits_ics(FILE *f, const cJSON *answer);
+int	ctl_visit_list(struct ctl *c, const struct ctl_cmd *cmd,
+	    struct ctl_args *a);
+int	ctl_visit_add(struct ctl *c, const struct ctl_cmd *cmd,
+	    struct ctl_args *a);
+extern const struct ctl_opt ctl_opts_event_add[];
+extern const struct ctl_view ctl_view_event;
+void	ctl_print_event(const struct ctl_cmd *cmd, const cJSON *answer);
+
 /* asystentctl.c: the help command. */
 int	ctl_help(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_args *a);
 

@@ -22,6 +22,10 @@
 #include "crypto.h"
 #include "dispatch.h"
 #include "history.h"
+#include "reminders.h"
+#include "visit_agenda.h"
+#include "visit_remind.h"
+#include "visits.h"
 #include "hours.h"
 #include "httpc.h"
 #include "i18n.h"
@@ -236,6 +240,8 @@ open_parts(const char *config_path)
 		    "\"%s\"\n", config_path, app.cfg->timezone);
 		return EXIT_CONFIG;
 	}
+	if (reminders_config(app.cfg, &app.reminders, stderr) == -1)
+		return EXIT_CONFIG;
 	if (app.cfg->token == NULL) {
 		fprintf(stderr, "%s: telegram.token_file: no bot token (set "
 		    "token_file or ASYSTENT_TELEGRAM_TOKEN)\n", config_path);
@@ -282,6 +288,7 @@ start_parts(void)
 	    hours_new((const char *const *)app.cfg->hours,
 	    app.cfg->closed_days, &app.hours) == -1 ||
 	    (app.history = history_new(app.st, app.keys)) == NULL ||
+	    (app.visits = visits_new(app.st, app.keys)) == NULL ||
 	    history_purge_start(app.history, app.base,
 	    app.cfg->message_days) == -1 ||
 	    (app.router = router_new(&app)) == NULL)
@@ -304,6 +311,9 @@ start_parts(void)
 	tg_set_menu(app.tg, commands, MENU_N);
 	channel_serve(CHANNEL_TELEGRAM, app.tg);
 	dispatch_set_hooks(app.disp, conv_gate, conv_outcome, app.conv);
+	if ((app.remind = visit_remind_new(&app)) == NULL ||
+	    (app.agenda = visit_agenda_new(&app)) == NULL)
+		return -1;
 	/* What was received before a crash is handled first. */
 	if (router_drain(app.router) == -1 || dispatch_start(app.disp) == -1)
 		return -1;
@@ -315,6 +325,8 @@ close_parts(void)
 {
 	if (app.disp != NULL)
 		dispatch_flush(app.disp);
+	visit_remind_free(app.remind);
+	visit_agenda_free(app.agenda);
 	tg_free(app.tg);
 	httpc_free(app.http);
 	admin_free(app.admin);
@@ -327,6 +339,7 @@ close_parts(void)
 	conv_free(app.conv);
 	people_free(app.people);
 	history_free(app.history);
+	visits_free(app.visits);
 	inbound_store_free(app.is);
 	outbox_free(app.ob);
 	store_close(app.st);
@@ -469,6 +482,10 @@ main(int argc, char *argv[])
 	if (check) {
 		if (config_load(config_path, stderr, &cfg) == -1)
 			return EXIT_CONFIG;
+		if (reminders_config(cfg, &app.reminders, stderr) == -1) {
+			config_free(cfg);
+			return EXIT_CONFIG;
+		}
 		config_free(cfg);
 		printf("%s: configuration OK\n", config_path);
 		return 0;

@@ -24,6 +24,11 @@
 	X(families)		\
 	X(to)			\
 	X(staff_help)		\
+	X(visit_button)		\
+	X(visit_sms)		\
+	X(visit_cmd)		\
+	X(visit_draft)		\
+	X(visits_cmd)		\
 	X(relay_in)		\
 	X(relay_out)		\
 	X(help)			\

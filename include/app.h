@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "hist.h"
+#include "reminders.h"
 
 struct config;
 struct keys;
@@ -24,6 +25,9 @@ struct history;
 struct hours;
 struct sms;
 struct metrics;
+struct visits;
+struct visit_remind;
+struct visit_agenda;
 
 struct app {
 	struct config		*cfg;
@@ -44,6 +48,10 @@ struct app {
 	struct hours		*hours;		/* office hours, holidays */
 	struct sms		*sms;		/* NULL-safe: no driver, no SMS */
 	struct metrics		*metrics;	/* NULL: metrics.listen is off */
+	struct visits		*visits;	/* visits, events, reminders */
+	struct reminders_cfg	 reminders;	/* [reminders], checked */
+	struct visit_remind	*remind;	/* the reminders' timer */
+	struct visit_agenda	*agenda;	/* the morning agenda */
 	int64_t			 started_at;	/* unix ms */
 	/* Each inbound row's time from taken by the router to committed. */
 	struct hist		 handling;

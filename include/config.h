@@ -98,6 +98,11 @@ struct config {
 
 	/* [metrics] */
 	char		*metrics_listen;	/* host:port, "": off */
+
+	/* [reminders]: checked by reminders_config() at start */
+	char		*reminder_offsets;
+	char		*reminder_quiet;
+	char		*reminder_kind[6];	/* visits_kind order; "": all */
 };
 
 /*

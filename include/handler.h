@@ -17,6 +17,7 @@ struct conv;
 struct hours;
 struct outbox;
 struct people;
+struct visits;
 
 enum sender_kind {
 	SENDER_UNKNOWN = 1 << 0,	/* no linked account */
@@ -57,6 +58,7 @@ struct hctx {
 	int			(*forget)(void *arg, int64_t row,
 				    const char *name);
 	void			*arg;	/* of sms_may_answer and forget */
+	struct visits		*visits;	/* visits and reminders */
 
 	/* The message, who sent it, in which language. */
 	const struct inbound	*in;

@@ -274,5 +274,13 @@ int	admin_audit_list(struct areq *r);
 int	admin_backup_start(struct areq *r);
 int	admin_backup_show(struct areq *r);
 void	admin_backup_cleanup(void);
+/* /v1/visits (admin_visits.c). */
+int	admin_visit_add(struct areq *r);
+int	admin_visit_list(struct areq *r);
+int	admin_visit_show(struct areq *r);
+int	admin_visit_move(struct areq *r);
+int	admin_visit_cancel(struct areq *r);
+int	admin_event_add(struct areq *r);
+int	admin_event_show(struct areq *r);
 
 #endif

@@ -23,6 +23,9 @@ static const char *const admin_q_audit[] = {
 	"limit", "staff", "family", "since", NULL
 };
 static const char *const admin_q_conversation[] = { "last", NULL };
+static const char *const admin_q_visits[] = {
+	"family", "assistant", "from", "to", "unconfirmed", NULL
+};
 
 #define GET	EVHTTP_REQ_GET
 #define POST	EVHTTP_REQ_POST
@@ -82,5 +85,13 @@ const struct admin_route admin_routes[] = {
 	  STAFF },
 	{ POST, "/v1/backup", admin_backup_start, MUT, NULL, ADM },
 	{ GET, "/v1/backup", admin_backup_show, 0, NULL, ADM },
+	/* Visits: local times in, local times out (admin_visits.c). */
+	{ POST, "/v1/visits", admin_visit_add, MUT, NULL, STAFF },
+	{ GET, "/v1/visits", admin_visit_list, 0, admin_q_visits, STAFF },
+	{ GET, "/v1/visits/*", admin_visit_show, 0, NULL, STAFF },
+	{ POST, "/v1/visits/*/move", admin_visit_move, MUT, NULL, STAFF },
+	{ POST, "/v1/visits/*/cancel", admin_visit_cancel, MUT, NULL, STAFF },
+	{ POST, "/v1/events", admin_event_add, MUT, NULL, COORD },
+	{ GET, "/v1/events/*", admin_event_show, 0, NULL, COORD },
 	{ 0, NULL, NULL, 0, NULL, 0 }
 };

@@ -197,6 +197,7 @@ router_ctx(struct router *r, struct hctx *ctx, const struct inbound *in)
 	ctx->people = r->app->people;
 	ctx->conv = r->app->conv;
 	ctx->hours = r->app->hours;
+	ctx->visits = r->app->visits;
 	ctx->ob = r->app->ob;
 	ctx->sms_may_answer = router_sms_may_answer;
 	ctx->forget = router_forget;

@@ -167,6 +167,27 @@ static const struct cfg_key cfg_keys[] = {
 	  "address:port of the Prometheus metrics listener (GET /metrics), "
 	  "e.g. 127.0.0.1:9464; empty: off. It has no authentication: keep "
 	  "it on loopback or behind a firewall" },
+
+	{ "reminders", "offsets", CFG_STRING, OFF(reminder_offsets),
+	  "1d@17:00,2h", 0, 0,
+	  "when visits are reminded: Nd@HH:MM (N days before, at that local "
+	  "time) or Nh / Nm (hours, minutes before), comma-separated" },
+	{ "reminders", "quiet_hours", CFG_STRING, OFF(reminder_quiet),
+	  "21:00-08:00", 0, 0,
+	  "no reminder goes out between these local times; one due then "
+	  "goes at their end if the visit is still ahead (empty: none)" },
+	{ "reminders", "offsets_home", CFG_STRING, OFF(reminder_kind[0]), "",
+	  0, 0, "offsets of home visits (empty: offsets)" },
+	{ "reminders", "offsets_office", CFG_STRING, OFF(reminder_kind[1]), "",
+	  0, 0, "offsets of office appointments" },
+	{ "reminders", "offsets_meeting", CFG_STRING, OFF(reminder_kind[2]),
+	  "", 0, 0, "offsets of meetings" },
+	{ "reminders", "offsets_psychologist", CFG_STRING,
+	  OFF(reminder_kind[3]), "", 0, 0, "offsets of psychologist hours" },
+	{ "reminders", "offsets_outing", CFG_STRING, OFF(reminder_kind[4]), "",
+	  0, 0, "offsets of outings" },
+	{ "reminders", "offsets_other", CFG_STRING, OFF(reminder_kind[5]), "",
+	  0, 0, "offsets of other visits" },
 };
 
 #define CFG_NKEYS	(sizeof cfg_keys / sizeof cfg_keys[0])

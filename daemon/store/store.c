@@ -283,6 +283,72 @@ static const char *const store_migrations[] = {
 	"  announcements ON members WHEN old.announcements IS NOT "
 	"  new.announcements BEGIN UPDATE members SET announcements_at = "
 	"  CAST(strftime('%s', 'now') AS INTEGER) WHERE id = new.id; END;",
+
+	/*
+	 * 9: visits and their reminders (store/visits.c). Times are unix
+	 * ms, UTC. place, note, answer_text and reason are sealed. state:
+	 * 0 planned, 1 cancelled. answer: 0 none, 1 confirmed, 2 cannot
+	 * come, 3 another time. A visit of a group event names its event.
+	 * A reminder row is made when a visit is planned or moved, so the
+	 * due ones are found by (state, due_at) alone: state 0 pending,
+	 * 1 sent, 2 dropped (missed while down), 3 void (moved, cancelled).
+	 * members.reminders_off: the member asked for no reminders.
+	 */
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  programme_id INTEGER NOT NULL REFERENCES programmes (id) "
+	"    ON DELETE CASCADE,"
+	"  group_id INTEGER REFERENCES programme_groups (id) "
+	"    ON DELETE SET NULL,"
+	"  at INTEGER NOT NULL,"
+	"  minutes INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  place BLOB,"
+	"  note BLOB,"
+	"  created_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TABLE visits ("
+	"  id INTEGER PRIMARY KEY,"
+	"  family_id INTEGER NOT NULL REFERENCES families (id) "
+	"    ON DELETE CASCADE,"
+	"  staff_id INTEGER REFERENCES staff (id) ON DELETE SET NULL,"
+	"  event_id INTEGER REFERENCES events (id) ON DELETE CASCADE,"
+	"  series_id INTEGER,"
+	"  kind TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  minutes INTEGER NOT NULL,"
+	"  place BLOB,"
+	"  note BLOB,"
+	"  state INTEGER NOT NULL DEFAULT 0,"
+	"  reason BLOB,"
+	"  answer INTEGER NOT NULL DEFAULT 0,"
+	"  answer_at INTEGER,"
+	"  answer_text BLOB,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX visits_family ON visits (family_id, at);"
+	"CREATE INDEX visits_staff ON visits (staff_id, at);"
+	"CREATE INDEX visits_at ON visits (at);"
+	"CREATE INDEX visits_event ON visits (event_id) "
+	"  WHERE event_id IS NOT NULL;"
+	"CREATE TABLE reminders ("
+	"  id INTEGER PRIMARY KEY,"
+	"  visit_id INTEGER NOT NULL REFERENCES visits (id) "
+	"    ON DELETE CASCADE,"
+	"  due_at INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0,"
+	"  member_id INTEGER,"
+	"  channel INTEGER,"
+	"  sent_at INTEGER,"
+	"  answered_at INTEGER"
+	") STRICT;"
+	"CREATE INDEX reminders_due ON reminders (state, due_at);"
+	"CREATE INDEX reminders_visit ON reminders (visit_id);"
+	"CREATE INDEX reminders_member ON reminders (member_id, sent_at) "
+	"  WHERE sent_at IS NOT NULL;"
+	"ALTER TABLE members ADD COLUMN reminders_off INTEGER NOT NULL "
+	"  DEFAULT 0;",
 };
 
 #define STORE_NMIGRATIONS \

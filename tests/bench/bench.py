@@ -352,10 +352,16 @@ def main():
     print("family message->assistant's copy latency at 200/s: p50 %.1f ms, "
           "p99 %.1f ms" % (r50, r99))
     sms_figures()
+    # Visit reminders (bench_visits.py).
+    from bench_visits import visit_figures
+    visit_figures()
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["sms"]:
         sms_figures()
+    elif sys.argv[1:] == ["visits"]:
+        from bench_visits import visit_figures
+        visit_figures()
     else:
         main()

@@ -158,6 +158,21 @@ def matrix(ids):
         ("GET", "/v1/families/%s/export" % f3, None, {ADM}),
         ("POST", "/v1/backup", {}, {ADM}),
         ("GET", "/v1/backup", None, {ADM}),
+        ("POST", "/v1/visits", {"family": f1, "at": "2030-01-07 10:00"},
+         {A, ADM}),
+        ("POST", "/v1/visits", {"family": f3, "at": "2030-01-07 10:00"},
+         {ADM}),
+        ("GET", "/v1/visits", None, allstaff),
+        ("GET", "/v1/visits/99999", None, allstaff),
+        ("POST", "/v1/visits/99999/move", {"at": "2030-01-07 10:00"},
+         allstaff),
+        ("POST", "/v1/visits/99999/cancel", {}, allstaff),
+        ("POST", "/v1/events", {"programme": ids["prog"], "place": "Sala",
+                                "at": "2030-01-07 10:00"}, {C, ADM}),
+        ("POST", "/v1/events", {"programme": ids["other_prog"],
+                                "place": "Sala", "at": "2030-01-07 10:00"},
+         {ADM}),
+        ("GET", "/v1/events/99999", None, {C, ADM}),
     ]
 
 

@@ -1,0 +1,704 @@
+/* The visits, events and reminders tables: planning and reminding. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "crypto.h"
+#include "log.h"
+#include "seal.h"
+#include "store.h"
+#include "visits.h"
+#include "xmalloc.h"
+
+enum vst {
+	VS_INSERT,
+	VS_GET,
+	VS_LIST,
+	VS_DRAFT_SAVE,
+	VS_DRAFT_DROP,
+	VS_MOVE,
+	VS_CANCEL,
+	VS_ANSWER,
+	VS_RM_INSERT,
+	VS_RM_VOID,
+	VS_RM_DUE,
+	VS_RM_NEXT,
+	VS_RM_OF,
+	VS_RM_DONE,
+	VS_RM_LAST,
+	VS_RM_ANSWERED,
+	VS_RM_GET,
+	VS_FAMILIES,
+	VS_EV_INSERT,
+	VS_EV_GET,
+	VS_COUNT
+};
+
+#define VISIT_COLS "SELECT id, family_id, staff_id, event_id, series_id, " \
+	"kind, at, minutes, place, note, state, reason, answer, answer_at, " \
+	"answer_text, created_at, updated_at FROM visits "
+#define RM_COLS "SELECT id, visit_id, due_at, state, member_id, sent_at, " \
+	"answered_at FROM reminders "
+
+static const char *const visits_sql[VS_COUNT] = {
+	[VS_INSERT] = "INSERT INTO visits (id, family_id, staff_id, event_id, "
+	    "series_id, kind, at, minutes, place, note, created_at, "
+	    "updated_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[VS_GET] = VISIT_COLS "WHERE id = ?",
+	[VS_LIST] = VISIT_COLS "WHERE (?1 = 0 OR family_id = ?1) "
+	    "AND (?2 = 0 OR staff_id = ?2) AND (?3 = 0 OR event_id = ?3) "
+	    "AND at >= ?4 AND (?5 = 0 OR at < ?5) "
+	    "AND (?6 = 0 OR (state = 0 AND answer = 0)) "
+	    "AND (?7 = 0 OR state = 0) AND state <> 2 "
+	    "ORDER BY at, id LIMIT ?8",
+	[VS_DRAFT_SAVE] = "UPDATE visits SET state = 0, created_at = ?3, "
+	    "updated_at = ?3 WHERE id = ?1 AND staff_id = ?2 AND state = 2",
+	[VS_DRAFT_DROP] = "DELETE FROM visits WHERE id = ?1 AND staff_id = ?2 "
+	    "AND state = 2",
+	[VS_MOVE] = "UPDATE visits SET at = ?2, answer = 0, answer_at = NULL, "
+	    "answer_text = NULL, updated_at = ?3 WHERE id = ?1 AND state = 0",
+	[VS_CANCEL] = "UPDATE visits SET state = 1, reason = ?2, "
+	    "updated_at = ?3 WHERE id = ?1 AND state = 0",
+	/* updated_at is when staff last changed the visit, not the family. */
+	[VS_ANSWER] = "UPDATE visits SET answer = ?2, answer_text = ?3, "
+	    "answer_at = ?4 WHERE id = ?1",
+	[VS_RM_INSERT] = "INSERT INTO reminders (visit_id, due_at) "
+	    "VALUES (?, ?)",
+	[VS_RM_VOID] = "UPDATE reminders SET state = 3 WHERE visit_id = ? "
+	    "AND state = 0",
+	/* reminders_due: (state, due_at), no look at visits. */
+	[VS_RM_DUE] = RM_COLS "WHERE state = 0 AND due_at <= ?1 "
+	    "ORDER BY due_at, id LIMIT ?2",
+	[VS_RM_NEXT] = "SELECT MIN(due_at) FROM reminders WHERE state = 0",
+	[VS_RM_OF] = RM_COLS "WHERE visit_id = ? ORDER BY due_at, id",
+	[VS_RM_DONE] = "UPDATE reminders SET state = ?2, member_id = ?3, "
+	    "channel = ?4, sent_at = ?5 WHERE id = ?1 AND state = 0",
+	[VS_RM_LAST] = RM_COLS "WHERE member_id = ?1 AND sent_at >= ?2 "
+	    "AND state = 1 ORDER BY sent_at DESC, id DESC LIMIT 1",
+	[VS_RM_ANSWERED] = "UPDATE reminders SET answered_at = ?2 "
+	    "WHERE id = ?1",
+	[VS_RM_GET] = RM_COLS "WHERE id = ?",
+	[VS_FAMILIES] = "SELECT DISTINCT family_id FROM visits WHERE "
+	    "at >= ?1 AND at < ?2 AND state = 0 ORDER BY family_id",
+	[VS_EV_INSERT] = "INSERT INTO events (id, programme_id, group_id, "
+	    "at, minutes, kind, place, note, created_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[VS_EV_GET] = "SELECT id, programme_id, group_id, at, minutes, kind, "
+	    "place, note, created_at FROM events WHERE id = ?",
+};
+
+struct visits {
+	struct store		*st;
+	const struct keys	*keys;
+	sqlite3_stmt		*s[VS_COUNT];
+	int64_t			 last_id;	/* visits' ids are ours */
+	int64_t			 last_event;
+};
+
+static const char *const visits_kinds[] = {
+	"home", "office", "meeting", "psychologist", "outing", "other", NULL
+};
+
+int
+visits_kind_ok(const char *kind)
+{
+	size_t	 i;
+
+	for (i = 0; visits_kinds[i] != NULL; i++)
+		if (strcmp(kind, visits_kinds[i]) == 0)
+			return 0;
+	return -1;
+}
+
+const char *
+visits_state_name(enum visit_state s)
+{
+	return s == VISIT_CANCELLED ? "cancelled" : s == VISIT_DRAFT ?
+	    "draft" : "planned";
+}
+
+const char *
+visits_answer_name(enum visit_answer a)
+{
+	switch (a) {
+	case VISIT_CONFIRMED:
+		return "confirmed";
+	case VISIT_CANNOT_COME:
+		return "cannot_come";
+	case VISIT_ANOTHER_TIME:
+		return "another_time";
+	default:
+		return "none";
+	}
+}
+
+const char *
+visits_reminder_state_name(enum reminder_state s)
+{
+	static const char *const names[] = {
+		"pending", "sent", "dropped", "void"
+	};
+
+	if ((int)s < 0 || s > REMINDER_VOID)
+		return "?";
+	return names[s];
+}
+
+struct visits *
+visits_new(struct store *st, const struct keys *k)
+{
+	struct visits	*v;
+	int		 i;
+
+	v = xcalloc(1, sizeof *v);
+	v->st = st;
+	v->keys = k;
+	if (store_max_id(st, "visits", &v->last_id) == -1 ||
+	    store_max_id(st, "events", &v->last_event) == -1) {
+		free(v);
+		return NULL;
+	}
+	for (i = 0; i < VS_COUNT; i++) {
+		if (store_prepare(st, visits_sql[i], &v->s[i]) == -1) {
+			visits_free(v);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+void
+visits_free(struct visits *v)
+{
+	int	 i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < VS_COUNT; i++)
+		sqlite3_finalize(v->s[i]);
+	free(v);
+}
+
+void
+visit_clear(struct visit *v)
+{
+	crypto_free_plain(v->place);
+	crypto_free_plain(v->note);
+	crypto_free_plain(v->reason);
+	crypto_free_plain(v->answer_text);
+	memset(v, 0, sizeof *v);
+}
+
+void
+visits_list_free(struct visit *a, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		visit_clear(&a[i]);
+	free(a);
+}
+
+void
+event_clear(struct event *e)
+{
+	crypto_free_plain(e->place);
+	crypto_free_plain(e->note);
+	memset(e, 0, sizeof *e);
+}
+
+static void
+visits_bind_opt(sqlite3_stmt *s, int idx, int64_t id)
+{
+	if (id == 0)
+		sqlite3_bind_null(s, idx);
+	else
+		sqlite3_bind_int64(s, idx, id);
+}
+
+static int
+visits_done(sqlite3_stmt *s, const char *what)
+{
+	return store_step_done(s, what) == -1 ? VISITS_ERROR : VISITS_OK;
+}
+
+static void
+visits_reset(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+static int
+visits_row(struct visits *v, sqlite3_stmt *s, struct visit *out)
+{
+	const unsigned char	*kind;
+	int			 rc = 0;
+
+	memset(out, 0, sizeof *out);
+	out->id = sqlite3_column_int64(s, 0);
+	out->family_id = sqlite3_column_int64(s, 1);
+	out->staff_id = sqlite3_column_int64(s, 2);
+	out->event_id = sqlite3_column_int64(s, 3);
+	out->series_id = sqlite3_column_int64(s, 4);
+	if ((kind = sqlite3_column_text(s, 5)) != NULL)
+		snprintf(out->kind, sizeof out->kind, "%s", kind);
+	out->at = sqlite3_column_int64(s, 6);
+	out->minutes = sqlite3_column_int(s, 7);
+	out->state = sqlite3_column_int(s, 10);
+	out->answer = sqlite3_column_int(s, 12);
+	out->answer_at = sqlite3_column_int64(s, 13);
+	out->created_at = sqlite3_column_int64(s, 15);
+	out->updated_at = sqlite3_column_int64(s, 16);
+	if (seal_open(v->keys, s, 8, "visits", "place", out->id, &out->place,
+	    NULL) == -1 || seal_open(v->keys, s, 9, "visits", "note", out->id,
+	    &out->note, NULL) == -1 || seal_open(v->keys, s, 11, "visits",
+	    "reason", out->id, &out->reason, NULL) == -1 || seal_open(v->keys,
+	    s, 14, "visits", "answer_text", out->id, &out->answer_text,
+	    NULL) == -1)
+		rc = -1;
+	return rc;
+}
+
+int
+visits_add(struct visits *v, const struct visit *in, int64_t *id)
+{
+	sqlite3_stmt	*s = v->s[VS_INSERT];
+	int64_t		 now = clock_now_ms(), nid = v->last_id + 1;
+
+	sqlite3_bind_int64(s, 1, nid);
+	sqlite3_bind_int64(s, 2, in->family_id);
+	visits_bind_opt(s, 3, in->staff_id);
+	visits_bind_opt(s, 4, in->event_id);
+	visits_bind_opt(s, 5, in->series_id);
+	sqlite3_bind_text(s, 6, in->kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 7, in->at);
+	sqlite3_bind_int(s, 8, in->minutes);
+	if (seal_bind_str(v->keys, s, 9, "visits", "place", nid,
+	    in->place) == -1 || seal_bind_str(v->keys, s, 10, "visits", "note",
+	    nid, in->note) == -1) {
+		visits_reset(s);
+		return VISITS_ERROR;
+	}
+	sqlite3_bind_int64(s, 11, now);
+	sqlite3_bind_int64(s, 12, now);
+	sqlite3_bind_int(s, 13, (int)in->state);
+	if (visits_done(s, "visit_insert") != VISITS_OK)
+		return VISITS_ERROR;
+	v->last_id = nid;
+	*id = nid;
+	return VISITS_OK;
+}
+
+int
+visits_get(struct visits *v, int64_t id, struct visit *out)
+{
+	sqlite3_stmt	*s = v->s[VS_GET];
+	int		 rc;
+
+	memset(out, 0, sizeof *out);
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		rc = visits_row(v, s, out) == -1 ? VISITS_ERROR : VISITS_OK;
+		if (rc != VISITS_OK)
+			visit_clear(out);
+	} else if (rc == SQLITE_DONE)
+		rc = VISITS_NOT_FOUND;
+	else {
+		log_err("event=store.error what=visit_get error=\"%s\"",
+		    sqlite3_errstr(rc));
+		rc = VISITS_ERROR;
+	}
+	visits_reset(s);
+	return rc;
+}
+
+int
+visits_list(struct visits *v, const struct visit_filter *f,
+    struct visit **out, size_t *n)
+{
+	sqlite3_stmt	*s = v->s[VS_LIST];
+	struct visit	*a = NULL;
+	size_t		 cap = 0;
+	int		 rc;
+
+	*out = NULL;
+	*n = 0;
+	sqlite3_bind_int64(s, 1, f->family_id);
+	sqlite3_bind_int64(s, 2, f->staff_id);
+	sqlite3_bind_int64(s, 3, f->event_id);
+	sqlite3_bind_int64(s, 4, f->from);
+	sqlite3_bind_int64(s, 5, f->to);
+	sqlite3_bind_int(s, 6, f->unconfirmed);
+	sqlite3_bind_int(s, 7, f->planned_only);
+	sqlite3_bind_int(s, 8, VISITS_LIST_MAX);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			a = xreallocarray(a, cap, sizeof *a);
+		}
+		if (visits_row(v, s, &a[*n]) == -1) {
+			visit_clear(&a[*n]);
+			rc = SQLITE_ERROR;
+			break;
+		}
+		(*n)++;
+	}
+	visits_reset(s);
+	if (rc != SQLITE_DONE) {
+		log_err("event=store.error what=visit_list error=\"%s\"",
+		    sqlite3_errstr(rc));
+		visits_list_free(a, *n);
+		*n = 0;
+		return VISITS_ERROR;
+	}
+	*out = a;
+	return VISITS_OK;
+}
+
+static int
+visits_changed(struct visits *v, sqlite3_stmt *s, const char *what)
+{
+	if (visits_done(s, what) != VISITS_OK)
+		return VISITS_ERROR;
+	return sqlite3_changes(store_db(v->st)) == 0 ? VISITS_NOT_FOUND :
+	    VISITS_OK;
+}
+
+int
+visits_draft_save(struct visits *v, int64_t id, int64_t staff_id)
+{
+	sqlite3_stmt	*s = v->s[VS_DRAFT_SAVE];
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, staff_id);
+	sqlite3_bind_int64(s, 3, clock_now_ms());
+	return visits_changed(v, s, "visit_draft_save");
+}
+
+int
+visits_draft_drop(struct visits *v, int64_t id, int64_t staff_id)
+{
+	sqlite3_stmt	*s = v->s[VS_DRAFT_DROP];
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, staff_id);
+	return visits_changed(v, s, "visit_draft_drop");
+}
+
+int
+visits_move(struct visits *v, int64_t id, int64_t at)
+{
+	sqlite3_stmt	*s = v->s[VS_MOVE];
+	int		 rc;
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, at);
+	sqlite3_bind_int64(s, 3, clock_now_ms());
+	if ((rc = visits_changed(v, s, "visit_move")) != VISITS_OK)
+		return rc;
+	return visits_reminders_void(v, id);
+}
+
+int
+visits_cancel(struct visits *v, int64_t id, const char *reason)
+{
+	sqlite3_stmt	*s = v->s[VS_CANCEL];
+	int		 rc;
+
+	sqlite3_bind_int64(s, 1, id);
+	if (seal_bind_str(v->keys, s, 2, "visits", "reason", id,
+	    reason) == -1) {
+		visits_reset(s);
+		return VISITS_ERROR;
+	}
+	sqlite3_bind_int64(s, 3, clock_now_ms());
+	if ((rc = visits_changed(v, s, "visit_cancel")) != VISITS_OK)
+		return rc;
+	return visits_reminders_void(v, id);
+}
+
+int
+visits_set_answer(struct visits *v, int64_t id, enum visit_answer a,
+    const char *text, int64_t at)
+{
+	sqlite3_stmt	*s = v->s[VS_ANSWER];
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, (int)a);
+	if (seal_bind_str(v->keys, s, 3, "visits", "answer_text", id,
+	    text) == -1) {
+		visits_reset(s);
+		return VISITS_ERROR;
+	}
+	sqlite3_bind_int64(s, 4, at);
+	return visits_changed(v, s, "visit_answer");
+}
+
+/* ---- reminders ------------------------------------------------------- */
+
+int
+visits_reminder_add(struct visits *v, int64_t visit_id, int64_t due_at,
+    int64_t *id)
+{
+	sqlite3_stmt	*s = v->s[VS_RM_INSERT];
+
+	sqlite3_bind_int64(s, 1, visit_id);
+	sqlite3_bind_int64(s, 2, due_at);
+	if (visits_done(s, "reminder_insert") != VISITS_OK)
+		return VISITS_ERROR;
+	if (id != NULL)
+		*id = sqlite3_last_insert_rowid(store_db(v->st));
+	return VISITS_OK;
+}
+
+int
+visits_reminders_void(struct visits *v, int64_t visit_id)
+{
+	sqlite3_bind_int64(v->s[VS_RM_VOID], 1, visit_id);
+	return visits_done(v->s[VS_RM_VOID], "reminder_void");
+}
+
+static void
+visits_rm_row(sqlite3_stmt *s, struct reminder *r)
+{
+	r->id = sqlite3_column_int64(s, 0);
+	r->visit_id = sqlite3_column_int64(s, 1);
+	r->due_at = sqlite3_column_int64(s, 2);
+	r->state = sqlite3_column_int(s, 3);
+	r->member_id = sqlite3_column_int64(s, 4);
+	r->sent_at = sqlite3_column_int64(s, 5);
+	r->answered_at = sqlite3_column_int64(s, 6);
+}
+
+static int
+visits_rm_collect(sqlite3_stmt *s, const char *what, struct reminder **out,
+    size_t *n)
+{
+	struct reminder	*a = NULL;
+	size_t		 cap = 0;
+	int		 rc;
+
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			a = xreallocarray(a, cap, sizeof *a);
+		}
+		visits_rm_row(s, &a[(*n)++]);
+	}
+	visits_reset(s);
+	if (rc != SQLITE_DONE) {
+		log_err("event=store.error what=%s error=\"%s\"", what,
+		    sqlite3_errstr(rc));
+		free(a);
+		*n = 0;
+		return VISITS_ERROR;
+	}
+	*out = a;
+	return VISITS_OK;
+}
+
+int
+visits_reminders_due(struct visits *v, int64_t now, size_t max,
+    struct reminder **out, size_t *n)
+{
+	sqlite3_stmt	*s = v->s[VS_RM_DUE];
+
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, (int64_t)max);
+	return visits_rm_collect(s, "reminders_due", out, n);
+}
+
+int
+visits_reminder_next(struct visits *v, int64_t *due_at, int *found)
+{
+	sqlite3_stmt	*s = v->s[VS_RM_NEXT];
+	int		 rc;
+
+	*found = 0;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*due_at = sqlite3_column_int64(s, 0);
+		*found = 1;
+	}
+	visits_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_err("event=store.error what=reminder_next error=\"%s\"",
+		    sqlite3_errstr(rc));
+		return VISITS_ERROR;
+	}
+	return VISITS_OK;
+}
+
+int
+visits_reminders_of(struct visits *v, int64_t visit_id,
+    struct reminder **out, size_t *n)
+{
+	sqlite3_bind_int64(v->s[VS_RM_OF], 1, visit_id);
+	return visits_rm_collect(v->s[VS_RM_OF], "reminders_of", out, n);
+}
+
+int
+visits_reminder_done(struct visits *v, int64_t id, enum reminder_state st,
+    int64_t member_id, int channel, int64_t at)
+{
+	sqlite3_stmt	*s = v->s[VS_RM_DONE];
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, (int)st);
+	visits_bind_opt(s, 3, member_id);
+	sqlite3_bind_int(s, 4, channel);
+	sqlite3_bind_int64(s, 5, at);
+	return visits_changed(v, s, "reminder_done");
+}
+
+int
+visits_reminder_last(struct visits *v, int64_t member_id, int64_t since,
+    struct reminder *out)
+{
+	struct reminder	*a = NULL;
+	size_t		 n = 0;
+	int		 rc;
+
+	sqlite3_bind_int64(v->s[VS_RM_LAST], 1, member_id);
+	sqlite3_bind_int64(v->s[VS_RM_LAST], 2, since);
+	if ((rc = visits_rm_collect(v->s[VS_RM_LAST], "reminder_last", &a,
+	    &n)) != VISITS_OK)
+		return rc;
+	if (n == 0)
+		rc = VISITS_NOT_FOUND;
+	else
+		*out = a[0];
+	free(a);
+	return rc;
+}
+
+int
+visits_reminder_answered(struct visits *v, int64_t id, int64_t at)
+{
+	sqlite3_bind_int64(v->s[VS_RM_ANSWERED], 1, id);
+	sqlite3_bind_int64(v->s[VS_RM_ANSWERED], 2, at);
+	return visits_done(v->s[VS_RM_ANSWERED], "reminder_answered");
+}
+
+int
+visits_reminder_get(struct visits *v, int64_t id, struct reminder *out)
+{
+	struct reminder	*a = NULL;
+	size_t		 n = 0;
+	int		 rc;
+
+	sqlite3_bind_int64(v->s[VS_RM_GET], 1, id);
+	if ((rc = visits_rm_collect(v->s[VS_RM_GET], "reminder_get", &a,
+	    &n)) != VISITS_OK)
+		return rc;
+	if (n == 0)
+		rc = VISITS_NOT_FOUND;
+	else
+		*out = a[0];
+	free(a);
+	return rc;
+}
+
+int
+visits_families_between(struct visits *v, int64_t from, int64_t to,
+    int64_t **ids, size_t *n)
+{
+	sqlite3_stmt	*s = v->s[VS_FAMILIES];
+	int64_t		*a = NULL;
+	size_t		 cap = 0;
+	int		 rc;
+
+	*ids = NULL;
+	*n = 0;
+	sqlite3_bind_int64(s, 1, from);
+	sqlite3_bind_int64(s, 2, to);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			a = xreallocarray(a, cap, sizeof *a);
+		}
+		a[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	visits_reset(s);
+	if (rc != SQLITE_DONE) {
+		log_err("event=store.error what=visit_families error=\"%s\"",
+		    sqlite3_errstr(rc));
+		free(a);
+		*n = 0;
+		return VISITS_ERROR;
+	}
+	*ids = a;
+	return VISITS_OK;
+}
+
+/* ---- group events ---------------------------------------------------- */
+
+int
+visits_event_add(struct visits *v, const struct event *in, int64_t *id)
+{
+	sqlite3_stmt	*s = v->s[VS_EV_INSERT];
+	int64_t		 nid = v->last_event + 1;
+
+	sqlite3_bind_int64(s, 1, nid);
+	sqlite3_bind_int64(s, 2, in->programme_id);
+	visits_bind_opt(s, 3, in->group_id);
+	sqlite3_bind_int64(s, 4, in->at);
+	sqlite3_bind_int(s, 5, in->minutes);
+	sqlite3_bind_text(s, 6, in->kind, -1, SQLITE_TRANSIENT);
+	if (seal_bind_str(v->keys, s, 7, "events", "place", nid,
+	    in->place) == -1 || seal_bind_str(v->keys, s, 8, "events", "note",
+	    nid, in->note) == -1) {
+		visits_reset(s);
+		return VISITS_ERROR;
+	}
+	sqlite3_bind_int64(s, 9, clock_now_ms());
+	if (visits_done(s, "event_insert") != VISITS_OK)
+		return VISITS_ERROR;
+	v->last_event = nid;
+	*id = nid;
+	return VISITS_OK;
+}
+
+int
+visits_event_get(struct visits *v, int64_t id, struct event *out)
+{
+	sqlite3_stmt		*s = v->s[VS_EV_GET];
+	const unsigned char	*kind;
+	int			 rc;
+
+	memset(out, 0, sizeof *out);
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(s, 0);
+		out->programme_id = sqlite3_column_int64(s, 1);
+		out->group_id = sqlite3_column_int64(s, 2);
+		out->at = sqlite3_column_int64(s, 3);
+		out->minutes = sqlite3_column_int(s, 4);
+		if ((kind = sqlite3_column_text(s, 5)) != NULL)
+			snprintf(out->kind, sizeof out->kind, "%s",
+			    kind);
+		out->created_at = sqlite3_column_int64(s, 8);
+		rc = VISITS_OK;
+		if (seal_open(v->keys, s, 6, "events", "place", id,
+		    &out->place, NULL) == -1 || seal_open(v->keys, s, 7,
+		    "events", "note", id, &out->note, NULL) == -1) {
+			event_clear(out);
+			rc = VISITS_ERROR;
+		}
+	} else if (rc == SQLITE_DONE)
+		rc = VISITS_NOT_FOUND;
+	else {
+		log_err("event=store.error what=event_get error=\"%s\"",
+		    sqlite3_errstr(rc));
+		rc = VISITS_ERROR;
+	}
+	visits_reset(s);
+	return rc;
+}
