@@ -98,6 +98,13 @@ struct config {
 
 	/* [metrics] */
 	char		*metrics_listen;	/* host:port, "": off */
+
+	/* [listeners]: the SMS callback listener and the admin socket */
+	int		 listen_deadline_s;	/* a connection in all */
+	int		 sms_max_conns;
+	int		 sms_max_per_peer;	/* per address */
+	int		 admin_max_conns;
+	int		 admin_max_per_uid;
 };
 
 /*
