@@ -79,7 +79,7 @@ sms_enabled(const struct sms *s)
 	return s != NULL && s->drv != NULL;
 }
 
-void
+static void
 sms_reply(struct evhttp_request *req, int status, const char *body)
 {
 	struct evbuffer	*b = evbuffer_new();
@@ -96,6 +96,20 @@ sms_reply(struct evhttp_request *req, int status, const char *body)
 	    "Connection", "close");
 	evhttp_send_reply(req, status, status == 200 ? "OK" : "Error", b);
 	evbuffer_free(b);
+}
+
+void
+sms_answer(struct evhttp_request *req, int rc, const char *gateway,
+    const char *kind)
+{
+	if (rc == -2) {
+		log_warn("event=sms.callback_malformed gateway=%s kind=%s",
+		    gateway, kind);
+		sms_reply(req, 400, "malformed");
+	} else if (rc == -1)
+		sms_reply(req, 503, "try again later");
+	else
+		sms_reply(req, 200, "OK");
 }
 
 /* The secret in constant time; lengths are not secret. */

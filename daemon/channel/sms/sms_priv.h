@@ -149,7 +149,12 @@ char	*sms_read_secret(const char *path, char *err, size_t errlen);
 /* The callback URL of `kind` with the secret, for the gateway; free(). */
 char	*sms_callback_url(struct sms *s, const char *kind);
 
-/* Answers a callback with `status` and a short text body. */
-void	sms_reply(struct evhttp_request *req, int status, const char *body);
+/*
+ * Answers a gateway's callback by what recording it returned: 0 taken
+ * (200), -1 not now (503: the gateway tries again), -2 malformed (400,
+ * logged with the gateway and the kind, "mo" or "dlr").
+ */
+void	sms_answer(struct evhttp_request *req, int rc, const char *gateway,
+	    const char *kind);
 
 #endif

@@ -339,14 +339,7 @@ smsapi_callback(struct sms *s, struct evhttp_request *req, const char *kind)
 			rc = sms_record_mo(s, "smsapi", &mo);
 	}
 	evhttp_clear_headers(&kv);
-	if (rc == -2) {
-		log_warn("event=sms.callback_malformed gateway=smsapi kind=%s",
-		    kind);
-		sms_reply(req, 400, "malformed");
-	} else if (rc == -1)
-		sms_reply(req, 503, "try again later");
-	else
-		sms_reply(req, 200, "OK");
+	sms_answer(req, rc, "smsapi", kind);
 }
 
 const struct sms_gateway sms_smsapi_driver = {
