@@ -103,7 +103,11 @@ int	sms_smsapi_parse_mo(const struct evkeyvalq *kv, struct sms_mo *mo)
  * position: `fn` is called with each report of a known status, in order,
  * and what it returns other than 0 ends the batch and is returned. -2
  * when the lists are malformed; the reports before it were given to fn.
+ * A batch of more than SMS_SMSAPI_DLR_MAX reports is refused whole (-2)
+ * before any is given: SMSAPI sends at most 5, and each report is a
+ * transaction of its own on the loop.
  */
+#define SMS_SMSAPI_DLR_MAX	100
 int	sms_smsapi_parse_dlr(const struct evkeyvalq *kv,
 	    int (*fn)(void *arg, const struct sms_dlr *dlr), void *arg)
 	    __attribute__((warn_unused_result));
