@@ -25,6 +25,10 @@ CFLAGS	?= -O2 -g
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    -fno-omit-frame-pointer
+# Not in "undefined": a double cast to an integer it does not fit.
+SANFLAGS += $(shell $(CC) -fsanitize=float-cast-overflow -x c -c \
+	    -o /dev/null /dev/null 2>/dev/null && \
+	    echo -fsanitize=float-cast-overflow)
 endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
