@@ -175,14 +175,16 @@ static const struct cfg_key cfg_keys[] = {
 	  "256", 1, 65536, "connections the SMS callback listener holds at "
 	  "once; more wait in the kernel's queue" },
 	{ "listeners", "sms_max_per_address", CFG_INT, OFF(sms_max_per_peer),
-	  "32", 1, 65536, "connections one address may hold on the SMS "
+	  "64", 1, 65536, "connections one address may hold on the SMS "
 	  "callback listener; more are closed unanswered" },
 	{ "listeners", "admin_max_connections", CFG_INT, OFF(admin_max_conns),
 	  "256", 1, 65536, "connections the admin socket holds at once; more "
 	  "wait in the kernel's queue" },
 	{ "listeners", "admin_max_per_uid", CFG_INT, OFF(admin_max_per_uid),
-	  "64", 1, 65536, "connections one user may hold on the admin "
-	  "socket; more are closed unanswered" },
+	  "256", 1, 65536, "connections one user may hold on the admin "
+	  "socket; more are closed unanswered. At admin_max_connections "
+	  "or above, one user may wait for a place but is never refused; "
+	  "lower it where many users share the socket" },
 };
 
 #define CFG_NKEYS	(sizeof cfg_keys / sizeof cfg_keys[0])
