@@ -26,9 +26,9 @@ enum listener_peer {
 };
 
 struct listener_limits {
-	int			 deadline_s;	/* whole connection; 0: none */
+	int			 deadline_s;	/* in all; 0: none */
 	int			 max_conns;	/* at once; 0: no cap */
-	int			 max_per_peer;	/* at once; 0: no cap */
+	int			 max_per_peer;	/* 0: no cap */
 	enum listener_peer	 peer;
 };
 

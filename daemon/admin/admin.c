@@ -34,7 +34,8 @@
 #define ADMIN_GROUP		"asystent"
 /* Hundreds of staff tools at once must queue, not be refused. */
 #define ADMIN_BACKLOG		1024
-#define ADMIN_TIMEOUT_S		30	/* between reads; see listeners.* */
+/* Between two reads; [listeners] deadline_s bounds the whole. */
+#define ADMIN_TIMEOUT_S		30
 #define ADMIN_HEADERS_MAX	16384
 #define ADMIN_PATH_MAX		512
 #define ADMIN_SEGMENTS		8

@@ -29,7 +29,7 @@
 
 /* A warning that repeats says so at most once a minute, with a count. */
 struct listener_note {
-	unsigned long		 n;		/* since the last warning */
+	unsigned long		 n;		/* since last logged */
 	int64_t			 logged_at;	/* ms */
 };
 
@@ -40,7 +40,7 @@ struct listener_note {
  */
 struct lconn {
 	struct listener_guard		*g;
-	struct bufferevent		*bev;	/* referenced while pending */
+	struct bufferevent		*bev;	/* held while pending */
 	struct evhttp_connection	*evcon;	/* NULL while pending */
 	struct event			*deadline_ev;
 	char				 key[LISTENER_KEY_MAX];
@@ -61,8 +61,8 @@ struct listener_guard {
 	struct event		*sort_ev;
 	struct lconn_list	 conns;
 	int			 nconns;
-	int			 full;		/* stopped accepting at the cap */
-	struct listener_note	 refused;	/* peers past their share */
+	int			 full;	/* not accepting: at the cap */
+	struct listener_note	 refused; /* peers over their share */
 	struct listener_note	 cut;		/* at the deadline */
 };
 
@@ -263,7 +263,8 @@ listener_sort_one(struct lconn *c)
 	    listener_deadline, c)) == NULL || evtimer_add(c->deadline_ev,
 	    &tv) == -1)) {
 		log_warn("event=listener.no_deadline listener=%s", g->name);
-		evhttp_connection_free(evcon);	/* listener_closed() frees c */
+		/* listener_closed() frees c */
+		evhttp_connection_free(evcon);
 	}
 }
 
