@@ -64,6 +64,7 @@ struct listener_guard {
 	int			 full;	/* not accepting: at the cap */
 	struct listener_note	 refused; /* peers over their share */
 	struct listener_note	 cut;		/* at the deadline */
+	struct listener_note	 filled;	/* reached max_conns */
 };
 
 /*
@@ -310,8 +311,12 @@ listener_new_bev(struct event_base *base, void *arg)
 		/* The rest wait in the kernel's backlog. */
 		g->full = 1;
 		evconnlistener_disable(g->lev);
-		log_notice("event=listener.full listener=%s conns=%d",
-		    g->name, g->nconns);
+		g->filled.n++;
+		if (listener_note_due(&g->filled)) {
+			log_notice("event=listener.full listener=%s conns=%d "
+			    "times=%lu", g->name, g->nconns, g->filled.n);
+			g->filled.n = 0;
+		}
 	}
 	return bev;
 }
