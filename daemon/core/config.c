@@ -182,9 +182,8 @@ static const struct cfg_key cfg_keys[] = {
 	  "wait in the kernel's queue" },
 	{ "listeners", "admin_max_per_uid", CFG_INT, OFF(admin_max_per_uid),
 	  "256", 1, 65536, "connections one user may hold on the admin "
-	  "socket; more are closed unanswered. At admin_max_connections "
-	  "or above, one user may wait for a place but is never refused; "
-	  "lower it where many users share the socket" },
+	  "socket; more are closed unanswered (at admin_max_connections, "
+	  "one user waits for a place, never refused)" },
 };
 
 #define CFG_NKEYS	(sizeof cfg_keys / sizeof cfg_keys[0])
