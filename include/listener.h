@@ -4,18 +4,49 @@
  * socket stays readable; left alone the loop spins and the log fills.
  * A guarded listener pauses accepting for a second instead, says so once
  * per episode, and tries again.
+ *
+ * A guard may also limit an evhttp server's connections: each one gets
+ * an overall deadline from its accept (evhttp's own timeout restarts
+ * with every byte, so one byte a second would hold a connection open
+ * forever), the listener stops accepting while it holds its maximum (the
+ * kernel's backlog queues the rest), and a peer (an address, or a uid on
+ * a Unix socket) past its share is closed at once.
  */
 #ifndef ASYSTENT_LISTENER_H
 #define ASYSTENT_LISTENER_H
 
 struct event_base;
 struct evconnlistener;
+struct evhttp;
 struct listener_guard;
+
+enum listener_peer {
+	LISTENER_PEER_ADDRESS,	/* TCP: the peer's address */
+	LISTENER_PEER_UID	/* Unix socket: the peer's uid (SO_PEERCRED) */
+};
+
+struct listener_limits {
+	int			 deadline_s;	/* in all; 0: none */
+	int			 max_conns;	/* at once; 0: no cap */
+	int			 max_per_peer;	/* 0: no cap */
+	enum listener_peer	 peer;
+};
 
 /* Guards `lev` (owned by the caller); `name` ("sms", "admin") for logs. */
 struct listener_guard *listener_guard_new(struct event_base *base,
 	    struct evconnlistener *lev, const char *name);
-/* Takes NULL; call before the listener itself is freed. */
+/*
+ * Limits the connections of `http`, whose only listener is the guard's.
+ * Its request handlers must answer before they return: a connection may
+ * be freed at its deadline, from the loop, whatever it is doing. Call
+ * once, before the first connection; `lim` is copied.
+ */
+void	listener_guard_limit(struct listener_guard *g, struct evhttp *http,
+	    const struct listener_limits *lim);
+/*
+ * Takes NULL; call before the listener itself is freed. The connections
+ * it limited stay with evhttp, without a deadline.
+ */
 void	listener_guard_free(struct listener_guard *g);
 
 #endif

@@ -236,6 +236,29 @@ test_sms_smsapi_dlr_batch_reports_in_order(void **state)
 	assert_int_equal(f->ndlr, 1);
 }
 
+/* SMSAPI sends 5 reports a call; a far larger batch is refused whole. */
+static void
+test_sms_smsapi_dlr_batch_over_the_cap_is_refused_whole(void **state)
+{
+	struct fixture	*f = *state;
+	char		 q[4096];
+	size_t		 n = 0;
+	int		 i;
+
+	n += (size_t)snprintf(q + n, sizeof q - n, "MsgId=");
+	for (i = 0; i <= SMS_SMSAPI_DLR_MAX; i++)
+		n += (size_t)snprintf(q + n, sizeof q - n, "%sA%d",
+		    i > 0 ? "," : "", i);
+	n += (size_t)snprintf(q + n, sizeof q - n, "&status=");
+	for (i = 0; i <= SMS_SMSAPI_DLR_MAX; i++)
+		n += (size_t)snprintf(q + n, sizeof q - n, "%s404",
+		    i > 0 ? "," : "");
+	assert_true(n < sizeof q);
+	assert_int_equal(form(f, q, n), 0);
+	assert_int_equal(sms_smsapi_parse_dlr(&f->kv, collect, f), -2);
+	assert_int_equal(f->ndlr, 0);
+}
+
 static void
 test_sms_smsapi_mo_fields(void **state)
 {
@@ -263,6 +286,7 @@ main(void)
 		T(test_sms_mo_check_refuses_what_cannot_be_stored),
 		T(test_sms_kannel_dlr_keeps_type_and_error_code),
 		T(test_sms_smsapi_dlr_batch_reports_in_order),
+		T(test_sms_smsapi_dlr_batch_over_the_cap_is_refused_whole),
 		T(test_sms_smsapi_mo_fields),
 #undef T
 	};

@@ -34,6 +34,7 @@
 #define ADMIN_GROUP		"asystent"
 /* Hundreds of staff tools at once must queue, not be refused. */
 #define ADMIN_BACKLOG		1024
+/* Between two reads; [listeners] deadline_s bounds the whole. */
 #define ADMIN_TIMEOUT_S		30
 #define ADMIN_HEADERS_MAX	16384
 #define ADMIN_PATH_MAX		512
@@ -231,6 +232,9 @@ admin_send(struct areq *r, int status)
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(r->req),
 	    "Content-Type", "application/json");
+	/* One request a connection: each gets the whole deadline. */
+	evhttp_add_header(evhttp_request_get_output_headers(r->req),
+	    "Connection", "close");
 	evhttp_send_reply(r->req, status, admin_reason(status), buf);
 	if (buf != NULL)
 		evbuffer_free(buf);
@@ -445,9 +449,15 @@ admin_request_cb(struct evhttp_request *req, void *arg)
 int
 admin_open(struct app *app, struct admin **out, char *err, size_t errlen)
 {
-	cJSON_Hooks	 hooks = { malloc, admin_json_free };
-	struct admin	*ad;
-	int		 fd;
+	cJSON_Hooks		 hooks = { malloc, admin_json_free };
+	struct listener_limits	 lim = {
+		.deadline_s = app->cfg->listen_deadline_s,
+		.max_conns = app->cfg->admin_max_conns,
+		.max_per_peer = app->cfg->admin_max_per_uid,
+		.peer = LISTENER_PEER_UID,
+	};
+	struct admin		*ad;
+	int			 fd;
 
 	*out = NULL;
 	err[0] = '\0';
@@ -478,6 +488,7 @@ admin_open(struct app *app, struct admin **out, char *err, size_t errlen)
 	}
 	ad->guard = listener_guard_new(app->base,
 	    evhttp_bound_socket_get_listener(ad->bound), "admin");
+	listener_guard_limit(ad->guard, ad->http, &lim);
 	log_notice("event=admin.listening");
 	*out = ad;
 	return 0;

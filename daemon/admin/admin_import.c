@@ -39,6 +39,11 @@ struct import {
 	struct import_row	*rows;
 	size_t			 n;
 	int			 errors;
+	/* The rows' phones, open addressing: an earlier line is found at
+	 * once, not by a pass over every line before (31,000 rows took
+	 * 1.5 s that way). Slots hold a row's index + 1, 0 when free. */
+	size_t			*phones;
+	size_t			 nslots;	/* a power of two */
 };
 
 static const char *const import_columns[] = {
@@ -93,11 +98,35 @@ import_name(struct import *im, int64_t line, const char *column,
 		import_fail(im, line, column, why);
 }
 
+/* FNV-1a: the phones are ours, normalised, not chosen to collide. */
+static size_t
+import_hash(const char *s)
+{
+	uint64_t	 h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* True when an earlier row has ir's phone; else ir's phone is noted. */
+static int
+import_phone_seen(struct import *im, const struct import_row *ir)
+{
+	size_t	 i, mask = im->nslots - 1;
+
+	for (i = import_hash(ir->phone) & mask; im->phones[i] != 0;
+	    i = (i + 1) & mask)
+		if (strcmp(im->rows[im->phones[i] - 1].phone, ir->phone) == 0)
+			return 1;
+	im->phones[i] = (size_t)(ir - im->rows) + 1;
+	return 0;
+}
+
 static void
 import_phone(struct import *im, const cJSON *row, struct import_row *ir)
 {
 	const char	*s, *why;
-	size_t		 i;
 
 	if ((s = import_text(im, row, ir->line, "phone", 0)) == NULL)
 		return;
@@ -105,12 +134,11 @@ import_phone(struct import *im, const cJSON *row, struct import_row *ir)
 		import_fail(im, ir->line, "phone", why);
 		return;
 	}
-	for (i = 0; &im->rows[i] != ir; i++)
-		if (strcmp(im->rows[i].phone, ir->phone) == 0) {
-			import_fail(im, ir->line, "phone", "the same number "
-			    "is on an earlier line");
-			return;
-		}
+	if (import_phone_seen(im, ir)) {
+		import_fail(im, ir->line, "phone", "the same number is on an "
+		    "earlier line");
+		return;
+	}
 	switch (people_member_by_phone(im->r->app->people, ir->phone,
 	    &ir->existing_member)) {
 	case PEOPLE_OK:
@@ -347,6 +375,11 @@ admin_import(struct areq *r)
 	im.r = r;
 	im.rows = xcalloc((size_t)cJSON_GetArraySize(rows) + 1,
 	    sizeof *im.rows);
+	/* At most half full, so that a probe ends soon. */
+	for (im.nslots = 64; im.nslots < 2 * ((size_t)cJSON_GetArraySize(
+	    rows) + 1); im.nslots *= 2)
+		;
+	im.phones = xcalloc(im.nslots, sizeof *im.phones);
 	cJSON_ArrayForEach(row, rows) {
 		if ((st = import_check_row(&im, row, &im.rows[im.n])) != 0)
 			break;
@@ -357,6 +390,7 @@ admin_import(struct areq *r)
 		    "imported", im.errors);
 	if (st == 0)
 		st = import_write(&im, cJSON_IsTrue(dry));
+	free(im.phones);
 	free(im.rows);
 	return st;
 }

@@ -188,6 +188,22 @@ static const struct cfg_key cfg_keys[] = {
 	  0, 0, "offsets of outings" },
 	{ "reminders", "offsets_other", CFG_STRING, OFF(reminder_kind[5]), "",
 	  0, 0, "offsets of other visits" },
+	{ "listeners", "deadline_s", CFG_INT, OFF(listen_deadline_s), "30", 1,
+	  3600, "seconds a connection to the SMS callback listener or the "
+	  "admin socket may stay open in all, however busy" },
+	{ "listeners", "sms_max_connections", CFG_INT, OFF(sms_max_conns),
+	  "256", 1, 65536, "connections the SMS callback listener holds at "
+	  "once; more wait in the kernel's queue" },
+	{ "listeners", "sms_max_per_address", CFG_INT, OFF(sms_max_per_peer),
+	  "64", 1, 65536, "connections one address may hold on the SMS "
+	  "callback listener; more are closed unanswered" },
+	{ "listeners", "admin_max_connections", CFG_INT, OFF(admin_max_conns),
+	  "256", 1, 65536, "connections the admin socket holds at once; more "
+	  "wait in the kernel's queue" },
+	{ "listeners", "admin_max_per_uid", CFG_INT, OFF(admin_max_per_uid),
+	  "256", 1, 65536, "connections one user may hold on the admin "
+	  "socket; more are closed unanswered (at admin_max_connections, "
+	  "one user waits for a place, never refused)" },
 };
 
 #define CFG_NKEYS	(sizeof cfg_keys / sizeof cfg_keys[0])
@@ -640,8 +656,10 @@ cfg_check_sms(struct cfg_parse *p)
 
 	cfg->sms_secret = cfg_read_secret(p, "sms.secret_file",
 	    cfg->sms_secret_file, urlsafe, 16);
-	if (strchr(cfg->sms_listen, ':') == NULL)
-		cfg_error(p, 0, "sms.listen", "expected address:port");
+	if (cfg_check_listen(cfg->sms_listen) != NULL ||
+	    *cfg->sms_listen == '\0')
+		cfg_error(p, 0, "sms.listen", "expected address:port (port 1 "
+		    "to 65535)");
 	if (strncmp(cfg->sms_callback_url, "http://", 7) != 0 &&
 	    strncmp(cfg->sms_callback_url, "https://", 8) != 0)
 		cfg_error(p, 0, "sms.callback_url", "must be an http(s) URL");

@@ -4,14 +4,17 @@
 Runs the real asystentd against the Bot API emulator (limits off unless
 said) and prints throughput, latency, memory and storage figures.
 """
+import json
 import os
 import platform
 import statistics
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
+from adminapi import UnixHTTPConnection  # noqa: E402
 from harness import Scenario, wait_for  # noqa: E402
 from kannel import Kannel  # noqa: E402
 from world import Centre  # noqa: E402
@@ -328,6 +331,84 @@ def sms_figures():
           "p50 %.1f ms, p99 %.1f ms (%d messages)" % (s50, s99, sn))
 
 
+IMPORT_BYTES = 4 * 1024 * 1024 - 4096   # just under the endpoint's cap
+
+
+def import_body():
+    """A family import body of IMPORT_BYTES: rows as asystentctl sends."""
+    rows, size, i = [], 40, 0
+    while True:
+        row = {"line": i + 2, "family": "Rodzina %d" % i,
+               "contact": "Osoba %d" % i, "phone": "+48 7%08d" % i,
+               "language": ("pl", "uk", "ru", "en")[i % 4],
+               "channel": ("telegram", "sms")[i % 2]}
+        n = len(json.dumps(row)) + 2
+        if size + n > IMPORT_BYTES:
+            break
+        rows.append(row)
+        size += n
+        i += 1
+    return json.dumps({"dry_run": False, "rows": rows}).encode(), len(rows)
+
+
+def bench_import(rate=100):
+    """A 4 MB family import while Telegram users write at a paced rate:
+    the daemon's peak RSS, and the longest a reply waited meanwhile (the
+    event loop stalls while the import runs on it)."""
+    sc = Scenario(limits=False)
+    try:
+        d = sc.daemon(conf={"daemon.log_level": "notice"})
+        body, nrows = import_body()
+        time.sleep(1.0)
+        before = rss_kb(d.proc.pid, "VmHWM")
+        result = {}
+
+        def run_import():
+            c = UnixHTTPConnection(d.sock, timeout=120)
+            t = time.monotonic()
+            c.request("POST", "/v1/families/import", body,
+                      {"Content-Type": "application/json"})
+            r = c.getresponse()
+            r.read()
+            result["status"] = r.status
+            result["s"] = time.monotonic() - t
+            c.close()
+        sent_at = {}
+        th = threading.Thread(target=run_import)
+        t0 = time.monotonic()
+        th.start()
+        i = 0
+        while th.is_alive() or time.monotonic() - t0 < 1.0:
+            due = t0 + i / rate
+            now = time.monotonic()
+            if due > now:
+                time.sleep(due - now)
+            uid = 300000 + i
+            sent_at[uid] = time.time() * 1000
+            sc.emu.message(uid, "/help", language_code="pl")
+            i += 1
+        th.join()
+        wait_for(lambda: delivered(sc.emu) >= i, 60, "paced replies")
+        lat = [m["t_ms"] - sent_at[m["chat_id"]] for m in sc.emu.sent()
+               if m["method"] == "sendMessage" and m["chat_id"] in sent_at]
+        peak = rss_kb(d.proc.pid, "VmHWM")
+        d.stop()
+        return (nrows, result.get("status"), result.get("s", 0), before,
+                peak, max(lat), len(lat))
+    finally:
+        sc.close(False)
+
+
+def import_figures():
+    nrows, st, secs, before, peak, worst, n = bench_import()
+    print("family import of %.1f MB (%d rows): HTTP %s in %.2f s; peak RSS "
+          "%.1f MB (%.1f MB before); longest Telegram reply wait during "
+          "it %.0f ms (%d replies at 100/s)" % (IMPORT_BYTES / 1048576.0,
+                                                nrows, st, secs,
+                                                peak / 1024, before / 1024,
+                                                worst, n))
+
+
 def main():
     print("machine: %s, %d cores, %s" % (platform.machine(),
                                           os.cpu_count(),
@@ -351,6 +432,7 @@ def main():
     r50, r99 = bench_relay_latency()
     print("family message->assistant's copy latency at 200/s: p50 %.1f ms, "
           "p99 %.1f ms" % (r50, r99))
+    import_figures()
     sms_figures()
     # Visit reminders (bench_visits.py).
     from bench_visits import visit_figures
@@ -363,5 +445,7 @@ if __name__ == "__main__":
     elif sys.argv[1:] == ["visits"]:
         from bench_visits import visit_figures
         visit_figures()
+    elif sys.argv[1:] == ["import"]:
+        import_figures()
     else:
         main()

@@ -1,17 +1,12 @@
 /*
  * libFuzzer harness for the Telegram wire format, inbound side: any input
- * must parse into a sane struct inbound or be refused with a reason, and
- * any Bot API answer must classify into a sane send_result; never a read
- * out of bounds, a leak or a crash. Not part of the Makefile: build with
- *
- *   clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -Iinclude \
- *	-fsanitize=fuzzer,address,undefined \
- *	tests/fuzz/fuzz_tg_update.c daemon/channel/telegram/tg_update.c daemon/store/inbound.c \
- *	daemon/store/store.c daemon/store/crypto.c daemon/core/log.c daemon/core/xmalloc.c \
- *	$(pkg-config --cflags --libs libcjson sqlite3 libsodium) \
- *	-o build/fuzz_tg_update
- *
- * (inbound.c holds inbound_clear(); it pulls in store.c and crypto.c.)
+ * must parse into a sane struct inbound or be refused with a reason
+ * (tg_parse_update()); the same bytes as a Bot API answer, behind an HTTP
+ * status and a Retry-After picked by the first two bytes, must classify
+ * into a sane send_result (tg_classify()); and tg_utf16_len() must read
+ * only what it is given. Never a read out of bounds, a leak or a crash.
+ * `make fuzz` builds it with clang against the daemon's modules and runs
+ * it for FUZZ_SECONDS.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -32,6 +32,7 @@
 
 #define SMS_BODY_MAX	(64 * 1024)	/* a callback is a few hundred bytes */
 #define SMS_HEADERS_MAX	(16 * 1024)	/* request line and headers */
+#define SMS_IDLE_S	30
 
 static const char *const sms_delivery_names[] = {
 	"none", "queued", "delivered", "failed", "expired"
@@ -78,7 +79,7 @@ sms_enabled(const struct sms *s)
 	return s != NULL && s->drv != NULL;
 }
 
-void
+static void
 sms_reply(struct evhttp_request *req, int status, const char *body)
 {
 	struct evbuffer	*b = evbuffer_new();
@@ -90,8 +91,25 @@ sms_reply(struct evhttp_request *req, int status, const char *body)
 	evbuffer_add_printf(b, "%s\n", body);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; charset=utf-8");
+	/* One request a connection: each gets the whole deadline. */
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Connection", "close");
 	evhttp_send_reply(req, status, status == 200 ? "OK" : "Error", b);
 	evbuffer_free(b);
+}
+
+void
+sms_answer(struct evhttp_request *req, int rc, const char *gateway,
+    const char *kind)
+{
+	if (rc == -2) {
+		log_warn("event=sms.callback_malformed gateway=%s kind=%s",
+		    gateway, kind);
+		sms_reply(req, 400, "malformed");
+	} else if (rc == -1)
+		sms_reply(req, 503, "try again later");
+	else
+		sms_reply(req, 200, "OK");
 }
 
 /* The secret in constant time; lengths are not secret. */
@@ -180,21 +198,19 @@ sms_on_request(struct evhttp_request *req, void *arg)
 static int
 sms_listen(struct sms *s, char *err, size_t errlen)
 {
-	const char	*spec = s->app->cfg->sms_listen, *colon;
-	char		 host[128];
-	long		 port;
-	char		*end;
+	const struct config	*cfg = s->app->cfg;
+	struct listener_limits	 lim = {
+		.deadline_s = cfg->listen_deadline_s,
+		.max_conns = cfg->sms_max_conns,
+		.max_per_peer = cfg->sms_max_per_peer,
+		.peer = LISTENER_PEER_ADDRESS,
+	};
+	char			 host[256];
+	uint16_t		 port;
 
-	colon = strrchr(spec, ':');
-	if (colon == NULL || (size_t)(colon - spec) >= sizeof host) {
+	if (config_listen_parse(cfg->sms_listen, host, sizeof host,
+	    &port) == -1) {
 		snprintf(err, errlen, "sms.listen: expected address:port");
-		return -1;
-	}
-	memcpy(host, spec, (size_t)(colon - spec));
-	host[colon - spec] = '\0';
-	port = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || port < 0 || port > 65535) {
-		snprintf(err, errlen, "sms.listen: bad port");
 		return -1;
 	}
 	if ((s->http = evhttp_new(s->app->base)) == NULL) {
@@ -205,16 +221,18 @@ sms_listen(struct sms *s, char *err, size_t errlen)
 	/* The request line and headers of a callback are short. */
 	evhttp_set_max_headers_size(s->http, SMS_HEADERS_MAX);
 	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
-	evhttp_set_timeout(s->http, 30);
+	/* Between two reads; the guard's deadline bounds the whole. */
+	evhttp_set_timeout(s->http, SMS_IDLE_S);
 	evhttp_set_gencb(s->http, sms_on_request, s);
-	s->bound = evhttp_bind_socket_with_handle(s->http, host,
-	    (ev_uint16_t)port);
+	s->bound = evhttp_bind_socket_with_handle(s->http, host, port);
 	if (s->bound == NULL) {
-		snprintf(err, errlen, "sms.listen: cannot listen on %s", spec);
+		snprintf(err, errlen, "sms.listen: cannot listen on %s",
+		    cfg->sms_listen);
 		return -1;
 	}
 	s->guard = listener_guard_new(s->app->base,
 	    evhttp_bound_socket_get_listener(s->bound), "sms");
+	listener_guard_limit(s->guard, s->http, &lim);
 	return 0;
 }
 

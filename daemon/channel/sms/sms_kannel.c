@@ -330,14 +330,7 @@ kannel_callback(struct sms *s, struct evhttp_request *req, const char *kind)
 	if (q != NULL && sms_form_parse(q, strlen(q), &kv) == 0)
 		rc = kannel_fields(s, kind, &kv);
 	evhttp_clear_headers(&kv);
-	if (rc == -2) {
-		log_warn("event=sms.callback_malformed gateway=kannel kind=%s",
-		    kind);
-		sms_reply(req, 400, "malformed");
-	} else if (rc == -1)
-		sms_reply(req, 503, "try again later");
-	else
-		sms_reply(req, 200, "OK");
+	sms_answer(req, rc, "kannel", kind);
 }
 
 const struct sms_gateway sms_kannel_driver = {

@@ -103,7 +103,11 @@ int	sms_smsapi_parse_mo(const struct evkeyvalq *kv, struct sms_mo *mo)
  * position: `fn` is called with each report of a known status, in order,
  * and what it returns other than 0 ends the batch and is returned. -2
  * when the lists are malformed; the reports before it were given to fn.
+ * A batch of more than SMS_SMSAPI_DLR_MAX reports is refused whole (-2)
+ * before any is given: SMSAPI sends at most 5, and each report is a
+ * transaction of its own on the loop.
  */
+#define SMS_SMSAPI_DLR_MAX	100
 int	sms_smsapi_parse_dlr(const struct evkeyvalq *kv,
 	    int (*fn)(void *arg, const struct sms_dlr *dlr), void *arg)
 	    __attribute__((warn_unused_result));
@@ -149,7 +153,12 @@ char	*sms_read_secret(const char *path, char *err, size_t errlen);
 /* The callback URL of `kind` with the secret, for the gateway; free(). */
 char	*sms_callback_url(struct sms *s, const char *kind);
 
-/* Answers a callback with `status` and a short text body. */
-void	sms_reply(struct evhttp_request *req, int status, const char *body);
+/*
+ * Answers a gateway's callback by what recording it returned: 0 taken
+ * (200), -1 not now (503: the gateway tries again), -2 malformed (400,
+ * logged with the gateway and the kind, "mo" or "dlr").
+ */
+void	sms_answer(struct evhttp_request *req, int rc, const char *gateway,
+	    const char *kind);
 
 #endif

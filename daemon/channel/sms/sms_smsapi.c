@@ -260,6 +260,17 @@ smsapi_item(const char **list, char *buf, size_t size)
 	return rc;
 }
 
+/* The items of a comma-separated list. */
+static size_t
+smsapi_count(const char *list)
+{
+	size_t	 n = 1;
+
+	for (; *list != '\0'; list++)
+		n += *list == ',';
+	return n;
+}
+
 /* Up to 5 reports a call, says SMSAPI; see sms_priv.h. */
 int
 sms_smsapi_parse_dlr(const struct evkeyvalq *kv,
@@ -273,7 +284,8 @@ sms_smsapi_parse_dlr(const struct evkeyvalq *kv,
 	struct sms_dlr	 dlr;
 	int		 rc;
 
-	if (ids == NULL || sts == NULL)
+	if (ids == NULL || sts == NULL || smsapi_count(ids) >
+	    SMS_SMSAPI_DLR_MAX)
 		return -2;
 	while (*ids != '\0' && *sts != '\0') {
 		if (smsapi_item(&ids, id, sizeof id) == -1 ||
@@ -339,14 +351,7 @@ smsapi_callback(struct sms *s, struct evhttp_request *req, const char *kind)
 			rc = sms_record_mo(s, "smsapi", &mo);
 	}
 	evhttp_clear_headers(&kv);
-	if (rc == -2) {
-		log_warn("event=sms.callback_malformed gateway=smsapi kind=%s",
-		    kind);
-		sms_reply(req, 400, "malformed");
-	} else if (rc == -1)
-		sms_reply(req, 503, "try again later");
-	else
-		sms_reply(req, 200, "OK");
+	sms_answer(req, rc, "smsapi", kind);
 }
 
 const struct sms_gateway sms_smsapi_driver = {
