@@ -180,6 +180,15 @@ ratelimit_take(struct ratelimit *rl, const unsigned char key[CRYPTO_INDEX_LEN],
 }
 
 void
+ratelimit_take_global(struct ratelimit *rl, int64_t now)
+{
+	if (rl->rate > 0) {
+		rl_refill(rl, now);
+		rl->tokens -= 1;
+	}
+}
+
+void
 ratelimit_pause(struct ratelimit *rl, int64_t until)
 {
 	if (until > rl->paused_until)
