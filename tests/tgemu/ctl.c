@@ -665,6 +665,30 @@ ctl_limits(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	emuc_ctl_ok(req, o);
 }
 
+/* {"instant":bool}: getUpdates answers at once instead of holding. */
+static void
+ctl_polls(struct emu *e, struct evhttp_request *req, const cJSON *b)
+{
+	int	 on = e->instant_polls;
+	cJSON	*o;
+
+	if (opt_bool(req, b, "instant", &on) == -1)
+		return;
+	e->instant_polls = on;
+	o = cJSON_CreateObject();
+	cJSON_AddBoolToObject(o, "instant", e->instant_polls);
+	emuc_ctl_ok(req, o);
+}
+
+/* Every failure rule goes: the server works again. */
+static void
+ctl_unfail(struct emu *e, struct evhttp_request *req, const cJSON *b)
+{
+	(void)b;
+	e->nfails = 0;
+	emuc_ctl_ok(req, NULL);
+}
+
 static void
 ctl_reset(struct emu *e, struct evhttp_request *req, const cJSON *b)
 {
@@ -675,6 +699,7 @@ ctl_reset(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	e->injected_failures = e->polls = e->conflicts = 0;
 	e->max_in_flight = e->in_flight;
 	e->nfails = 0;
+	e->instant_polls = 0;
 	emu_limits_reset(e);
 	emuc_ctl_ok(req, NULL);
 }
@@ -689,6 +714,8 @@ static const struct emuc_ctl_entry ctl_table[] = {
 	{ "block", 0, ctl_block },
 	{ "limits", 0, ctl_limits },
 	{ "reset", 0, ctl_reset },
+	{ "polls", 0, ctl_polls },
+	{ "unfail", 0, ctl_unfail },
 };
 
 void
