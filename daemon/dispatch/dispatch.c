@@ -348,10 +348,11 @@ dispatch_pick(struct dispatch *d, struct outbox_row *due, int n,
 		/*
 		 * A receipt is no message to the chat: the bot's budget
 		 * only, after every higher lane (the rows come in lane
-		 * order), so it never takes a chat's turn.
+		 * order), and only its spare, so it never takes a chat's
+		 * turn nor the next message's slot.
 		 */
 		if (due[i].priority == OUTBOX_PRIO_RECEIPT) {
-			if ((w = ratelimit_global_wait(rl, now)) > 0) {
+			if ((w = ratelimit_spare_wait(rl, now)) > 0) {
 				dispatch_min(wait, w);
 				continue;
 			}

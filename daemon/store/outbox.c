@@ -93,10 +93,13 @@ static const char outbox_due_sql[] =
 	"cause, cause_id, member_id FROM outbox o INDEXED BY outbox_heads "
 	"WHERE head = 1 AND state = 0 AND not_before <= ?1 "
 	"AND next_attempt_at <= ?1 "
-	"AND (priority = 3 OR NOT EXISTS (SELECT 1 FROM outbox p "
-	"  WHERE p.chat_key = o.chat_key AND p.priority <> 3 AND "
-	"  (p.state = 1 OR (p.state = 0 AND p.id < o.id "
-	"  AND p.not_before <= ?1)))) "
+	"AND (priority = 3 OR (NOT EXISTS (SELECT 1 FROM outbox p "
+	"  WHERE p.chat_key = o.chat_key AND p.state = 1 "
+	"  AND p.priority <> 3) "
+	/* Two seeks in outbox_chat, not a walk through the chat's past. */
+	"AND NOT EXISTS (SELECT 1 FROM outbox p "
+	"  WHERE p.chat_key = o.chat_key AND p.state = 0 AND p.id < o.id "
+	"  AND p.not_before <= ?1 AND p.priority <> 3))) "
 	"ORDER BY priority, id LIMIT ?2";
 
 /*

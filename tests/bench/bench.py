@@ -15,6 +15,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 from harness import Scenario, wait_for  # noqa: E402
 from kannel import Kannel  # noqa: E402
 from world import Centre  # noqa: E402
+import lanes  # noqa: E402
 
 
 def rss_kb(pid, field):
@@ -352,10 +353,13 @@ def main():
     print("family message->assistant's copy latency at 200/s: p50 %.1f ms, "
           "p99 %.1f ms" % (r50, r99))
     sms_figures()
+    lanes.figures()
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["sms"]:
         sms_figures()
+    elif sys.argv[1:] == ["lanes"]:
+        lanes.figures()
     else:
         main()
