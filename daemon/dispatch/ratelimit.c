@@ -7,7 +7,7 @@
 #include "xmalloc.h"
 
 #define RL_CAP		2	/* tokens: one, and the spare for receipts */
-#define RL_CARRY	1.1	/* at most this much is kept over a send */
+#define RL_CARRY	1.5	/* at most this much is kept over a send */
 
 struct rl_slot {
 	unsigned char	 key[CRYPTO_INDEX_LEN];

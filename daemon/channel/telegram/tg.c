@@ -627,7 +627,7 @@ tg_mark_unavailable(struct tg *t, const char *method)
 	if (tg_is_unavailable(t, method))
 		return;
 	log_warn("event=tg.method_unavailable method=%s detail=\"the server "
-	    "does not know it; such calls fail from now on\"", method);
+	    "does not know it; such calls fail until a restart\"", method);
 	if (t->nunavailable < TG_UNAVAILABLE_MAX)
 		snprintf(t->unavailable[t->nunavailable++],
 		    sizeof t->unavailable[0], "%s", method);
