@@ -308,6 +308,7 @@ ctl_message(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	struct inject	 in;
 	struct chat	*ch;
 	struct msg	*orig = NULL, *rep = NULL;
+	cJSON		*repobj = NULL;
 	cJSON		*m, *o;
 	int64_t		 mid, uid;
 
@@ -347,6 +348,12 @@ ctl_message(struct emu *e, struct evhttp_request *req, const cJSON *b)
 		}
 	} else
 		add_text(m, in.text);
+	/*
+	 * A copy of the replied message now: storing this one may grow the
+	 * chat's ring (or reuse the slot), which frees what `rep` points at.
+	 */
+	if (rep != NULL)
+		repobj = cJSON_Duplicate(rep->obj, 1);
 	if (orig != NULL) {
 		mid = in.edit_of;
 		cJSON_Delete(orig->obj);
@@ -356,9 +363,8 @@ ctl_message(struct emu *e, struct evhttp_request *req, const cJSON *b)
 		cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(m,
 		    "message_id"), (double)mid);
 	}
-	if (rep != NULL)
-		cJSON_AddItemToObject(m, "reply_to_message",
-		    cJSON_Duplicate(rep->obj, 1));
+	if (repobj != NULL)
+		cJSON_AddItemToObject(m, "reply_to_message", repobj);
 	ch->seen = 1;
 	if (queue_update(e, req, orig != NULL ? "edited_message" : "message",
 	    m, &uid) == -1)
