@@ -413,7 +413,7 @@ static const struct ctl_col programme_families[] = {
 static const struct ctl_col outbox_list[] = {
 	{ "ID", "id", NULL },
 	{ "STATE", "state", NULL },
-	{ "PRIORITY", "priority", NULL },
+	{ "LANE", "lane", NULL },
 	{ "CHANNEL", "channel", NULL },
 	{ "METHOD", "method", NULL },
 	{ "ATTEMPTS", "attempts", NULL },

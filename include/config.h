@@ -63,6 +63,8 @@ struct config {
 	int		 backoff_max_s;
 	int		 max_in_flight;
 	int		 auth_pause_s;
+	int		 receipt_ttl_s;
+	int		 receipt_max_attempts;
 
 	/* [invitations] */
 	int		 invitation_ttl_days;

@@ -23,13 +23,19 @@ enum outbox_state {
 };
 #define OUTBOX_NSTATES	4
 
-/* Lower sends first; each priority is a lane of the queue. */
+/*
+ * Lower sends first; each priority is a lane of the queue. Receipts (a
+ * reaction, removing a used keyboard) are best effort: outside their
+ * chat's order, one pending per message (a newer replaces an older),
+ * given up when stale (outbox.receipt_ttl_s) or after a few attempts.
+ */
 enum outbox_priority {
 	OUTBOX_PRIO_CONVERSATION = 0,
 	OUTBOX_PRIO_REMINDER = 1,
-	OUTBOX_PRIO_BROADCAST = 2
+	OUTBOX_PRIO_BROADCAST = 2,
+	OUTBOX_PRIO_RECEIPT = 3
 };
-#define OUTBOX_NPRIOS	3
+#define OUTBOX_NPRIOS	4
 
 enum channel {
 	CHANNEL_TELEGRAM = 1,
@@ -53,6 +59,11 @@ struct outmsg {
 	const char		*cause;		/* "inbound", "relay", ... */
 	int64_t			 cause_id;	/* e.g. the inbound row */
 	int64_t			 member_id;	/* the family member, or 0 */
+	/*
+	 * OUTBOX_PRIO_RECEIPT: what it is about ("setMessageReaction:chat:
+	 * message"); a queued receipt with the same key is replaced.
+	 */
+	const char		*receipt_key;
 };
 
 /* A row claimed for sending. */
@@ -84,13 +95,22 @@ int	outbox_requeue_sending(struct outbox *ob, int *count)
 
 /*
  * Up to `max` rows due at `now` (ms), in priority then id order, that are
- * the oldest due row of their chat with nothing of that chat in flight.
+ * the oldest due row of their chat with nothing of that chat in flight
+ * (receipts: any due receipt). Only the heads of the chats' queues are
+ * read, so the cost follows the rows returned, not the backlog.
  * Returns the number of rows written to `rows`, or -1.
  */
 int	outbox_due(struct outbox *ob, int64_t now, struct outbox_row *rows,
 	    int max) __attribute__((warn_unused_result));
 /* The earliest time (ms) a queued row becomes due; INT64_MAX if none. */
 int64_t	outbox_next_due(struct outbox *ob, int64_t now);
+
+/*
+ * Queued receipts created before `before` (unix ms) fail as stale;
+ * *count (may be NULL) is how many.
+ */
+int	outbox_expire_receipts(struct outbox *ob, int64_t before, int *count)
+	    __attribute__((warn_unused_result));
 
 /* The row's payload (params JSON); free with crypto_free_plain(). */
 int	outbox_payload(struct outbox *ob, int64_t id, char **params,
@@ -187,7 +207,7 @@ void	outbox_chat_key(const struct keys *k, enum channel ch, int64_t chat_id,
 	    unsigned char out[CRYPTO_INDEX_LEN]);
 
 const char *outbox_state_name(enum outbox_state s);
-/* "conversation", "reminder", "broadcast". */
+/* "conversation", "reminder", "broadcast", "receipt". */
 const char *outbox_priority_name(enum outbox_priority p);
 
 /*

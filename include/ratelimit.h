@@ -25,6 +25,13 @@ int64_t	ratelimit_chat_wait(struct ratelimit *rl,
 /* A message goes out now: take a token and start the chat's spacing. */
 void	ratelimit_take(struct ratelimit *rl,
 	    const unsigned char key[CRYPTO_INDEX_LEN], int is_group, int64_t now);
+/*
+ * Milliseconds until a receipt may go (0: now): the global token and a
+ * spare, so that a message coming next still finds its slot.
+ */
+int64_t	ratelimit_spare_wait(struct ratelimit *rl, int64_t now);
+/* A send outside any chat's pacing (a receipt): the global token only. */
+void	ratelimit_take_global(struct ratelimit *rl, int64_t now);
 /* Telegram said 429: nothing goes out before `until`. */
 void	ratelimit_pause(struct ratelimit *rl, int64_t until);
 /* Chats remembered (for tests and benchmarks). */

@@ -722,6 +722,70 @@ test_dispatch_retry_fails_after_max_attempts(void **state)
 	assert_int_equal(t->final[0].status, SEND_RETRY);
 }
 
+static int64_t
+enqueue_receipt(struct dispatch_test *t, int64_t chat, int64_t mid)
+{
+	struct outmsg	 m;
+	char		 key[64];
+	int64_t		 id = 0;
+
+	snprintf(key, sizeof key, "r:%lld:%lld", (long long)chat,
+	    (long long)mid);
+	memset(&m, 0, sizeof m);
+	m.channel = CHANNEL_TELEGRAM;
+	m.priority = OUTBOX_PRIO_RECEIPT;
+	m.chat_id = chat;
+	m.method = "setMessageReaction";
+	m.params = "{}";
+	m.cause = "test";
+	m.receipt_key = key;
+	assert_int_equal(outbox_enqueue(t->ob, &m, &id), 0);
+	return id;
+}
+
+static void
+test_dispatch_receipt_never_takes_a_chats_turn(void **state)
+{
+	struct dispatch_test	*t = *state;
+	int64_t			 r1, r2, a1, a2;
+
+	t->cfg->per_chat_per_second = 1;
+	r1 = enqueue_receipt(t, 101, 1);
+	r2 = enqueue_receipt(t, 101, 2);
+	a1 = enqueue(t, 101, OUTBOX_PRIO_CONVERSATION);
+	a2 = enqueue(t, 101, OUTBOX_PRIO_CONVERSATION);
+	start(t);
+	/* The message first; receipts pass the chat's pacing by. */
+	assert_sent(t, 3, a1, r1, r2);
+	advance(t, 1000);
+	assert_sent(t, 4, a1, r1, r2, a2);
+}
+
+static void
+test_dispatch_receipt_gives_up_after_few_attempts(void **state)
+{
+	struct dispatch_test	*t = *state;
+	int64_t			 r, a;
+	int			 n;
+
+	t->cfg->max_attempts = 10;
+	t->cfg->receipt_max_attempts = 2;
+	t->answer.status = SEND_RETRY;
+	t->answer.code = 500;
+	r = enqueue_receipt(t, 101, 1);
+	start(t);
+	for (n = 0; n < 100; n++)
+		advance(t, 1000);
+	assert_sent(t, 2, r, r);
+	assert_int_equal(info(t, r).state, OUTBOX_FAILED);
+	/* A message behind it was never held. */
+	t->answer.status = SEND_OK;
+	a = enqueue(t, 101, OUTBOX_PRIO_CONVERSATION);
+	dispatch_kick(t->d);
+	pump(t);
+	assert_sent(t, 3, r, r, a);
+}
+
 static void
 test_dispatch_permanent_error_fails_at_once(void **state)
 {
@@ -974,6 +1038,8 @@ main(void)
 		T(test_dispatch_backoff_doubles_up_to_the_cap),
 		T(test_dispatch_retry_fails_after_max_attempts),
 		T(test_dispatch_permanent_error_fails_at_once),
+		T(test_dispatch_receipt_never_takes_a_chats_turn),
+		T(test_dispatch_receipt_gives_up_after_few_attempts),
 		T(test_dispatch_403_fails_and_tells_the_outcome_hook),
 		T(test_dispatch_429_pauses_whole_bot_for_retry_after),
 		T(test_dispatch_429_without_retry_after_pauses_one_second),

@@ -766,6 +766,130 @@ test_outbox_sent_copy_is_the_newest_sent_in_that_chat(void **state)
 	assert_int_equal(ext, 0);
 }
 
+/* Queues a receipt about message `mid` of `chat`; returns its id. */
+static int64_t
+enqueue_receipt(struct outbox_test *f, int64_t chat, int64_t mid)
+{
+	struct outmsg	 m;
+	char		 key[64];
+	int64_t		 id = 0;
+
+	snprintf(key, sizeof key, "r:%lld:%lld", (long long)chat,
+	    (long long)mid);
+	memset(&m, 0, sizeof m);
+	m.channel = CHANNEL_TELEGRAM;
+	m.priority = OUTBOX_PRIO_RECEIPT;
+	m.chat_id = chat;
+	m.method = "setMessageReaction";
+	m.params = "{}";
+	m.cause = "test";
+	m.receipt_key = key;
+	assert_int_equal(outbox_enqueue(f->ob, &m, &id), 0);
+	return id;
+}
+
+static void
+test_outbox_receipts_are_outside_their_chats_order(void **state)
+{
+	struct outbox_test	*f = *state;
+	int64_t			 r1, r2, a1, a2;
+
+	r1 = enqueue_receipt(f, 1, 10);
+	a1 = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
+	r2 = enqueue_receipt(f, 1, 11);
+	a2 = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
+	/* The conversation first; both receipts, held by nothing, last. */
+	assert_due(f, T0, 3, a1, r1, r2);
+	/* A receipt in flight holds no message of its chat. */
+	assert_int_equal(outbox_mark_sending(f->ob, r1), 0);
+	assert_due(f, T0, 2, a1, r2);
+	assert_int_equal(outbox_mark_sending(f->ob, a1), 0);
+	assert_due(f, T0, 1, r2);
+	assert_int_equal(outbox_mark_sent(f->ob, a1, T0, 5), 0);
+	assert_due(f, T0, 2, a2, r2);
+}
+
+static void
+test_outbox_newer_receipt_replaces_a_queued_one(void **state)
+{
+	struct outbox_test	*f = *state;
+	int64_t			 r1, r2, r3;
+
+	r1 = enqueue_receipt(f, 1, 10);
+	r2 = enqueue_receipt(f, 1, 10);
+	r3 = enqueue_receipt(f, 1, 11);
+	assert_due(f, T0, 2, r2, r3);
+	/* One in flight is not replaced; the next waits behind nothing. */
+	assert_int_equal(outbox_mark_sending(f->ob, r2), 0);
+	r1 = enqueue_receipt(f, 1, 10);
+	assert_due(f, T0, 2, r3, r1);
+	assert_int_equal(state_of(f, r2), OUTBOX_SENDING);
+}
+
+static void
+test_outbox_stale_receipts_expire(void **state)
+{
+	struct outbox_test	*f = *state;
+	int64_t			 r, a, at;
+	int			 n = -1;
+
+	r = enqueue_receipt(f, 1, 10);
+	a = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
+	at = column_int(f, r, "created_at");
+	assert_int_equal(outbox_expire_receipts(f->ob, at, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(outbox_expire_receipts(f->ob, at + 1, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(state_of(f, r), OUTBOX_FAILED);
+	/* Only receipts are best effort. */
+	assert_int_equal(state_of(f, a), OUTBOX_QUEUED);
+}
+
+static void
+test_outbox_backlog_behind_a_head_is_not_read(void **state)
+{
+	struct outbox_test	*f = *state;
+	int64_t			 ids[5];
+	int			 i;
+
+	for (i = 0; i < 5; i++)
+		ids[i] = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
+	/* Only the first is a head; each one done makes the next one. */
+	assert_int_equal(column_int(f, ids[0], "head"), 1);
+	for (i = 1; i < 5; i++)
+		assert_int_equal(column_int(f, ids[i], "head"), 0);
+	for (i = 0; i < 5; i++) {
+		assert_due(f, T0, 1, ids[i]);
+		assert_int_equal(outbox_mark_sending(f->ob, ids[i]), 0);
+		if (i % 2 == 0)
+			assert_int_equal(outbox_mark_sent(f->ob, ids[i], T0,
+			    0), 0);
+		else
+			assert_int_equal(outbox_mark_failed(f->ob, ids[i],
+			    400, "x"), 0);
+	}
+	assert_due(f, T0, 0);
+	assert_true(outbox_next_due(f->ob, T0) == INT64_MAX);
+}
+
+static void
+test_outbox_requeued_failed_row_is_a_head(void **state)
+{
+	struct outbox_test	*f = *state;
+	int64_t			 a, b;
+	int			 changed = 0;
+
+	a = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
+	b = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
+	assert_int_equal(outbox_mark_sending(f->ob, a), 0);
+	assert_int_equal(outbox_mark_failed(f->ob, a, 400, "x"), 0);
+	assert_int_equal(outbox_mark_sending(f->ob, b), 0);
+	assert_int_equal(outbox_mark_sent(f->ob, b, T0, 0), 0);
+	assert_int_equal(outbox_retry_failed(f->ob, a, &changed), 0);
+	assert_int_equal(changed, 1);
+	assert_due(f, T0, 1, a);
+}
+
 int
 main(void)
 {
@@ -796,6 +920,11 @@ main(void)
 		T(test_outbox_state_names),
 		T(test_outbox_sent_copy_is_the_newest_sent_in_that_chat),
 		T(test_outbox_depth_counts_rows_per_lane_and_state),
+		T(test_outbox_receipts_are_outside_their_chats_order),
+		T(test_outbox_newer_receipt_replaces_a_queued_one),
+		T(test_outbox_stale_receipts_expire),
+		T(test_outbox_backlog_behind_a_head_is_not_read),
+		T(test_outbox_requeued_failed_row_is_a_head),
 #undef T
 	};
 

@@ -42,6 +42,8 @@ admin_outbox_json(const struct outbox_info *x)
 	admin_add_int(o, "id", x->id);
 	admin_add_str(o, "state", outbox_state_name(x->state));
 	admin_add_int(o, "priority", x->priority);
+	admin_add_str(o, "lane",
+	    outbox_priority_name((enum outbox_priority)x->priority));
 	admin_add_str(o, "channel", x->channel == CHANNEL_SMS ? "sms" :
 	    "telegram");
 	admin_add_str(o, "method", x->method);

@@ -1,4 +1,5 @@
 /* The channels behind one interface: look-up, capabilities, queuing. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,7 @@ channel_queue(struct outbox *ob, const struct config *cfg, enum channel ch,
 	const struct channel_ops	*c = channel_get(ch);
 	struct outmsg			 m;
 	char				*params = NULL, *key = NULL;
+	char				 rkey[64];
 	int				 rc;
 
 	if (c == NULL)
@@ -54,6 +56,16 @@ channel_queue(struct outbox *ob, const struct config *cfg, enum channel ch,
 		goto out;
 	m.channel = c->id;
 	m.priority = o->prio;
+	/*
+	 * A reaction or removing a keyboard is a receipt, whatever lane the
+	 * caller named: best effort, one pending per message.
+	 */
+	if (o->kind == OUT_REACTION || o->kind == OUT_DROP_BUTTONS) {
+		m.priority = OUTBOX_PRIO_RECEIPT;
+		snprintf(rkey, sizeof rkey, "%d:%lld:%lld", (int)o->kind,
+		    (long long)o->chat_id, (long long)o->message_id);
+		m.receipt_key = rkey;
+	}
 	m.not_before = o->not_before;
 	m.cause = o->cause != NULL ? o->cause : "daemon";
 	m.cause_id = o->cause_id;

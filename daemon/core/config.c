@@ -95,6 +95,12 @@ static const struct cfg_key cfg_keys[] = {
 	  1024, "messages being sent at once" },
 	{ "outbox", "auth_pause_s", CFG_INT, OFF(auth_pause_s), "60", 1, 3600,
 	  "pause of a channel whose credentials were refused (401)" },
+	{ "outbox", "receipt_ttl_s", CFG_INT, OFF(receipt_ttl_s), "600", 1,
+	  86400, "a receipt (reaction, removing used buttons) not sent by "
+	  "then is given up" },
+	{ "outbox", "receipt_max_attempts", CFG_INT,
+	  OFF(receipt_max_attempts), "3", 1, 100,
+	  "attempts before a receipt fails" },
 
 	{ "invitations", "ttl_days", CFG_INT, OFF(invitation_ttl_days), "14",
 	  1, 365, "days before an invitation code expires" },

@@ -25,6 +25,8 @@
 /* Outcomes the store refused are tried again, doubling up to this. */
 #define DISPATCH_RECORD_RETRY_MS	250
 #define DISPATCH_RECORD_RETRY_MAX_MS	10000
+/* How often stale receipts are looked for. */
+#define DISPATCH_EXPIRE_MS	10000
 
 struct dispatch_job {
 	struct dispatch		*d;
@@ -62,6 +64,7 @@ struct dispatch {
 	int64_t			 unrecorded_at;	/* mono ms; 0: all recorded */
 	int64_t			 record_retry_ms;
 	int64_t			 auth_until[DISPATCH_NCHANNELS]; /* mono ms */
+	int64_t			 expired_at;	/* mono ms, receipts */
 };
 
 static const char *const dispatch_result_names[DISPATCH_NRESULTS] = {
@@ -342,6 +345,21 @@ dispatch_pick(struct dispatch *d, struct outbox_row *due, int n,
 
 	for (i = 0; i < n && k < max; i++) {
 		rl = dispatch_rl(d, due[i].channel);
+		/*
+		 * A receipt is no message to the chat: the bot's budget
+		 * only, after every higher lane (the rows come in lane
+		 * order), and only its spare, so it never takes a chat's
+		 * turn nor the next message's slot.
+		 */
+		if (due[i].priority == OUTBOX_PRIO_RECEIPT) {
+			if ((w = ratelimit_spare_wait(rl, now)) > 0) {
+				dispatch_min(wait, w);
+				continue;
+			}
+			ratelimit_take_global(rl, now);
+			pick[k++] = due[i];
+			continue;
+		}
 		if ((w = ratelimit_global_wait(rl, now)) > 0 ||
 		    (w = ratelimit_chat_wait(rl, due[i].chat_key,
 		    due[i].is_group, now)) > 0) {
@@ -423,6 +441,14 @@ dispatch_claim(struct dispatch *d, struct outbox_row *pick, int room,
 		return -1;
 	if (dispatch_record_all(d) == -1)
 		goto fail;
+	/* Stale receipts are given up: they are best effort. */
+	if (room > 0 && (d->expired_at == 0 ||
+	    now - d->expired_at >= DISPATCH_EXPIRE_MS)) {
+		if (outbox_expire_receipts(d->ob, dispatch_wall(d) -
+		    d->cfg->receipt_ttl_s * 1000LL, NULL) == -1)
+			goto fail;
+		d->expired_at = now;
+	}
 	if (room > 0) {
 		if ((n = outbox_due(d->ob, dispatch_wall(d), due,
 		    DISPATCH_BATCH)) == -1)
@@ -580,7 +606,10 @@ dispatch_record(struct dispatch *d, struct dispatch_job *job, int64_t wall)
 		return outbox_mark_retry(d->ob, row->id, wall +
 		    d->cfg->auth_pause_s * 1000LL, 0, r->code, r->error);
 	case SEND_RETRY:
-		if (attempts < d->cfg->max_attempts) {
+		/* A receipt is best effort: a few tries, soon over. */
+		if (row->priority == OUTBOX_PRIO_RECEIPT ?
+		    attempts < d->cfg->receipt_max_attempts :
+		    attempts < d->cfg->max_attempts) {
 			job->result = DISPATCH_RETRIED;
 			log_warn("event=outbox.retry outbox_id=%" PRId64
 			    " code=%d attempt=%d", row->id, r->code, attempts);

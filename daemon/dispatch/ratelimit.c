@@ -6,6 +6,9 @@
 #include "ratelimit.h"
 #include "xmalloc.h"
 
+#define RL_CAP		2	/* tokens: one, and the spare for receipts */
+#define RL_CARRY	1.5	/* at most this much is kept over a send */
+
 struct rl_slot {
 	unsigned char	 key[CRYPTO_INDEX_LEN];
 	int64_t		 next;		/* earliest next send, ms */
@@ -41,9 +44,11 @@ ratelimit_new(double global_per_second, double chat_per_second,
 	rl = xcalloc(1, sizeof *rl);
 	rl->rate = global_per_second / 1000.0;
 	/*
-	 * A bucket of one: evenly spaced sends, never a burst. It starts
-	 * full, so it needs no reading of the clock: the caller's times
-	 * (the dispatcher's clock) are the only ones it sees.
+	 * A bucket of one for messages: evenly spaced sends, never a burst.
+	 * It holds a second token only as a spare for receipts, which go
+	 * when it is there and so always leave a message its slot. It
+	 * starts with one, so it needs no reading of the clock: the
+	 * caller's times (the dispatcher's clock) are the only ones it sees.
 	 */
 	rl->tokens = 1;
 	if (chat_per_second > 0)
@@ -71,14 +76,15 @@ rl_refill(struct ratelimit *rl, int64_t now)
 {
 	if (now > rl->refilled) {
 		rl->tokens += (double)(now - rl->refilled) * rl->rate;
-		if (rl->tokens > 1)
-			rl->tokens = 1;
+		if (rl->tokens > RL_CAP)
+			rl->tokens = RL_CAP;
 		rl->refilled = now;
 	}
 }
 
-int64_t
-ratelimit_global_wait(struct ratelimit *rl, int64_t now)
+/* Milliseconds until the bucket holds `need` tokens (0: now). */
+static int64_t
+rl_wait(struct ratelimit *rl, int64_t now, double need)
 {
 	int64_t	 wait = 0;
 
@@ -87,13 +93,25 @@ ratelimit_global_wait(struct ratelimit *rl, int64_t now)
 	if (rl->rate <= 0)
 		return wait;
 	rl_refill(rl, now);
-	if (rl->tokens < 1) {
-		int64_t	 w = (int64_t)((1 - rl->tokens) / rl->rate) + 1;
+	if (rl->tokens < need) {
+		int64_t	 w = (int64_t)((need - rl->tokens) / rl->rate) + 1;
 
 		if (w > wait)
 			wait = w;
 	}
 	return wait;
+}
+
+int64_t
+ratelimit_global_wait(struct ratelimit *rl, int64_t now)
+{
+	return rl_wait(rl, now, 1);
+}
+
+int64_t
+ratelimit_spare_wait(struct ratelimit *rl, int64_t now)
+{
+	return rl_wait(rl, now, RL_CAP);
 }
 
 static size_t
@@ -164,7 +182,11 @@ ratelimit_take(struct ratelimit *rl, const unsigned char key[CRYPTO_INDEX_LEN],
 
 	if (rl->rate > 0) {
 		rl_refill(rl, now);
-		rl->tokens -= 1;
+		/*
+		 * What a late timer left over (a few ms) is kept, so the
+		 * rate holds; the spare is not: no two messages at once.
+		 */
+		rl->tokens = rl->tokens <= RL_CARRY ? rl->tokens - 1 : 0;
 	}
 	if (gap == 0)
 		return;
@@ -177,6 +199,15 @@ ratelimit_take(struct ratelimit *rl, const unsigned char key[CRYPTO_INDEX_LEN],
 		rl->used++;
 	}
 	s->next = now + gap;
+}
+
+void
+ratelimit_take_global(struct ratelimit *rl, int64_t now)
+{
+	if (rl->rate > 0) {
+		rl_refill(rl, now);
+		rl->tokens -= 1;
+	}
 }
 
 void

@@ -20,6 +20,7 @@ struct outbox {
 	sqlite3_stmt		*counts, *depth;
 	sqlite3_stmt		*find_sent, *delivery, *gateway;
 	sqlite3_stmt		*list, *copy;
+	sqlite3_stmt		*blocked, *coalesce, *promote, *expire;
 	int64_t			 last_id;	/* ids are ours to give */
 };
 
@@ -28,7 +29,7 @@ static const char *const outbox_state_names[OUTBOX_NSTATES] = {
 };
 
 static const char *const outbox_priority_names[OUTBOX_NPRIOS] = {
-	"conversation", "reminder", "broadcast"
+	"conversation", "reminder", "broadcast", "receipt"
 };
 
 int
@@ -79,15 +80,43 @@ outbox_priority_name(enum outbox_priority p)
  * being sent, and no older row of the chat is still waiting, due or backing
  * off before a retry: one chat's messages keep their order, one in flight
  * at a time. Older rows not due yet (a reminder for tomorrow) do not block.
+ * Receipts are outside that order: neither held nor holding.
+ *
+ * Only heads are read (the index outbox_heads): a row becomes a head when
+ * it is queued with nothing of its chat ahead of it, is a receipt, or is
+ * scheduled for later; otherwise when the row ahead of it is done
+ * (outbox_promote_sql). The order is still checked here, so a head that
+ * is not due yet costs one look, and a backlog behind it none.
  */
 static const char outbox_due_sql[] =
 	"SELECT id, channel, priority, attempts, is_group, chat_key, method, "
-	"cause, cause_id, member_id FROM outbox o "
-	"WHERE state = 0 AND not_before <= ?1 AND next_attempt_at <= ?1 "
+	"cause, cause_id, member_id FROM outbox o INDEXED BY outbox_heads "
+	"WHERE head = 1 AND state = 0 AND not_before <= ?1 "
+	"AND next_attempt_at <= ?1 "
+	"AND (priority = 3 OR (NOT EXISTS (SELECT 1 FROM outbox p "
+	"  WHERE p.chat_key = o.chat_key AND p.state = 1 "
+	"  AND p.priority <> 3) "
+	/* Two seeks in outbox_chat, not a walk through the chat's past. */
 	"AND NOT EXISTS (SELECT 1 FROM outbox p "
-	"  WHERE p.chat_key = o.chat_key AND (p.state = 1 OR (p.state = 0 "
-	"  AND p.id < o.id AND p.not_before <= ?1))) "
+	"  WHERE p.chat_key = o.chat_key AND p.state = 0 AND p.id < o.id "
+	"  AND p.not_before <= ?1 AND p.priority <> 3))) "
 	"ORDER BY priority, id LIMIT ?2";
+
+/*
+ * Whether a new row of the chat queues behind one (it is no head). Rows
+ * with a time of their own are heads and hold nothing here: whether they
+ * come first is the due query's to say, at their time.
+ */
+static const char outbox_blocked_sql[] =
+	"SELECT EXISTS (SELECT 1 FROM outbox WHERE chat_key = ?1 "
+	"AND state IN (0, 1) AND priority <> 3 AND not_before = 0)";
+
+/* A row is done: the oldest one queued behind it in its chat is a head. */
+static const char outbox_promote_sql[] =
+	"UPDATE outbox SET head = 1 WHERE id = (SELECT n.id FROM outbox o, "
+	"outbox n WHERE o.id = ?1 AND o.priority <> 3 "
+	"AND n.chat_key = o.chat_key AND n.state = 0 AND n.head = 0 "
+	"ORDER BY n.id LIMIT 1)";
 
 /*
  * Reports may come late, twice, or out of order: a final failure stays,
@@ -106,16 +135,14 @@ static const char outbox_delivery_sql[] =
 	"AND NOT (?1 = 1 AND COALESCE(delivery, 0) = 2)";
 
 /*
- * When the dispatcher must look again: the earliest time a queued row that
- * heads its chat becomes due. A row behind an older one (backing off, or
- * not due yet) waits for that one, not for its own times.
+ * When the dispatcher must look again: the earliest time a head becomes
+ * due. A row behind an older one waits for that one, not for its own
+ * times; a head held by an older scheduled row reads as due now, and the
+ * dispatcher looks again in a second.
  */
 static const char outbox_next_due_sql[] =
-	"SELECT MIN(MAX(not_before, next_attempt_at)) FROM outbox o "
-	"WHERE state = 0 AND NOT EXISTS (SELECT 1 FROM outbox p "
-	"  WHERE p.chat_key = o.chat_key AND p.state IN (0, 1) "
-	"  AND p.id < o.id AND p.not_before <= MAX(o.not_before, "
-	"  o.next_attempt_at))";
+	"SELECT MIN(MAX(not_before, next_attempt_at)) FROM outbox "
+	"INDEXED BY outbox_heads WHERE head = 1 AND state = 0";
 
 /* Through outbox_chat (chat_key, state, id): the newest first. */
 static const char outbox_copy_sql[] =
@@ -134,8 +161,16 @@ outbox_new(struct store *st, const struct keys *k)
 	if (store_max_id(st, "outbox", &ob->last_id) == -1 ||
 	    store_prepare(st, "INSERT INTO outbox (id, created_at, priority, "
 	    "channel, chat_key, is_group, method, not_before, cause, cause_id, "
-	    "payload, member_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "payload, member_id, head, receipt_key) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    &ob->insert) == -1 ||
+	    store_prepare(st, outbox_blocked_sql, &ob->blocked) == -1 ||
+	    store_prepare(st, "DELETE FROM outbox WHERE receipt_key = ? "
+	    "AND state = 0", &ob->coalesce) == -1 ||
+	    store_prepare(st, outbox_promote_sql, &ob->promote) == -1 ||
+	    store_prepare(st, "UPDATE outbox SET state = 3, error_code = NULL, "
+	    "last_error = 'stale receipt, given up' WHERE state = 0 "
+	    "AND priority = 3 AND created_at < ?", &ob->expire) == -1 ||
 	    store_prepare(st, "SELECT id, channel, priority, attempts, "
 	    "is_group, chat_key, method, cause, cause_id, member_id "
 	    "FROM outbox WHERE chat_key = ? AND ext_message_id = ? "
@@ -162,7 +197,7 @@ outbox_new(struct store *st, const struct keys *k)
 	    "attempts = attempts + 1, error_code = ?, last_error = ? "
 	    "WHERE id = ?", &ob->failed) == -1 ||
 	    store_prepare(st, "UPDATE outbox SET state = 0, attempts = 0, "
-	    "next_attempt_at = 0 WHERE id = ? AND state = 3",
+	    "next_attempt_at = 0, head = 1 WHERE id = ? AND state = 3",
 	    &ob->retry_failed) == -1 ||
 	    store_prepare(st, "SELECT state, COUNT(*) FROM outbox "
 	    "GROUP BY state", &ob->counts) == -1 ||
@@ -205,6 +240,10 @@ outbox_free(struct outbox *ob)
 	sqlite3_finalize(ob->gateway);
 	sqlite3_finalize(ob->list);
 	sqlite3_finalize(ob->copy);
+	sqlite3_finalize(ob->blocked);
+	sqlite3_finalize(ob->coalesce);
+	sqlite3_finalize(ob->promote);
+	sqlite3_finalize(ob->expire);
 	free(ob);
 }
 
@@ -219,17 +258,64 @@ outbox_chat_key(const struct keys *k, enum channel ch, int64_t chat_id,
 	crypto_blind_index(k, "chat", buf, (size_t)n, out);
 }
 
+/* Whether a row queued in the chat `key` heads its queue: 1, 0, -1. */
+static int
+outbox_is_head(struct outbox *ob, const struct outmsg *m,
+    const unsigned char key[CRYPTO_INDEX_LEN])
+{
+	int	 rc, blocked;
+
+	if (m->priority == OUTBOX_PRIO_RECEIPT || m->not_before != 0)
+		return 1;
+	sqlite3_bind_blob(ob->blocked, 1, key, CRYPTO_INDEX_LEN,
+	    SQLITE_TRANSIENT);
+	rc = sqlite3_step(ob->blocked);
+	blocked = sqlite3_column_int(ob->blocked, 0);
+	sqlite3_reset(ob->blocked);
+	if (rc != SQLITE_ROW) {
+		log_err("event=store.error what=outbox_blocked error=\"%s\"",
+		    sqlite3_errstr(rc));
+		return -1;
+	}
+	return !blocked;
+}
+
+/* A newer receipt about the same message replaces a queued one. */
+static int
+outbox_coalesce(struct outbox *ob, const unsigned char rkey[CRYPTO_INDEX_LEN])
+{
+	int	 n;
+
+	sqlite3_bind_blob(ob->coalesce, 1, rkey, CRYPTO_INDEX_LEN,
+	    SQLITE_TRANSIENT);
+	if (store_step_done(ob->coalesce, "outbox_coalesce") == -1)
+		return -1;
+	if ((n = sqlite3_changes(store_db(ob->st))) > 0)
+		log_debug("event=outbox.receipt_replaced rows=%d", n);
+	return 0;
+}
+
 int
 outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *idp)
 {
-	unsigned char	 key[CRYPTO_INDEX_LEN];
-	int64_t		 id;
+	unsigned char	 key[CRYPTO_INDEX_LEN], rkey[CRYPTO_INDEX_LEN];
+	int64_t		 id, now = store_now_ms();
+	int		 head, receipt;
 
 	if (m->order_key != NULL)
 		crypto_blind_index(ob->keys, "order", m->order_key,
 		    strlen(m->order_key), key);
 	else
 		outbox_chat_key(ob->keys, m->channel, m->chat_id, key);
+	receipt = m->priority == OUTBOX_PRIO_RECEIPT && m->receipt_key != NULL;
+	if (receipt) {
+		crypto_blind_index(ob->keys, "receipt", m->receipt_key,
+		    strlen(m->receipt_key), rkey);
+		if (outbox_coalesce(ob, rkey) == -1)
+			return -1;
+	}
+	if ((head = outbox_is_head(ob, m, key)) == -1)
+		return -1;
 	/* The id is in the associated data, so it is chosen before sealing. */
 	id = ob->last_id + 1;
 	if (seal_bind_str(ob->keys, ob->insert, 11, "outbox", "payload", id,
@@ -238,7 +324,7 @@ outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *idp)
 		return -1;
 	}
 	sqlite3_bind_int64(ob->insert, 1, id);
-	sqlite3_bind_int64(ob->insert, 2, store_now_ms());
+	sqlite3_bind_int64(ob->insert, 2, now);
 	sqlite3_bind_int(ob->insert, 3, m->priority);
 	sqlite3_bind_int(ob->insert, 4, m->channel);
 	sqlite3_bind_blob(ob->insert, 5, key, sizeof key, SQLITE_TRANSIENT);
@@ -251,6 +337,10 @@ outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *idp)
 		sqlite3_bind_int64(ob->insert, 10, m->cause_id);
 	if (m->member_id != 0)
 		sqlite3_bind_int64(ob->insert, 12, m->member_id);
+	sqlite3_bind_int(ob->insert, 13, head);
+	if (receipt)
+		sqlite3_bind_blob(ob->insert, 14, rkey, sizeof rkey,
+		    SQLITE_TRANSIENT);
 	if (store_step_done(ob->insert, "outbox_insert") == -1)
 		return -1;
 	ob->last_id = id;
@@ -392,6 +482,30 @@ out:
 	return rc;
 }
 
+/* The row `id` is done (sent, failed): the next of its chat heads it. */
+static int
+outbox_promote(struct outbox *ob, int64_t id)
+{
+	sqlite3_bind_int64(ob->promote, 1, id);
+	return store_step_done(ob->promote, "outbox_promote");
+}
+
+int
+outbox_expire_receipts(struct outbox *ob, int64_t before, int *count)
+{
+	int	 n;
+
+	sqlite3_bind_int64(ob->expire, 1, before);
+	if (store_step_done(ob->expire, "outbox_expire") == -1)
+		return -1;
+	n = sqlite3_changes(store_db(ob->st));
+	if (n > 0)
+		log_notice("event=outbox.receipts_expired rows=%d", n);
+	if (count != NULL)
+		*count = n;
+	return 0;
+}
+
 int
 outbox_mark_sending(struct outbox *ob, int64_t id)
 {
@@ -407,7 +521,9 @@ outbox_mark_sent(struct outbox *ob, int64_t id, int64_t now,
 	if (ext_message_id != 0)
 		sqlite3_bind_int64(ob->sent, 2, ext_message_id);
 	sqlite3_bind_int64(ob->sent, 3, id);
-	return store_step_done(ob->sent, "outbox_sent");
+	if (store_step_done(ob->sent, "outbox_sent") == -1)
+		return -1;
+	return outbox_promote(ob, id);
 }
 
 int
@@ -428,7 +544,9 @@ outbox_mark_failed(struct outbox *ob, int64_t id, int code, const char *error)
 	sqlite3_bind_int(ob->failed, 1, code);
 	sqlite3_bind_text(ob->failed, 2, error, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(ob->failed, 3, id);
-	return store_step_done(ob->failed, "outbox_failed");
+	if (store_step_done(ob->failed, "outbox_failed") == -1)
+		return -1;
+	return outbox_promote(ob, id);
 }
 
 int

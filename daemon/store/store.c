@@ -349,6 +349,20 @@ static const char *const store_migrations[] = {
 	"  WHERE sent_at IS NOT NULL;"
 	"ALTER TABLE members ADD COLUMN reminders_off INTEGER NOT NULL "
 	"  DEFAULT 0;",
+
+	/*
+	 * 10: outbox lanes: head marks the rows the dispatcher looks at (the
+	 * oldest of each chat's queue, every receipt, every row scheduled
+	 * for later), so claiming reads the heads, not the backlog.
+	 * receipt_key: what a receipt is about, one queued per message.
+	 */
+	"ALTER TABLE outbox ADD COLUMN head INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE outbox ADD COLUMN receipt_key BLOB;"
+	"UPDATE outbox SET head = 1 WHERE state IN (0, 1);"
+	"CREATE INDEX outbox_heads ON outbox (priority, id, not_before, "
+	"  next_attempt_at) WHERE head = 1 AND state = 0;"
+	"CREATE INDEX outbox_receipt ON outbox (receipt_key) "
+	"  WHERE receipt_key IS NOT NULL AND state = 0;",
 };
 
 #define STORE_NMIGRATIONS \

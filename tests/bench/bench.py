@@ -18,6 +18,7 @@ from adminapi import UnixHTTPConnection  # noqa: E402
 from harness import Scenario, wait_for  # noqa: E402
 from kannel import Kannel  # noqa: E402
 from world import Centre  # noqa: E402
+import lanes  # noqa: E402
 
 
 def rss_kb(pid, field):
@@ -437,6 +438,7 @@ def main():
     # Visit reminders (bench_visits.py).
     from bench_visits import visit_figures
     visit_figures()
+    lanes.figures()
 
 
 if __name__ == "__main__":
@@ -447,5 +449,7 @@ if __name__ == "__main__":
         visit_figures()
     elif sys.argv[1:] == ["import"]:
         import_figures()
+    elif sys.argv[1:] == ["lanes"]:
+        lanes.figures()
     else:
         main()

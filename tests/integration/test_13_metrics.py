@@ -229,6 +229,8 @@ def test_metrics_show_a_refused_token_and_the_rows_it_holds(sc):
     port = free_port()
     d = sc.daemon(conf=dict(metrics_conf(port), **{
         "outbox.auth_pause_s": 60}))
+    # A 401 pauses the channel only when getMe is refused too.
+    sc.emu.fail("getMe", code=401, count=1000, description="Unauthorized")
     sc.emu.fail(code=401, count=1, description="Unauthorized")
     sc.emu.message(9101, "/start")
     wait_for(lambda: get(scrape(port), "asystent_channel_auth_paused",

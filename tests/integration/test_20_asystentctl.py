@@ -513,7 +513,7 @@ def test_member_consent_and_outbox_delivery(sc):
     d.start()
     wait_for(lambda: d.log().count("event=started") == 2, 10, "restart")
     p = run(d, "outbox", "list")
-    lines = columns_aligned(p.out, ["ID", "STATE", "PRIORITY", "CHANNEL",
+    lines = columns_aligned(p.out, ["ID", "STATE", "LANE", "CHANNEL",
                                     "METHOD", "ATTEMPTS", "ERROR",
                                     "CREATED", "SENT", "DELIVERY",
                                     "CAUSE"])

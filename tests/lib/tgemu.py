@@ -141,6 +141,14 @@ class TgEmu(EmuProc):
     def reset(self):
         return self._req("POST", "/ctl/reset", {})
 
+    def polls(self, instant):
+        """instant: getUpdates answers at once, not holding the poll."""
+        return self._req("POST", "/ctl/polls", {"instant": instant})
+
+    def unfail(self):
+        """Every failure rule goes."""
+        return self._req("POST", "/ctl/unfail", {})
+
     def wait_sent(self, predicate, timeout=10.0, chat_id=None, since=0):
         """The first sent entry satisfying predicate; AssertionError with
         what was seen when the deadline passes."""

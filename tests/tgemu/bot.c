@@ -1058,7 +1058,7 @@ get_updates(struct emu *e, struct evhttp_request *req, const cJSON *params)
 		emu_held_finish_error(e->poll, 409, CONFLICT_DESC, 0);
 	}
 	emu_updates_confirm(e, offset);
-	if (e->uhead != NULL || timeout == 0) {
+	if (e->uhead != NULL || timeout == 0 || e->instant_polls) {
 		updates_reply(e, req, (int)limit);
 		return;
 	}

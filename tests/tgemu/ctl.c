@@ -308,6 +308,7 @@ ctl_message(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	struct inject	 in;
 	struct chat	*ch;
 	struct msg	*orig = NULL, *rep = NULL;
+	cJSON		*repobj = NULL;
 	cJSON		*m, *o;
 	int64_t		 mid, uid;
 
@@ -347,6 +348,12 @@ ctl_message(struct emu *e, struct evhttp_request *req, const cJSON *b)
 		}
 	} else
 		add_text(m, in.text);
+	/*
+	 * A copy of the replied message now: storing this one may grow the
+	 * chat's ring (or reuse the slot), which frees what `rep` points at.
+	 */
+	if (rep != NULL)
+		repobj = cJSON_Duplicate(rep->obj, 1);
 	if (orig != NULL) {
 		mid = in.edit_of;
 		cJSON_Delete(orig->obj);
@@ -356,9 +363,8 @@ ctl_message(struct emu *e, struct evhttp_request *req, const cJSON *b)
 		cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(m,
 		    "message_id"), (double)mid);
 	}
-	if (rep != NULL)
-		cJSON_AddItemToObject(m, "reply_to_message",
-		    cJSON_Duplicate(rep->obj, 1));
+	if (repobj != NULL)
+		cJSON_AddItemToObject(m, "reply_to_message", repobj);
 	ch->seen = 1;
 	if (queue_update(e, req, orig != NULL ? "edited_message" : "message",
 	    m, &uid) == -1)
@@ -665,6 +671,30 @@ ctl_limits(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	emuc_ctl_ok(req, o);
 }
 
+/* {"instant":bool}: getUpdates answers at once instead of holding. */
+static void
+ctl_polls(struct emu *e, struct evhttp_request *req, const cJSON *b)
+{
+	int	 on = e->instant_polls;
+	cJSON	*o;
+
+	if (opt_bool(req, b, "instant", &on) == -1)
+		return;
+	e->instant_polls = on;
+	o = cJSON_CreateObject();
+	cJSON_AddBoolToObject(o, "instant", e->instant_polls);
+	emuc_ctl_ok(req, o);
+}
+
+/* Every failure rule goes: the server works again. */
+static void
+ctl_unfail(struct emu *e, struct evhttp_request *req, const cJSON *b)
+{
+	(void)b;
+	e->nfails = 0;
+	emuc_ctl_ok(req, NULL);
+}
+
 static void
 ctl_reset(struct emu *e, struct evhttp_request *req, const cJSON *b)
 {
@@ -675,6 +705,7 @@ ctl_reset(struct emu *e, struct evhttp_request *req, const cJSON *b)
 	e->injected_failures = e->polls = e->conflicts = 0;
 	e->max_in_flight = e->in_flight;
 	e->nfails = 0;
+	e->instant_polls = 0;
 	emu_limits_reset(e);
 	emuc_ctl_ok(req, NULL);
 }
@@ -689,6 +720,8 @@ static const struct emuc_ctl_entry ctl_table[] = {
 	{ "block", 0, ctl_block },
 	{ "limits", 0, ctl_limits },
 	{ "reset", 0, ctl_reset },
+	{ "polls", 0, ctl_polls },
+	{ "unfail", 0, ctl_unfail },
 };
 
 void

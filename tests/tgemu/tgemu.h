@@ -147,6 +147,11 @@ struct emu {
 	int64_t			 bot_id;
 
 	int			 limits_on;
+	/*
+	 * getUpdates answers at once, whatever its timeout (a server that
+	 * does not hold the long poll).
+	 */
+	int			 instant_polls;
 	double			 global_rate;
 	double			 chat_rate;
 	int			 group_per_min;

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 
+#include "clock.h"
 #include "config.h"
 #include "httpc.h"
 #include "i18n.h"
@@ -28,6 +29,9 @@
 #define TG_SEND_MAX_RESPONSE	(1u << 20)
 #define TG_BACKOFF_MAX_MS	60000
 #define TG_META_OFFSET		"tg_offset"
+/* An empty getUpdates answer sooner than this waits out the rest. */
+#define TG_POLL_FLOOR_MS	1000
+#define TG_UNAVAILABLE_MAX	8
 
 static const char tg_allowed_updates[] =
 	"[\"message\",\"edited_message\",\"callback_query\",\"my_chat_member\"]";
@@ -51,6 +55,25 @@ struct tg {
 	size_t			 nmenu;
 	tg_inbound_fn		 inbound_fn;
 	void			*inbound_arg;
+	int64_t			 poll_started;	/* mono us */
+	/*
+	 * Sends answered 401 or 404 wait for one getMe: refused too, the
+	 * token is; otherwise only the call was.
+	 */
+	struct tg_send		*checks;
+	struct httpc_req	*check_req;
+	/* Methods the server does not know (404 while getMe works). */
+	char			 unavailable[TG_UNAVAILABLE_MAX][32];
+	int			 nunavailable;
+};
+
+/* One send in flight, then maybe waiting for the token check. */
+struct tg_send {
+	struct tg		*t;
+	struct dispatch_job	*job;
+	struct send_result	 res;
+	char			 method[32];
+	struct tg_send		*next;
 };
 
 static void	tg_poll(struct tg *t);
@@ -138,9 +161,17 @@ tg_new(struct event_base *base, struct httpc *h, const struct config *cfg,
 void
 tg_free(struct tg *t)
 {
+	struct tg_send	*c;
+
 	if (t == NULL)
 		return;
 	tg_stop(t);
+	if (t->check_req != NULL)
+		httpc_cancel(t->check_req);
+	while ((c = t->checks) != NULL) {
+		t->checks = c->next;
+		free(c);
+	}
 	if (t->poll_ev != NULL)
 		event_free(t->poll_ev);
 	if (t->me_ev != NULL)
@@ -445,8 +476,8 @@ tg_poll_answer(struct tg *t, const struct httpc_response *resp)
 	cJSON		*root;
 	const cJSON	*result;
 	char		*body;
-	int64_t		 next;
-	int		 stored;
+	int64_t		 next, elapsed;
+	int		 stored, empty;
 
 	/* cJSON would keep a NUL, and printing the update cut the text. */
 	body = tg_answer_body(resp);
@@ -477,11 +508,21 @@ tg_poll_answer(struct tg *t, const struct httpc_response *resp)
 		tg_after(t->poll_ev, tg_next_backoff(t));
 		return;
 	}
+	empty = cJSON_GetArraySize(result) == 0;
 	cJSON_Delete(root);
 	t->offset = next;
 	t->backoff_ms = 0;
 	t->state = TG_CONNECTED;
-	/* The next poll acknowledges what we just committed. */
+	/*
+	 * The next poll acknowledges what we just committed. A server that
+	 * answers at once with nothing (it does not hold the long poll) is
+	 * asked at most once a second.
+	 */
+	elapsed = (clock_mono_us() - t->poll_started) / 1000;
+	if (empty && elapsed < TG_POLL_FLOOR_MS) {
+		tg_after(t->poll_ev, (int)(TG_POLL_FLOOR_MS - elapsed));
+		return;
+	}
 	tg_poll(t);
 	if (stored > 0 && t->inbound_fn != NULL)
 		t->inbound_fn(t->inbound_arg);
@@ -559,6 +600,7 @@ tg_poll(struct tg *t)
 	    "\"allowed_updates\":%s}", t->offset, t->poll_limit,
 	    t->cfg->poll_timeout, tg_allowed_updates);
 	o.timeout_ms = ((long)t->cfg->poll_timeout + 15) * 1000;
+	t->poll_started = clock_mono_us();
 	t->poll_req = httpc_request(t->http, url, body, strlen(body), &o,
 	    tg_poll_done, t);
 	if (t->poll_req == NULL)
@@ -567,21 +609,117 @@ tg_poll(struct tg *t)
 	free(url);
 }
 
+static int
+tg_is_unavailable(const struct tg *t, const char *method)
+{
+	int	 i;
+
+	for (i = 0; i < t->nunavailable; i++)
+		if (strcmp(t->unavailable[i], method) == 0)
+			return 1;
+	return 0;
+}
+
+/* The server does not know `method`: said once, never asked again. */
+static void
+tg_mark_unavailable(struct tg *t, const char *method)
+{
+	if (tg_is_unavailable(t, method))
+		return;
+	log_warn("event=tg.method_unavailable method=%s detail=\"the server "
+	    "does not know it; such calls fail until a restart\"", method);
+	if (t->nunavailable < TG_UNAVAILABLE_MAX)
+		snprintf(t->unavailable[t->nunavailable++],
+		    sizeof t->unavailable[0], "%s", method);
+}
+
+/*
+ * What getMe said decides the sends that were refused meanwhile: refused
+ * too, the token is (an auth pause, the rows wait); working, only those
+ * calls were, and they fail with the reason.
+ */
+static void
+tg_check_done(const struct httpc_response *resp, void *arg)
+{
+	struct tg		*t = arg;
+	struct tg_send		*c, *next;
+	struct send_result	 me;
+	int			 refused, works;
+
+	t->check_req = NULL;
+	if (resp->curl_code != 0) {
+		memset(&me, 0, sizeof me);
+		me.status = SEND_RETRY;
+	} else
+		tg_classify(resp->status, resp->body, resp->len,
+		    resp->retry_after, &me);
+	refused = me.status == SEND_AUTH;
+	works = me.status == SEND_OK;
+	if (refused) {
+		t->state = TG_UNAUTHORIZED;
+		log_err("event=tg.unauthorized detail=\"the bot token was "
+		    "refused\"");
+	}
+	c = t->checks;
+	t->checks = NULL;
+	for (; c != NULL; c = next) {
+		next = c->next;
+		if (works) {
+			if (c->res.code == 404)
+				tg_mark_unavailable(t, c->method);
+			c->res.status = SEND_PERMANENT;
+		} else if (!refused) {
+			/* Not known yet: tried again later, like a 5xx. */
+			c->res.status = SEND_RETRY;
+		}
+		dispatch_done(c->job, &c->res);
+		free(c);
+	}
+}
+
+static void
+tg_check_token(struct tg *t, struct tg_send *c)
+{
+	struct httpc_opts	 o = { .max_response = TG_SEND_MAX_RESPONSE };
+	struct httpc_response	 fail;
+	char			*url;
+
+	c->next = t->checks;
+	t->checks = c;
+	if (t->check_req != NULL)
+		return;
+	o.timeout_ms = (long)t->cfg->request_timeout * 1000;
+	url = tg_url(t, "getMe");
+	t->check_req = httpc_request(t->http, url, "{}", 2, &o, tg_check_done,
+	    t);
+	free(url);
+	if (t->check_req == NULL) {
+		memset(&fail, 0, sizeof fail);
+		fail.curl_code = -1;
+		tg_check_done(&fail, t);
+	}
+}
+
 static void
 tg_send_done(const struct httpc_response *resp, void *arg)
 {
-	struct dispatch_job	*job = arg;
-	struct send_result	 res;
+	struct tg_send		*c = arg;
 
 	if (resp->curl_code != 0) {
-		memset(&res, 0, sizeof res);
-		res.status = SEND_RETRY;
-		snprintf(res.error, sizeof res.error, "%s",
+		memset(&c->res, 0, sizeof c->res);
+		c->res.status = SEND_RETRY;
+		snprintf(c->res.error, sizeof c->res.error, "%s",
 		    resp->error != NULL ? resp->error : "network error");
 	} else
 		tg_classify(resp->status, resp->body, resp->len,
-		    resp->retry_after, &res);
-	dispatch_done(job, &res);
+		    resp->retry_after, &c->res);
+	/* 401 or 404: the token, or only this call? */
+	if (c->res.status == SEND_AUTH && !c->t->stopping) {
+		tg_check_token(c->t, c);
+		return;
+	}
+	dispatch_done(c->job, &c->res);
+	free(c);
 }
 
 void
@@ -591,13 +729,27 @@ tg_send(void *arg, struct dispatch_job *job, const struct outbox_row *row,
 	struct tg		*t = arg;
 	struct httpc_opts	 o = { .max_response = TG_SEND_MAX_RESPONSE };
 	struct send_result	 res;
+	struct tg_send		*c;
 	char			*url;
 
+	memset(&res, 0, sizeof res);
+	if (tg_is_unavailable(t, row->method)) {
+		res.status = SEND_PERMANENT;
+		res.code = 404;
+		snprintf(res.error, sizeof res.error, "the server does not "
+		    "know %s", row->method);
+		dispatch_done(job, &res);
+		return;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->t = t;
+	c->job = job;
+	snprintf(c->method, sizeof c->method, "%s", row->method);
 	o.timeout_ms = (long)t->cfg->request_timeout * 1000;
 	url = tg_url(t, row->method);
 	if (httpc_request(t->http, url, params, len, &o, tg_send_done,
-	    job) == NULL) {
-		memset(&res, 0, sizeof res);
+	    c) == NULL) {
+		free(c);
 		res.status = SEND_RETRY;
 		snprintf(res.error, sizeof res.error, "request not started");
 		dispatch_done(job, &res);
