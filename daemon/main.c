@@ -29,6 +29,7 @@
 #include "keycheck.h"
 #include "log.h"
 #include "metrics.h"
+#include "notices.h"
 #include "outbox.h"
 #include "people.h"
 #include "router.h"
@@ -284,7 +285,8 @@ start_parts(void)
 	    (app.history = history_new(app.st, app.keys)) == NULL ||
 	    history_purge_start(app.history, app.base,
 	    app.cfg->message_days) == -1 ||
-	    (app.router = router_new(&app)) == NULL)
+	    (app.router = router_new(&app)) == NULL ||
+	    (app.notices = notices_new(app.st)) == NULL)
 		return -1;
 	app.sms = sms_new(&app);
 	sms_set_inbound_cb(app.sms, router_kick, app.router);
@@ -327,6 +329,7 @@ close_parts(void)
 	conv_free(app.conv);
 	people_free(app.people);
 	history_free(app.history);
+	notices_free(app.notices);
 	inbound_store_free(app.is);
 	outbox_free(app.ob);
 	store_close(app.st);

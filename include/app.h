@@ -24,6 +24,7 @@ struct history;
 struct hours;
 struct sms;
 struct metrics;
+struct notices;
 
 struct app {
 	struct config		*cfg;
@@ -47,6 +48,7 @@ struct app {
 	int64_t			 started_at;	/* unix ms */
 	/* Each inbound row's time from taken by the router to committed. */
 	struct hist		 handling;
+	struct notices		*notices;	/* staff's notice templates */
 };
 
 #endif

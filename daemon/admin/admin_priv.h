@@ -198,6 +198,15 @@ int	admin_answer_member(struct areq *r, int64_t id, int status);
 /* POST /v1/members/{id}/notify (admin_notify.c). */
 int	admin_member_notify(struct areq *r);
 
+/* /v1/notices: templates, previews, sending (admin_notices.c). */
+int	admin_notice_add(struct areq *r);
+int	admin_notice_list(struct areq *r);
+int	admin_notice_show(struct areq *r);
+int	admin_notice_edit(struct areq *r);
+int	admin_notice_retire(struct areq *r);
+int	admin_notice_preview(struct areq *r);
+int	admin_notice_send(struct areq *r);
+
 /* POST and DELETE /v1/members/{id}/consent (admin_consent.c). */
 int	admin_member_consent(struct areq *r);
 int	admin_member_consent_withdraw(struct areq *r);

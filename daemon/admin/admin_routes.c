@@ -63,5 +63,14 @@ const struct admin_route admin_routes[] = {
 	{ GET, "/v1/outbox", admin_outbox_list, 0, admin_q_outbox },
 	{ POST, "/v1/outbox/*/retry", admin_outbox_retry, MUT, NULL },
 	{ GET, "/v1/audit", admin_audit_list, 0, admin_q_audit },
+	/* Notices (admin_notices.c). */
+	{ POST, "/v1/notices", admin_notice_add, MUT, NULL },
+	{ GET, "/v1/notices", admin_notice_list, 0, NULL },
+	{ GET, "/v1/notices/*", admin_notice_show, 0, NULL },
+	{ PATCH, "/v1/notices/*", admin_notice_edit, MUT, NULL },
+	{ POST, "/v1/notices/*/retire", admin_notice_retire, MUT, NULL },
+	/* POSTs run in a transaction; a preview writes nothing. */
+	{ POST, "/v1/notices/*/preview", admin_notice_preview, MUT, NULL },
+	{ POST, "/v1/notices/*/send", admin_notice_send, MUT, NULL },
 	{ 0, NULL, NULL, 0, NULL }
 };

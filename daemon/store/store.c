@@ -261,6 +261,25 @@ static const char *const store_migrations[] = {
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  value BLOB NOT NULL"
 	") STRICT;",
+
+	/*
+	 * 8: notice templates written by staff (notices.c). Their texts
+	 * name no one, so they are plain; lang is pl, uk, ru or en.
+	 */
+	"CREATE TABLE notices ("
+	"  id TEXT PRIMARY KEY,"
+	"  version INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  retired_at INTEGER"
+	") STRICT;"
+	"CREATE TABLE notice_texts ("
+	"  notice_id TEXT NOT NULL REFERENCES notices (id) ON DELETE CASCADE,"
+	"  lang TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  sms TEXT,"
+	"  PRIMARY KEY (notice_id, lang)"
+	") STRICT;",
 };
 
 #define STORE_NMIGRATIONS \
