@@ -148,6 +148,26 @@ static const struct ctl_opt opts_outbox_list[] = {
 #define PATCH	"PATCH"
 #define DELETE	"DELETE"
 
+/* Notices (notices.c). */
+static const struct ctl_pos pos_notice[] = {
+	{ "ID", CTL_POS_PATH, NULL }
+};
+static const struct ctl_opt opts_notice_file[] = {
+	{ "file", CTL_OPT_STR, "file", NULL, 1 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_notice_preview[] = {
+	{ "lang", CTL_OPT_STR, "lang", NULL, 0 },
+	{ "param", CTL_OPT_MULTI, "params", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_notice_send[] = {
+	{ "family", CTL_OPT_MULTI, "families", NULL, 1 },
+	{ "param", CTL_OPT_MULTI, "params", NULL, 0 },
+	{ "fallback", CTL_OPT_STR, "fallback", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+
 static int	ctl_member_consent(struct ctl *c, const struct ctl_cmd *cmd,
 		    struct ctl_args *a);
 
@@ -267,6 +287,37 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "/v1/families/{0}/conversation", 1, 1, pos_family,
 	  opts_conversation, 0, &ctl_view_conversation,
 	  ctl_print_conversation, NULL },
+	/* Notices (notices.c). */
+	{ "notice", "list", "", "list notice templates, shipped and the "
+	  "staff's", GET, "/v1/notices", 0, 0, NULL, opts_none, 0,
+	  &ctl_view_notices, ctl_print_list, NULL },
+	{ "notice", "show", "ID", "show a notice template and its texts", GET,
+	  "/v1/notices/{0}", 1, 1, pos_notice, opts_none, 0,
+	  &ctl_view_notice, ctl_print_notice, NULL },
+	{ "notice", "add", "ID --file notice.ini",
+	  "add a notice template: one section per language ([pl], [uk], "
+	  "[ru], [en])\n  with `text` and `sms`; parameters {date} {from} "
+	  "{until} {amount} {place}\n  {documents}", NULL, NULL, 1, 1,
+	  pos_notice, opts_notice_file, 0, NULL, NULL, ctl_notice_write },
+	{ "notice", "edit", "ID --file notice.ini",
+	  "replace a notice template's texts (its version goes up)", NULL,
+	  NULL, 1, 1, pos_notice, opts_notice_file, 0, NULL, NULL,
+	  ctl_notice_write },
+	{ "notice", "retire", "ID", "stop offering a notice template", POST,
+	  "/v1/notices/{0}/retire", 1, 1, pos_notice, opts_none, 0,
+	  &ctl_view_notice, ctl_print_notice, NULL },
+	{ "notice", "preview", "ID [--lang L] [--param KEY=VALUE]...",
+	  "a notice as families would read it: the Telegram text and the "
+	  "SMS text\n  with its encoding and parts; every language unless "
+	  "--lang", POST, "/v1/notices/{0}/preview", 1, 1, pos_notice,
+	  opts_notice_preview, 0, &ctl_view_notice, ctl_print_preview, NULL },
+	{ "notice", "send", "ID --family FAMILY... [--param KEY=VALUE]... "
+	  "[--fallback L]",
+	  "send a notice: one family in the reminder lane, several in the "
+	  "broadcast\n  lane; each on its channel, in its language (or L "
+	  "where a text is missing)", POST, "/v1/notices/{0}/send", 1, 1,
+	  pos_notice, opts_notice_send, 0, &ctl_view_notice, ctl_print_sent,
+	  NULL },
 	{ "help", NULL, "[COMMAND [SUB]]", "show usage", NULL, NULL, 0, 2,
 	  pos_command, opts_none, 0, NULL, NULL, ctl_help },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, 0, NULL, NULL,

@@ -178,6 +178,14 @@ extern const struct ctl_view ctl_view_staff, ctl_view_staff_list,
 int	ctl_family_import(struct ctl *c, const struct ctl_cmd *cmd,
 	    struct ctl_args *a);
 
+/* notices.c: notice templates, previews and sends. */
+int	ctl_notice_write(struct ctl *c, const struct ctl_cmd *cmd,
+	    struct ctl_args *a);
+void	ctl_print_notice(const struct ctl_cmd *cmd, const cJSON *answer);
+void	ctl_print_preview(const struct ctl_cmd *cmd, const cJSON *answer);
+void	ctl_print_sent(const struct ctl_cmd *cmd, const cJSON *answer);
+extern const struct ctl_view ctl_view_notices, ctl_view_notice;
+
 /* asystentctl.c: the help command. */
 int	ctl_help(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_args *a);
 

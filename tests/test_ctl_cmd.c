@@ -17,6 +17,7 @@
 #include "../ctl/cmd.c"
 #include "../ctl/out.c"
 #include "../ctl/views.c"
+#include "../ctl/notices.c"
 
 struct ctl {
 	int	json;
