@@ -185,6 +185,13 @@ void	ctl_print_notice(const struct ctl_cmd *cmd, const cJSON *answer);
 void	ctl_print_preview(const struct ctl_cmd *cmd, const cJSON *answer);
 void	ctl_print_sent(const struct ctl_cmd *cmd, const cJSON *answer);
 extern const struct ctl_view ctl_view_notices, ctl_view_notice;
+/* broadcasts.c: broadcasts, their previews and who was not reached. */
+int	ctl_broadcast_create(struct ctl *c, const struct ctl_cmd *cmd,
+	    struct ctl_args *a);
+int	ctl_broadcast_failed(struct ctl *c, const struct ctl_cmd *cmd,
+	    struct ctl_args *a);
+void	ctl_print_bc_preview(const struct ctl_cmd *cmd, const cJSON *answer);
+extern const struct ctl_view ctl_view_broadcasts, ctl_view_broadcast;
 
 /* asystentctl.c: the help command. */
 int	ctl_help(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_args *a);

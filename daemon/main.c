@@ -15,6 +15,8 @@
 
 #include "admin.h"
 #include "app.h"
+#include "broadcast.h"
+#include "broadcasts.h"
 #include "channel.h"
 #include "clock.h"
 #include "config.h"
@@ -286,7 +288,9 @@ start_parts(void)
 	    history_purge_start(app.history, app.base,
 	    app.cfg->message_days) == -1 ||
 	    (app.router = router_new(&app)) == NULL ||
-	    (app.notices = notices_new(app.st)) == NULL)
+	    (app.notices = notices_new(app.st)) == NULL ||
+	    (app.broadcasts = broadcasts_new(app.st)) == NULL ||
+	    (app.bcsend = bcsend_new(&app)) == NULL)
 		return -1;
 	app.sms = sms_new(&app);
 	sms_set_inbound_cb(app.sms, router_kick, app.router);
@@ -329,6 +333,8 @@ close_parts(void)
 	conv_free(app.conv);
 	people_free(app.people);
 	history_free(app.history);
+	bcsend_free(app.bcsend);
+	broadcasts_free(app.broadcasts);
 	notices_free(app.notices);
 	inbound_store_free(app.is);
 	outbox_free(app.ob);

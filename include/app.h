@@ -25,6 +25,8 @@ struct hours;
 struct sms;
 struct metrics;
 struct notices;
+struct broadcasts;
+struct bcsend;
 
 struct app {
 	struct config		*cfg;
@@ -49,6 +51,8 @@ struct app {
 	/* Each inbound row's time from taken by the router to committed. */
 	struct hist		 handling;
 	struct notices		*notices;	/* staff's notice templates */
+	struct broadcasts	*broadcasts;	/* broadcasts, recipients */
+	struct bcsend		*bcsend;	/* queues them in slices */
 };
 
 #endif

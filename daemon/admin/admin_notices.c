@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "admin_notice_priv.h"
 #include "admin_priv.h"
 #include "app.h"
 #include "channel.h"
@@ -32,24 +33,17 @@
 
 #define NOTICE_SEND_MAX	1000	/* families named in one request */
 
-/* A template as sending sees it, shipped or the staff's own. */
-struct ntpl {
-	struct notice_row	 row;		/* the staff's; texts owned */
-	int			 shipped;
-	const char		*text[LANG_COUNT];	/* NULL: none */
-	const char		*sms[LANG_COUNT];
-};
 
-static void
-ntpl_clear(struct ntpl *t)
+void
+an_tpl_clear(struct ntpl *t)
 {
 	notice_row_clear(&t->row);
 	memset(t, 0, sizeof *t);
 }
 
 /* The template `id`: 404 when unknown, 500 on storage errors. */
-static int
-ntpl_load(struct areq *r, const char *id, struct ntpl *t)
+int
+an_tpl_load(struct areq *r, const char *id, struct ntpl *t)
 {
 	const struct notice_shipped	*s;
 	int				 l, rc;
@@ -227,10 +221,10 @@ admin_notice_add(struct areq *r)
 	}
 	if ((st = admin_audit(r, "notice.add", "notice", 0)) != 0)
 		goto out;
-	if ((st = ntpl_load(r, id, &t)) != 0)
+	if ((st = an_tpl_load(r, id, &t)) != 0)
 		goto out;
 	st = admin_answer(r, "notice", ntpl_json(&t, 1), 201);
-	ntpl_clear(&t);
+	an_tpl_clear(&t);
 out:
 	notice_row_clear(&row);
 	return st;
@@ -249,10 +243,10 @@ admin_notice_list(struct areq *r)
 		return admin_error(r, 500, "internal", "storage error");
 	a = cJSON_CreateArray();
 	for (i = 0; i < notice_shipped_count(); i++) {
-		if ((st = ntpl_load(r, notice_shipped_at(i)->id, &t)) != 0)
+		if ((st = an_tpl_load(r, notice_shipped_at(i)->id, &t)) != 0)
 			goto fail;
 		cJSON_AddItemToArray(a, ntpl_json(&t, 0));
-		ntpl_clear(&t);
+		an_tpl_clear(&t);
 	}
 	for (i = 0; i < n; i++) {
 		memset(&t, 0, sizeof t);
@@ -277,10 +271,10 @@ admin_notice_show(struct areq *r)
 	struct ntpl	 t;
 	int		 st;
 
-	if ((st = ntpl_load(r, r->arg[0], &t)) != 0)
+	if ((st = an_tpl_load(r, r->arg[0], &t)) != 0)
 		return st;
 	st = admin_answer(r, "notice", ntpl_json(&t, 1), 200);
-	ntpl_clear(&t);
+	an_tpl_clear(&t);
 	return st;
 }
 
@@ -307,9 +301,9 @@ admin_notice_edit(struct areq *r)
 
 	memset(&row, 0, sizeof row);
 	if ((st = notice_writable(r, r->arg[0])) != 0 ||
-	    (st = ntpl_load(r, r->arg[0], &t)) != 0)
+	    (st = an_tpl_load(r, r->arg[0], &t)) != 0)
 		return st;
-	ntpl_clear(&t);
+	an_tpl_clear(&t);
 	if ((st = admin_fields(r, r->body, spec)) != 0)
 		return st;
 	(void)snprintf(row.id, sizeof row.id, "%s", r->arg[0]);
@@ -322,9 +316,9 @@ admin_notice_edit(struct areq *r)
 	else if (rc != NOTICES_OK)
 		st = admin_error(r, 500, "internal", "storage error");
 	else if ((st = admin_audit(r, "notice.edit", "notice", 0)) == 0 &&
-	    (st = ntpl_load(r, row.id, &t)) == 0) {
+	    (st = an_tpl_load(r, row.id, &t)) == 0) {
 		st = admin_answer(r, "notice", ntpl_json(&t, 1), 200);
-		ntpl_clear(&t);
+		an_tpl_clear(&t);
 	}
 out:
 	notice_row_clear(&row);
@@ -338,9 +332,9 @@ admin_notice_retire(struct areq *r)
 	int		 st, rc;
 
 	if ((st = notice_writable(r, r->arg[0])) != 0 ||
-	    (st = ntpl_load(r, r->arg[0], &t)) != 0)
+	    (st = an_tpl_load(r, r->arg[0], &t)) != 0)
 		return st;
-	ntpl_clear(&t);
+	an_tpl_clear(&t);
 	rc = notices_retire(r->app->notices, r->arg[0],
 	    (int64_t)clock_now());
 	if (rc == NOTICES_CONFLICT)
@@ -348,24 +342,19 @@ admin_notice_retire(struct areq *r)
 	if (rc != NOTICES_OK)
 		return admin_error(r, 500, "internal", "storage error");
 	if ((st = admin_audit(r, "notice.retire", "notice", 0)) != 0 ||
-	    (st = ntpl_load(r, r->arg[0], &t)) != 0)
+	    (st = an_tpl_load(r, r->arg[0], &t)) != 0)
 		return st;
 	st = admin_answer(r, "notice", ntpl_json(&t, 1), 200);
-	ntpl_clear(&t);
+	an_tpl_clear(&t);
 	return st;
 }
 
 /* ---- parameters, previews -------------------------------------------- */
 
-/* Parameters as the request gives them; keys of "k=v" copied here. */
-struct nparams {
-	struct notice_params	 p;
-	char			 keys[NOTICE_PARAMS_MAX][24];
-};
 
 /* {"date":"2027-02-01"} or ["date=2027-02-01"] (asystentctl --param). */
-static int
-notice_params_body(struct areq *r, const cJSON *o, struct nparams *np)
+int
+an_params_body(struct areq *r, const cJSON *o, struct nparams *np)
 {
 	const cJSON	*it;
 	const char	*eq;
@@ -409,8 +398,8 @@ notice_params_body(struct areq *r, const cJSON *o, struct nparams *np)
 }
 
 /* A given parameter none of the template's texts uses is a mistake. */
-static int
-notice_params_used(struct areq *r, const struct ntpl *t,
+int
+an_params_used(struct areq *r, const struct ntpl *t,
     const struct notice_params *p)
 {
 	unsigned	 uses = 0, b;
@@ -433,24 +422,17 @@ notice_params_used(struct areq *r, const struct ntpl *t,
 	return 0;
 }
 
-/* One language rendered: the Telegram text and the SMS variant. */
-struct nrender {
-	int		 done;
-	char		*text;		/* NULL: no text in this language */
-	char		*sms;		/* NULL: no SMS variant */
-	struct sms_count cnt;
-};
 
-static void
-nrender_clear(struct nrender *n)
+void
+an_render_clear(struct nrender *n)
 {
 	free(n->text);
 	free(n->sms);
 	memset(n, 0, sizeof *n);
 }
 
-static int
-notice_render_lang(struct areq *r, const struct ntpl *t, enum lang l,
+int
+an_render_lang(struct areq *r, const struct ntpl *t, enum lang l,
     const struct notice_params *p, struct nrender *out)
 {
 	char	 why[128];
@@ -479,8 +461,8 @@ notice_render_lang(struct areq *r, const struct ntpl *t, enum lang l,
 	return 0;
 }
 
-static cJSON *
-nrender_json(enum lang l, const struct nrender *n)
+cJSON *
+an_render_json(enum lang l, const struct nrender *n)
 {
 	cJSON	*o = cJSON_CreateObject(), *s;
 
@@ -525,47 +507,36 @@ admin_notice_preview(struct areq *r)
 	    (validate_lang(ls) == -1 || lang_parse(ls, &only) == -1))
 		return admin_error(r, 422, "invalid", "lang: one of pl, uk, "
 		    "ru, en");
-	if ((st = ntpl_load(r, r->arg[0], &t)) != 0)
+	if ((st = an_tpl_load(r, r->arg[0], &t)) != 0)
 		return st;
-	if ((st = notice_params_body(r, admin_get(r->body, "params"),
-	    &np)) != 0 || (st = notice_params_used(r, &t, &np.p)) != 0)
+	if ((st = an_params_body(r, admin_get(r->body, "params"),
+	    &np)) != 0 || (st = an_params_used(r, &t, &np.p)) != 0)
 		goto out;
 	o = ntpl_json(&t, 0);
 	a = cJSON_AddArrayToObject(o, "preview");
 	for (l = 0; l < LANG_COUNT; l++) {
 		if (only != LANG_COUNT && (enum lang)l != only)
 			continue;
-		if ((st = notice_render_lang(r, &t, (enum lang)l, &np.p,
+		if ((st = an_render_lang(r, &t, (enum lang)l, &np.p,
 		    &nr[l])) != 0) {
 			cJSON_Delete(o);
 			goto out;
 		}
-		cJSON_AddItemToArray(a, nrender_json((enum lang)l, &nr[l]));
+		cJSON_AddItemToArray(a, an_render_json((enum lang)l, &nr[l]));
 	}
 	st = admin_answer(r, "notice", o, 200);
 out:
 	for (l = 0; l < LANG_COUNT; l++)
-		nrender_clear(&nr[l]);
-	ntpl_clear(&t);
+		an_render_clear(&nr[l]);
+	an_tpl_clear(&t);
 	return st;
 }
 
 /* ---- sending ---------------------------------------------------------- */
 
-/* Whom one family's copy goes to, or why it does not go. */
-struct nrcpt {
-	int64_t		 family_id;
-	char		 code[PEOPLE_CODE_MAX];
-	enum channel	 ch;
-	int64_t		 member_id;
-	int64_t		 chat_id;
-	char		 phone[PHONE_MAX];
-	enum lang	 lang;
-	const char	*skip;		/* NULL: it goes */
-};
 
-static int
-notice_recipient(struct areq *r, int64_t fid, struct nrcpt *rc)
+int
+an_recipient(struct areq *r, int64_t fid, struct nrcpt *rc)
 {
 	struct people	*p = r->app->people;
 	struct family_brief fb;
@@ -728,7 +699,7 @@ notice_send_all(struct areq *r, const struct ntpl *t, struct nrcpt *rc,
 		if (rc[i].skip != NULL)
 			continue;
 		if ((st = notice_lang_for(r, t, &rc[i], fallback)) != 0 ||
-		    (st = notice_render_lang(r, t, rc[i].lang, p,
+		    (st = an_render_lang(r, t, rc[i].lang, p,
 		    &nr[rc[i].lang])) != 0)
 			return st;
 		one = &nr[rc[i].lang];
@@ -780,20 +751,20 @@ admin_notice_send(struct areq *r)
 	    (validate_lang(fb) == -1 || lang_parse(fb, &fallback) == -1))
 		return admin_error(r, 422, "invalid", "fallback: one of pl, "
 		    "uk, ru, en");
-	if ((st = ntpl_load(r, r->arg[0], &t)) != 0)
+	if ((st = an_tpl_load(r, r->arg[0], &t)) != 0)
 		return st;
 	if (t.row.retired_at != 0) {
 		st = admin_error(r, 409, "conflict", "the notice is retired");
 		goto out;
 	}
-	if ((st = notice_params_body(r, admin_get(r->body, "params"),
-	    &np)) != 0 || (st = notice_params_used(r, &t, &np.p)) != 0 ||
+	if ((st = an_params_body(r, admin_get(r->body, "params"),
+	    &np)) != 0 || (st = an_params_used(r, &t, &np.p)) != 0 ||
 	    (st = notice_families(r, admin_get(r->body, "families"), &ids,
 	    &n)) != 0)
 		goto out;
 	rc = xcalloc(n, sizeof *rc);
 	for (i = 0; i < n; i++)
-		if ((st = notice_recipient(r, ids[i], &rc[i])) != 0)
+		if ((st = an_recipient(r, ids[i], &rc[i])) != 0)
 			goto out;
 	o = cJSON_CreateObject();
 	admin_add_str(o, "notice", t.row.id);
@@ -816,9 +787,9 @@ admin_notice_send(struct areq *r)
 out:
 	cJSON_Delete(o);
 	for (l = 0; l < LANG_COUNT; l++)
-		nrender_clear(&nr[l]);
+		an_render_clear(&nr[l]);
 	free(rc);
 	free(ids);
-	ntpl_clear(&t);
+	an_tpl_clear(&t);
 	return st;
 }

@@ -206,6 +206,13 @@ int	admin_notice_edit(struct areq *r);
 int	admin_notice_retire(struct areq *r);
 int	admin_notice_preview(struct areq *r);
 int	admin_notice_send(struct areq *r);
+/* /v1/broadcasts (admin_broadcasts.c). */
+int	admin_broadcast_create(struct areq *r);
+int	admin_broadcast_list(struct areq *r);
+int	admin_broadcast_show(struct areq *r);
+int	admin_broadcast_send(struct areq *r);
+int	admin_broadcast_cancel(struct areq *r);
+int	admin_broadcast_failed(struct areq *r);
 
 /* POST and DELETE /v1/members/{id}/consent (admin_consent.c). */
 int	admin_member_consent(struct areq *r);

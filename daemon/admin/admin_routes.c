@@ -72,5 +72,12 @@ const struct admin_route admin_routes[] = {
 	/* POSTs run in a transaction; a preview writes nothing. */
 	{ POST, "/v1/notices/*/preview", admin_notice_preview, MUT, NULL },
 	{ POST, "/v1/notices/*/send", admin_notice_send, MUT, NULL },
+	{ POST, "/v1/broadcasts", admin_broadcast_create, MUT, NULL },
+	{ GET, "/v1/broadcasts", admin_broadcast_list, 0, NULL },
+	{ GET, "/v1/broadcasts/*", admin_broadcast_show, 0, NULL },
+	{ POST, "/v1/broadcasts/*/send", admin_broadcast_send, MUT, NULL },
+	{ POST, "/v1/broadcasts/*/cancel", admin_broadcast_cancel, MUT, NULL },
+	/* Phone numbers to call: the reading is audited. */
+	{ GET, "/v1/broadcasts/*/failed", admin_broadcast_failed, MUT, NULL },
 	{ 0, NULL, NULL, 0, NULL }
 };
