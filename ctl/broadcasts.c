@@ -249,3 +249,21 @@ ctl_broadcast_failed(struct ctl *c, const struct ctl_cmd *cmd,
 	cJSON_Delete(answer);
 	return rc;
 }
+
+char *
+ctl_get_sms_month(const cJSON *obj, const char *key)
+{
+	const cJSON	*m = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON	*cost, *budget;
+
+	if (!cJSON_IsObject(m))
+		return NULL;
+	cost = cJSON_GetObjectItemCaseSensitive(m, "cost");
+	budget = cJSON_GetObjectItemCaseSensitive(m, "budget");
+	if (cJSON_IsNumber(budget) && budget->valuedouble > 0)
+		return xasprintf("%lld parts, %.2f zł of %.2f zł",
+		    ctl_num(m, "parts"), cJSON_IsNumber(cost) ?
+		    cost->valuedouble : 0.0, budget->valuedouble);
+	return xasprintf("%lld parts, %.2f zł (no budget)", ctl_num(m,
+	    "parts"), cJSON_IsNumber(cost) ? cost->valuedouble : 0.0);
+}

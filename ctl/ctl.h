@@ -191,6 +191,8 @@ int	ctl_broadcast_create(struct ctl *c, const struct ctl_cmd *cmd,
 int	ctl_broadcast_failed(struct ctl *c, const struct ctl_cmd *cmd,
 	    struct ctl_args *a);
 void	ctl_print_bc_preview(const struct ctl_cmd *cmd, const cJSON *answer);
+/* status: the month's SMS broadcasts, "12 parts, 1.92 zł of 50.00 zł". */
+char	*ctl_get_sms_month(const cJSON *obj, const char *key);
 extern const struct ctl_view ctl_view_broadcasts, ctl_view_broadcast;
 
 /* asystentctl.c: the help command. */

@@ -758,3 +758,20 @@ admin_broadcast_failed(struct areq *r)
 	cJSON_AddItemToObject(r->out, "failed", f.rows);
 	return 200;
 }
+
+int
+admin_broadcast_status(struct areq *r, cJSON *status)
+{
+	const struct config	*cfg = r->app->cfg;
+	int64_t			 parts;
+	cJSON			*o;
+
+	if (bc_month_parts(r, &parts) == -1)
+		return -1;
+	o = cJSON_AddObjectToObject(status, "sms_month");
+	admin_add_int(o, "parts", parts);
+	cJSON_AddNumberToObject(o, "cost", (double)(int64_t)(parts *
+	    cfg->sms_price_per_part * 100 + 0.5) / 100);
+	cJSON_AddNumberToObject(o, "budget", cfg->sms_monthly_budget);
+	return 0;
+}

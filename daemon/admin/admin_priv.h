@@ -213,6 +213,8 @@ int	admin_broadcast_show(struct areq *r);
 int	admin_broadcast_send(struct areq *r);
 int	admin_broadcast_cancel(struct areq *r);
 int	admin_broadcast_failed(struct areq *r);
+/* Adds "sms_month" to a status answer; -1 on storage errors. */
+int	admin_broadcast_status(struct areq *r, cJSON *status);
 
 /* POST and DELETE /v1/members/{id}/consent (admin_consent.c). */
 int	admin_member_consent(struct areq *r);
