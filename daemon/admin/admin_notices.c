@@ -145,7 +145,7 @@ notice_texts_body(struct areq *r, const cJSON *texts, struct notice_row *row)
 	const char	*s;
 	char		 why[128];
 	enum lang	 l;
-	int		 st, n = 0;
+	int		 st;
 
 	if (!cJSON_IsObject(texts))
 		return admin_error(r, 400, "bad_request", "\"texts\" must be "
@@ -174,11 +174,9 @@ notice_texts_body(struct areq *r, const cJSON *texts, struct notice_row *row)
 			return admin_error(r, 422, "invalid", "%s sms: %s",
 			    it->string, why);
 		row->sms[l] = xstrdup(s);
-		n++;
 	}
 	if (texts->child == NULL)
 		return admin_error(r, 422, "invalid", "texts: no language");
-	(void)n;
 	return 0;
 }
 

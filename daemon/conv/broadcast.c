@@ -81,9 +81,15 @@ bcsend_one(struct bcsend *s, int64_t id, const struct bc_rcpt *r)
 	int		 on = 1, rc = -1, x;
 	const char	*skip = NULL;
 
-	if (people_member_takes_announcements(a->people, r->member_id, &on) !=
-	    PEOPLE_OK || people_member_reach(a->people, r->member_id, &chat,
-	    lang) != PEOPLE_OK)
+	x = people_member_takes_announcements(a->people, r->member_id, &on);
+	if (x == PEOPLE_NOT_FOUND) {
+		/* Removed since the draft was made. */
+		rc = bc_rcpt_done(a->broadcasts, id, r->family_id,
+		    BC_R_SKIPPED, "unreachable", 0);
+		goto out;
+	}
+	if (x != PEOPLE_OK || people_member_reach(a->people, r->member_id,
+	    &chat, lang) != PEOPLE_OK)
 		goto out;
 	if (r->channel == CHANNEL_SMS &&
 	    people_member_phone(a->people, r->member_id, &phone) != PEOPLE_OK)
