@@ -3,7 +3,9 @@
  * queued in slices from a timer, each slice one transaction that queues
  * the outbox rows and marks the recipients, so a broadcast of thousands
  * never holds the loop, resumes after a crash where it stopped and
- * queues no family twice. Scheduled broadcasts wait for their time.
+ * queues no family twice. The broadcast lane is kept short (a window of
+ * rows waiting to be sent), so conversations do not wait behind it.
+ * Scheduled broadcasts wait for their time.
  */
 #ifndef ASYSTENT_BROADCAST_H
 #define ASYSTENT_BROADCAST_H
@@ -11,7 +13,7 @@
 struct app;
 struct bcsend;
 
-#define BCSEND_SLICE	200	/* recipients queued per loop turn */
+#define BCSEND_SLICE	200	/* recipients queued per loop turn, at most */
 
 /* Looks for work at once (a broadcast left half-sent by a crash). */
 struct bcsend	*bcsend_new(struct app *app);

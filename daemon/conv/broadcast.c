@@ -23,6 +23,14 @@
 #include "xmalloc.h"
 
 #define BCSEND_IDLE_S	5	/* how often a scheduled one is looked at */
+/*
+ * Broadcast rows waiting in the outbox at most: about two seconds at
+ * Telegram's 30 a second. A short lane keeps the broadcast at the limit
+ * while a family's message never waits behind thousands of rows, and a
+ * cancel stops all but these.
+ */
+#define BCSEND_WINDOW	60
+#define BCSEND_WAIT_US	250000	/* look again when the window is full */
 
 struct bcsend {
 	struct app	*app;
@@ -32,11 +40,35 @@ struct bcsend {
 static void	bcsend_cb(evutil_socket_t fd, short what, void *arg);
 
 static void
-bcsend_arm(struct bcsend *s, int seconds)
+bcsend_arm_us(struct bcsend *s, long us)
 {
-	struct timeval	 tv = { seconds, 0 };
+	struct timeval	 tv = { us / 1000000, us % 1000000 };
 
 	evtimer_add(s->ev, &tv);
+}
+
+static void
+bcsend_arm(struct bcsend *s, int seconds)
+{
+	bcsend_arm_us(s, (long)seconds * 1000000);
+}
+
+/* How many more rows the window takes now. */
+static int
+bcsend_room(struct bcsend *s, size_t *room)
+{
+	int64_t	 depth[OUTBOX_NPRIOS][OUTBOX_NSTATES];
+	int64_t	 backlog;
+
+	if (outbox_depth(s->app->ob, depth) == -1)
+		return -1;
+	backlog = depth[OUTBOX_PRIO_BROADCAST][OUTBOX_QUEUED] +
+	    depth[OUTBOX_PRIO_BROADCAST][OUTBOX_SENDING];
+	*room = backlog >= BCSEND_WINDOW ? 0 :
+	    (size_t)(BCSEND_WINDOW - backlog);
+	if (*room > BCSEND_SLICE)
+		*room = BCSEND_SLICE;
+	return 0;
 }
 
 struct bcsend *
@@ -134,7 +166,8 @@ out:
 
 /*
  * One slice of the first broadcast due, in one transaction: 1 when more
- * is left, 0 when nothing is due, -1 on errors (rolled back).
+ * is left, 2 when the window is full, 0 when nothing is due, -1 on
+ * errors (rolled back).
  */
 static int
 bcsend_slice(struct bcsend *s, int *waiting)
@@ -143,12 +176,14 @@ bcsend_slice(struct bcsend *s, int *waiting)
 	struct bc_rcpt	*rs = NULL;
 	struct bc	 b;
 	int64_t		 ids[64], now = clock_now();
-	size_t		 nids, i, j, n = 0;
+	size_t		 nids, i, j, n = 0, room;
 	int		 more = 0;
 
 	*waiting = 0;
 	if (store_begin(a->st) == -1)
 		return -1;
+	if (bcsend_room(s, &room) == -1)
+		goto fail;
 	if (bc_sending(a->broadcasts, ids, 64, &nids) == -1)
 		goto fail;
 	for (i = 0; i < nids; i++) {
@@ -158,13 +193,17 @@ bcsend_slice(struct bcsend *s, int *waiting)
 			*waiting = 1;
 			continue;
 		}
-		rs = xcalloc(BCSEND_SLICE, sizeof *rs);
-		if (bc_pending(a->broadcasts, b.id, rs, BCSEND_SLICE, &n) == -1)
+		if (room == 0) {
+			more = 2;
+			break;
+		}
+		rs = xcalloc(room, sizeof *rs);
+		if (bc_pending(a->broadcasts, b.id, rs, room, &n) == -1)
 			goto fail;
 		for (j = 0; j < n; j++)
 			if (bcsend_one(s, b.id, &rs[j]) == -1)
 				goto fail;
-		if (n < BCSEND_SLICE) {
+		if (n < room) {
 			if (bc_set_state(a->broadcasts, b.id, BC_DONE, now) ==
 			    -1)
 				goto fail;
@@ -198,6 +237,8 @@ bcsend_cb(evutil_socket_t fd, short what, void *arg)
 	rc = bcsend_slice(s, &waiting);
 	if (rc == 1)
 		bcsend_arm(s, 0);
+	else if (rc == 2)
+		bcsend_arm_us(s, BCSEND_WAIT_US);
 	else if (rc == -1) {
 		log_warn("event=broadcast.slice_failed retry_s=%d",
 		    BCSEND_IDLE_S);
