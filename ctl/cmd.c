@@ -163,6 +163,51 @@ static const struct ctl_opt opts_outbox_list[] = {
 #define PATCH	"PATCH"
 #define DELETE	"DELETE"
 
+/* Notices (notices.c). */
+static const struct ctl_pos pos_notice[] = {
+	{ "ID", CTL_POS_PATH, NULL }
+};
+static const struct ctl_opt opts_notice_file[] = {
+	{ "file", CTL_OPT_STR, "file", NULL, 1 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_notice_preview[] = {
+	{ "lang", CTL_OPT_STR, "lang", NULL, 0 },
+	{ "param", CTL_OPT_MULTI, "params", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_notice_send[] = {
+	{ "family", CTL_OPT_MULTI, "families", NULL, 1 },
+	{ "param", CTL_OPT_MULTI, "params", NULL, 0 },
+	{ "fallback", CTL_OPT_STR, "fallback", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+
+/* Broadcasts (broadcasts.c). */
+static const struct ctl_opt opts_bc_create[] = {
+	{ "notice", CTL_OPT_STR, "notice", NULL, 0 },
+	{ "text-dir", CTL_OPT_STR, "text_dir", NULL, 0 },
+	{ "param", CTL_OPT_MULTI, "params", NULL, 0 },
+	{ "fallback", CTL_OPT_STR, "fallback", NULL, 0 },
+	{ "programme", CTL_OPT_ID, "target.programme", NULL, 0 },
+	{ "group", CTL_OPT_STR, "target.group", NULL, 0 },
+	{ "lang", CTL_OPT_STR, "target.language", NULL, 0 },
+	{ "channel", CTL_OPT_STR, "target.channel", NULL, 0 },
+	{ "assistant", CTL_OPT_ID, "target.assistant", NULL, 0 },
+	{ "enrolled-from", CTL_OPT_STR, "target.enrolled_from", NULL, 0 },
+	{ "enrolled-until", CTL_OPT_STR, "target.enrolled_until", NULL, 0 },
+	{ "all", CTL_OPT_FLAG, NULL, NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_bc_send[] = {
+	{ "at", CTL_OPT_STR, "at", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_bc_failed[] = {
+	{ "csv", CTL_OPT_FLAG, NULL, NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+
 static int	ctl_member_consent(struct ctl *c, const struct ctl_cmd *cmd,
 		    struct ctl_args *a);
 
@@ -331,6 +376,62 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "event", "show", "ID", "an event and each family's answer", GET,
 	  "/v1/events/{0}", 1, 1, ctl_pos_visit_id, opts_none, 0,
 	  &ctl_view_event, ctl_print_event, NULL },
+	/* Notices (notices.c). */
+	{ "notice", "list", "", "list notice templates, shipped and the "
+	  "staff's", GET, "/v1/notices", 0, 0, NULL, opts_none, 0,
+	  &ctl_view_notices, ctl_print_list, NULL },
+	{ "notice", "show", "ID", "show a notice template and its texts", GET,
+	  "/v1/notices/{0}", 1, 1, pos_notice, opts_none, 0,
+	  &ctl_view_notice, ctl_print_notice, NULL },
+	{ "notice", "add", "ID --file notice.ini",
+	  "add a notice template: one section per language ([pl], [uk], "
+	  "[ru], [en])\n  with `text` and `sms`; parameters {date} {from} "
+	  "{until} {amount} {place}\n  {documents}", NULL, NULL, 1, 1,
+	  pos_notice, opts_notice_file, 0, NULL, NULL, ctl_notice_write },
+	{ "notice", "edit", "ID --file notice.ini",
+	  "replace a notice template's texts (its version goes up)", NULL,
+	  NULL, 1, 1, pos_notice, opts_notice_file, 0, NULL, NULL,
+	  ctl_notice_write },
+	{ "notice", "retire", "ID", "stop offering a notice template", POST,
+	  "/v1/notices/{0}/retire", 1, 1, pos_notice, opts_none, 0,
+	  &ctl_view_notice, ctl_print_notice, NULL },
+	{ "notice", "preview", "ID [--lang L] [--param KEY=VALUE]...",
+	  "a notice as families would read it: the Telegram text and the "
+	  "SMS text\n  with its encoding and parts; every language unless "
+	  "--lang", POST, "/v1/notices/{0}/preview", 1, 1, pos_notice,
+	  opts_notice_preview, 0, &ctl_view_notice, ctl_print_preview, NULL },
+	{ "notice", "send", "ID --family FAMILY... [--param KEY=VALUE]... "
+	  "[--fallback L]",
+	  "send a notice: one family in the reminder lane, several in the "
+	  "broadcast\n  lane; each on its channel, in its language (or L "
+	  "where a text is missing)", POST, "/v1/notices/{0}/send", 1, 1,
+	  pos_notice, opts_notice_send, 0, &ctl_view_notice, ctl_print_sent,
+	  NULL },
+	{ "broadcast", "create", "(--notice ID [--param KEY=VALUE]... | "
+	  "--text-dir DIR) [--fallback L]\n    [--programme ID] [--group G] "
+	  "[--lang L] [--channel C] [--assistant ID]\n    "
+	  "[--enrolled-from DATE] [--enrolled-until DATE] [--all]",
+	  "make a draft broadcast and print its preview; DIR holds pl.txt, "
+	  "pl.sms.txt,\n  uk.txt, ...; the target options combine", NULL,
+	  NULL, 0, 0, NULL, opts_bc_create, 0, NULL, NULL,
+	  ctl_broadcast_create },
+	{ "broadcast", "send", "ID [--at 'YYYY-MM-DD HH:MM']",
+	  "send a draft broadcast now or at a local time", POST,
+	  "/v1/broadcasts/{0}/send", 1, 1, pos_id, opts_bc_send, 0,
+	  &ctl_view_broadcast, ctl_print_object, NULL },
+	{ "broadcast", "list", "", "list broadcasts, newest first", GET,
+	  "/v1/broadcasts", 0, 0, NULL, opts_none, 0, &ctl_view_broadcasts,
+	  ctl_print_list, NULL },
+	{ "broadcast", "show", "ID", "a broadcast's recipients by state", GET,
+	  "/v1/broadcasts/{0}", 1, 1, pos_id, opts_none, 0,
+	  &ctl_view_broadcast, ctl_print_object, NULL },
+	{ "broadcast", "cancel", "ID", "stop what is not yet queued", POST,
+	  "/v1/broadcasts/{0}/cancel", 1, 1, pos_id, opts_none, 0,
+	  &ctl_view_broadcast, ctl_print_object, NULL },
+	{ "broadcast", "failed", "ID [--csv]",
+	  "who was not reached and why, with phone numbers (audited)", NULL,
+	  NULL, 1, 1, pos_id, opts_bc_failed, 0, NULL, NULL,
+	  ctl_broadcast_failed },
 	{ "help", NULL, "[COMMAND [SUB]]", "show usage", NULL, NULL, 0, 2,
 	  pos_command, opts_none, 0, NULL, NULL, ctl_help },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, 0, NULL, NULL,

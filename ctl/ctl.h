@@ -211,6 +211,22 @@ int	ctl_visit_add(struct ctl *c, const struct ctl_cmd *cmd,
 extern const struct ctl_opt ctl_opts_event_add[];
 extern const struct ctl_view ctl_view_event;
 void	ctl_print_event(const struct ctl_cmd *cmd, const cJSON *answer);
+/* notices.c: notice templates, previews and sends. */
+int	ctl_notice_write(struct ctl *c, const struct ctl_cmd *cmd,
+	    struct ctl_args *a);
+void	ctl_print_notice(const struct ctl_cmd *cmd, const cJSON *answer);
+void	ctl_print_preview(const struct ctl_cmd *cmd, const cJSON *answer);
+void	ctl_print_sent(const struct ctl_cmd *cmd, const cJSON *answer);
+extern const struct ctl_view ctl_view_notices, ctl_view_notice;
+/* broadcasts.c: broadcasts, their previews and who was not reached. */
+int	ctl_broadcast_create(struct ctl *c, const struct ctl_cmd *cmd,
+	    struct ctl_args *a);
+int	ctl_broadcast_failed(struct ctl *c, const struct ctl_cmd *cmd,
+	    struct ctl_args *a);
+void	ctl_print_bc_preview(const struct ctl_cmd *cmd, const cJSON *answer);
+/* status: the month's SMS broadcasts, "12 parts, 1.92 zł of 50.00 zł". */
+char	*ctl_get_sms_month(const cJSON *obj, const char *key);
+extern const struct ctl_view ctl_view_broadcasts, ctl_view_broadcast;
 
 /* asystentctl.c: the help command. */
 int	ctl_help(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_args *a);

@@ -446,6 +446,7 @@ static const struct ctl_col status_show[] = {
 	{ "inbound pending", "inbound_pending", NULL },
 	{ "outcomes held", "outcomes_held", NULL },
 	{ "database", "database", ctl_get_database },
+	{ "SMS this month", "sms_month", ctl_get_sms_month },
 	{ NULL, NULL, NULL }
 };
 

@@ -15,6 +15,8 @@
 
 #include "admin.h"
 #include "app.h"
+#include "broadcast.h"
+#include "broadcasts.h"
 #include "channel.h"
 #include "clock.h"
 #include "config.h"
@@ -33,6 +35,7 @@
 #include "keycheck.h"
 #include "log.h"
 #include "metrics.h"
+#include "notices.h"
 #include "outbox.h"
 #include "people.h"
 #include "router.h"
@@ -291,7 +294,10 @@ start_parts(void)
 	    (app.visits = visits_new(app.st, app.keys)) == NULL ||
 	    history_purge_start(app.history, app.base,
 	    app.cfg->message_days) == -1 ||
-	    (app.router = router_new(&app)) == NULL)
+	    (app.router = router_new(&app)) == NULL ||
+	    (app.notices = notices_new(app.st)) == NULL ||
+	    (app.broadcasts = broadcasts_new(app.st)) == NULL ||
+	    (app.bcsend = bcsend_new(&app)) == NULL)
 		return -1;
 	app.sms = sms_new(&app);
 	sms_set_inbound_cb(app.sms, router_kick, app.router);
@@ -340,6 +346,9 @@ close_parts(void)
 	people_free(app.people);
 	history_free(app.history);
 	visits_free(app.visits);
+	bcsend_free(app.bcsend);
+	broadcasts_free(app.broadcasts);
+	notices_free(app.notices);
 	inbound_store_free(app.is);
 	outbox_free(app.ob);
 	store_close(app.st);

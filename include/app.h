@@ -28,6 +28,9 @@ struct metrics;
 struct visits;
 struct visit_remind;
 struct visit_agenda;
+struct notices;
+struct broadcasts;
+struct bcsend;
 
 struct app {
 	struct config		*cfg;
@@ -55,6 +58,9 @@ struct app {
 	int64_t			 started_at;	/* unix ms */
 	/* Each inbound row's time from taken by the router to committed. */
 	struct hist		 handling;
+	struct notices		*notices;	/* staff's notice templates */
+	struct broadcasts	*broadcasts;	/* broadcasts, recipients */
+	struct bcsend		*bcsend;	/* queues them in slices */
 };
 
 #endif

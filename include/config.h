@@ -97,6 +97,9 @@ struct config {
 	char		*kannel_credentials_file;
 	char		*smsapi_url;
 	char		*smsapi_token_file;
+	/* What broadcasts cost by SMS (notices). */
+	double		 sms_price_per_part;	/* złoty */
+	double		 sms_monthly_budget;	/* złoty; 0: none */
 
 	/* [metrics] */
 	char		*metrics_listen;	/* host:port, "": off */

@@ -18,6 +18,8 @@
 #include "../ctl/out.c"
 #include "../ctl/views.c"
 #include "../ctl/visits.c"
+#include "../ctl/notices.c"
+#include "../ctl/broadcasts.c"
 
 struct ctl {
 	int	json;

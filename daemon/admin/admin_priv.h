@@ -252,6 +252,24 @@ int	admin_answer_member(struct areq *r, int64_t id, int status);
 /* POST /v1/members/{id}/notify (admin_notify.c). */
 int	admin_member_notify(struct areq *r);
 
+/* /v1/notices: templates, previews, sending (admin_notices.c). */
+int	admin_notice_add(struct areq *r);
+int	admin_notice_list(struct areq *r);
+int	admin_notice_show(struct areq *r);
+int	admin_notice_edit(struct areq *r);
+int	admin_notice_retire(struct areq *r);
+int	admin_notice_preview(struct areq *r);
+int	admin_notice_send(struct areq *r);
+/* /v1/broadcasts (admin_broadcasts.c). */
+int	admin_broadcast_create(struct areq *r);
+int	admin_broadcast_list(struct areq *r);
+int	admin_broadcast_show(struct areq *r);
+int	admin_broadcast_send(struct areq *r);
+int	admin_broadcast_cancel(struct areq *r);
+int	admin_broadcast_failed(struct areq *r);
+/* Adds "sms_month" to a status answer; -1 on storage errors. */
+int	admin_broadcast_status(struct areq *r, cJSON *status);
+
 /* POST and DELETE /v1/members/{id}/consent (admin_consent.c). */
 int	admin_member_consent(struct areq *r);
 int	admin_member_consent_withdraw(struct areq *r);

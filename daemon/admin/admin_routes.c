@@ -93,5 +93,25 @@ const struct admin_route admin_routes[] = {
 	{ POST, "/v1/visits/*/cancel", admin_visit_cancel, MUT, NULL, STAFF },
 	{ POST, "/v1/events", admin_event_add, MUT, NULL, COORD },
 	{ GET, "/v1/events/*", admin_event_show, 0, NULL, COORD },
+	/* Notices (admin_notices.c). */
+	{ POST, "/v1/notices", admin_notice_add, MUT, NULL, COORD },
+	{ GET, "/v1/notices", admin_notice_list, 0, NULL, STAFF },
+	{ GET, "/v1/notices/*", admin_notice_show, 0, NULL, STAFF },
+	{ PATCH, "/v1/notices/*", admin_notice_edit, MUT, NULL, COORD },
+	{ POST, "/v1/notices/*/retire", admin_notice_retire, MUT, NULL, COORD },
+	/* POSTs run in a transaction; a preview writes nothing. */
+	{ POST, "/v1/notices/*/preview", admin_notice_preview, MUT, NULL,
+	  STAFF },
+	{ POST, "/v1/notices/*/send", admin_notice_send, MUT, NULL, STAFF },
+	{ POST, "/v1/broadcasts", admin_broadcast_create, MUT, NULL, COORD },
+	{ GET, "/v1/broadcasts", admin_broadcast_list, 0, NULL, COORD },
+	{ GET, "/v1/broadcasts/*", admin_broadcast_show, 0, NULL, COORD },
+	{ POST, "/v1/broadcasts/*/send", admin_broadcast_send, MUT, NULL,
+	  COORD },
+	{ POST, "/v1/broadcasts/*/cancel", admin_broadcast_cancel, MUT, NULL,
+	  COORD },
+	/* Phone numbers to call: the reading is audited. */
+	{ GET, "/v1/broadcasts/*/failed", admin_broadcast_failed, MUT, NULL,
+	  COORD },
 	{ 0, NULL, NULL, 0, NULL, 0 }
 };

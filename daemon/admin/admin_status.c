@@ -115,6 +115,9 @@ admin_status(struct areq *r)
 		admin_add_int(q, "wal_bytes", wal);
 	} else
 		cJSON_AddNullToObject(o, "database");
+	/* The month's SMS broadcasts against their budget. */
+	if (admin_broadcast_status(r, o) == -1)
+		return admin_error(r, 500, "internal", "storage error");
 	return 200;
 }
 

@@ -168,6 +168,12 @@ static const struct cfg_key cfg_keys[] = {
 	  "https://api.smsapi.pl/sms.do", 0, 0, "SMSAPI.pl's sms.do URL" },
 	{ "sms", "smsapi_token_file", CFG_STRING, OFF(smsapi_token_file), NULL,
 	  0, 0, "file holding the SMSAPI.pl OAuth token" },
+	/* What broadcasts cost by SMS (notices). */
+	{ "sms", "price_per_part", CFG_DOUBLE, OFF(sms_price_per_part), "0.16",
+	  0, 100, "price of one SMS part in złoty, for broadcast estimates" },
+	{ "sms", "monthly_budget", CFG_DOUBLE, OFF(sms_monthly_budget), "0", 0,
+	  1000000, "złoty of SMS broadcasts a month; a broadcast that would "
+	  "go over it is refused (0: no budget)" },
 
 	{ "metrics", "listen", CFG_LISTEN, OFF(metrics_listen), "", 0, 0,
 	  "address:port of the Prometheus metrics listener (GET /metrics), "

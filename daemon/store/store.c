@@ -363,6 +363,63 @@ static const char *const store_migrations[] = {
 	"  next_attempt_at) WHERE head = 1 AND state = 0;"
 	"CREATE INDEX outbox_receipt ON outbox (receipt_key) "
 	"  WHERE receipt_key IS NOT NULL AND state = 0;",
+
+	/*
+	 * 11: notice templates written by staff (notices.c). Their texts
+	 * name no one, so they are plain; lang is pl, uk, ru or en.
+	 */
+	"CREATE TABLE notices ("
+	"  id TEXT PRIMARY KEY,"
+	"  version INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  retired_at INTEGER"
+	") STRICT;"
+	"CREATE TABLE notice_texts ("
+	"  notice_id TEXT NOT NULL REFERENCES notices (id) ON DELETE CASCADE,"
+	"  lang TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  sms TEXT,"
+	"  PRIMARY KEY (notice_id, lang)"
+	") STRICT;"
+	/*
+	 * Broadcasts (broadcasts.c): state 0 draft, 1 sending, 2 done,
+	 * 3 cancelled; texts as previewed, per language. A recipient's
+	 * state: 0 pending, 1 queued (outbox_id), 2 skipped (reason),
+	 * 3 cancelled before it was queued.
+	 */
+	"CREATE TABLE broadcasts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  notice_id TEXT,"
+	"  notice_version INTEGER,"
+	"  state INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  send_at INTEGER,"
+	"  finished_at INTEGER,"
+	"  sms_parts INTEGER NOT NULL DEFAULT 0"
+	") STRICT;"
+	"CREATE TABLE broadcast_texts ("
+	"  broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id) "
+	"    ON DELETE CASCADE,"
+	"  lang TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  sms TEXT,"
+	"  PRIMARY KEY (broadcast_id, lang)"
+	") STRICT;"
+	"CREATE TABLE broadcast_recipients ("
+	"  broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id) "
+	"    ON DELETE CASCADE,"
+	"  family_id INTEGER NOT NULL,"
+	"  member_id INTEGER,"
+	"  channel INTEGER NOT NULL,"
+	"  lang TEXT NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0,"
+	"  reason TEXT,"
+	"  outbox_id INTEGER,"
+	"  PRIMARY KEY (broadcast_id, family_id)"
+	") STRICT;"
+	"CREATE INDEX broadcast_pending ON broadcast_recipients "
+	"  (broadcast_id, state);",
 };
 
 #define STORE_NMIGRATIONS \

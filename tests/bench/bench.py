@@ -396,6 +396,75 @@ def bench_import(rate=100):
         d.stop()
         return (nrows, result.get("status"), result.get("s", 0), before,
                 peak, max(lat), len(lat))
+# Broadcasts at Telegram's limits (30 messages/s for the bot, 1/s a chat),
+# in the emulator and in the daemon: K families, one notice each, while
+# families keep writing to their assistant at 5 messages a second.
+BC_STAFF_TG, BC_FAMILY_TG = 720000, 530000
+
+
+def _limits_on(d, emu):
+    d.stop()
+    with open(d.conf) as f:
+        conf = f.read()
+    for k, v in (("global_per_second", "30"), ("per_chat_per_second", "1"),
+                 ("per_group_per_minute", "20")):
+        conf = conf.replace("%s = 0" % k, "%s = %s" % (k, v))
+    with open(d.conf, "w") as f:
+        f.write(conf)
+    emu.limits(on=True)
+    d.start()
+
+
+def bench_broadcast(k):
+    """Time against the ideal K/30 s, 429s, and family -> assistant
+    latency while it runs."""
+    sc = Scenario(limits=False)
+    try:
+        d = sc.daemon(conf=RELAY_CONF)
+        c = Centre(sc, d)
+        # 20 assistants: each chat takes 1 message a second.
+        staff = [c.staff("Asystent %d" % j, "family_assistant", ["pl"],
+                         tg=BC_STAFF_TG + j) for j in range(20)]
+        for i in range(k):
+            c.family("Rodzina %d" % i, "uk" if i % 2 else "pl",
+                     staff[i % 20], contact="Olena %d" % i,
+                     tg=BC_FAMILY_TG + i)
+        c.idle(120)
+        _limits_on(d, sc.emu)
+        c.idle(60)
+        r0 = sc.emu.stats()["refused_429"]
+        since = next_seq(sc.emu)
+        b = c.api.ok("POST", "/v1/broadcasts", {
+            "notice": "report-change", "params": {"place": "MOPS"},
+            "target": {"all": True}}, status=201)["broadcast"]
+        t0 = time.time() * 1000
+        c.api.ok("POST", "/v1/broadcasts/%d/send" % b["id"], {}, status=200)
+        sent_at, i = {}, 0
+
+        def notices():
+            return [m for m in sc.emu.sent(since=since)
+                    if m["chat_id"] is not None and
+                    m["chat_id"] >= BC_FAMILY_TG and "MOPS" in
+                    (m["text"] or "")]
+        while len(notices()) < k and time.time() * 1000 - t0 < k * 200:
+            text = "b%d" % i
+            sent_at[text] = time.time() * 1000
+            sc.emu.message(BC_FAMILY_TG + i % k, text)
+            i += 1
+            time.sleep(0.2)
+        got = notices()
+        t_end = max(m["t_ms"] for m in got)
+        copies = [m for m in sc.emu.sent(since=since)
+                  if m["chat_id"] is not None and BC_STAFF_TG <=
+                  m["chat_id"] < BC_STAFF_TG + 20 and "\n" in
+                  (m["text"] or "")]
+        lat = sorted(m["t_ms"] - sent_at[m["text"].split("\n", 1)[1]]
+                     for m in copies
+                     if m["text"].split("\n", 1)[1] in sent_at)
+        refused = sc.emu.stats()["refused_429"] - r0
+        d.stop()
+        p99 = lat[max(int(len(lat) * 0.99) - 1, 0)] if lat else -1
+        return (t_end - t0) / 1000, len(got), refused, len(lat), p99
     finally:
         sc.close(False)
 
@@ -408,6 +477,14 @@ def import_figures():
                                                 nrows, st, secs,
                                                 peak / 1024, before / 1024,
                                                 worst, n))
+def broadcast_figures():
+    for k in (1000,):
+        secs, got, refused, n, p99 = bench_broadcast(k)
+        print("broadcast of %d at Telegram's limits: %.1f s, %.2fx the "
+              "ideal %.1f s, %d delivered, %d 429s; family->assistant "
+              "while it runs: p99 %.1f ms (%d messages)"
+              % (k, secs, secs / (k / 30.0), k / 30.0, got, refused, p99,
+                 n))
 
 
 def main():
@@ -439,6 +516,7 @@ def main():
     from bench_visits import visit_figures
     visit_figures()
     lanes.figures()
+    broadcast_figures()
 
 
 if __name__ == "__main__":
@@ -451,5 +529,7 @@ if __name__ == "__main__":
         import_figures()
     elif sys.argv[1:] == ["lanes"]:
         lanes.figures()
+    elif sys.argv[1:] == ["broadcast"]:
+        broadcast_figures()
     else:
         main()

@@ -173,6 +173,22 @@ def matrix(ids):
                                 "place": "Sala", "at": "2030-01-07 10:00"},
          {ADM}),
         ("GET", "/v1/events/99999", None, {C, ADM}),
+        ("POST", "/v1/notices", {}, {C, ADM}),
+        ("GET", "/v1/notices", None, allstaff),
+        ("GET", "/v1/notices/report-change", None, allstaff),
+        ("PATCH", "/v1/notices/report-change", {}, {C, ADM}),
+        ("POST", "/v1/notices/no-such/retire", None, {C, ADM}),
+        ("POST", "/v1/notices/report-change/preview", {}, allstaff),
+        ("POST", "/v1/notices/report-change/send",
+         {"families": [f1], "params": {"place": "MOPS"}}, {A, ADM}),
+        ("POST", "/v1/notices/report-change/send",
+         {"families": [f3], "params": {"place": "MOPS"}}, {ADM}),
+        ("POST", "/v1/broadcasts", {}, {C, ADM}),
+        ("GET", "/v1/broadcasts", None, {C, ADM}),
+        ("GET", "/v1/broadcasts/99999", None, {C, ADM}),
+        ("POST", "/v1/broadcasts/99999/send", {}, {C, ADM}),
+        ("POST", "/v1/broadcasts/99999/cancel", {}, {C, ADM}),
+        ("GET", "/v1/broadcasts/99999/failed", None, {C, ADM}),
     ]
 
 

@@ -1,0 +1,783 @@
+/*
+ * /v1/broadcasts: a notice (or texts written for the occasion) to the
+ * families a target matches. Creating one makes a draft and answers its
+ * preview: recipients per language and channel, who is skipped and why,
+ * the SMS parts and their cost, how long Telegram's limit makes it take.
+ * Sending hands the draft to conv/broadcast.c, which queues it in slices;
+ * a monthly SMS budget refuses a send that would exceed it.
+ */
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "admin_notice_priv.h"
+#include "admin_priv.h"
+#include "app.h"
+#include "broadcast.h"
+#include "broadcasts.h"
+#include "clock.h"
+#include "config.h"
+#include "crypto.h"
+#include "i18n.h"
+#include "outbox.h"
+#include "people.h"
+#include "sms.h"
+#include "validate.h"
+#include "xmalloc.h"
+
+#define BC_TG_PER_SECOND	30	/* Telegram's limit for a bot */
+
+static const char *const bc_state_names[] = {
+	"draft", "sending", "done", "cancelled"
+};
+
+/* What the target says; 0 / NULL / "": any. */
+struct bc_target {
+	struct family_filter	 f;
+	const char		*group;
+	const char		*enrolled_from;
+	const char		*enrolled_until;
+	int			 all;
+};
+
+static int
+bc_target_body(struct areq *r, const cJSON *t, struct bc_target *bt)
+{
+	static const struct admin_field spec[] = {
+		{ "all", ADMIN_FT_BOOL, 0 },
+		{ "programme", ADMIN_FT_INT, 0 },
+		{ "group", ADMIN_FT_STRING, 0 },
+		{ "language", ADMIN_FT_STRING, 0 },
+		{ "channel", ADMIN_FT_STRING, 0 },
+		{ "assistant", ADMIN_FT_INT, 0 },
+		{ "enrolled_from", ADMIN_FT_STRING, 0 },
+		{ "enrolled_until", ADMIN_FT_STRING, 0 },
+		{ "visit_from", ADMIN_FT_STRING, 0 },
+		{ "visit_until", ADMIN_FT_STRING, 0 },
+		{ NULL, 0, 0 }
+	};
+	int	 st;
+
+	memset(bt, 0, sizeof *bt);
+	if ((st = admin_fields(r, t, spec)) != 0)
+		return st;
+	if (t->child == NULL)
+		return admin_error(r, 422, "invalid", "target: name at least "
+		    "one of programme, group, language, channel, assistant, "
+		    "enrolled_from, enrolled_until (or all)");
+	/*
+	 * XXX issue 12: families with a visit in a date range. Visits are
+	 * another module's; when it lands, ask it for the families here.
+	 */
+	if (admin_get(t, "visit_from") != NULL ||
+	    admin_get(t, "visit_until") != NULL)
+		return admin_error(r, 422, "invalid", "target: visits are not "
+		    "available yet");
+	bt->all = cJSON_IsTrue(admin_get(t, "all"));
+	bt->f.programme_id = admin_int(t, "programme", 0);
+	bt->f.assistant_id = admin_int(t, "assistant", 0);
+	bt->f.language = admin_str(t, "language");
+	bt->f.channel = admin_str(t, "channel");
+	bt->group = admin_str(t, "group");
+	bt->enrolled_from = admin_str(t, "enrolled_from");
+	bt->enrolled_until = admin_str(t, "enrolled_until");
+	if ((st = admin_enum_ok(r, "target.language", bt->f.language,
+	    validate_lang)) != 0 || (st = admin_enum_ok(r, "target.channel",
+	    bt->f.channel, validate_channel)) != 0 || (st = admin_enum_ok(r,
+	    "target.enrolled_from", bt->enrolled_from, validate_date)) != 0 ||
+	    (st = admin_enum_ok(r, "target.enrolled_until", bt->enrolled_until,
+	    validate_date)) != 0)
+		return st;
+	if (bt->group != NULL && bt->f.programme_id == 0)
+		return admin_error(r, 422, "invalid", "target: a group needs "
+		    "its programme");
+	return 0;
+}
+
+/* Group and enrolment dates, which the family list does not filter. */
+static int
+bc_enrolled(struct areq *r, const struct bc_target *bt, int64_t fid,
+    int *match)
+{
+	struct enrolment	*e = NULL;
+	size_t			 n = 0, i;
+
+	*match = bt->group == NULL && bt->enrolled_from == NULL &&
+	    bt->enrolled_until == NULL;
+	if (*match)
+		return 0;
+	if (people_enrolment_list(r->app->people, fid, bt->f.programme_id,
+	    &e, &n) != PEOPLE_OK)
+		return admin_error(r, 500, "internal", "storage error");
+	for (i = 0; i < n && !*match; i++) {
+		if (e[i].until[0] != '\0')
+			continue;
+		if (bt->group != NULL && (e[i].group == NULL ||
+		    strcmp(e[i].group, bt->group) != 0))
+			continue;
+		if (bt->enrolled_from != NULL &&
+		    strcmp(e[i].from, bt->enrolled_from) < 0)
+			continue;
+		if (bt->enrolled_until != NULL &&
+		    strcmp(e[i].from, bt->enrolled_until) > 0)
+			continue;
+		*match = 1;
+	}
+	people_enrolment_list_free(e, n);
+	return 0;
+}
+
+/* The families the target matches: a new array of ids (free()). */
+static int
+bc_match(struct areq *r, const struct bc_target *bt, int64_t **ids,
+    size_t *n)
+{
+	struct family	*fs = NULL;
+	size_t		 nf = 0, i;
+	int		 st, match, rc;
+
+	*ids = NULL;
+	*n = 0;
+	rc = people_family_list(r->app->people, &bt->f, &fs, &nf);
+	if (rc != PEOPLE_OK)
+		return admin_people_err(r, rc, "programme or assistant");
+	*ids = xcalloc(nf + 1, sizeof **ids);
+	for (i = 0; i < nf; i++) {
+		if ((st = bc_enrolled(r, bt, fs[i].id, &match)) != 0) {
+			people_family_list_free(fs, nf);
+			return st;
+		}
+		/* A coordinator reaches the families of their programmes. */
+		if (match && (match = admin_family_visible(r, fs[i].id)) ==
+		    -1) {
+			people_family_list_free(fs, nf);
+			return admin_error(r, 500, "internal", "storage error");
+		}
+		if (match)
+			(*ids)[(*n)++] = fs[i].id;
+	}
+	people_family_list_free(fs, nf);
+	if (*n == 0)
+		return admin_error(r, 422, "invalid", "the target matches no "
+		    "family");
+	return 0;
+}
+
+/* Texts written for this broadcast, as a template without an id. */
+static int
+bc_texts_tpl(struct areq *r, const cJSON *texts, struct ntpl *t)
+{
+	static const struct admin_field spec[] = {
+		{ "text", ADMIN_FT_STRING, 1 },
+		{ "sms", ADMIN_FT_STRING | ADMIN_FT_NULL, 0 },
+		{ NULL, 0, 0 }
+	};
+	const cJSON	*it;
+	const char	*s;
+	char		 why[128];
+	enum lang	 l;
+	int		 st;
+
+	memset(t, 0, sizeof *t);
+	if (!cJSON_IsObject(texts) || texts->child == NULL)
+		return admin_error(r, 422, "invalid", "texts: no language");
+	for (it = texts->child; it != NULL; it = it->next) {
+		if (validate_lang(it->string) == -1 ||
+		    lang_parse(it->string, &l) == -1)
+			return admin_error(r, 422, "invalid", "texts: unknown "
+			    "language \"%.8s\"", it->string);
+		if ((st = admin_fields(r, it, spec)) != 0)
+			return st;
+		s = admin_str(it, "text");
+		if (notice_template_ok(s, why, sizeof why) == -1)
+			return admin_error(r, 422, "invalid", "%s text: %s",
+			    it->string, why);
+		t->row.text[l] = xstrdup(s);
+		if ((s = admin_str(it, "sms")) != NULL) {
+			if (notice_template_ok(s, why, sizeof why) == -1)
+				return admin_error(r, 422, "invalid", "%s "
+				    "sms: %s", it->string, why);
+			t->row.sms[l] = xstrdup(s);
+		}
+		t->text[l] = t->row.text[l];
+		t->sms[l] = t->row.sms[l];
+	}
+	(void)snprintf(t->row.id, sizeof t->row.id, "%s", "");
+	return 0;
+}
+
+/* What a draft adds up to, for its preview. */
+struct bc_sum {
+	int64_t		 per[LANG_COUNT][3];	/* [lang][channel] */
+	int64_t		 skipped[3];		/* opted out, no consent,
+						   unreachable */
+	int64_t		 missing[LANG_COUNT];	/* recipients without text */
+	int64_t		 tg, sms, parts;
+	int		 used[LANG_COUNT];
+};
+
+static int
+bc_skip_index(const char *why)
+{
+	if (strcmp(why, "opted_out") == 0)
+		return 0;
+	if (strcmp(why, "no_consent") == 0)
+		return 1;
+	return 2;
+}
+
+static int
+bc_lang_ok(const struct ntpl *t, enum lang l, int sms)
+{
+	return t->text[l] != NULL && (!sms || t->sms[l] != NULL);
+}
+
+static cJSON *
+bc_preview_json(const struct bc_sum *s, const struct nrender *nr,
+    const struct config *cfg)
+{
+	cJSON	*o = cJSON_CreateObject(), *by, *one, *sk, *sm;
+	int	 l;
+
+	by = cJSON_AddObjectToObject(o, "recipients");
+	sm = cJSON_AddObjectToObject(o, "sms");
+	for (l = 0; l < LANG_COUNT; l++) {
+		if (!s->used[l])
+			continue;
+		one = cJSON_AddObjectToObject(by, lang_code((enum lang)l));
+		admin_add_int(one, "telegram", s->per[l][CHANNEL_TELEGRAM]);
+		admin_add_int(one, "sms", s->per[l][CHANNEL_SMS]);
+		if (nr[l].sms == NULL || s->per[l][CHANNEL_SMS] == 0)
+			continue;
+		one = cJSON_AddObjectToObject(sm, lang_code((enum lang)l));
+		admin_add_str(one, "encoding", nr[l].cnt.coding ==
+		    SMS_CODING_GSM7 ? "GSM-7" : "UCS-2");
+		admin_add_int(one, "parts", (int64_t)nr[l].cnt.parts);
+	}
+	sk = cJSON_AddObjectToObject(o, "skipped");
+	admin_add_int(sk, "opted_out", s->skipped[0]);
+	admin_add_int(sk, "no_consent", s->skipped[1]);
+	admin_add_int(sk, "unreachable", s->skipped[2]);
+	admin_add_int(o, "sms_parts", s->parts);
+	cJSON_AddNumberToObject(o, "sms_cost",
+	    (double)(int64_t)(s->parts * cfg->sms_price_per_part * 100 +
+	    0.5) / 100);
+	admin_add_int(o, "seconds", (s->tg + BC_TG_PER_SECOND - 1) /
+	    BC_TG_PER_SECOND);
+	return o;
+}
+
+/* The draft: recipients checked, texts rendered; nothing queued yet. */
+static int
+bc_draft(struct areq *r, const struct ntpl *t, const struct notice_params *p,
+    enum lang fallback, const int64_t *ids, size_t n, cJSON **preview)
+{
+	struct nrender	 nr[LANG_COUNT];
+	struct nrcpt	 rc;
+	struct bc_rcpt	 br;
+	struct bc_sum	 s;
+	int64_t		 bid;
+	size_t		 i;
+	int		 st = 0, l;
+
+	memset(nr, 0, sizeof nr);
+	memset(&s, 0, sizeof s);
+	if (bc_create(r->app->broadcasts, t->row.id, t->row.version, 0,
+	    &bid) == -1)
+		return admin_error(r, 500, "internal", "storage error");
+	for (i = 0; i < n; i++) {
+		if ((st = an_recipient(r, ids[i], &rc)) != 0)
+			goto out;
+		memset(&br, 0, sizeof br);
+		br.family_id = ids[i];
+		br.member_id = rc.member_id;
+		br.channel = rc.ch;
+		if (rc.skip == NULL && !bc_lang_ok(t, rc.lang,
+		    rc.ch == CHANNEL_SMS)) {
+			if (fallback != LANG_COUNT && bc_lang_ok(t, fallback,
+			    rc.ch == CHANNEL_SMS))
+				rc.lang = fallback;
+			else {
+				s.missing[rc.lang]++;
+				continue;
+			}
+		}
+		(void)snprintf(br.lang, sizeof br.lang, "%s",
+		    lang_code(rc.lang));
+		if (rc.skip != NULL) {
+			br.state = BC_R_SKIPPED;
+			(void)snprintf(br.reason, sizeof br.reason, "%s",
+			    rc.skip);
+			s.skipped[bc_skip_index(rc.skip)]++;
+		} else {
+			if ((st = an_render_lang(r, t, rc.lang, p,
+			    &nr[rc.lang])) != 0)
+				goto out;
+			if (rc.ch == CHANNEL_SMS && nr[rc.lang].cnt.over_cap) {
+				st = admin_error(r, 422, "invalid", "%s SMS "
+				    "text: %zu parts, limit %u",
+				    lang_code(rc.lang), nr[rc.lang].cnt.parts,
+				    nr[rc.lang].cnt.max_parts);
+				goto out;
+			}
+			s.used[rc.lang] = 1;
+			s.per[rc.lang][rc.ch]++;
+			if (rc.ch == CHANNEL_SMS) {
+				s.sms++;
+				s.parts += (int64_t)nr[rc.lang].cnt.parts;
+			} else
+				s.tg++;
+		}
+		if (bc_rcpt_add(r->app->broadcasts, bid, &br) == -1) {
+			st = admin_error(r, 500, "internal", "storage error");
+			goto out;
+		}
+	}
+	for (l = 0; l < LANG_COUNT; l++)
+		if (s.missing[l] > 0) {
+			st = admin_error(r, 422, "invalid", "no %s text for "
+			    "%" PRId64 " families; add it, or name a fallback "
+			    "language", lang_code((enum lang)l), s.missing[l]);
+			goto out;
+		}
+	for (l = 0; l < LANG_COUNT; l++)
+		if (nr[l].text != NULL && bc_text_add(r->app->broadcasts, bid,
+		    lang_code((enum lang)l), nr[l].text, nr[l].sms) == -1) {
+			st = admin_error(r, 500, "internal", "storage error");
+			goto out;
+		}
+	if (s.tg + s.sms == 0) {
+		st = admin_error(r, 422, "invalid", "every family the target "
+		    "matches is skipped");
+		goto out;
+	}
+	if (bc_set_parts(r->app->broadcasts, bid, s.parts) == -1) {
+		st = admin_error(r, 500, "internal", "storage error");
+		goto out;
+	}
+	*preview = bc_preview_json(&s, nr, r->app->cfg);
+	admin_add_int(*preview, "id", bid);
+out:
+	for (l = 0; l < LANG_COUNT; l++)
+		an_render_clear(&nr[l]);
+	return st;
+}
+
+int
+admin_broadcast_create(struct areq *r)
+{
+	static const struct admin_field spec[] = {
+		{ "notice", ADMIN_FT_STRING, 0 },
+		{ "texts", ADMIN_FT_OBJECT, 0 },
+		{ "params", ADMIN_FT_OBJECT | ADMIN_FT_ARRAY, 0 },
+		{ "fallback", ADMIN_FT_STRING | ADMIN_FT_NULL, 0 },
+		{ "target", ADMIN_FT_OBJECT, 1 },
+		{ NULL, 0, 0 }
+	};
+	struct ntpl		 t;
+	struct nparams		 np;
+	struct bc_target	 bt;
+	const char		*notice, *fb;
+	cJSON			*preview = NULL;
+	int64_t			*ids = NULL;
+	enum lang		 fallback = LANG_COUNT;
+	size_t			 n = 0;
+	int			 st;
+
+	memset(&t, 0, sizeof t);
+	if ((st = admin_fields(r, r->body, spec)) != 0)
+		return st;
+	notice = admin_str(r->body, "notice");
+	if ((notice == NULL) == (admin_get(r->body, "texts") == NULL))
+		return admin_error(r, 400, "bad_request", "give either "
+		    "\"notice\" or \"texts\"");
+	if ((fb = admin_str(r->body, "fallback")) != NULL &&
+	    (validate_lang(fb) == -1 || lang_parse(fb, &fallback) == -1))
+		return admin_error(r, 422, "invalid", "fallback: one of pl, "
+		    "uk, ru, en");
+	if (notice != NULL)
+		st = an_tpl_load(r, notice, &t);
+	else
+		st = bc_texts_tpl(r, admin_get(r->body, "texts"), &t);
+	if (st != 0)
+		goto out;
+	if (t.row.retired_at != 0) {
+		st = admin_error(r, 409, "conflict", "the notice is retired");
+		goto out;
+	}
+	if ((st = an_params_body(r, admin_get(r->body, "params"), &np)) != 0 ||
+	    (st = an_params_used(r, &t, &np.p)) != 0 ||
+	    (st = bc_target_body(r, admin_get(r->body, "target"), &bt)) != 0 ||
+	    (st = bc_match(r, &bt, &ids, &n)) != 0 ||
+	    (st = bc_draft(r, &t, &np.p, fallback, ids, n, &preview)) != 0)
+		goto out;
+	if ((st = admin_audit(r, "broadcast.create", "broadcast",
+	    (int64_t)cJSON_GetObjectItemCaseSensitive(preview,
+	    "id")->valuedouble)) != 0) {
+		cJSON_Delete(preview);
+		goto out;
+	}
+	admin_add_str(preview, "state", "draft");
+	st = admin_answer(r, "broadcast", preview, 201);
+out:
+	free(ids);
+	an_tpl_clear(&t);
+	return st;
+}
+
+static cJSON *
+bc_json(const struct bc *b)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	admin_add_int(o, "id", b->id);
+	admin_add_str(o, "notice", b->notice_id[0] != '\0' ? b->notice_id :
+	    NULL);
+	admin_add_int(o, "version", b->notice_version);
+	admin_add_str(o, "state", bc_state_names[b->state & 3]);
+	admin_add_int(o, "created_at", b->created_at);
+	if (b->send_at != 0)
+		admin_add_int(o, "send_at", b->send_at);
+	else
+		cJSON_AddNullToObject(o, "send_at");
+	admin_add_int(o, "pending", b->n[BC_R_PENDING]);
+	admin_add_int(o, "queued", b->n[BC_R_QUEUED]);
+	admin_add_int(o, "skipped", b->n[BC_R_SKIPPED]);
+	admin_add_int(o, "cancelled", b->n[BC_R_CANCELLED]);
+	admin_add_int(o, "sms_parts", b->sms_parts);
+	return o;
+}
+
+static int
+bc_load(struct areq *r, struct bc *b)
+{
+	int64_t	 id;
+	int	 st, rc;
+
+	if ((st = admin_path_id(r, 0, &id, "broadcast")) != 0)
+		return st;
+	rc = bc_get(r->app->broadcasts, id, b);
+	if (rc == -2)
+		return admin_error(r, 404, "not_found", "no such broadcast");
+	if (rc != 0)
+		return admin_error(r, 500, "internal", "storage error");
+	return 0;
+}
+
+int
+admin_broadcast_list(struct areq *r)
+{
+	struct bc	*bs = NULL;
+	cJSON		*a;
+	size_t		 n = 0, i;
+
+	if (bc_list(r->app->broadcasts, &bs, &n) == -1)
+		return admin_error(r, 500, "internal", "storage error");
+	a = cJSON_CreateArray();
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, bc_json(&bs[i]));
+	free(bs);
+	r->out = cJSON_CreateObject();
+	cJSON_AddItemToObject(r->out, "broadcasts", a);
+	return 200;
+}
+
+/*
+ * What became of a queued recipient's outbox row: "queued", "sent",
+ * "delivered" (an SMS the gateway reported), "blocked" (Telegram's 403),
+ * "opted_out" (held back by the dispatcher after /stop or STOP) or
+ * "failed"; NULL on storage errors.
+ */
+static const char *
+bc_outcome(struct areq *r, int64_t outbox_id)
+{
+	struct outbox_info	 oi;
+
+	if (outbox_list(r->app->ob, -1, 0, outbox_id, &oi, 1) != 1)
+		return NULL;
+	switch (oi.state) {
+	case OUTBOX_QUEUED:
+	case OUTBOX_SENDING:
+		return "queued";
+	case OUTBOX_SENT:
+		if (oi.delivery == SMS_DLR_FAILED ||
+		    oi.delivery == SMS_DLR_EXPIRED)
+			return "failed";
+		return oi.delivery == SMS_DLR_DELIVERED ? "delivered" : "sent";
+	case OUTBOX_FAILED:
+		break;
+	}
+	if (oi.has_error_code && oi.error_code == 403)
+		return "blocked";
+	if (strstr(oi.last_error, "announcements off") != NULL)
+		return "opted_out";
+	return "failed";
+}
+
+/* Skipped and not-sent recipients by reason. */
+struct bc_why {
+	struct areq	*r;
+	cJSON		*by;
+	cJSON		*sent;
+};
+
+static int
+bc_why_count(const struct bc_rcpt *rc, void *arg)
+{
+	struct bc_why	*w = arg;
+	cJSON		*n, *by = w->by;
+	const char	*k;
+
+	if (rc->state == BC_R_PENDING)
+		return 0;
+	if (rc->state == BC_R_QUEUED) {
+		if ((k = bc_outcome(w->r, rc->outbox_id)) == NULL)
+			return -1;
+		by = w->sent;
+	} else
+		k = rc->state == BC_R_CANCELLED ? "cancelled" : rc->reason;
+	if ((n = cJSON_GetObjectItemCaseSensitive(by, k)) != NULL)
+		cJSON_SetNumberValue(n, n->valuedouble + 1);
+	else
+		cJSON_AddNumberToObject(by, k, 1);
+	return 0;
+}
+
+int
+admin_broadcast_show(struct areq *r)
+{
+	struct bc	 b;
+	struct bc_why	 w;
+	cJSON		*o;
+	int		 st;
+
+	if ((st = bc_load(r, &b)) != 0)
+		return st;
+	o = bc_json(&b);
+	w.r = r;
+	w.by = cJSON_AddObjectToObject(o, "not_sent");
+	w.sent = cJSON_AddObjectToObject(o, "outcomes");
+	if (bc_rcpts(r->app->broadcasts, b.id, bc_why_count, &w) != 0) {
+		cJSON_Delete(o);
+		return admin_error(r, 500, "internal", "storage error");
+	}
+	return admin_answer(r, "broadcast", o, 200);
+}
+
+/* "2027-02-01 09:30" (or with a T) in the daemon's time zone. */
+static int
+bc_parse_at(const char *s, int64_t *at)
+{
+	struct tm	 tm;
+	char		 date[11], sep, tail;
+	int		 h, m;
+
+	memset(&tm, 0, sizeof tm);
+	if (strlen(s) != 16 || sscanf(s, "%10s%c%2d:%2d%c", date, &sep, &h, &m,
+	    &tail) != 4 || (sep != ' ' && sep != 'T') ||
+	    validate_date(date) == -1 || h < 0 || h > 23 || m < 0 || m > 59)
+		return -1;
+	tm.tm_year = (date[0] - '0') * 1000 + (date[1] - '0') * 100 +
+	    (date[2] - '0') * 10 + (date[3] - '0') - 1900;
+	tm.tm_mon = (date[5] - '0') * 10 + (date[6] - '0') - 1;
+	tm.tm_mday = (date[8] - '0') * 10 + (date[9] - '0');
+	tm.tm_hour = h;
+	tm.tm_min = m;
+	tm.tm_isdst = -1;
+	*at = (int64_t)mktime(&tm);
+	return *at == -1 ? -1 : 0;
+}
+
+/* The month's SMS parts so far (broadcasts sent since the 1st). */
+static int
+bc_month_parts(struct areq *r, int64_t *parts)
+{
+	struct tm	 tm;
+	time_t		 now = clock_now();
+
+	if (localtime_r(&now, &tm) == NULL)
+		return -1;
+	tm.tm_mday = 1;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	return bc_sms_parts_since(r->app->broadcasts, (int64_t)mktime(&tm),
+	    parts);
+}
+
+static int
+bc_budget_ok(struct areq *r, const struct bc *b)
+{
+	const struct config	*cfg = r->app->cfg;
+	int64_t			 used;
+	double			 cost, have;
+
+	if (cfg->sms_monthly_budget <= 0 || b->sms_parts == 0)
+		return 0;
+	if (bc_month_parts(r, &used) == -1)
+		return admin_error(r, 500, "internal", "storage error");
+	cost = b->sms_parts * cfg->sms_price_per_part;
+	have = used * cfg->sms_price_per_part;
+	if (have + cost > cfg->sms_monthly_budget + 1e-9)
+		return admin_error(r, 409, "conflict", "over the monthly SMS "
+		    "budget: this broadcast is %" PRId64 " parts (%.2f zł), "
+		    "%" PRId64 " parts (%.2f zł) were used this month, the "
+		    "budget is %.2f zł", b->sms_parts, cost, used, have,
+		    cfg->sms_monthly_budget);
+	return 0;
+}
+
+int
+admin_broadcast_send(struct areq *r)
+{
+	static const struct admin_field spec[] = {
+		{ "at", ADMIN_FT_STRING, 0 },
+		{ NULL, 0, 0 }
+	};
+	struct bc	 b;
+	const char	*at_s;
+	int64_t		 at = clock_now();
+	int		 st;
+
+	if ((st = admin_fields(r, r->body, spec)) != 0 ||
+	    (st = bc_load(r, &b)) != 0)
+		return st;
+	if ((at_s = admin_str(r->body, "at")) != NULL) {
+		if (bc_parse_at(at_s, &at) == -1)
+			return admin_error(r, 422, "invalid", "at: YYYY-MM-DD "
+			    "HH:MM, local time");
+		if (at < clock_now())
+			return admin_error(r, 422, "invalid", "at: in the "
+			    "past");
+	}
+	if (b.state != BC_DRAFT)
+		return admin_error(r, 409, "conflict", "broadcast %" PRId64
+		    " is %s, not a draft", b.id, bc_state_names[b.state & 3]);
+	if ((st = bc_budget_ok(r, &b)) != 0)
+		return st;
+	if (bc_set_state(r->app->broadcasts, b.id, BC_SENDING, at) == -1)
+		return admin_error(r, 500, "internal", "storage error");
+	if ((st = admin_audit(r, "broadcast.send", "broadcast", b.id)) != 0)
+		return st;
+	bcsend_kick(r->app->bcsend);
+	if ((st = bc_load(r, &b)) != 0)
+		return st;
+	return admin_answer(r, "broadcast", bc_json(&b), 200);
+}
+
+int
+admin_broadcast_cancel(struct areq *r)
+{
+	struct bc	 b;
+	int		 st;
+
+	if ((st = bc_load(r, &b)) != 0)
+		return st;
+	if (b.state == BC_DONE || b.state == BC_CANCELLED)
+		return admin_error(r, 409, "conflict", "broadcast %" PRId64
+		    " is %s: nothing left to cancel", b.id,
+		    bc_state_names[b.state & 3]);
+	if (bc_cancel_pending(r->app->broadcasts, b.id) == -1 ||
+	    bc_set_state(r->app->broadcasts, b.id, BC_CANCELLED,
+	    clock_now()) == -1)
+		return admin_error(r, 500, "internal", "storage error");
+	if ((st = admin_audit(r, "broadcast.cancel", "broadcast", b.id)) != 0 ||
+	    (st = bc_load(r, &b)) != 0)
+		return st;
+	return admin_answer(r, "broadcast", bc_json(&b), 200);
+}
+
+/* Who was not reached: code, phone (in full, to call them), reason. */
+struct bc_failed {
+	struct areq	*r;
+	cJSON		*rows;
+	int		 err;
+};
+
+static int
+bc_failed_row(const struct bc_rcpt *rc, void *arg)
+{
+	struct bc_failed	*f = arg;
+	struct family_brief	 fb;
+	char			*phone = NULL;
+	cJSON			*o;
+
+	const char		*why;
+
+	if (rc->state == BC_R_PENDING)
+		return 0;
+	why = rc->state == BC_R_CANCELLED ? "cancelled" : rc->reason;
+	if (rc->state == BC_R_QUEUED) {
+		if ((why = bc_outcome(f->r, rc->outbox_id)) == NULL)
+			return f->err = -1;
+		if (strcmp(why, "blocked") != 0 && strcmp(why, "failed") != 0 &&
+		    strcmp(why, "opted_out") != 0)
+			return 0;
+	}
+	if (people_family_brief(f->r->app->people, rc->family_id, &fb) !=
+	    PEOPLE_OK)
+		return 0;	/* removed since */
+	if (rc->member_id != 0 && people_member_phone(f->r->app->people,
+	    rc->member_id, &phone) != PEOPLE_OK)
+		return f->err = -1;
+	o = cJSON_CreateObject();
+	admin_add_str(o, "code", fb.code);
+	admin_add_str(o, "channel", rc->channel == CHANNEL_SMS ? "sms" :
+	    "telegram");
+	admin_add_str(o, "language", rc->lang);
+	admin_add_str(o, "phone", phone);
+	admin_add_str(o, "reason", why);
+	cJSON_AddItemToArray(f->rows, o);
+	if (phone != NULL)
+		crypto_free_plain(phone);
+	return 0;
+}
+
+int
+admin_broadcast_failed(struct areq *r)
+{
+	struct bc		 b;
+	struct bc_failed	 f;
+	int			 st;
+
+	if ((st = bc_load(r, &b)) != 0)
+		return st;
+	memset(&f, 0, sizeof f);
+	f.r = r;
+	f.rows = cJSON_CreateArray();
+	if (bc_rcpts(r->app->broadcasts, b.id, bc_failed_row, &f) != 0 ||
+	    f.err != 0) {
+		cJSON_Delete(f.rows);
+		return admin_error(r, 500, "internal", "storage error");
+	}
+	if ((st = admin_audit(r, "broadcast.failed", "broadcast",
+	    b.id)) != 0) {
+		cJSON_Delete(f.rows);
+		return st;
+	}
+	r->out = cJSON_CreateObject();
+	admin_add_int(r->out, "broadcast", b.id);
+	cJSON_AddItemToObject(r->out, "failed", f.rows);
+	return 200;
+}
+
+int
+admin_broadcast_status(struct areq *r, cJSON *status)
+{
+	const struct config	*cfg = r->app->cfg;
+	int64_t			 parts;
+	cJSON			*o;
+
+	if (bc_month_parts(r, &parts) == -1)
+		return -1;
+	o = cJSON_AddObjectToObject(status, "sms_month");
+	admin_add_int(o, "parts", parts);
+	cJSON_AddNumberToObject(o, "cost", (double)(int64_t)(parts *
+	    cfg->sms_price_per_part * 100 + 0.5) / 100);
+	cJSON_AddNumberToObject(o, "budget", cfg->sms_monthly_budget);
+	return 0;
+}

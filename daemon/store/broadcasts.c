@@ -1,0 +1,396 @@
+/*
+ * Broadcasts and their recipients: tables broadcasts, broadcast_texts and
+ * broadcast_recipients. The texts are plain like the notices they come
+ * from (store/notices.c); recipients are ids only.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "broadcasts.h"
+#include "log.h"
+#include "store.h"
+#include "xmalloc.h"
+
+enum {
+	BS_INSERT,
+	BS_TEXT_INSERT,
+	BS_RCPT_INSERT,
+	BS_GET,
+	BS_COUNTS,
+	BS_LIST,
+	BS_STATE,
+	BS_TEXT_GET,
+	BS_PENDING,
+	BS_RCPT_DONE,
+	BS_CANCEL,
+	BS_SENDING,
+	BS_RCPTS,
+	BS_PARTS,
+	BS_SET_PARTS,
+	BS_COUNT
+};
+
+static const char *const bc_sql[BS_COUNT] = {
+	"INSERT INTO broadcasts (notice_id, notice_version, created_at, "
+	"sms_parts) VALUES (?1, ?2, ?3, ?4)",
+	"INSERT INTO broadcast_texts (broadcast_id, lang, text, sms) "
+	"VALUES (?1, ?2, ?3, ?4)",
+	"INSERT INTO broadcast_recipients (broadcast_id, family_id, "
+	"member_id, channel, lang, state, reason) VALUES (?1, ?2, ?3, ?4, ?5, "
+	"?6, ?7)",
+	"SELECT id, notice_id, notice_version, state, created_at, send_at, "
+	"finished_at, sms_parts FROM broadcasts WHERE id = ?1",
+	"SELECT state, COUNT(*) FROM broadcast_recipients WHERE "
+	"broadcast_id = ?1 GROUP BY state",
+	"SELECT id FROM broadcasts ORDER BY id DESC LIMIT 1000",
+	"UPDATE broadcasts SET state = ?2, send_at = CASE WHEN ?2 = 1 THEN ?3 "
+	"ELSE send_at END, finished_at = CASE WHEN ?2 >= 2 THEN ?3 ELSE "
+	"finished_at END WHERE id = ?1",
+	"SELECT text, sms FROM broadcast_texts WHERE broadcast_id = ?1 AND "
+	"lang = ?2",
+	"SELECT family_id, member_id, channel, lang FROM broadcast_recipients "
+	"WHERE broadcast_id = ?1 AND state = 0 ORDER BY family_id LIMIT ?2",
+	"UPDATE broadcast_recipients SET state = ?3, reason = ?4, "
+	"outbox_id = ?5 WHERE broadcast_id = ?1 AND family_id = ?2",
+	"UPDATE broadcast_recipients SET state = 3 WHERE broadcast_id = ?1 "
+	"AND state = 0",
+	"SELECT id FROM broadcasts WHERE state = 1 ORDER BY id",
+	"SELECT family_id, member_id, channel, lang, state, reason, "
+	"outbox_id FROM broadcast_recipients WHERE broadcast_id = ?1 "
+	"ORDER BY family_id",
+	"SELECT COALESCE(SUM(sms_parts), 0) FROM broadcasts WHERE state IN "
+	"(1, 2) AND send_at >= ?1",
+	"UPDATE broadcasts SET sms_parts = ?2 WHERE id = ?1",
+};
+
+struct broadcasts {
+	struct store	*st;
+	sqlite3_stmt	*s[BS_COUNT];
+};
+
+struct broadcasts *
+broadcasts_new(struct store *st)
+{
+	struct broadcasts	*b;
+	int			 i;
+
+	b = xcalloc(1, sizeof *b);
+	b->st = st;
+	for (i = 0; i < BS_COUNT; i++) {
+		if (store_prepare(st, bc_sql[i], &b->s[i]) == -1) {
+			broadcasts_free(b);
+			return NULL;
+		}
+	}
+	return b;
+}
+
+void
+broadcasts_free(struct broadcasts *b)
+{
+	int	 i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < BS_COUNT; i++)
+		sqlite3_finalize(b->s[i]);
+	free(b);
+}
+
+static int
+bc_fail(sqlite3_stmt *s, int rc, const char *what)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	log_err("event=store.error what=%s error=\"%s\"", what,
+	    sqlite3_errstr(rc));
+	return -1;
+}
+
+static void
+bc_done_stmt(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+int
+bc_create(struct broadcasts *b, const char *notice_id, int64_t version,
+    int64_t sms_parts, int64_t *id)
+{
+	sqlite3_stmt	*s = b->s[BS_INSERT];
+
+	sqlite3_bind_text(s, 1, notice_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, version);
+	sqlite3_bind_int64(s, 3, store_now_ms() / 1000);
+	sqlite3_bind_int64(s, 4, sms_parts);
+	if (store_step_done(s, "broadcasts.create") == -1)
+		return -1;
+	*id = sqlite3_last_insert_rowid(store_db(b->st));
+	return 0;
+}
+
+int
+bc_text_add(struct broadcasts *b, int64_t id, const char *lang,
+    const char *text, const char *sms)
+{
+	sqlite3_stmt	*s = b->s[BS_TEXT_INSERT];
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, lang, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
+	if (sms != NULL)
+		sqlite3_bind_text(s, 4, sms, -1, SQLITE_STATIC);
+	return store_step_done(s, "broadcasts.text");
+}
+
+int
+bc_rcpt_add(struct broadcasts *b, int64_t id, const struct bc_rcpt *r)
+{
+	sqlite3_stmt	*s = b->s[BS_RCPT_INSERT];
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, r->family_id);
+	if (r->member_id != 0)
+		sqlite3_bind_int64(s, 3, r->member_id);
+	sqlite3_bind_int(s, 4, r->channel);
+	sqlite3_bind_text(s, 5, r->lang, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 6, r->state);
+	if (r->reason[0] != '\0')
+		sqlite3_bind_text(s, 7, r->reason, -1, SQLITE_STATIC);
+	return store_step_done(s, "broadcasts.rcpt");
+}
+
+static int
+bc_counts(struct broadcasts *b, struct bc *out)
+{
+	sqlite3_stmt	*s = b->s[BS_COUNTS];
+	int		 rc, st;
+
+	sqlite3_bind_int64(s, 1, out->id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		st = sqlite3_column_int(s, 0);
+		if (st >= 0 && st < 4)
+			out->n[st] = sqlite3_column_int64(s, 1);
+	}
+	if (rc != SQLITE_DONE)
+		return bc_fail(s, rc, "broadcasts.counts");
+	bc_done_stmt(s);
+	return 0;
+}
+
+int
+bc_get(struct broadcasts *b, int64_t id, struct bc *out)
+{
+	sqlite3_stmt	*s = b->s[BS_GET];
+	const char	*n;
+	int		 rc;
+
+	memset(out, 0, sizeof *out);
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		bc_done_stmt(s);
+		return -2;
+	}
+	if (rc != SQLITE_ROW)
+		return bc_fail(s, rc, "broadcasts.get");
+	out->id = sqlite3_column_int64(s, 0);
+	if ((n = (const char *)sqlite3_column_text(s, 1)) != NULL)
+		(void)snprintf(out->notice_id, sizeof out->notice_id, "%s", n);
+	out->notice_version = sqlite3_column_int64(s, 2);
+	out->state = (enum bc_state)sqlite3_column_int(s, 3);
+	out->created_at = sqlite3_column_int64(s, 4);
+	out->send_at = sqlite3_column_int64(s, 5);
+	out->finished_at = sqlite3_column_int64(s, 6);
+	out->sms_parts = sqlite3_column_int64(s, 7);
+	bc_done_stmt(s);
+	return bc_counts(b, out);
+}
+
+static int
+bc_ids(struct broadcasts *b, int which, int64_t *ids, size_t max,
+    size_t *n)
+{
+	sqlite3_stmt	*s = b->s[which];
+	int		 rc;
+
+	*n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (*n < max)
+			ids[(*n)++] = sqlite3_column_int64(s, 0);
+	if (rc != SQLITE_DONE)
+		return bc_fail(s, rc, "broadcasts.ids");
+	bc_done_stmt(s);
+	return 0;
+}
+
+int
+bc_list(struct broadcasts *b, struct bc **out, size_t *n)
+{
+	int64_t	 ids[1000];
+	size_t	 k, i;
+
+	*out = NULL;
+	*n = 0;
+	if (bc_ids(b, BS_LIST, ids, 1000, &k) == -1)
+		return -1;
+	*out = xcalloc(k + 1, sizeof **out);
+	for (i = 0; i < k; i++) {
+		if (bc_get(b, ids[i], &(*out)[i]) != 0) {
+			free(*out);
+			*out = NULL;
+			return -1;
+		}
+	}
+	*n = k;
+	return 0;
+}
+
+int
+bc_sending(struct broadcasts *b, int64_t *ids, size_t max, size_t *n)
+{
+	return bc_ids(b, BS_SENDING, ids, max, n);
+}
+
+int
+bc_set_state(struct broadcasts *b, int64_t id, enum bc_state st, int64_t at)
+{
+	sqlite3_stmt	*s = b->s[BS_STATE];
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, (int)st);
+	sqlite3_bind_int64(s, 3, at);
+	return store_step_done(s, "broadcasts.state");
+}
+
+int
+bc_text_get(struct broadcasts *b, int64_t id, const char *lang, char **text,
+    char **sms)
+{
+	sqlite3_stmt	*s = b->s[BS_TEXT_GET];
+	const char	*v;
+	int		 rc;
+
+	*text = *sms = NULL;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_text(s, 2, lang, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*text = xstrdup((const char *)sqlite3_column_text(s, 0));
+		if ((v = (const char *)sqlite3_column_text(s, 1)) != NULL)
+			*sms = xstrdup(v);
+	} else if (rc != SQLITE_DONE)
+		return bc_fail(s, rc, "broadcasts.text_get");
+	bc_done_stmt(s);
+	return 0;
+}
+
+static void
+bc_rcpt_row(sqlite3_stmt *s, struct bc_rcpt *r)
+{
+	const char	*v;
+
+	memset(r, 0, sizeof *r);
+	r->family_id = sqlite3_column_int64(s, 0);
+	r->member_id = sqlite3_column_int64(s, 1);
+	r->channel = sqlite3_column_int(s, 2);
+	if ((v = (const char *)sqlite3_column_text(s, 3)) != NULL)
+		(void)snprintf(r->lang, sizeof r->lang, "%s", v);
+}
+
+int
+bc_pending(struct broadcasts *b, int64_t id, struct bc_rcpt *out, size_t max,
+    size_t *n)
+{
+	sqlite3_stmt	*s = b->s[BS_PENDING];
+	int		 rc;
+
+	*n = 0;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, (int64_t)max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max)
+		bc_rcpt_row(s, &out[(*n)++]);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return bc_fail(s, rc, "broadcasts.pending");
+	bc_done_stmt(s);
+	return 0;
+}
+
+int
+bc_rcpt_done(struct broadcasts *b, int64_t id, int64_t family_id, int state,
+    const char *reason, int64_t outbox_id)
+{
+	sqlite3_stmt	*s = b->s[BS_RCPT_DONE];
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, family_id);
+	sqlite3_bind_int(s, 3, state);
+	if (reason != NULL)
+		sqlite3_bind_text(s, 4, reason, -1, SQLITE_STATIC);
+	if (outbox_id != 0)
+		sqlite3_bind_int64(s, 5, outbox_id);
+	return store_step_done(s, "broadcasts.rcpt_done");
+}
+
+int
+bc_cancel_pending(struct broadcasts *b, int64_t id)
+{
+	sqlite3_stmt	*s = b->s[BS_CANCEL];
+
+	sqlite3_bind_int64(s, 1, id);
+	return store_step_done(s, "broadcasts.cancel");
+}
+
+int
+bc_rcpts(struct broadcasts *b, int64_t id, bc_rcpt_fn fn, void *arg)
+{
+	sqlite3_stmt	*s = b->s[BS_RCPTS];
+	struct bc_rcpt	 r;
+	const char	*v;
+	int		 rc, ret = 0;
+
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		bc_rcpt_row(s, &r);
+		r.state = sqlite3_column_int(s, 4);
+		if ((v = (const char *)sqlite3_column_text(s, 5)) != NULL)
+			(void)snprintf(r.reason, sizeof r.reason, "%s", v);
+		r.outbox_id = sqlite3_column_int64(s, 6);
+		if ((ret = fn(&r, arg)) != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		return bc_fail(s, rc, "broadcasts.rcpts");
+	bc_done_stmt(s);
+	return ret;
+}
+
+int
+bc_sms_parts_since(struct broadcasts *b, int64_t since, int64_t *parts)
+{
+	sqlite3_stmt	*s = b->s[BS_PARTS];
+	int		 rc;
+
+	*parts = 0;
+	sqlite3_bind_int64(s, 1, since);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW)
+		return bc_fail(s, rc, "broadcasts.parts");
+	*parts = sqlite3_column_int64(s, 0);
+	bc_done_stmt(s);
+	return 0;
+}
+
+int
+bc_set_parts(struct broadcasts *b, int64_t id, int64_t parts)
+{
+	sqlite3_stmt	*s = b->s[BS_SET_PARTS];
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, parts);
+	return store_step_done(s, "broadcasts.parts_set");
+}

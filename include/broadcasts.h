@@ -1,0 +1,99 @@
+/*
+ * Broadcasts: a notice rendered once per language and the families it
+ * goes to, each with a state, so that a send resumes after a crash where
+ * it stopped and no family is queued twice. The tables' owner is
+ * store/broadcasts.c; functions work inside the caller's transaction.
+ */
+#ifndef ASYSTENT_BROADCASTS_H
+#define ASYSTENT_BROADCASTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+struct broadcasts;
+
+enum bc_state {
+	BC_DRAFT = 0,
+	BC_SENDING = 1,
+	BC_DONE = 2,
+	BC_CANCELLED = 3
+};
+
+enum bc_rcpt_state {
+	BC_R_PENDING = 0,
+	BC_R_QUEUED = 1,
+	BC_R_SKIPPED = 2,
+	BC_R_CANCELLED = 3
+};
+
+struct bc {
+	int64_t		 id;
+	char		 notice_id[48];
+	int64_t		 notice_version;
+	enum bc_state	 state;
+	int64_t		 created_at;	/* unix s */
+	int64_t		 send_at;	/* unix s; 0: not yet */
+	int64_t		 finished_at;
+	int64_t		 sms_parts;	/* all SMS recipients' parts */
+	int64_t		 n[4];		/* recipients per enum bc_rcpt_state */
+};
+
+struct bc_rcpt {
+	int64_t		 family_id;
+	int64_t		 member_id;
+	int		 channel;	/* enum channel */
+	char		 lang[4];
+	int		 state;
+	char		 reason[24];
+	int64_t		 outbox_id;
+};
+
+struct broadcasts *broadcasts_new(struct store *st);
+void	broadcasts_free(struct broadcasts *b);
+
+int	bc_create(struct broadcasts *b, const char *notice_id,
+	    int64_t version, int64_t sms_parts, int64_t *id)
+	    __attribute__((warn_unused_result));
+int	bc_set_parts(struct broadcasts *b, int64_t id, int64_t parts)
+	    __attribute__((warn_unused_result));
+int	bc_text_add(struct broadcasts *b, int64_t id, const char *lang,
+	    const char *text, const char *sms)
+	    __attribute__((warn_unused_result));
+int	bc_rcpt_add(struct broadcasts *b, int64_t id, const struct bc_rcpt *r)
+	    __attribute__((warn_unused_result));
+/* -2 for no such broadcast. */
+int	bc_get(struct broadcasts *b, int64_t id, struct bc *out)
+	    __attribute__((warn_unused_result));
+/* The newest first; *out is a new array of *n (free()). */
+int	bc_list(struct broadcasts *b, struct bc **out, size_t *n)
+	    __attribute__((warn_unused_result));
+int	bc_set_state(struct broadcasts *b, int64_t id, enum bc_state st,
+	    int64_t at) __attribute__((warn_unused_result));
+/* The texts of `lang`: new strings (free()), *sms NULL when none. */
+int	bc_text_get(struct broadcasts *b, int64_t id, const char *lang,
+	    char **text, char **sms) __attribute__((warn_unused_result));
+/* Up to `max` pending recipients, in family order. */
+int	bc_pending(struct broadcasts *b, int64_t id, struct bc_rcpt *out,
+	    size_t max, size_t *n) __attribute__((warn_unused_result));
+int	bc_rcpt_done(struct broadcasts *b, int64_t id, int64_t family_id,
+	    int state, const char *reason, int64_t outbox_id)
+	    __attribute__((warn_unused_result));
+/* Pending recipients become cancelled. */
+int	bc_cancel_pending(struct broadcasts *b, int64_t id)
+	    __attribute__((warn_unused_result));
+/* Broadcasts being sent (their send_at may be later). */
+int	bc_sending(struct broadcasts *b, int64_t *ids, size_t max, size_t *n)
+	    __attribute__((warn_unused_result));
+/*
+ * Skipped and queued recipients of a broadcast, one callback each, for
+ * the reports; reason "" for the queued.
+ */
+typedef int	(*bc_rcpt_fn)(const struct bc_rcpt *r, void *arg);
+int	bc_rcpts(struct broadcasts *b, int64_t id, bc_rcpt_fn fn, void *arg)
+	    __attribute__((warn_unused_result));
+/* SMS parts of the broadcasts sent since `since` (unix s). */
+int	bc_sms_parts_since(struct broadcasts *b, int64_t since,
+	    int64_t *parts) __attribute__((warn_unused_result));
+
+#endif

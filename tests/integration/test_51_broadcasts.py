@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""Broadcasts: a draft and its preview, a send at Telegram's limits (each
+family once, no 429, opted-out families skipped and counted), a kill -9
+half-way with the rest sent after the restart, who was not reached as
+CSV, the SMS budget, cancelling, and bad input that queues nothing. Real
+asystentd, asystentctl and the Bot API emulator with its limits on."""
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from harness import BUILD, Suite, scenario, wait_for  # noqa: E402
+from world import Centre  # noqa: E402
+
+CTL = os.path.join(BUILD, "asystentctl")
+suite = Suite("broadcasts")
+ANNA = 7001
+FAM_TG = 520000
+OPEN = {"hours.%s" % d: "00:00-24:00" for d in
+        ("monday", "tuesday", "wednesday", "thursday", "friday",
+         "saturday", "sunday")}
+
+
+def ctl(d, *args, rc=0):
+    p = subprocess.run([CTL, "-s", d.sock] + [str(a) for a in args],
+                       capture_output=True, timeout=60)
+    p.out = p.stdout.decode("utf-8")
+    p.err = p.stderr.decode("utf-8")
+    assert p.returncode == rc, "%s: exit %d, wanted %d\n%s\n%s" % (
+        args, p.returncode, rc, p.out, p.err)
+    return p
+
+
+def jctl(d, *args, rc=0):
+    p = ctl(d, "--json", *args, rc=rc)
+    return json.loads(p.out)
+
+
+def centre(sc, n, conf=None):
+    d = sc.daemon(conf=dict(OPEN, **(conf or {})))
+    c = Centre(sc, d)
+    anna = c.staff("Anna Nowak", "family_assistant", ["pl"], tg=ANNA)
+    prog = c.api.ok("POST", "/v1/programmes", {
+        "name": "FEnIKS", "groups": ["rodziny", "seniorzy"]},
+        status=201)["programme"]
+    fams = []
+    for i in range(n):
+        lang = "uk" if i % 2 else "pl"
+        f = c.family("Rodzina %d" % i, lang, assistant=anna,
+                     contact="Olena %d" % i, tg=FAM_TG + i)
+        c.api.ok("POST", "/v1/programmes/%d/enrol" % prog["id"], {
+            "family": f["code"], "group": "rodziny" if i % 3 else
+            "seniorzy"})
+        fams.append(f)
+    return c, d, prog, fams
+
+
+def delivered(c, text_part):
+    return [m for m in c.emu.sent()
+            if m["chat_id"] is not None and m["chat_id"] >= FAM_TG and
+            text_part in (m["text"] or "")]
+
+
+@suite.test
+@scenario()
+def test_broadcast_at_the_limit_resumes_after_kill(sc):
+    n = 60
+    c, d, prog, fams = centre(sc, n)
+    # Set up quickly; the broadcast itself meets Telegram's limits, in
+    # the emulator and in the daemon's configuration.
+    c.idle()
+    d.stop()
+    with open(d.conf) as f:
+        conf = f.read()
+    conf = conf.replace("global_per_second = 0", "global_per_second = 30")
+    conf = conf.replace("per_chat_per_second = 0", "per_chat_per_second = 1")
+    conf = conf.replace("per_group_per_minute = 0",
+                        "per_group_per_minute = 20")
+    with open(d.conf, "w") as f:
+        f.write(conf)
+    c.emu.limits(on=True)
+    d.start()
+    c.emu.message(FAM_TG + 4, "/stop")
+    c.emu.message(FAM_TG + 7, "/stop")
+    c.idle()
+    wait_for(lambda: len(c.emu.sent(chat_id=FAM_TG + 7)) > 0 and
+             d.sql("SELECT COUNT(*) FROM outbox WHERE state < 2")[0][0]
+             == 0, 10, "the /stop answers sent")
+    stats0 = c.emu.stats()
+    out = jctl(d, "broadcast", "create", "--notice", "report-change",
+               "--param", "place=MOPS, ul. Długa 1", "--programme",
+               prog["id"])
+    b = out["broadcast"]
+    assert b["state"] == "draft", b
+    assert b["skipped"]["opted_out"] == 2, b
+    assert b["recipients"]["pl"]["telegram"] + \
+        b["recipients"]["uk"]["telegram"] == n - 2, b
+    assert b["seconds"] == (n - 2 + 29) // 30, b
+    p = ctl(d, "broadcast", "show", b["id"])
+    assert "draft" in p.out
+    # Human preview lists languages and the time it takes.
+    ctl(d, "broadcast", "send", b["id"])
+    ctl(d, "broadcast", "send", b["id"], rc=3)    # two sends of one draft
+    wait_for(lambda: len(delivered(c, "MOPS, ul. Długa 1")) >= n // 3, 30,
+             "a third delivered")
+    d.kill9()
+    d.start()
+    wait_for(lambda: len({m["chat_id"] for m in
+                          delivered(c, "MOPS, ul. Długa 1")}) == n - 2, 60,
+             "everyone delivered after the restart")
+    c.idle()
+    got = delivered(c, "MOPS, ul. Długa 1")
+    chats = [m["chat_id"] for m in got]
+    # Each family once, but for the few in flight at the kill.
+    assert len(chats) - len(set(chats)) <= 5, len(chats) - len(set(chats))
+    assert FAM_TG + 4 not in chats and FAM_TG + 7 not in chats
+    stats = c.emu.stats()
+    refused = stats["refused_429"] - stats0["refused_429"]
+    print("  429s during the broadcast: %d" % refused)
+    assert refused == 0, refused
+    show = jctl(d, "broadcast", "show", b["id"])["broadcast"]
+    assert show["state"] == "done" and show["queued"] == n - 2, show
+    assert show["not_sent"] == {"opted_out": 2}, show
+    assert show["outcomes"].get("sent") == n - 2, show
+
+
+@suite.test
+@scenario()
+def test_targets_failed_csv_budget_cancel_and_bad_input(sc):
+    c, d, prog, fams = centre(sc, 8, conf={"sms.monthly_budget": "1",
+                                            "sms.price_per_part": "0.5"})
+    # Blocked families: their copies fail, the CSV lists exactly them.
+    c.emu.block(FAM_TG + 1)
+    c.emu.block(FAM_TG + 3)
+    tdir = os.path.join(sc.dir, "texts")
+    os.mkdir(tdir)
+    with open(os.path.join(tdir, "pl.txt"), "w") as f:
+        f.write("Piknik rodzinny w sobotę.\n")
+    with open(os.path.join(tdir, "uk.txt"), "w") as f:
+        f.write("Сімейний пікнік у суботу.\n")
+    p = ctl(d, "broadcast", "create", "--text-dir", tdir, "--programme",
+            prog["id"], "--group", "rodziny")
+    assert "recipients:" in p.out and "about 0 min 01 s" in p.out, p.out
+    bid = jctl(d, "broadcast", "list")["broadcasts"][0]["id"]
+    codes = [fams[i]["code"] for i in range(8) if i % 3]
+    ctl(d, "broadcast", "send", bid)
+    wait_for(lambda: jctl(d, "broadcast", "show", bid)["broadcast"]
+             ["outcomes"].get("blocked", 0) == 1, 20, "the blocked one")
+    p = ctl(d, "broadcast", "failed", bid, "--csv")
+    lines = p.out.strip().split("\n")
+    assert lines[0] == "family,channel,language,phone,reason", lines
+    assert sorted(l.split(",")[0] for l in lines[1:]) == \
+        sorted([fams[1]["code"]]), lines
+    assert fams[3]["code"] not in codes      # group seniorzy: not a target
+    audit = c.api.ok("GET", "/v1/audit?limit=5")["audit"]
+    assert any(a["action"] == "broadcast.failed" for a in audit), audit
+    ctl(d, "broadcast", "cancel", bid, rc=3)   # finished
+    # Cancelling a scheduled draft stops it.
+    out = jctl(d, "broadcast", "create", "--notice", "payment-date",
+               "--param", "amount=800", "--param", "date=2027-06-10",
+               "--lang", "pl")["broadcast"]
+    ctl(d, "broadcast", "send", out["id"], "--at", "2099-01-01 09:00")
+    ctl(d, "broadcast", "cancel", out["id"])
+    show = jctl(d, "broadcast", "show", out["id"])["broadcast"]
+    assert show["state"] == "cancelled" and show["queued"] == 0, show
+    # SMS families: the budget (1 zł at 0.50 zł a part) takes two parts.
+    for i in range(3):
+        f = c.api.ok("POST", "/v1/families", {
+            "name": "Rodzina SMS %d" % i, "language": "pl",
+            "channel": "sms", "contact": {"name": "Jan %d" % i,
+                                          "phone": "+4860010020%d" % i}},
+            status=201)["family"]
+        c.api.ok("POST", "/v1/members/%d/consent" % f["members"][0]["id"],
+                 {"date": "2026-01-02", "ref": "Z/%d" % i}, status=200)
+    with open(os.path.join(tdir, "pl.sms.txt"), "w") as f:
+        f.write("Piknik rodzinny w sobote.\n")
+    sms = jctl(d, "broadcast", "create", "--text-dir", tdir, "--channel",
+               "sms")["broadcast"]
+    assert sms["recipients"]["pl"]["sms"] == 3, sms
+    assert sms["sms"]["pl"] == {"encoding": "GSM-7", "parts": 1}, sms
+    assert sms["sms_parts"] == 3 and sms["sms_cost"] == 1.5, sms
+    before = d.sql("SELECT COUNT(*) FROM outbox")[0][0]
+    p = ctl(d, "broadcast", "send", sms["id"], rc=3)
+    assert "over the monthly SMS budget: this broadcast is 3 parts " \
+        "(1.50 zł)" in p.err, p.err
+    p = ctl(d, "status")
+    assert "SMS this month:  0 parts, 0.00 zł of 1.00 zł" in p.out, p.out
+    bad = [
+        (["broadcast", "create", "--notice", "payment-date", "--param",
+          "amount=800", "--param", "date=2027-06-10", "--lang", "en"], 1,
+         "matches no family"),
+        (["broadcast", "create", "--notice", "payment-date", "--param",
+          "amount=800", "--param", "date=2027-06-10"], 1, "target"),
+        (["broadcast", "create", "--notice", "nope", "--all"], 2, ""),
+        (["broadcast", "create", "--notice", "payment-date", "--all"], 1,
+         "missing parameter"),
+        (["broadcast", "send", 999], 2, ""),
+    ]
+    for args, rc, words in bad:
+        p = ctl(d, *args, rc=rc)
+        assert words in p.err, (args, p.err)
+    draft = jctl(d, "broadcast", "create", "--notice", "payment-date",
+                 "--param", "amount=800", "--param", "date=2027-06-10",
+                 "--all")["broadcast"]
+    p = ctl(d, "broadcast", "send", draft["id"], "--at", "2001-01-01 09:00",
+            rc=1)
+    assert "in the past" in p.err, p.err
+    assert d.sql("SELECT COUNT(*) FROM outbox")[0][0] == before
+
+
+if __name__ == "__main__":
+    suite.run()
