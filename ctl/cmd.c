@@ -17,7 +17,7 @@
 
 #include "ctl.h"
 
-#define CTL_MAX_OPTS	16
+#define CTL_MAX_OPTS	24
 /* Ids travel as JSON numbers: doubles, exact up to 2^53. */
 #define CTL_ID_MAX	9007199254740992LL
 
@@ -196,6 +196,8 @@ static const struct ctl_opt opts_bc_create[] = {
 	{ "assistant", CTL_OPT_ID, "target.assistant", NULL, 0 },
 	{ "enrolled-from", CTL_OPT_STR, "target.enrolled_from", NULL, 0 },
 	{ "enrolled-until", CTL_OPT_STR, "target.enrolled_until", NULL, 0 },
+	{ "visit-from", CTL_OPT_STR, "target.visit_from", NULL, 0 },
+	{ "visit-until", CTL_OPT_STR, "target.visit_until", NULL, 0 },
 	{ "all", CTL_OPT_FLAG, NULL, NULL, 0 },
 	{ NULL, 0, NULL, NULL, 0 }
 };
@@ -410,7 +412,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "broadcast", "create", "(--notice ID [--param KEY=VALUE]... | "
 	  "--text-dir DIR) [--fallback L]\n    [--programme ID] [--group G] "
 	  "[--lang L] [--channel C] [--assistant ID]\n    "
-	  "[--enrolled-from DATE] [--enrolled-until DATE] [--all]",
+	  "[--enrolled-from DATE] [--enrolled-until DATE] [--visit-from DATE] "
+	  "[--visit-until DATE] [--all]",
 	  "make a draft broadcast and print its preview; DIR holds pl.txt, "
 	  "pl.sms.txt,\n  uk.txt, ...; the target options combine", NULL,
 	  NULL, 0, 0, NULL, opts_bc_create, 0, NULL, NULL,

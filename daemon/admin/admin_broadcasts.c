@@ -20,6 +20,7 @@
 #include "app.h"
 #include "broadcast.h"
 #include "broadcasts.h"
+#include "caltime.h"
 #include "clock.h"
 #include "config.h"
 #include "crypto.h"
@@ -28,6 +29,7 @@
 #include "people.h"
 #include "sms.h"
 #include "validate.h"
+#include "visits.h"
 #include "xmalloc.h"
 
 #define BC_TG_PER_SECOND	30	/* Telegram's limit for a bot */
@@ -42,8 +44,35 @@ struct bc_target {
 	const char		*group;
 	const char		*enrolled_from;
 	const char		*enrolled_until;
+	int64_t			 visit_from;	/* ms, local midnight; 0: any */
+	int64_t			 visit_to;	/* ms, the next midnight */
 	int			 all;
 };
+
+/*
+ * A local date as the ms of its midnight, or of the next day's when
+ * `next` (an "until" date includes its day).
+ */
+static int
+bc_local_day(struct areq *r, const char *key, const char *s, int next,
+    int64_t *ms)
+{
+	time_t	 t;
+	int	 y, mon, d;
+
+	if (s == NULL)
+		return 0;
+	if (caltime_parse_date(s, &y, &mon, &d) != 0)
+		return admin_error(r, 422, "invalid", "%s: a date YYYY-MM-DD",
+		    key);
+	if (next)
+		caltime_add_days(&y, &mon, &d, 1);
+	if (caltime_make(y, mon, d, 0, 0, &t) != CALTIME_OK)
+		return admin_error(r, 422, "invalid", "%s: a date YYYY-MM-DD",
+		    key);
+	*ms = (int64_t)t * 1000;
+	return 0;
+}
 
 static int
 bc_target_body(struct areq *r, const cJSON *t, struct bc_target *bt)
@@ -69,15 +98,22 @@ bc_target_body(struct areq *r, const cJSON *t, struct bc_target *bt)
 	if (t->child == NULL)
 		return admin_error(r, 422, "invalid", "target: name at least "
 		    "one of programme, group, language, channel, assistant, "
-		    "enrolled_from, enrolled_until (or all)");
-	/*
-	 * XXX issue 12: families with a visit in a date range. Visits are
-	 * another module's; when it lands, ask it for the families here.
-	 */
-	if (admin_get(t, "visit_from") != NULL ||
-	    admin_get(t, "visit_until") != NULL)
-		return admin_error(r, 422, "invalid", "target: visits are not "
-		    "available yet");
+		    "enrolled_from, enrolled_until, visit_from, visit_until "
+		    "(or all)");
+	/* Families with a planned visit in a range of local dates. */
+	if ((st = bc_local_day(r, "target.visit_from", admin_str(t,
+	    "visit_from"), 0, &bt->visit_from)) != 0 ||
+	    (st = bc_local_day(r, "target.visit_until", admin_str(t,
+	    "visit_until"), 1, &bt->visit_to)) != 0)
+		return st;
+	if ((bt->visit_from != 0 || bt->visit_to != 0) &&
+	    bt->visit_from == 0)
+		bt->visit_from = clock_now_ms();
+	if (bt->visit_from != 0 && bt->visit_to == 0)
+		bt->visit_to = INT64_MAX;
+	if (bt->visit_from != 0 && bt->visit_to <= bt->visit_from)
+		return admin_error(r, 422, "invalid", "target: visit_until "
+		    "is before visit_from");
 	bt->all = cJSON_IsTrue(admin_get(t, "all"));
 	bt->f.programme_id = admin_int(t, "programme", 0);
 	bt->f.assistant_id = admin_int(t, "assistant", 0);
@@ -132,36 +168,59 @@ bc_enrolled(struct areq *r, const struct bc_target *bt, int64_t fid,
 	return 0;
 }
 
+static int
+bc_id_cmp(const void *a, const void *b)
+{
+	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 /* The families the target matches: a new array of ids (free()). */
 static int
 bc_match(struct areq *r, const struct bc_target *bt, int64_t **ids,
     size_t *n)
 {
 	struct family	*fs = NULL;
-	size_t		 nf = 0, i;
+	int64_t		*vf = NULL;
+	size_t		 nf = 0, nv = 0, i;
 	int		 st, match, rc;
 
 	*ids = NULL;
 	*n = 0;
+	if (bt->visit_from != 0) {
+		if (visits_families_between(r->app->visits, bt->visit_from,
+		    bt->visit_to, &vf, &nv) != VISITS_OK)
+			return admin_error(r, 500, "internal", "storage error");
+		qsort(vf, nv, sizeof *vf, bc_id_cmp);
+	}
 	rc = people_family_list(r->app->people, &bt->f, &fs, &nf);
-	if (rc != PEOPLE_OK)
+	if (rc != PEOPLE_OK) {
+		free(vf);
 		return admin_people_err(r, rc, "programme or assistant");
+	}
 	*ids = xcalloc(nf + 1, sizeof **ids);
 	for (i = 0; i < nf; i++) {
 		if ((st = bc_enrolled(r, bt, fs[i].id, &match)) != 0) {
 			people_family_list_free(fs, nf);
+			free(vf);
 			return st;
 		}
+		if (match && bt->visit_from != 0)
+			match = bsearch(&fs[i].id, vf, nv, sizeof *vf,
+			    bc_id_cmp) != NULL;
 		/* A coordinator reaches the families of their programmes. */
 		if (match && (match = admin_family_visible(r, fs[i].id)) ==
 		    -1) {
 			people_family_list_free(fs, nf);
+			free(vf);
 			return admin_error(r, 500, "internal", "storage error");
 		}
 		if (match)
 			(*ids)[(*n)++] = fs[i].id;
 	}
 	people_family_list_free(fs, nf);
+	free(vf);
 	if (*n == 0)
 		return admin_error(r, 422, "invalid", "the target matches no "
 		    "family");

@@ -210,5 +210,36 @@ def test_targets_failed_csv_budget_cancel_and_bad_input(sc):
     assert d.sql("SELECT COUNT(*) FROM outbox")[0][0] == before
 
 
+@suite.test
+@scenario()
+def test_target_families_with_a_visit_in_a_range(sc):
+    c, d, prog, fams = centre(sc, 4)
+    c.api.ok("POST", "/v1/visits", {"family": fams[2]["code"],
+                                    "at": "2030-03-12 10:00"}, status=201)
+    c.api.ok("POST", "/v1/visits", {"family": fams[3]["code"],
+                                    "at": "2030-03-14 10:00"}, status=201)
+
+    def recipients(*rng):
+        b = jctl(d, "broadcast", "create", "--notice", "payment-date",
+                 "--param", "amount=800", "--param", "date=2027-06-10",
+                 *rng)["broadcast"]
+        return sum(v["telegram"] + v["sms"]
+                   for v in b["recipients"].values())
+    # Both dates are included; the range ends with its last day.
+    assert recipients("--visit-from", "2030-03-12", "--visit-until",
+                      "2030-03-12") == 1
+    assert recipients("--visit-from", "2030-03-12", "--visit-until",
+                      "2030-03-14") == 2
+    assert recipients("--visit-until", "2030-03-13") == 1
+    p = ctl(d, "broadcast", "create", "--notice", "payment-date", "--param",
+            "amount=800", "--param", "date=2027-06-10", "--visit-from",
+            "2030-04-01", "--visit-until", "2030-04-30", rc=1)
+    assert "matches no family" in p.err, p.err
+    p = ctl(d, "broadcast", "create", "--notice", "payment-date", "--param",
+            "amount=800", "--param", "date=2027-06-10", "--visit-from",
+            "2030-04-01", "--visit-until", "2030-03-01", rc=1)
+    assert "before visit_from" in p.err, p.err
+
+
 if __name__ == "__main__":
     suite.run()
