@@ -21,10 +21,12 @@ const char *const people_family_sql[FAM_NSQL] = {
 	[FAM_NAME] = "UPDATE families SET name = ? WHERE id = ?",
 	[FAM_NOTES] = "UPDATE families SET notes = ? WHERE id = ?",
 	[FAM_GET] = FAMILY_COLS "WHERE id = ?",
-	[FAM_BY_CODE] = "SELECT id FROM families WHERE code = ?",
+	[FAM_BY_CODE] = "SELECT id FROM families WHERE code = ? AND "
+	    "import_id IS NULL",
 	[FAM_EXISTS] = "SELECT 1 FROM families WHERE id = ?",
 	/* The programme filter is the enrolments' file's (family_row_in). */
-	[FAM_LIST] = FAMILY_COLS "WHERE (?1 = 0 OR assistant_id = ?1) "
+	[FAM_LIST] = FAMILY_COLS "WHERE import_id IS NULL AND "
+	    "(?1 = 0 OR assistant_id = ?1) "
 	    "AND (?2 IS NULL OR language = ?2) AND (?3 IS NULL OR "
 	    "channel = ?3) ORDER BY id",
 	[FAM_UPDATE] = "UPDATE families SET language = COALESCE(?1, "
@@ -35,11 +37,18 @@ const char *const people_family_sql[FAM_NSQL] = {
 	[FAM_BRIEF] = "SELECT id, code, language, channel, assistant_id, "
 	    "substitute_id FROM families WHERE id = ?",
 	[FAM_ASSISTED] = "SELECT COUNT(*) FROM families WHERE "
-	    "assistant_id = ?",
+	    "assistant_id = ? AND import_id IS NULL",
 	[FAM_OF_STAFF] = "SELECT id, code, language, channel, assistant_id, "
-	    "substitute_id FROM families WHERE ?2 OR assistant_id = ?1 OR "
-	    "substitute_id = ?1 ORDER BY code",
+	    "substitute_id FROM families WHERE import_id IS NULL AND "
+	    "(?2 OR assistant_id = ?1 OR substitute_id = ?1) ORDER BY code",
 	[FAM_NAME_GET] = "SELECT name FROM families WHERE id = ?",
+	/* An import's families (people_import_*): out of sight till done. */
+	[FAM_PENDING] = "UPDATE families SET import_id = ?2 WHERE id = ?1",
+	[FAM_PUBLISH] = "UPDATE families SET import_id = NULL "
+	    "WHERE import_id = ?",
+	/* Members and enrolments go with them (ON DELETE CASCADE). */
+	[FAM_DISCARD] = "DELETE FROM families WHERE import_id IS NOT NULL "
+	    "AND (?1 = 0 OR import_id = ?1)",
 };
 
 void
@@ -170,8 +179,42 @@ people_family_create(struct people *p, const struct family_new *nf,
 	if (nf->notes != NULL && (rc = people_set_sealed(p, p->fam[FAM_NOTES],
 	    "families", "notes", *family_id, nf->notes)) != PEOPLE_OK)
 		return rc;
-	return people_member_create(p, *family_id, nf->contact_name,
-	    nf->contact_phone, 1, member_id);
+	if ((rc = people_member_create(p, *family_id, nf->contact_name,
+	    nf->contact_phone, 1, member_id)) != PEOPLE_OK)
+		return rc;
+	if (nf->import_id == 0)
+		return PEOPLE_OK;
+	sqlite3_bind_int64(p->fam[FAM_PENDING], 1, *family_id);
+	sqlite3_bind_int64(p->fam[FAM_PENDING], 2, nf->import_id);
+	if ((rc = people_step(p->fam[FAM_PENDING], "family_pending")) !=
+	    PEOPLE_OK)
+		return rc;
+	return people_member_set_pending(p, *family_id, nf->import_id);
+}
+
+int
+people_import_publish(struct people *p, int64_t import_id)
+{
+	int	 rc;
+
+	sqlite3_bind_int64(p->fam[FAM_PUBLISH], 1, import_id);
+	if ((rc = people_step(p->fam[FAM_PUBLISH], "family_publish")) !=
+	    PEOPLE_OK)
+		return rc;
+	return people_member_set_pending(p, 0, import_id);
+}
+
+int
+people_import_discard(struct people *p, int64_t import_id, int64_t *n)
+{
+	int	 rc;
+
+	*n = 0;
+	sqlite3_bind_int64(p->fam[FAM_DISCARD], 1, import_id);
+	if ((rc = people_step(p->fam[FAM_DISCARD], "family_discard")) ==
+	    PEOPLE_OK)
+		*n = sqlite3_changes(store_db(p->st));
+	return rc;
 }
 
 int

@@ -349,6 +349,14 @@ static const char *const store_migrations[] = {
 	"  WHERE sent_at IS NOT NULL;"
 	"ALTER TABLE members ADD COLUMN reminders_off INTEGER NOT NULL "
 	"  DEFAULT 0;",
+	/* A family import's rows, written in slices, stay out of sight
+	 * (lists, counts, look-ups) until its last slice; NULL: visible. */
+	"ALTER TABLE families ADD COLUMN import_id INTEGER;"
+	"ALTER TABLE members ADD COLUMN import_id INTEGER;"
+	"CREATE INDEX families_import ON families (import_id) "
+	"  WHERE import_id IS NOT NULL;"
+	"CREATE INDEX members_import ON members (import_id) "
+	"  WHERE import_id IS NOT NULL;",
 };
 
 #define STORE_NMIGRATIONS \
