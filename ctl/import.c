@@ -212,6 +212,35 @@ ctl_import_wait(struct ctl *c, const char *file, const char *path,
 	}
 }
 
+/* With --json: every page of the import's families in *answer. */
+static int
+ctl_import_pages(struct ctl *c, const char *file, const char *id,
+    cJSON *answer)
+{
+	cJSON	*im = cJSON_GetObjectItem(answer, "import"), *a, *fams;
+	cJSON	*all = cJSON_GetObjectItem(im, "families"), *f;
+	char	 path[96];
+	int	 page, pages, rc;
+
+	pages = cJSON_GetNumberValue(cJSON_GetObjectItem(im, "pages")) > 0 ?
+	    (int)cJSON_GetNumberValue(cJSON_GetObjectItem(im, "pages")) : 0;
+	for (page = 2; page <= pages && all != NULL; page++) {
+		snprintf(path, sizeof path, "/v1/imports/%s?page=%d", id,
+		    page);
+		if ((rc = ctl_import_call(c, file, "GET", path, NULL,
+		    &a)) != 0)
+			return rc;
+		fams = cJSON_GetObjectItem(cJSON_GetObjectItem(a, "import"),
+		    "families");
+		while (fams != NULL && (f = cJSON_DetachItemFromArray(fams,
+		    0)) != NULL)
+			cJSON_AddItemToArray(all, f);
+		cJSON_Delete(a);
+	}
+	cJSON_DeleteItemFromObject(im, "pages");
+	return 0;
+}
+
 /* Sends f to a new session and commits it; *answer: the last state. */
 static int
 ctl_import_send(struct ctl *c, const char *file, const struct csv_file *f,
@@ -247,6 +276,8 @@ ctl_import_send(struct ctl *c, const char *file, const struct csv_file *f,
 	snprintf(path, sizeof path, "/v1/imports/%s", id ? id : "0");
 	rc = ctl_import_wait(c, file, path, &a);
 out:
+	if (rc == 0 && ctl_is_json(c))
+		rc = ctl_import_pages(c, file, id ? id : "0", a);
 	free(id);
 	if (rc == 0)
 		*answer = a;

@@ -274,12 +274,15 @@ int	people_family_delete(struct people *p, int64_t id)
 	    __attribute__((warn_unused_result));
 
 /*
- * A family import's families (family_new.import_id) are written in
- * slices, each its own transaction, and stay out of every list, count
- * and look-up until people_import_publish() shows them all at once.
- * people_import_discard() removes an import's (import_id 0: every
- * import's) pending families with their members; *n: how many.
+ * A family import's families (family_new.import_id, from
+ * people_import_new()) are written in slices, each its own transaction,
+ * and stay out of every list, count and look-up until
+ * people_import_publish() shows them all at once. people_import_discard()
+ * removes a pending import (import_id 0: every one) with its families
+ * and their members; *n: how many families.
  */
+int	people_import_new(struct people *p, int64_t *import_id)
+	    __attribute__((warn_unused_result));
 int	people_import_publish(struct people *p, int64_t import_id)
 	    __attribute__((warn_unused_result));
 int	people_import_discard(struct people *p, int64_t import_id,

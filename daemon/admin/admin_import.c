@@ -33,6 +33,7 @@
 #define IMPORT_CHUNK_MAX	5000	/* rows per request */
 #define IMPORT_ROWS_MAX		100000	/* rows per session */
 #define IMPORT_SLICE		250	/* rows per transaction */
+#define IMPORT_PAGE		1000	/* families per answer */
 
 enum import_state {
 	IMPORT_NONE, IMPORT_OPEN, IMPORT_RUNNING, IMPORT_DONE, IMPORT_FAILED
@@ -65,6 +66,7 @@ static struct {
 	enum import_state	 state;
 	int64_t			 id;
 	int64_t			 last_id;
+	int64_t			 pending_id;	/* import_pending.id */
 	struct app		*app;
 	uid_t			 uid;
 	struct event		*ev;
@@ -125,11 +127,12 @@ import_forget_text(struct import_row *ir)
 	sodium_memzero(ir->phone, sizeof ir->phone);
 }
 
+/* The session; once done, page `page` (from 1) of its families. */
 static cJSON *
-import_json(int with_rows)
+import_json(int64_t page)
 {
 	cJSON	*o = cJSON_CreateObject(), *arr;
-	size_t	 i;
+	size_t	 i, end;
 
 	admin_add_int(o, "id", im.id);
 	admin_add_str(o, "state", import_state_names[im.state]);
@@ -141,10 +144,14 @@ import_json(int with_rows)
 	cJSON_AddBoolToObject(o, "dry_run", im.dry_run);
 	admin_add_str(o, "error", im.state == IMPORT_FAILED ? im.error :
 	    NULL);
-	if (!with_rows || im.state != IMPORT_DONE)
+	if (page == 0 || im.state != IMPORT_DONE)
 		return o;
+	admin_add_int(o, "pages", (int64_t)((im.n + IMPORT_PAGE - 1) /
+	    IMPORT_PAGE));
 	arr = cJSON_AddArrayToObject(o, "families");
-	for (i = 0; i < im.n; i++) {
+	i = (size_t)(page - 1) * IMPORT_PAGE;
+	end = i + IMPORT_PAGE < im.n ? i + IMPORT_PAGE : im.n;
+	for (; i < end; i++) {
 		cJSON	*e = cJSON_CreateObject();
 
 		admin_add_int(e, "line", im.rows[i].line);
@@ -515,7 +522,7 @@ import_apply(struct people *p, struct import_row *ir)
 	nf.channel = ir->channel;
 	nf.assistant_id = ir->assistant_id;
 	nf.contact_phone = ir->phone[0] != '\0' ? ir->phone : NULL;
-	nf.import_id = im.id;
+	nf.import_id = im.pending_id;
 	admin_today(today);
 	if (people_family_create(p, &nf, &fid, &mid) != PEOPLE_OK ||
 	    (ir->programme_id != 0 && people_enrol(p, fid, ir->programme_id,
@@ -570,7 +577,8 @@ import_end(int ok)
 	im.created = im.existing = 0;
 	log_err("event=import.failed import_id=%" PRId64 " error=\"%s\"",
 	    im.id, im.error);
-	import_discard(im.app, im.id);
+	if (im.pending_id != 0)
+		import_discard(im.app, im.pending_id);
 }
 
 /* One slice in its own transaction; the last one shows them all. */
@@ -586,19 +594,28 @@ import_slice(void)
 		snprintf(im.error, sizeof im.error, "storage error");
 		return -1;
 	}
+	/* With the first rows: none is ever written unmarked. */
+	if (im.pending_id == 0 && people_import_new(app->people,
+	    &im.pending_id) != PEOPLE_OK) {
+		snprintf(im.error, sizeof im.error, "storage error");
+		goto fail;
+	}
 	for (i = im.done; i < end; i++)
 		if (import_apply(app->people, &im.rows[i]) == -1) {
 			snprintf(im.error, sizeof im.error, "line %" PRId64
 			    ": storage error", im.rows[i].line);
 			goto fail;
 		}
-	if (end == im.n && people_import_publish(app->people, im.id) !=
+	if (end == im.n && people_import_publish(app->people,
+	    im.pending_id) !=
 	    PEOPLE_OK) {
 		snprintf(im.error, sizeof im.error, "storage error");
 		goto fail;
 	}
 	if (store_commit(app->st) == -1) {
 		snprintf(im.error, sizeof im.error, "storage error");
+		if (im.done == 0)
+			im.pending_id = 0;
 		return -1;
 	}
 	for (i = im.done; i < end; i++)
@@ -607,6 +624,8 @@ import_slice(void)
 	return im.done == im.n ? 1 : 0;
 fail:
 	store_rollback(app->st);
+	if (im.done == 0)
+		im.pending_id = 0;	/* rolled back with the rows */
 	return -1;
 }
 
@@ -614,12 +633,16 @@ static void
 import_step_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct timeval	 now = { 0, 0 };
+	int64_t		 t0 = store_now_ms();
 	int		 rc;
 
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if ((rc = import_slice()) == 0) {
+	rc = import_slice();
+	log_debug("event=import.slice import_id=%" PRId64 " written=%zu "
+	    "ms=%" PRId64, im.id, im.done, store_now_ms() - t0);
+	if (rc == 0) {
 		if (evtimer_add(im.ev, &now) == 0)
 			return;
 		snprintf(im.error, sizeof im.error, "cannot schedule a step");
@@ -641,6 +664,7 @@ admin_import_open(struct areq *r)
 	im.app = r->app;
 	im.uid = r->uid;
 	im.state = IMPORT_OPEN;
+	im.pending_id = 0;
 	im.errors = 0;
 	im.dry_run = 0;
 	im.done = 0;
@@ -734,11 +758,14 @@ admin_import_commit(struct areq *r)
 int
 admin_import_show(struct areq *r)
 {
+	int64_t	 page = admin_query_num(r, "page", 1, 1000000);
 	int	 st;
 
+	if (page == -1)
+		return admin_error(r, 422, "invalid", "page: a number from 1");
 	if ((st = import_session(r, 0)) != 0)
 		return st;
-	return admin_answer(r, "import", import_json(1), 200);
+	return admin_answer(r, "import", import_json(page), 200);
 }
 
 void
@@ -754,7 +781,8 @@ admin_import_cleanup(void)
 
 	if (im.state == IMPORT_RUNNING) {
 		log_notice("event=import.abandoned import_id=%" PRId64, im.id);
-		import_discard(im.app, im.id);
+		if (im.pending_id != 0)
+			import_discard(im.app, im.pending_id);
 	}
 	import_free_rows();
 	if (im.ev != NULL)

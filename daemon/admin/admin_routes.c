@@ -23,6 +23,7 @@ static const char *const admin_q_audit[] = {
 	"limit", "staff", "family", "since", NULL
 };
 static const char *const admin_q_conversation[] = { "last", NULL };
+static const char *const admin_q_import[] = { "page", NULL };
 static const char *const admin_q_visits[] = {
 	"family", "assistant", "from", "to", "unconfirmed", NULL
 };
@@ -83,7 +84,7 @@ const struct admin_route admin_routes[] = {
 	  STAFF },
 	/* A family import in steps (admin_import.c). */
 	{ POST, "/v1/imports", admin_import_open, MUT, NULL, ADM },
-	{ GET, "/v1/imports/*", admin_import_show, 0, NULL, ADM },
+	{ GET, "/v1/imports/*", admin_import_show, 0, admin_q_import, ADM },
 	{ POST, "/v1/imports/*/rows", admin_import_rows, MUT | ADMIN_BIG,
 	  NULL, ADM },
 	{ POST, "/v1/imports/*/commit", admin_import_commit, MUT, NULL, ADM },

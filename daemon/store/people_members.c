@@ -29,7 +29,7 @@ const char *const people_member_sql[MEM_NSQL] = {
 	    "DESC, id",
 	/* A pending import's members are nobody yet (people_import_*). */
 	[MEM_BY_PHONE] = "SELECT id FROM members WHERE phone_idx = ? AND "
-	    "import_id IS NULL",
+	    PEOPLE_VISIBLE,
 	[MEM_DELETE] = "DELETE FROM members WHERE id = ?",
 	[MEM_COUNT] = "SELECT COUNT(*) FROM members WHERE family_id = ?",
 	[MEM_PROMOTE] = "UPDATE members SET contact = 1 WHERE id = "
@@ -40,9 +40,9 @@ const char *const people_member_sql[MEM_NSQL] = {
 	    "tg_idx = ? WHERE id = ?",
 	[MEM_UNLINK] = "UPDATE members SET tg_user_id = NULL, "
 	    "tg_chat_id = NULL, tg_idx = NULL WHERE tg_idx = ?",
-	[MEM_BY_TG] = MEMBER_WHO "WHERE tg_idx = ? AND import_id IS NULL",
+	[MEM_BY_TG] = MEMBER_WHO "WHERE tg_idx = ? AND " PEOPLE_VISIBLE,
 	[MEM_INFO_BY_PHONE] = MEMBER_WHO "WHERE phone_idx = ? AND "
-	    "import_id IS NULL",
+	    PEOPLE_VISIBLE,
 	[MEM_SET_LANG] = "UPDATE members SET language = ? WHERE id = ?",
 	/* A Telegram consent (?3 NULL) replaces a paper form's reference. */
 	[MEM_CONSENT] = "UPDATE members SET consent_at = ?1, "
@@ -79,26 +79,16 @@ const char *const people_member_sql[MEM_NSQL] = {
 	[MEM_ANNOUNCE_GET] = "SELECT announcements FROM members WHERE id = ?",
 	[MEM_PENDING] = "UPDATE members SET import_id = ?2 "
 	    "WHERE family_id = ?1",
-	[MEM_PUBLISH] = "UPDATE members SET import_id = NULL "
-	    "WHERE import_id = ?",
 };
 
-/* family_id: its members join import `import_id`; 0: that import's go
- * public. */
 int
 people_member_set_pending(struct people *p, int64_t family_id,
     int64_t import_id)
 {
-	sqlite3_stmt	*s;
+	sqlite3_stmt	*s = p->mem[MEM_PENDING];
 
-	if (family_id != 0) {
-		s = p->mem[MEM_PENDING];
-		sqlite3_bind_int64(s, 1, family_id);
-		sqlite3_bind_int64(s, 2, import_id);
-	} else {
-		s = p->mem[MEM_PUBLISH];
-		sqlite3_bind_int64(s, 1, import_id);
-	}
+	sqlite3_bind_int64(s, 1, family_id);
+	sqlite3_bind_int64(s, 2, import_id);
 	return people_step(s, "member_pending");
 }
 

@@ -350,7 +350,11 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE members ADD COLUMN reminders_off INTEGER NOT NULL "
 	"  DEFAULT 0;",
 	/* A family import's rows, written in slices, stay out of sight
-	 * (lists, counts, look-ups) until its last slice; NULL: visible. */
+	 * (lists, counts, look-ups) while their import is pending; the
+	 * last slice deletes its import_pending row. Ids are not reused. */
+	"CREATE TABLE import_pending ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT"
+	") STRICT;"
 	"ALTER TABLE families ADD COLUMN import_id INTEGER;"
 	"ALTER TABLE members ADD COLUMN import_id INTEGER;"
 	"CREATE INDEX families_import ON families (import_id) "
