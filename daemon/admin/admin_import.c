@@ -479,7 +479,11 @@ import_add_rows(struct areq *r, const cJSON *rows)
 		memset(ir, 0, sizeof *ir);
 		import_slots_grow();
 		if ((st = import_check_row(r, row, ir)) != 0) {
+			/* Part of a chunk must not be committed: the
+			 * session ends, as after a refused commit. */
 			import_forget_text(ir);
+			import_free_rows();
+			im.state = IMPORT_NONE;
 			return st;
 		}
 		if (ir->phone[0] != '\0')
