@@ -1,8 +1,13 @@
-/* family import: reads a CSV file and sends all rows in one request. */
+/*
+ * family import: reads a CSV file and sends it to an import session in
+ * chunks of bounded size, commits it and waits while the daemon writes
+ * it in slices (POST /v1/imports, .../rows, .../commit, GET).
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -10,6 +15,9 @@
 
 #include "csv.h"
 #include "ctl.h"
+
+#define CTL_IMPORT_CHUNK_ROWS	2000
+#define CTL_IMPORT_CHUNK_BYTES	(256 * 1024)
 
 /* Reads at most CSV_MAX_BYTES + 1 bytes, so csv_parse() sees the excess. */
 static int
@@ -45,25 +53,32 @@ out:
 	return rc;
 }
 
+/* Rows [*next, ...) up to a chunk's bounds, as {"rows":[...]}. */
 static cJSON *
-ctl_import_body(const struct csv_file *f, int dry_run)
+ctl_import_chunk(const struct csv_file *f, size_t *next)
 {
 	cJSON	*body, *rows, *row;
-	size_t	 i;
+	size_t	 i, bytes = 0;
 	int	 col;
 
 	body = cJSON_CreateObject();
-	cJSON_AddBoolToObject(body, "dry_run", dry_run);
 	rows = cJSON_AddArrayToObject(body, "rows");
-	for (i = 0; i < f->nrows; i++) {
+	for (i = *next; i < f->nrows && i - *next < CTL_IMPORT_CHUNK_ROWS &&
+	    bytes < CTL_IMPORT_CHUNK_BYTES; i++) {
 		row = cJSON_CreateObject();
 		cJSON_AddNumberToObject(row, "line", (double)f->rows[i].line);
-		for (col = 0; col < CSV_NCOLS; col++)
-			if (f->rows[i].field[col] != NULL)
-				cJSON_AddStringToObject(row, csv_col_name(col),
-				    f->rows[i].field[col]);
+		bytes += 16;
+		for (col = 0; col < CSV_NCOLS; col++) {
+			if (f->rows[i].field[col] == NULL)
+				continue;
+			cJSON_AddStringToObject(row, csv_col_name(col),
+			    f->rows[i].field[col]);
+			/* Escapes can double a value: count it twice. */
+			bytes += 16 + 2 * strlen(f->rows[i].field[col]);
+		}
 		cJSON_AddItemToArray(rows, row);
 	}
+	*next = i;
 	return body;
 }
 
@@ -126,11 +141,21 @@ ctl_import_details(const char *file, const cJSON *answer, long status)
 		    status);
 }
 
+static const char *
+ctl_import_state(const cJSON *answer)
+{
+	const cJSON	*im = cJSON_GetObjectItem(answer, "import");
+	const cJSON	*v = cJSON_GetObjectItem(im, "state");
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
 static void
 ctl_import_summary(const cJSON *answer, int dry_run)
 {
-	char	*created = ctl_text(answer, "created");
-	char	*existing = ctl_text(answer, "existing");
+	const cJSON	*im = cJSON_GetObjectItem(answer, "import");
+	char		*created = ctl_text(im, "created");
+	char		*existing = ctl_text(im, "existing");
 
 	if (dry_run)
 		printf("would create %s families (%s already exist)\n",
@@ -142,6 +167,125 @@ ctl_import_summary(const cJSON *answer, int dry_run)
 	free(existing);
 }
 
+/*
+ * One request of the import; 0 with *answer on a 2xx, else the exit
+ * status after the daemon's verdict was printed.
+ */
+static int
+ctl_import_call(struct ctl *c, const char *file, const char *method,
+    const char *path, const cJSON *body, cJSON **answer)
+{
+	long	 status;
+	int	 rc;
+
+	*answer = NULL;
+	if ((rc = ctl_http(c, method, path, body, &status, answer)) != 0)
+		return rc;
+	if ((rc = ctl_status_exit(status)) == CTL_EX_OK)
+		return 0;
+	if (ctl_is_json(c))
+		ctl_print_json(*answer);
+	else
+		ctl_import_details(file, *answer, status);
+	cJSON_Delete(*answer);
+	*answer = NULL;
+	return rc;
+}
+
+/* Polls the import until it is written or has failed. */
+static int
+ctl_import_wait(struct ctl *c, const char *file, const char *path,
+    cJSON **answer)
+{
+	struct timespec	 ts = { 0, 50 * 1000 * 1000 };
+	int		 rc;
+
+	for (;;) {
+		if ((rc = ctl_import_call(c, file, "GET", path, NULL,
+		    answer)) != 0)
+			return rc;
+		if (strcmp(ctl_import_state(*answer), "committing") != 0)
+			return 0;
+		cJSON_Delete(*answer);
+		*answer = NULL;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* With --json: every page of the import's families in *answer. */
+static int
+ctl_import_pages(struct ctl *c, const char *file, const char *id,
+    cJSON *answer)
+{
+	cJSON	*im = cJSON_GetObjectItem(answer, "import"), *a, *fams;
+	cJSON	*all = cJSON_GetObjectItem(im, "families"), *f;
+	char	 path[96];
+	int	 page, pages, rc;
+
+	pages = cJSON_GetNumberValue(cJSON_GetObjectItem(im, "pages")) > 0 ?
+	    (int)cJSON_GetNumberValue(cJSON_GetObjectItem(im, "pages")) : 0;
+	for (page = 2; page <= pages && all != NULL; page++) {
+		snprintf(path, sizeof path, "/v1/imports/%s?page=%d", id,
+		    page);
+		if ((rc = ctl_import_call(c, file, "GET", path, NULL,
+		    &a)) != 0)
+			return rc;
+		fams = cJSON_GetObjectItem(cJSON_GetObjectItem(a, "import"),
+		    "families");
+		while (fams != NULL && (f = cJSON_DetachItemFromArray(fams,
+		    0)) != NULL)
+			cJSON_AddItemToArray(all, f);
+		cJSON_Delete(a);
+	}
+	cJSON_DeleteItemFromObject(im, "pages");
+	return 0;
+}
+
+/* Sends f to a new session and commits it; *answer: the last state. */
+static int
+ctl_import_send(struct ctl *c, const char *file, const struct csv_file *f,
+    int dry_run, cJSON **answer)
+{
+	cJSON	*body = NULL, *a = NULL;
+	char	 path[64], *id = NULL;
+	size_t	 next = 0;
+	int	 rc;
+
+	if ((rc = ctl_import_call(c, file, "POST", "/v1/imports", NULL,
+	    &a)) != 0)
+		return rc;
+	id = ctl_text(cJSON_GetObjectItem(a, "import"), "id");
+	snprintf(path, sizeof path, "/v1/imports/%s/rows", id ? id : "0");
+	while (rc == 0 && next < f->nrows) {
+		cJSON_Delete(a);
+		body = ctl_import_chunk(f, &next);
+		rc = ctl_import_call(c, file, "POST", path, body, &a);
+		cJSON_Delete(body);
+	}
+	if (rc != 0)
+		goto out;
+	cJSON_Delete(a);
+	body = cJSON_CreateObject();
+	cJSON_AddBoolToObject(body, "dry_run", dry_run);
+	snprintf(path, sizeof path, "/v1/imports/%s/commit", id ? id : "0");
+	rc = ctl_import_call(c, file, "POST", path, body, &a);
+	cJSON_Delete(body);
+	if (rc != 0 || strcmp(ctl_import_state(a), "committing") != 0)
+		goto out;
+	cJSON_Delete(a);
+	snprintf(path, sizeof path, "/v1/imports/%s", id ? id : "0");
+	rc = ctl_import_wait(c, file, path, &a);
+out:
+	if (rc == 0 && ctl_is_json(c))
+		rc = ctl_import_pages(c, file, id ? id : "0", a);
+	free(id);
+	if (rc == 0)
+		*answer = a;
+	else
+		cJSON_Delete(a);
+	return rc;
+}
+
 int
 ctl_family_import(struct ctl *c, const struct ctl_cmd *cmd,
     struct ctl_args *a)
@@ -149,10 +293,9 @@ ctl_family_import(struct ctl *c, const struct ctl_cmd *cmd,
 	struct csv_file		*f = NULL;
 	struct csv_error	 e;
 	const char		*file = a->pos[0];
-	cJSON			*body = NULL, *answer = NULL;
+	cJSON			*answer = NULL, *err;
 	char			*buf = NULL;
 	size_t			 len = 0;
-	long			 status;
 	int			 rc = CTL_EX_USAGE;
 
 	(void)cmd;
@@ -162,20 +305,24 @@ ctl_family_import(struct ctl *c, const struct ctl_cmd *cmd,
 		rc = ctl_import_refused(c, file, &e);
 		goto out;
 	}
-	body = ctl_import_body(f, a->dry_run);
-	if ((rc = ctl_http(c, "POST", "/v1/families/import", body, &status,
-	    &answer)) != 0)
+	if ((rc = ctl_import_send(c, file, f, a->dry_run, &answer)) != 0)
 		goto out;
-	rc = ctl_status_exit(status);
+	if (strcmp(ctl_import_state(answer), "done") != 0) {
+		err = cJSON_GetObjectItem(cJSON_GetObjectItem(answer,
+		    "import"), "error");
+		fprintf(stderr, "asystentctl: %s: nothing was imported: ",
+		    file);
+		ctl_fputs_safe(cJSON_IsString(err) ? err->valuestring :
+		    "the import failed", stderr);
+		fputc('\n', stderr);
+		rc = CTL_EX_SOFTWARE;
+	}
 	if (ctl_is_json(c))
-		ctl_print_json(answer);
-	else if (rc != CTL_EX_OK)
-		ctl_import_details(file, answer, status);
-	else
+		ctl_print_json(cJSON_GetObjectItem(answer, "import"));
+	else if (rc == CTL_EX_OK)
 		ctl_import_summary(answer, a->dry_run);
 out:
 	cJSON_Delete(answer);
-	cJSON_Delete(body);
 	csv_free(f);
 	free(buf);
 	return rc;

@@ -100,6 +100,7 @@ struct family_new {
 	int64_t		 substitute_id;
 	const char	*contact_name;
 	const char	*contact_phone;	/* E.164 or NULL */
+	int64_t		 import_id;	/* 0; else pending till published */
 };
 
 /* A family without its sealed fields: what routing a message needs. */
@@ -271,6 +272,21 @@ int	people_family_assign(struct people *p, int64_t id,
 /* Members, enrolments and invitations go with the family. */
 int	people_family_delete(struct people *p, int64_t id)
 	    __attribute__((warn_unused_result));
+
+/*
+ * A family import's families (family_new.import_id, from
+ * people_import_new()) are written in slices, each its own transaction,
+ * and stay out of every list, count and look-up until
+ * people_import_publish() shows them all at once. people_import_discard()
+ * removes a pending import (import_id 0: every one) with its families
+ * and their members; *n: how many families.
+ */
+int	people_import_new(struct people *p, int64_t *import_id)
+	    __attribute__((warn_unused_result));
+int	people_import_publish(struct people *p, int64_t import_id)
+	    __attribute__((warn_unused_result));
+int	people_import_discard(struct people *p, int64_t import_id,
+	    int64_t *n) __attribute__((warn_unused_result));
 
 /* Members. `phone` is E.164 or NULL; CONFLICT when another has it. */
 int	people_member_create(struct people *p, int64_t family_id,

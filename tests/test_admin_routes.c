@@ -256,14 +256,14 @@ test_admin_routes_changes_run_in_a_transaction(void **state)
 }
 
 static void
-test_admin_routes_only_the_import_takes_big_bodies(void **state)
+test_admin_routes_only_import_rows_take_big_bodies(void **state)
 {
 	const struct admin_route	*rt;
 
 	(void)state;
 	for (rt = admin_routes; rt->pattern != NULL; rt++)
 		if ((rt->flags & ADMIN_BIG) && (rt->method != EVHTTP_REQ_POST ||
-		    strcmp(rt->pattern, "/v1/families/import") != 0))
+		    strcmp(rt->pattern, "/v1/imports/*/rows") != 0))
 			fail_msg("%s takes bodies up to %d bytes",
 			    rt->pattern, ADMIN_IMPORT_MAX);
 }
@@ -333,7 +333,7 @@ main(void)
 		cmocka_unit_test(
 		    test_admin_routes_changes_run_in_a_transaction),
 		cmocka_unit_test(
-		    test_admin_routes_only_the_import_takes_big_bodies),
+		    test_admin_routes_only_import_rows_take_big_bodies),
 		cmocka_unit_test(
 		    test_admin_routes_every_documented_endpoint_is_routed),
 		cmocka_unit_test(test_admin_routes_every_route_is_documented),

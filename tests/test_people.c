@@ -216,6 +216,63 @@ test_people_duplicate_phone_conflicts(void **state)
 	    PEOPLE_OK);
 }
 
+/* A pending import's family is nobody's until published; discarded, gone. */
+static void
+test_people_pending_import_is_unseen_until_published(void **state)
+{
+	struct people_test	*f = *state;
+	struct family_filter	 flt;
+	struct family		*a = NULL;
+	struct family_new	 nf;
+	struct people_tg	 who;
+	size_t			 n = 0;
+	int64_t			 imp, imp2, fid, mid, id, cnt;
+
+	add_family(f, NAME_A, "pl", "sms", 0, "+48601000001");
+	assert_int_equal(people_import_new(f->p, &imp), PEOPLE_OK);
+	memset(&nf, 0, sizeof nf);
+	nf.name = "Rodzina z importu";
+	nf.language = "pl";
+	nf.channel = "sms";
+	nf.contact_name = NAME_C;
+	nf.contact_phone = PHONE_A;
+	nf.import_id = imp;
+	assert_int_equal(people_family_create(f->p, &nf, &fid, &mid),
+	    PEOPLE_OK);
+	memset(&flt, 0, sizeof flt);
+	assert_int_equal(people_family_list(f->p, &flt, &a, &n), PEOPLE_OK);
+	assert_int_equal(n, 1);
+	people_family_list_free(a, n);
+	assert_int_equal(people_member_by_phone(f->p, PHONE_A, &id),
+	    PEOPLE_NOT_FOUND);
+	/* An SMS from the number is a stranger's. */
+	assert_int_equal(people_find_phone(f->p, PHONE_A, &who), PEOPLE_OK);
+	assert_int_equal(who.who, PEOPLE_NOBODY);
+	assert_int_equal(people_family_resolve(f->p, "R-0002", &id),
+	    PEOPLE_NOT_FOUND);
+	assert_int_equal(people_import_publish(f->p, imp), PEOPLE_OK);
+	assert_int_equal(people_family_list(f->p, &flt, &a, &n), PEOPLE_OK);
+	assert_int_equal(n, 2);
+	people_family_list_free(a, n);
+	assert_int_equal(people_member_by_phone(f->p, PHONE_A, &id),
+	    PEOPLE_OK);
+	assert_int_equal(id, mid);
+	assert_int_equal(people_family_resolve(f->p, "R-0002", &id),
+	    PEOPLE_OK);
+	/* Another import, discarded: its family and member go, not ours. */
+	assert_int_equal(people_import_new(f->p, &imp2), PEOPLE_OK);
+	assert_true(imp2 > imp);
+	nf.contact_phone = "+48601000003";
+	nf.import_id = imp2;
+	assert_int_equal(people_family_create(f->p, &nf, &fid, &mid),
+	    PEOPLE_OK);
+	assert_int_equal(people_import_discard(f->p, 0, &cnt), PEOPLE_OK);
+	assert_int_equal(cnt, 1);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM families"), 2);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM members"), 2);
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM import_pending"), 0);
+}
+
 static void
 test_people_list_filters(void **state)
 {
@@ -644,6 +701,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_people_reads_across_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_people_pending_import_is_unseen_until_published, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -489,6 +489,7 @@ admin_open(struct app *app, struct admin **out, char *err, size_t errlen)
 	ad->guard = listener_guard_new(app->base,
 	    evhttp_bound_socket_get_listener(ad->bound), "admin");
 	listener_guard_limit(ad->guard, ad->http, &lim);
+	admin_import_start(app);
 	log_notice("event=admin.listening");
 	*out = ad;
 	return 0;
@@ -517,6 +518,7 @@ admin_free(struct admin *ad)
 		return;
 	admin_stop(ad);
 	admin_backup_cleanup();
+	admin_import_cleanup();
 	if (ad->http != NULL)
 		evhttp_free(ad->http);
 	free(ad->path);

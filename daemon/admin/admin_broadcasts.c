@@ -192,7 +192,8 @@ bc_match(struct areq *r, const struct bc_target *bt, int64_t **ids,
 		if (visits_families_between(r->app->visits, bt->visit_from,
 		    bt->visit_to, &vf, &nv) != VISITS_OK)
 			return admin_error(r, 500, "internal", "storage error");
-		qsort(vf, nv, sizeof *vf, bc_id_cmp);
+		if (nv > 0)
+			qsort(vf, nv, sizeof *vf, bc_id_cmp);
 	}
 	rc = people_family_list(r->app->people, &bt->f, &fs, &nf);
 	if (rc != PEOPLE_OK) {
@@ -207,8 +208,8 @@ bc_match(struct areq *r, const struct bc_target *bt, int64_t **ids,
 			return st;
 		}
 		if (match && bt->visit_from != 0)
-			match = bsearch(&fs[i].id, vf, nv, sizeof *vf,
-			    bc_id_cmp) != NULL;
+			match = nv > 0 && bsearch(&fs[i].id, vf, nv,
+			    sizeof *vf, bc_id_cmp) != NULL;
 		/* A coordinator reaches the families of their programmes. */
 		if (match && (match = admin_family_visible(r, fs[i].id)) ==
 		    -1) {

@@ -17,7 +17,7 @@
 #include "phone.h"
 
 #define ADMIN_BODY_MAX		(64 * 1024)
-#define ADMIN_IMPORT_MAX	(4 * 1024 * 1024)
+#define ADMIN_IMPORT_MAX	(1024 * 1024)	/* a chunk of import rows */
 #define ADMIN_ARGS		2
 
 struct app;
@@ -45,7 +45,7 @@ struct areq {
 typedef int	(*admin_fn)(struct areq *r);
 
 #define ADMIN_MUTATES	0x1	/* one transaction with its audit row */
-#define ADMIN_BIG	0x2	/* the import's larger body limit */
+#define ADMIN_BIG	0x2	/* the import rows' larger body limit */
 
 /*
  * Who may call a route: the least role it takes. A route without one
@@ -231,8 +231,15 @@ cJSON	*admin_family_json(struct areq *r, const struct family *f, int full);
 /* GET /v1/families/{family}/export (admin_export.c). */
 int	admin_family_export(struct areq *r);
 
-/* POST /v1/families/import (admin_import.c). */
-int	admin_import(struct areq *r);
+/* /v1/imports: a family import in steps (admin_import.c). */
+int	admin_import_open(struct areq *r);
+int	admin_import_rows(struct areq *r);
+int	admin_import_commit(struct areq *r);
+int	admin_import_show(struct areq *r);
+/* At start: an import a crash cut short is removed. */
+void	admin_import_start(struct app *app);
+/* At stop: a running import is removed; the session is freed. */
+void	admin_import_cleanup(void);
 
 /* GET /v1/families/{family}/conversation (admin_history.c). */
 int	admin_conversation(struct areq *r);

@@ -23,6 +23,7 @@ static const char *const admin_q_audit[] = {
 	"limit", "staff", "family", "since", NULL
 };
 static const char *const admin_q_conversation[] = { "last", NULL };
+static const char *const admin_q_import[] = { "page", NULL };
 static const char *const admin_q_visits[] = {
 	"family", "assistant", "from", "to", "unconfirmed", NULL
 };
@@ -49,8 +50,6 @@ const struct admin_route admin_routes[] = {
 	{ POST, "/v1/staff/*/invite", admin_staff_invite, MUT, NULL, ADM },
 	{ POST, "/v1/families", admin_family_add, MUT, NULL, COORD },
 	{ GET, "/v1/families", admin_family_list, 0, admin_q_families, STAFF },
-	{ POST, "/v1/families/import", admin_import, MUT | ADMIN_BIG, NULL,
-	  ADM },
 	{ GET, "/v1/families/*", admin_family_show, 0, NULL, STAFF },
 	{ PATCH, "/v1/families/*", admin_family_edit, MUT, NULL, STAFF },
 	{ DELETE, "/v1/families/*", admin_family_remove, MUT, NULL, ADM },
@@ -83,6 +82,12 @@ const struct admin_route admin_routes[] = {
 	/* Audited like a reading: one transaction with its row. */
 	{ GET, "/v1/families/*/export", admin_family_export, MUT, NULL,
 	  STAFF },
+	/* A family import in steps (admin_import.c). */
+	{ POST, "/v1/imports", admin_import_open, MUT, NULL, ADM },
+	{ GET, "/v1/imports/*", admin_import_show, 0, admin_q_import, ADM },
+	{ POST, "/v1/imports/*/rows", admin_import_rows, MUT | ADMIN_BIG,
+	  NULL, ADM },
+	{ POST, "/v1/imports/*/commit", admin_import_commit, MUT, NULL, ADM },
 	{ POST, "/v1/backup", admin_backup_start, MUT, NULL, ADM },
 	{ GET, "/v1/backup", admin_backup_show, 0, NULL, ADM },
 	/* Visits: local times in, local times out (admin_visits.c). */

@@ -21,10 +21,12 @@ const char *const people_family_sql[FAM_NSQL] = {
 	[FAM_NAME] = "UPDATE families SET name = ? WHERE id = ?",
 	[FAM_NOTES] = "UPDATE families SET notes = ? WHERE id = ?",
 	[FAM_GET] = FAMILY_COLS "WHERE id = ?",
-	[FAM_BY_CODE] = "SELECT id FROM families WHERE code = ?",
+	[FAM_BY_CODE] = "SELECT id FROM families WHERE code = ? AND "
+	    PEOPLE_VISIBLE,
 	[FAM_EXISTS] = "SELECT 1 FROM families WHERE id = ?",
 	/* The programme filter is the enrolments' file's (family_row_in). */
-	[FAM_LIST] = FAMILY_COLS "WHERE (?1 = 0 OR assistant_id = ?1) "
+	[FAM_LIST] = FAMILY_COLS "WHERE " PEOPLE_VISIBLE " AND "
+	    "(?1 = 0 OR assistant_id = ?1) "
 	    "AND (?2 IS NULL OR language = ?2) AND (?3 IS NULL OR "
 	    "channel = ?3) ORDER BY id",
 	[FAM_UPDATE] = "UPDATE families SET language = COALESCE(?1, "
@@ -35,11 +37,20 @@ const char *const people_family_sql[FAM_NSQL] = {
 	[FAM_BRIEF] = "SELECT id, code, language, channel, assistant_id, "
 	    "substitute_id FROM families WHERE id = ?",
 	[FAM_ASSISTED] = "SELECT COUNT(*) FROM families WHERE "
-	    "assistant_id = ?",
+	    "assistant_id = ? AND " PEOPLE_VISIBLE,
 	[FAM_OF_STAFF] = "SELECT id, code, language, channel, assistant_id, "
-	    "substitute_id FROM families WHERE ?2 OR assistant_id = ?1 OR "
-	    "substitute_id = ?1 ORDER BY code",
+	    "substitute_id FROM families WHERE " PEOPLE_VISIBLE " AND "
+	    "(?2 OR assistant_id = ?1 OR substitute_id = ?1) ORDER BY code",
 	[FAM_NAME_GET] = "SELECT name FROM families WHERE id = ?",
+	/* An import's families (people_import_*): out of sight till done. */
+	[FAM_PENDING] = "UPDATE families SET import_id = ?2 WHERE id = ?1",
+	[FAM_IMPORT_NEW] = "INSERT INTO import_pending DEFAULT VALUES",
+	[FAM_PUBLISH] = "DELETE FROM import_pending WHERE id = ?",
+	/* Members and enrolments go with them (ON DELETE CASCADE). */
+	[FAM_DISCARD] = "DELETE FROM families WHERE import_id IN "
+	    "(SELECT id FROM import_pending WHERE ?1 = 0 OR id = ?1)",
+	[FAM_IMPORT_END] = "DELETE FROM import_pending WHERE ?1 = 0 OR "
+	    "id = ?1",
 };
 
 void
@@ -170,8 +181,52 @@ people_family_create(struct people *p, const struct family_new *nf,
 	if (nf->notes != NULL && (rc = people_set_sealed(p, p->fam[FAM_NOTES],
 	    "families", "notes", *family_id, nf->notes)) != PEOPLE_OK)
 		return rc;
-	return people_member_create(p, *family_id, nf->contact_name,
-	    nf->contact_phone, 1, member_id);
+	if ((rc = people_member_create(p, *family_id, nf->contact_name,
+	    nf->contact_phone, 1, member_id)) != PEOPLE_OK)
+		return rc;
+	if (nf->import_id == 0)
+		return PEOPLE_OK;
+	sqlite3_bind_int64(p->fam[FAM_PENDING], 1, *family_id);
+	sqlite3_bind_int64(p->fam[FAM_PENDING], 2, nf->import_id);
+	if ((rc = people_step(p->fam[FAM_PENDING], "family_pending")) !=
+	    PEOPLE_OK)
+		return rc;
+	return people_member_set_pending(p, *family_id, nf->import_id);
+}
+
+int
+people_import_new(struct people *p, int64_t *import_id)
+{
+	int	 rc;
+
+	if ((rc = people_step(p->fam[FAM_IMPORT_NEW], "import_new")) !=
+	    PEOPLE_OK)
+		return rc;
+	*import_id = people_last_id(p);
+	return PEOPLE_OK;
+}
+
+/* One row deleted: as quick for 30,000 families as for one. */
+int
+people_import_publish(struct people *p, int64_t import_id)
+{
+	sqlite3_bind_int64(p->fam[FAM_PUBLISH], 1, import_id);
+	return people_step(p->fam[FAM_PUBLISH], "import_publish");
+}
+
+int
+people_import_discard(struct people *p, int64_t import_id, int64_t *n)
+{
+	int	 rc;
+
+	*n = 0;
+	sqlite3_bind_int64(p->fam[FAM_DISCARD], 1, import_id);
+	if ((rc = people_step(p->fam[FAM_DISCARD], "import_discard")) !=
+	    PEOPLE_OK)
+		return rc;
+	*n = sqlite3_changes(store_db(p->st));
+	sqlite3_bind_int64(p->fam[FAM_IMPORT_END], 1, import_id);
+	return people_step(p->fam[FAM_IMPORT_END], "import_end");
 }
 
 int

@@ -27,7 +27,9 @@ const char *const people_member_sql[MEM_NSQL] = {
 	[MEM_GET] = MEMBER_COLS "WHERE id = ?",
 	[MEM_LIST] = MEMBER_COLS "WHERE family_id = ? ORDER BY contact "
 	    "DESC, id",
-	[MEM_BY_PHONE] = "SELECT id FROM members WHERE phone_idx = ?",
+	/* A pending import's members are nobody yet (people_import_*). */
+	[MEM_BY_PHONE] = "SELECT id FROM members WHERE phone_idx = ? AND "
+	    PEOPLE_VISIBLE,
 	[MEM_DELETE] = "DELETE FROM members WHERE id = ?",
 	[MEM_COUNT] = "SELECT COUNT(*) FROM members WHERE family_id = ?",
 	[MEM_PROMOTE] = "UPDATE members SET contact = 1 WHERE id = "
@@ -38,8 +40,9 @@ const char *const people_member_sql[MEM_NSQL] = {
 	    "tg_idx = ? WHERE id = ?",
 	[MEM_UNLINK] = "UPDATE members SET tg_user_id = NULL, "
 	    "tg_chat_id = NULL, tg_idx = NULL WHERE tg_idx = ?",
-	[MEM_BY_TG] = MEMBER_WHO "WHERE tg_idx = ?",
-	[MEM_INFO_BY_PHONE] = MEMBER_WHO "WHERE phone_idx = ?",
+	[MEM_BY_TG] = MEMBER_WHO "WHERE tg_idx = ? AND " PEOPLE_VISIBLE,
+	[MEM_INFO_BY_PHONE] = MEMBER_WHO "WHERE phone_idx = ? AND "
+	    PEOPLE_VISIBLE,
 	[MEM_SET_LANG] = "UPDATE members SET language = ? WHERE id = ?",
 	/* A Telegram consent (?3 NULL) replaces a paper form's reference. */
 	[MEM_CONSENT] = "UPDATE members SET consent_at = ?1, "
@@ -74,7 +77,20 @@ const char *const people_member_sql[MEM_NSQL] = {
 	    "DESC, contact DESC, id LIMIT 1",
 	[MEM_BLOCKED] = "UPDATE members SET tg_blocked_at = ?2 WHERE id = ?1",
 	[MEM_ANNOUNCE_GET] = "SELECT announcements FROM members WHERE id = ?",
+	[MEM_PENDING] = "UPDATE members SET import_id = ?2 "
+	    "WHERE family_id = ?1",
 };
+
+int
+people_member_set_pending(struct people *p, int64_t family_id,
+    int64_t import_id)
+{
+	sqlite3_stmt	*s = p->mem[MEM_PENDING];
+
+	sqlite3_bind_int64(s, 1, family_id);
+	sqlite3_bind_int64(s, 2, import_id);
+	return people_step(s, "member_pending");
+}
 
 void
 people_member_clear(struct member *m)

@@ -21,6 +21,15 @@
 #include "crypto.h"
 #include "people.h"
 
+/*
+ * Rows of a pending family import (families.import_id and
+ * members.import_id in import_pending) are nobody's yet: every look-up,
+ * list and count says so with this condition.
+ */
+#define PEOPLE_VISIBLE \
+	"(import_id IS NULL OR import_id NOT IN " \
+	"(SELECT id FROM import_pending))"
+
 /* Each file's statements, in the order of its SQL array. */
 enum people_staff_sql {
 	STAFF_INSERT, STAFF_NAME, STAFF_GET, STAFF_LIST, STAFF_UPDATE,
@@ -31,7 +40,8 @@ enum people_staff_sql {
 enum people_family_sql {
 	FAM_INSERT, FAM_NAME, FAM_NOTES, FAM_GET, FAM_BY_CODE, FAM_EXISTS,
 	FAM_LIST, FAM_UPDATE, FAM_ASSIGN, FAM_DELETE, FAM_BRIEF,
-	FAM_ASSISTED, FAM_OF_STAFF, FAM_NAME_GET, FAM_NSQL
+	FAM_ASSISTED, FAM_OF_STAFF, FAM_NAME_GET, FAM_PENDING,
+	FAM_IMPORT_NEW, FAM_PUBLISH, FAM_DISCARD, FAM_IMPORT_END, FAM_NSQL
 };
 enum people_member_sql {
 	MEM_INSERT, MEM_NAME, MEM_PHONE, MEM_GET, MEM_LIST, MEM_BY_PHONE,
@@ -40,7 +50,7 @@ enum people_member_sql {
 	MEM_OOH_GET, MEM_OOH_SET, MEM_REACH, MEM_EXISTS, MEM_CLAUSE_GET,
 	MEM_CLAUSE_SHOWN, MEM_CLAUSE_ACK, MEM_NAME_GET, MEM_PHONE_GET,
 	MEM_FAMILY, MEM_TG_TARGET, MEM_SMS_TARGET, MEM_BLOCKED,
-	MEM_ANNOUNCE_GET, MEM_NSQL
+	MEM_ANNOUNCE_GET, MEM_PENDING, MEM_NSQL
 };
 enum people_programme_sql {
 	PROG_INSERT, GROUP_INSERT, PROG_GET, PROG_LIST, PROG_GROUPS,
@@ -94,6 +104,9 @@ typedef void	(*people_clear_fn)(void *elem);
 int64_t	people_now(void);
 /* Steps a statement that returns no rows; constraints are CONFLICT. */
 int	people_step(sqlite3_stmt *s, const char *what);
+/* family_id's members join pending import `import_id`. */
+int	people_member_set_pending(struct people *p, int64_t family_id,
+	    int64_t import_id);
 /* The first column of the first row as an id; NOT_FOUND without one. */
 int	people_step_id(sqlite3_stmt *s, const char *what, int64_t *id);
 /* Is there a row with this id (a prepared "SELECT 1 ... id = ?")? */

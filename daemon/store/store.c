@@ -420,6 +420,21 @@ static const char *const store_migrations[] = {
 	") STRICT;"
 	"CREATE INDEX broadcast_pending ON broadcast_recipients "
 	"  (broadcast_id, state);",
+
+	/*
+	 * 12: a family import's rows, written in slices, stay out of sight
+	 * (lists, counts, look-ups) while their import is pending; the
+	 * last slice deletes its import_pending row. Ids are not reused.
+	 */
+	"CREATE TABLE import_pending ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT"
+	") STRICT;"
+	"ALTER TABLE families ADD COLUMN import_id INTEGER;"
+	"ALTER TABLE members ADD COLUMN import_id INTEGER;"
+	"CREATE INDEX families_import ON families (import_id) "
+	"  WHERE import_id IS NOT NULL;"
+	"CREATE INDEX members_import ON members (import_id) "
+	"  WHERE import_id IS NOT NULL;",
 };
 
 #define STORE_NMIGRATIONS \
