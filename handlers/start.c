@@ -49,7 +49,8 @@ static int
 start_resume(struct hctx *ctx)
 {
 	if (people_member_set_announcements(ctx->people, ctx->member_id,
-	    1) != PEOPLE_OK)
+	    1) != PEOPLE_OK || people_member_set_reminders(ctx->people,
+	    ctx->member_id, 1) != PEOPLE_OK)
 		return -1;
 	log_info("event=member.announcements member_id=%" PRId64 " on=1",
 	    ctx->member_id);
@@ -64,7 +65,8 @@ static int
 start_sms_newcomer(struct hctx *ctx)
 {
 	if (people_member_set_announcements(ctx->people, ctx->member_id,
-	    1) != PEOPLE_OK)
+	    1) != PEOPLE_OK || people_member_set_reminders(ctx->people,
+	    ctx->member_id, 1) != PEOPLE_OK)
 		return -1;
 	return reply_family(ctx, FT_START_NEWCOMER, NULL);
 }

@@ -28,6 +28,8 @@
 
 /* Callback data of the buttons: "vr:c:ID", "vr:n:ID", "vr:a:ID". */
 #define VISIT_REMIND_CB		"vr:"
+/* The button under the answer to /stop: reminders stop too. */
+#define VISIT_REMIND_OFF_CB	"rem:off"
 
 struct app;
 struct visit;
@@ -38,6 +40,7 @@ struct visit_remind_stats {
 	uint64_t	 dropped;	/* missed while down, too late */
 	uint64_t	 voided;	/* the visit passed or was cancelled */
 	uint64_t	 unreachable;	/* nobody in the family to send to */
+	uint64_t	 skipped;	/* the member turned reminders off */
 };
 
 /* Starts the timer; NULL on failure. */

@@ -667,17 +667,30 @@ int
 conv_gate(void *arg, const struct outbox_row *row, char *why, size_t whylen)
 {
 	struct conv	*c = arg;
-	int		 on = 1;
+	int		 on = 1, visit;
 
 	/* Conversation always goes: /stop is about announcements. */
 	if (row->member_id == 0 || row->priority <= OUTBOX_PRIO_CONVERSATION)
 		return 0;
-	if (conv_people_rc(people_member_takes_announcements(c->app->people,
+	/*
+	 * Reminders of the family's own visits have a switch of their own
+	 * (members.reminders_off); a visit moved or cancelled is always
+	 * told. Everything else past conversation is an announcement.
+	 */
+	visit = row->priority == OUTBOX_PRIO_REMINDER &&
+	    (conv_is_cause(row->cause, "reminder") ||
+	    conv_is_cause(row->cause, "visit_notice"));
+	if (visit && conv_is_cause(row->cause, "visit_notice"))
+		return 0;
+	if (conv_people_rc(visit ?
+	    people_member_takes_reminders(c->app->people, row->member_id,
+	    &on) : people_member_takes_announcements(c->app->people,
 	    row->member_id, &on)) == -1)
 		return -1;
 	if (on)
 		return 0;
-	snprintf(why, whylen, "the family turned announcements off");
+	snprintf(why, whylen, visit ? "the family turned reminders off" :
+	    "the family turned announcements off");
 	c->held_id = row->id;
 	return 1;
 }

@@ -30,6 +30,7 @@ enum vst {
 	VS_RM_LAST,
 	VS_RM_ANSWERED,
 	VS_RM_GET,
+	VS_RM_COUNTS,
 	VS_FAMILIES,
 	VS_EV_INSERT,
 	VS_EV_GET,
@@ -80,6 +81,9 @@ static const char *const visits_sql[VS_COUNT] = {
 	[VS_RM_ANSWERED] = "UPDATE reminders SET answered_at = ?2 "
 	    "WHERE id = ?1",
 	[VS_RM_GET] = RM_COLS "WHERE id = ?",
+	/* Read from the index (state, due_at), never the visits. */
+	[VS_RM_COUNTS] = "SELECT state, COUNT(*) FROM reminders "
+	    "WHERE state IN (2, 4) GROUP BY state",
 	[VS_FAMILIES] = "SELECT DISTINCT family_id FROM visits WHERE "
 	    "at >= ?1 AND at < ?2 AND state = 0 ORDER BY family_id",
 	[VS_EV_INSERT] = "INSERT INTO events (id, programme_id, group_id, "
@@ -138,10 +142,10 @@ const char *
 visits_reminder_state_name(enum reminder_state s)
 {
 	static const char *const names[] = {
-		"pending", "sent", "dropped", "void"
+		"pending", "sent", "dropped", "void", "skipped"
 	};
 
-	if ((int)s < 0 || s > REMINDER_VOID)
+	if ((int)s < 0 || s > REMINDER_SKIPPED)
 		return "?";
 	return names[s];
 }
@@ -529,6 +533,30 @@ visits_reminder_next(struct visits *v, int64_t *due_at, int *found)
 	visits_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		log_err("event=store.error what=reminder_next error=\"%s\"",
+		    sqlite3_errstr(rc));
+		return VISITS_ERROR;
+	}
+	return VISITS_OK;
+}
+
+int
+visits_reminder_counts(struct visits *v, uint64_t *dropped,
+    uint64_t *skipped)
+{
+	sqlite3_stmt	*s = v->s[VS_RM_COUNTS];
+	int		 rc;
+
+	*dropped = 0;
+	*skipped = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sqlite3_column_int(s, 0) == REMINDER_DROPPED)
+			*dropped = (uint64_t)sqlite3_column_int64(s, 1);
+		else
+			*skipped = (uint64_t)sqlite3_column_int64(s, 1);
+	}
+	visits_reset(s);
+	if (rc != SQLITE_DONE) {
+		log_err("event=store.error what=reminder_counts error=\"%s\"",
 		    sqlite3_errstr(rc));
 		return VISITS_ERROR;
 	}

@@ -128,6 +128,57 @@ def test_reminder_on_time_and_confirmed_by_button(sc):
     assert reminders(d, v["id"])[1] == ("2026-12-08 10:00", "void")
 
 
+def reminders_off(c):
+    return c.d.sql("SELECT announcements, reminders_off FROM members "
+                   "WHERE id = ?", (c.fam["members"][0]["id"],))[0]
+
+
+@suite.test
+@scenario()
+def test_stop_keeps_reminders_its_button_stops_them(sc):
+    c = centre(sc)
+    d = c.d
+    v = ctl(d, "visit", "add", c.fam["code"], "--at",
+            "2026-12-08 12:00")["visits"][0]
+    # /stop: announcements off, reminders on, and a button for those.
+    c.emu.message(OLENA, "/stop", language_code="uk")
+    m = c.emu.wait_sent(lambda m: m["chat_id"] == OLENA and
+                        (m.get("text") or "").startswith("Готово"),
+                        timeout=15)
+    assert "Нагадування про ваші візити й надалі" in m["text"], m["text"]
+    buttons = [b for row in m["reply_markup"]["inline_keyboard"]
+               for b in row]
+    assert [b["text"] for b in buttons] == ["Вимкнути й нагадування"]
+    c.idle()
+    assert reminders_off(c) == (0, 0)
+    # The reminder of the family's own visit still comes.
+    jump(d, "2026-12-07 16:59:58")
+    c.emu.wait_sent(lambda m: m["chat_id"] == OLENA and
+                    (m.get("text") or "").startswith("Нагадування"),
+                    timeout=15)
+    wait_for(lambda: reminders(d, v["id"])[0][1] == "sent", 10, "sent")
+    # The button: reminders stop too, and the family is told how to
+    # turn them on again.
+    c.emu.callback(OLENA, buttons[0]["callback_data"], m["message_id"])
+    c.emu.wait_sent(lambda m: m["chat_id"] == OLENA and m["text"] ==
+                    "Готово: нагадувань про візити ви теж більше не "
+                    "отримуватимете. Щоб знову ввімкнути оголошення й "
+                    "нагадування, надішліть /start.")
+    c.idle()
+    assert reminders_off(c) == (0, 1)
+    # The next one is skipped, counted, never sent.
+    jump(d, "2026-12-08 09:59:58")
+    wait_for(lambda: reminders(d, v["id"])[1] == ("2026-12-08 10:00",
+                                                  "skipped"),
+             15, "skipped")
+    c.idle()
+    assert len(reminder_texts(c)) == 1
+    assert "reason=reminders_off" in d.log()
+    # /start turns both on again.
+    c.emu.message(OLENA, "/start", language_code="uk")
+    wait_for(lambda: reminders_off(c) == (1, 0), 10, "both on")
+
+
 @suite.test
 @scenario()
 def test_down_through_the_moment_sends_or_drops(sc):
