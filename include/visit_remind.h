@@ -28,6 +28,8 @@
 
 /* Callback data of the buttons: "vr:c:ID", "vr:n:ID", "vr:a:ID". */
 #define VISIT_REMIND_CB		"vr:"
+/* The outbox cause of a reminder (cause_id: the reminder row). */
+#define VISIT_REMIND_CAUSE	"reminder"
 /* The button under the answer to /stop: reminders stop too. */
 #define VISIT_REMIND_OFF_CB	"rem:off"
 
@@ -77,5 +79,13 @@ char	*visit_remind_notice_text(const struct i18n *i, enum lang lang,
  */
 int	visit_remind_notice(struct app *app, const struct visit *v,
 	    int64_t new_at) __attribute__((warn_unused_result));
+
+/*
+ * The SMS variant of reminder `reminder_id` (VISIT_REMIND_CAUSE) for its SMS fallback, in the language it was said
+ * in. *text NULL when the reminder or visit is gone; else a new string,
+ * free(). -1 on storage errors.
+ */
+int	visit_remind_sms_of(struct app *app, int64_t reminder_id, char **text)
+	    __attribute__((warn_unused_result));
 
 #endif

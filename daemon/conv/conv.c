@@ -18,6 +18,7 @@
 #include "reply.h"
 #include "sms.h"
 #include "store.h"
+#include "visit_remind.h"
 #include "xmalloc.h"
 
 #define CONV_REACTION	"\xf0\x9f\x91\x8c"	/* 👌 */
@@ -678,7 +679,7 @@ conv_gate(void *arg, const struct outbox_row *row, char *why, size_t whylen)
 	 * told. Everything else past conversation is an announcement.
 	 */
 	visit = row->priority == OUTBOX_PRIO_REMINDER &&
-	    (conv_is_cause(row->cause, "reminder") ||
+	    (conv_is_cause(row->cause, VISIT_REMIND_CAUSE) ||
 	    conv_is_cause(row->cause, "visit_notice"));
 	if (visit && conv_is_cause(row->cause, "visit_notice"))
 		return 0;
@@ -791,6 +792,9 @@ conv_fallback_text(struct conv *c, const struct outbox_row *row,
 	size_t		 len;
 
 	*text = NULL;
+	/* A reminder has a wording of its own for SMS: how to answer. */
+	if (conv_is_cause(row->cause, VISIT_REMIND_CAUSE))
+		return visit_remind_sms_of(c->app, row->cause_id, text);
 	if (conv_is_cause(row->cause, CONV_CAUSE_IMPORTANT)) {
 		if (history_body(c->app->history, row->cause_id, &params) ==
 		    -1)

@@ -23,8 +23,6 @@
 #include "visits.h"
 #include "xmalloc.h"
 
-#define VISIT_REMIND_CAUSE	"reminder"
-
 struct visit_remind {
 	struct app		*app;
 	struct event		*tick;
@@ -226,6 +224,35 @@ visit_remind_queue(struct app *app, const struct reminder *r,
 		*ch = (int)to.ch;
 	}
 	return 0;
+}
+
+int
+visit_remind_sms_of(struct app *app, int64_t reminder_id, char **text)
+{
+	struct visit_remind_to	 to;
+	struct reminder		 r;
+	struct visit		 v;
+	int			 rc;
+
+	*text = NULL;
+	if ((rc = visits_reminder_get(app->visits, reminder_id, &r)) !=
+	    VISITS_OK)
+		return rc == VISITS_NOT_FOUND ? 0 : -1;
+	if ((rc = visits_get(app->visits, r.visit_id, &v)) != VISITS_OK)
+		return rc == VISITS_NOT_FOUND ? 0 : -1;
+	rc = -1;
+	/* The language the reminder was said in: the family's reader's. */
+	if (visit_remind_target(app, v.family_id, &to) == -1)
+		goto out;
+	if (to.ch == 0)
+		to.lang = LANG_DEFAULT;
+	if ((*text = visit_remind_text(app->i18n, to.lang,
+	    (time_t)(v.at / 1000), NULL, NULL, 1)) == NULL)
+		goto out;
+	rc = 0;
+out:
+	visit_clear(&v);
+	return rc;
 }
 
 char *

@@ -368,9 +368,22 @@ def test_blocked_family_gets_the_reminder_by_sms(sc):
         ctl(d, "visit", "add", c.fam["code"], "--at", "2026-12-08 12:00")
         c.emu.block(OLENA)
         jump(d, "2026-12-07 16:59:58")
+        # The SMS wording, which says how to answer by digit, not the
+        # Telegram one with its buttons.
         got = sms.wait_sent(lambda m: m["message"].startswith(
-            "Нагадування про візит у вівторок, 8 грудня"), timeout=20)
+            "Нагадування: візит"), timeout=20)
         assert got["to"] == PHONE[1:], got
+        assert got["message"].endswith(
+            "Надішліть 1 - прийду, 2 - не зможу."), got
+        assert "8.12" in got["message"], got
+        assert "Ваш асистент" not in got["message"], got
+        # Its digit answers the reminder.
+        r = sms.mo(PHONE[1:], "48500600700", "2",
+                   "http://127.0.0.1:%d/smsapi/mo/%s" %
+                   (port, "s3cret-callback-path-0123456789"))
+        assert r["http"] == 200, r
+        wait_for(lambda: ctl(d, "visit", "list")["visits"][0]["answer"] ==
+                 "cannot_come", 15, "answered by SMS")
     finally:
         sms.stop()
 
