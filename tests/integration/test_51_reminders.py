@@ -174,6 +174,8 @@ def test_stop_keeps_reminders_its_button_stops_them(sc):
     c.idle()
     assert len(reminder_texts(c)) == 1
     assert "reason=reminders_off" in d.log()
+    st = ctl(d, "status")
+    assert (st["reminders_dropped"], st["reminders_skipped"]) == (0, 1), st
     # /start turns both on again.
     c.emu.message(OLENA, "/start", language_code="uk")
     wait_for(lambda: reminders_off(c) == (1, 0), 10, "both on")
@@ -210,6 +212,13 @@ def test_down_through_the_moment_sends_or_drops(sc):
         ("2026-12-07 17:00", "void"), ("2026-12-08 09:00", "void"),
         ("2026-12-08 17:00", "pending"), ("2026-12-09 09:00", "pending")]
     assert "event=reminder.dropped" in d.log()
+    # Counted from the table: still there after a restart.
+    jump(d, "2026-12-08 09:41:00")
+    st = ctl(d, "status")
+    assert (st["reminders_dropped"], st["reminders_skipped"]) == (2, 0), st
+    p = subprocess.run([CTL, "-s", d.sock, "status"], capture_output=True,
+                       timeout=60)
+    assert "2 dropped, 0 skipped" in p.stdout.decode("utf-8"), p.stdout
 
 
 @suite.test
