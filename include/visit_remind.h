@@ -81,9 +81,10 @@ int	visit_remind_notice(struct app *app, const struct visit *v,
 	    int64_t new_at) __attribute__((warn_unused_result));
 
 /*
- * The SMS variant of reminder `reminder_id` (VISIT_REMIND_CAUSE) for its SMS fallback, in the language it was said
- * in. *text NULL when the reminder or visit is gone; else a new string,
- * free(). -1 on storage errors.
+ * The SMS variant of reminder `reminder_id` (VISIT_REMIND_CAUSE) for
+ * its SMS fallback, in the language it was said in. *text NULL when
+ * the reminder or visit is gone; else a new string, free(). -1 on
+ * storage errors.
  */
 int	visit_remind_sms_of(struct app *app, int64_t reminder_id, char **text)
 	    __attribute__((warn_unused_result));

@@ -144,6 +144,18 @@ int	visits_cancel(struct visits *v, int64_t id, const char *reason)
 int	visits_set_answer(struct visits *v, int64_t id, enum visit_answer a,
 	    const char *text, int64_t at) __attribute__((warn_unused_result));
 
+/*
+ * A planned visit of the family still ahead of `now` whose answer is
+ * "another time", pressed at or after `since`, with no time written yet;
+ * NOT_FOUND when none. The newest if several.
+ */
+int	visits_another_time_waiting(struct visits *v, int64_t family_id,
+	    int64_t since, int64_t now, int64_t *id)
+	    __attribute__((warn_unused_result));
+/* The family's preferred time, in their words (sealed); once only. */
+int	visits_set_another_time(struct visits *v, int64_t id,
+	    const char *text) __attribute__((warn_unused_result));
+
 /* Reminders. */
 int	visits_reminder_add(struct visits *v, int64_t visit_id,
 	    int64_t due_at, int64_t *id) __attribute__((warn_unused_result));

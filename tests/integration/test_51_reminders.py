@@ -128,6 +128,49 @@ def test_reminder_on_time_and_confirmed_by_button(sc):
     assert reminders(d, v["id"])[1] == ("2026-12-08 10:00", "void")
 
 
+@suite.test
+@scenario()
+def test_another_time_keeps_the_familys_words(sc):
+    c = centre(sc)
+    d = c.d
+    v = ctl(d, "visit", "add", c.fam["code"], "--at", "2026-12-08 12:00",
+            "--place", "pokój 12")["visits"][0]
+    jump(d, "2026-12-07 16:59:58")
+    m = c.emu.wait_sent(lambda m: m["chat_id"] == OLENA and
+                        (m.get("text") or "").startswith("Нагадування"),
+                        timeout=15)
+    data = [b["callback_data"] for row in
+            m["reply_markup"]["inline_keyboard"] for b in row]
+    c.emu.callback(OLENA, data[2], m["message_id"])
+    c.emu.wait_sent(lambda m: m["chat_id"] == OLENA and m["text"] ==
+                    "Напишіть, будь ласка, який день і час вам зручні.")
+    # The next message is the time asked for: kept with the visit, and
+    # relayed to the assistant as every message is.
+    c.emu.message(OLENA, "Четвер після 14:00", language_code="uk")
+    c.emu.wait_sent(lambda m: m["chat_id"] == ANNA and
+                    "Четвер після 14:00" in (m.get("text") or ""))
+    c.emu.message(OLENA, "Дякую!", language_code="uk")
+    c.emu.wait_sent(lambda m: m["chat_id"] == ANNA and
+                    "Дякую!" in (m.get("text") or ""))
+    c.idle()
+    shown = ctl(d, "visit", "show", v["id"])["visit"]
+    assert shown["answer"] == "another_time", shown
+    assert shown["answer_text"] == "Четвер після 14:00", shown
+    # Sealed in the database, never plain.
+    raw = d.sql("SELECT answer_text FROM visits WHERE id = ?", (v["id"],))
+    assert "Четвер".encode("utf-8") not in bytes(raw[0][0]), raw
+    p = subprocess.run([CTL, "-s", d.sock, "visit", "show",
+                        str(v["id"])],
+                       capture_output=True, timeout=60)
+    assert "Четвер після 14:00" in p.stdout.decode("utf-8"), p.stdout
+    c.emu.message(ANNA, "/visits")
+    m = c.emu.wait_sent(lambda m: m["chat_id"] == ANNA and
+                        (m.get("text") or "").startswith("Twoje wizyty"))
+    assert m["text"].endswith("8.12 12:00 · R-0001 · pokój 12 · "
+                              "proszą o inny termin: Четвер після 14:00"), \
+        m["text"]
+
+
 def reminders_off(c):
     return c.d.sql("SELECT announcements, reminders_off FROM members "
                    "WHERE id = ?", (c.fam["members"][0]["id"],))[0]
