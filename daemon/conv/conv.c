@@ -678,11 +678,11 @@ conv_gate(void *arg, const struct outbox_row *row, char *why, size_t whylen)
 	 * (members.reminders_off); a visit moved or cancelled is always
 	 * told. Everything else past conversation is an announcement.
 	 */
-	visit = row->priority == OUTBOX_PRIO_REMINDER &&
-	    (conv_is_cause(row->cause, VISIT_REMIND_CAUSE) ||
-	    conv_is_cause(row->cause, "visit_notice"));
-	if (visit && conv_is_cause(row->cause, "visit_notice"))
+	if (row->priority == OUTBOX_PRIO_REMINDER &&
+	    conv_is_cause(row->cause, "visit_notice"))
 		return 0;
+	visit = row->priority == OUTBOX_PRIO_REMINDER &&
+	    conv_is_cause(row->cause, VISIT_REMIND_CAUSE);
 	if (conv_people_rc(visit ?
 	    people_member_takes_reminders(c->app->people, row->member_id,
 	    &on) : people_member_takes_announcements(c->app->people,
