@@ -219,6 +219,11 @@ def test_stop_keeps_reminders_its_button_stops_them(sc):
     assert "reason=reminders_off" in d.log()
     st = ctl(d, "status")
     assert (st["reminders_dropped"], st["reminders_skipped"]) == (0, 1), st
+    # The family's /help says so too.
+    c.emu.message(OLENA, "/help", language_code="uk")
+    c.emu.wait_sent(lambda m: m["chat_id"] == OLENA and
+                    "/stop — вимкнути оголошення (і, якщо захочете, "
+                    "нагадування про візити)" in (m.get("text") or ""))
     # /start turns both on again.
     c.emu.message(OLENA, "/start", language_code="uk")
     wait_for(lambda: reminders_off(c) == (1, 0), 10, "both on")
