@@ -154,6 +154,22 @@ ctl_get_groups(const cJSON *obj, const char *key)
 	return s;
 }
 
+/* Reminders never sent: "2 dropped, 1 skipped (not sent)". */
+static char *
+ctl_get_not_reminded(const cJSON *obj, const char *key)
+{
+	char	*d, *k, *s;
+
+	(void)key;
+	d = ctl_text(obj, "reminders_dropped");
+	k = ctl_text(obj, "reminders_skipped");
+	s = xasprintf("%s dropped, %s skipped (never sent)", d ? d : "-",
+	    k ? k : "-");
+	free(d);
+	free(k);
+	return s;
+}
+
 /* The channels a refused token pauses, or "no". */
 static char *
 ctl_get_paused(const cJSON *obj, const char *key)
@@ -445,6 +461,7 @@ static const struct ctl_col status_show[] = {
 	{ "auth paused", "channels", ctl_get_paused },
 	{ "inbound pending", "inbound_pending", NULL },
 	{ "outcomes held", "outcomes_held", NULL },
+	{ "reminders", "reminders_dropped", ctl_get_not_reminded },
 	{ "database", "database", ctl_get_database },
 	{ "SMS this month", "sms_month", ctl_get_sms_month },
 	{ NULL, NULL, NULL }

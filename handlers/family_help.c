@@ -14,7 +14,8 @@ family_help_exec(struct hctx *ctx)
 	    "Commands:\n"
 	    "/assistant — who answers you and when\n"
 	    "/language — change the language\n"
-	    "/stop — stop announcements and reminders\n"
+	    "/stop — stop announcements (and, if you choose, visit "
+	    "reminders)\n"
 	    "/start — turn them back on\n"
 	    "/help — this help\n\n"
 	    "In an emergency, call 112."), args, 1);

@@ -20,6 +20,7 @@
 #include "relay.h"
 #include "reply.h"
 #include "tg.h"
+#include "visit_answer.h"
 #include "xmalloc.h"
 
 #define RELAY_CAPTION_MAX	1024	/* UTF-16 units */
@@ -272,6 +273,10 @@ relay_in_exec(struct hctx *ctx)
 
 	switch (in->kind) {
 	case INBOUND_TEXT:
+		/* Maybe the time asked for after "Another time". */
+		if (visit_answer_note_time(ctx, in->text) == -1)
+			return -1;
+		return relay_message(ctx);
 	case INBOUND_MEDIA:
 	case INBOUND_EDIT:
 		return relay_message(ctx);

@@ -16,6 +16,7 @@
 #include "onboard.h"
 #include "people.h"
 #include "reply.h"
+#include "xmalloc.h"
 
 #define START_CODE_MAX	64	/* Telegram's limit for start parameters */
 
@@ -49,7 +50,8 @@ static int
 start_resume(struct hctx *ctx)
 {
 	if (people_member_set_announcements(ctx->people, ctx->member_id,
-	    1) != PEOPLE_OK)
+	    1) != PEOPLE_OK || people_member_set_reminders(ctx->people,
+	    ctx->member_id, 1) != PEOPLE_OK)
 		return -1;
 	log_info("event=member.announcements member_id=%" PRId64 " on=1",
 	    ctx->member_id);
@@ -64,7 +66,8 @@ static int
 start_sms_newcomer(struct hctx *ctx)
 {
 	if (people_member_set_announcements(ctx->people, ctx->member_id,
-	    1) != PEOPLE_OK)
+	    1) != PEOPLE_OK || people_member_set_reminders(ctx->people,
+	    ctx->member_id, 1) != PEOPLE_OK)
 		return -1;
 	return reply_family(ctx, FT_START_NEWCOMER, NULL);
 }
@@ -80,6 +83,25 @@ start_wrong(struct hctx *ctx, int64_t now, const char *msgid,
 	log_info("event=invite.refused inbound_id=%" PRId64 " reason=%s",
 	    ctx->in->row, reason);
 	return reply_tr(ctx, msgid, NULL, 0);
+}
+
+/* A staff member linked: welcome, and how to work, in one message. */
+static int
+start_staff_welcome(struct hctx *ctx)
+{
+	const char	*args[] = { ctx->cfg->centre_name };
+	char		*lead, *how, *text;
+	int		 rc;
+
+	lead = reply_format(ctx, N_("Welcome! Your account is now linked "
+	    "with %s."), args, 1);
+	how = about_staff(ctx);
+	text = xasprintf("%s\n\n%s", lead, how);
+	rc = reply_text(ctx, text);
+	free(text);
+	free(how);
+	free(lead);
+	return rc;
 }
 
 /* Links the account; the greeting follows in the linked language. */
@@ -108,8 +130,7 @@ start_link(struct hctx *ctx, const struct invitation *inv, int64_t now)
 	    " invitation_id=%" PRId64 " member_id=%" PRId64 " staff_id=%"
 	    PRId64, in->row, inv->id, inv->member_id, inv->staff_id);
 	if (who.who != PEOPLE_MEMBER)
-		return start_reply_centre(ctx, N_("Welcome! Your account is "
-		    "now linked with %s."));
+		return start_staff_welcome(ctx);
 	/* A member goes on to first contact, in the same message. */
 	if (lang_parse(who.member_language, &l) == 0)
 		ctx->lang = l;

@@ -15,6 +15,7 @@
 	X(sms_unknown)		\
 	X(start)		\
 	X(stop)			\
+	X(stop_reminders)	\
 	X(language)		\
 	X(sms_newcomer)		\
 	X(onboarding)		\

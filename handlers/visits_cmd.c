@@ -32,7 +32,10 @@ visits_cmd_answer(enum visit_answer a)
 	}
 }
 
-/* "8.12 12:00 · R-0042 · ul. Długa 5 · confirmed" */
+/*
+ * "8.12 12:00 · R-0042 · ul. Długa 5 · confirmed", or "... · asks for
+ * another time: Thursday after 14"
+ */
 static char *
 visits_cmd_line(struct hctx *ctx, const struct visit *v)
 {
@@ -45,9 +48,12 @@ visits_cmd_line(struct hctx *ctx, const struct visit *v)
 		    tm.tm_mon + 1, tm.tm_hour, tm.tm_min);
 	if (people_family_brief(ctx->people, v->family_id, &fb) != PEOPLE_OK)
 		snprintf(fb.code, sizeof fb.code, "?");
-	return xasprintf("%s · %s%s%s · %s", when, fb.code,
+	/* The family's preferred time after "another time", their words. */
+	return xasprintf("%s · %s%s%s · %s%s%s", when, fb.code,
 	    v->place != NULL ? " · " : "", v->place != NULL ? v->place : "",
-	    i18n_get(ctx->i18n, ctx->lang, visits_cmd_answer(v->answer)));
+	    i18n_get(ctx->i18n, ctx->lang, visits_cmd_answer(v->answer)),
+	    v->answer_text != NULL ? ": " : "",
+	    v->answer_text != NULL ? v->answer_text : "");
 }
 
 static int

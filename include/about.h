@@ -18,4 +18,11 @@ int	about_bot(struct hctx *ctx) __attribute__((warn_unused_result));
 int	about_assistant(struct hctx *ctx, char **out)
 	    __attribute__((warn_unused_result));
 
+/*
+ * How staff work with the bot (answering by reply, /families, /to,
+ * /visit, /visits): their /help, and the welcome after they link their
+ * account. A new string; free().
+ */
+char	*about_staff(struct hctx *ctx);
+
 #endif

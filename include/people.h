@@ -331,6 +331,15 @@ int	people_member_blocked(struct people *p, int64_t id, int64_t at)
 /* *on 0 once the member turned announcements off (/stop). */
 int	people_member_takes_announcements(struct people *p, int64_t id,
 	    int *on) __attribute__((warn_unused_result));
+/*
+ * Reminders of the family's own visits (members.reminders_off): /stop
+ * leaves them on, its button or SMS STOP turns them off, /start on.
+ * *on 0 once turned off.
+ */
+int	people_member_set_reminders(struct people *p, int64_t id, int on)
+	    __attribute__((warn_unused_result));
+int	people_member_takes_reminders(struct people *p, int64_t id, int *on)
+	    __attribute__((warn_unused_result));
 
 /* Programmes; CONFLICT for a name in use or a repeated group. */
 int	people_programme_create(struct people *p, const char *name,

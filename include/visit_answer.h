@@ -31,5 +31,14 @@ int	visit_answer_pending(struct hctx *ctx, int64_t *id)
 /* Applies answer `a` of the sender to reminder `id`. -1: storage. */
 int	visit_answer_apply(struct hctx *ctx, int64_t id, enum visit_answer a)
 	    __attribute__((warn_unused_result));
+/*
+ * After "Another time" the family's next text (within
+ * VISIT_ANSWER_TIME_WAIT_MS) is their preferred time: noted with the
+ * visit, sealed, once; it is relayed to their readers all the same.
+ * -1: storage.
+ */
+#define VISIT_ANSWER_TIME_WAIT_MS	(24 * 3600 * 1000LL)
+int	visit_answer_note_time(struct hctx *ctx, const char *text)
+	    __attribute__((warn_unused_result));
 
 #endif

@@ -28,6 +28,10 @@
 
 /* Callback data of the buttons: "vr:c:ID", "vr:n:ID", "vr:a:ID". */
 #define VISIT_REMIND_CB		"vr:"
+/* The outbox cause of a reminder (cause_id: the reminder row). */
+#define VISIT_REMIND_CAUSE	"reminder"
+/* The button under the answer to /stop: reminders stop too. */
+#define VISIT_REMIND_OFF_CB	"rem:off"
 
 struct app;
 struct visit;
@@ -38,6 +42,7 @@ struct visit_remind_stats {
 	uint64_t	 dropped;	/* missed while down, too late */
 	uint64_t	 voided;	/* the visit passed or was cancelled */
 	uint64_t	 unreachable;	/* nobody in the family to send to */
+	uint64_t	 skipped;	/* the member turned reminders off */
 };
 
 /* Starts the timer; NULL on failure. */
@@ -74,5 +79,14 @@ char	*visit_remind_notice_text(const struct i18n *i, enum lang lang,
  */
 int	visit_remind_notice(struct app *app, const struct visit *v,
 	    int64_t new_at) __attribute__((warn_unused_result));
+
+/*
+ * The SMS variant of reminder `reminder_id` (VISIT_REMIND_CAUSE) for
+ * its SMS fallback, in the language it was said in. *text NULL when
+ * the reminder or visit is gone; else a new string, free(). -1 on
+ * storage errors.
+ */
+int	visit_remind_sms_of(struct app *app, int64_t reminder_id, char **text)
+	    __attribute__((warn_unused_result));
 
 #endif

@@ -40,7 +40,8 @@ enum reminder_state {
 	REMINDER_PENDING = 0,
 	REMINDER_SENT = 1,
 	REMINDER_DROPPED = 2,	/* missed while the daemon was down */
-	REMINDER_VOID = 3	/* the visit moved or was cancelled */
+	REMINDER_VOID = 3,	/* the visit moved or was cancelled */
+	REMINDER_SKIPPED = 4	/* the member turned reminders off */
 };
 
 struct visit {
@@ -143,6 +144,18 @@ int	visits_cancel(struct visits *v, int64_t id, const char *reason)
 int	visits_set_answer(struct visits *v, int64_t id, enum visit_answer a,
 	    const char *text, int64_t at) __attribute__((warn_unused_result));
 
+/*
+ * A planned visit of the family still ahead of `now` whose answer is
+ * "another time", pressed at or after `since`, with no time written yet;
+ * NOT_FOUND when none. The newest if several.
+ */
+int	visits_another_time_waiting(struct visits *v, int64_t family_id,
+	    int64_t since, int64_t now, int64_t *id)
+	    __attribute__((warn_unused_result));
+/* The family's preferred time, in their words (sealed); once only. */
+int	visits_set_another_time(struct visits *v, int64_t id,
+	    const char *text) __attribute__((warn_unused_result));
+
 /* Reminders. */
 int	visits_reminder_add(struct visits *v, int64_t visit_id,
 	    int64_t due_at, int64_t *id) __attribute__((warn_unused_result));
@@ -159,6 +172,13 @@ int	visits_reminders_due(struct visits *v, int64_t now, size_t max,
 /* The earliest pending due_at; *found 0 when none. */
 int	visits_reminder_next(struct visits *v, int64_t *due_at, int *found)
 	    __attribute__((warn_unused_result));
+/*
+ * Reminders never sent, ever: dropped (missed while down, the visit too
+ * near; or nobody to send to) and skipped (the member turned reminders
+ * off).
+ */
+int	visits_reminder_counts(struct visits *v, uint64_t *dropped,
+	    uint64_t *skipped) __attribute__((warn_unused_result));
 /* A visit's reminders, by due time. *out: free(). */
 int	visits_reminders_of(struct visits *v, int64_t visit_id,
 	    struct reminder **out, size_t *n)

@@ -477,6 +477,22 @@ test_conv_gate_holds_announcements_after_stop(void **state)
 	/* A conversation still goes. */
 	row.priority = OUTBOX_PRIO_CONVERSATION;
 	assert_int_equal(conv_gate(f->app.conv, &row, why, sizeof why), 0);
+	/* A visit reminder has its own switch; a move is always told. */
+	row.priority = OUTBOX_PRIO_REMINDER;
+	snprintf(row.cause, sizeof row.cause, "reminder");
+	assert_int_equal(conv_gate(f->app.conv, &row, why, sizeof why), 0);
+	assert_int_equal(store_exec(f->app.st, "UPDATE members SET "
+	    "reminders_off = 1", "test"), 0);
+	assert_int_equal(conv_gate(f->app.conv, &row, why, sizeof why), 1);
+	assert_string_equal(why, "the family turned reminders off");
+	snprintf(row.cause, sizeof row.cause, "visit_notice");
+	assert_int_equal(conv_gate(f->app.conv, &row, why, sizeof why), 0);
+	/* Announcements on, reminders off: a broadcast goes. */
+	assert_int_equal(store_exec(f->app.st, "UPDATE members SET "
+	    "announcements = 1", "test"), 0);
+	row.priority = OUTBOX_PRIO_BROADCAST;
+	snprintf(row.cause, sizeof row.cause, "admin");
+	assert_int_equal(conv_gate(f->app.conv, &row, why, sizeof why), 0);
 }
 
 static void

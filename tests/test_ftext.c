@@ -3,7 +3,9 @@
  * all four languages with a long centre name, a long first name and the
  * default help lines: its encoding and part count are printed, and each
  * must keep its budget (the out-of-hours answer 3 parts, the rest 2, the
- * one-part minimums 1), without typographic dashes or quotes.
+ * one-part minimums 1), without typographic dashes or quotes. The texts
+ * of visits (conv/visit_remind.c: the reminder, a move, a cancellation)
+ * are built from their own msgids and checked here too: one part each.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +22,7 @@
 #include "ftext.h"
 #include "i18n.h"
 #include "sms_text.h"
+#include "visit_remind.h"
 
 #define LONG_CENTRE	"Miejski Ośrodek Pomocy Rodzinie w Gorzowie " \
 			"Wielkopolskim"
@@ -116,6 +119,32 @@ test_ftext_every_sms_variant_keeps_its_budget(void **state)
 				check_sms("  (minimum)", (enum lang)l, s, 1);
 			free(s);
 		}
+	}
+}
+
+/* Sunday 29 March 2026, 18:30 in Warsaw: the longest weekday forms. */
+#define VISIT_WHEN	1774801800
+
+static void
+test_ftext_visit_sms_variants_fit_one_part(void **state)
+{
+	char	*s;
+	int	 l;
+
+	(void)state;
+	for (l = 0; l < LANG_COUNT; l++) {
+		s = visit_remind_text(cat, (enum lang)l, VISIT_WHEN,
+		    LONG_FIRST, LONG_CENTRE, 1);
+		check_sms("visit_reminder", (enum lang)l, s, 1);
+		free(s);
+		s = visit_remind_notice_text(cat, (enum lang)l, VISIT_WHEN,
+		    VISIT_WHEN + 86400 * 3, 1);
+		check_sms("visit_moved", (enum lang)l, s, 1);
+		free(s);
+		s = visit_remind_notice_text(cat, (enum lang)l, VISIT_WHEN, 0,
+		    1);
+		check_sms("visit_cancelled", (enum lang)l, s, 1);
+		free(s);
 	}
 }
 
@@ -223,6 +252,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ftext_every_sms_variant_keeps_its_budget),
+		cmocka_unit_test(test_ftext_visit_sms_variants_fit_one_part),
 		cmocka_unit_test(
 		    test_ftext_unknown_number_answer_fits_two_parts),
 		cmocka_unit_test(

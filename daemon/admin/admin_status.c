@@ -3,6 +3,7 @@
  * the Telegram link's state, the outbox's rows by state and by lane, the
  * inbound updates not yet handled, outcomes a full disk holds back, the
  * sends per channel and whether a refused token pauses one, the
+ * reminders dropped (missed while down) or skipped (turned off), the
  * database's size. The metrics page shows the same. And the thorough
  * integrity check of the database, on demand.
  */
@@ -19,6 +20,7 @@
 #include "outbox.h"
 #include "store.h"
 #include "tg.h"
+#include "visits.h"
 
 #define ADMIN_CHECK_MAX	100	/* problems listed at most */
 
@@ -83,12 +85,15 @@ admin_status(struct areq *r)
 	int64_t			 counts[OUTBOX_NSTATES], pending = 0;
 	int64_t			 depth[OUTBOX_NPRIOS][OUTBOX_NSTATES];
 	int64_t			 db = 0, wal = 0;
+	uint64_t		 dropped = 0, skipped = 0;
 	cJSON		*o, *t, *q;
 	int		 s;
 
 	if (outbox_counts(app->ob, counts) == -1 ||
 	    outbox_depth(app->ob, depth) == -1 ||
-	    inbound_count_pending(app->is, &pending) == -1)
+	    inbound_count_pending(app->is, &pending) == -1 ||
+	    visits_reminder_counts(app->visits, &dropped, &skipped) !=
+	    VISITS_OK)
 		return admin_error(r, 500, "internal", "storage error");
 	o = r->out = cJSON_CreateObject();
 	admin_add_str(o, "version", ASYSTENT_VERSION);
@@ -106,6 +111,9 @@ admin_status(struct areq *r)
 	dispatch_get_stats(app->disp, &ds);
 	/* Outcomes the store refused (a full disk), written when it can. */
 	admin_add_int(o, "outcomes_held", ds.unrecorded);
+	/* Reminders never sent, ever: counted from their table. */
+	admin_add_int(o, "reminders_dropped", (int64_t)dropped);
+	admin_add_int(o, "reminders_skipped", (int64_t)skipped);
 	admin_status_lanes(o, depth);
 	admin_status_channels(o, &ds);
 	/* A database that cannot be stat()ed shows no sizes (null). */

@@ -14,6 +14,25 @@
 #include "reply.h"
 #include "xmalloc.h"
 
+char *
+about_staff(struct hctx *ctx)
+{
+	const char	*args[] = { ctx->cfg->centre_name };
+
+	return reply_format(ctx, N_("Messages from your families at %s "
+	    "arrive here, each with a header: family code, first name, "
+	    "language, channel.\n\nTo answer, reply to the family's message "
+	    "(swipe it or choose Reply). Texts, photos, documents and voice "
+	    "messages are passed on.\n\n/families — your families with "
+	    "unread messages; choose one, and your next message goes "
+	    "there\n/to CODE text — write to a family directly, e.g. /to "
+	    "R-0042 Good morning\n/visit CODE DAY TIME [place] — plan a "
+	    "visit, e.g. /visit R-0042 9.12 10:00 office\n/visits — your "
+	    "visits today and in the coming week\n/help — this help\n\n👌 "
+	    "on your message means it was delivered; if it was not, I reply "
+	    "with the reason."), args, 1);
+}
+
 int
 about_bot(struct hctx *ctx)
 {

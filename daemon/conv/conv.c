@@ -18,6 +18,7 @@
 #include "reply.h"
 #include "sms.h"
 #include "store.h"
+#include "visit_remind.h"
 #include "xmalloc.h"
 
 #define CONV_REACTION	"\xf0\x9f\x91\x8c"	/* 👌 */
@@ -667,17 +668,30 @@ int
 conv_gate(void *arg, const struct outbox_row *row, char *why, size_t whylen)
 {
 	struct conv	*c = arg;
-	int		 on = 1;
+	int		 on = 1, visit;
 
 	/* Conversation always goes: /stop is about announcements. */
 	if (row->member_id == 0 || row->priority <= OUTBOX_PRIO_CONVERSATION)
 		return 0;
-	if (conv_people_rc(people_member_takes_announcements(c->app->people,
+	/*
+	 * Reminders of the family's own visits have a switch of their own
+	 * (members.reminders_off); a visit moved or cancelled is always
+	 * told. Everything else past conversation is an announcement.
+	 */
+	if (row->priority == OUTBOX_PRIO_REMINDER &&
+	    conv_is_cause(row->cause, "visit_notice"))
+		return 0;
+	visit = row->priority == OUTBOX_PRIO_REMINDER &&
+	    conv_is_cause(row->cause, VISIT_REMIND_CAUSE);
+	if (conv_people_rc(visit ?
+	    people_member_takes_reminders(c->app->people, row->member_id,
+	    &on) : people_member_takes_announcements(c->app->people,
 	    row->member_id, &on)) == -1)
 		return -1;
 	if (on)
 		return 0;
-	snprintf(why, whylen, "the family turned announcements off");
+	snprintf(why, whylen, visit ? "the family turned reminders off" :
+	    "the family turned announcements off");
 	c->held_id = row->id;
 	return 1;
 }
@@ -778,6 +792,9 @@ conv_fallback_text(struct conv *c, const struct outbox_row *row,
 	size_t		 len;
 
 	*text = NULL;
+	/* A reminder has a wording of its own for SMS: how to answer. */
+	if (conv_is_cause(row->cause, VISIT_REMIND_CAUSE))
+		return visit_remind_sms_of(c->app, row->cause_id, text);
 	if (conv_is_cause(row->cause, CONV_CAUSE_IMPORTANT)) {
 		if (history_body(c->app->history, row->cause_id, &params) ==
 		    -1)

@@ -56,14 +56,17 @@ static const struct ftext ftexts[FT_COUNT] = {
 	},
 	[FT_STOP] = {
 		.name = "stop",
-		/* TRANSLATORS: reply to /stop. %s is the centre's name
-		 * (nominative, after a noun). Keep /start as it is. */
-		.msgid = N_("Done: you will no longer get announcements or "
-		    "reminders from %s. You can still write to me here at any "
-		    "time, and your messages will reach your assistant as "
-		    "before. To turn announcements back on, send /start."),
-		/* TRANSLATORS: SMS reply to STOP. Keep START in Latin
-		 * capitals. */
+		/* TRANSLATORS: reply to /stop on Telegram, above the button
+		 * "Stop reminders too". %s is the centre's name (nominative,
+		 * after a noun). Keep /start as it is. */
+		.msgid = N_("Done: you will no longer get announcements from "
+		    "%s. Reminders of your own visits will still come; to stop "
+		    "them too, press the button below. You can still write to "
+		    "me here at any time, and your messages will reach your "
+		    "assistant as before. To turn announcements back on, send "
+		    "/start."),
+		/* TRANSLATORS: SMS reply to STOP, which stops visit
+		 * reminders too. Keep START in Latin capitals. */
 		.sms = NC_("sms", "Done: no more announcements or reminders. "
 		    "You can still write to us here. To turn them back on, "
 		    "send START."),

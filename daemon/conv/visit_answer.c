@@ -196,3 +196,22 @@ visit_answer_apply(struct hctx *ctx, int64_t id, enum visit_answer a)
 	    N_("Please write which day and time would suit you.");
 	return visit_answer_say(ctx, thanks);
 }
+
+int
+visit_answer_note_time(struct hctx *ctx, const char *text)
+{
+	int64_t	 now = clock_now_ms(), id;
+	int	 rc;
+
+	if (text == NULL || *text == '\0' || ctx->family_id == 0)
+		return 0;
+	rc = visits_another_time_waiting(ctx->visits, ctx->family_id,
+	    now - VISIT_ANSWER_TIME_WAIT_MS, now, &id);
+	if (rc == VISITS_NOT_FOUND)
+		return 0;
+	if (rc != VISITS_OK || visits_set_another_time(ctx->visits, id,
+	    text) == VISITS_ERROR)
+		return -1;
+	log_info("event=visit.another_time visit_id=%" PRId64, id);
+	return 0;
+}

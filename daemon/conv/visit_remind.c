@@ -23,8 +23,6 @@
 #include "visits.h"
 #include "xmalloc.h"
 
-#define VISIT_REMIND_CAUSE	"reminder"
-
 struct visit_remind {
 	struct app		*app;
 	struct event		*tick;
@@ -159,7 +157,10 @@ visit_remind_send(struct app *app, const struct visit_remind_to *to,
 	return rc;
 }
 
-/* Queues reminder `r` of visit `v`; *ch the channel, 0 when nobody. */
+/*
+ * Queues reminder `r` of visit `v`; *ch the channel, 0 when nobody.
+ * 1 (nothing queued) when the member turned reminders off.
+ */
 static int
 visit_remind_queue(struct app *app, const struct reminder *r,
     const struct visit *v, int64_t *member, int *ch)
@@ -169,7 +170,7 @@ visit_remind_queue(struct app *app, const struct reminder *r,
 	struct out_button	 b[3];
 	struct out		 o;
 	char			 data[3][32], *text;
-	int			 rc;
+	int			 rc, on = 1;
 
 	*member = 0;
 	*ch = 0;
@@ -177,6 +178,13 @@ visit_remind_queue(struct app *app, const struct reminder *r,
 		return -1;
 	if (to.ch == 0)
 		return 0;	/* nobody: the caller counts it */
+	if (people_member_takes_reminders(app->people, to.member_id, &on) ==
+	    PEOPLE_ERR)
+		return -1;
+	if (!on) {
+		*member = to.member_id;
+		return 1;
+	}
 	memset(&h, 0, sizeof h);
 	if (people_family_helpers(app->people, v->family_id, &h) != PEOPLE_OK)
 		memset(&h, 0, sizeof h);
@@ -216,6 +224,35 @@ visit_remind_queue(struct app *app, const struct reminder *r,
 		*ch = (int)to.ch;
 	}
 	return 0;
+}
+
+int
+visit_remind_sms_of(struct app *app, int64_t reminder_id, char **text)
+{
+	struct visit_remind_to	 to;
+	struct reminder		 r;
+	struct visit		 v;
+	int			 rc;
+
+	*text = NULL;
+	if ((rc = visits_reminder_get(app->visits, reminder_id, &r)) !=
+	    VISITS_OK)
+		return rc == VISITS_NOT_FOUND ? 0 : -1;
+	if ((rc = visits_get(app->visits, r.visit_id, &v)) != VISITS_OK)
+		return rc == VISITS_NOT_FOUND ? 0 : -1;
+	rc = -1;
+	/* The language the reminder was said in: the family's reader's. */
+	if (visit_remind_target(app, v.family_id, &to) == -1)
+		goto out;
+	if (to.ch == 0)
+		to.lang = LANG_DEFAULT;
+	if ((*text = visit_remind_text(app->i18n, to.lang,
+	    (time_t)(v.at / 1000), NULL, NULL, 1)) == NULL)
+		goto out;
+	rc = 0;
+out:
+	visit_clear(&v);
+	return rc;
 }
 
 char *
@@ -301,11 +338,17 @@ visit_remind_one(struct app *app, const struct reminder *r, int64_t now,
 		log_notice("event=reminder.dropped reminder_id=%" PRId64
 		    " visit_id=%" PRId64 " late_s=%" PRId64, r->id, v.id,
 		    (now - r->due_at) / 1000);
+	} else if ((rc = visit_remind_queue(app, r, &v, &member, &ch)) ==
+	    -1) {
+		visit_clear(&v);
+		return -1;
+	} else if (rc == 1) {
+		to = REMINDER_SKIPPED;
+		st->skipped++;
+		log_info("event=reminder.skipped reminder_id=%" PRId64
+		    " visit_id=%" PRId64 " member_id=%" PRId64
+		    " reason=reminders_off", r->id, v.id, member);
 	} else {
-		if (visit_remind_queue(app, r, &v, &member, &ch) == -1) {
-			visit_clear(&v);
-			return -1;
-		}
 		to = ch != 0 ? REMINDER_SENT : REMINDER_DROPPED;
 		if (ch != 0) {
 			st->sent++;

@@ -22,6 +22,7 @@
 #include "prom.h"
 #include "store.h"
 #include "tg.h"
+#include "visits.h"
 #include "xmalloc.h"
 
 /* A scraper sends a short GET; anything bigger is not one. */
@@ -88,6 +89,27 @@ metrics_queues(struct prom *p, const struct app *app)
 	prom_family(p, "asystent_inbound_pending", PROM_GAUGE,
 	    "Received messages stored and not handled yet.");
 	prom_int(p, "asystent_inbound_pending", NULL, pending);
+	return 0;
+}
+
+/* Visit reminders never sent, from their table: survives restarts. */
+static int
+metrics_reminders(struct prom *p, const struct app *app)
+{
+	uint64_t	 dropped, skipped;
+
+	if (visits_reminder_counts(app->visits, &dropped, &skipped) !=
+	    VISITS_OK)
+		return -1;
+	prom_family(p, "asystent_reminders_not_sent", PROM_GAUGE,
+	    "Visit reminders never sent: dropped (missed while the daemon "
+	    "was down with the visit near, or nobody to send to) or "
+	    "skipped (the member turned reminders off); their families' "
+	    "erasure takes them out.");
+	prom_uint(p, "asystent_reminders_not_sent",
+	    (const char *const []){ "reason", "dropped", NULL }, dropped);
+	prom_uint(p, "asystent_reminders_not_sent",
+	    (const char *const []){ "reason", "skipped", NULL }, skipped);
 	return 0;
 }
 
@@ -179,7 +201,7 @@ metrics_render(const struct app *app, struct prom *p)
 	struct dispatch_stats	 ds;
 
 	metrics_process(p, app);
-	if (metrics_queues(p, app) == -1)
+	if (metrics_queues(p, app) == -1 || metrics_reminders(p, app) == -1)
 		return -1;
 	dispatch_get_stats(app->disp, &ds);
 	metrics_sends(p, &ds);

@@ -79,6 +79,8 @@ const char *const people_member_sql[MEM_NSQL] = {
 	[MEM_ANNOUNCE_GET] = "SELECT announcements FROM members WHERE id = ?",
 	[MEM_PENDING] = "UPDATE members SET import_id = ?2 "
 	    "WHERE family_id = ?1",
+	[MEM_REMIND_SET] = "UPDATE members SET reminders_off = ? WHERE id = ?",
+	[MEM_REMIND_GET] = "SELECT reminders_off FROM members WHERE id = ?",
 };
 
 int
@@ -581,6 +583,28 @@ people_member_takes_announcements(struct people *p, int64_t id, int *on)
 	rc = people_step_id(p->mem[MEM_ANNOUNCE_GET], "member_announcements",
 	    &v);
 	*on = v != 0;
+	return rc;
+}
+
+int
+people_member_set_reminders(struct people *p, int64_t id, int on)
+{
+	sqlite3_stmt	*s = p->mem[MEM_REMIND_SET];
+
+	sqlite3_bind_int(s, 1, on ? 0 : 1);
+	sqlite3_bind_int64(s, 2, id);
+	return people_step(s, "member_reminders");
+}
+
+int
+people_member_takes_reminders(struct people *p, int64_t id, int *on)
+{
+	int64_t	 off = 0;
+	int	 rc;
+
+	sqlite3_bind_int64(p->mem[MEM_REMIND_GET], 1, id);
+	rc = people_step_id(p->mem[MEM_REMIND_GET], "member_reminders", &off);
+	*on = off == 0;
 	return rc;
 }
 

@@ -30,6 +30,9 @@ enum vst {
 	VS_RM_LAST,
 	VS_RM_ANSWERED,
 	VS_RM_GET,
+	VS_RM_COUNTS,
+	VS_WAIT_TIME,
+	VS_TIME_TEXT,
 	VS_FAMILIES,
 	VS_EV_INSERT,
 	VS_EV_GET,
@@ -80,6 +83,15 @@ static const char *const visits_sql[VS_COUNT] = {
 	[VS_RM_ANSWERED] = "UPDATE reminders SET answered_at = ?2 "
 	    "WHERE id = ?1",
 	[VS_RM_GET] = RM_COLS "WHERE id = ?",
+	/* Read from the index (state, due_at), never the visits. */
+	[VS_RM_COUNTS] = "SELECT state, COUNT(*) FROM reminders "
+	    "WHERE state IN (2, 4) GROUP BY state",
+	/* A family's own visits, by the index (family_id, at). */
+	[VS_WAIT_TIME] = "SELECT id FROM visits WHERE family_id = ?1 AND "
+	    "at > ?3 AND state = 0 AND answer = 3 AND answer_text IS NULL "
+	    "AND answer_at >= ?2 ORDER BY answer_at DESC, id DESC LIMIT 1",
+	[VS_TIME_TEXT] = "UPDATE visits SET answer_text = ?2 WHERE id = ?1 "
+	    "AND answer = 3 AND answer_text IS NULL",
 	[VS_FAMILIES] = "SELECT DISTINCT family_id FROM visits WHERE "
 	    "at >= ?1 AND at < ?2 AND state = 0 ORDER BY family_id",
 	[VS_EV_INSERT] = "INSERT INTO events (id, programme_id, group_id, "
@@ -138,10 +150,10 @@ const char *
 visits_reminder_state_name(enum reminder_state s)
 {
 	static const char *const names[] = {
-		"pending", "sent", "dropped", "void"
+		"pending", "sent", "dropped", "void", "skipped"
 	};
 
-	if ((int)s < 0 || s > REMINDER_VOID)
+	if ((int)s < 0 || s > REMINDER_SKIPPED)
 		return "?";
 	return names[s];
 }
@@ -438,6 +450,44 @@ visits_set_answer(struct visits *v, int64_t id, enum visit_answer a,
 	return visits_changed(v, s, "visit_answer");
 }
 
+int
+visits_another_time_waiting(struct visits *v, int64_t family_id,
+    int64_t since, int64_t now, int64_t *id)
+{
+	sqlite3_stmt	*s = v->s[VS_WAIT_TIME];
+	int		 rc;
+
+	*id = 0;
+	sqlite3_bind_int64(s, 1, family_id);
+	sqlite3_bind_int64(s, 2, since);
+	sqlite3_bind_int64(s, 3, now);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	visits_reset(s);
+	if (rc == SQLITE_ROW)
+		return VISITS_OK;
+	if (rc == SQLITE_DONE)
+		return VISITS_NOT_FOUND;
+	log_err("event=store.error what=visit_time_waiting error=\"%s\"",
+	    sqlite3_errstr(rc));
+	return VISITS_ERROR;
+}
+
+int
+visits_set_another_time(struct visits *v, int64_t id, const char *text)
+{
+	sqlite3_stmt	*s = v->s[VS_TIME_TEXT];
+
+	sqlite3_bind_int64(s, 1, id);
+	if (seal_bind_str(v->keys, s, 2, "visits", "answer_text", id,
+	    text) == -1) {
+		visits_reset(s);
+		return VISITS_ERROR;
+	}
+	return visits_changed(v, s, "visit_another_time");
+}
+
 /* ---- reminders ------------------------------------------------------- */
 
 int
@@ -529,6 +579,30 @@ visits_reminder_next(struct visits *v, int64_t *due_at, int *found)
 	visits_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		log_err("event=store.error what=reminder_next error=\"%s\"",
+		    sqlite3_errstr(rc));
+		return VISITS_ERROR;
+	}
+	return VISITS_OK;
+}
+
+int
+visits_reminder_counts(struct visits *v, uint64_t *dropped,
+    uint64_t *skipped)
+{
+	sqlite3_stmt	*s = v->s[VS_RM_COUNTS];
+	int		 rc;
+
+	*dropped = 0;
+	*skipped = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sqlite3_column_int(s, 0) == REMINDER_DROPPED)
+			*dropped = (uint64_t)sqlite3_column_int64(s, 1);
+		else
+			*skipped = (uint64_t)sqlite3_column_int64(s, 1);
+	}
+	visits_reset(s);
+	if (rc != SQLITE_DONE) {
+		log_err("event=store.error what=reminder_counts error=\"%s\"",
 		    sqlite3_errstr(rc));
 		return VISITS_ERROR;
 	}

@@ -241,7 +241,18 @@ def test_invitations(sc):
                   {})["invitation"]
     assert sinv["for"] == "staff", sinv
     emu.message(6001, "/start " + sinv["code"], language_code="uk")
-    emu.wait_sent(lambda m: "Witamy!" in (m["text"] or ""), chat_id=6001)
+    m = emu.wait_sent(lambda m: "Witamy!" in (m["text"] or ""),
+                      chat_id=6001)
+    # The welcome says how to work: reply, /families, /to, /visit,
+    # /visits; /help says the same.
+    for word in ("odpowiedz na wiadomość rodziny", "/families", "/to KOD",
+                 "/visit KOD", "/visits"):
+        assert word in m["text"], (word, m["text"])
+    emu.message(6001, "/help", language_code="uk")
+    m = emu.wait_sent(lambda m: (m["text"] or "").startswith(
+        "Tu trafiają"), chat_id=6001)
+    assert "/visit KOD DZIEŃ GODZINA" in m["text"], m["text"]
+    assert "/visits — Twoje wizyty" in m["text"], m["text"]
     assert api.ok("GET", "/v1/staff/%d" % anna["id"])["staff"][
         "telegram_linked"]
     # Five wrong codes get five answers, then silence, even for a good

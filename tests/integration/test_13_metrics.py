@@ -133,6 +133,10 @@ def assert_status_agrees(d, s):
                                result=r), (ch, r, st)
     assert st["inbound_pending"] == get(s, "asystent_inbound_pending")
     assert st["outcomes_held"] == get(s, "asystent_outcomes_held")
+    assert st["reminders_dropped"] == get(s, "asystent_reminders_not_sent",
+                                          reason="dropped")
+    assert st["reminders_skipped"] == get(s, "asystent_reminders_not_sent",
+                                          reason="skipped")
     assert st["database"]["bytes"] > 0 and st["database"]["wal_bytes"] >= 0
     assert abs(st["started_at"] -
                get(s, "asystent_start_time_seconds")) <= 1, st

@@ -792,6 +792,11 @@ def announcements(w):
                    (w.member_id,))[0][0]
 
 
+def reminders_on(w):
+    return 1 - w.d.sql("SELECT reminders_off FROM members WHERE id = ?",
+                       (w.member_id,))[0][0]
+
+
 @suite.test
 @sms_scenario
 def test_stop_and_start_by_sms(sc, world):
@@ -802,6 +807,8 @@ def test_stop_and_start_by_sms(sc, world):
         n = len(w.sms_to())
         w.mo(stop)
         wait_for(lambda: announcements(w) == 0, 10, "announcements off")
+        # An SMS family has no button: STOP stops visit reminders too.
+        assert reminders_on(w) == 0
         w.sms.wait_sent(lambda m: m["to"] == DIGITS and
                         m["message"] == STOP_PL)
         w.c.idle()
@@ -810,6 +817,7 @@ def test_stop_and_start_by_sms(sc, world):
         n = len(w.sms_to())
         w.mo(start)
         wait_for(lambda: announcements(w) == 1, 10, "announcements on")
+        assert reminders_on(w) == 1
         w.sms.wait_sent(lambda m: m["to"] == DIGITS and
                         m["message"] == START_PL and
                         m["seq"] >= n)

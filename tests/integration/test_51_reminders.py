@@ -130,6 +130,107 @@ def test_reminder_on_time_and_confirmed_by_button(sc):
 
 @suite.test
 @scenario()
+def test_another_time_keeps_the_familys_words(sc):
+    c = centre(sc)
+    d = c.d
+    v = ctl(d, "visit", "add", c.fam["code"], "--at", "2026-12-08 12:00",
+            "--place", "pokój 12")["visits"][0]
+    jump(d, "2026-12-07 16:59:58")
+    m = c.emu.wait_sent(lambda m: m["chat_id"] == OLENA and
+                        (m.get("text") or "").startswith("Нагадування"),
+                        timeout=15)
+    data = [b["callback_data"] for row in
+            m["reply_markup"]["inline_keyboard"] for b in row]
+    c.emu.callback(OLENA, data[2], m["message_id"])
+    c.emu.wait_sent(lambda m: m["chat_id"] == OLENA and m["text"] ==
+                    "Напишіть, будь ласка, який день і час вам зручні.")
+    # The next message is the time asked for: kept with the visit, and
+    # relayed to the assistant as every message is.
+    c.emu.message(OLENA, "Четвер після 14:00", language_code="uk")
+    c.emu.wait_sent(lambda m: m["chat_id"] == ANNA and
+                    "Четвер після 14:00" in (m.get("text") or ""))
+    c.emu.message(OLENA, "Дякую!", language_code="uk")
+    c.emu.wait_sent(lambda m: m["chat_id"] == ANNA and
+                    "Дякую!" in (m.get("text") or ""))
+    c.idle()
+    shown = ctl(d, "visit", "show", v["id"])["visit"]
+    assert shown["answer"] == "another_time", shown
+    assert shown["answer_text"] == "Четвер після 14:00", shown
+    # Sealed in the database, never plain.
+    raw = d.sql("SELECT answer_text FROM visits WHERE id = ?", (v["id"],))
+    assert "Четвер".encode("utf-8") not in bytes(raw[0][0]), raw
+    p = subprocess.run([CTL, "-s", d.sock, "visit", "show",
+                        str(v["id"])],
+                       capture_output=True, timeout=60)
+    assert "Четвер після 14:00" in p.stdout.decode("utf-8"), p.stdout
+    c.emu.message(ANNA, "/visits")
+    m = c.emu.wait_sent(lambda m: m["chat_id"] == ANNA and
+                        (m.get("text") or "").startswith("Twoje wizyty"))
+    assert m["text"].endswith("8.12 12:00 · R-0001 · pokój 12 · "
+                              "proszą o inny termin: Четвер після 14:00"), \
+        m["text"]
+
+
+def reminders_off(c):
+    return c.d.sql("SELECT announcements, reminders_off FROM members "
+                   "WHERE id = ?", (c.fam["members"][0]["id"],))[0]
+
+
+@suite.test
+@scenario()
+def test_stop_keeps_reminders_its_button_stops_them(sc):
+    c = centre(sc)
+    d = c.d
+    v = ctl(d, "visit", "add", c.fam["code"], "--at",
+            "2026-12-08 12:00")["visits"][0]
+    # /stop: announcements off, reminders on, and a button for those.
+    c.emu.message(OLENA, "/stop", language_code="uk")
+    m = c.emu.wait_sent(lambda m: m["chat_id"] == OLENA and
+                        (m.get("text") or "").startswith("Готово"),
+                        timeout=15)
+    assert "Нагадування про ваші візити й надалі" in m["text"], m["text"]
+    buttons = [b for row in m["reply_markup"]["inline_keyboard"]
+               for b in row]
+    assert [b["text"] for b in buttons] == ["Вимкнути й нагадування"]
+    c.idle()
+    assert reminders_off(c) == (0, 0)
+    # The reminder of the family's own visit still comes.
+    jump(d, "2026-12-07 16:59:58")
+    c.emu.wait_sent(lambda m: m["chat_id"] == OLENA and
+                    (m.get("text") or "").startswith("Нагадування"),
+                    timeout=15)
+    wait_for(lambda: reminders(d, v["id"])[0][1] == "sent", 10, "sent")
+    # The button: reminders stop too, and the family is told how to
+    # turn them on again.
+    c.emu.callback(OLENA, buttons[0]["callback_data"], m["message_id"])
+    c.emu.wait_sent(lambda m: m["chat_id"] == OLENA and m["text"] ==
+                    "Готово: нагадувань про візити ви теж більше не "
+                    "отримуватимете. Щоб знову ввімкнути оголошення й "
+                    "нагадування, надішліть /start.")
+    c.idle()
+    assert reminders_off(c) == (0, 1)
+    # The next one is skipped, counted, never sent.
+    jump(d, "2026-12-08 09:59:58")
+    wait_for(lambda: reminders(d, v["id"])[1] == ("2026-12-08 10:00",
+                                                  "skipped"),
+             15, "skipped")
+    c.idle()
+    assert len(reminder_texts(c)) == 1
+    assert "reason=reminders_off" in d.log()
+    st = ctl(d, "status")
+    assert (st["reminders_dropped"], st["reminders_skipped"]) == (0, 1), st
+    # The family's /help says so too.
+    c.emu.message(OLENA, "/help", language_code="uk")
+    c.emu.wait_sent(lambda m: m["chat_id"] == OLENA and
+                    "/stop — вимкнути оголошення (і, якщо захочете, "
+                    "нагадування про візити)" in (m.get("text") or ""))
+    # /start turns both on again.
+    c.emu.message(OLENA, "/start", language_code="uk")
+    wait_for(lambda: reminders_off(c) == (1, 0), 10, "both on")
+
+
+@suite.test
+@scenario()
 def test_down_through_the_moment_sends_or_drops(sc):
     c = centre(sc)
     d = c.d
@@ -159,6 +260,13 @@ def test_down_through_the_moment_sends_or_drops(sc):
         ("2026-12-07 17:00", "void"), ("2026-12-08 09:00", "void"),
         ("2026-12-08 17:00", "pending"), ("2026-12-09 09:00", "pending")]
     assert "event=reminder.dropped" in d.log()
+    # Counted from the table: still there after a restart.
+    jump(d, "2026-12-08 09:41:00")
+    st = ctl(d, "status")
+    assert (st["reminders_dropped"], st["reminders_skipped"]) == (2, 0), st
+    p = subprocess.run([CTL, "-s", d.sock, "status"], capture_output=True,
+                       timeout=60)
+    assert "2 dropped, 0 skipped" in p.stdout.decode("utf-8"), p.stdout
 
 
 @suite.test
@@ -317,9 +425,22 @@ def test_blocked_family_gets_the_reminder_by_sms(sc):
         ctl(d, "visit", "add", c.fam["code"], "--at", "2026-12-08 12:00")
         c.emu.block(OLENA)
         jump(d, "2026-12-07 16:59:58")
+        # The SMS wording, which says how to answer by digit, not the
+        # Telegram one with its buttons.
         got = sms.wait_sent(lambda m: m["message"].startswith(
-            "Нагадування про візит у вівторок, 8 грудня"), timeout=20)
+            "Нагадування: візит"), timeout=20)
         assert got["to"] == PHONE[1:], got
+        assert got["message"].endswith(
+            "Надішліть 1 - прийду, 2 - не зможу."), got
+        assert "8.12" in got["message"], got
+        assert "Ваш асистент" not in got["message"], got
+        # Its digit answers the reminder.
+        r = sms.mo(PHONE[1:], "48500600700", "2",
+                   "http://127.0.0.1:%d/smsapi/mo/%s" %
+                   (port, "s3cret-callback-path-0123456789"))
+        assert r["http"] == 200, r
+        wait_for(lambda: ctl(d, "visit", "list")["visits"][0]["answer"] ==
+                 "cannot_come", 15, "answered by SMS")
     finally:
         sms.stop()
 
