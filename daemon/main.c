@@ -108,7 +108,7 @@ static const struct {
 	{ "help", N_("Help and commands") },
 	{ "language", N_("Change the language") },
 	{ "assistant", N_("Who is my assistant") },
-	{ "stop", N_("Stop announcements and reminders") },
+	{ "stop", N_("Stop announcements") },
 };
 #define MENU_N	(sizeof menu / sizeof menu[0])
 static struct event	*status_ev;

@@ -21,7 +21,7 @@ struct hctx;
  * clause's meaning changes: members who consented to an older one are
  * shown the new one once (onboard_clause_renew()).
  */
-#define ONBOARD_CLAUSE_VERSION	"2026-12"
+#define ONBOARD_CLAUSE_VERSION	"2026-12b"
 
 /* Where the sender is: has chosen a language, has consented. */
 int	onboard_status(struct hctx *ctx, int *has_lang, int *consented)

@@ -135,9 +135,9 @@ onboard_clause(struct hctx *ctx)
 	    "consent at any time (this does not affect what was done "
 	    "before). You may lodge a complaint with the President of the "
 	    "Personal Data Protection Office (PUODO, uodo.gov.pl).\n"
-	    "• /stop turns off announcements and reminders only. To stop "
-	    "using this chat or to have your data erased, tell your "
-	    "assistant."), args, 4);
+	    "• /stop turns off announcements, and with one more button "
+	    "visit reminders too. To stop using this chat or to have your "
+	    "data erased, tell your assistant."), args, 4);
 	text = clause;
 	if (cfg->centre_contact != NULL && cfg->centre_contact[0] != '\0') {
 		args[0] = cfg->centre_contact;

@@ -157,7 +157,7 @@ def test_first_contact_language_consent_welcome(sc):
     assert "понеділок–пʼятниця 7:30–15:30" in w["text"], w["text"]
     c.idle()
     lang, consent_at, version, ann, _ = member_row(d, mid)
-    assert lang == "uk" and consent_at and version == "2026-12"
+    assert lang == "uk" and consent_at and version == "2026-12b"
     assert ann == 1
     # Nothing sent before consent reached the assistant; after it, does.
     assert not any("до згоди" in x or "pierwsza" in x
@@ -244,7 +244,7 @@ def test_public_task_basis_and_renewed_clause_shown_once(sc):
     wait_text(emu, ASSISTANT_TG, lambda t: "Pytanie o zasiłek" in t, since)
     upd = wait_text(emu, 5001, lambda t: "Zaktualizowaliśmy" in t, since)
     assert CLAUSE_START["pl"] in upd["text"], upd["text"]
-    assert keyboard(upd) == [("OK", "clause:ok:2026-12")], keyboard(upd)
+    assert keyboard(upd) == [("OK", "clause:ok:2026-12b")], keyboard(upd)
     # Once: the next message goes through without it.
     since2 = last_seq(emu)
     emu.message(5001, "Drugie pytanie", language_code="pl")
@@ -254,8 +254,8 @@ def test_public_task_basis_and_renewed_clause_shown_once(sc):
                 if "Zaktualizowaliśmy" in t]
     assert member_row(d, mid)[2] == "2026-11"
     # OK: their consent now refers to the new version.
-    press(c, 5001, "clause:ok:2026-12", upd)
-    wait_for(lambda: member_row(d, mid)[2] == "2026-12", 10, "acknowledged")
+    press(c, 5001, "clause:ok:2026-12b", upd)
+    wait_for(lambda: member_row(d, mid)[2] == "2026-12b", 10, "acknowledged")
     assert d.sql("SELECT clause_ack_at IS NOT NULL FROM members "
                  "WHERE id = ?", (mid,))[0][0] == 1
     finish(d)
