@@ -422,6 +422,10 @@ def bench_import(rate=100):
         d.stop()
         return (len(rows), result.get("status"), result.get("s", 0), before,
                 peak, max(lat), len(lat))
+    finally:
+        sc.close(False)
+
+
 # Broadcasts at Telegram's limits (30 messages/s for the bot, 1/s a chat),
 # in the emulator and in the daemon: K families, one notice each, while
 # families keep writing to their assistant at 5 messages a second.
