@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 from adminapi import UnixHTTPConnection  # noqa: E402
 from harness import Scenario, wait_for  # noqa: E402
 from kannel import Kannel  # noqa: E402
-from world import Centre  # noqa: E402
+from world import Centre, limits_on  # noqa: E402
 import lanes  # noqa: E402
 
 
@@ -432,19 +432,6 @@ def bench_import(rate=100):
 BC_STAFF_TG, BC_FAMILY_TG = 720000, 530000
 
 
-def _limits_on(d, emu):
-    d.stop()
-    with open(d.conf) as f:
-        conf = f.read()
-    for k, v in (("global_per_second", "30"), ("per_chat_per_second", "1"),
-                 ("per_group_per_minute", "20")):
-        conf = conf.replace("%s = 0" % k, "%s = %s" % (k, v))
-    with open(d.conf, "w") as f:
-        f.write(conf)
-    emu.limits(on=True)
-    d.start()
-
-
 def bench_broadcast(k):
     """Time against the ideal K/30 s, 429s, and family -> assistant
     latency while it runs."""
@@ -460,7 +447,9 @@ def bench_broadcast(k):
                      staff[i % 20], contact="Olena %d" % i,
                      tg=BC_FAMILY_TG + i)
         c.idle(120)
-        _limits_on(d, sc.emu)
+        d.stop()
+        limits_on(d, sc.emu)
+        d.start()
         c.idle(60)
         r0 = sc.emu.stats()["refused_429"]
         since = next_seq(sc.emu)

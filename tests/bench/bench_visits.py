@@ -22,7 +22,7 @@ import zoneinfo
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from harness import BUILD, Scenario, wait_for  # noqa: E402
-from world import Centre  # noqa: E402
+from world import Centre, limits_on  # noqa: E402
 
 WAW = zoneinfo.ZoneInfo("Europe/Warsaw")
 CTL = os.path.join(BUILD, "asystentctl")
@@ -130,7 +130,7 @@ def bench_reminders_at_limits(n=2000, rate=5, talkers=20):
         c.idle(120)
         d.stop()
         d.env["ASYSTENT_FAKE_NOW"] = str(local("2026-12-07 16:59:58"))
-        sc.emu.limits(on=True)
+        limits_on(d, sc.emu)
         seq = sc.emu.sent()
         since = seq[-1]["seq"] + 1 if seq else 0
         d.start()
