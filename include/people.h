@@ -437,7 +437,8 @@ int	people_member_clause_shown(struct people *p, int64_t id,
 	    const char *version) __attribute__((warn_unused_result));
 /* They pressed OK under it: their consent now refers to `version`. */
 int	people_member_clause_ack(struct people *p, int64_t id,
-	    const char *version, int64_t at) __attribute__((warn_unused_result));
+	    const char *version, int64_t at)
+	    __attribute__((warn_unused_result));
 int	people_member_set_announcements(struct people *p, int64_t id, int on)
 	    __attribute__((warn_unused_result));
 int	people_member_ooh_get(struct people *p, int64_t id, int64_t *at)
