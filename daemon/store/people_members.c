@@ -81,6 +81,7 @@ const char *const people_member_sql[MEM_NSQL] = {
 	    "WHERE family_id = ?1",
 	[MEM_REMIND_SET] = "UPDATE members SET reminders_off = ? WHERE id = ?",
 	[MEM_REMIND_GET] = "SELECT reminders_off FROM members WHERE id = ?",
+	[MEM_IDS] = "SELECT id FROM members WHERE family_id = ? ORDER BY id",
 };
 
 int
@@ -584,6 +585,14 @@ people_member_takes_announcements(struct people *p, int64_t id, int *on)
 	    &v);
 	*on = v != 0;
 	return rc;
+}
+
+int
+people_member_ids(struct people *p, int64_t family_id, int64_t **ids,
+    size_t *n)
+{
+	sqlite3_bind_int64(p->mem[MEM_IDS], 1, family_id);
+	return people_collect_ids(p->mem[MEM_IDS], "member_ids", ids, n);
 }
 
 int

@@ -51,12 +51,12 @@ enum people_member_sql {
 	MEM_CLAUSE_SHOWN, MEM_CLAUSE_ACK, MEM_NAME_GET, MEM_PHONE_GET,
 	MEM_FAMILY, MEM_TG_TARGET, MEM_SMS_TARGET, MEM_BLOCKED,
 	MEM_ANNOUNCE_GET, MEM_PENDING, MEM_REMIND_SET, MEM_REMIND_GET,
-	MEM_NSQL
+	MEM_IDS, MEM_NSQL
 };
 enum people_programme_sql {
 	PROG_INSERT, GROUP_INSERT, PROG_GET, PROG_LIST, PROG_GROUPS,
 	PROG_BY_NAME, GROUP_FIND, ENROL_INSERT, ENROL_OPEN, ENROL_CLOSE,
-	ENROL_SELECT, PROG_NSQL
+	ENROL_SELECT, ENROL_IDS, PROG_NSQL
 };
 enum people_invite_sql {
 	INV_INSERT, INV_FIND, INV_USE, FAIL_INSERT, FAIL_PRUNE, FAIL_RECENT,
@@ -115,6 +115,15 @@ int	people_exists(sqlite3_stmt *s, int64_t id);
 int64_t	people_last_id(struct people *p);
 void	people_bind_opt_id(sqlite3_stmt *s, int idx, int64_t id);
 void	people_bind_text(sqlite3_stmt *s, int idx, const char *v);
+/*
+ * Binds `ids` as a JSON array, which the statement reads with
+ * "IN (SELECT value FROM json_each(?))": ids another file gave.
+ */
+int	people_bind_ids(sqlite3_stmt *s, int idx, const int64_t *ids,
+	    size_t n);
+/* Column 0 of every row as a new array of ids (NULL when none); free(). */
+int	people_collect_ids(sqlite3_stmt *s, const char *what, int64_t **ids,
+	    size_t *n);
 /* `s` is "UPDATE <table> SET <column> = ? WHERE id = ?": sealed. */
 int	people_set_sealed(struct people *p, sqlite3_stmt *s,
 	    const char *table, const char *column, int64_t row,
@@ -179,10 +188,16 @@ int	people_phone_free(struct people *p, const char *phone, int64_t except);
 /* The member of a Telegram account's blind index, if any. */
 int	people_member_by_tg(struct people *p, const unsigned char *idx,
 	    struct people_tg *out);
+/* The ids of the family's members; free(). */
+int	people_member_ids(struct people *p, int64_t family_id, int64_t **ids,
+	    size_t *n);
 
 /* people_programmes.c, for the other files. */
 /* OK when the family is enrolled in the programme now, else NOT_FOUND. */
 int	people_enrolled_now(struct people *p, int64_t family_id,
 	    int64_t programme_id);
+/* The ids of the family's enrolments, past ones too; free(). */
+int	people_enrolment_ids(struct people *p, int64_t family_id,
+	    int64_t **ids, size_t *n);
 
 #endif

@@ -37,6 +37,8 @@ const char *const people_programme_sql[PROG_NSQL] = {
 	    "LEFT JOIN programme_groups g ON g.id = e.group_id "
 	    "WHERE (?1 = 0 OR e.id = ?1) AND (?2 = 0 OR e.family_id = ?2) "
 	    "AND (?3 = 0 OR e.programme_id = ?3) ORDER BY e.id",
+	[ENROL_IDS] = "SELECT id FROM enrolments WHERE family_id = ? "
+	    "ORDER BY id",
 };
 
 void
@@ -203,6 +205,14 @@ people_enrolled_now(struct people *p, int64_t family_id,
 	sqlite3_bind_int64(p->prog[ENROL_OPEN], 1, family_id);
 	sqlite3_bind_int64(p->prog[ENROL_OPEN], 2, programme_id);
 	return people_step_id(p->prog[ENROL_OPEN], "enrolled", &id);
+}
+
+int
+people_enrolment_ids(struct people *p, int64_t family_id, int64_t **ids,
+    size_t *n)
+{
+	sqlite3_bind_int64(p->prog[ENROL_IDS], 1, family_id);
+	return people_collect_ids(p->prog[ENROL_IDS], "enrolment_ids", ids, n);
 }
 
 int
