@@ -477,8 +477,8 @@ int	people_audit_find(struct people *p, const struct audit_filter *f,
 	    people_audit_fn fn, void *arg) __attribute__((warn_unused_result));
 
 /*
- * Who may see what (people_access.c). A staff member is tied to the uid
- * of a login (-1: none) and, as a coordinator, to programmes.
+ * Who may see what. A staff member is tied to the uid of a login (-1:
+ * none) and, as a coordinator, to programmes (people_staff.c).
  */
 int	people_staff_set_uid(struct people *p, int64_t id, int64_t uid)
 	    __attribute__((warn_unused_result));

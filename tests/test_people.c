@@ -668,6 +668,68 @@ test_people_reads_across_tables(void **state)
 }
 
 static int
+visible(struct people_test *f, int64_t fid, int64_t sid, int by_programme)
+{
+	int	 yes = -1;
+
+	assert_int_equal(people_family_visible(f->p, fid, sid, by_programme,
+	    &yes), PEOPLE_OK);
+	return yes;
+}
+
+/* Assistant, substitute, or a coordinator's programme it is in now. */
+static void
+test_people_family_visible_to_its_staff_only(void **state)
+{
+	struct people_test	*f = *state;
+	const char *const	 groups[] = { "g" };
+	int64_t			 a, s, c, u, fid, other, pg1, pg2, eid;
+	int64_t			 prog[2];
+
+	assert_int_equal(people_staff_create(f->p, "A", "family_assistant",
+	    "pl", 1, &a), PEOPLE_OK);
+	assert_int_equal(people_staff_create(f->p, "S", "family_assistant",
+	    "pl", 1, &s), PEOPLE_OK);
+	assert_int_equal(people_staff_create(f->p, "C", "coordinator", "pl",
+	    1, &c), PEOPLE_OK);
+	assert_int_equal(people_staff_create(f->p, "U", "coordinator", "pl",
+	    1, &u), PEOPLE_OK);
+	fid = add_family(f, "F1", "pl", "sms", a, NULL);
+	other = add_family(f, "F2", "pl", "sms", u, NULL);
+	assert_int_equal(people_family_assign(f->p, fid, a, s), PEOPLE_OK);
+	assert_int_equal(people_programme_create(f->p, "P1", groups, 1, &pg1),
+	    PEOPLE_OK);
+	assert_int_equal(people_programme_create(f->p, "P2", groups, 1, &pg2),
+	    PEOPLE_OK);
+	prog[0] = pg1;
+	prog[1] = pg2;
+	assert_int_equal(people_staff_set_programmes(f->p, c, prog, 2),
+	    PEOPLE_OK);
+	assert_int_equal(people_enrol(f->p, fid, pg2, 0, "2025-01-01", &eid),
+	    PEOPLE_OK);
+	assert_int_equal(visible(f, fid, a, 0), 1);
+	assert_int_equal(visible(f, fid, s, 0), 1);
+	assert_int_equal(visible(f, fid, c, 1), 1);
+	/* Programmes count only for a coordinator's role. */
+	assert_int_equal(visible(f, fid, c, 0), 0);
+	assert_int_equal(visible(f, fid, u, 1), 0);
+	assert_int_equal(visible(f, other, a, 0), 0);
+	assert_int_equal(visible(f, other, c, 1), 0);
+	assert_int_equal(visible(f, 999, a, 1), 0);
+	/* Once the family left the programme, its coordinator loses it. */
+	assert_int_equal(people_leave(f->p, fid, pg2, "2025-03-01", &eid),
+	    PEOPLE_OK);
+	assert_int_equal(visible(f, fid, c, 1), 0);
+	assert_int_equal(visible(f, fid, a, 1), 1);
+	/* A coordinator with no programmes sees only their own. */
+	assert_int_equal(people_staff_set_programmes(f->p, c, NULL, 0),
+	    PEOPLE_OK);
+	assert_int_equal(people_enrol(f->p, fid, pg1, 0, "2025-04-01", &eid),
+	    PEOPLE_OK);
+	assert_int_equal(visible(f, fid, c, 1), 0);
+}
+
+static int
 audit_collect(const struct audit_row *r, void *arg)
 {
 	int64_t	*ids = arg;
@@ -777,6 +839,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_people_reads_across_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_people_family_visible_to_its_staff_only, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_people_audit_family_has_members_and_enrolments, setup,
 		    teardown),

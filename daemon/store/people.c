@@ -52,8 +52,7 @@ people_new(struct store *st, const struct keys *k)
 	    people_prepare(p, people_programme_sql, p->prog, PROG_NSQL) ==
 	    -1 ||
 	    people_prepare(p, people_invite_sql, p->inv, INV_NSQL) == -1 ||
-	    people_prepare(p, people_audit_sql, p->audit, AUDIT_NSQL) == -1 ||
-	    people_prepare(p, people_access_sql, p->acc, ACC_NSQL) == -1) {
+	    people_prepare(p, people_audit_sql, p->audit, AUDIT_NSQL) == -1) {
 		people_free(p);
 		return NULL;
 	}
@@ -71,7 +70,6 @@ people_free(struct people *p)
 	people_finalize(p->prog, PROG_NSQL);
 	people_finalize(p->inv, INV_NSQL);
 	people_finalize(p->audit, AUDIT_NSQL);
-	people_finalize(p->acc, ACC_NSQL);
 	free(p);
 }
 
