@@ -437,7 +437,8 @@ int	people_member_clause_shown(struct people *p, int64_t id,
 	    const char *version) __attribute__((warn_unused_result));
 /* They pressed OK under it: their consent now refers to `version`. */
 int	people_member_clause_ack(struct people *p, int64_t id,
-	    const char *version, int64_t at) __attribute__((warn_unused_result));
+	    const char *version, int64_t at)
+	    __attribute__((warn_unused_result));
 int	people_member_set_announcements(struct people *p, int64_t id, int on)
 	    __attribute__((warn_unused_result));
 int	people_member_ooh_get(struct people *p, int64_t id, int64_t *at)
@@ -476,8 +477,8 @@ int	people_audit_find(struct people *p, const struct audit_filter *f,
 	    people_audit_fn fn, void *arg) __attribute__((warn_unused_result));
 
 /*
- * Who may see what (people_access.c). A staff member is tied to the uid
- * of a login (-1: none) and, as a coordinator, to programmes.
+ * Who may see what. A staff member is tied to the uid of a login (-1:
+ * none) and, as a coordinator, to programmes (people_staff.c).
  */
 int	people_staff_set_uid(struct people *p, int64_t id, int64_t uid)
 	    __attribute__((warn_unused_result));

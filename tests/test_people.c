@@ -667,6 +667,144 @@ test_people_reads_across_tables(void **state)
 	people_enrolment_list_free(e, n);
 }
 
+static int
+visible(struct people_test *f, int64_t fid, int64_t sid, int by_programme)
+{
+	int	 yes = -1;
+
+	assert_int_equal(people_family_visible(f->p, fid, sid, by_programme,
+	    &yes), PEOPLE_OK);
+	return yes;
+}
+
+/* Assistant, substitute, or a coordinator's programme it is in now. */
+static void
+test_people_family_visible_to_its_staff_only(void **state)
+{
+	struct people_test	*f = *state;
+	const char *const	 groups[] = { "g" };
+	int64_t			 a, s, c, u, fid, other, pg1, pg2, eid;
+	int64_t			 prog[2];
+
+	assert_int_equal(people_staff_create(f->p, "A", "family_assistant",
+	    "pl", 1, &a), PEOPLE_OK);
+	assert_int_equal(people_staff_create(f->p, "S", "family_assistant",
+	    "pl", 1, &s), PEOPLE_OK);
+	assert_int_equal(people_staff_create(f->p, "C", "coordinator", "pl",
+	    1, &c), PEOPLE_OK);
+	assert_int_equal(people_staff_create(f->p, "U", "coordinator", "pl",
+	    1, &u), PEOPLE_OK);
+	fid = add_family(f, "F1", "pl", "sms", a, NULL);
+	other = add_family(f, "F2", "pl", "sms", u, NULL);
+	assert_int_equal(people_family_assign(f->p, fid, a, s), PEOPLE_OK);
+	assert_int_equal(people_programme_create(f->p, "P1", groups, 1, &pg1),
+	    PEOPLE_OK);
+	assert_int_equal(people_programme_create(f->p, "P2", groups, 1, &pg2),
+	    PEOPLE_OK);
+	prog[0] = pg1;
+	prog[1] = pg2;
+	assert_int_equal(people_staff_set_programmes(f->p, c, prog, 2),
+	    PEOPLE_OK);
+	assert_int_equal(people_enrol(f->p, fid, pg2, 0, "2025-01-01", &eid),
+	    PEOPLE_OK);
+	assert_int_equal(visible(f, fid, a, 0), 1);
+	assert_int_equal(visible(f, fid, s, 0), 1);
+	assert_int_equal(visible(f, fid, c, 1), 1);
+	/* Programmes count only for a coordinator's role. */
+	assert_int_equal(visible(f, fid, c, 0), 0);
+	assert_int_equal(visible(f, fid, u, 1), 0);
+	assert_int_equal(visible(f, other, a, 0), 0);
+	assert_int_equal(visible(f, other, c, 1), 0);
+	assert_int_equal(visible(f, 999, a, 1), 0);
+	/* Once the family left the programme, its coordinator loses it. */
+	assert_int_equal(people_leave(f->p, fid, pg2, "2025-03-01", &eid),
+	    PEOPLE_OK);
+	assert_int_equal(visible(f, fid, c, 1), 0);
+	assert_int_equal(visible(f, fid, a, 1), 1);
+	/* A coordinator with no programmes sees only their own. */
+	assert_int_equal(people_staff_set_programmes(f->p, c, NULL, 0),
+	    PEOPLE_OK);
+	assert_int_equal(people_enrol(f->p, fid, pg1, 0, "2025-04-01", &eid),
+	    PEOPLE_OK);
+	assert_int_equal(visible(f, fid, c, 1), 0);
+}
+
+static int
+audit_collect(const struct audit_row *r, void *arg)
+{
+	int64_t	*ids = arg;
+	size_t	 i;
+
+	for (i = 0; ids[i] != 0; i++)
+		;
+	if (i == 7)
+		return -1;
+	ids[i] = r->id;
+	return 0;
+}
+
+/* A family's trail: its own rows, its members' and its enrolments'. */
+static void
+test_people_audit_family_has_members_and_enrolments(void **state)
+{
+	struct people_test	*f = *state;
+	struct audit_filter	 flt = { -1, 0, 0, 100 };
+	const char *const	 groups[] = { "g" };
+	int64_t			 f1, f2, m1, m2, pg, e1, e2;
+	int64_t			 got[8];
+
+	f1 = add_family(f, "F1", "pl", "sms", 0, PHONE_A);
+	f2 = add_family(f, "F2", "pl", "sms", 0, NULL);
+	assert_int_equal(people_member_create(f->p, f1, "M1", NULL, 0, &m1),
+	    PEOPLE_OK);
+	assert_int_equal(people_member_create(f->p, f2, "M2", NULL, 0, &m2),
+	    PEOPLE_OK);
+	assert_int_equal(people_programme_create(f->p, "P", groups, 1, &pg),
+	    PEOPLE_OK);
+	assert_int_equal(people_enrol(f->p, f1, pg, 0, "2025-01-01", &e1),
+	    PEOPLE_OK);
+	assert_int_equal(people_enrol(f->p, f2, pg, 0, "2025-01-01", &e2),
+	    PEOPLE_OK);
+	/* Audit ids 1..6, in this order. */
+	assert_int_equal(people_audit(f->p, 7, "a", "family", f1), PEOPLE_OK);
+	assert_int_equal(people_audit(f->p, 7, "a", "member", m1), PEOPLE_OK);
+	assert_int_equal(people_audit(f->p, 8, "a", "enrolment", e1),
+	    PEOPLE_OK);
+	assert_int_equal(people_audit(f->p, 7, "a", "family", f2), PEOPLE_OK);
+	assert_int_equal(people_audit(f->p, 7, "a", "member", m2), PEOPLE_OK);
+	assert_int_equal(people_audit(f->p, 7, "a", "enrolment", e2),
+	    PEOPLE_OK);
+	flt.family_id = f1;
+	memset(got, 0, sizeof got);
+	assert_int_equal(people_audit_find(f->p, &flt, audit_collect, got),
+	    PEOPLE_OK);
+	assert_int_equal(got[0], 3);
+	assert_int_equal(got[1], 2);
+	assert_int_equal(got[2], 1);
+	assert_int_equal(got[3], 0);
+	/* With the uid too; and a family with no rows finds none. */
+	flt.uid = 7;
+	memset(got, 0, sizeof got);
+	assert_int_equal(people_audit_find(f->p, &flt, audit_collect, got),
+	    PEOPLE_OK);
+	assert_int_equal(got[0], 2);
+	assert_int_equal(got[1], 1);
+	assert_int_equal(got[2], 0);
+	flt.uid = -1;
+	flt.family_id = 999;
+	memset(got, 0, sizeof got);
+	assert_int_equal(people_audit_find(f->p, &flt, audit_collect, got),
+	    PEOPLE_OK);
+	assert_int_equal(got[0], 0);
+	/* No family: everything. */
+	flt.family_id = 0;
+	memset(got, 0, sizeof got);
+	assert_int_equal(people_audit_find(f->p, &flt, audit_collect, got),
+	    PEOPLE_OK);
+	assert_int_equal(got[0], 6);
+	assert_int_equal(got[5], 1);
+}
+
 int
 main(void)
 {
@@ -701,6 +839,12 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_people_reads_across_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_people_family_visible_to_its_staff_only, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_people_audit_family_has_members_and_enrolments, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_people_pending_import_is_unseen_until_published, setup,
 		    teardown),

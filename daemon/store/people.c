@@ -52,8 +52,7 @@ people_new(struct store *st, const struct keys *k)
 	    people_prepare(p, people_programme_sql, p->prog, PROG_NSQL) ==
 	    -1 ||
 	    people_prepare(p, people_invite_sql, p->inv, INV_NSQL) == -1 ||
-	    people_prepare(p, people_audit_sql, p->audit, AUDIT_NSQL) == -1 ||
-	    people_prepare(p, people_access_sql, p->acc, ACC_NSQL) == -1) {
+	    people_prepare(p, people_audit_sql, p->audit, AUDIT_NSQL) == -1) {
 		people_free(p);
 		return NULL;
 	}
@@ -71,7 +70,6 @@ people_free(struct people *p)
 	people_finalize(p->prog, PROG_NSQL);
 	people_finalize(p->inv, INV_NSQL);
 	people_finalize(p->audit, AUDIT_NSQL);
-	people_finalize(p->acc, ACC_NSQL);
 	free(p);
 }
 
@@ -148,6 +146,60 @@ people_bind_text(sqlite3_stmt *s, int idx, const char *v)
 		sqlite3_bind_text(s, idx, v, -1, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(s, idx);
+}
+
+int
+people_bind_ids(sqlite3_stmt *s, int idx, const int64_t *ids, size_t n)
+{
+	char	*json;
+	size_t	 size, len = 0, i;
+	int	 rc;
+
+	/* "[" and "]", and each id with its comma: at most 21 bytes. */
+	size = 3 + n * 21;
+	json = xmalloc(size);
+	json[len++] = '[';
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(json + len, size - len, "%s%" PRId64,
+		    i > 0 ? "," : "", ids[i]);
+	json[len++] = ']';
+	json[len] = '\0';
+	/* SQLite frees json, even when the bind fails. */
+	rc = sqlite3_bind_text(s, idx, json, (int)len, free);
+	if (rc != SQLITE_OK) {
+		log_err("event=store.error what=bind_ids error=\"%s\"",
+		    sqlite3_errstr(rc));
+		return PEOPLE_ERR;
+	}
+	return PEOPLE_OK;
+}
+
+int
+people_collect_ids(sqlite3_stmt *s, const char *what, int64_t **ids,
+    size_t *n)
+{
+	size_t	 cap = 0;
+	int	 rc;
+
+	*ids = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			*ids = xreallocarray(*ids, cap, sizeof **ids);
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_DONE)
+		return PEOPLE_OK;
+	log_err("event=store.error what=%s error=\"%s\"", what,
+	    sqlite3_errstr(rc));
+	free(*ids);
+	*ids = NULL;
+	*n = 0;
+	return PEOPLE_ERR;
 }
 
 int

@@ -1,4 +1,5 @@
 /* The register's audit trail: who did what to which object, ids only. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "people.h"
@@ -7,12 +8,13 @@
 const char *const people_audit_sql[AUDIT_NSQL] = {
 	[AUDIT_INSERT] = "INSERT INTO audit (at, uid, action, object, "
 	    "object_id) VALUES (?, ?, ?, ?, ?)",
+	/* ?5 and ?6: the family's members and enrolments, their owners'. */
 	[AUDIT_LIST] = "SELECT id, at, uid, action, object, object_id "
 	    "FROM audit WHERE (?1 IS NULL OR uid = ?1) AND (?2 IS NULL OR "
 	    "(object = 'family' AND object_id = ?2) OR (object = 'member' "
-	    "AND object_id IN (SELECT id FROM members WHERE family_id = ?2)) "
-	    "OR (object = 'enrolment' AND object_id IN (SELECT id FROM "
-	    "enrolments WHERE family_id = ?2)))"
+	    "AND object_id IN (SELECT value FROM json_each(?5))) OR "
+	    "(object = 'enrolment' AND object_id IN "
+	    "(SELECT value FROM json_each(?6))))"
 	    " AND at >= ?3 ORDER BY id DESC LIMIT ?4",
 };
 
@@ -38,6 +40,30 @@ people_audit_list(struct people *p, int limit, people_audit_fn fn, void *arg)
 	return people_audit_find(p, &f, fn, arg);
 }
 
+/* The family's filter: its id, its members' and its enrolments' ids. */
+static int
+people_audit_bind_family(struct people *p, sqlite3_stmt *s,
+    int64_t family_id)
+{
+	int64_t	*mem = NULL, *enr = NULL;
+	size_t	 nmem = 0, nenr = 0;
+	int	 rc;
+
+	sqlite3_bind_int64(s, 2, family_id);
+	if ((rc = people_member_ids(p, family_id, &mem, &nmem)) !=
+	    PEOPLE_OK ||
+	    (rc = people_enrolment_ids(p, family_id, &enr, &nenr)) !=
+	    PEOPLE_OK)
+		goto out;
+	if ((rc = people_bind_ids(s, 5, mem, nmem)) != PEOPLE_OK)
+		goto out;
+	rc = people_bind_ids(s, 6, enr, nenr);
+out:
+	free(mem);
+	free(enr);
+	return rc;
+}
+
 int
 people_audit_find(struct people *p, const struct audit_filter *f,
     people_audit_fn fn, void *arg)
@@ -46,10 +72,13 @@ people_audit_find(struct people *p, const struct audit_filter *f,
 	struct audit_row	 r;
 	int			 rc, ret = PEOPLE_OK;
 
+	if (f->family_id > 0 &&
+	    people_audit_bind_family(p, s, f->family_id) != PEOPLE_OK) {
+		sqlite3_clear_bindings(s);
+		return PEOPLE_ERR;
+	}
 	if (f->uid >= 0)
 		sqlite3_bind_int64(s, 1, f->uid);
-	if (f->family_id > 0)
-		sqlite3_bind_int64(s, 2, f->family_id);
 	sqlite3_bind_int64(s, 3, f->since);
 	sqlite3_bind_int(s, 4, f->limit);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

@@ -418,3 +418,44 @@ people_family_helpers(struct people *p, int64_t family_id,
 		people_helpers_clear(out);
 	return rc;
 }
+
+/* ---- who sees a family through the admin API -------------------------- */
+
+/*
+ * Their own, the ones they stand in for and, for a coordinator, those
+ * enrolled now in a programme of theirs: each table's owner answers its
+ * part.
+ */
+int
+people_family_visible(struct people *p, int64_t family_id, int64_t staff_id,
+    int by_programme, int *yes)
+{
+	struct family_brief	 f;
+	int64_t			*prog = NULL;
+	size_t			 n = 0;
+	int			 rc;
+
+	*yes = 0;
+	rc = people_family_brief(p, family_id, &f);
+	if (rc == PEOPLE_NOT_FOUND)
+		return PEOPLE_OK;
+	if (rc != PEOPLE_OK)
+		return rc;
+	if (f.assistant_id == staff_id || f.substitute_id == staff_id) {
+		*yes = 1;
+		return PEOPLE_OK;
+	}
+	if (!by_programme)
+		return PEOPLE_OK;
+	if ((rc = people_staff_programme_ids(p, staff_id, &prog, &n)) !=
+	    PEOPLE_OK)
+		goto out;
+	rc = people_enrolled_now_any(p, family_id, prog, n);
+	if (rc == PEOPLE_OK)
+		*yes = 1;
+	else if (rc == PEOPLE_NOT_FOUND)
+		rc = PEOPLE_OK;
+out:
+	free(prog);
+	return rc;
+}

@@ -81,6 +81,9 @@ const char *const people_member_sql[MEM_NSQL] = {
 	    "WHERE family_id = ?1",
 	[MEM_REMIND_SET] = "UPDATE members SET reminders_off = ? WHERE id = ?",
 	[MEM_REMIND_GET] = "SELECT reminders_off FROM members WHERE id = ?",
+	[MEM_ANNOUNCE_SINCE] = "SELECT announcements, "
+	    "COALESCE(announcements_at, created_at) FROM members WHERE id = ?",
+	[MEM_IDS] = "SELECT id FROM members WHERE family_id = ? ORDER BY id",
 };
 
 int
@@ -584,6 +587,40 @@ people_member_takes_announcements(struct people *p, int64_t id, int *on)
 	    &v);
 	*on = v != 0;
 	return rc;
+}
+
+int
+people_member_announcements(struct people *p, int64_t id, int *on,
+    int64_t *since)
+{
+	sqlite3_stmt	*s = p->mem[MEM_ANNOUNCE_SINCE];
+	int		 rc;
+
+	*on = 0;
+	*since = 0;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*on = sqlite3_column_int(s, 0);
+		*since = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_ROW)
+		return PEOPLE_OK;
+	if (rc == SQLITE_DONE)
+		return PEOPLE_NOT_FOUND;
+	log_err("event=store.error what=member_announcements error=\"%s\"",
+	    sqlite3_errstr(rc));
+	return PEOPLE_ERR;
+}
+
+int
+people_member_ids(struct people *p, int64_t family_id, int64_t **ids,
+    size_t *n)
+{
+	sqlite3_bind_int64(p->mem[MEM_IDS], 1, family_id);
+	return people_collect_ids(p->mem[MEM_IDS], "member_ids", ids, n);
 }
 
 int

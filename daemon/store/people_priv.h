@@ -1,13 +1,12 @@
 /*
  * The register's insides, shared by its files. Each table has one file
  * that holds its SQL, and the others call it:
- *   people_staff.c       staff
+ *   people_staff.c       staff, staff_programmes
  *   people_families.c    families
  *   people_members.c     members
  *   people_programmes.c  programmes, programme_groups, enrolments
  *   people_invitations.c invitations, invite_failures
  *   people_audit.c       audit
- *   people_access.c      staff.unix_uid, staff_programmes: who may see what
  * people.c prepares every file's statements and holds the helpers below.
  */
 #ifndef ASYSTENT_PEOPLE_PRIV_H
@@ -35,7 +34,8 @@ enum people_staff_sql {
 	STAFF_INSERT, STAFF_NAME, STAFF_GET, STAFF_LIST, STAFF_UPDATE,
 	STAFF_LINK, STAFF_UNLINK, STAFF_BY_TG, STAFF_EXISTS, STAFF_NAME_GET,
 	STAFF_REACH, STAFF_REACH_KIND, STAFF_CURRENT, STAFF_SET_CURRENT,
-	STAFF_NSQL
+	STAFF_SET_UID, STAFF_BY_UID, STAFF_UID_GET, STAFF_ADMINS,
+	STAFF_PROG_CLEAR, STAFF_PROG_ADD, STAFF_PROG_LIST, STAFF_NSQL
 };
 enum people_family_sql {
 	FAM_INSERT, FAM_NAME, FAM_NOTES, FAM_GET, FAM_BY_CODE, FAM_EXISTS,
@@ -51,12 +51,12 @@ enum people_member_sql {
 	MEM_CLAUSE_SHOWN, MEM_CLAUSE_ACK, MEM_NAME_GET, MEM_PHONE_GET,
 	MEM_FAMILY, MEM_TG_TARGET, MEM_SMS_TARGET, MEM_BLOCKED,
 	MEM_ANNOUNCE_GET, MEM_PENDING, MEM_REMIND_SET, MEM_REMIND_GET,
-	MEM_NSQL
+	MEM_ANNOUNCE_SINCE, MEM_IDS, MEM_NSQL
 };
 enum people_programme_sql {
 	PROG_INSERT, GROUP_INSERT, PROG_GET, PROG_LIST, PROG_GROUPS,
 	PROG_BY_NAME, GROUP_FIND, ENROL_INSERT, ENROL_OPEN, ENROL_CLOSE,
-	ENROL_SELECT, PROG_NSQL
+	ENROL_SELECT, ENROL_NOW_ANY, ENROL_IDS, PROG_NSQL
 };
 enum people_invite_sql {
 	INV_INSERT, INV_FIND, INV_USE, FAIL_INSERT, FAIL_PRUNE, FAIL_RECENT,
@@ -64,10 +64,6 @@ enum people_invite_sql {
 };
 enum people_audit_sql {
 	AUDIT_INSERT, AUDIT_LIST, AUDIT_NSQL
-};
-enum people_access_sql {
-	ACC_SET_UID, ACC_BY_UID, ACC_UID_GET, ACC_PROG_CLEAR, ACC_PROG_ADD,
-	ACC_PROG_LIST, ACC_VISIBLE, ACC_ADMINS, ACC_ANNOUNCE, ACC_NSQL
 };
 
 /* Defined in each table's file; prepared once by people_new(). */
@@ -77,7 +73,6 @@ extern const char *const people_member_sql[MEM_NSQL];
 extern const char *const people_programme_sql[PROG_NSQL];
 extern const char *const people_invite_sql[INV_NSQL];
 extern const char *const people_audit_sql[AUDIT_NSQL];
-extern const char *const people_access_sql[ACC_NSQL];
 
 struct people {
 	struct store		*st;
@@ -88,7 +83,6 @@ struct people {
 	sqlite3_stmt		*prog[PROG_NSQL];
 	sqlite3_stmt		*inv[INV_NSQL];
 	sqlite3_stmt		*audit[AUDIT_NSQL];
-	sqlite3_stmt		*acc[ACC_NSQL];
 };
 
 /*
@@ -115,6 +109,15 @@ int	people_exists(sqlite3_stmt *s, int64_t id);
 int64_t	people_last_id(struct people *p);
 void	people_bind_opt_id(sqlite3_stmt *s, int idx, int64_t id);
 void	people_bind_text(sqlite3_stmt *s, int idx, const char *v);
+/*
+ * Binds `ids` as a JSON array, which the statement reads with
+ * "IN (SELECT value FROM json_each(?))": ids another file gave.
+ */
+int	people_bind_ids(sqlite3_stmt *s, int idx, const int64_t *ids,
+	    size_t n);
+/* Column 0 of every row as a new array of ids (NULL when none); free(). */
+int	people_collect_ids(sqlite3_stmt *s, const char *what, int64_t **ids,
+	    size_t *n);
 /* `s` is "UPDATE <table> SET <column> = ? WHERE id = ?": sealed. */
 int	people_set_sealed(struct people *p, sqlite3_stmt *s,
 	    const char *table, const char *column, int64_t row,
@@ -166,6 +169,9 @@ int	people_staff_by_tg(struct people *p, const unsigned char *idx,
  */
 int	people_staff_first(struct people *p, int64_t id, int *active,
 	    char **first);
+/* Every programme the staff member looks after, ascending; free(). */
+int	people_staff_programme_ids(struct people *p, int64_t id,
+	    int64_t **ids, size_t *n);
 
 /* people_families.c, for the other files. */
 int	people_family_exists(struct people *p, int64_t id);
@@ -179,10 +185,19 @@ int	people_phone_free(struct people *p, const char *phone, int64_t except);
 /* The member of a Telegram account's blind index, if any. */
 int	people_member_by_tg(struct people *p, const unsigned char *idx,
 	    struct people_tg *out);
+/* The ids of the family's members; free(). */
+int	people_member_ids(struct people *p, int64_t family_id, int64_t **ids,
+	    size_t *n);
 
 /* people_programmes.c, for the other files. */
 /* OK when the family is enrolled in the programme now, else NOT_FOUND. */
 int	people_enrolled_now(struct people *p, int64_t family_id,
 	    int64_t programme_id);
+/* OK when it is enrolled now in any of `prog`, else NOT_FOUND. */
+int	people_enrolled_now_any(struct people *p, int64_t family_id,
+	    const int64_t *prog, size_t n);
+/* The ids of the family's enrolments, past ones too; free(). */
+int	people_enrolment_ids(struct people *p, int64_t family_id,
+	    int64_t **ids, size_t *n);
 
 #endif

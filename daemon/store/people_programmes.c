@@ -37,6 +37,12 @@ const char *const people_programme_sql[PROG_NSQL] = {
 	    "LEFT JOIN programme_groups g ON g.id = e.group_id "
 	    "WHERE (?1 = 0 OR e.id = ?1) AND (?2 = 0 OR e.family_id = ?2) "
 	    "AND (?3 = 0 OR e.programme_id = ?3) ORDER BY e.id",
+	/* The programmes are the staff file's (people_family_visible). */
+	[ENROL_NOW_ANY] = "SELECT 1 FROM enrolments WHERE family_id = ?1 "
+	    "AND until_date IS NULL AND programme_id IN "
+	    "(SELECT value FROM json_each(?2)) LIMIT 1",
+	[ENROL_IDS] = "SELECT id FROM enrolments WHERE family_id = ? "
+	    "ORDER BY id",
 };
 
 void
@@ -203,6 +209,31 @@ people_enrolled_now(struct people *p, int64_t family_id,
 	sqlite3_bind_int64(p->prog[ENROL_OPEN], 1, family_id);
 	sqlite3_bind_int64(p->prog[ENROL_OPEN], 2, programme_id);
 	return people_step_id(p->prog[ENROL_OPEN], "enrolled", &id);
+}
+
+int
+people_enrolled_now_any(struct people *p, int64_t family_id,
+    const int64_t *prog, size_t n)
+{
+	sqlite3_stmt	*s = p->prog[ENROL_NOW_ANY];
+	int64_t		 one;
+
+	if (n == 0)
+		return PEOPLE_NOT_FOUND;
+	sqlite3_bind_int64(s, 1, family_id);
+	if (people_bind_ids(s, 2, prog, n) != PEOPLE_OK) {
+		sqlite3_clear_bindings(s);
+		return PEOPLE_ERR;
+	}
+	return people_step_id(s, "enrolled_any", &one);
+}
+
+int
+people_enrolment_ids(struct people *p, int64_t family_id, int64_t **ids,
+    size_t *n)
+{
+	sqlite3_bind_int64(p->prog[ENROL_IDS], 1, family_id);
+	return people_collect_ids(p->prog[ENROL_IDS], "enrolment_ids", ids, n);
 }
 
 int

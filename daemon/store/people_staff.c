@@ -1,4 +1,8 @@
-/* The register's staff table: staff members and their Telegram accounts. */
+/*
+ * The register's staff: staff members, their Telegram accounts, the
+ * logins they are tied to (staff.unix_uid) and the programmes a
+ * coordinator looks after (staff_programmes).
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +42,19 @@ const char *const people_staff_sql[STAFF_NSQL] = {
 	[STAFF_CURRENT] = "SELECT current_family FROM staff WHERE id = ?",
 	[STAFF_SET_CURRENT] = "UPDATE staff SET current_family = ?2 "
 	    "WHERE id = ?1",
+	[STAFF_SET_UID] = "UPDATE staff SET unix_uid = ?2 WHERE id = ?1",
+	[STAFF_BY_UID] = "SELECT id, kind, active FROM staff "
+	    "WHERE unix_uid = ?",
+	[STAFF_UID_GET] = "SELECT unix_uid FROM staff WHERE id = ? "
+	    "AND unix_uid IS NOT NULL",
+	[STAFF_ADMINS] = "SELECT count(*) FROM staff WHERE kind = "
+	    "'administrator' AND active = 1 AND id <> ?",
+	[STAFF_PROG_CLEAR] = "DELETE FROM staff_programmes "
+	    "WHERE staff_id = ?",
+	[STAFF_PROG_ADD] = "INSERT INTO staff_programmes (staff_id, "
+	    "programme_id) VALUES (?, ?)",
+	[STAFF_PROG_LIST] = "SELECT programme_id FROM staff_programmes "
+	    "WHERE staff_id = ? ORDER BY programme_id",
 };
 
 void
@@ -312,4 +329,120 @@ people_link_staff(struct people *p, int64_t staff_id, int64_t user_id,
 {
 	return people_link(p, p->staff[STAFF_UNLINK], p->staff[STAFF_LINK],
 	    "staff", staff_id, user_id, chat_id);
+}
+
+/* ---- logins and programmes: who may see what -------------------------- */
+
+int
+people_staff_set_uid(struct people *p, int64_t id, int64_t uid)
+{
+	sqlite3_stmt	*s = p->staff[STAFF_SET_UID];
+	int		 rc;
+
+	if ((rc = people_staff_exists(p, id)) != PEOPLE_OK)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	if (uid >= 0)
+		sqlite3_bind_int64(s, 2, uid);
+	else
+		sqlite3_bind_null(s, 2);
+	return people_step(s, "staff_set_uid");
+}
+
+int
+people_staff_by_uid(struct people *p, int64_t uid, int64_t *id,
+    char kind[PEOPLE_KIND_MAX], int *active)
+{
+	sqlite3_stmt	*s = p->staff[STAFF_BY_UID];
+	int		 rc;
+
+	*id = 0;
+	*active = 0;
+	kind[0] = '\0';
+	sqlite3_bind_int64(s, 1, uid);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		people_col_copy(s, 1, kind, PEOPLE_KIND_MAX);
+		*active = sqlite3_column_int(s, 2);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_ROW)
+		return PEOPLE_OK;
+	if (rc == SQLITE_DONE)
+		return PEOPLE_NOT_FOUND;
+	log_err("event=store.error what=staff_by_uid error=\"%s\"",
+	    sqlite3_errstr(rc));
+	return PEOPLE_ERR;
+}
+
+int
+people_staff_uid(struct people *p, int64_t id, int64_t *uid)
+{
+	int	 rc;
+
+	*uid = -1;
+	sqlite3_bind_int64(p->staff[STAFF_UID_GET], 1, id);
+	rc = people_step_id(p->staff[STAFF_UID_GET], "staff_uid", uid);
+	return rc == PEOPLE_NOT_FOUND ? PEOPLE_OK : rc;
+}
+
+int
+people_staff_admins(struct people *p, int64_t except, int64_t *n)
+{
+	*n = 0;
+	sqlite3_bind_int64(p->staff[STAFF_ADMINS], 1, except);
+	return people_step_id(p->staff[STAFF_ADMINS], "staff_admins", n);
+}
+
+int
+people_staff_set_programmes(struct people *p, int64_t id,
+    const int64_t *prog, size_t n)
+{
+	sqlite3_stmt	*s = p->staff[STAFF_PROG_ADD];
+	size_t		 i;
+	int		 rc;
+
+	sqlite3_bind_int64(p->staff[STAFF_PROG_CLEAR], 1, id);
+	if ((rc = people_step(p->staff[STAFF_PROG_CLEAR],
+	    "staff_prog_clear")) != PEOPLE_OK)
+		return rc;
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, prog[i]);
+		if ((rc = people_step(s, "staff_prog_add")) != PEOPLE_OK)
+			return rc;
+	}
+	return PEOPLE_OK;
+}
+
+int
+people_staff_programmes(struct people *p, int64_t id, int64_t *out,
+    size_t max, size_t *n)
+{
+	sqlite3_stmt	*s = p->staff[STAFF_PROG_LIST];
+	int		 rc;
+
+	*n = 0;
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max)
+		out[(*n)++] = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_err("event=store.error what=staff_programmes error=\"%s\"",
+		    sqlite3_errstr(rc));
+		return PEOPLE_ERR;
+	}
+	return PEOPLE_OK;
+}
+
+int
+people_staff_programme_ids(struct people *p, int64_t id, int64_t **ids,
+    size_t *n)
+{
+	sqlite3_bind_int64(p->staff[STAFF_PROG_LIST], 1, id);
+	return people_collect_ids(p->staff[STAFF_PROG_LIST], "staff_programmes",
+	    ids, n);
 }
