@@ -325,9 +325,11 @@ static int64_t
 family(struct conv_test *f, int64_t assistant, int64_t substitute,
     int64_t *member)
 {
-	struct family_new	 nf = { "Rodzina", "uk", "telegram", NULL,
-				    assistant, substitute, "Olena Kowalska",
-				    NULL };
+	struct family_new	 nf = {
+		.name = "Rodzina", .language = "uk", .channel = "telegram",
+		.assistant_id = assistant, .substitute_id = substitute,
+		.contact_name = "Olena Kowalska"
+	};
 	int64_t			 id;
 
 	assert_int_equal(people_family_create(f->app.people, &nf, &id,
