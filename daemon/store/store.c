@@ -364,6 +364,21 @@ static const char *const store_migrations[] = {
 	"  next_attempt_at) WHERE head = 1 AND state = 0;"
 	"CREATE INDEX outbox_receipt ON outbox (receipt_key) "
 	"  WHERE receipt_key IS NOT NULL AND state = 0;",
+
+	/*
+	 * 11: the heads split by when they are due, so that a pass reads
+	 * only what it may claim. Ready heads (no time of their own) in
+	 * lane order; heads with a time (scheduled, backing off) by that
+	 * time, read up to now. Heads for later cost a pass nothing.
+	 */
+	"DROP INDEX outbox_heads;"
+	"CREATE INDEX outbox_ready ON outbox (priority, id) "
+	"  WHERE head = 1 AND state = 0 AND not_before = 0 "
+	"  AND next_attempt_at = 0;"
+	"CREATE INDEX outbox_waiting ON outbox "
+	"  (MAX(not_before, next_attempt_at)) "
+	"  WHERE head = 1 AND state = 0 "
+	"  AND (not_before <> 0 OR next_attempt_at <> 0);",
 };
 
 #define STORE_NMIGRATIONS \
