@@ -18,6 +18,7 @@ from adminapi import UnixHTTPConnection  # noqa: E402
 from harness import Scenario, wait_for  # noqa: E402
 from kannel import Kannel  # noqa: E402
 from world import Centre  # noqa: E402
+import claiming  # noqa: E402
 import lanes  # noqa: E402
 
 
@@ -439,6 +440,7 @@ def main():
     from bench_visits import visit_figures
     visit_figures()
     lanes.figures()
+    claiming.figures()
 
 
 if __name__ == "__main__":
@@ -451,5 +453,7 @@ if __name__ == "__main__":
         import_figures()
     elif sys.argv[1:] == ["lanes"]:
         lanes.figures()
+    elif sys.argv[1:] == ["claiming"]:
+        claiming.figures()
     else:
         main()
