@@ -761,9 +761,11 @@ store_prepare_common(struct store *st)
 static void
 store_malloc_keep(void)
 {
+	/* An allocator that replaces glibc's (a sanitizer's) refuses it:
+	 * slower then, nothing worse. */
 	if (mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024) != 1 ||
 	    mallopt(M_TOP_PAD, 1024 * 1024) != 1)
-		log_warn("event=store.mallopt_failed");
+		log_debug("event=store.mallopt_refused");
 }
 
 int
