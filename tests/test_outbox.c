@@ -378,6 +378,36 @@ test_outbox_future_row_does_not_block_later_due_row(void **state)
 	assert_int_equal(outbox_next_due(f->ob, T0), 0);
 }
 
+/*
+ * Heads without a time and heads with one (scheduled, backing off) are
+ * read from two indexes: together they still come in lane, then id order,
+ * and a timed head only once its time has come.
+ */
+static void
+test_outbox_due_merges_ready_and_timed_heads_in_lane_order(void **state)
+{
+	struct outbox_test	*f = *state;
+	int64_t			 x, r, c, b;
+
+	x = enqueue(f, 3, OUTBOX_PRIO_CONVERSATION);
+	r = enqueue_full(f, 1, OUTBOX_PRIO_REMINDER, T0 + 1000, NULL, "{}");
+	c = enqueue(f, 2, OUTBOX_PRIO_CONVERSATION);
+	b = enqueue(f, 4, OUTBOX_PRIO_BROADCAST);
+	assert_int_equal(outbox_mark_sending(f->ob, x), 0);
+	assert_int_equal(outbox_mark_retry(f->ob, x, T0 + 500, 1, 502,
+	    "Bad Gateway"), 0);
+	assert_due(f, T0, 2, c, b);
+	assert_due(f, T0 + 1000, 4, x, c, r, b);
+	assert_int_equal(outbox_due(f->ob, T0 + 1000, f->rows, 2), 2);
+	assert_int_equal(f->rows[0].id, x);
+	assert_int_equal(f->rows[1].id, c);
+	/* Ready heads read as due now; without them, the earliest time. */
+	assert_int_equal(outbox_next_due(f->ob, T0), 0);
+	assert_int_equal(outbox_mark_sending(f->ob, c), 0);
+	assert_int_equal(outbox_mark_sending(f->ob, b), 0);
+	assert_int_equal(outbox_next_due(f->ob, T0), T0 + 500);
+}
+
 static void
 test_outbox_row_in_backoff_holds_later_rows_of_its_chat(void **state)
 {
@@ -905,6 +935,7 @@ main(void)
 		T(test_outbox_older_broadcast_holds_newer_reply_to_same_chat),
 		T(test_outbox_chat_with_row_sending_offers_nothing),
 		T(test_outbox_future_row_does_not_block_later_due_row),
+		T(test_outbox_due_merges_ready_and_timed_heads_in_lane_order),
 		T(test_outbox_row_in_backoff_holds_later_rows_of_its_chat),
 		T(test_outbox_delayed_row_waits_for_newer_row_in_flight),
 		T(test_outbox_next_due_is_earliest_queued_time),

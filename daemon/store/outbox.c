@@ -82,25 +82,39 @@ outbox_priority_name(enum outbox_priority p)
  * at a time. Older rows not due yet (a reminder for tomorrow) do not block.
  * Receipts are outside that order: neither held nor holding.
  *
- * Only heads are read (the index outbox_heads): a row becomes a head when
- * it is queued with nothing of its chat ahead of it, is a receipt, or is
- * scheduled for later; otherwise when the row ahead of it is done
- * (outbox_promote_sql). The order is still checked here, so a head that
- * is not due yet costs one look, and a backlog behind it none.
+ * Only heads are read: a row becomes a head when it is queued with nothing
+ * of its chat ahead of it, is a receipt, or is scheduled for later;
+ * otherwise when the row ahead of it is done (outbox_promote_sql). Ready
+ * heads (no time of their own) are read in lane order from outbox_ready
+ * and the merge stops at the limit; heads with a time from
+ * outbox_waiting, only those whose time has come. So a pass reads what it
+ * claims, plus the heads it finds held (a chat's row in flight, a chat
+ * over its rate): neither the backlog behind the heads nor the heads
+ * scheduled for later. The order is still checked here.
  */
-static const char outbox_due_sql[] =
-	"SELECT id, channel, priority, attempts, is_group, chat_key, method, "
-	"cause, cause_id, member_id FROM outbox o INDEXED BY outbox_heads "
-	"WHERE head = 1 AND state = 0 AND not_before <= ?1 "
-	"AND next_attempt_at <= ?1 "
-	"AND (priority = 3 OR (NOT EXISTS (SELECT 1 FROM outbox p "
-	"  WHERE p.chat_key = o.chat_key AND p.state = 1 "
-	"  AND p.priority <> 3) "
-	/* Two seeks in outbox_chat, not a walk through the chat's past. */
-	"AND NOT EXISTS (SELECT 1 FROM outbox p "
-	"  WHERE p.chat_key = o.chat_key AND p.state = 0 AND p.id < o.id "
+#define OUTBOX_DUE_HELD \
+	"AND (priority = 3 OR (NOT EXISTS (SELECT 1 FROM outbox p " \
+	"  WHERE p.chat_key = o.chat_key AND p.state = 1 " \
+	"  AND p.priority <> 3) " \
+	/* Two seeks in outbox_chat, not a walk through the chat's past. */ \
+	"AND NOT EXISTS (SELECT 1 FROM outbox p " \
+	"  WHERE p.chat_key = o.chat_key AND p.state = 0 AND p.id < o.id " \
 	"  AND p.not_before <= ?1 AND p.priority <> 3))) "
-	"ORDER BY priority, id LIMIT ?2";
+#define OUTBOX_DUE_COLS \
+	"SELECT id, channel, priority, attempts, is_group, chat_key, method, " \
+	"cause, cause_id, member_id FROM outbox o "
+#define OUTBOX_READY \
+	"head = 1 AND state = 0 AND not_before = 0 AND next_attempt_at = 0 "
+#define OUTBOX_WAITING \
+	"head = 1 AND state = 0 AND (not_before <> 0 OR next_attempt_at <> 0) "
+
+static const char outbox_due_sql[] =
+	OUTBOX_DUE_COLS "INDEXED BY outbox_ready WHERE " OUTBOX_READY
+	OUTBOX_DUE_HELD
+	"UNION ALL "
+	OUTBOX_DUE_COLS "INDEXED BY outbox_waiting WHERE " OUTBOX_WAITING
+	"AND MAX(not_before, next_attempt_at) <= ?1 " OUTBOX_DUE_HELD
+	"ORDER BY 3, 1 LIMIT ?2";
 
 /*
  * Whether a new row of the chat queues behind one (it is no head). Rows
@@ -141,8 +155,10 @@ static const char outbox_delivery_sql[] =
  * dispatcher looks again in a second.
  */
 static const char outbox_next_due_sql[] =
-	"SELECT MIN(MAX(not_before, next_attempt_at)) FROM outbox "
-	"INDEXED BY outbox_heads WHERE head = 1 AND state = 0";
+	"SELECT CASE WHEN EXISTS (SELECT 1 FROM outbox INDEXED BY outbox_ready "
+	"WHERE " OUTBOX_READY ") THEN 0 ELSE (SELECT "
+	"MIN(MAX(not_before, next_attempt_at)) FROM outbox "
+	"INDEXED BY outbox_waiting WHERE " OUTBOX_WAITING ") END";
 
 /* Through outbox_chat (chat_key, state, id): the newest first. */
 static const char outbox_copy_sql[] =

@@ -18,6 +18,8 @@ from adminapi import UnixHTTPConnection  # noqa: E402
 from harness import Scenario, wait_for  # noqa: E402
 from kannel import Kannel  # noqa: E402
 from world import Centre, limits_on  # noqa: E402
+from world import Centre  # noqa: E402
+import claiming  # noqa: E402
 import lanes  # noqa: E402
 
 
@@ -536,6 +538,7 @@ def main():
     visit_figures()
     lanes.figures()
     broadcast_figures()
+    claiming.figures()
 
 
 if __name__ == "__main__":
@@ -550,5 +553,7 @@ if __name__ == "__main__":
         lanes.figures()
     elif sys.argv[1:] == ["broadcast"]:
         broadcast_figures()
+    elif sys.argv[1:] == ["claiming"]:
+        claiming.figures()
     else:
         main()
