@@ -34,6 +34,7 @@
 #include "app.h"
 #include "crypto.h"
 #include "log.h"
+#include "outbox.h"
 #include "people.h"
 #include "phone.h"
 #include "store.h"
@@ -53,7 +54,8 @@ static const admin_fn	 fuzz_fns[] = {
 	admin_staff_add, admin_staff_list, admin_staff_show, admin_staff_edit,
 	admin_staff_disable, admin_family_add, admin_family_list,
 	admin_family_show, admin_family_edit, admin_family_assign,
-	admin_family_remove, admin_import, admin_member_add,
+	admin_family_remove, admin_import_open, admin_import_rows,
+	admin_member_add,
 	admin_member_edit, admin_member_remove, admin_member_consent,
 	admin_member_consent_withdraw, admin_programme_add,
 	admin_programme_list, admin_programme_show, admin_programme_enrol,
@@ -160,6 +162,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if ((fuzz_app.people = people_new(fuzz_app.st, fuzz_app.keys)) ==
 	    NULL)
 		fuzz_die("people_new", "failed");
+	/* family show reads the channel that last worked from the outbox. */
+	if ((fuzz_app.ob = outbox_new(fuzz_app.st, fuzz_app.keys)) ==
+	    NULL)
+		fuzz_die("outbox_new", "failed");
 	fuzz_fill();
 	return 0;
 }
