@@ -327,7 +327,7 @@ family(struct conv_test *f, int64_t assistant, int64_t substitute,
 {
 	struct family_new	 nf = { "Rodzina", "uk", "telegram", NULL,
 				    assistant, substitute, "Olena Kowalska",
-				    NULL };
+				    NULL, 0 };
 	int64_t			 id;
 
 	assert_int_equal(people_family_create(f->app.people, &nf, &id,
