@@ -196,8 +196,9 @@ run: deps all
 bench: deps all
 	@ASYSTENT_BUILD=$(BUILD) python3 tests/bench/bench.py
 
-# Not in CI, not in test: SOAK_SECONDS (3600) of mixed load while the
-# daemon is killed and its services fail; exits 1 when anything is lost.
+# Not in CI, not in test: SOAK_SECONDS (3600) of mixed load (emulators
+# and a real Kannel) while the daemon is killed and its services fail;
+# exits 1 when anything is lost.
 SOAK_SECONDS ?= 3600
 .PHONY: soak
 soak: deps all

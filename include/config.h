@@ -108,12 +108,14 @@ struct config {
 	char		*reminder_offsets;
 	char		*reminder_quiet;
 	char		*reminder_kind[6];	/* visits_kind order; "": all */
-	/* [listeners]: the SMS callback listener and the admin socket */
+	/* [listeners]: the SMS callback and metrics listeners, admin socket */
 	int		 listen_deadline_s;	/* a connection in all */
 	int		 sms_max_conns;
 	int		 sms_max_per_peer;	/* per address */
 	int		 admin_max_conns;
 	int		 admin_max_per_uid;
+	int		 metrics_max_conns;
+	int		 metrics_max_per_peer;	/* per address */
 };
 
 /*

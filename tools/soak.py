@@ -8,9 +8,21 @@ SMS family through the gateway's MO callback (retried by this script as
 a gateway would, until it is answered 200); each message carries a
 token, and its copy must reach the family's assistant. The assistant
 answers some SMS copies; each answer must reach the family's phone.
-Meanwhile, at random:
 
-  - asystentd is killed with SIGKILL and started again;
+A daemon has one SMS driver, so a second asystentd, in a scenario of
+its own (its own Telegram emulator and database), runs alongside with
+`[sms] driver = kannel` against a real Kannel (bearerbox and smsbox,
+the SMS centre played by tests/lib/kannel.py's fake SMSC): its SMS
+families write through the SMS centre, their copies must reach the
+assistant, and the assistant's answers must reach the phones as MT lines
+at the SMS centre. Without the Kannel binaries that leg is SKIPPED and
+said so. Meanwhile, at random:
+
+  - asystentd is killed with SIGKILL and started again (either one);
+  - Kannel is down (smsbox and bearerbox stopped, then started again on
+    the same ports) for 15 to 45 s; the phones write nothing while it is
+    down or going down, so that what Kannel itself holds is not counted
+    against the daemon;
   - the Telegram emulator answers sendMessage with 500s, or drops the
     connection without an answer;
   - the SMS gateway is down (503 to every send) for SOAK_DOWN_SECONDS
@@ -25,6 +37,7 @@ messages in flight at a kill: outbox.max_in_flight for each kill).
 Exit 1 when anything is lost or the duplicates exceed that window.
 """
 import os
+import queue
 import random
 import re
 import subprocess
@@ -35,6 +48,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "tests", "lib"))
 from harness import Scenario, wait_for  # noqa: E402
+from kannel import Kannel, KannelError  # noqa: E402
 from world import Centre  # noqa: E402
 
 SECONDS = int(os.environ.get("SOAK_SECONDS", "3600"))
@@ -50,6 +64,8 @@ STAFF_TG = 710000
 FAMILY_TG = 510000
 NFAM = 20
 SMS_PHONES = ["+486001%05d" % i for i in range(4)]
+KANNEL_PHONES = ["+486002%05d" % i for i in range(4)]
+KANNEL_RATE = 2         # Kannel MO a second, besides RATE
 CENTRE_NO = "48500600700"
 TOKEN_RE = re.compile(r"\b(k\d+)\b")
 
@@ -65,7 +81,13 @@ class Soak:
         self.stop = threading.Event()
         self.lock = threading.Lock()
         self.disk = None
+        self.requests = queue.Queue()   # run on the main thread
+        self.klock = threading.Lock()   # held: the phones wait
+        self.k = None
+        self.kannel_kills = 0
+        self.kannel_downs = 0
         self.setup()
+        self.setup_kannel()
 
     def token(self, kind):
         with self.lock:
@@ -145,6 +167,60 @@ class Soak:
             assert st in (200, 201), (st, body)
         self.c.idle(60)
 
+    def setup_kannel(self):
+        av = Kannel.available()
+        if not av:
+            print("soak: the Kannel leg is SKIPPED: %s" % av.reason)
+            return
+        self.sc2 = Scenario(limits=False, name="soak-kannel")
+        sc = self.sc2
+        port = free_port()
+        secret = "soakk_" + "k" * 20
+        base = "http://127.0.0.1:%d" % port
+        # smsbox fetches its get-url again for 30 s: longer than the
+        # daemon is away at a kill -9.
+        self.k = sc.kannel("%s/kannel/mo/%s" % (base, secret),
+                           http_retry=30)
+        sfile = os.path.join(sc.dir, "sms.secret")
+        with open(sfile, "w") as f:
+            f.write(secret + "\n")
+        cred = os.path.join(sc.dir, "kannel.cred")
+        with open(cred, "w") as f:
+            f.write("%s:%s\n" % (self.k.sendsms_user,
+                                 self.k.sendsms_password))
+        conf = dict(OPEN)
+        conf.update({
+            "daemon.log_level": "notice",
+            "relay.flood_per_minute": 10000,
+            "outbox.backoff_initial_ms": 1000,
+            "outbox.backoff_max_s": 30,
+            "outbox.max_attempts": 1000,
+            "sms.driver": "kannel",
+            "sms.listen": "127.0.0.1:%d" % port,
+            "sms.callback_url": base,
+            "sms.secret_file": sfile,
+            "sms.sender": "MOPS",
+            "sms.kannel_url": self.k.sendsms_url,
+            "sms.kannel_credentials_file": cred,
+            "sms.per_second": 0,
+        })
+        self.d2 = sc.daemon(conf=conf)
+        self.c2 = Centre(sc, self.d2)
+        staff = self.c2.staff("Asystent Dorota", "family_assistant",
+                              ["pl"], tg=STAFF_TG)
+        for i, phone in enumerate(KANNEL_PHONES):
+            f = self.c2.api.ok("POST", "/v1/families", {
+                "name": "Rodzina Kannel %s" % name(i), "language": "pl",
+                "channel": "sms",
+                "contact": {"name": "Ewa %s" % name(i), "phone": phone},
+                "assistant_id": staff["id"]})["family"]
+            st, body = self.c2.api.call("POST", "/v1/members/%d/consent"
+                                        % f["members"][0]["id"],
+                                        {"date": "2026-01-02",
+                                         "ref": "K/%d" % i})
+            assert st in (200, 201), (st, body)
+        self.c2.idle(60)
+
     def umount(self):
         subprocess.run(["umount", "-l", self.disk], check=False)
 
@@ -181,14 +257,34 @@ class Soak:
                 self.sc.emu.message(self.rng.choice(self.tg_users),
                                     "%s повідомлення" % t)
 
-    def answers(self):
+    def kannel_load(self):
+        """Phones write through Kannel's SMS centre, unless it is down."""
+        i = 0
+        t0 = time.monotonic()
+        while not self.stop.is_set():
+            due = t0 + i / KANNEL_RATE
+            now = time.monotonic()
+            if due > now:
+                time.sleep(due - now)
+            i += 1
+            with self.klock:
+                t = self.token("kannel")
+                phone = self.rng.choice(KANNEL_PHONES).lstrip("+")
+                while True:
+                    try:
+                        self.k.mo(phone, text="%s wiadomość" % t)
+                        break
+                    except KannelError:
+                        pass    # the SMS centre reconnects: again
+
+    def answers(self, emu, kind):
         """The assistant answers every SMS copy it gets, once."""
         since = 0
         answered = set()
         while not self.stop.is_set():
             time.sleep(0.5)
             try:
-                page = self.sc.emu.sent(chat_id=STAFF_TG, since=since)
+                page = emu.sent(chat_id=STAFF_TG, since=since)
             except Exception:
                 continue
             for m in page:
@@ -199,8 +295,8 @@ class Soak:
                         or tk is None or tk.group(1) in answered):
                     continue
                 answered.add(tk.group(1))
-                t = self.token("answer")
-                self.sc.emu.message(STAFF_TG, "%s odpowiedź" % t,
+                t = self.token(kind)
+                emu.message(STAFF_TG, "%s odpowiedź" % t,
                                     reply_to_message_id=m["message_id"])
 
     # -- faults ---------------------------------------------------------
@@ -216,6 +312,39 @@ class Soak:
         self.note("kill -9")
         time.sleep(self.rng.uniform(0.5, 3))
         self.d.start()
+
+    def kill_kannel_daemon(self):
+        self.d2.kill9()
+        self.kannel_kills += 1
+        self.note("kill -9 (the Kannel daemon)")
+        time.sleep(self.rng.uniform(0.5, 3))
+        self.d2.start()
+
+    def kannel_down(self):
+        # Kannel's boxes die with the thread that started them.
+        self.requests.put(self.kannel_down_now)
+
+    def kannel_down_now(self):
+        """On the main thread: the phones stop, what they wrote reaches
+        the daemon, then Kannel is down for a while."""
+        with self.klock:
+            with self.lock:
+                owed = {t for t, k in self.sent_tokens.items()
+                        if k == "kannel"}
+            try:
+                wait_for(lambda: not owed - set(self.arrived()), 60,
+                         "Kannel MO delivered before Kannel goes down",
+                         interval=1)
+            except AssertionError:
+                self.note("Kannel MO still owed at the stop: %d"
+                          % len(owed - set(self.arrived())))
+            secs = self.rng.uniform(15, 45)
+            self.k.stop_all()
+            self.kannel_downs += 1
+            self.note("kannel down for %.0f s" % secs)
+            time.sleep(secs)
+            self.k.restart_bearerbox()
+            self.note("kannel up")
 
     def tg_500s(self):
         n = self.rng.randint(3, 20)
@@ -259,6 +388,8 @@ class Soak:
             if not bag:
                 bag = [self.kill, self.kill, self.tg_500s, self.tg_drops,
                        self.disk_full]
+                if self.k is not None:
+                    bag += [self.kill_kannel_daemon, self.kannel_down]
                 self.rng.shuffle(bag)
             bag.pop()()
         self.sms.down(0)
@@ -276,20 +407,45 @@ class Soak:
         for m in self.sms.sent():
             for tk in set(TOKEN_RE.findall(m.get("message") or "")):
                 got[tk] = got.get(tk, 0) + 1
+        if self.k is None:
+            return got
+        for m in self.sc2.emu.sent():
+            if m["method"] != "sendMessage" or m["chat_id"] != STAFF_TG:
+                continue
+            for tk in set(TOKEN_RE.findall(m["text"] or "")):
+                got[tk] = got.get(tk, 0) + 1
+        for m in self.k.mt_messages():
+            for tk in set(TOKEN_RE.findall(m.get("text") or "")):
+                got[tk] = got.get(tk, 0) + 1
         return got
 
     def run(self):
         self.t0 = time.monotonic()
-        threads = [threading.Thread(target=f, daemon=True)
-                   for f in (self.load, self.answers, self.faults)]
+        jobs = [(self.load, ()), (self.answers, (self.sc.emu, "answer")),
+                (self.faults, ())]
+        if self.k is not None:
+            jobs += [(self.kannel_load, ()),
+                     (self.answers, (self.sc2.emu, "kannel answer"))]
+        threads = [threading.Thread(target=f, args=a, daemon=True)
+                   for f, a in jobs]
         for t in threads:
             t.start()
-        self.stop.wait(SECONDS)
+        end = self.t0 + SECONDS
+        while time.monotonic() < end:
+            try:
+                job = self.requests.get(
+                    timeout=max(0.1, end - time.monotonic()))
+            except queue.Empty:
+                continue
+            job()
         self.stop.set()
         for t in threads:
             t.join(DOWN_SECONDS + 60)
-        if self.d.proc is None or self.d.proc.poll() is not None:
-            self.d.start()
+        for d in [self.d] + ([self.d2] if self.k is not None else []):
+            if d.proc is None or d.proc.poll() is not None:
+                d.start()
+        if self.k is not None and not self.k.running():
+            self.k.restart_bearerbox()
         self.note("faults over; waiting for what is owed")
         with self.lock:
             owed = dict(self.sent_tokens)
@@ -303,22 +459,30 @@ class Soak:
         failed = self.d.sql("SELECT COUNT(*) FROM outbox WHERE state = 3")
         print("soak: outbox rows failed for good: %d" % failed[0][0])
         dups = {t: n for t, n in got.items() if t in owed and n > 1}
-        window = max(1, self.kills) * IN_FLIGHT
+        window = max(1, self.kills + self.kannel_kills) * IN_FLIGHT
         by = {}
         for t in owed.values():
             by[t] = by.get(t, 0) + 1
-        print("soak: %d s, seed %d: sent %d (%s); kills %d; lost %d; "
+        if self.k is not None:
+            failed = self.d2.sql("SELECT COUNT(*) FROM outbox "
+                                 "WHERE state = 3")
+            print("soak: Kannel daemon's outbox rows failed for good: %d"
+                  % failed[0][0])
+        print("soak: %d s, seed %d: sent %d (%s); kills %d (+%d of the "
+              "Kannel daemon); Kannel stopped %d; lost %d; "
               "duplicates %d (window %d)" % (
                   SECONDS, SEED, len(owed),
                   ", ".join("%s %d" % kv for kv in sorted(by.items())),
-                  self.kills, len(lost), len(dups), window))
+                  self.kills, self.kannel_kills, self.kannel_downs,
+                  len(lost), len(dups), window))
         if lost:
             print("soak: LOST: %s" % " ".join(lost[:50]))
         bad = bool(lost) or len(dups) > window
-        rc = self.d.stop()
-        if rc not in (0, None):
-            print("soak: asystentd exited %s at the end" % rc)
-            bad = True
+        for d in [self.d] + ([self.d2] if self.k is not None else []):
+            rc = d.stop()
+            if rc not in (0, None):
+                print("soak: asystentd exited %s at the end" % rc)
+                bad = True
         return 1 if bad else 0
 
 
@@ -340,12 +504,16 @@ def free_port():
 def main():
     print("soak: %d s, seed %d" % (SECONDS, SEED), flush=True)
     sc = Scenario(limits=False, name="soak")
+    soak = None
     failed = True
     try:
-        rc = Soak(sc).run()
+        soak = Soak(sc)
+        rc = soak.run()
         failed = rc != 0
         return rc
     finally:
+        if soak is not None and soak.k is not None:
+            soak.sc2.close(failed)
         sc.close(failed)
 
 

@@ -201,8 +201,9 @@ static const struct cfg_key cfg_keys[] = {
 	{ "reminders", "offsets_other", CFG_STRING, OFF(reminder_kind[5]), "",
 	  0, 0, "offsets of other visits" },
 	{ "listeners", "deadline_s", CFG_INT, OFF(listen_deadline_s), "30", 1,
-	  3600, "seconds a connection to the SMS callback listener or the "
-	  "admin socket may stay open in all, however busy" },
+	  3600, "seconds a connection to the SMS callback listener, the admin "
+	  "socket or the metrics listener may stay open in all, however "
+	  "busy" },
 	{ "listeners", "sms_max_connections", CFG_INT, OFF(sms_max_conns),
 	  "256", 1, 65536, "connections the SMS callback listener holds at "
 	  "once; more wait in the kernel's queue" },
@@ -216,6 +217,12 @@ static const struct cfg_key cfg_keys[] = {
 	  "256", 1, 65536, "connections one user may hold on the admin "
 	  "socket; more are closed unanswered (at admin_max_connections, "
 	  "one user waits for a place, never refused)" },
+	{ "listeners", "metrics_max_connections", CFG_INT,
+	  OFF(metrics_max_conns), "16", 1, 65536, "connections the metrics "
+	  "listener holds at once; more wait in the kernel's queue" },
+	{ "listeners", "metrics_max_per_address", CFG_INT,
+	  OFF(metrics_max_per_peer), "4", 1, 65536, "connections one address "
+	  "may hold on the metrics listener; more are closed unanswered" },
 };
 
 #define CFG_NKEYS	(sizeof cfg_keys / sizeof cfg_keys[0])

@@ -28,7 +28,7 @@
 /* A scraper sends a short GET; anything bigger is not one. */
 #define METRICS_HEADERS_MAX	(16 * 1024)
 #define METRICS_BODY_MAX	1024
-#define METRICS_TIMEOUT_S	10
+#define METRICS_IDLE_S		10	/* between two reads */
 #define METRICS_TG_STATES	5	/* enum tg_state */
 
 struct metrics {
@@ -282,10 +282,17 @@ int
 metrics_open(struct app *app, struct metrics **out, char *err,
     size_t errlen)
 {
-	const char	*spec = app->cfg->metrics_listen;
-	struct metrics	*m;
-	char		 host[256];
-	uint16_t	 port;
+	const struct config	*cfg = app->cfg;
+	const char		*spec = cfg->metrics_listen;
+	struct listener_limits	 lim = {
+		.deadline_s = cfg->listen_deadline_s,
+		.max_conns = cfg->metrics_max_conns,
+		.max_per_peer = cfg->metrics_max_per_peer,
+		.peer = LISTENER_PEER_ADDRESS,
+	};
+	struct metrics		*m;
+	char			 host[256];
+	uint16_t		 port;
 
 	*out = NULL;
 	if (spec == NULL || *spec == '\0')
@@ -302,7 +309,8 @@ metrics_open(struct app *app, struct metrics **out, char *err,
 	}
 	evhttp_set_max_headers_size(m->http, METRICS_HEADERS_MAX);
 	evhttp_set_max_body_size(m->http, METRICS_BODY_MAX);
-	evhttp_set_timeout(m->http, METRICS_TIMEOUT_S);
+	/* Between two reads; the guard's deadline bounds the whole. */
+	evhttp_set_timeout(m->http, METRICS_IDLE_S);
 	/* Every method reaches us, so that the others get 405, not 501. */
 	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
@@ -320,6 +328,8 @@ metrics_open(struct app *app, struct metrics **out, char *err,
 		    "listener");
 		goto fail;
 	}
+	/* A scrape endpoint: a few short connections from one collector. */
+	listener_guard_limit(m->guard, m->http, &lim);
 	log_notice("event=metrics.listening port=%u", (unsigned)port);
 	*out = m;
 	return 0;

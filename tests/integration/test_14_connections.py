@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Hostile connections on the SMS callback listener and the admin socket.
+"""Hostile connections on the SMS callback listener, the admin socket and
+the metrics listener.
 
 Each connection has an overall deadline from its accept, whatever it
 sends (one byte a second used to keep one open forever, because the idle
@@ -24,6 +25,7 @@ here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "lib"))
 sys.path.insert(0, here)
 from harness import BUILD, Suite, scenario, wait_for  # noqa: E402
+from test_13_metrics import free_port, request  # noqa: E402
 from test_40_sms_smsapi import sms_scenario  # noqa: E402
 
 suite = Suite("connections")
@@ -120,6 +122,45 @@ def test_slow_loris_on_admin_socket_is_cut_at_the_deadline(sc, world):
     wait_for(lambda: "event=listener.deadline listener=admin" in w.d.log(),
              5, "the cut is logged")
     assert w.c.api.ok("GET", "/v1/status") is not None
+    w.finish()
+
+
+@suite.test
+@sms_scenario
+def test_slow_loris_on_metrics_listener_is_cut_while_scrapes_go_on(sc,
+                                                                  world):
+    """A scrape endpoint holds a few connections per address: a byte a
+    second is cut at the deadline, one address past its share (2 here,
+    4 by default) is closed unanswered, and a scrape from another
+    address is answered all the while."""
+    port = free_port()
+    c = conf(metrics_max_per_address=2)
+    c["metrics.listen"] = "127.0.0.1:%d" % port
+    w = world(conf=c)
+    held = connect(port)
+    extra = connect(port)
+    over = connect(port)
+    try:
+        wait_for(lambda: is_closed(over, 0.1), 5,
+                 "the connection past the share is closed")
+        wait_for(lambda: "event=listener.peer_refused listener=metrics" in
+                 w.d.log(), 5, "the refusal is logged")
+        extra.close()
+        loris = Loris(held, b"GET /metrics HTTP/1.1\r\nHost: x\r\n"
+                      b"X-Pad: " + b"a" * 200)
+        loris.start()
+        status, _, body = request(port)
+        assert status == 200 and "asystent_" in body, status
+        if not loris.closed.wait(6 * DEADLINE):
+            raise AssertionError("metrics listener: a byte a second kept "
+                                 "the connection open")
+        assert loris.sent < 200
+        wait_for(lambda: "event=listener.deadline listener=metrics" in
+                 w.d.log(), 5, "the cut is logged")
+        assert request(port)[0] == 200
+    finally:
+        for s in (held, extra, over):
+            s.close()
     w.finish()
 
 

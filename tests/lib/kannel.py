@@ -288,7 +288,7 @@ class Kannel:
 
     def start(self, workdir, mo_url, dlr_base=None, max_messages=10,
               get_url=None, smsc=True, store=True, timeout=15.0,
-              confdir=None):
+              confdir=None, http_retry=3):
         """Writes the config, starts bearerbox, smsbox and the fake SMSC
         client, each waited for with a deadline. workdir receives the
         logs (None: the config's temp dir). confdir receives the config
@@ -296,7 +296,9 @@ class Kannel:
         our own, removed by close()). get_url overrides the whole
         sms-service get-url. store=True keeps bearerbox's queue in a store
         file, so messages queued while Kannel is down survive
-        restart_bearerbox(). Returns self."""
+        restart_bearerbox(). http_retry: how often smsbox fetches the
+        get-url again, a second apart, before it drops an MO. Returns
+        self."""
         av = self.available()
         if not av:
             raise KannelError(av.reason)
@@ -322,6 +324,7 @@ class Kannel:
             "&ts=%T&id=%I")
         self.max_messages = max_messages
         self.store = store
+        self.http_retry = http_retry
         self.admin_password = secrets.token_hex(8)
         self.status_password = secrets.token_hex(8)
         self.sendsms_user = "asystent-" + secrets.token_hex(3)
@@ -392,7 +395,7 @@ log-file = "{w}/smsbox.log"
 log-level = 1
 access-log = "{w}/smsbox-access.log"
 mo-recode = true
-http-request-retry = 3
+http-request-retry = {retry}
 http-queue-delay = 1
 
 group = sendsms-user
@@ -412,7 +415,7 @@ get-url = "{get_url}"
            store=store, smsc_id=self.smsc_id, smsc=self.smsc_port,
            sendsms=self.sendsms_port, user=self.sendsms_user,
            password=self.sendsms_password, maxmsg=self.max_messages,
-           dlr=dlr, get_url=self.get_url)
+           dlr=dlr, get_url=self.get_url, retry=self.http_retry)
         self.conf = os.path.join(self.confdir, "kannel.conf")
         fd = os.open(self.conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
