@@ -223,6 +223,45 @@ ex_messages(FILE *f, const cJSON *x, const cJSON *fam)
 }
 
 static void
+ex_visits(FILE *f, const cJSON *x)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(x, "visits");
+	const cJSON	*a;
+
+	fprintf(f, "\nVisits (%d)\n", cJSON_GetArraySize(v));
+	cJSON_ArrayForEach(a, v) {
+		fputs("  ", f);
+		ex_time(f, ex_int(a, "at"), 1);
+		fputs("  ", f);
+		ex_puts(f, ex_str(a, "kind"));
+		fputs(", ", f);
+		ex_puts(f, ex_str(a, "state"));
+		fputs(", answer: ", f);
+		ex_puts(f, ex_str(a, "answer"));
+		if (ex_str(a, "place") != NULL) {
+			fputs(", place: ", f);
+			ex_puts(f, ex_str(a, "place"));
+		}
+		fputs("\n", f);
+		if (ex_str(a, "note") != NULL) {
+			fputs("    note: ", f);
+			ex_puts(f, ex_str(a, "note"));
+			fputs("\n", f);
+		}
+		if (ex_str(a, "answer_text") != NULL) {
+			fputs("    the family wrote: ", f);
+			ex_puts(f, ex_str(a, "answer_text"));
+			fputs("\n", f);
+		}
+		if (ex_str(a, "reason") != NULL) {
+			fputs("    cancelled because: ", f);
+			ex_puts(f, ex_str(a, "reason"));
+			fputs("\n", f);
+		}
+	}
+}
+
+static void
 ex_audit(FILE *f, const cJSON *x)
 {
 	const cJSON	*a;
@@ -256,6 +295,7 @@ ex_text(FILE *f, const cJSON *x)
 		ex_member(f, m);
 	ex_programmes(f, fam);
 	ex_messages(f, x, fam);
+	ex_visits(f, x);
 	ex_audit(f, x);
 }
 

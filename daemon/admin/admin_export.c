@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -18,6 +19,7 @@
 #include "outbox.h"
 #include "people.h"
 #include "store.h"
+#include "visits.h"
 #include "xmalloc.h"
 
 struct export_ctx {
@@ -123,16 +125,35 @@ export_audit(struct export_ctx *x, int64_t fid)
 	    x->arr) == PEOPLE_OK ? 0 : -1;
 }
 
+/* Every visit of the family, planned or cancelled, with its answer. */
+static int
+export_visits(struct export_ctx *x, int64_t fid)
+{
+	struct visit_filter	 f;
+	struct visit		*v = NULL;
+	size_t			 n = 0, i;
+
+	memset(&f, 0, sizeof f);
+	f.family_id = fid;
+	if (visits_list(x->r->app->visits, &f, &v, &n) != VISITS_OK)
+		return -1;
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(x->arr, admin_visit_json(x->r, &v[i], 1));
+	visits_list_free(v, n);
+	return 0;
+}
+
 /*
  * The parts of an export, in order; each fills the array of its key.
- * XXX issue 14: visits (with the answers) and notices received join here
- * as one line each once their owners can list them per family.
+ * XXX issue 14: notices received join here once their owner can list
+ * them per family.
  */
 static const struct {
 	const char	*key;
 	int		(*add)(struct export_ctx *x, int64_t fid);
 } export_parts[] = {
 	{ "messages", export_messages },
+	{ "visits", export_visits },
 	{ "staff", export_staff },	/* after messages: who they name */
 	{ "audit", export_audit },
 };

@@ -300,6 +300,10 @@ int	admin_backup_start(struct areq *r);
 int	admin_backup_show(struct areq *r);
 void	admin_backup_cleanup(void);
 /* /v1/visits (admin_visits.c). */
+struct visit;
+/* A visit as the API shows it, with its reminders if asked. */
+cJSON	*admin_visit_json(struct areq *r, const struct visit *v,
+	    int with_reminders);
 int	admin_visit_add(struct areq *r);
 int	admin_visit_list(struct areq *r);
 int	admin_visit_show(struct areq *r);

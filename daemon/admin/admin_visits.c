@@ -48,7 +48,7 @@ admin_add_local(cJSON *o, const char *k, int64_t ms)
 	admin_add_str(o, k, buf);
 }
 
-static cJSON *
+cJSON *
 admin_visit_json(struct areq *r, const struct visit *v, int with_reminders)
 {
 	struct family_brief	 fb;

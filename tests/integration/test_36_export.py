@@ -25,8 +25,11 @@ NOTES = "Notatka: rampa przy wejściu"
 REF = "DOC/15/2026"
 MSG_IN = "Dzień dobry, czy zasiłek już przyszedł?\nPozdrawiam"
 MSG_OUT = "Tak, przelew wyszedł wczoraj."
+PLACE = "Świetlica przy ul. Lipowej 5"
+VISIT_NOTE = "Zabrać wniosek o dodatek"
 VALUES = [STAFF, FAMILY, CONTACT, PHONE, OTHER, NOTES, REF, MSG_OUT,
-          "Dzień dobry, czy zasiłek już przyszedł?", "Pozdrawiam", "FERS"]
+          "Dzień dobry, czy zasiłek już przyszedł?", "Pozdrawiam", "FERS",
+          PLACE, VISIT_NOTE]
 
 
 def ctl(d, *args, rc=0, cwd=None):
@@ -74,6 +77,9 @@ def test_export_holds_every_value_and_is_audited(sc):
                                              "groups": []})["programme"]
     api.ok("POST", "/v1/programmes/%d/enrol" % prog["id"],
            {"family": fam["code"]})
+    api.ok("POST", "/v1/visits", {"family": fam["code"],
+                                  "at": "2030-05-06 10:00", "place": PLACE,
+                                  "note": VISIT_NOTE}, status=201)
     # Another family's values must stay out of this export.
     api.ok("POST", "/v1/families", {
         "name": "Rodzina Obca", "language": "pl", "channel": "sms",
