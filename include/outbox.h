@@ -89,8 +89,13 @@ void		 outbox_free(struct outbox *ob);
 int	outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *id)
 	    __attribute__((warn_unused_result));
 
-/* At start: rows left `sending` by a crash become `queued` again. */
-int	outbox_requeue_sending(struct outbox *ob, int *count)
+/*
+ * At start: rows left `sending` by a crash become `queued` again, due at
+ * `not_before` (ms) at the earliest: they may have reached their chat a
+ * moment before the crash, and its rate limit still counts them.
+ */
+int	outbox_requeue_sending(struct outbox *ob, int64_t not_before,
+	    int *count)
 	    __attribute__((warn_unused_result));
 
 /*

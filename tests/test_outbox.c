@@ -569,11 +569,11 @@ test_outbox_requeue_sending_reports_count(void **state)
 	}
 	f->ob = outbox_new(f->fx.st, f->fx.keys);
 	assert_non_null(f->ob);
-	assert_int_equal(outbox_requeue_sending(f->ob, &n), 0);
+	assert_int_equal(outbox_requeue_sending(f->ob, 0, &n), 0);
 	assert_int_equal(n, 2);
 	assert_counts(f, 3, 0, 1, 0);
 	assert_due(f, T0, 3, a, b, c);
-	assert_int_equal(outbox_requeue_sending(f->ob, &n), 0);
+	assert_int_equal(outbox_requeue_sending(f->ob, 0, &n), 0);
 	assert_int_equal(n, 0);
 }
 

@@ -212,9 +212,17 @@ dispatch_set_clock(struct dispatch *d, const struct dispatch_clock *clock)
 int
 dispatch_start(struct dispatch *d)
 {
+	int64_t	 gap = 0;
 	int	 n = 0;
 
-	if (outbox_requeue_sending(d->ob, &n) == -1)
+	/* One interval of the chats' limits: what the last send still holds. */
+	if (d->cfg->per_chat_per_second > 0)
+		gap = (int64_t)(1000 / d->cfg->per_chat_per_second);
+	if (d->cfg->per_group_per_minute > 0 &&
+	    60000 / d->cfg->per_group_per_minute > gap)
+		gap = 60000 / d->cfg->per_group_per_minute;
+	if (outbox_requeue_sending(d->ob, gap > 0 ? dispatch_wall(d) + gap : 0,
+	    &n) == -1)
 		return -1;
 	if (n > 0)
 		log_notice("event=outbox.requeued rows=%d reason=restart", n);

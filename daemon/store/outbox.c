@@ -195,8 +195,8 @@ outbox_new(struct store *st, const struct keys *k)
 	    store_prepare(st, "UPDATE outbox SET gateway_id = ?, "
 	    "delivery = COALESCE(delivery, 1) WHERE id = ?",
 	    &ob->gateway) == -1 ||
-	    store_prepare(st, "UPDATE outbox SET state = 0 WHERE state = 1",
-	    &ob->requeue) == -1 ||
+	    store_prepare(st, "UPDATE outbox SET state = 0, next_attempt_at = "
+	    "MAX(next_attempt_at, ?1) WHERE state = 1", &ob->requeue) == -1 ||
 	    store_prepare(st, outbox_due_sql, &ob->due) == -1 ||
 	    store_prepare(st, outbox_next_due_sql, &ob->next_due) == -1 ||
 	    store_prepare(st, "SELECT payload FROM outbox WHERE id = ?",
@@ -368,8 +368,9 @@ outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *idp)
 }
 
 int
-outbox_requeue_sending(struct outbox *ob, int *count)
+outbox_requeue_sending(struct outbox *ob, int64_t not_before, int *count)
 {
+	sqlite3_bind_int64(ob->requeue, 1, not_before);
 	if (store_step_done(ob->requeue, "outbox_requeue") == -1)
 		return -1;
 	*count = sqlite3_changes(store_db(ob->st));
