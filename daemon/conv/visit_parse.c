@@ -100,7 +100,8 @@ visit_parse_day(const char *w, int ty, int tm, int td, int twday,
 	int		 d, m, y = 0, add;
 	char		 buf[32];
 
-	snprintf(buf, sizeof buf, "%s", w);
+	if ((size_t)snprintf(buf, sizeof buf, "%s", w) >= sizeof buf)
+		return -1;	/* longer than any day word */
 	visit_parse_lower(buf);
 	for (k = 0; k < sizeof visit_parse_days / sizeof visit_parse_days[0];
 	    k++) {
@@ -167,9 +168,9 @@ visit_parse(const char *args, int ty, int tm, int td, int twday,
 	memset(out, 0, sizeof *out);
 	snprintf(out->kind, sizeof out->kind, "home");
 	if ((n = visit_parse_word(&p, w, sizeof w)) == 0 || n == (size_t)-1 ||
-	    strlen(w) >= sizeof out->code)
+	    (size_t)snprintf(out->code, sizeof out->code, "%s", w) >=
+	    sizeof out->code)
 		return VISIT_PARSE_NO_CODE;
-	snprintf(out->code, sizeof out->code, "%s", w);
 	for (k = 0; out->code[k] != '\0'; k++)
 		out->code[k] = (char)toupper((unsigned char)out->code[k]);
 	if ((n = visit_parse_word(&p, w, sizeof w)) == 0 || n == (size_t)-1 ||
