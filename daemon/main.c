@@ -33,13 +33,16 @@
 #include "i18n.h"
 #include "inbound.h"
 #include "keycheck.h"
+#include "keystore.h"
 #include "log.h"
 #include "metrics.h"
 #include "notices.h"
 #include "outbox.h"
 #include "people.h"
+#include "reseal.h"
 #include "router.h"
 #include "sdnotify.h"
+#include "seal.h"
 #include "sms.h"
 #include "store.h"
 #include "tg.h"
@@ -97,6 +100,31 @@ key_path(const struct config *cfg, char *buf, size_t len)
 		return buf;
 	}
 	return cfg->key_file;
+}
+
+/* [daemon] keystore, else the database's path + ".keys". */
+static const char *
+keystore_path(const struct config *cfg, char *buf, size_t len)
+{
+	if (cfg->keystore != NULL && *cfg->keystore != '\0')
+		return cfg->keystore;
+	snprintf(buf, len, "%s.keys", cfg->database);
+	return buf;
+}
+
+/* The families' keys: before the key check, which may open theirs. */
+static int
+open_keystore(void)
+{
+	char	 buf[4096], err[512];
+
+	if (keystore_open(keystore_path(app.cfg, buf, sizeof buf), app.keys,
+	    &app.keystore, err, sizeof err) == -1) {
+		log_err("event=keystore.refused detail=\"%s\"", err);
+		return -1;
+	}
+	seal_set_keystore(app.keystore);
+	return 0;
 }
 
 /* The menu families see in Telegram; staff commands are in /help. */
@@ -225,6 +253,7 @@ static int
 open_parts(const char *config_path)
 {
 	char	 err[512], kbuf[512];
+	int64_t	 rows;
 
 	if (config_load(config_path, stderr, &app.cfg) == -1)
 		return EXIT_CONFIG;
@@ -268,9 +297,16 @@ open_parts(const char *config_path)
 		log_err("event=store.refused detail=\"%s\"", err);
 		return EXIT_CONFIG;
 	}
+	if (open_keystore() == -1)
+		return EXIT_CONFIG;
 	if (keycheck_verify(app.st, app.keys, err, sizeof err) == -1) {
 		log_err("event=key.refused detail=\"%s\"", err);
 		return EXIT_CONFIG;
+	}
+	/* Values an older database sealed under the master key. */
+	if (reseal_run(app.st, app.keys, 500, &rows) == -1) {
+		log_err("event=reseal.failed");
+		return EXIT_FAILURE;
 	}
 	return 0;
 }
@@ -352,6 +388,8 @@ close_parts(void)
 	inbound_store_free(app.is);
 	outbox_free(app.ob);
 	store_close(app.st);
+	seal_set_keystore(NULL);
+	keystore_close(app.keystore);
 	i18n_free(app.i18n);
 	crypto_keys_free(app.keys);
 	config_free(app.cfg);

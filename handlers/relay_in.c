@@ -51,6 +51,7 @@ relay_opts_of(const struct relay_job *j, struct relay_opts *o)
 	o->prio = OUTBOX_PRIO_CONVERSATION;
 	o->cause = CONV_CAUSE_RELAY;
 	o->cause_id = j->msg_id;
+	o->family_id = j->ctx->family_id;
 	o->not_before = j->not_before;
 }
 

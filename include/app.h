@@ -35,6 +35,7 @@ struct bcsend;
 struct app {
 	struct config		*cfg;
 	struct keys		*keys;
+	struct keystore		*keystore;	/* the families' keys */
 	struct store		*st;
 	struct i18n		*i18n;
 	struct event_base	*base;

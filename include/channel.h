@@ -69,6 +69,7 @@ struct out {
 	const char		*cause;		/* "inbound", "relay", ... */
 	int64_t			 cause_id;
 	int64_t			 member_id;	/* the family member, or 0 */
+	int64_t			 family_id;	/* whose message; outmsg */
 	int64_t			 not_before;	/* unix ms; 0: now */
 };
 

@@ -37,6 +37,7 @@ struct config {
 	/* [daemon] */
 	char		*database;
 	char		*key_file;
+	char		*keystore;	/* "": the database's path + ".keys" */
 	char		*admin_socket;
 	enum log_level	 log_level;
 	char		*timezone;
@@ -79,6 +80,7 @@ struct config {
 
 	/* [retention] */
 	int		 message_days;
+	int		 closed_family_years;	/* 0: never erased */
 
 	/* [privacy]: what the information clause says */
 	char		*dpo_contact;		/* the DPO's e-mail or address */

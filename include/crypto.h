@@ -18,12 +18,18 @@
 
 struct keys;
 
-/* Where a sealed value lives; read only during each call. */
+/*
+ * Where a sealed value lives; read only during each call. `family` is
+ * the family whose key seals it (0: the master's field key), bound too.
+ */
 struct crypto_ad {
 	const char	*table;
 	const char	*column;
 	int64_t		 row;
+	int64_t		 family;
 };
+
+#define CRYPTO_FAMILY_KEY_LEN	32
 
 /* Calls sodium_init(); -1 when libsodium cannot start. */
 int	crypto_init(void) __attribute__((warn_unused_result));
@@ -47,6 +53,13 @@ int	crypto_keys_load(const char *path, struct keys **out, char *err,
 /* Same, from 32 bytes in memory (tests, benchmarks). */
 struct keys *crypto_keys_from_master(const unsigned char master[CRYPTO_MASTER_LEN]);
 void	crypto_keys_free(struct keys *k);
+/*
+ * Keys whose field key is `key` (a family's key, keystore.h): they seal
+ * and open values; their index and token keys are zero and not for use.
+ * Locked sodium memory; crypto_keys_free() wipes them.
+ */
+struct keys *crypto_keys_from_field(
+	    const unsigned char key[CRYPTO_FAMILY_KEY_LEN]);
 
 /*
  * Seals `len` bytes of `plain`. *blob is a new malloc'd buffer of *bloblen

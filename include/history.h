@@ -155,6 +155,9 @@ int	history_count_recent(struct history *h, int64_t family_id,
  * `cutoff` (unix s) not purged yet become NULL, purged_at now. *purged is
  * how many; fewer than `limit` means none is left.
  */
+/* Erasing a family: every body of its messages cleared, rows kept. */
+int	history_erase_family(struct history *h, int64_t family_id)
+	    __attribute__((warn_unused_result));
 int	history_purge_slice(struct history *h, time_t cutoff, int limit,
 	    int *purged) __attribute__((warn_unused_result));
 

@@ -60,6 +60,12 @@ struct outmsg {
 	int64_t			 cause_id;	/* e.g. the inbound row */
 	int64_t			 member_id;	/* the family member, or 0 */
 	/*
+	 * The family whose message it is (a relay copy to staff names it):
+	 * its payload is sealed under the family's key. 0: the member's
+	 * family, or none.
+	 */
+	int64_t			 family_id;
+	/*
 	 * OUTBOX_PRIO_RECEIPT: what it is about ("setMessageReaction:chat:
 	 * message"); a queued receipt with the same key is replaced.
 	 */
@@ -206,6 +212,13 @@ int	outbox_set_delivery(struct outbox *ob, int64_t id,
 /* The gateway's id of what was sent (SMSAPI's message id). */
 int	outbox_set_gateway_id(struct outbox *ob, int64_t id,
 	    const char *gateway_id) __attribute__((warn_unused_result));
+
+/*
+ * Erasing a family: its rows not sent yet are deleted, the payloads of
+ * the others cleared (the rows stay for counts). *n: rows deleted.
+ */
+int	outbox_erase_family(struct outbox *ob, int64_t family_id, int64_t *n)
+	    __attribute__((warn_unused_result));
 
 /* The blind index used as chat_key for a Telegram chat id. */
 void	outbox_chat_key(const struct keys *k, enum channel ch, int64_t chat_id,

@@ -22,6 +22,7 @@ struct relay_opts {
 	const char		*cause;		/* "relay", "answer", ... */
 	int64_t			 cause_id;	/* the messages row */
 	int64_t			 member_id;	/* recipient member, or 0 */
+	int64_t			 family_id;	/* whose message, or 0 */
 	int64_t			 not_before;	/* unix ms; 0: now */
 	int64_t			 reply_to;	/* message in the recipient's
 						   chat; 0: none */

@@ -14,6 +14,19 @@
 #include <sqlite3.h>
 
 struct keys;
+struct keystore;
+
+/*
+ * A value of a family is sealed under the family's own key (keystore.h),
+ * so erasing the family destroys it everywhere; its blob says which
+ * family. seal_open() tells the two kinds apart by themselves: readers
+ * need not know whose value they read.
+ *
+ * The keystore the family values use (NULL: none, as in unit tests of
+ * modules that do not care; their family values are then sealed under
+ * the master's field key). Set once at start, before anything is sealed.
+ */
+void	seal_set_keystore(struct keystore *ks);
 
 /*
  * Binds to parameter `idx` of `s` the sealed form of `len` bytes of
@@ -27,6 +40,23 @@ int	seal_bind(const struct keys *k, sqlite3_stmt *s, int idx,
 int	seal_bind_str(const struct keys *k, sqlite3_stmt *s, int idx,
 	    const char *table, const char *column, int64_t row,
 	    const char *plain) __attribute__((warn_unused_result));
+
+/*
+ * The same for a value of the family `family` (0: of no family, sealed
+ * as by seal_bind()). The family's key is made and kept on first use.
+ */
+int	seal_bind_fam(const struct keys *k, int64_t family, sqlite3_stmt *s,
+	    int idx, const char *table, const char *column, int64_t row,
+	    const void *plain, size_t len) __attribute__((warn_unused_result));
+int	seal_bind_str_fam(const struct keys *k, int64_t family,
+	    sqlite3_stmt *s, int idx, const char *table, const char *column,
+	    int64_t row, const char *plain) __attribute__((warn_unused_result));
+
+/*
+ * The family a sealed blob belongs to: 0 for a value under the master's
+ * field key (or no blob).
+ */
+int64_t	seal_blob_family(const unsigned char *blob, size_t len);
 
 /*
  * Opens column `col` of the current row of `s`, sealed for (table,

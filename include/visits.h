@@ -138,6 +138,15 @@ int	visits_list(struct visits *v, const struct visit_filter *f,
 int	visits_move(struct visits *v, int64_t id, int64_t at)
 	    __attribute__((warn_unused_result));
 /* Cancelled with an optional reason; pending reminders made void. */
+/*
+ * Erasing a family: its visits' texts (place, note, reason, answer) are
+ * cleared, the rows kept for counts, and their pending reminders void.
+ */
+int	visits_erase_family(struct visits *v, int64_t family_id)
+	    __attribute__((warn_unused_result));
+/* Planned visits of the family after `now` (unix ms). */
+int	visits_ahead(struct visits *v, int64_t family_id, int64_t now,
+	    int64_t *n) __attribute__((warn_unused_result));
 int	visits_cancel(struct visits *v, int64_t id, const char *reason)
 	    __attribute__((warn_unused_result));
 /* The family's answer; `text` (NULL: none) with ANOTHER_TIME. */

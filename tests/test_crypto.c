@@ -33,7 +33,7 @@ static const unsigned char master_b[CRYPTO_MASTER_LEN] = {
 	0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x21,
 };
 
-static const struct crypto_ad ad_name = { "families", "name", 42 };
+static const struct crypto_ad ad_name = { "families", "name", 42, 0 };
 
 static int
 group_setup(void **state)
@@ -185,7 +185,7 @@ static void
 test_open_fails_with_wrong_table(void **state)
 {
 	struct crypto_test	*f = *state;
-	const struct crypto_ad	 ad = { "staff", "name", 42 };
+	const struct crypto_ad	 ad = { "staff", "name", 42, 0 };
 	unsigned char		*blob = NULL;
 	size_t			 len;
 
@@ -198,7 +198,7 @@ static void
 test_open_fails_with_wrong_column(void **state)
 {
 	struct crypto_test	*f = *state;
-	const struct crypto_ad	 ad = { "families", "phone", 42 };
+	const struct crypto_ad	 ad = { "families", "phone", 42, 0 };
 	unsigned char		*blob = NULL;
 	size_t			 len;
 
@@ -211,10 +211,10 @@ static void
 test_open_fails_with_wrong_row(void **state)
 {
 	struct crypto_test	*f = *state;
-	const struct crypto_ad	 ad43 = { "families", "name", 43 };
-	const struct crypto_ad	 adneg = { "families", "name", -42 };
+	const struct crypto_ad	 ad43 = { "families", "name", 43, 0 };
+	const struct crypto_ad	 adneg = { "families", "name", -42, 0 };
 	const struct crypto_ad	 adhi = { "families", "name",
-	    42 + ((int64_t)1 << 40) };
+	    42 + ((int64_t)1 << 40), 0 };
 	unsigned char		*blob = NULL;
 	size_t			 len;
 
@@ -229,8 +229,8 @@ static void
 test_open_fails_when_table_and_column_shift(void **state)
 {
 	struct crypto_test	*f = *state;
-	const struct crypto_ad	 a = { "ab", "c", 1 };
-	const struct crypto_ad	 b = { "a", "bc", 1 };
+	const struct crypto_ad	 a = { "ab", "c", 1, 0 };
+	const struct crypto_ad	 b = { "a", "bc", 1, 0 };
 	unsigned char		*blob = NULL;
 	size_t			 len;
 

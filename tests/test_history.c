@@ -95,7 +95,7 @@ static int64_t
 record(struct history_test *f, enum history_dir dir, const char *kind,
     const char *body, int64_t at)
 {
-	struct crypto_ad	 ad = { "messages", "body", 0 };
+	struct crypto_ad	 ad = { "messages", "body", 0, 0 };
 	sqlite3_stmt		*s;
 	unsigned char		*blob = NULL;
 	size_t			 len = 0;

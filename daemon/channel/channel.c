@@ -70,6 +70,7 @@ channel_queue(struct outbox *ob, const struct config *cfg, enum channel ch,
 	m.cause = o->cause != NULL ? o->cause : "daemon";
 	m.cause_id = o->cause_id;
 	m.member_id = o->member_id;
+	m.family_id = o->family_id;
 	m.params = params;
 	m.order_key = key;
 	rc = outbox_enqueue(ob, &m, id);

@@ -25,6 +25,7 @@ relay_out(struct out *m, int64_t chat_id, const struct relay_opts *o)
 	m->cause = o->cause != NULL ? o->cause : "relay";
 	m->cause_id = o->cause_id;
 	m->member_id = o->member_id;
+	m->family_id = o->family_id;
 	m->not_before = o->not_before;
 }
 

@@ -50,6 +50,9 @@ static const struct cfg_key cfg_keys[] = {
 	  "/etc/asystent/master.key", 0, 0,
 	  "32-byte master key, mode 0600; $CREDENTIALS_DIRECTORY/master.key "
 	  "is used instead under systemd" },
+	{ "daemon", "keystore", CFG_STRING, OFF(keystore), "", 0, 0,
+	  "families' keys, wrapped by the master key, mode 0600; backed up "
+	  "apart from the database (default: the database's path + .keys)" },
 	{ "daemon", "admin_socket", CFG_STRING, OFF(admin_socket),
 	  "/run/asystent/admin.sock", 0, 0,
 	  "Unix socket of the admin API (mode 0660)" },
@@ -132,6 +135,9 @@ static const struct cfg_key cfg_keys[] = {
 
 	{ "retention", "message_days", CFG_INT, OFF(message_days), "365", 1,
 	  36500, "days after which message bodies are purged (counts stay)" },
+	{ "retention", "closed_family_years", CFG_INT,
+	  OFF(closed_family_years), "5", 0, 100, "years after which a closed "
+	  "family is erased, daily (counts stay; 0: never)" },
 
 	{ "privacy", "dpo_contact", CFG_STRING, OFF(dpo_contact), "", 0, 0,
 	  "how to reach the centre's data protection officer (e-mail or "

@@ -41,6 +41,9 @@ struct keys {
 
 _Static_assert(CRYPTO_OVERHEAD == CRYPTO_NONCE_LEN + CRYPTO_TAG_LEN,
     "CRYPTO_OVERHEAD must match XChaCha20-Poly1305");
+_Static_assert(CRYPTO_FAMILY_KEY_LEN ==
+    crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
+    "a family key is an XChaCha20-Poly1305 key");
 _Static_assert(CRYPTO_MASTER_LEN == crypto_kdf_KEYBYTES,
     "the master key is a crypto_kdf key");
 _Static_assert(sizeof(CRYPTO_KDF_CONTEXT) - 1 == crypto_kdf_CONTEXTBYTES,
@@ -277,6 +280,22 @@ crypto_keys_from_master(const unsigned char master[CRYPTO_MASTER_LEN])
 	return k;
 }
 
+struct keys *
+crypto_keys_from_field(const unsigned char key[CRYPTO_FAMILY_KEY_LEN])
+{
+	struct keys	*k;
+
+	if ((k = sodium_malloc(sizeof *k)) == NULL) {
+		log_err("event=crypto.alloc_failed bytes=%zu", sizeof *k);
+		return NULL;
+	}
+	crypto_lock(k, sizeof *k);
+	sodium_memzero(k, sizeof *k);
+	memcpy(k->field, key, sizeof k->field);
+	sodium_mprotect_readonly(k);
+	return k;
+}
+
 void
 crypto_keys_free(struct keys *k)
 {
@@ -286,9 +305,10 @@ crypto_keys_free(struct keys *k)
 }
 
 /*
- * "asystent/v1\0" table "\0" column "\0" row (8 bytes, little endian).
- * The NULs end each string, so no two (table, column, row) triples
- * encode to the same bytes.
+ * "asystent/v1\0" table "\0" column "\0" row (8 bytes, little endian),
+ * then, for a value under a family's key, the family (8 bytes). The NULs
+ * end each string, so no two (table, column, row) triples encode to the
+ * same bytes, and the length tells the two kinds apart.
  */
 static unsigned char *
 crypto_ad_encode(const struct crypto_ad *ad, size_t *adlen)
@@ -300,7 +320,7 @@ crypto_ad_encode(const struct crypto_ad *ad, size_t *adlen)
 	size_t		 clen = strlen(ad->column) + 1;
 	int		 i;
 
-	*adlen = plen + tlen + clen + 8;
+	*adlen = plen + tlen + clen + 8 + (ad->family != 0 ? 8 : 0);
 	p = buf = xmalloc(*adlen);
 	memcpy(p, CRYPTO_AD_PREFIX, plen);
 	p += plen;
@@ -310,6 +330,9 @@ crypto_ad_encode(const struct crypto_ad *ad, size_t *adlen)
 	p += clen;
 	for (i = 0; i < 8; i++)
 		*p++ = (unsigned char)(row >> (8 * i));
+	if (ad->family != 0)
+		for (i = 0; i < 8; i++)
+			*p++ = (unsigned char)((uint64_t)ad->family >> (8 * i));
 	return buf;
 }
 

@@ -291,8 +291,8 @@ history_record(struct history *h, const struct history_new *m, int64_t *idp)
 	sqlite3_stmt	*s = h->s[HS_INSERT];
 	int64_t		 id = h->last_id + 1;
 
-	if (seal_bind_str(h->keys, s, 9, "messages", "body", id, m->body) ==
-	    -1) {
+	if (seal_bind_str_fam(h->keys, m->family_id, s, 9, "messages", "body",
+	    id, m->body) == -1) {
 		sqlite3_clear_bindings(s);
 		return -1;
 	}
@@ -609,4 +609,23 @@ history_each(struct history *h, int64_t family_id, history_each_fn fn,
 	}
 	sqlite3_finalize(s);
 	return ret;
+}
+
+/* Erasing a family: bodies gone, rows kept for counts. Rare: prepared
+ * when asked. */
+int
+history_erase_family(struct history *h, int64_t family_id)
+{
+	sqlite3_stmt	*s = NULL;
+	int		 rc;
+
+	if (store_prepare(h->st, "UPDATE messages SET body = NULL, "
+	    "purged_at = COALESCE(purged_at, ?2) WHERE family_id = ?1", &s) ==
+	    -1)
+		return -1;
+	sqlite3_bind_int64(s, 1, family_id);
+	sqlite3_bind_int64(s, 2, (int64_t)clock_now());
+	rc = store_step_done(s, "messages_erase");
+	sqlite3_finalize(s);
+	return rc;
 }

@@ -21,6 +21,7 @@ struct outbox {
 	sqlite3_stmt		*find_sent, *delivery, *gateway;
 	sqlite3_stmt		*list, *copy;
 	sqlite3_stmt		*blocked, *coalesce, *promote, *expire;
+	sqlite3_stmt		*family_of;
 	int64_t			 last_id;	/* ids are ours to give */
 };
 
@@ -177,9 +178,11 @@ outbox_new(struct store *st, const struct keys *k)
 	if (store_max_id(st, "outbox", &ob->last_id) == -1 ||
 	    store_prepare(st, "INSERT INTO outbox (id, created_at, priority, "
 	    "channel, chat_key, is_group, method, not_before, cause, cause_id, "
-	    "payload, member_id, head, receipt_key) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "payload, member_id, head, receipt_key, family_id) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    &ob->insert) == -1 ||
+	    store_prepare(st, "SELECT family_id FROM members WHERE id = ?",
+	    &ob->family_of) == -1 ||
 	    store_prepare(st, outbox_blocked_sql, &ob->blocked) == -1 ||
 	    store_prepare(st, "DELETE FROM outbox WHERE receipt_key = ? "
 	    "AND state = 0", &ob->coalesce) == -1 ||
@@ -240,6 +243,7 @@ outbox_free(struct outbox *ob)
 	if (ob == NULL)
 		return;
 	sqlite3_finalize(ob->insert);
+	sqlite3_finalize(ob->family_of);
 	sqlite3_finalize(ob->requeue);
 	sqlite3_finalize(ob->due);
 	sqlite3_finalize(ob->next_due);
@@ -311,11 +315,61 @@ outbox_coalesce(struct outbox *ob, const unsigned char rkey[CRYPTO_INDEX_LEN])
 	return 0;
 }
 
+/* The family whose key seals a row: named, else the member's. */
+static int
+outbox_family(struct outbox *ob, const struct outmsg *m, int64_t *fam)
+{
+	int	 rc;
+
+	*fam = m->family_id;
+	if (*fam != 0 || m->member_id == 0)
+		return 0;
+	sqlite3_bind_int64(ob->family_of, 1, m->member_id);
+	rc = sqlite3_step(ob->family_of);
+	if (rc == SQLITE_ROW)
+		*fam = sqlite3_column_int64(ob->family_of, 0);
+	sqlite3_reset(ob->family_of);
+	sqlite3_clear_bindings(ob->family_of);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	log_err("event=store.error what=outbox_family error=\"%s\"",
+	    sqlite3_errstr(rc));
+	return -1;
+}
+
+int
+outbox_erase_family(struct outbox *ob, int64_t family_id, int64_t *n)
+{
+	sqlite3_stmt	*s = NULL;
+	int		 rc = -1;
+
+	*n = 0;
+	/* Rare: prepared when asked. Sending rows finish their attempt. */
+	if (store_prepare(ob->st, "DELETE FROM outbox WHERE family_id = ? "
+	    "AND state IN (0, 3)", &s) == -1)
+		return -1;
+	sqlite3_bind_int64(s, 1, family_id);
+	if (store_step_done(s, "outbox_erase") == -1)
+		goto out;
+	*n = sqlite3_changes(store_db(ob->st));
+	sqlite3_finalize(s);
+	if (store_prepare(ob->st, "UPDATE outbox SET payload = NULL "
+	    "WHERE family_id = ? AND state = 2", &s) == -1)
+		return -1;
+	sqlite3_bind_int64(s, 1, family_id);
+	if (store_step_done(s, "outbox_erase_sent") == -1)
+		goto out;
+	rc = 0;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int
 outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *idp)
 {
 	unsigned char	 key[CRYPTO_INDEX_LEN], rkey[CRYPTO_INDEX_LEN];
-	int64_t		 id, now = store_now_ms();
+	int64_t		 id, fam, now = store_now_ms();
 	int		 head, receipt;
 
 	if (m->order_key != NULL)
@@ -334,11 +388,13 @@ outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *idp)
 		return -1;
 	/* The id is in the associated data, so it is chosen before sealing. */
 	id = ob->last_id + 1;
-	if (seal_bind_str(ob->keys, ob->insert, 11, "outbox", "payload", id,
-	    m->params) == -1) {
+	if (outbox_family(ob, m, &fam) == -1 || seal_bind_str_fam(ob->keys,
+	    fam, ob->insert, 11, "outbox", "payload", id, m->params) == -1) {
 		sqlite3_clear_bindings(ob->insert);
 		return -1;
 	}
+	if (fam != 0)
+		sqlite3_bind_int64(ob->insert, 15, fam);
 	sqlite3_bind_int64(ob->insert, 1, id);
 	sqlite3_bind_int64(ob->insert, 2, now);
 	sqlite3_bind_int(ob->insert, 3, m->priority);

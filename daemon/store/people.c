@@ -203,10 +203,11 @@ people_collect_ids(sqlite3_stmt *s, const char *what, int64_t **ids,
 }
 
 int
-people_set_sealed(struct people *p, sqlite3_stmt *s, const char *table,
-    const char *column, int64_t row, const char *value)
+people_set_sealed(struct people *p, sqlite3_stmt *s, int64_t family,
+    const char *table, const char *column, int64_t row, const char *value)
 {
-	if (seal_bind_str(p->keys, s, 1, table, column, row, value) == -1) {
+	if (seal_bind_str_fam(p->keys, family, s, 1, table, column, row,
+	    value) == -1) {
 		sqlite3_clear_bindings(s);
 		return PEOPLE_ERR;
 	}
@@ -369,7 +370,8 @@ people_find_tg(struct people *p, int64_t user_id, struct people_tg *out)
  * newest link wins, an older one is dropped. */
 int
 people_link(struct people *p, sqlite3_stmt *unlink, sqlite3_stmt *link,
-    const char *table, int64_t id, int64_t user_id, int64_t chat_id)
+    int64_t family, const char *table, int64_t id, int64_t user_id,
+    int64_t chat_id)
 {
 	unsigned char	 idx[CRYPTO_INDEX_LEN];
 	char		 ubuf[24], cbuf[24];
@@ -381,9 +383,9 @@ people_link(struct people *p, sqlite3_stmt *unlink, sqlite3_stmt *link,
 		return rc;
 	snprintf(ubuf, sizeof ubuf, "%" PRId64, user_id);
 	snprintf(cbuf, sizeof cbuf, "%" PRId64, chat_id);
-	if (seal_bind_str(p->keys, link, 1, table, "tg_user_id", id, ubuf) ==
-	    -1 || seal_bind_str(p->keys, link, 2, table, "tg_chat_id", id,
-	    cbuf) == -1) {
+	if (seal_bind_str_fam(p->keys, family, link, 1, table, "tg_user_id",
+	    id, ubuf) == -1 || seal_bind_str_fam(p->keys, family, link, 2,
+	    table, "tg_chat_id", id, cbuf) == -1) {
 		sqlite3_clear_bindings(link);
 		return PEOPLE_ERR;
 	}

@@ -175,11 +175,11 @@ people_family_create(struct people *p, const struct family_new *nf,
 	if ((rc = people_step(s, "family_insert")) != PEOPLE_OK)
 		return rc;
 	*family_id = people_last_id(p);
-	if ((rc = people_set_sealed(p, p->fam[FAM_NAME], "families", "name",
-	    *family_id, nf->name)) != PEOPLE_OK)
+	if ((rc = people_set_sealed(p, p->fam[FAM_NAME], *family_id,
+	    "families", "name", *family_id, nf->name)) != PEOPLE_OK)
 		return rc;
 	if (nf->notes != NULL && (rc = people_set_sealed(p, p->fam[FAM_NOTES],
-	    "families", "notes", *family_id, nf->notes)) != PEOPLE_OK)
+	    *family_id, "families", "notes", *family_id, nf->notes)) != PEOPLE_OK)
 		return rc;
 	if ((rc = people_member_create(p, *family_id, nf->contact_name,
 	    nf->contact_phone, 1, member_id)) != PEOPLE_OK)
@@ -284,12 +284,12 @@ people_family_update(struct people *p, int64_t id, const char *name,
 	if ((rc = people_step(s, "family_update")) != PEOPLE_OK)
 		return rc;
 	if (name != NULL && (rc = people_set_sealed(p, p->fam[FAM_NAME],
-	    "families", "name", id, name)) != PEOPLE_OK)
+	    id, "families", "name", id, name)) != PEOPLE_OK)
 		return rc;
 	if (notes == NULL)
 		return PEOPLE_OK;
-	return people_set_sealed(p, p->fam[FAM_NOTES], "families", "notes",
-	    id, *notes != '\0' ? notes : NULL);
+	return people_set_sealed(p, p->fam[FAM_NOTES], id, "families",
+	    "notes", id, *notes != '\0' ? notes : NULL);
 }
 
 int

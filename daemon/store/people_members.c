@@ -155,12 +155,14 @@ people_phone_free(struct people *p, const char *phone, int64_t except)
 }
 
 static int
-people_member_set_phone(struct people *p, int64_t id, const char *phone)
+people_member_set_phone(struct people *p, int64_t family, int64_t id,
+    const char *phone)
 {
 	sqlite3_stmt	*s = p->mem[MEM_PHONE];
 	unsigned char	 idx[CRYPTO_INDEX_LEN];
 
-	if (seal_bind_str(p->keys, s, 1, "members", "phone", id, phone) == -1)
+	if (seal_bind_str_fam(p->keys, family, s, 1, "members", "phone", id,
+	    phone) == -1)
 		return PEOPLE_ERR;
 	if (phone != NULL) {
 		people_phone_index(p, phone, idx);
@@ -187,12 +189,12 @@ people_member_create(struct people *p, int64_t family_id, const char *name,
 	if ((rc = people_step(s, "member_insert")) != PEOPLE_OK)
 		return rc;
 	*id = people_last_id(p);
-	if ((rc = people_set_sealed(p, p->mem[MEM_NAME], "members", "name",
-	    *id, name)) != PEOPLE_OK)
+	if ((rc = people_set_sealed(p, p->mem[MEM_NAME], family_id,
+	    "members", "name", *id, name)) != PEOPLE_OK)
 		return rc;
 	if (phone == NULL)
 		return PEOPLE_OK;
-	return people_member_set_phone(p, *id, phone);
+	return people_member_set_phone(p, family_id, *id, phone);
 }
 
 int
@@ -218,19 +220,21 @@ people_member_update(struct people *p, int64_t id, const char *name,
     int set_phone, const char *phone)
 {
 	struct member	 m;
+	int64_t		 family;
 	int		 rc;
 
 	if ((rc = people_member_get(p, id, &m)) != PEOPLE_OK)
 		return rc;
+	family = m.family_id;
 	people_member_clear(&m);
 	if (set_phone && (rc = people_phone_free(p, phone, id)) != PEOPLE_OK)
 		return rc;
 	if (name != NULL && (rc = people_set_sealed(p, p->mem[MEM_NAME],
-	    "members", "name", id, name)) != PEOPLE_OK)
+	    family, "members", "name", id, name)) != PEOPLE_OK)
 		return rc;
 	if (!set_phone)
 		return PEOPLE_OK;
-	return people_member_set_phone(p, id, phone);
+	return people_member_set_phone(p, family, id, phone);
 }
 
 int
@@ -355,8 +359,13 @@ int
 people_link_member(struct people *p, int64_t member_id, int64_t user_id,
     int64_t chat_id)
 {
-	return people_link(p, p->mem[MEM_UNLINK], p->mem[MEM_LINK], "members",
-	    member_id, user_id, chat_id);
+	int64_t	 family;
+	int	 rc;
+
+	if ((rc = people_member_family(p, member_id, &family)) != PEOPLE_OK)
+		return rc;
+	return people_link(p, p->mem[MEM_UNLINK], p->mem[MEM_LINK], family,
+	    "members", member_id, user_id, chat_id);
 }
 
 /* ---- a member's own settings (conversations) ------------------------- */

@@ -118,8 +118,11 @@ int	people_bind_ids(sqlite3_stmt *s, int idx, const int64_t *ids,
 /* Column 0 of every row as a new array of ids (NULL when none); free(). */
 int	people_collect_ids(sqlite3_stmt *s, const char *what, int64_t **ids,
 	    size_t *n);
-/* `s` is "UPDATE <table> SET <column> = ? WHERE id = ?": sealed. */
-int	people_set_sealed(struct people *p, sqlite3_stmt *s,
+/*
+ * `s` is "UPDATE <table> SET <column> = ? WHERE id = ?": sealed, under
+ * the key of `family` (0: the master's; seal.h).
+ */
+int	people_set_sealed(struct people *p, sqlite3_stmt *s, int64_t family,
 	    const char *table, const char *column, int64_t row,
 	    const char *value);
 /* A text column into buf; NULL reads "". */
@@ -142,9 +145,13 @@ void	people_tg_index(struct people *p, int64_t user_id,
 	    unsigned char idx[CRYPTO_INDEX_LEN]);
 void	people_phone_index(struct people *p, const char *phone,
 	    unsigned char idx[CRYPTO_INDEX_LEN]);
-/* Links a Telegram account with the unlink and link statements of a table. */
+/*
+ * Links a Telegram account with the unlink and link statements of a
+ * table; the ids are sealed under the key of `family` (0: staff).
+ */
 int	people_link(struct people *p, sqlite3_stmt *unlink, sqlite3_stmt *link,
-	    const char *table, int64_t id, int64_t user_id, int64_t chat_id);
+	    int64_t family, const char *table, int64_t id, int64_t user_id,
+	    int64_t chat_id);
 
 /* Frees an array from a _list() call and each element in it. */
 #define PEOPLE_LIST_FREE(fn, type, clear)		\

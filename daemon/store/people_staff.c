@@ -113,7 +113,7 @@ people_staff_create(struct people *p, const char *name, const char *kind,
 	if ((rc = people_step(s, "staff_insert")) != PEOPLE_OK)
 		return rc;
 	*id = people_last_id(p);
-	return people_set_sealed(p, p->staff[STAFF_NAME], "staff", "name",
+	return people_set_sealed(p, p->staff[STAFF_NAME], 0, "staff", "name",
 	    *id, name);
 }
 
@@ -150,7 +150,7 @@ people_staff_update(struct people *p, int64_t id, const char *name,
 		return rc;
 	if (name == NULL)
 		return PEOPLE_OK;
-	return people_set_sealed(p, p->staff[STAFF_NAME], "staff", "name", id,
+	return people_set_sealed(p, p->staff[STAFF_NAME], 0, "staff", "name", id,
 	    name);
 }
 
@@ -327,7 +327,7 @@ int
 people_link_staff(struct people *p, int64_t staff_id, int64_t user_id,
     int64_t chat_id)
 {
-	return people_link(p, p->staff[STAFF_UNLINK], p->staff[STAFF_LINK],
+	return people_link(p, p->staff[STAFF_UNLINK], p->staff[STAFF_LINK], 0,
 	    "staff", staff_id, user_id, chat_id);
 }
 

@@ -5,14 +5,89 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "keystore.h"
 #include "log.h"
 #include "seal.h"
+#include "xmalloc.h"
+
+/*
+ * A family's value: SEAL_FAM_MAGIC, the family (8 bytes, little endian),
+ * then the sealed value as crypto.h makes it, under the family's key and
+ * with the family in its associated data. A value under the master key
+ * is the bare sealed value, whose first bytes (its random nonce) may
+ * match the magic by chance: such a blob fails to open as a family's
+ * and is then opened as the master's.
+ */
+#define SEAL_FAM_MAGIC0	0xf1
+#define SEAL_FAM_MAGIC1	0x4b
+#define SEAL_FAM_HDR	10
+
+static struct keystore	*seal_ks;
+
+void
+seal_set_keystore(struct keystore *ks)
+{
+	seal_ks = ks;
+}
+
+int64_t
+seal_blob_family(const unsigned char *blob, size_t len)
+{
+	uint64_t	 f = 0;
+	int		 i;
+
+	if (blob == NULL || len < SEAL_FAM_HDR + CRYPTO_OVERHEAD ||
+	    blob[0] != SEAL_FAM_MAGIC0 || blob[1] != SEAL_FAM_MAGIC1)
+		return 0;
+	for (i = 0; i < 8; i++)
+		f |= (uint64_t)blob[2 + i] << (8 * i);
+	return (int64_t)f > 0 ? (int64_t)f : 0;
+}
+
+/* The family's sealed blob with its header; -1 without its key. */
+static int
+seal_fam(int64_t family, const struct crypto_ad *ad, const void *plain,
+    size_t len, unsigned char **blob, size_t *bloblen)
+{
+	const struct keys	*fk;
+	unsigned char		*inner = NULL, *out;
+	size_t			 innerlen;
+	uint64_t		 f = (uint64_t)family;
+	int			 i;
+
+	if ((fk = keystore_family(seal_ks, family, 1)) == NULL) {
+		log_err("event=store.no_family_key table=%s column=%s id=%"
+		    PRId64 " family_id=%" PRId64, ad->table, ad->column,
+		    ad->row, family);
+		return -1;
+	}
+	if (crypto_seal(fk, ad, plain, len, &inner, &innerlen) == -1)
+		return -1;
+	out = xmalloc(innerlen + SEAL_FAM_HDR);
+	out[0] = SEAL_FAM_MAGIC0;
+	out[1] = SEAL_FAM_MAGIC1;
+	for (i = 0; i < 8; i++)
+		out[2 + i] = (unsigned char)(f >> (8 * i));
+	memcpy(out + SEAL_FAM_HDR, inner, innerlen);
+	free(inner);
+	*blob = out;
+	*bloblen = innerlen + SEAL_FAM_HDR;
+	return 0;
+}
 
 int
 seal_bind(const struct keys *k, sqlite3_stmt *s, int idx, const char *table,
     const char *column, int64_t row, const void *plain, size_t len)
 {
-	struct crypto_ad	 ad = { table, column, row };
+	return seal_bind_fam(k, 0, s, idx, table, column, row, plain, len);
+}
+
+int
+seal_bind_fam(const struct keys *k, int64_t family, sqlite3_stmt *s, int idx,
+    const char *table, const char *column, int64_t row, const void *plain,
+    size_t len)
+{
+	struct crypto_ad	 ad = { table, column, row, 0 };
 	unsigned char		*blob = NULL;
 	size_t			 bloblen;
 	int			 rc;
@@ -21,7 +96,11 @@ seal_bind(const struct keys *k, sqlite3_stmt *s, int idx, const char *table,
 		sqlite3_bind_null(s, idx);
 		return 0;
 	}
-	if (crypto_seal(k, &ad, plain, len, &blob, &bloblen) == -1)
+	if (family > 0 && seal_ks != NULL) {
+		ad.family = family;
+		if (seal_fam(family, &ad, plain, len, &blob, &bloblen) == -1)
+			return -1;
+	} else if (crypto_seal(k, &ad, plain, len, &blob, &bloblen) == -1)
 		return -1;
 	rc = sqlite3_bind_blob(s, idx, blob, (int)bloblen, SQLITE_TRANSIENT);
 	free(blob);
@@ -37,23 +116,53 @@ int
 seal_bind_str(const struct keys *k, sqlite3_stmt *s, int idx,
     const char *table, const char *column, int64_t row, const char *plain)
 {
-	return seal_bind(k, s, idx, table, column, row, plain,
+	return seal_bind_fam(k, 0, s, idx, table, column, row, plain,
 	    plain != NULL ? strlen(plain) : 0);
+}
+
+int
+seal_bind_str_fam(const struct keys *k, int64_t family, sqlite3_stmt *s,
+    int idx, const char *table, const char *column, int64_t row,
+    const char *plain)
+{
+	return seal_bind_fam(k, family, s, idx, table, column, row, plain,
+	    plain != NULL ? strlen(plain) : 0);
+}
+
+/* A family's blob under its key: 0 opened, -1 not (no key, not its). */
+static int
+seal_open_fam(const struct crypto_ad *ad, const unsigned char *blob,
+    size_t len, char **plain, size_t *plainlen)
+{
+	struct crypto_ad	 fad = *ad;
+	const struct keys	*fk;
+
+	if ((fad.family = seal_blob_family(blob, len)) == 0 ||
+	    seal_ks == NULL ||
+	    (fk = keystore_family(seal_ks, fad.family, 0)) == NULL)
+		return -1;
+	return crypto_open(fk, &fad, blob + SEAL_FAM_HDR, len - SEAL_FAM_HDR,
+	    plain, plainlen);
 }
 
 int
 seal_open(const struct keys *k, sqlite3_stmt *s, int col, const char *table,
     const char *column, int64_t row, char **plain, size_t *len)
 {
-	struct crypto_ad	 ad = { table, column, row };
+	struct crypto_ad	 ad = { table, column, row, 0 };
+	const unsigned char	*blob;
+	size_t			 bloblen;
 
 	*plain = NULL;
 	if (len != NULL)
 		*len = 0;
 	if (sqlite3_column_type(s, col) != SQLITE_BLOB)
 		return 0;
-	if (crypto_open(k, &ad, sqlite3_column_blob(s, col),
-	    (size_t)sqlite3_column_bytes(s, col), plain, len) == -1) {
+	blob = sqlite3_column_blob(s, col);
+	bloblen = (size_t)sqlite3_column_bytes(s, col);
+	if (seal_open_fam(&ad, blob, bloblen, plain, len) == 0)
+		return 0;
+	if (crypto_open(k, &ad, blob, bloblen, plain, len) == -1) {
 		log_err("event=store.unreadable table=%s column=%s id=%" PRId64,
 		    table, column, row);
 		return -1;

@@ -435,6 +435,27 @@ const char *const store_migrations[] = {
 	"  (MAX(not_before, next_attempt_at)) "
 	"  WHERE head = 1 AND state = 0 "
 	"  AND (not_before <> 0 OR next_attempt_at <> 0);",
+
+	/*
+	 * 14: crypto-shredding. Each family's values are sealed under a key
+	 * of its own, kept outside this database (keystore.c); reseal.c
+	 * seals the values sealed before under the master key again, in
+	 * slices, at the first start (meta reseal.*: where it stands). A
+	 * family is closed (closed_at, unix s) and, once erased
+	 * (erased_at), keeps its row for counts and nothing personal.
+	 * Outbox rows name the family whose message they carry: relay
+	 * copies to staff name no member.
+	 */
+	"ALTER TABLE families ADD COLUMN closed_at INTEGER;"
+	"ALTER TABLE families ADD COLUMN erased_at INTEGER;"
+	"ALTER TABLE outbox ADD COLUMN family_id INTEGER;"
+	"CREATE INDEX outbox_family ON outbox (family_id) "
+	"  WHERE family_id IS NOT NULL;"
+	"UPDATE outbox SET family_id = (SELECT family_id FROM members "
+	"  WHERE members.id = outbox.member_id) WHERE member_id IS NOT NULL;"
+	"UPDATE outbox SET family_id = (SELECT family_id FROM messages "
+	"  WHERE messages.id = outbox.cause_id) WHERE family_id IS NULL "
+	"  AND cause = 'relay' AND cause_id IS NOT NULL;",
 };
 
 const int store_nmigrations =

@@ -36,6 +36,10 @@ enum vst {
 	VS_FAMILIES,
 	VS_EV_INSERT,
 	VS_EV_GET,
+	VS_FAMILY_OF,
+	VS_ERASE,
+	VS_ERASE_RM,
+	VS_AHEAD,
 	VS_COUNT
 };
 
@@ -94,6 +98,14 @@ static const char *const visits_sql[VS_COUNT] = {
 	    "AND answer = 3 AND answer_text IS NULL",
 	[VS_FAMILIES] = "SELECT DISTINCT family_id FROM visits WHERE "
 	    "at >= ?1 AND at < ?2 AND state = 0 ORDER BY family_id",
+	[VS_FAMILY_OF] = "SELECT family_id FROM visits WHERE id = ?",
+	/* An erased family's visits keep their times, for counts. */
+	[VS_ERASE] = "UPDATE visits SET place = NULL, note = NULL, "
+	    "reason = NULL, answer_text = NULL WHERE family_id = ?",
+	[VS_ERASE_RM] = "UPDATE reminders SET state = 3 WHERE state = 0 AND "
+	    "visit_id IN (SELECT id FROM visits WHERE family_id = ?)",
+	[VS_AHEAD] = "SELECT COUNT(*) FROM visits WHERE family_id = ?1 AND "
+	    "state = 0 AND at > ?2",
 	[VS_EV_INSERT] = "INSERT INTO events (id, programme_id, group_id, "
 	    "at, minutes, kind, place, note, created_at) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -288,9 +300,9 @@ visits_add(struct visits *v, const struct visit *in, int64_t *id)
 	sqlite3_bind_text(s, 6, in->kind, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 7, in->at);
 	sqlite3_bind_int(s, 8, in->minutes);
-	if (seal_bind_str(v->keys, s, 9, "visits", "place", nid,
-	    in->place) == -1 || seal_bind_str(v->keys, s, 10, "visits", "note",
-	    nid, in->note) == -1) {
+	if (seal_bind_str_fam(v->keys, in->family_id, s, 9, "visits", "place",
+	    nid, in->place) == -1 || seal_bind_str_fam(v->keys, in->family_id,
+	    s, 10, "visits", "note", nid, in->note) == -1) {
 		visits_reset(s);
 		return VISITS_ERROR;
 	}
@@ -415,14 +427,71 @@ visits_move(struct visits *v, int64_t id, int64_t at)
 	return visits_reminders_void(v, id);
 }
 
+/* The family whose key seals a visit's text. */
+static int
+visits_family_of(struct visits *v, int64_t id, int64_t *fam)
+{
+	sqlite3_stmt	*s = v->s[VS_FAMILY_OF];
+	int		 rc;
+
+	*fam = 0;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*fam = sqlite3_column_int64(s, 0);
+	visits_reset(s);
+	if (rc == SQLITE_ROW)
+		return VISITS_OK;
+	if (rc == SQLITE_DONE)
+		return VISITS_NOT_FOUND;
+	log_err("event=store.error what=visit_family error=\"%s\"",
+	    sqlite3_errstr(rc));
+	return VISITS_ERROR;
+}
+
+int
+visits_erase_family(struct visits *v, int64_t family_id)
+{
+	int	 rc;
+
+	sqlite3_bind_int64(v->s[VS_ERASE], 1, family_id);
+	if ((rc = visits_done(v->s[VS_ERASE], "visit_erase")) != VISITS_OK)
+		return rc;
+	sqlite3_bind_int64(v->s[VS_ERASE_RM], 1, family_id);
+	return visits_done(v->s[VS_ERASE_RM], "visit_erase_reminders");
+}
+
+int
+visits_ahead(struct visits *v, int64_t family_id, int64_t now, int64_t *n)
+{
+	sqlite3_stmt	*s = v->s[VS_AHEAD];
+	int		 rc;
+
+	*n = 0;
+	sqlite3_bind_int64(s, 1, family_id);
+	sqlite3_bind_int64(s, 2, now);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(s, 0);
+	visits_reset(s);
+	if (rc == SQLITE_ROW)
+		return VISITS_OK;
+	log_err("event=store.error what=visits_ahead error=\"%s\"",
+	    sqlite3_errstr(rc));
+	return VISITS_ERROR;
+}
+
 int
 visits_cancel(struct visits *v, int64_t id, const char *reason)
 {
 	sqlite3_stmt	*s = v->s[VS_CANCEL];
+	int64_t		 fam;
 	int		 rc;
 
+	if ((rc = visits_family_of(v, id, &fam)) != VISITS_OK)
+		return rc;
 	sqlite3_bind_int64(s, 1, id);
-	if (seal_bind_str(v->keys, s, 2, "visits", "reason", id,
+	if (seal_bind_str_fam(v->keys, fam, s, 2, "visits", "reason", id,
 	    reason) == -1) {
 		visits_reset(s);
 		return VISITS_ERROR;
@@ -438,10 +507,14 @@ visits_set_answer(struct visits *v, int64_t id, enum visit_answer a,
     const char *text, int64_t at)
 {
 	sqlite3_stmt	*s = v->s[VS_ANSWER];
+	int64_t		 fam;
+	int		 rc;
 
+	if ((rc = visits_family_of(v, id, &fam)) != VISITS_OK)
+		return rc;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int(s, 2, (int)a);
-	if (seal_bind_str(v->keys, s, 3, "visits", "answer_text", id,
+	if (seal_bind_str_fam(v->keys, fam, s, 3, "visits", "answer_text", id,
 	    text) == -1) {
 		visits_reset(s);
 		return VISITS_ERROR;
@@ -478,9 +551,13 @@ int
 visits_set_another_time(struct visits *v, int64_t id, const char *text)
 {
 	sqlite3_stmt	*s = v->s[VS_TIME_TEXT];
+	int64_t		 fam;
+	int		 rc;
 
+	if ((rc = visits_family_of(v, id, &fam)) != VISITS_OK)
+		return rc;
 	sqlite3_bind_int64(s, 1, id);
-	if (seal_bind_str(v->keys, s, 2, "visits", "answer_text", id,
+	if (seal_bind_str_fam(v->keys, fam, s, 2, "visits", "answer_text", id,
 	    text) == -1) {
 		visits_reset(s);
 		return VISITS_ERROR;
