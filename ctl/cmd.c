@@ -100,6 +100,15 @@ static const struct ctl_opt opts_family_invite[] = {
 	{ "ttl-days", CTL_OPT_ID, "ttl_days", NULL, 0 },
 	{ NULL, 0, NULL, NULL, 0 }
 };
+static const struct ctl_opt opts_family_erase[] = {
+	{ "confirm", CTL_OPT_TRUE, "confirm", NULL, 0 },
+	{ "force", CTL_OPT_TRUE, "force", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+static const struct ctl_opt opts_family_close[] = {
+	{ "reopen", CTL_OPT_TRUE, "open", NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
 static const struct ctl_opt opts_import[] = {
 	{ "dry-run", CTL_OPT_DRY_RUN, NULL, NULL, 0 },
 	{ NULL, 0, NULL, NULL, 0 }
@@ -274,6 +283,17 @@ const struct ctl_cmd ctl_cmds[] = {
 	{ "family", "remove", "FAMILY", "remove a family", DELETE,
 	  "/v1/families/{0}", 1, 1, pos_family, opts_none, 0, NULL,
 	  ctl_print_deleted, NULL },
+	{ "family", "erase", "FAMILY --confirm [--force]",
+	  "erase a family for good (GDPR art. 17): its personal data and "
+	  "messages, in old backups too; counts keep it. Refused while "
+	  "visits are ahead or a broadcast is being sent, unless --force",
+	  POST, "/v1/families/{0}/erase", 1, 1, pos_family,
+	  opts_family_erase, 0, &ctl_view_erased, ctl_print_object, NULL },
+	{ "family", "close", "FAMILY [--reopen]",
+	  "close a family's case (erased after [retention] "
+	  "closed_family_years), or open it again", POST,
+	  "/v1/families/{0}/close", 1, 1, pos_family, opts_family_close, 0,
+	  &ctl_view_closed, ctl_print_object, NULL },
 	{ "family", "import", "FILE.csv [--dry-run]",
 	  "import families from a spreadsheet saved as CSV (UTF-8, comma or "
 	  "semicolon);\n  columns: family (rodzina), contact (kontakt, "
@@ -593,6 +613,8 @@ ctl_opt_value(const struct ctl_opt *o, const char *arg)
 		return ctl_list_value(arg);
 	case CTL_OPT_NULL:
 		return cJSON_CreateNull();
+	case CTL_OPT_TRUE:
+		return cJSON_CreateTrue();
 	case CTL_OPT_QUERY_CONST:
 		return cJSON_CreateString(o->value);
 	default:
@@ -666,6 +688,7 @@ ctl_longopts(const struct ctl_opt *opts, struct option *lo)
 	for (; opts->name != NULL && n < CTL_MAX_OPTS - 2; opts++, n++) {
 		lo[n].name = opts->name;
 		lo[n].has_arg = (opts->kind == CTL_OPT_NULL ||
+		    opts->kind == CTL_OPT_TRUE ||
 		    opts->kind == CTL_OPT_QUERY_CONST ||
 		    opts->kind == CTL_OPT_DRY_RUN ||
 		    opts->kind == CTL_OPT_FLAG) ? no_argument :

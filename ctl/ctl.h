@@ -43,6 +43,7 @@ enum ctl_opt_kind {
 	CTL_OPT_LIST,		/* body[field] = "a,b" split into an array */
 	CTL_OPT_MULTI,		/* repeatable; body[field] = [values] */
 	CTL_OPT_NULL,		/* no argument; body[field] = null */
+	CTL_OPT_TRUE,		/* no argument; body[field] = true */
 	CTL_OPT_QUERY,		/* query[field] = "value" */
 	CTL_OPT_QUERY_CONST,	/* no argument; query[field] = value */
 	CTL_OPT_DRY_RUN,	/* no argument; args->dry_run = 1 */
@@ -174,7 +175,8 @@ extern const struct ctl_view ctl_view_staff, ctl_view_staff_list,
 	    ctl_view_family, ctl_view_families, ctl_view_member,
 	    ctl_view_programme, ctl_view_programmes, ctl_view_outbox,
 	    ctl_view_outbox_row, ctl_view_enrolment, ctl_view_invitation,
-	    ctl_view_status, ctl_view_check, ctl_view_conversation;
+	    ctl_view_status, ctl_view_check, ctl_view_conversation,
+	    ctl_view_erased, ctl_view_closed;
 
 /* The request path of cmd with its arguments and query; a new string. */
 char	*ctl_build_path(const char *tmpl, const struct ctl_args *a);

@@ -272,6 +272,26 @@ ctl_when(const cJSON *at, int with_time, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+/* "open", "closed 2026-03-02", "erased 2026-03-02" */
+static char *
+ctl_get_status(const cJSON *obj, const char *key)
+{
+	const cJSON	*st = cJSON_GetObjectItemCaseSensitive(obj, key);
+	char		 day[16];
+
+	if (!cJSON_IsString(st))
+		return NULL;
+	if (strcmp(st->valuestring, "erased") == 0)
+		ctl_when(cJSON_GetObjectItemCaseSensitive(obj, "erased_at"), 0,
+		    day, sizeof day);
+	else if (strcmp(st->valuestring, "closed") == 0)
+		ctl_when(cJSON_GetObjectItemCaseSensitive(obj, "closed_at"), 0,
+		    day, sizeof day);
+	else
+		return xstrdup(st->valuestring);
+	return xasprintf("%s %s", st->valuestring, day);
+}
+
 /* "on since 2026-03-02", "off since ..." (announcements and reminders) */
 static char *
 ctl_get_announce(const cJSON *obj, const char *key)
@@ -353,6 +373,7 @@ static const struct ctl_col family_show[] = {
 	{ "substitute", "substitute", NULL },
 	{ "notes", "notes", NULL },
 	{ "created", "created_at", NULL },
+	{ "status", "status", ctl_get_status },
 	{ NULL, NULL, NULL }
 };
 
@@ -366,6 +387,7 @@ static const struct ctl_col family_list[] = {
 	{ "ASSISTANT", "assistant", NULL },
 	{ "MEMBERS", "members", ctl_get_count },
 	{ "PROGRAMMES", "programmes", ctl_get_programmes },
+	{ "STATUS", "status", ctl_get_status },
 	{ NULL, NULL, NULL }
 };
 
@@ -478,6 +500,32 @@ const struct ctl_view ctl_view_staff = { "staff", staff_show };
 const struct ctl_view ctl_view_staff_list = { "staff", staff_list };
 const struct ctl_view ctl_view_family = { "family", family_show };
 const struct ctl_view ctl_view_families = { "families", family_list };
+
+/* The day (unix s) of key, or "-" when null. */
+static char *
+ctl_get_day(const cJSON *obj, const char *key)
+{
+	const cJSON	*at = cJSON_GetObjectItemCaseSensitive(obj, key);
+	char		 day[16];
+
+	if (!cJSON_IsNumber(at))
+		return xstrdup("-");
+	ctl_when(at, 0, day, sizeof day);
+	return xstrdup(day);
+}
+
+static const struct ctl_col family_erased[] = {
+	{ "erased family", "erased", NULL },
+	{ "on", "erased_at", ctl_get_day },
+	{ NULL, NULL, NULL }
+};
+static const struct ctl_col family_closed[] = {
+	{ "family", "id", NULL },
+	{ "closed", "closed_at", ctl_get_day },
+	{ NULL, NULL, NULL }
+};
+const struct ctl_view ctl_view_erased = { NULL, family_erased };
+const struct ctl_view ctl_view_closed = { NULL, family_closed };
 const struct ctl_view ctl_view_member = { "member", member_show };
 const struct ctl_view ctl_view_programme = { "programme", programme_show };
 const struct ctl_view ctl_view_programmes = { "programmes", programme_list };

@@ -23,6 +23,7 @@
 #include "conv.h"
 #include "crypto.h"
 #include "dispatch.h"
+#include "erase.h"
 #include "history.h"
 #include "reminders.h"
 #include "visit_agenda.h"
@@ -303,6 +304,11 @@ open_parts(const char *config_path)
 		log_err("event=key.refused detail=\"%s\"", err);
 		return EXIT_CONFIG;
 	}
+	if (reseal_check_keystore(app.st, app.keystore, err, sizeof err) ==
+	    -1) {
+		log_err("event=keystore.refused detail=\"%s\"", err);
+		return EXIT_CONFIG;
+	}
 	/* Values an older database sealed under the master key. */
 	if (reseal_run(app.st, app.keys, 500, &rows) == -1) {
 		log_err("event=reseal.failed");
@@ -330,6 +336,7 @@ start_parts(void)
 	    (app.visits = visits_new(app.st, app.keys)) == NULL ||
 	    history_purge_start(app.history, app.base,
 	    app.cfg->message_days) == -1 ||
+	    erase_retention_start(&app, app.cfg->closed_family_years) == -1 ||
 	    (app.router = router_new(&app)) == NULL ||
 	    (app.notices = notices_new(app.st)) == NULL ||
 	    (app.broadcasts = broadcasts_new(app.st)) == NULL ||
@@ -367,6 +374,7 @@ close_parts(void)
 {
 	if (app.disp != NULL)
 		dispatch_flush(app.disp);
+	erase_retention_stop();
 	visit_remind_free(app.remind);
 	visit_agenda_free(app.agenda);
 	tg_free(app.tg);

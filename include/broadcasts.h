@@ -96,4 +96,12 @@ int	bc_rcpts(struct broadcasts *b, int64_t id, bc_rcpt_fn fn, void *arg)
 int	bc_sms_parts_since(struct broadcasts *b, int64_t since,
 	    int64_t *parts) __attribute__((warn_unused_result));
 
+/*
+ * The broadcasts being sent (up to `max` ids, *n of them) that have not
+ * reached the family yet: a pending or queued recipient.
+ */
+int	bc_family_in_flight(struct broadcasts *b, int64_t family_id,
+	    int64_t *ids, size_t max, size_t *n)
+	    __attribute__((warn_unused_result));
+
 #endif

@@ -55,6 +55,8 @@ struct family {
 	int64_t	 substitute_id;		/* 0: none */
 	char	*notes;			/* opened; NULL: none */
 	int64_t	 created_at;
+	int64_t	 closed_at;		/* unix s; 0: open */
+	int64_t	 erased_at;		/* unix s; 0: not erased */
 };
 
 struct member {
@@ -272,6 +274,28 @@ int	people_family_assign(struct people *p, int64_t id,
 /* Members, enrolments and invitations go with the family. */
 int	people_family_delete(struct people *p, int64_t id)
 	    __attribute__((warn_unused_result));
+
+/*
+ * Erasing a family (GDPR art. 17), inside the caller's transaction: the
+ * family's and its members' sealed values and blind indexes become NULL,
+ * its invitations are deleted, and the row is marked erased at `at`
+ * (unix s), kept for counts. The family's key is the caller's to destroy
+ * first (keystore.h). CONFLICT when it is erased already.
+ */
+int	people_family_erase(struct people *p, int64_t id, int64_t at)
+	    __attribute__((warn_unused_result));
+/* *at: when the family was erased (unix s), 0 when it was not. */
+int	people_family_erased(struct people *p, int64_t id, int64_t *at)
+	    __attribute__((warn_unused_result));
+/* Closed at `at` (unix s), or open again (0). */
+int	people_family_close(struct people *p, int64_t id, int64_t at)
+	    __attribute__((warn_unused_result));
+/*
+ * Up to `max` families closed before `before` (unix s) and not erased,
+ * by id. *out is a new array of *n; free() it.
+ */
+int	people_family_closed_before(struct people *p, int64_t before, int max,
+	    int64_t **out, size_t *n) __attribute__((warn_unused_result));
 
 /*
  * A family import's families (family_new.import_id, from

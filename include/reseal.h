@@ -9,6 +9,7 @@
 #ifndef ASYSTENT_RESEAL_H
 #define ASYSTENT_RESEAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct keys;
@@ -21,6 +22,16 @@ struct store;
  */
 int	reseal_run(struct store *st, const struct keys *k, int slice,
 	    int64_t *rows) __attribute__((warn_unused_result));
+
+/*
+ * Refuses a keystore that holds no key while the database holds values
+ * sealed under families' keys: a keystore left behind when the database
+ * was restored or moved. Starting with it would show every family as
+ * empty and seal new values under new keys. The reason goes to err.
+ */
+struct keystore;
+int	reseal_check_keystore(struct store *st, struct keystore *ks, char *err,
+	    size_t errlen) __attribute__((warn_unused_result));
 
 /* 1 while values wait to be sealed again, 0 when none do, -1 on error. */
 int	reseal_pending(struct store *st) __attribute__((warn_unused_result));

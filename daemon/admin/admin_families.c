@@ -124,6 +124,16 @@ admin_family_json(struct areq *r, const struct family *f, int full)
 	admin_add_str(o, "channel", f->channel);
 	admin_add_str(o, "notes", f->notes);
 	admin_add_int(o, "created_at", f->created_at);
+	admin_add_str(o, "status", f->erased_at != 0 ? "erased" :
+	    f->closed_at != 0 ? "closed" : "open");
+	if (f->closed_at != 0)
+		admin_add_int(o, "closed_at", f->closed_at);
+	else
+		cJSON_AddNullToObject(o, "closed_at");
+	if (f->erased_at != 0)
+		admin_add_int(o, "erased_at", f->erased_at);
+	else
+		cJSON_AddNullToObject(o, "erased_at");
 	if (admin_add_staff_ref(r, o, "assistant", f->assistant_id) == -1 ||
 	    admin_add_staff_ref(r, o, "substitute", f->substitute_id) == -1 ||
 	    admin_add_members(r, o, f->id, full) == -1 ||

@@ -46,6 +46,12 @@ typedef int	(*admin_fn)(struct areq *r);
 
 #define ADMIN_MUTATES	0x1	/* one transaction with its audit row */
 #define ADMIN_BIG	0x2	/* the import rows' larger body limit */
+/*
+ * Runs its own transactions, with its audit row: erasing a family
+ * destroys the family's key in the keystore before the database's
+ * transaction and truncates the WAL after its commit.
+ */
+#define ADMIN_OWN_TX	0x4
 
 /*
  * Who may call a route: the least role it takes. A route without one
@@ -220,6 +226,8 @@ int	admin_family_show(struct areq *r);
 int	admin_family_edit(struct areq *r);
 int	admin_family_assign(struct areq *r);
 int	admin_family_remove(struct areq *r);
+int	admin_family_erase(struct areq *r);
+int	admin_family_close(struct areq *r);
 
 struct family;
 /*

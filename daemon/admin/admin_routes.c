@@ -53,6 +53,10 @@ const struct admin_route admin_routes[] = {
 	{ GET, "/v1/families/*", admin_family_show, 0, NULL, STAFF },
 	{ PATCH, "/v1/families/*", admin_family_edit, MUT, NULL, STAFF },
 	{ DELETE, "/v1/families/*", admin_family_remove, MUT, NULL, ADM },
+	/* The family's key first, then one transaction (admin_erase.c). */
+	{ POST, "/v1/families/*/erase", admin_family_erase, ADMIN_OWN_TX,
+	  NULL, ADM },
+	{ POST, "/v1/families/*/close", admin_family_close, MUT, NULL, COORD },
 	{ POST, "/v1/families/*/assign", admin_family_assign, MUT, NULL,
 	  COORD },
 	{ POST, "/v1/families/*/invite", admin_family_invite, MUT, NULL,

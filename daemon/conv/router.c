@@ -210,6 +210,7 @@ router_exec(struct router *r, struct inbound *in)
 {
 	const struct handler_entry *const	*hp;
 	struct hctx				 ctx;
+	int					 rc;
 
 	router_ctx(r, &ctx, in);
 	if (router_sender(r, &ctx) == -1)
@@ -218,7 +219,16 @@ router_exec(struct router *r, struct inbound *in)
 		if (router_matches(*hp, &ctx)) {
 			log_info("event=inbound.handle inbound_id=%" PRId64
 			    " handler=%s", in->row, (*hp)->name);
-			return (*hp)->exec(&ctx);
+			rc = (*hp)->exec(&ctx);
+			/*
+			 * A family's raw update is sealed under the master
+			 * key: once handled, what is kept of it is in the
+			 * family's history, under the family's key, which
+			 * erasing the family destroys.
+			 */
+			if (rc == 0 && ctx.family_id != 0)
+				rc = inbound_forget(r->app->is, in->row);
+			return rc;
 		}
 	}
 	/* A pressed button spins until answered, even when we ignore it. */

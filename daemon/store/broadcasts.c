@@ -394,3 +394,29 @@ bc_set_parts(struct broadcasts *b, int64_t id, int64_t parts)
 	sqlite3_bind_int64(s, 2, parts);
 	return store_step_done(s, "broadcasts.parts_set");
 }
+
+int
+bc_family_in_flight(struct broadcasts *b, int64_t family_id, int64_t *ids,
+    size_t max, size_t *n)
+{
+	sqlite3_stmt	*s = NULL;
+	int		 rc;
+
+	*n = 0;
+	/* Asked when a family is erased: rare, prepared then. */
+	if (store_prepare(b->st, "SELECT b.id FROM broadcasts b JOIN "
+	    "broadcast_recipients r ON r.broadcast_id = b.id WHERE "
+	    "r.family_id = ? AND b.state = 1 AND r.state IN (0, 1) "
+	    "ORDER BY b.id", &s) == -1)
+		return -1;
+	sqlite3_bind_int64(s, 1, family_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (*n < max)
+			ids[(*n)++] = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	log_err("event=store.error what=broadcasts.in_flight error=\"%s\"",
+	    sqlite3_errstr(rc));
+	return -1;
+}

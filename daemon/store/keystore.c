@@ -119,6 +119,10 @@ keystore_close(struct keystore *ks)
 
 	if (ks == NULL)
 		return;
+	/* A stopped daemon's keystore is one file, to copy as it is. */
+	if (ks->db != NULL)
+		sqlite3_exec(ks->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
+		    NULL, NULL);
 	for (i = 0; i < KEYSTORE_CACHE; i++)
 		keystore_slot_clear(&ks->cache[i]);
 	sqlite3_finalize(ks->get);

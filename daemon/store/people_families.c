@@ -12,7 +12,8 @@
 
 #define FAMILY_COLS \
 	"SELECT id, code, name, language, channel, assistant_id, " \
-	"substitute_id, notes, created_at FROM families "
+	"substitute_id, notes, created_at, COALESCE(closed_at, 0), " \
+	"COALESCE(erased_at, 0) FROM families "
 
 const char *const people_family_sql[FAM_NSQL] = {
 	[FAM_INSERT] = "INSERT INTO families (code, language, channel, "
@@ -51,6 +52,13 @@ const char *const people_family_sql[FAM_NSQL] = {
 	    "(SELECT id FROM import_pending WHERE ?1 = 0 OR id = ?1)",
 	[FAM_IMPORT_END] = "DELETE FROM import_pending WHERE ?1 = 0 OR "
 	    "id = ?1",
+	[FAM_ERASE] = "UPDATE families SET name = NULL, notes = NULL, "
+	    "erased_at = ?2 WHERE id = ?1 AND erased_at IS NULL",
+	[FAM_ERASED] = "SELECT COALESCE(erased_at, 0) FROM families "
+	    "WHERE id = ?",
+	[FAM_CLOSE] = "UPDATE families SET closed_at = ?2 WHERE id = ?1",
+	[FAM_CLOSED_BEFORE] = "SELECT id FROM families WHERE closed_at < ?1 "
+	    "AND erased_at IS NULL ORDER BY id LIMIT ?2",
 };
 
 void
@@ -97,6 +105,8 @@ people_family_row(struct people *p, sqlite3_stmt *s, void *elem,
 	out->assistant_id = sqlite3_column_int64(s, 5);
 	out->substitute_id = sqlite3_column_int64(s, 6);
 	out->created_at = sqlite3_column_int64(s, 8);
+	out->closed_at = sqlite3_column_int64(s, 9);
+	out->erased_at = sqlite3_column_int64(s, 10);
 	if (seal_open(p->keys, s, 2, "families", "name", out->id,
 	    &out->name, NULL) == -1)
 		return -1;
@@ -274,10 +284,13 @@ people_family_update(struct people *p, int64_t id, const char *name,
     const char *language, const char *channel, const char *notes)
 {
 	sqlite3_stmt	*s = p->fam[FAM_UPDATE];
+	int64_t		 erased;
 	int		 rc;
 
-	if ((rc = people_family_exists(p, id)) != PEOPLE_OK)
+	if ((rc = people_family_erased(p, id, &erased)) != PEOPLE_OK)
 		return rc;
+	if (erased != 0)
+		return PEOPLE_CONFLICT;
 	people_bind_text(s, 1, language);
 	people_bind_text(s, 2, channel);
 	sqlite3_bind_int64(s, 3, id);
@@ -370,6 +383,57 @@ people_family_name(struct people *p, int64_t id, char **name)
 {
 	return people_open_one(p, p->fam[FAM_NAME_GET], "families", "name",
 	    id, name);
+}
+
+/* ---- erasing and closing --------------------------------------------- */
+
+int
+people_family_erased(struct people *p, int64_t id, int64_t *at)
+{
+	*at = 0;
+	sqlite3_bind_int64(p->fam[FAM_ERASED], 1, id);
+	return people_step_id(p->fam[FAM_ERASED], "family_erased", at);
+}
+
+int
+people_family_erase(struct people *p, int64_t id, int64_t at)
+{
+	int64_t	 erased;
+	int	 rc;
+
+	if ((rc = people_family_erased(p, id, &erased)) != PEOPLE_OK)
+		return rc;
+	if (erased != 0)
+		return PEOPLE_CONFLICT;
+	/* Invitations first: they are found through the members. */
+	if ((rc = people_invite_erase(p, id)) != PEOPLE_OK ||
+	    (rc = people_member_erase(p, id)) != PEOPLE_OK)
+		return rc;
+	sqlite3_bind_int64(p->fam[FAM_ERASE], 1, id);
+	sqlite3_bind_int64(p->fam[FAM_ERASE], 2, at);
+	return people_step(p->fam[FAM_ERASE], "family_erase");
+}
+
+int
+people_family_close(struct people *p, int64_t id, int64_t at)
+{
+	int	 rc;
+
+	if ((rc = people_family_exists(p, id)) != PEOPLE_OK)
+		return rc;
+	sqlite3_bind_int64(p->fam[FAM_CLOSE], 1, id);
+	people_bind_opt_id(p->fam[FAM_CLOSE], 2, at);
+	return people_step(p->fam[FAM_CLOSE], "family_close");
+}
+
+int
+people_family_closed_before(struct people *p, int64_t before, int max,
+    int64_t **out, size_t *n)
+{
+	sqlite3_bind_int64(p->fam[FAM_CLOSED_BEFORE], 1, before);
+	sqlite3_bind_int(p->fam[FAM_CLOSED_BEFORE], 2, max);
+	return people_collect_ids(p->fam[FAM_CLOSED_BEFORE], "family_closed",
+	    out, n);
 }
 
 /* ---- who answers a family -------------------------------------------- */

@@ -19,6 +19,9 @@ const char *const people_invite_sql[INV_NSQL] = {
 	[FAIL_PRUNE] = "DELETE FROM invite_failures WHERE at < ?",
 	[FAIL_RECENT] = "SELECT at FROM invite_failures WHERE tg_idx = ? "
 	    "ORDER BY at DESC LIMIT 5",
+	/* An erased family's codes: whatever they were, gone. */
+	[INV_ERASE] = "DELETE FROM invitations WHERE member_id IN "
+	    "(SELECT id FROM members WHERE family_id = ?)",
 };
 
 int
@@ -119,4 +122,11 @@ people_invite_blocked(struct people *p, int64_t user_id, int64_t now)
 		return 0;
 	return at[0] - at[n - 1] < PEOPLE_INVITE_WINDOW &&
 	    now - at[0] < PEOPLE_INVITE_WINDOW;
+}
+
+int
+people_invite_erase(struct people *p, int64_t family_id)
+{
+	sqlite3_bind_int64(p->inv[INV_ERASE], 1, family_id);
+	return people_step(p->inv[INV_ERASE], "invite_erase");
 }

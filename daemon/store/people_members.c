@@ -84,6 +84,10 @@ const char *const people_member_sql[MEM_NSQL] = {
 	[MEM_ANNOUNCE_SINCE] = "SELECT announcements, "
 	    "COALESCE(announcements_at, created_at) FROM members WHERE id = ?",
 	[MEM_IDS] = "SELECT id FROM members WHERE family_id = ? ORDER BY id",
+	/* Rows kept for counts; the consent's date and version too. */
+	[MEM_ERASE] = "UPDATE members SET name = NULL, phone = NULL, "
+	    "phone_idx = NULL, tg_user_id = NULL, tg_chat_id = NULL, "
+	    "tg_idx = NULL, consent_ref = NULL WHERE family_id = ?",
 };
 
 int
@@ -178,11 +182,14 @@ people_member_create(struct people *p, int64_t family_id, const char *name,
     const char *phone, int contact, int64_t *id)
 {
 	sqlite3_stmt	*s = p->mem[MEM_INSERT];
+	int64_t		 erased;
 	int		 rc;
 
-	if ((rc = people_family_exists(p, family_id)) != PEOPLE_OK ||
+	if ((rc = people_family_erased(p, family_id, &erased)) != PEOPLE_OK ||
 	    (rc = people_phone_free(p, phone, 0)) != PEOPLE_OK)
 		return rc;
+	if (erased != 0)
+		return PEOPLE_CONFLICT;
 	sqlite3_bind_int64(s, 1, family_id);
 	sqlite3_bind_int(s, 2, contact ? 1 : 0);
 	sqlite3_bind_int64(s, 3, people_now());
@@ -695,4 +702,11 @@ people_member_reach(struct people *p, int64_t id, int64_t *chat_id,
 	sqlite3_bind_int64(p->mem[MEM_REACH], 1, id);
 	return people_fetch_one(p, p->mem[MEM_REACH], people_reach_row, &r,
 	    NULL);
+}
+
+int
+people_member_erase(struct people *p, int64_t family_id)
+{
+	sqlite3_bind_int64(p->mem[MEM_ERASE], 1, family_id);
+	return people_step(p->mem[MEM_ERASE], "member_erase");
 }

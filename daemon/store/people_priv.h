@@ -41,7 +41,8 @@ enum people_family_sql {
 	FAM_INSERT, FAM_NAME, FAM_NOTES, FAM_GET, FAM_BY_CODE, FAM_EXISTS,
 	FAM_LIST, FAM_UPDATE, FAM_ASSIGN, FAM_DELETE, FAM_BRIEF,
 	FAM_ASSISTED, FAM_OF_STAFF, FAM_NAME_GET, FAM_PENDING,
-	FAM_IMPORT_NEW, FAM_PUBLISH, FAM_DISCARD, FAM_IMPORT_END, FAM_NSQL
+	FAM_IMPORT_NEW, FAM_PUBLISH, FAM_DISCARD, FAM_IMPORT_END, FAM_ERASE,
+	FAM_ERASED, FAM_CLOSE, FAM_CLOSED_BEFORE, FAM_NSQL
 };
 enum people_member_sql {
 	MEM_INSERT, MEM_NAME, MEM_PHONE, MEM_GET, MEM_LIST, MEM_BY_PHONE,
@@ -51,7 +52,7 @@ enum people_member_sql {
 	MEM_CLAUSE_SHOWN, MEM_CLAUSE_ACK, MEM_NAME_GET, MEM_PHONE_GET,
 	MEM_FAMILY, MEM_TG_TARGET, MEM_SMS_TARGET, MEM_BLOCKED,
 	MEM_ANNOUNCE_GET, MEM_PENDING, MEM_REMIND_SET, MEM_REMIND_GET,
-	MEM_ANNOUNCE_SINCE, MEM_IDS, MEM_NSQL
+	MEM_ANNOUNCE_SINCE, MEM_IDS, MEM_ERASE, MEM_NSQL
 };
 enum people_programme_sql {
 	PROG_INSERT, GROUP_INSERT, PROG_GET, PROG_LIST, PROG_GROUPS,
@@ -60,7 +61,7 @@ enum people_programme_sql {
 };
 enum people_invite_sql {
 	INV_INSERT, INV_FIND, INV_USE, FAIL_INSERT, FAIL_PRUNE, FAIL_RECENT,
-	INV_NSQL
+	INV_ERASE, INV_NSQL
 };
 enum people_audit_sql {
 	AUDIT_INSERT, AUDIT_LIST, AUDIT_NSQL
@@ -152,6 +153,10 @@ void	people_phone_index(struct people *p, const char *phone,
 int	people_link(struct people *p, sqlite3_stmt *unlink, sqlite3_stmt *link,
 	    int64_t family, const char *table, int64_t id, int64_t user_id,
 	    int64_t chat_id);
+
+/* Erasing a family: its members' and invitations' part. */
+int	people_member_erase(struct people *p, int64_t family_id);
+int	people_invite_erase(struct people *p, int64_t family_id);
 
 /* Frees an array from a _list() call and each element in it. */
 #define PEOPLE_LIST_FREE(fn, type, clear)		\

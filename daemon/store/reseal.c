@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "crypto.h"
+#include "keystore.h"
 #include "log.h"
 #include "reseal.h"
 #include "seal.h"
@@ -166,4 +167,35 @@ reseal_run(struct store *st, const struct keys *k, int slice, int64_t *rows)
 	}
 	log_notice("event=reseal.done rows=%" PRId64, *rows);
 	return 0;
+}
+
+int
+reseal_check_keystore(struct store *st, struct keystore *ks, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt	*s = NULL;
+	int64_t		 n;
+	int		 found = 0;
+
+	if (keystore_count(ks, &n) == -1) {
+		snprintf(err, errlen, "cannot read the keystore");
+		return -1;
+	}
+	if (n > 0)
+		return 0;
+	if (store_prepare(st, "SELECT name FROM families WHERE name IS NOT "
+	    "NULL", &s) == -1) {
+		snprintf(err, errlen, "cannot read the families");
+		return -1;
+	}
+	while (!found && sqlite3_step(s) == SQLITE_ROW)
+		found = seal_blob_family(sqlite3_column_blob(s, 0),
+		    (size_t)sqlite3_column_bytes(s, 0)) != 0;
+	sqlite3_finalize(s);
+	if (!found)
+		return 0;
+	snprintf(err, errlen, "the keystore holds no family keys, but the "
+	    "database holds families sealed under theirs: restore the "
+	    "keystore that belongs to this database ([daemon] keystore)");
+	return -1;
 }
