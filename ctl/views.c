@@ -100,27 +100,52 @@ ctl_get_telegram(const cJSON *obj, const char *key)
 	return s;
 }
 
+/* "queued 3, sending 0, ..." of the named numbers of an object. */
 static char *
-ctl_get_queues(const cJSON *obj, const char *key)
+ctl_get_counts(const cJSON *obj, const char *key,
+    const char *const *names, const char *const *labels, size_t count)
 {
-	static const char *const states[] = {
-		"queued", "sending", "sent", "failed"
-	};
 	const cJSON	*o = cJSON_GetObjectItemCaseSensitive(obj, key);
 	char		*s = NULL, *n, *v;
 	size_t		 i;
 
 	if (!cJSON_IsObject(o))
 		return NULL;
-	for (i = 0; i < sizeof states / sizeof states[0]; i++) {
-		v = ctl_text(o, states[i]);
+	for (i = 0; i < count; i++) {
+		v = ctl_text(o, names[i]);
 		n = xasprintf("%s%s%s %s", s ? s : "", s ? ", " : "",
-		    states[i], v ? v : "-");
+		    labels[i], v ? v : "-");
 		free(s);
 		free(v);
 		s = n;
 	}
 	return s;
+}
+
+static char *
+ctl_get_queues(const cJSON *obj, const char *key)
+{
+	static const char *const states[] = {
+		"queued", "sending", "sent", "failed"
+	};
+
+	return ctl_get_counts(obj, key, states, states,
+	    sizeof states / sizeof states[0]);
+}
+
+/* "open 12, closed 3, erased 2, erased by retention 1" */
+static char *
+ctl_get_families(const cJSON *obj, const char *key)
+{
+	static const char *const names[] = {
+		"open", "closed", "erased", "erased_by_retention"
+	};
+	static const char *const labels[] = {
+		"open", "closed", "erased", "erased by retention"
+	};
+
+	return ctl_get_counts(obj, key, names, labels,
+	    sizeof names / sizeof names[0]);
 }
 
 /*
@@ -481,6 +506,7 @@ static const struct ctl_col status_show[] = {
 	{ "lanes", "lanes", ctl_get_groups },
 	{ "sends", "channels", ctl_get_groups },
 	{ "auth paused", "channels", ctl_get_paused },
+	{ "families", "families", ctl_get_families },
 	{ "inbound pending", "inbound_pending", NULL },
 	{ "outcomes held", "outcomes_held", NULL },
 	{ "reminders", "reminders_dropped", ctl_get_not_reminded },

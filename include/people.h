@@ -290,6 +290,9 @@ int	people_family_erased(struct people *p, int64_t id, int64_t *at)
 /* Closed at `at` (unix s), or open again (0). */
 int	people_family_close(struct people *p, int64_t id, int64_t at)
 	    __attribute__((warn_unused_result));
+/* Families open, closed (not erased) and erased; for counts. */
+int	people_family_states(struct people *p, int64_t *open, int64_t *closed,
+	    int64_t *erased) __attribute__((warn_unused_result));
 /*
  * Up to `max` families closed before `before` (unix s) and not erased,
  * by id. *out is a new array of *n; free() it.

@@ -24,10 +24,11 @@ int	reseal_run(struct store *st, const struct keys *k, int slice,
 	    int64_t *rows) __attribute__((warn_unused_result));
 
 /*
- * Refuses a keystore that holds no key while the database holds values
- * sealed under families' keys: a keystore left behind when the database
- * was restored or moved. Starting with it would show every family as
- * empty and seal new values under new keys. The reason goes to err.
+ * Refuses a keystore none of whose keys opens while the database holds
+ * values sealed under families' keys: a keystore left behind when the
+ * database was restored or moved, or wrapped by another master key.
+ * Starting with it would show every family as erased. The reason goes
+ * to err.
  */
 struct keystore;
 int	reseal_check_keystore(struct store *st, struct keystore *ks, char *err,

@@ -140,6 +140,24 @@ blob_family(struct ks_test *f, int64_t id)
 	return fam;
 }
 
+/* The blob of row id opened with `k` as it is, without the keystore. */
+static int
+open_raw(struct ks_test *f, const struct keys *k, int64_t id)
+{
+	struct crypto_ad	 ad = { "t", "v", 0, 0 };
+	char			*plain = NULL;
+	int			 rc;
+
+	ad.row = id;
+	sqlite3_bind_int64(f->get, 1, id);
+	assert_int_equal(sqlite3_step(f->get), SQLITE_ROW);
+	rc = crypto_open(k, &ad, sqlite3_column_blob(f->get, 0),
+	    (size_t)sqlite3_column_bytes(f->get, 0), &plain, NULL);
+	sqlite3_reset(f->get);
+	crypto_free_plain(plain);
+	return rc;
+}
+
 static void
 assert_opens(struct ks_test *f, int64_t id, const char *want)
 {
@@ -185,14 +203,18 @@ test_keystore_destroyed_key_leaves_value_unreadable(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(keystore_destroy(f->ks, 7, &had), 0);
 	assert_int_equal(had, 1);
-	assert_int_equal(get(f, 1, &plain), -1);
+	/* It reads as none, as an erased family's values do. */
+	assert_int_equal(get(f, 1, &plain), 0);
 	assert_null(plain);
 	assert_opens(f, 2, "Another family");
-	/* Not even after a reopen (nothing cached, nothing on disk). */
+	/* Not even after a reopen (nothing cached, nothing on disk)... */
 	ks_close(f);
 	ks_open(f, f->fx.keys);
-	assert_int_equal(get(f, 1, &plain), -1);
+	assert_int_equal(get(f, 1, &plain), 0);
+	assert_null(plain);
 	assert_opens(f, 2, "Another family");
+	/* ... nor with the master key. */
+	assert_int_equal(open_raw(f, f->fx.keys, 1), -1);
 	assert_null(keystore_family(f->ks, 7, 0));
 	assert_int_equal(keystore_destroy(f->ks, 7, &had), 0);
 	assert_int_equal(had, 0);
@@ -216,7 +238,9 @@ test_keystore_keys_survive_reopen_only_with_their_master(void **state)
 	memset(other, 0x5a, sizeof other);
 	assert_non_null(ok = crypto_keys_from_master(other));
 	ks_open(f, ok);
-	assert_int_equal(get(f, 1, &plain), -1);
+	assert_null(keystore_family(f->ks, 7, 0));
+	assert_int_equal(get(f, 1, &plain), 0);
+	assert_null(plain);
 	ks_close(f);
 	crypto_keys_free(ok);
 }
@@ -291,7 +315,8 @@ assert_column(struct ks_test *f, const char *table, const char *col,
 	rc = seal_open(f->fx.keys, s, 0, table, col, 1, &plain, NULL);
 	sqlite3_finalize(s);
 	if (want == NULL) {
-		assert_int_equal(rc, -1);
+		assert_int_equal(rc, 0);
+		assert_null(plain);
 		return;
 	}
 	assert_int_equal(rc, 0);
@@ -320,9 +345,14 @@ test_keystore_migration_14_reseals_master_sealed_values(void **state)
 	assert_column(f, "members", "phone", "+48500100200", 1);
 	assert_int_equal(reseal_run(f->fx.st, f->fx.keys, 1, &rows), 0);
 	assert_int_equal(rows, 0);
+	assert_int_equal(reseal_check_keystore(f->fx.st, f->ks, err,
+	    sizeof err), 0);
 	/* Sealed under the family's key: gone with it. */
 	assert_int_equal(keystore_destroy(f->ks, 1, &had), 0);
 	assert_column(f, "families", "name", NULL, 1);
+	/* And a keystore with no key that opens is refused. */
+	assert_int_equal(reseal_check_keystore(f->fx.st, f->ks, err,
+	    sizeof err), -1);
 }
 
 static void

@@ -16,8 +16,10 @@
 #include "channel.h"
 #include "config.h"
 #include "dispatch.h"
+#include "erase.h"
 #include "inbound.h"
 #include "outbox.h"
+#include "people.h"
 #include "store.h"
 #include "tg.h"
 #include "visits.h"
@@ -84,7 +86,8 @@ admin_status(struct areq *r)
 	struct dispatch_stats	 ds;
 	int64_t			 counts[OUTBOX_NSTATES], pending = 0;
 	int64_t			 depth[OUTBOX_NPRIOS][OUTBOX_NSTATES];
-	int64_t			 db = 0, wal = 0;
+	int64_t			 db = 0, wal = 0, fopen, fclosed, ferased;
+	int64_t			 ret_run, ret_all;
 	uint64_t		 dropped = 0, skipped = 0;
 	cJSON		*o, *t, *q;
 	int		 s;
@@ -93,7 +96,9 @@ admin_status(struct areq *r)
 	    outbox_depth(app->ob, depth) == -1 ||
 	    inbound_count_pending(app->is, &pending) == -1 ||
 	    visits_reminder_counts(app->visits, &dropped, &skipped) !=
-	    VISITS_OK)
+	    VISITS_OK ||
+	    people_family_states(app->people, &fopen, &fclosed, &ferased) !=
+	    PEOPLE_OK)
 		return admin_error(r, 500, "internal", "storage error");
 	o = r->out = cJSON_CreateObject();
 	admin_add_str(o, "version", ASYSTENT_VERSION);
@@ -114,6 +119,13 @@ admin_status(struct areq *r)
 	/* Reminders never sent, ever: counted from their table. */
 	admin_add_int(o, "reminders_dropped", (int64_t)dropped);
 	admin_add_int(o, "reminders_skipped", (int64_t)skipped);
+	/* Erased families still count; the retention's erasures. */
+	q = cJSON_AddObjectToObject(o, "families");
+	admin_add_int(q, "open", fopen);
+	admin_add_int(q, "closed", fclosed);
+	admin_add_int(q, "erased", ferased);
+	erase_retention_counts(&ret_run, &ret_all);
+	admin_add_int(q, "erased_by_retention", ret_all);
 	admin_status_lanes(o, depth);
 	admin_status_channels(o, &ds);
 	/* A database that cannot be stat()ed shows no sizes (null). */

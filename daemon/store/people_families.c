@@ -57,6 +57,10 @@ const char *const people_family_sql[FAM_NSQL] = {
 	[FAM_ERASED] = "SELECT COALESCE(erased_at, 0) FROM families "
 	    "WHERE id = ?",
 	[FAM_CLOSE] = "UPDATE families SET closed_at = ?2 WHERE id = ?1",
+	[FAM_STATES] = "SELECT COUNT(*) FILTER (WHERE closed_at IS NULL AND "
+	    "erased_at IS NULL), COUNT(*) FILTER (WHERE closed_at IS NOT NULL "
+	    "AND erased_at IS NULL), COUNT(*) FILTER (WHERE erased_at IS NOT "
+	    "NULL) FROM families WHERE " PEOPLE_VISIBLE,
 	[FAM_CLOSED_BEFORE] = "SELECT id FROM families WHERE closed_at < ?1 "
 	    "AND erased_at IS NULL ORDER BY id LIMIT ?2",
 };
@@ -424,6 +428,24 @@ people_family_close(struct people *p, int64_t id, int64_t at)
 	sqlite3_bind_int64(p->fam[FAM_CLOSE], 1, id);
 	people_bind_opt_id(p->fam[FAM_CLOSE], 2, at);
 	return people_step(p->fam[FAM_CLOSE], "family_close");
+}
+
+int
+people_family_states(struct people *p, int64_t *open, int64_t *closed,
+    int64_t *erased)
+{
+	sqlite3_stmt	*s = p->fam[FAM_STATES];
+	int		 rc;
+
+	*open = *closed = *erased = 0;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*open = sqlite3_column_int64(s, 0);
+		*closed = sqlite3_column_int64(s, 1);
+		*erased = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? PEOPLE_OK : PEOPLE_ERR;
 }
 
 int

@@ -169,33 +169,36 @@ reseal_run(struct store *st, const struct keys *k, int slice, int64_t *rows)
 	return 0;
 }
 
+/*
+ * Some family's key must open: a family without one was erased since
+ * (a restored older database), but none at all is the wrong keystore.
+ */
 int
 reseal_check_keystore(struct store *st, struct keystore *ks, char *err,
     size_t errlen)
 {
 	sqlite3_stmt	*s = NULL;
-	int64_t		 n;
-	int		 found = 0;
+	int64_t		 fam;
+	int		 sealed = 0, opens = 0;
 
-	if (keystore_count(ks, &n) == -1) {
-		snprintf(err, errlen, "cannot read the keystore");
-		return -1;
-	}
-	if (n > 0)
-		return 0;
 	if (store_prepare(st, "SELECT name FROM families WHERE name IS NOT "
-	    "NULL", &s) == -1) {
+	    "NULL ORDER BY id DESC", &s) == -1) {
 		snprintf(err, errlen, "cannot read the families");
 		return -1;
 	}
-	while (!found && sqlite3_step(s) == SQLITE_ROW)
-		found = seal_blob_family(sqlite3_column_blob(s, 0),
-		    (size_t)sqlite3_column_bytes(s, 0)) != 0;
+	while (!opens && sqlite3_step(s) == SQLITE_ROW) {
+		fam = seal_blob_family(sqlite3_column_blob(s, 0),
+		    (size_t)sqlite3_column_bytes(s, 0));
+		if (fam == 0)
+			continue;
+		sealed = 1;
+		opens = keystore_family(ks, fam, 0) != NULL;
+	}
 	sqlite3_finalize(s);
-	if (!found)
+	if (!sealed || opens)
 		return 0;
-	snprintf(err, errlen, "the keystore holds no family keys, but the "
-	    "database holds families sealed under theirs: restore the "
+	snprintf(err, errlen, "no family's key in the keystore opens: it is "
+	    "empty, or of another database or master key. Restore the "
 	    "keystore that belongs to this database ([daemon] keystore)");
 	return -1;
 }

@@ -129,7 +129,10 @@ seal_bind_str_fam(const struct keys *k, int64_t family, sqlite3_stmt *s,
 	    plain != NULL ? strlen(plain) : 0);
 }
 
-/* A family's blob under its key: 0 opened, -1 not (no key, not its). */
+/*
+ * A family's blob under its key: 0 opened, -1 not (not its), 1 its key
+ * is gone: the family was erased (this is a copy from before).
+ */
 static int
 seal_open_fam(const struct crypto_ad *ad, const unsigned char *blob,
     size_t len, char **plain, size_t *plainlen)
@@ -138,9 +141,10 @@ seal_open_fam(const struct crypto_ad *ad, const unsigned char *blob,
 	const struct keys	*fk;
 
 	if ((fad.family = seal_blob_family(blob, len)) == 0 ||
-	    seal_ks == NULL ||
-	    (fk = keystore_family(seal_ks, fad.family, 0)) == NULL)
+	    seal_ks == NULL)
 		return -1;
+	if ((fk = keystore_family(seal_ks, fad.family, 0)) == NULL)
+		return 1;
 	return crypto_open(fk, &fad, blob + SEAL_FAM_HDR, len - SEAL_FAM_HDR,
 	    plain, plainlen);
 }
@@ -152,6 +156,7 @@ seal_open(const struct keys *k, sqlite3_stmt *s, int col, const char *table,
 	struct crypto_ad	 ad = { table, column, row, 0 };
 	const unsigned char	*blob;
 	size_t			 bloblen;
+	int			 rc;
 
 	*plain = NULL;
 	if (len != NULL)
@@ -160,14 +165,23 @@ seal_open(const struct keys *k, sqlite3_stmt *s, int col, const char *table,
 		return 0;
 	blob = sqlite3_column_blob(s, col);
 	bloblen = (size_t)sqlite3_column_bytes(s, col);
-	if (seal_open_fam(&ad, blob, bloblen, plain, len) == 0)
+	if ((rc = seal_open_fam(&ad, blob, bloblen, plain, len)) == 0)
 		return 0;
-	if (crypto_open(k, &ad, blob, bloblen, plain, len) == -1) {
-		log_err("event=store.unreadable table=%s column=%s id=%" PRId64,
-		    table, column, row);
-		return -1;
+	if (crypto_open(k, &ad, blob, bloblen, plain, len) == 0)
+		return 0;
+	/*
+	 * The key of an erased family: its values read as none, as in the
+	 * database it was erased from (a restored older copy).
+	 */
+	if (rc == 1) {
+		log_warn("event=store.key_gone table=%s column=%s id=%" PRId64
+		    " family_id=%" PRId64, table, column, row,
+		    seal_blob_family(blob, bloblen));
+		return 0;
 	}
-	return 0;
+	log_err("event=store.unreadable table=%s column=%s id=%" PRId64,
+	    table, column, row);
+	return -1;
 }
 
 int
