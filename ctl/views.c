@@ -102,7 +102,7 @@ ctl_get_telegram(const cJSON *obj, const char *key)
 
 /* "queued 3, sending 0, ..." of the named numbers of an object. */
 static char *
-ctl_get_counts(const cJSON *obj, const char *key,
+ctl_get_named(const cJSON *obj, const char *key,
     const char *const *names, const char *const *labels, size_t count)
 {
 	const cJSON	*o = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -129,7 +129,7 @@ ctl_get_queues(const cJSON *obj, const char *key)
 		"queued", "sending", "sent", "failed"
 	};
 
-	return ctl_get_counts(obj, key, states, states,
+	return ctl_get_named(obj, key, states, states,
 	    sizeof states / sizeof states[0]);
 }
 
@@ -144,7 +144,7 @@ ctl_get_families(const cJSON *obj, const char *key)
 		"open", "closed", "erased", "erased by retention"
 	};
 
-	return ctl_get_counts(obj, key, names, labels,
+	return ctl_get_named(obj, key, names, labels,
 	    sizeof names / sizeof names[0]);
 }
 
