@@ -125,6 +125,7 @@ open_keystore(void)
 		return -1;
 	}
 	seal_set_keystore(app.keystore);
+	store_set_before_commit(app.st, keystore_flush_cb, app.keystore);
 	return 0;
 }
 

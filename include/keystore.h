@@ -5,9 +5,13 @@
  * key erases them wherever a copy of the database lies, old backups
  * included: the keystore is never part of a database backup.
  *
- * A key is committed to the file before the first value is sealed with
- * it (the two files do not commit together, so the order of the writes
- * is what keeps a value from being sealed under a key that is not kept).
+ * A key is committed to the file before any value sealed with it is
+ * committed to the database (the two files do not commit together, so
+ * the order of the writes is what keeps a value from being sealed under
+ * a key that is not kept): new keys wait in one transaction of the
+ * keystore that keystore_flush() commits, which the store runs before
+ * each commit (store_set_before_commit()) and seal.c before a write
+ * outside a transaction.
  * Unwrapped keys stay in a small cache of locked sodium memory, wiped
  * when they leave it.
  */
@@ -33,11 +37,19 @@ void	keystore_close(struct keystore *ks);
 /*
  * The family's key as keys for crypto_seal()/crypto_open() (owned by the
  * keystore: valid until the next call). With `create`, a family without
- * one gets a new random key, committed before it is returned. NULL when
+ * one gets a new random key, in the pending transaction. NULL when
  * there is none (an erased family) or on error (logged).
  */
 const struct keys *keystore_family(struct keystore *ks, int64_t family_id,
 	    int create);
+
+/*
+ * Commits the keys made since the last flush; a failure forgets them
+ * (and the database's commit that would use them fails). NULL is a
+ * no-op; the _cb form suits store_set_before_commit().
+ */
+int	keystore_flush(struct keystore *ks) __attribute__((warn_unused_result));
+int	keystore_flush_cb(void *ks);
 
 /*
  * Destroys the family's key: the row is deleted with secure_delete on and

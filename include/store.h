@@ -40,6 +40,13 @@ int	store_begin(struct store *st) __attribute__((warn_unused_result));
 int	store_commit(struct store *st) __attribute__((warn_unused_result));
 void	store_rollback(struct store *st);
 int	store_savepoint(struct store *st) __attribute__((warn_unused_result));
+/*
+ * `fn` runs before every store_commit(); when it fails, the transaction
+ * is rolled back and the commit fails. What another file must make
+ * durable first (the families' keys, keystore.h) goes there.
+ */
+void	store_set_before_commit(struct store *st, int (*fn)(void *arg),
+	    void *arg);
 int	store_release(struct store *st) __attribute__((warn_unused_result));
 void	store_rollback_to(struct store *st);
 

@@ -45,6 +45,8 @@ group_setup(void **state)
 static void
 ks_close(struct ks_test *f)
 {
+	if (f->fx.st != NULL)
+		store_set_before_commit(f->fx.st, NULL, NULL);
 	seal_set_keystore(NULL);
 	keystore_close(f->ks);
 	f->ks = NULL;
@@ -72,6 +74,8 @@ ks_open(struct ks_test *f, const struct keys *master)
 	assert_int_equal(keystore_open(f->path, master, &f->ks, err,
 	    sizeof err), 0);
 	seal_set_keystore(f->ks);
+	if (f->fx.st != NULL)
+		store_set_before_commit(f->fx.st, keystore_flush_cb, f->ks);
 }
 
 static int
@@ -218,6 +222,44 @@ test_keystore_destroyed_key_leaves_value_unreadable(void **state)
 	assert_null(keystore_family(f->ks, 7, 0));
 	assert_int_equal(keystore_destroy(f->ks, 7, &had), 0);
 	assert_int_equal(had, 0);
+}
+
+/* The keys on disk, as another connection sees them. */
+static int64_t
+keys_on_disk(struct ks_test *f)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*s;
+	int64_t		 n = -1;
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM "
+	    "family_keys", -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+static void
+test_keystore_key_is_kept_before_the_value_is_committed(void **state)
+{
+	struct ks_test	*f = *state;
+
+	open_store(f);
+	ks_open(f, f->fx.keys);
+	/* Outside a transaction: the key is committed with the write. */
+	put(f, 7, 1, "Olena Kovalenko");
+	assert_int_equal(keys_on_disk(f), 1);
+	/* Inside one: the key waits, and goes to disk before the commit. */
+	assert_int_equal(store_begin(f->fx.st), 0);
+	put(f, 8, 2, "Another family");
+	put(f, 9, 3, "A third");
+	assert_int_equal(keys_on_disk(f), 1);
+	assert_int_equal(store_commit(f->fx.st), 0);
+	assert_int_equal(keys_on_disk(f), 3);
+	assert_opens(f, 3, "A third");
 }
 
 static void
@@ -381,6 +423,7 @@ main(void)
 		T(test_keystore_family_value_opens_and_names_its_family),
 		T(test_keystore_destroyed_key_leaves_value_unreadable),
 		T(test_keystore_keys_survive_reopen_only_with_their_master),
+		T(test_keystore_key_is_kept_before_the_value_is_committed),
 		T(test_keystore_without_keystore_family_values_use_master),
 		T(test_keystore_migration_14_reseals_master_sealed_values),
 		T(test_keystore_reseal_resumes_where_it_stopped),

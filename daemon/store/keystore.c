@@ -30,6 +30,7 @@ struct keystore {
 	sqlite3			*db;
 	const struct keys	*master;
 	sqlite3_stmt		*get, *put, *del, *count;
+	int			 pending;	/* a transaction of new keys */
 	struct keystore_slot	 cache[KEYSTORE_CACHE];
 	uint64_t		 tick;
 };
@@ -120,7 +121,7 @@ keystore_close(struct keystore *ks)
 	if (ks == NULL)
 		return;
 	/* A stopped daemon's keystore is one file, to copy as it is. */
-	if (ks->db != NULL)
+	if (ks->db != NULL && keystore_flush(ks) == 0)
 		sqlite3_exec(ks->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
 		    NULL, NULL);
 	for (i = 0; i < KEYSTORE_CACHE; i++)
@@ -184,6 +185,15 @@ keystore_drop(struct keystore *ks, int64_t family_id)
 			keystore_slot_clear(&ks->cache[i]);
 }
 
+static void
+keystore_drop_all(struct keystore *ks)
+{
+	size_t	 i;
+
+	for (i = 0; i < KEYSTORE_CACHE; i++)
+		keystore_slot_clear(&ks->cache[i]);
+}
+
 /* The stored key unwrapped: 1 found, 0 none, -1 error (logged). */
 static int
 keystore_load(struct keystore *ks, int64_t family_id, struct keys **out)
@@ -221,7 +231,57 @@ keystore_load(struct keystore *ks, int64_t family_id, struct keys **out)
 	return rc;
 }
 
-/* A new random key, wrapped and committed (autocommit: one write). */
+/*
+ * New keys wait in one transaction, committed by keystore_flush() before
+ * the database's commit: one sync for a slice of an import, not one per
+ * family.
+ */
+static int
+keystore_begin(struct keystore *ks)
+{
+	char	*msg = NULL;
+
+	if (ks->pending)
+		return 0;
+	if (sqlite3_exec(ks->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) !=
+	    SQLITE_OK) {
+		log_err("event=keystore.error what=begin error=\"%s\"",
+		    msg != NULL ? msg : "?");
+		sqlite3_free(msg);
+		return -1;
+	}
+	ks->pending = 1;
+	return 0;
+}
+
+int
+keystore_flush(struct keystore *ks)
+{
+	char	*msg = NULL;
+
+	if (ks == NULL || !ks->pending)
+		return 0;
+	if (sqlite3_exec(ks->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+		log_err("event=keystore.error what=commit error=\"%s\"",
+		    msg != NULL ? msg : "?");
+		sqlite3_free(msg);
+		/* Keys not kept: none of them may be used. */
+		sqlite3_exec(ks->db, "ROLLBACK", NULL, NULL, NULL);
+		ks->pending = 0;
+		keystore_drop_all(ks);
+		return -1;
+	}
+	ks->pending = 0;
+	return 0;
+}
+
+int
+keystore_flush_cb(void *arg)
+{
+	return keystore_flush(arg);
+}
+
+/* A new random key, wrapped, in the pending transaction. */
 static int
 keystore_create(struct keystore *ks, int64_t family_id, struct keys **out)
 {
@@ -231,6 +291,8 @@ keystore_create(struct keystore *ks, int64_t family_id, struct keys **out)
 	int			 rc = -1;
 
 	*out = NULL;
+	if (keystore_begin(ks) == -1)
+		return -1;
 	if ((key = sodium_malloc(CRYPTO_FAMILY_KEY_LEN)) == NULL)
 		return -1;
 	randombytes_buf(key, CRYPTO_FAMILY_KEY_LEN);
@@ -285,6 +347,8 @@ keystore_destroy(struct keystore *ks, int64_t family_id, int *had)
 	char	*msg = NULL;
 	int	 rc;
 
+	if (keystore_flush(ks) == -1)
+		return -1;
 	keystore_drop(ks, family_id);
 	sqlite3_bind_int64(ks->del, 1, family_id);
 	rc = sqlite3_step(ks->del);

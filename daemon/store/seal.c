@@ -46,8 +46,8 @@ seal_blob_family(const unsigned char *blob, size_t len)
 
 /* The family's sealed blob with its header; -1 without its key. */
 static int
-seal_fam(int64_t family, const struct crypto_ad *ad, const void *plain,
-    size_t len, unsigned char **blob, size_t *bloblen)
+seal_fam(sqlite3_stmt *s, int64_t family, const struct crypto_ad *ad,
+    const void *plain, size_t len, unsigned char **blob, size_t *bloblen)
 {
 	const struct keys	*fk;
 	unsigned char		*inner = NULL, *out;
@@ -63,6 +63,12 @@ seal_fam(int64_t family, const struct crypto_ad *ad, const void *plain,
 	}
 	if (crypto_seal(fk, ad, plain, len, &inner, &innerlen) == -1)
 		return -1;
+	/* A write outside a transaction commits at once: its key first. */
+	if (sqlite3_get_autocommit(sqlite3_db_handle(s)) &&
+	    keystore_flush(seal_ks) == -1) {
+		free(inner);
+		return -1;
+	}
 	out = xmalloc(innerlen + SEAL_FAM_HDR);
 	out[0] = SEAL_FAM_MAGIC0;
 	out[1] = SEAL_FAM_MAGIC1;
@@ -98,7 +104,8 @@ seal_bind_fam(const struct keys *k, int64_t family, sqlite3_stmt *s, int idx,
 	}
 	if (family > 0 && seal_ks != NULL) {
 		ad.family = family;
-		if (seal_fam(family, &ad, plain, len, &blob, &bloblen) == -1)
+		if (seal_fam(s, family, &ad, plain, len, &blob, &bloblen) ==
+		    -1)
 			return -1;
 	} else if (crypto_seal(k, &ad, plain, len, &blob, &bloblen) == -1)
 		return -1;

@@ -20,6 +20,8 @@ struct store {
 	sqlite3_stmt	*begin, *commit, *rollback;
 	sqlite3_stmt	*savepoint, *release, *rollback_to;
 	sqlite3_stmt	*meta_get, *meta_set;
+	int		(*before_commit)(void *);
+	void		*before_commit_arg;
 };
 
 #define STORE_NMIGRATIONS	store_nmigrations
@@ -148,9 +150,21 @@ store_begin(struct store *st)
 	return store_step_done(st->begin, "begin");
 }
 
+void
+store_set_before_commit(struct store *st, int (*fn)(void *arg), void *arg)
+{
+	st->before_commit = fn;
+	st->before_commit_arg = arg;
+}
+
 int
 store_commit(struct store *st)
 {
+	if (st->before_commit != NULL &&
+	    st->before_commit(st->before_commit_arg) == -1) {
+		store_rollback(st);
+		return -1;
+	}
 	if (store_step_done(st->commit, "commit") == -1) {
 		store_rollback(st);
 		return -1;
