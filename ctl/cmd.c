@@ -367,6 +367,11 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "daemon runs (still sealed:\n  keep the master key apart; see "
 	  "doc/operations.md); FILE must not exist", NULL, NULL, 1, 1,
 	  pos_file, opts_none, 0, NULL, NULL, ctl_backup },
+	{ "key", "rotate", "", "a new master key: the daemon seals everything "
+	  "again in slices while\n  it serves, and retires the old key file "
+	  "when done (see doc/operations.md);\n  asystentctl status shows "
+	  "how far it is", POST, "/v1/key/rotate", 0, 0, NULL, opts_none, 0,
+	  &ctl_view_rotation, ctl_print_object, NULL },
 	{ "visit", "add", "FAMILY --at \"YYYY-MM-DD HH:MM\" [--minutes 60] "
 	  "[--kind K] [--place TEXT] [--note TEXT] [--assistant ID] "
 	  "[--every N-weeks --until YYYY-MM-DD]",

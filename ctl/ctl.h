@@ -176,7 +176,7 @@ extern const struct ctl_view ctl_view_staff, ctl_view_staff_list,
 	    ctl_view_programme, ctl_view_programmes, ctl_view_outbox,
 	    ctl_view_outbox_row, ctl_view_enrolment, ctl_view_invitation,
 	    ctl_view_status, ctl_view_check, ctl_view_conversation,
-	    ctl_view_erased, ctl_view_closed;
+	    ctl_view_erased, ctl_view_closed, ctl_view_rotation;
 
 /* The request path of cmd with its arguments and query; a new string. */
 char	*ctl_build_path(const char *tmpl, const struct ctl_args *a);

@@ -133,6 +133,29 @@ ctl_get_queues(const cJSON *obj, const char *key)
 	    sizeof states / sizeof states[0]);
 }
 
+/* "members: 3 of 11 steps, 1200 rows", or "-" when none runs. */
+static char *
+ctl_get_rotation(const cJSON *obj, const char *key)
+{
+	const cJSON	*o = cJSON_GetObjectItemCaseSensitive(obj, key);
+	char		*step, *done, *all, *rows, *s;
+
+	if (!cJSON_IsObject(o))
+		return xstrdup("-");
+	step = ctl_text(o, "step");
+	done = ctl_text(o, "steps_done");
+	all = ctl_text(o, "steps");
+	rows = ctl_text(o, "rows");
+	s = xasprintf("running: %s, %s of %s steps done, %s rows",
+	    step ? step : "?", done ? done : "?", all ? all : "?",
+	    rows ? rows : "?");
+	free(step);
+	free(done);
+	free(all);
+	free(rows);
+	return s;
+}
+
 /* "open 12, closed 3, erased 2, erased by retention 1" */
 static char *
 ctl_get_families(const cJSON *obj, const char *key)
@@ -507,6 +530,7 @@ static const struct ctl_col status_show[] = {
 	{ "sends", "channels", ctl_get_groups },
 	{ "auth paused", "channels", ctl_get_paused },
 	{ "families", "families", ctl_get_families },
+	{ "key rotation", "key_rotation", ctl_get_rotation },
 	{ "inbound pending", "inbound_pending", NULL },
 	{ "outcomes held", "outcomes_held", NULL },
 	{ "reminders", "reminders_dropped", ctl_get_not_reminded },
@@ -551,6 +575,16 @@ static const struct ctl_col family_closed[] = {
 	{ NULL, NULL, NULL }
 };
 const struct ctl_view ctl_view_erased = { NULL, family_erased };
+
+static const struct ctl_col rotation_show[] = {
+	{ "key rotation", "step", NULL },
+	{ "steps done", "steps_done", NULL },
+	{ "of", "steps", NULL },
+	{ "rows", "rows", NULL },
+	{ "started", "started_at", NULL },
+	{ NULL, NULL, NULL }
+};
+const struct ctl_view ctl_view_rotation = { "rotation", rotation_show };
 const struct ctl_view ctl_view_closed = { NULL, family_closed };
 const struct ctl_view ctl_view_member = { "member", member_show };
 const struct ctl_view ctl_view_programme = { "programme", programme_show };

@@ -41,6 +41,7 @@
 #include "outbox.h"
 #include "people.h"
 #include "reseal.h"
+#include "rotate.h"
 #include "router.h"
 #include "sdnotify.h"
 #include "seal.h"
@@ -103,6 +104,18 @@ key_path(const struct config *cfg, char *buf, size_t len)
 	return cfg->key_file;
 }
 
+/* The old master key while a rotation runs; rotate.c's once started. */
+static struct keys	*prev_keys;
+
+/* The key file a rotation may replace: not a systemd credential. */
+static const char *
+key_rotatable(const struct config *cfg)
+{
+	const char	*creds = getenv("CREDENTIALS_DIRECTORY");
+
+	return creds != NULL && *creds != '\0' ? NULL : cfg->key_file;
+}
+
 /* [daemon] keystore, else the database's path + ".keys". */
 static const char *
 keystore_path(const struct config *cfg, char *buf, size_t len)
@@ -126,6 +139,9 @@ open_keystore(void)
 	}
 	seal_set_keystore(app.keystore);
 	store_set_before_commit(app.st, keystore_flush_cb, app.keystore);
+	/* A rotation under way: what is not done yet is under the old key. */
+	seal_set_previous(prev_keys);
+	keystore_set_masters(app.keystore, app.keys, prev_keys);
 	return 0;
 }
 
@@ -285,8 +301,8 @@ open_parts(const char *config_path)
 		log_err("event=crypto.init_failed");
 		return EXIT_FAILURE;
 	}
-	if (crypto_keys_load(key_path(app.cfg, kbuf, sizeof kbuf), &app.keys,
-	    err, sizeof err) == -1) {
+	if (rotate_load(key_path(app.cfg, kbuf, sizeof kbuf), &app.keys,
+	    &prev_keys, err, sizeof err) == -1) {
 		log_err("event=key.refused detail=\"%s\"", err);
 		return EXIT_CONFIG;
 	}
@@ -361,6 +377,11 @@ start_parts(void)
 	tg_set_menu(app.tg, commands, MENU_N);
 	channel_serve(CHANNEL_TELEGRAM, app.tg);
 	dispatch_set_hooks(app.disp, conv_gate, conv_outcome, app.conv);
+	app.rotate = rotate_new(app.base, app.st, app.keystore, app.keys,
+	    prev_keys, key_rotatable(app.cfg), app.cfg->rotate_slice);
+	prev_keys = NULL;
+	if (app.rotate == NULL)
+		return -1;
 	if ((app.remind = visit_remind_new(&app)) == NULL ||
 	    (app.agenda = visit_agenda_new(&app)) == NULL)
 		return -1;
@@ -376,6 +397,7 @@ close_parts(void)
 	if (app.disp != NULL)
 		dispatch_flush(app.disp);
 	erase_retention_stop();
+	rotate_free(app.rotate);
 	visit_remind_free(app.remind);
 	visit_agenda_free(app.agenda);
 	tg_free(app.tg);
@@ -401,6 +423,7 @@ close_parts(void)
 	keystore_close(app.keystore);
 	i18n_free(app.i18n);
 	crypto_keys_free(app.keys);
+	crypto_keys_free(prev_keys);
 	config_free(app.cfg);
 	if (shutdown_ev != NULL)
 		event_free(shutdown_ev);

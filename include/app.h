@@ -36,6 +36,7 @@ struct app {
 	struct config		*cfg;
 	struct keys		*keys;
 	struct keystore		*keystore;	/* the families' keys */
+	struct rotate		*rotate;	/* the master key's rotation */
 	struct store		*st;
 	struct i18n		*i18n;
 	struct event_base	*base;

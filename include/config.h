@@ -38,6 +38,7 @@ struct config {
 	char		*database;
 	char		*key_file;
 	char		*keystore;	/* "": the database's path + ".keys" */
+	int		 rotate_slice;	/* rows a slice of a key rotation */
 	char		*admin_socket;
 	enum log_level	 log_level;
 	char		*timezone;

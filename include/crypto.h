@@ -54,6 +54,13 @@ int	crypto_keys_load(const char *path, struct keys **out, char *err,
 struct keys *crypto_keys_from_master(const unsigned char master[CRYPTO_MASTER_LEN]);
 void	crypto_keys_free(struct keys *k);
 /*
+ * A copy of `k` in memory of its own (crypto_keys_free()), and `dst`
+ * made the same as `src` in place: every holder of `dst` uses the new
+ * keys from then on (a key rotation).
+ */
+struct keys *crypto_keys_dup(const struct keys *k);
+void	crypto_keys_replace(struct keys *dst, const struct keys *src);
+/*
  * Keys whose field key is `key` (a family's key, keystore.h): they seal
  * and open values; their index and token keys are zero and not for use.
  * Locked sodium memory; crypto_keys_free() wipes them.

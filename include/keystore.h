@@ -59,6 +59,21 @@ int	keystore_flush_cb(void *ks);
 int	keystore_destroy(struct keystore *ks, int64_t family_id, int *had)
 	    __attribute__((warn_unused_result));
 
+/*
+ * While the master key is rotated: keys are wrapped by `master` (the
+ * new one) and unwrapped by it or by `prev` (NULL when not rotating).
+ * Both must outlive their use.
+ */
+void	keystore_set_masters(struct keystore *ks, const struct keys *master,
+	    const struct keys *prev);
+/*
+ * Wraps by the master again up to `max` keys with a family id above
+ * *after that `prev` wrapped, in one transaction; *after moves on, *n
+ * counts the keys wrapped again, *done is 1 when none is left.
+ */
+int	keystore_rewrap(struct keystore *ks, int64_t *after, int max,
+	    int64_t *n, int *done) __attribute__((warn_unused_result));
+
 /* How many families have a key. */
 int	keystore_count(struct keystore *ks, int64_t *n)
 	    __attribute__((warn_unused_result));

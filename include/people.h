@@ -395,6 +395,16 @@ int	people_enrolment_list(struct people *p, int64_t family_id,
 	    int64_t programme_id, struct enrolment **out, size_t *n)
 	    __attribute__((warn_unused_result));
 
+/*
+ * The blind indexes of a Telegram user id and of a phone (E.164) under
+ * the keys `k` (a key rotation rebuilds them with the new keys).
+ */
+struct keys;
+void	people_index_tg(const struct keys *k, int64_t user_id,
+	    unsigned char idx[16]);
+void	people_index_phone(const struct keys *k, const char *phone,
+	    unsigned char idx[16]);
+
 /* Telegram accounts. */
 int	people_find_tg(struct people *p, int64_t user_id,
 	    struct people_tg *out) __attribute__((warn_unused_result));

@@ -27,6 +27,12 @@ struct keystore;
  * the master's field key). Set once at start, before anything is sealed.
  */
 void	seal_set_keystore(struct keystore *ks);
+/*
+ * While the master key is rotated: the previous keys, which values not
+ * sealed again yet open with (NULL: none). seal_previous() says which.
+ */
+void	seal_set_previous(const struct keys *prev);
+const struct keys *seal_previous(void);
 
 /*
  * Binds to parameter `idx` of `s` the sealed form of `len` bytes of

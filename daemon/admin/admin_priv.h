@@ -227,6 +227,10 @@ int	admin_family_edit(struct areq *r);
 int	admin_family_assign(struct areq *r);
 int	admin_family_remove(struct areq *r);
 int	admin_family_erase(struct areq *r);
+int	admin_key_rotate(struct areq *r);
+struct rotate;
+/* A running rotation's progress (rotate.h), or JSON null. */
+cJSON	*admin_rotation_json(const struct rotate *rot);
 int	admin_family_close(struct areq *r);
 
 struct family;

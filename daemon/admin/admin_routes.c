@@ -93,6 +93,8 @@ const struct admin_route admin_routes[] = {
 	  NULL, ADM },
 	{ POST, "/v1/imports/*/commit", admin_import_commit, MUT, NULL, ADM },
 	{ POST, "/v1/backup", admin_backup_start, MUT, NULL, ADM },
+	/* A new key file first, then its audit row (admin_key.c). */
+	{ POST, "/v1/key/rotate", admin_key_rotate, ADMIN_OWN_TX, NULL, ADM },
 	{ GET, "/v1/backup", admin_backup_show, 0, NULL, ADM },
 	/* Visits: local times in, local times out (admin_visits.c). */
 	{ POST, "/v1/visits", admin_visit_add, MUT, NULL, STAFF },

@@ -126,6 +126,8 @@ admin_status(struct areq *r)
 	admin_add_int(q, "erased", ferased);
 	erase_retention_counts(&ret_run, &ret_all);
 	admin_add_int(q, "erased_by_retention", ret_all);
+	cJSON_AddItemToObject(o, "key_rotation",
+	    admin_rotation_json(app->rotate));
 	admin_status_lanes(o, depth);
 	admin_status_channels(o, &ds);
 	/* A database that cannot be stat()ed shows no sizes (null). */

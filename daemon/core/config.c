@@ -53,6 +53,9 @@ static const struct cfg_key cfg_keys[] = {
 	{ "daemon", "keystore", CFG_STRING, OFF(keystore), "", 0, 0,
 	  "families' keys, wrapped by the master key, mode 0600; backed up "
 	  "apart from the database (default: the database's path + .keys)" },
+	{ "daemon", "rotate_slice", CFG_INT, OFF(rotate_slice), "500", 1,
+	  100000, "rows sealed again a slice of a key rotation (one "
+	  "transaction each)" },
 	{ "daemon", "admin_socket", CFG_STRING, OFF(admin_socket),
 	  "/run/asystent/admin.sock", 0, 0,
 	  "Unix socket of the admin API (mode 0660)" },

@@ -281,6 +281,29 @@ crypto_keys_from_master(const unsigned char master[CRYPTO_MASTER_LEN])
 }
 
 struct keys *
+crypto_keys_dup(const struct keys *k)
+{
+	struct keys	*c;
+
+	if ((c = sodium_malloc(sizeof *c)) == NULL) {
+		log_err("event=crypto.alloc_failed bytes=%zu", sizeof *c);
+		return NULL;
+	}
+	crypto_lock(c, sizeof *c);
+	memcpy(c, k, sizeof *c);
+	sodium_mprotect_readonly(c);
+	return c;
+}
+
+void
+crypto_keys_replace(struct keys *dst, const struct keys *src)
+{
+	sodium_mprotect_readwrite(dst);
+	memcpy(dst, src, sizeof *dst);
+	sodium_mprotect_readonly(dst);
+}
+
+struct keys *
 crypto_keys_from_field(const unsigned char key[CRYPTO_FAMILY_KEY_LEN])
 {
 	struct keys	*k;

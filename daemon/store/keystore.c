@@ -29,6 +29,7 @@ struct keystore_slot {
 struct keystore {
 	sqlite3			*db;
 	const struct keys	*master;
+	const struct keys	*prev;		/* while rotating, or NULL */
 	sqlite3_stmt		*get, *put, *del, *count;
 	int			 pending;	/* a transaction of new keys */
 	struct keystore_slot	 cache[KEYSTORE_CACHE];
@@ -194,6 +195,31 @@ keystore_drop_all(struct keystore *ks)
 		keystore_slot_clear(&ks->cache[i]);
 }
 
+/* A wrapped key opened, by the master or while rotating the previous
+ * one (*by_prev 1 then). */
+static int
+keystore_unwrap(struct keystore *ks, const struct crypto_ad *ad,
+    const void *blob, size_t bloblen, char **plain, size_t *len,
+    int *by_prev)
+{
+	if (by_prev != NULL)
+		*by_prev = 0;
+	if (crypto_open(ks->master, ad, blob, bloblen, plain, len) == 0 &&
+	    *len == CRYPTO_FAMILY_KEY_LEN)
+		return 0;
+	crypto_free_plain(*plain);
+	*plain = NULL;
+	if (ks->prev == NULL || crypto_open(ks->prev, ad, blob, bloblen,
+	    plain, len) == -1 || *len != CRYPTO_FAMILY_KEY_LEN) {
+		crypto_free_plain(*plain);
+		*plain = NULL;
+		return -1;
+	}
+	if (by_prev != NULL)
+		*by_prev = 1;
+	return 0;
+}
+
 /* The stored key unwrapped: 1 found, 0 none, -1 error (logged). */
 static int
 keystore_load(struct keystore *ks, int64_t family_id, struct keys **out)
@@ -207,9 +233,9 @@ keystore_load(struct keystore *ks, int64_t family_id, struct keys **out)
 	sqlite3_bind_int64(ks->get, 1, family_id);
 	rc = sqlite3_step(ks->get);
 	if (rc == SQLITE_ROW) {
-		if (crypto_open(ks->master, &ad, sqlite3_column_blob(ks->get,
-		    0), (size_t)sqlite3_column_bytes(ks->get, 0), &plain,
-		    &len) == -1 || len != CRYPTO_FAMILY_KEY_LEN) {
+		if (keystore_unwrap(ks, &ad, sqlite3_column_blob(ks->get, 0),
+		    (size_t)sqlite3_column_bytes(ks->get, 0), &plain, &len,
+		    NULL) == -1) {
 			log_err("event=keystore.unreadable family_id=%" PRId64,
 			    family_id);
 			rc = -1;
@@ -385,4 +411,84 @@ keystore_count(struct keystore *ks, int64_t *n)
 		*n = sqlite3_column_int64(ks->count, 0);
 	sqlite3_reset(ks->count);
 	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+void
+keystore_set_masters(struct keystore *ks, const struct keys *master,
+    const struct keys *prev)
+{
+	ks->master = master;
+	ks->prev = prev;
+}
+
+/* One key wrapped by the master again; 1 done, 0 it was, -1 error. */
+static int
+keystore_rewrap_one(struct keystore *ks, int64_t family_id,
+    const void *blob, size_t bloblen)
+{
+	struct crypto_ad	 ad = keystore_ad(family_id);
+	unsigned char		*nblob = NULL;
+	char			*plain = NULL;
+	size_t			 len = 0, nlen;
+	int			 by_prev, rc = -1;
+
+	if (keystore_unwrap(ks, &ad, blob, bloblen, &plain, &len, &by_prev) ==
+	    -1) {
+		log_err("event=keystore.unreadable family_id=%" PRId64,
+		    family_id);
+		return -1;
+	}
+	if (!by_prev) {
+		crypto_free_plain(plain);
+		return 0;
+	}
+	if (crypto_seal(ks->master, &ad, plain, len, &nblob, &nlen) == 0) {
+		sqlite3_bind_int64(ks->put, 1, family_id);
+		sqlite3_bind_blob(ks->put, 2, nblob, (int)nlen, SQLITE_STATIC);
+		sqlite3_bind_int64(ks->put, 3, (int64_t)time(NULL));
+		rc = sqlite3_step(ks->put) == SQLITE_DONE ? 1 : -1;
+		sqlite3_reset(ks->put);
+		sqlite3_clear_bindings(ks->put);
+	}
+	crypto_free_plain(plain);
+	free(nblob);
+	return rc;
+}
+
+int
+keystore_rewrap(struct keystore *ks, int64_t *after, int max, int64_t *n,
+    int *done)
+{
+	sqlite3_stmt	*s = NULL;
+	int		 rc, x, rows = 0;
+
+	*n = 0;
+	*done = 0;
+	if (keystore_begin(ks) == -1)
+		return -1;
+	if (sqlite3_prepare_v2(ks->db, "SELECT family_id, wrapped FROM "
+	    "family_keys WHERE family_id > ? ORDER BY family_id LIMIT ?", -1,
+	    &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(s, 1, *after);
+	sqlite3_bind_int(s, 2, max);
+	rc = 0;
+	while (rc == 0 && (x = sqlite3_step(s)) == SQLITE_ROW) {
+		rows++;
+		*after = sqlite3_column_int64(s, 0);
+		switch (keystore_rewrap_one(ks, *after, sqlite3_column_blob(s,
+		    1), (size_t)sqlite3_column_bytes(s, 1))) {
+		case -1:
+			rc = -1;
+			break;
+		case 1:
+			(*n)++;
+			break;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc == -1 || keystore_flush(ks) == -1)
+		return -1;
+	*done = rows < max;
+	return 0;
 }

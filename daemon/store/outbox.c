@@ -484,15 +484,22 @@ int
 outbox_find_sent(struct outbox *ob, enum channel ch, int64_t chat_id,
     int64_t ext_message_id, struct outbox_row *row, int *found)
 {
-	unsigned char	 key[CRYPTO_INDEX_LEN];
-	int		 rc;
+	/* While the key is rotated, a row not rebuilt yet has the old. */
+	const struct keys	*k[2] = { ob->keys, seal_previous() };
+	unsigned char		 key[CRYPTO_INDEX_LEN];
+	int			 i, rc = SQLITE_DONE;
 
-	outbox_chat_key(ob->keys, ch, chat_id, key);
-	sqlite3_bind_blob(ob->find_sent, 1, key, sizeof key, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(ob->find_sent, 2, ext_message_id);
-	rc = sqlite3_step(ob->find_sent);
-	*found = rc == SQLITE_ROW && outbox_read_row(ob->find_sent, row) == 0;
-	sqlite3_reset(ob->find_sent);
+	*found = 0;
+	for (i = 0; i < 2 && k[i] != NULL && rc == SQLITE_DONE; i++) {
+		outbox_chat_key(k[i], ch, chat_id, key);
+		sqlite3_bind_blob(ob->find_sent, 1, key, sizeof key,
+		    SQLITE_TRANSIENT);
+		sqlite3_bind_int64(ob->find_sent, 2, ext_message_id);
+		rc = sqlite3_step(ob->find_sent);
+		*found = rc == SQLITE_ROW &&
+		    outbox_read_row(ob->find_sent, row) == 0;
+		sqlite3_reset(ob->find_sent);
+	}
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -500,18 +507,22 @@ int
 outbox_sent_copy(struct outbox *ob, enum channel ch, int64_t chat_id,
     const char *cause, int64_t cause_id, int64_t *ext_message_id)
 {
-	unsigned char	 key[CRYPTO_INDEX_LEN];
-	int		 rc;
+	const struct keys	*k[2] = { ob->keys, seal_previous() };
+	unsigned char		 key[CRYPTO_INDEX_LEN];
+	int			 i, rc = SQLITE_DONE;
 
 	*ext_message_id = 0;
-	outbox_chat_key(ob->keys, ch, chat_id, key);
-	sqlite3_bind_blob(ob->copy, 1, key, sizeof key, SQLITE_TRANSIENT);
-	sqlite3_bind_text(ob->copy, 2, cause, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(ob->copy, 3, cause_id);
-	if ((rc = sqlite3_step(ob->copy)) == SQLITE_ROW)
-		*ext_message_id = sqlite3_column_int64(ob->copy, 0);
-	sqlite3_reset(ob->copy);
-	sqlite3_clear_bindings(ob->copy);
+	for (i = 0; i < 2 && k[i] != NULL && rc == SQLITE_DONE; i++) {
+		outbox_chat_key(k[i], ch, chat_id, key);
+		sqlite3_bind_blob(ob->copy, 1, key, sizeof key,
+		    SQLITE_TRANSIENT);
+		sqlite3_bind_text(ob->copy, 2, cause, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ob->copy, 3, cause_id);
+		if ((rc = sqlite3_step(ob->copy)) == SQLITE_ROW)
+			*ext_message_id = sqlite3_column_int64(ob->copy, 0);
+		sqlite3_reset(ob->copy);
+		sqlite3_clear_bindings(ob->copy);
+	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		log_err("event=store.error what=outbox_copy error=\"%s\"",
 		    sqlite3_errstr(rc));

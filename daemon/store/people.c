@@ -327,27 +327,56 @@ people_open_one(struct people *p, sqlite3_stmt *s, const char *table,
 	return rc == SQLITE_DONE ? PEOPLE_NOT_FOUND : PEOPLE_ERR;
 }
 
+_Static_assert(CRYPTO_INDEX_LEN == 16, "people.h spells the index length");
+
 void
-people_tg_index(struct people *p, int64_t user_id,
+people_index_tg(const struct keys *k, int64_t user_id,
     unsigned char idx[CRYPTO_INDEX_LEN])
 {
 	char	 buf[24];
 	int	 n;
 
 	n = snprintf(buf, sizeof buf, "%" PRId64, user_id);
-	crypto_blind_index(p->keys, "tg_user", buf, (size_t)n, idx);
+	crypto_blind_index(k, "tg_user", buf, (size_t)n, idx);
+}
+
+void
+people_index_phone(const struct keys *k, const char *phone,
+    unsigned char idx[CRYPTO_INDEX_LEN])
+{
+	crypto_blind_index(k, "phone", phone, strlen(phone), idx);
+}
+
+void
+people_tg_index(struct people *p, int64_t user_id,
+    unsigned char idx[CRYPTO_INDEX_LEN])
+{
+	people_index_tg(p->keys, user_id, idx);
 }
 
 void
 people_phone_index(struct people *p, const char *phone,
     unsigned char idx[CRYPTO_INDEX_LEN])
 {
-	crypto_blind_index(p->keys, "phone", phone, strlen(phone), idx);
+	people_index_phone(p->keys, phone, idx);
 }
 
 /* ---- Telegram accounts ----------------------------------------------- */
 
 /* Staff first: an assistant who is also a member acts as staff. */
+static int
+people_find_tg_idx(struct people *p, const unsigned char *idx,
+    struct people_tg *out)
+{
+	if (people_staff_by_tg(p, idx, out) == -1)
+		return -1;
+	if (out->who == PEOPLE_STAFF && out->active)
+		return 0;
+	memset(out, 0, sizeof *out);
+	out->who = PEOPLE_NOBODY;
+	return people_member_by_tg(p, idx, out) == -1 ? -1 : 0;
+}
+
 int
 people_find_tg(struct people *p, int64_t user_id, struct people_tg *out)
 {
@@ -356,13 +385,14 @@ people_find_tg(struct people *p, int64_t user_id, struct people_tg *out)
 	memset(out, 0, sizeof *out);
 	out->who = PEOPLE_NOBODY;
 	people_tg_index(p, user_id, idx);
-	if (people_staff_by_tg(p, idx, out) == -1)
+	if (people_find_tg_idx(p, idx, out) == -1)
 		return PEOPLE_ERR;
-	if (out->who == PEOPLE_STAFF && out->active)
-		return PEOPLE_OK;
-	memset(out, 0, sizeof *out);
-	if (people_member_by_tg(p, idx, out) == -1)
-		return PEOPLE_ERR;
+	/* While the key is rotated, an index not rebuilt yet is the old. */
+	if (out->who == PEOPLE_NOBODY && seal_previous() != NULL) {
+		people_index_tg(seal_previous(), user_id, idx);
+		if (people_find_tg_idx(p, idx, out) == -1)
+			return PEOPLE_ERR;
+	}
 	return PEOPLE_OK;
 }
 
@@ -377,6 +407,13 @@ people_link(struct people *p, sqlite3_stmt *unlink, sqlite3_stmt *link,
 	char		 ubuf[24], cbuf[24];
 	int		 rc;
 
+	if (seal_previous() != NULL) {
+		people_index_tg(seal_previous(), user_id, idx);
+		sqlite3_bind_blob(unlink, 1, idx, sizeof idx,
+		    SQLITE_TRANSIENT);
+		if ((rc = people_step(unlink, "unlink")) != PEOPLE_OK)
+			return rc;
+	}
 	people_tg_index(p, user_id, idx);
 	sqlite3_bind_blob(unlink, 1, idx, sizeof idx, SQLITE_TRANSIENT);
 	if ((rc = people_step(unlink, "unlink")) != PEOPLE_OK)

@@ -5,6 +5,7 @@
 #include "crypto.h"
 #include "people.h"
 #include "people_priv.h"
+#include "seal.h"
 
 const char *const people_invite_sql[INV_NSQL] = {
 	[INV_INSERT] = "INSERT INTO invitations (code_hash, staff_id, "
@@ -60,6 +61,13 @@ people_invite_find(struct people *p, const char *code, struct invitation *out)
 	crypto_token_hash(p->keys, code, hash);
 	sqlite3_bind_blob(s, 1, hash, sizeof hash, SQLITE_TRANSIENT);
 	rc = sqlite3_step(s);
+	/* While the key is rotated: a code given out before it. */
+	if (rc == SQLITE_DONE && seal_previous() != NULL) {
+		sqlite3_reset(s);
+		crypto_token_hash(seal_previous(), code, hash);
+		sqlite3_bind_blob(s, 1, hash, sizeof hash, SQLITE_TRANSIENT);
+		rc = sqlite3_step(s);
+	}
 	if (rc == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(s, 0);
 		out->staff_id = sqlite3_column_int64(s, 1);

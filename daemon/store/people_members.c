@@ -274,8 +274,16 @@ int
 people_member_by_phone(struct people *p, const char *phone, int64_t *id)
 {
 	unsigned char	 idx[CRYPTO_INDEX_LEN];
+	int		 rc;
 
 	people_phone_index(p, phone, idx);
+	sqlite3_bind_blob(p->mem[MEM_BY_PHONE], 1, idx, sizeof idx,
+	    SQLITE_TRANSIENT);
+	rc = people_step_id(p->mem[MEM_BY_PHONE], "member_by_phone", id);
+	if (rc != PEOPLE_NOT_FOUND || seal_previous() == NULL)
+		return rc;
+	/* While the key is rotated, an index not rebuilt yet is the old. */
+	people_index_phone(seal_previous(), phone, idx);
 	sqlite3_bind_blob(p->mem[MEM_BY_PHONE], 1, idx, sizeof idx,
 	    SQLITE_TRANSIENT);
 	return people_step_id(p->mem[MEM_BY_PHONE], "member_by_phone", id);
@@ -359,6 +367,11 @@ people_find_phone(struct people *p, const char *phone, struct people_tg *out)
 	people_phone_index(p, phone, idx);
 	if (people_member_by(p, MEM_INFO_BY_PHONE, idx, out) == -1)
 		return PEOPLE_ERR;
+	if (out->who == PEOPLE_NOBODY && seal_previous() != NULL) {
+		people_index_phone(seal_previous(), phone, idx);
+		if (people_member_by(p, MEM_INFO_BY_PHONE, idx, out) == -1)
+			return PEOPLE_ERR;
+	}
 	return PEOPLE_OK;
 }
 

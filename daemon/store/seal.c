@@ -23,11 +23,24 @@
 #define SEAL_FAM_HDR	10
 
 static struct keystore	*seal_ks;
+static const struct keys *seal_prev;
 
 void
 seal_set_keystore(struct keystore *ks)
 {
 	seal_ks = ks;
+}
+
+void
+seal_set_previous(const struct keys *prev)
+{
+	seal_prev = prev;
+}
+
+const struct keys *
+seal_previous(void)
+{
+	return seal_prev;
 }
 
 int64_t
@@ -175,6 +188,9 @@ seal_open(const struct keys *k, sqlite3_stmt *s, int col, const char *table,
 	if ((rc = seal_open_fam(&ad, blob, bloblen, plain, len)) == 0)
 		return 0;
 	if (crypto_open(k, &ad, blob, bloblen, plain, len) == 0)
+		return 0;
+	if (seal_prev != NULL && crypto_open(seal_prev, &ad, blob, bloblen,
+	    plain, len) == 0)
 		return 0;
 	/*
 	 * The key of an erased family: its values read as none, as in the

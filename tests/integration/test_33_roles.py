@@ -164,6 +164,7 @@ def matrix(ids):
         ("GET", "/v1/families/%s/export" % f3, None, {ADM}),
         ("POST", "/v1/backup", {}, {ADM}),
         ("GET", "/v1/backup", None, {ADM}),
+        ("POST", "/v1/key/rotate", {}, {ADM}),
         ("POST", "/v1/visits", {"family": f1, "at": "2030-01-07 10:00"},
          {A, ADM}),
         ("POST", "/v1/visits", {"family": f3, "at": "2030-01-07 10:00"},
