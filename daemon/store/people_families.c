@@ -192,8 +192,9 @@ people_family_create(struct people *p, const struct family_new *nf,
 	if ((rc = people_set_sealed(p, p->fam[FAM_NAME], *family_id,
 	    "families", "name", *family_id, nf->name)) != PEOPLE_OK)
 		return rc;
-	if (nf->notes != NULL && (rc = people_set_sealed(p, p->fam[FAM_NOTES],
-	    *family_id, "families", "notes", *family_id, nf->notes)) != PEOPLE_OK)
+	if (nf->notes != NULL && (rc = people_set_sealed(p,
+	    p->fam[FAM_NOTES], *family_id, "families", "notes", *family_id,
+	    nf->notes)) != PEOPLE_OK)
 		return rc;
 	if ((rc = people_member_create(p, *family_id, nf->contact_name,
 	    nf->contact_phone, 1, member_id)) != PEOPLE_OK)

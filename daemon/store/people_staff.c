@@ -150,8 +150,8 @@ people_staff_update(struct people *p, int64_t id, const char *name,
 		return rc;
 	if (name == NULL)
 		return PEOPLE_OK;
-	return people_set_sealed(p, p->staff[STAFF_NAME], 0, "staff", "name", id,
-	    name);
+	return people_set_sealed(p, p->staff[STAFF_NAME], 0, "staff", "name",
+	    id, name);
 }
 
 /* By id, or by exact name: names are sealed, so each is opened. */
