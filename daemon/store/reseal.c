@@ -58,7 +58,7 @@ reseal_value(struct store *st, const struct keys *k, sqlite3_stmt *s,
 	int		 rc = -1;
 
 	/*
-	 * XXX issue 17: a master's blob whose random nonce starts like a
+	 * XXX a master's blob whose random nonce starts like a
 	 * family's header (2^-16) is taken for one and left as it is: it
 	 * still opens (seal_open() falls back), under the master key.
 	 */

@@ -3,7 +3,7 @@
  * store_migrations.c, a place whose SQL reads every owner's sealed and
  * indexed columns: the owners' own statements are made for one key.
  *
- * XXX issue 17: until the outbox's slices reach them, rows queued before
+ * XXX until the outbox's slices reach them, rows queued before
  * the rotation keep the old chat key, so a chat's new messages do not
  * queue behind them (nor share their pacing) for that while. An SMS
  * gateway's repeated delivery of one message across the rotation is not

@@ -16,6 +16,7 @@ from adminapi import Api  # noqa: E402
 from harness import (BUILD, Daemon, Suite, _stop_daemon,  # noqa: E402
                      scenario, wait_for)
 from world import Centre  # noqa: E402
+import seal  # noqa: E402
 
 CTL = os.path.join(BUILD, "asystentctl")
 suite = Suite("erase")
@@ -289,6 +290,87 @@ def test_families_closed_long_ago_are_erased_daily(sc):
     assert two["status"] == "closed" and two["name"] == "Rodzina Nowa"
     assert "erased by retention 1" in ctl(d, "status").stdout
     # Closed families of a centre with closed_family_years = 0 stay.
+
+
+
+def make_v13(d, rows):
+    """The stopped daemon's database as migration 13 left it: no family
+    keys, every value of `rows` [(table, column, id, plain)] sealed under
+    the master key, no keystore."""
+    with open(d.key, "rb") as f:
+        key = seal.field_key(f.read())
+    con = sqlite3.connect(d.db)
+    try:
+        for table, column, rid, plain in rows:
+            con.execute("UPDATE %s SET %s = ? WHERE id = ?" % (table, column),
+                        (seal.seal(key, table, column, rid, plain), rid))
+        con.executescript(
+            "DROP INDEX outbox_family;"
+            "ALTER TABLE outbox DROP COLUMN family_id;"
+            "ALTER TABLE families DROP COLUMN erased_at;"
+            "ALTER TABLE families DROP COLUMN closed_at;"
+            "DELETE FROM meta WHERE key LIKE 'reseal.%';"
+            "PRAGMA user_version = 13;")
+        con.commit()
+    finally:
+        con.close()
+    for suffix in (".keys", ".keys-wal", ".keys-shm"):
+        if os.path.exists(d.db + suffix):
+            os.unlink(d.db + suffix)
+
+
+@suite.test
+@scenario()
+def test_a_database_from_before_family_keys_migrates(sc):
+    d = sc.daemon()
+    api = Api(d)
+    fams = []
+    for i in range(3):
+        fams.append(api.ok("POST", "/v1/families", {
+            "name": "%s %d" % (FAMILY_B, i), "language": "pl",
+            "channel": "sms", "notes": NOTE_A,
+            "contact": {"name": "%s %d" % (CONTACT_B, i),
+                        "phone": "+4860155500%d" % i}})["family"])
+    staff = api.ok("POST", "/v1/staff", {"name": "Anna Nowak",
+                                         "kind": "coordinator"})["staff"]
+    assert d.stop() == 0
+    rows = [("staff", "name", staff["id"], "Anna Nowak")]
+    for i, f in enumerate(fams):
+        m = f["members"][0]["id"]
+        rows += [("families", "name", f["id"], "%s %d" % (FAMILY_B, i)),
+                 ("families", "notes", f["id"], NOTE_A),
+                 ("members", "name", m, "%s %d" % (CONTACT_B, i)),
+                 ("members", "phone", m, "+4860155500%d" % i)]
+    make_v13(d, rows)
+    assert family_blobs(d.db, fams[0]["id"]) == []
+    d.start()
+    log = d.log()
+    assert "event=store.migrated from=13 to=14" in log, log[-2000:]
+    assert "event=reseal.done rows=%d" % (len(rows) - 1) in log
+    for i, f in enumerate(fams):
+        one = api.ok("GET", "/v1/families/" + f["code"])["family"]
+        assert one["name"] == "%s %d" % (FAMILY_B, i), one
+        assert one["notes"] == NOTE_A and one["status"] == "open", one
+        assert one["members"][0]["name"] == "%s %d" % (CONTACT_B, i)
+        assert one["members"][0]["phone"] == "+4860155500%d" % i
+        assert sorted(family_blobs(d.db, f["id"])) == [
+            ("families", "name"), ("families", "notes"),
+            ("members", "name"), ("members", "phone")]
+    assert api.ok("GET", "/v1/staff/%d" % staff["id"])["staff"][
+        "name"] == "Anna Nowak"
+    # The phones' indexes are as they were: a taken number is refused.
+    api.err("POST", "/v1/families", {
+        "name": "X", "language": "pl", "channel": "sms",
+        "contact": {"name": "Y", "phone": "+48601555001"}}, 409, "conflict")
+    # Once: the next start has nothing to do; erasing now holds.
+    done = d.log().count("event=reseal.done")
+    assert d.stop() == 0
+    d.start()
+    assert d.log().count("event=reseal.done") == done
+    ctl(d, "family", "erase", fams[1]["code"], "--confirm")
+    assert family_blobs(d.db, fams[1]["id"]) == []
+    assert api.ok("GET", "/v1/families/" + fams[2]["code"])["family"][
+        "name"] == "%s 2" % FAMILY_B
 
 
 if __name__ == "__main__":
