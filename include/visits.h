@@ -140,7 +140,8 @@ int	visits_move(struct visits *v, int64_t id, int64_t at)
 /* Cancelled with an optional reason; pending reminders made void. */
 /*
  * Erasing a family: its visits' texts (place, note, reason, answer) are
- * cleared, the rows kept for counts, and their pending reminders void.
+ * cleared, the rows kept for counts, those ahead cancelled and their
+ * pending reminders void.
  */
 int	visits_erase_family(struct visits *v, int64_t family_id)
 	    __attribute__((warn_unused_result));

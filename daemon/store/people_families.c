@@ -37,11 +37,13 @@ const char *const people_family_sql[FAM_NSQL] = {
 	[FAM_DELETE] = "DELETE FROM families WHERE id = ?",
 	[FAM_BRIEF] = "SELECT id, code, language, channel, assistant_id, "
 	    "substitute_id FROM families WHERE id = ?",
+	/* An erased family is nobody's case any more. */
 	[FAM_ASSISTED] = "SELECT COUNT(*) FROM families WHERE "
-	    "assistant_id = ? AND " PEOPLE_VISIBLE,
+	    "assistant_id = ? AND erased_at IS NULL AND " PEOPLE_VISIBLE,
 	[FAM_OF_STAFF] = "SELECT id, code, language, channel, assistant_id, "
 	    "substitute_id FROM families WHERE " PEOPLE_VISIBLE " AND "
-	    "(?2 OR assistant_id = ?1 OR substitute_id = ?1) ORDER BY code",
+	    "erased_at IS NULL AND (?2 OR assistant_id = ?1 OR "
+	    "substitute_id = ?1) ORDER BY code",
 	[FAM_NAME_GET] = "SELECT name FROM families WHERE id = ?",
 	/* An import's families (people_import_*): out of sight till done. */
 	[FAM_PENDING] = "UPDATE families SET import_id = ?2 WHERE id = ?1",

@@ -99,9 +99,13 @@ static const char *const visits_sql[VS_COUNT] = {
 	[VS_FAMILIES] = "SELECT DISTINCT family_id FROM visits WHERE "
 	    "at >= ?1 AND at < ?2 AND state = 0 ORDER BY family_id",
 	[VS_FAMILY_OF] = "SELECT family_id FROM visits WHERE id = ?",
-	/* An erased family's visits keep their times, for counts. */
+	/*
+	 * An erased family's visits keep their times, for counts; those
+	 * ahead are cancelled (nobody is left to visit).
+	 */
 	[VS_ERASE] = "UPDATE visits SET place = NULL, note = NULL, "
-	    "reason = NULL, answer_text = NULL WHERE family_id = ?",
+	    "reason = NULL, answer_text = NULL, state = CASE WHEN state = 0 "
+	    "AND at > ?2 THEN 1 ELSE state END WHERE family_id = ?1",
 	[VS_ERASE_RM] = "UPDATE reminders SET state = 3 WHERE state = 0 AND "
 	    "visit_id IN (SELECT id FROM visits WHERE family_id = ?)",
 	[VS_AHEAD] = "SELECT COUNT(*) FROM visits WHERE family_id = ?1 AND "
@@ -455,6 +459,7 @@ visits_erase_family(struct visits *v, int64_t family_id)
 	int	 rc;
 
 	sqlite3_bind_int64(v->s[VS_ERASE], 1, family_id);
+	sqlite3_bind_int64(v->s[VS_ERASE], 2, clock_now_ms());
 	if ((rc = visits_done(v->s[VS_ERASE], "visit_erase")) != VISITS_OK)
 		return rc;
 	sqlite3_bind_int64(v->s[VS_ERASE_RM], 1, family_id);

@@ -191,6 +191,11 @@ def test_erase_leaves_nothing_readable_even_in_old_backups(sc):
                  "body IS NOT NULL", (fid,))[0][0] == 0
     assert d.sql("SELECT COUNT(*) FROM visits WHERE family_id = ? AND "
                  "(place IS NOT NULL OR note IS NOT NULL)", (fid,))[0][0] == 0
+    assert d.sql("SELECT COUNT(*) FROM visits WHERE family_id = ? AND "
+                 "state = 0", (fid,))[0][0] == 0
+    assert d.sql("SELECT COUNT(*) FROM reminders WHERE state = 0 AND "
+                 "visit_id IN (SELECT id FROM visits WHERE family_id = ?)",
+                 (fid,))[0][0] == 0
     assert d.sql("SELECT COUNT(*) FROM invitations WHERE member_id IN "
                  "(SELECT id FROM members WHERE family_id = ?)",
                  (fid,))[0][0] == 0
