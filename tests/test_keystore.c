@@ -298,6 +298,57 @@ test_keystore_without_keystore_family_values_use_master(void **state)
 	assert_opens(f, 1, "Olena Kovalenko");
 }
 
+static void
+test_keystore_rewrap_moves_keys_to_a_new_master(void **state)
+{
+	struct ks_test	*f = *state;
+	unsigned char	 other[CRYPTO_MASTER_LEN];
+	struct keys	*nk, *prev;
+	int64_t		 after = 0, n = 0, total = 0;
+	int		 done = 0, rounds = 0;
+
+	open_store(f);
+	ks_open(f, f->fx.keys);
+	put(f, 7, 1, "Olena Kovalenko");
+	put(f, 8, 2, "Another family");
+	put(f, 0, 3, "staff value");
+	/* The rotation: the keys replaced in place, the old ones kept. */
+	memset(other, 0x33, sizeof other);
+	assert_non_null(nk = crypto_keys_from_master(other));
+	assert_non_null(prev = crypto_keys_dup(f->fx.keys));
+	crypto_keys_replace(f->fx.keys, nk);
+	seal_set_previous(prev);
+	keystore_set_masters(f->ks, f->fx.keys, prev);
+	/* Everything still opens meanwhile, old and new. */
+	assert_opens(f, 1, "Olena Kovalenko");
+	assert_opens(f, 3, "staff value");
+	put(f, 9, 4, "A family of the new key");
+	while (!done && rounds++ < 10) {
+		assert_int_equal(keystore_rewrap(f->ks, &after, 1, &n, &done),
+		    0);
+		total += n;
+	}
+	assert_true(done);
+	assert_int_equal(total, 2);	/* 9's was wrapped by the new key */
+	/* Again: nothing left to do. */
+	after = 0;
+	assert_int_equal(keystore_rewrap(f->ks, &after, 10, &n, &done), 0);
+	assert_int_equal(n, 0);
+	/* The old master gone: the families' values open all the same. */
+	seal_set_previous(NULL);
+	keystore_set_masters(f->ks, f->fx.keys, NULL);
+	ks_close(f);
+	ks_open(f, f->fx.keys);
+	assert_opens(f, 1, "Olena Kovalenko");
+	assert_opens(f, 2, "Another family");
+	assert_opens(f, 4, "A family of the new key");
+	/* The master's own value was not sealed again here: it does not. */
+	assert_int_equal(open_raw(f, f->fx.keys, 3), -1);
+	assert_int_equal(open_raw(f, prev, 3), 0);
+	crypto_keys_free(prev);
+	crypto_keys_free(nk);
+}
+
 /* A database at version 13, the values of a family under the master. */
 static void
 make_v13(struct ks_test *f)
@@ -424,6 +475,7 @@ main(void)
 		T(test_keystore_destroyed_key_leaves_value_unreadable),
 		T(test_keystore_keys_survive_reopen_only_with_their_master),
 		T(test_keystore_key_is_kept_before_the_value_is_committed),
+		T(test_keystore_rewrap_moves_keys_to_a_new_master),
 		T(test_keystore_without_keystore_family_values_use_master),
 		T(test_keystore_migration_14_reseals_master_sealed_values),
 		T(test_keystore_reseal_resumes_where_it_stopped),
