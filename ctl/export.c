@@ -106,6 +106,15 @@ ex_family(FILE *f, const cJSON *fam)
 	ex_puts(f, ex_str(fam, "notes"));
 	fputs("\n  registered: ", f);
 	ex_time(f, ex_int(fam, "created_at"), 1);
+	/* Closed, or erased: what is left of it is what counts keep. */
+	if (ex_int(fam, "closed_at") > 0) {
+		fputs("\n  closed: ", f);
+		ex_time(f, ex_int(fam, "closed_at"), 0);
+	}
+	if (ex_int(fam, "erased_at") > 0) {
+		fputs("\n  erased: ", f);
+		ex_time(f, ex_int(fam, "erased_at"), 0);
+	}
 	fputs("\n", f);
 }
 

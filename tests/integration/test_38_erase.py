@@ -169,6 +169,7 @@ def test_erase_leaves_nothing_readable_even_in_old_backups(sc):
     assert conv["counts"]["from_family"] >= 1, conv["counts"]
     assert all(m["text"] is None for m in conv["messages"]), conv
     p = ctl(d, "family", "export", fa["code"])
+    assert "\n  erased: 20" in p.stdout, p.stdout
     for v in VALUES_A:
         assert v not in p.stdout, v
     # The other family is as it was.
