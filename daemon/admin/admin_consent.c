@@ -121,6 +121,9 @@ admin_member_consent(struct areq *r)
 	    b.version != NULL ? b.version : CONSENT_VERSION_PAPER, b.ref);
 	if (rc == PEOPLE_NOT_FOUND)
 		return admin_error(r, 404, "not_found", "member not found");
+	if (rc == PEOPLE_CONFLICT)
+		return admin_error(r, 409, "conflict", "the member's family "
+		    "was erased");
 	if (rc != PEOPLE_OK)
 		return admin_error(r, 500, "internal", "storage error");
 	if ((st = admin_audit(r, "member.consent", "member", id)) != 0)

@@ -34,6 +34,10 @@ people_invite_create(struct people *p, int64_t staff_id, int64_t member_id,
 	int64_t		 now = people_now();
 	int		 rc;
 
+	*code = NULL;
+	if (member_id != 0 &&
+	    (rc = people_member_of_erased(p, member_id)) != PEOPLE_OK)
+		return rc;
 	*code = crypto_random_token(12);
 	crypto_token_hash(p->keys, *code, hash);
 	*expires_at = now + (int64_t)ttl_days * 86400;

@@ -234,6 +234,8 @@ people_member_update(struct people *p, int64_t id, const char *name,
 		return rc;
 	family = m.family_id;
 	people_member_clear(&m);
+	if ((rc = people_member_of_erased(p, id)) != PEOPLE_OK)
+		return rc;
 	if (set_phone && (rc = people_phone_free(p, phone, id)) != PEOPLE_OK)
 		return rc;
 	if (name != NULL && (rc = people_set_sealed(p, p->mem[MEM_NAME],
@@ -430,7 +432,8 @@ people_member_consent_paper(struct people *p, int64_t id, int64_t at,
 {
 	int	 rc;
 
-	if ((rc = people_exists(p->mem[MEM_EXISTS], id)) != PEOPLE_OK)
+	if ((rc = people_exists(p->mem[MEM_EXISTS], id)) != PEOPLE_OK ||
+	    (rc = people_member_of_erased(p, id)) != PEOPLE_OK)
 		return rc;
 	return people_member_set_consent(p, id, at, version, ref);
 }
@@ -722,4 +725,16 @@ people_member_erase(struct people *p, int64_t family_id)
 {
 	sqlite3_bind_int64(p->mem[MEM_ERASE], 1, family_id);
 	return people_step(p->mem[MEM_ERASE], "member_erase");
+}
+
+int
+people_member_of_erased(struct people *p, int64_t id)
+{
+	int64_t	 family, at;
+	int	 rc;
+
+	if ((rc = people_member_family(p, id, &family)) != PEOPLE_OK ||
+	    (rc = people_family_erased(p, family, &at)) != PEOPLE_OK)
+		return rc;
+	return at != 0 ? PEOPLE_CONFLICT : PEOPLE_OK;
 }

@@ -154,6 +154,11 @@ int	people_link(struct people *p, sqlite3_stmt *unlink, sqlite3_stmt *link,
 	    int64_t family, const char *table, int64_t id, int64_t user_id,
 	    int64_t chat_id);
 
+/*
+ * CONFLICT for a member of an erased family: nothing personal may be
+ * written about them again.
+ */
+int	people_member_of_erased(struct people *p, int64_t id);
 /* Erasing a family: its members' and invitations' part. */
 int	people_member_erase(struct people *p, int64_t family_id);
 int	people_invite_erase(struct people *p, int64_t family_id);

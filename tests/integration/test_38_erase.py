@@ -172,6 +172,18 @@ def test_erase_leaves_nothing_readable_even_in_old_backups(sc):
     assert "\n  erased: 20" in p.stdout, p.stdout
     for v in VALUES_A:
         assert v not in p.stdout, v
+    # Nothing personal is written about it again.
+    mid = fa["members"][0]["id"]
+    api.err("PATCH", "/v1/members/%d" % mid, {"name": CONTACT_A}, 409,
+            "conflict")
+    api.err("PATCH", "/v1/families/" + fa["code"], {"name": FAMILY_A}, 409,
+            "conflict")
+    api.err("POST", "/v1/families/%s/members" % fa["code"],
+            {"name": CONTACT_A}, 409, "conflict")
+    api.err("POST", "/v1/families/%s/invite" % fa["code"], {}, 409,
+            "conflict")
+    api.err("POST", "/v1/members/%d/consent" % mid,
+            {"date": "2026-10-01", "ref": "X/1"}, 409, "conflict")
     # The other family is as it was.
     two = api.ok("GET", "/v1/families/" + fb["code"])["family"]
     assert two["name"] == FAMILY_B and \
