@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "store.h"
 
 struct store;
 struct broadcasts;
@@ -95,5 +96,24 @@ int	bc_rcpts(struct broadcasts *b, int64_t id, bc_rcpt_fn fn, void *arg)
 /* SMS parts of the broadcasts sent since `since` (unix s). */
 int	bc_sms_parts_since(struct broadcasts *b, int64_t since,
 	    int64_t *parts) __attribute__((warn_unused_result));
+
+/*
+ * The copies queued for the families in the JSON array `ids` (a
+ * programme report): (family_id, outbox_id).
+ */
+int	bc_report(struct broadcasts *b, const char *ids, store_row_fn fn,
+	    void *arg) __attribute__((warn_unused_result));
+/*
+ * Retention: the per-recipient details (the member, so the phone `broadcast
+ * failed` shows, and the reason) of at most `limit` broadcasts finished
+ * before `cutoff` (unix s) are dropped, in the caller's transaction;
+ * each broadcast keeps its counts and is marked. *n: how many
+ * broadcasts.
+ */
+int	bc_purge_recipients(struct broadcasts *b, int64_t cutoff, int64_t now,
+	    int limit, int *n) __attribute__((warn_unused_result));
+/* When a broadcast's recipients were purged (0: not). */
+int	bc_recipients_purged_at(struct broadcasts *b, int64_t id, int64_t *at)
+	    __attribute__((warn_unused_result));
 
 #endif

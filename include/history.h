@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include "store.h"
 
 #define HISTORY_LAST_DEFAULT	50	/* messages shown when not told */
 #define HISTORY_LAST_MAX	1000
@@ -176,5 +177,14 @@ void	history_purge_stop(struct history *h);
 typedef int	(*history_each_fn)(const struct history_msg *m, void *arg);
 int	history_each(struct history *h, int64_t family_id, history_each_fn fn,
 	    void *arg) __attribute__((warn_unused_result));
+
+/*
+ * The messages of the families in the JSON array `ids` (a programme
+ * report): (family_id, at, direction) from `from` to before `to` (unix
+ * s), purged bodies included.
+ */
+int	history_report(struct history *h, const char *ids, int64_t from,
+	    int64_t to, store_row_fn fn, void *arg)
+	    __attribute__((warn_unused_result));
 
 #endif

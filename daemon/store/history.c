@@ -610,3 +610,17 @@ history_each(struct history *h, int64_t family_id, history_each_fn fn,
 	sqlite3_finalize(s);
 	return ret;
 }
+
+/* ---- programme reports ------------------------------------------------ */
+
+int
+history_report(struct history *h, const char *ids, int64_t from, int64_t to,
+    store_row_fn fn, void *arg)
+{
+	static const char sql[] = "SELECT family_id, at, direction "
+	    "FROM messages WHERE family_id IN (SELECT value FROM "
+	    "json_each(?1)) AND at >= ?2 AND at < ?3";
+
+	return store_each_row(h->st, sql, ids, from, to, "messages_report",
+	    fn, arg);
+}

@@ -47,8 +47,10 @@ const char *const people_member_sql[MEM_NSQL] = {
 	/* A Telegram consent (?3 NULL) replaces a paper form's reference. */
 	[MEM_CONSENT] = "UPDATE members SET consent_at = ?1, "
 	    "consent_version = ?2, consent_ref = ?3 WHERE id = ?4",
-	[MEM_ANNOUNCE] = "UPDATE members SET announcements = ? "
-	    "WHERE id = ?",
+	/* Since when: by the daemon's clock, which tests move. */
+	[MEM_ANNOUNCE] = "UPDATE members SET announcements = ?1, "
+	    "announcements_at = CASE WHEN announcements IS NOT ?1 THEN ?3 "
+	    "ELSE announcements_at END WHERE id = ?2",
 	[MEM_OOH_GET] = "SELECT COALESCE(ooh_notice_at, 0) FROM members "
 	    "WHERE id = ?",
 	[MEM_OOH_SET] = "UPDATE members SET ooh_notice_at = ? WHERE id = ?",
@@ -423,6 +425,7 @@ people_member_set_announcements(struct people *p, int64_t id, int on)
 
 	sqlite3_bind_int(s, 1, on ? 1 : 0);
 	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_int64(s, 3, people_now());
 	return people_step(s, "member_announcements");
 }
 
@@ -686,4 +689,18 @@ people_member_reach(struct people *p, int64_t id, int64_t *chat_id,
 	sqlite3_bind_int64(p->mem[MEM_REACH], 1, id);
 	return people_fetch_one(p, p->mem[MEM_REACH], people_reach_row, &r,
 	    NULL);
+}
+
+/* ---- reports (admin_reports.c) ---------------------------------------- */
+
+int
+people_report_members(struct people *p, const char *ids, store_row_fn fn,
+    void *arg)
+{
+	static const char sql[] = "SELECT family_id, id, created_at "
+	    "FROM members WHERE family_id IN (SELECT value FROM "
+	    "json_each(?1))";
+
+	return store_each_row(p->st, sql, ids, 0, 0, "members_report", fn,
+	    arg) == 0 ? PEOPLE_OK : PEOPLE_ERR;
 }

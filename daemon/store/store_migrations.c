@@ -435,6 +435,33 @@ const char *const store_migrations[] = {
 	"  (MAX(not_before, next_attempt_at)) "
 	"  WHERE head = 1 AND state = 0 "
 	"  AND (not_before <> 0 OR next_attempt_at <> 0);",
+
+	/* 14: held for the erasure's migration. */
+	"SELECT 1;",
+
+	/*
+	 * 15: members.announcements_at is written by the code that turns
+	 * announcements on or off, from the daemon's clock (a trigger read
+	 * SQLite's). notice_sent: one row per copy of a notice queued for
+	 * a member, ids only (the export, the programme reports).
+	 * broadcasts.recipients_purged_at: when the per-recipient details
+	 * of `broadcast failed` were dropped by the retention; the counts
+	 * stay.
+	 */
+	"DROP TRIGGER IF EXISTS members_announcements_at;"
+	"CREATE TABLE notice_sent ("
+	"  id INTEGER PRIMARY KEY,"
+	"  notice_id TEXT NOT NULL,"
+	"  notice_version INTEGER NOT NULL,"
+	"  family_id INTEGER NOT NULL,"
+	"  member_id INTEGER,"
+	"  lang TEXT NOT NULL,"
+	"  channel INTEGER NOT NULL,"
+	"  outbox_id INTEGER,"
+	"  at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX notice_sent_family ON notice_sent (family_id, id);"
+	"ALTER TABLE broadcasts ADD COLUMN recipients_purged_at INTEGER;",
 };
 
 const int store_nmigrations =
