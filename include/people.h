@@ -529,4 +529,11 @@ int	people_report_families(struct people *p, const char *ids,
 int	people_report_members(struct people *p, const char *ids,
 	    store_row_fn fn, void *arg) __attribute__((warn_unused_result));
 
+/*
+ * Retention: deletes at most `limit` audit rows from before `cutoff`
+ * (unix s), oldest first, in the caller's transaction; *n how many.
+ */
+int	people_audit_purge(struct people *p, int64_t cutoff, int limit,
+	    int *n) __attribute__((warn_unused_result));
+
 #endif

@@ -113,7 +113,7 @@ store_each_row(struct store *st, const char *sql, const char *arg1,
 			n = STORE_ROW_MAX;
 		for (i = 0; i < n; i++)
 			v[i] = sqlite3_column_int64(s, i);
-		ret = fn(v, n, arg);
+		ret = fn != NULL ? fn(v, n, arg) : 0;
 	}
 	if (ret == 0 && rc != SQLITE_DONE) {
 		log_err("event=store.error what=%s error=\"%s\"", what,
