@@ -375,6 +375,8 @@ static const struct ctl_col staff_list[] = {
 	{ "ID", "id", NULL },
 	{ "NAME", "name", NULL },
 	{ "KIND", "kind", NULL },
+	{ "ROLE", "role", NULL },
+	{ "UNIX USER", "unix_user", NULL },
 	{ "LANGUAGES", "languages", NULL },
 	{ "ACTIVE", "active", NULL },
 	{ "TELEGRAM", "telegram_linked", NULL },
