@@ -91,8 +91,8 @@ int64_t	store_now_ms(void);
  * to the text `arg1` (a JSON array, say; NULL binds null) and ?2, ?3 to
  * the integers a2, a3. Each row's first STORE_ROW_MAX columns go to fn
  * as integers (NULL is 0); fn returns 0, or -1 to stop, which is then
- * what store_each_row() returns. fn may be NULL (an UPDATE, a DELETE). -1 on storage errors, logged with
- * `what`.
+ * what store_each_row() returns. fn may be NULL (an UPDATE, a DELETE).
+ * -1 on storage errors, logged with `what`.
  */
 #define STORE_ROW_MAX	8
 typedef int	(*store_row_fn)(const int64_t *v, int n, void *arg);

@@ -85,7 +85,10 @@ const char *const people_member_sql[MEM_NSQL] = {
 	[MEM_REMIND_GET] = "SELECT reminders_off FROM members WHERE id = ?",
 	[MEM_ANNOUNCE_SINCE] = "SELECT announcements, "
 	    "COALESCE(announcements_at, created_at) FROM members WHERE id = ?",
-	[MEM_IDS] = "SELECT id FROM members WHERE family_id = ? ORDER BY id",
+	/* Removed members too: the audit still names them. */
+	[MEM_IDS] = "SELECT id FROM members WHERE family_id = ?1 UNION "
+	    "SELECT member_id FROM removed_members WHERE family_id = ?1 "
+	    "ORDER BY 1",
 };
 
 int
@@ -252,6 +255,11 @@ people_member_delete(struct people *p, int64_t id)
 		sqlite3_bind_int64(p->mem[MEM_DELETE], 1, id);
 		rc = people_step(p->mem[MEM_DELETE], "member_delete");
 	}
+	/* Whose member it was, so the family's audit rows still find it. */
+	if (rc == PEOPLE_OK && store_each_row(p->st, "INSERT OR IGNORE INTO "
+	    "removed_members (member_id, family_id) VALUES (?2, ?3)", NULL,
+	    id, m.family_id, "removed_member", NULL, NULL) == -1)
+		rc = PEOPLE_ERR;
 	/* The next member becomes the contact when the contact goes. */
 	if (rc == PEOPLE_OK) {
 		sqlite3_bind_int64(p->mem[MEM_PROMOTE], 1, m.family_id);

@@ -461,6 +461,15 @@ const char *const store_migrations[] = {
 	"  at INTEGER NOT NULL"
 	") STRICT;"
 	"CREATE INDEX notice_sent_family ON notice_sent (family_id, id);"
+	/*
+	 * removed_members: whose a removed member was (ids only), so the
+	 * audit rows about them are found by their family.
+	 */
+	"CREATE TABLE removed_members ("
+	"  member_id INTEGER PRIMARY KEY,"
+	"  family_id INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX removed_members_family ON removed_members (family_id);"
 	"ALTER TABLE broadcasts ADD COLUMN recipients_purged_at INTEGER;",
 };
 

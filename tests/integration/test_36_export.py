@@ -80,6 +80,12 @@ def test_export_holds_every_value_and_is_audited(sc):
     api.ok("POST", "/v1/visits", {"family": fam["code"],
                                   "at": "2030-05-06 10:00", "place": PLACE,
                                   "note": VISIT_NOTE}, status=201)
+    # A notice it was sent; a member added, then removed.
+    api.ok("POST", "/v1/notices/report-change/send", {
+        "families": [fam["code"]], "params": {"place": "MOPS"}})
+    gone = api.ok("POST", "/v1/families/%s/members" % fam["code"],
+                  {"name": "Ktoś Odszedł"})["member"]
+    api.ok("DELETE", "/v1/members/%d" % gone["id"])
     # Another family's values must stay out of this export.
     api.ok("POST", "/v1/families", {
         "name": "Rodzina Obca", "language": "pl", "channel": "sms",
@@ -110,8 +116,26 @@ def test_export_holds_every_value_and_is_audited(sc):
         {fam["members"][0]["id"], other["id"]}
     acts = [a["action"] for a in x["audit"]]
     for a in ("family.add", "member.add", "member.consent",
-              "programme.enrol", "family.export"):
+              "programme.enrol", "family.export", "notice.send"):
         assert a in acts, (a, acts)
+    # The removed member's rows are the family's too.
+    about_gone = [a["action"] for a in x["audit"]
+                  if a["object"] == "member" and a["object_id"] == gone["id"]]
+    assert sorted(about_gone) == ["member.add", "member.remove"], x["audit"]
+    p = ctl(d, "--json", "audit", "list", "--family", fam["code"])
+    listed = json.loads(p.stdout)["audit"]
+    assert {(a["action"], a["object_id"]) for a in listed} >= {
+        ("member.add", gone["id"]), ("member.remove", gone["id"])}, listed
+    assert "Ktoś Odszedł" not in blob
+    # The notice: template, language, channel, time, what became of it.
+    n, = x["notices"]
+    assert n["notice"] == "report-change" and n["version"] == 1, n
+    assert n["language"] == "pl" and n["channel"] == "sms", n
+    assert n["member_id"] == fam["members"][0]["id"], n
+    assert n["state"] in ("queued", "sending", "sent", "failed"), n
+    assert n["at"] > 0 and n["outbox_id"] > 0, n
+    assert "Notices sent (1)\n" in text, text
+    assert "  report-change v1, pl, by sms: %s" % n["state"] in text, text
     # Readable: the times in the centre's zone, the directions in words.
     assert "2026-09-21 16:13  from " + CONTACT in text, text
     assert "2026-09-21 16:23  to the family, written by " + STAFF in text, text
