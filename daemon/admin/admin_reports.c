@@ -348,7 +348,7 @@ report_member_row(const int64_t *v, int n, void *arg)
 
 /* ---- activity --------------------------------------------------------- */
 
-/* The month of an event of family v0 at t, while enrolled; else -1. */
+/* The month of a family's event at t, while it was enrolled; else -1. */
 static int
 report_when(struct report *rp, int64_t fid, int64_t t, struct rfam **fp)
 {
