@@ -200,6 +200,8 @@ report_fam(const struct report *rp, int64_t id)
 {
 	struct rfam	 key;
 
+	if (rp->nf == 0)
+		return NULL;
 	key.id = id;
 	return bsearch(&key, rp->f, rp->nf, sizeof *rp->f, report_fam_cmp);
 }
@@ -433,7 +435,7 @@ report_outbox_row(const int64_t *v, int n, void *arg)
 	if (n < 5)
 		return 0;
 	key.outbox_id = v[0];
-	if ((c = bsearch(&key, rp->c, rp->nc, sizeof *rp->c,
+	if (rp->nc == 0 || (c = bsearch(&key, rp->c, rp->nc, sizeof *rp->c,
 	    report_copy_cmp)) == NULL ||
 	    (k = report_when(rp, c->family_id, v[1] / 1000, &f)) < 0)
 		return 0;
@@ -507,7 +509,8 @@ report_collect(struct report *rp, int64_t pid, int64_t gid)
 	rp->bc_kind = 1;
 	if (bc_report(app->broadcasts, ids, report_copy_row, rp) != 0)
 		goto out;
-	qsort(rp->c, rp->nc, sizeof *rp->c, report_copy_cmp);
+	if (rp->nc > 0)
+		qsort(rp->c, rp->nc, sizeof *rp->c, report_copy_cmp);
 	copies = report_copy_ids(rp);
 	if (outbox_report(app->ob, copies, report_outbox_row, rp) != 0)
 		goto out;
