@@ -4,7 +4,8 @@
  * counts stay), audit rows, and the per-recipient details of finished
  * broadcasts (their counts stay). Each kind goes in slices, one
  * transaction each, with a zero-delay timer between them, so the loop is
- * never held long. What the last run purged is kept for `status`.
+ * never held long. What the last run purged is kept for `status`, in
+ * the meta table, so a restart does not lose it.
  */
 #ifndef ASYSTENT_RETENTION_H
 #define ASYSTENT_RETENTION_H

@@ -189,6 +189,15 @@ test_retention_purges_each_kind_past_its_days(void **state)
 	    "recipients_purged_at IS NOT NULL"), 2);
 	assert_int_equal(count(f, "SELECT COUNT(*) FROM broadcast_recipients "
 	    "WHERE broadcast_id = 3 AND member_id = 11"), 1);
+	/* A restart still shows the last run's counts. */
+	retention_free(rt);
+	assert_non_null(rt = retention_new(base, &rc));
+	retention_stats(rt, &rs);
+	assert_true(rs.at >= now);
+	assert_false(rs.failed);
+	assert_int_equal(rs.purged[RETENTION_MESSAGES], nmsg);
+	assert_int_equal(rs.purged[RETENTION_AUDIT], 1203);
+	assert_int_equal(rs.purged[RETENTION_FAILED_RECIPIENTS], 2);
 	event_free(deadline);
 	/* The timer belongs to the base: free it before the base. */
 	retention_free(rt);

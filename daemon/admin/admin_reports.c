@@ -6,6 +6,7 @@
  * never from a name or a sealed value. Each figure is also split by the
  * family's language and channel.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -449,31 +450,25 @@ report_outbox_row(const int64_t *v, int n, void *arg)
 	return 0;
 }
 
-/* The outbox ids of the copies as a JSON array; a new string. */
+/*
+ * The ids at byte `off` of each of the n elements of `size` bytes at
+ * `base` (the families' ids, the copies' outbox rows) as a JSON array,
+ * which the owners read with json_each(); a new string.
+ */
 static char *
-report_copy_ids(const struct report *rp)
+report_ids_json(const void *base, size_t n, size_t size, size_t off)
 {
-	size_t	 cap = 3 + rp->nc * 21, len, i;
-	char	*s = xmalloc(cap);
+	const unsigned char	*p = base;
+	size_t			 cap = 3 + n * 21, len, i;
+	char			*s = xmalloc(cap);
+	int64_t			 id;
 
 	len = (size_t)snprintf(s, cap, "[");
-	for (i = 0; i < rp->nc; i++)
+	for (i = 0; i < n; i++) {
+		memcpy(&id, p + i * size + off, sizeof id);
 		len += (size_t)snprintf(s + len, cap - len, "%s%lld",
-		    i > 0 ? "," : "", (long long)rp->c[i].outbox_id);
-	snprintf(s + len, cap - len, "]");
-	return s;
-}
-
-static char *
-report_family_ids(const struct report *rp)
-{
-	size_t	 cap = 3 + rp->nf * 21, len, i;
-	char	*s = xmalloc(cap);
-
-	len = (size_t)snprintf(s, cap, "[");
-	for (i = 0; i < rp->nf; i++)
-		len += (size_t)snprintf(s + len, cap - len, "%s%lld",
-		    i > 0 ? "," : "", (long long)rp->f[i].id);
+		    i > 0 ? "," : "", (long long)id);
+	}
 	snprintf(s + len, cap - len, "]");
 	return s;
 }
@@ -490,7 +485,8 @@ report_collect(struct report *rp, int64_t pid, int64_t gid)
 	if (people_report_enrolments(app->people, pid, gid, report_enrol_row,
 	    rp) != PEOPLE_OK)
 		goto out;
-	ids = report_family_ids(rp);
+	ids = report_ids_json(rp->f, rp->nf, sizeof *rp->f,
+	    offsetof(struct rfam, id));
 	if (people_report_families(app->people, ids, report_family_row,
 	    rp) != PEOPLE_OK)
 		goto out;
@@ -511,7 +507,8 @@ report_collect(struct report *rp, int64_t pid, int64_t gid)
 		goto out;
 	if (rp->nc > 0)
 		qsort(rp->c, rp->nc, sizeof *rp->c, report_copy_cmp);
-	copies = report_copy_ids(rp);
+	copies = report_ids_json(rp->c, rp->nc, sizeof *rp->c,
+	    offsetof(struct rcopy, outbox_id));
 	if (outbox_report(app->ob, copies, report_outbox_row, rp) != 0)
 		goto out;
 	rc = 0;

@@ -39,6 +39,60 @@ static const char *const retention_names[RETENTION_NKINDS] = {
 	"messages", "audit", "failed_recipients"
 };
 
+/* The last run's counts live in meta, so a restart keeps them. */
+static const char *const retention_meta[RETENTION_NKINDS] = {
+	"retention.messages", "retention.audit", "retention.failed_recipients"
+};
+#define RETENTION_META_AT	"retention.at"
+#define RETENTION_META_FAILED	"retention.failed"
+
+static void
+retention_load(struct retention *rt)
+{
+	struct store	*st = rt->cfg.st;
+	int64_t		 v;
+	int		 found, k;
+
+	if (store_meta_get(st, RETENTION_META_AT, &v, &found) == -1 ||
+	    !found)
+		return;
+	rt->last.at = v;
+	if (store_meta_get(st, RETENTION_META_FAILED, &v, &found) == 0 &&
+	    found)
+		rt->last.failed = v != 0;
+	for (k = 0; k < RETENTION_NKINDS; k++)
+		if (store_meta_get(st, retention_meta[k], &v, &found) == 0 &&
+		    found)
+			rt->last.purged[k] = v;
+}
+
+/* A failure here costs the counts after a restart, not the purge. */
+static void
+retention_save(struct retention *rt)
+{
+	struct store	*st = rt->cfg.st;
+	int		 k, rc = 0;
+
+	if (store_begin(st) == -1) {
+		log_warn("event=retention.counts_unsaved");
+		return;
+	}
+	if (store_meta_set(st, RETENTION_META_AT, rt->last.at) == -1 ||
+	    store_meta_set(st, RETENTION_META_FAILED, rt->last.failed) == -1)
+		rc = -1;
+	for (k = 0; rc == 0 && k < RETENTION_NKINDS; k++)
+		if (store_meta_set(st, retention_meta[k],
+		    rt->last.purged[k]) == -1)
+			rc = -1;
+	if (rc == -1) {
+		store_rollback(st);
+		log_warn("event=retention.counts_unsaved");
+		return;
+	}
+	if (store_commit(st) == -1)
+		log_warn("event=retention.counts_unsaved");
+}
+
 const char *
 retention_kind_name(enum retention_kind k)
 {
@@ -109,6 +163,7 @@ retention_done(struct retention *rt, int failed)
 		rt->last.purged[k] = rt->purged[k];
 		rt->last.days[k] = rt->cfg.days[k];
 	}
+	retention_save(rt);
 	if (failed)
 		log_err("event=retention.failed kind=%s messages=%" PRId64
 		    " audit=%" PRId64 " failed_recipients=%" PRId64
@@ -178,6 +233,7 @@ retention_new(struct event_base *base, const struct retention_cfg *cfg)
 		free(rt);
 		return NULL;
 	}
+	retention_load(rt);
 	retention_arm(rt, RETENTION_FIRST_MS);
 	return rt;
 }
