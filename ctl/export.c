@@ -261,7 +261,11 @@ ex_visits(FILE *f, const cJSON *x)
 	}
 }
 
-/* "2026-03-10 12:00  report-change v1, pl, by sms: sent, delivered". */
+/*
+ * "2026-03-10 12:00  report-change v1, pl, by sms: sent, delivered", and
+ * "broadcast 4: report-change v1, ..." or "broadcast 5 (its own texts),
+ * ..." for a broadcast's copy.
+ */
 static void
 ex_notices(FILE *f, const cJSON *x)
 {
@@ -273,8 +277,14 @@ ex_notices(FILE *f, const cJSON *x)
 		fputs("  ", f);
 		ex_time(f, ex_int(a, "at"), 1);
 		fputs("  ", f);
-		ex_puts(f, ex_str(a, "notice"));
-		fprintf(f, " v%lld, ", (long long)ex_int(a, "version"));
+		if (ex_int(a, "broadcast") != 0)
+			fprintf(f, "broadcast %lld%s", (long long)ex_int(a,
+			    "broadcast"), ex_str(a, "notice") != NULL ? ": " :
+			    " (its own texts), ");
+		if (ex_str(a, "notice") != NULL) {
+			ex_puts(f, ex_str(a, "notice"));
+			fprintf(f, " v%lld, ", (long long)ex_int(a, "version"));
+		}
 		ex_puts(f, ex_str(a, "language"));
 		fputs(", by ", f);
 		ex_puts(f, ex_str(a, "channel"));

@@ -116,4 +116,19 @@ int	bc_purge_recipients(struct broadcasts *b, int64_t cutoff, int64_t now,
 int	bc_recipients_purged_at(struct broadcasts *b, int64_t id, int64_t *at)
 	    __attribute__((warn_unused_result));
 
+/* A copy of a broadcast queued for a family (its export). */
+struct bc_copy {
+	int64_t		 broadcast_id;
+	char		 notice_id[48];		/* "": texts of its own */
+	int64_t		 notice_version;
+	char		 lang[4];
+	int		 channel;		/* enum channel */
+	int64_t		 outbox_id;
+	int64_t		 at;			/* sent from, unix s */
+};
+typedef int	(*bc_copy_fn)(const struct bc_copy *c, void *arg);
+/* The copies queued for a family, oldest first; fn returns 0 or -1. */
+int	bc_family_copies(struct broadcasts *b, int64_t family_id, bc_copy_fn fn,
+	    void *arg) __attribute__((warn_unused_result));
+
 #endif

@@ -16,6 +16,7 @@
 
 #include "admin_priv.h"
 #include "app.h"
+#include "broadcasts.h"
 #include "crypto.h"
 #include "history.h"
 #include "notices.h"
@@ -152,6 +153,7 @@ export_notice(const struct notice_sent *ns, void *arg)
 	struct export_ctx	*x = arg;
 	cJSON			*o = cJSON_CreateObject();
 
+	cJSON_AddNullToObject(o, "broadcast");
 	admin_add_str(o, "notice", ns->notice_id);
 	admin_add_int(o, "version", ns->version);
 	admin_add_str(o, "language", ns->lang);
@@ -164,6 +166,32 @@ export_notice(const struct notice_sent *ns, void *arg)
 		cJSON_AddNullToObject(o, "member_id");
 	admin_add_int(o, "outbox_id", ns->outbox_id);
 	/* Until the outbox says otherwise (export_notice_state). */
+	admin_add_str(o, "state", "queued");
+	cJSON_AddNullToObject(o, "delivery");
+	cJSON_AddItemToArray(x->arr, o);
+	return 0;
+}
+
+/* A broadcast's copy, in the same form as a notice's. */
+static int
+export_bc_copy(const struct bc_copy *c, void *arg)
+{
+	struct export_ctx	*x = arg;
+	cJSON			*o = cJSON_CreateObject();
+
+	admin_add_int(o, "broadcast", c->broadcast_id);
+	admin_add_str(o, "notice", c->notice_id[0] != '\0' ? c->notice_id :
+	    NULL);
+	if (c->notice_id[0] != '\0')
+		admin_add_int(o, "version", c->notice_version);
+	else
+		cJSON_AddNullToObject(o, "version");
+	admin_add_str(o, "language", c->lang);
+	admin_add_str(o, "channel", c->channel == CHANNEL_SMS ? "sms" :
+	    "telegram");
+	admin_add_int(o, "at", c->at);
+	cJSON_AddNullToObject(o, "member_id");
+	admin_add_int(o, "outbox_id", c->outbox_id);
 	admin_add_str(o, "state", "queued");
 	cJSON_AddNullToObject(o, "delivery");
 	cJSON_AddItemToArray(x->arr, o);
@@ -193,9 +221,10 @@ export_notice_state(const int64_t *v, int n, void *arg)
 }
 
 /*
- * The notices the family was sent: template, language, channel, time
- * and what became of each copy (the outbox row's state, an SMS gateway's
- * report).
+ * The notices the family was sent, alone or in a broadcast (a broadcast
+ * with texts of its own has no notice): template, language, channel,
+ * time and what became of each copy (the outbox row's state, an SMS
+ * gateway's report).
  */
 static int
 export_notices(struct export_ctx *x, int64_t fid)
@@ -206,7 +235,8 @@ export_notices(struct export_ctx *x, int64_t fid)
 	int		 rc;
 
 	if (notices_sent_each(x->r->app->notices, fid, export_notice, x) !=
-	    NOTICES_OK)
+	    NOTICES_OK ||
+	    bc_family_copies(x->r->app->broadcasts, fid, export_bc_copy, x) != 0)
 		return -1;
 	cap = 3 + (size_t)cJSON_GetArraySize(x->arr) * 21;
 	p = ids = xmalloc(cap);

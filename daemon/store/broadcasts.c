@@ -492,3 +492,46 @@ bc_recipients_purged_at(struct broadcasts *b, int64_t id, int64_t *at)
 	return store_each_row(b->st, sql, NULL, id, 0, "bc_purged_at",
 	    bc_first_int, at);
 }
+
+int
+bc_family_copies(struct broadcasts *b, int64_t family_id, bc_copy_fn fn,
+    void *arg)
+{
+	static const char sql[] = "SELECT r.broadcast_id, b.notice_id, "
+	    "COALESCE(b.notice_version, 0), r.lang, r.channel, r.outbox_id, "
+	    "COALESCE(b.send_at, b.created_at) FROM broadcast_recipients r "
+	    "JOIN broadcasts b ON b.id = r.broadcast_id WHERE r.family_id = ?1 "
+	    "AND r.state = 1 ORDER BY r.broadcast_id";
+	struct bc_copy		 c;
+	sqlite3_stmt		*s = NULL;
+	const unsigned char	*t;
+	int			 rc, ret = 0;
+
+	if (sqlite3_prepare_v2(store_db(b->st), sql, -1, &s, NULL) !=
+	    SQLITE_OK) {
+		log_err("event=store.error what=bc_family_copies error=\"%s\"",
+		    sqlite3_errmsg(store_db(b->st)));
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, family_id);
+	while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&c, 0, sizeof c);
+		c.broadcast_id = sqlite3_column_int64(s, 0);
+		if ((t = sqlite3_column_text(s, 1)) != NULL)
+			snprintf(c.notice_id, sizeof c.notice_id, "%s", t);
+		c.notice_version = sqlite3_column_int64(s, 2);
+		if ((t = sqlite3_column_text(s, 3)) != NULL)
+			snprintf(c.lang, sizeof c.lang, "%s", t);
+		c.channel = sqlite3_column_int(s, 4);
+		c.outbox_id = sqlite3_column_int64(s, 5);
+		c.at = sqlite3_column_int64(s, 6);
+		ret = fn(&c, arg);
+	}
+	if (ret == 0 && rc != SQLITE_DONE) {
+		log_err("event=store.error what=bc_family_copies error=\"%s\"",
+		    sqlite3_errstr(rc));
+		ret = -1;
+	}
+	sqlite3_finalize(s);
+	return ret;
+}

@@ -10,7 +10,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from adminapi import Api  # noqa: E402
-from harness import BUILD, Suite, scenario  # noqa: E402
+from harness import BUILD, Suite, scenario, wait_for  # noqa: E402
 import seal  # noqa: E402
 
 CTL = os.path.join(BUILD, "asystentctl")
@@ -83,6 +83,13 @@ def test_export_holds_every_value_and_is_audited(sc):
     # A notice it was sent; a member added, then removed.
     api.ok("POST", "/v1/notices/report-change/send", {
         "families": [fam["code"]], "params": {"place": "MOPS"}})
+    b = api.ok("POST", "/v1/broadcasts", {
+        "notice": "report-change", "params": {"place": "MOPS"},
+        "target": {"programme": prog["id"]}}, status=201)["broadcast"]
+    api.ok("POST", "/v1/broadcasts/%d/send" % b["id"], {}, status=200)
+    wait_for(lambda: d.sql("SELECT COUNT(*) FROM broadcast_recipients "
+                           "WHERE state = 0")[0][0] == 0, 10,
+             "the broadcast queued")
     gone = api.ok("POST", "/v1/families/%s/members" % fam["code"],
                   {"name": "Ktoś Odszedł"})["member"]
     api.ok("DELETE", "/v1/members/%d" % gone["id"])
@@ -128,13 +135,18 @@ def test_export_holds_every_value_and_is_audited(sc):
         ("member.add", gone["id"]), ("member.remove", gone["id"])}, listed
     assert "Ktoś Odszedł" not in blob
     # The notice: template, language, channel, time, what became of it.
-    n, = x["notices"]
+    n, nb = x["notices"]
+    assert n["broadcast"] is None, n
+    assert nb["broadcast"] == b["id"] and nb["notice"] == "report-change", nb
+    assert nb["channel"] == "sms" and nb["outbox_id"] > 0, nb
     assert n["notice"] == "report-change" and n["version"] == 1, n
     assert n["language"] == "pl" and n["channel"] == "sms", n
     assert n["member_id"] == fam["members"][0]["id"], n
     assert n["state"] in ("queued", "sending", "sent", "failed"), n
     assert n["at"] > 0 and n["outbox_id"] > 0, n
-    assert "Notices sent (1)\n" in text, text
+    assert "Notices sent (2)\n" in text, text
+    assert "  broadcast %d: report-change v1, pl, by sms: " % b["id"] in \
+        text, text
     assert "  report-change v1, pl, by sms: %s" % n["state"] in text, text
     # Readable: the times in the centre's zone, the directions in words.
     assert "2026-09-21 16:13  from " + CONTACT in text, text
