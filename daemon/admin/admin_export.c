@@ -236,7 +236,8 @@ export_notices(struct export_ctx *x, int64_t fid)
 
 	if (notices_sent_each(x->r->app->notices, fid, export_notice, x) !=
 	    NOTICES_OK ||
-	    bc_family_copies(x->r->app->broadcasts, fid, export_bc_copy, x) != 0)
+	    bc_family_copies(x->r->app->broadcasts, fid, export_bc_copy,
+	    x) != 0)
 		return -1;
 	cap = 3 + (size_t)cJSON_GetArraySize(x->arr) * 21;
 	p = ids = xmalloc(cap);
