@@ -234,6 +234,11 @@ ctl_broadcast_failed(struct ctl *c, const struct ctl_cmd *cmd,
 		return rc;
 	}
 	rows = cJSON_GetObjectItemCaseSensitive(answer, "failed");
+	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(answer,
+	    "purged_at")))
+		fprintf(stderr, "asystentctl: who was not reached was dropped "
+		    "after [retention] failed_recipient_days; the counts are "
+		    "in broadcast show\n");
 	if (!a->flag)
 		ctl_print_table(rows, ctl_failed_cols);
 	else {

@@ -151,6 +151,14 @@ static const struct ctl_opt opts_export[] = {
 	{ "out", CTL_OPT_QUERY, "out", NULL, 0 },
 	{ NULL, 0, NULL, NULL, 0 }
 };
+static const struct ctl_opt opts_report[] = {
+	{ "from", CTL_OPT_QUERY, "from", NULL, 1 },
+	{ "to", CTL_OPT_QUERY, "to", NULL, 1 },
+	{ "group", CTL_OPT_QUERY, "group", NULL, 0 },
+	{ "csv", CTL_OPT_FLAG, NULL, NULL, 0 },
+	{ NULL, 0, NULL, NULL, 0 }
+};
+
 static const struct ctl_opt opts_audit_list[] = {
 	{ "staff", CTL_OPT_QUERY, "staff", NULL, 0 },
 	{ "family", CTL_OPT_QUERY, "family", NULL, 0 },
@@ -352,6 +360,12 @@ const struct ctl_cmd ctl_cmds[] = {
 	  "/v1/families/{0}/conversation", 1, 1, pos_family,
 	  opts_conversation, 0, &ctl_view_conversation,
 	  ctl_print_conversation, NULL },
+	{ "report", "programme", "ID --from YYYY-MM --to YYYY-MM [--group G] "
+	  "[--csv]",
+	  "a programme's figures per month of the centre's zone: families, "
+	  "members,\n  messages, visits, notices and broadcasts, by language "
+	  "and channel; counts only", GET, "/v1/programmes/{0}/report", 1, 1,
+	  pos_id, opts_report, 0, NULL, NULL, ctl_programme_report },
 	{ "audit", "list", "[--staff S] [--family F] [--since YYYY-MM-DD] "
 	  "[--limit N] [--csv]",
 	  "who did what, newest first: S a staff id or name (their login's "
@@ -792,7 +806,8 @@ ctl_check_required(const struct ctl_cmd *cmd, const struct ctl_args *a)
 	const struct ctl_opt	*o;
 
 	for (o = cmd->opts; o->name != NULL; o++)
-		if (o->required && !ctl_has_field(a->body, o->field))
+		if (o->required && !ctl_has_field(o->kind == CTL_OPT_QUERY ?
+		    a->query : a->body, o->field))
 			return ctl_usage_error(cmd, "--%s is required",
 			    o->name);
 	if (cmd->needs_change && cJSON_GetArraySize(a->body) == 0)

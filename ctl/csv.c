@@ -488,3 +488,22 @@ csv_free(struct csv_file *f)
 	free(f->rows);
 	free(f);
 }
+
+void
+csv_put(FILE *f, const char *s, int last)
+{
+	const char	*p;
+
+	if (strpbrk(s, ",\"\r\n") == NULL)
+		fputs(s, f);
+	else {
+		putc('"', f);
+		for (p = s; *p != '\0'; p++) {
+			if (*p == '"')
+				putc('"', f);
+			putc(*p, f);
+		}
+		putc('"', f);
+	}
+	putc(last ? '\n' : ',', f);
+}

@@ -7,6 +7,7 @@
 #define ASYSTENT_CSV_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define CSV_MAX_ROWS	10000
 #define CSV_MAX_BYTES	(4 * 1024 * 1024)
@@ -51,5 +52,11 @@ void	csv_free(struct csv_file *f);
 
 /* The API's name of a column ("family", "phone", ...). */
 const char *csv_col_name(enum csv_col col);
+
+/*
+ * Writes one field of a CSV record to f, quoted when it holds a comma,
+ * quote or line break, then a comma, or the record's end when `last`.
+ */
+void	csv_put(FILE *f, const char *s, int last);
 
 #endif

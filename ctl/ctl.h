@@ -189,6 +189,10 @@ int	ctl_family_export(struct ctl *c, const struct ctl_cmd *cmd,
 int	ctl_backup(struct ctl *c, const struct ctl_cmd *cmd,
 	    struct ctl_args *a);
 
+/* reports.c */
+int	ctl_programme_report(struct ctl *c, const struct ctl_cmd *cmd,
+	    struct ctl_args *a);
+
 /* audit.c */
 int	ctl_audit_list(struct ctl *c, const struct ctl_cmd *cmd,
 	    struct ctl_args *a);

@@ -270,6 +270,43 @@ ex_visits(FILE *f, const cJSON *x)
 	}
 }
 
+/*
+ * "2026-03-10 12:00  report-change v1, pl, by sms: sent, delivered", and
+ * "broadcast 4: report-change v1, ..." or "broadcast 5 (its own texts),
+ * ..." for a broadcast's copy.
+ */
+static void
+ex_notices(FILE *f, const cJSON *x)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(x, "notices");
+	const cJSON	*a;
+
+	fprintf(f, "\nNotices sent (%d)\n", cJSON_GetArraySize(v));
+	cJSON_ArrayForEach(a, v) {
+		fputs("  ", f);
+		ex_time(f, ex_int(a, "at"), 1);
+		fputs("  ", f);
+		if (ex_int(a, "broadcast") != 0)
+			fprintf(f, "broadcast %lld%s", (long long)ex_int(a,
+			    "broadcast"), ex_str(a, "notice") != NULL ? ": " :
+			    " (its own texts), ");
+		if (ex_str(a, "notice") != NULL) {
+			ex_puts(f, ex_str(a, "notice"));
+			fprintf(f, " v%lld, ", (long long)ex_int(a, "version"));
+		}
+		ex_puts(f, ex_str(a, "language"));
+		fputs(", by ", f);
+		ex_puts(f, ex_str(a, "channel"));
+		fputs(": ", f);
+		ex_puts(f, ex_str(a, "state"));
+		if (ex_str(a, "delivery") != NULL) {
+			fputs(", ", f);
+			ex_puts(f, ex_str(a, "delivery"));
+		}
+		fputs("\n", f);
+	}
+}
+
 static void
 ex_audit(FILE *f, const cJSON *x)
 {
@@ -305,6 +342,7 @@ ex_text(FILE *f, const cJSON *x)
 	ex_programmes(f, fam);
 	ex_messages(f, x, fam);
 	ex_visits(f, x);
+	ex_notices(f, x);
 	ex_audit(f, x);
 }
 

@@ -218,6 +218,45 @@ ctl_get_not_reminded(const cJSON *obj, const char *key)
 	return s;
 }
 
+/*
+ * The last retention run in the centre's zone, and what each kind
+ * purged: "2026-12-04 03:00: messages 12 (365 days), audit 0 (730
+ * days), failed_recipients 1 (90 days)".
+ */
+static char *
+ctl_get_retention(const cJSON *obj, const char *key)
+{
+	const cJSON	*o = cJSON_GetObjectItemCaseSensitive(obj, key), *k;
+	const cJSON	*at;
+	struct tm	 tm;
+	time_t		 t;
+	char		 when[32], *s, *n;
+
+	if (!cJSON_IsObject(o))
+		return NULL;
+	at = cJSON_GetObjectItemCaseSensitive(o, "last_run_at");
+	if (!cJSON_IsNumber(at))
+		return xstrdup("not run yet");
+	t = (time_t)at->valuedouble;
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(when, sizeof when, "-");
+	s = xasprintf("%s%s:", when, cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(o, "failed")) ? " (failed)" : "");
+	cJSON_ArrayForEach(k, o) {
+		if (!cJSON_IsObject(k) || k->string == NULL)
+			continue;
+		n = xasprintf("%s%s %s %.0f (%.0f days)", s, s[strlen(s) - 1] ==
+		    ':' ? "" : ",", k->string, cJSON_GetNumberValue(
+		    cJSON_GetObjectItemCaseSensitive(k, "purged")),
+		    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(k,
+		    "days")));
+		free(s);
+		s = n;
+	}
+	return s;
+}
+
 /* The channels a refused token pauses, or "no". */
 static char *
 ctl_get_paused(const cJSON *obj, const char *key)
@@ -404,6 +443,8 @@ static const struct ctl_col staff_list[] = {
 	{ "ID", "id", NULL },
 	{ "NAME", "name", NULL },
 	{ "KIND", "kind", NULL },
+	{ "ROLE", "role", NULL },
+	{ "UNIX USER", "unix_user", NULL },
 	{ "LANGUAGES", "languages", NULL },
 	{ "ACTIVE", "active", NULL },
 	{ "TELEGRAM", "telegram_linked", NULL },
@@ -536,6 +577,7 @@ static const struct ctl_col status_show[] = {
 	{ "reminders", "reminders_dropped", ctl_get_not_reminded },
 	{ "database", "database", ctl_get_database },
 	{ "SMS this month", "sms_month", ctl_get_sms_month },
+	{ "retention", "retention", ctl_get_retention },
 	{ NULL, NULL, NULL }
 };
 

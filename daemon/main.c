@@ -43,6 +43,7 @@
 #include "reseal.h"
 #include "rotate.h"
 #include "router.h"
+#include "retention.h"
 #include "sdnotify.h"
 #include "seal.h"
 #include "sms.h"
@@ -240,7 +241,8 @@ on_stop_signal(evutil_socket_t sig, short what, void *arg)
 	metrics_stop(app.metrics);
 	channel_get(CHANNEL_TELEGRAM)->stop(app.tg);
 	dispatch_stop(app.disp);
-	history_purge_stop(app.history);
+	retention_free(app.retention);
+	app.retention = NULL;
 	channel_get(CHANNEL_SMS)->stop(app.sms);
 	shutdown_check(-1, 0, NULL);
 }
@@ -334,6 +336,24 @@ open_parts(const char *config_path)
 	return 0;
 }
 
+/* Every [retention] kind in one daily job. */
+static int
+app_retention_start(void)
+{
+	struct retention_cfg	 rc;
+
+	memset(&rc, 0, sizeof rc);
+	rc.st = app.st;
+	rc.history = app.history;
+	rc.people = app.people;
+	rc.broadcasts = app.broadcasts;
+	rc.days[RETENTION_MESSAGES] = app.cfg->message_days;
+	rc.days[RETENTION_AUDIT] = app.cfg->audit_days;
+	rc.days[RETENTION_FAILED_RECIPIENTS] = app.cfg->failed_recipient_days;
+	app.retention = retention_new(app.base, &rc);
+	return app.retention != NULL ? 0 : -1;
+}
+
 static int
 start_parts(void)
 {
@@ -351,13 +371,12 @@ start_parts(void)
 	    app.cfg->closed_days, &app.hours) == -1 ||
 	    (app.history = history_new(app.st, app.keys)) == NULL ||
 	    (app.visits = visits_new(app.st, app.keys)) == NULL ||
-	    history_purge_start(app.history, app.base,
-	    app.cfg->message_days) == -1 ||
-	    erase_retention_start(&app, app.cfg->closed_family_years) == -1 ||
+	erase_retention_start(&app, app.cfg->closed_family_years) == -1 ||
 	    (app.router = router_new(&app)) == NULL ||
 	    (app.notices = notices_new(app.st)) == NULL ||
 	    (app.broadcasts = broadcasts_new(app.st)) == NULL ||
-	    (app.bcsend = bcsend_new(&app)) == NULL)
+	    (app.bcsend = bcsend_new(&app)) == NULL ||
+	    app_retention_start() == -1)
 		return -1;
 	app.sms = sms_new(&app);
 	sms_set_inbound_cb(app.sms, router_kick, app.router);
@@ -410,6 +429,8 @@ close_parts(void)
 	dispatch_free(app.disp);
 	/* The outcome hook reads people and history: they go after it. */
 	conv_free(app.conv);
+	retention_free(app.retention);
+	app.retention = NULL;
 	people_free(app.people);
 	history_free(app.history);
 	visits_free(app.visits);

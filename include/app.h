@@ -31,6 +31,7 @@ struct visit_agenda;
 struct notices;
 struct broadcasts;
 struct bcsend;
+struct retention;
 
 struct app {
 	struct config		*cfg;
@@ -63,6 +64,7 @@ struct app {
 	struct notices		*notices;	/* staff's notice templates */
 	struct broadcasts	*broadcasts;	/* broadcasts, recipients */
 	struct bcsend		*bcsend;	/* queues them in slices */
+	struct retention	*retention;	/* the daily purges */
 };
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "store.h"
 
 struct store;
 struct broadcasts;
@@ -103,5 +104,39 @@ int	bc_sms_parts_since(struct broadcasts *b, int64_t since,
 int	bc_family_in_flight(struct broadcasts *b, int64_t family_id,
 	    int64_t *ids, size_t max, size_t *n)
 	    __attribute__((warn_unused_result));
+
+/*
+ * The copies queued for the families in the JSON array `ids` (a
+ * programme report): (family_id, outbox_id).
+ */
+int	bc_report(struct broadcasts *b, const char *ids, store_row_fn fn,
+	    void *arg) __attribute__((warn_unused_result));
+/*
+ * Retention: the per-recipient details (the member, so the phone `broadcast
+ * failed` shows, and the reason) of at most `limit` broadcasts finished
+ * before `cutoff` (unix s) are dropped, in the caller's transaction;
+ * each broadcast keeps its counts and is marked. *n: how many
+ * broadcasts.
+ */
+int	bc_purge_recipients(struct broadcasts *b, int64_t cutoff, int64_t now,
+	    int limit, int *n) __attribute__((warn_unused_result));
+/* When a broadcast's recipients were purged (0: not). */
+int	bc_recipients_purged_at(struct broadcasts *b, int64_t id, int64_t *at)
+	    __attribute__((warn_unused_result));
+
+/* A copy of a broadcast queued for a family (its export). */
+struct bc_copy {
+	int64_t		 broadcast_id;
+	char		 notice_id[48];		/* "": texts of its own */
+	int64_t		 notice_version;
+	char		 lang[4];
+	int		 channel;		/* enum channel */
+	int64_t		 outbox_id;
+	int64_t		 at;			/* sent from, unix s */
+};
+typedef int	(*bc_copy_fn)(const struct bc_copy *c, void *arg);
+/* The copies queued for a family, oldest first; fn returns 0 or -1. */
+int	bc_family_copies(struct broadcasts *b, int64_t family_id, bc_copy_fn fn,
+	    void *arg) __attribute__((warn_unused_result));
 
 #endif

@@ -82,6 +82,8 @@ struct config {
 	/* [retention] */
 	int		 message_days;
 	int		 closed_family_years;	/* 0: never erased */
+	int		 audit_days;
+	int		 failed_recipient_days;
 
 	/* [privacy]: what the information clause says */
 	char		*dpo_contact;		/* the DPO's e-mail or address */

@@ -3,8 +3,8 @@
  * with its direction, time, kind, channel and delivery state; its body is
  * sealed with the associated data (messages, body, id). Staff read a
  * family's history through the admin API. Bodies older than the retention
- * period are purged once a day on the event loop, in slices; the rows stay,
- * so the counts do.
+ * period are purged by the daily retention job (retention.h), in slices;
+ * the rows stay, so the counts do.
  *
  * This module is the only one that reads or writes `messages`: the relay
  * records (conv_record() in daemon/conv/conv.c calls history_record()),
@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include "store.h"
 
 #define HISTORY_LAST_DEFAULT	50	/* messages shown when not told */
 #define HISTORY_LAST_MAX	1000
@@ -87,10 +88,9 @@ struct history_ref {
 struct history;
 struct store;
 struct keys;
-struct event_base;
 
 struct history	*history_new(struct store *st, const struct keys *k);
-/* Stops the purge timer too. Takes NULL. */
+/* Takes NULL. */
 void		 history_free(struct history *h);
 
 const char	*history_state_name(enum history_state s);
@@ -162,16 +162,6 @@ int	history_purge_slice(struct history *h, time_t cutoff, int limit,
 	    int *purged) __attribute__((warn_unused_result));
 
 /*
- * The daily purge on `base`: a first run shortly after start, then one
- * every 24 h, each in slices of HISTORY_PURGE_SLICE rows with a zero-delay
- * timer between them, so the loop is never held long. `days` is the
- * retention period. history_purge_stop() (at SIGTERM) cancels it.
- */
-int	history_purge_start(struct history *h, struct event_base *base,
-	    int days) __attribute__((warn_unused_result));
-void	history_purge_stop(struct history *h);
-
-/*
  * Calls fn for every message of the family, oldest first (the GDPR
  * export); m->text is wiped after each call. fn returns 0, or -1 to stop
  * (then so does history_each).
@@ -179,5 +169,14 @@ void	history_purge_stop(struct history *h);
 typedef int	(*history_each_fn)(const struct history_msg *m, void *arg);
 int	history_each(struct history *h, int64_t family_id, history_each_fn fn,
 	    void *arg) __attribute__((warn_unused_result));
+
+/*
+ * The messages of the families in the JSON array `ids` (a programme
+ * report): (family_id, at, direction) from `from` to before `to` (unix
+ * s), purged bodies included.
+ */
+int	history_report(struct history *h, const char *ids, int64_t from,
+	    int64_t to, store_row_fn fn, void *arg)
+	    __attribute__((warn_unused_result));
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "i18n.h"
+#include "store.h"
 
 struct store;
 struct notices;
@@ -56,5 +57,33 @@ int	notices_get(struct notices *n, const char *id, struct notice_row *out)
 /* All, by id; *out is a new array of *count. */
 int	notices_list(struct notices *n, struct notice_row **out,
 	    size_t *count) __attribute__((warn_unused_result));
+
+/* A copy of a notice queued for a member (notice_sent). */
+struct notice_sent {
+	char	 notice_id[NOTICE_ID_MAX];
+	int64_t	 version;
+	int64_t	 family_id;
+	int64_t	 member_id;
+	char	 lang[4];
+	int	 channel;		/* enum channel */
+	int64_t	 outbox_id;
+	int64_t	 at;			/* unix s */
+};
+/* Records a copy, in the caller's transaction. */
+int	notices_sent_add(struct notices *n, const struct notice_sent *ns)
+	    __attribute__((warn_unused_result));
+/*
+ * The copies one family was sent, oldest first (its export); fn returns
+ * 0, or -1 to stop.
+ */
+typedef int	(*notices_sent_fn)(const struct notice_sent *ns, void *arg);
+int	notices_sent_each(struct notices *n, int64_t family_id,
+	    notices_sent_fn fn, void *arg) __attribute__((warn_unused_result));
+/*
+ * The copies sent to the families in the JSON array `ids` (a programme
+ * report): (family_id, outbox_id).
+ */
+int	notices_report(struct notices *n, const char *ids, store_row_fn fn,
+	    void *arg) __attribute__((warn_unused_result));
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "crypto.h"
+#include "store.h"
 
 struct store;
 struct keys;
@@ -235,5 +236,12 @@ const char *outbox_priority_name(enum outbox_priority p);
  */
 int	outbox_member_last_sent(struct outbox *ob, int64_t member_id,
 	    enum channel *ch, int64_t *at) __attribute__((warn_unused_result));
+
+/*
+ * The rows of the JSON array `ids` (a programme report, an export):
+ * (id, created_at ms, state, channel, delivery, sent_at ms).
+ */
+int	outbox_report(struct outbox *ob, const char *ids, store_row_fn fn,
+	    void *arg) __attribute__((warn_unused_result));
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "phone.h"
 #include "validate.h"
+#include "store.h"
 
 enum people_rc {
 	PEOPLE_OK = 0,
@@ -548,5 +549,28 @@ int	people_member_announcements(struct people *p, int64_t id, int *on,
 /* Active administrators other than `except`. */
 int	people_staff_admins(struct people *p, int64_t except, int64_t *n)
 	    __attribute__((warn_unused_result));
+
+/*
+ * Programme reports (admin_reports.c): ids, dates and plain columns,
+ * never a sealed one. Enrolments of a programme (of one group when
+ * group_id is not 0): (family_id, from, until) with dates as YYYYMMDD
+ * numbers, until 0 while enrolled. Families of the JSON array `ids`:
+ * (id, language 0 pl 1 uk 2 ru 3 en 4 other, channel 0 telegram 1 sms).
+ * Their members: (family_id, member_id, created_at).
+ */
+int	people_report_enrolments(struct people *p, int64_t programme_id,
+	    int64_t group_id, store_row_fn fn, void *arg)
+	    __attribute__((warn_unused_result));
+int	people_report_families(struct people *p, const char *ids,
+	    store_row_fn fn, void *arg) __attribute__((warn_unused_result));
+int	people_report_members(struct people *p, const char *ids,
+	    store_row_fn fn, void *arg) __attribute__((warn_unused_result));
+
+/*
+ * Retention: deletes at most `limit` audit rows from before `cutoff`
+ * (unix s), oldest first, in the caller's transaction; *n how many.
+ */
+int	people_audit_purge(struct people *p, int64_t cutoff, int limit,
+	    int *n) __attribute__((warn_unused_result));
 
 #endif

@@ -93,6 +93,21 @@ int	store_meta_set(struct store *st, const char *key, int64_t value)
 int64_t	store_now_ms(void);
 
 /*
+ * The rows of `sql`, prepared for this call (reports and exports are
+ * rare: their statements stay out of the prepared sets), with ?1 bound
+ * to the text `arg1` (a JSON array, say; NULL binds null) and ?2, ?3 to
+ * the integers a2, a3. Each row's first STORE_ROW_MAX columns go to fn
+ * as integers (NULL is 0); fn returns 0, or -1 to stop, which is then
+ * what store_each_row() returns. fn may be NULL (an UPDATE, a DELETE).
+ * -1 on storage errors, logged with `what`.
+ */
+#define STORE_ROW_MAX	8
+typedef int	(*store_row_fn)(const int64_t *v, int n, void *arg);
+int	store_each_row(struct store *st, const char *sql, const char *arg1,
+	    int64_t a2, int64_t a3, const char *what, store_row_fn fn,
+	    void *arg) __attribute__((warn_unused_result));
+
+/*
  * The sizes in bytes of the database file `path` and of its WAL (0 when
  * there is none). -1 when the database itself cannot be stat()ed.
  */

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "store.h"
 
 #define VISIT_KIND_MAX		16
 #define VISIT_PLACE_MAX		200	/* characters */
@@ -220,6 +221,15 @@ int	visits_families_between(struct visits *v, int64_t from, int64_t to,
 int	visits_event_add(struct visits *v, const struct event *in,
 	    int64_t *id) __attribute__((warn_unused_result));
 int	visits_event_get(struct visits *v, int64_t id, struct event *out)
+	    __attribute__((warn_unused_result));
+
+/*
+ * The visits of the families in the JSON array `ids` (a programme
+ * report), drafts left out: (family_id, at ms, state, answer) from
+ * `from` to before `to` (unix ms).
+ */
+int	visits_report(struct visits *v, const char *ids, int64_t from,
+	    int64_t to, store_row_fn fn, void *arg)
 	    __attribute__((warn_unused_result));
 
 #endif

@@ -98,6 +98,16 @@ ctl_audit_list(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_args *a)
 }
 
 int
+ctl_programme_report(struct ctl *c, const struct ctl_cmd *cmd,
+    struct ctl_args *a)
+{
+	(void)c;
+	(void)cmd;
+	(void)a;
+	return 0;
+}
+
+int
 ctl_help(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_args *a)
 {
 	(void)c;

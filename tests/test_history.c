@@ -1,8 +1,8 @@
 /*
  * Unit tests for daemon/store/history.c: reading a family's newest messages
  * (bodies sealed as the relay seals them), counts, and the retention
- * purge (by slices and on the event loop), each on a fresh temporary
- * database.
+ * purge by slices (tests/test_retention.c runs it on the loop), each on
+ * a fresh temporary database.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +14,6 @@
 #include <time.h>
 
 #include <cmocka.h>
-#include <event2/event.h>
 
 #include "clock.h"
 #include "crypto.h"
@@ -452,56 +451,6 @@ test_history_purge_goes_in_slices(void **state)
 	assert_int_equal(c.purged, 12);
 }
 
-static void
-deadline_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	*(int *)arg = 1;
-}
-
-/* More rows than one slice: the loop's timer goes through all of them. */
-static void
-test_history_purge_timer_runs_all_slices(void **state)
-{
-	struct history_test	*f = *state;
-	struct history_counts	 c;
-	struct event_base	*base;
-	struct event		*deadline;
-	struct timeval		 tv = { 20, 0 };
-	time_t			 now = clock_now();
-	int			 k, n = HISTORY_PURGE_SLICE * 2 + 7, late = 0;
-
-	assert_int_equal(store_begin(f->fx.st), 0);
-	for (k = 0; k < n; k++)
-		record(f, k % 2 ? HISTORY_TO_FAMILY : HISTORY_FROM_FAMILY,
-		    "text", TEXT_OLD, now - 400 * DAY + k);
-	record(f, HISTORY_TO_FAMILY, "text", TEXT_B, now - DAY);
-	assert_int_equal(store_commit(f->fx.st), 0);
-
-	assert_non_null(base = event_base_new());
-	assert_int_equal(history_purge_start(f->h, base, 0), -1);
-	assert_int_equal(history_purge_start(f->h, base, 365), 0);
-	assert_non_null(deadline = evtimer_new(base, deadline_cb, &late));
-	evtimer_add(deadline, &tv);
-	/* Turn by turn until every old body is gone, or the deadline. */
-	do {
-		assert_int_equal(history_counts(f->h, f->family, &c), 0);
-		if (c.purged == n)
-			break;
-		assert_int_equal(event_base_loop(base, EVLOOP_ONCE), 0);
-	} while (!late);
-	assert_false(late);
-	assert_int_equal(c.total, n + 1);
-	assert_int_equal(c.purged, n);
-	history_purge_stop(f->h);
-	event_free(deadline);
-	/* The timer belongs to the base: free it before the base. */
-	history_free(f->h);
-	f->h = NULL;
-	event_base_free(base);
-}
-
 int
 main(void)
 {
@@ -524,8 +473,6 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_history_purge_goes_in_slices, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_history_purge_timer_runs_all_slices, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -802,15 +802,19 @@ admin_broadcast_failed(struct areq *r)
 {
 	struct bc		 b;
 	struct bc_failed	 f;
+	int64_t			 purged;
 	int			 st;
 
 	if ((st = bc_load(r, &b)) != 0)
 		return st;
+	if (bc_recipients_purged_at(r->app->broadcasts, b.id, &purged) != 0)
+		return admin_error(r, 500, "internal", "storage error");
 	memset(&f, 0, sizeof f);
 	f.r = r;
 	f.rows = cJSON_CreateArray();
-	if (bc_rcpts(r->app->broadcasts, b.id, bc_failed_row, &f) != 0 ||
-	    f.err != 0) {
+	/* Past [retention] failed_recipient_days only the counts are left. */
+	if (purged == 0 && (bc_rcpts(r->app->broadcasts, b.id, bc_failed_row,
+	    &f) != 0 || f.err != 0)) {
 		cJSON_Delete(f.rows);
 		return admin_error(r, 500, "internal", "storage error");
 	}
@@ -822,6 +826,10 @@ admin_broadcast_failed(struct areq *r)
 	r->out = cJSON_CreateObject();
 	admin_add_int(r->out, "broadcast", b.id);
 	cJSON_AddItemToObject(r->out, "failed", f.rows);
+	if (purged != 0)
+		admin_add_int(r->out, "purged_at", purged);
+	else
+		cJSON_AddNullToObject(r->out, "purged_at");
 	return 200;
 }
 

@@ -1,12 +1,14 @@
 /*
  * GET /v1/families/{family}/export: everything held about a family, for
  * its request under GDPR art. 15: the family with its members, their
- * consents and programmes, every message with its text, the staff named
- * in them, and the audit rows about the family and its members. Each
+ * consents and programmes, every message with its text, its visits, the
+ * notices it was sent, the staff named in the messages, and the audit
+ * rows about the family and its members. Each
  * export writes a family.export audit row.
  */
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,8 +16,10 @@
 
 #include "admin_priv.h"
 #include "app.h"
+#include "broadcasts.h"
 #include "crypto.h"
 #include "history.h"
+#include "notices.h"
 #include "outbox.h"
 #include "people.h"
 #include "store.h"
@@ -143,17 +147,119 @@ export_visits(struct export_ctx *x, int64_t fid)
 	return 0;
 }
 
+static int
+export_notice(const struct notice_sent *ns, void *arg)
+{
+	struct export_ctx	*x = arg;
+	cJSON			*o = cJSON_CreateObject();
+
+	cJSON_AddNullToObject(o, "broadcast");
+	admin_add_str(o, "notice", ns->notice_id);
+	admin_add_int(o, "version", ns->version);
+	admin_add_str(o, "language", ns->lang);
+	admin_add_str(o, "channel", ns->channel == CHANNEL_SMS ? "sms" :
+	    "telegram");
+	admin_add_int(o, "at", ns->at);
+	if (ns->member_id != 0)
+		admin_add_int(o, "member_id", ns->member_id);
+	else
+		cJSON_AddNullToObject(o, "member_id");
+	admin_add_int(o, "outbox_id", ns->outbox_id);
+	/* Until the outbox says otherwise (export_notice_state). */
+	admin_add_str(o, "state", "queued");
+	cJSON_AddNullToObject(o, "delivery");
+	cJSON_AddItemToArray(x->arr, o);
+	return 0;
+}
+
+/* A broadcast's copy, in the same form as a notice's. */
+static int
+export_bc_copy(const struct bc_copy *c, void *arg)
+{
+	struct export_ctx	*x = arg;
+	cJSON			*o = cJSON_CreateObject();
+
+	admin_add_int(o, "broadcast", c->broadcast_id);
+	admin_add_str(o, "notice", c->notice_id[0] != '\0' ? c->notice_id :
+	    NULL);
+	if (c->notice_id[0] != '\0')
+		admin_add_int(o, "version", c->notice_version);
+	else
+		cJSON_AddNullToObject(o, "version");
+	admin_add_str(o, "language", c->lang);
+	admin_add_str(o, "channel", c->channel == CHANNEL_SMS ? "sms" :
+	    "telegram");
+	admin_add_int(o, "at", c->at);
+	cJSON_AddNullToObject(o, "member_id");
+	admin_add_int(o, "outbox_id", c->outbox_id);
+	admin_add_str(o, "state", "queued");
+	cJSON_AddNullToObject(o, "delivery");
+	cJSON_AddItemToArray(x->arr, o);
+	return 0;
+}
+
+/* (id, created_at, state, channel, delivery, sent_at) of a copy. */
+static int
+export_notice_state(const int64_t *v, int n, void *arg)
+{
+	static const char *const delivery[] = { NULL, "queued", "delivered",
+		"failed", "expired" };
+	cJSON	*o;
+
+	if (n < 5)
+		return 0;
+	cJSON_ArrayForEach(o, (cJSON *)arg) {
+		if (admin_int(o, "outbox_id", 0) != v[0])
+			continue;
+		cJSON_ReplaceItemInObject(o, "state", cJSON_CreateString(
+		    outbox_state_name((enum outbox_state)v[2])));
+		if (v[4] > 0 && v[4] < 5)
+			cJSON_ReplaceItemInObject(o, "delivery",
+			    cJSON_CreateString(delivery[v[4]]));
+	}
+	return 0;
+}
+
 /*
- * The parts of an export, in order; each fills the array of its key.
- * XXX issue 14: notices received join here once their owner can list
- * them per family.
+ * The notices the family was sent, alone or in a broadcast (a broadcast
+ * with texts of its own has no notice): template, language, channel,
+ * time and what became of each copy (the outbox row's state, an SMS
+ * gateway's report).
  */
+static int
+export_notices(struct export_ctx *x, int64_t fid)
+{
+	const cJSON	*o;
+	char		*ids, *p;
+	size_t		 cap, len = 0;
+	int		 rc;
+
+	if (notices_sent_each(x->r->app->notices, fid, export_notice, x) !=
+	    NOTICES_OK ||
+	    bc_family_copies(x->r->app->broadcasts, fid, export_bc_copy,
+	    x) != 0)
+		return -1;
+	cap = 3 + (size_t)cJSON_GetArraySize(x->arr) * 21;
+	p = ids = xmalloc(cap);
+	len = (size_t)snprintf(ids, cap, "[");
+	cJSON_ArrayForEach(o, x->arr)
+		len += (size_t)snprintf(ids + len, cap - len, "%s%lld",
+		    o == x->arr->child ? "" : ",",
+		    (long long)admin_int(o, "outbox_id", 0));
+	snprintf(ids + len, cap - len, "]");
+	rc = outbox_report(x->r->app->ob, p, export_notice_state, x->arr);
+	free(ids);
+	return rc;
+}
+
+/* The parts of an export, in order; each fills the array of its key. */
 static const struct {
 	const char	*key;
 	int		(*add)(struct export_ctx *x, int64_t fid);
 } export_parts[] = {
 	{ "messages", export_messages },
 	{ "visits", export_visits },
+	{ "notices", export_notices },
 	{ "staff", export_staff },	/* after messages: who they name */
 	{ "audit", export_audit },
 };

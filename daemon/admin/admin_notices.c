@@ -664,6 +664,27 @@ notice_queue_one(struct areq *r, const struct nrcpt *rc,
 	return 0;
 }
 
+/* What the family's export and the programme reports read of a copy. */
+static int
+notice_sent_note(struct areq *r, const struct ntpl *t, const struct nrcpt *rc,
+    int64_t row)
+{
+	struct notice_sent	 ns;
+
+	memset(&ns, 0, sizeof ns);
+	snprintf(ns.notice_id, sizeof ns.notice_id, "%s", t->row.id);
+	ns.version = t->row.version;
+	ns.family_id = rc->family_id;
+	ns.member_id = rc->member_id;
+	snprintf(ns.lang, sizeof ns.lang, "%s", lang_code(rc->lang));
+	ns.channel = (int)rc->ch;
+	ns.outbox_id = row;
+	ns.at = clock_now();
+	if (notices_sent_add(r->app->notices, &ns) != NOTICES_OK)
+		return admin_error(r, 500, "internal", "storage error");
+	return 0;
+}
+
 static cJSON *
 nrcpt_json(const struct nrcpt *rc, int64_t row)
 {
@@ -712,6 +733,7 @@ notice_send_all(struct areq *r, const struct ntpl *t, struct nrcpt *rc,
 		if (rc[i].skip == NULL) {
 			if ((st = notice_queue_one(r, &rc[i],
 			    &nr[rc[i].lang], prio, &row)) != 0 ||
+			    (st = notice_sent_note(r, t, &rc[i], row)) != 0 ||
 			    (st = admin_audit(r, "notice.send", "family",
 			    rc[i].family_id)) != 0)
 				return st;

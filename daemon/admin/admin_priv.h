@@ -299,6 +299,8 @@ int	admin_programme_list(struct areq *r);
 int	admin_programme_show(struct areq *r);
 int	admin_programme_enrol(struct areq *r);
 int	admin_programme_leave(struct areq *r);
+/* GET /v1/programmes/{id}/report (admin_reports.c). */
+int	admin_programme_report(struct areq *r);
 
 /* GET /v1/outbox, POST /v1/outbox/{id}/retry (admin_outbox.c). */
 int	admin_outbox_list(struct areq *r);

@@ -24,6 +24,9 @@ static const char *const admin_q_audit[] = {
 };
 static const char *const admin_q_conversation[] = { "last", NULL };
 static const char *const admin_q_import[] = { "page", NULL };
+static const char *const admin_q_report[] = {
+	"from", "to", "group", NULL
+};
 static const char *const admin_q_visits[] = {
 	"family", "assistant", "from", "to", "unconfirmed", NULL
 };
@@ -80,6 +83,9 @@ const struct admin_route admin_routes[] = {
 	  COORD },
 	{ POST, "/v1/programmes/*/leave", admin_programme_leave, MUT, NULL,
 	  COORD },
+	/* Counts only, but audited as a reading of the programme. */
+	{ GET, "/v1/programmes/*/report", admin_programme_report, MUT,
+	  admin_q_report, COORD },
 	{ GET, "/v1/outbox", admin_outbox_list, 0, admin_q_outbox, COORD },
 	{ POST, "/v1/outbox/*/retry", admin_outbox_retry, MUT, NULL, COORD },
 	{ GET, "/v1/audit", admin_audit_list, 0, admin_q_audit, ADM },

@@ -275,16 +275,22 @@ admin_staff_list(struct areq *r)
 {
 	struct staff	*a = NULL;
 	size_t		 n = 0, i;
-	cJSON		*arr;
+	cJSON		*arr, *o;
+	int		 st = 200;
 
 	if (people_staff_list(r->app->people, &a, &n) != PEOPLE_OK)
 		return admin_error(r, 500, "internal", "storage error");
 	r->out = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(r->out, "staff");
-	for (i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, admin_staff_json(&a[i]));
+	for (i = 0; i < n && st == 200; i++) {
+		o = admin_staff_json(&a[i]);
+		cJSON_AddItemToArray(arr, o);
+		/* Who each one is on this machine, and what they may do. */
+		if (admin_staff_access_json(r, o, &a[i]) == -1)
+			st = admin_error(r, 500, "internal", "storage error");
+	}
 	people_staff_list_free(a, n);
-	return 200;
+	return st;
 }
 
 int

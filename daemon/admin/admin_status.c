@@ -20,6 +20,7 @@
 #include "inbound.h"
 #include "outbox.h"
 #include "people.h"
+#include "retention.h"
 #include "store.h"
 #include "tg.h"
 #include "visits.h"
@@ -79,6 +80,29 @@ admin_status_channels(cJSON *o, const struct dispatch_stats *ds)
 	}
 }
 
+/* What the last daily retention run purged, per kind. */
+static void
+admin_status_retention(cJSON *o, const struct retention *rt)
+{
+	struct retention_stats	 rs;
+	cJSON			*x, *k;
+	int			 i;
+
+	retention_stats(rt, &rs);
+	x = cJSON_AddObjectToObject(o, "retention");
+	if (rs.at != 0)
+		admin_add_int(x, "last_run_at", rs.at);
+	else
+		cJSON_AddNullToObject(x, "last_run_at");
+	cJSON_AddBoolToObject(x, "failed", rs.failed);
+	for (i = 0; i < RETENTION_NKINDS; i++) {
+		k = cJSON_AddObjectToObject(x,
+		    retention_kind_name((enum retention_kind)i));
+		admin_add_int(k, "days", rs.days[i]);
+		admin_add_int(k, "purged", rs.purged[i]);
+	}
+}
+
 int
 admin_status(struct areq *r)
 {
@@ -130,6 +154,7 @@ admin_status(struct areq *r)
 	    admin_rotation_json(app->rotate));
 	admin_status_lanes(o, depth);
 	admin_status_channels(o, &ds);
+	admin_status_retention(o, app->retention);
 	/* A database that cannot be stat()ed shows no sizes (null). */
 	if (store_file_sizes(app->cfg->database, &db, &wal) == 0) {
 		q = cJSON_AddObjectToObject(o, "database");

@@ -141,6 +141,12 @@ static const struct cfg_key cfg_keys[] = {
 	{ "retention", "closed_family_years", CFG_INT,
 	  OFF(closed_family_years), "5", 0, 100, "years after which a closed "
 	  "family is erased, daily (counts stay; 0: never)" },
+	{ "retention", "audit_days", CFG_INT, OFF(audit_days), "730", 1,
+	  36500, "days after which audit rows are deleted" },
+	{ "retention", "failed_recipient_days", CFG_INT,
+	  OFF(failed_recipient_days), "90", 1, 36500,
+	  "days after a broadcast ends when who it did not reach (broadcast "
+	  "failed) is dropped (counts stay)" },
 
 	{ "privacy", "dpo_contact", CFG_STRING, OFF(dpo_contact), "", 0, 0,
 	  "how to reach the centre's data protection officer (e-mail or "

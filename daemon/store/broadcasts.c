@@ -420,3 +420,144 @@ bc_family_in_flight(struct broadcasts *b, int64_t family_id, int64_t *ids,
 	    sqlite3_errstr(rc));
 	return -1;
 }
+
+/* ---- programme reports and retention ---------------------------------- */
+
+static int
+bc_count_row(const int64_t *v, int n, void *arg)
+{
+	(void)v;
+	(void)n;
+	(*(int *)arg)++;
+	return 0;
+}
+
+int
+bc_report(struct broadcasts *b, const char *ids, store_row_fn fn, void *arg)
+{
+	static const char sql[] = "SELECT family_id, outbox_id "
+	    "FROM broadcast_recipients WHERE state = 1 AND outbox_id IS NOT "
+	    "NULL AND family_id IN (SELECT value FROM json_each(?1))";
+
+	return store_each_row(b->st, sql, ids, 0, 0, "bc_report", fn, arg);
+}
+
+int
+bc_purge_recipients(struct broadcasts *b, int64_t cutoff, int64_t now,
+    int limit, int *n)
+{
+	/* Finished (done or cancelled) before the cutoff, not yet purged. */
+	static const char pick[] = "SELECT id FROM broadcasts WHERE "
+	    "state IN (2, 3) AND finished_at < ?2 AND recipients_purged_at "
+	    "IS NULL ORDER BY id LIMIT ?3";
+	static const char rcpt[] = "UPDATE broadcast_recipients SET "
+	    "member_id = NULL, reason = NULL WHERE broadcast_id IN (SELECT "
+	    "value FROM json_each(?1))";
+	static const char mark[] = "UPDATE broadcasts SET "
+	    "recipients_purged_at = ?2 WHERE id IN (SELECT value FROM "
+	    "json_each(?1))";
+	sqlite3_stmt	*s = NULL;
+	char		*ids = NULL;
+	size_t		 len = 0, cap = 0;
+	int		 rc = -1, k;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(store_db(b->st), pick, -1, &s, NULL) !=
+	    SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(s, 2, cutoff);
+	sqlite3_bind_int(s, 3, limit);
+	cap = 16 + (size_t)limit * 21;
+	ids = xmalloc(cap);
+	len = (size_t)snprintf(ids, cap, "[");
+	while ((k = sqlite3_step(s)) == SQLITE_ROW) {
+		len += (size_t)snprintf(ids + len, cap - len, "%s%lld",
+		    *n > 0 ? "," : "", (long long)sqlite3_column_int64(s, 0));
+		(*n)++;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (k != SQLITE_DONE)
+		goto out;
+	snprintf(ids + len, cap - len, "]");
+	if (*n == 0) {
+		rc = 0;
+		goto out;
+	}
+	k = 0;
+	if (store_each_row(b->st, rcpt, ids, 0, 0, "bc_purge", bc_count_row,
+	    &k) == -1 || store_each_row(b->st, mark, ids, now, 0,
+	    "bc_purge_mark", bc_count_row, &k) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (rc == -1) {
+		log_err("event=store.error what=bc_purge error=\"%s\"",
+		    sqlite3_errmsg(store_db(b->st)));
+		*n = 0;
+	}
+	sqlite3_finalize(s);
+	free(ids);
+	return rc;
+}
+
+static int
+bc_first_int(const int64_t *v, int n, void *arg)
+{
+	*(int64_t *)arg = n > 0 ? v[0] : 0;
+	return 0;
+}
+
+int
+bc_recipients_purged_at(struct broadcasts *b, int64_t id, int64_t *at)
+{
+	static const char sql[] = "SELECT COALESCE(recipients_purged_at, 0) "
+	    "FROM broadcasts WHERE id = ?2";
+
+	*at = 0;
+	return store_each_row(b->st, sql, NULL, id, 0, "bc_purged_at",
+	    bc_first_int, at);
+}
+
+int
+bc_family_copies(struct broadcasts *b, int64_t family_id, bc_copy_fn fn,
+    void *arg)
+{
+	static const char sql[] = "SELECT r.broadcast_id, b.notice_id, "
+	    "COALESCE(b.notice_version, 0), r.lang, r.channel, r.outbox_id, "
+	    "COALESCE(b.send_at, b.created_at) FROM broadcast_recipients r "
+	    "JOIN broadcasts b ON b.id = r.broadcast_id WHERE r.family_id = ?1 "
+	    "AND r.state = 1 ORDER BY r.broadcast_id";
+	struct bc_copy		 c;
+	sqlite3_stmt		*s = NULL;
+	const unsigned char	*t;
+	int			 rc, ret = 0;
+
+	if (sqlite3_prepare_v2(store_db(b->st), sql, -1, &s, NULL) !=
+	    SQLITE_OK) {
+		log_err("event=store.error what=bc_family_copies error=\"%s\"",
+		    sqlite3_errmsg(store_db(b->st)));
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, family_id);
+	while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&c, 0, sizeof c);
+		c.broadcast_id = sqlite3_column_int64(s, 0);
+		if ((t = sqlite3_column_text(s, 1)) != NULL)
+			snprintf(c.notice_id, sizeof c.notice_id, "%s", t);
+		c.notice_version = sqlite3_column_int64(s, 2);
+		if ((t = sqlite3_column_text(s, 3)) != NULL)
+			snprintf(c.lang, sizeof c.lang, "%s", t);
+		c.channel = sqlite3_column_int(s, 4);
+		c.outbox_id = sqlite3_column_int64(s, 5);
+		c.at = sqlite3_column_int64(s, 6);
+		ret = fn(&c, arg);
+	}
+	if (ret == 0 && rc != SQLITE_DONE) {
+		log_err("event=store.error what=bc_family_copies error=\"%s\"",
+		    sqlite3_errstr(rc));
+		ret = -1;
+	}
+	sqlite3_finalize(s);
+	return ret;
+}

@@ -1,10 +1,11 @@
-/* The messages table: the relay's record, staff reading, retention purge. */
+/*
+ * The messages table: the relay's record, staff reading, the retention's
+ * purge of old bodies (its daily job is store/retention.c).
+ */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <event2/event.h>
 
 #include "clock.h"
 #include "crypto.h"
@@ -13,10 +14,6 @@
 #include "seal.h"
 #include "store.h"
 #include "xmalloc.h"
-
-#define HISTORY_DAY_S		86400
-#define HISTORY_FIRST_MS	1000	/* the first purge, after start */
-#define HISTORY_RETRY_S		3600	/* after a failed purge */
 
 enum hst {
 	HS_READ,
@@ -73,23 +70,11 @@ static const char *const history_sql[HS_COUNT] = {
 	    "family_id = ? AND direction = 0 ORDER BY id DESC LIMIT 1",
 };
 
-/* One daily run of the purge, while it goes through its slices. */
-struct history_run {
-	int		 active;
-	time_t		 cutoff;
-	int64_t		 purged;
-	int		 slices;
-	int64_t		 t0;		/* unix ms */
-};
-
 struct history {
 	struct store		*st;
 	const struct keys	*keys;
 	sqlite3_stmt		*s[HS_COUNT];
 	int64_t			 last_id;	/* ids are ours to give */
-	struct event		*purge_ev;
-	int			 days;
-	struct history_run	 run;
 };
 
 static const char *const history_state_names[HISTORY_NSTATES] = {
@@ -139,9 +124,6 @@ history_free(struct history *h)
 
 	if (h == NULL)
 		return;
-	history_purge_stop(h);
-	if (h->purge_ev != NULL)
-		event_free(h->purge_ev);
 	for (i = 0; i < HS_COUNT; i++)
 		sqlite3_finalize(h->s[i]);
 	free(h);
@@ -481,95 +463,6 @@ history_purge_slice(struct history *h, time_t cutoff, int limit, int *purged)
 	return 0;
 }
 
-static void
-history_arm(struct history *h, int64_t ms)
-{
-	struct timeval	 tv;
-
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)(ms % 1000 * 1000);
-	evtimer_add(h->purge_ev, &tv);
-}
-
-/* The end of one daily run: counts only, then the next in 24 h. */
-static void
-history_run_done(struct history *h, int failed)
-{
-	struct history_run	*r = &h->run;
-
-	if (failed)
-		log_err("event=history.purge_failed purged=%" PRId64
-		    " slices=%d retry_s=%d", r->purged, r->slices,
-		    HISTORY_RETRY_S);
-	else
-		log_info("event=history.purged messages=%" PRId64 " slices=%d "
-		    "days=%d ms=%" PRId64, r->purged, r->slices, h->days,
-		    clock_now_ms() - r->t0);
-	r->active = 0;
-	history_arm(h, (int64_t)(failed ? HISTORY_RETRY_S : HISTORY_DAY_S) *
-	    1000);
-}
-
-static void
-history_purge_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct history		*h = arg;
-	struct history_run	*r = &h->run;
-	int			 n;
-
-	(void)fd;
-	(void)what;
-	if (!r->active) {
-		/* One cutoff for the whole run, so it ends. */
-		memset(r, 0, sizeof *r);
-		r->active = 1;
-		r->t0 = clock_now_ms();
-		r->cutoff = clock_now() - (time_t)h->days * HISTORY_DAY_S;
-	}
-	if (history_purge_slice(h, r->cutoff, HISTORY_PURGE_SLICE, &n) ==
-	    -1) {
-		history_run_done(h, 1);
-		return;
-	}
-	r->purged += n;
-	r->slices++;
-	if (n == HISTORY_PURGE_SLICE) {
-		/* More to do: let the loop breathe first. */
-		history_arm(h, 0);
-		return;
-	}
-	history_run_done(h, 0);
-}
-
-int
-history_purge_start(struct history *h, struct event_base *base, int days)
-{
-	if (days < 1) {
-		log_err("event=history.bad_retention days=%d", days);
-		return -1;
-	}
-	if (h->purge_ev == NULL &&
-	    (h->purge_ev = evtimer_new(base, history_purge_cb, h)) == NULL) {
-		log_err("event=history.timer_failed");
-		return -1;
-	}
-	h->days = days;
-	history_arm(h, HISTORY_FIRST_MS);
-	return 0;
-}
-
-void
-history_purge_stop(struct history *h)
-{
-	if (h == NULL || h->purge_ev == NULL)
-		return;
-	evtimer_del(h->purge_ev);
-	if (h->run.active)
-		log_info("event=history.purge_stopped purged=%" PRId64,
-		    h->run.purged);
-	h->run.active = 0;
-}
-
 /* ---- every message of a family (the GDPR export) --------------------- */
 
 /*
@@ -628,4 +521,18 @@ history_erase_family(struct history *h, int64_t family_id)
 	rc = store_step_done(s, "messages_erase");
 	sqlite3_finalize(s);
 	return rc;
+}
+
+/* ---- programme reports ------------------------------------------------ */
+
+int
+history_report(struct history *h, const char *ids, int64_t from, int64_t to,
+    store_row_fn fn, void *arg)
+{
+	static const char sql[] = "SELECT family_id, at, direction "
+	    "FROM messages WHERE family_id IN (SELECT value FROM "
+	    "json_each(?1)) AND at >= ?2 AND at < ?3";
+
+	return store_each_row(h->st, sql, ids, from, to, "messages_report",
+	    fn, arg);
 }

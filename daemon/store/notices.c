@@ -2,6 +2,7 @@
  * The staff's notice templates: tables notices and notice_texts. Plain
  * text on purpose (include/notices.h says why).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -289,4 +290,92 @@ out:
 		free(ids[i]);
 	free(ids);
 	return ret;
+}
+
+/* ---- the copies sent -------------------------------------------------- */
+
+int
+notices_sent_add(struct notices *n, const struct notice_sent *ns)
+{
+	static const char sql[] = "INSERT INTO notice_sent (notice_id, "
+	    "notice_version, family_id, member_id, lang, channel, outbox_id, "
+	    "at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+	sqlite3_stmt	*s = NULL;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(store_db(n->st), sql, -1, &s, NULL) !=
+	    SQLITE_OK) {
+		log_err("event=store.error what=notice_sent_add error=\"%s\"",
+		    sqlite3_errmsg(store_db(n->st)));
+		return NOTICES_ERR;
+	}
+	sqlite3_bind_text(s, 1, ns->notice_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, ns->version);
+	sqlite3_bind_int64(s, 3, ns->family_id);
+	if (ns->member_id != 0)
+		sqlite3_bind_int64(s, 4, ns->member_id);
+	sqlite3_bind_text(s, 5, ns->lang, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 6, ns->channel);
+	if (ns->outbox_id != 0)
+		sqlite3_bind_int64(s, 7, ns->outbox_id);
+	sqlite3_bind_int64(s, 8, ns->at);
+	rc = store_step_done(s, "notice_sent_add");
+	sqlite3_finalize(s);
+	return rc == 0 ? NOTICES_OK : NOTICES_ERR;
+}
+
+int
+notices_sent_each(struct notices *n, int64_t family_id, notices_sent_fn fn,
+    void *arg)
+{
+	static const char sql[] = "SELECT notice_id, notice_version, "
+	    "family_id, COALESCE(member_id, 0), lang, channel, "
+	    "COALESCE(outbox_id, 0), at FROM notice_sent WHERE family_id = ?1 "
+	    "ORDER BY id";
+	struct notice_sent	 ns;
+	sqlite3_stmt		*s = NULL;
+	const unsigned char	*t;
+	int			 rc, ret = NOTICES_OK;
+
+	if (sqlite3_prepare_v2(store_db(n->st), sql, -1, &s, NULL) !=
+	    SQLITE_OK) {
+		log_err("event=store.error what=notice_sent_each error=\"%s\"",
+		    sqlite3_errmsg(store_db(n->st)));
+		return NOTICES_ERR;
+	}
+	sqlite3_bind_int64(s, 1, family_id);
+	while (ret == NOTICES_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&ns, 0, sizeof ns);
+		if ((t = sqlite3_column_text(s, 0)) != NULL)
+			snprintf(ns.notice_id, sizeof ns.notice_id, "%s", t);
+		ns.version = sqlite3_column_int64(s, 1);
+		ns.family_id = sqlite3_column_int64(s, 2);
+		ns.member_id = sqlite3_column_int64(s, 3);
+		if ((t = sqlite3_column_text(s, 4)) != NULL)
+			snprintf(ns.lang, sizeof ns.lang, "%s", t);
+		ns.channel = sqlite3_column_int(s, 5);
+		ns.outbox_id = sqlite3_column_int64(s, 6);
+		ns.at = sqlite3_column_int64(s, 7);
+		if (fn(&ns, arg) == -1)
+			ret = NOTICES_ERR;
+	}
+	if (ret == NOTICES_OK && rc != SQLITE_DONE) {
+		log_err("event=store.error what=notice_sent_each error=\"%s\"",
+		    sqlite3_errstr(rc));
+		ret = NOTICES_ERR;
+	}
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int
+notices_report(struct notices *n, const char *ids, store_row_fn fn,
+    void *arg)
+{
+	static const char sql[] = "SELECT family_id, COALESCE(outbox_id, 0) "
+	    "FROM notice_sent WHERE family_id IN (SELECT value FROM "
+	    "json_each(?1))";
+
+	return store_each_row(n->st, sql, ids, 0, 0, "notice_sent_report", fn,
+	    arg) == 0 ? NOTICES_OK : NOTICES_ERR;
 }

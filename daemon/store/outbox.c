@@ -769,3 +769,16 @@ outbox_member_last_sent(struct outbox *ob, int64_t member_id,
 	    sqlite3_errstr(rc));
 	return -1;
 }
+
+/* ---- programme reports and exports ------------------------------------ */
+
+int
+outbox_report(struct outbox *ob, const char *ids, store_row_fn fn, void *arg)
+{
+	static const char sql[] = "SELECT id, created_at, state, channel, "
+	    "COALESCE(delivery, 0), COALESCE(sent_at, 0) FROM outbox "
+	    "WHERE id IN (SELECT value FROM json_each(?1))";
+
+	return store_each_row(ob->st, sql, ids, 0, 0, "outbox_report", fn,
+	    arg);
+}

@@ -99,3 +99,21 @@ people_audit_find(struct people *p, const struct audit_filter *f,
 	sqlite3_clear_bindings(s);
 	return ret;
 }
+
+/*
+ * Retention: one transaction of the caller's, at most `limit` rows from
+ * before `cutoff` (unix s), oldest first.
+ */
+int
+people_audit_purge(struct people *p, int64_t cutoff, int limit, int *n)
+{
+	static const char sql[] = "DELETE FROM audit WHERE id IN (SELECT id "
+	    "FROM audit WHERE at < ?2 ORDER BY id LIMIT ?3)";
+
+	*n = 0;
+	if (store_each_row(p->st, sql, NULL, cutoff, limit, "audit_purge",
+	    NULL, NULL) == -1)
+		return PEOPLE_ERR;
+	*n = sqlite3_changes(store_db(p->st));
+	return PEOPLE_OK;
+}

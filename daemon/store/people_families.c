@@ -548,3 +548,20 @@ out:
 	free(prog);
 	return rc;
 }
+
+/* ---- reports (admin_reports.c) ---------------------------------------- */
+
+int
+people_report_families(struct people *p, const char *ids, store_row_fn fn,
+    void *arg)
+{
+	/* Ids and the two plain columns only: erased families count too. */
+	static const char sql[] = "SELECT id, CASE language "
+	    "WHEN 'pl' THEN 0 WHEN 'uk' THEN 1 WHEN 'ru' THEN 2 "
+	    "WHEN 'en' THEN 3 ELSE 4 END, "
+	    "CASE channel WHEN 'telegram' THEN 0 ELSE 1 END "
+	    "FROM families WHERE id IN (SELECT value FROM json_each(?1))";
+
+	return store_each_row(p->st, sql, ids, 0, 0, "families_report", fn,
+	    arg) == 0 ? PEOPLE_OK : PEOPLE_ERR;
+}

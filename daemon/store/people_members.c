@@ -47,8 +47,10 @@ const char *const people_member_sql[MEM_NSQL] = {
 	/* A Telegram consent (?3 NULL) replaces a paper form's reference. */
 	[MEM_CONSENT] = "UPDATE members SET consent_at = ?1, "
 	    "consent_version = ?2, consent_ref = ?3 WHERE id = ?4",
-	[MEM_ANNOUNCE] = "UPDATE members SET announcements = ? "
-	    "WHERE id = ?",
+	/* Since when: by the daemon's clock, which tests move. */
+	[MEM_ANNOUNCE] = "UPDATE members SET announcements = ?1, "
+	    "announcements_at = CASE WHEN announcements IS NOT ?1 THEN ?3 "
+	    "ELSE announcements_at END WHERE id = ?2",
 	[MEM_OOH_GET] = "SELECT COALESCE(ooh_notice_at, 0) FROM members "
 	    "WHERE id = ?",
 	[MEM_OOH_SET] = "UPDATE members SET ooh_notice_at = ? WHERE id = ?",
@@ -83,7 +85,10 @@ const char *const people_member_sql[MEM_NSQL] = {
 	[MEM_REMIND_GET] = "SELECT reminders_off FROM members WHERE id = ?",
 	[MEM_ANNOUNCE_SINCE] = "SELECT announcements, "
 	    "COALESCE(announcements_at, created_at) FROM members WHERE id = ?",
-	[MEM_IDS] = "SELECT id FROM members WHERE family_id = ? ORDER BY id",
+	/* Removed members too: the audit still names them. */
+	[MEM_IDS] = "SELECT id FROM members WHERE family_id = ?1 UNION "
+	    "SELECT member_id FROM removed_members WHERE family_id = ?1 "
+	    "ORDER BY 1",
 	/* Rows kept for counts; the consent's date and version too. */
 	[MEM_ERASE] = "UPDATE members SET name = NULL, phone = NULL, "
 	    "phone_idx = NULL, tg_user_id = NULL, tg_chat_id = NULL, "
@@ -263,6 +268,11 @@ people_member_delete(struct people *p, int64_t id)
 		sqlite3_bind_int64(p->mem[MEM_DELETE], 1, id);
 		rc = people_step(p->mem[MEM_DELETE], "member_delete");
 	}
+	/* Whose member it was, so the family's audit rows still find it. */
+	if (rc == PEOPLE_OK && store_each_row(p->st, "INSERT OR IGNORE INTO "
+	    "removed_members (member_id, family_id) VALUES (?2, ?3)", NULL,
+	    id, m.family_id, "removed_member", NULL, NULL) == -1)
+		rc = PEOPLE_ERR;
 	/* The next member becomes the contact when the contact goes. */
 	if (rc == PEOPLE_OK) {
 		sqlite3_bind_int64(p->mem[MEM_PROMOTE], 1, m.family_id);
@@ -455,6 +465,7 @@ people_member_set_announcements(struct people *p, int64_t id, int on)
 
 	sqlite3_bind_int(s, 1, on ? 1 : 0);
 	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_int64(s, 3, people_now());
 	return people_step(s, "member_announcements");
 }
 
@@ -737,4 +748,18 @@ people_member_of_erased(struct people *p, int64_t id)
 	    (rc = people_family_erased(p, family, &at)) != PEOPLE_OK)
 		return rc;
 	return at != 0 ? PEOPLE_CONFLICT : PEOPLE_OK;
+}
+
+/* ---- reports (admin_reports.c) ---------------------------------------- */
+
+int
+people_report_members(struct people *p, const char *ids, store_row_fn fn,
+    void *arg)
+{
+	static const char sql[] = "SELECT family_id, id, created_at "
+	    "FROM members WHERE family_id IN (SELECT value FROM "
+	    "json_each(?1))";
+
+	return store_each_row(p->st, sql, ids, 0, 0, "members_report", fn,
+	    arg) == 0 ? PEOPLE_OK : PEOPLE_ERR;
 }

@@ -314,3 +314,20 @@ people_enrolment_list(struct people *p, int64_t family_id,
 	return people_collect(p, s, sizeof **out, people_enrolment_row,
 	    people_enrolment_clear_v, NULL, (void **)out, n);
 }
+
+/* ---- reports (admin_reports.c) ---------------------------------------- */
+
+int
+people_report_enrolments(struct people *p, int64_t programme_id,
+    int64_t group_id, store_row_fn fn, void *arg)
+{
+	/* Dates as numbers, YYYYMMDD: they compare as the calendar does. */
+	static const char sql[] = "SELECT family_id, "
+	    "CAST(replace(from_date, '-', '') AS INTEGER), "
+	    "CAST(replace(COALESCE(until_date, ''), '-', '') AS INTEGER) "
+	    "FROM enrolments WHERE programme_id = ?2 "
+	    "AND (?3 = 0 OR group_id = ?3) ORDER BY family_id, id";
+
+	return store_each_row(p->st, sql, NULL, programme_id, group_id,
+	    "enrolments_report", fn, arg) == 0 ? PEOPLE_OK : PEOPLE_ERR;
+}

@@ -91,6 +91,42 @@ store_step_done(sqlite3_stmt *stmt, const char *what)
 }
 
 int
+store_each_row(struct store *st, const char *sql, const char *arg1,
+    int64_t a2, int64_t a3, const char *what, store_row_fn fn, void *arg)
+{
+	sqlite3_stmt	*s = NULL;
+	int64_t		 v[STORE_ROW_MAX];
+	int		 rc, n, i, ret = 0;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		log_err("event=store.error what=%s error=\"%s\"", what,
+		    sqlite3_errmsg(st->db));
+		return -1;
+	}
+	if (arg1 != NULL)
+		sqlite3_bind_text(s, 1, arg1, -1, SQLITE_STATIC);
+	if (sqlite3_bind_parameter_count(s) >= 2)
+		sqlite3_bind_int64(s, 2, a2);
+	if (sqlite3_bind_parameter_count(s) >= 3)
+		sqlite3_bind_int64(s, 3, a3);
+	while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		n = sqlite3_column_count(s);
+		if (n > STORE_ROW_MAX)
+			n = STORE_ROW_MAX;
+		for (i = 0; i < n; i++)
+			v[i] = sqlite3_column_int64(s, i);
+		ret = fn != NULL ? fn(v, n, arg) : 0;
+	}
+	if (ret == 0 && rc != SQLITE_DONE) {
+		log_err("event=store.error what=%s error=\"%s\"", what,
+		    sqlite3_errstr(rc));
+		ret = -1;
+	}
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int
 store_exec(struct store *st, const char *sql, const char *what)
 {
 	char	*msg = NULL;

@@ -456,6 +456,39 @@ const char *const store_migrations[] = {
 	"UPDATE outbox SET family_id = (SELECT family_id FROM messages "
 	"  WHERE messages.id = outbox.cause_id) WHERE family_id IS NULL "
 	"  AND cause = 'relay' AND cause_id IS NOT NULL;",
+
+	/*
+	 * 15: members.announcements_at is written by the code that turns
+	 * announcements on or off, from the daemon's clock (a trigger read
+	 * SQLite's). notice_sent: one row per copy of a notice queued for
+	 * a member, ids only (the export, the programme reports).
+	 * broadcasts.recipients_purged_at: when the per-recipient details
+	 * of `broadcast failed` were dropped by the retention; the counts
+	 * stay.
+	 */
+	"DROP TRIGGER IF EXISTS members_announcements_at;"
+	"CREATE TABLE notice_sent ("
+	"  id INTEGER PRIMARY KEY,"
+	"  notice_id TEXT NOT NULL,"
+	"  notice_version INTEGER NOT NULL,"
+	"  family_id INTEGER NOT NULL,"
+	"  member_id INTEGER,"
+	"  lang TEXT NOT NULL,"
+	"  channel INTEGER NOT NULL,"
+	"  outbox_id INTEGER,"
+	"  at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX notice_sent_family ON notice_sent (family_id, id);"
+	/*
+	 * removed_members: whose a removed member was (ids only), so the
+	 * audit rows about them are found by their family.
+	 */
+	"CREATE TABLE removed_members ("
+	"  member_id INTEGER PRIMARY KEY,"
+	"  family_id INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX removed_members_family ON removed_members (family_id);"
+	"ALTER TABLE broadcasts ADD COLUMN recipients_purged_at INTEGER;",
 };
 
 const int store_nmigrations =

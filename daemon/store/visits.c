@@ -858,3 +858,17 @@ visits_event_get(struct visits *v, int64_t id, struct event *out)
 	visits_reset(s);
 	return rc;
 }
+
+/* ---- programme reports ------------------------------------------------ */
+
+int
+visits_report(struct visits *v, const char *ids, int64_t from, int64_t to,
+    store_row_fn fn, void *arg)
+{
+	static const char sql[] = "SELECT family_id, at, state, answer "
+	    "FROM visits WHERE family_id IN (SELECT value FROM "
+	    "json_each(?1)) AND at >= ?2 AND at < ?3 AND state <> 2";
+
+	return store_each_row(v->st, sql, ids, from, to, "visits_report", fn,
+	    arg) == 0 ? VISITS_OK : VISITS_ERROR;
+}

@@ -116,9 +116,18 @@ def test_status_staff_family_programme_invite(sc):
       "--contact", OTHER_NAME, "--phone", "+380 50 123 4567")
 
     # Both output forms of the lists.
+    j(d, "staff", "edit", s2["id"], "--unix-user", "daemon")
     p = run(d, "staff", "list")
-    lines = columns_aligned(p.out, ["ID", "NAME", "KIND", "LANGUAGES"])
+    lines = columns_aligned(p.out, ["ID", "NAME", "KIND", "ROLE",
+                                    "UNIX USER", "LANGUAGES"])
     assert len(lines) == 3 and STAFF_NAME in p.out and STAFF2_NAME in p.out
+    row2 = [x for x in lines if STAFF2_NAME in x][0]
+    assert " assistant " in row2 and " daemon " in row2, row2
+    listed = {s["id"]: s for s in j(d, "staff", "list")["staff"]}
+    assert listed[s1["id"]]["role"] == "assistant", listed
+    assert listed[s1["id"]]["unix_user"] is None, listed
+    assert listed[s2["id"]]["unix_user"] == "daemon", listed
+    assert listed[s2["id"]]["programmes"] == [], listed
     p = run(d, "family", "list")
     lines = columns_aligned(p.out, ["ID", "CODE", "NAME", "CONTACT", "LANG"])
     assert FAMILY_NAME in p.out and OTHER_NAME in p.out, p.out

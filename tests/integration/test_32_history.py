@@ -105,7 +105,7 @@ def seed(d, staff_id, family_id, member_id, now):
 
 def purge_lines(d):
     return [ln for ln in d.log().splitlines()
-            if "event=history.purged" in ln]
+            if "event=retention.purged" in ln]
 
 
 def start(sc, env=None):
@@ -245,6 +245,19 @@ def test_history_shown_then_purged_after_the_retention(sc):
     assert out[1].endswith("[purged]") and out[2].endswith("[purged]"), out
     assert d.sql("SELECT COUNT(*) FROM messages WHERE body IS NULL AND "
                  "purged_at IS NOT NULL") == [(2,)]
+    # What the run purged, per kind, with its time in the centre's zone.
+    st = j(d, "status")["retention"]
+    assert st["messages"] == {"days": 365, "purged": 2}, st
+    assert st["audit"] == {"days": 730, "purged": 0}, st
+    assert st["failed_recipients"] == {"days": 90, "purged": 0}, st
+    assert not st["failed"] and moved <= st["last_run_at"] < moved + 60, st
+    when = datetime.datetime.fromtimestamp(
+        st["last_run_at"], zoneinfo.ZoneInfo("Europe/Warsaw"))
+    line = [x for x in run(d, "status").out.splitlines()
+            if x.startswith("retention")]
+    assert line and when.strftime("%Y-%m-%d %H:%M") in line[0], line
+    assert "messages 2 (365 days), audit 0 (730 days), " \
+        "failed_recipients 0 (90 days)" in line[0], line
     shows = audit_shows(d)
     assert len(shows) == 5 and all(s == (os.getuid(), "family", fid)
                                    for s in shows), shows

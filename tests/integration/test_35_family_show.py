@@ -2,11 +2,13 @@
 """family show tells staff, per member, whether announcements and
 reminders are on (since when), the consent with its version and date,
 and the channel that last carried a message to them."""
+import datetime
 import json
 import os
 import subprocess
 import sys
 import time
+import zoneinfo
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
@@ -68,6 +70,27 @@ def test_members_reach_and_consent(sc):
     c.idle()
     f = json.loads(ctl(d, "--json", "family", "show", fam["code"]))
     assert f["family"]["members"][0]["announcements"]["on"] is True
+
+
+@suite.test
+@scenario()
+def test_announcements_since_follows_the_daemons_clock(sc):
+    """`since` is written by the daemon from its clock, which tests
+    move, not by SQLite's."""
+    moved = int(datetime.datetime(2026, 2, 3, 10, 0, tzinfo=zoneinfo.ZoneInfo(
+        "Europe/Warsaw")).timestamp())
+    d = sc.daemon(env={"ASYSTENT_FAKE_NOW": str(moved)})
+    c = Centre(sc, d)
+    anna = c.staff("Anna Nowak", "family_assistant", ["pl"], tg=7001)
+    fam = c.family("Rodzina Kowalskich", "pl", anna, tg=5001)
+    c.emu.message(5001, "/stop", language_code="pl")
+    c.idle()
+    f = c.api.ok("GET", "/v1/families/" + fam["code"])["family"]
+    since = f["members"][0]["announcements"]["since"]
+    assert f["members"][0]["announcements"]["on"] is False
+    assert moved <= since < moved + 120, (since, moved)
+    text = ctl(d, "family", "show", fam["code"])
+    assert "off since 2026-02-03 " in text, text
 
 
 if __name__ == "__main__":

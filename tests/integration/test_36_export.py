@@ -10,7 +10,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from adminapi import Api  # noqa: E402
-from harness import BUILD, Suite, scenario  # noqa: E402
+from harness import BUILD, Suite, scenario, wait_for  # noqa: E402
 import seal  # noqa: E402
 
 CTL = os.path.join(BUILD, "asystentctl")
@@ -80,6 +80,19 @@ def test_export_holds_every_value_and_is_audited(sc):
     api.ok("POST", "/v1/visits", {"family": fam["code"],
                                   "at": "2030-05-06 10:00", "place": PLACE,
                                   "note": VISIT_NOTE}, status=201)
+    # A notice it was sent; a member added, then removed.
+    api.ok("POST", "/v1/notices/report-change/send", {
+        "families": [fam["code"]], "params": {"place": "MOPS"}})
+    b = api.ok("POST", "/v1/broadcasts", {
+        "notice": "report-change", "params": {"place": "MOPS"},
+        "target": {"programme": prog["id"]}}, status=201)["broadcast"]
+    api.ok("POST", "/v1/broadcasts/%d/send" % b["id"], {}, status=200)
+    wait_for(lambda: d.sql("SELECT COUNT(*) FROM broadcast_recipients "
+                           "WHERE state = 0")[0][0] == 0, 10,
+             "the broadcast queued")
+    gone = api.ok("POST", "/v1/families/%s/members" % fam["code"],
+                  {"name": "Ktoś Odszedł"})["member"]
+    api.ok("DELETE", "/v1/members/%d" % gone["id"])
     # Another family's values must stay out of this export.
     api.ok("POST", "/v1/families", {
         "name": "Rodzina Obca", "language": "pl", "channel": "sms",
@@ -110,8 +123,31 @@ def test_export_holds_every_value_and_is_audited(sc):
         {fam["members"][0]["id"], other["id"]}
     acts = [a["action"] for a in x["audit"]]
     for a in ("family.add", "member.add", "member.consent",
-              "programme.enrol", "family.export"):
+              "programme.enrol", "family.export", "notice.send"):
         assert a in acts, (a, acts)
+    # The removed member's rows are the family's too.
+    about_gone = [a["action"] for a in x["audit"]
+                  if a["object"] == "member" and a["object_id"] == gone["id"]]
+    assert sorted(about_gone) == ["member.add", "member.remove"], x["audit"]
+    p = ctl(d, "--json", "audit", "list", "--family", fam["code"])
+    listed = json.loads(p.stdout)["audit"]
+    assert {(a["action"], a["object_id"]) for a in listed} >= {
+        ("member.add", gone["id"]), ("member.remove", gone["id"])}, listed
+    assert "Ktoś Odszedł" not in blob
+    # The notice: template, language, channel, time, what became of it.
+    n, nb = x["notices"]
+    assert n["broadcast"] is None, n
+    assert nb["broadcast"] == b["id"] and nb["notice"] == "report-change", nb
+    assert nb["channel"] == "sms" and nb["outbox_id"] > 0, nb
+    assert n["notice"] == "report-change" and n["version"] == 1, n
+    assert n["language"] == "pl" and n["channel"] == "sms", n
+    assert n["member_id"] == fam["members"][0]["id"], n
+    assert n["state"] in ("queued", "sending", "sent", "failed"), n
+    assert n["at"] > 0 and n["outbox_id"] > 0, n
+    assert "Notices sent (2)\n" in text, text
+    assert "  broadcast %d: report-change v1, pl, by sms: " % b["id"] in \
+        text, text
+    assert "  report-change v1, pl, by sms: %s" % n["state"] in text, text
     # Readable: the times in the centre's zone, the directions in words.
     assert "2026-09-21 16:13  from " + CONTACT in text, text
     assert "2026-09-21 16:23  to the family, written by " + STAFF in text, text
