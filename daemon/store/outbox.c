@@ -294,12 +294,18 @@ outbox_new(struct store *st, const struct keys *k)
 	    store_prepare(st, "UPDATE outbox SET state = 0, attempts = 0, "
 	    "next_attempt_at = 0, head = 1 WHERE id = ? AND state = 3",
 	    &ob->retry_failed) == -1 ||
+	    /*
+	     * The rows not sent through outbox_live; sent ones are what
+	     * else the table holds (a count of its smallest b-tree).
+	     */
 	    store_prepare(st, "SELECT state, COUNT(*) FROM outbox "
-	    "GROUP BY state", &ob->counts) == -1 ||
-	    /* Through the index outbox_due (state, priority, id). */
+	    "WHERE state <> 2 GROUP BY state UNION ALL "
+	    "SELECT 2, (SELECT COUNT(*) FROM outbox) - "
+	    "(SELECT COUNT(*) FROM outbox WHERE state <> 2)",
+	    &ob->counts) == -1 ||
+	    /* Through the index outbox_live (priority, state). */
 	    store_prepare(st, "SELECT priority, state, COUNT(*) FROM outbox "
-	    "WHERE state IN (0, 1, 3) GROUP BY priority, state",
-	    &ob->depth) == -1 ||
+	    "WHERE state <> 2 GROUP BY priority, state", &ob->depth) == -1 ||
 	    store_prepare(st, "SELECT id, state, priority, channel, method, "
 	    "attempts, error_code, last_error, created_at, sent_at, cause, "
 	    "delivery, delivery_code, delivery_at "
