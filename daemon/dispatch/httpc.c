@@ -10,11 +10,19 @@
 #include "log.h"
 #include "xmalloc.h"
 
+/*
+ * Easy handles done with are kept for the next requests (reset, their
+ * options set again): making one costs more than resetting it.
+ */
+#define HTTPC_SPARE_MAX	64
+
 struct httpc {
 	struct event_base	*base;
 	CURLM			*multi;
 	struct event		*timer;
 	struct httpc_req	*reqs;		/* in flight, doubly linked */
+	CURL			*spare[HTTPC_SPARE_MAX];
+	int			 nspare;
 };
 
 struct httpc_req {
@@ -49,8 +57,14 @@ httpc_req_free(struct httpc_req *r)
 		h->reqs = r->next;
 	if (r->next != NULL)
 		r->next->prev = r->prev;
-	curl_multi_remove_handle(h->multi, r->easy);
-	curl_easy_cleanup(r->easy);
+	if (r->easy != NULL) {
+		curl_multi_remove_handle(h->multi, r->easy);
+		if (h->nspare < HTTPC_SPARE_MAX) {
+			curl_easy_reset(r->easy);
+			h->spare[h->nspare++] = r->easy;
+		} else
+			curl_easy_cleanup(r->easy);
+	}
 	curl_slist_free_all(r->headers);
 	free(r->body);
 	free(r->resp);
@@ -261,6 +275,8 @@ httpc_free(struct httpc *h)
 		return;
 	while (h->reqs != NULL)
 		httpc_req_free(h->reqs);
+	while (h->nspare > 0)
+		curl_easy_cleanup(h->spare[--h->nspare]);
 	if (h->multi != NULL)
 		curl_multi_cleanup(h->multi);
 	if (h->timer != NULL)
@@ -340,7 +356,8 @@ httpc_request(struct httpc *h, const char *url, const char *body, size_t len,
 	if (h->reqs != NULL)
 		h->reqs->prev = r;
 	h->reqs = r;
-	if ((r->easy = curl_easy_init()) == NULL ||
+	r->easy = h->nspare > 0 ? h->spare[--h->nspare] : curl_easy_init();
+	if (r->easy == NULL ||
 	    httpc_setup(r, url, o, len) == -1 ||
 	    curl_multi_add_handle(h->multi, r->easy) != CURLM_OK) {
 		log_err("event=httpc.request_setup");
