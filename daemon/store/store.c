@@ -20,6 +20,7 @@ struct store {
 	sqlite3_stmt	*begin, *commit, *rollback;
 	sqlite3_stmt	*savepoint, *release, *rollback_to;
 	sqlite3_stmt	*meta_get, *meta_set;
+	uint64_t	 rollbacks;
 };
 
 #define STORE_NMIGRATIONS	store_nmigrations
@@ -161,10 +162,17 @@ store_commit(struct store *st)
 void
 store_rollback(struct store *st)
 {
+	st->rollbacks++;
 	if (sqlite3_get_autocommit(st->db))
 		return;
 	if (store_step_done(st->rollback, "rollback") == -1)
 		return;		/* logged; SQLite rolls back on close */
+}
+
+uint64_t
+store_rollbacks(const struct store *st)
+{
+	return st->rollbacks;
 }
 
 int
@@ -183,6 +191,7 @@ void
 store_rollback_to(struct store *st)
 {
 	/* Failures are logged; the outer transaction's rollback remains. */
+	st->rollbacks++;
 	if (store_step_done(st->rollback_to, "rollback_to") == 0 &&
 	    store_step_done(st->release, "release") == 0)
 		return;
