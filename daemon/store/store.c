@@ -377,6 +377,13 @@ static const char store_pragmas[] =
 	 * back from the file. Only a busy database fills it.
 	 */
 	"PRAGMA cache_size = -8192;"
+	/*
+	 * The savepoint of each routed message journals the pages it
+	 * changes; past 64 KiB SQLite spilled that journal to a temporary
+	 * file, a pwrite per page mid-transaction. It is only for rolling
+	 * back to the savepoint, never read after a crash: memory does.
+	 */
+	"PRAGMA temp_store = MEMORY;"
 	/* After a checkpoint the WAL shrinks back: a burst (or a full
 	 * disk) does not keep its size for good. */
 	"PRAGMA journal_size_limit = 4194304;";
