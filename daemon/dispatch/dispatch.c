@@ -83,6 +83,7 @@ static void	dispatch_free_done(struct dispatch *d);
 static void	dispatch_outcomes_lost(struct dispatch *d);
 static void	dispatch_outcomes_held(struct dispatch *d);
 static void	dispatch_outcomes_recorded(struct dispatch *d);
+static void	dispatch_free_params(char **params, int k);
 
 static int64_t
 dispatch_real_mono(void *arg)
@@ -283,13 +284,16 @@ dispatch_arm(struct dispatch *d, int64_t wait_ms)
 	evtimer_add(d->timer_ev, &tv);
 }
 
+/*
+ * Sends a claimed row; `params` is its payload (taken: freed here), NULL
+ * when it could not be opened.
+ */
 static void
-dispatch_send(struct dispatch *d, const struct outbox_row *row)
+dispatch_send(struct dispatch *d, const struct outbox_row *row,
+    char *params, size_t len)
 {
 	struct dispatch_job	*job;
 	struct dispatch_sender	*s = NULL;
-	char			*params = NULL;
-	size_t			 len = 0;
 
 	job = xcalloc(1, sizeof *job);
 	job->d = d;
@@ -303,10 +307,11 @@ dispatch_send(struct dispatch *d, const struct outbox_row *row)
 		job->res.status = SEND_PERMANENT;
 		snprintf(job->res.error, sizeof job->res.error,
 		    "no sender for channel %d", (int)row->channel);
+		crypto_free_plain(params);
 		dispatch_done(job, &job->res);
 		return;
 	}
-	if (outbox_payload(d->ob, row->id, &params, &len) == -1) {
+	if (params == NULL) {
 		job->res.status = SEND_PERMANENT;
 		snprintf(job->res.error, sizeof job->res.error,
 		    "payload cannot be opened");
@@ -466,8 +471,8 @@ dispatch_count(struct dispatch *d, const uint64_t held[DISPATCH_NCHANNELS])
  * Returns the number of rows claimed into `pick`, or -1.
  */
 static int
-dispatch_claim(struct dispatch *d, struct outbox_row *pick, int room,
-    int64_t now, int64_t *wait, int *more)
+dispatch_claim(struct dispatch *d, struct outbox_row *pick, char **params,
+    size_t *lens, int room, int64_t now, int64_t *wait, int *more)
 {
 	struct outbox_row	 due[DISPATCH_BATCH];
 	uint64_t		 held[DISPATCH_NCHANNELS] = { 0 };
@@ -492,9 +497,16 @@ dispatch_claim(struct dispatch *d, struct outbox_row *pick, int room,
 		k = dispatch_pick(d, due, n, pick, room, now, wait);
 		if ((k = dispatch_gate(d, pick, k, held)) == -1)
 			goto fail;
+		/* In this transaction: no read transaction per send. */
+		for (i = 0; i < k; i++)
+			if (outbox_payload(d->ob, pick[i].id, &params[i],
+			    &lens[i]) == -1)
+				params[i] = NULL;	/* told; it fails */
 	}
-	if (store_commit(d->st) == -1)
+	if (store_commit(d->st) == -1) {
+		dispatch_free_params(params, k);
 		return -1;
+	}
 	for (i = 0; i < k; i++)
 		outbox_mark_sending(d->ob, &pick[i]);
 	dispatch_count(d, held);
@@ -508,9 +520,20 @@ fail:
 }
 
 static void
+dispatch_free_params(char **params, int k)
+{
+	int	 i;
+
+	for (i = 0; i < k; i++)
+		crypto_free_plain(params[i]);
+}
+
+static void
 dispatch_run(struct dispatch *d)
 {
 	struct outbox_row	 pick[DISPATCH_BATCH];
+	char			*params[DISPATCH_BATCH];
+	size_t			 lens[DISPATCH_BATCH];
 	int64_t			 now, wait = 0;
 	int			 k, i, room, more = 0;
 
@@ -533,7 +556,8 @@ dispatch_run(struct dispatch *d)
 			dispatch_arm(d, wait);
 		return;		/* a completion brings us back */
 	}
-	if ((k = dispatch_claim(d, pick, room, now, &wait, &more)) == -1) {
+	if ((k = dispatch_claim(d, pick, params, lens, room, now, &wait,
+	    &more)) == -1) {
 		dispatch_outcomes_held(d);
 		return;
 	}
@@ -543,7 +567,7 @@ dispatch_run(struct dispatch *d)
 	}
 	dispatch_free_done(d);
 	for (i = 0; i < k; i++)
-		dispatch_send(d, &pick[i]);
+		dispatch_send(d, &pick[i], params[i], lens[i]);
 	if (wait > 0)
 		dispatch_arm(d, wait);
 	else if (more)
@@ -753,7 +777,7 @@ dispatch_flush(struct dispatch *d)
 
 	if (d->done_head == NULL)
 		return;
-	if (dispatch_claim(d, NULL, 0, 0, &wait, &more) == -1)
+	if (dispatch_claim(d, NULL, NULL, NULL, 0, 0, &wait, &more) == -1)
 		dispatch_outcomes_lost(d);
 	else
 		dispatch_free_done(d);
