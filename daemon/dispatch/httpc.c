@@ -23,6 +23,7 @@ struct httpc {
 	struct httpc_req	*reqs;		/* in flight, doubly linked */
 	CURL			*spare[HTTPC_SPARE_MAX];
 	int			 nspare;
+	struct httpc_sock	*free_socks;	/* their events kept */
 };
 
 struct httpc_req {
@@ -39,9 +40,15 @@ struct httpc_req {
 	struct httpc_req	*prev, *next;
 };
 
-/* One event per socket curl asks us to watch. */
+/*
+ * One event per socket curl asks us to watch. A connection's socket is
+ * watched for each request on it and dropped between them: the structs
+ * and their events are kept and assigned again.
+ */
 struct httpc_sock {
-	struct event	*ev;
+	struct event		*ev;
+	short			 kind;		/* what ev waits for */
+	struct httpc_sock	*next;		/* free list */
 };
 
 static void	httpc_check_done(struct httpc *h);
@@ -170,8 +177,9 @@ httpc_socket_cb(CURL *easy, curl_socket_t s, int what, void *arg,
 	(void)easy;
 	if (what == CURL_POLL_REMOVE) {
 		if (hs != NULL) {
-			event_free(hs->ev);
-			free(hs);
+			event_del(hs->ev);
+			hs->next = h->free_socks;
+			h->free_socks = hs;
 			curl_multi_assign(h->multi, s, NULL);
 		}
 		return 0;
@@ -181,13 +189,27 @@ httpc_socket_cb(CURL *easy, curl_socket_t s, int what, void *arg,
 		kind |= EV_READ;
 	if (what & CURL_POLL_OUT)
 		kind |= EV_WRITE;
+	if (hs != NULL && hs->kind == kind)
+		return 0;
 	if (hs == NULL) {
-		hs = xcalloc(1, sizeof *hs);
+		if ((hs = h->free_socks) != NULL)
+			h->free_socks = hs->next;
+		else {
+			hs = xcalloc(1, sizeof *hs);
+			if ((hs->ev = event_new(h->base, -1, 0, httpc_event_cb,
+			    h)) == NULL) {
+				free(hs);
+				log_err("event=httpc.event_add");
+				return -1;
+			}
+		}
 		curl_multi_assign(h->multi, s, hs);
 	} else
-		event_free(hs->ev);
-	hs->ev = event_new(h->base, s, kind, httpc_event_cb, h);
-	if (hs->ev == NULL || event_add(hs->ev, NULL) == -1) {
+		event_del(hs->ev);
+	hs->kind = kind;
+	if (event_assign(hs->ev, h->base, s, kind, httpc_event_cb, h) == -1 ||
+	    event_add(hs->ev, NULL) == -1) {
+		hs->kind = 0;
 		log_err("event=httpc.event_add");
 		return -1;
 	}
@@ -268,6 +290,18 @@ fail:
 	return NULL;
 }
 
+static void
+httpc_free_socks(struct httpc *h)
+{
+	struct httpc_sock	*hs;
+
+	while ((hs = h->free_socks) != NULL) {
+		h->free_socks = hs->next;
+		event_free(hs->ev);
+		free(hs);
+	}
+}
+
 void
 httpc_free(struct httpc *h)
 {
@@ -279,6 +313,8 @@ httpc_free(struct httpc *h)
 		curl_easy_cleanup(h->spare[--h->nspare]);
 	if (h->multi != NULL)
 		curl_multi_cleanup(h->multi);
+	/* After the multi handle: its cleanup may still drop sockets. */
+	httpc_free_socks(h);
 	if (h->timer != NULL)
 		event_free(h->timer);
 	free(h);
