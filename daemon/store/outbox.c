@@ -108,9 +108,13 @@ outbox_priority_name(enum outbox_priority p)
 #define OUTBOX_DUE_HELD \
 	"AND (priority = 3 AND NOT outbox_in_flight(o.id) " \
 	"OR (priority <> 3 AND NOT outbox_chat_busy(o.chat_key) " \
-	/* A seek in outbox_chat, not a walk through the chat's past. */ \
+	/* \
+	 * A seek in outbox_chat_ext, not a walk through the chat's past: \
+	 * a queued row has no ext_message_id. \
+	 */ \
 	"AND NOT EXISTS (SELECT 1 FROM outbox p " \
-	"  WHERE p.chat_key = o.chat_key AND p.state = 0 AND p.id < o.id " \
+	"  WHERE p.chat_key = o.chat_key AND p.state = 0 " \
+	"  AND p.ext_message_id IS NULL AND p.id < o.id " \
 	"  AND p.not_before <= ?1 AND p.priority <> 3))) "
 #define OUTBOX_DUE_COLS \
 	"SELECT id, channel, priority, attempts, is_group, chat_key, method, " \
@@ -135,14 +139,15 @@ static const char outbox_due_sql[] =
  */
 static const char outbox_blocked_sql[] =
 	"SELECT EXISTS (SELECT 1 FROM outbox WHERE chat_key = ?1 "
-	"AND state IN (0, 1) AND priority <> 3 AND not_before = 0)";
+	"AND state IN (0, 1) AND ext_message_id IS NULL AND priority <> 3 "
+	"AND not_before = 0)";
 
 /* A row is done: the oldest one queued behind it in its chat is a head. */
 static const char outbox_promote_sql[] =
 	"UPDATE outbox SET head = 1 WHERE id = (SELECT n.id FROM outbox o, "
 	"outbox n WHERE o.id = ?1 AND o.priority <> 3 "
-	"AND n.chat_key = o.chat_key AND n.state = 0 AND n.head = 0 "
-	"ORDER BY n.id LIMIT 1)";
+	"AND n.chat_key = o.chat_key AND n.state = 0 "
+	"AND n.ext_message_id IS NULL AND n.head = 0 ORDER BY n.id LIMIT 1)";
 
 /*
  * Reports may come late, twice, or out of order: a final failure stays,
@@ -173,11 +178,14 @@ static const char outbox_next_due_sql[] =
 	"INDEXED BY outbox_waiting WHERE " OUTBOX_WAITING
 	"AND NOT outbox_in_flight(id) ORDER BY t LIMIT 1) END";
 
-/* Through outbox_chat (chat_key, state, id): the newest first. */
+/*
+ * Through outbox_chat_ext (chat_key, state, ext_message_id): the newest
+ * copy first, as Telegram numbers a chat's messages in the order sent.
+ */
 static const char outbox_copy_sql[] =
 	"SELECT ext_message_id FROM outbox WHERE chat_key = ?1 "
 	"AND state = 2 AND cause = ?2 AND cause_id = ?3 AND "
-	"ext_message_id IS NOT NULL ORDER BY id DESC LIMIT 1";
+	"ext_message_id IS NOT NULL ORDER BY ext_message_id DESC LIMIT 1";
 
 static struct outbox_flight *
 outbox_flight_find(const struct outbox *ob, int64_t id)
@@ -270,8 +278,9 @@ outbox_new(struct store *st, const struct keys *k)
 	    "AND NOT outbox_in_flight(id)", &ob->expire) == -1 ||
 	    store_prepare(st, "SELECT id, channel, priority, attempts, "
 	    "is_group, chat_key, method, cause, cause_id, member_id "
-	    "FROM outbox WHERE chat_key = ? AND ext_message_id = ? "
-	    "ORDER BY id DESC LIMIT 1", &ob->find_sent) == -1 ||
+	    "FROM outbox WHERE chat_key = ? AND state = 2 "
+	    "AND ext_message_id = ? ORDER BY id DESC LIMIT 1",
+	    &ob->find_sent) == -1 ||
 	    store_prepare(st, outbox_delivery_sql, &ob->delivery) == -1 ||
 	    store_prepare(st, "UPDATE outbox SET gateway_id = ?, "
 	    "delivery = COALESCE(delivery, 1) WHERE id = ?",

@@ -449,7 +449,18 @@ const char *const store_migrations[] = {
 	 */
 	"DROP INDEX outbox_due;"
 	"CREATE INDEX outbox_live ON outbox (priority, state) "
-	"  WHERE state <> 2;",
+	"  WHERE state <> 2;"
+	/*
+	 * outbox_chat (chat_key, state, id) and outbox_ext (chat_key,
+	 * ext_message_id) put each sent row on two pages of its chat, one
+	 * more written per chat in every commit of outcomes. One index does
+	 * for both: a queued row has no ext_message_id, so its entries are
+	 * in id order; a sent row's are found by Telegram's message id.
+	 */
+	"DROP INDEX outbox_chat;"
+	"DROP INDEX outbox_ext;"
+	"CREATE INDEX outbox_chat_ext ON outbox "
+	"  (chat_key, state, ext_message_id);",
 };
 
 const int store_nmigrations =
