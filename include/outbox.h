@@ -103,8 +103,8 @@ int	outbox_requeue_sending(struct outbox *ob, int64_t not_before,
 /*
  * Up to `max` rows due at `now` (ms), in priority then id order, that are
  * the oldest due row of their chat with nothing of that chat in flight
- * (receipts: any due receipt not in flight). Only the heads of the chats' queues are
- * read, so the cost follows the rows returned, not the backlog.
+ * (receipts: any due receipt not in flight). Only the heads of the chats'
+ * queues are read, so the cost follows the rows returned, not the backlog.
  * Returns the number of rows written to `rows`, or -1.
  */
 int	outbox_due(struct outbox *ob, int64_t now, struct outbox_row *rows,

@@ -50,7 +50,7 @@ struct conv {
 	struct app		*app;
 	struct conv_pace	*pace;		/* families being paced */
 	size_t			 npace, cappace;
-	struct conv_recent	*recent;	/* open addressing, power of 2 */
+	struct conv_recent	*recent;	/* open addressing */
 	size_t			 nrecent, caprecent;
 	uint64_t		 rollbacks;	/* the store's, when kept */
 	int			 fell_back;	/* this outcome went by SMS */

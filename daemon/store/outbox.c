@@ -89,10 +89,11 @@ outbox_priority_name(enum outbox_priority p)
 
 /*
  * A queued row is due when its times have come, nothing of its chat is
- * being sent (the rows in flight are known in memory only: their rows stay
- * queued, and one is the head of its chat), and no older row of the chat is still waiting, due or backing
- * off before a retry: one chat's messages keep their order, one in flight
- * at a time. Older rows not due yet (a reminder for tomorrow) do not block.
+ * being sent (the rows in flight are known in memory only: their rows
+ * stay queued, and one is the head of its chat), and no older row of the
+ * chat is still waiting, due or backing off before a retry: one chat's
+ * messages keep their order, one in flight at a time. Older rows not due
+ * yet (a reminder for tomorrow) do not block.
  * Receipts are outside that order: neither held nor holding.
  *
  * Only heads are read: a row becomes a head when it is queued with nothing
