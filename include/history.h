@@ -145,6 +145,13 @@ int	history_read_by_since(struct history *h, int64_t family_id,
 int	history_find_relayed(struct history *h, int64_t family_id,
 	    int64_t src_message_id, int64_t *id)
 	    __attribute__((warn_unused_result));
+/*
+ * The times (`at`) of the family's messages to staff after `since`, of
+ * its `newest` last ones, newest first: at most `newest` into `at`.
+ */
+int	history_recent_at(struct history *h, int64_t family_id, int newest,
+	    int64_t since, int64_t *at, size_t *n)
+	    __attribute__((warn_unused_result));
 /* Of the family's `newest` last messages to staff, how many after `since`. */
 int	history_count_recent(struct history *h, int64_t family_id,
 	    int newest, int64_t since, int64_t *n)

@@ -1,8 +1,9 @@
 /*
  * The outbox: every outgoing message is a row here before it is sent, with
  * its payload sealed. The dispatcher is the only sender; it claims due rows
- * (queued -> sending), and records the outcome (sent, retry, failed).
- * A row left in `sending` by a crash is sent again at start.
+ * and records the outcome (sent, retry, failed). A row being sent is
+ * `sending` in memory only: its row stays queued, so a crash leaves it to
+ * be sent again at start, with nothing written to claim it.
  */
 #ifndef ASYSTENT_OUTBOX_H
 #define ASYSTENT_OUTBOX_H
@@ -97,9 +98,10 @@ int	outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *id)
 	    __attribute__((warn_unused_result));
 
 /*
- * At start: rows left `sending` by a crash become `queued` again, due at
- * `not_before` (ms) at the earliest: they may have reached their chat a
- * moment before the crash, and its rate limit still counts them.
+ * At start: rows an older version left `sending` (state 1, no longer
+ * written) become `queued` again, due at `not_before` (ms) at the
+ * earliest: they may have reached their chat a moment before the crash,
+ * and its rate limit still counts them.
  */
 int	outbox_requeue_sending(struct outbox *ob, int64_t not_before,
 	    int *count)
@@ -108,8 +110,8 @@ int	outbox_requeue_sending(struct outbox *ob, int64_t not_before,
 /*
  * Up to `max` rows due at `now` (ms), in priority then id order, that are
  * the oldest due row of their chat with nothing of that chat in flight
- * (receipts: any due receipt). Only the heads of the chats' queues are
- * read, so the cost follows the rows returned, not the backlog.
+ * (receipts: any due receipt not in flight). Only the heads of the chats'
+ * queues are read, so the cost follows the rows returned, not the backlog.
  * Returns the number of rows written to `rows`, or -1.
  */
 int	outbox_due(struct outbox *ob, int64_t now, struct outbox_row *rows,
@@ -128,9 +130,21 @@ int	outbox_expire_receipts(struct outbox *ob, int64_t before, int *count)
 int	outbox_payload(struct outbox *ob, int64_t id, char **params,
 	    size_t *len) __attribute__((warn_unused_result));
 
-/* Transitions; the caller groups them in transactions. */
-int	outbox_mark_sending(struct outbox *ob, int64_t id)
-	    __attribute__((warn_unused_result));
+/*
+ * The row is being sent: in memory only, nothing is written. Until its
+ * outcome is marked it is not offered again, holds its chat, and counts
+ * (outbox_counts, outbox_depth, outbox_list) as sending. The caller marks
+ * it once the claim is committed: a claim rolled back leaves no mark.
+ */
+void	outbox_mark_sending(struct outbox *ob, const struct outbox_row *r);
+/* Rows marked sending whose outcome is not marked yet. */
+size_t	outbox_in_flight(const struct outbox *ob);
+
+/*
+ * Transitions; the caller groups them in transactions. Each ends the row's
+ * sending mark, also when its transaction is then rolled back: the caller
+ * claims nothing before it has written the outcome again.
+ */
 int	outbox_mark_sent(struct outbox *ob, int64_t id, int64_t now,
 	    int64_t ext_message_id) __attribute__((warn_unused_result));
 /* Back to queued, due at `at`; counts an attempt if `attempt`. */

@@ -32,6 +32,12 @@ void	ratelimit_take(struct ratelimit *rl,
 int64_t	ratelimit_spare_wait(struct ratelimit *rl, int64_t now);
 /* A send outside any chat's pacing (a receipt): the global token only. */
 void	ratelimit_take_global(struct ratelimit *rl, int64_t now);
+/*
+ * Every chat waits one interval (a group's for groups) from `now`, as if
+ * it had just had a message: at start, when a crash may have cut off a
+ * send that reached it. Chats sent to since then keep their own spacing.
+ */
+void	ratelimit_hold_chats(struct ratelimit *rl, int64_t now);
 /* Telegram said 429: nothing goes out before `until`. */
 void	ratelimit_pause(struct ratelimit *rl, int64_t until);
 /* Chats remembered (for tests and benchmarks). */

@@ -49,6 +49,11 @@ void	store_set_before_commit(struct store *st, int (*fn)(void *arg),
 	    void *arg);
 int	store_release(struct store *st) __attribute__((warn_unused_result));
 void	store_rollback_to(struct store *st);
+/*
+ * How many rollbacks (whole or to a savepoint) were asked for so far:
+ * what is kept in memory about written rows is stale when it changed.
+ */
+uint64_t store_rollbacks(const struct store *st);
 
 /* Runs a statement that returns no rows; logs errors with `what`. */
 /*

@@ -520,6 +520,46 @@ test_conv_flood_counts_the_family_minute(void **state)
 	assert_int_equal(notices, 1);
 }
 
+/*
+ * The count is kept in memory after the family's first message: it
+ * starts from what history holds, and forgets a message whose
+ * transaction was rolled back.
+ */
+static void
+test_conv_flood_count_follows_history_and_rollbacks(void **state)
+{
+	struct conv_test	*f = *state;
+	struct conv_msg		 msg;
+	int64_t			 fam, m, nb, now = store_now_ms();
+	int			 i, notice;
+
+	fam = family(f, 0, 0, &m);
+	memset(&msg, 0, sizeof msg);
+	msg.family_id = fam;
+	msg.kind = "text";
+	msg.channel = CHANNEL_TELEGRAM;
+	/* Three written before the first count: read from history. */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(conv_record(f->app.conv, &msg, NULL), 0);
+	assert_int_equal(conv_flood(f->app.conv, fam, 4, now, &nb, &notice),
+	    0);
+	assert_true(nb == 0 && notice == 0);
+	/* A fourth, rolled back: not counted. */
+	assert_int_equal(store_begin(f->app.st), 0);
+	assert_int_equal(store_savepoint(f->app.st), 0);
+	assert_int_equal(conv_record(f->app.conv, &msg, NULL), 0);
+	store_rollback_to(f->app.st);
+	assert_int_equal(store_commit(f->app.st), 0);
+	assert_int_equal(conv_flood(f->app.conv, fam, 4, now, &nb, &notice),
+	    0);
+	assert_true(nb == 0 && notice == 0);
+	/* The fourth for real; the fifth is paced. */
+	assert_int_equal(conv_record(f->app.conv, &msg, NULL), 0);
+	assert_int_equal(conv_flood(f->app.conv, fam, 4, now, &nb, &notice),
+	    0);
+	assert_true(nb == now + 15000 && notice == 1);
+}
+
 /* A message from the family, written by `member`. */
 static void
 from_family(struct conv_test *f, int64_t fam, int64_t member)
@@ -662,6 +702,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_conv_flood_counts_the_family_minute, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_conv_flood_count_follows_history_and_rollbacks, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_conv_families_unread_first_then_by_code, setup,
 		    teardown),

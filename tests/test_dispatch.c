@@ -398,6 +398,7 @@ test_dispatch_never_more_in_flight_than_allowed(void **state)
 	assert_sent(t, 5, id[0], id[1], id[2], id[3], id[4]);
 }
 
+/* An older version wrote `sending` (state 1); such rows go again. */
 static void
 test_dispatch_start_sends_rows_left_sending_by_a_crash(void **state)
 {
@@ -405,10 +406,51 @@ test_dispatch_start_sends_rows_left_sending_by_a_crash(void **state)
 	int64_t			 a;
 
 	a = enqueue(t, 101, OUTBOX_PRIO_CONVERSATION);
-	assert_int_equal(outbox_mark_sending(t->ob, a), 0);
+	assert_int_equal(sqlite3_exec(store_db(t->fx.st), "UPDATE outbox SET "
+	    "state = 1", NULL, NULL, NULL), SQLITE_OK);
 	start(t);
 	assert_sent(t, 1, a);
 	assert_int_equal(info(t, a).state, OUTBOX_SENT);
+}
+
+/*
+ * Which rows were in flight is not written down: after a crash (the
+ * running mark still set) every chat waits one interval, as if it had
+ * just had a message; after a clean stop none does.
+ */
+static void
+test_dispatch_start_after_a_crash_waits_a_chat_interval(void **state)
+{
+	struct dispatch_test	*t = *state;
+	int64_t			 a, b;
+
+	t->cfg->per_chat_per_second = 1;
+	a = enqueue(t, 101, OUTBOX_PRIO_CONVERSATION);
+	b = enqueue(t, 102, OUTBOX_PRIO_CONVERSATION);
+	assert_int_equal(store_meta_set(t->fx.st, "dispatch_running", 1), 0);
+	start(t);
+	assert_sent(t, 0);
+	advance(t, 999);
+	assert_sent(t, 0);
+	advance(t, 1);
+	assert_sent(t, 2, a, b);
+}
+
+static void
+test_dispatch_start_after_a_clean_stop_sends_at_once(void **state)
+{
+	struct dispatch_test	*t = *state;
+	int64_t			 a, v = -1;
+	int			 found = 0;
+
+	t->cfg->per_chat_per_second = 1;
+	a = enqueue(t, 101, OUTBOX_PRIO_CONVERSATION);
+	assert_int_equal(store_meta_set(t->fx.st, "dispatch_running", 0), 0);
+	start(t);
+	assert_sent(t, 1, a);
+	assert_int_equal(store_meta_get(t->fx.st, "dispatch_running", &v,
+	    &found), 0);
+	assert_true(found && v == 1);
 }
 
 /* ---- order per chat -------------------------------------------------- */
@@ -1032,6 +1074,8 @@ main(void)
 		T(test_dispatch_conversation_overtakes_queued_broadcast),
 		T(test_dispatch_global_rate_spaces_sends),
 		T(test_dispatch_chat_rate_holds_that_chat_only),
+		T(test_dispatch_start_after_a_crash_waits_a_chat_interval),
+		T(test_dispatch_start_after_a_clean_stop_sends_at_once),
 		T(test_dispatch_group_chat_spaced_by_group_rate),
 		T(test_dispatch_refused_outcomes_are_held_then_written),
 		T(test_dispatch_retry_backs_off_then_sends),

@@ -150,6 +150,27 @@ column_int(struct outbox_test *f, int64_t id, const char *col)
 	return v;
 }
 
+/* The row is being sent, as the dispatcher marks it. */
+static void
+mark_sending(struct outbox_test *f, int64_t id)
+{
+	struct outbox_row	 r;
+	sqlite3_stmt		*s = NULL;
+
+	memset(&r, 0, sizeof r);
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->fx.st), "SELECT "
+	    "priority, chat_key FROM outbox WHERE id = ?", -1, &s, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_int64(s, 1, id);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	r.id = id;
+	r.priority = sqlite3_column_int(s, 0);
+	assert_int_equal(sqlite3_column_bytes(s, 1), CRYPTO_INDEX_LEN);
+	memcpy(r.chat_key, sqlite3_column_blob(s, 1), CRYPTO_INDEX_LEN);
+	sqlite3_finalize(s);
+	outbox_mark_sending(f->ob, &r);
+}
+
 static int
 state_of(struct outbox_test *f, int64_t id)
 {
@@ -355,7 +376,7 @@ test_outbox_chat_with_row_sending_offers_nothing(void **state)
 	a1 = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
 	a2 = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
 	b1 = enqueue(f, 2, OUTBOX_PRIO_CONVERSATION);
-	assert_int_equal(outbox_mark_sending(f->ob, a1), 0);
+	mark_sending(f, a1);
 	assert_due(f, T0, 1, b1);
 	assert_int_equal(outbox_mark_sent(f->ob, a1, T0, 0), 0);
 	assert_due(f, T0, 2, a2, b1);
@@ -393,7 +414,7 @@ test_outbox_due_merges_ready_and_timed_heads_in_lane_order(void **state)
 	r = enqueue_full(f, 1, OUTBOX_PRIO_REMINDER, T0 + 1000, NULL, "{}");
 	c = enqueue(f, 2, OUTBOX_PRIO_CONVERSATION);
 	b = enqueue(f, 4, OUTBOX_PRIO_BROADCAST);
-	assert_int_equal(outbox_mark_sending(f->ob, x), 0);
+	mark_sending(f, x);
 	assert_int_equal(outbox_mark_retry(f->ob, x, T0 + 500, 1, 502,
 	    "Bad Gateway"), 0);
 	assert_due(f, T0, 2, c, b);
@@ -403,8 +424,8 @@ test_outbox_due_merges_ready_and_timed_heads_in_lane_order(void **state)
 	assert_int_equal(f->rows[1].id, c);
 	/* Ready heads read as due now; without them, the earliest time. */
 	assert_int_equal(outbox_next_due(f->ob, T0), 0);
-	assert_int_equal(outbox_mark_sending(f->ob, c), 0);
-	assert_int_equal(outbox_mark_sending(f->ob, b), 0);
+	mark_sending(f, c);
+	mark_sending(f, b);
 	assert_int_equal(outbox_next_due(f->ob, T0), T0 + 500);
 }
 
@@ -417,7 +438,7 @@ test_outbox_row_in_backoff_holds_later_rows_of_its_chat(void **state)
 	a1 = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
 	a2 = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
 	b1 = enqueue(f, 2, OUTBOX_PRIO_CONVERSATION);
-	assert_int_equal(outbox_mark_sending(f->ob, a1), 0);
+	mark_sending(f, a1);
 	assert_int_equal(outbox_mark_retry(f->ob, a1, T0 + 5000, 1, 502,
 	    "Bad Gateway"), 0);
 	/* a2 must not overtake a1 while a1 waits for its retry. */
@@ -442,7 +463,7 @@ test_outbox_delayed_row_waits_for_newer_row_in_flight(void **state)
 	    "{}");
 	now = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
 	assert_due(f, T0, 1, now);
-	assert_int_equal(outbox_mark_sending(f->ob, now), 0);
+	mark_sending(f, now);
 	assert_due(f, T0 + 1000, 0);
 	(void)later;
 }
@@ -457,7 +478,7 @@ test_outbox_next_due_is_earliest_queued_time(void **state)
 	a = enqueue_full(f, 1, OUTBOX_PRIO_REMINDER, T0 + 9000, NULL, "{}");
 	b = enqueue_full(f, 2, OUTBOX_PRIO_REMINDER, T0 + 3000, NULL, "{}");
 	assert_int_equal(outbox_next_due(f->ob, T0), T0 + 3000);
-	assert_int_equal(outbox_mark_sending(f->ob, b), 0);
+	mark_sending(f, b);
 	assert_int_equal(outbox_mark_retry(f->ob, b, T0 + 20000, 1, 500,
 	    "x"), 0);
 	assert_int_equal(outbox_next_due(f->ob, T0), T0 + 9000);
@@ -477,9 +498,9 @@ test_outbox_transitions_and_counts(void **state)
 	d = enqueue(f, 4, OUTBOX_PRIO_CONVERSATION);
 	assert_counts(f, 4, 0, 0, 0);
 
-	assert_int_equal(outbox_mark_sending(f->ob, a), 0);
-	assert_int_equal(outbox_mark_sending(f->ob, b), 0);
-	assert_int_equal(outbox_mark_sending(f->ob, c), 0);
+	mark_sending(f, a);
+	mark_sending(f, b);
+	mark_sending(f, c);
 	assert_counts(f, 1, 3, 0, 0);
 	assert_due(f, T0, 1, d);
 
@@ -513,7 +534,7 @@ test_outbox_retry_counts_attempt_only_when_asked(void **state)
 	int64_t			 a;
 
 	a = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
-	assert_int_equal(outbox_mark_sending(f->ob, a), 0);
+	mark_sending(f, a);
 	/* A 429 is not the message's fault: no attempt counted. */
 	assert_int_equal(outbox_mark_retry(f->ob, a, T0 + 3000, 0, 429,
 	    "Too Many Requests"), 0);
@@ -521,26 +542,107 @@ test_outbox_retry_counts_attempt_only_when_asked(void **state)
 	assert_due(f, T0 + 2999, 0);
 	assert_due(f, T0 + 3000, 1, a);
 	assert_int_equal(f->rows[0].attempts, 0);
-	assert_int_equal(outbox_mark_sending(f->ob, a), 0);
+	mark_sending(f, a);
 	assert_int_equal(outbox_mark_retry(f->ob, a, T0 + 4000, 1, 502,
 	    "Bad Gateway"), 0);
 	assert_due(f, T0 + 4000, 1, a);
 	assert_int_equal(f->rows[0].attempts, 1);
 }
 
+/* Sending is a mark in memory: once per row, ended by the outcome. */
 static void
-test_outbox_mark_sending_leaves_other_states_alone(void **state)
+test_outbox_mark_sending_writes_nothing(void **state)
 {
 	struct outbox_test	*f = *state;
-	int64_t			 a;
+	int64_t			 a, b;
+	int64_t			 depth[OUTBOX_NPRIOS][OUTBOX_NSTATES];
 
 	a = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
-	assert_int_equal(outbox_mark_sending(f->ob, a), 0);
+	b = enqueue(f, 2, OUTBOX_PRIO_BROADCAST);
+	mark_sending(f, a);
+	mark_sending(f, a);
+	mark_sending(f, b);
+	assert_int_equal(state_of(f, a), OUTBOX_QUEUED);
+	assert_int_equal(outbox_in_flight(f->ob), 2);
+	assert_counts(f, 0, 2, 0, 0);
+	assert_int_equal(outbox_depth(f->ob, depth), 0);
+	assert_int_equal(depth[OUTBOX_PRIO_BROADCAST][OUTBOX_SENDING], 1);
+	assert_int_equal(depth[OUTBOX_PRIO_BROADCAST][OUTBOX_QUEUED], 0);
 	assert_int_equal(outbox_mark_sent(f->ob, a, T0, 1), 0);
-	assert_int_equal(outbox_mark_sending(f->ob, a), 0);
+	assert_int_equal(outbox_mark_retry(f->ob, b, T0 + 10, 1, 500, "x"), 0);
+	assert_int_equal(outbox_in_flight(f->ob), 0);
+	assert_counts(f, 1, 0, 1, 0);
+}
+
+/* Reopens the store and the outbox, as a restart after a crash. */
+static void
+reopen(struct outbox_test *f)
+{
+	char	 err[256];
+
+	outbox_free(f->ob);
+	store_close(f->fx.st);
+	assert_int_equal(store_open(f->fx.db, &f->fx.st, err, sizeof err), 0);
+	f->ob = outbox_new(f->fx.st, f->fx.keys);
+	assert_non_null(f->ob);
+}
+
+/*
+ * Sending is not written: a crash leaves the rows in flight queued, the
+ * heads of their chats, sent again first after the restart.
+ */
+static void
+test_outbox_rows_in_flight_are_queued_after_a_restart(void **state)
+{
+	struct outbox_test	*f = *state;
+	int64_t			 a1, a2, b;
+
+	a1 = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
+	a2 = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
+	b = enqueue(f, 2, OUTBOX_PRIO_RECEIPT);
+	mark_sending(f, a1);
+	mark_sending(f, b);
+	assert_int_equal(outbox_in_flight(f->ob), 2);
+	assert_counts(f, 1, 2, 0, 0);
+	assert_int_equal(state_of(f, a1), OUTBOX_QUEUED);
+	assert_due(f, T0, 0);
+	reopen(f);
+	assert_int_equal(outbox_in_flight(f->ob), 0);
+	assert_counts(f, 3, 0, 0, 0);
+	assert_due(f, T0, 2, a1, b);
+	(void)a2;
+}
+
+/* A receipt in flight is neither replaced nor given up as stale. */
+static void
+test_outbox_receipt_in_flight_stays(void **state)
+{
+	struct outbox_test	*f = *state;
+	struct outmsg		 m;
+	int64_t			 a, b;
+	int			 n = -1;
+
+	memset(&m, 0, sizeof m);
+	m.channel = CHANNEL_TELEGRAM;
+	m.priority = OUTBOX_PRIO_RECEIPT;
+	m.chat_id = 1;
+	m.method = "setMessageReaction";
+	m.params = "{}";
+	m.cause = "test";
+	m.receipt_key = "setMessageReaction:1:5";
+	assert_int_equal(outbox_enqueue(f->ob, &m, &a), 0);
+	mark_sending(f, a);
+	assert_int_equal(outbox_enqueue(f->ob, &m, &b), 0);
+	assert_int_equal(state_of(f, a), OUTBOX_QUEUED);
+	assert_int_equal(outbox_expire_receipts(f->ob, INT64_MAX, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(state_of(f, a), OUTBOX_QUEUED);
+	assert_int_equal(state_of(f, b), OUTBOX_FAILED);
+	assert_int_equal(outbox_mark_sent(f->ob, a, T0, 9), 0);
 	assert_int_equal(state_of(f, a), OUTBOX_SENT);
 }
 
+/* Rows an older version wrote as `sending` (state 1) are queued again. */
 static void
 test_outbox_requeue_sending_reports_count(void **state)
 {
@@ -552,9 +654,10 @@ test_outbox_requeue_sending_reports_count(void **state)
 	b = enqueue(f, 2, OUTBOX_PRIO_CONVERSATION);
 	c = enqueue(f, 3, OUTBOX_PRIO_CONVERSATION);
 	d = enqueue(f, 4, OUTBOX_PRIO_CONVERSATION);
-	assert_int_equal(outbox_mark_sending(f->ob, a), 0);
-	assert_int_equal(outbox_mark_sending(f->ob, b), 0);
-	assert_int_equal(outbox_mark_sending(f->ob, d), 0);
+	assert_int_equal(sqlite3_exec(store_db(f->fx.st), "UPDATE outbox SET "
+	    "state = 1 WHERE id IN (1, 2)", NULL, NULL, NULL), SQLITE_OK);
+	assert_true(a == 1 && b == 2);
+	mark_sending(f, d);
 	assert_int_equal(outbox_mark_sent(f->ob, d, T0, 1), 0);
 	assert_counts(f, 1, 2, 1, 0);
 
@@ -587,11 +690,11 @@ test_outbox_retry_failed_requeues_only_failed_rows(void **state)
 	a = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
 	b = enqueue(f, 2, OUTBOX_PRIO_CONVERSATION);
 	c = enqueue(f, 3, OUTBOX_PRIO_CONVERSATION);
-	assert_int_equal(outbox_mark_sending(f->ob, a), 0);
+	mark_sending(f, a);
 	assert_int_equal(outbox_mark_retry(f->ob, a, T0 + 99999, 1, 500,
 	    "x"), 0);
 	assert_int_equal(outbox_mark_failed(f->ob, a, 500, "gave up"), 0);
-	assert_int_equal(outbox_mark_sending(f->ob, b), 0);
+	mark_sending(f, b);
 	assert_int_equal(outbox_mark_sent(f->ob, b, T0, 5), 0);
 
 	assert_int_equal(outbox_retry_failed(f->ob, a, &changed), 0);
@@ -639,12 +742,12 @@ test_outbox_order_key_rows_are_independent_of_chat(void **state)
 	cb2 = enqueue_full(f, -5, OUTBOX_PRIO_CONVERSATION, 0, "cbq:1", "{}");
 	other = enqueue_full(f, -5, OUTBOX_PRIO_CONVERSATION, 0, "cbq:2",
 	    "{}");
-	assert_int_equal(outbox_mark_sending(f->ob, m1), 0);
+	mark_sending(f, m1);
 	/* The chat is busy; the callback answers are not held by it. */
 	assert_due(f, T0, 2, cb1, other);
 	assert_int_equal(f->rows[0].is_group, 0);
 	/* Rows sharing a key keep their order among themselves. */
-	assert_int_equal(outbox_mark_sending(f->ob, cb1), 0);
+	mark_sending(f, cb1);
 	assert_due(f, T0, 1, other);
 	assert_int_equal(outbox_mark_sent(f->ob, cb1, T0, 0), 0);
 	assert_int_equal(outbox_mark_sent(f->ob, m1, T0, 0), 0);
@@ -749,7 +852,7 @@ test_outbox_depth_counts_rows_per_lane_and_state(void **state)
 	c = enqueue(f, 503, OUTBOX_PRIO_BROADCAST);
 	enqueue(f, 504, OUTBOX_PRIO_BROADCAST);
 	enqueue(f, 505, OUTBOX_PRIO_REMINDER);
-	assert_int_equal(outbox_mark_sending(f->ob, a), 0);
+	mark_sending(f, a);
 	assert_int_equal(outbox_mark_sent(f->ob, b, 1, 0), 0);
 	assert_int_equal(outbox_mark_failed(f->ob, c, 400, "Bad Request"), 0);
 	assert_int_equal(outbox_depth(f->ob, d), 0);
@@ -831,9 +934,9 @@ test_outbox_receipts_are_outside_their_chats_order(void **state)
 	/* The conversation first; both receipts, held by nothing, last. */
 	assert_due(f, T0, 3, a1, r1, r2);
 	/* A receipt in flight holds no message of its chat. */
-	assert_int_equal(outbox_mark_sending(f->ob, r1), 0);
+	mark_sending(f, r1);
 	assert_due(f, T0, 2, a1, r2);
-	assert_int_equal(outbox_mark_sending(f->ob, a1), 0);
+	mark_sending(f, a1);
 	assert_due(f, T0, 1, r2);
 	assert_int_equal(outbox_mark_sent(f->ob, a1, T0, 5), 0);
 	assert_due(f, T0, 2, a2, r2);
@@ -850,10 +953,11 @@ test_outbox_newer_receipt_replaces_a_queued_one(void **state)
 	r3 = enqueue_receipt(f, 1, 11);
 	assert_due(f, T0, 2, r2, r3);
 	/* One in flight is not replaced; the next waits behind nothing. */
-	assert_int_equal(outbox_mark_sending(f->ob, r2), 0);
+	mark_sending(f, r2);
 	r1 = enqueue_receipt(f, 1, 10);
 	assert_due(f, T0, 2, r3, r1);
-	assert_int_equal(state_of(f, r2), OUTBOX_SENDING);
+	/* Sending is the mark in memory: its row is still there, queued. */
+	assert_int_equal(state_of(f, r2), OUTBOX_QUEUED);
 }
 
 static void
@@ -890,7 +994,7 @@ test_outbox_backlog_behind_a_head_is_not_read(void **state)
 		assert_int_equal(column_int(f, ids[i], "head"), 0);
 	for (i = 0; i < 5; i++) {
 		assert_due(f, T0, 1, ids[i]);
-		assert_int_equal(outbox_mark_sending(f->ob, ids[i]), 0);
+		mark_sending(f, ids[i]);
 		if (i % 2 == 0)
 			assert_int_equal(outbox_mark_sent(f->ob, ids[i], T0,
 			    0), 0);
@@ -911,9 +1015,9 @@ test_outbox_requeued_failed_row_is_a_head(void **state)
 
 	a = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
 	b = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
-	assert_int_equal(outbox_mark_sending(f->ob, a), 0);
+	mark_sending(f, a);
 	assert_int_equal(outbox_mark_failed(f->ob, a, 400, "x"), 0);
-	assert_int_equal(outbox_mark_sending(f->ob, b), 0);
+	mark_sending(f, b);
 	assert_int_equal(outbox_mark_sent(f->ob, b, T0, 0), 0);
 	assert_int_equal(outbox_retry_failed(f->ob, a, &changed), 0);
 	assert_int_equal(changed, 1);
@@ -941,8 +1045,10 @@ main(void)
 		T(test_outbox_next_due_is_earliest_queued_time),
 		T(test_outbox_transitions_and_counts),
 		T(test_outbox_retry_counts_attempt_only_when_asked),
-		T(test_outbox_mark_sending_leaves_other_states_alone),
+		T(test_outbox_mark_sending_writes_nothing),
 		T(test_outbox_requeue_sending_reports_count),
+		T(test_outbox_rows_in_flight_are_queued_after_a_restart),
+		T(test_outbox_receipt_in_flight_stays),
 		T(test_outbox_retry_failed_requeues_only_failed_rows),
 		T(test_outbox_chat_key_separates_channels_and_chats),
 		T(test_outbox_order_key_rows_are_independent_of_chat),

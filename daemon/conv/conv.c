@@ -34,13 +34,32 @@ _Static_assert((int)CONV_QUEUED == (int)HISTORY_QUEUED &&
     (int)CONV_BLOCKED == (int)HISTORY_BLOCKED,
     "conv_state must match history_state");
 
+/*
+ * A family's messages to staff of the last minute, as their times (`at`,
+ * seconds) oldest first, at most `keep`: the flood count without a query
+ * per message. Read from history at the family's first message, then
+ * kept by conv_record().
+ */
+struct conv_recent {
+	int64_t		 family_id;	/* 0: a free slot */
+	int64_t		*at;		/* a ring of `cap`, up to `keep` */
+	size_t		 first, n, cap, keep;
+};
+
 struct conv {
 	struct app		*app;
 	struct conv_pace	*pace;		/* families being paced */
 	size_t			 npace, cappace;
+	struct conv_recent	*recent;	/* open addressing */
+	size_t			 nrecent, caprecent;
+	uint64_t		 rollbacks;	/* the store's, when kept */
 	int			 fell_back;	/* this outcome went by SMS */
 	int64_t			 held_id;	/* the gate held this row back */
 };
+
+static void	conv_recent_clear(struct conv *c);
+static void	conv_recent_add(struct conv *c, int64_t family_id,
+		    int64_t at);
 
 struct conv *
 conv_new(struct app *app)
@@ -57,6 +76,8 @@ conv_free(struct conv *c)
 {
 	if (c == NULL)
 		return;
+	conv_recent_clear(c);
+	free(c->recent);
 	free(c->pace);
 	free(c);
 }
@@ -110,7 +131,12 @@ conv_record(struct conv *c, const struct conv_msg *m, int64_t *idp)
 		.state = (enum history_state)m->state,
 	};
 
-	return history_record(c->app->history, &h, idp);
+	if (history_record(c->app->history, &h, idp) == -1)
+		return -1;
+	/* messages.at: the second it is recorded in. */
+	if (m->dir == CONV_FROM_FAMILY)
+		conv_recent_add(c, m->family_id, store_now_ms() / 1000);
+	return 0;
 }
 
 int
@@ -608,13 +634,160 @@ conv_pace_step(struct conv_pace *p, int64_t in_window, int per_minute,
 	}
 }
 
+/* Forgets every family's recent messages: read again when asked. */
+static void
+conv_recent_clear(struct conv *c)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->caprecent; i++)
+		free(c->recent[i].at);
+	if (c->recent != NULL)
+		memset(c->recent, 0, c->caprecent * sizeof *c->recent);
+	c->nrecent = 0;
+}
+
+static struct conv_recent *
+conv_recent_slot(struct conv_recent *tab, size_t cap, int64_t family_id)
+{
+	size_t	 i, mask = cap - 1;
+
+	i = ((uint64_t)family_id * 0x9e3779b97f4a7c15ULL) >> 32;
+	for (i &= mask; tab[i].family_id != 0; i = (i + 1) & mask)
+		if (tab[i].family_id == family_id)
+			break;
+	return &tab[i];
+}
+
+/* The family's entry; NULL when it is not kept (not `create`). */
+static struct conv_recent *
+conv_recent_find(struct conv *c, int64_t family_id, int create)
+{
+	struct conv_recent	*old = c->recent, *r;
+	size_t			 i, cap = c->caprecent;
+
+	/* A rollback may have taken a message conv_record() counted. */
+	if (c->rollbacks != store_rollbacks(c->app->st)) {
+		conv_recent_clear(c);
+		c->rollbacks = store_rollbacks(c->app->st);
+	}
+	if (cap > 0 && (r = conv_recent_slot(c->recent, cap, family_id))->
+	    family_id == family_id)
+		return r;
+	if (!create)
+		return NULL;
+	if ((c->nrecent + 1) * 2 > cap) {
+		c->caprecent = cap == 0 ? 64 : cap * 2;
+		c->recent = xcalloc(c->caprecent, sizeof *c->recent);
+		for (i = 0; i < cap; i++)
+			if (old[i].family_id != 0)
+				*conv_recent_slot(c->recent, c->caprecent,
+				    old[i].family_id) = old[i];
+		free(old);
+	}
+	r = conv_recent_slot(c->recent, c->caprecent, family_id);
+	c->nrecent++;
+	r->family_id = family_id;
+	return r;
+}
+
+/* Drops the times at or before `since`. */
+static void
+conv_recent_prune(struct conv_recent *r, int64_t since)
+{
+	while (r->n > 0 && r->at[r->first] <= since) {
+		r->first = (r->first + 1) % r->cap;
+		r->n--;
+	}
+}
+
+/* Grows the ring to hold `want` times (at most `keep`), oldest first. */
+static void
+conv_recent_grow(struct conv_recent *r, size_t want)
+{
+	int64_t	*at;
+	size_t	 cap = r->cap == 0 ? 8 : r->cap, i;
+
+	while (cap < want)
+		cap *= 2;
+	if (cap > r->keep)
+		cap = r->keep;
+	if (cap <= r->cap)
+		return;
+	at = xreallocarray(NULL, cap, sizeof *at);
+	for (i = 0; i < r->n; i++)
+		at[i] = r->at[(r->first + i) % r->cap];
+	free(r->at);
+	r->at = at;
+	r->first = 0;
+	r->cap = cap;
+}
+
+static void
+conv_recent_push(struct conv_recent *r, int64_t at)
+{
+	if (r->n == r->cap)
+		conv_recent_grow(r, r->n + 1);
+	if (r->n == r->cap) {		/* `keep` reached: the oldest goes */
+		r->first = (r->first + 1) % r->cap;
+		r->n--;
+	}
+	r->at[(r->first + r->n) % r->cap] = at;
+	r->n++;
+}
+
+static void
+conv_recent_add(struct conv *c, int64_t family_id, int64_t at)
+{
+	struct conv_recent	*r;
+
+	if ((r = conv_recent_find(c, family_id, 0)) != NULL && r->keep > 0)
+		conv_recent_push(r, at);
+}
+
+/*
+ * The family's newest `keep` times after `since`, read from history
+ * (newest first there, oldest first here).
+ */
+static int
+conv_recent_load(struct conv *c, struct conv_recent *r, size_t keep,
+    int64_t since)
+{
+	int64_t	*at;
+	size_t	 n, i;
+
+	at = xreallocarray(NULL, keep, sizeof *at);
+	free(r->at);
+	r->at = NULL;
+	r->first = r->n = r->cap = r->keep = 0;
+	if (history_recent_at(c->app->history, r->family_id, (int)keep, since,
+	    at, &n) == -1) {
+		free(at);
+		return -1;	/* keep 0: read again next time */
+	}
+	r->keep = keep;
+	conv_recent_grow(r, n);
+	for (i = 0; i < n; i++)
+		conv_recent_push(r, at[n - 1 - i]);
+	free(at);
+	return 0;
+}
+
 static int
 conv_flood_count(struct conv *c, int64_t family_id, int per_minute,
     int64_t now, int64_t *n)
 {
+	struct conv_recent	*r;
+	int64_t			 since = (now - CONV_MINUTE_MS) / 1000;
 	/* Only the newest per_minute + 1 can tell a burst. */
-	return history_count_recent(c->app->history, family_id,
-	    per_minute + 1, (now - CONV_MINUTE_MS) / 1000, n);
+	size_t			 keep = (size_t)per_minute + 1;
+
+	r = conv_recent_find(c, family_id, 1);
+	if (r->keep != keep && conv_recent_load(c, r, keep, since) == -1)
+		return -1;
+	conv_recent_prune(r, since);
+	*n = (int64_t)r->n;
+	return 0;
 }
 
 /* Entries whose last slot is a minute past cannot be in a burst. */

@@ -25,6 +25,11 @@
 /* Outcomes the store refused are tried again, doubling up to this. */
 #define DISPATCH_RECORD_RETRY_MS	250
 #define DISPATCH_RECORD_RETRY_MAX_MS	10000
+/*
+ * In the meta table: 1 while a dispatcher runs, 0 once it stopped with
+ * nothing in flight. Still 1 at start: the last one died with sends out.
+ */
+#define DISPATCH_META_RUNNING	"dispatch_running"
 /* How often stale receipts are looked for. */
 #define DISPATCH_EXPIRE_MS	10000
 
@@ -65,6 +70,7 @@ struct dispatch {
 	int64_t			 record_retry_ms;
 	int64_t			 auth_until[DISPATCH_NCHANNELS]; /* mono ms */
 	int64_t			 expired_at;	/* mono ms, receipts */
+	int			 started;	/* the meta mark is set */
 };
 
 static const char *const dispatch_result_names[DISPATCH_NRESULTS] = {
@@ -77,6 +83,7 @@ static void	dispatch_free_done(struct dispatch *d);
 static void	dispatch_outcomes_lost(struct dispatch *d);
 static void	dispatch_outcomes_held(struct dispatch *d);
 static void	dispatch_outcomes_recorded(struct dispatch *d);
+static void	dispatch_free_params(char **params, int k);
 
 static int64_t
 dispatch_real_mono(void *arg)
@@ -173,6 +180,10 @@ dispatch_free(struct dispatch *d)
 	if (d == NULL)
 		return;
 	dispatch_flush(d);
+	/* Stopped with nothing out: the next start need not wait. */
+	if (d->started && d->stats.in_flight == 0 && d->done_head == NULL &&
+	    store_meta_set(d->st, DISPATCH_META_RUNNING, 0) == -1)
+		log_warn("event=dispatch.mark_failed");
 	if (d->kick_ev != NULL)
 		event_free(d->kick_ev);
 	if (d->timer_ev != NULL)
@@ -212,8 +223,8 @@ dispatch_set_clock(struct dispatch *d, const struct dispatch_clock *clock)
 int
 dispatch_start(struct dispatch *d)
 {
-	int64_t	 gap = 0;
-	int	 n = 0;
+	int64_t	 gap = 0, running = 0;
+	int	 n = 0, found = 0;
 
 	/* One interval of the chats' limits: what the last send still holds. */
 	if (d->cfg->per_chat_per_second > 0)
@@ -226,6 +237,21 @@ dispatch_start(struct dispatch *d)
 		return -1;
 	if (n > 0)
 		log_notice("event=outbox.requeued rows=%d reason=restart", n);
+	/*
+	 * Which rows were in flight at a crash is not written down: any
+	 * queued head may have reached its chat a moment before. So after
+	 * a crash, when rows wait, every chat waits one interval first, as
+	 * if it had just had a message.
+	 */
+	if (store_meta_get(d->st, DISPATCH_META_RUNNING, &running, &found) ==
+	    -1 || store_meta_set(d->st, DISPATCH_META_RUNNING, 1) == -1)
+		return -1;
+	d->started = 1;
+	if (found && running != 0 && gap > 0 &&
+	    outbox_next_due(d->ob, dispatch_wall(d)) != INT64_MAX) {
+		ratelimit_hold_chats(d->rl[CHANNEL_TELEGRAM], dispatch_mono(d));
+		log_notice("event=outbox.held reason=crash ms=%" PRId64, gap);
+	}
 	dispatch_kick(d);
 	return 0;
 }
@@ -258,13 +284,16 @@ dispatch_arm(struct dispatch *d, int64_t wait_ms)
 	evtimer_add(d->timer_ev, &tv);
 }
 
+/*
+ * Sends a claimed row; `params` is its payload (taken: freed here), NULL
+ * when it could not be opened.
+ */
 static void
-dispatch_send(struct dispatch *d, const struct outbox_row *row)
+dispatch_send(struct dispatch *d, const struct outbox_row *row,
+    char *params, size_t len)
 {
 	struct dispatch_job	*job;
 	struct dispatch_sender	*s = NULL;
-	char			*params = NULL;
-	size_t			 len = 0;
 
 	job = xcalloc(1, sizeof *job);
 	job->d = d;
@@ -278,10 +307,11 @@ dispatch_send(struct dispatch *d, const struct outbox_row *row)
 		job->res.status = SEND_PERMANENT;
 		snprintf(job->res.error, sizeof job->res.error,
 		    "no sender for channel %d", (int)row->channel);
+		crypto_free_plain(params);
 		dispatch_done(job, &job->res);
 		return;
 	}
-	if (outbox_payload(d->ob, row->id, &params, &len) == -1) {
+	if (params == NULL) {
 		job->res.status = SEND_PERMANENT;
 		snprintf(job->res.error, sizeof job->res.error,
 		    "payload cannot be opened");
@@ -433,13 +463,16 @@ dispatch_count(struct dispatch *d, const uint64_t held[DISPATCH_NCHANNELS])
 }
 
 /*
- * One transaction records the outcomes that came in, then claims the rows
- * about to go out, so they are `sending` before any request starts.
+ * One transaction records the outcomes that came in, then picks the rows
+ * about to go out. Claiming writes nothing: the rows stay queued and are
+ * marked sending in memory once the outcomes are on the disk, before any
+ * request starts. After a crash they go again (at least once): no more
+ * than were in flight, at most outbox.max_in_flight.
  * Returns the number of rows claimed into `pick`, or -1.
  */
 static int
-dispatch_claim(struct dispatch *d, struct outbox_row *pick, int room,
-    int64_t now, int64_t *wait, int *more)
+dispatch_claim(struct dispatch *d, struct outbox_row *pick, char **params,
+    size_t *lens, int room, int64_t now, int64_t *wait, int *more)
 {
 	struct outbox_row	 due[DISPATCH_BATCH];
 	uint64_t		 held[DISPATCH_NCHANNELS] = { 0 };
@@ -464,12 +497,18 @@ dispatch_claim(struct dispatch *d, struct outbox_row *pick, int room,
 		k = dispatch_pick(d, due, n, pick, room, now, wait);
 		if ((k = dispatch_gate(d, pick, k, held)) == -1)
 			goto fail;
+		/* In this transaction: no read transaction per send. */
 		for (i = 0; i < k; i++)
-			if (outbox_mark_sending(d->ob, pick[i].id) == -1)
-				goto fail;
+			if (outbox_payload(d->ob, pick[i].id, &params[i],
+			    &lens[i]) == -1)
+				params[i] = NULL;	/* told; it fails */
 	}
-	if (store_commit(d->st) == -1)
+	if (store_commit(d->st) == -1) {
+		dispatch_free_params(params, k);
 		return -1;
+	}
+	for (i = 0; i < k; i++)
+		outbox_mark_sending(d->ob, &pick[i]);
 	dispatch_count(d, held);
 	*more = n == DISPATCH_BATCH && k == n;
 	if (n == 0 && room > 0)
@@ -481,9 +520,20 @@ fail:
 }
 
 static void
+dispatch_free_params(char **params, int k)
+{
+	int	 i;
+
+	for (i = 0; i < k; i++)
+		crypto_free_plain(params[i]);
+}
+
+static void
 dispatch_run(struct dispatch *d)
 {
 	struct outbox_row	 pick[DISPATCH_BATCH];
+	char			*params[DISPATCH_BATCH];
+	size_t			 lens[DISPATCH_BATCH];
 	int64_t			 now, wait = 0;
 	int			 k, i, room, more = 0;
 
@@ -506,7 +556,8 @@ dispatch_run(struct dispatch *d)
 			dispatch_arm(d, wait);
 		return;		/* a completion brings us back */
 	}
-	if ((k = dispatch_claim(d, pick, room, now, &wait, &more)) == -1) {
+	if ((k = dispatch_claim(d, pick, params, lens, room, now, &wait,
+	    &more)) == -1) {
 		dispatch_outcomes_held(d);
 		return;
 	}
@@ -516,7 +567,7 @@ dispatch_run(struct dispatch *d)
 	}
 	dispatch_free_done(d);
 	for (i = 0; i < k; i++)
-		dispatch_send(d, &pick[i]);
+		dispatch_send(d, &pick[i], params[i], lens[i]);
 	if (wait > 0)
 		dispatch_arm(d, wait);
 	else if (more)
@@ -676,9 +727,9 @@ dispatch_free_done(struct dispatch *d)
 
 /*
  * The store refused the outcomes (a full disk): their rows are still
- * `sending`, which holds back everything else for their chats. They are
- * kept and written as soon as the store takes them, the wait doubling;
- * meanwhile nothing new is claimed.
+ * queued, and no longer marked in flight. They are kept and written as
+ * soon as the store takes them, the wait doubling; meanwhile nothing new
+ * is claimed, so none of them can be claimed again before its outcome.
  */
 static void
 dispatch_outcomes_held(struct dispatch *d)
@@ -707,8 +758,8 @@ dispatch_outcomes_recorded(struct dispatch *d)
 }
 
 /*
- * At exit, outcomes that cannot be written leave their rows `sending`:
- * they go out again after the restart, a duplicate rather than a loss.
+ * At exit, outcomes that cannot be written leave their rows queued: they
+ * go out again after the restart, a duplicate rather than a loss.
  */
 static void
 dispatch_outcomes_lost(struct dispatch *d)
@@ -726,7 +777,7 @@ dispatch_flush(struct dispatch *d)
 
 	if (d->done_head == NULL)
 		return;
-	if (dispatch_claim(d, NULL, 0, 0, &wait, &more) == -1)
+	if (dispatch_claim(d, NULL, NULL, NULL, 0, 0, &wait, &more) == -1)
 		dispatch_outcomes_lost(d);
 	else
 		dispatch_free_done(d);

@@ -10,11 +10,20 @@
 #include "log.h"
 #include "xmalloc.h"
 
+/*
+ * Easy handles done with are kept for the next requests (reset, their
+ * options set again): making one costs more than resetting it.
+ */
+#define HTTPC_SPARE_MAX	64
+
 struct httpc {
 	struct event_base	*base;
 	CURLM			*multi;
 	struct event		*timer;
 	struct httpc_req	*reqs;		/* in flight, doubly linked */
+	CURL			*spare[HTTPC_SPARE_MAX];
+	int			 nspare;
+	struct httpc_sock	*free_socks;	/* their events kept */
 };
 
 struct httpc_req {
@@ -31,9 +40,15 @@ struct httpc_req {
 	struct httpc_req	*prev, *next;
 };
 
-/* One event per socket curl asks us to watch. */
+/*
+ * One event per socket curl asks us to watch. A connection's socket is
+ * watched for each request on it and dropped between them: the structs
+ * and their events are kept and assigned again.
+ */
 struct httpc_sock {
-	struct event	*ev;
+	struct event		*ev;
+	short			 kind;		/* what ev waits for */
+	struct httpc_sock	*next;		/* free list */
 };
 
 static void	httpc_check_done(struct httpc *h);
@@ -49,8 +64,14 @@ httpc_req_free(struct httpc_req *r)
 		h->reqs = r->next;
 	if (r->next != NULL)
 		r->next->prev = r->prev;
-	curl_multi_remove_handle(h->multi, r->easy);
-	curl_easy_cleanup(r->easy);
+	if (r->easy != NULL) {
+		curl_multi_remove_handle(h->multi, r->easy);
+		if (h->nspare < HTTPC_SPARE_MAX) {
+			curl_easy_reset(r->easy);
+			h->spare[h->nspare++] = r->easy;
+		} else
+			curl_easy_cleanup(r->easy);
+	}
 	curl_slist_free_all(r->headers);
 	free(r->body);
 	free(r->resp);
@@ -156,8 +177,9 @@ httpc_socket_cb(CURL *easy, curl_socket_t s, int what, void *arg,
 	(void)easy;
 	if (what == CURL_POLL_REMOVE) {
 		if (hs != NULL) {
-			event_free(hs->ev);
-			free(hs);
+			event_del(hs->ev);
+			hs->next = h->free_socks;
+			h->free_socks = hs;
 			curl_multi_assign(h->multi, s, NULL);
 		}
 		return 0;
@@ -167,13 +189,27 @@ httpc_socket_cb(CURL *easy, curl_socket_t s, int what, void *arg,
 		kind |= EV_READ;
 	if (what & CURL_POLL_OUT)
 		kind |= EV_WRITE;
+	if (hs != NULL && hs->kind == kind)
+		return 0;
 	if (hs == NULL) {
-		hs = xcalloc(1, sizeof *hs);
+		if ((hs = h->free_socks) != NULL)
+			h->free_socks = hs->next;
+		else {
+			hs = xcalloc(1, sizeof *hs);
+			if ((hs->ev = event_new(h->base, -1, 0, httpc_event_cb,
+			    h)) == NULL) {
+				free(hs);
+				log_err("event=httpc.event_add");
+				return -1;
+			}
+		}
 		curl_multi_assign(h->multi, s, hs);
 	} else
-		event_free(hs->ev);
-	hs->ev = event_new(h->base, s, kind, httpc_event_cb, h);
-	if (hs->ev == NULL || event_add(hs->ev, NULL) == -1) {
+		event_del(hs->ev);
+	hs->kind = kind;
+	if (event_assign(hs->ev, h->base, s, kind, httpc_event_cb, h) == -1 ||
+	    event_add(hs->ev, NULL) == -1) {
+		hs->kind = 0;
 		log_err("event=httpc.event_add");
 		return -1;
 	}
@@ -254,6 +290,18 @@ fail:
 	return NULL;
 }
 
+static void
+httpc_free_socks(struct httpc *h)
+{
+	struct httpc_sock	*hs;
+
+	while ((hs = h->free_socks) != NULL) {
+		h->free_socks = hs->next;
+		event_free(hs->ev);
+		free(hs);
+	}
+}
+
 void
 httpc_free(struct httpc *h)
 {
@@ -261,8 +309,12 @@ httpc_free(struct httpc *h)
 		return;
 	while (h->reqs != NULL)
 		httpc_req_free(h->reqs);
+	while (h->nspare > 0)
+		curl_easy_cleanup(h->spare[--h->nspare]);
 	if (h->multi != NULL)
 		curl_multi_cleanup(h->multi);
+	/* After the multi handle: its cleanup may still drop sockets. */
+	httpc_free_socks(h);
 	if (h->timer != NULL)
 		event_free(h->timer);
 	free(h);
@@ -340,7 +392,8 @@ httpc_request(struct httpc *h, const char *url, const char *body, size_t len,
 	if (h->reqs != NULL)
 		h->reqs->prev = r;
 	h->reqs = r;
-	if ((r->easy = curl_easy_init()) == NULL ||
+	r->easy = h->nspare > 0 ? h->spare[--h->nspare] : curl_easy_init();
+	if (r->easy == NULL ||
 	    httpc_setup(r, url, o, len) == -1 ||
 	    curl_multi_add_handle(h->multi, r->easy) != CURLM_OK) {
 		log_err("event=httpc.request_setup");

@@ -22,6 +22,7 @@ struct ratelimit {
 	int64_t		 chat_gap;	/* ms; 0: off */
 	int64_t		 group_gap;
 	int64_t		 paused_until;
+	int64_t		 held_from;	/* ratelimit_hold_chats(); 0: never */
 	struct rl_slot	*slots;		/* open addressing, power of two */
 	size_t		 nslots, used;
 };
@@ -164,13 +165,23 @@ ratelimit_chat_wait(struct ratelimit *rl,
     const unsigned char key[CRYPTO_INDEX_LEN], int is_group, int64_t now)
 {
 	struct rl_slot	*s;
+	int64_t		 gap = is_group ? rl->group_gap : rl->chat_gap;
 
-	if ((is_group ? rl->group_gap : rl->chat_gap) == 0)
+	if (gap == 0)
 		return 0;
 	s = rl_find(rl, key);
-	if (!s->used || s->next <= now)
-		return 0;
-	return s->next - now;
+	if (s->used && s->next > now)
+		return s->next - now;
+	/* A chat not sent to since the hold counts as sent to at it. */
+	if (rl->held_from != 0 && rl->held_from + gap > now)
+		return rl->held_from + gap - now;
+	return 0;
+}
+
+void
+ratelimit_hold_chats(struct ratelimit *rl, int64_t now)
+{
+	rl->held_from = now > 0 ? now : 1;
 }
 
 void

@@ -27,6 +27,7 @@ enum hst {
 	HS_READ_BY,
 	HS_RELAYED,
 	HS_RECENT,
+	HS_RECENT_AT,
 	HS_UNREAD,
 	HS_LAST_WRITER,
 	HS_COUNT
@@ -64,6 +65,9 @@ static const char *const history_sql[HS_COUNT] = {
 	[HS_RECENT] = "SELECT COUNT(*) FROM (SELECT at FROM messages WHERE "
 	    "family_id = ?1 AND direction = 0 ORDER BY id DESC LIMIT ?2) "
 	    "WHERE at > ?3",
+	[HS_RECENT_AT] = "SELECT at FROM (SELECT id, at FROM messages WHERE "
+	    "family_id = ?1 AND direction = 0 ORDER BY id DESC LIMIT ?2) "
+	    "WHERE at > ?3 ORDER BY id DESC",
 	[HS_UNREAD] = "SELECT COUNT(*) FROM messages WHERE family_id = ? "
 	    "AND direction = 0 AND read_at IS NULL",
 	[HS_LAST_WRITER] = "SELECT member_id FROM messages WHERE "
@@ -436,6 +440,23 @@ history_count_recent(struct history *h, int64_t family_id, int newest,
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		*n = sqlite3_column_int64(s, 0);
 	return history_done(s, rc, "messages_recent");
+}
+
+int
+history_recent_at(struct history *h, int64_t family_id, int newest,
+    int64_t since, int64_t *at, size_t *n)
+{
+	sqlite3_stmt	*s = h->s[HS_RECENT_AT];
+	int		 rc;
+
+	*n = 0;
+	sqlite3_bind_int64(s, 1, family_id);
+	sqlite3_bind_int(s, 2, newest);
+	sqlite3_bind_int64(s, 3, since);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < (size_t)newest)
+		at[(*n)++] = sqlite3_column_int64(s, 0);
+	return history_done(s, rc == SQLITE_ROW ? SQLITE_DONE : rc,
+	    "messages_recent_at");
 }
 
 /* ---- retention ------------------------------------------------------- */

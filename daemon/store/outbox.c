@@ -15,7 +15,7 @@ struct outbox {
 	struct store		*st;
 	const struct keys	*keys;
 	sqlite3_stmt		*insert, *requeue, *due;
-	sqlite3_stmt		*next_due, *payload, *sending, *sent;
+	sqlite3_stmt		*next_due, *payload, *sent;
 	sqlite3_stmt		*retry, *failed, *retry_failed;
 	sqlite3_stmt		*counts, *depth;
 	sqlite3_stmt		*find_sent, *delivery, *gateway;
@@ -23,6 +23,18 @@ struct outbox {
 	sqlite3_stmt		*blocked, *coalesce, *promote, *expire;
 	sqlite3_stmt		*family_of;
 	int64_t			 last_id;	/* ids are ours to give */
+	/*
+	 * Rows being sent: kept here, not written (their rows stay queued
+	 * in the database). A handful (outbox.max_in_flight), so a scan.
+	 */
+	struct outbox_flight	*flight;
+	size_t			 nflight, capflight;
+};
+
+struct outbox_flight {
+	int64_t		 id;
+	int		 priority;
+	unsigned char	 chat_key[CRYPTO_INDEX_LEN];
 };
 
 static const char *const outbox_state_names[OUTBOX_NSTATES] = {
@@ -78,9 +90,11 @@ outbox_priority_name(enum outbox_priority p)
 
 /*
  * A queued row is due when its times have come, nothing of its chat is
- * being sent, and no older row of the chat is still waiting, due or backing
- * off before a retry: one chat's messages keep their order, one in flight
- * at a time. Older rows not due yet (a reminder for tomorrow) do not block.
+ * being sent (the rows in flight are known in memory only: their rows
+ * stay queued, and one is the head of its chat), and no older row of the
+ * chat is still waiting, due or backing off before a retry: one chat's
+ * messages keep their order, one in flight at a time. Older rows not due
+ * yet (a reminder for tomorrow) do not block.
  * Receipts are outside that order: neither held nor holding.
  *
  * Only heads are read: a row becomes a head when it is queued with nothing
@@ -94,12 +108,15 @@ outbox_priority_name(enum outbox_priority p)
  * scheduled for later. The order is still checked here.
  */
 #define OUTBOX_DUE_HELD \
-	"AND (priority = 3 OR (NOT EXISTS (SELECT 1 FROM outbox p " \
-	"  WHERE p.chat_key = o.chat_key AND p.state = 1 " \
-	"  AND p.priority <> 3) " \
-	/* Two seeks in outbox_chat, not a walk through the chat's past. */ \
+	"AND (priority = 3 AND NOT outbox_in_flight(o.id) " \
+	"OR (priority <> 3 AND NOT outbox_chat_busy(o.chat_key) " \
+	/* \
+	 * A seek in outbox_chat_ext, not a walk through the chat's past: \
+	 * a queued row has no ext_message_id. \
+	 */ \
 	"AND NOT EXISTS (SELECT 1 FROM outbox p " \
-	"  WHERE p.chat_key = o.chat_key AND p.state = 0 AND p.id < o.id " \
+	"  WHERE p.chat_key = o.chat_key AND p.state = 0 " \
+	"  AND p.ext_message_id IS NULL AND p.id < o.id " \
 	"  AND p.not_before <= ?1 AND p.priority <> 3))) "
 #define OUTBOX_DUE_COLS \
 	"SELECT id, channel, priority, attempts, is_group, chat_key, method, " \
@@ -124,14 +141,15 @@ static const char outbox_due_sql[] =
  */
 static const char outbox_blocked_sql[] =
 	"SELECT EXISTS (SELECT 1 FROM outbox WHERE chat_key = ?1 "
-	"AND state IN (0, 1) AND priority <> 3 AND not_before = 0)";
+	"AND state IN (0, 1) AND ext_message_id IS NULL AND priority <> 3 "
+	"AND not_before = 0)";
 
 /* A row is done: the oldest one queued behind it in its chat is a head. */
 static const char outbox_promote_sql[] =
 	"UPDATE outbox SET head = 1 WHERE id = (SELECT n.id FROM outbox o, "
 	"outbox n WHERE o.id = ?1 AND o.priority <> 3 "
-	"AND n.chat_key = o.chat_key AND n.state = 0 AND n.head = 0 "
-	"ORDER BY n.id LIMIT 1)";
+	"AND n.chat_key = o.chat_key AND n.state = 0 "
+	"AND n.ext_message_id IS NULL AND n.head = 0 ORDER BY n.id LIMIT 1)";
 
 /*
  * Reports may come late, twice, or out of order: a final failure stays,
@@ -157,15 +175,84 @@ static const char outbox_delivery_sql[] =
  */
 static const char outbox_next_due_sql[] =
 	"SELECT CASE WHEN EXISTS (SELECT 1 FROM outbox INDEXED BY outbox_ready "
-	"WHERE " OUTBOX_READY ") THEN 0 ELSE (SELECT "
-	"MIN(MAX(not_before, next_attempt_at)) FROM outbox "
-	"INDEXED BY outbox_waiting WHERE " OUTBOX_WAITING ") END";
+	"WHERE " OUTBOX_READY "AND NOT outbox_in_flight(id)) THEN 0 ELSE "
+	"(SELECT MAX(not_before, next_attempt_at) AS t FROM outbox "
+	"INDEXED BY outbox_waiting WHERE " OUTBOX_WAITING
+	"AND NOT outbox_in_flight(id) ORDER BY t LIMIT 1) END";
 
-/* Through outbox_chat (chat_key, state, id): the newest first. */
+/*
+ * Through outbox_chat_ext (chat_key, state, ext_message_id): the newest
+ * copy first, as Telegram numbers a chat's messages in the order sent.
+ */
 static const char outbox_copy_sql[] =
 	"SELECT ext_message_id FROM outbox WHERE chat_key = ?1 "
 	"AND state = 2 AND cause = ?2 AND cause_id = ?3 AND "
-	"ext_message_id IS NOT NULL ORDER BY id DESC LIMIT 1";
+	"ext_message_id IS NOT NULL ORDER BY ext_message_id DESC LIMIT 1";
+
+static struct outbox_flight *
+outbox_flight_find(const struct outbox *ob, int64_t id)
+{
+	size_t	 i;
+
+	for (i = 0; i < ob->nflight; i++)
+		if (ob->flight[i].id == id)
+			return &ob->flight[i];
+	return NULL;
+}
+
+/* outbox_in_flight(id): whether the row is being sent. */
+static void
+outbox_sql_in_flight(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct outbox	*ob = sqlite3_user_data(ctx);
+
+	(void)argc;
+	sqlite3_result_int(ctx, ob->nflight > 0 &&
+	    outbox_flight_find(ob, sqlite3_value_int64(argv[0])) != NULL);
+}
+
+/* outbox_chat_busy(chat_key): a row of the chat (no receipt) is. */
+static void
+outbox_sql_chat_busy(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct outbox	*ob = sqlite3_user_data(ctx);
+	const void		*key;
+	size_t			 i;
+	int			 busy = 0;
+
+	(void)argc;
+	if (ob->nflight > 0 &&
+	    sqlite3_value_bytes(argv[0]) == CRYPTO_INDEX_LEN &&
+	    (key = sqlite3_value_blob(argv[0])) != NULL)
+		for (i = 0; i < ob->nflight && !busy; i++)
+			busy = ob->flight[i].priority != OUTBOX_PRIO_RECEIPT &&
+			    memcmp(ob->flight[i].chat_key, key,
+			    CRYPTO_INDEX_LEN) == 0;
+	sqlite3_result_int(ctx, busy);
+}
+
+/*
+ * The statements ask the rows in flight through these; `arg` NULL
+ * removes them (before the outbox is freed).
+ */
+static int
+outbox_functions(struct outbox *ob, void *arg)
+{
+	sqlite3	*db = store_db(ob->st);
+	int	 flags = SQLITE_UTF8 | SQLITE_DIRECTONLY;
+
+	if (sqlite3_create_function_v2(db, "outbox_in_flight", 1, flags, arg,
+	    arg != NULL ? outbox_sql_in_flight : NULL, NULL, NULL, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_create_function_v2(db, "outbox_chat_busy", 1, flags, arg,
+	    arg != NULL ? outbox_sql_chat_busy : NULL, NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		log_err("event=store.error what=outbox_functions error=\"%s\"",
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
 
 struct outbox *
 outbox_new(struct store *st, const struct keys *k)
@@ -175,7 +262,8 @@ outbox_new(struct store *st, const struct keys *k)
 	ob = xcalloc(1, sizeof *ob);
 	ob->st = st;
 	ob->keys = k;
-	if (store_max_id(st, "outbox", &ob->last_id) == -1 ||
+	if (outbox_functions(ob, ob) == -1 ||
+	    store_max_id(st, "outbox", &ob->last_id) == -1 ||
 	    store_prepare(st, "INSERT INTO outbox (id, created_at, priority, "
 	    "channel, chat_key, is_group, method, not_before, cause, cause_id, "
 	    "payload, member_id, head, receipt_key, family_id) "
@@ -185,15 +273,18 @@ outbox_new(struct store *st, const struct keys *k)
 	    &ob->family_of) == -1 ||
 	    store_prepare(st, outbox_blocked_sql, &ob->blocked) == -1 ||
 	    store_prepare(st, "DELETE FROM outbox WHERE receipt_key = ? "
-	    "AND state = 0", &ob->coalesce) == -1 ||
+	    "AND state = 0 AND NOT outbox_in_flight(id)",
+	    &ob->coalesce) == -1 ||
 	    store_prepare(st, outbox_promote_sql, &ob->promote) == -1 ||
 	    store_prepare(st, "UPDATE outbox SET state = 3, error_code = NULL, "
 	    "last_error = 'stale receipt, given up' WHERE state = 0 "
-	    "AND priority = 3 AND created_at < ?", &ob->expire) == -1 ||
+	    "AND priority = 3 AND created_at < ? "
+	    "AND NOT outbox_in_flight(id)", &ob->expire) == -1 ||
 	    store_prepare(st, "SELECT id, channel, priority, attempts, "
 	    "is_group, chat_key, method, cause, cause_id, member_id "
-	    "FROM outbox WHERE chat_key = ? AND ext_message_id = ? "
-	    "ORDER BY id DESC LIMIT 1", &ob->find_sent) == -1 ||
+	    "FROM outbox WHERE chat_key = ? AND state = 2 "
+	    "AND ext_message_id = ? ORDER BY id DESC LIMIT 1",
+	    &ob->find_sent) == -1 ||
 	    store_prepare(st, outbox_delivery_sql, &ob->delivery) == -1 ||
 	    store_prepare(st, "UPDATE outbox SET gateway_id = ?, "
 	    "delivery = COALESCE(delivery, 1) WHERE id = ?",
@@ -204,8 +295,6 @@ outbox_new(struct store *st, const struct keys *k)
 	    store_prepare(st, outbox_next_due_sql, &ob->next_due) == -1 ||
 	    store_prepare(st, "SELECT payload FROM outbox WHERE id = ?",
 	    &ob->payload) == -1 ||
-	    store_prepare(st, "UPDATE outbox SET state = 1 WHERE id = ? "
-	    "AND state = 0", &ob->sending) == -1 ||
 	    store_prepare(st, "UPDATE outbox SET state = 2, sent_at = ?, "
 	    "attempts = attempts + 1, ext_message_id = ?, last_error = NULL, "
 	    "error_code = NULL WHERE id = ?", &ob->sent) == -1 ||
@@ -218,12 +307,18 @@ outbox_new(struct store *st, const struct keys *k)
 	    store_prepare(st, "UPDATE outbox SET state = 0, attempts = 0, "
 	    "next_attempt_at = 0, head = 1 WHERE id = ? AND state = 3",
 	    &ob->retry_failed) == -1 ||
+	    /*
+	     * The rows not sent through outbox_live; sent ones are what
+	     * else the table holds (a count of its smallest b-tree).
+	     */
 	    store_prepare(st, "SELECT state, COUNT(*) FROM outbox "
-	    "GROUP BY state", &ob->counts) == -1 ||
-	    /* Through the index outbox_due (state, priority, id). */
+	    "WHERE state <> 2 GROUP BY state UNION ALL "
+	    "SELECT 2, (SELECT COUNT(*) FROM outbox) - "
+	    "(SELECT COUNT(*) FROM outbox WHERE state <> 2)",
+	    &ob->counts) == -1 ||
+	    /* Through the index outbox_live (priority, state). */
 	    store_prepare(st, "SELECT priority, state, COUNT(*) FROM outbox "
-	    "WHERE state IN (0, 1, 3) GROUP BY priority, state",
-	    &ob->depth) == -1 ||
+	    "WHERE state <> 2 GROUP BY priority, state", &ob->depth) == -1 ||
 	    store_prepare(st, "SELECT id, state, priority, channel, method, "
 	    "attempts, error_code, last_error, created_at, sent_at, cause, "
 	    "delivery, delivery_code, delivery_at "
@@ -248,7 +343,6 @@ outbox_free(struct outbox *ob)
 	sqlite3_finalize(ob->due);
 	sqlite3_finalize(ob->next_due);
 	sqlite3_finalize(ob->payload);
-	sqlite3_finalize(ob->sending);
 	sqlite3_finalize(ob->sent);
 	sqlite3_finalize(ob->retry);
 	sqlite3_finalize(ob->failed);
@@ -264,6 +358,8 @@ outbox_free(struct outbox *ob)
 	sqlite3_finalize(ob->coalesce);
 	sqlite3_finalize(ob->promote);
 	sqlite3_finalize(ob->expire);
+	(void)outbox_functions(ob, NULL);
+	free(ob->flight);
 	free(ob);
 }
 
@@ -590,17 +686,45 @@ outbox_expire_receipts(struct outbox *ob, int64_t before, int *count)
 	return 0;
 }
 
-int
-outbox_mark_sending(struct outbox *ob, int64_t id)
+void
+outbox_mark_sending(struct outbox *ob, const struct outbox_row *r)
 {
-	sqlite3_bind_int64(ob->sending, 1, id);
-	return store_step_done(ob->sending, "outbox_sending");
+	struct outbox_flight	*f;
+
+	if (outbox_flight_find(ob, r->id) != NULL)
+		return;
+	if (ob->nflight == ob->capflight) {
+		ob->capflight = ob->capflight == 0 ? 64 : ob->capflight * 2;
+		ob->flight = xreallocarray(ob->flight, ob->capflight,
+		    sizeof *ob->flight);
+	}
+	f = &ob->flight[ob->nflight++];
+	f->id = r->id;
+	f->priority = r->priority;
+	memcpy(f->chat_key, r->chat_key, CRYPTO_INDEX_LEN);
+}
+
+/* The row's outcome is being written: it is no longer in flight. */
+static void
+outbox_landed(struct outbox *ob, int64_t id)
+{
+	struct outbox_flight	*f;
+
+	if ((f = outbox_flight_find(ob, id)) != NULL)
+		*f = ob->flight[--ob->nflight];
+}
+
+size_t
+outbox_in_flight(const struct outbox *ob)
+{
+	return ob->nflight;
 }
 
 int
 outbox_mark_sent(struct outbox *ob, int64_t id, int64_t now,
     int64_t ext_message_id)
 {
+	outbox_landed(ob, id);
 	sqlite3_bind_int64(ob->sent, 1, now);
 	if (ext_message_id != 0)
 		sqlite3_bind_int64(ob->sent, 2, ext_message_id);
@@ -614,6 +738,7 @@ int
 outbox_mark_retry(struct outbox *ob, int64_t id, int64_t at, int attempt,
     int code, const char *error)
 {
+	outbox_landed(ob, id);
 	sqlite3_bind_int64(ob->retry, 1, at);
 	sqlite3_bind_int(ob->retry, 2, attempt ? 1 : 0);
 	sqlite3_bind_int(ob->retry, 3, code);
@@ -625,6 +750,7 @@ outbox_mark_retry(struct outbox *ob, int64_t id, int64_t at, int attempt,
 int
 outbox_mark_failed(struct outbox *ob, int64_t id, int code, const char *error)
 {
+	outbox_landed(ob, id);
 	sqlite3_bind_int(ob->failed, 1, code);
 	sqlite3_bind_text(ob->failed, 2, error, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(ob->failed, 3, id);
@@ -655,12 +781,16 @@ outbox_counts(struct outbox *ob, int64_t counts[OUTBOX_NSTATES])
 			counts[s] = sqlite3_column_int64(ob->counts, 1);
 	}
 	sqlite3_reset(ob->counts);
+	/* Rows in flight are queued in the database. */
+	counts[OUTBOX_QUEUED] -= (int64_t)ob->nflight;
+	counts[OUTBOX_SENDING] += (int64_t)ob->nflight;
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int
 outbox_depth(struct outbox *ob, int64_t depth[OUTBOX_NPRIOS][OUTBOX_NSTATES])
 {
+	size_t	 i;
 	int	 rc, p, s;
 
 	memset(depth, 0, sizeof(int64_t) * OUTBOX_NPRIOS * OUTBOX_NSTATES);
@@ -676,6 +806,13 @@ outbox_depth(struct outbox *ob, int64_t depth[OUTBOX_NPRIOS][OUTBOX_NSTATES])
 		log_err("event=store.error what=outbox_depth error=\"%s\"",
 		    sqlite3_errstr(rc));
 		return -1;
+	}
+	for (i = 0; i < ob->nflight; i++) {
+		p = ob->flight[i].priority;
+		if (p >= 0 && p < OUTBOX_NPRIOS) {
+			depth[p][OUTBOX_QUEUED]--;
+			depth[p][OUTBOX_SENDING]++;
+		}
 	}
 	return 0;
 }
@@ -711,18 +848,38 @@ outbox_info_row(sqlite3_stmt *s, struct outbox_info *r)
 	r->delivery_at = sqlite3_column_int64(s, 13);
 }
 
+/*
+ * Rows in flight are queued in the database: they are told apart here,
+ * so that a list of one state asks the database for queued rows.
+ */
 int
 outbox_list(struct outbox *ob, int state, enum channel channel,
     int64_t id, struct outbox_info *rows, int max)
 {
-	int	 n = 0, rc = SQLITE_DONE;
+	struct outbox_info	*r;
+	int			 n = 0, rc = SQLITE_DONE, sending;
 
-	sqlite3_bind_int(ob->list, 1, state);
+	if (state == OUTBOX_SENDING && ob->nflight == 0)
+		return 0;
+	sqlite3_bind_int(ob->list, 1, state == OUTBOX_SENDING ? OUTBOX_QUEUED :
+	    state);
 	sqlite3_bind_int64(ob->list, 2, id);
-	sqlite3_bind_int(ob->list, 3, max);
+	/* Sending rows are a few of the queued: read until found. */
+	sqlite3_bind_int64(ob->list, 3, state == OUTBOX_SENDING ? -1 :
+	    (int64_t)max + (int64_t)ob->nflight);
 	sqlite3_bind_int(ob->list, 4, (int)channel);
-	while (n < max && (rc = sqlite3_step(ob->list)) == SQLITE_ROW)
-		outbox_info_row(ob->list, &rows[n++]);
+	while (n < max && (rc = sqlite3_step(ob->list)) == SQLITE_ROW) {
+		r = &rows[n];
+		outbox_info_row(ob->list, r);
+		sending = r->state == OUTBOX_QUEUED &&
+		    outbox_flight_find(ob, r->id) != NULL;
+		if (sending)
+			r->state = OUTBOX_SENDING;
+		if ((state == OUTBOX_QUEUED && sending) ||
+		    (state == OUTBOX_SENDING && !sending))
+			continue;
+		n++;
+	}
 	if (n < max && rc != SQLITE_DONE) {
 		log_err("event=store.error what=outbox_list error=\"%s\"",
 		    sqlite3_errstr(rc));

@@ -22,6 +22,7 @@ struct store {
 	sqlite3_stmt	*meta_get, *meta_set;
 	int		(*before_commit)(void *);
 	void		*before_commit_arg;
+	uint64_t	 rollbacks;
 };
 
 #define STORE_NMIGRATIONS	store_nmigrations
@@ -211,10 +212,17 @@ store_commit(struct store *st)
 void
 store_rollback(struct store *st)
 {
+	st->rollbacks++;
 	if (sqlite3_get_autocommit(st->db))
 		return;
 	if (store_step_done(st->rollback, "rollback") == -1)
 		return;		/* logged; SQLite rolls back on close */
+}
+
+uint64_t
+store_rollbacks(const struct store *st)
+{
+	return st->rollbacks;
 }
 
 int
@@ -233,6 +241,7 @@ void
 store_rollback_to(struct store *st)
 {
 	/* Failures are logged; the outer transaction's rollback remains. */
+	st->rollbacks++;
 	if (store_step_done(st->rollback_to, "rollback_to") == 0 &&
 	    store_step_done(st->release, "release") == 0)
 		return;
@@ -418,6 +427,13 @@ static const char store_pragmas[] =
 	 * back from the file. Only a busy database fills it.
 	 */
 	"PRAGMA cache_size = -8192;"
+	/*
+	 * The savepoint of each routed message journals the pages it
+	 * changes; past 64 KiB SQLite spilled that journal to a temporary
+	 * file, a pwrite per page mid-transaction. It is only for rolling
+	 * back to the savepoint, never read after a crash: memory does.
+	 */
+	"PRAGMA temp_store = MEMORY;"
 	/* After a checkpoint the WAL shrinks back: a burst (or a full
 	 * disk) does not keep its size for good. */
 	"PRAGMA journal_size_limit = 4194304;";

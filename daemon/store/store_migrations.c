@@ -489,6 +489,28 @@ const char *const store_migrations[] = {
 	") STRICT;"
 	"CREATE INDEX removed_members_family ON removed_members (family_id);"
 	"ALTER TABLE broadcasts ADD COLUMN recipients_purged_at INTEGER;",
+
+	/*
+	 * 16: rows are no longer written `sending` (the dispatcher keeps its
+	 * rows in flight in memory), and outbox_due (state, priority, id),
+	 * which every row entered and every outcome moved, served only the
+	 * counts per state and lane. The rows not sent are what those
+	 * counts read: a small index of them, which a sent row leaves.
+	 */
+	"DROP INDEX outbox_due;"
+	"CREATE INDEX outbox_live ON outbox (priority, state) "
+	"  WHERE state <> 2;"
+	/*
+	 * outbox_chat (chat_key, state, id) and outbox_ext (chat_key,
+	 * ext_message_id) put each sent row on two pages of its chat, one
+	 * more written per chat in every commit of outcomes. One index does
+	 * for both: a queued row has no ext_message_id, so its entries are
+	 * in id order; a sent row's are found by Telegram's message id.
+	 */
+	"DROP INDEX outbox_chat;"
+	"DROP INDEX outbox_ext;"
+	"CREATE INDEX outbox_chat_ext ON outbox "
+	"  (chat_key, state, ext_message_id);",
 };
 
 const int store_nmigrations =

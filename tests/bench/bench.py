@@ -555,5 +555,7 @@ if __name__ == "__main__":
         broadcast_figures()
     elif sys.argv[1:] == ["claiming"]:
         claiming.figures()
+    elif sys.argv[1:2] == ["cpu"]:
+        lanes.cpu_figures([int(a) for a in sys.argv[2:]] or [10000, 50000])
     else:
         main()

@@ -178,6 +178,16 @@ def bench_cpu(n):
         sc.close(False)
 
 
+def cpu_figures(sizes):
+    """bench.py cpu [N ...]: the CPU figures alone, with the load."""
+    for n in sizes:
+        load0 = loadavg()
+        per, deep = bench_cpu(n)
+        print("CPU per 1,000 relayed, limits off, %d messages: %.3f s "
+              "(outbox up to %d queued; load %s at the start, %s at the "
+              "end)" % (n, per, deep, load0, loadavg()), flush=True)
+
+
 def figures():
     print("lanes: load average at start %s" % loadavg())
     r = bench_lanes()
