@@ -936,7 +936,7 @@ def ooh_sms(w, s0):
 @sms_scenario
 def test_out_of_hours_answer_reaches_sms_family_with_help_lines(sc, world):
     """Closed on Tuesday: the SMS variant arrives, 112 first, every help
-    line with its short label, when it will be read; within 3 parts."""
+    line with its short label, when it will be read; within 2 parts."""
     w = world(conf={"hours.tuesday": "closed",
                     "daemon.centre_name": LONG_CENTRE})
     s0 = w.seq()
