@@ -254,12 +254,12 @@ bc_texts_tpl(struct areq *r, const cJSON *texts, struct ntpl *t)
 		if ((st = admin_fields(r, it, spec)) != 0)
 			return st;
 		s = admin_str(it, "text");
-		if (notice_template_ok(s, why, sizeof why) == -1)
+		if (notice_template_ok(s, l, why, sizeof why) == -1)
 			return admin_error(r, 422, "invalid", "%s text: %s",
 			    it->string, why);
 		t->row.text[l] = xstrdup(s);
 		if ((s = admin_str(it, "sms")) != NULL) {
-			if (notice_template_ok(s, why, sizeof why) == -1)
+			if (notice_template_ok(s, l, why, sizeof why) == -1)
 				return admin_error(r, 422, "invalid", "%s "
 				    "sms: %s", it->string, why);
 			t->row.sms[l] = xstrdup(s);

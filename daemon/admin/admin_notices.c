@@ -164,13 +164,13 @@ notice_texts_body(struct areq *r, const cJSON *texts, struct notice_row *row)
 		if ((st = admin_fields(r, it, spec)) != 0)
 			return st;
 		s = admin_str(it, "text");
-		if (notice_template_ok(s, why, sizeof why) == -1)
+		if (notice_template_ok(s, l, why, sizeof why) == -1)
 			return admin_error(r, 422, "invalid", "%s text: %s",
 			    it->string, why);
 		row->text[l] = xstrdup(s);
 		if ((s = admin_str(it, "sms")) == NULL)
 			continue;
-		if (notice_template_ok(s, why, sizeof why) == -1)
+		if (notice_template_ok(s, l, why, sizeof why) == -1)
 			return admin_error(r, 422, "invalid", "%s sms: %s",
 			    it->string, why);
 		row->sms[l] = xstrdup(s);
