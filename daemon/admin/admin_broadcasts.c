@@ -550,15 +550,16 @@ admin_broadcast_list(struct areq *r)
 /*
  * What became of a queued recipient's outbox row: "queued", "sent",
  * "delivered" (an SMS the gateway reported), "blocked" (Telegram's 403),
- * "opted_out" (held back by the dispatcher after /stop or STOP) or
- * "failed"; NULL on storage errors.
+ * "sms_fallback" (blocked, and an SMS went instead), "opted_out" (held
+ * back by the dispatcher after /stop or STOP) or "failed"; NULL on
+ * storage errors.
  */
 static const char *
-bc_outcome(struct areq *r, int64_t outbox_id)
+bc_outcome(struct areq *r, const struct bc_rcpt *rc)
 {
 	struct outbox_info	 oi;
 
-	if (outbox_list(r->app->ob, -1, 0, outbox_id, &oi, 1) != 1)
+	if (outbox_list(r->app->ob, -1, 0, rc->outbox_id, &oi, 1) != 1)
 		return NULL;
 	switch (oi.state) {
 	case OUTBOX_QUEUED:
@@ -573,7 +574,8 @@ bc_outcome(struct areq *r, int64_t outbox_id)
 		break;
 	}
 	if (oi.has_error_code && oi.error_code == 403)
-		return "blocked";
+		return strcmp(rc->reason, "sms_fallback") == 0 ?
+		    "sms_fallback" : "blocked";
 	if (strstr(oi.last_error, "announcements off") != NULL)
 		return "opted_out";
 	return "failed";
@@ -596,7 +598,7 @@ bc_why_count(const struct bc_rcpt *rc, void *arg)
 	if (rc->state == BC_R_PENDING)
 		return 0;
 	if (rc->state == BC_R_QUEUED) {
-		if ((k = bc_outcome(w->r, rc->outbox_id)) == NULL)
+		if ((k = bc_outcome(w->r, rc)) == NULL)
 			return -1;
 		by = w->sent;
 	} else
@@ -772,7 +774,7 @@ bc_failed_row(const struct bc_rcpt *rc, void *arg)
 		return 0;
 	why = rc->state == BC_R_CANCELLED ? "cancelled" : rc->reason;
 	if (rc->state == BC_R_QUEUED) {
-		if ((why = bc_outcome(f->r, rc->outbox_id)) == NULL)
+		if ((why = bc_outcome(f->r, rc)) == NULL)
 			return f->err = -1;
 		if (strcmp(why, "blocked") != 0 && strcmp(why, "failed") != 0 &&
 		    strcmp(why, "opted_out") != 0)

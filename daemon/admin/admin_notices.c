@@ -661,6 +661,11 @@ notice_queue_one(struct areq *r, const struct nrcpt *rc,
 		    rc->code, why);
 	if (x != 0)
 		return admin_error(r, 500, "internal", "storage error");
+	/* Should Telegram refuse the copy, the SMS says the SMS wording. */
+	if (rc->ch == CHANNEL_TELEGRAM && nr->sms != NULL &&
+	    !nr->cnt.over_cap && notices_sms_put(r->app->notices, *row,
+	    nr->sms) == -1)
+		return admin_error(r, 500, "internal", "storage error");
 	return 0;
 }
 

@@ -30,6 +30,9 @@ enum {
 	BS_RCPTS,
 	BS_PARTS,
 	BS_SET_PARTS,
+	BS_BY_OUTBOX,
+	BS_ADD_PARTS,
+	BS_FELL_BACK,
 	BS_COUNT
 };
 
@@ -64,6 +67,11 @@ static const char *const bc_sql[BS_COUNT] = {
 	"SELECT COALESCE(SUM(sms_parts), 0) FROM broadcasts WHERE state IN "
 	"(1, 2) AND send_at >= ?1",
 	"UPDATE broadcasts SET sms_parts = ?2 WHERE id = ?1",
+	"SELECT family_id, member_id, channel, lang FROM broadcast_recipients "
+	"WHERE broadcast_id = ?1 AND outbox_id = ?2",
+	"UPDATE broadcasts SET sms_parts = sms_parts + ?2 WHERE id = ?1",
+	"UPDATE broadcast_recipients SET reason = 'sms_fallback' WHERE "
+	"broadcast_id = ?1 AND family_id = ?2",
 };
 
 struct broadcasts {
@@ -393,4 +401,42 @@ bc_set_parts(struct broadcasts *b, int64_t id, int64_t parts)
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, parts);
 	return store_step_done(s, "broadcasts.parts_set");
+}
+
+int
+bc_rcpt_of_outbox(struct broadcasts *b, int64_t id, int64_t outbox_id,
+    struct bc_rcpt *out)
+{
+	sqlite3_stmt	*s = b->s[BS_BY_OUTBOX];
+	int		 rc;
+
+	memset(out, 0, sizeof *out);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, outbox_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		bc_done_stmt(s);
+		return -2;
+	}
+	if (rc != SQLITE_ROW)
+		return bc_fail(s, rc, "broadcasts.by_outbox");
+	bc_rcpt_row(s, out);
+	bc_done_stmt(s);
+	return 0;
+}
+
+int
+bc_fell_back(struct broadcasts *b, int64_t id, int64_t family_id,
+    int64_t parts)
+{
+	sqlite3_stmt	*s = b->s[BS_ADD_PARTS];
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, parts);
+	if (store_step_done(s, "broadcasts.add_parts") == -1)
+		return -1;
+	s = b->s[BS_FELL_BACK];
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, family_id);
+	return store_step_done(s, "broadcasts.fell_back");
 }
