@@ -102,8 +102,5 @@ int	bc_rcpt_of_outbox(struct broadcasts *b, int64_t id, int64_t outbox_id,
  */
 int	bc_fell_back(struct broadcasts *b, int64_t id, int64_t family_id,
 	    int64_t parts) __attribute__((warn_unused_result));
-/* SMS parts of the broadcasts sent since `since` (unix s). */
-int	bc_sms_parts_since(struct broadcasts *b, int64_t since,
-	    int64_t *parts) __attribute__((warn_unused_result));
 
 #endif

@@ -28,6 +28,7 @@
 #include "outbox.h"
 #include "people.h"
 #include "sms.h"
+#include "smsmonth.h"
 #include "validate.h"
 #include "visits.h"
 #include "xmalloc.h"
@@ -655,20 +656,14 @@ bc_parse_at(const char *s, int64_t *at)
 	return *at == -1 ? -1 : 0;
 }
 
-/* The month's SMS parts so far (broadcasts sent since the 1st). */
+/*
+ * The month's SMS parts so far: every SMS sent since the 1st, whatever
+ * it carried (include/smsmonth.h).
+ */
 static int
 bc_month_parts(struct areq *r, int64_t *parts)
 {
-	struct tm	 tm;
-	time_t		 now = clock_now();
-
-	if (localtime_r(&now, &tm) == NULL)
-		return -1;
-	tm.tm_mday = 1;
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	return bc_sms_parts_since(r->app->broadcasts, (int64_t)mktime(&tm),
-	    parts);
+	return sms_month_parts(r->app->st, clock_now(), parts);
 }
 
 static int

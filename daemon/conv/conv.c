@@ -8,6 +8,7 @@
 #include "app.h"
 #include "broadcasts.h"
 #include "channel.h"
+#include "clock.h"
 #include "config.h"
 #include "conv.h"
 #include "crypto.h"
@@ -21,6 +22,7 @@
 #include "reply.h"
 #include "sms.h"
 #include "sms_text.h"
+#include "smsmonth.h"
 #include "store.h"
 #include "visit_remind.h"
 #include "xmalloc.h"
@@ -982,6 +984,32 @@ conv_is_important(const struct outbox_row *row)
 	    conv_is_cause(row->cause, CONV_CAUSE_BROADCAST);
 }
 
+/* An SMS sent counts its parts in the month's figure, whatever it was. */
+static int
+conv_count_sms(struct conv *c, const struct outbox_row *row)
+{
+	struct sms_count	 cnt;
+	char			*params = NULL, *text = NULL;
+	size_t			 len;
+	int			 rc = -1;
+
+	if (outbox_payload(c->app->ob, row->id, &params, &len) == -1)
+		return -1;
+	if (params == NULL)
+		return 0;
+	text = channel_get(CHANNEL_SMS)->text_of(params, len);
+	rc = 0;
+	if (text != NULL && sms_text_count(text, strlen(text), 0, &cnt) ==
+	    SMS_TEXT_OK)
+		rc = sms_month_add(c->app->st, clock_now(), (int64_t)cnt.parts);
+	if (text != NULL) {
+		explicit_bzero(text, strlen(text));
+		free(text);
+	}
+	crypto_free_plain(params);
+	return rc;
+}
+
 /* A notice's SMS wording kept for a copy that went, or failed otherwise. */
 static int
 conv_notice_done(struct conv *c, const struct outbox_row *row)
@@ -1009,6 +1037,9 @@ conv_outcome(void *arg, const struct outbox_row *row,
 	    conv_fallback(c, row) == -1)
 		return -1;
 	if (conv_notice_done(c, row) == -1)
+		return -1;
+	if (row->channel == CHANNEL_SMS && res->status == SEND_OK &&
+	    conv_count_sms(c, row) == -1)
 		return -1;
 	/* Only reminders: a broadcast's failures would flood them. */
 	if (res->status != SEND_OK && !c->fell_back && row->id != c->held_id &&

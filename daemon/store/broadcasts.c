@@ -28,7 +28,6 @@ enum {
 	BS_CANCEL,
 	BS_SENDING,
 	BS_RCPTS,
-	BS_PARTS,
 	BS_SET_PARTS,
 	BS_BY_OUTBOX,
 	BS_ADD_PARTS,
@@ -64,8 +63,6 @@ static const char *const bc_sql[BS_COUNT] = {
 	"SELECT family_id, member_id, channel, lang, state, reason, "
 	"outbox_id FROM broadcast_recipients WHERE broadcast_id = ?1 "
 	"ORDER BY family_id",
-	"SELECT COALESCE(SUM(sms_parts), 0) FROM broadcasts WHERE state IN "
-	"(1, 2) AND send_at >= ?1",
 	"UPDATE broadcasts SET sms_parts = ?2 WHERE id = ?1",
 	"SELECT family_id, member_id, channel, lang FROM broadcast_recipients "
 	"WHERE broadcast_id = ?1 AND outbox_id = ?2",
@@ -375,22 +372,6 @@ bc_rcpts(struct broadcasts *b, int64_t id, bc_rcpt_fn fn, void *arg)
 		return bc_fail(s, rc, "broadcasts.rcpts");
 	bc_done_stmt(s);
 	return ret;
-}
-
-int
-bc_sms_parts_since(struct broadcasts *b, int64_t since, int64_t *parts)
-{
-	sqlite3_stmt	*s = b->s[BS_PARTS];
-	int		 rc;
-
-	*parts = 0;
-	sqlite3_bind_int64(s, 1, since);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW)
-		return bc_fail(s, rc, "broadcasts.parts");
-	*parts = sqlite3_column_int64(s, 0);
-	bc_done_stmt(s);
-	return 0;
 }
 
 int
