@@ -514,6 +514,42 @@ bc_json(const struct bc *b)
 	return o;
 }
 
+/* Stops at the first recipient the caller may not see: 1, or -1. */
+static int
+bc_rcpt_visible(const struct bc_rcpt *rc, void *arg)
+{
+	struct areq	*r = arg;
+	int		 v;
+
+	if ((v = admin_family_visible(r, rc->family_id)) == -1)
+		return -1;
+	return v == 1 ? 0 : 1;
+}
+
+/*
+ * A coordinator acts on a broadcast only when every family it reaches is
+ * in their programmes: one made by an administrator for all, or by
+ * another coordinator for programmes not theirs, is refused.
+ */
+static int
+bc_access(struct areq *r, const struct bc *b)
+{
+	int	 rc;
+
+	if (r->role == ADMIN_ROLE_ADMIN)
+		return 0;
+	rc = bc_rcpts(r->app->broadcasts, b->id, bc_rcpt_visible, r);
+	if (rc == 0)
+		return 0;
+	if (rc == -1)
+		return admin_error(r, 500, "internal", "storage error");
+	r->deny_object = "broadcast";
+	r->deny_id = b->id;
+	return admin_error(r, 403, "forbidden", "broadcast %" PRId64 " "
+	    "reaches families outside your programmes", b->id);
+}
+
+/* The broadcast of the path, if the caller may act on it. */
 static int
 bc_load(struct areq *r, struct bc *b)
 {
@@ -527,7 +563,7 @@ bc_load(struct areq *r, struct bc *b)
 		return admin_error(r, 404, "not_found", "no such broadcast");
 	if (rc != 0)
 		return admin_error(r, 500, "internal", "storage error");
-	return 0;
+	return bc_access(r, b);
 }
 
 int
