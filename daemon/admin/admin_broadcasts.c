@@ -807,10 +807,12 @@ bc_failed_row(const struct bc_rcpt *rc, void *arg)
 	if (rc->state == BC_R_QUEUED) {
 		if ((why = bc_outcome(f->r, rc)) == NULL)
 			return f->err = -1;
-		if (strcmp(why, "blocked") != 0 && strcmp(why, "failed") != 0 &&
-		    strcmp(why, "opted_out") != 0)
+		if (strcmp(why, "blocked") != 0 && strcmp(why, "failed") != 0)
 			return 0;
 	}
+	/* Who turned announcements off asked not to get them: no call. */
+	if (strcmp(why, "opted_out") == 0)
+		return 0;
 	if (people_family_brief(f->r->app->people, rc->family_id, &fb) !=
 	    PEOPLE_OK)
 		return 0;	/* removed since */
