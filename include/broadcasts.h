@@ -17,7 +17,8 @@ enum bc_state {
 	BC_DRAFT = 0,
 	BC_SENDING = 1,
 	BC_DONE = 2,
-	BC_CANCELLED = 3
+	BC_CANCELLED = 3,
+	BC_PREPARING = 4	/* its recipients being written, in slices */
 };
 
 enum bc_rcpt_state {
@@ -91,6 +92,9 @@ int	bc_sending(struct broadcasts *b, int64_t *ids, size_t max, size_t *n)
  */
 typedef int	(*bc_rcpt_fn)(const struct bc_rcpt *r, void *arg);
 int	bc_rcpts(struct broadcasts *b, int64_t id, bc_rcpt_fn fn, void *arg)
+	    __attribute__((warn_unused_result));
+/* Drafts still preparing become cancelled (at start); *n of them. */
+int	bc_abandon_preparing(struct broadcasts *b, int64_t at, int64_t *n)
 	    __attribute__((warn_unused_result));
 /* The recipient whose copy is outbox row `outbox_id`; -2 for none. */
 int	bc_rcpt_of_outbox(struct broadcasts *b, int64_t id, int64_t outbox_id,

@@ -32,6 +32,7 @@ enum {
 	BS_BY_OUTBOX,
 	BS_ADD_PARTS,
 	BS_FELL_BACK,
+	BS_ABANDON,
 	BS_COUNT
 };
 
@@ -69,6 +70,7 @@ static const char *const bc_sql[BS_COUNT] = {
 	"UPDATE broadcasts SET sms_parts = sms_parts + ?2 WHERE id = ?1",
 	"UPDATE broadcast_recipients SET reason = 'sms_fallback' WHERE "
 	"broadcast_id = ?1 AND family_id = ?2",
+	"UPDATE broadcasts SET state = 3, finished_at = ?1 WHERE state = 4",
 };
 
 struct broadcasts {
@@ -420,4 +422,16 @@ bc_fell_back(struct broadcasts *b, int64_t id, int64_t family_id,
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, family_id);
 	return store_step_done(s, "broadcasts.fell_back");
+}
+
+int
+bc_abandon_preparing(struct broadcasts *b, int64_t at, int64_t *n)
+{
+	sqlite3_stmt	*s = b->s[BS_ABANDON];
+
+	sqlite3_bind_int64(s, 1, at);
+	if (store_step_done(s, "broadcasts.abandon") == -1)
+		return -1;
+	*n = sqlite3_changes(store_db(b->st));
+	return 0;
 }

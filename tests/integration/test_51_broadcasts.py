@@ -6,6 +6,7 @@ CSV, the SMS budget, cancelling, and bad input that queues nothing. Real
 asystentd, asystentctl and the Bot API emulator with its limits on."""
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -76,6 +77,10 @@ def test_broadcast_at_the_limit_resumes_after_kill(sc):
     # Set up quickly, in bulk; the broadcast itself meets Telegram's
     # limits, in the emulator and in the daemon's configuration.
     fams = c.families(n, FAM_TG, assistants=[anna])
+    # And five never linked: over 1,000 families, the draft is prepared
+    # in slices (asystentctl waits for it).
+    for i in range(5):
+        c.family("Rodzina bez Telegrama %d" % i, "pl", anna)
     d.stop()
     limits_on(d, c.emu)
     d.start()
@@ -92,7 +97,8 @@ def test_broadcast_at_the_limit_resumes_after_kill(sc):
                "--param", "place=MOPS, ul. Długa 1", "--all")
     b = out["broadcast"]
     assert b["state"] == "draft", b
-    assert b["skipped"]["opted_out"] == len(stopped), b
+    assert b["skipped"] == {"opted_out": len(stopped), "no_consent": 0,
+                            "unreachable": 5}, b
     assert b["recipients"]["pl"]["telegram"] + \
         b["recipients"]["uk"]["telegram"] == n - len(stopped), b
     assert b["seconds"] == (n - len(stopped) + 29) // 30, b
@@ -124,14 +130,44 @@ def test_broadcast_at_the_limit_resumes_after_kill(sc):
     show = jctl(d, "broadcast", "show", b["id"])["broadcast"]
     assert show["state"] == "done", show
     assert show["queued"] == n - len(stopped), show
-    assert show["not_sent"] == {"opted_out": len(stopped)}, show
+    assert show["not_sent"] == {"opted_out": len(stopped),
+                                "unreachable": 5}, show
     assert show["outcomes"] == {"sent": reach, "blocked": len(blocked)}, \
         show
     p = ctl(d, "broadcast", "failed", b["id"], "--csv")
     lines = p.out.strip().split("\n")
-    # The blocked, not those who turned announcements off.
-    assert sorted(l.split(",")[0] for l in lines[1:]) == \
-        sorted(fams[i]["code"] for i in blocked), lines
+    # The blocked and the unreachable, not those who turned
+    # announcements off.
+    failed = {l.split(",")[0]: l.split(",")[-1] for l in lines[1:]}
+    assert {k for k, v in failed.items() if v == "blocked"} == \
+        {fams[i]["code"] for i in blocked}, lines
+    assert len(failed) == len(blocked) + 5, lines
+    # Prepared in slices: "preparing" at first, a send meanwhile is
+    # refused (or, ready already, scheduled); a restart gives up a draft
+    # still preparing.
+    st, ans = c.api.call("POST", "/v1/broadcasts", {
+        "notice": "report-change", "params": {"place": "MOPS"},
+        "target": {"all": True}})
+    assert st == 202, (st, ans)
+    big = ans["broadcast"]
+    assert big["state"] == "preparing" and big["families"] == n + 5, big
+    st, ans = c.api.call("POST", "/v1/broadcasts/%d/send" % big["id"],
+                         {"at": "2099-01-01 09:00"})
+    if st == 409:
+        assert "is still being prepared" in ans["error"]["message"], ans
+    else:
+        assert st == 200, (st, ans)
+    d.stop()
+    con = sqlite3.connect(d.db)
+    con.execute("UPDATE broadcasts SET state = 4 WHERE id = ?",
+                (big["id"],))
+    con.commit()
+    con.close()
+    d.start()
+    show = jctl(d, "broadcast", "show", big["id"])["broadcast"]
+    assert show["state"] == "cancelled", show
+    p = ctl(d, "broadcast", "send", big["id"], rc=3)
+    assert "is cancelled, not a draft" in p.err, p.err
 
 
 @suite.test
