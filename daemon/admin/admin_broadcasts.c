@@ -539,7 +539,8 @@ bc_prep_fail(const char *why)
 	log_warn("event=broadcast.prepare_failed broadcast_id=%" PRId64
 	    " families=%zu error=\"%s\"", prep.id, prep.n, prep.error);
 	if (store_begin(app->st) == 0) {
-		if (bc_set_state(app->broadcasts, prep.id, BC_CANCELLED,
+		if (bc_cancel_pending(app->broadcasts, prep.id) == 0 &&
+		    bc_set_state(app->broadcasts, prep.id, BC_CANCELLED,
 		    clock_now()) == 0 && store_commit(app->st) == 0)
 			goto out;
 		store_rollback(app->st);

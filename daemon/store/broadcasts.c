@@ -32,6 +32,7 @@ enum {
 	BS_BY_OUTBOX,
 	BS_ADD_PARTS,
 	BS_FELL_BACK,
+	BS_ABANDON_RCPTS,
 	BS_ABANDON,
 	BS_COUNT
 };
@@ -70,6 +71,8 @@ static const char *const bc_sql[BS_COUNT] = {
 	"UPDATE broadcasts SET sms_parts = sms_parts + ?2 WHERE id = ?1",
 	"UPDATE broadcast_recipients SET reason = 'sms_fallback' WHERE "
 	"broadcast_id = ?1 AND family_id = ?2",
+	"UPDATE broadcast_recipients SET state = 3 WHERE state = 0 AND "
+	"broadcast_id IN (SELECT id FROM broadcasts WHERE state = 4)",
 	"UPDATE broadcasts SET state = 3, finished_at = ?1 WHERE state = 4",
 };
 
@@ -429,6 +432,9 @@ bc_abandon_preparing(struct broadcasts *b, int64_t at, int64_t *n)
 {
 	sqlite3_stmt	*s = b->s[BS_ABANDON];
 
+	if (store_step_done(b->s[BS_ABANDON_RCPTS], "broadcasts.abandon") ==
+	    -1)
+		return -1;
 	sqlite3_bind_int64(s, 1, at);
 	if (store_step_done(s, "broadcasts.abandon") == -1)
 		return -1;

@@ -165,7 +165,7 @@ def test_broadcast_at_the_limit_resumes_after_kill(sc):
     con.close()
     d.start()
     show = jctl(d, "broadcast", "show", big["id"])["broadcast"]
-    assert show["state"] == "cancelled", show
+    assert show["state"] == "cancelled" and show["pending"] == 0, show
     p = ctl(d, "broadcast", "send", big["id"], rc=3)
     assert "is cancelled, not a draft" in p.err, p.err
 

@@ -141,10 +141,13 @@ class Centre:
         # button each was sent, all chats at once, until none is asked.
         chats = {f["tg"]: lang(i) for i, f in enumerate(fams)}
         pressed = set()
+        asked = {}
         deadline = time.monotonic() + timeout
         while True:
-            asked = {}
-            for m in self.emu.sent(since=since):
+            new = self.emu.sent(since=since)
+            if new:
+                since = new[-1]["seq"] + 1
+            for m in new:
                 if m["chat_id"] not in chats:
                     continue
                 rm = m.get("reply_markup") or {}
