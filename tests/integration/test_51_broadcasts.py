@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Broadcasts: a draft and its preview, a send at Telegram's limits (each
-family once, no 429, opted-out families skipped and counted), a kill -9
-half-way with the rest sent after the restart, who was not reached as
-CSV, the SMS budget, cancelling, and bad input that queues nothing. Real
-asystentd, asystentctl and the Bot API emulator with its limits on."""
+"""Broadcasts: a draft and its preview (over 1,000 families prepared in
+slices), a send to 1,000 families at Telegram's limits (each family once,
+no 429, opted-out families skipped and counted), a kill -9 half-way with
+the rest sent after the restart, who was not reached as CSV, the SMS
+budget, cancelling, and bad input that queues nothing. Real asystentd,
+asystentctl and the Bot API emulator with its limits on."""
 import json
 import os
 import sqlite3
