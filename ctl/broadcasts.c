@@ -122,7 +122,8 @@ ctl_bc_ready(struct ctl *c, cJSON **answer)
 			if (ans != NULL) {
 				cJSON_Delete(*answer);
 				*answer = cJSON_CreateObject();
-				cJSON_AddItemToObject(*answer, "broadcast", ans);
+				cJSON_AddItemToObject(*answer, "broadcast",
+				    ans);
 			}
 			return CTL_EX_OK;
 		}

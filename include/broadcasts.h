@@ -97,8 +97,9 @@ int	bc_rcpts(struct broadcasts *b, int64_t id, bc_rcpt_fn fn, void *arg)
 int	bc_abandon_preparing(struct broadcasts *b, int64_t at, int64_t *n)
 	    __attribute__((warn_unused_result));
 /* The recipient whose copy is outbox row `outbox_id`; -2 for none. */
-int	bc_rcpt_of_outbox(struct broadcasts *b, int64_t id, int64_t outbox_id,
-	    struct bc_rcpt *out) __attribute__((warn_unused_result));
+int	bc_rcpt_of_outbox(struct broadcasts *b, int64_t id,
+	    int64_t outbox_id, struct bc_rcpt *out)
+	    __attribute__((warn_unused_result));
 /*
  * Telegram refused a recipient's copy and an SMS of `parts` parts went
  * instead: the broadcast counts the parts, the recipient's reason says

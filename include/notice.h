@@ -20,7 +20,7 @@
 #define NOTICE_PARAMS_MAX	8
 #define NOTICE_TEXT_MAX		4096	/* UTF-16 units, as Telegram counts */
 #define NOTICE_VALUE_MAX	300	/* characters of a text parameter */
-#define NOTICE_TOKEN_MAX	240	/* bytes of a placeholder with its forms */
+#define NOTICE_TOKEN_MAX	240	/* bytes of a placeholder, its forms */
 
 struct notice_param {
 	const char	*key;

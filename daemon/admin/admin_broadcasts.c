@@ -466,7 +466,7 @@ bc_draft(struct areq *r, const struct ntpl *t, const struct notice_params *p,
 static struct {
 	struct app	*app;
 	struct event	*ev;
-	int64_t		 id;		/* the draft preparing; 0: none */
+	int64_t		 id;		/* preparing now; 0: none */
 	struct ntpl	 t;
 	struct nparams	 np;
 	char		*vals[NOTICE_PARAMS_MAX];

@@ -184,7 +184,7 @@ notice_param_find(const char *s, size_t len)
  */
 struct notice_tok {
 	int		 k;		/* the parameter */
-	const char	*forms;		/* after the first "|", or NULL */
+	const char	*forms;		/* after the first "|"; or NULL */
 	size_t		 formslen;
 	unsigned	 nforms;
 	const char	*end;		/* past the "}" */
