@@ -1065,11 +1065,14 @@ admin_broadcast_send(struct areq *r)
 			return admin_error(r, 422, "invalid", "at: in the "
 			    "past");
 	}
-	if (b.state == BC_PREPARING)
+	if (b.state == BC_PREPARING && b.id == prep.id)
 		return admin_error(r, 409, "conflict", "broadcast %" PRId64
 		    " is still being prepared (%zu of %zu families); send it "
-		    "once it is a draft", b.id, b.id == prep.id ? prep.done :
-		    (size_t)0, b.id == prep.id ? prep.n : (size_t)0);
+		    "once it is a draft", b.id, prep.done, prep.n);
+	if (b.state == BC_PREPARING)
+		return admin_error(r, 409, "conflict", "broadcast %" PRId64
+		    " is still being prepared; send it once it is a draft",
+		    b.id);
 	if (b.state != BC_DRAFT)
 		return admin_error(r, 409, "conflict", "broadcast %" PRId64
 		    " is %s, not a draft", b.id, bc_state_name(b.state));
