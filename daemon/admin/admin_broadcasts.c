@@ -536,8 +536,9 @@ bc_prep_fail(const char *why)
 
 	(void)snprintf(prep.error, sizeof prep.error, "%s", why);
 	prep.last_id = prep.id;
+	/* The reason may name a family: `show` has it, not the log. */
 	log_warn("event=broadcast.prepare_failed broadcast_id=%" PRId64
-	    " families=%zu error=\"%s\"", prep.id, prep.n, prep.error);
+	    " families=%zu prepared=%zu", prep.id, prep.n, prep.done);
 	if (store_begin(app->st) == 0) {
 		if (bc_cancel_pending(app->broadcasts, prep.id) == 0 &&
 		    bc_set_state(app->broadcasts, prep.id, BC_CANCELLED,
