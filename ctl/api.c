@@ -235,13 +235,25 @@ ctl_call(struct ctl *c, const char *method, const char *path,
     const cJSON *body, cJSON **answer)
 {
 	cJSON		*ans = NULL;
-	const char	*msg;
 	long		 status;
 	int		 rc;
 
 	*answer = NULL;
 	if ((rc = ctl_http(c, method, path, body, &status, &ans)) != 0)
 		return rc;
+	if ((rc = ctl_answer(c, status, ans)) == CTL_EX_OK)
+		*answer = ans;
+	else
+		cJSON_Delete(ans);
+	return rc;
+}
+
+int
+ctl_answer(struct ctl *c, long status, const cJSON *ans)
+{
+	const char	*msg;
+	int		 rc;
+
 	rc = ctl_status_exit(status);
 	if (ctl_is_json(c))
 		ctl_print_json(ans);
@@ -253,9 +265,5 @@ ctl_call(struct ctl *c, const char *method, const char *path,
 	else if (rc != CTL_EX_OK)
 		fprintf(stderr, "asystentctl: asystentd answered HTTP %ld\n",
 		    status);
-	if (rc == CTL_EX_OK)
-		*answer = ans;
-	else
-		cJSON_Delete(ans);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -86,12 +87,68 @@ ctl_bc_texts(const char *dir)
 	return texts;
 }
 
+/*
+ * A draft of many families is prepared after the answer (202): asks
+ * again until it is a draft, or was given up (the reason printed).
+ */
+static int
+ctl_bc_ready(struct ctl *c, cJSON **answer)
+{
+	struct timespec	 ts = { 0, 100 * 1000 * 1000 };
+	const cJSON	*b;
+	cJSON		*ans;
+	char		 path[64], *state, *err;
+	long		 status;
+	int		 rc;
+
+	for (;;) {
+		b = cJSON_GetObjectItemCaseSensitive(*answer, "broadcast");
+		state = ctl_text(b, "state");
+		rc = state != NULL && strcmp(state, "preparing") == 0;
+		if (!rc && state != NULL && strcmp(state, "cancelled") == 0 &&
+		    (err = ctl_text(b, "error")) != NULL) {
+			fprintf(stderr, "asystentctl: ");
+			ctl_fputs_safe(err, stderr);
+			fputc('\n', stderr);
+			free(err);
+			free(state);
+			return CTL_EX_USAGE;
+		}
+		free(state);
+		if (!rc) {
+			/* Ready: its preview, as a small draft's answer. */
+			ans = cJSON_DetachItemFromObjectCaseSensitive(
+			    (cJSON *)b, "preview");
+			if (ans != NULL) {
+				cJSON_Delete(*answer);
+				*answer = cJSON_CreateObject();
+				cJSON_AddItemToObject(*answer, "broadcast",
+				    ans);
+			}
+			return CTL_EX_OK;
+		}
+		nanosleep(&ts, NULL);
+		snprintf(path, sizeof path, "/v1/broadcasts/%lld",
+		    (long long)cJSON_GetNumberValue(
+		    cJSON_GetObjectItemCaseSensitive(b, "id")));
+		if ((rc = ctl_http(c, "GET", path, NULL, &status, &ans)) != 0)
+			return rc;
+		if ((rc = ctl_status_exit(status)) != CTL_EX_OK) {
+			cJSON_Delete(ans);
+			return rc;
+		}
+		cJSON_Delete(*answer);
+		*answer = ans;
+	}
+}
+
 /* broadcast create: the body is built from the options, but --text-dir. */
 int
 ctl_broadcast_create(struct ctl *c, const struct ctl_cmd *cmd,
     struct ctl_args *a)
 {
 	cJSON		*dir, *texts, *target, *answer = NULL;
+	long		 status;
 	int		 rc;
 
 	dir = cJSON_DetachItemFromObjectCaseSensitive(a->body, "text_dir");
@@ -115,8 +172,16 @@ ctl_broadcast_create(struct ctl *c, const struct ctl_cmd *cmd,
 		target = cJSON_AddObjectToObject(a->body, "target");
 	if (a->flag)
 		cJSON_AddTrueToObject(target, "all");
-	rc = ctl_call(c, "POST", "/v1/broadcasts", a->body, &answer);
-	if (rc == CTL_EX_OK && !ctl_is_json(c))
+	if ((rc = ctl_http(c, "POST", "/v1/broadcasts", a->body, &status,
+	    &answer)) != 0)
+		return rc;
+	/* Not an error, nor a small draft: wait until it is ready. */
+	if (status == 202 && (rc = ctl_bc_ready(c, &answer)) != CTL_EX_OK) {
+		cJSON_Delete(answer);
+		return rc;
+	}
+	if ((rc = ctl_answer(c, status, answer)) == CTL_EX_OK &&
+	    !ctl_is_json(c))
 		ctl_print_bc_preview(cmd, answer);
 	cJSON_Delete(answer);
 	return rc;

@@ -133,6 +133,11 @@ int	ctl_http(struct ctl *c, const char *method, const char *path,
 int	ctl_call(struct ctl *c, const char *method, const char *path,
 	    const cJSON *body, cJSON **answer)
 	    __attribute__((warn_unused_result));
+/*
+ * What ctl_call does with an answer ctl_http got: prints it (--json) or
+ * the error, returns the exit status.
+ */
+int	ctl_answer(struct ctl *c, long status, const cJSON *answer);
 /* The exit status for an HTTP status. */
 int	ctl_status_exit(long status);
 /* The message of an error answer, or NULL. */

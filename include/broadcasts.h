@@ -18,7 +18,8 @@ enum bc_state {
 	BC_DRAFT = 0,
 	BC_SENDING = 1,
 	BC_DONE = 2,
-	BC_CANCELLED = 3
+	BC_CANCELLED = 3,
+	BC_PREPARING = 4	/* its recipients being written, in slices */
 };
 
 enum bc_rcpt_state {
@@ -93,9 +94,20 @@ int	bc_sending(struct broadcasts *b, int64_t *ids, size_t max, size_t *n)
 typedef int	(*bc_rcpt_fn)(const struct bc_rcpt *r, void *arg);
 int	bc_rcpts(struct broadcasts *b, int64_t id, bc_rcpt_fn fn, void *arg)
 	    __attribute__((warn_unused_result));
-/* SMS parts of the broadcasts sent since `since` (unix s). */
-int	bc_sms_parts_since(struct broadcasts *b, int64_t since,
-	    int64_t *parts) __attribute__((warn_unused_result));
+/* Drafts still preparing become cancelled (at start); *n of them. */
+int	bc_abandon_preparing(struct broadcasts *b, int64_t at, int64_t *n)
+	    __attribute__((warn_unused_result));
+/* The recipient whose copy is outbox row `outbox_id`; -2 for none. */
+int	bc_rcpt_of_outbox(struct broadcasts *b, int64_t id,
+	    int64_t outbox_id, struct bc_rcpt *out)
+	    __attribute__((warn_unused_result));
+/*
+ * Telegram refused a recipient's copy and an SMS of `parts` parts went
+ * instead: the broadcast counts the parts, the recipient's reason says
+ * "sms_fallback".
+ */
+int	bc_fell_back(struct broadcasts *b, int64_t id, int64_t family_id,
+	    int64_t parts) __attribute__((warn_unused_result));
 
 /*
  * The broadcasts being sent (up to `max` ids, *n of them) that have not

@@ -43,6 +43,8 @@ enum conv_state {
 /* The assistant's /sms variant: by SMS if Telegram cannot deliver it. */
 #define CONV_CAUSE_IMPORTANT	"answer_sms"
 #define CONV_CAUSE_FALLBACK	"fallback"	/* the SMS that replaced it */
+#define CONV_CAUSE_NOTICE	"notice"	/* admin/admin_notices.c */
+#define CONV_CAUSE_BROADCAST	"broadcast"	/* conv/broadcast.c */
 
 /* A message to record; read only during conv_record(). */
 struct conv_msg {

@@ -57,6 +57,8 @@ const char *i18n_nget(const struct i18n *i, enum lang lang,
 
 /* Index of the plural form for n: 0 one, 1 few, 2 many (en: 0 or 1). */
 unsigned i18n_plural(enum lang lang, unsigned long n);
+/* How many plural forms the language has: 3 (pl, uk, ru) or 2 (en). */
+unsigned i18n_nplurals(enum lang lang);
 
 /* "pl", "uk", "ru", "en". */
 const char *lang_code(enum lang lang);

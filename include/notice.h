@@ -5,7 +5,10 @@
  * "sms"); staff add theirs at runtime (include/notices.h stores them).
  * Parameters: {date}, {from}, {until} (YYYY-MM-DD, rendered in words),
  * {amount} (złoty, "800" or "800.50"), {place} and {documents} (one line
- * of text). Pure: no I/O, no state but the catalogs.
+ * of text), {days} and {count} (whole numbers). A count may carry its
+ * plural forms, "{days|# dzień|# dni|# dni}": as many as the language
+ * has (pl, uk, ru: one|few|many; en: one|other), "#" standing for the
+ * number. Pure: no I/O, no state but the catalogs.
  */
 #ifndef ASYSTENT_NOTICE_H
 #define ASYSTENT_NOTICE_H
@@ -17,6 +20,7 @@
 #define NOTICE_PARAMS_MAX	8
 #define NOTICE_TEXT_MAX		4096	/* UTF-16 units, as Telegram counts */
 #define NOTICE_VALUE_MAX	300	/* characters of a text parameter */
+#define NOTICE_TOKEN_MAX	240	/* bytes of a placeholder, its forms */
 
 struct notice_param {
 	const char	*key;
@@ -44,12 +48,14 @@ const struct notice_shipped *notice_shipped_get(const char *id);
 /* 1-40 of a-z 0-9 - _: 0, else -1. */
 int	notice_id_ok(const char *id) __attribute__((warn_unused_result));
 /*
- * Every {name} of the template is a known parameter, the text is valid
- * UTF-8 without control characters but newlines, 1..NOTICE_TEXT_MAX
- * UTF-16 units: 0, else -1 with the reason in `why`.
+ * Every {name} of the template is a known parameter, each plural has as
+ * many non-empty forms as `lang` has (LANG_COUNT: any number from two),
+ * the text is valid UTF-8 without control characters but newlines,
+ * 1..NOTICE_TEXT_MAX UTF-16 units: 0, else -1 with the reason in `why`
+ * ("{days}: pl needs 3 plural forms (one|few|many), not 2").
  */
-int	notice_template_ok(const char *tmpl, char *why, size_t whylen)
-	    __attribute__((warn_unused_result));
+int	notice_template_ok(const char *tmpl, enum lang lang, char *why,
+	    size_t whylen) __attribute__((warn_unused_result));
 /* The known parameters a text uses, as a bit set (bit i: name i). */
 unsigned notice_uses(const char *tmpl);
 /* The name of parameter bit i, or NULL past the last. */

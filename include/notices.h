@@ -57,6 +57,18 @@ int	notices_get(struct notices *n, const char *id, struct notice_row *out)
 /* All, by id; *out is a new array of *count. */
 int	notices_list(struct notices *n, struct notice_row **out,
 	    size_t *count) __attribute__((warn_unused_result));
+/*
+ * The SMS wording of the notice copy queued as outbox row `outbox_id`
+ * (for Telegram), for the SMS that replaces it if Telegram refuses.
+ */
+int	notices_sms_put(struct notices *n, int64_t outbox_id,
+	    const char *sms) __attribute__((warn_unused_result));
+/*
+ * The wording kept for `outbox_id`, removed: a new string (free()) or
+ * NULL when none was kept. The copy's outcome calls it, used or not.
+ */
+int	notices_sms_take(struct notices *n, int64_t outbox_id, char **sms)
+	    __attribute__((warn_unused_result));
 
 /* A copy of a notice queued for a member (notice_sent). */
 struct notice_sent {

@@ -59,6 +59,29 @@ ctl_call(struct ctl *c, const char *method, const char *path,
 	return 0;
 }
 
+/* broadcast create asks ctl_http() itself (it waits for big drafts). */
+int
+ctl_http(struct ctl *c, const char *method, const char *path,
+    const cJSON *body, long *status, cJSON **answer)
+{
+	*status = 200;
+	return ctl_call(c, method, path, body, answer);
+}
+
+int
+ctl_answer(struct ctl *c, long status, const cJSON *answer)
+{
+	(void)c;
+	(void)answer;
+	return ctl_status_exit(status);
+}
+
+int
+ctl_status_exit(long status)
+{
+	return status >= 200 && status < 300 ? 0 : 1;
+}
+
 int
 ctl_family_import(struct ctl *c, const struct ctl_cmd *cmd,
     struct ctl_args *a)

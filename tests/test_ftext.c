@@ -2,8 +2,8 @@
  * Every text a family may read by SMS, rendered from the real catalogs in
  * all four languages with a long centre name, a long first name and the
  * default help lines: its encoding and part count are printed, and each
- * must keep its budget (the out-of-hours answer 3 parts, the rest 2, the
- * one-part minimums 1), without typographic dashes or quotes. The texts
+ * must keep its budget (two parts at most, the one-part minimums 1),
+ * without typographic dashes or quotes. The texts
  * of visits (conv/visit_remind.c: the reminder, a move, a cancellation)
  * are built from their own msgids and checked here too: one part each.
  */

@@ -32,8 +32,10 @@ static const struct notice_params samples = {
 		{ "amount", "1250.50" },
 		{ "place", "MOPS, ul. Mickiewicza 15, pok. 12" },
 		{ "documents", "PESEL, paszport, umowa najmu" },
+		{ "days", "14" },
+		{ "count", "3" },
 	},
-	6
+	8
 };
 
 static int
@@ -81,6 +83,14 @@ test_notice_shipped_render_in_every_language_sms_within_two_parts(
 				fail_msg("%s %s: %s", s->id,
 				    lang_code((enum lang)l), why);
 			assert_null(strchr(text, '{'));
+			assert_null(strchr(text, '#'));
+			/* Each language's template has its own plural forms. */
+			assert_int_equal(notice_template_ok(
+			    notice_shipped_text(cat, (enum lang)l, s, 0),
+			    (enum lang)l, why, sizeof why), 0);
+			assert_int_equal(notice_template_ok(
+			    notice_shipped_text(cat, (enum lang)l, s, 1),
+			    (enum lang)l, why, sizeof why), 0);
 			assert_true(utf8_utf16_len(text, strlen(text)) <=
 			    NOTICE_TEXT_MAX);
 			sms = notice_render(cat, (enum lang)l,
@@ -179,13 +189,118 @@ test_notice_bad_parameters_are_named(void **state)
 	s = notice_render(cat, LANG_PL, "Na {date}", &p, why, sizeof why);
 	assert_null(s);
 	assert_non_null(strstr(why, "missing parameter \"date\""));
-	assert_int_equal(notice_template_ok("Hi {name}", why, sizeof why), -1);
+	assert_int_equal(notice_template_ok("Hi {name}", LANG_PL, why,
+	    sizeof why), -1);
 	assert_non_null(strstr(why, "{name}"));
-	assert_int_equal(notice_template_ok("Hi {date", why, sizeof why), -1);
-	assert_int_equal(notice_template_ok("On {date} at {place}", why,
-	    sizeof why), 0);
+	assert_int_equal(notice_template_ok("Hi {date", LANG_PL, why,
+	    sizeof why), -1);
+	assert_int_equal(notice_template_ok("On {date} at {place}", LANG_PL,
+	    why, sizeof why), 0);
 	assert_int_equal(notice_uses("{place}, {date}"), (1U << 0) |
 	    (1U << 4));
+}
+
+/* One count rendered through a template with its plural forms. */
+static void
+check_plural(enum lang l, const char *tmpl, const char *n, const char *want)
+{
+	struct notice_params	 p = { { { "days", NULL } }, 1 };
+	char			*s, why[128];
+
+	p.p[0].value = n;
+	assert_int_equal(notice_template_ok(tmpl, l, why, sizeof why), 0);
+	s = notice_render(cat, l, tmpl, &p, why, sizeof why);
+	if (s == NULL)
+		fail_msg("%s %s: %s", lang_code(l), n, why);
+	assert_string_equal(s, want);
+	free(s);
+}
+
+static void
+test_notice_plural_forms_per_language(void **state)
+{
+	static const struct {
+		enum lang	 l;
+		const char	*n, *want;
+	} cases[] = {
+		{ LANG_PL, "1", "1 dokument" },
+		{ LANG_PL, "2", "2 dokumenty" },
+		{ LANG_PL, "5", "5 dokumentów" },
+		{ LANG_PL, "12", "12 dokumentów" },
+		{ LANG_PL, "22", "22 dokumenty" },
+		{ LANG_PL, "25", "25 dokumentów" },
+		{ LANG_UK, "1", "1 день" },
+		{ LANG_UK, "2", "2 дні" },
+		{ LANG_UK, "5", "5 днів" },
+		{ LANG_UK, "11", "11 днів" },
+		{ LANG_UK, "21", "21 день" },
+		{ LANG_RU, "1", "1 день" },
+		{ LANG_RU, "2", "2 дня" },
+		{ LANG_RU, "5", "5 дней" },
+		{ LANG_RU, "11", "11 дней" },
+		{ LANG_RU, "21", "21 день" },
+		{ LANG_EN, "1", "1 day" },
+		{ LANG_EN, "2", "2 days" },
+	};
+	static const char *const tmpl[LANG_COUNT] = {
+		[LANG_PL] = "{days|# dokument|# dokumenty|# dokumentów}",
+		[LANG_UK] = "{days|# день|# дні|# днів}",
+		[LANG_RU] = "{days|# день|# дня|# дней}",
+		[LANG_EN] = "{days|# day|# days}",
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		check_plural(cases[i].l, tmpl[cases[i].l], cases[i].n,
+		    cases[i].want);
+	/* Forms without the number, and the number elsewhere. */
+	check_plural(LANG_PL, "Zostało {days} {days|dzień|dni|dni}.", "3",
+	    "Zostało 3 dni.");
+	/* The shipped appeal notice in Ukrainian: 21 takes the "one" form. */
+	{
+		struct notice_params	 p = { { { "days", "21" },
+					    { "place", "MOPS" } }, 2 };
+		char			*s, why[128];
+
+		s = notice_render(cat, LANG_UK, notice_shipped_text(cat,
+		    LANG_UK, notice_shipped_get("decision-appeal"), 0), &p,
+		    why, sizeof why);
+		assert_non_null(s);
+		assert_non_null(strstr(s, "протягом 21 дня "));
+		free(s);
+	}
+}
+
+static void
+test_notice_malformed_plurals_are_refused(void **state)
+{
+	static const struct {
+		enum lang	 l;
+		const char	*tmpl, *why;
+	} bad[] = {
+		{ LANG_PL, "{days|dzień|dni}", "pl needs 3 plural forms" },
+		{ LANG_EN, "{days|day|days|days}", "en needs 2 plural forms" },
+		{ LANG_UK, "{days|день||днів}", "an empty plural form" },
+		{ LANG_PL, "{place|a|b|c}", "plural forms are for a count" },
+		{ LANG_RU, "{days|день|дня|дней", "without its" },
+		{ LANG_RU, "{days|день|{days}|дней}", "without its" },
+		{ LANG_PL, "{dayz|a|b|c}", "unknown parameter {dayz}" },
+	};
+	struct notice_params	 p = { { { "days", "2x" } }, 1 };
+	char			 why[128];
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(notice_template_ok(bad[i].tmpl, bad[i].l, why,
+		    sizeof why), -1);
+		if (strstr(why, bad[i].why) == NULL)
+			fail_msg("%s: \"%s\", wanted \"%s\"", bad[i].tmpl,
+			    why, bad[i].why);
+	}
+	assert_int_equal(notice_params_ok(&p, why, sizeof why), -1);
+	assert_non_null(strstr(why, "days: not a whole number"));
 }
 
 static void
@@ -209,6 +324,8 @@ main(void)
 		cmocka_unit_test(test_notice_dates_in_words_per_language),
 		cmocka_unit_test(test_notice_amount_has_the_currency),
 		cmocka_unit_test(test_notice_bad_parameters_are_named),
+		cmocka_unit_test(test_notice_plural_forms_per_language),
+		cmocka_unit_test(test_notice_malformed_plurals_are_refused),
 		cmocka_unit_test(test_notice_ids),
 	};
 

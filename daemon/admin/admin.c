@@ -490,6 +490,7 @@ admin_open(struct app *app, struct admin **out, char *err, size_t errlen)
 	    evhttp_bound_socket_get_listener(ad->bound), "admin");
 	listener_guard_limit(ad->guard, ad->http, &lim);
 	admin_import_start(app);
+	admin_broadcast_start(app);
 	log_notice("event=admin.listening");
 	*out = ad;
 	return 0;
@@ -519,6 +520,7 @@ admin_free(struct admin *ad)
 	admin_stop(ad);
 	admin_backup_cleanup();
 	admin_import_cleanup();
+	admin_broadcast_stop();
 	if (ad->http != NULL)
 		evhttp_free(ad->http);
 	free(ad->path);

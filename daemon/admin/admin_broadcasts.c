@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+#include <event2/event.h>
 
 #include "admin_notice_priv.h"
 #include "admin_priv.h"
@@ -28,6 +29,8 @@
 #include "outbox.h"
 #include "people.h"
 #include "sms.h"
+#include "smsmonth.h"
+#include "store.h"
 #include "validate.h"
 #include "visits.h"
 #include "xmalloc.h"
@@ -35,8 +38,21 @@
 #define BC_TG_PER_SECOND	30	/* Telegram's limit for a bot */
 
 static const char *const bc_state_names[] = {
-	"draft", "sending", "done", "cancelled"
+	[BC_DRAFT] = "draft",
+	[BC_SENDING] = "sending",
+	[BC_DONE] = "done",
+	[BC_CANCELLED] = "cancelled",
+	[BC_PREPARING] = "preparing",
 };
+
+static cJSON	*bc_json(const struct bc *b);
+
+static const char *
+bc_state_name(enum bc_state st)
+{
+	return (unsigned)st < sizeof bc_state_names / sizeof
+	    bc_state_names[0] ? bc_state_names[st] : "?";
+}
 
 /* What the target says; 0 / NULL / "": any. */
 struct bc_target {
@@ -254,12 +270,12 @@ bc_texts_tpl(struct areq *r, const cJSON *texts, struct ntpl *t)
 		if ((st = admin_fields(r, it, spec)) != 0)
 			return st;
 		s = admin_str(it, "text");
-		if (notice_template_ok(s, why, sizeof why) == -1)
+		if (notice_template_ok(s, l, why, sizeof why) == -1)
 			return admin_error(r, 422, "invalid", "%s text: %s",
 			    it->string, why);
 		t->row.text[l] = xstrdup(s);
 		if ((s = admin_str(it, "sms")) != NULL) {
-			if (notice_template_ok(s, why, sizeof why) == -1)
+			if (notice_template_ok(s, l, why, sizeof why) == -1)
 				return admin_error(r, 422, "invalid", "%s "
 				    "sms: %s", it->string, why);
 			t->row.sms[l] = xstrdup(s);
@@ -332,14 +348,91 @@ bc_preview_json(const struct bc_sum *s, const struct nrender *nr,
 	return o;
 }
 
+/*
+ * One family of a draft: its recipient row, checked and counted; a
+ * family whose language has no text (and no fallback) is only counted.
+ */
+static int
+bc_draft_one(struct areq *r, const struct ntpl *t,
+    const struct notice_params *p, enum lang fallback, int64_t bid,
+    int64_t fid, struct nrender *nr, struct bc_sum *s)
+{
+	struct nrcpt	 rc;
+	struct bc_rcpt	 br;
+	int		 st;
+
+	if ((st = an_recipient(r, fid, &rc)) != 0)
+		return st;
+	memset(&br, 0, sizeof br);
+	br.family_id = fid;
+	br.member_id = rc.member_id;
+	br.channel = rc.ch;
+	if (rc.skip == NULL && !bc_lang_ok(t, rc.lang, rc.ch == CHANNEL_SMS)) {
+		if (fallback != LANG_COUNT && bc_lang_ok(t, fallback,
+		    rc.ch == CHANNEL_SMS))
+			rc.lang = fallback;
+		else {
+			s->missing[rc.lang]++;
+			return 0;
+		}
+	}
+	(void)snprintf(br.lang, sizeof br.lang, "%s", lang_code(rc.lang));
+	if (rc.skip != NULL) {
+		br.state = BC_R_SKIPPED;
+		(void)snprintf(br.reason, sizeof br.reason, "%s", rc.skip);
+		s->skipped[bc_skip_index(rc.skip)]++;
+	} else {
+		if ((st = an_render_lang(r, t, rc.lang, p, &nr[rc.lang])) != 0)
+			return st;
+		if (rc.ch == CHANNEL_SMS && nr[rc.lang].cnt.over_cap)
+			return admin_error(r, 422, "invalid", "%s SMS text: "
+			    "%zu parts, limit %u", lang_code(rc.lang),
+			    nr[rc.lang].cnt.parts, nr[rc.lang].cnt.max_parts);
+		s->used[rc.lang] = 1;
+		s->per[rc.lang][rc.ch]++;
+		if (rc.ch == CHANNEL_SMS) {
+			s->sms++;
+			s->parts += (int64_t)nr[rc.lang].cnt.parts;
+		} else
+			s->tg++;
+	}
+	if (bc_rcpt_add(r->app->broadcasts, bid, &br) == -1)
+		return admin_error(r, 500, "internal", "storage error");
+	return 0;
+}
+
+/* Every family written: the checks over all, the texts, the preview. */
+static int
+bc_draft_finish(struct areq *r, int64_t bid, const struct nrender *nr,
+    const struct bc_sum *s, cJSON **preview)
+{
+	int	 l;
+
+	for (l = 0; l < LANG_COUNT; l++)
+		if (s->missing[l] > 0)
+			return admin_error(r, 422, "invalid", "no %s text for "
+			    "%" PRId64 " families; add it, or name a fallback "
+			    "language", lang_code((enum lang)l), s->missing[l]);
+	for (l = 0; l < LANG_COUNT; l++)
+		if (nr[l].text != NULL && bc_text_add(r->app->broadcasts, bid,
+		    lang_code((enum lang)l), nr[l].text, nr[l].sms) == -1)
+			return admin_error(r, 500, "internal", "storage error");
+	if (s->tg + s->sms == 0)
+		return admin_error(r, 422, "invalid", "every family the target "
+		    "matches is skipped");
+	if (bc_set_parts(r->app->broadcasts, bid, s->parts) == -1)
+		return admin_error(r, 500, "internal", "storage error");
+	*preview = bc_preview_json(s, nr, r->app->cfg);
+	admin_add_int(*preview, "id", bid);
+	return 0;
+}
+
 /* The draft: recipients checked, texts rendered; nothing queued yet. */
 static int
 bc_draft(struct areq *r, const struct ntpl *t, const struct notice_params *p,
     enum lang fallback, const int64_t *ids, size_t n, cJSON **preview)
 {
 	struct nrender	 nr[LANG_COUNT];
-	struct nrcpt	 rc;
-	struct bc_rcpt	 br;
 	struct bc_sum	 s;
 	int64_t		 bid;
 	size_t		 i;
@@ -350,82 +443,303 @@ bc_draft(struct areq *r, const struct ntpl *t, const struct notice_params *p,
 	if (bc_create(r->app->broadcasts, t->row.id, t->row.version, 0,
 	    &bid) == -1)
 		return admin_error(r, 500, "internal", "storage error");
-	for (i = 0; i < n; i++) {
-		if ((st = an_recipient(r, ids[i], &rc)) != 0)
-			goto out;
-		memset(&br, 0, sizeof br);
-		br.family_id = ids[i];
-		br.member_id = rc.member_id;
-		br.channel = rc.ch;
-		if (rc.skip == NULL && !bc_lang_ok(t, rc.lang,
-		    rc.ch == CHANNEL_SMS)) {
-			if (fallback != LANG_COUNT && bc_lang_ok(t, fallback,
-			    rc.ch == CHANNEL_SMS))
-				rc.lang = fallback;
-			else {
-				s.missing[rc.lang]++;
-				continue;
-			}
-		}
-		(void)snprintf(br.lang, sizeof br.lang, "%s",
-		    lang_code(rc.lang));
-		if (rc.skip != NULL) {
-			br.state = BC_R_SKIPPED;
-			(void)snprintf(br.reason, sizeof br.reason, "%s",
-			    rc.skip);
-			s.skipped[bc_skip_index(rc.skip)]++;
-		} else {
-			if ((st = an_render_lang(r, t, rc.lang, p,
-			    &nr[rc.lang])) != 0)
-				goto out;
-			if (rc.ch == CHANNEL_SMS && nr[rc.lang].cnt.over_cap) {
-				st = admin_error(r, 422, "invalid", "%s SMS "
-				    "text: %zu parts, limit %u",
-				    lang_code(rc.lang), nr[rc.lang].cnt.parts,
-				    nr[rc.lang].cnt.max_parts);
-				goto out;
-			}
-			s.used[rc.lang] = 1;
-			s.per[rc.lang][rc.ch]++;
-			if (rc.ch == CHANNEL_SMS) {
-				s.sms++;
-				s.parts += (int64_t)nr[rc.lang].cnt.parts;
-			} else
-				s.tg++;
-		}
-		if (bc_rcpt_add(r->app->broadcasts, bid, &br) == -1) {
-			st = admin_error(r, 500, "internal", "storage error");
-			goto out;
-		}
-	}
-	for (l = 0; l < LANG_COUNT; l++)
-		if (s.missing[l] > 0) {
-			st = admin_error(r, 422, "invalid", "no %s text for "
-			    "%" PRId64 " families; add it, or name a fallback "
-			    "language", lang_code((enum lang)l), s.missing[l]);
-			goto out;
-		}
-	for (l = 0; l < LANG_COUNT; l++)
-		if (nr[l].text != NULL && bc_text_add(r->app->broadcasts, bid,
-		    lang_code((enum lang)l), nr[l].text, nr[l].sms) == -1) {
-			st = admin_error(r, 500, "internal", "storage error");
-			goto out;
-		}
-	if (s.tg + s.sms == 0) {
-		st = admin_error(r, 422, "invalid", "every family the target "
-		    "matches is skipped");
-		goto out;
-	}
-	if (bc_set_parts(r->app->broadcasts, bid, s.parts) == -1) {
-		st = admin_error(r, 500, "internal", "storage error");
-		goto out;
-	}
-	*preview = bc_preview_json(&s, nr, r->app->cfg);
-	admin_add_int(*preview, "id", bid);
-out:
+	for (i = 0; i < n && st == 0; i++)
+		st = bc_draft_one(r, t, p, fallback, bid, ids[i], nr, &s);
+	if (st == 0)
+		st = bc_draft_finish(r, bid, nr, &s, preview);
 	for (l = 0; l < LANG_COUNT; l++)
 		an_render_clear(&nr[l]);
 	return st;
+}
+
+/* ---- drafts of many families, prepared in slices --------------------- */
+
+/*
+ * A draft of more than BC_PREP_SLICE families is written a slice a turn
+ * of the loop, each in its own transaction, as the import commits (see
+ * admin_import.c): state "preparing" until the last slice makes it a
+ * draft. One at a time. What went wrong, or the preview, is kept in
+ * memory for `show`; a restart gives up a draft still preparing.
+ */
+#define BC_PREP_SLICE	1000	/* families per transaction */
+
+static struct {
+	struct app	*app;
+	struct event	*ev;
+	int64_t		 id;		/* preparing now; 0: none */
+	struct ntpl	 t;
+	struct nparams	 np;
+	char		*vals[NOTICE_PARAMS_MAX];
+	enum lang	 fallback;
+	int64_t		*ids;
+	size_t		 n, done;
+	struct nrender	 nr[LANG_COUNT];
+	struct bc_sum	 s;
+	uid_t		 uid;
+	int64_t		 last_id;	/* the last one finished */
+	cJSON		*preview;	/* its preview, or NULL */
+	char		 error[256];	/* or why it was given up */
+} prep;
+
+static void
+bc_prep_clear(void)
+{
+	size_t	 i;
+	int	 l;
+
+	for (l = 0; l < LANG_COUNT; l++)
+		an_render_clear(&prep.nr[l]);
+	for (i = 0; i < NOTICE_PARAMS_MAX; i++) {
+		free(prep.vals[i]);
+		prep.vals[i] = NULL;
+	}
+	an_tpl_clear(&prep.t);
+	free(prep.ids);
+	prep.ids = NULL;
+	prep.id = 0;
+}
+
+/* The request's template, parameters and families become the job's. */
+static void
+bc_prep_take(struct areq *r, struct ntpl *t, const struct nparams *np,
+    enum lang fallback, int64_t *ids, size_t n, int64_t bid)
+{
+	size_t	 i;
+
+	prep.app = r->app;
+	prep.uid = r->uid;
+	prep.id = bid;
+	prep.t = *t;
+	memset(t, 0, sizeof *t);
+	memset(&prep.np, 0, sizeof prep.np);
+	for (i = 0; i < np->p.n; i++) {
+		(void)snprintf(prep.np.keys[i], sizeof prep.np.keys[i], "%s",
+		    np->p.p[i].key);
+		prep.vals[i] = xstrdup(np->p.p[i].value);
+		prep.np.p.p[i].key = prep.np.keys[i];
+		prep.np.p.p[i].value = prep.vals[i];
+	}
+	prep.np.p.n = np->p.n;
+	prep.fallback = fallback;
+	prep.ids = ids;
+	prep.n = n;
+	prep.done = 0;
+	memset(prep.nr, 0, sizeof prep.nr);
+	memset(&prep.s, 0, sizeof prep.s);
+}
+
+/* Gives the draft up: cancelled, with the reason kept for `show`. */
+static void
+bc_prep_fail(const char *why)
+{
+	struct app	*app = prep.app;
+
+	(void)snprintf(prep.error, sizeof prep.error, "%s", why);
+	prep.last_id = prep.id;
+	/* The reason may name a family: `show` has it, not the log. */
+	log_warn("event=broadcast.prepare_failed broadcast_id=%" PRId64
+	    " families=%zu prepared=%zu", prep.id, prep.n, prep.done);
+	if (store_begin(app->st) == 0) {
+		if (bc_cancel_pending(app->broadcasts, prep.id) == 0 &&
+		    bc_set_state(app->broadcasts, prep.id, BC_CANCELLED,
+		    clock_now()) == 0 && store_commit(app->st) == 0)
+			goto out;
+		store_rollback(app->st);
+	}
+	log_err("event=broadcast.prepare_cancel_failed broadcast_id=%" PRId64,
+	    prep.id);
+out:
+	bc_prep_clear();
+}
+
+/*
+ * One slice in its own transaction: 1 when the draft is ready, 0 when
+ * more is left, -1 when it was given up (the reason in q->msg).
+ */
+static int
+bc_prep_slice(struct areq *q, cJSON **preview)
+{
+	struct app	*app = prep.app;
+	struct bc	 b;
+	size_t		 end = prep.done + BC_PREP_SLICE;
+	int		 st = 0;
+
+	if (end > prep.n)
+		end = prep.n;
+	if (store_begin(app->st) == -1)
+		return admin_error(q, 500, "internal", "storage error"), -1;
+	/* Cancelled meanwhile: nothing more to write. */
+	if (bc_get(app->broadcasts, prep.id, &b) != 0 ||
+	    b.state != BC_PREPARING) {
+		store_rollback(app->st);
+		(void)snprintf(q->msg, sizeof q->msg, "cancelled while "
+		    "preparing");
+		return -1;
+	}
+	for (; prep.done < end && st == 0; prep.done++)
+		st = bc_draft_one(q, &prep.t, &prep.np.p, prep.fallback,
+		    prep.id, prep.ids[prep.done], prep.nr, &prep.s);
+	if (st == 0 && prep.done == prep.n && (st = bc_draft_finish(q,
+	    prep.id, prep.nr, &prep.s, preview)) == 0 &&
+	    bc_set_state(app->broadcasts, prep.id, BC_DRAFT, 0) == -1)
+		st = admin_error(q, 500, "internal", "storage error");
+	if (st != 0) {
+		store_rollback(app->st);
+		return -1;
+	}
+	if (store_commit(app->st) == -1) {
+		(void)snprintf(q->msg, sizeof q->msg, "storage error");
+		return -1;
+	}
+	return prep.done == prep.n ? 1 : 0;
+}
+
+static void
+bc_prep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval	 now = { 0, 0 };
+	struct areq	 q;
+	cJSON		*preview = NULL;
+	int		 rc;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (prep.id == 0)
+		return;
+	/* The checks speak to a request: this one only collects why. */
+	memset(&q, 0, sizeof q);
+	q.app = prep.app;
+	q.uid = prep.uid;
+	q.role = ADMIN_ROLE_ADMIN;
+	rc = bc_prep_slice(&q, &preview);
+	cJSON_Delete(q.out);
+	cJSON_Delete(q.details);
+	if (rc == -1) {
+		cJSON_Delete(preview);
+		bc_prep_fail(q.msg[0] != '\0' ? q.msg : "storage error");
+		return;
+	}
+	if (rc == 0) {
+		if (evtimer_add(prep.ev, &now) == -1)
+			bc_prep_fail("cannot schedule a slice");
+		return;
+	}
+	log_notice("event=broadcast.prepared broadcast_id=%" PRId64
+	    " families=%zu", prep.id, prep.n);
+	cJSON_Delete(prep.preview);
+	prep.preview = preview;
+	prep.last_id = prep.id;
+	prep.error[0] = '\0';
+	bc_prep_clear();
+}
+
+/* Starts preparing draft `bid` of `n` families; 0, or the HTTP status. */
+static int
+bc_prep_start(struct areq *r, struct ntpl *t, const struct nparams *np,
+    enum lang fallback, int64_t *ids, size_t n, int64_t bid)
+{
+	struct timeval	 now = { 0, 0 };
+
+	if (prep.ev == NULL && (prep.ev = evtimer_new(r->app->base,
+	    bc_prep_cb, NULL)) == NULL)
+		return admin_error(r, 500, "internal", "cannot prepare the "
+		    "draft");
+	if (evtimer_add(prep.ev, &now) == -1)
+		return admin_error(r, 500, "internal", "cannot prepare the "
+		    "draft");
+	bc_prep_take(r, t, np, fallback, ids, n, bid);
+	return 0;
+}
+
+/* What `show` adds about a draft being or just prepared. */
+static void
+bc_prep_json(const struct bc *b, cJSON *o)
+{
+	cJSON	*it;
+
+	if (b->id == prep.id) {
+		admin_add_int(o, "families", (int64_t)prep.n);
+		admin_add_int(o, "prepared", (int64_t)prep.done);
+		return;
+	}
+	if (b->id != prep.last_id)
+		return;
+	if (prep.error[0] != '\0' && b->state == BC_CANCELLED)
+		admin_add_str(o, "error", prep.error);
+	if (prep.preview == NULL || b->state != BC_DRAFT)
+		return;
+	/* What creating a small draft answers at once. */
+	it = cJSON_Duplicate(prep.preview, 1);
+	admin_add_str(it, "state", "draft");
+	cJSON_AddItemToObject(o, "preview", it);
+}
+
+void
+admin_broadcast_start(struct app *app)
+{
+	int64_t	 n = 0;
+
+	/* What was preparing when the process ended is given up. */
+	if (store_begin(app->st) == -1)
+		goto fail;
+	if (bc_abandon_preparing(app->broadcasts, clock_now(), &n) == -1) {
+		store_rollback(app->st);
+		goto fail;
+	}
+	if (store_commit(app->st) == -1)
+		goto fail;
+	if (n > 0)
+		log_notice("event=broadcast.prepare_abandoned drafts=%" PRId64,
+		    n);
+	return;
+fail:
+	log_err("event=broadcast.prepare_abandon_failed");
+}
+
+void
+admin_broadcast_stop(void)
+{
+	if (prep.ev != NULL)
+		event_free(prep.ev);
+	prep.ev = NULL;
+	bc_prep_clear();
+	cJSON_Delete(prep.preview);
+	prep.preview = NULL;
+}
+
+/*
+ * A draft of many families: made "preparing" now, written in slices
+ * after this answer (202); `show` tells when it is ready.
+ */
+static int
+bc_create_big(struct areq *r, struct ntpl *t, const struct nparams *np,
+    enum lang fallback, int64_t **ids, size_t n)
+{
+	struct bc	 b;
+	int64_t		 bid;
+	cJSON		*o;
+	int		 st;
+
+	if (prep.id != 0)
+		return admin_error(r, 409, "conflict", "draft %" PRId64 " is "
+		    "being prepared (%zu of %zu families); try again when it "
+		    "is ready", prep.id, prep.done, prep.n);
+	if (bc_create(r->app->broadcasts, t->row.id, t->row.version, 0,
+	    &bid) == -1 || bc_set_state(r->app->broadcasts, bid,
+	    BC_PREPARING, 0) == -1)
+		return admin_error(r, 500, "internal", "storage error");
+	if ((st = admin_audit(r, "broadcast.create", "broadcast", bid)) != 0 ||
+	    (st = bc_prep_start(r, t, np, fallback, *ids, n, bid)) != 0)
+		return st;
+	*ids = NULL;
+	log_notice("event=broadcast.preparing broadcast_id=%" PRId64
+	    " families=%zu", bid, n);
+	if (bc_get(r->app->broadcasts, bid, &b) != 0)
+		return admin_error(r, 500, "internal", "storage error");
+	o = bc_json(&b);
+	bc_prep_json(&b, o);
+	return admin_answer(r, "broadcast", o, 202);
 }
 
 int
@@ -473,8 +787,13 @@ admin_broadcast_create(struct areq *r)
 	if ((st = an_params_body(r, admin_get(r->body, "params"), &np)) != 0 ||
 	    (st = an_params_used(r, &t, &np.p)) != 0 ||
 	    (st = bc_target_body(r, admin_get(r->body, "target"), &bt)) != 0 ||
-	    (st = bc_match(r, &bt, &ids, &n)) != 0 ||
-	    (st = bc_draft(r, &t, &np.p, fallback, ids, n, &preview)) != 0)
+	    (st = bc_match(r, &bt, &ids, &n)) != 0)
+		goto out;
+	if (n > BC_PREP_SLICE) {
+		st = bc_create_big(r, &t, &np, fallback, &ids, n);
+		goto out;
+	}
+	if ((st = bc_draft(r, &t, &np.p, fallback, ids, n, &preview)) != 0)
 		goto out;
 	if ((st = admin_audit(r, "broadcast.create", "broadcast",
 	    (int64_t)cJSON_GetObjectItemCaseSensitive(preview,
@@ -499,7 +818,7 @@ bc_json(const struct bc *b)
 	admin_add_str(o, "notice", b->notice_id[0] != '\0' ? b->notice_id :
 	    NULL);
 	admin_add_int(o, "version", b->notice_version);
-	admin_add_str(o, "state", bc_state_names[b->state & 3]);
+	admin_add_str(o, "state", bc_state_name(b->state));
 	admin_add_int(o, "created_at", b->created_at);
 	if (b->send_at != 0)
 		admin_add_int(o, "send_at", b->send_at);
@@ -513,6 +832,42 @@ bc_json(const struct bc *b)
 	return o;
 }
 
+/* Stops at the first recipient the caller may not see: 1, or -1. */
+static int
+bc_rcpt_visible(const struct bc_rcpt *rc, void *arg)
+{
+	struct areq	*r = arg;
+	int		 v;
+
+	if ((v = admin_family_visible(r, rc->family_id)) == -1)
+		return -1;
+	return v == 1 ? 0 : 1;
+}
+
+/*
+ * A coordinator acts on a broadcast only when every family it reaches is
+ * in their programmes: one made by an administrator for all, or by
+ * another coordinator for programmes not theirs, is refused.
+ */
+static int
+bc_access(struct areq *r, const struct bc *b)
+{
+	int	 rc;
+
+	if (r->role == ADMIN_ROLE_ADMIN)
+		return 0;
+	rc = bc_rcpts(r->app->broadcasts, b->id, bc_rcpt_visible, r);
+	if (rc == 0)
+		return 0;
+	if (rc == -1)
+		return admin_error(r, 500, "internal", "storage error");
+	r->deny_object = "broadcast";
+	r->deny_id = b->id;
+	return admin_error(r, 403, "forbidden", "broadcast %" PRId64 " "
+	    "reaches families outside your programmes", b->id);
+}
+
+/* The broadcast of the path, if the caller may act on it. */
 static int
 bc_load(struct areq *r, struct bc *b)
 {
@@ -526,7 +881,7 @@ bc_load(struct areq *r, struct bc *b)
 		return admin_error(r, 404, "not_found", "no such broadcast");
 	if (rc != 0)
 		return admin_error(r, 500, "internal", "storage error");
-	return 0;
+	return bc_access(r, b);
 }
 
 int
@@ -550,15 +905,16 @@ admin_broadcast_list(struct areq *r)
 /*
  * What became of a queued recipient's outbox row: "queued", "sent",
  * "delivered" (an SMS the gateway reported), "blocked" (Telegram's 403),
- * "opted_out" (held back by the dispatcher after /stop or STOP) or
- * "failed"; NULL on storage errors.
+ * "sms_fallback" (blocked, and an SMS went instead), "opted_out" (held
+ * back by the dispatcher after /stop or STOP) or "failed"; NULL on
+ * storage errors.
  */
 static const char *
-bc_outcome(struct areq *r, int64_t outbox_id)
+bc_outcome(struct areq *r, const struct bc_rcpt *rc)
 {
 	struct outbox_info	 oi;
 
-	if (outbox_list(r->app->ob, -1, 0, outbox_id, &oi, 1) != 1)
+	if (outbox_list(r->app->ob, -1, 0, rc->outbox_id, &oi, 1) != 1)
 		return NULL;
 	switch (oi.state) {
 	case OUTBOX_QUEUED:
@@ -573,7 +929,8 @@ bc_outcome(struct areq *r, int64_t outbox_id)
 		break;
 	}
 	if (oi.has_error_code && oi.error_code == 403)
-		return "blocked";
+		return strcmp(rc->reason, "sms_fallback") == 0 ?
+		    "sms_fallback" : "blocked";
 	if (strstr(oi.last_error, "announcements off") != NULL)
 		return "opted_out";
 	return "failed";
@@ -596,7 +953,7 @@ bc_why_count(const struct bc_rcpt *rc, void *arg)
 	if (rc->state == BC_R_PENDING)
 		return 0;
 	if (rc->state == BC_R_QUEUED) {
-		if ((k = bc_outcome(w->r, rc->outbox_id)) == NULL)
+		if ((k = bc_outcome(w->r, rc)) == NULL)
 			return -1;
 		by = w->sent;
 	} else
@@ -619,6 +976,7 @@ admin_broadcast_show(struct areq *r)
 	if ((st = bc_load(r, &b)) != 0)
 		return st;
 	o = bc_json(&b);
+	bc_prep_json(&b, o);
 	w.r = r;
 	w.by = cJSON_AddObjectToObject(o, "not_sent");
 	w.sent = cJSON_AddObjectToObject(o, "outcomes");
@@ -653,20 +1011,14 @@ bc_parse_at(const char *s, int64_t *at)
 	return *at == -1 ? -1 : 0;
 }
 
-/* The month's SMS parts so far (broadcasts sent since the 1st). */
+/*
+ * The month's SMS parts so far: every SMS sent since the 1st, whatever
+ * it carried (include/smsmonth.h).
+ */
 static int
 bc_month_parts(struct areq *r, int64_t *parts)
 {
-	struct tm	 tm;
-	time_t		 now = clock_now();
-
-	if (localtime_r(&now, &tm) == NULL)
-		return -1;
-	tm.tm_mday = 1;
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	return bc_sms_parts_since(r->app->broadcasts, (int64_t)mktime(&tm),
-	    parts);
+	return sms_month_parts(r->app->st, clock_now(), parts);
 }
 
 static int
@@ -714,9 +1066,17 @@ admin_broadcast_send(struct areq *r)
 			return admin_error(r, 422, "invalid", "at: in the "
 			    "past");
 	}
+	if (b.state == BC_PREPARING && b.id == prep.id)
+		return admin_error(r, 409, "conflict", "broadcast %" PRId64
+		    " is still being prepared (%zu of %zu families); send it "
+		    "once it is a draft", b.id, prep.done, prep.n);
+	if (b.state == BC_PREPARING)
+		return admin_error(r, 409, "conflict", "broadcast %" PRId64
+		    " is still being prepared; send it once it is a draft",
+		    b.id);
 	if (b.state != BC_DRAFT)
 		return admin_error(r, 409, "conflict", "broadcast %" PRId64
-		    " is %s, not a draft", b.id, bc_state_names[b.state & 3]);
+		    " is %s, not a draft", b.id, bc_state_name(b.state));
 	if ((st = bc_budget_ok(r, &b)) != 0)
 		return st;
 	if (bc_set_state(r->app->broadcasts, b.id, BC_SENDING, at) == -1)
@@ -740,7 +1100,7 @@ admin_broadcast_cancel(struct areq *r)
 	if (b.state == BC_DONE || b.state == BC_CANCELLED)
 		return admin_error(r, 409, "conflict", "broadcast %" PRId64
 		    " is %s: nothing left to cancel", b.id,
-		    bc_state_names[b.state & 3]);
+		    bc_state_name(b.state));
 	if (bc_cancel_pending(r->app->broadcasts, b.id) == -1 ||
 	    bc_set_state(r->app->broadcasts, b.id, BC_CANCELLED,
 	    clock_now()) == -1)
@@ -772,12 +1132,14 @@ bc_failed_row(const struct bc_rcpt *rc, void *arg)
 		return 0;
 	why = rc->state == BC_R_CANCELLED ? "cancelled" : rc->reason;
 	if (rc->state == BC_R_QUEUED) {
-		if ((why = bc_outcome(f->r, rc->outbox_id)) == NULL)
+		if ((why = bc_outcome(f->r, rc)) == NULL)
 			return f->err = -1;
-		if (strcmp(why, "blocked") != 0 && strcmp(why, "failed") != 0 &&
-		    strcmp(why, "opted_out") != 0)
+		if (strcmp(why, "blocked") != 0 && strcmp(why, "failed") != 0)
 			return 0;
 	}
+	/* Who turned announcements off asked not to get them: no call. */
+	if (strcmp(why, "opted_out") == 0)
+		return 0;
 	if (people_family_brief(f->r->app->people, rc->family_id, &fb) !=
 	    PEOPLE_OK)
 		return 0;	/* removed since */

@@ -164,13 +164,13 @@ notice_texts_body(struct areq *r, const cJSON *texts, struct notice_row *row)
 		if ((st = admin_fields(r, it, spec)) != 0)
 			return st;
 		s = admin_str(it, "text");
-		if (notice_template_ok(s, why, sizeof why) == -1)
+		if (notice_template_ok(s, l, why, sizeof why) == -1)
 			return admin_error(r, 422, "invalid", "%s text: %s",
 			    it->string, why);
 		row->text[l] = xstrdup(s);
 		if ((s = admin_str(it, "sms")) == NULL)
 			continue;
-		if (notice_template_ok(s, why, sizeof why) == -1)
+		if (notice_template_ok(s, l, why, sizeof why) == -1)
 			return admin_error(r, 422, "invalid", "%s sms: %s",
 			    it->string, why);
 		row->sms[l] = xstrdup(s);
@@ -660,6 +660,11 @@ notice_queue_one(struct areq *r, const struct nrcpt *rc,
 		return admin_error(r, 422, "invalid", "family %s: %s",
 		    rc->code, why);
 	if (x != 0)
+		return admin_error(r, 500, "internal", "storage error");
+	/* Should Telegram refuse the copy, the SMS says the SMS wording. */
+	if (rc->ch == CHANNEL_TELEGRAM && nr->sms != NULL &&
+	    !nr->cnt.over_cap && notices_sms_put(r->app->notices, *row,
+	    nr->sms) == -1)
 		return admin_error(r, 500, "internal", "storage error");
 	return 0;
 }

@@ -250,6 +250,10 @@ int	admin_import_commit(struct areq *r);
 int	admin_import_show(struct areq *r);
 /* At start: an import a crash cut short is removed. */
 void	admin_import_start(struct app *app);
+/* Drafts left preparing by the last run are given up (at start). */
+void	admin_broadcast_start(struct app *app);
+/* The draft being prepared is dropped (at exit). */
+void	admin_broadcast_stop(void);
 /* At stop: a running import is removed; the session is freed. */
 void	admin_import_cleanup(void);
 

@@ -6,17 +6,23 @@
 #include <string.h>
 
 #include "app.h"
+#include "broadcasts.h"
 #include "channel.h"
+#include "clock.h"
+#include "config.h"
 #include "conv.h"
 #include "crypto.h"
 #include "dispatch.h"
 #include "history.h"
 #include "i18n.h"
 #include "log.h"
+#include "notices.h"
 #include "people.h"
 #include "relay.h"
 #include "reply.h"
 #include "sms.h"
+#include "sms_text.h"
+#include "smsmonth.h"
 #include "store.h"
 #include "visit_remind.h"
 #include "xmalloc.h"
@@ -956,7 +962,30 @@ conv_answer_outcome(struct conv *c, const struct outbox_row *row,
 	return conv_tell_failed(c, &m, row->cause_id, res);
 }
 
-/* What the failed row said: the answer's text, or the text it carried. */
+/* A broadcast's SMS wording in the language its copy was in. */
+static int
+conv_broadcast_sms(struct conv *c, const struct outbox_row *row,
+    char **text)
+{
+	struct bc_rcpt	 r;
+	char		*tg = NULL;
+	int		 rc;
+
+	rc = bc_rcpt_of_outbox(c->app->broadcasts, row->cause_id, row->id,
+	    &r);
+	if (rc == -2)
+		return 0;
+	if (rc != 0 || bc_text_get(c->app->broadcasts, row->cause_id, r.lang,
+	    &tg, text) == -1)
+		return -1;
+	free(tg);
+	return 0;
+}
+
+/*
+ * What the failed row said: the answer's text, or the text it carried;
+ * a notice or broadcast its SMS wording, never the Telegram text.
+ */
 static int
 conv_fallback_text(struct conv *c, const struct outbox_row *row,
     char **text)
@@ -968,6 +997,10 @@ conv_fallback_text(struct conv *c, const struct outbox_row *row,
 	/* A reminder has a wording of its own for SMS: how to answer. */
 	if (conv_is_cause(row->cause, VISIT_REMIND_CAUSE))
 		return visit_remind_sms_of(c->app, row->cause_id, text);
+	if (conv_is_cause(row->cause, CONV_CAUSE_NOTICE))
+		return notices_sms_take(c->app->notices, row->id, text);
+	if (conv_is_cause(row->cause, CONV_CAUSE_BROADCAST))
+		return conv_broadcast_sms(c, row, text);
 	if (conv_is_cause(row->cause, CONV_CAUSE_IMPORTANT)) {
 		if (history_body(c->app->history, row->cause_id, &params) ==
 		    -1)
@@ -982,6 +1015,28 @@ conv_fallback_text(struct conv *c, const struct outbox_row *row,
 	*text = channel_get(row->channel)->text_of(params, len);
 	crypto_free_plain(params);
 	return 0;
+}
+
+/* The broadcast counts the SMS that replaced a copy, parts and all. */
+static int
+conv_broadcast_fell_back(struct conv *c, const struct outbox_row *row,
+    const char *text)
+{
+	struct sms_count	 cnt;
+	struct bc_rcpt		 r;
+	int			 rc;
+
+	if (sms_text_count(text, strlen(text),
+	    (unsigned int)c->app->cfg->sms_max_parts, &cnt) != SMS_TEXT_OK)
+		return 0;	/* channel_queue() took it: cannot be */
+	rc = bc_rcpt_of_outbox(c->app->broadcasts, row->cause_id, row->id,
+	    &r);
+	if (rc == -2)
+		return 0;
+	if (rc != 0)
+		return -1;
+	return bc_fell_back(c->app->broadcasts, row->cause_id, r.family_id,
+	    (int64_t)cnt.parts);
 }
 
 /*
@@ -1026,6 +1081,8 @@ conv_fallback(struct conv *c, const struct outbox_row *row)
 	} else if (rc == 0) {
 		log_info("event=conv.fallback outbox_id=%" PRId64, row->id);
 		c->fell_back = 1;
+		if (conv_is_cause(row->cause, CONV_CAUSE_BROADCAST))
+			rc = conv_broadcast_fell_back(c, row, text);
 	}
 out:
 	crypto_free_plain(phone);
@@ -1090,11 +1147,55 @@ conv_tell_coordinators(struct conv *c, const struct outbox_row *row,
 	return 0;
 }
 
+/* Reminders, important answers, notices and broadcasts. */
 static int
 conv_is_important(const struct outbox_row *row)
 {
 	return row->priority == OUTBOX_PRIO_REMINDER ||
-	    conv_is_cause(row->cause, CONV_CAUSE_IMPORTANT);
+	    conv_is_cause(row->cause, CONV_CAUSE_IMPORTANT) ||
+	    conv_is_cause(row->cause, CONV_CAUSE_NOTICE) ||
+	    conv_is_cause(row->cause, CONV_CAUSE_BROADCAST);
+}
+
+/* An SMS sent counts its parts in the month's figure, whatever it was. */
+static int
+conv_count_sms(struct conv *c, const struct outbox_row *row)
+{
+	struct sms_count	 cnt;
+	char			*params = NULL, *text = NULL;
+	size_t			 len;
+	int			 rc = -1;
+
+	if (outbox_payload(c->app->ob, row->id, &params, &len) == -1)
+		return -1;
+	if (params == NULL)
+		return 0;
+	text = channel_get(CHANNEL_SMS)->text_of(params, len);
+	rc = 0;
+	if (text != NULL && sms_text_count(text, strlen(text), 0, &cnt) ==
+	    SMS_TEXT_OK)
+		rc = sms_month_add(c->app->st, clock_now(), (int64_t)cnt.parts);
+	if (text != NULL) {
+		explicit_bzero(text, strlen(text));
+		free(text);
+	}
+	crypto_free_plain(params);
+	return rc;
+}
+
+/* A notice's SMS wording kept for a copy that went, or failed otherwise. */
+static int
+conv_notice_done(struct conv *c, const struct outbox_row *row)
+{
+	char	*sms = NULL;
+
+	if (!conv_is_cause(row->cause, CONV_CAUSE_NOTICE) ||
+	    row->channel != CHANNEL_TELEGRAM)
+		return 0;
+	if (notices_sms_take(c->app->notices, row->id, &sms) == -1)
+		return -1;
+	free(sms);
+	return 0;
 }
 
 int
@@ -1107,6 +1208,11 @@ conv_outcome(void *arg, const struct outbox_row *row,
 	if (res->status == SEND_UNREACHABLE &&
 	    row->channel == CHANNEL_TELEGRAM && conv_is_important(row) &&
 	    conv_fallback(c, row) == -1)
+		return -1;
+	if (conv_notice_done(c, row) == -1)
+		return -1;
+	if (row->channel == CHANNEL_SMS && res->status == SEND_OK &&
+	    conv_count_sms(c, row) == -1)
 		return -1;
 	/* Only reminders: a broadcast's failures would flood them. */
 	if (res->status != SEND_OK && !c->fell_back && row->id != c->held_id &&

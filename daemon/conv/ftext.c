@@ -34,7 +34,7 @@ static const struct ftext ftexts[FT_COUNT] = {
 		 * Cyrillic or with Polish letters. %1$s is when. */
 		.sms_min = NC_("sms", "Passed on. We will read it %1$s. "
 		    "Emergency: 112, crisis: 116 123"),
-		.max_parts = 3,
+		.max_parts = 2,
 		.args = { FTA_WHEN, FTA_HELPLINES },
 	},
 	[FT_OOH_SOON] = {
@@ -51,7 +51,7 @@ static const struct ftext ftexts[FT_COUNT] = {
 		/* TRANSLATORS: SMS, one part (at most 70 characters). */
 		.sms_min = NC_("sms", "Passed on. Office closed. Emergency: "
 		    "112, crisis: 116 123"),
-		.max_parts = 3,
+		.max_parts = 2,
 		.args = { FTA_HELPLINES },
 	},
 	[FT_STOP] = {

@@ -17,9 +17,10 @@
 #define FTEXT_SMS_CTX	"sms"
 
 /* TRANSLATORS: the notices below go to families. {from}, {until},
- * {date}, {amount}, {place} and {documents} are filled in when one is
- * sent: keep them exactly, in any order the sentence needs. Dates come
- * in words ("1 lutego 2027"), amounts with the currency ("800 zł"). */
+ * {date}, {amount}, {place}, {documents} and {days} are filled in when
+ * one is sent: keep them exactly, in any order the sentence needs. Dates
+ * come in words ("1 lutego 2027"), amounts with the currency ("800 zł").
+ * A count's plural forms go inside its braces: {days|one|few|many}. */
 static const struct notice_shipped notice_shipped_tab[] = {
 	{ "benefit-800plus",
 	  N_("Applications for the 800+ child benefit for the next period "
@@ -71,6 +72,16 @@ static const struct notice_shipped notice_shipped_tab[] = {
 	{ "payment-date",
 	  N_("The payment of {amount} will be made on {date}."),
 	  NC_("sms", "Payment of {amount} on {date}.") },
+	/* TRANSLATORS: {days|# day|# days} is the number of days with its
+	 * word: write your language's forms, one|few|many in Polish,
+	 * Ukrainian and Russian ("{days|# dzień|# dni|# dni}"), "#" where
+	 * the number goes. */
+	{ "decision-appeal",
+	  N_("You can appeal against the decision in your case within "
+	  "{days|# day|# days} of receiving it. The appeal goes through the "
+	  "centre: {place}. Your assistant can help: write to us here."),
+	  NC_("sms", "You can appeal against the decision within "
+	  "{days|# day|# days}, via {place}. Your assistant can help.") },
 };
 
 #define NOTICE_NSHIPPED \
@@ -79,6 +90,7 @@ static const struct notice_shipped notice_shipped_tab[] = {
 enum notice_kind {
 	NK_DATE,
 	NK_AMOUNT,
+	NK_COUNT,
 	NK_TEXT
 };
 
@@ -92,6 +104,8 @@ static const struct {
 	{ "amount", NK_AMOUNT },
 	{ "place", NK_TEXT },
 	{ "documents", NK_TEXT },
+	{ "days", NK_COUNT },
+	{ "count", NK_COUNT },
 };
 
 #define NOTICE_NPARAMS \
@@ -164,29 +178,95 @@ notice_param_find(const char *s, size_t len)
 }
 
 /*
+ * One placeholder: "{name}", or "{name|form|form...}" for a count, whose
+ * forms follow the language's plural rule (one|few|many in pl, uk and
+ * ru; one|other in en) and say "#" where the number goes.
+ */
+struct notice_tok {
+	int		 k;		/* the parameter */
+	const char	*forms;		/* after the first "|"; or NULL */
+	size_t		 formslen;
+	unsigned	 nforms;
+	const char	*end;		/* past the "}" */
+};
+
+/*
+ * The placeholder at p ("{"): 0, or -1 with the reason in `why`. With
+ * `lang` a language, a plural must have exactly its number of forms.
+ */
+static int
+notice_tok(const char *p, enum lang lang, struct notice_tok *t, char *why,
+    size_t whylen)
+{
+	const char	*end, *bar, *f;
+	size_t		 nlen;
+
+	memset(t, 0, sizeof *t);
+	end = strchr(p + 1, '}');
+	if (end == NULL || end - p > NOTICE_TOKEN_MAX ||
+	    memchr(p + 1, '{', end - p - 1) != NULL) {
+		snprintf(why, whylen, "a \"{\" without its \"}\"");
+		return -1;
+	}
+	bar = memchr(p + 1, '|', end - p - 1);
+	nlen = (size_t)((bar != NULL ? bar : end) - p - 1);
+	if ((t->k = notice_param_find(p + 1, nlen)) == -1) {
+		snprintf(why, whylen, "unknown parameter {%.*s}",
+		    (int)(nlen > 20 ? 20 : nlen), p + 1);
+		return -1;
+	}
+	t->end = end + 1;
+	if (bar == NULL)
+		return 0;
+	if (notice_params_tab[t->k].kind != NK_COUNT) {
+		snprintf(why, whylen, "{%s}: plural forms are for a count "
+		    "({days}, {count})", notice_params_tab[t->k].name);
+		return -1;
+	}
+	t->forms = bar + 1;
+	t->formslen = (size_t)(end - bar - 1);
+	for (f = bar; f < end; f = bar) {
+		bar = memchr(f + 1, '|', end - f - 1);
+		if (bar == NULL)
+			bar = end;
+		if (bar == f + 1) {
+			snprintf(why, whylen, "{%s}: an empty plural form",
+			    notice_params_tab[t->k].name);
+			return -1;
+		}
+		t->nforms++;
+	}
+	if (lang < LANG_COUNT && t->nforms != i18n_nplurals(lang)) {
+		snprintf(why, whylen, "{%s}: %s needs %u plural forms (%s), "
+		    "not %u", notice_params_tab[t->k].name, lang_code(lang),
+		    i18n_nplurals(lang), i18n_nplurals(lang) == 3 ?
+		    "one|few|many" : "one|other", t->nforms);
+		return -1;
+	}
+	if (t->nforms < 2) {
+		snprintf(why, whylen, "{%s}: at least two plural forms",
+		    notice_params_tab[t->k].name);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Walks the template's placeholders: bit set of those used, or -1 for
- * one unknown or unclosed, its text in `why`.
+ * one unknown, unclosed or a malformed plural, its text in `why`.
  */
 static long
-notice_scan(const char *tmpl, char *why, size_t whylen)
+notice_scan(const char *tmpl, enum lang lang, char *why, size_t whylen)
 {
-	const char	*p = tmpl, *end;
-	unsigned long	 uses = 0;
-	int		 k;
+	struct notice_tok	 t;
+	const char		*p = tmpl;
+	unsigned long		 uses = 0;
 
 	while ((p = strchr(p, '{')) != NULL) {
-		end = strchr(p, '}');
-		if (end == NULL || end - p > 20) {
-			snprintf(why, whylen, "a \"{\" without its \"}\"");
+		if (notice_tok(p, lang, &t, why, whylen) == -1)
 			return -1;
-		}
-		if ((k = notice_param_find(p + 1, end - p - 1)) == -1) {
-			snprintf(why, whylen, "unknown parameter {%.*s}",
-			    (int)(end - p - 1), p + 1);
-			return -1;
-		}
-		uses |= 1UL << k;
-		p = end + 1;
+		uses |= 1UL << t.k;
+		p = t.end;
 	}
 	return (long)uses;
 }
@@ -194,14 +274,15 @@ notice_scan(const char *tmpl, char *why, size_t whylen)
 unsigned
 notice_uses(const char *tmpl)
 {
-	char	 why[64];
-	long	 u = notice_scan(tmpl, why, sizeof why);
+	char	 why[80];
+	long	 u = notice_scan(tmpl, LANG_COUNT, why, sizeof why);
 
 	return u < 0 ? 0 : (unsigned)u;
 }
 
 int
-notice_template_ok(const char *tmpl, char *why, size_t whylen)
+notice_template_ok(const char *tmpl, enum lang lang, char *why,
+    size_t whylen)
 {
 	const char	*v;
 
@@ -214,7 +295,16 @@ notice_template_ok(const char *tmpl, char *why, size_t whylen)
 		    NOTICE_TEXT_MAX);
 		return -1;
 	}
-	return notice_scan(tmpl, why, whylen) < 0 ? -1 : 0;
+	return notice_scan(tmpl, lang, why, whylen) < 0 ? -1 : 0;
+}
+
+/* A count: 0 to 9999999, digits only. */
+static int
+notice_count_ok(const char *s)
+{
+	size_t	 n = strspn(s, "0123456789");
+
+	return n > 0 && n <= 7 && s[n] == '\0' ? 0 : -1;
 }
 
 /* "800", "800.5", "800,50": up to 7 digits, then up to 2 decimals. */
@@ -249,6 +339,9 @@ notice_value_ok(enum notice_kind kind, const char *v, const char **why)
 	case NK_AMOUNT:
 		*why = "not an amount (800 or 800.50)";
 		return notice_amount_ok(v);
+	case NK_COUNT:
+		*why = "not a whole number (0 to 9999999)";
+		return notice_count_ok(v);
 	case NK_TEXT:
 		return validate_text(v, 1, NOTICE_VALUE_MAX, 0, why);
 	}
@@ -332,6 +425,11 @@ notice_value(const struct i18n *i, enum lang lang, int k, const char *v,
 			return -1;
 		notice_amount(i, lang, v, buf, len);
 		return 0;
+	case NK_COUNT:
+		if (notice_count_ok(v) == -1)
+			return -1;
+		snprintf(buf, len, "%s", v);
+		return 0;
 	case NK_TEXT:
 		snprintf(buf, len, "%s", v);
 		return 0;
@@ -339,53 +437,95 @@ notice_value(const struct i18n *i, enum lang lang, int k, const char *v,
 	return -1;
 }
 
+/*
+ * Form `idx` of a plural with the number put for each "#", into buf;
+ * -1 when it does not fit.
+ */
+static int
+notice_plural(const struct notice_tok *t, unsigned idx, const char *num,
+    char *buf, size_t len)
+{
+	const char	*f = t->forms, *end = t->forms + t->formslen, *bar;
+	size_t		 at = 0, n;
+	unsigned	 k;
+
+	/* Fewer forms than the rule wants (an untranslated English
+	 * template in Polish): the last one. */
+	for (k = 0; k < idx; k++) {
+		if ((bar = memchr(f, '|', end - f)) == NULL)
+			break;
+		f = bar + 1;
+	}
+	if ((bar = memchr(f, '|', end - f)) != NULL)
+		end = bar;
+	buf[0] = '\0';
+	for (; f < end; f++) {
+		n = *f == '#' ? strlen(num) : 1;
+		if (at + n + 1 > len)
+			return -1;
+		memcpy(buf + at, *f == '#' ? num : f, n);
+		at += n;
+	}
+	buf[at] = '\0';
+	return 0;
+}
+
+/* The value of placeholder t in `lang`, into buf. */
+static int
+notice_fill(const struct i18n *i, enum lang lang, const struct notice_tok *t,
+    const char *v, char *buf, size_t len)
+{
+	if (t->forms == NULL)
+		return notice_value(i, lang, t->k, v, buf, len);
+	if (notice_count_ok(v) == -1)
+		return -1;
+	return notice_plural(t, i18n_plural(lang, strtoul(v, NULL, 10)), v,
+	    buf, len);
+}
+
 char *
 notice_render(const struct i18n *i, enum lang lang, const char *tmpl,
     const struct notice_params *p, char *why, size_t whylen)
 {
-	const char	*s = tmpl, *open, *close, *v;
-	char		*out = NULL, val[NOTICE_VALUE_MAX * 4 + 64];
-	size_t		 len = 0, cap = 0, add;
-	int		 k;
+	struct notice_tok	 t;
+	const char		*s = tmpl, *open, *v;
+	char			*out = NULL, val[NOTICE_VALUE_MAX * 4 + 64];
+	size_t			 len = 0, cap = 0, add, vlen;
 
 	for (;;) {
 		open = strchr(s, '{');
 		add = open != NULL ? (size_t)(open - s) : strlen(s);
 		val[0] = '\0';
-		k = -1;
 		if (open != NULL) {
-			close = strchr(open, '}');
-			if (close == NULL || (k = notice_param_find(open + 1,
-			    close - open - 1)) == -1) {
-				snprintf(why, whylen, "the template has an "
-				    "unknown parameter");
+			if (notice_tok(open, LANG_COUNT, &t, why, whylen) ==
+			    -1)
 				goto fail;
-			}
-			v = notice_param_value(p, notice_params_tab[k].name);
+			v = notice_param_value(p, notice_params_tab[t.k].name);
 			if (v == NULL) {
 				snprintf(why, whylen, "missing parameter "
-				    "\"%s\"", notice_params_tab[k].name);
+				    "\"%s\"", notice_params_tab[t.k].name);
 				goto fail;
 			}
-			if (notice_value(i, lang, k, v, val, sizeof val) ==
+			if (notice_fill(i, lang, &t, v, val, sizeof val) ==
 			    -1) {
 				snprintf(why, whylen, "%s: malformed",
-				    notice_params_tab[k].name);
+				    notice_params_tab[t.k].name);
 				goto fail;
 			}
 		}
-		if (len + add + strlen(val) + 1 > cap) {
-			cap = len + add + strlen(val) + 256;
+		vlen = strlen(val);
+		if (len + add + vlen + 1 > cap) {
+			cap = len + add + vlen + 256;
 			out = xrealloc(out, cap);
 		}
 		memcpy(out + len, s, add);
 		len += add;
-		memcpy(out + len, val, strlen(val));
-		len += strlen(val);
+		memcpy(out + len, val, vlen);
+		len += vlen;
 		out[len] = '\0';
 		if (open == NULL)
 			break;
-		s = strchr(open, '}') + 1;
+		s = t.end;
 	}
 	return out;
 fail:

@@ -638,6 +638,12 @@ i18n_plural(enum lang lang, unsigned long n)
 	}
 }
 
+unsigned
+i18n_nplurals(enum lang lang)
+{
+	return lang_is_valid(lang) ? langs[lang].nplurals : 2;
+}
+
 const char *
 lang_code(enum lang lang)
 {

@@ -28,8 +28,12 @@ enum {
 	BS_CANCEL,
 	BS_SENDING,
 	BS_RCPTS,
-	BS_PARTS,
 	BS_SET_PARTS,
+	BS_BY_OUTBOX,
+	BS_ADD_PARTS,
+	BS_FELL_BACK,
+	BS_ABANDON_RCPTS,
+	BS_ABANDON,
 	BS_COUNT
 };
 
@@ -61,9 +65,15 @@ static const char *const bc_sql[BS_COUNT] = {
 	"SELECT family_id, member_id, channel, lang, state, reason, "
 	"outbox_id FROM broadcast_recipients WHERE broadcast_id = ?1 "
 	"ORDER BY family_id",
-	"SELECT COALESCE(SUM(sms_parts), 0) FROM broadcasts WHERE state IN "
-	"(1, 2) AND send_at >= ?1",
 	"UPDATE broadcasts SET sms_parts = ?2 WHERE id = ?1",
+	"SELECT family_id, member_id, channel, lang FROM broadcast_recipients "
+	"WHERE broadcast_id = ?1 AND outbox_id = ?2",
+	"UPDATE broadcasts SET sms_parts = sms_parts + ?2 WHERE id = ?1",
+	"UPDATE broadcast_recipients SET reason = 'sms_fallback' WHERE "
+	"broadcast_id = ?1 AND family_id = ?2",
+	"UPDATE broadcast_recipients SET state = 3 WHERE state = 0 AND "
+	"broadcast_id IN (SELECT id FROM broadcasts WHERE state = 4)",
+	"UPDATE broadcasts SET state = 3, finished_at = ?1 WHERE state = 4",
 };
 
 struct broadcasts {
@@ -370,22 +380,6 @@ bc_rcpts(struct broadcasts *b, int64_t id, bc_rcpt_fn fn, void *arg)
 }
 
 int
-bc_sms_parts_since(struct broadcasts *b, int64_t since, int64_t *parts)
-{
-	sqlite3_stmt	*s = b->s[BS_PARTS];
-	int		 rc;
-
-	*parts = 0;
-	sqlite3_bind_int64(s, 1, since);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW)
-		return bc_fail(s, rc, "broadcasts.parts");
-	*parts = sqlite3_column_int64(s, 0);
-	bc_done_stmt(s);
-	return 0;
-}
-
-int
 bc_set_parts(struct broadcasts *b, int64_t id, int64_t parts)
 {
 	sqlite3_stmt	*s = b->s[BS_SET_PARTS];
@@ -560,4 +554,57 @@ bc_family_copies(struct broadcasts *b, int64_t family_id, bc_copy_fn fn,
 	}
 	sqlite3_finalize(s);
 	return ret;
+}
+
+int
+bc_rcpt_of_outbox(struct broadcasts *b, int64_t id, int64_t outbox_id,
+    struct bc_rcpt *out)
+{
+	sqlite3_stmt	*s = b->s[BS_BY_OUTBOX];
+	int		 rc;
+
+	memset(out, 0, sizeof *out);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, outbox_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		bc_done_stmt(s);
+		return -2;
+	}
+	if (rc != SQLITE_ROW)
+		return bc_fail(s, rc, "broadcasts.by_outbox");
+	bc_rcpt_row(s, out);
+	bc_done_stmt(s);
+	return 0;
+}
+
+int
+bc_fell_back(struct broadcasts *b, int64_t id, int64_t family_id,
+    int64_t parts)
+{
+	sqlite3_stmt	*s = b->s[BS_ADD_PARTS];
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, parts);
+	if (store_step_done(s, "broadcasts.add_parts") == -1)
+		return -1;
+	s = b->s[BS_FELL_BACK];
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, family_id);
+	return store_step_done(s, "broadcasts.fell_back");
+}
+
+int
+bc_abandon_preparing(struct broadcasts *b, int64_t at, int64_t *n)
+{
+	sqlite3_stmt	*s = b->s[BS_ABANDON];
+
+	if (store_step_done(b->s[BS_ABANDON_RCPTS], "broadcasts.abandon") ==
+	    -1)
+		return -1;
+	sqlite3_bind_int64(s, 1, at);
+	if (store_step_done(s, "broadcasts.abandon") == -1)
+		return -1;
+	*n = sqlite3_changes(store_db(b->st));
+	return 0;
 }

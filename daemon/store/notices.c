@@ -23,6 +23,9 @@ enum {
 	NS_GET,
 	NS_TEXTS,
 	NS_IDS,
+	NS_SMS_PUT,
+	NS_SMS_GET,
+	NS_SMS_DROP,
 	NS_COUNT
 };
 
@@ -38,7 +41,10 @@ static const char *const notices_sql[NS_COUNT] = {
 	"SELECT version, created_at, updated_at, retired_at FROM notices "
 	"WHERE id = ?1",
 	"SELECT lang, text, sms FROM notice_texts WHERE notice_id = ?1",
-	"SELECT id FROM notices ORDER BY id"
+	"SELECT id FROM notices ORDER BY id",
+	"INSERT OR REPLACE INTO notice_sms (outbox_id, sms) VALUES (?1, ?2)",
+	"SELECT sms FROM notice_sms WHERE outbox_id = ?1",
+	"DELETE FROM notice_sms WHERE outbox_id = ?1",
 };
 
 struct notices {
@@ -378,4 +384,46 @@ notices_report(struct notices *n, const char *ids, store_row_fn fn,
 
 	return store_each_row(n->st, sql, ids, 0, 0, "notice_sent_report", fn,
 	    arg) == 0 ? NOTICES_OK : NOTICES_ERR;
+}
+
+int
+notices_sms_put(struct notices *n, int64_t outbox_id, const char *sms)
+{
+	sqlite3_stmt	*s = n->s[NS_SMS_PUT];
+
+	sqlite3_bind_int64(s, 1, outbox_id);
+	sqlite3_bind_text(s, 2, sms, -1, SQLITE_STATIC);
+	return store_step_done(s, "notices.sms_put");
+}
+
+int
+notices_sms_take(struct notices *n, int64_t outbox_id, char **sms)
+{
+	sqlite3_stmt	*s = n->s[NS_SMS_GET];
+	const char	*v;
+	int		 rc;
+
+	*sms = NULL;
+	sqlite3_bind_int64(s, 1, outbox_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && (v = (const char *)sqlite3_column_text(s,
+	    0)) != NULL)
+		*sms = xstrdup(v);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_err("event=store.error what=notices.sms_get error=\"%s\"",
+		    sqlite3_errstr(rc));
+		return -1;
+	}
+	if (rc == SQLITE_DONE)
+		return 0;
+	s = n->s[NS_SMS_DROP];
+	sqlite3_bind_int64(s, 1, outbox_id);
+	if (store_step_done(s, "notices.sms_drop") == -1) {
+		free(*sms);
+		*sms = NULL;
+		return -1;
+	}
+	return 0;
 }

@@ -511,6 +511,19 @@ const char *const store_migrations[] = {
 	"DROP INDEX outbox_ext;"
 	"CREATE INDEX outbox_chat_ext ON outbox "
 	"  (chat_key, state, ext_message_id);",
+
+	/*
+	 * 17: the SMS wording of a notice copy queued for Telegram, kept
+	 * until the copy's outcome, so that the SMS replacing a copy
+	 * Telegram refused (the member blocked the bot) says what an SMS
+	 * recipient reads. Plain like the notices: it names no one. A
+	 * broadcast's copies need none: their wording is in
+	 * broadcast_texts.
+	 */
+	"CREATE TABLE notice_sms ("
+	"  outbox_id INTEGER PRIMARY KEY,"
+	"  sms TEXT NOT NULL"
+	") STRICT;",
 };
 
 const int store_nmigrations =

@@ -111,6 +111,23 @@ def world(api):
             body["programmes"] = [ids["prog"]]
         s = api.ok("PATCH", "/v1/staff/%d" % ids[role], body)["staff"]
         assert s["unix_user"] == user, s
+    # Two reachable families, one in the coordinator's programme, and a
+    # broadcast to each programme: the coordinator's, and one to all.
+    for n, prog in (("f4", ids["prog"]), ("f5", ids["other_prog"])):
+        f = api.ok("POST", "/v1/families", {
+            "name": "Rodzina %s" % n, "language": "pl", "channel": "sms",
+            "contact": {"name": "Kontakt %s" % n,
+                        "phone": "+4860010030%s" % n[1]}})["family"]
+        api.ok("POST", "/v1/members/%d/consent" % f["members"][0]["id"],
+               {"date": "2026-01-02", "ref": "Z/1"}, status=200)
+        api.ok("POST", "/v1/programmes/%d/enrol" % prog,
+               {"family": f["code"]})
+        ids[n] = f["code"]
+    texts = {"pl": {"text": "Piknik.", "sms": "Piknik."}}
+    for key, target in (("b_own", {"programme": ids["prog"]}),
+                        ("b_all", {"all": True})):
+        ids[key] = api.ok("POST", "/v1/broadcasts", {
+            "texts": texts, "target": target})["broadcast"]["id"]
     return ids
 
 
@@ -200,6 +217,14 @@ def matrix(ids):
         ("POST", "/v1/broadcasts/99999/send", {}, {C, ADM}),
         ("POST", "/v1/broadcasts/99999/cancel", {}, {C, ADM}),
         ("GET", "/v1/broadcasts/99999/failed", None, {C, ADM}),
+        # A coordinator acts only on broadcasts within their programmes.
+        ("GET", "/v1/broadcasts/%d" % ids["b_own"], None, {C, ADM}),
+        ("GET", "/v1/broadcasts/%d/failed" % ids["b_own"], None, {C, ADM}),
+        ("GET", "/v1/broadcasts/%d" % ids["b_all"], None, {ADM}),
+        ("GET", "/v1/broadcasts/%d/failed" % ids["b_all"], None, {ADM}),
+        ("POST", "/v1/broadcasts/%d/send" % ids["b_all"],
+         {"at": "2099-01-01 09:00"}, {ADM}),
+        ("POST", "/v1/broadcasts/%d/cancel" % ids["b_all"], {}, {ADM}),
     ]
 
 
@@ -222,7 +247,7 @@ def documented_routes():
 def test_the_matrix_covers_every_documented_endpoint():
     ids = {"assistant": 1, "coordinator": 2, "admin": 3, "prog": 1,
            "other_prog": 2, "f1": "R-0001", "f2": "R-0002", "f3": "R-0003",
-           "m1": 1, "m2": 2, "m3": 3}
+           "m1": 1, "m2": 2, "m3": 3, "b_own": 1, "b_all": 2}
     reqs = matrix(ids)
     routes = documented_routes()
     assert len(routes) >= 30, routes
@@ -265,7 +290,8 @@ def test_every_role_meets_every_endpoint(sc):
     assert len(denied) == refused, (len(denied), refused)
     assert {u for u, _ in denied} == {1, 2, 65534}, denied
     # Nothing personal in the refusals' rows: routes and ids.
-    assert all(o.startswith("/v1/") or o in ("family", "programme")
+    assert all(o.startswith("/v1/") or o in ("family", "programme",
+                                             "broadcast")
                for _, o in denied), denied
 
 
@@ -285,9 +311,9 @@ def test_lists_show_only_ones_own_families(sc):
         assert status == 200
         seen[role] = sorted(f["code"] for f in ans["families"])
     assert seen["assistant"] == [ids["f1"]]
-    assert seen["coordinator"] == [ids["f2"]]
+    assert seen["coordinator"] == [ids["f2"], ids["f4"]]
     assert seen["admin"] == seen["root"] == sorted(
-        [ids["f1"], ids["f2"], ids["f3"]])
+        [ids[f] for f in ("f1", "f2", "f3", "f4", "f5")])
     # A disabled staff member keeps the login but loses the access.
     api.ok("POST", "/v1/staff/%d/disable" % ids["assistant"])
     (status, ans), = ask(d, "assistant", [("GET", "/v1/families", None)])
@@ -318,6 +344,14 @@ def test_asystentctl_refusals_exit_77(sc):
     p = ctl(d, "assistant", "family", "show", ids["f1"])
     assert p.returncode == 0, p.stderr
     p = ctl(d, "admin", "audit", "list")
+    assert p.returncode == 0, p.stderr
+    # A broadcast reaching families outside the coordinator's programmes.
+    for args in (("show", ids["b_all"]), ("send", ids["b_all"]),
+                 ("cancel", ids["b_all"]), ("failed", ids["b_all"])):
+        p = ctl(d, "coordinator", "broadcast", *args)
+        assert p.returncode == 77 and "outside your programmes" in \
+            p.stderr, (args, p.returncode, p.stderr)
+    p = ctl(d, "coordinator", "broadcast", "show", ids["b_own"])
     assert p.returncode == 0, p.stderr
     # The refusals are in the trail, under the caller's login.
     p = ctl(d, "root", "audit", "list", "--csv")

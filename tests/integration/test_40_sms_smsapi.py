@@ -308,6 +308,55 @@ def test_sms_family_writes_assistant_replies_dlr_delivered(sc, world):
 
 @suite.test
 @sms_scenario
+def test_month_sms_figure_counts_every_sms_and_the_budget_uses_it(sc, world):
+    """An answer, a visit notice, a notice and a broadcast by SMS count in
+    the month's parts `asystentctl status` shows, and the monthly budget
+    of the next broadcast is checked against that same figure."""
+    w = world(conf={"sms.price_per_part": "0.5",
+                    "sms.monthly_budget": "2"})
+    c = w.c
+
+    def settled(n):
+        wait_for(lambda: len(w.sms.sent()) == n and
+                 w.d.sql("SELECT COUNT(*) FROM outbox WHERE channel = 2 "
+                         "AND state < 2")[0][0] == 0, 15,
+                 "%d SMS sent" % n)
+    reply(w, "Zapraszam jutro o 10:00, pokój 12.")
+    settled(1)
+    # A visit cancelled: the family is told at once, reminder lane.
+    v = c.api.ok("POST", "/v1/visits", {"family": w.fam["code"],
+                                        "at": "2026-12-10 10:00"},
+                 status=201)["visits"][0]
+    c.api.ok("POST", "/v1/visits/%d/cancel" % v["id"], {}, status=200)
+    settled(2)
+    c.api.ok("POST", "/v1/notices/payment-date/send", {
+        "families": [w.fam["code"]],
+        "params": {"amount": "800", "date": "2027-06-10"}}, status=201)
+    settled(3)
+    texts = {"pl": {"text": "Piknik rodzinny w sobotę.",
+                    "sms": "Piknik rodzinny w sobote."}}
+    b = c.api.ok("POST", "/v1/broadcasts", {
+        "texts": texts, "target": {"all": True}}, status=201)["broadcast"]
+    c.api.ok("POST", "/v1/broadcasts/%d/send" % b["id"], {}, status=200)
+    settled(4)
+    parts = sum(m["parts"] for m in w.sms.sent())
+    assert parts == 4, w.sms.sent()
+    p = subprocess.run([CTL, "-s", w.d.sock, "status"], capture_output=True,
+                       timeout=30)
+    out = p.stdout.decode()
+    assert "SMS this month:  4 parts, 2.00 zł of 2.00 zł" in out, out
+    # The next broadcast would take the month over: refused, same figure.
+    b = c.api.ok("POST", "/v1/broadcasts", {
+        "texts": texts, "target": {"all": True}}, status=201)["broadcast"]
+    st, body = c.api.call("POST", "/v1/broadcasts/%d/send" % b["id"], {})
+    assert st == 409, (st, body)
+    assert "4 parts (2.00 zł) were used this month" in \
+        body["error"]["message"], body
+    w.finish()
+
+
+@suite.test
+@sms_scenario
 def test_long_answer_part_count_and_cap(sc, world):
     w = world()
     # 200 characters with Polish letters: UCS-2, 3 parts (67+67+66).
@@ -936,7 +985,7 @@ def ooh_sms(w, s0):
 @sms_scenario
 def test_out_of_hours_answer_reaches_sms_family_with_help_lines(sc, world):
     """Closed on Tuesday: the SMS variant arrives, 112 first, every help
-    line with its short label, when it will be read; within 3 parts."""
+    line with its short label, when it will be read; within 2 parts."""
     w = world(conf={"hours.tuesday": "closed",
                     "daemon.centre_name": LONG_CENTRE})
     s0 = w.seq()

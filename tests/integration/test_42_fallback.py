@@ -154,5 +154,87 @@ def test_failed_reminder_is_reported_to_the_coordinators(sc):
         close(sc)
 
 
+def sms_parts(text):
+    """Parts of a text with Polish letters or Cyrillic (UCS-2)."""
+    n = len(text)
+    return 1 if n <= 70 else (n + 66) // 67
+
+
+@suite.test
+@scenario()
+def test_notices_and_broadcasts_fall_back_in_their_sms_wording(sc):
+    """A notice to one family (reminder lane), to several (broadcast
+    lane) and a broadcast: the copy Telegram refuses goes by SMS in the
+    template's SMS wording, the member's language, the same parameters;
+    the broadcast counts the parts and tells the fallback apart."""
+    try:
+        c = centre_with_sms(sc)
+        f2 = c.api.ok("POST", "/v1/families", {
+            "name": "Rodzina Bondar", "language": "uk",
+            "channel": "telegram", "assistant_id": c.anna["id"],
+            "contact": {"name": "Iryna Bondar",
+                        "phone": "+48600100201"}})["family"]
+        c.link("/v1/families/%s/invite" % f2["code"], 5002, lang_code="uk",
+               first_name="Iryna")
+        c.onboard(5002, "uk")
+        params = {"amount": "800", "date": "2027-06-10"}
+
+        def sms_of(notice, lang, p):
+            pv = c.api.ok("POST", "/v1/notices/%s/preview" % notice,
+                          {"lang": lang, "params": p}, status=200)["notice"]
+            return pv["preview"][0]["sms"]["text"], \
+                pv["preview"][0]["text"]
+        pl_sms, pl_text = sms_of("payment-date", "pl", params)
+        assert pl_sms != pl_text
+        c.emu.block(OLENA)
+        # One family: the reminder lane.
+        c.api.ok("POST", "/v1/notices/payment-date/send", {
+            "families": [c.fam["code"]], "params": params}, status=201)
+        got = c.sms.wait_sent(lambda m: m["message"] == pl_sms, timeout=15)
+        assert got["to"] == PHONE[1:], got
+        # Several: the broadcast lane falls back too.
+        c.api.ok("POST", "/v1/notices/payment-date/send", {
+            "families": [c.fam["code"], f2["code"]], "params": params},
+            status=201)
+        wait_for(lambda: len([m for m in c.sms.sent()
+                              if m["message"] == pl_sms]) == 2, 15,
+                 "the second notice by SMS")
+        c.emu.wait_sent(lambda m: m["chat_id"] == 5002 and
+                        "800" in (m["text"] or ""))
+        assert all(m["message"] != pl_text for m in c.sms.sent())
+        # Nothing kept once the copies are done.
+        c.idle()
+        wait_for(lambda: c.d.sql("SELECT COUNT(*) FROM notice_sms")[0][0]
+                 == 0, 10, "the kept SMS wordings dropped")
+        # A broadcast: both members blocked, each gets their language.
+        c.emu.block(5002)
+        bp = {"days": "14", "place": "MOPS"}
+        pl_b, _ = sms_of("decision-appeal", "pl", bp)
+        uk_b, _ = sms_of("decision-appeal", "uk", bp)
+        assert "w ciągu 14 dni" in pl_b and "протягом 14 днів" in uk_b
+        b = c.api.ok("POST", "/v1/broadcasts", {
+            "notice": "decision-appeal", "params": bp,
+            "target": {"all": True}}, status=201)["broadcast"]
+        assert b["sms_parts"] == 0, b
+        c.api.ok("POST", "/v1/broadcasts/%d/send" % b["id"], {},
+                 status=200)
+        c.sms.wait_sent(lambda m: m["message"] == uk_b, timeout=15)
+        assert c.sms.wait_sent(lambda m: m["message"] == pl_b,
+                               timeout=15)["to"] == PHONE[1:]
+        want = sms_parts(pl_b) + sms_parts(uk_b)
+        wait_for(lambda: c.api.ok("GET", "/v1/broadcasts/%d" % b["id"])
+                 ["broadcast"]["outcomes"] == {"sms_fallback": 2}, 15,
+                 "both reached by SMS")
+        show = c.api.ok("GET", "/v1/broadcasts/%d" % b["id"])["broadcast"]
+        assert show["sms_parts"] == want, (show, want)
+        failed = c.api.ok("GET", "/v1/broadcasts/%d/failed" % b["id"])
+        assert failed["failed"] == [], failed
+        rows = c.d.sql("SELECT priority FROM outbox WHERE cause = "
+                       "'fallback' ORDER BY id")
+        assert [r[0] for r in rows] == [1, 2, 2, 2], rows
+    finally:
+        close(sc)
+
+
 if __name__ == "__main__":
     suite.run()

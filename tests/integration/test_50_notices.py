@@ -108,6 +108,25 @@ def test_templates_added_previewed_edited_and_retired(sc):
     with open(ini, "w") as f:
         f.write("[xx]\ntext = Hello\n")
     ctl(d, "notice", "add", "hello", "--file", ini, rc=1)
+    # A count's plural forms: as many as the language has.
+    with open(ini, "w") as f:
+        f.write("[pl]\ntext = Masz {days|# dzień|# dni} na odwołanie.\n")
+    p = ctl(d, "notice", "add", "appeal", "--file", ini, rc=1)
+    assert "{days}: pl needs 3 plural forms (one|few|many), not 2" in \
+        p.err, p.err
+    with open(ini, "w") as f:
+        f.write("[pl]\ntext = Masz {days|# dzień|# dni|# dni} na "
+                "odwołanie.\n\n[uk]\ntext = У вас {days|# день|# дні|"
+                "# днів}.\n\n[en]\ntext = You have {days|# day|# days}.\n")
+    ctl(d, "notice", "add", "appeal", "--file", ini)
+    for lang, n, want in (("pl", 22, "Masz 22 dni na odwołanie."),
+                          ("pl", 1, "Masz 1 dzień na odwołanie."),
+                          ("uk", 21, "У вас 21 день."),
+                          ("uk", 11, "У вас 11 днів."),
+                          ("en", 1, "You have 1 day.")):
+        pv = jctl(d, "notice", "preview", "appeal", "--lang", lang,
+                  "--param", "days=%d" % n)
+        assert pv["notice"]["preview"][0]["text"] == want, (lang, n, pv)
     assert outbox_rows(d) == 0
 
 

@@ -3,8 +3,10 @@
 smsbox, the fake SMSC of tests/lib/kannel.py): the phone gets the short
 reminder ending with how to answer, answers "2", the assistant is told at
 once and the phone thanked; a second "2" changes nothing, and a "1" with
-no reminder waiting is relayed like any message. Without the Kannel
-binaries the script prints a loud SKIP and passes.
+no reminder waiting is relayed like any message. A broadcast's SMS
+variant reaches the phones the same way, text, coding and parts checked
+at the fake SMSC. Without the Kannel binaries the script prints a loud
+SKIP and passes.
 """
 import datetime
 import json
@@ -75,6 +77,54 @@ def test_sms_family_answers_2(sc, world):
     s1 = w.seq()
     w.write(0, "1", s1)
     assert digits("+" + PHONES[0]) == PHONES[0]
+    w.finish()
+
+
+@suite.test
+@kannel_scenario
+def test_broadcast_sms_variant_through_kannel(sc, world):
+    """A broadcast to SMS families: each phone gets the notice's SMS
+    variant with its parameters (a plural among them), in the coding and
+    part count the preview said, and the broadcast counts those parts."""
+    w = world(nfam=2)
+    d = w.d
+    place = "Miejski Ośrodek Pomocy Rodzinie, ul. Kościuszki 12, pokój 3"
+    b = ctl(d, "broadcast", "create", "--notice", "decision-appeal",
+            "--param", "days=22", "--param", "place=" + place,
+            "--all")["broadcast"]
+    assert b["recipients"]["pl"]["sms"] == 2, b
+    sms = b["sms"]["pl"]
+    assert sms == {"encoding": "UCS-2", "parts": 2}, b
+    n0 = w.k.mt_count()
+    ctl(d, "broadcast", "send", b["id"])
+    want = ("Odwołanie od decyzji: w ciągu 22 dni, przez %s. Asystent "
+            "pomoże." % place)
+    for i in (0, 1):
+        m = w.mt_to(i, since=n0, timeout=20)
+        assert m["text"] == want, (m["text"], want)
+        assert m["coding"] == 2 and m["parts"] == 2, m
+    # A GSM-7 wording goes in one part, coding 0.
+    tdir = os.path.join(sc.dir, "texts")
+    os.mkdir(tdir)
+    with open(os.path.join(tdir, "pl.txt"), "w") as f:
+        f.write("Piknik rodzinny w sobotę o 12:00.\n")
+    with open(os.path.join(tdir, "pl.sms.txt"), "w") as f:
+        f.write("Piknik rodzinny w sobote o 12:00. Zapraszamy!\n")
+    b2 = ctl(d, "broadcast", "create", "--text-dir", tdir,
+             "--all")["broadcast"]
+    assert b2["sms"]["pl"] == {"encoding": "GSM-7", "parts": 1}, b2
+    n1 = w.k.mt_count()
+    ctl(d, "broadcast", "send", b2["id"])
+    for i in (0, 1):
+        m = w.mt_to(i, since=n1, timeout=20)
+        assert m["text"] == "Piknik rodzinny w sobote o 12:00. " \
+            "Zapraszamy!", m
+        assert m["coding"] == 0 and m["parts"] == 1, m
+    show = ctl(d, "broadcast", "show", b["id"])["broadcast"]
+    assert show["sms_parts"] == 4 and show["queued"] == 2, show
+    p = subprocess.run([CTL, "-s", d.sock, "status"], capture_output=True,
+                       timeout=30)
+    assert "SMS this month:  6 parts" in p.stdout.decode(), p.stdout
     w.finish()
 
 
