@@ -54,9 +54,9 @@ struct tg {
 	const struct tg_command	*menu;
 	size_t			 nmenu;
 	tg_inbound_fn		 inbound_fn;
+	void			*inbound_arg;
 	tg_route_fn		 route_fn;
 	void			*route_arg;
-	void			*inbound_arg;
 	int64_t			 poll_started;	/* mono us */
 	/*
 	 * Sends answered 401 or 404 wait for one getMe: refused too, the
@@ -430,8 +430,8 @@ tg_store_updates(struct tg *t, const cJSON *arr, int64_t *next, int *stored)
 		if ((raw = cJSON_PrintUnformatted(u)) == NULL)
 			continue;
 		/*
-		 * Stored as it came and parsed once, here; only what
-		 * no update can be is kept out here.
+		 * Stored as it came, and handed to the router as parsed
+		 * here; only what no update can be is kept out.
 		 */
 		len = strlen(raw);
 		if (len > TG_UPDATE_MAX)
