@@ -377,22 +377,30 @@ tg_stop(struct tg *t)
 }
 
 /*
- * Hands a row just stored to the router, from the tree already parsed.
- * Returns 0 when handled, 1 when left pending, -1 on a store error.
+ * Hands a row just stored, without its payload, to the router, from the
+ * tree already parsed; then stores the payload, unless the row was
+ * handled and forgotten (a family's message: what is kept of it is in the
+ * family's history), so that such a payload is neither sealed nor written.
+ * *left is set when the router left the row for later.
  */
 static int
 tg_route(struct tg *t, int64_t row, const cJSON *u, const char *raw,
-    size_t len)
+    size_t len, int *left)
 {
 	struct inbound	 in;
 	char		 why[96];
 	int		 rc;
 
 	if (tg_parse_tree(u, raw, len, &in, why, sizeof why) == -1)
-		return t->route_fn(t->route_arg, row, NULL);
-	rc = t->route_fn(t->route_arg, row, &in);
-	inbound_clear(&in);
-	return rc;
+		rc = t->route_fn(t->route_arg, row, NULL);
+	else {
+		rc = t->route_fn(t->route_arg, row, &in);
+		inbound_clear(&in);
+	}
+	*left = rc != 0;
+	if (rc == 0 && inbound_forgotten(t->is, row))
+		return 0;
+	return inbound_keep(t->is, row, raw, len);
 }
 
 /*
@@ -409,7 +417,7 @@ tg_store_updates(struct tg *t, const cJSON *arr, int64_t *next, int *stored)
 	char		*raw;
 	size_t		 len;
 	int64_t		 id, row, max = t->offset - 1;
-	int		 ok = 1, noid = 0, inline_ok = t->route_fn != NULL;
+	int		 ok = 1, noid = 0, left = t->route_fn == NULL;
 
 	*stored = 0;
 	if (store_begin(t->st) == -1)
@@ -437,13 +445,13 @@ tg_store_updates(struct tg *t, const cJSON *arr, int64_t *next, int *stored)
 		if (len > TG_UPDATE_MAX)
 			log_warn("event=update.skipped update_id=%" PRId64
 			    " reason=\"too large\"", id);
-		else if (inbound_record(t->is, CHANNEL_TELEGRAM, id, raw,
-		    len, &row) == -1)
+		else if (inbound_record(t->is, CHANNEL_TELEGRAM, id,
+		    left ? raw : NULL, len, &row) == -1)
 			ok = 0;
 		else if (row != 0) {
 			(*stored)++;
-			if (inline_ok && tg_route(t, row, u, raw, len) != 0)
-				inline_ok = 0;
+			if (!left && tg_route(t, row, u, raw, len, &left) == -1)
+				ok = 0;
 		}
 		free(raw);
 		if (!ok)
