@@ -392,6 +392,7 @@ start_parts(void)
 	}
 	app.tg = tg_new(app.base, app.http, app.cfg, app.st, app.is);
 	tg_set_inbound_cb(app.tg, router_kick, app.router);
+	tg_set_route_cb(app.tg, router_route, app.router);
 	build_commands();
 	tg_set_menu(app.tg, commands, MENU_N);
 	channel_serve(CHANNEL_TELEGRAM, app.tg);

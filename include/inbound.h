@@ -78,7 +78,9 @@ void	inbound_store_free(struct inbound_store *is);
 
 /*
  * Records one raw update (caller's transaction). *row is 0 when it was
- * recorded before (a redelivery), else the new row's id.
+ * recorded before (a redelivery), else the new row's id. With `raw` NULL
+ * the row is recorded without its payload, which inbound_keep() adds in
+ * the same transaction unless the row was handled and forgotten by then.
  */
 int	inbound_record(struct inbound_store *is, enum channel ch,
 	    int64_t ext_id, const char *raw, size_t len, int64_t *row)
@@ -96,6 +98,11 @@ int	inbound_count_pending(struct inbound_store *is, int64_t *n)
 /* Drops a row's payload: what we must not keep (an unknown SMS number). */
 int	inbound_forget(struct inbound_store *is, int64_t row)
 	    __attribute__((warn_unused_result));
+/* Whether inbound_forget() was called for `row` last. */
+int	inbound_forgotten(const struct inbound_store *is, int64_t row);
+/* Stores the payload of a row recorded without it. */
+int	inbound_keep(struct inbound_store *is, int64_t row, const char *raw,
+	    size_t len) __attribute__((warn_unused_result));
 /* state: 1 handled, 2 skipped (unparseable). */
 int	inbound_mark(struct inbound_store *is, int64_t row, int state)
 	    __attribute__((warn_unused_result));

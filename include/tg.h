@@ -16,6 +16,7 @@
 
 #define TG_TEXT_MAX	4096	/* UTF-16 code units per message */
 
+struct cJSON;
 struct event_base;
 struct httpc;
 struct config;
@@ -33,12 +34,20 @@ enum tg_state {
 
 /* Called after updates were committed, to handle them. */
 typedef void	(*tg_inbound_fn)(void *arg);
+/*
+ * Handles one update just stored (row `row`; `in` NULL when it could not
+ * be parsed) inside the transaction that stores it: 0 when handled (or
+ * marked unusable), 1 when left pending for the tg_inbound_fn, -1 on a
+ * store error (rolled back to before it, left pending too).
+ */
+typedef int	(*tg_route_fn)(void *arg, int64_t row, struct inbound *in);
 
 struct tg	*tg_new(struct event_base *base, struct httpc *h,
 		    const struct config *cfg, struct store *st,
 		    struct inbound_store *is);
 void		 tg_free(struct tg *t);
 void		 tg_set_inbound_cb(struct tg *t, tg_inbound_fn fn, void *arg);
+void		 tg_set_route_cb(struct tg *t, tg_route_fn fn, void *arg);
 
 /* One entry of the command menu families see, in each language. */
 struct tg_command {
@@ -71,6 +80,10 @@ int64_t		 tg_offset(const struct tg *t);
  */
 int		 tg_parse_update(const char *json, size_t len,
 		    struct inbound *in, char *why, size_t whylen)
+		    __attribute__((warn_unused_result));
+/* The same, of the update parsed already as `root` from `json`. */
+int		 tg_parse_tree(const struct cJSON *root, const char *json,
+		    size_t len, struct inbound *in, char *why, size_t whylen)
 		    __attribute__((warn_unused_result));
 
 /* Classifies a Bot API answer for the dispatcher. */

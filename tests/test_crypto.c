@@ -1,5 +1,6 @@
 /* Unit tests for daemon/store/crypto.c: sealing, indexes, tokens, key files. */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -179,6 +180,70 @@ test_seal_uses_fresh_nonce_each_time(void **state)
 	assert_memory_not_equal(b1, b2, l1);
 	free(b1);
 	free(b2);
+}
+
+/* A sealed value opens with its XChaCha20 nonce. */
+#define CRYPTO_NONCE_BYTES	24
+
+static int
+nonce_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, CRYPTO_NONCE_BYTES);
+}
+
+/* Over several refills of the pool: no nonce is handed out twice. */
+static void
+test_seal_nonces_never_repeat(void **state)
+{
+	struct crypto_test	*f = *state;
+	enum { N = 1000 };
+	unsigned char		*nonces, *blob;
+	size_t			 len;
+	int			 i;
+
+	nonces = malloc(N * CRYPTO_NONCE_BYTES);
+	assert_non_null(nonces);
+	for (i = 0; i < N; i++) {
+		seal_name(f->fx.keys, &blob, &len);
+		memcpy(nonces + i * CRYPTO_NONCE_BYTES, blob,
+		    CRYPTO_NONCE_BYTES);
+		free(blob);
+	}
+	qsort(nonces, N, CRYPTO_NONCE_BYTES, nonce_cmp);
+	for (i = 1; i < N; i++)
+		assert_memory_not_equal(nonces + (i - 1) * CRYPTO_NONCE_BYTES,
+		    nonces + i * CRYPTO_NONCE_BYTES, CRYPTO_NONCE_BYTES);
+	free(nonces);
+}
+
+/* A forked child does not seal with the nonce its parent uses next. */
+static void
+test_seal_nonce_differs_in_a_forked_child(void **state)
+{
+	struct crypto_test	*f = *state;
+	unsigned char		*blob, theirs[CRYPTO_NONCE_BYTES];
+	size_t			 len;
+	pid_t			 pid;
+	int			 fds[2], status;
+
+	/* Some nonces wait in the pool now. */
+	seal_name(f->fx.keys, &blob, &len);
+	free(blob);
+	assert_int_equal(pipe(fds), 0);
+	if ((pid = fork()) == 0) {
+		seal_name(f->fx.keys, &blob, &len);
+		_exit(write(fds[1], blob, CRYPTO_NONCE_BYTES) ==
+		    CRYPTO_NONCE_BYTES ? 0 : 1);
+	}
+	assert_true(pid > 0);
+	close(fds[1]);
+	assert_int_equal(read(fds[0], theirs, sizeof theirs), sizeof theirs);
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	seal_name(f->fx.keys, &blob, &len);
+	assert_memory_not_equal(blob, theirs, CRYPTO_NONCE_BYTES);
+	free(blob);
 }
 
 static void
@@ -672,6 +737,8 @@ main(void)
 		T(test_seal_open_round_trip_1mb_value),
 		T(test_seal_open_keeps_embedded_nul),
 		T(test_seal_uses_fresh_nonce_each_time),
+		T(test_seal_nonces_never_repeat),
+		T(test_seal_nonce_differs_in_a_forked_child),
 		T(test_open_fails_with_wrong_table),
 		T(test_open_fails_with_wrong_column),
 		T(test_open_fails_with_wrong_row),

@@ -31,6 +31,7 @@
 #include "people.h"
 #include "router.h"
 #include "store.h"
+#include "tg.h"
 #include "unit/fixture.h"
 
 #define MAXCALLS	512
@@ -500,6 +501,97 @@ test_router_handler_error_rolls_back_and_row_is_retried(void **state)
 	assert_int_equal(t->ncalls, 5);
 }
 
+/* ---- routed as a channel stores them ---------------------------------- */
+
+/*
+ * As the Telegram channel does: stores a text update and hands it over
+ * parsed, in the caller's transaction; router_route()'s answer.
+ */
+static int
+route_text(struct router_test *t, int64_t update_id, const char *text,
+    int64_t *row)
+{
+	struct inbound	 in;
+	char		 json[256], why[96];
+	int		 rc;
+
+	snprintf(json, sizeof json, "{\"update_id\":%lld,\"message\":{"
+	    "\"message_id\":1,\"date\":1700000000,\"chat\":{\"id\":%d,"
+	    "\"type\":\"private\"},\"from\":{\"id\":%d,\"is_bot\":false,"
+	    "\"first_name\":\"Olena\"},\"text\":\"%s\"}}",
+	    (long long)update_id, STRANGER, STRANGER, text);
+	*row = store_raw(t, CHANNEL_TELEGRAM, update_id, json);
+	assert_int_equal(tg_parse_update(json, strlen(json), &in, why,
+	    sizeof why), 0);
+	rc = router_route(t->app.router, *row, &in);
+	inbound_clear(&in);
+	return rc;
+}
+
+static void
+test_router_route_handles_in_the_channels_transaction(void **state)
+{
+	struct router_test	*t = *state;
+	sqlite3			*other = NULL;
+	const char		*sql_state =
+	    "SELECT COUNT(*) FROM inbound WHERE id = ?1 AND state = 1";
+	int64_t			 r1, bad;
+
+	assert_int_equal(sqlite3_open_v2(t->fx.db, &other,
+	    SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(store_begin(t->app.st), 0);
+	assert_int_equal(route_text(t, 1001, "one", &r1), 0);
+	bad = store_raw(t, CHANNEL_TELEGRAM, 1002, "{\"update_id\":1002}");
+	assert_int_equal(router_route(t->app.router, bad, NULL), 0);
+	assert_calls(t, 1, r1);
+	assert_true(t->calls[0].in_transaction);
+	assert_string_equal(t->calls[0].text, "one");
+	assert_int_equal(row_state(t, r1), 1);
+	assert_int_equal(row_state(t, bad), 2);
+	/* Nothing is seen outside until the channel commits. */
+	assert_int_equal(query(other, sql_state, r1), 0);
+	assert_int_equal(store_commit(t->app.st), 0);
+	assert_int_equal(query(other, sql_state, r1), 1);
+	assert_int_equal(effects(t, r1), 1);
+	/* The replies go out once the router is kicked after the commit. */
+	assert_int_equal(t->nsent, 0);
+	router_kick(t->app.router);
+	pump(t);
+	assert_int_equal(t->nsent, 1);
+	/* A drain finds nothing left to do. */
+	drain(t);
+	assert_int_equal(t->ncalls, 1);
+	sqlite3_close(other);
+}
+
+static void
+test_router_route_keeps_order_behind_a_failed_row(void **state)
+{
+	struct router_test	*t = *state;
+	int64_t			 r1, r2, r3;
+
+	assert_int_equal(store_begin(t->app.st), 0);
+	assert_int_equal(route_text(t, 1001, "one", &r1), 0);
+	/* Its handler fails: its effects are rolled back, not the rest. */
+	assert_int_equal(route_text(t, 1002, "fail", &r2), -1);
+	/* An older row waits, so this one waits behind it. */
+	assert_int_equal(route_text(t, 1003, "three", &r3), 1);
+	assert_int_equal(store_commit(t->app.st), 0);
+	assert_calls(t, 2, r1, r2);
+	assert_int_equal(row_state(t, r1), 1);
+	assert_int_equal(effects(t, r1), 1);
+	assert_int_equal(row_state(t, r2), 0);
+	assert_int_equal(effects(t, r2), 0);
+	assert_int_equal(row_state(t, r3), 0);
+	/* The drain takes them in order once the handler can. */
+	t->fail = 0;
+	drain(t);
+	assert_calls(t, 4, r1, r2, r2, r3);
+	assert_int_equal(row_state(t, r2), 1);
+	assert_int_equal(row_state(t, r3), 1);
+	assert_int_equal(effects(t, r3), 1);
+}
+
 /* ---- bad and unknown rows -------------------------------------------- */
 
 static void
@@ -631,6 +723,8 @@ main(void)
 		T(test_router_kick_drains_on_the_loop_and_wakes_dispatcher),
 		T(test_router_effects_and_handled_mark_commit_together),
 		T(test_router_handler_error_rolls_back_and_row_is_retried),
+		T(test_router_route_handles_in_the_channels_transaction),
+		T(test_router_route_keeps_order_behind_a_failed_row),
 		T(test_router_unusable_rows_are_skipped_without_stalling),
 		T(test_router_row_no_handler_takes_is_marked_handled),
 		T(test_router_button_no_handler_takes_is_still_answered),

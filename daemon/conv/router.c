@@ -27,6 +27,7 @@
 struct router {
 	struct app	*app;
 	struct event	*kick_ev;
+	int		 routed;	/* by router_route(), not yet sent */
 };
 
 static void
@@ -253,7 +254,34 @@ router_parse(enum channel ch, const char *raw, size_t len,
 	return c->parse(raw, len, in, why, whylen);
 }
 
-/* One row inside a savepoint: its effects and its mark, or neither. */
+/*
+ * One row inside a savepoint: its effects and its mark, or neither. `in`
+ * is NULL when the row could not be read or parsed.
+ */
+static int
+router_handle(struct router *r, int64_t row, struct inbound *in)
+{
+	int	 state = 1, rc = 0;
+
+	if (store_savepoint(r->app->st) == -1)
+		return -1;
+	if (in == NULL) {
+		log_warn("event=inbound.unusable inbound_id=%" PRId64, row);
+		state = 2;
+	} else {
+		in->row = row;
+		rc = router_exec(r, in);
+	}
+	if (rc == 0)
+		rc = inbound_mark(r->app->is, row, state);
+	if (rc == -1) {
+		store_rollback_to(r->app->st);
+		return -1;
+	}
+	return store_release(r->app->st);
+}
+
+/* A stored row, read back and parsed. */
 static int
 router_handle_row(struct router *r, int64_t row)
 {
@@ -261,29 +289,40 @@ router_handle_row(struct router *r, int64_t row)
 	enum channel	 ch = CHANNEL_TELEGRAM;
 	char		*raw = NULL, why[96];
 	size_t		 len;
-	int		 state = 1, rc;
+	int		 rc;
 
-	if (store_savepoint(r->app->st) == -1)
-		return -1;
+	memset(&in, 0, sizeof in);
 	if (inbound_load(r->app->is, row, &ch, &raw, &len) == -1 ||
-	    router_parse(ch, raw, len, &in, why, sizeof why) == -1) {
-		log_warn("event=inbound.unusable inbound_id=%" PRId64, row);
-		state = 2;
-		memset(&in, 0, sizeof in);
-		rc = 0;
-	} else {
-		in.row = row;
-		rc = router_exec(r, &in);
-	}
+	    router_parse(ch, raw, len, &in, why, sizeof why) == -1)
+		rc = router_handle(r, row, NULL);
+	else
+		rc = router_handle(r, row, &in);
 	crypto_free_plain(raw);
-	if (rc == 0)
-		rc = inbound_mark(r->app->is, row, state);
 	inbound_clear(&in);
-	if (rc == -1) {
-		store_rollback_to(r->app->st);
+	return rc;
+}
+
+/*
+ * A row its channel has just stored, handled in the channel's transaction
+ * from what it parsed, unless an older row still waits: rows are handled
+ * in order, so then it waits too, for router_drain().
+ */
+int
+router_route(void *arg, int64_t row, struct inbound *in)
+{
+	struct router	*r = arg;
+	int64_t		 oldest, taken;
+
+	if (inbound_pending(r->app->is, 0, &oldest, 1) != 1 || oldest != row)
+		return 1;
+	taken = clock_mono_us();
+	if (router_handle(r, row, in) == -1) {
+		log_err("event=inbound.handle_failed inbound_id=%" PRId64, row);
 		return -1;
 	}
-	return store_release(r->app->st);
+	hist_add(&r->app->handling, clock_mono_us() - taken, 1);
+	r->routed = 1;
+	return 0;
 }
 
 int
@@ -292,6 +331,11 @@ router_drain(struct router *r)
 	int64_t	 rows[ROUTER_BATCH], after = 0, taken;
 	int	 n, i;
 
+	/* What router_route() queued is committed by now: send it. */
+	if (r->routed) {
+		r->routed = 0;
+		dispatch_kick(r->app->disp);
+	}
 	for (;;) {
 		if ((n = inbound_pending(r->app->is, after, rows,
 		    ROUTER_BATCH)) <= 0)

@@ -13,8 +13,9 @@ struct inbound_store {
 	struct store		*st;
 	const struct keys	*keys;
 	sqlite3_stmt		*insert, *pending, *load, *mark, *count;
-	sqlite3_stmt		*forget;
+	sqlite3_stmt		*forget, *keep;
 	int64_t			 last_id;	/* ids are ours to give */
+	int64_t			 forgot;	/* the last row forgotten */
 };
 
 void
@@ -50,7 +51,9 @@ inbound_store_new(struct store *st, const struct keys *k)
 	    store_prepare(st, "SELECT COUNT(*) FROM inbound WHERE state = 0",
 	    &is->count) == -1 ||
 	    store_prepare(st, "UPDATE inbound SET payload = NULL WHERE id = ?",
-	    &is->forget) == -1) {
+	    &is->forget) == -1 ||
+	    store_prepare(st, "UPDATE inbound SET payload = ? WHERE id = ?",
+	    &is->keep) == -1) {
 		inbound_store_free(is);
 		return NULL;
 	}
@@ -68,6 +71,7 @@ inbound_store_free(struct inbound_store *is)
 	sqlite3_finalize(is->mark);
 	sqlite3_finalize(is->count);
 	sqlite3_finalize(is->forget);
+	sqlite3_finalize(is->keep);
 	free(is);
 }
 
@@ -94,6 +98,7 @@ inbound_record(struct inbound_store *is, enum channel ch, int64_t ext_id,
 	if (sqlite3_changes(store_db(is->st)) == 0)
 		return 0;	/* seen before: the channel redelivered it */
 	is->last_id = id;
+	is->forgot = 0;
 	*row = id;
 	return 0;
 }
@@ -142,8 +147,28 @@ out:
 int
 inbound_forget(struct inbound_store *is, int64_t row)
 {
+	is->forgot = row;
 	sqlite3_bind_int64(is->forget, 1, row);
 	return store_step_done(is->forget, "inbound_forget");
+}
+
+int
+inbound_forgotten(const struct inbound_store *is, int64_t row)
+{
+	return is->forgot == row;
+}
+
+int
+inbound_keep(struct inbound_store *is, int64_t row, const char *raw,
+    size_t len)
+{
+	if (seal_bind(is->keys, is->keep, 1, "inbound", "payload", row, raw,
+	    len) == -1) {
+		sqlite3_clear_bindings(is->keep);
+		return -1;
+	}
+	sqlite3_bind_int64(is->keep, 2, row);
+	return store_step_done(is->keep, "inbound_keep");
 }
 
 int

@@ -114,6 +114,11 @@ def test_text_and_photo_reach_the_assistant_and_the_reply_comes_back(sc):
                    "FROM messages ORDER BY id")
     assert rows == [(0, "text", 1, 1), (0, "photo", 1, 1),
                     (1, "text", 1, 0)], rows
+    # The family's updates are kept only in its history, under its key;
+    # the assistant's stays in the inbound record, sealed.
+    kept = c.d.sql("SELECT state, payload IS NOT NULL FROM inbound "
+                   "ORDER BY id DESC LIMIT 3")
+    assert kept == [(1, 1), (1, 0), (1, 0)], kept
     # A photo reply goes by copyMessage from Anna's chat.
     s2 = seq(c)
     ph = c.emu.message(ANNA, photo=True, caption="plan",

@@ -55,6 +55,8 @@ struct tg {
 	size_t			 nmenu;
 	tg_inbound_fn		 inbound_fn;
 	void			*inbound_arg;
+	tg_route_fn		 route_fn;
+	void			*route_arg;
 	int64_t			 poll_started;	/* mono us */
 	/*
 	 * Sends answered 401 or 404 wait for one getMe: refused too, the
@@ -187,6 +189,13 @@ tg_set_inbound_cb(struct tg *t, tg_inbound_fn fn, void *arg)
 {
 	t->inbound_fn = fn;
 	t->inbound_arg = arg;
+}
+
+void
+tg_set_route_cb(struct tg *t, tg_route_fn fn, void *arg)
+{
+	t->route_fn = fn;
+	t->route_arg = arg;
 }
 
 static void
@@ -368,16 +377,47 @@ tg_stop(struct tg *t)
 }
 
 /*
+ * Hands a row just stored, without its payload, to the router, from the
+ * tree already parsed; then stores the payload, unless the row was
+ * handled and forgotten (a family's message: what is kept of it is in the
+ * family's history), so that such a payload is neither sealed nor written.
+ * *left is set when the router left the row for later.
+ */
+static int
+tg_route(struct tg *t, int64_t row, const cJSON *u, const char *raw,
+    size_t len, int *left)
+{
+	struct inbound	 in;
+	char		 why[96];
+	int		 rc;
+
+	if (tg_parse_tree(u, raw, len, &in, why, sizeof why) == -1)
+		rc = t->route_fn(t->route_arg, row, NULL);
+	else {
+		rc = t->route_fn(t->route_arg, row, &in);
+		inbound_clear(&in);
+	}
+	*left = rc != 0;
+	if (rc == 0 && inbound_forgotten(t->is, row))
+		return 0;
+	return inbound_keep(t->is, row, raw, len);
+}
+
+/*
  * Stores the parseable updates of one answer and the next offset in one
- * transaction. Unparseable ones are logged by id and skipped.
+ * transaction, and has each routed in it as well (tg_route_fn), so that
+ * one durable commit covers receiving and handling them. An update the
+ * router leaves, and every one after it, waits for tg_inbound_fn.
+ * Unparseable ones are logged by id and skipped.
  */
 static int
 tg_store_updates(struct tg *t, const cJSON *arr, int64_t *next, int *stored)
 {
 	const cJSON	*u;
 	char		*raw;
+	size_t		 len;
 	int64_t		 id, row, max = t->offset - 1;
-	int		 ok = 1, noid = 0;
+	int		 ok = 1, noid = 0, left = t->route_fn == NULL;
 
 	*stored = 0;
 	if (store_begin(t->st) == -1)
@@ -398,17 +438,21 @@ tg_store_updates(struct tg *t, const cJSON *arr, int64_t *next, int *stored)
 		if ((raw = cJSON_PrintUnformatted(u)) == NULL)
 			continue;
 		/*
-		 * Stored as it came and parsed once, by the router; only what
-		 * no update can be is kept out here.
+		 * Stored as it came, and handed to the router as parsed
+		 * here; only what no update can be is kept out.
 		 */
-		if (strlen(raw) > TG_UPDATE_MAX)
+		len = strlen(raw);
+		if (len > TG_UPDATE_MAX)
 			log_warn("event=update.skipped update_id=%" PRId64
 			    " reason=\"too large\"", id);
-		else if (inbound_record(t->is, CHANNEL_TELEGRAM, id, raw,
-		    strlen(raw), &row) == -1)
+		else if (inbound_record(t->is, CHANNEL_TELEGRAM, id,
+		    left ? raw : NULL, len, &row) == -1)
 			ok = 0;
-		else if (row != 0)
+		else if (row != 0) {
 			(*stored)++;
+			if (!left && tg_route(t, row, u, raw, len, &left) == -1)
+				ok = 0;
+		}
 		free(raw);
 		if (!ok)
 			break;

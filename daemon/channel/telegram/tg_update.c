@@ -277,18 +277,21 @@ tg_has_escaped_nul(const char *json, size_t len)
 	return 0;
 }
 
+/*
+ * The update already parsed as `root`, from the text `json` (NULL: no
+ * tree, not JSON).
+ */
 int
-tg_parse_update(const char *json, size_t len, struct inbound *in, char *why,
-    size_t whylen)
+tg_parse_tree(const cJSON *root, const char *json, size_t len,
+    struct inbound *in, char *why, size_t whylen)
 {
 	const cJSON	*item;
 	const char	*reason = NULL;
-	cJSON		*root;
 	int		 rc = -1;
 
 	memset(in, 0, sizeof *in);
 	in->channel = CHANNEL_TELEGRAM;
-	if ((root = cJSON_ParseWithLength(json, len)) == NULL) {
+	if (root == NULL) {
 		reason = "not JSON";
 		goto out;
 	}
@@ -317,7 +320,6 @@ tg_parse_update(const char *json, size_t len, struct inbound *in, char *why,
 	else
 		reason = "unsupported update kind";
 out:
-	cJSON_Delete(root);
 	if (rc == -1) {
 		int64_t	 ext = in->ext_id;
 
@@ -325,6 +327,19 @@ out:
 		in->ext_id = ext;
 		snprintf(why, whylen, "%s", reason != NULL ? reason : "?");
 	}
+	return rc;
+}
+
+int
+tg_parse_update(const char *json, size_t len, struct inbound *in, char *why,
+    size_t whylen)
+{
+	cJSON	*root;
+	int	 rc;
+
+	root = cJSON_ParseWithLength(json, len);
+	rc = tg_parse_tree(root, json, len, in, why, whylen);
+	cJSON_Delete(root);
 	return rc;
 }
 
