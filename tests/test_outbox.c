@@ -30,15 +30,6 @@ struct outbox_test {
 };
 
 static int
-group_setup(void **state)
-{
-	(void)state;
-	/* Expected errors (tampered payloads) need not clutter the run. */
-	log_set_level((enum log_level)(LOGL_ERR - 1));
-	return crypto_init() == 0 ? 0 : -1;
-}
-
-static int
 teardown(void **state)
 {
 	struct outbox_test	*f = *state;
@@ -190,55 +181,6 @@ assert_counts(struct outbox_test *f, int64_t q, int64_t sending, int64_t sent,
 	assert_int_equal(c[OUTBOX_FAILED], failed);
 }
 
-/* Reads a whole file (empty when missing); *len its size. */
-static unsigned char *
-slurp(const char *path, size_t *len)
-{
-	unsigned char	*buf = NULL;
-	struct stat	 sb;
-	FILE		*fp;
-
-	*len = 0;
-	if ((fp = fopen(path, "rb")) == NULL)
-		return calloc(1, 1);
-	assert_int_equal(fstat(fileno(fp), &sb), 0);
-	buf = calloc(1, (size_t)sb.st_size + 1);
-	assert_non_null(buf);
-	*len = fread(buf, 1, (size_t)sb.st_size, fp);
-	fclose(fp);
-	return buf;
-}
-
-static int
-contains(const unsigned char *hay, size_t len, const char *needle)
-{
-	size_t	 n = strlen(needle), i;
-
-	for (i = 0; i + n <= len; i++)
-		if (memcmp(hay + i, needle, n) == 0)
-			return 1;
-	return 0;
-}
-
-/* `needle` appears in the database file or its WAL. */
-static int
-db_files_contain(struct outbox_test *f, const char *needle)
-{
-	unsigned char	*a, *b;
-	size_t		 alen, blen;
-	char		 wal[600];
-	int		 found;
-
-	snprintf(wal, sizeof wal, "%s-wal", f->fx.db);
-	a = slurp(f->fx.db, &alen);
-	b = slurp(wal, &blen);
-	assert_true(alen + blen > 0);
-	found = contains(a, alen, needle) || contains(b, blen, needle);
-	free(a);
-	free(b);
-	return found;
-}
-
 static void
 test_outbox_enqueue_stores_payload_sealed(void **state)
 {
@@ -250,10 +192,10 @@ test_outbox_enqueue_stores_payload_sealed(void **state)
 	enqueue_full(f, 48123456, OUTBOX_PRIO_CONVERSATION, 0, NULL, params);
 	assert_int_equal(store_commit(f->fx.st), 0);
 	/* The method is plain text: proof that the search sees the rows. */
-	assert_true(db_files_contain(f, "sendMessage"));
-	assert_false(db_files_contain(f, "wizyta jutro"));
-	assert_false(db_files_contain(f, "Olena"));
-	assert_false(db_files_contain(f, "48123456"));
+	assert_true(fixture_db_has(&f->fx, "sendMessage"));
+	assert_false(fixture_db_has(&f->fx, "wizyta jutro"));
+	assert_false(fixture_db_has(&f->fx, "Olena"));
+	assert_false(fixture_db_has(&f->fx, "48123456"));
 }
 
 static void
@@ -1065,5 +1007,5 @@ main(void)
 #undef T
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, fixture_group_setup, NULL);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "unit/fixture.h"
 #include "visit_parse.h"
 
 /* "Today" is Monday 2026-12-07. */
@@ -17,7 +18,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	setenv("TZ", "Europe/Warsaw", 1);
+	fixture_warsaw();
 	return 0;
 }
 
