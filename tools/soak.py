@@ -47,7 +47,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "tests", "lib"))
-from harness import Scenario, wait_for  # noqa: E402
+from harness import Scenario, free_port, wait_for  # noqa: E402
 from kannel import Kannel, KannelError  # noqa: E402
 from world import Centre  # noqa: E402
 
@@ -489,16 +489,6 @@ class Soak:
 def name(i):
     letters = "abcdefghijklmnopqrstuvwxyz"
     return letters[i % 26].upper() + letters[(i // 26) % 26] + "ski"
-
-
-def free_port():
-    import socket
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
 
 
 def main():

@@ -3,12 +3,11 @@
 member blocked the bot) goes once by SMS, and the outbox records the chain.
 Real asystentd, the Bot API emulator and the SMSAPI emulator."""
 import os
-import socket
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
-from harness import Suite, scenario, wait_for  # noqa: E402
+from harness import Suite, free_port, scenario, wait_for  # noqa: E402
 from world import Centre  # noqa: E402
 
 suite = Suite("fallback")
@@ -17,14 +16,6 @@ PHONE = "+48600100200"
 OPEN = {"hours.%s" % d: "00:00-24:00" for d in
         ("monday", "tuesday", "wednesday", "thursday", "friday",
          "saturday", "sunday")}
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def centre_with_sms(sc):

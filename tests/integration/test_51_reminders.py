@@ -11,14 +11,13 @@ nothing; a blocked family gets the reminder by SMS.
 import datetime
 import json
 import os
-import socket
 import subprocess
 import sys
 import zoneinfo
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
-from harness import BUILD, Suite, scenario, wait_for  # noqa: E402
+from harness import BUILD, Suite, free_port, scenario, wait_for  # noqa: E402
 from world import Centre  # noqa: E402
 
 CTL = os.path.join(BUILD, "asystentctl")
@@ -389,14 +388,6 @@ def test_kill9_around_the_moment_sends_once(sc):
                  "AND cause_id IN (SELECT id FROM reminders WHERE "
                  "visit_id = ?)", (after["id"],))[0][0]
     assert rows == 1, rows
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 @suite.test

@@ -21,6 +21,7 @@ import os
 import resource
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -58,6 +59,17 @@ def wait_for(pred, timeout=10.0, what="condition", interval=0.02):
             raise AssertionError("timed out after %.1fs waiting for %s"
                                  % (timeout, what))
         time.sleep(interval)
+
+
+def free_port():
+    """A loopback TCP port nothing listens on now (a listener of the
+    daemon's, or an address to find refused)."""
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
 
 
 class Daemon:
