@@ -391,6 +391,32 @@ def _close_leftovers():
         sc.close(True)
 
 
+def emulator_checks(emu, checks, *args):
+    """Runs each (name, fn) of checks as fn(emu, *args), then stops the
+    emulator, which must exit 0 on SIGTERM; one line each. Returns how
+    many passed and how many failed."""
+    passed = failed = 0
+    for name, fn in checks:
+        try:
+            fn(emu, *args)
+            passed += 1
+            print("ok   %s" % name)
+        except Exception:
+            failed += 1
+            print("FAIL %s" % name)
+            traceback.print_exc()
+        sys.stdout.flush()
+    rc = emu.stop()
+    name = "exits 0 on SIGTERM"
+    if rc == 0:
+        passed += 1
+        print("ok   %s" % name)
+    else:
+        failed += 1
+        print("FAIL %s (exit %s)" % (name, rc))
+    return passed, failed
+
+
 class Suite:
     """Runs test functions, prints one line each and a closing summary."""
 
