@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "crypto.h"
+#include "i18n.h"
 #include "log.h"
 #include "seal.h"
 #include "store.h"
@@ -159,6 +160,21 @@ visits_answer_name(enum visit_answer a)
 		return "another_time";
 	default:
 		return "none";
+	}
+}
+
+const char *
+visits_answer_label(enum visit_answer a)
+{
+	switch (a) {
+	case VISIT_CONFIRMED:
+		return N_("confirmed");
+	case VISIT_CANNOT_COME:
+		return N_("cannot come");
+	case VISIT_ANOTHER_TIME:
+		return N_("asks for another time");
+	default:
+		return N_("no answer");
 	}
 }
 
