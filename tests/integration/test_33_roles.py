@@ -131,6 +131,18 @@ def world(api):
     return ids
 
 
+def shared_world(sc):
+    """The daemon, open to other uids, its API and the world's ids; all
+    None, the test skipped, unless we are root (other uids need it)."""
+    if os.geteuid() != 0:
+        print("skipped: other uids need root")
+        return None, None, None
+    d = sc.daemon()
+    api = Api(d)
+    open_to_others(sc, d)
+    return d, api, world(api)
+
+
 def matrix(ids):
     """(method, path, body, roles that may) for every route."""
     A, C, ADM = "assistant", "coordinator", "admin"
@@ -260,13 +272,9 @@ def test_the_matrix_covers_every_documented_endpoint():
 @suite.test
 @scenario()
 def test_every_role_meets_every_endpoint(sc):
-    if os.geteuid() != 0:
-        print("skipped: other uids need root")
+    d, api, ids = shared_world(sc)
+    if d is None:
         return
-    d = sc.daemon()
-    api = Api(d)
-    open_to_others(sc, d)
-    ids = world(api)
     reqs = matrix(ids)
     root_routes = {r[1] for r in reqs}
     assert len(root_routes) >= 25
@@ -298,13 +306,9 @@ def test_every_role_meets_every_endpoint(sc):
 @suite.test
 @scenario()
 def test_lists_show_only_ones_own_families(sc):
-    if os.geteuid() != 0:
-        print("skipped: other uids need root")
+    d, api, ids = shared_world(sc)
+    if d is None:
         return
-    d = sc.daemon()
-    api = Api(d)
-    open_to_others(sc, d)
-    ids = world(api)
     seen = {}
     for role in STAFF_ROLES:
         (status, ans), = ask(d, role, [("GET", "/v1/families", None)])
@@ -323,13 +327,9 @@ def test_lists_show_only_ones_own_families(sc):
 @suite.test
 @scenario()
 def test_asystentctl_refusals_exit_77(sc):
-    if os.geteuid() != 0:
-        print("skipped: other uids need root")
+    d, api, ids = shared_world(sc)
+    if d is None:
         return
-    d = sc.daemon()
-    api = Api(d)
-    open_to_others(sc, d)
-    ids = world(api)
     p = ctl(d, "none", "status")
     assert p.returncode == 0, p.stderr
     p = ctl(d, "none", "family", "list")
