@@ -17,6 +17,7 @@ else under the system's. Conditions are waited for with deadlines, never
 with bare sleeps.
 """
 import atexit
+import json
 import os
 import resource
 import shutil
@@ -59,6 +60,30 @@ def wait_for(pred, timeout=10.0, what="condition", interval=0.02):
             raise AssertionError("timed out after %.1fs waiting for %s"
                                  % (timeout, what))
         time.sleep(interval)
+
+
+def ctl_run(d, *args, rc=0, sock=None, json_out=False, user=None):
+    """Runs asystentctl against d (or the socket `sock`), as `user` when
+    given; asserts the exit status; returns the process, its output
+    decoded as p.out and p.err."""
+    cmd = [os.path.join(BUILD, "asystentctl"), "-s", sock or d.sock]
+    if json_out:
+        cmd.append("--json")
+    cmd += [str(a) for a in args]
+    if user is not None:
+        cmd = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user,
+               "--clear-groups"] + cmd
+    p = subprocess.run(cmd, capture_output=True, timeout=120)
+    p.out = p.stdout.decode("utf-8")
+    p.err = p.stderr.decode("utf-8")
+    assert p.returncode == rc, "%s: exit %d, wanted %d\nstdout: %s\n" \
+        "stderr: %s" % (args, p.returncode, rc, p.out[-2000:], p.err)
+    return p
+
+
+def ctl_json(d, *args, rc=0):
+    """Runs asystentctl with --json; returns the parsed answer."""
+    return json.loads(ctl_run(d, *args, rc=rc, json_out=True).out)
 
 
 def free_port():
