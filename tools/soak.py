@@ -113,13 +113,8 @@ class Soak:
             print("soak: NOT root: the full-disk fault is SKIPPED")
         self.port = free_port()
         self.secret = "soak_" + "s" * 20
-        sfile = os.path.join(sc.dir, "sms.secret")
-        with open(sfile, "w") as f:
-            f.write(self.secret + "\n")
-        tfile = os.path.join(sc.dir, "smsapi.token")
-        with open(tfile, "w") as f:
-            f.write(self.sms.token + "\n")
         conf = dict(OPEN)
+        conf.update(self.sms.daemon_conf(sc.dir, self.secret, self.port))
         conf.update({
             "daemon.log_level": "notice",
             "daemon.database": os.path.join(db_dir, "asystent.db"),
@@ -134,12 +129,6 @@ class Soak:
             "outbox.backoff_initial_ms": 1000,
             "outbox.backoff_max_s": 30,
             "outbox.max_attempts": 1000,
-            "sms.driver": "smsapi",
-            "sms.listen": "127.0.0.1:%d" % self.port,
-            "sms.callback_url": "http://127.0.0.1:%d" % self.port,
-            "sms.secret_file": sfile,
-            "sms.smsapi_url": self.sms.url + "/sms.do",
-            "sms.smsapi_token_file": tfile,
             "sms.per_second": 0,
         })
         self.d = sc.daemon(conf=conf)

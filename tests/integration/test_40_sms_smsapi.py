@@ -73,24 +73,14 @@ class World:
                       if proxy else None)
         self.port = free_port()
         self.secret = "t_" + secrets.token_urlsafe(24)
-        secret_file = os.path.join(sc.dir, "sms.secret")
-        with open(secret_file, "w") as f:
-            f.write(self.secret + "\n")
-        token_file = os.path.join(sc.dir, "smsapi.token")
-        with open(token_file, "w") as f:
-            f.write(self.sms.token + "\n")
         self.base = "http://127.0.0.1:%d" % self.port
         cf = dict(OPEN)
+        cf.update(self.sms.daemon_conf(
+            sc.dir, self.secret, self.port,
+            url=self.proxy.url if self.proxy else None))
         cf.update({
             "daemon.centre_contact": CONTACT,
-            "sms.driver": "smsapi",
-            "sms.listen": "127.0.0.1:%d" % self.port,
-            "sms.callback_url": self.base,
-            "sms.secret_file": secret_file,
             "sms.sender": "MOPS",
-            "sms.smsapi_url": (self.proxy.url if self.proxy else
-                               self.sms.url + "/sms.do"),
-            "sms.smsapi_token_file": token_file,
             # A refused token pauses SMS; short here, 60 s by default.
             "outbox.auth_pause_s": 5,
         })

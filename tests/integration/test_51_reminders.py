@@ -395,21 +395,10 @@ def test_kill9_around_the_moment_sends_once(sc):
 def test_blocked_family_gets_the_reminder_by_sms(sc):
     sms = sc.smsapiemu()
     try:
-        secret = os.path.join(sc.dir, "sms.secret")
-        token = os.path.join(sc.dir, "smsapi.token")
-        with open(secret, "w") as f:
-            f.write("s3cret-callback-path-0123456789\n")
-        with open(token, "w") as f:
-            f.write(sms.token + "\n")
         port = free_port()
-        c = centre(sc, {
-            "sms.driver": "smsapi",
-            "sms.listen": "127.0.0.1:%d" % port,
-            "sms.callback_url": "http://127.0.0.1:%d" % port,
-            "sms.secret_file": secret,
-            "sms.smsapi_url": sms.url + "/sms.do",
-            "sms.smsapi_token_file": token,
-            "sms.per_second": 0})
+        c = centre(sc, dict(sms.daemon_conf(
+            sc.dir, "s3cret-callback-path-0123456789", port),
+            **{"sms.per_second": 0}))
         d = c.d
         c.api.ok("PATCH", "/v1/members/%d" % c.fam["members"][0]["id"],
                  {"phone": PHONE})
