@@ -21,7 +21,7 @@ import zoneinfo
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from adminapi import Api  # noqa: E402
-from harness import BUILD, Suite, scenario  # noqa: E402
+from harness import BUILD, Suite, open_to_others, scenario  # noqa: E402
 
 CTL = os.path.join(BUILD, "asystentctl")
 suite = Suite("roles")
@@ -70,16 +70,6 @@ def ask(d, role, reqs):
 
 def ctl(d, role, *args):
     return as_uid(UIDS[role], [CTL, "-s", d.sock] + [str(a) for a in args])
-
-
-def open_to_others(sc, d):
-    """The temp directories up to the first others may enter, so that
-    other uids reach the socket (the directories are the run's own)."""
-    path = os.path.dirname(d.sock)
-    while path != "/" and not os.stat(path).st_mode & 0o001:
-        os.chmod(path, 0o711)
-        path = os.path.dirname(path)
-    os.chmod(d.sock, 0o666)
 
 
 def world(api):
@@ -139,7 +129,7 @@ def shared_world(sc):
         return None, None, None
     d = sc.daemon()
     api = Api(d)
-    open_to_others(sc, d)
+    open_to_others(d)
     return d, api, world(api)
 
 

@@ -86,6 +86,29 @@ def ctl_json(d, *args, rc=0):
     return json.loads(ctl_run(d, *args, rc=rc, json_out=True).out)
 
 
+def open_to_others(d):
+    """Lets other uids reach d's socket: the temporary directories above
+    it, up to the first others may enter, are made enterable (they are
+    the run's own)."""
+    path = os.path.dirname(d.sock)
+    while path != "/" and not os.stat(path).st_mode & 0o001:
+        os.chmod(path, 0o711)
+        path = os.path.dirname(path)
+    os.chmod(d.sock, 0o666)
+
+
+def copy_keystore(src, dst):
+    """The keystore copied as doc/operations.md says, while the daemon
+    runs: SQLite's backup, which reads its WAL too; the copy 0600."""
+    a = sqlite3.connect(src)
+    b = sqlite3.connect(dst)
+    with b:
+        a.backup(b)
+    a.close()
+    b.close()
+    os.chmod(dst, 0o600)
+
+
 def free_port():
     """A loopback TCP port nothing listens on now (a listener of the
     daemon's, or an address to find refused)."""
