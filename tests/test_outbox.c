@@ -87,6 +87,13 @@ enqueue(struct outbox_test *f, int64_t chat, enum outbox_priority prio)
 	    "{\"chat_id\":1,\"text\":\"hi\"}");
 }
 
+/* Queues a reminder to `chat`, due at `at`; returns its id. */
+static int64_t
+remind_at(struct outbox_test *f, int64_t chat, int64_t at)
+{
+	return enqueue_full(f, chat, OUTBOX_PRIO_REMINDER, at, NULL, "{}");
+}
+
 static int
 due(struct outbox_test *f, int64_t now)
 {
@@ -331,8 +338,7 @@ test_outbox_future_row_does_not_block_later_due_row(void **state)
 	int64_t			 later, now;
 
 	/* A reminder for tomorrow, then an answer now, to one chat. */
-	later = enqueue_full(f, 1, OUTBOX_PRIO_REMINDER, T0 + 86400000, NULL,
-	    "{}");
+	later = remind_at(f, 1, T0 + 86400000);
 	now = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
 	assert_due(f, T0, 1, now);
 	assert_due(f, T0 + 86399999, 1, now);
@@ -353,7 +359,7 @@ test_outbox_due_merges_ready_and_timed_heads_in_lane_order(void **state)
 	int64_t			 x, r, c, b;
 
 	x = enqueue(f, 3, OUTBOX_PRIO_CONVERSATION);
-	r = enqueue_full(f, 1, OUTBOX_PRIO_REMINDER, T0 + 1000, NULL, "{}");
+	r = remind_at(f, 1, T0 + 1000);
 	c = enqueue(f, 2, OUTBOX_PRIO_CONVERSATION);
 	b = enqueue(f, 4, OUTBOX_PRIO_BROADCAST);
 	mark_sending(f, x);
@@ -401,8 +407,7 @@ test_outbox_delayed_row_waits_for_newer_row_in_flight(void **state)
 	struct outbox_test	*f = *state;
 	int64_t			 later, now;
 
-	later = enqueue_full(f, 1, OUTBOX_PRIO_REMINDER, T0 + 1000, NULL,
-	    "{}");
+	later = remind_at(f, 1, T0 + 1000);
 	now = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
 	assert_due(f, T0, 1, now);
 	mark_sending(f, now);
@@ -417,8 +422,8 @@ test_outbox_next_due_is_earliest_queued_time(void **state)
 	int64_t			 a, b;
 
 	assert_true(outbox_next_due(f->ob, T0) == INT64_MAX);
-	a = enqueue_full(f, 1, OUTBOX_PRIO_REMINDER, T0 + 9000, NULL, "{}");
-	b = enqueue_full(f, 2, OUTBOX_PRIO_REMINDER, T0 + 3000, NULL, "{}");
+	a = remind_at(f, 1, T0 + 9000);
+	b = remind_at(f, 2, T0 + 3000);
 	assert_int_equal(outbox_next_due(f->ob, T0), T0 + 3000);
 	mark_sending(f, b);
 	assert_int_equal(outbox_mark_retry(f->ob, b, T0 + 20000, 1, 500,
