@@ -20,14 +20,6 @@
 #include "reminders.h"
 #include "unit/fixture.h"
 
-static int
-setup(void **state)
-{
-	(void)state;
-	fixture_warsaw();
-	return 0;
-}
-
 static void
 cfg_default(struct reminders_cfg *rc)
 {
@@ -233,5 +225,5 @@ main(void)
 		cmocka_unit_test(test_reminders_per_kind_and_bad_config),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, fixture_warsaw_setup, NULL);
 }

@@ -14,14 +14,6 @@
 /* "Today" is Monday 2026-12-07. */
 #define TODAY	2026, 12, 7, 1
 
-static int
-setup(void **state)
-{
-	(void)state;
-	fixture_warsaw();
-	return 0;
-}
-
 static void
 expect(const char *args, int y, int mon, int d, int hh, int mm,
     const char *kind, const char *place)
@@ -91,5 +83,5 @@ main(void)
 		cmocka_unit_test(test_visit_parse_refuses_what_it_cannot_read),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, fixture_warsaw_setup, NULL);
 }

@@ -195,6 +195,14 @@ fixture_warsaw(void)
 	tzset();
 }
 
+int
+fixture_warsaw_setup(void **state)
+{
+	(void)state;
+	fixture_warsaw();
+	return 0;
+}
+
 time_t
 fixture_utc(int y, int mo, int d, int h, int mi)
 {

@@ -65,6 +65,8 @@ int	fixture_group_setup(void **state);
 
 /* Europe/Warsaw as the local time zone, as the centres run. */
 void	fixture_warsaw(void);
+/* The same as a cmocka group setup. */
+int	fixture_warsaw_setup(void **state);
 
 /* Unix time of a UTC date and time. */
 time_t	fixture_utc(int y, int mo, int d, int h, int mi);
