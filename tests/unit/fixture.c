@@ -1,4 +1,7 @@
-/* fixture: one fresh temporary database per unit test, removed after. */
+/*
+ * fixture: one fresh temporary database per unit test, removed after, and
+ * the set-up tests share.
+ */
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -139,7 +142,10 @@ fixture_path(const struct fixture *fx, const char *name, char *buf,
 	assert_true(n > 0 && (size_t)n < len);
 }
 
-/* Reads the whole file, adding its size to *total; 0 when it is not there. */
+/*
+ * 1 when `needle` stands in the file at `path`, whose size is added to
+ * *total; 0 too when there is no such file.
+ */
 static int
 fixture_file_has(const char *path, const char *needle, size_t *total)
 {

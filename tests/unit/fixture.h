@@ -3,7 +3,8 @@
  * directory of its own under $TMPDIR, the database path in it, and on
  * request the store opened there and the keys of a fixed master key.
  * fixture_teardown() removes whatever was made in the directory, then
- * the directory.
+ * the directory. Besides, the set-up several tests share: the quiet log,
+ * Warsaw time, UTC dates, the compiled catalogs.
  */
 #ifndef ASYSTENT_FIXTURE_H
 #define ASYSTENT_FIXTURE_H
