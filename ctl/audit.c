@@ -13,6 +13,7 @@
 
 #include "xmalloc.h"
 
+#include "csv.h"
 #include "ctl.h"
 
 /* YYYY-MM-DD at 00:00 in TZ (set from the config); -1 when malformed. */
@@ -76,26 +77,6 @@ ctl_audit_str(const cJSON *row, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-/* A CSV field: quoted when it holds a comma, quote or line break. */
-static void
-ctl_csv_field(const char *s, int last)
-{
-	const char	*p;
-
-	if (strpbrk(s, ",\"\r\n") == NULL)
-		fputs(s, stdout);
-	else {
-		putchar('"');
-		for (p = s; *p != '\0'; p++) {
-			if (*p == '"')
-				putchar('"');
-			putchar(*p);
-		}
-		putchar('"');
-	}
-	putchar(last ? '\n' : ',');
-}
-
 static void
 ctl_audit_print(const cJSON *rows, int csv)
 {
@@ -118,12 +99,12 @@ ctl_audit_print(const cJSON *rows, int csv)
 		else
 			obj[0] = '\0';
 		if (csv) {
-			ctl_csv_field(id, 0);
-			ctl_csv_field(when, 0);
-			ctl_csv_field(who, 0);
-			ctl_csv_field(ctl_audit_str(row, "action"), 0);
-			ctl_csv_field(ctl_audit_str(row, "object"), 0);
-			ctl_csv_field(obj, 1);
+			csv_put(stdout, id, 0);
+			csv_put(stdout, when, 0);
+			csv_put(stdout, who, 0);
+			csv_put(stdout, ctl_audit_str(row, "action"), 0);
+			csv_put(stdout, ctl_audit_str(row, "object"), 0);
+			csv_put(stdout, obj, 1);
 			continue;
 		}
 		printf("%-6s %-19s %-12s %-26s ", id, when, who,

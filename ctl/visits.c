@@ -298,46 +298,14 @@ ctl_visits_ics(FILE *f, const cJSON *answer)
 	fputs("END:VCALENDAR\r\n", f);
 }
 
-static void
-ctl_visit_escape(char **url, const char *s)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-	size_t			 len = strlen(*url), i = 0;
-	unsigned char		 ch;
-	char			*u;
-
-	u = xrealloc(*url, len + strlen(s) * 3 + 2);
-	for (; *s != '\0'; s++) {
-		ch = (unsigned char)*s;
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    (ch >= '0' && ch <= '9') || strchr("-._~", ch) != NULL) {
-			u[len + i++] = (char)ch;
-			continue;
-		}
-		u[len + i++] = '%';
-		u[len + i++] = hex[ch >> 4];
-		u[len + i++] = hex[ch & 15];
-	}
-	u[len + i] = '\0';
-	*url = u;
-}
-
 /* visit list: a table, the JSON answer, or with --ics a calendar. */
 int
 ctl_visit_list(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_args *a)
 {
-	const cJSON	*q;
 	cJSON		*answer = NULL;
-	char		*path = xstrdup(cmd->path), *n;
+	char		*path = ctl_build_path(cmd->path, a);
 	int		 rc;
 
-	cJSON_ArrayForEach(q, a->query) {
-		n = xasprintf("%s%s%s=", path, q == a->query->child ? "?" :
-		    "&", q->string);
-		free(path);
-		path = n;
-		ctl_visit_escape(&path, q->valuestring);
-	}
 	if (a->flag && ctl_is_json(c)) {
 		free(path);
 		fprintf(stderr, "asystentctl: --ics and --json exclude each "

@@ -17,21 +17,6 @@
 #define VISITS_CMD_DAYS		8	/* today and the coming week */
 #define VISITS_CMD_MAX		60	/* lines; the rest are counted */
 
-static const char *
-visits_cmd_answer(enum visit_answer a)
-{
-	switch (a) {
-	case VISIT_CONFIRMED:
-		return N_("confirmed");
-	case VISIT_CANNOT_COME:
-		return N_("cannot come");
-	case VISIT_ANOTHER_TIME:
-		return N_("asks for another time");
-	default:
-		return N_("no answer");
-	}
-}
-
 /*
  * "8.12 12:00 · R-0042 · ul. Długa 5 · confirmed", or "... · asks for
  * another time: Thursday after 14"
@@ -51,7 +36,7 @@ visits_cmd_line(struct hctx *ctx, const struct visit *v)
 	/* The family's preferred time after "another time", their words. */
 	return xasprintf("%s · %s%s%s · %s%s%s", when, fb.code,
 	    v->place != NULL ? " · " : "", v->place != NULL ? v->place : "",
-	    i18n_get(ctx->i18n, ctx->lang, visits_cmd_answer(v->answer)),
+	    i18n_get(ctx->i18n, ctx->lang, visits_answer_label(v->answer)),
 	    v->answer_text != NULL ? ": " : "",
 	    v->answer_text != NULL ? v->answer_text : "");
 }

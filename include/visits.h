@@ -109,6 +109,8 @@ void		 visits_free(struct visits *v);
 int	visits_kind_ok(const char *kind) __attribute__((warn_unused_result));
 const char	*visits_state_name(enum visit_state s);
 const char	*visits_answer_name(enum visit_answer a);
+/* The answer as staff read it: a msgid, for i18n_get(). */
+const char	*visits_answer_label(enum visit_answer a);
 const char	*visits_reminder_state_name(enum reminder_state s);
 
 void	visit_clear(struct visit *v);

@@ -300,14 +300,6 @@ fail:
 	return -1;
 }
 
-static int
-group_setup(void **state)
-{
-	(void)state;
-	log_set_level((enum log_level)(LOGL_ERR - 1));
-	return crypto_init() == 0 ? 0 : -1;
-}
-
 static int64_t
 staff(struct conv_test *f, const char *name, const char *kind, int64_t tg)
 {
@@ -713,5 +705,5 @@ main(void)
 		    setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, fixture_group_setup, NULL);
 }

@@ -22,6 +22,7 @@
 #include "ftext.h"
 #include "i18n.h"
 #include "sms_text.h"
+#include "unit/fixture.h"
 #include "visit_remind.h"
 
 #define LONG_CENTRE	"Miejski Ośrodek Pomocy Rodzinie w Gorzowie " \
@@ -38,17 +39,11 @@ static int
 setup(void **state)
 {
 	struct config	*cfg;
-	const char	*d = getenv("ASYSTENT_MO_DIR");
-	char		 err[256];
 
 	(void)state;
-	setenv("TZ", "Europe/Warsaw", 1);
-	tzset();
-	if (i18n_load(d != NULL ? d : "build/messages", &cat, err,
-	    sizeof err) == -1) {
-		fprintf(stderr, "i18n_load: %s\n", err);
+	fixture_warsaw();
+	if (fixture_catalogs(&cat) == -1)
 		return -1;
-	}
 	if (config_load(NULL, stderr, &cfg) == -1)
 		return -1;
 	helplines = strdup(cfg->emergency_numbers);

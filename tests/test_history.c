@@ -134,38 +134,6 @@ set_state(struct history_test *f, int64_t id, enum history_state st,
 	assert_int_equal(history_set_state(f->h, id, st, error), 0);
 }
 
-static int
-file_has(const char *path, const char *needle)
-{
-	FILE	*fp;
-	char	*buf;
-	size_t	 len, nlen = strlen(needle), i;
-	long	 sz;
-	int	 found = 0;
-
-	if ((fp = fopen(path, "rb")) == NULL)
-		return 0;
-	fseek(fp, 0, SEEK_END);
-	sz = ftell(fp);
-	rewind(fp);
-	buf = malloc((size_t)sz + 1);
-	len = fread(buf, 1, (size_t)sz, fp);
-	fclose(fp);
-	for (i = 0; i + nlen <= len && !found; i++)
-		found = memcmp(buf + i, needle, nlen) == 0;
-	free(buf);
-	return found;
-}
-
-static int
-db_has(struct history_test *f, const char *needle)
-{
-	char	 wal[600];
-
-	snprintf(wal, sizeof wal, "%s-wal", f->fx.db);
-	return file_has(f->fx.db, needle) || file_has(wal, needle);
-}
-
 /* ---- recording and reading ------------------------------------------- */
 
 static void
@@ -206,8 +174,8 @@ test_history_read_opens_bodies_oldest_first(void **state)
 	assert_string_equal(history_dir_name(HISTORY_TO_FAMILY), "to_family");
 	assert_string_equal(history_state_name(HISTORY_BLOCKED), "blocked");
 	/* Only sealed bodies reach the file. */
-	assert_false(db_has(f, "wizyta"));
-	assert_false(db_has(f, "dokumenty"));
+	assert_false(fixture_db_has(&f->fx, "wizyta"));
+	assert_false(fixture_db_has(&f->fx, "dokumenty"));
 }
 
 static void
@@ -354,7 +322,7 @@ test_history_record_then_trace(void **state)
 	crypto_free_plain(body);
 	assert_int_equal(history_body(f->h, id3, &body), 0);
 	assert_null(body);
-	assert_false(db_has(f, "jutro jest wizyta"));
+	assert_false(fixture_db_has(&f->fx, "jutro jest wizyta"));
 	/* An edit is not what a reply points at. */
 	assert_int_equal(history_find_relayed(f->h, f->family, 700,
 	    &found_id), 0);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "hours.h"
+#include "unit/fixture.h"
 
 static const char *const week_default[7] = {
 	"07:30-15:30", "07:30-15:30", "07:30-15:30", "07:30-15:30",
@@ -25,27 +26,12 @@ struct ymd {
 	int	 y, m, d;
 };
 
-static time_t
-utc(int y, int mo, int d, int h, int mi)
-{
-	struct tm	 tm;
-
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	return timegm(&tm);
-}
-
 static int
 setup(void **state)
 {
 	struct hours	*h;
 
-	setenv("TZ", "Europe/Warsaw", 1);
-	tzset();
+	fixture_warsaw();
 	if (hours_new(week_default, "", &h) == -1)
 		return -1;
 	*state = h;
@@ -57,6 +43,16 @@ teardown(void **state)
 {
 	hours_free(*state);
 	return 0;
+}
+
+/* The office opens next at `want`, counting from `from`. */
+static void
+opens_at(struct hours *h, time_t from, time_t want)
+{
+	time_t	 t;
+
+	assert_int_equal(hours_next_open(h, from, &t), 0);
+	assert_int_equal(t, want);
 }
 
 static int
@@ -75,6 +71,18 @@ count_holidays(int year)
 	return n;
 }
 
+/* Each of the n days is a holiday. */
+static void
+all_holidays(const struct ymd *days, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (!hours_is_holiday(days[i].y, days[i].m, days[i].d))
+			fail_msg("%d-%02d-%02d is a holiday", days[i].y,
+			    days[i].m, days[i].d);
+}
+
 static void
 test_hours_holidays_2025_match_reference(void **state)
 {
@@ -85,13 +93,9 @@ test_hours_holidays_2025_match_reference(void **state)
 		{ 2025, 11, 1 }, { 2025, 11, 11 }, { 2025, 12, 24 },
 		{ 2025, 12, 25 }, { 2025, 12, 26 },
 	};
-	size_t	 i;
 
 	(void)state;
-	for (i = 0; i < sizeof days / sizeof days[0]; i++)
-		if (!hours_is_holiday(days[i].y, days[i].m, days[i].d))
-			fail_msg("%d-%02d-%02d is a holiday", days[i].y,
-			    days[i].m, days[i].d);
+	all_holidays(days, sizeof days / sizeof days[0]);
 	assert_int_equal(count_holidays(2025), 14);
 	assert_false(hours_is_holiday(2025, 4, 19));	/* Holy Saturday */
 	assert_false(hours_is_holiday(2025, 12, 27));
@@ -107,13 +111,9 @@ test_hours_holidays_2026_match_reference(void **state)
 		{ 2026, 11, 1 }, { 2026, 11, 11 }, { 2026, 12, 24 },
 		{ 2026, 12, 25 }, { 2026, 12, 26 },
 	};
-	size_t	 i;
 
 	(void)state;
-	for (i = 0; i < sizeof days / sizeof days[0]; i++)
-		if (!hours_is_holiday(days[i].y, days[i].m, days[i].d))
-			fail_msg("%d-%02d-%02d is a holiday", days[i].y,
-			    days[i].m, days[i].d);
+	all_holidays(days, sizeof days / sizeof days[0]);
 	assert_int_equal(count_holidays(2026), 14);
 	assert_false(hours_is_holiday(2026, 4, 7));
 	assert_false(hours_is_holiday(2026, 6, 5));
@@ -153,66 +153,52 @@ test_hours_open_within_hours_end_exclusive(void **state)
 	struct hours	*h = *state;
 
 	/* Tuesday 24 Nov 2026, CET (UTC+1). */
-	assert_false(hours_is_open(h, utc(2026, 11, 24, 6, 29)));
-	assert_true(hours_is_open(h, utc(2026, 11, 24, 6, 30)));
-	assert_true(hours_is_open(h, utc(2026, 11, 24, 9, 0)));
-	assert_true(hours_is_open(h, utc(2026, 11, 24, 14, 29)));
-	assert_false(hours_is_open(h, utc(2026, 11, 24, 14, 30)));
+	assert_false(hours_is_open(h, fixture_utc(2026, 11, 24, 6, 29)));
+	assert_true(hours_is_open(h, fixture_utc(2026, 11, 24, 6, 30)));
+	assert_true(hours_is_open(h, fixture_utc(2026, 11, 24, 9, 0)));
+	assert_true(hours_is_open(h, fixture_utc(2026, 11, 24, 14, 29)));
+	assert_false(hours_is_open(h, fixture_utc(2026, 11, 24, 14, 30)));
 	/* Saturday, and a holiday on a weekday (Easter Monday, CEST). */
-	assert_false(hours_is_open(h, utc(2026, 11, 28, 9, 0)));
-	assert_false(hours_is_open(h, utc(2026, 4, 6, 8, 0)));
-	assert_true(hours_is_open(h, utc(2026, 4, 7, 8, 0)));
+	assert_false(hours_is_open(h, fixture_utc(2026, 11, 28, 9, 0)));
+	assert_false(hours_is_open(h, fixture_utc(2026, 4, 6, 8, 0)));
+	assert_true(hours_is_open(h, fixture_utc(2026, 4, 7, 8, 0)));
 }
 
 static void
 test_hours_weekday_evening_opens_next_morning(void **state)
 {
-	time_t	 t;
-
 	/* Tuesday 19:00 -> Wednesday 7:30 CET. */
-	assert_int_equal(hours_next_open(*state, utc(2026, 11, 24, 18, 0),
-	    &t), 0);
-	assert_int_equal(t, utc(2026, 11, 25, 6, 30));
+	opens_at(*state, fixture_utc(2026, 11, 24, 18, 0),
+	    fixture_utc(2026, 11, 25, 6, 30));
 	/* Early morning: the same day. */
-	assert_int_equal(hours_next_open(*state, utc(2026, 11, 25, 4, 0),
-	    &t), 0);
-	assert_int_equal(t, utc(2026, 11, 25, 6, 30));
+	opens_at(*state, fixture_utc(2026, 11, 25, 4, 0),
+	    fixture_utc(2026, 11, 25, 6, 30));
 }
 
 static void
 test_hours_friday_evening_opens_monday(void **state)
 {
-	time_t	 t;
-
-	assert_int_equal(hours_next_open(*state, utc(2026, 11, 20, 18, 0),
-	    &t), 0);
-	assert_int_equal(t, utc(2026, 11, 23, 6, 30));
+	opens_at(*state, fixture_utc(2026, 11, 20, 18, 0),
+	    fixture_utc(2026, 11, 23, 6, 30));
 }
 
 static void
 test_hours_easter_saturday_opens_tuesday(void **state)
 {
-	time_t	 t;
-
 	/* Saturday 4 April 2026, CEST: Sunday and Monday are holidays. */
-	assert_int_equal(hours_next_open(*state, utc(2026, 4, 4, 10, 0), &t),
-	    0);
-	assert_int_equal(t, utc(2026, 4, 7, 5, 30));
+	opens_at(*state, fixture_utc(2026, 4, 4, 10, 0),
+	    fixture_utc(2026, 4, 7, 5, 30));
 	/* Easter Monday 10:00 as well. */
-	assert_int_equal(hours_next_open(*state, utc(2026, 4, 6, 8, 0), &t),
-	    0);
-	assert_int_equal(t, utc(2026, 4, 7, 5, 30));
+	opens_at(*state, fixture_utc(2026, 4, 6, 8, 0),
+	    fixture_utc(2026, 4, 7, 5, 30));
 }
 
 static void
 test_hours_christmas_2026_opens_on_the_28th(void **state)
 {
-	time_t	 t;
-
 	/* Wed 23 Dec 18:00: 24-26 holidays, 27 Sunday. */
-	assert_int_equal(hours_next_open(*state, utc(2026, 12, 23, 17, 0),
-	    &t), 0);
-	assert_int_equal(t, utc(2026, 12, 28, 6, 30));
+	opens_at(*state, fixture_utc(2026, 12, 23, 17, 0),
+	    fixture_utc(2026, 12, 28, 6, 30));
 }
 
 static void
@@ -223,45 +209,37 @@ test_hours_closed_days_are_honoured(void **state)
 		"07:30-15:30", "closed", "closed",
 	};
 	struct hours	*h;
-	time_t		 t;
 
 	(void)state;
 	assert_int_equal(hours_new(week, "2026-12-28, 2026-08-14", &h), 0);
 	assert_true(hours_is_closed_day(h, 2026, 12, 28));
 	assert_true(hours_is_closed_day(h, 2026, 8, 14));
 	assert_false(hours_is_closed_day(h, 2026, 8, 13));
-	assert_false(hours_is_open(h, utc(2026, 8, 14, 8, 0)));
-	assert_int_equal(hours_next_open(h, utc(2026, 12, 23, 17, 0), &t), 0);
-	assert_int_equal(t, utc(2026, 12, 29, 6, 30));
+	assert_false(hours_is_open(h, fixture_utc(2026, 8, 14, 8, 0)));
+	opens_at(h, fixture_utc(2026, 12, 23, 17, 0),
+	    fixture_utc(2026, 12, 29, 6, 30));
 	hours_free(h);
 }
 
 static void
 test_hours_dst_spring_2026(void **state)
 {
-	time_t	 t;
-
 	/* Friday 27 March (CET) -> Monday 30 March 7:30 CEST. */
-	assert_int_equal(hours_next_open(*state, utc(2026, 3, 27, 17, 0),
-	    &t), 0);
-	assert_int_equal(t, utc(2026, 3, 30, 5, 30));
+	opens_at(*state, fixture_utc(2026, 3, 27, 17, 0),
+	    fixture_utc(2026, 3, 30, 5, 30));
 	/* On the day of the change itself. */
-	assert_int_equal(hours_next_open(*state, utc(2026, 3, 29, 0, 30),
-	    &t), 0);
-	assert_int_equal(t, utc(2026, 3, 30, 5, 30));
+	opens_at(*state, fixture_utc(2026, 3, 29, 0, 30),
+	    fixture_utc(2026, 3, 30, 5, 30));
 }
 
 static void
 test_hours_dst_autumn_2026(void **state)
 {
-	time_t	 t;
-
 	/* Friday 23 October (CEST) -> Monday 26 October 7:30 CET. */
-	assert_int_equal(hours_next_open(*state, utc(2026, 10, 23, 14, 0),
-	    &t), 0);
-	assert_int_equal(t, utc(2026, 10, 26, 6, 30));
-	assert_true(hours_is_open(*state, utc(2026, 10, 26, 6, 30)));
-	assert_false(hours_is_open(*state, utc(2026, 10, 26, 6, 29)));
+	opens_at(*state, fixture_utc(2026, 10, 23, 14, 0),
+	    fixture_utc(2026, 10, 26, 6, 30));
+	assert_true(hours_is_open(*state, fixture_utc(2026, 10, 26, 6, 30)));
+	assert_false(hours_is_open(*state, fixture_utc(2026, 10, 26, 6, 29)));
 }
 
 static void
@@ -272,16 +250,15 @@ test_hours_opening_in_the_gap_and_the_overlap(void **state)
 		"02:30-05:00",
 	};
 	struct hours	*h;
-	time_t		 t;
 
 	(void)state;
 	assert_int_equal(hours_new(week, NULL, &h), 0);
 	/* 29 March 02:30 does not exist: it is 03:30 CEST (01:30Z). */
-	assert_int_equal(hours_next_open(h, utc(2026, 3, 28, 12, 0), &t), 0);
-	assert_int_equal(t, utc(2026, 3, 29, 1, 30));
+	opens_at(h, fixture_utc(2026, 3, 28, 12, 0),
+	    fixture_utc(2026, 3, 29, 1, 30));
 	/* 25 October 02:30 happens twice: the first, CEST (00:30Z). */
-	assert_int_equal(hours_next_open(h, utc(2026, 10, 24, 12, 0), &t), 0);
-	assert_int_equal(t, utc(2026, 10, 25, 0, 30));
+	opens_at(h, fixture_utc(2026, 10, 24, 12, 0),
+	    fixture_utc(2026, 10, 25, 0, 30));
 	hours_free(h);
 }
 
@@ -305,8 +282,9 @@ test_hours_bad_values_and_never_open(void **state)
 	assert_int_equal(hours_new(week_default, "2026-01-01;", &h), -1);
 	assert_int_equal(hours_new(bad, "", &h), -1);
 	assert_int_equal(hours_new(shut, "", &h), 0);
-	assert_false(hours_is_open(h, utc(2026, 11, 24, 9, 0)));
-	assert_int_equal(hours_next_open(h, utc(2026, 11, 24, 9, 0), &t), -1);
+	assert_false(hours_is_open(h, fixture_utc(2026, 11, 24, 9, 0)));
+	assert_int_equal(hours_next_open(h, fixture_utc(2026, 11, 24, 9, 0),
+	    &t), -1);
 	hours_free(h);
 }
 

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "i18n.h"
+#include "unit/fixture.h"
 #include "xmalloc.h"
 
 #define M_UNLINKED	"This is the bot of %s. To write to your assistant, " \
@@ -43,14 +44,6 @@ struct mo_entry {
 };
 #define E(o, t)	{ (o), sizeof(o) - 1, (t), sizeof(t) - 1 }
 
-static const char *
-mo_dir(void)
-{
-	const char	*d = getenv("ASYSTENT_MO_DIR");
-
-	return d != NULL && *d != '\0' ? d : "build/messages";
-}
-
 static struct mo_image
 mo_read(enum lang lang)
 {
@@ -59,7 +52,7 @@ mo_read(enum lang lang)
 	FILE		*f;
 	long		 sz;
 
-	(void)snprintf(path, sizeof(path), "%s/%s.mo", mo_dir(),
+	(void)snprintf(path, sizeof(path), "%s/%s.mo", fixture_mo_dir(),
 	    lang_code(lang));
 	f = fopen(path, "rb");
 	if (f == NULL)
@@ -139,14 +132,10 @@ static int
 group_setup(void **state)
 {
 	struct i18n	*i = NULL;
-	char		 err[512];
 
-	setenv("TZ", "Europe/Warsaw", 1);
-	tzset();
-	if (i18n_load(mo_dir(), &i, err, sizeof(err)) == -1) {
-		fprintf(stderr, "i18n_load: %s\n", err);
+	fixture_warsaw();
+	if (fixture_catalogs(&i) == -1)
 		return -1;
-	}
 	*state = i;
 	return 0;
 }
@@ -410,20 +399,6 @@ test_lang_parse_primary_subtag(void **state)
 	assert_string_equal(lang_code(LANG_EN), "en");
 }
 
-static time_t
-utc(int y, int mon, int d, int h, int min)
-{
-	struct tm	 tm;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = min;
-	return timegm(&tm);
-}
-
 /* localization.md §3, in Europe/Warsaw (CET in November, CEST in July). */
 static void
 test_i18n_format_datetime_matches_reference(void **state)
@@ -438,8 +413,8 @@ test_i18n_format_datetime_matches_reference(void **state)
 	char	 buf[64];
 	int	 l, k;
 
-	t[0] = utc(2025, 11, 12, 13, 30);
-	t[1] = utc(2026, 7, 3, 7, 5);
+	t[0] = fixture_utc(2025, 11, 12, 13, 30);
+	t[1] = fixture_utc(2026, 7, 3, 7, 5);
 	assert_int_equal(t[0], 1762954200);
 	for (l = 0; l < LANG_COUNT; l++) {
 		for (k = 0; k < 2; k++) {
@@ -709,7 +684,7 @@ test_i18n_load_mo_accepts_byte_swapped(void **state)
 	assert_string_equal(i18n_nget(i, LANG_RU, M_N1, M_N2, 22),
 	    "%lu сообщения");
 	assert_int_equal(i18n_format_datetime(i, LANG_RU,
-	    utc(2026, 7, 3, 7, 5), buf, sizeof(buf)), 0);
+	    fixture_utc(2026, 7, 3, 7, 5), buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "3 июля 2026, 09:05");
 	/* Half-swapped: the tables now point nowhere sensible. */
 	swap_words(m.data + 8, 5);

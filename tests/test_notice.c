@@ -19,6 +19,7 @@
 #include "i18n.h"
 #include "notice.h"
 #include "sms_text.h"
+#include "unit/fixture.h"
 #include "utf8.h"
 
 static struct i18n	*cat;
@@ -41,15 +42,9 @@ static const struct notice_params samples = {
 static int
 setup(void **state)
 {
-	const char	*d = getenv("ASYSTENT_MO_DIR");
-	char		 err[256];
-
 	(void)state;
-	if (i18n_load(d != NULL ? d : "build/messages", &cat, err,
-	    sizeof err) == -1) {
-		fprintf(stderr, "i18n_load: %s\n", err);
+	if (fixture_catalogs(&cat) == -1)
 		return -1;
-	}
 	return 0;
 }
 

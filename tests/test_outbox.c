@@ -30,15 +30,6 @@ struct outbox_test {
 };
 
 static int
-group_setup(void **state)
-{
-	(void)state;
-	/* Expected errors (tampered payloads) need not clutter the run. */
-	log_set_level((enum log_level)(LOGL_ERR - 1));
-	return crypto_init() == 0 ? 0 : -1;
-}
-
-static int
 teardown(void **state)
 {
 	struct outbox_test	*f = *state;
@@ -94,6 +85,13 @@ enqueue(struct outbox_test *f, int64_t chat, enum outbox_priority prio)
 {
 	return enqueue_full(f, chat, prio, 0, NULL,
 	    "{\"chat_id\":1,\"text\":\"hi\"}");
+}
+
+/* Queues a reminder to `chat`, due at `at`; returns its id. */
+static int64_t
+remind_at(struct outbox_test *f, int64_t chat, int64_t at)
+{
+	return enqueue_full(f, chat, OUTBOX_PRIO_REMINDER, at, NULL, "{}");
 }
 
 static int
@@ -190,55 +188,6 @@ assert_counts(struct outbox_test *f, int64_t q, int64_t sending, int64_t sent,
 	assert_int_equal(c[OUTBOX_FAILED], failed);
 }
 
-/* Reads a whole file (empty when missing); *len its size. */
-static unsigned char *
-slurp(const char *path, size_t *len)
-{
-	unsigned char	*buf = NULL;
-	struct stat	 sb;
-	FILE		*fp;
-
-	*len = 0;
-	if ((fp = fopen(path, "rb")) == NULL)
-		return calloc(1, 1);
-	assert_int_equal(fstat(fileno(fp), &sb), 0);
-	buf = calloc(1, (size_t)sb.st_size + 1);
-	assert_non_null(buf);
-	*len = fread(buf, 1, (size_t)sb.st_size, fp);
-	fclose(fp);
-	return buf;
-}
-
-static int
-contains(const unsigned char *hay, size_t len, const char *needle)
-{
-	size_t	 n = strlen(needle), i;
-
-	for (i = 0; i + n <= len; i++)
-		if (memcmp(hay + i, needle, n) == 0)
-			return 1;
-	return 0;
-}
-
-/* `needle` appears in the database file or its WAL. */
-static int
-db_files_contain(struct outbox_test *f, const char *needle)
-{
-	unsigned char	*a, *b;
-	size_t		 alen, blen;
-	char		 wal[600];
-	int		 found;
-
-	snprintf(wal, sizeof wal, "%s-wal", f->fx.db);
-	a = slurp(f->fx.db, &alen);
-	b = slurp(wal, &blen);
-	assert_true(alen + blen > 0);
-	found = contains(a, alen, needle) || contains(b, blen, needle);
-	free(a);
-	free(b);
-	return found;
-}
-
 static void
 test_outbox_enqueue_stores_payload_sealed(void **state)
 {
@@ -250,10 +199,10 @@ test_outbox_enqueue_stores_payload_sealed(void **state)
 	enqueue_full(f, 48123456, OUTBOX_PRIO_CONVERSATION, 0, NULL, params);
 	assert_int_equal(store_commit(f->fx.st), 0);
 	/* The method is plain text: proof that the search sees the rows. */
-	assert_true(db_files_contain(f, "sendMessage"));
-	assert_false(db_files_contain(f, "wizyta jutro"));
-	assert_false(db_files_contain(f, "Olena"));
-	assert_false(db_files_contain(f, "48123456"));
+	assert_true(fixture_db_has(&f->fx, "sendMessage"));
+	assert_false(fixture_db_has(&f->fx, "wizyta jutro"));
+	assert_false(fixture_db_has(&f->fx, "Olena"));
+	assert_false(fixture_db_has(&f->fx, "48123456"));
 }
 
 static void
@@ -389,8 +338,7 @@ test_outbox_future_row_does_not_block_later_due_row(void **state)
 	int64_t			 later, now;
 
 	/* A reminder for tomorrow, then an answer now, to one chat. */
-	later = enqueue_full(f, 1, OUTBOX_PRIO_REMINDER, T0 + 86400000, NULL,
-	    "{}");
+	later = remind_at(f, 1, T0 + 86400000);
 	now = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
 	assert_due(f, T0, 1, now);
 	assert_due(f, T0 + 86399999, 1, now);
@@ -411,7 +359,7 @@ test_outbox_due_merges_ready_and_timed_heads_in_lane_order(void **state)
 	int64_t			 x, r, c, b;
 
 	x = enqueue(f, 3, OUTBOX_PRIO_CONVERSATION);
-	r = enqueue_full(f, 1, OUTBOX_PRIO_REMINDER, T0 + 1000, NULL, "{}");
+	r = remind_at(f, 1, T0 + 1000);
 	c = enqueue(f, 2, OUTBOX_PRIO_CONVERSATION);
 	b = enqueue(f, 4, OUTBOX_PRIO_BROADCAST);
 	mark_sending(f, x);
@@ -459,8 +407,7 @@ test_outbox_delayed_row_waits_for_newer_row_in_flight(void **state)
 	struct outbox_test	*f = *state;
 	int64_t			 later, now;
 
-	later = enqueue_full(f, 1, OUTBOX_PRIO_REMINDER, T0 + 1000, NULL,
-	    "{}");
+	later = remind_at(f, 1, T0 + 1000);
 	now = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
 	assert_due(f, T0, 1, now);
 	mark_sending(f, now);
@@ -475,8 +422,8 @@ test_outbox_next_due_is_earliest_queued_time(void **state)
 	int64_t			 a, b;
 
 	assert_true(outbox_next_due(f->ob, T0) == INT64_MAX);
-	a = enqueue_full(f, 1, OUTBOX_PRIO_REMINDER, T0 + 9000, NULL, "{}");
-	b = enqueue_full(f, 2, OUTBOX_PRIO_REMINDER, T0 + 3000, NULL, "{}");
+	a = remind_at(f, 1, T0 + 9000);
+	b = remind_at(f, 2, T0 + 3000);
 	assert_int_equal(outbox_next_due(f->ob, T0), T0 + 3000);
 	mark_sending(f, b);
 	assert_int_equal(outbox_mark_retry(f->ob, b, T0 + 20000, 1, 500,
@@ -1065,5 +1012,5 @@ main(void)
 #undef T
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, fixture_group_setup, NULL);
 }

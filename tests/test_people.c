@@ -452,35 +452,10 @@ test_people_staff_language_and_find(void **state)
 	assert_int_equal(who.who, PEOPLE_NOBODY);
 }
 
-/* Reads the database file and its WAL as bytes. */
-static int
-file_has(const char *path, const char *needle)
-{
-	FILE	*fp;
-	char	*buf;
-	size_t	 len, nlen = strlen(needle), i;
-	long	 sz;
-	int	 found = 0;
-
-	if ((fp = fopen(path, "rb")) == NULL)
-		return 0;
-	fseek(fp, 0, SEEK_END);
-	sz = ftell(fp);
-	rewind(fp);
-	buf = malloc((size_t)sz + 1);
-	len = fread(buf, 1, (size_t)sz, fp);
-	fclose(fp);
-	for (i = 0; i + nlen <= len && !found; i++)
-		found = memcmp(buf + i, needle, nlen) == 0;
-	free(buf);
-	return found;
-}
-
 static void
 test_people_file_holds_no_plain_names(void **state)
 {
 	struct people_test	*f = *state;
-	char			 wal[600];
 	int64_t			 fid, mid;
 
 	fid = add_family(f, NAME_A, "uk", "telegram", 0, PHONE_A);
@@ -488,18 +463,14 @@ test_people_file_holds_no_plain_names(void **state)
 	    "+380671234567", 0, &mid), PEOPLE_OK);
 	assert_int_equal(people_link_member(f->p, mid, 987654321, 987654321),
 	    PEOPLE_OK);
-	snprintf(wal, sizeof wal, "%s-wal", f->fx.db);
 	/* Plain columns do reach the files: the search below can see. */
-	assert_true(file_has(wal, "R-0001") || file_has(f->fx.db, "R-0001"));
-	assert_false(file_has(f->fx.db, NAME_A) || file_has(wal, NAME_A));
-	assert_false(file_has(f->fx.db, NAME_C) || file_has(wal, NAME_C));
-	assert_false(file_has(f->fx.db, "Taras") || file_has(wal, "Taras"));
-	assert_false(file_has(f->fx.db, "601234567") ||
-	    file_has(wal, "601234567"));
-	assert_false(file_has(f->fx.db, "671234567") ||
-	    file_has(wal, "671234567"));
-	assert_false(file_has(f->fx.db, "987654321") ||
-	    file_has(wal, "987654321"));
+	assert_true(fixture_db_has(&f->fx, "R-0001"));
+	assert_false(fixture_db_has(&f->fx, NAME_A));
+	assert_false(fixture_db_has(&f->fx, NAME_C));
+	assert_false(fixture_db_has(&f->fx, "Taras"));
+	assert_false(fixture_db_has(&f->fx, "601234567"));
+	assert_false(fixture_db_has(&f->fx, "671234567"));
+	assert_false(fixture_db_has(&f->fx, "987654321"));
 }
 
 static void

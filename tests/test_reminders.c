@@ -18,29 +18,7 @@
 #include "caltime.h"
 #include "config.h"
 #include "reminders.h"
-
-static time_t
-utc(int y, int mo, int d, int h, int mi)
-{
-	struct tm	 tm;
-
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	return timegm(&tm);
-}
-
-static int
-setup(void **state)
-{
-	(void)state;
-	setenv("TZ", "Europe/Warsaw", 1);
-	tzset();
-	return 0;
-}
+#include "unit/fixture.h"
 
 static void
 cfg_default(struct reminders_cfg *rc)
@@ -62,17 +40,17 @@ test_caltime_parses_local_times_across_dst(void **state)
 
 	(void)state;
 	assert_int_equal(caltime_parse("2026-12-09 10:00", &t), CALTIME_OK);
-	assert_int_equal(t, utc(2026, 12, 9, 9, 0));
+	assert_int_equal(t, fixture_utc(2026, 12, 9, 9, 0));
 	assert_int_equal(caltime_parse("2026-07-01 10:00", &t), CALTIME_OK);
-	assert_int_equal(t, utc(2026, 7, 1, 8, 0));
+	assert_int_equal(t, fixture_utc(2026, 7, 1, 8, 0));
 	assert_int_equal(caltime_parse("2026-03-29 02:30", &t),
 	    CALTIME_NONEXISTENT);
 	assert_int_equal(caltime_parse("2026-10-25 02:30", &t),
 	    CALTIME_AMBIGUOUS);
 	assert_int_equal(caltime_parse("2026-03-29 03:00", &t), CALTIME_OK);
-	assert_int_equal(t, utc(2026, 3, 29, 1, 0));
+	assert_int_equal(t, fixture_utc(2026, 3, 29, 1, 0));
 	assert_int_equal(caltime_parse("2026-10-25 03:00", &t), CALTIME_OK);
-	assert_int_equal(t, utc(2026, 10, 25, 2, 0));
+	assert_int_equal(t, fixture_utc(2026, 10, 25, 2, 0));
 	assert_int_equal(caltime_parse("2026-02-30 10:00", &t), CALTIME_BAD);
 	assert_int_equal(caltime_parse("2026-12-09 24:00", &t), CALTIME_BAD);
 	assert_int_equal(caltime_parse("9.12 10:00", &t), CALTIME_BAD);
@@ -85,9 +63,9 @@ test_caltime_formats_local(void **state)
 	char	 buf[CALTIME_LOCAL_MAX];
 
 	(void)state;
-	caltime_format(utc(2026, 10, 25, 0, 30), buf);
+	caltime_format(fixture_utc(2026, 10, 25, 0, 30), buf);
 	assert_string_equal(buf, "2026-10-25 02:30");
-	caltime_format(utc(2026, 10, 25, 1, 30), buf);
+	caltime_format(fixture_utc(2026, 10, 25, 1, 30), buf);
 	assert_string_equal(buf, "2026-10-25 02:30");
 }
 
@@ -101,11 +79,12 @@ test_reminders_day_before_stays_17_across_spring_change(void **state)
 	(void)state;
 	cfg_default(&rc);
 	/* Monday 30 March 10:00 CEST; the 29th is 23 hours long. */
-	n = reminders_plan(&rc, "home", utc(2026, 3, 30, 8, 0),
-	    utc(2026, 3, 1, 12, 0), out, REMINDERS_MAX);
+	n = reminders_plan(&rc, "home", fixture_utc(2026, 3, 30, 8, 0),
+	    fixture_utc(2026, 3, 1, 12, 0), out, REMINDERS_MAX);
 	assert_int_equal(n, 2);
-	assert_int_equal(out[0], utc(2026, 3, 29, 15, 0));	/* 17:00 CEST */
-	assert_int_equal(out[1], utc(2026, 3, 30, 6, 0));	/* 08:00 CEST */
+	/* 17:00 CEST the day before, 08:00 CEST on the day. */
+	assert_int_equal(out[0], fixture_utc(2026, 3, 29, 15, 0));
+	assert_int_equal(out[1], fixture_utc(2026, 3, 30, 6, 0));
 }
 
 static void
@@ -118,16 +97,17 @@ test_reminders_day_before_stays_17_across_autumn_change(void **state)
 	(void)state;
 	cfg_default(&rc);
 	/* Monday 26 October 12:00 CET; the 25th is 25 hours long. */
-	n = reminders_plan(&rc, "office", utc(2026, 10, 26, 11, 0),
-	    utc(2026, 10, 1, 12, 0), out, REMINDERS_MAX);
+	n = reminders_plan(&rc, "office", fixture_utc(2026, 10, 26, 11, 0),
+	    fixture_utc(2026, 10, 1, 12, 0), out, REMINDERS_MAX);
 	assert_int_equal(n, 2);
-	assert_int_equal(out[0], utc(2026, 10, 25, 16, 0));	/* 17:00 CET */
-	assert_int_equal(out[1], utc(2026, 10, 26, 9, 0));	/* 10:00 CET */
+	/* 17:00 CET the day before, 10:00 CET on the day. */
+	assert_int_equal(out[0], fixture_utc(2026, 10, 25, 16, 0));
+	assert_int_equal(out[1], fixture_utc(2026, 10, 26, 9, 0));
 	/* A visit at 04:00 on the change day: 2 real hours is 02:00 CEST. */
-	n = reminders_plan(&rc, "office", utc(2026, 10, 25, 3, 0),
-	    utc(2026, 10, 1, 12, 0), out, REMINDERS_MAX);
+	n = reminders_plan(&rc, "office", fixture_utc(2026, 10, 25, 3, 0),
+	    fixture_utc(2026, 10, 1, 12, 0), out, REMINDERS_MAX);
 	assert_int_equal(n, 1);		/* the 2 h one is quiet, and past */
-	assert_int_equal(out[0], utc(2026, 10, 24, 15, 0));
+	assert_int_equal(out[0], fixture_utc(2026, 10, 24, 15, 0));
 }
 
 static void
@@ -140,26 +120,26 @@ test_reminders_quiet_hours_move_to_their_end(void **state)
 	(void)state;
 	cfg_default(&rc);
 	/* 09:00: 2 h before is 07:00, quiet: at 08:00 instead. */
-	n = reminders_plan(&rc, "home", utc(2026, 12, 9, 8, 0),
-	    utc(2026, 12, 1, 12, 0), out, REMINDERS_MAX);
+	n = reminders_plan(&rc, "home", fixture_utc(2026, 12, 9, 8, 0),
+	    fixture_utc(2026, 12, 1, 12, 0), out, REMINDERS_MAX);
 	assert_int_equal(n, 2);
-	assert_int_equal(out[0], utc(2026, 12, 8, 16, 0));
-	assert_int_equal(out[1], utc(2026, 12, 9, 7, 0));
+	assert_int_equal(out[0], fixture_utc(2026, 12, 8, 16, 0));
+	assert_int_equal(out[1], fixture_utc(2026, 12, 9, 7, 0));
 	/* 07:30: 2 h before is quiet and its end is past the visit. */
-	n = reminders_plan(&rc, "home", utc(2026, 12, 9, 6, 30),
-	    utc(2026, 12, 1, 12, 0), out, REMINDERS_MAX);
+	n = reminders_plan(&rc, "home", fixture_utc(2026, 12, 9, 6, 30),
+	    fixture_utc(2026, 12, 1, 12, 0), out, REMINDERS_MAX);
 	assert_int_equal(n, 1);
-	assert_int_equal(out[0], utc(2026, 12, 8, 16, 0));
+	assert_int_equal(out[0], fixture_utc(2026, 12, 8, 16, 0));
 	/* 08:30: 2 h before (06:30) and the quiet end 08:00: one each. */
-	n = reminders_plan(&rc, "home", utc(2026, 12, 9, 7, 30),
-	    utc(2026, 12, 1, 12, 0), out, REMINDERS_MAX);
+	n = reminders_plan(&rc, "home", fixture_utc(2026, 12, 9, 7, 30),
+	    fixture_utc(2026, 12, 1, 12, 0), out, REMINDERS_MAX);
 	assert_int_equal(n, 2);
-	assert_int_equal(out[1], utc(2026, 12, 9, 7, 0));
+	assert_int_equal(out[1], fixture_utc(2026, 12, 9, 7, 0));
 	/* 22:30: 2 h before is 20:30, not quiet. */
-	n = reminders_plan(&rc, "outing", utc(2026, 12, 9, 21, 30),
-	    utc(2026, 12, 1, 12, 0), out, REMINDERS_MAX);
+	n = reminders_plan(&rc, "outing", fixture_utc(2026, 12, 9, 21, 30),
+	    fixture_utc(2026, 12, 1, 12, 0), out, REMINDERS_MAX);
 	assert_int_equal(n, 2);
-	assert_int_equal(out[1], utc(2026, 12, 9, 19, 30));
+	assert_int_equal(out[1], fixture_utc(2026, 12, 9, 19, 30));
 }
 
 static void
@@ -172,11 +152,11 @@ test_reminders_on_a_holiday_are_planned_as_any_day(void **state)
 	(void)state;
 	cfg_default(&rc);
 	/* Easter Monday 2026-04-06 10:00 CEST. */
-	n = reminders_plan(&rc, "home", utc(2026, 4, 6, 8, 0),
-	    utc(2026, 4, 1, 12, 0), out, REMINDERS_MAX);
+	n = reminders_plan(&rc, "home", fixture_utc(2026, 4, 6, 8, 0),
+	    fixture_utc(2026, 4, 1, 12, 0), out, REMINDERS_MAX);
 	assert_int_equal(n, 2);
-	assert_int_equal(out[0], utc(2026, 4, 5, 15, 0));
-	assert_int_equal(out[1], utc(2026, 4, 6, 6, 0));
+	assert_int_equal(out[0], fixture_utc(2026, 4, 5, 15, 0));
+	assert_int_equal(out[1], fixture_utc(2026, 4, 6, 6, 0));
 }
 
 static void
@@ -188,11 +168,13 @@ test_reminders_none_in_the_past(void **state)
 	(void)state;
 	cfg_default(&rc);
 	/* Planned at 18:00 the day before: only the 2 h one is ahead. */
-	assert_int_equal(reminders_plan(&rc, "home", utc(2026, 12, 9, 9, 0),
-	    utc(2026, 12, 8, 17, 0), out, REMINDERS_MAX), 1);
+	assert_int_equal(reminders_plan(&rc, "home",
+	    fixture_utc(2026, 12, 9, 9, 0),
+	    fixture_utc(2026, 12, 8, 17, 0), out, REMINDERS_MAX), 1);
 	/* Planned an hour before: nothing. */
-	assert_int_equal(reminders_plan(&rc, "home", utc(2026, 12, 9, 9, 0),
-	    utc(2026, 12, 9, 8, 0), out, REMINDERS_MAX), 0);
+	assert_int_equal(reminders_plan(&rc, "home",
+	    fixture_utc(2026, 12, 9, 9, 0),
+	    fixture_utc(2026, 12, 9, 8, 0), out, REMINDERS_MAX), 0);
 }
 
 static void
@@ -211,11 +193,11 @@ test_reminders_per_kind_and_bad_config(void **state)
 	cfg.reminder_quiet = "";
 	cfg.reminder_kind[3] = "3d@10:00,30m";	/* psychologist */
 	assert_int_equal(reminders_config(&cfg, &rc, devnull), 0);
-	n = reminders_plan(&rc, "psychologist", utc(2026, 12, 9, 9, 0),
-	    utc(2026, 12, 1, 12, 0), out, REMINDERS_MAX);
+	n = reminders_plan(&rc, "psychologist", fixture_utc(2026, 12, 9, 9, 0),
+	    fixture_utc(2026, 12, 1, 12, 0), out, REMINDERS_MAX);
 	assert_int_equal(n, 2);
-	assert_int_equal(out[0], utc(2026, 12, 6, 9, 0));
-	assert_int_equal(out[1], utc(2026, 12, 9, 8, 30));
+	assert_int_equal(out[0], fixture_utc(2026, 12, 6, 9, 0));
+	assert_int_equal(out[1], fixture_utc(2026, 12, 9, 8, 30));
 	cfg.reminder_offsets = "1d@25:00";
 	assert_int_equal(reminders_config(&cfg, &rc, devnull), -1);
 	cfg.reminder_offsets = "2h,";
@@ -243,5 +225,5 @@ main(void)
 		cmocka_unit_test(test_reminders_per_kind_and_bad_config),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, fixture_warsaw_setup, NULL);
 }

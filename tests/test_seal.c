@@ -24,14 +24,6 @@ struct seal_test {
 };
 
 static int
-group_setup(void **state)
-{
-	(void)state;
-	log_set_level((enum log_level)(LOGL_ERR - 1));
-	return crypto_init() == 0 ? 0 : -1;
-}
-
-static int
 teardown(void **state)
 {
 	struct seal_test	*f = *state;
@@ -205,5 +197,5 @@ main(void)
 #undef T
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, fixture_group_setup, NULL);
 }

@@ -25,8 +25,7 @@ setup(void **state)
 {
 	struct fixture	*fx = calloc(1, sizeof *fx);
 
-	setenv("TZ", "Europe/Warsaw", 1);
-	tzset();
+	fixture_warsaw();
 	if (fx == NULL || fixture_setup(fx, "smsmonth", FIXTURE_STORE) == -1) {
 		free(fx);
 		return -1;

@@ -655,106 +655,69 @@ test_tg_classify_429_with_only_retry_after_header(void **state)
 	assert_true(r.retry_after >= 1);
 }
 
+/* Bot API answers and what the dispatcher is told of each. */
 static void
-test_tg_classify_403_is_unreachable_with_description(void **state)
+test_tg_classify_answers(void **state)
 {
-	const char		*b = "{\"ok\":false,\"error_code\":403,"
-	    "\"description\":\"Forbidden: bot was blocked by the user\"}";
+	static const struct {
+		const char		*what;
+		long			 http;
+		const char		*body;		/* NULL: none */
+		enum send_status	 status;
+		int			 code;		/* 0: not checked */
+		const char		*error;		/* NULL: not checked */
+	} cases[] = {
+		{ "a blocked bot: unreachable, with the description", 403,
+		  "{\"ok\":false,\"error_code\":403,\"description\":"
+		  "\"Forbidden: bot was blocked by the user\"}",
+		  SEND_UNREACHABLE, 403,
+		  "Forbidden: bot was blocked by the user" },
+		{ "400: permanent, keeping the description", 400,
+		  "{\"ok\":false,\"error_code\":400,\"description\":"
+		  "\"Bad Request: chat not found\"}",
+		  SEND_PERMANENT, 400, "Bad Request: chat not found" },
+		{ "400 not modified: as good as sent", 400,
+		  "{\"ok\":false,\"error_code\":400,\"description\":"
+		  "\"Bad Request: message is not modified: specified new "
+		  "message content and reply markup are exactly the same as "
+		  "a current content and reply markup of the message\"}",
+		  SEND_OK, 0, NULL },
+		{ "a server error retries", 500,
+		  "{\"ok\":false,\"error_code\":500,\"description\":"
+		  "\"Internal Server Error\"}", SEND_RETRY, 0, NULL },
+		{ "a proxy's page retries", 502,
+		  "<html><body>502 Bad Gateway</body></html>", SEND_RETRY,
+		  502, NULL },
+		{ "no answer at all retries", 0, NULL, SEND_RETRY, 0, NULL },
+		{ "an empty 503 retries", 503, "", SEND_RETRY, 0, NULL },
+		{ "401 is auth", 401, "{\"ok\":false,\"error_code\":401,"
+		  "\"description\":\"Unauthorized\"}", SEND_AUTH, 0, NULL },
+		{ "401 without a body is auth", 401, "", SEND_AUTH, 0, NULL },
+		{ "garbage with 500 retries, named by the status", 500,
+		  "\xff\xfe{{{ not json", SEND_RETRY, 0, "HTTP 500" },
+		{ "a description in bad UTF-8 is not copied", 400,
+		  "{\"ok\":false,\"error_code\":400,\"description\":"
+		  "\"Bad \xc0\xaf\"}", SEND_PERMANENT, 0, "HTTP 400" },
+	};
 	struct send_result	 r;
+	const char		*b;
+	size_t			 i;
 
 	(void)state;
-	tg_classify(403, b, strlen(b), 0, &r);
-	assert_int_equal(r.status, SEND_UNREACHABLE);
-	assert_int_equal(r.code, 403);
-	assert_string_equal(r.error, "Forbidden: bot was blocked by the user");
-}
-
-static void
-test_tg_classify_400_is_permanent_keeping_description(void **state)
-{
-	const char		*b = "{\"ok\":false,\"error_code\":400,"
-	    "\"description\":\"Bad Request: chat not found\"}";
-	struct send_result	 r;
-
-	(void)state;
-	tg_classify(400, b, strlen(b), 0, &r);
-	assert_int_equal(r.status, SEND_PERMANENT);
-	assert_int_equal(r.code, 400);
-	assert_string_equal(r.error, "Bad Request: chat not found");
-}
-
-static void
-test_tg_classify_400_not_modified_is_ok(void **state)
-{
-	const char		*b = "{\"ok\":false,\"error_code\":400,"
-	    "\"description\":\"Bad Request: message is not modified: "
-	    "specified new message content and reply markup are exactly the "
-	    "same as a current content and reply markup of the message\"}";
-	struct send_result	 r;
-
-	(void)state;
-	tg_classify(400, b, strlen(b), 0, &r);
-	assert_int_equal(r.status, SEND_OK);
-}
-
-static void
-test_tg_classify_server_and_transport_errors_retry(void **state)
-{
-	const char		*b = "{\"ok\":false,\"error_code\":500,"
-	    "\"description\":\"Internal Server Error\"}";
-	const char		*html = "<html><body>502 Bad Gateway</body>"
-	    "</html>";
-	struct send_result	 r;
-
-	(void)state;
-	tg_classify(500, b, strlen(b), 0, &r);
-	assert_int_equal(r.status, SEND_RETRY);
-	tg_classify(502, html, strlen(html), 0, &r);
-	assert_int_equal(r.status, SEND_RETRY);
-	assert_int_equal(r.code, 502);
-	tg_classify(0, NULL, 0, 0, &r);
-	assert_int_equal(r.status, SEND_RETRY);
-	tg_classify(503, "", 0, 0, &r);
-	assert_int_equal(r.status, SEND_RETRY);
-}
-
-static void
-test_tg_classify_401_is_auth(void **state)
-{
-	const char		*b = "{\"ok\":false,\"error_code\":401,"
-	    "\"description\":\"Unauthorized\"}";
-	struct send_result	 r;
-
-	(void)state;
-	tg_classify(401, b, strlen(b), 0, &r);
-	assert_int_equal(r.status, SEND_AUTH);
-	tg_classify(401, "", 0, 0, &r);
-	assert_int_equal(r.status, SEND_AUTH);
-}
-
-static void
-test_tg_classify_garbage_body_with_500_retries(void **state)
-{
-	const char		*g = "\xff\xfe{{{ not json";
-	struct send_result	 r;
-
-	(void)state;
-	tg_classify(500, g, strlen(g), 0, &r);
-	assert_int_equal(r.status, SEND_RETRY);
-	assert_string_equal(r.error, "HTTP 500");
-}
-
-static void
-test_tg_classify_description_with_bad_utf8_is_not_copied(void **state)
-{
-	const char		*b = "{\"ok\":false,\"error_code\":400,"
-	    "\"description\":\"Bad \xc0\xaf\"}";
-	struct send_result	 r;
-
-	(void)state;
-	tg_classify(400, b, strlen(b), 0, &r);
-	assert_int_equal(r.status, SEND_PERMANENT);
-	assert_string_equal(r.error, "HTTP 400");
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		b = cases[i].body;
+		tg_classify(cases[i].http, b, b != NULL ? strlen(b) : 0, 0,
+		    &r);
+		if (r.status != cases[i].status)
+			fail_msg("%s: status %d, not %d", cases[i].what,
+			    (int)r.status, (int)cases[i].status);
+		if (cases[i].code != 0 && r.code != cases[i].code)
+			fail_msg("%s: code %d, not %d", cases[i].what, r.code,
+			    cases[i].code);
+		if (cases[i].error != NULL && strcmp(r.error,
+		    cases[i].error) != 0)
+			fail_msg("%s: error \"%s\"", cases[i].what, r.error);
+	}
 }
 
 static void
@@ -842,13 +805,7 @@ main(void)
 		T(test_tg_classify_200_ok_with_impossible_message_id),
 		T(test_tg_classify_429_with_retry_after_parameter),
 		T(test_tg_classify_429_with_only_retry_after_header),
-		T(test_tg_classify_403_is_unreachable_with_description),
-		T(test_tg_classify_400_is_permanent_keeping_description),
-		T(test_tg_classify_400_not_modified_is_ok),
-		T(test_tg_classify_server_and_transport_errors_retry),
-		T(test_tg_classify_401_is_auth),
-		T(test_tg_classify_garbage_body_with_500_retries),
-		T(test_tg_classify_description_with_bad_utf8_is_not_copied),
+		T(test_tg_classify_answers),
 		T(test_tg_classify_long_description_is_cut_safely),
 		T(test_tg_utf16_len_counts_code_units),
 		T(test_tg_utf16_len_refuses_invalid),

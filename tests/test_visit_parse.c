@@ -8,18 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "unit/fixture.h"
 #include "visit_parse.h"
 
 /* "Today" is Monday 2026-12-07. */
 #define TODAY	2026, 12, 7, 1
-
-static int
-setup(void **state)
-{
-	(void)state;
-	setenv("TZ", "Europe/Warsaw", 1);
-	return 0;
-}
 
 static void
 expect(const char *args, int y, int mon, int d, int hh, int mm,
@@ -90,5 +83,5 @@ main(void)
 		cmocka_unit_test(test_visit_parse_refuses_what_it_cannot_read),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, fixture_warsaw_setup, NULL);
 }

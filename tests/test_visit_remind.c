@@ -17,6 +17,7 @@
 
 #include "i18n.h"
 #include "sms_text.h"
+#include "unit/fixture.h"
 #include "visit_remind.h"
 
 #define WED_9_DEC_10	1796806800	/* 2026-12-09 10:00 CET */
@@ -27,17 +28,10 @@ static struct i18n	*cat;
 static int
 setup(void **state)
 {
-	const char	*d = getenv("ASYSTENT_MO_DIR");
-	char		 err[256];
-
 	(void)state;
-	setenv("TZ", "Europe/Warsaw", 1);
-	tzset();
-	if (i18n_load(d != NULL ? d : "build/messages", &cat, err,
-	    sizeof err) == -1) {
-		fprintf(stderr, "i18n_load: %s\n", err);
+	fixture_warsaw();
+	if (fixture_catalogs(&cat) == -1)
 		return -1;
-	}
 	return 0;
 }
 

@@ -47,7 +47,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "tests", "lib"))
-from harness import Scenario, wait_for  # noqa: E402
+from harness import Scenario, free_port, wait_for  # noqa: E402
 from kannel import Kannel, KannelError  # noqa: E402
 from world import Centre  # noqa: E402
 
@@ -113,13 +113,8 @@ class Soak:
             print("soak: NOT root: the full-disk fault is SKIPPED")
         self.port = free_port()
         self.secret = "soak_" + "s" * 20
-        sfile = os.path.join(sc.dir, "sms.secret")
-        with open(sfile, "w") as f:
-            f.write(self.secret + "\n")
-        tfile = os.path.join(sc.dir, "smsapi.token")
-        with open(tfile, "w") as f:
-            f.write(self.sms.token + "\n")
         conf = dict(OPEN)
+        conf.update(self.sms.daemon_conf(sc.dir, self.secret, self.port))
         conf.update({
             "daemon.log_level": "notice",
             "daemon.database": os.path.join(db_dir, "asystent.db"),
@@ -134,12 +129,6 @@ class Soak:
             "outbox.backoff_initial_ms": 1000,
             "outbox.backoff_max_s": 30,
             "outbox.max_attempts": 1000,
-            "sms.driver": "smsapi",
-            "sms.listen": "127.0.0.1:%d" % self.port,
-            "sms.callback_url": "http://127.0.0.1:%d" % self.port,
-            "sms.secret_file": sfile,
-            "sms.smsapi_url": self.sms.url + "/sms.do",
-            "sms.smsapi_token_file": tfile,
             "sms.per_second": 0,
         })
         self.d = sc.daemon(conf=conf)
@@ -489,16 +478,6 @@ class Soak:
 def name(i):
     letters = "abcdefghijklmnopqrstuvwxyz"
     return letters[i % 26].upper() + letters[(i // 26) % 26] + "ski"
-
-
-def free_port():
-    import socket
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
 
 
 def main():

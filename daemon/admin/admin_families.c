@@ -87,31 +87,6 @@ admin_add_members(struct areq *r, cJSON *o, int64_t family_id, int full)
 	return rc;
 }
 
-static int
-admin_add_programmes(struct areq *r, cJSON *o, int64_t family_id)
-{
-	struct enrolment	*e = NULL;
-	size_t			 n = 0, i;
-	cJSON			*arr, *x;
-
-	if (people_enrolment_list(r->app->people, family_id, 0, &e, &n) !=
-	    PEOPLE_OK)
-		return -1;
-	arr = cJSON_AddArrayToObject(o, "programmes");
-	for (i = 0; i < n; i++) {
-		x = cJSON_CreateObject();
-		admin_add_int(x, "programme_id", e[i].programme_id);
-		admin_add_str(x, "programme", e[i].programme);
-		admin_add_str(x, "group", e[i].group);
-		admin_add_str(x, "from", e[i].from);
-		admin_add_str(x, "until", e[i].until[0] != '\0' ? e[i].until :
-		    NULL);
-		cJSON_AddItemToArray(arr, x);
-	}
-	people_enrolment_list_free(e, n);
-	return 0;
-}
-
 cJSON *
 admin_family_json(struct areq *r, const struct family *f, int full)
 {
@@ -137,7 +112,7 @@ admin_family_json(struct areq *r, const struct family *f, int full)
 	if (admin_add_staff_ref(r, o, "assistant", f->assistant_id) == -1 ||
 	    admin_add_staff_ref(r, o, "substitute", f->substitute_id) == -1 ||
 	    admin_add_members(r, o, f->id, full) == -1 ||
-	    admin_add_programmes(r, o, f->id) == -1) {
+	    admin_add_enrolments(r, o, "programmes", f->id, 0) == -1) {
 		cJSON_Delete(o);
 		return NULL;
 	}

@@ -303,6 +303,13 @@ int	admin_programme_list(struct areq *r);
 int	admin_programme_show(struct areq *r);
 int	admin_programme_enrol(struct areq *r);
 int	admin_programme_leave(struct areq *r);
+/*
+ * A family's enrolments (family_id set) or a programme's, as array `name`
+ * of o: each names the other side, with the group and the dates. -1 on a
+ * storage error.
+ */
+int	admin_add_enrolments(struct areq *r, cJSON *o, const char *name,
+	    int64_t family_id, int64_t programme_id);
 /* GET /v1/programmes/{id}/report (admin_reports.c). */
 int	admin_programme_report(struct areq *r);
 

@@ -140,10 +140,7 @@ int
 admin_programme_show(struct areq *r)
 {
 	struct programme	 pg;
-	struct enrolment	*e = NULL;
-	size_t			 n = 0, i;
 	int64_t			 id;
-	cJSON			*arr, *x;
 	int			 st, rc;
 
 	if ((st = admin_path_id(r, 0, &id, "programme")) != 0)
@@ -152,13 +149,32 @@ admin_programme_show(struct areq *r)
 		return admin_people_err(r, rc, "programme");
 	st = admin_answer(r, "programme", admin_programme_json(&pg), 200);
 	people_programme_clear(&pg);
-	if (people_enrolment_list(r->app->people, 0, id, &e, &n) != PEOPLE_OK)
+	if (admin_add_enrolments(r, r->out, "families", 0, id) == -1)
 		return admin_error(r, 500, "internal", "storage error");
-	arr = cJSON_AddArrayToObject(r->out, "families");
+	return st;
+}
+
+int
+admin_add_enrolments(struct areq *r, cJSON *o, const char *name,
+    int64_t family_id, int64_t programme_id)
+{
+	struct enrolment	*e = NULL;
+	size_t			 n = 0, i;
+	cJSON			*arr, *x;
+
+	if (people_enrolment_list(r->app->people, family_id, programme_id,
+	    &e, &n) != PEOPLE_OK)
+		return -1;
+	arr = cJSON_AddArrayToObject(o, name);
 	for (i = 0; i < n; i++) {
 		x = cJSON_CreateObject();
-		admin_add_int(x, "id", e[i].family_id);
-		admin_add_str(x, "code", e[i].family_code);
+		if (family_id != 0) {
+			admin_add_int(x, "programme_id", e[i].programme_id);
+			admin_add_str(x, "programme", e[i].programme);
+		} else {
+			admin_add_int(x, "id", e[i].family_id);
+			admin_add_str(x, "code", e[i].family_code);
+		}
 		admin_add_str(x, "group", e[i].group);
 		admin_add_str(x, "from", e[i].from);
 		admin_add_str(x, "until", e[i].until[0] != '\0' ? e[i].until :
@@ -166,7 +182,7 @@ admin_programme_show(struct areq *r)
 		cJSON_AddItemToArray(arr, x);
 	}
 	people_enrolment_list_free(e, n);
-	return st;
+	return 0;
 }
 
 /* "family" in a body: a code ("R-0042") or an id (number or string). */
@@ -181,6 +197,28 @@ admin_body_family(struct areq *r, int64_t *id)
 		return admin_family_ref(r, buf, id);
 	}
 	return admin_family_ref(r, f->valuestring, id);
+}
+
+/*
+ * The start of enrolling and leaving: the programme of the path, which
+ * must exist and be the caller's, the body's fields, and its family.
+ */
+static int
+admin_enrolment_begin(struct areq *r, const struct admin_field *fields,
+    int64_t *pid, int64_t *fid)
+{
+	struct programme	 pg;
+	int			 st, rc;
+
+	if ((st = admin_path_id(r, 0, pid, "programme")) != 0 ||
+	    (st = admin_programme_access(r, *pid)) != 0 ||
+	    (st = admin_fields(r, r->body, fields)) != 0)
+		return st;
+	if ((rc = people_programme_get(r->app->people, *pid, &pg)) !=
+	    PEOPLE_OK)
+		return admin_people_err(r, rc, "programme");
+	people_programme_clear(&pg);
+	return admin_body_family(r, fid);
 }
 
 static int
@@ -205,21 +243,13 @@ admin_programme_enrol(struct areq *r)
 		{ "from", ADMIN_FT_STRING, 0 },
 		{ NULL, 0, 0 }
 	};
-	struct programme	 pg;
 	const char		*group = admin_str(r->body, "group");
 	const char		*from = admin_str(r->body, "from");
 	char			 today[PEOPLE_DATE_MAX];
 	int64_t			 pid, fid, gid = 0, eid;
 	int			 st, rc;
 
-	if ((st = admin_path_id(r, 0, &pid, "programme")) != 0 ||
-	    (st = admin_programme_access(r, pid)) != 0 ||
-	    (st = admin_fields(r, r->body, fields)) != 0)
-		return st;
-	if ((rc = people_programme_get(r->app->people, pid, &pg)) != PEOPLE_OK)
-		return admin_people_err(r, rc, "programme");
-	people_programme_clear(&pg);
-	if ((st = admin_body_family(r, &fid)) != 0)
+	if ((st = admin_enrolment_begin(r, fields, &pid, &fid)) != 0)
 		return st;
 	if (from != NULL && validate_date(from) == -1)
 		return admin_error(r, 422, "invalid", "from: a date "
@@ -249,20 +279,12 @@ admin_programme_leave(struct areq *r)
 		{ "on", ADMIN_FT_STRING, 0 },
 		{ NULL, 0, 0 }
 	};
-	struct programme	 pg;
 	const char		*on = admin_str(r->body, "on");
 	char			 today[PEOPLE_DATE_MAX];
 	int64_t			 pid, fid, eid;
 	int			 st, rc;
 
-	if ((st = admin_path_id(r, 0, &pid, "programme")) != 0 ||
-	    (st = admin_programme_access(r, pid)) != 0 ||
-	    (st = admin_fields(r, r->body, fields)) != 0)
-		return st;
-	if ((rc = people_programme_get(r->app->people, pid, &pg)) != PEOPLE_OK)
-		return admin_people_err(r, rc, "programme");
-	people_programme_clear(&pg);
-	if ((st = admin_body_family(r, &fid)) != 0)
+	if ((st = admin_enrolment_begin(r, fields, &pid, &fid)) != 0)
 		return st;
 	if (on != NULL && validate_date(on) == -1)
 		return admin_error(r, 422, "invalid", "on: a date YYYY-MM-DD");

@@ -383,17 +383,32 @@ conv_may_write(struct conv *c, int64_t staff_id, const struct conv_family *f,
 
 /* ---- targets, reading, the current family ---------------------------- */
 
+/*
+ * The member of a family to write to through `pick` (the register's
+ * choice on one channel), knowing who wrote last.
+ */
+static int
+conv_member_target(struct conv *c, int64_t family_id, int64_t preferred,
+    int (*pick)(struct people *, int64_t, int64_t, int64_t,
+    struct member_target *), struct member_target *t)
+{
+	int64_t	 last;
+
+	if (history_last_writer(c->app->history, family_id, &last) == -1 ||
+	    pick(c->app->people, family_id, preferred, last, t) != PEOPLE_OK)
+		return -1;
+	return 0;
+}
+
 int
 conv_sms_target(struct conv *c, int64_t family_id, int64_t preferred,
     struct conv_sms_target *out)
 {
 	struct member_target	 t;
-	int64_t			 last;
 
 	memset(out, 0, sizeof *out);
-	if (history_last_writer(c->app->history, family_id, &last) == -1 ||
-	    people_member_sms_target(c->app->people, family_id, preferred,
-	    last, &t) != PEOPLE_OK)
+	if (conv_member_target(c, family_id, preferred,
+	    people_member_sms_target, &t) == -1)
 		return -1;
 	out->member_id = t.member_id;
 	out->consented = t.consented;
@@ -409,12 +424,10 @@ conv_target(struct conv *c, int64_t family_id, int64_t preferred,
     struct conv_target *out)
 {
 	struct member_target	 t;
-	int64_t			 last;
 
 	memset(out, 0, sizeof *out);
-	if (history_last_writer(c->app->history, family_id, &last) == -1 ||
-	    people_member_tg_target(c->app->people, family_id, preferred,
-	    last, &t) != PEOPLE_OK)
+	if (conv_member_target(c, family_id, preferred,
+	    people_member_tg_target, &t) == -1)
 		return -1;
 	out->member_id = t.member_id;
 	out->chat_id = t.chat_id;

@@ -30,21 +30,6 @@ struct visit_agenda {
 	struct event	*ev;
 };
 
-static const char *
-visit_agenda_answer(enum visit_answer a)
-{
-	switch (a) {
-	case VISIT_CONFIRMED:
-		return N_("confirmed");
-	case VISIT_CANNOT_COME:
-		return N_("cannot come");
-	case VISIT_ANOTHER_TIME:
-		return N_("asks for another time");
-	default:
-		return N_("no answer");
-	}
-}
-
 /* The first name of the family's contact (who is written to). */
 static void
 visit_agenda_first(struct app *app, int64_t family_id, char *buf, size_t len)
@@ -83,7 +68,7 @@ visit_agenda_line(struct app *app, enum lang lang, const struct visit *v,
 	return xasprintf("%s · %s%s%s%s%s · %s%s", hm, fb.code,
 	    first[0] != '\0' ? " · " : "", first,
 	    v->place != NULL ? " · " : "", v->place != NULL ? v->place : "",
-	    i18n_get(app->i18n, lang, visit_agenda_answer(v->answer)), mark);
+	    i18n_get(app->i18n, lang, visits_answer_label(v->answer)), mark);
 }
 
 /* "poniedziałek, 7 grudnia": the day, from the catalog's forms. */

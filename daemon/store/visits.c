@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "crypto.h"
+#include "i18n.h"
 #include "log.h"
 #include "seal.h"
 #include "store.h"
@@ -163,6 +164,21 @@ visits_answer_name(enum visit_answer a)
 }
 
 const char *
+visits_answer_label(enum visit_answer a)
+{
+	switch (a) {
+	case VISIT_CONFIRMED:
+		return N_("confirmed");
+	case VISIT_CANNOT_COME:
+		return N_("cannot come");
+	case VISIT_ANOTHER_TIME:
+		return N_("asks for another time");
+	default:
+		return N_("no answer");
+	}
+}
+
+const char *
 visits_reminder_state_name(enum reminder_state s)
 {
 	static const char *const names[] = {
@@ -259,6 +275,37 @@ visits_reset(sqlite3_stmt *s)
 	sqlite3_clear_bindings(s);
 }
 
+/*
+ * Steps a statement that yields one row at most. On VISITS_OK the row is
+ * there to read; the caller resets the statement after.
+ */
+static int
+visits_step_one(sqlite3_stmt *s, const char *what)
+{
+	int	 rc;
+
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		return VISITS_OK;
+	if (rc == SQLITE_DONE)
+		return VISITS_NOT_FOUND;
+	log_err("event=store.error what=%s error=\"%s\"", what,
+	    sqlite3_errstr(rc));
+	return VISITS_ERROR;
+}
+
+/* The first column of the one row a statement yields, then reset. */
+static int
+visits_one_int64(sqlite3_stmt *s, const char *what, int64_t *out)
+{
+	int	 rc;
+
+	*out = 0;
+	if ((rc = visits_step_one(s, what)) == VISITS_OK)
+		*out = sqlite3_column_int64(s, 0);
+	visits_reset(s);
+	return rc;
+}
+
 static int
 visits_row(struct visits *v, sqlite3_stmt *s, struct visit *out)
 {
@@ -328,16 +375,9 @@ visits_get(struct visits *v, int64_t id, struct visit *out)
 
 	memset(out, 0, sizeof *out);
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		rc = visits_row(v, s, out) == -1 ? VISITS_ERROR : VISITS_OK;
-		if (rc != VISITS_OK)
-			visit_clear(out);
-	} else if (rc == SQLITE_DONE)
-		rc = VISITS_NOT_FOUND;
-	else {
-		log_err("event=store.error what=visit_get error=\"%s\"",
-		    sqlite3_errstr(rc));
+	if ((rc = visits_step_one(s, "visit_get")) == VISITS_OK &&
+	    visits_row(v, s, out) == -1) {
+		visit_clear(out);
 		rc = VISITS_ERROR;
 	}
 	visits_reset(s);
@@ -435,22 +475,30 @@ visits_move(struct visits *v, int64_t id, int64_t at)
 static int
 visits_family_of(struct visits *v, int64_t id, int64_t *fam)
 {
-	sqlite3_stmt	*s = v->s[VS_FAMILY_OF];
-	int		 rc;
+	sqlite3_bind_int64(v->s[VS_FAMILY_OF], 1, id);
+	return visits_one_int64(v->s[VS_FAMILY_OF], "visit_family", fam);
+}
 
-	*fam = 0;
+/*
+ * Binds a visit's id as ?1 of s and `text` as ?idx, sealed under the
+ * visit's family's key for column `col`.
+ */
+static int
+visits_bind_sealed(struct visits *v, sqlite3_stmt *s, int64_t id, int idx,
+    const char *col, const char *text)
+{
+	int64_t	 fam;
+	int	 rc;
+
+	if ((rc = visits_family_of(v, id, &fam)) != VISITS_OK)
+		return rc;
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*fam = sqlite3_column_int64(s, 0);
-	visits_reset(s);
-	if (rc == SQLITE_ROW)
-		return VISITS_OK;
-	if (rc == SQLITE_DONE)
-		return VISITS_NOT_FOUND;
-	log_err("event=store.error what=visit_family error=\"%s\"",
-	    sqlite3_errstr(rc));
-	return VISITS_ERROR;
+	if (seal_bind_str_fam(v->keys, fam, s, idx, "visits", col, id,
+	    text) == -1) {
+		visits_reset(s);
+		return VISITS_ERROR;
+	}
+	return VISITS_OK;
 }
 
 int
@@ -470,37 +518,23 @@ int
 visits_ahead(struct visits *v, int64_t family_id, int64_t now, int64_t *n)
 {
 	sqlite3_stmt	*s = v->s[VS_AHEAD];
-	int		 rc;
 
-	*n = 0;
 	sqlite3_bind_int64(s, 1, family_id);
 	sqlite3_bind_int64(s, 2, now);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(s, 0);
-	visits_reset(s);
-	if (rc == SQLITE_ROW)
-		return VISITS_OK;
-	log_err("event=store.error what=visits_ahead error=\"%s\"",
-	    sqlite3_errstr(rc));
-	return VISITS_ERROR;
+	/* COUNT(*) always yields its row: none is an error. */
+	return visits_one_int64(s, "visits_ahead", n) == VISITS_OK ?
+	    VISITS_OK : VISITS_ERROR;
 }
 
 int
 visits_cancel(struct visits *v, int64_t id, const char *reason)
 {
 	sqlite3_stmt	*s = v->s[VS_CANCEL];
-	int64_t		 fam;
 	int		 rc;
 
-	if ((rc = visits_family_of(v, id, &fam)) != VISITS_OK)
+	if ((rc = visits_bind_sealed(v, s, id, 2, "reason", reason)) !=
+	    VISITS_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, id);
-	if (seal_bind_str_fam(v->keys, fam, s, 2, "visits", "reason", id,
-	    reason) == -1) {
-		visits_reset(s);
-		return VISITS_ERROR;
-	}
 	sqlite3_bind_int64(s, 3, clock_now_ms());
 	if ((rc = visits_changed(v, s, "visit_cancel")) != VISITS_OK)
 		return rc;
@@ -512,18 +546,12 @@ visits_set_answer(struct visits *v, int64_t id, enum visit_answer a,
     const char *text, int64_t at)
 {
 	sqlite3_stmt	*s = v->s[VS_ANSWER];
-	int64_t		 fam;
 	int		 rc;
 
-	if ((rc = visits_family_of(v, id, &fam)) != VISITS_OK)
+	if ((rc = visits_bind_sealed(v, s, id, 3, "answer_text", text)) !=
+	    VISITS_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int(s, 2, (int)a);
-	if (seal_bind_str_fam(v->keys, fam, s, 3, "visits", "answer_text", id,
-	    text) == -1) {
-		visits_reset(s);
-		return VISITS_ERROR;
-	}
 	sqlite3_bind_int64(s, 4, at);
 	return visits_changed(v, s, "visit_answer");
 }
@@ -533,40 +561,22 @@ visits_another_time_waiting(struct visits *v, int64_t family_id,
     int64_t since, int64_t now, int64_t *id)
 {
 	sqlite3_stmt	*s = v->s[VS_WAIT_TIME];
-	int		 rc;
 
-	*id = 0;
 	sqlite3_bind_int64(s, 1, family_id);
 	sqlite3_bind_int64(s, 2, since);
 	sqlite3_bind_int64(s, 3, now);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(s, 0);
-	visits_reset(s);
-	if (rc == SQLITE_ROW)
-		return VISITS_OK;
-	if (rc == SQLITE_DONE)
-		return VISITS_NOT_FOUND;
-	log_err("event=store.error what=visit_time_waiting error=\"%s\"",
-	    sqlite3_errstr(rc));
-	return VISITS_ERROR;
+	return visits_one_int64(s, "visit_time_waiting", id);
 }
 
 int
 visits_set_another_time(struct visits *v, int64_t id, const char *text)
 {
 	sqlite3_stmt	*s = v->s[VS_TIME_TEXT];
-	int64_t		 fam;
 	int		 rc;
 
-	if ((rc = visits_family_of(v, id, &fam)) != VISITS_OK)
+	if ((rc = visits_bind_sealed(v, s, id, 2, "answer_text", text)) !=
+	    VISITS_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, id);
-	if (seal_bind_str_fam(v->keys, fam, s, 2, "visits", "answer_text", id,
-	    text) == -1) {
-		visits_reset(s);
-		return VISITS_ERROR;
-	}
 	return visits_changed(v, s, "visit_another_time");
 }
 
@@ -713,18 +723,15 @@ visits_reminder_done(struct visits *v, int64_t id, enum reminder_state st,
 	return visits_changed(v, s, "reminder_done");
 }
 
-int
-visits_reminder_last(struct visits *v, int64_t member_id, int64_t since,
-    struct reminder *out)
+/* The first reminder a statement yields, VISITS_NOT_FOUND if none. */
+static int
+visits_rm_first(sqlite3_stmt *s, const char *what, struct reminder *out)
 {
 	struct reminder	*a = NULL;
 	size_t		 n = 0;
 	int		 rc;
 
-	sqlite3_bind_int64(v->s[VS_RM_LAST], 1, member_id);
-	sqlite3_bind_int64(v->s[VS_RM_LAST], 2, since);
-	if ((rc = visits_rm_collect(v->s[VS_RM_LAST], "reminder_last", &a,
-	    &n)) != VISITS_OK)
+	if ((rc = visits_rm_collect(s, what, &a, &n)) != VISITS_OK)
 		return rc;
 	if (n == 0)
 		rc = VISITS_NOT_FOUND;
@@ -732,6 +739,15 @@ visits_reminder_last(struct visits *v, int64_t member_id, int64_t since,
 		*out = a[0];
 	free(a);
 	return rc;
+}
+
+int
+visits_reminder_last(struct visits *v, int64_t member_id, int64_t since,
+    struct reminder *out)
+{
+	sqlite3_bind_int64(v->s[VS_RM_LAST], 1, member_id);
+	sqlite3_bind_int64(v->s[VS_RM_LAST], 2, since);
+	return visits_rm_first(v->s[VS_RM_LAST], "reminder_last", out);
 }
 
 int
@@ -745,20 +761,8 @@ visits_reminder_answered(struct visits *v, int64_t id, int64_t at)
 int
 visits_reminder_get(struct visits *v, int64_t id, struct reminder *out)
 {
-	struct reminder	*a = NULL;
-	size_t		 n = 0;
-	int		 rc;
-
 	sqlite3_bind_int64(v->s[VS_RM_GET], 1, id);
-	if ((rc = visits_rm_collect(v->s[VS_RM_GET], "reminder_get", &a,
-	    &n)) != VISITS_OK)
-		return rc;
-	if (n == 0)
-		rc = VISITS_NOT_FOUND;
-	else
-		*out = a[0];
-	free(a);
-	return rc;
+	return visits_rm_first(v->s[VS_RM_GET], "reminder_get", out);
 }
 
 int
@@ -830,8 +834,7 @@ visits_event_get(struct visits *v, int64_t id, struct event *out)
 
 	memset(out, 0, sizeof *out);
 	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	if ((rc = visits_step_one(s, "event_get")) == VISITS_OK) {
 		out->id = sqlite3_column_int64(s, 0);
 		out->programme_id = sqlite3_column_int64(s, 1);
 		out->group_id = sqlite3_column_int64(s, 2);
@@ -841,19 +844,12 @@ visits_event_get(struct visits *v, int64_t id, struct event *out)
 			snprintf(out->kind, sizeof out->kind, "%s",
 			    kind);
 		out->created_at = sqlite3_column_int64(s, 8);
-		rc = VISITS_OK;
 		if (seal_open(v->keys, s, 6, "events", "place", id,
 		    &out->place, NULL) == -1 || seal_open(v->keys, s, 7,
 		    "events", "note", id, &out->note, NULL) == -1) {
 			event_clear(out);
 			rc = VISITS_ERROR;
 		}
-	} else if (rc == SQLITE_DONE)
-		rc = VISITS_NOT_FOUND;
-	else {
-		log_err("event=store.error what=event_get error=\"%s\"",
-		    sqlite3_errstr(rc));
-		rc = VISITS_ERROR;
 	}
 	visits_reset(s);
 	return rc;

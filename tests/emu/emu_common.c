@@ -205,31 +205,38 @@ emuc_ctl_str_check(struct evhttp_request *req, const char *key,
 	return 0;
 }
 
+int
+emuc_parse_form(cJSON *o, const char *s)
+{
+	struct evkeyvalq	 kv;
+	struct evkeyval		*it;
+
+	if (evhttp_parse_query_str(s, &kv) == -1)
+		return -1;
+	for (it = kv.tqh_first; it != NULL; it = it->next.tqe_next) {
+		cJSON_DeleteItemFromObjectCaseSensitive(o, it->key);
+		cJSON_AddStringToObject(o, it->key, it->value);
+	}
+	evhttp_clear_headers(&kv);
+	return 0;
+}
+
 /* Query entries get the query string; the others a JSON object body. */
 static cJSON *
 ctl_args(struct evhttp_request *req, int query)
 {
-	struct evbuffer		*body = evhttp_request_get_input_buffer(req);
-	struct evkeyvalq	 kv;
-	struct evkeyval		*it;
-	const char		*q;
-	size_t			 len = evbuffer_get_length(body);
-	cJSON			*o;
+	struct evbuffer	*body = evhttp_request_get_input_buffer(req);
+	const char	*q;
+	size_t		 len = evbuffer_get_length(body);
+	cJSON		*o;
 
 	if (query) {
 		o = cJSON_CreateObject();
 		q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-		if (q == NULL)
-			return o;
-		if (evhttp_parse_query_str(q, &kv) == -1) {
+		if (q != NULL && emuc_parse_form(o, q) == -1) {
 			cJSON_Delete(o);
 			return NULL;
 		}
-		for (it = kv.tqh_first; it != NULL; it = it->next.tqe_next) {
-			cJSON_DeleteItemFromObjectCaseSensitive(o, it->key);
-			cJSON_AddStringToObject(o, it->key, it->value);
-		}
-		evhttp_clear_headers(&kv);
 		return o;
 	}
 	if (len == 0)

@@ -98,6 +98,13 @@ void	 emuc_ctl_run(struct emu *e, struct evhttp_request *req,
 int	 emuc_ctl_str_check(struct evhttp_request *req, const char *key,
 	    const char *s, size_t max, int (*valid)(const char *, size_t));
 
+/*
+ * The fields of a form or query string ("a=1&b=2"), decoded, into o as
+ * strings, each replacing one of the same name; -1 when s does not parse.
+ */
+int	 emuc_parse_form(cJSON *o, const char *s)
+	    __attribute__((warn_unused_result));
+
 int64_t	 emuc_now_ms(void);		/* monotonic */
 int64_t	 emuc_wall_ms(void);
 

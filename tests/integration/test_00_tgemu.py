@@ -12,11 +12,10 @@ import os
 import sys
 import threading
 import time
-import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
-from harness import Scenario  # noqa: E402
+from harness import Scenario, emulator_checks  # noqa: E402
 from tgemu import buttons  # noqa: E402
 
 
@@ -301,29 +300,11 @@ CHECKS = [
 
 
 def main():
-    passed = failed = 0
     # The scenario stops the emulator in any case, prints its log and keeps
     # it when a check failed, and removes its directory.
     with Scenario(tg=False, name="tgemu") as sc:
         emu = sc.tgemu(limits=True)
-        for name, fn in CHECKS:
-            try:
-                fn(emu)
-                passed += 1
-                print("ok   %s" % name)
-            except Exception:
-                failed += 1
-                print("FAIL %s" % name)
-                traceback.print_exc()
-            sys.stdout.flush()
-        rc = emu.stop()
-        name = "exits 0 on SIGTERM"
-        if rc == 0:
-            passed += 1
-            print("ok   %s" % name)
-        else:
-            failed += 1
-            print("FAIL %s (exit %s)" % (name, rc))
+        passed, failed = emulator_checks(emu, CHECKS)
         sc.failed = failed > 0
     print("tgemu: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

@@ -14,12 +14,11 @@ import os
 import sys
 import threading
 import time
-import traceback
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
-from harness import BUILD, Scenario  # noqa: E402
+from harness import BUILD, Scenario, emulator_checks  # noqa: E402
 from smsapiemu import SmsapiEmuError  # noqa: E402
 
 SECRET = "s3cr3t-callback-path-token"
@@ -425,30 +424,12 @@ def main():
         print("FAIL smsapiemu not built: %s is missing (run make)" % binary)
         print("smsapiemu: 0 passed, 1 failed")
         return 1
-    passed = failed = 0
     # The scenario stops the emulator and the listener in any case, prints
     # the log and keeps it when a check failed, and removes the directory.
     with Scenario(tg=False, name="smsapiemu") as sc:
         emu = sc.smsapiemu()
         cb = sc.own(Callbacks(), "callbacks")
-        for name, fn in CHECKS:
-            try:
-                fn(emu, cb)
-                passed += 1
-                print("ok   %s" % name)
-            except Exception:
-                failed += 1
-                print("FAIL %s" % name)
-                traceback.print_exc()
-            sys.stdout.flush()
-        rc = emu.stop()
-        name = "exits 0 on SIGTERM"
-        if rc == 0:
-            passed += 1
-            print("ok   %s" % name)
-        else:
-            failed += 1
-            print("FAIL %s (exit %s)" % (name, rc))
+        passed, failed = emulator_checks(emu, CHECKS, cb)
         sc.failed = failed > 0
     print("smsapiemu: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

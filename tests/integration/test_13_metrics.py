@@ -13,21 +13,13 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from adminapi import Api  # noqa: E402
-from harness import BUILD, Suite, scenario, wait_for  # noqa: E402
+from harness import BUILD, Suite, free_port, scenario, wait_for  # noqa: E402
 
 suite = Suite("metrics")
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(,|$)')
 RESULTS = ("sent", "retried", "failed", "rate_limited", "unreachable")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def request(port, method="GET", path="/metrics", headers=None):

@@ -18,6 +18,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from harness import BUILD, Suite, scenario, wait_for  # noqa: E402
+from harness import ctl_json as j, ctl_run as run  # noqa: E402
 
 CTL = os.path.join(BUILD, "asystentctl")
 suite = Suite("asystentctl")
@@ -29,28 +30,6 @@ CONTACT_NAME = "Łucja Żółtowska"
 CONTACT_PHONE = "+48 601 234 567"
 CONTACT_E164 = "+48601234567"
 OTHER_NAME = "Шевченко Тарас"
-
-
-def run(d, *args, rc=0, sock=None, json_out=False, user=None):
-    """Runs asystentctl; asserts the exit status; returns the process."""
-    cmd = [CTL, "-s", sock or d.sock]
-    if json_out:
-        cmd.append("--json")
-    cmd += [str(a) for a in args]
-    if user is not None:
-        cmd = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user,
-               "--clear-groups"] + cmd
-    p = subprocess.run(cmd, capture_output=True, timeout=120)
-    p.out = p.stdout.decode("utf-8")
-    p.err = p.stderr.decode("utf-8")
-    assert p.returncode == rc, "%s: exit %d, wanted %d\nstdout: %s\n" \
-        "stderr: %s" % (args, p.returncode, rc, p.out[-2000:], p.err)
-    return p
-
-
-def j(d, *args, rc=0):
-    """Runs with --json; returns the parsed answer."""
-    return json.loads(run(d, *args, rc=rc, json_out=True).out)
 
 
 def one_line_error(p, *words):

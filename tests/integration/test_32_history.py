@@ -11,20 +11,18 @@ start, removes the old bodies and keeps every row and count. The database
 file never holds a message text in plain.
 """
 import datetime
-import json
 import os
 import sqlite3
-import subprocess
 import sys
 import time
 import zoneinfo
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
-from harness import BUILD, Suite, scenario, wait_for  # noqa: E402
+from harness import Suite, scenario, wait_for  # noqa: E402
+from harness import ctl_json as j, ctl_run as run  # noqa: E402
 import seal  # noqa: E402
 
-CTL = os.path.join(BUILD, "asystentctl")
 DAY = 86400
 WARSAW = zoneinfo.ZoneInfo("Europe/Warsaw")
 suite = Suite("history")
@@ -39,21 +37,6 @@ NEW_2 = "Otrzymałam skan, dziękuję\x1b[31m bardzo"
 ERROR = "Forbidden: bot was blocked by the user"
 TEXTS = [OLD_1, OLD_2, NEW_1, NEW_2, "zasiłek rodzinny", "PESEL i umowę",
          "довідки з лікарні", "Otrzymałam skan"]
-
-
-def run(d, *args, rc=0, json_out=False):
-    cmd = [CTL, "-s", d.sock] + (["--json"] if json_out else [])
-    p = subprocess.run(cmd + [str(a) for a in args], capture_output=True,
-                       timeout=60)
-    p.out = p.stdout.decode("utf-8")
-    p.err = p.stderr.decode("utf-8")
-    assert p.returncode == rc, "%s: exit %d, wanted %d\nstdout: %s\n" \
-        "stderr: %s" % (args, p.returncode, rc, p.out[-2000:], p.err)
-    return p
-
-
-def j(d, *args):
-    return json.loads(run(d, *args, json_out=True).out)
 
 
 def setup_family(d):

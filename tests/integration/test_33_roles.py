@@ -21,7 +21,7 @@ import zoneinfo
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from adminapi import Api  # noqa: E402
-from harness import BUILD, Suite, scenario  # noqa: E402
+from harness import BUILD, Suite, open_to_others, scenario  # noqa: E402
 
 CTL = os.path.join(BUILD, "asystentctl")
 suite = Suite("roles")
@@ -72,16 +72,6 @@ def ctl(d, role, *args):
     return as_uid(UIDS[role], [CTL, "-s", d.sock] + [str(a) for a in args])
 
 
-def open_to_others(sc, d):
-    """The temp directories up to the first others may enter, so that
-    other uids reach the socket (the directories are the run's own)."""
-    path = os.path.dirname(d.sock)
-    while path != "/" and not os.stat(path).st_mode & 0o001:
-        os.chmod(path, 0o711)
-        path = os.path.dirname(path)
-    os.chmod(d.sock, 0o666)
-
-
 def world(api):
     ids = {}
     for role, kind in (("assistant", "family_assistant"),
@@ -129,6 +119,18 @@ def world(api):
         ids[key] = api.ok("POST", "/v1/broadcasts", {
             "texts": texts, "target": target})["broadcast"]["id"]
     return ids
+
+
+def shared_world(sc):
+    """The daemon, open to other uids, its API and the world's ids; all
+    None, the test skipped, unless we are root (other uids need it)."""
+    if os.geteuid() != 0:
+        print("skipped: other uids need root")
+        return None, None, None
+    d = sc.daemon()
+    api = Api(d)
+    open_to_others(d)
+    return d, api, world(api)
 
 
 def matrix(ids):
@@ -260,13 +262,9 @@ def test_the_matrix_covers_every_documented_endpoint():
 @suite.test
 @scenario()
 def test_every_role_meets_every_endpoint(sc):
-    if os.geteuid() != 0:
-        print("skipped: other uids need root")
+    d, api, ids = shared_world(sc)
+    if d is None:
         return
-    d = sc.daemon()
-    api = Api(d)
-    open_to_others(sc, d)
-    ids = world(api)
     reqs = matrix(ids)
     root_routes = {r[1] for r in reqs}
     assert len(root_routes) >= 25
@@ -298,13 +296,9 @@ def test_every_role_meets_every_endpoint(sc):
 @suite.test
 @scenario()
 def test_lists_show_only_ones_own_families(sc):
-    if os.geteuid() != 0:
-        print("skipped: other uids need root")
+    d, api, ids = shared_world(sc)
+    if d is None:
         return
-    d = sc.daemon()
-    api = Api(d)
-    open_to_others(sc, d)
-    ids = world(api)
     seen = {}
     for role in STAFF_ROLES:
         (status, ans), = ask(d, role, [("GET", "/v1/families", None)])
@@ -323,13 +317,9 @@ def test_lists_show_only_ones_own_families(sc):
 @suite.test
 @scenario()
 def test_asystentctl_refusals_exit_77(sc):
-    if os.geteuid() != 0:
-        print("skipped: other uids need root")
+    d, api, ids = shared_world(sc)
+    if d is None:
         return
-    d = sc.daemon()
-    api = Api(d)
-    open_to_others(sc, d)
-    ids = world(api)
     p = ctl(d, "none", "status")
     assert p.returncode == 0, p.stderr
     p = ctl(d, "none", "family", "list")

@@ -3,7 +3,6 @@
 into a fresh install with the key (doc/operations.md)."""
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 
@@ -11,6 +10,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from adminapi import Api  # noqa: E402
 from harness import BUILD, Daemon, Suite, _stop_daemon, scenario  # noqa
+from harness import copy_keystore  # noqa: E402
 
 CTL = os.path.join(BUILD, "asystentctl")
 suite = Suite("backup")
@@ -21,18 +21,6 @@ NAMES = ["Beata Zielińska", "Rodzina Wójcików", "Ганна Войцех"]
 def ctl(d, *args):
     return subprocess.run([CTL, "-s", d.sock] + [str(a) for a in args],
                           capture_output=True, text=True, timeout=120)
-
-
-def copy_keystore(src, dst):
-    """The keystore's copy as doc/operations.md takes it while the daemon
-    runs: SQLite's backup, which reads its WAL too."""
-    a = sqlite3.connect(src)
-    b = sqlite3.connect(dst)
-    with b:
-        a.backup(b)
-    a.close()
-    b.close()
-    os.chmod(dst, 0o600)
 
 
 def fill(api, n):

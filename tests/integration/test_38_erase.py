@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from adminapi import Api  # noqa: E402
 from harness import (BUILD, Daemon, Suite, _stop_daemon,  # noqa: E402
-                     scenario, wait_for)
+                     copy_keystore, open_to_others, scenario, wait_for)
 from world import Centre  # noqa: E402
 import seal  # noqa: E402
 
@@ -45,25 +45,6 @@ def ctl(d, *args, rc=0, uid=0):
     p = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     assert p.returncode == rc, (args, p.returncode, p.stdout, p.stderr)
     return p
-
-
-def open_to_others(d):
-    path = os.path.dirname(d.sock)
-    while path != "/" and not os.stat(path).st_mode & 0o001:
-        os.chmod(path, 0o711)
-        path = os.path.dirname(path)
-    os.chmod(d.sock, 0o666)
-
-
-def copy_keystore(src, dst):
-    """As doc/operations.md says: SQLite's backup, which reads the WAL."""
-    a = sqlite3.connect(src)
-    b = sqlite3.connect(dst)
-    with b:
-        a.backup(b)
-    a.close()
-    b.close()
-    os.chmod(dst, 0o600)
 
 
 def raw(path):

@@ -30,7 +30,7 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from lossyproxy import LossyProxy  # noqa: E402
-from harness import BUILD, Suite, scenario, wait_for  # noqa: E402
+from harness import BUILD, Suite, free_port, scenario, wait_for  # noqa: E402
 from po import expand, tr  # noqa: E402
 from world import Centre  # noqa: E402
 
@@ -61,15 +61,6 @@ def rss_kb(pid):
     return 0
 
 
-def free_port():
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
-
-
 class World:
     """The daemon, the staff member, the SMS family, both emulators."""
 
@@ -82,24 +73,14 @@ class World:
                       if proxy else None)
         self.port = free_port()
         self.secret = "t_" + secrets.token_urlsafe(24)
-        secret_file = os.path.join(sc.dir, "sms.secret")
-        with open(secret_file, "w") as f:
-            f.write(self.secret + "\n")
-        token_file = os.path.join(sc.dir, "smsapi.token")
-        with open(token_file, "w") as f:
-            f.write(self.sms.token + "\n")
         self.base = "http://127.0.0.1:%d" % self.port
         cf = dict(OPEN)
+        cf.update(self.sms.daemon_conf(
+            sc.dir, self.secret, self.port,
+            url=self.proxy.url if self.proxy else None))
         cf.update({
             "daemon.centre_contact": CONTACT,
-            "sms.driver": "smsapi",
-            "sms.listen": "127.0.0.1:%d" % self.port,
-            "sms.callback_url": self.base,
-            "sms.secret_file": secret_file,
             "sms.sender": "MOPS",
-            "sms.smsapi_url": (self.proxy.url if self.proxy else
-                               self.sms.url + "/sms.do"),
-            "sms.smsapi_token_file": token_file,
             # A refused token pauses SMS; short here, 60 s by default.
             "outbox.auth_pause_s": 5,
         })
@@ -127,22 +108,8 @@ class World:
                                     self.secret if secret is None else secret)
 
     def consent(self, member_id):
-        """Staff record the paper form: the admin API when it has the
-        endpoint, else the column set while the daemon is stopped."""
-        st, body = self.c.api.call("POST", "/v1/members/%d/consent"
-                                   % member_id,
-                                   {"date": CONSENT_DATE, "ref": "F/7/2026"})
-        if st in (200, 201):
-            return
-        assert st in (404, 405), (st, body)
-        self.d.stop()
-        import sqlite3
-        con = sqlite3.connect(self.d.db)
-        con.execute("UPDATE members SET consent_at = ? WHERE id = ?",
-                    (NOW - 86400, member_id))
-        con.commit()
-        con.close()
-        self.d.start()
+        """Staff record the paper form."""
+        self.c.consent(member_id, CONSENT_DATE, "F/7/2026")
 
     def mo(self, text, frm=DIGITS, msg_id=None, method="POST"):
         r = self.sms.mo(frm, CENTRE_NO, text, self.url("mo"), method=method,
@@ -151,17 +118,13 @@ class World:
         return r
 
     def seq(self):
-        s = self.emu.sent()
-        return s[-1]["seq"] + 1 if s else 0
+        return self.c.seq()
 
     def to_anna(self, pred, since=0, timeout=10):
-        return self.emu.wait_sent(lambda m: m["chat_id"] == ANNA and
-                                  m["text"] is not None and pred(m["text"]),
-                                  timeout=timeout, since=since)
+        return self.c.wait_text(ANNA, pred, since, timeout)
 
     def anna_texts(self, since=0):
-        return [m["text"] for m in self.emu.sent(chat_id=ANNA, since=since)
-                if m["text"] is not None]
+        return self.c.texts(ANNA, since)
 
     def relayed(self, text, since=0):
         """The assistant's copy of an SMS: header, then the text."""

@@ -14,7 +14,6 @@ a loud SKIP and passes.
 import calendar
 import os
 import secrets
-import socket
 import sys
 import urllib.error
 import urllib.parse
@@ -23,7 +22,7 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from lossyproxy import LossyProxy  # noqa: E402
-from harness import BUILD, Suite, scenario, wait_for  # noqa: E402
+from harness import BUILD, Suite, free_port, scenario, wait_for  # noqa: E402
 from kannel import Kannel  # noqa: E402
 from po import expand, tr  # noqa: E402
 from world import Centre  # noqa: E402
@@ -39,15 +38,6 @@ OPEN = {"hours." + d: "00:00-23:59" for d in (
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
     "sunday")}
 PL = lambda msgid: tr("pl", msgid)  # noqa: E731
-
-
-def free_port():
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
 
 
 def hdr(i):
@@ -126,33 +116,16 @@ class World:
             self.consent(mid)
 
     def consent(self, member_id):
-        st, body = self.c.api.call("POST", "/v1/members/%d/consent"
-                                   % member_id,
-                                   {"date": CONSENT_DATE, "ref": "F/1"})
-        if st in (200, 201):
-            return
-        assert st in (404, 405), (st, body)
-        import sqlite3
-        self.d.stop()
-        con = sqlite3.connect(self.d.db)
-        con.execute("UPDATE members SET consent_at = ? WHERE id = ?",
-                    (NOW - 86400, member_id))
-        con.commit()
-        con.close()
-        self.d.start()
+        self.c.consent(member_id, CONSENT_DATE, "F/1")
 
     def seq(self):
-        s = self.emu.sent()
-        return s[-1]["seq"] + 1 if s else 0
+        return self.c.seq()
 
     def to_anna(self, pred, since=0, timeout=10):
-        return self.emu.wait_sent(lambda m: m["chat_id"] == ANNA and
-                                  m["text"] is not None and pred(m["text"]),
-                                  timeout=timeout, since=since)
+        return self.c.wait_text(ANNA, pred, since, timeout)
 
     def anna_texts(self, since=0):
-        return [m["text"] for m in self.emu.sent(chat_id=ANNA, since=since)
-                if m["text"] is not None]
+        return self.c.texts(ANNA, since)
 
     def write(self, i, text, since):
         """Family i's phone writes; returns the assistant's copy."""

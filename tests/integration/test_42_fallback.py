@@ -3,12 +3,11 @@
 member blocked the bot) goes once by SMS, and the outbox records the chain.
 Real asystentd, the Bot API emulator and the SMSAPI emulator."""
 import os
-import socket
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
-from harness import Suite, scenario, wait_for  # noqa: E402
+from harness import Suite, free_port, scenario, wait_for  # noqa: E402
 from world import Centre  # noqa: E402
 
 suite = Suite("fallback")
@@ -19,33 +18,12 @@ OPEN = {"hours.%s" % d: "00:00-24:00" for d in
          "saturday", "sunday")}
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def centre_with_sms(sc):
     sms = sc.smsapiemu()
     sc.extra = sms
-    secret = os.path.join(sc.dir, "sms.secret")
-    token = os.path.join(sc.dir, "smsapi.token")
-    with open(secret, "w") as f:
-        f.write("s3cret-callback-path-0123456789\n")
-    with open(token, "w") as f:
-        f.write(sms.token + "\n")
-    port = free_port()
-    conf = dict(OPEN, **{
-        "sms.driver": "smsapi",
-        "sms.listen": "127.0.0.1:%d" % port,
-        "sms.callback_url": "http://127.0.0.1:%d" % port,
-        "sms.secret_file": secret,
-        "sms.smsapi_url": sms.url + "/sms.do",
-        "sms.smsapi_token_file": token,
-        "sms.per_second": 0,
-    })
+    conf = dict(OPEN, **sms.daemon_conf(
+        sc.dir, "s3cret-callback-path-0123456789", free_port()))
+    conf["sms.per_second"] = 0
     d = sc.daemon(conf=conf)
     c = Centre(sc, d)
     c.sms = sms

@@ -6,34 +6,17 @@ The clock is moved (ASYSTENT_FAKE_NOW) to 2026-03-01 so that both DST
 days of 2026 are ahead. The family talks by SMS with consent recorded on
 paper, so it can be reached without Telegram.
 """
-import json
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
-from harness import BUILD, Suite, scenario  # noqa: E402
+from harness import Suite, scenario  # noqa: E402
+from harness import ctl_json as j, ctl_run as run  # noqa: E402
 
-CTL = os.path.join(BUILD, "asystentctl")
 suite = Suite("visits")
 NOW = 1772362800            # 2026-03-01 12:00 Europe/Warsaw (CET)
 ENV = {"ASYSTENT_FAKE_NOW": str(NOW)}
-
-
-def run(d, *args, rc=0, json_out=False):
-    cmd = [CTL, "-s", d.sock] + (["--json"] if json_out else [])
-    cmd += [str(a) for a in args]
-    p = subprocess.run(cmd, capture_output=True, timeout=60)
-    p.out = p.stdout.decode("utf-8")
-    p.err = p.stderr.decode("utf-8")
-    assert p.returncode == rc, "%s: exit %d, wanted %d\nstdout: %s\n" \
-        "stderr: %s" % (args, p.returncode, rc, p.out[-2000:], p.err)
-    return p
-
-
-def j(d, *args, rc=0):
-    return json.loads(run(d, *args, rc=rc, json_out=True).out)
 
 
 def setup(d, reachable=True):

@@ -11,14 +11,13 @@ nothing; a blocked family gets the reminder by SMS.
 import datetime
 import json
 import os
-import socket
 import subprocess
 import sys
 import zoneinfo
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
-from harness import BUILD, Suite, scenario, wait_for  # noqa: E402
+from harness import BUILD, Suite, free_port, scenario, wait_for  # noqa: E402
 from world import Centre  # noqa: E402
 
 CTL = os.path.join(BUILD, "asystentctl")
@@ -391,34 +390,15 @@ def test_kill9_around_the_moment_sends_once(sc):
     assert rows == 1, rows
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 @suite.test
 @scenario()
 def test_blocked_family_gets_the_reminder_by_sms(sc):
     sms = sc.smsapiemu()
     try:
-        secret = os.path.join(sc.dir, "sms.secret")
-        token = os.path.join(sc.dir, "smsapi.token")
-        with open(secret, "w") as f:
-            f.write("s3cret-callback-path-0123456789\n")
-        with open(token, "w") as f:
-            f.write(sms.token + "\n")
         port = free_port()
-        c = centre(sc, {
-            "sms.driver": "smsapi",
-            "sms.listen": "127.0.0.1:%d" % port,
-            "sms.callback_url": "http://127.0.0.1:%d" % port,
-            "sms.secret_file": secret,
-            "sms.smsapi_url": sms.url + "/sms.do",
-            "sms.smsapi_token_file": token,
-            "sms.per_second": 0})
+        c = centre(sc, dict(sms.daemon_conf(
+            sc.dir, "s3cret-callback-path-0123456789", port),
+            **{"sms.per_second": 0}))
         d = c.d
         c.api.ok("PATCH", "/v1/members/%d" % c.fam["members"][0]["id"],
                  {"phone": PHONE})

@@ -17,10 +17,12 @@ else under the system's. Conditions are waited for with deadlines, never
 with bare sleeps.
 """
 import atexit
+import json
 import os
 import resource
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -58,6 +60,64 @@ def wait_for(pred, timeout=10.0, what="condition", interval=0.02):
             raise AssertionError("timed out after %.1fs waiting for %s"
                                  % (timeout, what))
         time.sleep(interval)
+
+
+def ctl_run(d, *args, rc=0, sock=None, json_out=False, user=None):
+    """Runs asystentctl against d (or the socket `sock`), as `user` when
+    given; asserts the exit status; returns the process, its output
+    decoded as p.out and p.err."""
+    cmd = [os.path.join(BUILD, "asystentctl"), "-s", sock or d.sock]
+    if json_out:
+        cmd.append("--json")
+    cmd += [str(a) for a in args]
+    if user is not None:
+        cmd = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user,
+               "--clear-groups"] + cmd
+    p = subprocess.run(cmd, capture_output=True, timeout=120)
+    p.out = p.stdout.decode("utf-8")
+    p.err = p.stderr.decode("utf-8")
+    assert p.returncode == rc, "%s: exit %d, wanted %d\nstdout: %s\n" \
+        "stderr: %s" % (args, p.returncode, rc, p.out[-2000:], p.err)
+    return p
+
+
+def ctl_json(d, *args, rc=0):
+    """Runs asystentctl with --json; returns the parsed answer."""
+    return json.loads(ctl_run(d, *args, rc=rc, json_out=True).out)
+
+
+def open_to_others(d):
+    """Lets other uids reach d's socket: the temporary directories above
+    it, up to the first others may enter, are made enterable (they are
+    the run's own)."""
+    path = os.path.dirname(d.sock)
+    while path != "/" and not os.stat(path).st_mode & 0o001:
+        os.chmod(path, 0o711)
+        path = os.path.dirname(path)
+    os.chmod(d.sock, 0o666)
+
+
+def copy_keystore(src, dst):
+    """The keystore copied as doc/operations.md says, while the daemon
+    runs: SQLite's backup, which reads its WAL too; the copy 0600."""
+    a = sqlite3.connect(src)
+    b = sqlite3.connect(dst)
+    with b:
+        a.backup(b)
+    a.close()
+    b.close()
+    os.chmod(dst, 0o600)
+
+
+def free_port():
+    """A loopback TCP port nothing listens on now (a listener of the
+    daemon's, or an address to find refused)."""
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
 
 
 class Daemon:
@@ -377,6 +437,32 @@ def _sigterm_exits():
 def _close_leftovers():
     for sc in list(_open):
         sc.close(True)
+
+
+def emulator_checks(emu, checks, *args):
+    """Runs each (name, fn) of checks as fn(emu, *args), then stops the
+    emulator, which must exit 0 on SIGTERM; one line each. Returns how
+    many passed and how many failed."""
+    passed = failed = 0
+    for name, fn in checks:
+        try:
+            fn(emu, *args)
+            passed += 1
+            print("ok   %s" % name)
+        except Exception:
+            failed += 1
+            print("FAIL %s" % name)
+            traceback.print_exc()
+        sys.stdout.flush()
+    rc = emu.stop()
+    name = "exits 0 on SIGTERM"
+    if rc == 0:
+        passed += 1
+        print("ok   %s" % name)
+    else:
+        failed += 1
+        print("FAIL %s (exit %s)" % (name, rc))
+    return passed, failed
 
 
 class Suite:

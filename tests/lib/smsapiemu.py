@@ -65,6 +65,26 @@ class SmsapiEmu(EmuProc):
         return self._spawn(binary, args + list(extra_args), timeout,
                            log_path, workdir)
 
+    def daemon_conf(self, where, secret, port, url=None):
+        """The [sms] keys of a daemon sending through this emulator: the
+        callback path's secret and the token in files made in `where`,
+        the listener on `port`, the gateway at `url` (this one's
+        sms.do when None)."""
+        secret_file = os.path.join(where, "sms.secret")
+        with open(secret_file, "w") as f:
+            f.write(secret + "\n")
+        token_file = os.path.join(where, "smsapi.token")
+        with open(token_file, "w") as f:
+            f.write(self.token + "\n")
+        return {
+            "sms.driver": "smsapi",
+            "sms.listen": "127.0.0.1:%d" % port,
+            "sms.callback_url": "http://127.0.0.1:%d" % port,
+            "sms.secret_file": secret_file,
+            "sms.smsapi_url": url or self.url + "/sms.do",
+            "sms.smsapi_token_file": token_file,
+        }
+
     # -- the API as the daemon sees it -------------------------------------
 
     def send(self, token=None, as_json=False, path="/sms.do", timeout=10.0,

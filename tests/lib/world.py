@@ -55,6 +55,23 @@ class Centre:
             return pending == 0 and due == 0
         wait_for(quiet, timeout, "the daemon to be idle")
 
+    def seq(self):
+        """The emulator's number for the next message the bot sends."""
+        s = self.emu.sent()
+        return s[-1]["seq"] + 1 if s else 0
+
+    def wait_text(self, chat_id, pred, since=0, timeout=10):
+        """The first text the bot sends chat_id from `since` on that
+        pred(text) accepts; fails past the timeout."""
+        return self.emu.wait_sent(lambda m: m["chat_id"] == chat_id and
+                                  m["text"] is not None and pred(m["text"]),
+                                  timeout=timeout, since=since)
+
+    def texts(self, chat_id, since=0):
+        """The texts the bot sent chat_id from `since` on."""
+        return [m["text"] for m in self.emu.sent(chat_id=chat_id, since=since)
+                if m["text"] is not None]
+
     def buttons(self, chat_id, prefix):
         """Callback data and message id of the newest button with prefix."""
         for m in reversed(self.emu.sent(chat_id=chat_id)):
@@ -99,6 +116,11 @@ class Centre:
                       lang_code=language, first_name=contact.split()[0])
             self.onboard(tg, language)
         return f
+
+    def consent(self, member_id, date, ref):
+        """Staff record a member's paper form of consent, dated `date`."""
+        return self.api.ok("POST", "/v1/members/%d/consent" % member_id,
+                           {"date": date, "ref": ref}, status=200)["member"]
 
     def onboard(self, tg, language):
         """Language and consent through the buttons, when the bot asks."""

@@ -21,7 +21,6 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 
 #include "log.h"
 #include "smsapiemu.h"
@@ -144,29 +143,6 @@ se_sms_number_normalize(const char *in, char *out, size_t outlen)
 
 /* -- parameters ------------------------------------------------------- */
 
-static void
-kv_merge(cJSON *p, struct evkeyvalq *kv)
-{
-	struct evkeyval	*it;
-
-	for (it = kv->tqh_first; it != NULL; it = it->next.tqe_next) {
-		cJSON_DeleteItemFromObjectCaseSensitive(p, it->key);
-		cJSON_AddStringToObject(p, it->key, it->value);
-	}
-}
-
-static int
-parse_form(cJSON *p, const char *s)
-{
-	struct evkeyvalq	 kv;
-
-	if (evhttp_parse_query_str(s, &kv) == -1)
-		return -1;
-	kv_merge(p, &kv);
-	evhttp_clear_headers(&kv);
-	return 0;
-}
-
 /* JSON scalars become the strings a form would have carried. */
 static cJSON *
 scalar_string(const cJSON *v)
@@ -220,7 +196,7 @@ params_parse(struct evhttp_request *req)
 	int		 rc;
 
 	q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-	if (q != NULL && parse_form(p, q) == -1)
+	if (q != NULL && emuc_parse_form(p, q) == -1)
 		goto fail;
 	if (len == 0)
 		return p;
@@ -232,7 +208,7 @@ params_parse(struct evhttp_request *req)
 	else if (ct != NULL && strstr(ct, "json") != NULL)
 		rc = parse_json_body(p, form, len);
 	else
-		rc = parse_form(p, form);
+		rc = emuc_parse_form(p, form);
 	free(form);
 	if (rc == 0)
 		return p;

@@ -9,7 +9,6 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 
 #include "log.h"
 #include "tgemu.h"
@@ -1156,29 +1155,6 @@ fail_match(struct emu *e, int method, const cJSON *params, struct action *a)
 	return 0;
 }
 
-static void
-kv_merge(cJSON *p, struct evkeyvalq *kv)
-{
-	struct evkeyval	*it;
-
-	for (it = kv->tqh_first; it != NULL; it = it->next.tqe_next) {
-		cJSON_DeleteItemFromObjectCaseSensitive(p, it->key);
-		cJSON_AddStringToObject(p, it->key, it->value);
-	}
-}
-
-static int
-parse_form(cJSON *p, const char *s)
-{
-	struct evkeyvalq	 kv;
-
-	if (evhttp_parse_query_str(s, &kv) == -1)
-		return -1;
-	kv_merge(p, &kv);
-	evhttp_clear_headers(&kv);
-	return 0;
-}
-
 static int
 parse_json_body(cJSON *p, const char *data, size_t len)
 {
@@ -1210,7 +1186,7 @@ params_parse(struct evhttp_request *req, const char **err)
 	int		 rc;
 
 	q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-	if (q != NULL && parse_form(p, q) == -1) {
+	if (q != NULL && emuc_parse_form(p, q) == -1) {
 		*err = "Bad Request: can't parse query string";
 		goto fail;
 	}
@@ -1234,7 +1210,7 @@ params_parse(struct evhttp_request *req, const char **err)
 		return p;
 	}
 	form = xstrndup((const char *)data, len);
-	rc = parse_form(p, form);
+	rc = emuc_parse_form(p, form);
 	free(form);
 	if (rc == 0)
 		return p;

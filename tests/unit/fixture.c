@@ -1,4 +1,7 @@
-/* fixture: one fresh temporary database per unit test, removed after. */
+/*
+ * fixture: one fresh temporary database per unit test, removed after, and
+ * the set-up tests share.
+ */
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -17,6 +20,8 @@
 
 #include "crypto.h"
 #include "fixture.h"
+#include "i18n.h"
+#include "log.h"
 #include "store.h"
 
 /* Deeper than any test goes; a bound all the same. */
@@ -135,4 +140,105 @@ fixture_path(const struct fixture *fx, const char *name, char *buf,
 
 	n = snprintf(buf, len, "%s/%s", fx->dir, name);
 	assert_true(n > 0 && (size_t)n < len);
+}
+
+/*
+ * 1 when `needle` stands in the file at `path`, whose size is added to
+ * *total; 0 too when there is no such file.
+ */
+static int
+fixture_file_has(const char *path, const char *needle, size_t *total)
+{
+	FILE	*fp;
+	char	*buf;
+	size_t	 len, nlen = strlen(needle), i;
+	long	 sz;
+	int	 found = 0;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return 0;
+	fseek(fp, 0, SEEK_END);
+	sz = ftell(fp);
+	rewind(fp);
+	buf = malloc((size_t)sz + 1);
+	assert_non_null(buf);
+	len = fread(buf, 1, (size_t)sz, fp);
+	fclose(fp);
+	*total += len;
+	for (i = 0; i + nlen <= len && !found; i++)
+		found = memcmp(buf + i, needle, nlen) == 0;
+	free(buf);
+	return found;
+}
+
+int
+fixture_db_has(const struct fixture *fx, const char *needle)
+{
+	char	 wal[600];
+	size_t	 total = 0;
+	int	 found;
+
+	snprintf(wal, sizeof wal, "%s-wal", fx->db);
+	found = fixture_file_has(fx->db, needle, &total);
+	found |= fixture_file_has(wal, needle, &total);
+	/* A search of no bytes could not fail. */
+	assert_true(total > 0);
+	return found;
+}
+
+int
+fixture_group_setup(void **state)
+{
+	(void)state;
+	log_set_level((enum log_level)(LOGL_ERR - 1));
+	return crypto_init() == 0 ? 0 : -1;
+}
+
+void
+fixture_warsaw(void)
+{
+	setenv("TZ", "Europe/Warsaw", 1);
+	tzset();
+}
+
+int
+fixture_warsaw_setup(void **state)
+{
+	(void)state;
+	fixture_warsaw();
+	return 0;
+}
+
+time_t
+fixture_utc(int y, int mo, int d, int h, int mi)
+{
+	struct tm	 tm;
+
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	return timegm(&tm);
+}
+
+const char *
+fixture_mo_dir(void)
+{
+	const char	*d = getenv("ASYSTENT_MO_DIR");
+
+	return d != NULL && *d != '\0' ? d : "build/messages";
+}
+
+int
+fixture_catalogs(struct i18n **cat)
+{
+	char	 err[512];
+
+	if (i18n_load(fixture_mo_dir(), cat, err, sizeof err) == -1) {
+		fprintf(stderr, "i18n_load: %s\n", err);
+		return -1;
+	}
+	return 0;
 }

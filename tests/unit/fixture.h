@@ -3,15 +3,18 @@
  * directory of its own under $TMPDIR, the database path in it, and on
  * request the store opened there and the keys of a fixed master key.
  * fixture_teardown() removes whatever was made in the directory, then
- * the directory.
+ * the directory. Besides, the set-up several tests share: the quiet log,
+ * Warsaw time, UTC dates, the compiled catalogs.
  */
 #ifndef ASYSTENT_FIXTURE_H
 #define ASYSTENT_FIXTURE_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "crypto.h"
 
+struct i18n;
 struct keys;
 struct store;
 
@@ -47,5 +50,36 @@ int	fixture_teardown(struct fixture *fx);
 /* dir/name in buf; the test fails if it does not fit. */
 void	fixture_path(const struct fixture *fx, const char *name, char *buf,
 	    size_t len);
+
+/*
+ * 1 when `needle` stands as bytes in the database file or its WAL: what
+ * an attacker with the files could read. The test fails when both are
+ * empty or missing.
+ */
+int	fixture_db_has(const struct fixture *fx, const char *needle);
+
+/*
+ * A cmocka group setup: the log silenced (the errors tests provoke need
+ * not clutter the run) and libsodium ready.
+ */
+int	fixture_group_setup(void **state);
+
+/* Europe/Warsaw as the local time zone, as the centres run. */
+void	fixture_warsaw(void);
+/* The same as a cmocka group setup. */
+int	fixture_warsaw_setup(void **state);
+
+/* Unix time of a UTC date and time. */
+time_t	fixture_utc(int y, int mo, int d, int h, int mi);
+
+/* Where the compiled catalogs are: $ASYSTENT_MO_DIR, else build/messages. */
+const char *fixture_mo_dir(void);
+
+/*
+ * The compiled catalogs from fixture_mo_dir() in *cat (free with
+ * i18n_free()); -1, said on stderr, when they do not load.
+ */
+int	fixture_catalogs(struct i18n **cat)
+	    __attribute__((warn_unused_result));
 
 #endif
