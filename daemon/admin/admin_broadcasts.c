@@ -249,42 +249,15 @@ bc_match(struct areq *r, const struct bc_target *bt, int64_t **ids,
 static int
 bc_texts_tpl(struct areq *r, const cJSON *texts, struct ntpl *t)
 {
-	static const struct admin_field spec[] = {
-		{ "text", ADMIN_FT_STRING, 1 },
-		{ "sms", ADMIN_FT_STRING | ADMIN_FT_NULL, 0 },
-		{ NULL, 0, 0 }
-	};
-	const cJSON	*it;
-	const char	*s;
-	char		 why[128];
-	enum lang	 l;
-	int		 st;
+	int	 st, l;
 
 	memset(t, 0, sizeof *t);
-	if (!cJSON_IsObject(texts) || texts->child == NULL)
-		return admin_error(r, 422, "invalid", "texts: no language");
-	for (it = texts->child; it != NULL; it = it->next) {
-		if (validate_lang(it->string) == -1 ||
-		    lang_parse(it->string, &l) == -1)
-			return admin_error(r, 422, "invalid", "texts: unknown "
-			    "language \"%.8s\"", it->string);
-		if ((st = admin_fields(r, it, spec)) != 0)
-			return st;
-		s = admin_str(it, "text");
-		if (notice_template_ok(s, l, why, sizeof why) == -1)
-			return admin_error(r, 422, "invalid", "%s text: %s",
-			    it->string, why);
-		t->row.text[l] = xstrdup(s);
-		if ((s = admin_str(it, "sms")) != NULL) {
-			if (notice_template_ok(s, l, why, sizeof why) == -1)
-				return admin_error(r, 422, "invalid", "%s "
-				    "sms: %s", it->string, why);
-			t->row.sms[l] = xstrdup(s);
-		}
+	if ((st = an_texts_body(r, texts, &t->row)) != 0)
+		return st;
+	for (l = 0; l < LANG_COUNT; l++) {
 		t->text[l] = t->row.text[l];
 		t->sms[l] = t->row.sms[l];
 	}
-	(void)snprintf(t->row.id, sizeof t->row.id, "%s", "");
 	return 0;
 }
 
