@@ -30,7 +30,7 @@ struct ratelimit {
 	int64_t		 group_gap;
 	int64_t		 paused_until;
 	int64_t		 held_from;	/* ratelimit_hold_chats(); 0: never */
-	int		 yielded;	/* the last message left the spare */
+	int64_t		 yield_at;	/* a lower lane's send left the spare */
 	struct rl_slot	*slots;		/* open addressing, power of two */
 	size_t		 nslots, used;
 };
@@ -222,14 +222,19 @@ ratelimit_take(struct ratelimit *rl, const unsigned char key[CRYPTO_INDEX_LEN],
 		/*
 		 * What a late timer left over (a few ms) is kept, so the
 		 * rate holds; the spare is not: no two messages at once.
-		 * A family's message after a broadcast's (which left the
-		 * spare) keeps half a token, so that it takes at most half
-		 * a slot more than its own from the broadcast.
+		 * But within a slot of a broadcast's send, the spare it
+		 * left is what the family's message takes, and the rest is
+		 * the broadcast's next slot: kept, or the broadcast would
+		 * lose part of a slot to every family's message.
 		 */
 		rl->tokens -= 1;
-		if (rl->tokens > RL_CARRY)
-			rl->tokens = rl->yielded ? RL_CARRY : 0;
-		rl->yielded = 0;
+		if (rl->yield_at != 0 && (double)(now - rl->yield_at) *
+		    rl->rate < 1) {
+			if (rl->tokens > 1)
+				rl->tokens = 1;
+		} else if (rl->tokens > RL_CARRY)
+			rl->tokens = 0;
+		rl->yield_at = 0;
 	}
 	rl_chat_take(rl, key, is_group, now);
 }
@@ -242,7 +247,7 @@ ratelimit_take_yielding(struct ratelimit *rl,
 		rl_refill(rl, now);
 		/* It waited for the spare: the spare stays. */
 		rl->tokens -= 1;
-		rl->yielded = 1;
+		rl->yield_at = now > 0 ? now : 1;
 	}
 	rl_chat_take(rl, key, is_group, now);
 }
