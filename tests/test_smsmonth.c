@@ -72,33 +72,31 @@ test_smsmonth_parts_add_up_within_a_local_month(void **state)
 static void
 test_smsmonth_budget_counts_sent_reserved_and_asked(void **state)
 {
-	struct sms_budget	 b = { .price = 0.5, .budget = 2.0 };
+	static const struct {
+		struct sms_budget	 b;
+		int			 fits;
+	} cases[] = {
+		/* 2 zł at 0.50 zł: four parts fit, a fifth does not. */
+		{ { 0, 0, 4, 0.5, 2.0 }, 1 },
+		{ { 0, 0, 5, 0.5, 2.0 }, 0 },
+		/* Sent and reserved parts take their share, each once. */
+		{ { 1, 2, 1, 0.5, 2.0 }, 1 },
+		{ { 1, 3, 1, 0.5, 2.0 }, 0 },
+		/* A reservation released (cancelled, done) frees its parts. */
+		{ { 1, 0, 3, 0.5, 2.0 }, 1 },
+		/* Grosze, not floating point: 3 parts at 0.10 zł fit 0.30. */
+		{ { 0, 0, 3, 0.1, 0.3 }, 1 },
+		/* No budget, or no SMS in the send: nothing is refused. */
+		{ { 99, 0, 1, 1.0, 0 }, 1 },
+		{ { 99, 0, 0, 1.0, 1.0 }, 1 },
+	};
+	size_t	 i;
 
 	(void)state;
-	/* 2 zł at 0.50 zł: four parts fit, a fifth does not. */
-	b.asked = 4;
-	assert_int_equal(sms_budget_fits(&b), 1);
-	b.asked = 5;
-	assert_int_equal(sms_budget_fits(&b), 0);
-	/* Sent and reserved parts take their share, each once. */
-	b.sent = 1;
-	b.reserved = 2;
-	b.asked = 1;
-	assert_int_equal(sms_budget_fits(&b), 1);
-	b.reserved = 3;
-	assert_int_equal(sms_budget_fits(&b), 0);
-	/* A reservation released (cancelled, finished) frees its parts. */
-	b.reserved = 0;
-	b.asked = 3;
-	assert_int_equal(sms_budget_fits(&b), 1);
-	/* Grosze, not floating point: 3 parts at 0.10 zł fit 0.30 zł. */
-	b = (struct sms_budget){ .asked = 3, .price = 0.1, .budget = 0.3 };
-	assert_int_equal(sms_budget_fits(&b), 1);
-	/* No budget, or no SMS in the send: nothing is refused. */
-	b = (struct sms_budget){ .sent = 99, .asked = 1, .price = 1 };
-	assert_int_equal(sms_budget_fits(&b), 1);
-	b = (struct sms_budget){ .sent = 99, .price = 1, .budget = 1 };
-	assert_int_equal(sms_budget_fits(&b), 1);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		if (sms_budget_fits(&cases[i].b) != cases[i].fits)
+			fail_msg("case %zu: fits should be %d", i,
+			    cases[i].fits);
 }
 
 static void
