@@ -344,7 +344,8 @@ ctl_get_sms_month(const cJSON *obj, const char *key)
 		return NULL;
 	budget = cJSON_GetObjectItemCaseSensitive(m, "budget");
 	if (cJSON_IsNumber(budget) && budget->valuedouble > 0)
-		(void)snprintf(of, sizeof of, "of %.2f zł", budget->valuedouble);
+		(void)snprintf(of, sizeof of, "of %.2f zł",
+		    budget->valuedouble);
 	else
 		(void)snprintf(of, sizeof of, "(no budget)");
 	/* Reserved: broadcasts queued, scheduled or sending, not sent yet. */

@@ -39,7 +39,8 @@ int64_t	ratelimit_spare_wait(struct ratelimit *rl, int64_t now);
  * wait for the spare again.
  */
 void	ratelimit_take_yielding(struct ratelimit *rl,
-	    const unsigned char key[CRYPTO_INDEX_LEN], int is_group, int64_t now);
+	    const unsigned char key[CRYPTO_INDEX_LEN], int is_group,
+	    int64_t now);
 /* A send outside any chat's pacing (a receipt): the global token only. */
 void	ratelimit_take_global(struct ratelimit *rl, int64_t now);
 /*

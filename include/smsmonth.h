@@ -2,8 +2,9 @@
  * The SMS parts sent in a calendar month (Europe/Warsaw), every kind
  * counted: conversation, reminders, notices, broadcasts, fallbacks. The
  * figure `asystentctl status` shows and the monthly budget is checked
- * against, with what the broadcasts not sent yet reserve. Kept in the meta table, one key a month ("sms_parts.2026-12"),
- * added to in the transaction that records each SMS sent.
+ * against, with what the broadcasts not sent yet reserve. Kept in the
+ * meta table, one key a month ("sms_parts.2026-12"), added to in the
+ * transaction that records each SMS sent.
  */
 #ifndef ASYSTENT_SMSMONTH_H
 #define ASYSTENT_SMSMONTH_H

@@ -1208,7 +1208,8 @@ bc_budget_ok(struct areq *r, const struct bc *b, int64_t at)
 	    "recipients; %" PRId64 " parts (%.2f zł) were used this month; "
 	    "%" PRId64 " parts (%.2f zł) are reserved by broadcasts not sent "
 	    "yet%s; the budget is %.2f zł (a Telegram copy that falls back "
-	    "to SMS counts once sent)", name, bu.asked, bc_zl(bu.asked, bu.price),
+	    "to SMS counts once sent)", name, bu.asked,
+	    bc_zl(bu.asked, bu.price),
 	    bu.sent, bc_zl(bu.sent, bu.price), bu.reserved,
 	    bc_zl(bu.reserved, bu.price), by, bu.budget);
 }
