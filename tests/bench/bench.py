@@ -4,6 +4,7 @@
 Runs the real asystentd against the Bot API emulator (limits off unless
 said) and prints throughput, latency, memory and storage figures.
 """
+import bisect
 import json
 import os
 import platform
@@ -516,6 +517,12 @@ def bench_broadcast(k, rate=5.0):
         lat = sorted(m["t_ms"] - sent_at[m["text"].split("\n", 1)[1]]
                      for m in copies
                      if m["text"].split("\n", 1)[1] in sent_at)
+        # How many of the broadcast's copies went between a family's
+        # message and its copy to the assistant: what it waited behind.
+        ahead = sorted(
+            bisect.bisect_left(ts, m["t_ms"]) -
+            bisect.bisect_right(ts, sent_at[m["text"].split("\n", 1)[1]])
+            for m in copies if m["text"].split("\n", 1)[1] in sent_at)
         refused = sc.emu.stats()["refused_429"] - r0
         if os.environ.get("BENCH_GAPS"):
             # The slow ones: what the emulator got just before each.
@@ -534,7 +541,7 @@ def bench_broadcast(k, rate=5.0):
                                        else ""))
                         for x in before)))
         d.stop()
-        return (t_end - t0) / 1000, len(got), refused, lat
+        return (t_end - t0) / 1000, len(got), refused, lat, ahead
     finally:
         sc.close(False)
 
@@ -558,7 +565,7 @@ def broadcast_figures(rates=(0, 0.5, 5), sizes=(1000,)):
     for k in sizes:
         for rate in rates:
             la0 = os.getloadavg()[0]
-            secs, got, refused, lat = bench_broadcast(k, rate)
+            secs, got, refused, lat, ahead = bench_broadcast(k, rate)
             la1 = os.getloadavg()[0]
             ideal = k / 30.0
             head = ("broadcast of %d at Telegram's limits" % k +
@@ -577,9 +584,13 @@ def broadcast_figures(rates=(0, 0.5, 5), sizes=(1000,)):
                      la0, la1))
             if rate:
                 print("  family->assistant while it runs: p50 %.1f ms, "
-                      "p99 %.1f ms, max %.1f ms (%d messages)"
+                      "p99 %.1f ms, max %.1f ms (%d messages); broadcast "
+                      "copies sent between a message and its copy: at "
+                      "most %d, %d messages behind more than one"
                       % (pct(lat, 0.5), pct(lat, 0.99),
-                         lat[-1] if lat else -1, len(lat)))
+                         lat[-1] if lat else -1, len(lat),
+                         ahead[-1] if ahead else -1,
+                         sum(a > 1 for a in ahead)))
 
 
 def main():
