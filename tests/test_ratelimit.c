@@ -381,6 +381,11 @@ test_ratelimit_broadcast_leaves_a_slot_for_a_family(void **state)
 		if (j - i > 32)
 			fail_msg("%d sends within 1 s", j - i);
 	}
+	/* Long after the broadcast's last send, silence earns no burst. */
+	now = T0 + 20000;
+	assert_int_equal(ratelimit_global_wait(f->rl, now), 0);
+	ratelimit_take(f->rl, key, 0, now);
+	assert_true(ratelimit_global_wait(f->rl, now) > 0);
 }
 
 /* Alone, a broadcast that keeps the spare still goes at the full rate. */
