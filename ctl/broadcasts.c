@@ -195,6 +195,14 @@ ctl_num(const cJSON *o, const char *k)
 	return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
 }
 
+static double
+ctl_dbl(const cJSON *o, const char *key)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
+}
+
 void
 ctl_print_bc_preview(const struct ctl_cmd *cmd, const cJSON *answer)
 {
@@ -226,6 +234,11 @@ ctl_print_bc_preview(const struct ctl_cmd *cmd, const cJSON *answer)
 	printf("SMS parts: %lld, estimated cost %.2f zł\n",
 	    ctl_num(b, "sms_parts"), cJSON_IsNumber(cost) ?
 	    cost->valuedouble : 0.0);
+	/* What a send reserves of the monthly budget until it is sent. */
+	if (ctl_num(b, "sms_parts") > 0)
+		printf("  reserved against the monthly SMS budget once sent; "
+		    "Telegram copies that fall back to SMS count only when "
+		    "they go\n");
 	s = ctl_num(b, "seconds");
 	printf("Telegram at 30 messages/s: about %lld min %02lld s\n", s / 60,
 	    s % 60);
@@ -324,16 +337,20 @@ char *
 ctl_get_sms_month(const cJSON *obj, const char *key)
 {
 	const cJSON	*m = cJSON_GetObjectItemCaseSensitive(obj, key);
-	const cJSON	*cost, *budget;
+	const cJSON	*budget;
+	char		 of[64];
 
 	if (!cJSON_IsObject(m))
 		return NULL;
-	cost = cJSON_GetObjectItemCaseSensitive(m, "cost");
 	budget = cJSON_GetObjectItemCaseSensitive(m, "budget");
 	if (cJSON_IsNumber(budget) && budget->valuedouble > 0)
-		return xasprintf("%lld parts, %.2f zł of %.2f zł",
-		    ctl_num(m, "parts"), cJSON_IsNumber(cost) ?
-		    cost->valuedouble : 0.0, budget->valuedouble);
-	return xasprintf("%lld parts, %.2f zł (no budget)", ctl_num(m,
-	    "parts"), cJSON_IsNumber(cost) ? cost->valuedouble : 0.0);
+		(void)snprintf(of, sizeof of, "of %.2f zł",
+		    budget->valuedouble);
+	else
+		(void)snprintf(of, sizeof of, "(no budget)");
+	/* Reserved: broadcasts queued, scheduled or sending, not sent yet. */
+	return xasprintf("%lld parts, %.2f zł %s; reserved by broadcasts "
+	    "not sent yet: %lld parts, %.2f zł", ctl_num(m, "parts"),
+	    ctl_dbl(m, "cost"), of, ctl_num(m, "reserved"),
+	    ctl_dbl(m, "reserved_cost"));
 }

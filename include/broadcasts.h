@@ -94,6 +94,12 @@ int	bc_sending(struct broadcasts *b, int64_t *ids, size_t max, size_t *n)
 typedef int	(*bc_rcpt_fn)(const struct bc_rcpt *r, void *arg);
 int	bc_rcpts(struct broadcasts *b, int64_t id, bc_rcpt_fn fn, void *arg)
 	    __attribute__((warn_unused_result));
+/*
+ * The recipients on `channel` (enum channel) not done with: pending, or
+ * queued (their outbox row may not be sent yet); for the SMS budget.
+ */
+int	bc_rcpts_live(struct broadcasts *b, int64_t id, int channel,
+	    bc_rcpt_fn fn, void *arg) __attribute__((warn_unused_result));
 /* Drafts still preparing become cancelled (at start); *n of them. */
 int	bc_abandon_preparing(struct broadcasts *b, int64_t at, int64_t *n)
 	    __attribute__((warn_unused_result));

@@ -26,10 +26,21 @@ int64_t	ratelimit_chat_wait(struct ratelimit *rl,
 void	ratelimit_take(struct ratelimit *rl,
 	    const unsigned char key[CRYPTO_INDEX_LEN], int is_group, int64_t now);
 /*
- * Milliseconds until a receipt may go (0: now): the global token and a
- * spare, so that a message coming next still finds its slot.
+ * Milliseconds until a receipt, a reminder or a broadcast may go (0:
+ * now): the global token and a spare, so that a family's message coming
+ * next still finds its slot at once, not one slot later.
  */
 int64_t	ratelimit_spare_wait(struct ratelimit *rl, int64_t now);
+/*
+ * A message of a lower lane (reminder, broadcast) goes out, once
+ * ratelimit_spare_wait() allowed it: it takes a token and starts the
+ * chat's spacing, and leaves the spare for a higher lane. The bot's rate
+ * holds; a family's message may follow it at once, then the lower lanes
+ * wait for the spare again.
+ */
+void	ratelimit_take_yielding(struct ratelimit *rl,
+	    const unsigned char key[CRYPTO_INDEX_LEN], int is_group,
+	    int64_t now);
 /* A send outside any chat's pacing (a receipt): the global token only. */
 void	ratelimit_take_global(struct ratelimit *rl, int64_t now);
 /*

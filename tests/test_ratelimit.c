@@ -334,6 +334,84 @@ test_ratelimit_tracked_stays_bounded_over_time(void **state)
 }
 
 /*
+ * A broadcast sent greedily at 30/s for 10 s while a family writes every
+ * 200 ms (off the broadcast's beat): each family message goes the moment
+ * it comes, the broadcast gives up one slot per family message and no
+ * more, and no second holds more than the limit and the spare.
+ */
+static void
+test_ratelimit_broadcast_leaves_a_slot_for_a_family(void **state)
+{
+	struct fixture	*f = *state;
+	unsigned char	 key[CRYPTO_INDEX_LEN];
+	int64_t		 times[400], now, last_low = 0;
+	int		 n = 0, low = 0, fam = 0, i, j;
+
+	f->rl = ratelimit_new(30, 0, 0);
+	for (now = T0; now < T0 + 10000; now++) {
+		key_of((uint64_t)n, key);
+		if ((now - T0) % 200 == 7) {
+			/* A family's message: never a slot behind. */
+			assert_int_equal(ratelimit_global_wait(f->rl, now), 0);
+			ratelimit_take(f->rl, key, 0, now);
+			times[n++] = now;
+			fam++;
+			continue;
+		}
+		if (ratelimit_spare_wait(f->rl, now) > 0)
+			continue;
+		ratelimit_take_yielding(f->rl, key, 0, now);
+		/* The spare stays: a family could still go now. */
+		assert_int_equal(ratelimit_global_wait(f->rl, now), 0);
+		/* The broadcast's own sends stay a slot apart. */
+		if (low > 0 && now - last_low < 33)
+			fail_msg("broadcast sends %d ms apart",
+			    (int)(now - last_low));
+		last_low = now;
+		times[n++] = now;
+		low++;
+	}
+	assert_int_equal(fam, 50);
+	/* 300 slots in 10 s: the families' 50, the broadcast the rest. */
+	if (low < 300 - fam - 2 || n > 302)
+		fail_msg("%d broadcast and %d family sends in 10 s", low, fam);
+	for (i = 0; i < n; i++) {
+		for (j = i; j < n && times[j] < times[i] + 1000; j++)
+			;
+		if (j - i > 32)
+			fail_msg("%d sends within 1 s", j - i);
+	}
+	/* Long after the broadcast's last send, silence earns no burst. */
+	now = T0 + 20000;
+	assert_int_equal(ratelimit_global_wait(f->rl, now), 0);
+	ratelimit_take(f->rl, key, 0, now);
+	assert_true(ratelimit_global_wait(f->rl, now) > 0);
+}
+
+/* Alone, a broadcast that keeps the spare still goes at the full rate. */
+static void
+test_ratelimit_broadcast_alone_keeps_the_rate(void **state)
+{
+	struct fixture	*f = *state;
+	unsigned char	 key[CRYPTO_INDEX_LEN];
+	int64_t		 now;
+	int		 n = 0;
+
+	f->rl = ratelimit_new(30, 0, 0);
+	/* A pass comes 1 to 9 ms late; what it is late by is kept. */
+	for (now = T0; now < T0 + 60000; now++) {
+		if (ratelimit_spare_wait(f->rl, now) > 0)
+			continue;
+		now += n % 9;
+		key_of((uint64_t)n, key);
+		ratelimit_take_yielding(f->rl, key, 0, now);
+		n++;
+	}
+	if (n < 1798 || n > 1801)
+		fail_msg("%d sends in 60 s at 30/s", n);
+}
+
+/*
  * A new bucket reads no clock of its own: whatever time the caller's clock
  * starts at, a clock that started with the test included, is the time.
  */
@@ -384,6 +462,8 @@ main(void)
 		T(test_ratelimit_pause_works_with_global_limit_off),
 		T(test_ratelimit_tracks_thousands_of_chats_and_drops_old_ones),
 		T(test_ratelimit_tracked_stays_bounded_over_time),
+		T(test_ratelimit_broadcast_leaves_a_slot_for_a_family),
+		T(test_ratelimit_broadcast_alone_keeps_the_rate),
 		T(test_ratelimit_new_bucket_keeps_the_callers_time),
 		T(test_ratelimit_now_is_monotonic),
 #undef T

@@ -29,6 +29,7 @@
 #include "outbox.h"
 #include "people.h"
 #include "sms.h"
+#include "sms_text.h"
 #include "smsmonth.h"
 #include "store.h"
 #include "validate.h"
@@ -248,42 +249,15 @@ bc_match(struct areq *r, const struct bc_target *bt, int64_t **ids,
 static int
 bc_texts_tpl(struct areq *r, const cJSON *texts, struct ntpl *t)
 {
-	static const struct admin_field spec[] = {
-		{ "text", ADMIN_FT_STRING, 1 },
-		{ "sms", ADMIN_FT_STRING | ADMIN_FT_NULL, 0 },
-		{ NULL, 0, 0 }
-	};
-	const cJSON	*it;
-	const char	*s;
-	char		 why[128];
-	enum lang	 l;
-	int		 st;
+	int	 st, l;
 
 	memset(t, 0, sizeof *t);
-	if (!cJSON_IsObject(texts) || texts->child == NULL)
-		return admin_error(r, 422, "invalid", "texts: no language");
-	for (it = texts->child; it != NULL; it = it->next) {
-		if (validate_lang(it->string) == -1 ||
-		    lang_parse(it->string, &l) == -1)
-			return admin_error(r, 422, "invalid", "texts: unknown "
-			    "language \"%.8s\"", it->string);
-		if ((st = admin_fields(r, it, spec)) != 0)
-			return st;
-		s = admin_str(it, "text");
-		if (notice_template_ok(s, l, why, sizeof why) == -1)
-			return admin_error(r, 422, "invalid", "%s text: %s",
-			    it->string, why);
-		t->row.text[l] = xstrdup(s);
-		if ((s = admin_str(it, "sms")) != NULL) {
-			if (notice_template_ok(s, l, why, sizeof why) == -1)
-				return admin_error(r, 422, "invalid", "%s "
-				    "sms: %s", it->string, why);
-			t->row.sms[l] = xstrdup(s);
-		}
+	if ((st = an_texts_body(r, texts, &t->row)) != 0)
+		return st;
+	for (l = 0; l < LANG_COUNT; l++) {
 		t->text[l] = t->row.text[l];
 		t->sms[l] = t->row.sms[l];
 	}
-	(void)snprintf(t->row.id, sizeof t->row.id, "%s", "");
 	return 0;
 }
 
@@ -313,6 +287,13 @@ bc_lang_ok(const struct ntpl *t, enum lang l, int sms)
 	return t->text[l] != NULL && (!sms || t->sms[l] != NULL);
 }
 
+/* The cost of `parts` in zł, rounded to the grosz. */
+static double
+bc_zl(int64_t parts, double price)
+{
+	return (double)(int64_t)(parts * price * 100 + 0.5) / 100;
+}
+
 static cJSON *
 bc_preview_json(const struct bc_sum *s, const struct nrender *nr,
     const struct config *cfg)
@@ -340,9 +321,8 @@ bc_preview_json(const struct bc_sum *s, const struct nrender *nr,
 	admin_add_int(sk, "no_consent", s->skipped[1]);
 	admin_add_int(sk, "unreachable", s->skipped[2]);
 	admin_add_int(o, "sms_parts", s->parts);
-	cJSON_AddNumberToObject(o, "sms_cost",
-	    (double)(int64_t)(s->parts * cfg->sms_price_per_part * 100 +
-	    0.5) / 100);
+	cJSON_AddNumberToObject(o, "sms_cost", bc_zl(s->parts,
+	    cfg->sms_price_per_part));
 	admin_add_int(o, "seconds", (s->tg + BC_TG_PER_SECOND - 1) /
 	    BC_TG_PER_SECOND);
 	return o;
@@ -1011,36 +991,227 @@ bc_parse_at(const char *s, int64_t *at)
 	return *at == -1 ? -1 : 0;
 }
 
+/* ---- the monthly SMS budget ------------------------------------------ */
+
 /*
- * The month's SMS parts so far: every SMS sent since the 1st, whatever
- * it carried (include/smsmonth.h).
+ * What the broadcasts queued, scheduled or sending still reserve of a
+ * month's budget: the parts of their SMS recipients not sent yet, those
+ * pending and those queued whose outbox row is not sent. A part sent
+ * counts once, in the month's figure (include/smsmonth.h), which the
+ * outcome adds to in the transaction that marks the row sent; a
+ * cancelled or finished broadcast reserves nothing. A Telegram copy
+ * that falls back to SMS is not reserved, as the preview does not count
+ * it: its parts count once sent.
  */
-static int
-bc_month_parts(struct areq *r, int64_t *parts)
+#define BC_BUDGET_MAX	64	/* broadcasts looked at */
+
+/* One broadcast's SMS recipients not sent yet. */
+struct bc_left {
+	struct areq	*r;
+	int64_t		 id;
+	int64_t		 lang_parts[LANG_COUNT];	/* -1: not known */
+	struct bc_queued {
+		int64_t	 outbox_id;
+		int64_t	 parts;
+	}		*q;
+	size_t		 nq, cap;
+	int64_t		 parts;
+	int		 err;
+};
+
+/* The parts of the broadcast's SMS wording in one language. */
+static int64_t
+bc_lang_parts(struct bc_left *lf, const char *code)
 {
-	return sms_month_parts(r->app->st, clock_now(), parts);
+	struct sms_count	 cnt;
+	char			*text = NULL, *sms = NULL;
+	enum lang		 l;
+
+	if (lang_parse(code, &l) == -1)
+		return 0;
+	if (lf->lang_parts[l] >= 0)
+		return lf->lang_parts[l];
+	if (bc_text_get(lf->r->app->broadcasts, lf->id, code, &text,
+	    &sms) == -1) {
+		lf->err = -1;
+		return 0;
+	}
+	lf->lang_parts[l] = 0;
+	if (sms != NULL && sms_text_count(sms, strlen(sms), 0, &cnt) ==
+	    SMS_TEXT_OK)
+		lf->lang_parts[l] = (int64_t)cnt.parts;
+	free(text);
+	free(sms);
+	return lf->lang_parts[l];
 }
 
 static int
-bc_budget_ok(struct areq *r, const struct bc *b)
+bc_left_rcpt(const struct bc_rcpt *rc, void *arg)
+{
+	struct bc_left	*lf = arg;
+	int64_t		 parts = bc_lang_parts(lf, rc->lang);
+
+	if (rc->state == BC_R_PENDING) {
+		lf->parts += parts;
+		return 0;
+	}
+	if (lf->nq == lf->cap) {
+		lf->cap = lf->cap == 0 ? 64 : lf->cap * 2;
+		lf->q = xreallocarray(lf->q, lf->cap, sizeof *lf->q);
+	}
+	lf->q[lf->nq].outbox_id = rc->outbox_id;
+	lf->q[lf->nq++].parts = parts;
+	return 0;
+}
+
+static int
+bc_queued_cmp(const void *a, const void *b)
+{
+	return bc_id_cmp(&((const struct bc_queued *)a)->outbox_id,
+	    &((const struct bc_queued *)b)->outbox_id);
+}
+
+/* An outbox row of a queued recipient: its parts if not sent yet. */
+static int
+bc_left_row(const int64_t *v, int n, void *arg)
+{
+	struct bc_left		*lf = arg;
+	struct bc_queued	 key, *q;
+
+	if (n < 3 || v[2] != OUTBOX_QUEUED)
+		return 0;
+	key.outbox_id = v[0];
+	if ((q = bsearch(&key, lf->q, lf->nq, sizeof *lf->q,
+	    bc_queued_cmp)) != NULL)
+		lf->parts += q->parts;
+	return 0;
+}
+
+static int
+bc_sms_left(struct areq *r, int64_t id, int64_t *parts)
+{
+	struct bc_left	 lf;
+	cJSON		*a = NULL;
+	char		*ids = NULL;
+	size_t		 i;
+	int		 l, rc = -1;
+
+	memset(&lf, 0, sizeof lf);
+	lf.r = r;
+	lf.id = id;
+	for (l = 0; l < LANG_COUNT; l++)
+		lf.lang_parts[l] = -1;
+	if (bc_rcpts_live(r->app->broadcasts, id, CHANNEL_SMS, bc_left_rcpt,
+	    &lf) != 0 || lf.err != 0)
+		goto out;
+	if (lf.nq > 0) {
+		qsort(lf.q, lf.nq, sizeof *lf.q, bc_queued_cmp);
+		a = cJSON_CreateArray();
+		for (i = 0; i < lf.nq; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateNumber(
+			    (double)lf.q[i].outbox_id));
+		if ((ids = cJSON_PrintUnformatted(a)) == NULL ||
+		    outbox_report(r->app->ob, ids, bc_left_row, &lf) != 0)
+			goto out;
+	}
+	*parts = lf.parts;
+	rc = 0;
+out:
+	cJSON_Delete(a);
+	cJSON_free(ids);
+	free(lf.q);
+	return rc;
+}
+
+/* What the month of `month` has reserved, and by which broadcasts. */
+struct bc_reserved {
+	int64_t		 id[BC_BUDGET_MAX];
+	int64_t		 parts[BC_BUDGET_MAX];
+	size_t		 n;
+	int64_t		 total;
+};
+
+/* The broadcasts but `skip` that reserve parts of `month`'s budget. */
+static int
+bc_reserved(struct areq *r, time_t month, int64_t skip,
+    struct bc_reserved *res)
+{
+	struct bc	 b;
+	int64_t		 ids[BC_BUDGET_MAX], left;
+	time_t		 now = clock_now();
+	size_t		 n, i;
+
+	memset(res, 0, sizeof *res);
+	if (bc_sending(r->app->broadcasts, ids, BC_BUDGET_MAX, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (ids[i] == skip)
+			continue;
+		if (bc_get(r->app->broadcasts, ids[i], &b) != 0)
+			return -1;
+		/* No SMS recipient, no fallback: nothing to look at. */
+		if (b.sms_parts == 0 || !sms_month_same(sms_month_of_send(now,
+		    (time_t)b.send_at), month))
+			continue;
+		if (bc_sms_left(r, b.id, &left) == -1)
+			return -1;
+		if (left == 0)
+			continue;
+		res->id[res->n] = b.id;
+		res->parts[res->n++] = left;
+		res->total += left;
+	}
+	return 0;
+}
+
+/* ": 4 (3 parts), 7 (12 parts)", or "" for none. */
+static void
+bc_reserved_by(const struct bc_reserved *res, char *buf, size_t len)
+{
+	size_t	 i, at;
+
+	buf[0] = '\0';
+	for (i = 0; i < res->n; i++) {
+		at = strlen(buf);
+		(void)snprintf(buf + at, len - at, "%s%" PRId64 " (%" PRId64
+		    " parts)", i > 0 ? ", " : ": ", res->id[i],
+		    res->parts[i]);
+	}
+}
+
+static int
+bc_budget_ok(struct areq *r, const struct bc *b, int64_t at)
 {
 	const struct config	*cfg = r->app->cfg;
-	int64_t			 used;
-	double			 cost, have;
+	struct bc_reserved	 res;
+	struct sms_budget	 bu;
+	time_t			 month;
+	char			 name[SMS_MONTH_NAME_LEN], by[512];
 
 	if (cfg->sms_monthly_budget <= 0 || b->sms_parts == 0)
 		return 0;
-	if (bc_month_parts(r, &used) == -1)
+	month = sms_month_of_send(clock_now(), (time_t)at);
+	memset(&bu, 0, sizeof bu);
+	if (sms_month_parts(r->app->st, month, &bu.sent) == -1 ||
+	    bc_reserved(r, month, b->id, &res) == -1 ||
+	    sms_month_name(month, name, sizeof name) == -1)
 		return admin_error(r, 500, "internal", "storage error");
-	cost = b->sms_parts * cfg->sms_price_per_part;
-	have = used * cfg->sms_price_per_part;
-	if (have + cost > cfg->sms_monthly_budget + 1e-9)
-		return admin_error(r, 409, "conflict", "over the monthly SMS "
-		    "budget: this broadcast is %" PRId64 " parts (%.2f zł), "
-		    "%" PRId64 " parts (%.2f zł) were used this month, the "
-		    "budget is %.2f zł", b->sms_parts, cost, used, have,
-		    cfg->sms_monthly_budget);
-	return 0;
+	bu.reserved = res.total;
+	bu.asked = b->sms_parts;
+	bu.price = cfg->sms_price_per_part;
+	bu.budget = cfg->sms_monthly_budget;
+	if (sms_budget_fits(&bu))
+		return 0;
+	bc_reserved_by(&res, by, sizeof by);
+	return admin_error(r, 409, "conflict", "over the monthly SMS budget "
+	    "of %s: this broadcast is %" PRId64 " parts (%.2f zł) to its SMS "
+	    "recipients; %" PRId64 " parts (%.2f zł) were used this month; "
+	    "%" PRId64 " parts (%.2f zł) are reserved by broadcasts not sent "
+	    "yet%s; the budget is %.2f zł (a Telegram copy that falls back "
+	    "to SMS counts once sent)", name, bu.asked,
+	    bc_zl(bu.asked, bu.price),
+	    bu.sent, bc_zl(bu.sent, bu.price), bu.reserved,
+	    bc_zl(bu.reserved, bu.price), by, bu.budget);
 }
 
 int
@@ -1077,7 +1248,7 @@ admin_broadcast_send(struct areq *r)
 	if (b.state != BC_DRAFT)
 		return admin_error(r, 409, "conflict", "broadcast %" PRId64
 		    " is %s, not a draft", b.id, bc_state_name(b.state));
-	if ((st = bc_budget_ok(r, &b)) != 0)
+	if ((st = bc_budget_ok(r, &b, at)) != 0)
 		return st;
 	if (bc_set_state(r->app->broadcasts, b.id, BC_SENDING, at) == -1)
 		return admin_error(r, 500, "internal", "storage error");
@@ -1199,15 +1370,21 @@ int
 admin_broadcast_status(struct areq *r, cJSON *status)
 {
 	const struct config	*cfg = r->app->cfg;
+	struct bc_reserved	 res;
+	time_t			 now = clock_now();
 	int64_t			 parts;
 	cJSON			*o;
 
-	if (bc_month_parts(r, &parts) == -1)
+	if (sms_month_parts(r->app->st, now, &parts) == -1 ||
+	    bc_reserved(r, now, 0, &res) == -1)
 		return -1;
 	o = cJSON_AddObjectToObject(status, "sms_month");
 	admin_add_int(o, "parts", parts);
-	cJSON_AddNumberToObject(o, "cost", (double)(int64_t)(parts *
-	    cfg->sms_price_per_part * 100 + 0.5) / 100);
+	cJSON_AddNumberToObject(o, "cost", bc_zl(parts,
+	    cfg->sms_price_per_part));
+	admin_add_int(o, "reserved", res.total);
+	cJSON_AddNumberToObject(o, "reserved_cost", bc_zl(res.total,
+	    cfg->sms_price_per_part));
 	cJSON_AddNumberToObject(o, "budget", cfg->sms_monthly_budget);
 	return 0;
 }

@@ -57,6 +57,9 @@ struct nrcpt {
 /* Each returns 0, or the HTTP status of the error it set. */
 int	an_tpl_load(struct areq *r, const char *id, struct ntpl *t);
 void	an_tpl_clear(struct ntpl *t);
+/* A notice's or a broadcast's texts, {"pl":{"text","sms"?},...}. */
+int	an_texts_body(struct areq *r, const cJSON *texts,
+	    struct notice_row *row);
 int	an_params_body(struct areq *r, const cJSON *o, struct nparams *np);
 int	an_params_used(struct areq *r, const struct ntpl *t,
 	    const struct notice_params *p);

@@ -133,8 +133,8 @@ ntpl_json(const struct ntpl *t, int texts)
 /* ---- the staff's templates ------------------------------------------- */
 
 /* {"pl":{"text","sms"?},...} into row's texts; 400/422 when broken. */
-static int
-notice_texts_body(struct areq *r, const cJSON *texts, struct notice_row *row)
+int
+an_texts_body(struct areq *r, const cJSON *texts, struct notice_row *row)
 {
 	static const struct admin_field spec[] = {
 		{ "text", ADMIN_FT_STRING, 1 },
@@ -204,7 +204,7 @@ admin_notice_add(struct areq *r)
 		return admin_error(r, 409, "conflict", "\"%s\" is a shipped "
 		    "notice", id);
 	(void)snprintf(row.id, sizeof row.id, "%s", id);
-	if ((st = notice_texts_body(r, admin_get(r->body, "texts"),
+	if ((st = an_texts_body(r, admin_get(r->body, "texts"),
 	    &row)) != 0)
 		goto out;
 	rc = notices_add(r->app->notices, &row);
@@ -305,7 +305,7 @@ admin_notice_edit(struct areq *r)
 	if ((st = admin_fields(r, r->body, spec)) != 0)
 		return st;
 	(void)snprintf(row.id, sizeof row.id, "%s", r->arg[0]);
-	if ((st = notice_texts_body(r, admin_get(r->body, "texts"),
+	if ((st = an_texts_body(r, admin_get(r->body, "texts"),
 	    &row)) != 0)
 		goto out;
 	rc = notices_replace(r->app->notices, &row);

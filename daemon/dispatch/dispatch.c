@@ -379,7 +379,7 @@ dispatch_pick(struct dispatch *d, struct outbox_row *due, int n,
 {
 	struct ratelimit	*rl;
 	int64_t			 w;
-	int			 i, k = 0;
+	int			 i, k = 0, low;
 
 	for (i = 0; i < n && k < max; i++) {
 		rl = dispatch_rl(d, due[i].channel);
@@ -398,13 +398,21 @@ dispatch_pick(struct dispatch *d, struct outbox_row *due, int n,
 			pick[k++] = due[i];
 			continue;
 		}
-		if ((w = ratelimit_global_wait(rl, now)) > 0 ||
+		/* Reminders and broadcasts leave a slot for the families. */
+		low = due[i].priority != OUTBOX_PRIO_CONVERSATION;
+		if ((w = low ? ratelimit_spare_wait(rl, now) :
+		    ratelimit_global_wait(rl, now)) > 0 ||
 		    (w = ratelimit_chat_wait(rl, due[i].chat_key,
 		    due[i].is_group, now)) > 0) {
 			dispatch_min(wait, w);
 			continue;
 		}
-		ratelimit_take(rl, due[i].chat_key, due[i].is_group, now);
+		if (low)
+			ratelimit_take_yielding(rl, due[i].chat_key,
+			    due[i].is_group, now);
+		else
+			ratelimit_take(rl, due[i].chat_key, due[i].is_group,
+			    now);
 		pick[k++] = due[i];
 	}
 	return k;

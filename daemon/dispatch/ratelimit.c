@@ -6,8 +6,15 @@
 #include "ratelimit.h"
 #include "xmalloc.h"
 
-#define RL_CAP		2	/* tokens: one, and the spare for receipts */
-#define RL_CARRY	1.5	/* at most this much is kept over a send */
+/*
+ * The bucket's tokens: one for the next message; a spare, which receipts
+ * and the lower lanes (reminders, broadcasts) wait for and leave behind,
+ * so that a family's message never waits a slot behind them; and half a
+ * token a late timer may leave over, kept so that the rate holds.
+ */
+#define RL_SPARE	2	/* the next message's token and the spare */
+#define RL_CARRY	0.5	/* at most this much is kept over a send */
+#define RL_CAP		(RL_SPARE + RL_CARRY)
 
 struct rl_slot {
 	unsigned char	 key[CRYPTO_INDEX_LEN];
@@ -23,6 +30,7 @@ struct ratelimit {
 	int64_t		 group_gap;
 	int64_t		 paused_until;
 	int64_t		 held_from;	/* ratelimit_hold_chats(); 0: never */
+	int64_t		 yield_at;	/* a lower lane's send left the spare */
 	struct rl_slot	*slots;		/* open addressing, power of two */
 	size_t		 nslots, used;
 };
@@ -112,7 +120,7 @@ ratelimit_global_wait(struct ratelimit *rl, int64_t now)
 int64_t
 ratelimit_spare_wait(struct ratelimit *rl, int64_t now)
 {
-	return rl_wait(rl, now, RL_CAP);
+	return rl_wait(rl, now, RL_SPARE);
 }
 
 static size_t
@@ -184,21 +192,14 @@ ratelimit_hold_chats(struct ratelimit *rl, int64_t now)
 	rl->held_from = now > 0 ? now : 1;
 }
 
-void
-ratelimit_take(struct ratelimit *rl, const unsigned char key[CRYPTO_INDEX_LEN],
+/* Starts the chat's spacing. */
+static void
+rl_chat_take(struct ratelimit *rl, const unsigned char key[CRYPTO_INDEX_LEN],
     int is_group, int64_t now)
 {
 	struct rl_slot	*s;
 	int64_t		 gap = is_group ? rl->group_gap : rl->chat_gap;
 
-	if (rl->rate > 0) {
-		rl_refill(rl, now);
-		/*
-		 * What a late timer left over (a few ms) is kept, so the
-		 * rate holds; the spare is not: no two messages at once.
-		 */
-		rl->tokens = rl->tokens <= RL_CARRY ? rl->tokens - 1 : 0;
-	}
 	if (gap == 0)
 		return;
 	if ((rl->used + 1) * 4 > rl->nslots * 3)
@@ -210,6 +211,45 @@ ratelimit_take(struct ratelimit *rl, const unsigned char key[CRYPTO_INDEX_LEN],
 		rl->used++;
 	}
 	s->next = now + gap;
+}
+
+void
+ratelimit_take(struct ratelimit *rl, const unsigned char key[CRYPTO_INDEX_LEN],
+    int is_group, int64_t now)
+{
+	if (rl->rate > 0) {
+		rl_refill(rl, now);
+		/*
+		 * What a late timer left over (a few ms) is kept, so the
+		 * rate holds; the spare is not: no two messages at once.
+		 * But within a slot of a broadcast's send, the spare it
+		 * left is what the family's message takes, and the rest is
+		 * the broadcast's next slot: kept, or the broadcast would
+		 * lose part of a slot to every family's message.
+		 */
+		rl->tokens -= 1;
+		if (rl->yield_at != 0 && (double)(now - rl->yield_at) *
+		    rl->rate < 1) {
+			if (rl->tokens > 1)
+				rl->tokens = 1;
+		} else if (rl->tokens > RL_CARRY)
+			rl->tokens = 0;
+		rl->yield_at = 0;
+	}
+	rl_chat_take(rl, key, is_group, now);
+}
+
+void
+ratelimit_take_yielding(struct ratelimit *rl,
+    const unsigned char key[CRYPTO_INDEX_LEN], int is_group, int64_t now)
+{
+	if (rl->rate > 0) {
+		rl_refill(rl, now);
+		/* It waited for the spare: the spare stays. */
+		rl->tokens -= 1;
+		rl->yield_at = now > 0 ? now : 1;
+	}
+	rl_chat_take(rl, key, is_group, now);
 }
 
 void

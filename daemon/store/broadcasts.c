@@ -34,6 +34,7 @@ enum {
 	BS_FELL_BACK,
 	BS_ABANDON_RCPTS,
 	BS_ABANDON,
+	BS_LIVE,
 	BS_COUNT
 };
 
@@ -74,6 +75,9 @@ static const char *const bc_sql[BS_COUNT] = {
 	"UPDATE broadcast_recipients SET state = 3 WHERE state = 0 AND "
 	"broadcast_id IN (SELECT id FROM broadcasts WHERE state = 4)",
 	"UPDATE broadcasts SET state = 3, finished_at = ?1 WHERE state = 4",
+	"SELECT family_id, member_id, channel, lang, state, reason, "
+	"outbox_id FROM broadcast_recipients WHERE broadcast_id = ?1 AND "
+	"state IN (0, 1) AND channel = ?2",
 };
 
 struct broadcasts {
@@ -355,15 +359,19 @@ bc_cancel_pending(struct broadcasts *b, int64_t id)
 	return store_step_done(s, "broadcasts.cancel");
 }
 
-int
-bc_rcpts(struct broadcasts *b, int64_t id, bc_rcpt_fn fn, void *arg)
+/* The recipients statement `which` returns, one callback each. */
+static int
+bc_rcpts_each(struct broadcasts *b, int which, int64_t id, int channel,
+    bc_rcpt_fn fn, void *arg)
 {
-	sqlite3_stmt	*s = b->s[BS_RCPTS];
+	sqlite3_stmt	*s = b->s[which];
 	struct bc_rcpt	 r;
 	const char	*v;
 	int		 rc, ret = 0;
 
 	sqlite3_bind_int64(s, 1, id);
+	if (which == BS_LIVE)
+		sqlite3_bind_int(s, 2, channel);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		bc_rcpt_row(s, &r);
 		r.state = sqlite3_column_int(s, 4);
@@ -377,6 +385,19 @@ bc_rcpts(struct broadcasts *b, int64_t id, bc_rcpt_fn fn, void *arg)
 		return bc_fail(s, rc, "broadcasts.rcpts");
 	bc_done_stmt(s);
 	return ret;
+}
+
+int
+bc_rcpts(struct broadcasts *b, int64_t id, bc_rcpt_fn fn, void *arg)
+{
+	return bc_rcpts_each(b, BS_RCPTS, id, 0, fn, arg);
+}
+
+int
+bc_rcpts_live(struct broadcasts *b, int64_t id, int channel, bc_rcpt_fn fn,
+    void *arg)
+{
+	return bc_rcpts_each(b, BS_LIVE, id, channel, fn, arg);
 }
 
 int

@@ -4,6 +4,7 @@
 Runs the real asystentd against the Bot API emulator (limits off unless
 said) and prints throughput, latency, memory and storage figures.
 """
+import bisect
 import json
 import os
 import platform
@@ -429,15 +430,17 @@ def bench_import(rate=100):
 
 
 # Broadcasts at Telegram's limits (30 messages/s for the bot, 1/s a chat),
-# in the emulator and in the daemon: K families, one notice each, while
-# families keep writing to their assistant at 5 messages a second.
+# in the emulator and in the daemon: K families, one notice each, alone or
+# while families keep writing to their assistants: a centre's usual 0.5
+# messages a second (a few a minute per assistant), or a busy 5 a second.
 BC_STAFF_TG, BC_FAMILY_TG = 720000, 530000
+BC_POLL_S = 0.2     # how often the emulator's sends are read
 
 
-def bench_broadcast(k, chatter=True):
+def bench_broadcast(k, rate=5.0):
     """Time against the ideal K/30 s, 429s, and family -> assistant
-    latency while it runs (with chatter: families writing at 5 a second;
-    without, the broadcast alone)."""
+    latencies while it runs, families writing `rate` messages a second
+    (0: the broadcast alone)."""
     sc = Scenario(limits=False)
     try:
         d = sc.daemon(conf=RELAY_CONF)
@@ -478,13 +481,24 @@ def bench_broadcast(k, chatter=True):
                     if m["chat_id"] is not None and
                     m["chat_id"] >= BC_FAMILY_TG and "MOPS" in
                     (m["text"] or "")]
-        while len(notices()) < k and time.time() * 1000 - t0 < k * 200:
-            if chatter:
+        next_msg = time.monotonic() + (1.0 / rate if rate else 0)
+        next_poll = time.monotonic()
+        while time.time() * 1000 - t0 < k * 200:
+            now = time.monotonic()
+            if now >= next_poll:
+                if len(notices()) >= k:
+                    break
+                next_poll = now + BC_POLL_S
+            if rate and now >= next_msg:
                 text = "b%d" % i
                 sent_at[text] = time.time() * 1000
+                # Family i writes to assistant i % 20: each assistant's
+                # chat gets rate / 20 a second.
                 sc.emu.message(BC_FAMILY_TG + i % k, text)
                 i += 1
-            time.sleep(0.2)
+                next_msg += 1.0 / rate
+            wake = min(next_poll, next_msg) if rate else next_poll
+            time.sleep(max(wake - time.monotonic(), 0))
         got = notices()
         ts = sorted(m["t_ms"] for m in got)
         gaps = [b - a for a, b in zip(ts, ts[1:])]
@@ -503,12 +517,40 @@ def bench_broadcast(k, chatter=True):
         lat = sorted(m["t_ms"] - sent_at[m["text"].split("\n", 1)[1]]
                      for m in copies
                      if m["text"].split("\n", 1)[1] in sent_at)
+        # How many of the broadcast's copies went between a family's
+        # message and its copy to the assistant: what it waited behind.
+        ahead = sorted(
+            bisect.bisect_left(ts, m["t_ms"]) -
+            bisect.bisect_right(ts, sent_at[m["text"].split("\n", 1)[1]])
+            for m in copies if m["text"].split("\n", 1)[1] in sent_at)
         refused = sc.emu.stats()["refused_429"] - r0
+        if os.environ.get("BENCH_GAPS"):
+            # The slow ones: what the emulator got just before each.
+            allm = sc.emu.sent(since=since)
+            for m in copies:
+                key = m["text"].split("\n", 1)[1]
+                if key not in sent_at or m["t_ms"] - sent_at[key] < 40:
+                    continue
+                before = [x for x in allm if sent_at[key] <= x["t_ms"] <=
+                          m["t_ms"]]
+                print("  slow %.1f ms: %s" % (
+                    m["t_ms"] - sent_at[key], ", ".join(
+                        "%+.0f %s" % (x["t_ms"] - sent_at[key],
+                                      "copy" if x is m else x["method"] +
+                                      (" bc" if "MOPS" in (x["text"] or "")
+                                       else ""))
+                        for x in before)))
         d.stop()
-        p99 = lat[max(int(len(lat) * 0.99) - 1, 0)] if lat else -1
-        return (t_end - t0) / 1000, len(got), refused, len(lat), p99
+        return (t_end - t0) / 1000, len(got), refused, lat, ahead
     finally:
         sc.close(False)
+
+
+def pct(sorted_values, q):
+    """The q-th percentile (nearest rank) of sorted values; -1 if none."""
+    if not sorted_values:
+        return -1
+    return sorted_values[max(int(len(sorted_values) * q + 0.999999) - 1, 0)]
 
 
 def import_figures():
@@ -519,24 +561,36 @@ def import_figures():
                                                 nrows, st, secs,
                                                 peak / 1024, before / 1024,
                                                 worst, n))
-def broadcast_figures(chatter_modes=(False, True), sizes=(1000,)):
+def broadcast_figures(rates=(0, 0.5, 5), sizes=(1000,)):
     for k in sizes:
-        for chatter in chatter_modes:
-            secs, got, refused, n, p99 = bench_broadcast(k, chatter)
-            if not chatter:
-                print("broadcast of %d alone at Telegram's limits: %.1f s, "
-                      "%.2fx the ideal %.1f s, %d delivered, %d 429s"
-                      % (k, secs, secs / (k / 30.0), k / 30.0, got,
-                         refused))
-                continue
-            # The families' messages take about 5 of the 30 a second.
-            print("broadcast of %d at Telegram's limits with families "
-                  "writing at 5/s: %.1f s, %.2fx the ideal %.1f s (%.2fx "
-                  "the %.1f s the 25/s left allow), %d delivered, %d 429s; "
-                  "family->assistant while it runs: p99 %.1f ms "
-                  "(%d messages)"
-                  % (k, secs, secs / (k / 30.0), k / 30.0,
-                     secs / (k / 25.0), k / 25.0, got, refused, p99, n))
+        for rate in rates:
+            la0 = os.getloadavg()[0]
+            secs, got, refused, lat, ahead = bench_broadcast(k, rate)
+            la1 = os.getloadavg()[0]
+            ideal = k / 30.0
+            head = ("broadcast of %d at Telegram's limits" % k +
+                    (" alone" if not rate else
+                     " with families writing %g/s" % rate))
+            left = ""
+            if rate:
+                # The families' copies take `rate` of the 30 sends a
+                # second; the broadcast has the rest.
+                left = " (%.3fx the %.1f s the %g/s left allow)" % (
+                    secs / (k / (30.0 - rate)), k / (30.0 - rate),
+                    30.0 - rate)
+            print("%s: %.1f s, %.3fx the ideal %.1f s%s, %d delivered, "
+                  "%d 429s; load average %.1f -> %.1f"
+                  % (head, secs, secs / ideal, ideal, left, got, refused,
+                     la0, la1))
+            if rate:
+                print("  family->assistant while it runs: p50 %.1f ms, "
+                      "p99 %.1f ms, max %.1f ms (%d messages); broadcast "
+                      "copies sent between a message and its copy: at "
+                      "most %d, %d messages behind more than one"
+                      % (pct(lat, 0.5), pct(lat, 0.99),
+                         lat[-1] if lat else -1, len(lat),
+                         ahead[-1] if ahead else -1,
+                         sum(a > 1 for a in ahead)))
 
 
 def main():
@@ -585,11 +639,15 @@ if __name__ == "__main__":
     elif sys.argv[1:] == ["broadcast"]:
         broadcast_figures()
     elif sys.argv[1:] == ["broadcast", "alone"]:
-        broadcast_figures((False,))
+        broadcast_figures((0,))
     elif sys.argv[1:] == ["broadcast", "10000"]:
-        broadcast_figures((False,), (10000,))
+        broadcast_figures((0,), (10000,))
+    elif sys.argv[1:] == ["broadcast", "10000", "chatter"]:
+        broadcast_figures((0.5,), (10000,))
+    elif sys.argv[1:] == ["broadcast", "busy"]:
+        broadcast_figures((5,))
     elif sys.argv[1:] == ["broadcast", "chatter"]:
-        broadcast_figures((True,))
+        broadcast_figures((0.5, 5))
     elif sys.argv[1:] == ["claiming"]:
         claiming.figures()
     elif sys.argv[1:2] == ["cpu"]:

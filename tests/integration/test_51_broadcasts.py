@@ -5,11 +5,13 @@ no 429, opted-out families skipped and counted), a kill -9 half-way with
 the rest sent after the restart, who was not reached as CSV, the SMS
 budget, cancelling, and bad input that queues nothing. Real asystentd,
 asystentctl and the Bot API emulator with its limits on."""
+import datetime
 import json
 import os
 import sqlite3
 import subprocess
 import sys
+import zoneinfo
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
@@ -18,6 +20,7 @@ from world import Centre, limits_on  # noqa: E402
 
 CTL = os.path.join(BUILD, "asystentctl")
 suite = Suite("broadcasts")
+WARSAW = zoneinfo.ZoneInfo("Europe/Warsaw")
 ANNA = 7001
 FAM_TG = 520000
 OPEN = {"hours.%s" % d: "00:00-24:00" for d in
@@ -57,6 +60,18 @@ def centre(sc, n, conf=None):
             "seniorzy"})
         fams.append(f)
     return c, d, prog, fams
+
+
+def sms_families(c, n):
+    """n families reached by SMS, consented, Polish."""
+    for i in range(n):
+        f = c.api.ok("POST", "/v1/families", {
+            "name": "Rodzina SMS %d" % i, "language": "pl",
+            "channel": "sms", "contact": {"name": "Jan %d" % i,
+                                          "phone": "+4860010020%d" % i}},
+            status=201)["family"]
+        c.api.ok("POST", "/v1/members/%d/consent" % f["members"][0]["id"],
+                 {"date": "2026-01-02", "ref": "Z/%d" % i}, status=200)
 
 
 def delivered(c, text_part):
@@ -217,14 +232,7 @@ def test_targets_failed_csv_budget_cancel_and_bad_input(sc):
     show = jctl(d, "broadcast", "show", out["id"])["broadcast"]
     assert show["state"] == "cancelled" and show["queued"] == 0, show
     # SMS families: the budget (1 zł at 0.50 zł a part) takes two parts.
-    for i in range(3):
-        f = c.api.ok("POST", "/v1/families", {
-            "name": "Rodzina SMS %d" % i, "language": "pl",
-            "channel": "sms", "contact": {"name": "Jan %d" % i,
-                                          "phone": "+4860010020%d" % i}},
-            status=201)["family"]
-        c.api.ok("POST", "/v1/members/%d/consent" % f["members"][0]["id"],
-                 {"date": "2026-01-02", "ref": "Z/%d" % i}, status=200)
+    sms_families(c, 3)
     with open(os.path.join(tdir, "pl.sms.txt"), "w") as f:
         f.write("Piknik rodzinny w sobote.\n")
     sms = jctl(d, "broadcast", "create", "--text-dir", tdir, "--channel",
@@ -234,8 +242,10 @@ def test_targets_failed_csv_budget_cancel_and_bad_input(sc):
     assert sms["sms_parts"] == 3 and sms["sms_cost"] == 1.5, sms
     before = d.sql("SELECT COUNT(*) FROM outbox")[0][0]
     p = ctl(d, "broadcast", "send", sms["id"], rc=3)
-    assert "over the monthly SMS budget: this broadcast is 3 parts " \
-        "(1.50 zł)" in p.err, p.err
+    assert "this broadcast is 3 parts (1.50 zł) to its SMS recipients; " \
+        "0 parts (0.00 zł) were used this month; 0 parts (0.00 zł) are " \
+        "reserved by broadcasts not sent yet; the budget is 1.00 zł" \
+        in p.err, p.err
     p = ctl(d, "status")
     assert "SMS this month:  0 parts, 0.00 zł of 1.00 zł" in p.out, p.out
     bad = [
@@ -259,6 +269,84 @@ def test_targets_failed_csv_budget_cancel_and_bad_input(sc):
             rc=1)
     assert "in the past" in p.err, p.err
     assert d.sql("SELECT COUNT(*) FROM outbox")[0][0] == before
+
+
+def local_now():
+    return datetime.datetime.now(WARSAW)
+
+
+@suite.test
+@scenario()
+def test_sms_budget_reserves_broadcasts_not_sent_yet(sc):
+    """A broadcast queued or scheduled reserves its SMS parts: a second
+    one that would take the month over is refused with the figures; the
+    first cancelled, the second goes; one scheduled for next month counts
+    against next month's budget, not this one's."""
+    # 2 zł at 0.50 zł a part: four parts a month; each broadcast is three.
+    d = sc.daemon(conf=dict(OPEN, **{"sms.monthly_budget": "2",
+                                     "sms.price_per_part": "0.5"}))
+    c = Centre(sc, d)
+    sms_families(c, 3)
+    tdir = os.path.join(sc.dir, "texts")
+    os.mkdir(tdir)
+    for name, text in (("pl.txt", "Piknik rodzinny w sobotę.\n"),
+                       ("pl.sms.txt", "Piknik rodzinny w sobote.\n")):
+        with open(os.path.join(tdir, name), "w") as f:
+            f.write(text)
+
+    def draft():
+        b = jctl(d, "broadcast", "create", "--text-dir", tdir, "--channel",
+                 "sms")["broadcast"]
+        assert b["sms_parts"] == 3, b
+        return b["id"]
+    # A scheduled send must stay within this month: near its very end,
+    # wait for the next one to begin.
+    wait_for(lambda: (local_now() + datetime.timedelta(minutes=10)).month ==
+             local_now().month, 900, "a month with ten minutes left")
+    later = (local_now() + datetime.timedelta(minutes=5)).strftime(
+        "%Y-%m-%d %H:%M")
+    first, second = draft(), draft()
+    p = ctl(d, "broadcast", "create", "--text-dir", tdir, "--channel", "sms")
+    assert "reserved against the monthly SMS budget" in p.out, p.out
+    ctl(d, "broadcast", "send", first, "--at", later)
+    p = ctl(d, "status")
+    assert "SMS this month:  0 parts, 0.00 zł of 2.00 zł; reserved by " \
+        "broadcasts not sent yet: 3 parts, 1.50 zł" in p.out, p.out
+    before = d.sql("SELECT COUNT(*) FROM outbox")[0][0]
+    p = ctl(d, "broadcast", "send", second, rc=3)
+    month = local_now().strftime("%Y-%m")
+    assert ("over the monthly SMS budget of %s: this broadcast is 3 parts "
+            "(1.50 zł) to its SMS recipients; 0 parts (0.00 zł) were used "
+            "this month; 3 parts (1.50 zł) are reserved by broadcasts not "
+            "sent yet: %d (3 parts); the budget is 2.00 zł" %
+            (month, first)) in p.err, p.err
+    assert jctl(d, "broadcast", "show", second)["broadcast"]["state"] == \
+        "draft"
+    assert d.sql("SELECT COUNT(*) FROM outbox")[0][0] == before
+    # Cancelling the first releases what it reserved.
+    ctl(d, "broadcast", "cancel", first)
+    p = ctl(d, "status")
+    assert "reserved by broadcasts not sent yet: 0 parts" in p.out, p.out
+    ctl(d, "broadcast", "send", second)
+    wait_for(lambda: jctl(d, "broadcast", "show", second)["broadcast"]
+             ["state"] == "done" and d.sql(
+                 "SELECT COUNT(*) FROM outbox WHERE channel = 2 AND "
+                 "state < 2")[0][0] == 0, 20, "the second one settled")
+    # Next month's budget is next month's: this month's parts (sent or
+    # reserved by the second) do not count against it, the third's do.
+    nm = local_now().replace(day=1) + datetime.timedelta(days=32)
+    at = nm.strftime("%Y-%m-01 09:00")
+    third, fourth = draft(), draft()
+    ctl(d, "broadcast", "send", third, "--at", at)
+    p = ctl(d, "broadcast", "send", fourth, "--at", at, rc=3)
+    assert "over the monthly SMS budget of %s" % nm.strftime("%Y-%m") in \
+        p.err and "0 parts (0.00 zł) were used this month; 3 parts " \
+        "(1.50 zł) are reserved by broadcasts not sent yet: %d (3 " \
+        "parts)" % third in \
+        p.err, p.err
+    # This month's status does not show next month's reservation.
+    p = ctl(d, "status")
+    assert "reserved by broadcasts not sent yet: 0 parts" in p.out, p.out
 
 
 @suite.test
