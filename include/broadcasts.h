@@ -88,6 +88,13 @@ int	bc_cancel_pending(struct broadcasts *b, int64_t id)
 int	bc_sending(struct broadcasts *b, int64_t *ids, size_t max, size_t *n)
 	    __attribute__((warn_unused_result));
 /*
+ * Those that may still have SMS copies to send: being sent, or done (all
+ * queued) since `since` with SMS parts; *all counts them beyond `max`.
+ */
+int	bc_reserving(struct broadcasts *b, int64_t since, int64_t *ids,
+	    size_t max, size_t *n, size_t *all)
+	    __attribute__((warn_unused_result));
+/*
  * Skipped and queued recipients of a broadcast, one callback each, for
  * the reports; reason "" for the queued.
  */

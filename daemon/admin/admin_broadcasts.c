@@ -999,11 +999,14 @@ bc_parse_at(const char *s, int64_t *at)
  * pending and those queued whose outbox row is not sent. A part sent
  * counts once, in the month's figure (include/smsmonth.h), which the
  * outcome adds to in the transaction that marks the row sent; a
- * cancelled or finished broadcast reserves nothing. A Telegram copy
- * that falls back to SMS is not reserved, as the preview does not count
- * it: its parts count once sent.
+ * cancelled broadcast reserves nothing; a finished one (all its copies
+ * queued) reserves the copies still waiting in the outbox, looked at for
+ * BC_RESERVE_DAYS after it finished, longer than any copy is retried. A
+ * Telegram copy that falls back to SMS is not reserved, as the preview
+ * does not count it: its parts count once sent.
  */
-#define BC_BUDGET_MAX	64	/* broadcasts looked at */
+#define BC_BUDGET_MAX	256	/* broadcasts looked at */
+#define BC_RESERVE_DAYS	7
 
 /* One broadcast's SMS recipients not sent yet. */
 struct bc_left {
@@ -1128,6 +1131,7 @@ struct bc_reserved {
 	int64_t		 id[BC_BUDGET_MAX];
 	int64_t		 parts[BC_BUDGET_MAX];
 	size_t		 n;
+	size_t		 all;		/* over BC_BUDGET_MAX: not all seen */
 	int64_t		 total;
 };
 
@@ -1142,7 +1146,8 @@ bc_reserved(struct areq *r, time_t month, int64_t skip,
 	size_t		 n, i;
 
 	memset(res, 0, sizeof *res);
-	if (bc_sending(r->app->broadcasts, ids, BC_BUDGET_MAX, &n) == -1)
+	if (bc_reserving(r->app->broadcasts, (int64_t)now - BC_RESERVE_DAYS *
+	    86400, ids, BC_BUDGET_MAX, &n, &res->all) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (ids[i] == skip)
@@ -1196,6 +1201,10 @@ bc_budget_ok(struct areq *r, const struct bc *b, int64_t at)
 	    bc_reserved(r, month, b->id, &res) == -1 ||
 	    sms_month_name(month, name, sizeof name) == -1)
 		return admin_error(r, 500, "internal", "storage error");
+	if (res.all > BC_BUDGET_MAX)
+		return admin_error(r, 409, "conflict", "%zu broadcasts may "
+		    "still send SMS, more than the %d the budget check can "
+		    "count; wait for some to finish", res.all, BC_BUDGET_MAX);
 	bu.reserved = res.total;
 	bu.asked = b->sms_parts;
 	bu.price = cfg->sms_price_per_part;

@@ -35,6 +35,7 @@ enum {
 	BS_ABANDON_RCPTS,
 	BS_ABANDON,
 	BS_LIVE,
+	BS_RESERVING,
 	BS_COUNT
 };
 
@@ -78,6 +79,8 @@ static const char *const bc_sql[BS_COUNT] = {
 	"SELECT family_id, member_id, channel, lang, state, reason, "
 	"outbox_id FROM broadcast_recipients WHERE broadcast_id = ?1 AND "
 	"state IN (0, 1) AND channel = ?2",
+	"SELECT id FROM broadcasts WHERE state = 1 OR (state = 2 AND "
+	"sms_parts > 0 AND finished_at >= ?1) ORDER BY id",
 };
 
 struct broadcasts {
@@ -227,15 +230,20 @@ bc_get(struct broadcasts *b, int64_t id, struct bc *out)
 
 static int
 bc_ids(struct broadcasts *b, int which, int64_t *ids, size_t max,
-    size_t *n)
+    size_t *n, size_t *all)
 {
 	sqlite3_stmt	*s = b->s[which];
+	size_t		 k = 0;
 	int		 rc;
 
 	*n = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (*n < max)
 			ids[(*n)++] = sqlite3_column_int64(s, 0);
+		k++;
+	}
+	if (all != NULL)
+		*all = k;
 	if (rc != SQLITE_DONE)
 		return bc_fail(s, rc, "broadcasts.ids");
 	bc_done_stmt(s);
@@ -250,7 +258,7 @@ bc_list(struct broadcasts *b, struct bc **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	if (bc_ids(b, BS_LIST, ids, 1000, &k) == -1)
+	if (bc_ids(b, BS_LIST, ids, 1000, &k, NULL) == -1)
 		return -1;
 	*out = xcalloc(k + 1, sizeof **out);
 	for (i = 0; i < k; i++) {
@@ -267,7 +275,15 @@ bc_list(struct broadcasts *b, struct bc **out, size_t *n)
 int
 bc_sending(struct broadcasts *b, int64_t *ids, size_t max, size_t *n)
 {
-	return bc_ids(b, BS_SENDING, ids, max, n);
+	return bc_ids(b, BS_SENDING, ids, max, n, NULL);
+}
+
+int
+bc_reserving(struct broadcasts *b, int64_t since, int64_t *ids, size_t max,
+    size_t *n, size_t *all)
+{
+	sqlite3_bind_int64(b->s[BS_RESERVING], 1, since);
+	return bc_ids(b, BS_RESERVING, ids, max, n, all);
 }
 
 int

@@ -15,7 +15,7 @@ import zoneinfo
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
-from harness import BUILD, Suite, scenario, wait_for  # noqa: E402
+from harness import BUILD, Suite, free_port, scenario, wait_for  # noqa: E402
 from world import Centre, limits_on  # noqa: E402
 
 CTL = os.path.join(BUILD, "asystentctl")
@@ -275,6 +275,25 @@ def local_now():
     return datetime.datetime.now(WARSAW)
 
 
+def sms_texts(sc):
+    """A text directory whose SMS wording is one GSM-7 part."""
+    tdir = os.path.join(sc.dir, "texts")
+    os.mkdir(tdir)
+    for name, text in (("pl.txt", "Piknik rodzinny w sobotę.\n"),
+                       ("pl.sms.txt", "Piknik rodzinny w sobote.\n")):
+        with open(os.path.join(tdir, name), "w") as f:
+            f.write(text)
+    return tdir
+
+
+def sms_draft(d, tdir):
+    """A draft to the SMS families (three of them: three parts)."""
+    b = jctl(d, "broadcast", "create", "--text-dir", tdir, "--channel",
+             "sms")["broadcast"]
+    assert b["sms_parts"] == 3, b
+    return b["id"]
+
+
 @suite.test
 @scenario()
 def test_sms_budget_reserves_broadcasts_not_sent_yet(sc):
@@ -287,18 +306,10 @@ def test_sms_budget_reserves_broadcasts_not_sent_yet(sc):
                                      "sms.price_per_part": "0.5"}))
     c = Centre(sc, d)
     sms_families(c, 3)
-    tdir = os.path.join(sc.dir, "texts")
-    os.mkdir(tdir)
-    for name, text in (("pl.txt", "Piknik rodzinny w sobotę.\n"),
-                       ("pl.sms.txt", "Piknik rodzinny w sobote.\n")):
-        with open(os.path.join(tdir, name), "w") as f:
-            f.write(text)
+    tdir = sms_texts(sc)
 
     def draft():
-        b = jctl(d, "broadcast", "create", "--text-dir", tdir, "--channel",
-                 "sms")["broadcast"]
-        assert b["sms_parts"] == 3, b
-        return b["id"]
+        return sms_draft(d, tdir)
     # A scheduled send must stay within this month: near its very end,
     # wait for the next one to begin.
     wait_for(lambda: (local_now() + datetime.timedelta(minutes=10)).month ==
@@ -347,6 +358,44 @@ def test_sms_budget_reserves_broadcasts_not_sent_yet(sc):
     # This month's status does not show next month's reservation.
     p = ctl(d, "status")
     assert "reserved by broadcasts not sent yet: 0 parts" in p.out, p.out
+
+
+@suite.test
+@scenario()
+def test_sms_copies_the_gateway_has_not_taken_stay_reserved(sc):
+    """A broadcast is done once all its copies are queued; SMS copies the
+    gateway has not taken yet still reserve their parts: with the gateway
+    down, status shows them and a second broadcast is refused; once they
+    are sent they count as used, and nothing is reserved."""
+    sms = sc.smsapiemu()
+    conf = dict(OPEN, **sms.daemon_conf(
+        sc.dir, "s3cret-callback-path-0123456789", free_port()))
+    conf.update({"sms.monthly_budget": "2", "sms.price_per_part": "0.5",
+                 "sms.per_second": 0})
+    d = sc.daemon(conf=conf)
+    c = Centre(sc, d)
+    sms_families(c, 3)
+    tdir = sms_texts(sc)
+    sms.down(600)
+    first, second = sms_draft(d, tdir), sms_draft(d, tdir)
+    ctl(d, "broadcast", "send", first)
+    wait_for(lambda: jctl(d, "broadcast", "show", first)["broadcast"]
+             ["state"] == "done", 20, "the first one queued")
+    assert d.sql("SELECT COUNT(*) FROM outbox WHERE channel = 2 AND "
+                 "state < 2")[0][0] == 3
+    p = ctl(d, "status")
+    assert "SMS this month:  0 parts, 0.00 zł of 2.00 zł; reserved by " \
+        "broadcasts not sent yet: 3 parts, 1.50 zł" in p.out, p.out
+    p = ctl(d, "broadcast", "send", second, rc=3)
+    assert "3 parts (1.50 zł) are reserved by broadcasts not sent yet: " \
+        "%d (3 parts)" % first in p.err, p.err
+    sms.down(0)
+    wait_for(lambda: d.sql("SELECT COUNT(*) FROM outbox WHERE channel = 2 "
+                           "AND state = 2")[0][0] == 3, 120,
+             "the copies sent once the gateway is back")
+    p = ctl(d, "status")
+    assert "SMS this month:  3 parts, 1.50 zł of 2.00 zł; reserved by " \
+        "broadcasts not sent yet: 0 parts" in p.out, p.out
 
 
 @suite.test
