@@ -396,8 +396,9 @@ start_parts(void)
 	tg_set_menu(app.tg, commands, MENU_N);
 	channel_serve(CHANNEL_TELEGRAM, app.tg);
 	dispatch_set_hooks(app.disp, conv_gate, conv_outcome, app.conv);
-	app.rotate = rotate_new(app.base, app.st, app.keystore, app.keys,
-	    prev_keys, key_rotatable(app.cfg), app.cfg->rotate_slice);
+	app.rotate = rotate_new(app.base, app.st, app.keystore, app.people,
+	    app.ob, app.keys, prev_keys, key_rotatable(app.cfg),
+	    app.cfg->rotate_slice);
 	prev_keys = NULL;
 	if (app.rotate == NULL)
 		return -1;

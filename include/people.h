@@ -420,7 +420,9 @@ int	people_link_staff(struct people *p, int64_t staff_id, int64_t user_id,
 
 /*
  * Invitations. *code is a new string of 96 random bits (base64url) shown
- * once; only its keyed hash is stored. free() it.
+ * once; its keyed hash is what a look-up finds, and until it is used the
+ * code is kept sealed (the member's family's key, a staff invitation's
+ * the master key) for a key rotation to hash again. free() it.
  */
 int	people_invite_create(struct people *p, int64_t staff_id,
 	    int64_t member_id, int ttl_days, uid_t uid, char **code,
@@ -433,6 +435,14 @@ int	people_invite_use(struct people *p, int64_t id, int64_t now)
 int	people_invite_failed(struct people *p, int64_t user_id, int64_t now)
 	    __attribute__((warn_unused_result));
 int	people_invite_blocked(struct people *p, int64_t user_id, int64_t now);
+/*
+ * A rotation of the master key started at `started_at` (unix s) is done:
+ * unused codes made before it without a sealed copy (made before codes
+ * were kept) are void, their hashes cannot be made again; the wrong
+ * codes' counts, by the old Telegram index, are forgotten.
+ */
+int	people_invite_rotated(struct people *p, int64_t started_at)
+	    __attribute__((warn_unused_result));
 
 #define PEOPLE_INVITE_FAILURES	5	/* wrong codes ... */
 #define PEOPLE_INVITE_WINDOW	3600	/* ... within (s), then ignored */

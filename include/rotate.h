@@ -21,6 +21,8 @@
 struct event_base;
 struct keys;
 struct keystore;
+struct outbox;
+struct people;
 struct rotate;
 struct store;
 
@@ -41,8 +43,9 @@ int	rotate_load(const char *path, struct keys **keys, struct keys **prev,
  * cannot be rotated here. `slice`: rows a transaction.
  */
 struct rotate *rotate_new(struct event_base *base, struct store *st,
-	    struct keystore *ks, struct keys *keys, struct keys *prev,
-	    const char *path, int slice);
+	    struct keystore *ks, struct people *people, struct outbox *ob,
+	    struct keys *keys, struct keys *prev, const char *path,
+	    int slice);
 void	rotate_free(struct rotate *r);
 
 enum rotate_rc {

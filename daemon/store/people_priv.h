@@ -61,7 +61,7 @@ enum people_programme_sql {
 };
 enum people_invite_sql {
 	INV_INSERT, INV_FIND, INV_USE, FAIL_INSERT, FAIL_PRUNE, FAIL_RECENT,
-	INV_ERASE, INV_NSQL
+	INV_ERASE, INV_CODE, INV_ROTATED, FAIL_CLEAR, INV_NSQL
 };
 enum people_audit_sql {
 	AUDIT_INSERT, AUDIT_LIST, AUDIT_NSQL
