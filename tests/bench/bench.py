@@ -8,6 +8,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -539,6 +540,15 @@ def broadcast_figures(chatter_modes=(False, True), sizes=(1000,)):
                      secs / (k / 25.0), k / 25.0, got, refused, p99, n))
 
 
+def rekey_figures(n=50000):
+    """The start of a key rotation with n unsent outbox rows (rekey.c)."""
+    build = os.environ.get("ASYSTENT_BUILD", "build")
+    p = subprocess.run([os.path.join(build, "tests", "bench", "rekey"),
+                        str(n)], capture_output=True, text=True, timeout=600)
+    print(p.stdout.strip() if p.returncode == 0 else
+          "rekey: failed (%d): %s" % (p.returncode, p.stderr.strip()))
+
+
 def main():
     print("machine: %s, %d cores, %s" % (platform.machine(),
                                           os.cpu_count(),
@@ -570,6 +580,7 @@ def main():
     lanes.figures()
     broadcast_figures()
     claiming.figures()
+    rekey_figures()
 
 
 if __name__ == "__main__":
@@ -590,6 +601,8 @@ if __name__ == "__main__":
         broadcast_figures((False,), (10000,))
     elif sys.argv[1:] == ["broadcast", "chatter"]:
         broadcast_figures((True,))
+    elif sys.argv[1:] == ["rekey"]:
+        rekey_figures()
     elif sys.argv[1:] == ["claiming"]:
         claiming.figures()
     elif sys.argv[1:2] == ["cpu"]:
