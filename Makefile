@@ -224,6 +224,9 @@ install: all
 	    $(DESTDIR)$(SYSUSERSDIR)/asystent.conf
 	install -m 0644 systemd/asystent.tmpfiles \
 	    $(DESTDIR)$(TMPFILESDIR)/asystent.conf
+	# The master key's directory; systemd-tmpfiles --create gives it to
+	# the daemon's user (asystent.tmpfiles), which a rotation needs.
+	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/asystent/keys
 	test -e $(DESTDIR)$(SYSCONFDIR)/asystent/asystent.conf || \
 	    { $(DAEMON) --print-config | sed \
 	    's|^catalog_dir = .*|catalog_dir = $(DATADIR)/messages|' \

@@ -52,7 +52,7 @@ enum rotate_rc {
 	ROTATE_OK = 0,
 	ROTATE_ERR = -1,
 	ROTATE_RUNNING = -2,	/* one is running already */
-	ROTATE_NOT_HERE = -3	/* the key is not a file of ours */
+	ROTATE_NOT_HERE = -3	/* the key is not a file of ours to replace */
 };
 
 /* Starts a rotation: the new key made, in use from now on. */

@@ -206,8 +206,9 @@ crypto_keys_load(const char *path, struct keys **out, char *err,
 	/* O_NONBLOCK: a FIFO planted at `path` must not hang start-up. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd == -1) {
-		crypto_seterr(err, errlen, "%s: cannot open key file: %s",
-		    path, strerror(errno));
+		crypto_seterr(err, errlen, "%s: cannot open key file: %s%s",
+		    path, strerror(errno), errno == EACCES ? " (the key "
+		    "file must belong to the daemon's user)" : "");
 		goto out;
 	}
 	if (crypto_check_key_file(fd, path, err, errlen) == -1)

@@ -533,15 +533,19 @@ rotate_start(struct rotate *r, char *err, size_t errlen)
 	if (r->prev != NULL)
 		return ROTATE_RUNNING;
 	if (r->path == NULL) {
-		snprintf(err, errlen, "the master key is a systemd "
-		    "credential: rotate it by hand (doc/operations.md)");
+		snprintf(err, errlen, "the master key is a systemd credential "
+		    "(LoadCredential=), which the daemon cannot replace: move "
+		    "the key to [daemon] key_file, in a directory of the "
+		    "daemon's user, and drop LoadCredential= from the unit "
+		    "(doc/operations.md, \"Rotating the master key\")");
 		return ROTATE_NOT_HERE;
 	}
 	rotate_new_path(r->path, newp, sizeof newp);
 	if (crypto_generate_key(newp) == -1) {
-		snprintf(err, errlen, "cannot write the new key beside the "
-		    "key file");
-		return ROTATE_ERR;
+		snprintf(err, errlen, "cannot write %s: the key file's "
+		    "directory must be the daemon's user's, and writable "
+		    "under systemd (ReadWritePaths=)", newp);
+		return ROTATE_NOT_HERE;
 	}
 	rotate_sync_dir(newp);
 	if (crypto_keys_load(newp, &nk, err, errlen) == -1 ||

@@ -231,5 +231,33 @@ def test_queued_answers_and_unused_codes_outlive_a_rotation(sc):
                  "NULL")[0][0] == 0
 
 
+@suite.test
+@scenario()
+def test_a_credential_key_works_but_is_not_rotated(sc):
+    """An install whose unit still passes the key as a systemd credential
+    keeps working; a rotation is refused with what to change."""
+    creds = sc.subdir("credentials")
+    d = sc.daemon(env={"CREDENTIALS_DIRECTORY": creds}, start=False)
+    os.rename(d.key, os.path.join(creds, "master.key"))
+    d.start()
+    c = Centre(sc, d)
+    fam = c.family("Rodzina Kowalskich", "pl")
+    assert c.api.ok("GET", "/v1/families/" + fam["code"])["family"][
+        "name"] == "Rodzina Kowalskich"
+    p = ctl(d, "key", "rotate", rc=3)
+    assert "LoadCredential" in p.stderr and "key_file" in p.stderr, p.stderr
+    assert not os.path.exists(os.path.join(creds, "master.key.new"))
+    assert not os.path.exists(d.key + ".new")
+    # Moved to key_file, no credential: rotated.
+    assert d.stop() == 0
+    os.rename(os.path.join(creds, "master.key"), d.key)
+    d.env.pop("CREDENTIALS_DIRECTORY")
+    d.start()
+    ctl(d, "key", "rotate")
+    wait_for(lambda: "event=key.rotated" in d.log(), 30, "the rotation")
+    assert c.api.ok("GET", "/v1/families/" + fam["code"])["family"][
+        "name"] == "Rodzina Kowalskich"
+
+
 if __name__ == "__main__":
     suite.run()
