@@ -25,6 +25,9 @@ const char *const people_family_sql[FAM_NSQL] = {
 	[FAM_BY_CODE] = "SELECT id FROM families WHERE code = ? AND "
 	    PEOPLE_VISIBLE,
 	[FAM_EXISTS] = "SELECT 1 FROM families WHERE id = ?",
+	/* Asked for by its id: a pending import's family is not found. */
+	[FAM_VISIBLE] = "SELECT 1 FROM families WHERE id = ? AND "
+	    PEOPLE_VISIBLE,
 	/* The programme filter is the enrolments' file's (family_row_in). */
 	[FAM_LIST] = FAMILY_COLS "WHERE " PEOPLE_VISIBLE " AND "
 	    "(?1 = 0 OR assistant_id = ?1) "
@@ -261,7 +264,7 @@ people_family_resolve(struct people *p, const char *ref, int64_t *id)
 	if (*ref == '\0' || *end != '\0' || v <= 0)
 		return PEOPLE_NOT_FOUND;
 	*id = v;
-	return people_family_exists(p, v);
+	return people_exists(p->fam[FAM_VISIBLE], v);
 }
 
 int
