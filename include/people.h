@@ -192,6 +192,7 @@ struct audit_row {
 struct people;
 struct store;
 struct keys;
+struct keystore;
 
 struct people	*people_new(struct store *st, const struct keys *k);
 void		 people_free(struct people *p);
@@ -302,6 +303,14 @@ int	people_family_closed_before(struct people *p, int64_t before, int max,
 	    int64_t **out, size_t *n) __attribute__((warn_unused_result));
 
 /*
+ * At start, before the register is open: whether a family's name is
+ * sealed under a family's key (*sealed) and whether, newest first, one
+ * of them opens with `ks` (*opens; it stops at the first that does).
+ */
+int	people_family_keys_check(struct store *st, struct keystore *ks,
+	    int *sealed, int *opens) __attribute__((warn_unused_result));
+
+/*
  * A family import's families (family_new.import_id, from
  * people_import_new()) are written in slices, each its own transaction,
  * and stay out of every list, count and look-up until
@@ -339,6 +348,13 @@ int	people_member_name(struct people *p, int64_t id, char **name)
 	    __attribute__((warn_unused_result));
 int	people_member_phone(struct people *p, int64_t id, char **phone)
 	    __attribute__((warn_unused_result));
+/*
+ * people_member_family()'s statement (the member's id bound; one column,
+ * family_id; no row for no such member), for the outbox, which keeps it
+ * prepared on its own: it seals each row it queues to a member under
+ * the key of the member's family.
+ */
+extern const char people_member_family_sql[];
 int	people_member_family(struct people *p, int64_t id, int64_t *family_id)
 	    __attribute__((warn_unused_result));
 /*

@@ -10,6 +10,7 @@
 #include "crypto.h"
 #include "log.h"
 #include "outbox.h"
+#include "people.h"
 #include "seal.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -272,8 +273,8 @@ outbox_new(struct store *st, const struct keys *k)
 	    "payload, member_id, head, receipt_key, family_id) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    &ob->insert) == -1 ||
-	    store_prepare(st, "SELECT family_id FROM members WHERE id = ?",
-	    &ob->family_of) == -1 ||
+	    store_prepare(st, people_member_family_sql, &ob->family_of) ==
+	    -1 ||
 	    store_prepare(st, outbox_blocked_sql, &ob->blocked) == -1 ||
 	    store_prepare(st, "DELETE FROM outbox WHERE receipt_key = ? "
 	    "AND state = 0 AND NOT outbox_in_flight(id)",
