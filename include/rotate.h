@@ -3,9 +3,11 @@
  * beside the key file (`key_file` + ".new", 0600) and used at once for
  * everything new; the old one stays in memory as the previous keys
  * (seal_set_previous(), keystore_set_masters()) for what was sealed or
- * indexed under it. A job on the loop then, in slices, wraps the
- * families' keys again (keystore.h), seals again the values under the
- * master key and rebuilds the blind indexes with the new keys, each
+ * indexed under it; the outbox's rows not sent take the new chat keys
+ * in the transaction that starts it. A job on the loop then, in slices,
+ * wraps the families' keys again (keystore.h), seals again the values
+ * under the master key and rebuilds the blind indexes with the new keys
+ * (unused invitation codes hashed again from their sealed copies), each
  * slice one transaction that notes where it stands (meta rotate.*). A
  * kill at any point resumes at the next start: both key files are there
  * then, and the new one is the one in use. When the last row is done
