@@ -2,8 +2,12 @@
  * Unit tests for what a rotation of the master key asks of the tables'
  * owners: the outbox's rows not sent take the new chat keys at once, so
  * a chat's rows queued after the start wait behind those queued before;
- * the daemon's own keys in the keystore stay the same across a rewrap.
+ * the daemon's own keys in the keystore stay the same across a rewrap; a
+ * key made by root belongs to its directory's owner (the daemon's user,
+ * who must read it and write beside it to rotate it).
  */
+#include <sys/stat.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -222,6 +227,26 @@ test_rotate_own_keystore_key_survives_a_rewrap(void **state)
 	keystore_close(ks);
 }
 
+static void
+test_rotate_key_made_by_root_is_its_directory_owners(void **state)
+{
+	struct rot_test	*f = *state;
+	struct stat	 sb;
+	char		 dir[512], path[600];
+
+	if (geteuid() != 0)
+		skip();
+	fixture_path(&f->fx, "keys", dir, sizeof dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(chown(dir, 65534, 65534), 0);
+	snprintf(path, sizeof path, "%s/master.key", dir);
+	assert_int_equal(crypto_generate_key(path), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_uid, 65534);
+	assert_int_equal(sb.st_gid, 65534);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+}
+
 int
 main(void)
 {
@@ -230,6 +255,7 @@ main(void)
 		T(test_rotate_outbox_rows_not_sent_take_the_new_chat_keys),
 		T(test_rotate_payload_chat_key_of_a_gone_payload_is_its_own),
 		T(test_rotate_own_keystore_key_survives_a_rewrap),
+		T(test_rotate_key_made_by_root_is_its_directory_owners),
 #undef T
 	};
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -115,6 +116,35 @@ crypto_read_all(int fd, unsigned char *p, size_t len)
 	return (ssize_t)got;
 }
 
+/*
+ * Made by root (`asystentd --generate-key` at install), the key belongs
+ * to whoever owns its directory: the daemon's user, whose directory it is
+ * (asystent.tmpfiles), and who must read it and rotate it.
+ */
+static int
+crypto_key_owner(int fd, const char *path)
+{
+	struct stat	 sb;
+	char		 dir[PATH_MAX], *slash;
+
+	if (geteuid() != 0)
+		return 0;
+	if ((size_t)snprintf(dir, sizeof dir, "%s", path) >= sizeof dir)
+		return 0;
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &sb) == -1 || fchown(fd, sb.st_uid, sb.st_gid) == -1) {
+		fprintf(stderr, "%s: cannot give the key file to its "
+		    "directory's owner: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 crypto_generate_key(const char *path)
 {
@@ -138,6 +168,8 @@ crypto_generate_key(const char *path)
 		    strerror(errno));
 		goto out;
 	}
+	if (crypto_key_owner(fd, path) == -1)
+		goto out;
 	randombytes_buf(key, sizeof key);
 	if (crypto_write_all(fd, key, sizeof key) == -1) {
 		fprintf(stderr, "%s: cannot write key file: %s\n", path,
