@@ -93,28 +93,43 @@ setup_timezone(const char *tz)
 	return 0;
 }
 
+/*
+ * The master key passed as a systemd credential (LoadCredential=, as
+ * units before rotation was possible under systemd did), else NULL. Such
+ * a key is read from where systemd put it, which the daemon cannot
+ * write: it works, but it cannot be rotated here.
+ */
 static const char *
-key_path(const struct config *cfg, char *buf, size_t len)
+key_credential(char *buf, size_t len)
 {
 	const char	*creds = getenv("CREDENTIALS_DIRECTORY");
 
-	if (creds != NULL && *creds != '\0') {
-		snprintf(buf, len, "%s/master.key", creds);
-		return buf;
-	}
-	return cfg->key_file;
+	if (creds == NULL || *creds == '\0' ||
+	    (size_t)snprintf(buf, len, "%s/master.key", creds) >= len ||
+	    access(buf, F_OK) == -1)
+		return NULL;
+	return buf;
+}
+
+static const char *
+key_path(const struct config *cfg, char *buf, size_t len)
+{
+	const char	*cred = key_credential(buf, len);
+
+	return cred != NULL ? cred : cfg->key_file;
 }
 
 /* The old master key while a rotation runs; rotate.c's once started. */
 static struct keys	*prev_keys;
 
-/* The key file a rotation may replace: not a systemd credential. */
+/* The key file a rotation may replace: key_file, not a credential. */
 static const char *
 key_rotatable(const struct config *cfg)
 {
-	const char	*creds = getenv("CREDENTIALS_DIRECTORY");
+	char	 buf[512];
 
-	return creds != NULL && *creds != '\0' ? NULL : cfg->key_file;
+	return key_credential(buf, sizeof buf) != NULL ? NULL :
+	    cfg->key_file;
 }
 
 /* [daemon] keystore, else the database's path + ".keys". */
@@ -397,8 +412,9 @@ start_parts(void)
 	tg_set_menu(app.tg, commands, MENU_N);
 	channel_serve(CHANNEL_TELEGRAM, app.tg);
 	dispatch_set_hooks(app.disp, conv_gate, conv_outcome, app.conv);
-	app.rotate = rotate_new(app.base, app.st, app.keystore, app.keys,
-	    prev_keys, key_rotatable(app.cfg), app.cfg->rotate_slice);
+	app.rotate = rotate_new(app.base, app.st, app.keystore, app.people,
+	    app.ob, app.keys, prev_keys, key_rotatable(app.cfg),
+	    app.cfg->rotate_slice);
 	prev_keys = NULL;
 	if (app.rotate == NULL)
 		return -1;

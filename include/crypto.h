@@ -35,8 +35,9 @@ struct crypto_ad {
 int	crypto_init(void) __attribute__((warn_unused_result));
 
 /*
- * Writes 32 random bytes to a new file `path` with mode 0600. Refuses to
- * overwrite an existing file. Errors are printed to stderr.
+ * Writes 32 random bytes to a new file `path` with mode 0600, owned (when
+ * run as root) by the owner of its directory. Refuses to overwrite an
+ * existing file. Errors are printed to stderr.
  */
 int	crypto_generate_key(const char *path) __attribute__((warn_unused_result));
 

@@ -60,6 +60,16 @@ int	keystore_destroy(struct keystore *ks, int64_t family_id, int *had)
 	    __attribute__((warn_unused_result));
 
 /*
+ * A key of the daemon's own, kept as a family's is (wrapped by the master
+ * key, wrapped again by a rotation, never destroyed) under an id no
+ * family has, and made at its first use. Its index and token keys are
+ * derived from it as the master's are: a blind index under it stays the
+ * same across rotations of the master key.
+ */
+#define KEYSTORE_SMS_MO		INT64_MAX	/* SMS gateways' message ids */
+const struct keys *keystore_own(struct keystore *ks, int64_t id);
+
+/*
  * While the master key is rotated: keys are wrapped by `master` (the
  * new one) and unwrapped by it or by `prev` (NULL when not rotating).
  * Both must outlive their use.

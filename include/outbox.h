@@ -258,4 +258,22 @@ int	outbox_member_last_sent(struct outbox *ob, int64_t member_id,
 int	outbox_report(struct outbox *ob, const char *ids, store_row_fn fn,
 	    void *arg) __attribute__((warn_unused_result));
 
+/*
+ * The chat key under `k` of a row (its method and opened payload: the
+ * chat_id of a Bot API call, the order keys of sms_out.c and tg_out.c);
+ * random when the payload is gone, so the row holds no chat back.
+ */
+void	outbox_payload_chat_key(const struct keys *k, const char *method,
+	    const char *payload, unsigned char key[CRYPTO_INDEX_LEN]);
+
+/*
+ * Rotating the master key: every row not sent, and each row in flight,
+ * keyed under `k` (the new keys, before they replace the old ones), in
+ * the caller's transaction, so that a chat's rows queued before and
+ * after the rotation stay one queue, in order and paced together.
+ * *n: the rows re-keyed.
+ */
+int	outbox_rekey_unsent(struct outbox *ob, const struct keys *k,
+	    int64_t *n) __attribute__((warn_unused_result));
+
 #endif

@@ -192,6 +192,7 @@ struct audit_row {
 struct people;
 struct store;
 struct keys;
+struct keystore;
 
 struct people	*people_new(struct store *st, const struct keys *k);
 void		 people_free(struct people *p);
@@ -302,6 +303,14 @@ int	people_family_closed_before(struct people *p, int64_t before, int max,
 	    int64_t **out, size_t *n) __attribute__((warn_unused_result));
 
 /*
+ * At start, before the register is open: whether a family's name is
+ * sealed under a family's key (*sealed) and whether, newest first, one
+ * of them opens with `ks` (*opens; it stops at the first that does).
+ */
+int	people_family_keys_check(struct store *st, struct keystore *ks,
+	    int *sealed, int *opens) __attribute__((warn_unused_result));
+
+/*
  * A family import's families (family_new.import_id, from
  * people_import_new()) are written in slices, each its own transaction,
  * and stay out of every list, count and look-up until
@@ -339,6 +348,13 @@ int	people_member_name(struct people *p, int64_t id, char **name)
 	    __attribute__((warn_unused_result));
 int	people_member_phone(struct people *p, int64_t id, char **phone)
 	    __attribute__((warn_unused_result));
+/*
+ * people_member_family()'s statement (the member's id bound; one column,
+ * family_id; no row for no such member), for the outbox, which keeps it
+ * prepared on its own: it seals each row it queues to a member under
+ * the key of the member's family.
+ */
+extern const char people_member_family_sql[];
 int	people_member_family(struct people *p, int64_t id, int64_t *family_id)
 	    __attribute__((warn_unused_result));
 /*
@@ -420,7 +436,9 @@ int	people_link_staff(struct people *p, int64_t staff_id, int64_t user_id,
 
 /*
  * Invitations. *code is a new string of 96 random bits (base64url) shown
- * once; only its keyed hash is stored. free() it.
+ * once; its keyed hash is what a look-up finds, and until it is used the
+ * code is kept sealed (the member's family's key, a staff invitation's
+ * the master key) for a key rotation to hash again. free() it.
  */
 int	people_invite_create(struct people *p, int64_t staff_id,
 	    int64_t member_id, int ttl_days, uid_t uid, char **code,
@@ -433,6 +451,14 @@ int	people_invite_use(struct people *p, int64_t id, int64_t now)
 int	people_invite_failed(struct people *p, int64_t user_id, int64_t now)
 	    __attribute__((warn_unused_result));
 int	people_invite_blocked(struct people *p, int64_t user_id, int64_t now);
+/*
+ * A rotation of the master key started at `started_at` (unix s) is done:
+ * unused codes made before it without a sealed copy (made before codes
+ * were kept) are void, their hashes cannot be made again; the wrong
+ * codes' counts, by the old Telegram index, are forgotten.
+ */
+int	people_invite_rotated(struct people *p, int64_t started_at)
+	    __attribute__((warn_unused_result));
 
 #define PEOPLE_INVITE_FAILURES	5	/* wrong codes ... */
 #define PEOPLE_INVITE_WINDOW	3600	/* ... within (s), then ignored */

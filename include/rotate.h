@@ -3,9 +3,11 @@
  * beside the key file (`key_file` + ".new", 0600) and used at once for
  * everything new; the old one stays in memory as the previous keys
  * (seal_set_previous(), keystore_set_masters()) for what was sealed or
- * indexed under it. A job on the loop then, in slices, wraps the
- * families' keys again (keystore.h), seals again the values under the
- * master key and rebuilds the blind indexes with the new keys, each
+ * indexed under it; the outbox's rows not sent take the new chat keys
+ * in the transaction that starts it. A job on the loop then, in slices,
+ * wraps the families' keys again (keystore.h), seals again the values
+ * under the master key and rebuilds the blind indexes with the new keys
+ * (unused invitation codes hashed again from their sealed copies), each
  * slice one transaction that notes where it stands (meta rotate.*). A
  * kill at any point resumes at the next start: both key files are there
  * then, and the new one is the one in use. When the last row is done
@@ -21,6 +23,8 @@
 struct event_base;
 struct keys;
 struct keystore;
+struct outbox;
+struct people;
 struct rotate;
 struct store;
 
@@ -41,15 +45,16 @@ int	rotate_load(const char *path, struct keys **keys, struct keys **prev,
  * cannot be rotated here. `slice`: rows a transaction.
  */
 struct rotate *rotate_new(struct event_base *base, struct store *st,
-	    struct keystore *ks, struct keys *keys, struct keys *prev,
-	    const char *path, int slice);
+	    struct keystore *ks, struct people *people, struct outbox *ob,
+	    struct keys *keys, struct keys *prev, const char *path,
+	    int slice);
 void	rotate_free(struct rotate *r);
 
 enum rotate_rc {
 	ROTATE_OK = 0,
 	ROTATE_ERR = -1,
 	ROTATE_RUNNING = -2,	/* one is running already */
-	ROTATE_NOT_HERE = -3	/* the key is not a file of ours */
+	ROTATE_NOT_HERE = -3	/* the key is not a file of ours to replace */
 };
 
 /* Starts a rotation: the new key made, in use from now on. */

@@ -160,7 +160,7 @@ test_config_null_path_gives_defaults(void **state)
 	c = f->cfg;
 	assert_null(c->path);
 	assert_string_equal(c->database, "/var/lib/asystent/asystent.db");
-	assert_string_equal(c->key_file, "/etc/asystent/master.key");
+	assert_string_equal(c->key_file, "/etc/asystent/keys/master.key");
 	assert_string_equal(c->admin_socket, "/run/asystent/admin.sock");
 	assert_int_equal(c->log_level, LOGL_NOTICE);
 	assert_string_equal(c->timezone, "Europe/Warsaw");

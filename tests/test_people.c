@@ -216,7 +216,10 @@ test_people_duplicate_phone_conflicts(void **state)
 	    PEOPLE_OK);
 }
 
-/* A pending import's family is nobody's until published; discarded, gone. */
+/*
+ * A pending import's family is nobody's until published (its code, its
+ * number, its enrolments); discarded, gone.
+ */
 static void
 test_people_pending_import_is_unseen_until_published(void **state)
 {
@@ -225,10 +228,17 @@ test_people_pending_import_is_unseen_until_published(void **state)
 	struct family		*a = NULL;
 	struct family_new	 nf;
 	struct people_tg	 who;
+	struct programme	 pg;
+	struct enrolment	*e = NULL;
 	size_t			 n = 0;
-	int64_t			 imp, imp2, fid, mid, id, cnt;
+	int64_t			 imp, imp2, fid, mid, id, cnt, prog, eid, old;
+	char			 ref[32];
 
-	add_family(f, NAME_A, "pl", "sms", 0, "+48601000001");
+	old = add_family(f, NAME_A, "pl", "sms", 0, "+48601000001");
+	assert_int_equal(people_programme_create(f->p, "FEnIKS", NULL, 0,
+	    &prog), PEOPLE_OK);
+	assert_int_equal(people_enrol(f->p, old, prog, 0, "2026-01-05", &eid),
+	    PEOPLE_OK);
 	assert_int_equal(people_import_new(f->p, &imp), PEOPLE_OK);
 	memset(&nf, 0, sizeof nf);
 	nf.name = "Rodzina z importu";
@@ -250,7 +260,30 @@ test_people_pending_import_is_unseen_until_published(void **state)
 	assert_int_equal(who.who, PEOPLE_NOBODY);
 	assert_int_equal(people_family_resolve(f->p, "R-0002", &id),
 	    PEOPLE_NOT_FOUND);
+	/* Nor by its number, nor among the programme's enrolments. */
+	snprintf(ref, sizeof ref, "%lld", (long long)fid);
+	assert_int_equal(people_family_resolve(f->p, ref, &id),
+	    PEOPLE_NOT_FOUND);
+	assert_int_equal(people_enrol(f->p, fid, prog, 0, "2026-01-05", &eid),
+	    PEOPLE_OK);
+	assert_int_equal(people_programme_get(f->p, prog, &pg), PEOPLE_OK);
+	assert_int_equal(pg.enrolled, 1);
+	people_programme_clear(&pg);
+	assert_int_equal(people_enrolment_list(f->p, 0, prog, &e, &n),
+	    PEOPLE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(e[0].family_id, old);
+	people_enrolment_list_free(e, n);
 	assert_int_equal(people_import_publish(f->p, imp), PEOPLE_OK);
+	assert_int_equal(people_family_resolve(f->p, ref, &id), PEOPLE_OK);
+	assert_int_equal(id, fid);
+	assert_int_equal(people_programme_get(f->p, prog, &pg), PEOPLE_OK);
+	assert_int_equal(pg.enrolled, 2);
+	people_programme_clear(&pg);
+	assert_int_equal(people_enrolment_list(f->p, 0, prog, &e, &n),
+	    PEOPLE_OK);
+	assert_int_equal(n, 2);
+	people_enrolment_list_free(e, n);
 	assert_int_equal(people_family_list(f->p, &flt, &a, &n), PEOPLE_OK);
 	assert_int_equal(n, 2);
 	people_family_list_free(a, n);

@@ -47,9 +47,11 @@ static const struct cfg_key cfg_keys[] = {
 	  "/var/lib/asystent/asystent.db", 0, 0,
 	  "SQLite database file (created 0600)" },
 	{ "daemon", "key_file", CFG_STRING, OFF(key_file),
-	  "/etc/asystent/master.key", 0, 0,
-	  "32-byte master key, mode 0600; $CREDENTIALS_DIRECTORY/master.key "
-	  "is used instead under systemd" },
+	  "/etc/asystent/keys/master.key", 0, 0,
+	  "32-byte master key, mode 0600, in a directory of the daemon's "
+	  "user (a rotation writes beside it); a systemd credential "
+	  "$CREDENTIALS_DIRECTORY/master.key is used instead, and cannot be "
+	  "rotated" },
 	{ "daemon", "keystore", CFG_STRING, OFF(keystore), "", 0, 0,
 	  "families' keys, wrapped by the master key, mode 0600; backed up "
 	  "apart from the database (default: the database's path + .keys)" },

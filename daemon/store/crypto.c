@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -118,6 +119,35 @@ crypto_read_all(int fd, unsigned char *p, size_t len)
 	return (ssize_t)got;
 }
 
+/*
+ * Made by root (`asystentd --generate-key` at install), the key belongs
+ * to whoever owns its directory: the daemon's user, whose directory it is
+ * (asystent.tmpfiles), and who must read it and rotate it.
+ */
+static int
+crypto_key_owner(int fd, const char *path)
+{
+	struct stat	 sb;
+	char		 dir[PATH_MAX], *slash;
+
+	if (geteuid() != 0)
+		return 0;
+	if ((size_t)snprintf(dir, sizeof dir, "%s", path) >= sizeof dir)
+		return 0;
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &sb) == -1 || fchown(fd, sb.st_uid, sb.st_gid) == -1) {
+		fprintf(stderr, "%s: cannot give the key file to its "
+		    "directory's owner: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 crypto_generate_key(const char *path)
 {
@@ -141,6 +171,8 @@ crypto_generate_key(const char *path)
 		    strerror(errno));
 		goto out;
 	}
+	if (crypto_key_owner(fd, path) == -1)
+		goto out;
 	randombytes_buf(key, sizeof key);
 	if (crypto_write_all(fd, key, sizeof key) == -1) {
 		fprintf(stderr, "%s: cannot write key file: %s\n", path,
@@ -209,8 +241,9 @@ crypto_keys_load(const char *path, struct keys **out, char *err,
 	/* O_NONBLOCK: a FIFO planted at `path` must not hang start-up. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd == -1) {
-		crypto_seterr(err, errlen, "%s: cannot open key file: %s",
-		    path, strerror(errno));
+		crypto_seterr(err, errlen, "%s: cannot open key file: %s%s",
+		    path, strerror(errno), errno == EACCES ? " (the key "
+		    "file must belong to the daemon's user)" : "");
 		goto out;
 	}
 	if (crypto_check_key_file(fd, path, err, errlen) == -1)

@@ -220,6 +220,15 @@ keystore_unwrap(struct keystore *ks, const struct crypto_ad *ad,
 	return 0;
 }
 
+/* A family's key seals; one of the daemon's own also indexes. */
+static struct keys *
+keystore_keys(int64_t family_id, const unsigned char *key)
+{
+	if (family_id == KEYSTORE_SMS_MO)
+		return crypto_keys_from_master(key);
+	return crypto_keys_from_field(key);
+}
+
 /* The stored key unwrapped: 1 found, 0 none, -1 error (logged). */
 static int
 keystore_load(struct keystore *ks, int64_t family_id, struct keys **out)
@@ -239,7 +248,7 @@ keystore_load(struct keystore *ks, int64_t family_id, struct keys **out)
 			log_err("event=keystore.unreadable family_id=%" PRId64,
 			    family_id);
 			rc = -1;
-		} else if ((*out = crypto_keys_from_field(
+		} else if ((*out = keystore_keys(family_id,
 		    (unsigned char *)plain)) == NULL)
 			rc = -1;
 		else
@@ -337,7 +346,7 @@ keystore_create(struct keystore *ks, int64_t family_id, struct keys **out)
 		rc = -1;
 		goto out;
 	}
-	if ((*out = crypto_keys_from_field(key)) == NULL) {
+	if ((*out = keystore_keys(family_id, key)) == NULL) {
 		rc = -1;
 		goto out;
 	}
@@ -365,6 +374,12 @@ keystore_family(struct keystore *ks, int64_t family_id, int create)
 	if (rc == 0 && (!create || keystore_create(ks, family_id, &k) == -1))
 		return NULL;
 	return keystore_keep(ks, family_id, k);
+}
+
+const struct keys *
+keystore_own(struct keystore *ks, int64_t id)
+{
+	return keystore_family(ks, id, 1);
 }
 
 int

@@ -4,9 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+#include <sodium.h>
+
 #include "crypto.h"
 #include "log.h"
 #include "outbox.h"
+#include "people.h"
 #include "seal.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -269,8 +273,8 @@ outbox_new(struct store *st, const struct keys *k)
 	    "payload, member_id, head, receipt_key, family_id) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    &ob->insert) == -1 ||
-	    store_prepare(st, "SELECT family_id FROM members WHERE id = ?",
-	    &ob->family_of) == -1 ||
+	    store_prepare(st, people_member_family_sql, &ob->family_of) ==
+	    -1 ||
 	    store_prepare(st, outbox_blocked_sql, &ob->blocked) == -1 ||
 	    store_prepare(st, "DELETE FROM outbox WHERE receipt_key = ? "
 	    "AND state = 0 AND NOT outbox_in_flight(id)",
@@ -938,4 +942,85 @@ outbox_report(struct outbox *ob, const char *ids, store_row_fn fn, void *arg)
 
 	return store_each_row(ob->st, sql, ids, 0, 0, "outbox_report", fn,
 	    arg);
+}
+
+/* ---- the master key's rotation (store/rotate.c) ---------------------- */
+
+void
+outbox_payload_chat_key(const struct keys *k, const char *method,
+    const char *payload, unsigned char key[CRYPTO_INDEX_LEN])
+{
+	cJSON		*p = NULL;
+	const cJSON	*v;
+	char		*ok = NULL;
+
+	if (payload == NULL || (p = cJSON_Parse(payload)) == NULL) {
+		randombytes_buf(key, CRYPTO_INDEX_LEN);
+		return;
+	}
+	/* The order keys of sms_out.c and tg_out.c, as enqueued. */
+	if (strcmp(method, "sms") == 0 && cJSON_IsString(v =
+	    cJSON_GetObjectItemCaseSensitive(p, "to")))
+		ok = xasprintf("sms:%s", v->valuestring);
+	else if (strcmp(method, "answerCallbackQuery") == 0 &&
+	    cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(p,
+	    "callback_query_id")))
+		ok = xasprintf("cb:%s", v->valuestring);
+	if (ok != NULL)
+		crypto_blind_index(k, "order", ok, strlen(ok), key);
+	else if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(p,
+	    "chat_id")))
+		outbox_chat_key(k, CHANNEL_TELEGRAM, (int64_t)v->valuedouble,
+		    key);
+	else
+		randombytes_buf(key, CRYPTO_INDEX_LEN);
+	free(ok);
+	cJSON_Delete(p);
+}
+
+int
+outbox_rekey_unsent(struct outbox *ob, const struct keys *k, int64_t *n)
+{
+	sqlite3_stmt		*s = NULL, *u = NULL;
+	struct outbox_flight	*f;
+	unsigned char		 key[CRYPTO_INDEX_LEN];
+	char			*plain;
+	size_t			 len;
+	int64_t			 id;
+	int			 x, rc = -1;
+
+	*n = 0;
+	/* Rare: prepared when asked. The rows not sent are outbox_live's. */
+	if (store_prepare(ob->st, "SELECT id, method, payload FROM outbox "
+	    "WHERE state <> 2", &s) == -1 ||
+	    store_prepare(ob->st, "UPDATE outbox SET chat_key = ? "
+	    "WHERE id = ?", &u) == -1)
+		goto out;
+	while ((x = sqlite3_step(s)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(s, 0);
+		/* An unreadable payload is told by seal_open(). */
+		if (seal_open(ob->keys, s, 2, "outbox", "payload", id, &plain,
+		    &len) == -1)
+			plain = NULL;
+		outbox_payload_chat_key(k, (const char *)sqlite3_column_text(s,
+		    1), plain, key);
+		crypto_free_plain(plain);
+		sqlite3_bind_blob(u, 1, key, sizeof key, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(u, 2, id);
+		if (store_step_done(u, "outbox_rekey") == -1)
+			goto out;
+		if ((f = outbox_flight_find(ob, id)) != NULL)
+			memcpy(f->chat_key, key, sizeof key);
+		(*n)++;
+	}
+	if (x != SQLITE_DONE) {
+		log_err("event=store.error what=outbox_rekey error=\"%s\"",
+		    sqlite3_errstr(x));
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(s);
+	sqlite3_finalize(u);
+	return rc;
 }

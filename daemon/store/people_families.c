@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crypto.h"
+#include "keystore.h"
 #include "people.h"
 #include "people_priv.h"
 #include "seal.h"
@@ -25,6 +26,9 @@ const char *const people_family_sql[FAM_NSQL] = {
 	[FAM_BY_CODE] = "SELECT id FROM families WHERE code = ? AND "
 	    PEOPLE_VISIBLE,
 	[FAM_EXISTS] = "SELECT 1 FROM families WHERE id = ?",
+	/* Asked for by its id: a pending import's family is not found. */
+	[FAM_VISIBLE] = "SELECT 1 FROM families WHERE id = ? AND "
+	    PEOPLE_VISIBLE,
 	/* The programme filter is the enrolments' file's (family_row_in). */
 	[FAM_LIST] = FAMILY_COLS "WHERE " PEOPLE_VISIBLE " AND "
 	    "(?1 = 0 OR assistant_id = ?1) "
@@ -261,7 +265,7 @@ people_family_resolve(struct people *p, const char *ref, int64_t *id)
 	if (*ref == '\0' || *end != '\0' || v <= 0)
 		return PEOPLE_NOT_FOUND;
 	*id = v;
-	return people_family_exists(p, v);
+	return people_exists(p->fam[FAM_VISIBLE], v);
 }
 
 int
@@ -564,4 +568,31 @@ people_report_families(struct people *p, const char *ids, store_row_fn fn,
 
 	return store_each_row(p->st, sql, ids, 0, 0, "families_report", fn,
 	    arg) == 0 ? PEOPLE_OK : PEOPLE_ERR;
+}
+
+/* ---- at start, before the register is open (reseal.c) ---------------- */
+
+int
+people_family_keys_check(struct store *st, struct keystore *ks, int *sealed,
+    int *opens)
+{
+	sqlite3_stmt	*s = NULL;
+	int64_t		 fam;
+	int		 rc;
+
+	*sealed = *opens = 0;
+	/* Rare: prepared when asked. The newest families first. */
+	if (store_prepare(st, "SELECT name FROM families WHERE name IS NOT "
+	    "NULL ORDER BY id DESC", &s) == -1)
+		return PEOPLE_ERR;
+	while (!*opens && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		fam = seal_blob_family(sqlite3_column_blob(s, 0),
+		    (size_t)sqlite3_column_bytes(s, 0));
+		if (fam == 0)
+			continue;
+		*sealed = 1;
+		*opens = keystore_family(ks, fam, 0) != NULL;
+	}
+	sqlite3_finalize(s);
+	return *opens || rc == SQLITE_DONE ? PEOPLE_OK : PEOPLE_ERR;
 }

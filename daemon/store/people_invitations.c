@@ -13,8 +13,13 @@ const char *const people_invite_sql[INV_NSQL] = {
 	    "VALUES (?, ?, ?, ?, ?, ?)",
 	[INV_FIND] = "SELECT id, staff_id, member_id, expires_at, "
 	    "used_at FROM invitations WHERE code_hash = ?",
-	[INV_USE] = "UPDATE invitations SET used_at = ? WHERE id = ? "
-	    "AND used_at IS NULL",
+	/* A used code is of no more use: its sealed copy goes. */
+	[INV_USE] = "UPDATE invitations SET used_at = ?, code = NULL "
+	    "WHERE id = ? AND used_at IS NULL",
+	[INV_CODE] = "UPDATE invitations SET code = ? WHERE id = ?",
+	[INV_ROTATED] = "DELETE FROM invitations WHERE used_at IS NULL "
+	    "AND code IS NULL AND created_at <= ?",
+	[FAIL_CLEAR] = "DELETE FROM invite_failures",
 	[FAIL_INSERT] = "INSERT INTO invite_failures (tg_idx, at) "
 	    "VALUES (?, ?)",
 	[FAIL_PRUNE] = "DELETE FROM invite_failures WHERE at < ?",
@@ -31,12 +36,15 @@ people_invite_create(struct people *p, int64_t staff_id, int64_t member_id,
 {
 	sqlite3_stmt	*s = p->inv[INV_INSERT];
 	unsigned char	 hash[CRYPTO_HASH_LEN];
-	int64_t		 now = people_now();
+	int64_t		 now = people_now(), family = 0;
 	int		 rc;
 
 	*code = NULL;
 	if (member_id != 0 &&
 	    (rc = people_member_of_erased(p, member_id)) != PEOPLE_OK)
+		return rc;
+	if (member_id != 0 &&
+	    (rc = people_member_family(p, member_id, &family)) != PEOPLE_OK)
 		return rc;
 	*code = crypto_random_token(12);
 	crypto_token_hash(p->keys, *code, hash);
@@ -47,7 +55,11 @@ people_invite_create(struct people *p, int64_t staff_id, int64_t member_id,
 	sqlite3_bind_int64(s, 4, now);
 	sqlite3_bind_int64(s, 5, *expires_at);
 	sqlite3_bind_int64(s, 6, (int64_t)uid);
-	if ((rc = people_step(s, "invite_insert")) != PEOPLE_OK) {
+	/* The code sealed too, so a key rotation can hash it again. */
+	if ((rc = people_step(s, "invite_insert")) == PEOPLE_OK)
+		rc = people_set_sealed(p, p->inv[INV_CODE], family,
+		    "invitations", "code", people_last_id(p), *code);
+	if (rc != PEOPLE_OK) {
 		free(*code);
 		*code = NULL;
 	}
@@ -141,4 +153,16 @@ people_invite_erase(struct people *p, int64_t family_id)
 {
 	sqlite3_bind_int64(p->inv[INV_ERASE], 1, family_id);
 	return people_step(p->inv[INV_ERASE], "invite_erase");
+}
+
+int
+people_invite_rotated(struct people *p, int64_t started_at)
+{
+	int	 rc;
+
+	sqlite3_bind_int64(p->inv[INV_ROTATED], 1, started_at);
+	if ((rc = people_step(p->inv[INV_ROTATED], "invite_rotated")) !=
+	    PEOPLE_OK)
+		return rc;
+	return people_step(p->inv[FAIL_CLEAR], "fail_clear");
 }

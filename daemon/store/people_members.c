@@ -18,6 +18,10 @@
 	"SELECT id, family_id, language, consent_at IS NOT NULL " \
 	"FROM members "
 
+/* Also prepared by the outbox, which seals a member's rows (people.h). */
+const char people_member_family_sql[] =
+    "SELECT family_id FROM members WHERE id = ?";
+
 const char *const people_member_sql[MEM_NSQL] = {
 	[MEM_INSERT] = "INSERT INTO members (family_id, contact, "
 	    "created_at) VALUES (?, ?, ?)",
@@ -67,7 +71,7 @@ const char *const people_member_sql[MEM_NSQL] = {
 	    "clause_ack_at = ?2 WHERE id = ?3 AND consent_at IS NOT NULL",
 	[MEM_NAME_GET] = "SELECT name FROM members WHERE id = ?",
 	[MEM_PHONE_GET] = "SELECT phone FROM members WHERE id = ?",
-	[MEM_FAMILY] = "SELECT family_id FROM members WHERE id = ?",
+	[MEM_FAMILY] = people_member_family_sql,
 	/* Who wrote last (?3) is the messages' file's to say. */
 	[MEM_TG_TARGET] = "SELECT id, tg_chat_id, consent_at IS NOT NULL "
 	    "FROM members WHERE family_id = ?1 AND tg_idx IS NOT NULL "

@@ -28,6 +28,14 @@
 #define PEOPLE_VISIBLE \
 	"(import_id IS NULL OR import_id NOT IN " \
 	"(SELECT id FROM import_pending))"
+/*
+ * The same said of a row of another table by the family it names (an
+ * enrolment): `col` is none of a pending import's families. With no
+ * import pending the inner select is empty (families_import).
+ */
+#define PEOPLE_FAMILY_VISIBLE(col) \
+	"(" col " NOT IN (SELECT id FROM families WHERE import_id IN " \
+	"(SELECT id FROM import_pending)))"
 
 /* Each file's statements, in the order of its SQL array. */
 enum people_staff_sql {
@@ -42,7 +50,8 @@ enum people_family_sql {
 	FAM_LIST, FAM_UPDATE, FAM_ASSIGN, FAM_DELETE, FAM_BRIEF,
 	FAM_ASSISTED, FAM_OF_STAFF, FAM_NAME_GET, FAM_PENDING,
 	FAM_IMPORT_NEW, FAM_PUBLISH, FAM_DISCARD, FAM_IMPORT_END, FAM_ERASE,
-	FAM_ERASED, FAM_CLOSE, FAM_CLOSED_BEFORE, FAM_STATES, FAM_NSQL
+	FAM_ERASED, FAM_CLOSE, FAM_CLOSED_BEFORE, FAM_STATES, FAM_VISIBLE,
+	FAM_NSQL
 };
 enum people_member_sql {
 	MEM_INSERT, MEM_NAME, MEM_PHONE, MEM_GET, MEM_LIST, MEM_BY_PHONE,
@@ -61,7 +70,7 @@ enum people_programme_sql {
 };
 enum people_invite_sql {
 	INV_INSERT, INV_FIND, INV_USE, FAIL_INSERT, FAIL_PRUNE, FAIL_RECENT,
-	INV_ERASE, INV_NSQL
+	INV_ERASE, INV_CODE, INV_ROTATED, FAIL_CLEAR, INV_NSQL
 };
 enum people_audit_sql {
 	AUDIT_INSERT, AUDIT_LIST, AUDIT_NSQL

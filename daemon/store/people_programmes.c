@@ -7,9 +7,11 @@
 #include "people_priv.h"
 #include "xmalloc.h"
 
+/* A pending import's families are enrolled only once it is done. */
 #define PROG_COLS \
 	"SELECT id, name, created_at, (SELECT COUNT(*) FROM enrolments e " \
-	"WHERE e.programme_id = p.id AND e.until_date IS NULL) " \
+	"WHERE e.programme_id = p.id AND e.until_date IS NULL AND " \
+	PEOPLE_FAMILY_VISIBLE("e.family_id") ") " \
 	"FROM programmes p "
 
 const char *const people_programme_sql[PROG_NSQL] = {
@@ -36,7 +38,8 @@ const char *const people_programme_sql[PROG_NSQL] = {
 	    "FROM enrolments e JOIN programmes p ON p.id = e.programme_id "
 	    "LEFT JOIN programme_groups g ON g.id = e.group_id "
 	    "WHERE (?1 = 0 OR e.id = ?1) AND (?2 = 0 OR e.family_id = ?2) "
-	    "AND (?3 = 0 OR e.programme_id = ?3) ORDER BY e.id",
+	    "AND (?3 = 0 OR e.programme_id = ?3) AND "
+	    PEOPLE_FAMILY_VISIBLE("e.family_id") " ORDER BY e.id",
 	/* The programmes are the staff file's (people_family_visible). */
 	[ENROL_NOW_ANY] = "SELECT 1 FROM enrolments WHERE family_id = ?1 "
 	    "AND until_date IS NULL AND programme_id IN "
@@ -326,7 +329,8 @@ people_report_enrolments(struct people *p, int64_t programme_id,
 	    "CAST(replace(from_date, '-', '') AS INTEGER), "
 	    "CAST(replace(COALESCE(until_date, ''), '-', '') AS INTEGER) "
 	    "FROM enrolments WHERE programme_id = ?2 "
-	    "AND (?3 = 0 OR group_id = ?3) ORDER BY family_id, id";
+	    "AND (?3 = 0 OR group_id = ?3) AND "
+	    PEOPLE_FAMILY_VISIBLE("family_id") " ORDER BY family_id, id";
 
 	return store_each_row(p->st, sql, NULL, programme_id, group_id,
 	    "enrolments_report", fn, arg) == 0 ? PEOPLE_OK : PEOPLE_ERR;

@@ -13,6 +13,7 @@
 #include "crypto.h"
 #include "keystore.h"
 #include "log.h"
+#include "people.h"
 #include "reseal.h"
 #include "seal.h"
 #include "store.h"
@@ -182,24 +183,12 @@ int
 reseal_check_keystore(struct store *st, struct keystore *ks, char *err,
     size_t errlen)
 {
-	sqlite3_stmt	*s = NULL;
-	int64_t		 fam;
-	int		 sealed = 0, opens = 0;
+	int	 sealed = 0, opens = 0;
 
-	if (store_prepare(st, "SELECT name FROM families WHERE name IS NOT "
-	    "NULL ORDER BY id DESC", &s) == -1) {
+	if (people_family_keys_check(st, ks, &sealed, &opens) != PEOPLE_OK) {
 		snprintf(err, errlen, "cannot read the families");
 		return -1;
 	}
-	while (!opens && sqlite3_step(s) == SQLITE_ROW) {
-		fam = seal_blob_family(sqlite3_column_blob(s, 0),
-		    (size_t)sqlite3_column_bytes(s, 0));
-		if (fam == 0)
-			continue;
-		sealed = 1;
-		opens = keystore_family(ks, fam, 0) != NULL;
-	}
-	sqlite3_finalize(s);
 	if (!sealed || opens)
 		return 0;
 	snprintf(err, errlen, "no family's key in the keystore opens: it is "

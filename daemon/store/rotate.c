@@ -2,12 +2,9 @@
  * Rotating the master key in slices while serving. Like reseal.c and
  * store_migrations.c, a place whose SQL reads every owner's sealed and
  * indexed columns: the owners' own statements are made for one key.
- *
- * XXX until the outbox's slices reach them, rows queued before
- * the rotation keep the old chat key, so a chat's new messages do not
- * queue behind them (nor share their pacing) for that while. An SMS
- * gateway's repeated delivery of one message across the rotation is not
- * recognised as a repeat (sms.c's ext_id is a blind index).
+ * What an index is made of is the owner's to say (people_index_*(),
+ * outbox_payload_chat_key()), and so is anything else a rotation changes
+ * in its tables (outbox_rekey_unsent(), people_invite_rotated()).
  */
 #include <sys/stat.h>
 
@@ -22,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
 #include <event2/event.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -44,7 +40,8 @@ enum rotate_index {
 	ROTATE_IX_NONE,
 	ROTATE_IX_TG,		/* tg_idx of tg_user_id (staff, members) */
 	ROTATE_IX_MEMBER,	/* that, and phone_idx of phone */
-	ROTATE_IX_OUTBOX	/* chat_key of the payload's recipient */
+	ROTATE_IX_OUTBOX,	/* chat_key of the payload's recipient */
+	ROTATE_IX_INVITE	/* code_hash of the sealed code */
 };
 
 /* Every table with values sealed or indexed under the master's keys. */
@@ -65,6 +62,7 @@ static const struct rotate_table {
 	{ "events", { "place", "note", NULL }, ROTATE_IX_NONE },
 	{ "inbound", { "payload", NULL }, ROTATE_IX_NONE },
 	{ "outbox", { "payload", NULL }, ROTATE_IX_OUTBOX },
+	{ "invitations", { "code", NULL }, ROTATE_IX_INVITE },
 };
 #define ROTATE_NTABLES	((int)(sizeof rotate_tables / sizeof rotate_tables[0]))
 /* Step 0 is the keystore, 1..NTABLES the tables, then the end. */
@@ -74,6 +72,8 @@ struct rotate {
 	struct event_base	*base;
 	struct store		*st;
 	struct keystore		*ks;
+	struct people		*people;
+	struct outbox		*ob;
 	struct keys		*keys;
 	struct keys		*prev;		/* NULL: not rotating */
 	char			*path;		/* NULL: not ours to rotate */
@@ -289,54 +289,27 @@ rotate_value(struct rotate *r, sqlite3_stmt *s, int col,
 	return 0;
 }
 
-/* The chat key of an outbox row, from its payload (outbox.c, tg_out.c,
- * sms_out.c say what it is); random when the payload is gone. */
-static void
-rotate_chat_key(struct rotate *r, const char *method, const char *payload,
-    unsigned char key[CRYPTO_INDEX_LEN])
-{
-	cJSON		*p = NULL;
-	const cJSON	*v;
-	char		*k = NULL;
-
-	if (payload == NULL || (p = cJSON_Parse(payload)) == NULL) {
-		randombytes_buf(key, CRYPTO_INDEX_LEN);
-		return;
-	}
-	if (strcmp(method, "sms") == 0 && cJSON_IsString(v =
-	    cJSON_GetObjectItemCaseSensitive(p, "to")))
-		k = xasprintf("sms:%s", v->valuestring);
-	else if (strcmp(method, "answerCallbackQuery") == 0 &&
-	    cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(p,
-	    "callback_query_id")))
-		k = xasprintf("cb:%s", v->valuestring);
-	if (k != NULL)
-		crypto_blind_index(r->keys, "order", k, strlen(k), key);
-	else if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(p,
-	    "chat_id")))
-		outbox_chat_key(r->keys, CHANNEL_TELEGRAM,
-		    (int64_t)v->valuedouble, key);
-	else
-		randombytes_buf(key, CRYPTO_INDEX_LEN);
-	free(k);
-	cJSON_Delete(p);
-}
-
 /* The blind indexes of a row, with the new keys. */
 static int
 rotate_index(struct rotate *r, const struct rotate_table *t, sqlite3_stmt *s,
     int64_t id, char *const *plain)
 {
-	unsigned char	 idx[CRYPTO_INDEX_LEN];
+	unsigned char	 idx[CRYPTO_INDEX_LEN], hash[CRYPTO_HASH_LEN];
 	const char	*tg = NULL, *phone = NULL;
 	int		 rc = 0;
 
 	switch (t->index) {
 	case ROTATE_IX_NONE:
 		return 0;
+	case ROTATE_IX_INVITE:
+		/* A used code, or one made before codes were kept, has none. */
+		if (plain[0] == NULL)
+			return 0;
+		crypto_token_hash(r->keys, plain[0], hash);
+		return rotate_set(r, t, "code_hash", 0, id, hash, sizeof hash);
 	case ROTATE_IX_OUTBOX:
-		rotate_chat_key(r, (const char *)sqlite3_column_text(s,
-		    2), plain[0], idx);
+		outbox_payload_chat_key(r->keys, (const char *)
+		    sqlite3_column_text(s, 2), plain[0], idx);
 		rc = rotate_set(r, t, "chat_key", 0, id, idx, sizeof idx);
 		/* A receipt's key matters only while it waits. */
 		if (rc == 0 && sqlite3_column_int(s, 3) != OUTBOX_QUEUED)
@@ -435,24 +408,18 @@ out:
 }
 
 /*
- * The last row is done: invitation codes hashed under the old token key
- * and unused are void (their hashes cannot be made again), the wrong
- * codes' counts forgotten; then the old key file is retired.
+ * The last row is done: what cannot be made again under the new keys
+ * goes (people_invite_rotated()); then the old key file is retired.
  */
 static int
 rotate_finish(struct rotate *r)
 {
-	char	 newp[PATH_MAX], old[PATH_MAX], *sql;
-	int	 rc;
+	char	 newp[PATH_MAX], old[PATH_MAX];
 
 	if (store_begin(r->st) == -1)
 		return -1;
-	sql = sqlite3_mprintf("DELETE FROM invite_failures;"
-	    "DELETE FROM invitations WHERE used_at IS NULL AND "
-	    "created_at < %lld", (long long)r->started_at + 1);
-	rc = sql != NULL ? store_exec(r->st, sql, "rotate_invitations") : -1;
-	sqlite3_free(sql);
-	if (rc == -1 || store_commit(r->st) == -1) {
+	if (people_invite_rotated(r->people, r->started_at) != PEOPLE_OK ||
+	    store_commit(r->st) == -1) {
 		store_rollback(r->st);
 		return -1;
 	}
@@ -509,7 +476,8 @@ rotate_cb(evutil_socket_t fd, short what, void *arg)
 
 struct rotate *
 rotate_new(struct event_base *base, struct store *st, struct keystore *ks,
-    struct keys *keys, struct keys *prev, const char *path, int slice)
+    struct people *people, struct outbox *ob, struct keys *keys,
+    struct keys *prev, const char *path, int slice)
 {
 	struct rotate	*r;
 
@@ -517,6 +485,8 @@ rotate_new(struct event_base *base, struct store *st, struct keystore *ks,
 	r->base = base;
 	r->st = st;
 	r->ks = ks;
+	r->people = people;
+	r->ob = ob;
 	r->keys = keys;
 	r->prev = prev;
 	r->path = path != NULL ? xstrdup(path) : NULL;
@@ -558,19 +528,24 @@ rotate_start(struct rotate *r, char *err, size_t errlen)
 {
 	struct keys	*nk = NULL, *prev = NULL;
 	char		 newp[PATH_MAX];
+	int64_t		 rekeyed = 0;
 
 	if (r->prev != NULL)
 		return ROTATE_RUNNING;
 	if (r->path == NULL) {
-		snprintf(err, errlen, "the master key is a systemd "
-		    "credential: rotate it by hand (doc/operations.md)");
+		snprintf(err, errlen, "the master key is a systemd credential "
+		    "(LoadCredential=), which the daemon cannot replace: move "
+		    "the key to [daemon] key_file, in a directory of the "
+		    "daemon's user, and drop LoadCredential= from the unit "
+		    "(doc/operations.md, \"Rotating the master key\")");
 		return ROTATE_NOT_HERE;
 	}
 	rotate_new_path(r->path, newp, sizeof newp);
 	if (crypto_generate_key(newp) == -1) {
-		snprintf(err, errlen, "cannot write the new key beside the "
-		    "key file");
-		return ROTATE_ERR;
+		snprintf(err, errlen, "cannot write %s: the key file's "
+		    "directory must be the daemon's user's, and writable "
+		    "under systemd (ReadWritePaths=)", newp);
+		return ROTATE_NOT_HERE;
 	}
 	rotate_sync_dir(newp);
 	if (crypto_keys_load(newp, &nk, err, errlen) == -1 ||
@@ -579,7 +554,17 @@ rotate_start(struct rotate *r, char *err, size_t errlen)
 	r->step = 0;
 	r->after = r->rows = 0;
 	r->started_at = (int64_t)time(NULL);
-	if (rotate_note_tx(r) == -1) {
+	/*
+	 * The rows not sent take the new chat keys with the start, so a
+	 * chat's messages queued before and after it stay one queue.
+	 */
+	if (store_begin(r->st) == -1) {
+		snprintf(err, errlen, "storage error");
+		goto fail;
+	}
+	if (outbox_rekey_unsent(r->ob, nk, &rekeyed) == -1 ||
+	    rotate_note(r) == -1 || store_commit(r->st) == -1) {
+		store_rollback(r->st);
 		snprintf(err, errlen, "storage error");
 		goto fail;
 	}
@@ -589,7 +574,8 @@ rotate_start(struct rotate *r, char *err, size_t errlen)
 	r->prev = prev;
 	seal_set_previous(prev);
 	keystore_set_masters(r->ks, r->keys, prev);
-	log_notice("event=key.rotation_started");
+	log_notice("event=key.rotation_started outbox_rekeyed=%" PRId64,
+	    rekeyed);
 	rotate_arm(r, 0);
 	return ROTATE_OK;
 fail:

@@ -524,6 +524,15 @@ const char *const store_migrations[] = {
 	"  outbox_id INTEGER PRIMARY KEY,"
 	"  sms TEXT NOT NULL"
 	") STRICT;",
+
+	/*
+	 * 18: an unused invitation's code, sealed (under its member's
+	 * family's key, a staff invitation's under the master key), so
+	 * that rotating the master key hashes it again under the new token
+	 * key instead of voiding it; cleared once the code is used. Codes
+	 * made before have none and are voided by their first rotation.
+	 */
+	"ALTER TABLE invitations ADD COLUMN code BLOB;",
 };
 
 const int store_nmigrations =

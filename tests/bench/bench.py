@@ -9,6 +9,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -593,6 +594,15 @@ def broadcast_figures(rates=(0, 0.5, 5), sizes=(1000,)):
                          sum(a > 1 for a in ahead)))
 
 
+def rekey_figures(n=50000):
+    """The start of a key rotation with n unsent outbox rows (rekey.c)."""
+    build = os.environ.get("ASYSTENT_BUILD", "build")
+    p = subprocess.run([os.path.join(build, "tests", "bench", "rekey"),
+                        str(n)], capture_output=True, text=True, timeout=600)
+    print(p.stdout.strip() if p.returncode == 0 else
+          "rekey: failed (%d): %s" % (p.returncode, p.stderr.strip()))
+
+
 def main():
     print("machine: %s, %d cores, %s" % (platform.machine(),
                                           os.cpu_count(),
@@ -624,6 +634,7 @@ def main():
     lanes.figures()
     broadcast_figures()
     claiming.figures()
+    rekey_figures()
 
 
 if __name__ == "__main__":
@@ -648,6 +659,8 @@ if __name__ == "__main__":
         broadcast_figures((5,))
     elif sys.argv[1:] == ["broadcast", "chatter"]:
         broadcast_figures((0.5, 5))
+    elif sys.argv[1:] == ["rekey"]:
+        rekey_figures()
     elif sys.argv[1:] == ["claiming"]:
         claiming.figures()
     elif sys.argv[1:2] == ["cpu"]:

@@ -6,6 +6,7 @@ needed any more; a second rotation while one runs is refused."""
 import glob
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 import time
@@ -151,6 +152,111 @@ def test_rotation_survives_kill9_and_retires_the_old_key(sc):
     assert os.path.exists(d.key) and not os.path.exists(d.key + ".new")
     one = api.ok("GET", "/v1/families/" + fams[5]["code"])["family"]
     assert one["name"] == fams[5]["name"]
+
+
+def answer(sc, c, family_tg, staff_tg, text):
+    """The staff member answers the family's newest relayed message."""
+    copy = [m for m in sc.emu.sent(chat_id=staff_tg)
+            if "od rodziny" in (m.get("text") or "")][-1]
+    sc.emu.message(staff_tg, text, reply_to_message_id=copy["message_id"])
+
+
+def texts_to(sc, chat_id, prefix):
+    return [m["text"] for m in sc.emu.sent(chat_id=chat_id)
+            if (m.get("text") or "").startswith(prefix)]
+
+
+@suite.test
+@scenario()
+def test_queued_answers_and_unused_codes_outlive_a_rotation(sc):
+    d = sc.daemon(conf={"daemon.rotate_slice": 1})
+    c = Centre(sc, d)
+    api = c.api
+    anna = c.staff("Anna Nowak", "family_assistant", ["pl"], tg=7001)
+    fam = c.family("Rodzina Kowalskich", "pl", anna, tg=5001)
+    other = c.family("Rodzina Nowaków", "pl", anna)
+    code = api.ok("POST", "/v1/families/%s/invite" % other["code"],
+                  {})["invitation"]["code"]
+    staff = api.ok("POST", "/v1/staff", {
+        "name": "Ewa Lis", "kind": "family_assistant",
+        "languages": ["pl"]})["staff"]
+    staff_code = api.ok("POST", "/v1/staff/%d/invite" % staff["id"],
+                        {})["invitation"]["code"]
+    # Made before invitations kept their code: void at the rotation.
+    old = api.ok("POST", "/v1/staff/%d/invite" % staff["id"],
+                 {})["invitation"]["code"]
+    assert d.stop() == 0
+    con = sqlite3.connect(d.db, timeout=10)
+    con.execute("UPDATE invitations SET code = NULL WHERE id = "
+                "(SELECT MAX(id) FROM invitations)")
+    con.commit()
+    con.close()
+    d.start()
+    sc.emu.message(5001, "od rodziny: pytanie")
+    c.idle()
+
+    # The first answer hangs in Telegram for a while; the next ones
+    # queue behind it, then the key is rotated, then more are queued.
+    sc.emu.fail("sendMessage", chat_id=5001, delay_ms=3000, count=1)
+    for i in range(3):
+        answer(sc, c, 5001, 7001, "odp %d" % i)
+        wait_for(lambda: d.sql("SELECT COUNT(*) FROM outbox WHERE "
+                               "cause = 'answer'")[0][0] > i, 10,
+                 "answer %d queued" % i)
+    assert texts_to(sc, 5001, "odp") == []
+    api.ok("POST", "/v1/key/rotate", {}, status=200)
+    for i in range(3, 6):
+        answer(sc, c, 5001, 7001, "odp %d" % i)
+    wait_for(lambda: len(texts_to(sc, 5001, "odp")) == 6, 30,
+             "the six answers")
+    assert texts_to(sc, 5001, "odp") == ["odp %d" % i for i in range(6)]
+    wait_for(lambda: "event=key.rotated" in d.log(), 60, "the rotation")
+
+    # The codes given out before the rotation still work after it.
+    c.emu.message(5101, "/start " + code, language_code="pl")
+    c.idle()
+    c.onboard(5101, "pl")
+    one = api.ok("GET", "/v1/families/" + other["code"])["family"]
+    assert any(m["telegram_linked"] for m in one["members"]), one
+    c.emu.message(7101, "/start " + staff_code, language_code="pl")
+    c.idle()
+    assert api.ok("GET", "/v1/staff/%d" % staff["id"])["staff"][
+        "telegram_linked"], "staff code refused after the rotation"
+    # A used code's copy is gone; the code from before is void.
+    assert d.sql("SELECT COUNT(*) FROM invitations WHERE used_at IS NOT "
+                 "NULL AND code IS NOT NULL")[0][0] == 0
+    c.emu.message(7102, "/start " + old, language_code="pl")
+    c.idle()
+    assert d.sql("SELECT COUNT(*) FROM invitations WHERE used_at IS "
+                 "NULL")[0][0] == 0
+
+
+@suite.test
+@scenario()
+def test_a_credential_key_works_but_is_not_rotated(sc):
+    """An install whose unit still passes the key as a systemd credential
+    keeps working; a rotation is refused with what to change."""
+    creds = sc.subdir("credentials")
+    d = sc.daemon(env={"CREDENTIALS_DIRECTORY": creds}, start=False)
+    os.rename(d.key, os.path.join(creds, "master.key"))
+    d.start()
+    c = Centre(sc, d)
+    fam = c.family("Rodzina Kowalskich", "pl")
+    assert c.api.ok("GET", "/v1/families/" + fam["code"])["family"][
+        "name"] == "Rodzina Kowalskich"
+    p = ctl(d, "key", "rotate", rc=3)
+    assert "LoadCredential" in p.stderr and "key_file" in p.stderr, p.stderr
+    assert not os.path.exists(os.path.join(creds, "master.key.new"))
+    assert not os.path.exists(d.key + ".new")
+    # Moved to key_file, no credential: rotated.
+    assert d.stop() == 0
+    os.rename(os.path.join(creds, "master.key"), d.key)
+    d.env.pop("CREDENTIALS_DIRECTORY")
+    d.start()
+    ctl(d, "key", "rotate")
+    wait_for(lambda: "event=key.rotated" in d.log(), 30, "the rotation")
+    assert c.api.ok("GET", "/v1/families/" + fam["code"])["family"][
+        "name"] == "Rodzina Kowalskich"
 
 
 if __name__ == "__main__":

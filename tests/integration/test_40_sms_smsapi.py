@@ -533,6 +533,32 @@ def test_duplicate_mo_relayed_once(sc, world):
 
 @suite.test
 @sms_scenario
+def test_duplicate_mo_across_key_rotation(sc, world):
+    """A gateway repeating a message after the master key was rotated (or
+    while it is) is still told a repeat."""
+    w = world()
+    s0 = w.seq()
+    w.mo("Czy mogę przyjść jutro?", msg_id="MO-ROT-1")
+    w.relayed("Czy mogę przyjść jutro?", s0)
+    w.c.api.ok("POST", "/v1/key/rotate", {}, status=200)
+    w.mo("Czy mogę przyjść jutro?", msg_id="MO-ROT-1")
+    wait_for(lambda: "event=key.rotated" in w.d.log(), 30, "the rotation")
+    w.mo("Czy mogę przyjść jutro?", msg_id="MO-ROT-1")
+    # After a restart too: the key is the keystore's, not in memory only.
+    assert w.d.stop() == 0
+    w.d.start()
+    w.mo("Czy mogę przyjść jutro?", msg_id="MO-ROT-1")
+    wait_for(lambda: w.d.log().count("event=sms.mo_duplicate") >= 3, 5,
+             "the repeats noticed")
+    w.c.idle()
+    copies = [t for t in w.anna_texts(s0) if "jutro" in t]
+    assert len(copies) == 1, copies
+    assert w.d.sql("SELECT COUNT(*) FROM messages")[0][0] == 1
+    w.finish()
+
+
+@suite.test
+@sms_scenario
 def test_duplicate_and_unknown_dlr(sc, world):
     w = world()
     w.sms.dlr(delay_ms=60000)        # our own reports only

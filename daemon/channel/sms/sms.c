@@ -19,6 +19,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "inbound.h"
+#include "keystore.h"
 #include "listener.h"
 #include "log.h"
 #include "outbox.h"
@@ -390,15 +391,25 @@ sms_phone(const char *from, char out[PHONE_MAX])
 	return phone_normalize(from, out, &why);
 }
 
-/* The gateway's message id as the inbound table's integer key. */
+/*
+ * The gateway's message id as the inbound table's integer key: a blind
+ * index under a key of the keystore's own, not the master's, so that a
+ * gateway's repeat of a message is known as one across a rotation of the
+ * master key (the rotation cannot index again ids it never kept). Should
+ * the keystore fail, the master's keys do for the while.
+ */
 static int64_t
 sms_ext_id(struct sms *s, const char *gateway, const char *id)
 {
-	unsigned char	 h[CRYPTO_INDEX_LEN];
-	char		*v = xasprintf("%s:%s", gateway, id);
-	uint64_t	 x;
+	const struct keys	*k;
+	unsigned char		 h[CRYPTO_INDEX_LEN];
+	char			*v = xasprintf("%s:%s", gateway, id);
+	uint64_t		 x;
 
-	crypto_blind_index(s->app->keys, "sms_mo", v, strlen(v), h);
+	if (s->app->keystore == NULL ||
+	    (k = keystore_own(s->app->keystore, KEYSTORE_SMS_MO)) == NULL)
+		k = s->app->keys;
+	crypto_blind_index(k, "sms_mo", v, strlen(v), h);
 	free(v);
 	memcpy(&x, h, sizeof x);
 	return (int64_t)(x & INT64_MAX);
