@@ -55,6 +55,16 @@ int	crypto_keys_load(const char *path, struct keys **out, char *err,
 struct keys *crypto_keys_from_master(const unsigned char master[CRYPTO_MASTER_LEN]);
 void	crypto_keys_free(struct keys *k);
 /*
+ * `n` keys, all zero, in one locked region freed with crypto_keys_free().
+ * Slot `i` is set from a family's key (its field key) or, `master` set,
+ * derived as crypto_keys_from_master() does; cleared wipes it.
+ */
+struct keys *crypto_keys_array(size_t n);
+const struct keys *crypto_keys_array_at(const struct keys *a, size_t i);
+void	crypto_keys_array_set(struct keys *a, size_t i,
+	    const unsigned char *key, int master);
+void	crypto_keys_array_clear(struct keys *a, size_t i);
+/*
  * A copy of `k` in memory of its own (crypto_keys_free()), and `dst`
  * made the same as `src` in place: every holder of `dst` uses the new
  * keys from then on (a key rotation).

@@ -8,6 +8,7 @@
  */
 #include <sys/stat.h>
 
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -189,6 +190,44 @@ test_keystore_family_value_opens_and_names_its_family(void **state)
 	assert_int_equal(blob_family(f, 2), 0);
 	assert_int_equal(stat(f->path, &sb), 0);
 	assert_int_equal(sb.st_mode & 077, 0);
+}
+
+/*
+ * More families than the keys cached at once: each family's keys are
+ * evicted and read again many times over, and every value still opens
+ * as itself, in the order written and backwards; a key destroyed among
+ * them takes only its own family's value.
+ */
+static void
+test_keystore_many_families_each_open_with_their_own_key(void **state)
+{
+	struct ks_test	*f = *state;
+	char		 want[32], *plain = NULL;
+	int64_t		 i, n = 1500;
+
+	open_store(f);
+	ks_open(f, f->fx.keys);
+	assert_int_equal(store_begin(f->fx.st), 0);
+	for (i = 1; i <= n; i++) {
+		snprintf(want, sizeof want, "family %" PRId64, i);
+		put(f, i, i, want);
+	}
+	assert_int_equal(store_commit(f->fx.st), 0);
+	for (i = 1; i <= n; i++) {
+		snprintf(want, sizeof want, "family %" PRId64, i);
+		assert_opens(f, i, want);
+	}
+	assert_int_equal(keystore_destroy(f->ks, 700, NULL), 0);
+	for (i = n; i >= 1; i--) {
+		if (i == 700) {
+			/* An erased family's values read as none. */
+			assert_int_equal(get(f, i, &plain), 0);
+			assert_null(plain);
+			continue;
+		}
+		snprintf(want, sizeof want, "family %" PRId64, i);
+		assert_opens(f, i, want);
+	}
 }
 
 static void
@@ -472,6 +511,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_keystore_family_value_opens_and_names_its_family),
+		T(test_keystore_many_families_each_open_with_their_own_key),
 		T(test_keystore_destroyed_key_leaves_value_unreadable),
 		T(test_keystore_keys_survive_reopen_only_with_their_master),
 		T(test_keystore_key_is_kept_before_the_value_is_committed),

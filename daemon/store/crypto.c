@@ -296,6 +296,18 @@ crypto_lock(void *p, size_t len)
 	log_warn("event=crypto.mlock_failed bytes=%zu errno=%d", len, errno);
 }
 
+static void
+crypto_kdf_derive_all(struct keys *k,
+    const unsigned char master[CRYPTO_MASTER_LEN])
+{
+	crypto_kdf_derive_from_key(k->field, sizeof k->field,
+	    CRYPTO_SUBKEY_FIELD, CRYPTO_KDF_CONTEXT, master);
+	crypto_kdf_derive_from_key(k->index, sizeof k->index,
+	    CRYPTO_SUBKEY_INDEX, CRYPTO_KDF_CONTEXT, master);
+	crypto_kdf_derive_from_key(k->token, sizeof k->token,
+	    CRYPTO_SUBKEY_TOKEN, CRYPTO_KDF_CONTEXT, master);
+}
+
 struct keys *
 crypto_keys_from_master(const unsigned char master[CRYPTO_MASTER_LEN])
 {
@@ -306,12 +318,7 @@ crypto_keys_from_master(const unsigned char master[CRYPTO_MASTER_LEN])
 		return NULL;
 	}
 	crypto_lock(k, sizeof *k);
-	crypto_kdf_derive_from_key(k->field, sizeof k->field,
-	    CRYPTO_SUBKEY_FIELD, CRYPTO_KDF_CONTEXT, master);
-	crypto_kdf_derive_from_key(k->index, sizeof k->index,
-	    CRYPTO_SUBKEY_INDEX, CRYPTO_KDF_CONTEXT, master);
-	crypto_kdf_derive_from_key(k->token, sizeof k->token,
-	    CRYPTO_SUBKEY_TOKEN, CRYPTO_KDF_CONTEXT, master);
+	crypto_kdf_derive_all(k, master);
 	sodium_mprotect_readonly(k);
 	return k;
 }
@@ -353,6 +360,53 @@ crypto_keys_from_field(const unsigned char key[CRYPTO_FAMILY_KEY_LEN])
 	memcpy(k->field, key, sizeof k->field);
 	sodium_mprotect_readonly(k);
 	return k;
+}
+
+/*
+ * Many keys in one guarded, locked region, for keystore.c's cache: filling
+ * a slot is a copy, where keys of their own cost a mapping with guard
+ * pages, mlock() and munmap() each. Unlike single keys the region stays
+ * writable: changing the protection of a locked region costs about
+ * 190 us a call here, more than the rest of a miss, and a miss would need
+ * two. Its guard pages still stop an overrun; freeing it wipes it.
+ */
+struct keys *
+crypto_keys_array(size_t n)
+{
+	struct keys	*a;
+
+	if ((a = sodium_allocarray(n, sizeof *a)) == NULL) {
+		log_err("event=crypto.alloc_failed bytes=%zu", n * sizeof *a);
+		return NULL;
+	}
+	crypto_lock(a, n * sizeof *a);
+	sodium_memzero(a, n * sizeof *a);
+	return a;
+}
+
+const struct keys *
+crypto_keys_array_at(const struct keys *a, size_t i)
+{
+	return &a[i];
+}
+
+void
+crypto_keys_array_set(struct keys *a, size_t i, const unsigned char *key,
+    int master)
+{
+	struct keys	*k = &a[i];
+
+	sodium_memzero(k, sizeof *k);
+	if (master)
+		crypto_kdf_derive_all(k, key);
+	else
+		memcpy(k->field, key, sizeof k->field);
+}
+
+void
+crypto_keys_array_clear(struct keys *a, size_t i)
+{
+	sodium_memzero(&a[i], sizeof a[i]);
 }
 
 void
