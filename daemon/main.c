@@ -386,13 +386,15 @@ start_parts(void)
 	    app.cfg->closed_days, &app.hours) == -1 ||
 	    (app.history = history_new(app.st, app.keys)) == NULL ||
 	    (app.visits = visits_new(app.st, app.keys)) == NULL ||
-	erase_retention_start(&app, app.cfg->closed_family_years) == -1 ||
+	    erase_retention_start(&app, app.cfg->closed_family_years) == -1 ||
 	    (app.router = router_new(&app)) == NULL ||
 	    (app.notices = notices_new(app.st)) == NULL ||
 	    (app.broadcasts = broadcasts_new(app.st)) == NULL ||
 	    (app.bcsend = bcsend_new(&app)) == NULL ||
 	    app_retention_start() == -1)
 		return -1;
+	/* A key rotation asks the channels what a row's payload says. */
+	outbox_set_order_fn(app.ob, channel_order_of);
 	app.sms = sms_new(&app);
 	sms_set_inbound_cb(app.sms, router_kick, app.router);
 	if (channel_start(CHANNEL_SMS, app.sms) == -1)

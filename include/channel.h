@@ -99,6 +99,13 @@ struct channel_ops {
 	/* The text a stored row's params carry, or NULL; a new string. */
 	char		*(*text_of)(const char *params, size_t len);
 	/*
+	 * The order a stored row's params carry, as encode() gave it: 0
+	 * with its order key (*key, a new string) or its chat (*chat_id);
+	 * -1 when they are not this channel's.
+	 */
+	int		(*order_of)(const char *method, const char *params,
+			    char **key, int64_t *chat_id);
+	/*
 	 * The running object (struct tg, struct sms) is `ctx` below.
 	 * start: listening or polling begins; -1 with the reason in `err`.
 	 * stop: no more is taken in (SIGTERM); what is in flight ends.
@@ -120,6 +127,9 @@ struct channel_ops {
 const struct channel_ops *channel_get(enum channel ch);
 /* Whether the channel can do `cap` (0 for no such channel). */
 int	channel_can(enum channel ch, unsigned cap);
+/* The order of a stored row, asked of each channel (outbox_order_fn). */
+int	channel_order_of(const char *method, const char *params, char **key,
+	    int64_t *chat_id);
 /* "Telegram", "SMS": as staff see it in a header. */
 const char *channel_label(enum channel ch);
 

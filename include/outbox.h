@@ -259,12 +259,23 @@ int	outbox_report(struct outbox *ob, const char *ids, store_row_fn fn,
 	    void *arg) __attribute__((warn_unused_result));
 
 /*
- * The chat key under `k` of a row (its method and opened payload: the
- * chat_id of a Bot API call, the order keys of sms_out.c and tg_out.c);
- * random when the payload is gone, so the row holds no chat back.
+ * What a stored row's payload says of its order, which only its channel
+ * can read (channel_order_of()): 0 with an order key of its own in *key
+ * (a new string) or the Telegram chat in *chat_id; -1 when it says
+ * nothing.
  */
-void	outbox_payload_chat_key(const struct keys *k, const char *method,
-	    const char *payload, unsigned char key[CRYPTO_INDEX_LEN]);
+typedef int (*outbox_order_fn)(const char *method, const char *payload,
+    char **key, int64_t *chat_id);
+void	outbox_set_order_fn(struct outbox *ob, outbox_order_fn fn);
+
+/*
+ * The chat key under `k` of a row (its method and opened payload, read
+ * by the order function above); random when the payload is gone or says
+ * nothing, so the row holds no chat back.
+ */
+void	outbox_payload_chat_key(struct outbox *ob, const struct keys *k,
+	    const char *method, const char *payload,
+	    unsigned char key[CRYPTO_INDEX_LEN]);
 
 /*
  * Rotating the master key: every row not sent, and each row in flight,

@@ -22,6 +22,7 @@
 #include "crypto.h"
 #include "keystore.h"
 #include "log.h"
+#include "channel.h"
 #include "outbox.h"
 #include "seal.h"
 #include "store.h"
@@ -70,6 +71,7 @@ setup(void **state)
 		teardown(state);
 		return -1;
 	}
+	outbox_set_order_fn(f->ob, channel_order_of);
 	return 0;
 }
 
@@ -179,10 +181,10 @@ test_rotate_payload_chat_key_of_a_gone_payload_is_its_own(void **state)
 	unsigned char	 x[CRYPTO_INDEX_LEN], y[CRYPTO_INDEX_LEN];
 
 	/* No payload, or one naming no chat: a key no other row has. */
-	outbox_payload_chat_key(f->nk, "sendMessage", NULL, x);
-	outbox_payload_chat_key(f->nk, "sendMessage", NULL, y);
+	outbox_payload_chat_key(f->ob, f->nk, "sendMessage", NULL, x);
+	outbox_payload_chat_key(f->ob, f->nk, "sendMessage", NULL, y);
 	assert_memory_not_equal(x, y, sizeof x);
-	outbox_payload_chat_key(f->nk, "sendMessage", "{\"text\":1}", x);
+	outbox_payload_chat_key(f->ob, f->nk, "sendMessage", "{\"text\":1}", x);
 	assert_memory_not_equal(x, y, sizeof x);
 }
 

@@ -26,6 +26,20 @@ channel_get(enum channel ch)
 }
 
 int
+channel_order_of(const char *method, const char *params, char **key,
+    int64_t *chat_id)
+{
+	size_t	 i;
+
+	*key = NULL;
+	for (i = 0; i < sizeof channels / sizeof channels[0]; i++)
+		if (channels[i]->order_of != NULL && channels[i]->order_of(
+		    method, params, key, chat_id) == 0)
+			return 0;
+	return -1;
+}
+
+int
 channel_can(enum channel ch, unsigned cap)
 {
 	const struct channel_ops	*c = channel_get(ch);

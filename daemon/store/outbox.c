@@ -18,6 +18,7 @@
 struct outbox {
 	struct store		*st;
 	const struct keys	*keys;
+	outbox_order_fn		 order_fn;	/* the channels' */
 	sqlite3_stmt		*insert, *requeue, *due;
 	sqlite3_stmt		*next_due, *payload, *sent;
 	sqlite3_stmt		*retry, *failed, *retry_failed;
@@ -947,35 +948,27 @@ outbox_report(struct outbox *ob, const char *ids, store_row_fn fn, void *arg)
 /* ---- the master key's rotation (store/rotate.c) ---------------------- */
 
 void
-outbox_payload_chat_key(const struct keys *k, const char *method,
-    const char *payload, unsigned char key[CRYPTO_INDEX_LEN])
+outbox_set_order_fn(struct outbox *ob, outbox_order_fn fn)
 {
-	cJSON		*p = NULL;
-	const cJSON	*v;
-	char		*ok = NULL;
+	ob->order_fn = fn;
+}
 
-	if (payload == NULL || (p = cJSON_Parse(payload)) == NULL) {
+void
+outbox_payload_chat_key(struct outbox *ob, const struct keys *k,
+    const char *method, const char *payload,
+    unsigned char key[CRYPTO_INDEX_LEN])
+{
+	char	*ok = NULL;
+	int64_t	 chat_id = 0;
+
+	if (payload == NULL || method == NULL || ob->order_fn == NULL ||
+	    ob->order_fn(method, payload, &ok, &chat_id) == -1)
 		randombytes_buf(key, CRYPTO_INDEX_LEN);
-		return;
-	}
-	/* The order keys of sms_out.c and tg_out.c, as enqueued. */
-	if (strcmp(method, "sms") == 0 && cJSON_IsString(v =
-	    cJSON_GetObjectItemCaseSensitive(p, "to")))
-		ok = xasprintf("sms:%s", v->valuestring);
-	else if (strcmp(method, "answerCallbackQuery") == 0 &&
-	    cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(p,
-	    "callback_query_id")))
-		ok = xasprintf("cb:%s", v->valuestring);
-	if (ok != NULL)
+	else if (ok != NULL)
 		crypto_blind_index(k, "order", ok, strlen(ok), key);
-	else if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(p,
-	    "chat_id")))
-		outbox_chat_key(k, CHANNEL_TELEGRAM, (int64_t)v->valuedouble,
-		    key);
 	else
-		randombytes_buf(key, CRYPTO_INDEX_LEN);
+		outbox_chat_key(k, CHANNEL_TELEGRAM, chat_id, key);
 	free(ok);
-	cJSON_Delete(p);
 }
 
 int
@@ -1002,8 +995,8 @@ outbox_rekey_unsent(struct outbox *ob, const struct keys *k, int64_t *n)
 		if (seal_open(ob->keys, s, 2, "outbox", "payload", id, &plain,
 		    &len) == -1)
 			plain = NULL;
-		outbox_payload_chat_key(k, (const char *)sqlite3_column_text(s,
-		    1), plain, key);
+		outbox_payload_chat_key(ob, k, (const char *)
+		    sqlite3_column_text(s, 1), plain, key);
 		crypto_free_plain(plain);
 		sqlite3_bind_blob(u, 1, key, sizeof key, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(u, 2, id);

@@ -308,7 +308,7 @@ rotate_index(struct rotate *r, const struct rotate_table *t, sqlite3_stmt *s,
 		crypto_token_hash(r->keys, plain[0], hash);
 		return rotate_set(r, t, "code_hash", 0, id, hash, sizeof hash);
 	case ROTATE_IX_OUTBOX:
-		outbox_payload_chat_key(r->keys, (const char *)
+		outbox_payload_chat_key(r->ob, r->keys, (const char *)
 		    sqlite3_column_text(s, 2), plain[0], idx);
 		rc = rotate_set(r, t, "chat_key", 0, id, idx, sizeof idx);
 		/* A receipt's key matters only while it waits. */

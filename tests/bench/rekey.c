@@ -13,6 +13,7 @@
 
 #include "crypto.h"
 #include "log.h"
+#include "channel.h"
 #include "outbox.h"
 #include "store.h"
 
@@ -52,6 +53,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "rekey: %s\n", err);
 		return 1;
 	}
+	outbox_set_order_fn(ob, channel_order_of);
 	memset(&m, 0, sizeof m);
 	m.channel = CHANNEL_TELEGRAM;
 	m.priority = OUTBOX_PRIO_CONVERSATION;

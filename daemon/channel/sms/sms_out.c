@@ -115,6 +115,26 @@ sms_channel_enabled(const void *ctx)
 	return sms_enabled(ctx);
 }
 
+/* One phone's messages keep their order (sms_encode()). */
+static int
+sms_order_of(const char *method, const char *params, char **key,
+    int64_t *chat_id)
+{
+	cJSON		*p;
+	const cJSON	*v;
+	int		 rc = -1;
+
+	(void)chat_id;
+	if (strcmp(method, "sms") != 0 || (p = cJSON_Parse(params)) == NULL)
+		return -1;
+	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(p, "to"))) {
+		*key = xasprintf("sms:%s", v->valuestring);
+		rc = 0;
+	}
+	cJSON_Delete(p);
+	return rc;
+}
+
 const struct channel_ops sms_channel = {
 	.name = "sms",
 	.id = CHANNEL_SMS,
@@ -122,6 +142,7 @@ const struct channel_ops sms_channel = {
 	.parse = sms_parse_inbound,
 	.encode = sms_encode,
 	.text_of = sms_text_of,
+	.order_of = sms_order_of,
 	.start = sms_channel_start,
 	.stop = sms_channel_stop,
 	.enabled = sms_channel_enabled,

@@ -202,6 +202,32 @@ tg_channel_enabled(const void *ctx)
 	return 1;
 }
 
+/* A callback's answer has its own key (tg_encode()); the rest a chat. */
+static int
+tg_order_of(const char *method, const char *params, char **key,
+    int64_t *chat_id)
+{
+	cJSON		*p;
+	const cJSON	*v;
+	int		 rc = -1;
+
+	if ((p = cJSON_Parse(params)) == NULL)
+		return -1;
+	if (strcmp(method, "answerCallbackQuery") == 0) {
+		if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(p,
+		    "callback_query_id"))) {
+			*key = xasprintf("cb:%s", v->valuestring);
+			rc = 0;
+		}
+	} else if (cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(p,
+	    "chat_id"))) {
+		*chat_id = (int64_t)v->valuedouble;
+		rc = 0;
+	}
+	cJSON_Delete(p);
+	return rc;
+}
+
 const struct channel_ops tg_channel = {
 	.name = "telegram",
 	.id = CHANNEL_TELEGRAM,
@@ -210,6 +236,7 @@ const struct channel_ops tg_channel = {
 	.parse = tg_parse,
 	.encode = tg_encode,
 	.text_of = tg_text_of,
+	.order_of = tg_order_of,
 	.start = tg_channel_start,
 	.stop = tg_channel_stop,
 	.enabled = tg_channel_enabled,
