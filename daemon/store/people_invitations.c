@@ -26,8 +26,7 @@ const char *const people_invite_sql[INV_NSQL] = {
 	[FAIL_RECENT] = "SELECT at FROM invite_failures WHERE tg_idx = ? "
 	    "ORDER BY at DESC LIMIT 5",
 	/* An erased family's codes: whatever they were, gone. */
-	[INV_ERASE] = "DELETE FROM invitations WHERE member_id IN "
-	    "(SELECT id FROM members WHERE family_id = ?)",
+	[INV_ERASE] = "DELETE FROM invitations WHERE member_id = ?",
 };
 
 int
@@ -151,8 +150,19 @@ people_invite_blocked(struct people *p, int64_t user_id, int64_t now)
 int
 people_invite_erase(struct people *p, int64_t family_id)
 {
-	sqlite3_bind_int64(p->inv[INV_ERASE], 1, family_id);
-	return people_step(p->inv[INV_ERASE], "invite_erase");
+	int64_t	*ids;
+	size_t	 n, i;
+	int	 rc;
+
+	/* Its members, the removed ones too. */
+	if ((rc = people_member_ids(p, family_id, &ids, &n)) != PEOPLE_OK)
+		return rc;
+	for (i = 0; i < n && rc == PEOPLE_OK; i++) {
+		sqlite3_bind_int64(p->inv[INV_ERASE], 1, ids[i]);
+		rc = people_step(p->inv[INV_ERASE], "invite_erase");
+	}
+	free(ids);
+	return rc;
 }
 
 int
