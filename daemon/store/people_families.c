@@ -578,7 +578,7 @@ people_family_keys_check(struct store *st, struct keystore *ks, int *sealed,
 {
 	sqlite3_stmt	*s = NULL;
 	int64_t		 fam;
-	int		 rc;
+	int		 rc = SQLITE_DONE;
 
 	*sealed = *opens = 0;
 	/* Rare: prepared when asked. The newest families first. */
