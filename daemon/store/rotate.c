@@ -474,6 +474,30 @@ rotate_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- the object ------------------------------------------------------ */
 
+/*
+ * A rotation noted as running while only one key file is left: it was
+ * killed after rotate_finish() renamed the files (or rotate_load() did
+ * the second rename) and before it noted its end. The new key is the
+ * only one, every row is done: the rotation is over; say so.
+ */
+static int
+rotate_ended_unnoted(struct rotate *r)
+{
+	int64_t	 v;
+	int	 found;
+
+	if (store_meta_get(r->st, "rotate.step", &v, &found) == -1)
+		return -1;
+	if (!found || v < 0)
+		return 0;
+	if (rotate_read(r) == -1)
+		return -1;
+	log_notice("event=key.rotated rows=%" PRId64 " s=%lld noted=start",
+	    r->rows, (long long)(time(NULL) - r->started_at));
+	r->step = -1;
+	return rotate_note_tx(r);
+}
+
 struct rotate *
 rotate_new(struct event_base *base, struct store *st, struct keystore *ks,
     struct people *people, struct outbox *ob, struct keys *keys,
@@ -496,8 +520,13 @@ rotate_new(struct event_base *base, struct store *st, struct keystore *ks,
 		rotate_free(r);
 		return NULL;
 	}
-	if (prev == NULL)
+	if (prev == NULL) {
+		if (rotate_ended_unnoted(r) == -1) {
+			rotate_free(r);
+			return NULL;
+		}
 		return r;
+	}
 	if (rotate_read(r) == -1) {
 		rotate_free(r);
 		return NULL;

@@ -259,5 +259,32 @@ def test_a_credential_key_works_but_is_not_rotated(sc):
         "name"] == "Rodzina Kowalskich"
 
 
+@suite.test
+@scenario()
+def test_a_rotation_killed_after_its_renames_is_noted_at_start(sc):
+    """Killed after the key files were renamed and before the rotation
+    noted its end: only the new key is left and every row is done, so at
+    the next start the rotation is over, the log says so, and another can
+    start."""
+    d = sc.daemon(conf={"daemon.rotate_slice": 50})
+    assert d.stop() == 0
+    con = sqlite3.connect(d.db, timeout=10)
+    con.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES "
+                    "(?, ?)", [("rotate.step", 4), ("rotate.after", 0),
+                               ("rotate.rows", 12),
+                               ("rotate.started", int(time.time()) - 5)])
+    con.commit()
+    con.close()
+    d.start()
+    assert "event=key.rotated rows=12" in d.log(), d.log()
+    assert "event=key.rotation_resumed" not in d.log()
+    api = Centre(sc, d).api
+    assert api.ok("GET", "/v1/status")["key_rotation"] is None
+    ctl(d, "key", "rotate")
+    wait_for(lambda: d.log().count("event=key.rotated") == 2, 30,
+             "the next rotation's end")
+    assert not os.path.exists(d.key + ".new")
+
+
 if __name__ == "__main__":
     suite.run()
