@@ -101,6 +101,8 @@ struct dispatch_stats {
 	uint64_t	 sent, retried, failed, rate_limited, unreachable;
 	int		 in_flight;
 	int		 unrecorded;	/* outcomes the store refused, held */
+	/* Passes committed, and those not waiting for the disk. */
+	uint64_t	 passes, unsynced_passes;
 	struct dispatch_channel_stats ch[DISPATCH_NCHANNELS];
 };
 

@@ -1,6 +1,7 @@
 /*
  * The SQLite store: the single source of truth and the queue. One
- * connection, WAL, foreign keys on, synchronous=FULL; the schema is
+ * connection, WAL, foreign keys on, synchronous=FULL (but for
+ * store_begin_unsynced()); the schema is
  * versioned by PRAGMA user_version and migrated forward at open.
  * Modules prepare their statements once through store_prepare() and
  * finalize them themselves before store_close().
@@ -38,6 +39,22 @@ int	store_prepare(struct store *st, const char *sql, sqlite3_stmt **out)
  */
 int	store_begin(struct store *st) __attribute__((warn_unused_result));
 int	store_commit(struct store *st) __attribute__((warn_unused_result));
+/*
+ * A transaction whose loss at a power cut only makes work be done again
+ * (outcomes of sends: the sends go again, at least once). Its commit does
+ * not wait for the disk (synchronous = NORMAL for it alone): a crash of
+ * the process loses nothing of it, as the write-ahead log is in the
+ * kernel's cache, and the next synced commit flushes it with its own.
+ * Every other transaction, and every statement outside one, is synced.
+ * Whoever uses it bounds how long its commits may stay off the disk, with
+ * store_sync().
+ */
+int	store_begin_unsynced(struct store *st)
+	    __attribute__((warn_unused_result));
+/* 1 while a commit of such a transaction may not be on the disk yet. */
+int	store_wal_unsynced(const struct store *st);
+/* Puts every commit on the disk (a checkpoint); nothing to do: 0. */
+int	store_sync(struct store *st) __attribute__((warn_unused_result));
 void	store_rollback(struct store *st);
 int	store_savepoint(struct store *st) __attribute__((warn_unused_result));
 /*

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include <cmocka.h>
 #include <event2/event.h>
@@ -29,6 +30,7 @@
 #define MONO0	5000			/* the monotonic clock at start, ms */
 #define WALL0	1700000000000LL		/* the wall clock at start, unix ms */
 #define MAXSENT	64
+#define DISPATCH_TEST_SYNC_MS	1000	/* dispatch.c's DISPATCH_SYNC_MS */
 
 /* One call of the fake sender. */
 struct sent {
@@ -321,6 +323,21 @@ times_sent(struct dispatch_test *t, int64_t id)
 	return n;
 }
 
+/* PRAGMA synchronous on the store's connection. */
+static int
+sync_level(struct dispatch_test *t)
+{
+	sqlite3_stmt	*s = NULL;
+	int		 v;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(t->fx.st),
+	    "PRAGMA synchronous", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
 static struct dispatch_stats
 stats(struct dispatch_test *t)
 {
@@ -396,6 +413,65 @@ test_dispatch_never_more_in_flight_than_allowed(void **state)
 	answer_held(t, 0, SEND_OK);
 	answer_held(t, 2, SEND_OK);
 	assert_sent(t, 5, id[0], id[1], id[2], id[3], id[4]);
+}
+
+/*
+ * Under load, a pass records outcomes without waiting for the disk (a
+ * power cut makes those sends go again): the first pass is synced, those
+ * within the next second are not, and what they wrote is synced within
+ * that second. A pass a second or more after the last sync is synced.
+ */
+static void
+test_dispatch_syncs_outcomes_at_least_once_a_second(void **state)
+{
+	struct dispatch_test	*t = *state;
+	struct dispatch_stats	 s0, s;
+	int64_t			 a, b, c, e;
+	struct timeval		 until, now;
+
+	t->hold = 1;
+	a = enqueue(t, 301, OUTBOX_PRIO_CONVERSATION);
+	b = enqueue(t, 302, OUTBOX_PRIO_CONVERSATION);
+	c = enqueue(t, 301, OUTBOX_PRIO_CONVERSATION);
+	e = enqueue(t, 302, OUTBOX_PRIO_CONVERSATION);
+	start(t);
+	assert_sent(t, 2, a, b);
+	s0 = stats(t);
+	assert_true(s0.passes > 0);
+	assert_int_equal(s0.unsynced_passes, 0);
+	assert_int_equal(store_wal_unsynced(t->fx.st), 0);
+	/* Within the second: a's outcome is not waited for. */
+	answer_held(t, 0, SEND_OK);
+	assert_sent(t, 3, a, b, c);
+	s = stats(t);
+	assert_true(s.passes > s0.passes);
+	assert_int_equal(s.unsynced_passes, s.passes - s0.passes);
+	assert_int_equal(store_wal_unsynced(t->fx.st), 1);
+	assert_int_equal(info(t, a).state, OUTBOX_SENT);
+	assert_int_equal(sync_level(t), 2);	/* FULL between passes */
+	/* A second on, the pass is synced, and so is what came before. */
+	t->mono += DISPATCH_TEST_SYNC_MS;
+	t->wall += DISPATCH_TEST_SYNC_MS;
+	s0 = stats(t);
+	answer_held(t, 1, SEND_OK);
+	assert_sent(t, 4, a, b, c, e);
+	s = stats(t);
+	assert_int_equal(s.unsynced_passes, s0.unsynced_passes);
+	assert_int_equal(store_wal_unsynced(t->fx.st), 0);
+	/* Then quiet: the timer puts the last outcomes on the disk. */
+	answer_held(t, 2, SEND_OK);
+	answer_held(t, 3, SEND_OK);
+	assert_int_equal(info(t, e).state, OUTBOX_SENT);
+	assert_int_equal(store_wal_unsynced(t->fx.st), 1);
+	gettimeofday(&until, NULL);
+	until.tv_sec += 5;
+	while (store_wal_unsynced(t->fx.st)) {
+		gettimeofday(&now, NULL);
+		if (timercmp(&now, &until, >))
+			fail_msg("the outcomes were not synced in 5 s");
+		assert_int_not_equal(event_base_loop(t->base, EVLOOP_ONCE),
+		    -1);
+	}
 }
 
 /* An older version wrote `sending` (state 1); such rows go again. */
@@ -1067,6 +1143,7 @@ main(void)
 		T(test_dispatch_sends_due_rows_in_queue_order),
 		T(test_dispatch_holds_a_row_until_its_not_before),
 		T(test_dispatch_never_more_in_flight_than_allowed),
+		T(test_dispatch_syncs_outcomes_at_least_once_a_second),
 		T(test_dispatch_start_sends_rows_left_sending_by_a_crash),
 		T(test_dispatch_one_row_of_a_chat_at_a_time_in_order),
 		T(test_dispatch_later_row_of_a_chat_waits_for_a_retried_one),

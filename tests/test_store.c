@@ -301,6 +301,56 @@ test_store_uses_wal_and_foreign_keys(void **state)
 	    1);
 }
 
+/*
+ * The dispatcher's outcomes may skip waiting for the disk; nothing else
+ * may: the level is NORMAL (1) inside such a transaction only, and FULL
+ * again once it is committed or rolled back.
+ */
+static void
+test_store_unsynced_transaction_alone_skips_the_disk(void **state)
+{
+	struct store_test	*f = *state;
+	sqlite3			*db;
+	int64_t			 v = 0;
+	int			 found = 0;
+
+	open_store(f);
+	db = store_db(f->fx.st);
+	assert_int_equal(store_begin_unsynced(f->fx.st), 0);
+	assert_int_equal(query_int(db, "PRAGMA synchronous"), 1);
+	assert_int_equal(store_meta_set(f->fx.st, "outcome", 7), 0);
+	assert_int_equal(store_commit(f->fx.st), 0);
+	assert_int_equal(query_int(db, "PRAGMA synchronous"), 2);
+	assert_int_equal(store_meta_get(f->fx.st, "outcome", &v, &found), 0);
+	assert_int_equal(found, 1);
+	assert_int_equal(v, 7);
+	/* Until synced: a checkpoint, or any synced commit. */
+	assert_int_equal(store_wal_unsynced(f->fx.st), 1);
+	assert_int_equal(store_sync(f->fx.st), 0);
+	assert_int_equal(store_wal_unsynced(f->fx.st), 0);
+	assert_int_equal(query_int(db, "SELECT value FROM meta WHERE key = "
+	    "'outcome'"), 7);
+
+	assert_int_equal(store_begin_unsynced(f->fx.st), 0);
+	assert_int_equal(store_meta_set(f->fx.st, "outcome", 8), 0);
+	store_rollback(f->fx.st);
+	assert_int_equal(query_int(db, "PRAGMA synchronous"), 2);
+	assert_int_equal(store_meta_get(f->fx.st, "outcome", &v, &found), 0);
+	assert_int_equal(v, 7);
+
+	/* A transaction of the other kind right after is synced, and
+	 * flushes the unsynced one's commit with its own. */
+	assert_int_equal(store_begin_unsynced(f->fx.st), 0);
+	assert_int_equal(store_meta_set(f->fx.st, "outcome", 9), 0);
+	assert_int_equal(store_commit(f->fx.st), 0);
+	assert_int_equal(store_wal_unsynced(f->fx.st), 1);
+	assert_int_equal(store_begin(f->fx.st), 0);
+	assert_int_equal(query_int(db, "PRAGMA synchronous"), 2);
+	assert_int_equal(store_meta_set(f->fx.st, "received", 1), 0);
+	assert_int_equal(store_commit(f->fx.st), 0);
+	assert_int_equal(store_wal_unsynced(f->fx.st), 0);
+}
+
 static void
 test_store_enforces_foreign_keys(void **state)
 {
@@ -491,6 +541,7 @@ main(void)
 		T(test_store_refuses_missing_directory),
 		T(test_store_uses_wal_and_foreign_keys),
 		T(test_store_enforces_foreign_keys),
+		T(test_store_unsynced_transaction_alone_skips_the_disk),
 		T(test_store_meta_get_set),
 		T(test_store_rollback_to_savepoint_discards_only_inner_work),
 		T(test_store_rollback_discards_whole_transaction),

@@ -153,6 +153,16 @@ metrics_sends(struct prom *p, const struct dispatch_stats *ds)
 	    "Send outcomes the store refused (a full disk?), held until it "
 	    "takes them.");
 	prom_int(p, "asystent_outcomes_held", NULL, ds->unrecorded);
+	prom_family(p, "asystent_dispatch_passes_total", PROM_COUNTER,
+	    "Transactions recording outcomes and claiming rows; synced=\"no\" "
+	    "did not wait for the disk (under load; synced within a "
+	    "second).");
+	prom_int(p, "asystent_dispatch_passes_total",
+	    (const char *const []){ "synced", "yes", NULL },
+	    (int64_t)(ds->passes - ds->unsynced_passes));
+	prom_int(p, "asystent_dispatch_passes_total",
+	    (const char *const []){ "synced", "no", NULL },
+	    (int64_t)ds->unsynced_passes);
 }
 
 /* getUpdates' state, one gauge per state, the current one 1. */

@@ -23,6 +23,8 @@ struct store {
 	int		(*before_commit)(void *);
 	void		*before_commit_arg;
 	uint64_t	 rollbacks;
+	int		 unsynced;	/* synchronous = NORMAL in effect */
+	int		 wal_unsynced;	/* commits not yet on the disk */
 };
 
 #define STORE_NMIGRATIONS	store_nmigrations
@@ -181,10 +183,44 @@ store_checkpoint(struct store *st)
 	    "wal_checkpoint");
 }
 
+/*
+ * SQLite reads the safety level when it compiles the PRAGMA and refuses
+ * to change it inside a transaction: it is set by a fresh statement, and
+ * only between transactions.
+ */
+static int
+store_synced(struct store *st)
+{
+	if (!st->unsynced)
+		return 0;
+	if (store_exec(st, "PRAGMA synchronous = FULL", "synchronous") == -1)
+		return -1;	/* every transaction tries again */
+	st->unsynced = 0;
+	return 0;
+}
+
 int
 store_begin(struct store *st)
 {
+	if (store_synced(st) == -1)
+		return -1;
 	return store_step_done(st->begin, "begin");
+}
+
+int
+store_begin_unsynced(struct store *st)
+{
+	if (!st->unsynced) {
+		if (store_exec(st, "PRAGMA synchronous = NORMAL",
+		    "synchronous") == -1)
+			return -1;
+		st->unsynced = 1;
+	}
+	if (store_step_done(st->begin, "begin") == -1) {
+		(void)store_synced(st);
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -206,6 +242,32 @@ store_commit(struct store *st)
 		store_rollback(st);
 		return -1;
 	}
+	/* A synced commit flushes the whole log, older commits too. */
+	st->wal_unsynced = st->unsynced;
+	/* What runs outside a transaction is synced again at once. */
+	(void)store_synced(st);
+	return 0;
+}
+
+int
+store_wal_unsynced(const struct store *st)
+{
+	return st->wal_unsynced;
+}
+
+int
+store_sync(struct store *st)
+{
+	if (!st->wal_unsynced)
+		return 0;
+	/*
+	 * A checkpoint flushes the log before it copies it into the
+	 * database, and the database after: then nothing committed can be
+	 * lost. PASSIVE waits for no one.
+	 */
+	if (store_exec(st, "PRAGMA wal_checkpoint(PASSIVE)", "sync") == -1)
+		return -1;
+	st->wal_unsynced = 0;
 	return 0;
 }
 
@@ -213,10 +275,13 @@ void
 store_rollback(struct store *st)
 {
 	st->rollbacks++;
-	if (sqlite3_get_autocommit(st->db))
+	if (sqlite3_get_autocommit(st->db)) {
+		(void)store_synced(st);
 		return;
+	}
 	if (store_step_done(st->rollback, "rollback") == -1)
 		return;		/* logged; SQLite rolls back on close */
+	(void)store_synced(st);
 }
 
 uint64_t
