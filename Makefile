@@ -198,7 +198,12 @@ BENCH_REKEY := $(BUILD)/tests/bench/rekey
 $(BENCH_REKEY): $(BUILD)/tests/bench/rekey.o $(BUILD)/libcore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-bench: deps all $(BENCH_REKEY)
+# One Bot API call's CPU: the daemon's client and bare sockets.
+BENCH_HTTP := $(BUILD)/tests/bench/httpfloor
+$(BENCH_HTTP): $(BUILD)/tests/bench/httpfloor.o $(BUILD)/libcore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+bench: deps all $(BENCH_REKEY) $(BENCH_HTTP)
 	@ASYSTENT_BUILD=$(BUILD) python3 tests/bench/bench.py
 
 # Not in CI, not in test: SOAK_SECONDS (3600) of mixed load (emulators

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
@@ -603,6 +604,30 @@ def rekey_figures(n=50000):
           "rekey: failed (%d): %s" % (p.returncode, p.stderr.strip()))
 
 
+def http_figures(n=20000, parallel=40):
+    """One Bot API call's CPU, client alone (httpfloor.c): the daemon's
+    httpc (libcurl) and bare HTTP/1.1 on sockets, against the emulator
+    (limits off), on kept-alive connections."""
+    from tgemu import TgEmu
+    build = os.environ.get("ASYSTENT_BUILD", "build")
+    emu = TgEmu().start(build, limits=False)
+    try:
+        emu.message(1000, "hello", language_code="uk")  # the chat exists
+        port = urllib.parse.urlsplit(emu.url).port
+        for _ in range(3):
+            p = subprocess.run([os.path.join(build, "tests", "bench",
+                                             "httpfloor"), "127.0.0.1",
+                                str(port), emu.token, "1000", str(n),
+                                str(parallel)],
+                               capture_output=True, text=True, timeout=600)
+            print(p.stdout.strip() if p.returncode == 0 else
+                  "httpfloor: failed (%d): %s" % (p.returncode,
+                                                  p.stderr.strip()))
+    finally:
+        emu.stop()
+        emu.cleanup()
+
+
 def main():
     print("machine: %s, %d cores, %s" % (platform.machine(),
                                           os.cpu_count(),
@@ -635,6 +660,7 @@ def main():
     broadcast_figures()
     claiming.figures()
     rekey_figures()
+    http_figures()
 
 
 if __name__ == "__main__":
@@ -661,6 +687,8 @@ if __name__ == "__main__":
         broadcast_figures((0.5, 5))
     elif sys.argv[1:] == ["rekey"]:
         rekey_figures()
+    elif sys.argv[1:] == ["http"]:
+        http_figures()
     elif sys.argv[1:] == ["claiming"]:
         claiming.figures()
     elif sys.argv[1:2] == ["cpu"]:
