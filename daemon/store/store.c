@@ -501,15 +501,7 @@ static const char store_pragmas[] =
 	"PRAGMA temp_store = MEMORY;"
 	/* After a checkpoint the WAL shrinks back: a burst (or a full
 	 * disk) does not keep its size for good. */
-	"PRAGMA journal_size_limit = 4194304;"
-	/*
-	 * A checkpoint copies each page changed since the last one once,
-	 * however often it changed: the outbox's busiest index pages change
-	 * in every commit. Every 4,000 pages (16 MiB of log) instead of
-	 * 1,000, relaying copies 45 % fewer pages and syncs the database
-	 * file a third as often.
-	 */
-	"PRAGMA wal_autocheckpoint = 4000;";
+	"PRAGMA journal_size_limit = 4194304;";
 
 static int
 store_prepare_common(struct store *st)
