@@ -53,7 +53,11 @@ int	store_begin_unsynced(struct store *st)
 	    __attribute__((warn_unused_result));
 /* 1 while a commit of such a transaction may not be on the disk yet. */
 int	store_wal_unsynced(const struct store *st);
-/* Puts every commit on the disk (a checkpoint); nothing to do: 0. */
+/*
+ * Puts every commit on the disk (a checkpoint): 0 once there (or nothing
+ * to do), 1 when a reader kept the checkpoint from the newest ones (try
+ * again later), -1 on error.
+ */
 int	store_sync(struct store *st) __attribute__((warn_unused_result));
 void	store_rollback(struct store *st);
 int	store_savepoint(struct store *st) __attribute__((warn_unused_result));

@@ -338,6 +338,16 @@ test_store_unsynced_transaction_alone_skips_the_disk(void **state)
 	assert_int_equal(store_meta_get(f->fx.st, "outcome", &v, &found), 0);
 	assert_int_equal(v, 7);
 
+	/* A synced transaction that writes nothing flushes nothing. */
+	assert_int_equal(store_begin_unsynced(f->fx.st), 0);
+	assert_int_equal(store_meta_set(f->fx.st, "outcome", 10), 0);
+	assert_int_equal(store_commit(f->fx.st), 0);
+	assert_int_equal(store_wal_unsynced(f->fx.st), 1);
+	assert_int_equal(store_begin(f->fx.st), 0);
+	assert_int_equal(store_meta_get(f->fx.st, "outcome", &v, &found), 0);
+	assert_int_equal(store_commit(f->fx.st), 0);
+	assert_int_equal(store_wal_unsynced(f->fx.st), 1);
+
 	/* A transaction of the other kind right after is synced, and
 	 * flushes the unsynced one's commit with its own. */
 	assert_int_equal(store_begin_unsynced(f->fx.st), 0);
@@ -349,6 +359,30 @@ test_store_unsynced_transaction_alone_skips_the_disk(void **state)
 	assert_int_equal(store_meta_set(f->fx.st, "received", 1), 0);
 	assert_int_equal(store_commit(f->fx.st), 0);
 	assert_int_equal(store_wal_unsynced(f->fx.st), 0);
+}
+
+/* The log is still checkpointed as it grows: it does not keep growing. */
+static void
+test_store_log_is_checkpointed_as_it_grows(void **state)
+{
+	struct store_test	*f = *state;
+	int64_t			 db_bytes = 0, wal_bytes = 0;
+	int			 i;
+
+	open_store(f);
+	assert_int_equal(store_exec(f->fx.st, "CREATE TABLE big (b BLOB)",
+	    "test"), 0);
+	/* 3,000 commits of a page each: 12 MB of log unless checkpointed. */
+	for (i = 0; i < 3000; i++) {
+		assert_int_equal(i % 2 == 0 ? store_begin(f->fx.st) :
+		    store_begin_unsynced(f->fx.st), 0);
+		assert_int_equal(store_exec(f->fx.st, "INSERT INTO big VALUES "
+		    "(zeroblob(3000))", "test"), 0);
+		assert_int_equal(store_commit(f->fx.st), 0);
+	}
+	assert_int_equal(store_file_sizes(f->fx.db, &db_bytes, &wal_bytes), 0);
+	assert_true(db_bytes > 8 * 1000 * 1000);
+	assert_true(wal_bytes < 6 * 1000 * 1000);
 }
 
 static void
@@ -542,6 +576,7 @@ main(void)
 		T(test_store_uses_wal_and_foreign_keys),
 		T(test_store_enforces_foreign_keys),
 		T(test_store_unsynced_transaction_alone_skips_the_disk),
+		T(test_store_log_is_checkpointed_as_it_grows),
 		T(test_store_meta_get_set),
 		T(test_store_rollback_to_savepoint_discards_only_inner_work),
 		T(test_store_rollback_discards_whole_transaction),

@@ -161,13 +161,16 @@ dispatch_sync_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (store_sync(d->st) == -1) {
+	switch (store_sync(d->st)) {
+	case 0:
+		d->synced_at = dispatch_mono(d);
+		return;
+	case -1:
 		log_warn("event=dispatch.sync_failed retry_ms=%d",
 		    DISPATCH_SYNC_MS);
-		dispatch_sync_arm(d);
-		return;
+		break;
 	}
-	d->synced_at = dispatch_mono(d);
+	dispatch_sync_arm(d);
 }
 
 static void
@@ -228,7 +231,7 @@ dispatch_free(struct dispatch *d)
 	log_info("event=dispatch.stopped passes=%" PRIu64 " unsynced=%" PRIu64,
 	    d->stats.passes, d->stats.unsynced_passes);
 	if (d->sync_ev != NULL) {
-		if (store_sync(d->st) == -1)
+		if (store_sync(d->st) != 0)
 			log_warn("event=dispatch.sync_failed at=stop");
 		event_free(d->sync_ev);
 	}

@@ -28,6 +28,8 @@ struct store {
 };
 
 #define STORE_NMIGRATIONS	store_nmigrations
+/* Pages of log that start a checkpoint: SQLite's default. */
+#define STORE_WAL_CHECKPOINT	1000
 
 int
 store_schema_version(void)
@@ -242,8 +244,6 @@ store_commit(struct store *st)
 		store_rollback(st);
 		return -1;
 	}
-	/* A synced commit flushes the whole log, older commits too. */
-	st->wal_unsynced = st->unsynced;
 	/* What runs outside a transaction is synced again at once. */
 	(void)store_synced(st);
 	return 0;
@@ -255,20 +255,56 @@ store_wal_unsynced(const struct store *st)
 	return st->wal_unsynced;
 }
 
+/*
+ * A checkpoint flushes the log before it copies it into the database,
+ * and the database after: once it copied every frame, nothing committed
+ * can be lost. PASSIVE waits for no one (and may copy less).
+ */
+static int
+store_wal_checkpoint(struct store *st, int mode, const char *what)
+{
+	int	 rc, nlog = 0, ncopied = 0;
+
+	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, mode, &nlog, &ncopied);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+		log_err("event=store.error what=%s error=\"%s\"", what,
+		    sqlite3_errstr(rc));
+		return -1;
+	}
+	if (rc == SQLITE_OK && ncopied == nlog)
+		st->wal_unsynced = 0;
+	return 0;
+}
+
+/*
+ * After each commit that wrote to the log (SQLite's sqlite3_wal_hook(),
+ * in place of its own, which checkpoints the same way): whether what it
+ * wrote is on the disk, and a checkpoint once the log holds
+ * STORE_WAL_CHECKPOINT pages.
+ */
+static int
+store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store	*st = arg;
+
+	(void)db;
+	(void)name;
+	/* A synced commit flushes the whole log, older commits too. */
+	st->wal_unsynced = st->unsynced;
+	if (frames >= STORE_WAL_CHECKPOINT)
+		(void)store_wal_checkpoint(st, SQLITE_CHECKPOINT_PASSIVE,
+		    "wal_checkpoint");
+	return SQLITE_OK;
+}
+
 int
 store_sync(struct store *st)
 {
 	if (!st->wal_unsynced)
 		return 0;
-	/*
-	 * A checkpoint flushes the log before it copies it into the
-	 * database, and the database after: then nothing committed can be
-	 * lost. PASSIVE waits for no one.
-	 */
-	if (store_exec(st, "PRAGMA wal_checkpoint(PASSIVE)", "sync") == -1)
+	if (store_wal_checkpoint(st, SQLITE_CHECKPOINT_PASSIVE, "sync") == -1)
 		return -1;
-	st->wal_unsynced = 0;
-	return 0;
+	return st->wal_unsynced;
 }
 
 void
@@ -566,6 +602,7 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 		sqlite3_free(msg);
 		goto fail;
 	}
+	sqlite3_wal_hook(st->db, store_wal_hook, st);
 	if (store_quick_check(st, path, err, errlen) == -1)
 		goto fail;
 	if (store_migrate(st->db, err, errlen) == -1)
