@@ -529,6 +529,7 @@ dispatch_claim(struct dispatch *d, struct outbox_row *pick, char **params,
 {
 	struct outbox_row	 due[DISPATCH_BATCH];
 	uint64_t		 held[DISPATCH_NCHANNELS] = { 0 };
+	int64_t			 mono = dispatch_mono(d);
 	int			 n = 0, k = 0, i, unsynced;
 
 	/*
@@ -540,7 +541,7 @@ dispatch_claim(struct dispatch *d, struct outbox_row *pick, char **params,
 	 * a second of sends, in order. At a quiet pace every pass is
 	 * synced, as before.
 	 */
-	unsynced = d->synced_at != 0 && now - d->synced_at < DISPATCH_SYNC_MS;
+	unsynced = d->synced_at != 0 && mono - d->synced_at < DISPATCH_SYNC_MS;
 	if ((unsynced ? store_begin_unsynced(d->st) : store_begin(d->st)) ==
 	    -1)
 		return -1;
@@ -572,7 +573,7 @@ dispatch_claim(struct dispatch *d, struct outbox_row *pick, char **params,
 		return -1;
 	}
 	if (!unsynced)
-		d->synced_at = now;
+		d->synced_at = mono;
 	else if (!evtimer_pending(d->sync_ev, NULL))
 		dispatch_sync_arm(d);
 	d->stats.passes++;
