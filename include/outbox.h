@@ -282,9 +282,12 @@ void	outbox_payload_chat_key(struct outbox *ob, const struct keys *k,
  * keyed under `k` (the new keys, before they replace the old ones), in
  * the caller's transaction, so that a chat's rows queued before and
  * after the rotation stay one queue, in order and paced together.
- * *n: the rows re-keyed.
+ * *n: the rows re-keyed. Then outbox_rekey_settle() says whether that
+ * transaction was committed: only then do the rows in flight take their
+ * new keys in memory too.
  */
 int	outbox_rekey_unsent(struct outbox *ob, const struct keys *k,
 	    int64_t *n) __attribute__((warn_unused_result));
+void	outbox_rekey_settle(struct outbox *ob, int committed);
 
 #endif

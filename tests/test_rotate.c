@@ -150,6 +150,7 @@ test_rotate_outbox_rows_not_sent_take_the_new_chat_keys(void **state)
 	assert_int_equal(store_begin(f->fx.st), 0);
 	assert_int_equal(outbox_rekey_unsent(f->ob, f->nk, &n), 0);
 	assert_int_equal(store_commit(f->fx.st), 0);
+	outbox_rekey_settle(f->ob, 1);
 	assert_int_equal(n, 4);
 	/* The sent row keeps its key; the rotation's slices reach it. */
 	chat_key_of(f, sent, k);
@@ -172,6 +173,99 @@ test_rotate_outbox_rows_not_sent_take_the_new_chat_keys(void **state)
 	later = enqueue(f, "sendMessage", 5001, NULL,
 	    "{\"chat_id\":5001,\"text\":\"three\"}");
 	assert_int_equal(head_of(f, later), 0);
+}
+
+/* Whether the row `id` is among the rows outbox_due() offers now. */
+static int
+is_due(struct rot_test *f, int64_t id)
+{
+	struct outbox_row	 due[8];
+	int			 n, i;
+
+	assert_int_equal(store_begin(f->fx.st), 0);
+	n = outbox_due(f->ob, 0, due, 8);
+	assert_int_equal(store_commit(f->fx.st), 0);
+	assert_true(n >= 0);
+	for (i = 0; i < n; i++)
+		if (due[i].id == id)
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether the chat of row `id`, by the key its row has now, has a row in
+ * flight: what the claiming statements ask (outbox_chat_busy()).
+ */
+static int
+chat_busy(struct rot_test *f, int64_t id)
+{
+	sqlite3_stmt	*s;
+	int		 busy;
+
+	assert_int_equal(store_prepare(f->fx.st, "SELECT "
+	    "outbox_chat_busy(chat_key) FROM outbox WHERE id = ?", &s), 0);
+	sqlite3_bind_int64(s, 1, id);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	busy = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return busy;
+}
+
+static int
+fail_commit(void *arg)
+{
+	(void)arg;
+	return -1;
+}
+
+/*
+ * A row in flight holds its chat's next row, before a rotation's start
+ * and after it, and when that start could not be committed: its key in
+ * memory stays the one its row has in the database.
+ */
+static void
+test_rotate_row_in_flight_holds_its_chat_whether_the_start_commits_or_not(
+    void **state)
+{
+	struct rot_test		*f = *state;
+	struct outbox_row	 due[8];
+	int64_t			 a, b, n = 0;
+
+	a = enqueue(f, "sendMessage", 5001, NULL,
+	    "{\"chat_id\":5001,\"text\":\"one\"}");
+	b = enqueue(f, "sendMessage", 5001, NULL,
+	    "{\"chat_id\":5001,\"text\":\"two\"}");
+	assert_int_equal(store_begin(f->fx.st), 0);
+	assert_int_equal(outbox_due(f->ob, 0, due, 8), 1);
+	assert_int_equal(store_commit(f->fx.st), 0);
+	assert_int_equal(due[0].id, a);
+	outbox_mark_sending(f->ob, &due[0]);
+	assert_true(chat_busy(f, b));
+	assert_false(is_due(f, b));
+
+	/* The start's commit fails: nothing changed, in memory either. */
+	store_set_before_commit(f->fx.st, fail_commit, NULL);
+	assert_int_equal(store_begin(f->fx.st), 0);
+	assert_int_equal(outbox_rekey_unsent(f->ob, f->nk, &n), 0);
+	assert_int_equal(store_commit(f->fx.st), -1);
+	outbox_rekey_settle(f->ob, 0);
+	store_set_before_commit(f->fx.st, NULL, NULL);
+	assert_true(chat_busy(f, b));
+	assert_false(is_due(f, b));
+
+	/* Committed: the row in flight and its chat's rows, all new keys. */
+	assert_int_equal(store_begin(f->fx.st), 0);
+	assert_int_equal(outbox_rekey_unsent(f->ob, f->nk, &n), 0);
+	assert_int_equal(store_commit(f->fx.st), 0);
+	outbox_rekey_settle(f->ob, 1);
+	assert_int_equal(n, 2);
+	assert_true(chat_busy(f, b));
+	assert_false(is_due(f, b));
+	assert_int_equal(store_begin(f->fx.st), 0);
+	assert_int_equal(outbox_mark_sent(f->ob, a, 1, 21), 0);
+	assert_int_equal(store_commit(f->fx.st), 0);
+	assert_false(chat_busy(f, b));
+	assert_true(is_due(f, b));
 }
 
 static void
@@ -254,6 +348,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_rotate_row_in_flight_holds_its_chat_whether_the_start_commits_or_not),
 		T(test_rotate_outbox_rows_not_sent_take_the_new_chat_keys),
 		T(test_rotate_payload_chat_key_of_a_gone_payload_is_its_own),
 		T(test_rotate_own_keystore_key_survives_a_rewrap),

@@ -34,6 +34,12 @@ struct outbox {
 	 */
 	struct outbox_flight	*flight;
 	size_t			 nflight, capflight;
+	/*
+	 * The new chat keys of rows in flight, from outbox_rekey_unsent(),
+	 * theirs once its transaction is committed (outbox_rekey_settle()).
+	 */
+	struct outbox_flight	*rekeyed;
+	size_t			 nrekeyed;
 };
 
 struct outbox_flight {
@@ -365,6 +371,7 @@ outbox_free(struct outbox *ob)
 	sqlite3_finalize(ob->expire);
 	(void)outbox_functions(ob, NULL);
 	free(ob->flight);
+	free(ob->rekeyed);
 	free(ob);
 }
 
@@ -983,6 +990,9 @@ outbox_rekey_unsent(struct outbox *ob, const struct keys *k, int64_t *n)
 	int			 x, rc = -1;
 
 	*n = 0;
+	free(ob->rekeyed);
+	ob->rekeyed = NULL;
+	ob->nrekeyed = 0;
 	/* Rare: prepared when asked. The rows not sent are outbox_live's. */
 	if (store_prepare(ob->st, "SELECT id, method, payload FROM outbox "
 	    "WHERE state <> 2", &s) == -1 ||
@@ -1002,8 +1012,15 @@ outbox_rekey_unsent(struct outbox *ob, const struct keys *k, int64_t *n)
 		sqlite3_bind_int64(u, 2, id);
 		if (store_step_done(u, "outbox_rekey") == -1)
 			goto out;
-		if ((f = outbox_flight_find(ob, id)) != NULL)
-			memcpy(f->chat_key, key, sizeof key);
+		if ((f = outbox_flight_find(ob, id)) != NULL) {
+			/* At most the rows in flight: room for all. */
+			if (ob->rekeyed == NULL)
+				ob->rekeyed = xreallocarray(NULL, ob->nflight,
+				    sizeof *ob->rekeyed);
+			ob->rekeyed[ob->nrekeyed] = *f;
+			memcpy(ob->rekeyed[ob->nrekeyed++].chat_key, key,
+			    sizeof key);
+		}
 		(*n)++;
 	}
 	if (x != SQLITE_DONE) {
@@ -1016,4 +1033,19 @@ out:
 	sqlite3_finalize(s);
 	sqlite3_finalize(u);
 	return rc;
+}
+
+void
+outbox_rekey_settle(struct outbox *ob, int committed)
+{
+	struct outbox_flight	*f;
+	size_t			 i;
+
+	for (i = 0; committed && i < ob->nrekeyed; i++)
+		if ((f = outbox_flight_find(ob, ob->rekeyed[i].id)) != NULL)
+			memcpy(f->chat_key, ob->rekeyed[i].chat_key,
+			    sizeof f->chat_key);
+	free(ob->rekeyed);
+	ob->rekeyed = NULL;
+	ob->nrekeyed = 0;
 }

@@ -594,9 +594,11 @@ rotate_start(struct rotate *r, char *err, size_t errlen)
 	if (outbox_rekey_unsent(r->ob, nk, &rekeyed) == -1 ||
 	    rotate_note(r) == -1 || store_commit(r->st) == -1) {
 		store_rollback(r->st);
+		outbox_rekey_settle(r->ob, 0);
 		snprintf(err, errlen, "storage error");
 		goto fail;
 	}
+	outbox_rekey_settle(r->ob, 1);
 	/* From here on everything new is under the new key. */
 	crypto_keys_replace(r->keys, nk);
 	crypto_keys_free(nk);

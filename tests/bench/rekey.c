@@ -77,6 +77,7 @@ main(int argc, char **argv)
 	if (store_begin(st) == -1 || outbox_rekey_unsent(ob, nk, &done) ==
 	    -1 || store_commit(st) == -1)
 		return 1;
+	outbox_rekey_settle(ob, 1);
 	t1 = now_ms();
 	printf("rotation start with %" PRId64 " unsent outbox rows: re-keyed "
 	    "%" PRId64 " in one transaction in %.0f ms\n", n, done, t1 - t0);
