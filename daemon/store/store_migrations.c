@@ -533,6 +533,15 @@ const char *const store_migrations[] = {
 	 * made before have none and are voided by their first rotation.
 	 */
 	"ALTER TABLE invitations ADD COLUMN code BLOB;",
+
+	/*
+	 * 19: the visits whose family answered "another time" and has not
+	 * said which yet, newest answer last: every family message asks
+	 * whether it is that time (visit_answer_note_time()), which read
+	 * the family's visits and sorted them in a temporary table.
+	 */
+	"CREATE INDEX visits_time_waiting ON visits (family_id, answer_at, id) "
+	"  WHERE answer = 3 AND answer_text IS NULL AND state = 0;",
 };
 
 const int store_nmigrations =

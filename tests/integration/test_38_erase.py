@@ -356,7 +356,7 @@ def test_a_database_from_before_family_keys_migrates(sc):
     assert family_blobs(d.db, fams[0]["id"]) == []
     d.start()
     log = d.log()
-    assert "event=store.migrated from=13 to=18" in log, log[-2000:]
+    assert "event=store.migrated from=13 to=19" in log, log[-2000:]
     assert "event=reseal.done rows=%d" % (len(rows) - 1) in log
     for i, f in enumerate(fams):
         one = api.ok("GET", "/v1/families/" + f["code"])["family"]
