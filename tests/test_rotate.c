@@ -110,19 +110,25 @@ chat_key_of(struct rot_test *f, int64_t id, unsigned char out[CRYPTO_INDEX_LEN])
 	sqlite3_finalize(s);
 }
 
+/* What `sql` (one int, from the row whose id it binds) says of row `id`. */
+static int
+row_int(struct rot_test *f, const char *sql, int64_t id)
+{
+	sqlite3_stmt	*s;
+	int		 v;
+
+	assert_int_equal(store_prepare(f->fx.st, sql, &s), 0);
+	sqlite3_bind_int64(s, 1, id);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
 static int
 head_of(struct rot_test *f, int64_t id)
 {
-	sqlite3_stmt	*s;
-	int		 head;
-
-	assert_int_equal(store_prepare(f->fx.st, "SELECT head FROM outbox "
-	    "WHERE id = ?", &s), 0);
-	sqlite3_bind_int64(s, 1, id);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	head = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return head;
+	return row_int(f, "SELECT head FROM outbox WHERE id = ?", id);
 }
 
 static void
@@ -199,16 +205,8 @@ is_due(struct rot_test *f, int64_t id)
 static int
 chat_busy(struct rot_test *f, int64_t id)
 {
-	sqlite3_stmt	*s;
-	int		 busy;
-
-	assert_int_equal(store_prepare(f->fx.st, "SELECT "
-	    "outbox_chat_busy(chat_key) FROM outbox WHERE id = ?", &s), 0);
-	sqlite3_bind_int64(s, 1, id);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	busy = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return busy;
+	return row_int(f, "SELECT outbox_chat_busy(chat_key) FROM outbox "
+	    "WHERE id = ?", id);
 }
 
 static int

@@ -18,7 +18,7 @@ import urllib.parse
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from adminapi import UnixHTTPConnection  # noqa: E402
-from harness import Scenario, wait_for  # noqa: E402
+from harness import Scenario, free_port, wait_for  # noqa: E402
 from kannel import Kannel  # noqa: E402
 from world import Centre, limits_on  # noqa: E402
 from world import Centre  # noqa: E402
@@ -192,22 +192,12 @@ SMS_STAFF_TG = 710000
 SMS_FIRST_PHONE = 48601000000
 
 
-def _free_port():
-    import socket
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
-
-
 def sms_centre(sc, nfam, conf=None):
     """asystentd + Kannel; nfam SMS families of one assistant, consent
     recorded. Returns (centre, kannel, phones); the caller closes k."""
     import secrets
     import sqlite3
-    port = _free_port()
+    port = free_port()
     secret = "b_" + secrets.token_urlsafe(24)
     base = "http://127.0.0.1:%d" % port
     k = Kannel()
