@@ -11,7 +11,9 @@
  * overwritten in place), and every read, sync, size or truncation of the
  * log writes what is held first. Nothing a reader can see is ever held:
  * SQLite publishes a commit in the shared index only after its frames
- * are written, and they are written by then.
+ * are written, and they are written by then. Nothing is held past the
+ * write lock either: what a rolled-back transaction wrote is written
+ * before another writer can write there.
  *
  * The files are SQLite's own format; other processes open them with the
  * default VFS.

@@ -244,6 +244,45 @@ test_walbuf_files_left_by_a_crash_hold_every_commit(void **state)
 }
 
 static void
+test_walbuf_rolled_back_frames_never_overwrite_another_writer(void **state)
+{
+	struct wb_test		*t = *state;
+	struct walbuf_stats	 s;
+	sqlite3			*b;
+
+	/* Two writers: this connection and another one through walbuf. */
+	b = open_db(t->fx.db, WALBUF_VFS);
+	exec(b, "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0");
+	exec(t->w, "BEGIN");
+	assert_int_equal(insert_rows(t->w, 0, 5), SQLITE_OK);
+	/* An empty log: the rollback reads nothing back from it. */
+	exec(t->w, "COMMIT; PRAGMA wal_checkpoint(TRUNCATE)");
+	/* Frames written for a transaction that is then rolled back. */
+	exec(t->w, "PRAGMA cache_size = 8; BEGIN;"
+	    "INSERT INTO t (id, v) VALUES (1000, randomblob(200000))");
+	walbuf_stats(&s);
+	assert_true(s.held > 100000);
+	exec(t->w, "ROLLBACK");
+	/* Held no longer than the transaction. */
+	walbuf_stats(&s);
+	assert_int_equal(s.held, 0);
+	/* The other writer's commit goes where those frames were. */
+	exec(b, "BEGIN");
+	assert_int_equal(insert_rows(b, 100, 40), SQLITE_OK);
+	exec(b, "COMMIT");
+	/* This connection reads and writes again. */
+	assert_int_equal(count(t->w, "SELECT COUNT(*) FROM t"), 45);
+	exec(t->w, "BEGIN");
+	assert_int_equal(insert_rows(t->w, 200, 5), SQLITE_OK);
+	exec(t->w, "COMMIT");
+	sqlite3_close(b);
+	assert_int_equal(count(t->r, "SELECT COUNT(*) FROM t"), 50);
+	assert_int_equal(count(t->r, "SELECT COUNT(*) FROM t WHERE id >= 100 "
+	    "AND id < 140"), 40);
+	assert_intact(t->r);
+}
+
+static void
 test_walbuf_process_killed_loses_no_commit(void **state)
 {
 	struct wb_test	*t = *state;
@@ -342,6 +381,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_walbuf_files_left_by_a_crash_hold_every_commit,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_walbuf_rolled_back_frames_never_overwrite_another_writer,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_walbuf_process_killed_loses_no_commit,

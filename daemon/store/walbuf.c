@@ -16,7 +16,16 @@
  * what is held. A frame header whose bytes 4-7 are not zero is a commit
  * frame's: the page after it ends the commit, and the run is written
  * then, so a full disk fails that commit and no other.
+ *
+ * Frames are held only while their connection holds the log's write
+ * lock. A transaction rolled back leaves the frames it wrote for nothing;
+ * held past the lock, they could be written later over another writer's
+ * commit. So each log knows its database file (the same connection's,
+ * found by the name SQLite gives both), and every lock or unlock on the
+ * shared index, a barrier or an unmap there writes what its log holds
+ * first.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -42,7 +51,16 @@ struct wbfile {
 	sqlite3_int64	 off;		/* where buf[0] goes */
 	sqlite3_int64	 end;		/* where the last write ended; -1 */
 	int		 commit;	/* the last write: a commit frame's header */
+	/* A database file: its name, its log when open, the next one. */
+	const char	*name;
+	struct wbfile	*wal;
+	struct wbfile	*next;
+	struct wbfile	*db;		/* a log: its database file, or NULL */
 };
+
+/* The database files open, for their logs to find. */
+static pthread_mutex_t	 wb_dbs_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct wbfile	*wb_dbs;
 
 static sqlite3_vfs	*wb_real;
 static _Atomic uint64_t	 wb_appends, wb_writes, wb_passed, wb_held;
@@ -125,7 +143,8 @@ wb_wal_write(sqlite3_file *file, const void *data, int n, sqlite3_int64 ofs)
 	int		 commit = f->commit, rc;
 
 	f->commit = wb_is_commit_header(data, n);
-	if (ofs == f->end || (ofs == 0 && n == WAL_HDR)) {
+	/* A log whose database file is not known holds nothing. */
+	if (f->db != NULL && (ofs == f->end || (ofs == 0 && n == WAL_HDR))) {
 		if (f->len > 0 && ofs != f->off + (sqlite3_int64)f->len &&
 		    (rc = wb_flush(f)) != SQLITE_OK)
 			return rc;
@@ -157,6 +176,11 @@ wb_wal_close(sqlite3_file *file)
 	rc = wb_flush(f);
 	free(f->buf);
 	f->buf = NULL;
+	pthread_mutex_lock(&wb_dbs_lock);
+	if (f->db != NULL)
+		f->db->wal = NULL;
+	f->db = NULL;
+	pthread_mutex_unlock(&wb_dbs_lock);
 	rc2 = f->real->pMethods->xClose(f->real);
 	return rc != SQLITE_OK ? rc : rc2;
 }
@@ -237,6 +261,18 @@ wb_wal_fetch(sqlite3_file *file, sqlite3_int64 ofs, int n, void **pp)
 static int
 wb_close(sqlite3_file *file)
 {
+	struct wbfile	*f = (struct wbfile *)file, **p;
+
+	pthread_mutex_lock(&wb_dbs_lock);
+	for (p = &wb_dbs; *p != NULL; p = &(*p)->next)
+		if (*p == f) {
+			*p = f->next;
+			break;
+		}
+	if (f->wal != NULL)
+		f->wal->db = NULL;
+	f->wal = NULL;
+	pthread_mutex_unlock(&wb_dbs_lock);
 	return REAL(file)->pMethods->xClose(REAL(file));
 }
 
@@ -319,21 +355,38 @@ wb_shm_map(sqlite3_file *file, int pg, int pgsz, int extend,
 	return REAL(file)->pMethods->xShmMap(REAL(file), pg, pgsz, extend, pp);
 }
 
+/*
+ * What the database file's log holds, written. A commit has written its
+ * frames by the time it takes or drops a lock, so what is held here is a
+ * rolled-back transaction's, and an error writing it loses nothing.
+ */
+static void
+wb_flush_log(sqlite3_file *file)
+{
+	struct wbfile	*f = (struct wbfile *)file;
+
+	if (f->wal != NULL)
+		(void)wb_flush(f->wal);
+}
+
 static int
 wb_shm_lock(sqlite3_file *file, int ofs, int n, int flags)
 {
+	wb_flush_log(file);
 	return REAL(file)->pMethods->xShmLock(REAL(file), ofs, n, flags);
 }
 
 static void
 wb_shm_barrier(sqlite3_file *file)
 {
+	wb_flush_log(file);
 	REAL(file)->pMethods->xShmBarrier(REAL(file));
 }
 
 static int
 wb_shm_unmap(sqlite3_file *file, int delete)
 {
+	wb_flush_log(file);
 	return REAL(file)->pMethods->xShmUnmap(REAL(file), delete);
 }
 
@@ -358,6 +411,36 @@ static const sqlite3_io_methods wb_wal_methods = {
 };
 
 /* ---- the VFS: the default one's, opening files with the methods above --- */
+
+/*
+ * A database file is listed; a log finds the database file of its own
+ * connection: SQLite names both from one buffer, so the database's name
+ * of a log's name is the very pointer the database file was opened with.
+ */
+static void
+wb_link(struct wbfile *f, const char *name, int flags)
+{
+	struct wbfile	*d;
+	const char	*db;
+
+	if (name == NULL)
+		return;
+	pthread_mutex_lock(&wb_dbs_lock);
+	if (flags & SQLITE_OPEN_MAIN_DB) {
+		f->name = name;
+		f->next = wb_dbs;
+		wb_dbs = f;
+	} else if (flags & SQLITE_OPEN_WAL) {
+		db = sqlite3_filename_database(name);
+		for (d = wb_dbs; d != NULL; d = d->next)
+			if (d->name == db && d->wal == NULL) {
+				d->wal = f;
+				f->db = d;
+				break;
+			}
+	}
+	pthread_mutex_unlock(&wb_dbs_lock);
+}
 
 static int
 wb_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags,
@@ -384,6 +467,8 @@ wb_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags,
 		f->base.pMethods = NULL;
 		rc = SQLITE_CANTOPEN;
 	}
+	if (rc == SQLITE_OK && f->base.pMethods != NULL)
+		wb_link(f, name, flags);
 	return rc;
 }
 
