@@ -372,6 +372,38 @@ test_walbuf_write_error_fails_that_commit_only(void **state)
 	assert_intact(t->r);
 }
 
+static void
+test_walbuf_rollback_on_a_full_disk_costs_the_next_commit_nothing(void **state)
+{
+	struct wb_test		*t = *state;
+	struct walbuf_stats	 s;
+	struct rlimit		 was, lim;
+
+	exec(t->w, "BEGIN");
+	assert_int_equal(insert_rows(t->w, 0, 5), SQLITE_OK);
+	exec(t->w, "COMMIT; PRAGMA wal_checkpoint(TRUNCATE)");
+	exec(t->w, "PRAGMA cache_size = 8; BEGIN;"
+	    "INSERT INTO t (id, v) VALUES (1000, randomblob(200000))");
+	walbuf_stats(&s);
+	assert_true(s.held > 100000);
+	/* The disk full now: what the rollback left is not even written. */
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
+	lim = was;
+	lim.rlim_cur = 4096;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	exec(t->w, "ROLLBACK");
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	walbuf_stats(&s);
+	assert_int_equal(s.held, 0);
+	exec(t->w, "BEGIN");
+	assert_int_equal(insert_rows(t->w, 100, 5), SQLITE_OK);
+	exec(t->w, "COMMIT");
+	assert_int_equal(count(t->r, "SELECT COUNT(*) FROM t"), 10);
+	assert_intact(t->r);
+}
+
 int
 main(void)
 {
@@ -390,6 +422,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_walbuf_write_error_fails_that_commit_only,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_walbuf_rollback_on_a_full_disk_costs_the_next_commit_nothing,
 		    setup, teardown),
 	};
 

@@ -21,9 +21,9 @@
  * lock. A transaction rolled back leaves the frames it wrote for nothing;
  * held past the lock, they could be written later over another writer's
  * commit. So each log knows its database file (the same connection's,
- * found by the name SQLite gives both), and every lock or unlock on the
- * shared index, a barrier or an unmap there writes what its log holds
- * first.
+ * found by the name SQLite gives both): letting go of the write lock
+ * drops what the log holds, and any other lock or unlock on the shared
+ * index, a barrier or an unmap writes it first.
  */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -35,6 +35,7 @@
 
 #define WAL_HDR		32	/* the log's header, at offset 0 */
 #define WAL_FRAME_HDR	24	/* each frame's, before its page */
+#define WAL_WRITE_LOCK	0	/* the writers' lock in the shared index */
 #define WALBUF_MAX	(4 * 1024 * 1024)	/* held at most */
 #define WALBUF_KEEP	(1024 * 1024)	/* a larger buffer is freed after */
 /*
@@ -51,6 +52,7 @@ struct wbfile {
 	sqlite3_int64	 off;		/* where buf[0] goes */
 	sqlite3_int64	 end;		/* where the last write ended; -1 */
 	int		 commit;	/* the last write: a commit frame's header */
+	int		 lost;		/* an error writing held frames, untold */
 	/* A database file: its name, its log when open, the next one. */
 	const char	*name;
 	struct wbfile	*wal;
@@ -80,13 +82,24 @@ wb_hold_count(size_t n, int add)
 		atomic_fetch_sub_explicit(&wb_held, n, memory_order_relaxed);
 }
 
-/* Writes what is held; on an error drops it and forgets the end. */
+/*
+ * Writes what is held; on an error drops it and forgets the end. An
+ * error met earlier where it could not be told is told now instead.
+ */
 static int
 wb_flush(struct wbfile *f)
 {
 	size_t	 done, n;
 	int	 rc = SQLITE_OK;
 
+	if (f->lost != SQLITE_OK) {
+		rc = f->lost;
+		f->lost = SQLITE_OK;
+		wb_hold_count(f->len, 0);
+		f->len = 0;
+		f->end = -1;
+		return rc;
+	}
 	for (done = 0; done < f->len && rc == SQLITE_OK; done += n) {
 		n = f->len - done < WALBUF_CHUNK ? f->len - done : WALBUF_CHUNK;
 		rc = f->real->pMethods->xWrite(f->real, f->buf + done, (int)n,
@@ -142,6 +155,8 @@ wb_wal_write(sqlite3_file *file, const void *data, int n, sqlite3_int64 ofs)
 	struct wbfile	*f = (struct wbfile *)file;
 	int		 commit = f->commit, rc;
 
+	if (f->lost != SQLITE_OK)
+		return wb_flush(f);	/* tells it, once */
 	f->commit = wb_is_commit_header(data, n);
 	/* A log whose database file is not known holds nothing. */
 	if (f->db != NULL && (ofs == f->end || (ofs == 0 && n == WAL_HDR))) {
@@ -364,14 +379,29 @@ static void
 wb_flush_log(sqlite3_file *file)
 {
 	struct wbfile	*f = (struct wbfile *)file;
+	int		 rc;
 
-	if (f->wal != NULL)
-		(void)wb_flush(f->wal);
+	/* Should it be a transaction's still, its next call on the log fails. */
+	if (f->wal != NULL && (rc = wb_flush(f->wal)) != SQLITE_OK)
+		f->wal->lost = rc;
 }
 
 static int
 wb_shm_lock(sqlite3_file *file, int ofs, int n, int flags)
 {
+	struct wbfile	*f = (struct wbfile *)file, *wal = f->wal;
+
+	/*
+	 * The write lock let go of: a commit wrote its frames before, so
+	 * what is held belongs to a transaction rolled back, and SQLite
+	 * writes over it. Dropped, as it may not be written after the lock.
+	 */
+	if (ofs == WAL_WRITE_LOCK && (flags & SQLITE_SHM_UNLOCK) &&
+	    wal != NULL && wal->len > 0) {
+		wb_hold_count(wal->len, 0);
+		wal->len = 0;
+		wal->end = -1;
+	}
 	wb_flush_log(file);
 	return REAL(file)->pMethods->xShmLock(REAL(file), ofs, n, flags);
 }
