@@ -137,6 +137,45 @@ setup(void **state)
 	return 0;
 }
 
+/*
+ * Five rows committed and the log emptied (so a rollback reads nothing
+ * back from it), then a transaction open whose frames are all held: a
+ * row too large for the few pages of cache, written out as it grows.
+ */
+static void
+begin_held_transaction(struct wb_test *t)
+{
+	struct walbuf_stats	 s;
+
+	exec(t->w, "BEGIN");
+	assert_int_equal(insert_rows(t->w, 0, 5), SQLITE_OK);
+	exec(t->w, "COMMIT; PRAGMA wal_checkpoint(TRUNCATE)");
+	exec(t->w, "PRAGMA cache_size = 8; BEGIN;"
+	    "INSERT INTO t (id, v) VALUES (1000, randomblob(200000))");
+	walbuf_stats(&s);
+	assert_true(s.held > 100000);
+}
+
+/* Files may not grow past `limit` bytes until disk_back(): a full disk. */
+static void
+disk_full(struct rlimit *was, rlim_t limit)
+{
+	struct rlimit	 lim;
+
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, was), 0);
+	lim = *was;
+	lim.rlim_cur = limit;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+}
+
+static void
+disk_back(const struct rlimit *was)
+{
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, was), 0);
+	signal(SIGXFSZ, SIG_DFL);
+}
+
 static void
 test_walbuf_commit_is_one_write_and_seen_by_other_connections(void **state)
 {
@@ -253,15 +292,8 @@ test_walbuf_rolled_back_frames_never_overwrite_another_writer(void **state)
 	/* Two writers: this connection and another one through walbuf. */
 	b = open_db(t->fx.db, WALBUF_VFS);
 	exec(b, "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0");
-	exec(t->w, "BEGIN");
-	assert_int_equal(insert_rows(t->w, 0, 5), SQLITE_OK);
-	/* An empty log: the rollback reads nothing back from it. */
-	exec(t->w, "COMMIT; PRAGMA wal_checkpoint(TRUNCATE)");
 	/* Frames written for a transaction that is then rolled back. */
-	exec(t->w, "PRAGMA cache_size = 8; BEGIN;"
-	    "INSERT INTO t (id, v) VALUES (1000, randomblob(200000))");
-	walbuf_stats(&s);
-	assert_true(s.held > 100000);
+	begin_held_transaction(t);
 	exec(t->w, "ROLLBACK");
 	/* Held no longer than the transaction. */
 	walbuf_stats(&s);
@@ -335,7 +367,7 @@ static void
 test_walbuf_write_error_fails_that_commit_only(void **state)
 {
 	struct wb_test	*t = *state;
-	struct rlimit	 was, lim;
+	struct rlimit	 was;
 	struct stat	 sb;
 	char		 wal[600];
 	int		 rc;
@@ -347,17 +379,12 @@ test_walbuf_write_error_fails_that_commit_only(void **state)
 	assert_int_equal(stat(wal, &sb), 0);
 
 	/* The log may not grow by the 500 KB the next commit writes. */
-	assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
-	lim = was;
-	lim.rlim_cur = (rlim_t)sb.st_size + 64 * 1024;
-	signal(SIGXFSZ, SIG_IGN);
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	disk_full(&was, (rlim_t)sb.st_size + 64 * 1024);
 	exec(t->w, "BEGIN");
 	rc = insert_rows(t->w, 100, 500);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(t->w, "COMMIT", NULL, NULL, NULL);
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
-	signal(SIGXFSZ, SIG_DFL);
+	disk_back(&was);
 	assert_int_not_equal(rc, SQLITE_OK);
 	if (!sqlite3_get_autocommit(t->w))
 		exec(t->w, "ROLLBACK");
@@ -377,24 +404,13 @@ test_walbuf_rollback_on_a_full_disk_costs_the_next_commit_nothing(void **state)
 {
 	struct wb_test		*t = *state;
 	struct walbuf_stats	 s;
-	struct rlimit		 was, lim;
+	struct rlimit		 was;
 
-	exec(t->w, "BEGIN");
-	assert_int_equal(insert_rows(t->w, 0, 5), SQLITE_OK);
-	exec(t->w, "COMMIT; PRAGMA wal_checkpoint(TRUNCATE)");
-	exec(t->w, "PRAGMA cache_size = 8; BEGIN;"
-	    "INSERT INTO t (id, v) VALUES (1000, randomblob(200000))");
-	walbuf_stats(&s);
-	assert_true(s.held > 100000);
+	begin_held_transaction(t);
 	/* The disk full now: what the rollback left is not even written. */
-	assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
-	lim = was;
-	lim.rlim_cur = 4096;
-	signal(SIGXFSZ, SIG_IGN);
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	disk_full(&was, 4096);
 	exec(t->w, "ROLLBACK");
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
-	signal(SIGXFSZ, SIG_DFL);
+	disk_back(&was);
 	walbuf_stats(&s);
 	assert_int_equal(s.held, 0);
 	exec(t->w, "BEGIN");
