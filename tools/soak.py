@@ -385,6 +385,23 @@ class Soak:
 
     # -- the count ------------------------------------------------------
 
+    def kannel_saw(self, token):
+        """For a Kannel MO: whether bearerbox logged receiving it from
+        the SMS centre, so that a loss before Kannel (the fake SMS centre's
+        connection) is told from one after it."""
+        if self.k is None or self.sent_tokens.get(token) != "kannel":
+            return ""
+        hexed = (token + " ").encode("utf-16-be").hex().upper()
+        try:
+            with open(os.path.join(self.k.workdir, "access.log"),
+                      errors="replace") as f:
+                seen = any("Receive SMS" in line and hexed in line
+                           for line in f)
+        except OSError:
+            return ", Kannel's log unreadable"
+        return (", bearerbox received it" if seen else
+                ", never reached bearerbox")
+
     def arrived(self):
         got = {}
         for m in self.sc.emu.sent():
@@ -465,7 +482,9 @@ class Soak:
                   self.kills, self.kannel_kills, self.kannel_downs,
                   len(lost), len(dups), window))
         if lost:
-            print("soak: LOST: %s" % " ".join(lost[:50]))
+            print("soak: LOST: %s" % " ".join(
+                "%s (%s%s)" % (t, owed[t], self.kannel_saw(t))
+                for t in lost[:50]))
         bad = bool(lost) or len(dups) > window
         for d in [self.d] + ([self.d2] if self.k is not None else []):
             rc = d.stop()

@@ -371,9 +371,11 @@ wb_shm_map(sqlite3_file *file, int pg, int pgsz, int extend,
 }
 
 /*
- * What the database file's log holds, written. A commit has written its
- * frames by the time it takes or drops a lock, so what is held here is a
- * rolled-back transaction's, and an error writing it loses nothing.
+ * What the database file's log holds, written, before anything else is
+ * done to the shared index. Nothing should be held by then (a commit
+ * writes its frames at once); should a transaction's frames be, an error
+ * writing them fails that transaction's next call on the log rather than
+ * going untold.
  */
 static void
 wb_flush_log(sqlite3_file *file)
@@ -381,7 +383,6 @@ wb_flush_log(sqlite3_file *file)
 	struct wbfile	*f = (struct wbfile *)file;
 	int		 rc;
 
-	/* Should it be a transaction's still, its next call on the log fails. */
 	if (f->wal != NULL && (rc = wb_flush(f->wal)) != SQLITE_OK)
 		f->wal->lost = rc;
 }
