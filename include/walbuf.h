@@ -12,8 +12,9 @@
  * log writes what is held first. Nothing a reader can see is ever held:
  * SQLite publishes a commit in the shared index only after its frames
  * are written, and they are written by then. Nothing is held past the
- * write lock either: what a rolled-back transaction wrote is written
- * before another writer can write there.
+ * write lock either: what a rolled-back transaction wrote is dropped
+ * when its connection lets go of the lock, before another writer can
+ * write there.
  *
  * The files are SQLite's own format; other processes open them with the
  * default VFS.
