@@ -82,6 +82,15 @@ wb_hold_count(size_t n, int add)
 		atomic_fetch_sub_explicit(&wb_held, n, memory_order_relaxed);
 }
 
+/* What is held, dropped unwritten; where the next append goes, unknown. */
+static void
+wb_drop(struct wbfile *f)
+{
+	wb_hold_count(f->len, 0);
+	f->len = 0;
+	f->end = -1;
+}
+
 /*
  * Writes what is held; on an error drops it and forgets the end. An
  * error met earlier where it could not be told is told now instead.
@@ -95,9 +104,7 @@ wb_flush(struct wbfile *f)
 	if (f->lost != SQLITE_OK) {
 		rc = f->lost;
 		f->lost = SQLITE_OK;
-		wb_hold_count(f->len, 0);
-		f->len = 0;
-		f->end = -1;
+		wb_drop(f);
 		return rc;
 	}
 	for (done = 0; done < f->len && rc == SQLITE_OK; done += n) {
@@ -398,11 +405,8 @@ wb_shm_lock(sqlite3_file *file, int ofs, int n, int flags)
 	 * writes over it. Dropped, as it may not be written after the lock.
 	 */
 	if (ofs == WAL_WRITE_LOCK && (flags & SQLITE_SHM_UNLOCK) &&
-	    wal != NULL && wal->len > 0) {
-		wb_hold_count(wal->len, 0);
-		wal->len = 0;
-		wal->end = -1;
-	}
+	    wal != NULL && wal->len > 0)
+		wb_drop(wal);
 	wb_flush_log(file);
 	return REAL(file)->pMethods->xShmLock(REAL(file), ofs, n, flags);
 }
