@@ -1,8 +1,10 @@
 /*
- * HTTP client: libcurl's multi_socket interface driven by the libevent
- * loop (the pattern of curl's docs/examples/hiperfifo.c). Connections are
- * reused, TLS is verified, every request has a timeout and a response cap.
- * URLs are never logged: they may hold the bot token.
+ * HTTP client on the libevent loop. libcurl makes the connections (its
+ * multi_socket interface on the loop: resolving, proxies, TLS verified);
+ * the HTTP/1.1 exchanges on them are our own (http1.h), one at a time,
+ * and connections are kept for the next request to the same origin.
+ * Every request has a timeout and a response cap. URLs are never logged:
+ * they may hold the bot token.
  */
 #ifndef ASYSTENT_HTTPC_H
 #define ASYSTENT_HTTPC_H
@@ -36,7 +38,10 @@ struct httpc_opts {
 };
 
 struct httpc	*httpc_new(struct event_base *base);
-/* Cancels what is in flight (no callbacks) and frees. Takes NULL. */
+/*
+ * Cancels what is in flight (no callbacks) and frees. Takes NULL. Never
+ * from one of its callbacks.
+ */
 void		 httpc_free(struct httpc *h);
 
 /*
