@@ -596,7 +596,7 @@ def rekey_figures(n=50000):
 
 def http_figures(n=20000, parallel=40):
     """One Bot API call's CPU, client alone (httpfloor.c): the daemon's
-    httpc (libcurl) and bare HTTP/1.1 on sockets, against the emulator
+    httpc and bare HTTP/1.1 on sockets, against the emulator
     (limits off), on kept-alive connections."""
     from tgemu import TgEmu
     build = os.environ.get("ASYSTENT_BUILD", "build")

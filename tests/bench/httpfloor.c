@@ -2,7 +2,7 @@
  * What one Bot API call costs in CPU, without the daemon around it: N
  * sendMessage POSTs to the emulator at URL, P at a time on kept-alive
  * connections, first through the daemon's HTTP client (dispatch/httpc.c,
- * libcurl's multi_socket on the libevent loop), then as bare HTTP/1.1
+ * connections made by libcurl, exchanges of its own), then as bare HTTP/1.1
  * over plain sockets and epoll (a write and a read per call: what the
  * kernel costs, the floor of any client). Prints the CPU per call of
  * each; asserts nothing.
@@ -240,7 +240,7 @@ main(int argc, char **argv)
 	a = run_httpc(argv[1], port, argv[3], n, par, body, len, &fa);
 	b = run_raw(argv[1], port, argv[3], n, par, body, len, &fb);
 	printf("one sendMessage, %d calls, %d at a time on kept connections: "
-	    "%.1f us CPU through httpc (libcurl), %.1f us as bare HTTP/1.1 "
+	    "%.1f us CPU through httpc, %.1f us as bare HTTP/1.1 "
 	    "on sockets (the floor)%s\n", n, par, a * 1e6 / n, b * 1e6 / n,
 	    fa + fb > 0 ? " (some answers were not 200)" : "");
 	return 0;
