@@ -33,6 +33,9 @@ struct httpc_opts {
 	const char	*content_type;	/* NULL: application/json */
 	const char	*unix_socket;	/* connect to this socket, or NULL */
 	const char	*authorization;	/* "Bearer ..." header, or NULL */
+	const char	*cainfo;	/* CA certificates (PEM file) that
+					   verify the server; NULL: the
+					   system's */
 	long		 timeout_ms;
 	size_t		 max_response;	/* bytes; larger bodies fail */
 };

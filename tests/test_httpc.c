@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -1957,6 +1958,106 @@ test_httpc_timeout_covers_a_connect_that_hangs(void **state)
 	res_clear(&r);
 }
 
+/* The TLS server of tests/unit/tls_server.py, its port read from it. */
+struct tls_srv {
+	char	 dir[64];
+	char	 cert[128];
+	pid_t	 pid;
+	int	 port;
+};
+
+static void
+tls_srv_start(struct tls_srv *ts)
+{
+	char	 cmd[512], key[128], line[32];
+	int	 fd[2];
+	ssize_t	 n;
+	size_t	 got = 0;
+
+	snprintf(ts->dir, sizeof ts->dir, "/tmp/httpc-tls-XXXXXX");
+	assert_non_null(mkdtemp(ts->dir));
+	snprintf(ts->cert, sizeof ts->cert, "%s/cert.pem", ts->dir);
+	snprintf(key, sizeof key, "%s/key.pem", ts->dir);
+	snprintf(cmd, sizeof cmd, "openssl req -x509 -newkey ec -pkeyopt "
+	    "ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost "
+	    "-addext subjectAltName=DNS:localhost -keyout %s -out %s "
+	    ">/dev/null 2>&1", key, ts->cert);
+	if (system(cmd) != 0)
+		fail_msg("openssl could not make a certificate");
+	assert_int_equal(pipe(fd), 0);
+	if ((ts->pid = fork()) == 0) {
+		dup2(fd[1], 1);
+		close(fd[0]);
+		close(fd[1]);
+		execlp("python3", "python3", "tests/unit/tls_server.py",
+		    ts->cert, key, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(ts->pid > 0);
+	close(fd[1]);
+	while (got < sizeof line - 1 && (n = read(fd[0], line + got, 1)) == 1)
+		if (line[got++] == '\n')
+			break;
+	line[got] = '\0';
+	close(fd[0]);
+	if ((ts->port = atoi(line)) <= 0)
+		fail_msg("the TLS server did not start");
+}
+
+static void
+tls_srv_stop(struct tls_srv *ts)
+{
+	char	 cmd[128];
+
+	kill(ts->pid, SIGTERM);
+	waitpid(ts->pid, NULL, 0);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", ts->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * Over TLS, against a server that speaks HTTP/2 as api.telegram.org
+ * does: the certificate is verified, TLS settles on HTTP/1.1 (what our
+ * exchanges are), and the connection is kept for the next requests.
+ */
+static void
+test_httpc_tls_verifies_and_settles_on_http11(void **state)
+{
+	struct ht		*t = *state;
+	struct tls_srv		 ts;
+	struct httpc_opts	 o;
+	struct res		 r;
+	char			 url[128], want[64];
+	int			 i;
+
+	tls_srv_start(&ts);
+	snprintf(url, sizeof url, "https://localhost:%d/bot1:a/getMe",
+	    ts.port);
+	memset(&r, 0, sizeof r);
+	r.t = t;
+	/* Not signed by a CA the system trusts: refused. */
+	opts_default(&o);
+	assert_non_null(httpc_request(t->h, url, "{}", 2, &o, res_cb, &r));
+	wait_at_least(t, &r.calls, 1, "the refused certificate");
+	assert_failed(&r);
+	assert_int_equal(r.curl_code, CURLE_PEER_FAILED_VERIFICATION);
+	res_clear(&r);
+	o.cainfo = ts.cert;
+	for (i = 1; i <= 3; i++) {
+		r.t = t;
+		assert_non_null(httpc_request(t->h, url, "{}", 2, &o, res_cb,
+		    &r));
+		wait_at_least(t, &r.calls, 1, "the answer over TLS");
+		assert_int_equal(r.curl_code, CURLE_OK);
+		assert_int_equal(r.status, 200);
+		snprintf(want, sizeof want, "{\"alpn\": \"http/1.1\", "
+		    "\"n\": %d}", i);
+		assert_string_equal(r.body, want);
+		res_clear(&r);
+	}
+	tls_srv_stop(&ts);
+}
+
 int
 main(void)
 {
@@ -1979,6 +2080,7 @@ main(void)
 		T(test_httpc_429_gives_retry_after_and_the_body),
 		T(test_httpc_silent_server_times_out_then_the_next_works),
 		T(test_httpc_timeout_covers_a_connect_that_hangs),
+		T(test_httpc_tls_verifies_and_settles_on_http11),
 		T(test_httpc_answer_over_max_response_is_too_large),
 		T(test_httpc_garbage_answer_is_a_weird_server_reply),
 		T(test_httpc_refused_connection_fails_from_the_loop),

@@ -5,7 +5,7 @@ set -u
 
 pkgs="build-essential pkg-config libevent-dev libcurl4-openssl-dev
 libcjson-dev libsqlite3-dev libsodium-dev libcmocka-dev libinih-dev gettext
-python3 sqlite3 curl kannel kannel-extras ca-certificates valgrind
+python3 sqlite3 curl kannel kannel-extras ca-certificates openssl valgrind
 systemd util-linux"
 
 missing=""

@@ -91,6 +91,7 @@ struct httpc_req {
 	char			*origin;
 	char			*connect;	/* the URL curl connects to */
 	char			*unix_socket;
+	char			*cainfo;
 	long			 timeout_ms;
 	char			*wire;		/* the request's bytes */
 	size_t			 wire_len, sent;
@@ -109,7 +110,7 @@ struct httpc_req {
 	struct httpc_req	*prev, *next;
 };
 
-static void	httpc_conn_event_cb(evutil_socket_t, short, void *);
+static void	httpc_conn_event_cb(evutil_socket_t fd, short kind, void *arg);
 static void	httpc_conn_read(struct httpc_conn *c);
 static void	httpc_conn_write(struct httpc_conn *c);
 static int	httpc_start(struct httpc_req *r);
@@ -274,6 +275,7 @@ httpc_req_free(struct httpc_req *r)
 	free(r->origin);
 	free(r->connect);
 	free(r->unix_socket);
+	free(r->cainfo);
 	free(r);
 }
 
@@ -446,8 +448,10 @@ httpc_conn_write(struct httpc_conn *c)
 		httpc_fail(r, CURLE_OUT_OF_MEMORY, "no event for the connection");
 }
 
-/* The whole response is in: the connection rests or closes, then the
- * callback runs. */
+/*
+ * The whole response is in: the connection rests or closes, then the
+ * callback runs.
+ */
 static void
 httpc_conn_done(struct httpc_conn *c, int leftover)
 {
@@ -735,8 +739,15 @@ httpc_conn_new(struct httpc *h, struct httpc_req *r)
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, cto);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, cto);
+	/*
+	 * Our exchanges are HTTP/1.1: offered alone in TLS's ALPN, or a
+	 * server that speaks HTTP/2 (api.telegram.org does) would take it.
+	 */
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (r->cainfo != NULL)
+		curl_easy_setopt(e, CURLOPT_CAINFO, r->cainfo);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "asystentd/" ASYSTENT_VERSION);
 	if (r->unix_socket != NULL)
 		curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, r->unix_socket);
@@ -829,10 +840,14 @@ httpc_request(struct httpc *h, const char *url, const char *body, size_t len,
 	r->t0 = clock_mono_us();
 	r->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
 	r->max_response = o->max_response;
-	r->origin = xstrdup(h->last.origin);
+	/* Connections verified against other CAs are not shared. */
+	r->origin = o->cainfo == NULL ? xstrdup(h->last.origin) :
+	    xasprintf("%s\n%s", h->last.origin, o->cainfo);
 	r->connect = xstrdup(h->last.connect);
 	if (o->unix_socket != NULL)
 		r->unix_socket = xstrdup(o->unix_socket);
+	if (o->cainfo != NULL)
+		r->cainfo = xstrdup(o->cainfo);
 	http1_resp_init(&r->resp, r->max_response);
 	r->next = h->reqs;
 	if (h->reqs != NULL)
