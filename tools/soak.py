@@ -485,6 +485,10 @@ class Soak:
             print("soak: LOST: %s" % " ".join(
                 "%s (%s%s)" % (t, owed[t], self.kannel_saw(t))
                 for t in lost[:50]))
+        if dups:
+            print("soak: DUPLICATES: %s" % " ".join(
+                "%s (%s, %d times)" % (t, owed[t], dups[t])
+                for t in sorted(dups)[:50]))
         bad = bool(lost) or len(dups) > window
         for d in [self.d] + ([self.d2] if self.k is not None else []):
             rc = d.stop()

@@ -8,10 +8,13 @@
  * the exchange itself (BENCH.md, "sixth round").
  *
  * Each connection has a multi handle of its own. A CONNECT_ONLY
- * connection stays in its multi's cache, where a shared multi would
- * check it for liveness (a pending response looks like a dead
- * connection) and close it after two idle minutes while it is in use;
- * alone in its multi, nothing but its own transfer ever looks at it.
+ * connection stays in its multi's connection cache, which libcurl prunes
+ * when that multi makes another connection: its liveness check takes a
+ * pending answer for a dead connection, and connections idle for two
+ * minutes by its count (ours, busy, are idle to it) are closed. Alone in
+ * its multi, nothing but its own transfer ever looks at it. A
+ * multi handle holds a pair of descriptors for its wakeup: a connection
+ * takes three (systemd/asystentd.service has room for them).
  *
  * Callbacks never run inside httpc_request(): a failure found there is
  * reported from the loop.
