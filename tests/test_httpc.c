@@ -799,6 +799,38 @@ assert_echo(const struct res *r, const char *body)
 	free(want);
 }
 
+/* A request the server echoes, checked and cleared. */
+static void
+echo_ok(struct ht *t, struct res *r, const char *path, const char *body)
+{
+	exchange(t, r, path, body, NULL);
+	assert_echo(r, body);
+	res_clear(r);
+}
+
+/* A request answered `status` with `want`, checked and cleared. */
+static void
+answer_ok(struct ht *t, struct res *r, const char *path, const char *body,
+    long status, const char *want)
+{
+	exchange(t, r, path, body, NULL);
+	assert_int_equal(r->curl_code, CURLE_OK);
+	assert_int_equal(r->status, status);
+	assert_string_equal(r->body, want);
+	res_clear(r);
+}
+
+/* The server answers the first n requests as `steps` say. */
+static void
+script(struct ht *t, const struct step *steps, int n)
+{
+	t->steps = steps;
+	t->nsteps = n;
+}
+
+#define SCRIPT(t, steps) \
+	script((t), (steps), (int)(sizeof (steps) / sizeof (steps)[0]))
+
 /* A transport failure: no status, an error text. */
 static void
 assert_failed(const struct res *r)
@@ -1084,9 +1116,7 @@ test_httpc_idle_connection_closed_just_before_use_is_retried(void **state)
 	int		 reset;
 
 	memset(&r, 0, sizeof r);
-	exchange(t, &r, "/a", "{\"n\":0}", NULL);
-	assert_echo(&r, "{\"n\":0}");
-	res_clear(&r);
+	echo_ok(t, &r, "/a", "{\"n\":0}");
 	/* A FIN, then a RST: the loop does not run before the request. */
 	for (reset = 0; reset <= 1; reset++) {
 		srv_close_idle(&t->srv, reset);
@@ -1117,15 +1147,10 @@ test_httpc_kept_connection_closed_unanswered_is_retried_once(void **state)
 	const struct sreq		*q = NULL;
 	struct res			 r;
 
-	t->steps = steps;
-	t->nsteps = (int)(sizeof steps / sizeof steps[0]);
+	SCRIPT(t, steps);
 	memset(&r, 0, sizeof r);
-	exchange(t, &r, "/a", "{\"n\":0}", NULL);
-	assert_echo(&r, "{\"n\":0}");
-	res_clear(&r);
-	exchange(t, &r, "/a", "{\"n\":1}", NULL);
-	assert_echo(&r, "{\"n\":1}");
-	res_clear(&r);
+	echo_ok(t, &r, "/a", "{\"n\":0}");
+	echo_ok(t, &r, "/a", "{\"n\":1}");
 	assert_int_equal(t->srv.nreqs, 3);
 	q = t->srv.reqs;
 	assert_int_equal(q[1].conn, q[0].conn);
@@ -1135,12 +1160,8 @@ test_httpc_kept_connection_closed_unanswered_is_retried_once(void **state)
 	assert_string_equal(q[2].target, q[1].target);
 
 	/* The same with a reset instead of a close. */
-	exchange(t, &r, "/b", "{\"n\":2}", NULL);
-	assert_echo(&r, "{\"n\":2}");
-	res_clear(&r);
-	exchange(t, &r, "/b", "{\"n\":3}", NULL);
-	assert_echo(&r, "{\"n\":3}");
-	res_clear(&r);
+	echo_ok(t, &r, "/b", "{\"n\":2}");
+	echo_ok(t, &r, "/b", "{\"n\":3}");
 	assert_int_equal(t->srv.nreqs, 6);
 	q = t->srv.reqs;
 	assert_int_equal(q[4].conn, q[3].conn);
@@ -1161,12 +1182,9 @@ test_httpc_retry_on_a_new_connection_is_not_retried_again(void **state)
 	struct ht			*t = *state;
 	struct res			 r;
 
-	t->steps = steps;
-	t->nsteps = (int)(sizeof steps / sizeof steps[0]);
+	SCRIPT(t, steps);
 	memset(&r, 0, sizeof r);
-	exchange(t, &r, "/a", "{\"n\":0}", NULL);
-	assert_echo(&r, "{\"n\":0}");
-	res_clear(&r);
+	echo_ok(t, &r, "/a", "{\"n\":0}");
 	exchange(t, &r, "/a", "{\"n\":1}", NULL);
 	assert_failed(&r);
 	res_clear(&r);
@@ -1187,12 +1205,9 @@ test_httpc_partial_answer_on_kept_connection_is_not_retried(void **state)
 	struct ht			*t = *state;
 	struct res			 r;
 
-	t->steps = steps;
-	t->nsteps = (int)(sizeof steps / sizeof steps[0]);
+	SCRIPT(t, steps);
 	memset(&r, 0, sizeof r);
-	exchange(t, &r, "/a", "{\"n\":0}", NULL);
-	assert_echo(&r, "{\"n\":0}");
-	res_clear(&r);
+	echo_ok(t, &r, "/a", "{\"n\":0}");
 	/* Part of an answer came: the server acted on it, no resend. */
 	exchange(t, &r, "/a", "{\"n\":1}", NULL);
 	assert_failed(&r);
@@ -1212,8 +1227,7 @@ test_httpc_new_connection_closed_unanswered_fails_no_retry(void **state)
 	struct ht			*t = *state;
 	struct res			 r;
 
-	t->steps = steps;
-	t->nsteps = 1;
+	script(t, steps, 1);
 	memset(&r, 0, sizeof r);
 	exchange(t, &r, "/bot123:abc/sendMessage", "{\"n\":0}", NULL);
 	assert_failed(&r);
@@ -1240,8 +1254,7 @@ test_httpc_chunked_answer_in_pieces_is_joined(void **state)
 	struct ht			*t = *state;
 	struct res			 r;
 
-	t->steps = steps;
-	t->nsteps = 1;
+	script(t, steps, 1);
 	memset(&r, 0, sizeof r);
 	exchange(t, &r, "/a", "{}", NULL);
 	assert_int_equal(r.curl_code, CURLE_OK);
@@ -1251,9 +1264,7 @@ test_httpc_chunked_answer_in_pieces_is_joined(void **state)
 	assert_true(r.nul);
 	res_clear(&r);
 	/* Chunked ends where it says: the connection goes on. */
-	exchange(t, &r, "/a", "{\"n\":1}", NULL);
-	assert_echo(&r, "{\"n\":1}");
-	res_clear(&r);
+	echo_ok(t, &r, "/a", "{\"n\":1}");
 	assert_int_equal(t->srv.accepted, 1);
 	assert_int_equal(t->srv.reqs[1].conn, t->srv.reqs[0].conn);
 }
@@ -1270,17 +1281,11 @@ test_httpc_connection_close_answer_is_not_reused(void **state)
 	struct ht			*t = *state;
 	struct res			 r;
 
-	t->steps = steps;
-	t->nsteps = 1;
+	script(t, steps, 1);
 	memset(&r, 0, sizeof r);
-	exchange(t, &r, "/a", "{}", NULL);
-	assert_int_equal(r.status, 200);
-	assert_string_equal(r.body, "ok");
-	res_clear(&r);
+	answer_ok(t, &r, "/a", "{}", 200, "ok");
 	wait_at_most(t, &t->srv.open, 0, "the client closing it");
-	exchange(t, &r, "/a", "{\"n\":1}", NULL);
-	assert_echo(&r, "{\"n\":1}");
-	res_clear(&r);
+	echo_ok(t, &r, "/a", "{\"n\":1}");
 	assert_int_equal(t->srv.accepted, 2);
 	assert_int_equal(t->srv.reqs[1].conn, 2);
 }
@@ -1297,8 +1302,7 @@ test_httpc_body_without_length_ends_at_the_close(void **state)
 	struct ht			*t = *state;
 	struct res			 r;
 
-	t->steps = steps;
-	t->nsteps = 1;
+	script(t, steps, 1);
 	memset(&r, 0, sizeof r);
 	exchange(t, &r, "/a", NULL, NULL);
 	assert_int_equal(r.curl_code, CURLE_OK);
@@ -1306,9 +1310,7 @@ test_httpc_body_without_length_ends_at_the_close(void **state)
 	assert_string_equal(r.body, "read until the end");
 	assert_int_equal(r.len, strlen("read until the end"));
 	res_clear(&r);
-	exchange(t, &r, "/a", "{\"n\":1}", NULL);
-	assert_echo(&r, "{\"n\":1}");
-	res_clear(&r);
+	echo_ok(t, &r, "/a", "{\"n\":1}");
 	assert_int_equal(t->srv.accepted, 2);
 }
 
@@ -1323,8 +1325,7 @@ test_httpc_interim_100_answer_is_skipped(void **state)
 	struct ht			*t = *state;
 	struct res			 r;
 
-	t->steps = steps;
-	t->nsteps = 1;
+	script(t, steps, 1);
 	memset(&r, 0, sizeof r);
 	exchange(t, &r, "/a", "{}", NULL);
 	assert_int_equal(r.curl_code, CURLE_OK);
@@ -1344,16 +1345,10 @@ test_httpc_bytes_past_the_answer_are_never_taken_as_the_next(void **state)
 	struct ht			*t = *state;
 	struct res			 r;
 
-	t->steps = steps;
-	t->nsteps = 1;
+	script(t, steps, 1);
 	memset(&r, 0, sizeof r);
-	exchange(t, &r, "/a", "{}", NULL);
-	assert_int_equal(r.status, 200);
-	assert_string_equal(r.body, "first");
-	res_clear(&r);
-	exchange(t, &r, "/a", "{\"n\":1}", NULL);
-	assert_echo(&r, "{\"n\":1}");
-	res_clear(&r);
+	answer_ok(t, &r, "/a", "{}", 200, "first");
+	echo_ok(t, &r, "/a", "{\"n\":1}");
 	assert_int_equal(t->srv.accepted, 2);
 }
 
@@ -1367,16 +1362,12 @@ test_httpc_unasked_bytes_on_an_idle_connection_drop_it(void **state)
 	struct res		 r;
 
 	memset(&r, 0, sizeof r);
-	exchange(t, &r, "/a", "{\"n\":0}", NULL);
-	assert_echo(&r, "{\"n\":0}");
-	res_clear(&r);
+	echo_ok(t, &r, "/a", "{\"n\":0}");
 	assert_non_null(c = srv_conn(&t->srv, 1));
 	assert_int_equal(send(c->fd, stale, strlen(stale), MSG_NOSIGNAL),
 	    (ssize_t)strlen(stale));
 	wait_at_most(t, &t->srv.open, 0, "the client dropping it");
-	exchange(t, &r, "/a", "{\"n\":1}", NULL);
-	assert_echo(&r, "{\"n\":1}");
-	res_clear(&r);
+	echo_ok(t, &r, "/a", "{\"n\":1}");
 	assert_int_equal(t->srv.reqs[1].conn, 2);
 }
 
@@ -1398,8 +1389,7 @@ test_httpc_429_gives_retry_after_and_the_body(void **state)
 	struct ht			*t = *state;
 	struct res			 r;
 
-	t->steps = steps;
-	t->nsteps = (int)(sizeof steps / sizeof steps[0]);
+	SCRIPT(t, steps);
 	memset(&r, 0, sizeof r);
 	exchange(t, &r, "/bot123:abc/sendMessage", "{}", NULL);
 	assert_int_equal(r.curl_code, CURLE_OK);
@@ -1433,8 +1423,7 @@ test_httpc_silent_server_times_out_then_the_next_works(void **state)
 	struct res			 r;
 	int64_t				 t0, ms;
 
-	t->steps = steps;
-	t->nsteps = 1;
+	script(t, steps, 1);
 	memset(&r, 0, sizeof r);
 	opts_default(&o);
 	o.timeout_ms = 300;
@@ -1453,9 +1442,7 @@ test_httpc_silent_server_times_out_then_the_next_works(void **state)
 	res_clear(&r);
 	/* Its connection is closed: a late answer must not be read. */
 	wait_at_most(t, &t->srv.open, 0, "the stalled connection closed");
-	exchange(t, &r, "/bot123:abc/getUpdates", NULL, NULL);
-	assert_echo(&r, NULL);
-	res_clear(&r);
+	echo_ok(t, &r, "/bot123:abc/getUpdates", NULL);
 	assert_int_equal(t->srv.reqs[1].conn, 2);
 }
 
@@ -1483,8 +1470,7 @@ test_httpc_answer_over_max_response_is_too_large(void **state)
 	steps[1].raw = closebody;
 	steps[1].close_after = 1;
 	steps[2].raw = chunkbody;
-	t->steps = steps;
-	t->nsteps = 3;
+	script(t, steps, 3);
 	memset(&r, 0, sizeof r);
 	opts_default(&o);
 	o.max_response = 100;
@@ -1497,9 +1483,7 @@ test_httpc_answer_over_max_response_is_too_large(void **state)
 		assert_true(r.nul);
 		res_clear(&r);
 	}
-	exchange(t, &r, "/a", "{\"n\":3}", NULL);
-	assert_echo(&r, "{\"n\":3}");
-	res_clear(&r);
+	echo_ok(t, &r, "/a", "{\"n\":3}");
 	/* Each cut answer took its connection with it. */
 	assert_int_equal(t->srv.accepted, 4);
 	assert_int_equal(t->srv.reqs[3].conn, 4);
@@ -1522,8 +1506,7 @@ test_httpc_garbage_answer_is_a_weird_server_reply(void **state)
 	struct res			 r;
 	int				 i;
 
-	t->steps = steps;
-	t->nsteps = (int)(sizeof steps / sizeof steps[0]);
+	SCRIPT(t, steps);
 	memset(&r, 0, sizeof r);
 	for (i = 0; i < 2; i++) {
 		exchange(t, &r, "/a", "{}", NULL);
@@ -1533,9 +1516,7 @@ test_httpc_garbage_answer_is_a_weird_server_reply(void **state)
 		    0);
 		res_clear(&r);
 	}
-	exchange(t, &r, "/a", "{\"n\":2}", NULL);
-	assert_echo(&r, "{\"n\":2}");
-	res_clear(&r);
+	echo_ok(t, &r, "/a", "{\"n\":2}");
 	assert_int_equal(t->srv.accepted, 3);
 }
 
@@ -1578,9 +1559,7 @@ test_httpc_refused_connection_fails_from_the_loop(void **state)
 	run_for(t, 50);
 	assert_int_equal(t->calls, 1);
 	/* The pool is not upset: the server still answers. */
-	exchange(t, &r, "/a", "{}", NULL);
-	assert_echo(&r, "{}");
-	res_clear(&r);
+	echo_ok(t, &r, "/a", "{}");
 }
 
 static void
@@ -1605,9 +1584,7 @@ test_httpc_bad_url_returns_null_without_callback(void **state)
 	run_for(t, 50);
 	assert_int_equal(t->calls, 0);
 	assert_int_equal(t->srv.accepted, 0);
-	exchange(t, &r, "/a", "{}", NULL);
-	assert_echo(&r, "{}");
-	res_clear(&r);
+	echo_ok(t, &r, "/a", "{}");
 }
 
 static void
@@ -1620,8 +1597,7 @@ test_httpc_cancel_mid_exchange_no_callback_and_closed(void **state)
 	struct httpc_req		*req;
 	struct res			 r0, r1;
 
-	t->steps = steps;
-	t->nsteps = 1;
+	script(t, steps, 1);
 	memset(&r0, 0, sizeof r0);
 	memset(&r1, 0, sizeof r1);
 	assert_non_null(req = start(t, &r0, "/a", "{\"n\":0}", NULL));
@@ -1654,9 +1630,7 @@ test_httpc_cancel_while_connecting_keeps_the_connection(void **state)
 	run_for(t, 100);
 	assert_int_equal(r.calls, 0);
 	assert_int_equal(t->srv.nreqs, 0);
-	exchange(t, &r, "/a", "{\"n\":1}", NULL);
-	assert_echo(&r, "{\"n\":1}");
-	res_clear(&r);
+	echo_ok(t, &r, "/a", "{\"n\":1}");
 	assert_int_equal(t->srv.nreqs, 1);
 	assert_int_equal(t->srv.accepted, 1);
 }
@@ -1702,8 +1676,7 @@ test_httpc_free_with_requests_in_flight_runs_no_callback(void **state)
 	char				 url[64];
 	int				 i, lfd, qfd;
 
-	t->steps = steps;
-	t->nsteps = (int)(sizeof steps / sizeof steps[0]);
+	SCRIPT(t, steps);
 	memset(r, 0, sizeof r);
 	/* Three connections, idle once answered. */
 	for (i = 0; i < 3; i++)
@@ -1748,8 +1721,7 @@ test_httpc_answer_one_byte_at_a_time(void **state)
 	struct ht			*t = *state;
 	struct res			 r;
 
-	t->steps = steps;
-	t->nsteps = 1;
+	script(t, steps, 1);
 	memset(&r, 0, sizeof r);
 	exchange(t, &r, "/bot123:abc/sendMessage", "{}", NULL);
 	assert_int_equal(r.curl_code, CURLE_OK);
@@ -1758,9 +1730,7 @@ test_httpc_answer_one_byte_at_a_time(void **state)
 	assert_int_equal(r.len, 25);
 	assert_true(r.nul);
 	res_clear(&r);
-	exchange(t, &r, "/a", "{\"n\":1}", NULL);
-	assert_echo(&r, "{\"n\":1}");
-	res_clear(&r);
+	echo_ok(t, &r, "/a", "{\"n\":1}");
 	assert_int_equal(t->srv.accepted, 1);
 }
 
@@ -1807,8 +1777,7 @@ test_httpc_body_larger_than_socket_buffers_is_sent_whole(void **state)
 	char				*body;
 	size_t				 i;
 
-	t->steps = steps;
-	t->nsteps = 1;
+	script(t, steps, 1);
 	body = xmalloc(T_BIG_BODY + 1);
 	for (i = 0; i < T_BIG_BODY; i++)
 		body[i] = (char)('a' + i % 26);
@@ -1824,9 +1793,7 @@ test_httpc_body_larger_than_socket_buffers_is_sent_whole(void **state)
 	assert_memory_equal(t->srv.reqs[0].body, body, T_BIG_BODY);
 	free(body);
 	/* Sent whole, answered whole: the connection is good for more. */
-	exchange(t, &r, "/a", "{\"n\":1}", NULL);
-	assert_echo(&r, "{\"n\":1}");
-	res_clear(&r);
+	echo_ok(t, &r, "/a", "{\"n\":1}");
 	assert_int_equal(t->srv.accepted, 1);
 }
 
@@ -1840,8 +1807,7 @@ test_httpc_most_recently_used_connection_goes_first(void **state)
 	struct ht			*t = *state;
 	struct res			 r[2];
 
-	t->steps = steps;
-	t->nsteps = (int)(sizeof steps / sizeof steps[0]);
+	SCRIPT(t, steps);
 	memset(r, 0, sizeof r);
 	/* The older connection is answered last, so used most recently. */
 	assert_non_null(start(t, &r[0], "/a", "{\"n\":0}", NULL));
@@ -1886,9 +1852,7 @@ test_httpc_each_origin_and_socket_file_has_own_connections(void **state)
 	r.t = t;
 	/* Twice round the three: the second round reuses each. */
 	for (round = 0; round < 2; round++) {
-		exchange(t, &r, "/a", "{\"via\":\"tcp\"}", NULL);
-		assert_echo(&r, "{\"via\":\"tcp\"}");
-		res_clear(&r);
+		echo_ok(t, &r, "/a", "{\"via\":\"tcp\"}");
 		exchange(t, &r, "/a", "{\"via\":\"unix\"}", &ou);
 		assert_echo(&r, "{\"via\":\"unix\"}");
 		res_clear(&r);
@@ -1953,9 +1917,7 @@ test_httpc_timeout_covers_a_connect_that_hangs(void **state)
 	close(lfd);
 	/* The failed connect left nothing behind. */
 	wait_fds(t, t->fds0, "the descriptors back to where they were");
-	exchange(t, &r, "/a", "{}", NULL);
-	assert_echo(&r, "{}");
-	res_clear(&r);
+	echo_ok(t, &r, "/a", "{}");
 }
 
 /* The TLS server of tests/unit/tls_server.py, its port read from it. */
