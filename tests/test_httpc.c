@@ -1980,16 +1980,17 @@ tls_srv_stop(struct tls_srv *ts)
 /*
  * Over TLS, against a server that speaks HTTP/2 as api.telegram.org
  * does: the certificate is verified, TLS settles on HTTP/1.1 (what our
- * exchanges are), and the connection is kept for the next requests.
+ * exchanges are), the connection is kept for the next requests, and the
+ * next connection resumes the TLS session instead of a whole handshake.
  */
 static void
-test_httpc_tls_verifies_and_settles_on_http11(void **state)
+test_httpc_tls_verified_on_http11_and_resumed(void **state)
 {
 	struct ht		*t = *state;
 	struct tls_srv		 ts;
 	struct httpc_opts	 o;
 	struct res		 r;
-	char			 url[128], want[64];
+	char			 url[128], want[96];
 	int			 i;
 
 	tls_srv_start(&ts);
@@ -2005,7 +2006,8 @@ test_httpc_tls_verifies_and_settles_on_http11(void **state)
 	assert_int_equal(r.curl_code, CURLE_PEER_FAILED_VERIFICATION);
 	res_clear(&r);
 	o.cainfo = ts.cert;
-	for (i = 1; i <= 3; i++) {
+	/* The server closes the first connection after its third answer. */
+	for (i = 1; i <= 4; i++) {
 		r.t = t;
 		assert_non_null(httpc_request(t->h, url, "{}", 2, &o, res_cb,
 		    &r));
@@ -2013,7 +2015,8 @@ test_httpc_tls_verifies_and_settles_on_http11(void **state)
 		assert_int_equal(r.curl_code, CURLE_OK);
 		assert_int_equal(r.status, 200);
 		snprintf(want, sizeof want, "{\"alpn\": \"http/1.1\", "
-		    "\"n\": %d}", i);
+		    "\"n\": %d, \"resumed\": %s}", i < 4 ? i : 1,
+		    i < 4 ? "false" : "true");
 		assert_string_equal(r.body, want);
 		res_clear(&r);
 	}
@@ -2042,7 +2045,7 @@ main(void)
 		T(test_httpc_429_gives_retry_after_and_the_body),
 		T(test_httpc_silent_server_times_out_then_the_next_works),
 		T(test_httpc_timeout_covers_a_connect_that_hangs),
-		T(test_httpc_tls_verifies_and_settles_on_http11),
+		T(test_httpc_tls_verified_on_http11_and_resumed),
 		T(test_httpc_answer_over_max_response_is_too_large),
 		T(test_httpc_garbage_answer_is_a_weird_server_reply),
 		T(test_httpc_refused_connection_fails_from_the_loop),

@@ -61,6 +61,12 @@ struct httpc {
 	int			 nidle;
 	int			 starting;	/* in httpc_request() */
 	struct httpc_url	 last;		/* the last URL's parts */
+	/*
+	 * What the connections' multi handles would each keep apart: the
+	 * names resolved and the TLS sessions, so that a new connection
+	 * resumes one instead of a whole handshake.
+	 */
+	CURLSH			*share;
 };
 
 /* A socket curl watches while it connects. */
@@ -735,6 +741,7 @@ httpc_conn_new(struct httpc *h, struct httpc_req *r)
 		goto fail;
 	cto = r->timeout_ms < 10000 ? r->timeout_ms : 10000L;
 	curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
+	curl_easy_setopt(e, CURLOPT_SHARE, h->share);
 	/* Through an HTTP proxy, a tunnel: our requests go to the origin. */
 	curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->error);
@@ -799,6 +806,15 @@ httpc_new(struct event_base *base)
 
 	h = xcalloc(1, sizeof *h);
 	h->base = base;
+	if ((h->share = curl_share_init()) == NULL ||
+	    curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) !=
+	    CURLSHE_OK ||
+	    curl_share_setopt(h->share, CURLSHOPT_SHARE,
+	    CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+		log_err("event=httpc.init");
+		httpc_free(h);
+		return NULL;
+	}
 	return h;
 }
 
@@ -818,6 +834,9 @@ httpc_free(struct httpc *h)
 	}
 	while (h->conns != NULL)
 		httpc_conn_free(h->conns);
+	/* After the connections' handles, which use it. */
+	if (h->share != NULL)
+		curl_share_cleanup(h->share);
 	httpc_url_clear(&h->last);
 	free(h);
 }

@@ -1,7 +1,9 @@
 """A TLS server for tests/test_httpc.c: offers h2 and http/1.1 in ALPN,
 as api.telegram.org does, and answers each HTTP/1.1 request with the
-protocol TLS settled on and the request's number on its connection.
-Prints its port, then serves until nobody connects for 20 s.
+protocol TLS settled on, the request's number on its connection and
+whether the connection resumed an earlier TLS session. The third answer
+on a connection closes it. Prints its port, then serves until nobody
+connects for 20 s.
 Usage: tls_server.py CERT KEY"""
 import json
 import socket
@@ -31,9 +33,13 @@ def serve(conn):
         buf = buf[length:]
         n += 1
         body = json.dumps({"alpn": conn.selected_alpn_protocol(),
-                           "n": n}).encode()
+                           "n": n, "resumed": conn.session_reused}).encode()
+        close = b"Connection: close\r\n" if n == 3 else b""
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json"
-                     b"\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+                     b"\r\n%sContent-Length: %d\r\n\r\n%s"
+                     % (close, len(body), body))
+        if n == 3:
+            return
 
 
 def main():
