@@ -19,7 +19,6 @@
  * Callbacks never run inside httpc_request(): a failure found there is
  * reported from the loop.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
