@@ -224,16 +224,23 @@ shutdown_check(evutil_socket_t fd, short what, void *arg)
 {
 	struct dispatch_stats	 ds;
 	struct timeval		 tv = { 0, 50000 };
+	int			 busy;
 
 	(void)fd;
 	(void)what;
 	(void)arg;
 	dispatch_get_stats(app.disp, &ds);
-	if (ds.in_flight == 0 || store_now_ms() >= shutdown_deadline) {
+	busy = channel_get(CHANNEL_SMS)->busy(app.sms);
+	if ((ds.in_flight == 0 && busy == 0) ||
+	    store_now_ms() >= shutdown_deadline) {
 		if (ds.in_flight > 0)
 			log_warn("event=shutdown.abandoned in_flight=%d "
 			    "detail=\"sent again at next start\"",
 			    ds.in_flight);
+		if (busy > 0)
+			log_warn("event=shutdown.callbacks_cut open=%d "
+			    "detail=\"the gateway's requests not yet "
+			    "received\"", busy);
 		event_base_loopexit(app.base, NULL);
 		return;
 	}

@@ -109,11 +109,16 @@ struct channel_ops {
 	 * The running object (struct tg, struct sms) is `ctx` below.
 	 * start: listening or polling begins; -1 with the reason in `err`.
 	 * stop: no more is taken in (SIGTERM); what is in flight ends.
+	 * busy: after stop, how many exchanges that bring messages in are
+	 * still open (a gateway's callback half received): shutdown waits
+	 * for them, within its grace, since a gateway cut off mid-request
+	 * may not send it again.
 	 * enabled: 0 when the channel is not configured (no SMS gateway):
 	 * its rows then wait in the outbox.
 	 */
 	int		(*start)(void *ctx, char *err, size_t errlen);
 	void		(*stop)(void *ctx);
+	int		(*busy)(const void *ctx);
 	int		(*enabled)(const void *ctx);
 	/*
 	 * The dispatcher's sender (dispatch_send_fn), given ctx: it sends

@@ -31,8 +31,12 @@ struct sms	*sms_new(struct app *app);
 /* Reads the driver's credentials and opens the callback listener. */
 int		 sms_start(struct sms *s, char *err, size_t errlen)
 		    __attribute__((warn_unused_result));
-/* Stops taking callbacks (SIGTERM). */
+/*
+ * Stops taking callbacks (SIGTERM); those already accepted are still
+ * answered, and counted by sms_busy().
+ */
 void		 sms_stop(struct sms *s);
+int		 sms_busy(const struct sms *s);
 void		 sms_free(struct sms *s);
 int		 sms_enabled(const struct sms *s);
 /* Called after an incoming SMS was committed, to handle it. */

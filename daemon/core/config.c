@@ -225,8 +225,8 @@ static const struct cfg_key cfg_keys[] = {
 	  "256", 1, 65536, "connections the SMS callback listener holds at "
 	  "once; more wait in the kernel's queue" },
 	{ "listeners", "sms_max_per_address", CFG_INT, OFF(sms_max_per_peer),
-	  "64", 1, 65536, "connections one address may hold on the SMS "
-	  "callback listener; more are closed unanswered" },
+	  "64", 1, 65536, "connections from one address the SMS callback "
+	  "listener serves at once; more wait their turn, unread" },
 	{ "listeners", "admin_max_connections", CFG_INT, OFF(admin_max_conns),
 	  "256", 1, 65536, "connections the admin socket holds at once; more "
 	  "wait in the kernel's queue" },

@@ -43,6 +43,7 @@ struct lconn {
 	struct bufferevent		*bev;	/* held while pending */
 	struct evhttp_connection	*evcon;	/* NULL while pending */
 	struct event			*deadline_ev;
+	int				 waiting; /* past its share, unread */
 	char				 key[LISTENER_KEY_MAX];
 	TAILQ_ENTRY(lconn)		 entry;
 };
@@ -63,6 +64,7 @@ struct listener_guard {
 	int			 nconns;
 	int			 full;	/* not accepting: at the cap */
 	struct listener_note	 refused; /* peers over their share */
+	struct listener_note	 queued;	/* waiting for their share */
 	struct listener_note	 cut;		/* at the deadline */
 	struct listener_note	 filled;	/* reached max_conns */
 };
@@ -103,7 +105,7 @@ listener_resume(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (!g->full)
+	if (!g->full && g->lev != NULL)
 		evconnlistener_enable(g->lev);
 }
 
@@ -135,23 +137,49 @@ listener_error(struct evconnlistener *lev, void *arg)
 
 /* ---- limited connections --------------------------------------------- */
 
+/* The oldest connection of `key` waiting for its share is read now. */
+static void
+listener_release(struct listener_guard *g, const char *key)
+{
+	struct lconn	*c;
+
+	TAILQ_FOREACH(c, &g->conns, entry)
+		if (c->waiting && strcmp(c->key, key) == 0)
+			break;
+	if (c == NULL)
+		return;
+	c->waiting = 0;
+	if (bufferevent_enable(evhttp_connection_get_bufferevent(c->evcon),
+	    EV_READ) == -1) {
+		log_warn("event=listener.release_failed listener=%s", g->name);
+		/* listener_closed() frees c */
+		evhttp_connection_free(c->evcon);
+	}
+}
+
 static void
 listener_conn_free(struct lconn *c)
 {
 	struct listener_guard	*g = c->g;
+	char			 key[LISTENER_KEY_MAX];
+	int			 served = c->evcon != NULL && !c->waiting;
 
 	TAILQ_REMOVE(&g->conns, c, entry);
 	g->nconns--;
+	snprintf(key, sizeof key, "%s", c->key);
 	if (c->deadline_ev != NULL)
 		event_free(c->deadline_ev);
 	if (c->bev != NULL)
 		bufferevent_decref(c->bev);
 	free(c);
+	/* Its place in its peer's share goes to the next one waiting. */
+	if (served)
+		listener_release(g, key);
 	/* Below the cap again; an out-of-descriptors pause ends by itself. */
 	if (g->full && (g->lim.max_conns == 0 ||
 	    g->nconns < g->lim.max_conns)) {
 		g->full = 0;
-		if (!evtimer_pending(g->resume_ev, NULL))
+		if (g->lev != NULL && !evtimer_pending(g->resume_ev, NULL))
 			evconnlistener_enable(g->lev);
 	}
 }
@@ -208,21 +236,45 @@ listener_peer_key(struct lconn *c, char *key, size_t len)
 	return 0;
 }
 
+/* The peer's connections being served, the one being sorted too. */
 static int
 listener_peer_count(const struct listener_guard *g, const char *key)
 {
 	const struct lconn	*c;
-	int			 n = 0;	/* the one being sorted too */
+	int			 n = 0;
 
 	TAILQ_FOREACH(c, &g->conns, entry)
-		if (c->evcon != NULL && strcmp(c->key, key) == 0)
+		if (c->evcon != NULL && !c->waiting &&
+		    strcmp(c->key, key) == 0)
 			n++;
 	return n;
 }
 
+/* A new connection past its peer's share waits, unread, for its turn. */
+static int
+listener_wait(struct lconn *c)
+{
+	struct listener_guard	*g = c->g;
+
+	/* Nothing is read yet: the read was only asked for. */
+	if (bufferevent_disable(c->bev, EV_READ) == -1)
+		return -1;
+	c->waiting = 1;
+	g->queued.n++;
+	if (listener_note_due(&g->queued)) {
+		log_notice("event=listener.peer_waiting listener=%s "
+		    "waited=%lu detail=\"a peer past its %d connections "
+		    "waits its turn\"", g->name, g->queued.n,
+		    g->lim.max_per_peer);
+		g->queued.n = 0;
+	}
+	return 0;
+}
+
 /*
- * One new connection: its peer within its share gets its deadline,
- * one past it is closed unanswered.
+ * One new connection gets its deadline. One past its peer's share is
+ * closed unanswered, or, where peers wait their turn, left unread until
+ * one of the peer's own is gone.
  */
 static void
 listener_sort_one(struct lconn *c)
@@ -231,6 +283,7 @@ listener_sort_one(struct lconn *c)
 	struct evhttp_connection	*evcon;
 	struct timeval			 tv = { g->lim.deadline_s, 0 };
 	void				*cbarg = NULL;
+	int				 over = 0;
 
 	/*
 	 * evhttp makes a bufferevent's argument its connection; a
@@ -242,9 +295,12 @@ listener_sort_one(struct lconn *c)
 		return;
 	}
 	c->evcon = evcon;
-	if (listener_peer_key(c, c->key, sizeof c->key) == -1 ||
-	    (g->lim.max_per_peer > 0 &&
-	    listener_peer_count(g, c->key) > g->lim.max_per_peer)) {
+	if (listener_peer_key(c, c->key, sizeof c->key) == -1)
+		over = 1;	/* unknown: no share to give it */
+	else if (g->lim.max_per_peer > 0 &&
+	    listener_peer_count(g, c->key) > g->lim.max_per_peer)
+		over = !g->lim.wait_over_share || listener_wait(c) == -1;
+	if (over) {
 		g->refused.n++;
 		if (listener_note_due(&g->refused)) {
 			log_warn("event=listener.peer_refused listener=%s "
@@ -253,6 +309,7 @@ listener_sort_one(struct lconn *c)
 			    g->lim.max_per_peer);
 			g->refused.n = 0;
 		}
+		c->evcon = NULL;	/* never served: it frees no place */
 		listener_conn_free(c);
 		evhttp_connection_free(evcon);
 		return;
@@ -310,7 +367,8 @@ listener_new_bev(struct event_base *base, void *arg)
 	    !g->full) {
 		/* The rest wait in the kernel's backlog. */
 		g->full = 1;
-		evconnlistener_disable(g->lev);
+		if (g->lev != NULL)
+			evconnlistener_disable(g->lev);
 		g->filled.n++;
 		if (listener_note_due(&g->filled)) {
 			log_notice("event=listener.full listener=%s conns=%d "
@@ -360,6 +418,26 @@ listener_guard_new(struct event_base *base, struct evconnlistener *lev,
 	guards[i] = g;
 	evconnlistener_set_error_cb(lev, listener_error);
 	return g;
+}
+
+void
+listener_guard_stop(struct listener_guard *g)
+{
+	size_t	 i;
+
+	if (g == NULL || g->lev == NULL)
+		return;
+	for (i = 0; i < LISTENER_MAX; i++)
+		if (guards[i] == g)
+			guards[i] = NULL;
+	evtimer_del(g->resume_ev);
+	g->lev = NULL;
+}
+
+int
+listener_guard_conns(const struct listener_guard *g)
+{
+	return g != NULL ? g->nconns : 0;
 }
 
 void

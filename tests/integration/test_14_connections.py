@@ -4,29 +4,34 @@ the metrics listener.
 
 Each connection has an overall deadline from its accept, whatever it
 sends (one byte a second used to keep one open forever, because the idle
-timeout restarts with every byte); one peer holds at most its share of
-connections (an address on the SMS listener, a uid on the admin socket)
-and more are closed unanswered; a listener at its maximum lets the rest
-wait in the kernel's queue. Real callbacks and staff calls go on all the
-while.
+timeout restarts with every byte); one peer is served at most its share
+of connections at once (an address, or a uid on the admin socket). More
+are closed unanswered on the admin socket and the metrics listener; on
+the SMS listener they wait their turn unread, since a gateway whose
+request is cut may not send that message again. A listener at its
+maximum lets the rest wait in the kernel's queue. Real callbacks and
+staff calls go on all the while.
 
 The attacker's connections come from 127.0.0.2, the gateway's from
 127.0.0.1: on Linux all of 127/8 is this machine. The deadline is 3 s
 here (30 s by default) so that the scenarios run fast.
 """
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "lib"))
 sys.path.insert(0, here)
 from harness import BUILD, Suite, scenario, wait_for  # noqa: E402
 from test_13_metrics import free_port, request  # noqa: E402
-from test_40_sms_smsapi import sms_scenario  # noqa: E402
+from test_40_sms_smsapi import (CENTRE_NO, DIGITS, NOW,  # noqa: E402
+                                sms_scenario)
 
 suite = Suite("connections")
 
@@ -164,39 +169,131 @@ def test_slow_loris_on_metrics_listener_is_cut_while_scrapes_go_on(sc,
     w.finish()
 
 
+def answer_of(s, timeout):
+    """The status line the daemon answered on `s`, or None."""
+    s.settimeout(timeout)
+    try:
+        return s.recv(4096).split(b"\r\n", 1)[0] or None
+    except socket.timeout:
+        return None
+    except (ConnectionResetError, BrokenPipeError):
+        return None
+
+
 @suite.test
 @sms_scenario
-def test_one_address_past_its_share_is_closed_callbacks_go_on(sc, world):
-    """N idle connections from one address are held; the N+1st is closed
-    unanswered; a callback from the gateway's address is taken, and the
-    admin socket answers, during the attack."""
+def test_one_address_past_its_share_waits_callbacks_go_on(sc, world):
+    """N idle connections from one address are served; the request on
+    the N+1st waits unanswered, never closed; a callback from the
+    gateway's address is taken, and the admin socket answers, during the
+    attack. Once one of the N goes, the waiting request is answered."""
     n = 4
     w = world(conf=conf(sms_max_per_address=n))
     held = [connect(w.port) for _ in range(n)]
     extra = connect(w.port)
+    dlr = ("GET /smsapi/dlr/%s?MsgId=X1&status=403 HTTP/1.1\r\nHost: x\r\n"
+           "Connection: close\r\n\r\n" % w.secret).encode()
     try:
-        wait_for(lambda: is_closed(extra, 0.1), 5,
-                 "the connection past the share is closed")
+        extra.sendall(dlr)
+        wait_for(lambda: "event=listener.peer_waiting listener=sms" in
+                 w.d.log(), 5, "the wait is logged")
+        assert answer_of(extra, 0.5) is None, \
+            "a request past the share was answered or closed"
         assert not any(is_closed(s, 0.05) for s in held), \
             "a connection within the share was closed before its deadline"
-        wait_for(lambda: "event=listener.peer_refused listener=sms" in
-                 w.d.log(), 5, "the refusal is logged")
         s0 = w.seq()
         w.mo("W trakcie ataku")
         w.relayed("W trakcie ataku", s0)
         assert w.c.api.ok("GET", "/v1/status") is not None
+        held.pop().close()
+        got = answer_of(extra, 5)
+        assert got is not None and got.startswith(b"HTTP/1.1 2"), got
+        assert "listener.peer_refused" not in w.d.log()
     finally:
         for s in held + [extra]:
             s.close()
-    # The share is free again once they are gone.
-    again = connect(w.port)
+    w.finish()
+
+
+@suite.test
+@sms_scenario
+def test_a_gateway_past_its_share_loses_no_callback(sc, world):
+    """A gateway delivering its backlog opens many connections at once,
+    each carrying an incoming SMS it will not send again if the
+    connection is cut: past its share (2 here) they are taken in turn,
+    each answered, each relayed."""
+    n = 8
+    w = world(conf=conf(sms_max_per_address=2))
+    s0 = w.seq()
+    texts = ["Zaległa wiadomość %d" % i for i in range(n)]
+    socks = [connect(w.port, source="127.0.0.1") for _ in range(n)]
     try:
-        again.sendall(("GET /smsapi/dlr/%s HTTP/1.1\r\nHost: x\r\n\r\n"
-                       % w.secret).encode())
-        again.settimeout(5)
-        assert again.recv(64).startswith(b"HTTP/1.1 "), "no answer"
+        for i, (s, text) in enumerate(zip(socks, texts)):
+            s.sendall(mo_request(w.secret, text, "BACKLOG-%d" % i))
+        answers = [answer_of(s, 10) for s in socks]
     finally:
-        again.close()
+        for s in socks:
+            s.close()
+    assert answers == [b"HTTP/1.1 200 OK"] * n, answers
+    assert "event=listener.peer_waiting listener=sms" in w.d.log()
+    for text in texts:
+        w.relayed(text, s0)
+    w.finish()
+
+
+def accepted(port, s):
+    """True once the server has accepted the connection `s` made to
+    `port`: until then its side is in no process and /proc/net/tcp shows
+    inode 0 for it."""
+    peer = s.getsockname()[1]
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            field = line.split()
+            if (int(field[1].split(":")[1], 16) == port and
+                    int(field[2].split(":")[1], 16) == peer):
+                return field[9] != "0"
+    return False
+
+
+def mo_request(secret, text, msg_id):
+    body = urllib.parse.urlencode({
+        "sms_to": CENTRE_NO, "sms_from": DIGITS, "sms_text": text,
+        "sms_date": str(NOW), "username": "asystent-test",
+        "MsgId": msg_id}).encode()
+    return (b"POST /smsapi/mo/" + secret.encode() +
+            b" HTTP/1.1\r\nHost: x\r\nContent-Type: "
+            b"application/x-www-form-urlencoded\r\n"
+            b"Content-Length: %d\r\nConnection: close\r\n\r\n"
+            % len(body) + body)
+
+
+@suite.test
+@sms_scenario
+def test_stopping_daemon_takes_the_callback_it_was_receiving(sc, world):
+    """SIGTERM while a gateway's request is half sent: the daemon stops
+    taking new connections but receives and answers that one before it
+    exits, and the SMS is relayed after the restart."""
+    w = world(conf=conf())
+    req = mo_request(w.secret, "W chwili zatrzymania", "STOP-1")
+    s = connect(w.port, source="127.0.0.1")
+    try:
+        s.sendall(req[:len(req) // 2])
+        wait_for(lambda: accepted(w.port, s), 5, "the daemon accepts it")
+        w.d.proc.send_signal(signal.SIGTERM)
+        wait_for(lambda: "event=stopping" in w.d.log(), 5, "stopping")
+        s.sendall(req[len(req) // 2:])
+        got = answer_of(s, 5)
+    finally:
+        s.close()
+    assert got == b"HTTP/1.1 200 OK", got
+    # It is stopping already: a second SIGTERM would find the handler
+    # gone while it exits (under valgrind, a long while).
+    w.d.proc.wait(60)
+    rc = w.d.stop()
+    assert rc == 0, "asystentd exited %s" % rc
+    s0 = w.seq()
+    w.d.start()
+    w.relayed("W chwili zatrzymania", s0)
     w.finish()
 
 

@@ -205,6 +205,8 @@ sms_listen(struct sms *s, char *err, size_t errlen)
 		.max_conns = cfg->sms_max_conns,
 		.max_per_peer = cfg->sms_max_per_peer,
 		.peer = LISTENER_PEER_ADDRESS,
+		/* A gateway cut off mid-request may not send it again. */
+		.wait_over_share = 1,
 	};
 	char			 host[256];
 	uint16_t		 port;
@@ -254,10 +256,15 @@ sms_stop(struct sms *s)
 {
 	if (s == NULL || s->http == NULL || s->bound == NULL)
 		return;
-	listener_guard_free(s->guard);
-	s->guard = NULL;
+	listener_guard_stop(s->guard);
 	evhttp_del_accept_socket(s->http, s->bound);
 	s->bound = NULL;
+}
+
+int
+sms_busy(const struct sms *s)
+{
+	return s != NULL ? listener_guard_conns(s->guard) : 0;
 }
 
 void

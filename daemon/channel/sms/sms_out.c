@@ -110,6 +110,12 @@ sms_channel_stop(void *ctx)
 }
 
 static int
+sms_channel_busy(const void *ctx)
+{
+	return sms_busy(ctx);
+}
+
+static int
 sms_channel_enabled(const void *ctx)
 {
 	return sms_enabled(ctx);
@@ -145,6 +151,7 @@ const struct channel_ops sms_channel = {
 	.order_of = sms_order_of,
 	.start = sms_channel_start,
 	.stop = sms_channel_stop,
+	.busy = sms_channel_busy,
 	.enabled = sms_channel_enabled,
 	.send = sms_send,
 };

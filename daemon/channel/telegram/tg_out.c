@@ -195,6 +195,14 @@ tg_channel_stop(void *ctx)
 	tg_stop(ctx);
 }
 
+/* A long poll is cut at stop: what it would bring comes again. */
+static int
+tg_channel_busy(const void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
 static int
 tg_channel_enabled(const void *ctx)
 {
@@ -239,6 +247,7 @@ const struct channel_ops tg_channel = {
 	.order_of = tg_order_of,
 	.start = tg_channel_start,
 	.stop = tg_channel_stop,
+	.busy = tg_channel_busy,
 	.enabled = tg_channel_enabled,
 	.send = tg_send,
 };
