@@ -17,6 +17,14 @@
 struct store;
 
 /*
+ * Sets SQLite up for this process before its first use: the daemon uses
+ * it from one thread only, so without any mutex, and keeps no memory
+ * statistics. Run by store_open() and keystore_open(); called after
+ * SQLite has started it changes nothing.
+ */
+void	store_library_init(void);
+
+/*
  * Opens or creates `path` (created 0600), sets the pragmas and runs the
  * migrations in one transaction. A database newer than this program is
  * refused. On error a one-line reason is written to err.

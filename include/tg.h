@@ -81,7 +81,10 @@ int64_t		 tg_offset(const struct tg *t);
 int		 tg_parse_update(const char *json, size_t len,
 		    struct inbound *in, char *why, size_t whylen)
 		    __attribute__((warn_unused_result));
-/* The same, of the update parsed already as `root` from `json`. */
+/*
+ * The same, of the update parsed already as `root` from `json`; NULL
+ * when that text's NUL escapes were replaced before it was parsed.
+ */
 int		 tg_parse_tree(const struct cJSON *root, const char *json,
 		    size_t len, struct inbound *in, char *why, size_t whylen)
 		    __attribute__((warn_unused_result));

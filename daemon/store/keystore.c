@@ -14,6 +14,7 @@
 
 #include "crypto.h"
 #include "keystore.h"
+#include "store.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -92,6 +93,7 @@ keystore_open(const char *path, const struct keys *master,
 		snprintf(err, errlen, "out of locked memory for the keys");
 		goto fail;
 	}
+	store_library_init();
 	if (sqlite3_open_v2(path, &ks->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, ks->db != NULL ?

@@ -377,6 +377,50 @@ tg_stop(struct tg *t)
 }
 
 /*
+ * About the bytes of an update's text, without printing it: its keys and
+ * strings, and a few bytes for each value; counting stops past `max`.
+ */
+static size_t
+tg_tree_bytes(const cJSON *v, size_t max)
+{
+	const cJSON	*c;
+	size_t		 n = 4;
+
+	if (v->string != NULL)
+		n += strlen(v->string);
+	if (cJSON_IsString(v) && v->valuestring != NULL)
+		n += strlen(v->valuestring);
+	for (c = v->child; c != NULL && n <= max; c = c->next)
+		n += tg_tree_bytes(c, max - n);
+	return n;
+}
+
+/*
+ * The text an update is stored as: printed again from its tree, which
+ * costs more than handling most updates, so only for an update kept.
+ * NULL (logged) when it cannot be: larger than any Telegram sends, or
+ * out of memory.
+ */
+static char *
+tg_update_text(const cJSON *u, int64_t id, size_t *len)
+{
+	char	*raw;
+
+	if ((raw = cJSON_PrintUnformatted(u)) == NULL) {
+		log_warn("event=update.skipped update_id=%" PRId64
+		    " reason=\"out of memory\"", id);
+		return NULL;
+	}
+	if ((*len = strlen(raw)) > TG_UPDATE_MAX) {
+		log_warn("event=update.skipped update_id=%" PRId64
+		    " reason=\"too large\"", id);
+		free(raw);
+		return NULL;
+	}
+	return raw;
+}
+
+/*
  * Hands a row just stored, without its payload, to the router, from the
  * tree already parsed; then stores the payload, unless the row was
  * handled and forgotten (a family's message: what is kept of it is in the
@@ -384,14 +428,15 @@ tg_stop(struct tg *t)
  * *left is set when the router left the row for later.
  */
 static int
-tg_route(struct tg *t, int64_t row, const cJSON *u, const char *raw,
-    size_t len, int *left)
+tg_route(struct tg *t, int64_t row, const cJSON *u, int64_t id, int *left)
 {
 	struct inbound	 in;
-	char		 why[96];
+	char		 why[96], *raw;
+	size_t		 len;
 	int		 rc;
 
-	if (tg_parse_tree(u, raw, len, &in, why, sizeof why) == -1)
+	/* The answer's NUL escapes were replaced before it was parsed. */
+	if (tg_parse_tree(u, NULL, 0, &in, why, sizeof why) == -1)
 		rc = t->route_fn(t->route_arg, row, NULL);
 	else {
 		rc = t->route_fn(t->route_arg, row, &in);
@@ -400,7 +445,12 @@ tg_route(struct tg *t, int64_t row, const cJSON *u, const char *raw,
 	*left = rc != 0;
 	if (rc == 0 && inbound_forgotten(t->is, row))
 		return 0;
-	return inbound_keep(t->is, row, raw, len);
+	/* Without a text the row is kept bare; left, it is skipped later. */
+	if ((raw = tg_update_text(u, id, &len)) == NULL)
+		return 0;
+	rc = inbound_keep(t->is, row, raw, len);
+	free(raw);
+	return rc;
 }
 
 /*
@@ -435,22 +485,26 @@ tg_store_updates(struct tg *t, const cJSON *arr, int64_t *next, int *stored)
 		id = (int64_t)uid->valuedouble;
 		if (id > max)
 			max = id;
-		if ((raw = cJSON_PrintUnformatted(u)) == NULL)
-			continue;
 		/*
-		 * Stored as it came, and handed to the router as parsed
-		 * here; only what no update can be is kept out.
+		 * Handed to the router as parsed here, and stored as text
+		 * only if kept (tg_route()); one left for later is stored as
+		 * text at once. Only what no update can be is kept out.
 		 */
-		len = strlen(raw);
-		if (len > TG_UPDATE_MAX)
+		raw = NULL;
+		len = 0;
+		if (tg_tree_bytes(u, TG_UPDATE_MAX) > TG_UPDATE_MAX) {
 			log_warn("event=update.skipped update_id=%" PRId64
 			    " reason=\"too large\"", id);
-		else if (inbound_record(t->is, CHANNEL_TELEGRAM, id,
-		    left ? raw : NULL, len, &row) == -1)
+			continue;
+		}
+		if (left && (raw = tg_update_text(u, id, &len)) == NULL)
+			continue;
+		if (inbound_record(t->is, CHANNEL_TELEGRAM, id, raw, len,
+		    &row) == -1)
 			ok = 0;
 		else if (row != 0) {
 			(*stored)++;
-			if (!left && tg_route(t, row, u, raw, len, &left) == -1)
+			if (!left && tg_route(t, row, u, id, &left) == -1)
 				ok = 0;
 		}
 		free(raw);

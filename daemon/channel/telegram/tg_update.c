@@ -278,8 +278,8 @@ tg_has_escaped_nul(const char *json, size_t len)
 }
 
 /*
- * The update already parsed as `root`, from the text `json` (NULL: no
- * tree, not JSON).
+ * The update already parsed as `root` (NULL: not JSON), from the text
+ * `json` (NULL: a text whose NUL escapes were replaced before parsing).
  */
 int
 tg_parse_tree(const cJSON *root, const char *json, size_t len,
@@ -295,7 +295,7 @@ tg_parse_tree(const cJSON *root, const char *json, size_t len,
 		reason = "not JSON";
 		goto out;
 	}
-	if (tg_has_escaped_nul(json, len)) {
+	if (json != NULL && tg_has_escaped_nul(json, len)) {
 		reason = "NUL character in a string";
 		/* Keep the id for the log line. */
 		(void)tg_get_id(root, "update_id", &in->ext_id);
