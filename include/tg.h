@@ -36,11 +36,13 @@ enum tg_state {
 typedef void	(*tg_inbound_fn)(void *arg);
 /*
  * Handles one update just stored (row `row`; `in` NULL when it could not
- * be parsed) inside the transaction that stores it: 0 when handled (or
- * marked unusable), 1 when left pending for the tg_inbound_fn, -1 on a
- * store error (rolled back to before it, left pending too).
+ * be parsed) inside the transaction that stores it, as router_route()
+ * does: 0 when handled (or marked unusable), 1 when left pending for the
+ * tg_inbound_fn, -1 when, not `alone`, it failed: the transaction is
+ * rolled back and the answer stored again with each update alone.
  */
-typedef int	(*tg_route_fn)(void *arg, int64_t row, struct inbound *in);
+typedef int	(*tg_route_fn)(void *arg, int64_t row, struct inbound *in,
+		    int alone);
 
 struct tg	*tg_new(struct event_base *base, struct httpc *h,
 		    const struct config *cfg, struct store *st,

@@ -54,6 +54,7 @@ struct router_test {
 	struct call		 calls[MAXCALLS];
 	int			 ncalls;
 	int			 fail;	/* a text "fail" makes a handler fail */
+	int			 alone;	/* router_route() in savepoints */
 	int64_t			 sent[MAXCALLS];	/* by the dispatcher */
 	int			 nsent;
 };
@@ -523,7 +524,7 @@ route_text(struct router_test *t, int64_t update_id, const char *text,
 	*row = store_raw(t, CHANNEL_TELEGRAM, update_id, json);
 	assert_int_equal(tg_parse_update(json, strlen(json), &in, why,
 	    sizeof why), 0);
-	rc = router_route(t->app.router, *row, &in);
+	rc = router_route(t->app.router, *row, &in, t->alone);
 	inbound_clear(&in);
 	return rc;
 }
@@ -542,7 +543,7 @@ test_router_route_handles_in_the_channels_transaction(void **state)
 	assert_int_equal(store_begin(t->app.st), 0);
 	assert_int_equal(route_text(t, 1001, "one", &r1), 0);
 	bad = store_raw(t, CHANNEL_TELEGRAM, 1002, "{\"update_id\":1002}");
-	assert_int_equal(router_route(t->app.router, bad, NULL), 0);
+	assert_int_equal(router_route(t->app.router, bad, NULL, 1), 0);
 	assert_calls(t, 1, r1);
 	assert_true(t->calls[0].in_transaction);
 	assert_string_equal(t->calls[0].text, "one");
@@ -570,12 +571,13 @@ test_router_route_keeps_order_behind_a_failed_row(void **state)
 	struct router_test	*t = *state;
 	int64_t			 r1, r2, r3;
 
+	t->alone = 1;
 	assert_int_equal(store_begin(t->app.st), 0);
-	assert_int_equal(route_text(t, 1001, "one", &r1), 0);
+	assert_int_equal(route_text(t, 1001, "one", &r1), ROUTER_HANDLED);
 	/* Its handler fails: its effects are rolled back, not the rest. */
-	assert_int_equal(route_text(t, 1002, "fail", &r2), -1);
+	assert_int_equal(route_text(t, 1002, "fail", &r2), ROUTER_LEFT);
 	/* An older row waits, so this one waits behind it. */
-	assert_int_equal(route_text(t, 1003, "three", &r3), 1);
+	assert_int_equal(route_text(t, 1003, "three", &r3), ROUTER_LEFT);
 	assert_int_equal(store_commit(t->app.st), 0);
 	assert_calls(t, 2, r1, r2);
 	assert_int_equal(row_state(t, r1), 1);
@@ -590,6 +592,38 @@ test_router_route_keeps_order_behind_a_failed_row(void **state)
 	assert_int_equal(row_state(t, r2), 1);
 	assert_int_equal(row_state(t, r3), 1);
 	assert_int_equal(effects(t, r3), 1);
+}
+
+/*
+ * Not alone (no savepoint), a failing handler leaves its effects in the
+ * transaction: the caller is told to roll back, and stores the rows
+ * again, each alone, with the outcome of the test above.
+ */
+static void
+test_router_route_not_alone_has_the_caller_roll_back(void **state)
+{
+	struct router_test	*t = *state;
+	int64_t			 r1, r2, r3;
+
+	assert_int_equal(store_begin(t->app.st), 0);
+	assert_int_equal(route_text(t, 1001, "one", &r1), ROUTER_HANDLED);
+	assert_int_equal(route_text(t, 1002, "fail", &r2), ROUTER_ABORT);
+	/* The failed handler's reply is in the transaction until then. */
+	assert_int_equal(effects(t, r2), 1);
+	store_rollback(t->app.st);
+	assert_int_equal(effects(t, r1), 0);
+	assert_int_equal(effects(t, r2), 0);
+	t->alone = 1;
+	assert_int_equal(store_begin(t->app.st), 0);
+	assert_int_equal(route_text(t, 1001, "one", &r1), ROUTER_HANDLED);
+	assert_int_equal(route_text(t, 1002, "fail", &r2), ROUTER_LEFT);
+	assert_int_equal(route_text(t, 1003, "three", &r3), ROUTER_LEFT);
+	assert_int_equal(store_commit(t->app.st), 0);
+	assert_int_equal(row_state(t, r1), 1);
+	assert_int_equal(effects(t, r1), 1);
+	assert_int_equal(row_state(t, r2), 0);
+	assert_int_equal(effects(t, r2), 0);
+	assert_int_equal(row_state(t, r3), 0);
 }
 
 /* ---- bad and unknown rows -------------------------------------------- */
@@ -725,6 +759,7 @@ main(void)
 		T(test_router_handler_error_rolls_back_and_row_is_retried),
 		T(test_router_route_handles_in_the_channels_transaction),
 		T(test_router_route_keeps_order_behind_a_failed_row),
+		T(test_router_route_not_alone_has_the_caller_roll_back),
 		T(test_router_unusable_rows_are_skipped_without_stalling),
 		T(test_router_row_no_handler_takes_is_marked_handled),
 		T(test_router_button_no_handler_takes_is_still_answered),

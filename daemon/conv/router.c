@@ -255,15 +255,16 @@ router_parse(enum channel ch, const char *raw, size_t len,
 }
 
 /*
- * One row inside a savepoint: its effects and its mark, or neither. `in`
- * is NULL when the row could not be read or parsed.
+ * One row: its effects and its mark, or (alone, inside a savepoint)
+ * neither. Not alone, a failure leaves part of them for the caller to
+ * roll back. `in` is NULL when the row could not be read or parsed.
  */
 static int
-router_handle(struct router *r, int64_t row, struct inbound *in)
+router_handle(struct router *r, int64_t row, struct inbound *in, int alone)
 {
 	int	 state = 1, rc = 0;
 
-	if (store_savepoint(r->app->st) == -1)
+	if (alone && store_savepoint(r->app->st) == -1)
 		return -1;
 	if (in == NULL) {
 		log_warn("event=inbound.unusable inbound_id=%" PRId64, row);
@@ -274,6 +275,8 @@ router_handle(struct router *r, int64_t row, struct inbound *in)
 	}
 	if (rc == 0)
 		rc = inbound_mark(r->app->is, row, state);
+	if (!alone)
+		return rc;
 	if (rc == -1) {
 		store_rollback_to(r->app->st);
 		return -1;
@@ -294,9 +297,9 @@ router_handle_row(struct router *r, int64_t row)
 	memset(&in, 0, sizeof in);
 	if (inbound_load(r->app->is, row, &ch, &raw, &len) == -1 ||
 	    router_parse(ch, raw, len, &in, why, sizeof why) == -1)
-		rc = router_handle(r, row, NULL);
+		rc = router_handle(r, row, NULL, 1);
 	else
-		rc = router_handle(r, row, &in);
+		rc = router_handle(r, row, &in, 1);
 	crypto_free_plain(raw);
 	inbound_clear(&in);
 	return rc;
@@ -308,21 +311,22 @@ router_handle_row(struct router *r, int64_t row)
  * in order, so then it waits too, for router_drain().
  */
 int
-router_route(void *arg, int64_t row, struct inbound *in)
+router_route(void *arg, int64_t row, struct inbound *in, int alone)
 {
 	struct router	*r = arg;
 	int64_t		 oldest, taken;
 
 	if (inbound_pending(r->app->is, 0, &oldest, 1) != 1 || oldest != row)
-		return 1;
+		return ROUTER_LEFT;
 	taken = clock_mono_us();
-	if (router_handle(r, row, in) == -1) {
-		log_err("event=inbound.handle_failed inbound_id=%" PRId64, row);
-		return -1;
+	if (router_handle(r, row, in, alone) == -1) {
+		log_err("event=inbound.handle_failed inbound_id=%" PRId64
+		    " alone=%d", row, alone);
+		return alone ? ROUTER_LEFT : ROUTER_ABORT;
 	}
 	hist_add(&r->app->handling, clock_mono_us() - taken, 1);
 	r->routed = 1;
-	return 0;
+	return ROUTER_HANDLED;
 }
 
 int

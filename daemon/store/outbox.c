@@ -152,7 +152,7 @@ static const char outbox_due_sql[] =
  */
 static const char outbox_blocked_sql[] =
 	"SELECT EXISTS (SELECT 1 FROM outbox WHERE chat_key = ?1 "
-	"AND state IN (0, 1) AND ext_message_id IS NULL AND priority <> 3 "
+	"AND state < 2 AND ext_message_id IS NULL AND priority <> 3 "
 	"AND not_before = 0)";
 
 /* A row is done: the oldest one queued behind it in its chat is a head. */

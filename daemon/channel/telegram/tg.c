@@ -428,7 +428,8 @@ tg_update_text(const cJSON *u, int64_t id, size_t *len)
  * *left is set when the router left the row for later.
  */
 static int
-tg_route(struct tg *t, int64_t row, const cJSON *u, int64_t id, int *left)
+tg_route(struct tg *t, int64_t row, const cJSON *u, int64_t id, int alone,
+    int *left)
 {
 	struct inbound	 in;
 	char		 why[96], *raw;
@@ -437,11 +438,13 @@ tg_route(struct tg *t, int64_t row, const cJSON *u, int64_t id, int *left)
 
 	/* The answer's NUL escapes were replaced before it was parsed. */
 	if (tg_parse_tree(u, NULL, 0, &in, why, sizeof why) == -1)
-		rc = t->route_fn(t->route_arg, row, NULL);
+		rc = t->route_fn(t->route_arg, row, NULL, alone);
 	else {
-		rc = t->route_fn(t->route_arg, row, &in);
+		rc = t->route_fn(t->route_arg, row, &in, alone);
 		inbound_clear(&in);
 	}
+	if (rc == -1)
+		return -1;
 	*left = rc != 0;
 	if (rc == 0 && inbound_forgotten(t->is, row))
 		return 0;
@@ -459,15 +462,19 @@ tg_route(struct tg *t, int64_t row, const cJSON *u, int64_t id, int *left)
  * one durable commit covers receiving and handling them. An update the
  * router leaves, and every one after it, waits for tg_inbound_fn.
  * Unparseable ones are logged by id and skipped.
+ * Updates are routed `alone` (each in a savepoint) or not; then, when
+ * one fails, all is rolled back and 1 returned: store them again alone.
  */
 static int
-tg_store_updates(struct tg *t, const cJSON *arr, int64_t *next, int *stored)
+tg_store_updates(struct tg *t, const cJSON *arr, int alone, int64_t *next,
+    int *stored)
 {
 	const cJSON	*u;
 	char		*raw;
 	size_t		 len;
 	int64_t		 id, row, max = t->offset - 1;
 	int		 ok = 1, noid = 0, left = t->route_fn == NULL;
+	int		 again = 0;
 
 	*stored = 0;
 	if (store_begin(t->st) == -1)
@@ -504,8 +511,10 @@ tg_store_updates(struct tg *t, const cJSON *arr, int64_t *next, int *stored)
 			ok = 0;
 		else if (row != 0) {
 			(*stored)++;
-			if (!left && tg_route(t, row, u, id, &left) == -1)
+			if (!left && tg_route(t, row, u, id, alone,
+			    &left) == -1)
 				ok = 0;
+			again = !ok && !alone;
 		}
 		free(raw);
 		if (!ok)
@@ -525,7 +534,7 @@ tg_store_updates(struct tg *t, const cJSON *arr, int64_t *next, int *stored)
 		ok = 0;
 	if (!ok || store_commit(t->st) == -1) {
 		store_rollback(t->st);
-		return -1;
+		return again ? 1 : -1;
 	}
 	*next = max + 1 > t->offset ? max + 1 : t->offset;
 	return 0;
@@ -575,7 +584,7 @@ tg_poll_answer(struct tg *t, const struct httpc_response *resp)
 	const cJSON	*result;
 	char		*body;
 	int64_t		 next, elapsed;
-	int		 stored, empty;
+	int		 stored, empty, rc;
 
 	/* cJSON would keep a NUL, and printing the update cut the text. */
 	body = tg_answer_body(resp);
@@ -599,7 +608,13 @@ tg_poll_answer(struct tg *t, const struct httpc_response *resp)
 	}
 	free(body);
 	t->poll_limit = 100;
-	if (tg_store_updates(t, result, &next, &stored) == -1) {
+	/* Each in a savepoint of its own only when one of them failed. */
+	if ((rc = tg_store_updates(t, result, 0, &next, &stored)) == 1) {
+		log_warn("event=tg.store_again detail=\"an update failed: "
+		    "each is handled alone\"");
+		rc = tg_store_updates(t, result, 1, &next, &stored);
+	}
+	if (rc == -1) {
 		/* Not committed, so not acked: Telegram sends them again. */
 		log_err("event=tg.store_failed");
 		cJSON_Delete(root);
