@@ -16,6 +16,7 @@ struct inbound_store {
 	sqlite3_stmt		*forget, *keep;
 	int64_t			 last_id;	/* ids are ours to give */
 	int64_t			 forgot;	/* the last row forgotten */
+	int64_t			 bare;	/* the last row, if it has no payload */
 };
 
 void
@@ -99,6 +100,7 @@ inbound_record(struct inbound_store *is, enum channel ch, int64_t ext_id,
 		return 0;	/* seen before: the channel redelivered it */
 	is->last_id = id;
 	is->forgot = 0;
+	is->bare = raw == NULL ? id : 0;
 	*row = id;
 	return 0;
 }
@@ -148,6 +150,9 @@ int
 inbound_forget(struct inbound_store *is, int64_t row)
 {
 	is->forgot = row;
+	/* A row stored without its payload, routed at once, has none. */
+	if (row == is->bare)
+		return 0;
 	sqlite3_bind_int64(is->forget, 1, row);
 	return store_step_done(is->forget, "inbound_forget");
 }
@@ -162,6 +167,8 @@ int
 inbound_keep(struct inbound_store *is, int64_t row, const char *raw,
     size_t len)
 {
+	if (row == is->bare)
+		is->bare = 0;
 	if (seal_bind(is->keys, is->keep, 1, "inbound", "payload", row, raw,
 	    len) == -1) {
 		sqlite3_clear_bindings(is->keep);
