@@ -312,9 +312,11 @@ def test_full_disk_while_sending_recovers_without_restart(sc):
                  "every chat answered after the disk had room again")
         log = d.log()
         print("  full disk: outcomes held %d time(s), updates unstored %d "
-              "time(s), %d round(s) of messages after the fill"
+              "time(s) (stored again alone %d), %d round(s) of messages "
+              "after the fill"
               % (log.count("event=outbox.record_failed"),
-                 log.count("event=tg.store_failed"), rounds - 4))
+                 log.count("event=tg.store_failed"),
+                 log.count("event=tg.store_again"), rounds - 4))
         assert log.count("event=started") == 1, log[-3000:]
         # Nothing is left `sending` for a restart to send again.
         wait_for(lambda: "event=outbox.sent" in d.log() and
