@@ -395,6 +395,13 @@ tg_tree_bytes(const cJSON *v, size_t max)
 	return n;
 }
 
+static void
+tg_skipped(int64_t id, const char *why)
+{
+	log_warn("event=update.skipped update_id=%" PRId64 " reason=\"%s\"",
+	    id, why);
+}
+
 /*
  * The text an update is stored as: printed again from its tree, which
  * costs more than handling most updates, so only for an update kept.
@@ -407,13 +414,11 @@ tg_update_text(const cJSON *u, int64_t id, size_t *len)
 	char	*raw;
 
 	if ((raw = cJSON_PrintUnformatted(u)) == NULL) {
-		log_warn("event=update.skipped update_id=%" PRId64
-		    " reason=\"out of memory\"", id);
+		tg_skipped(id, "out of memory");
 		return NULL;
 	}
 	if ((*len = strlen(raw)) > TG_UPDATE_MAX) {
-		log_warn("event=update.skipped update_id=%" PRId64
-		    " reason=\"too large\"", id);
+		tg_skipped(id, "too large");
 		free(raw);
 		return NULL;
 	}
@@ -500,8 +505,7 @@ tg_store_updates(struct tg *t, const cJSON *arr, int alone, int64_t *next,
 		raw = NULL;
 		len = 0;
 		if (tg_tree_bytes(u, TG_UPDATE_MAX) > TG_UPDATE_MAX) {
-			log_warn("event=update.skipped update_id=%" PRId64
-			    " reason=\"too large\"", id);
+			tg_skipped(id, "too large");
 			continue;
 		}
 		if (left && (raw = tg_update_text(u, id, &len)) == NULL)
