@@ -683,5 +683,7 @@ if __name__ == "__main__":
         claiming.figures()
     elif sys.argv[1:2] == ["cpu"]:
         lanes.cpu_figures([int(a) for a in sys.argv[2:]] or [10000, 50000])
+    elif sys.argv[1:2] == ["ir"]:
+        lanes.ir_figures([int(a) for a in sys.argv[2:]] or [3000])
     else:
         main()

@@ -188,6 +188,33 @@ def cpu_figures(sizes):
               "end)" % (n, per, deep, load0, loadavg()), flush=True)
 
 
+def ir_figures(sizes):
+    """bench.py ir [N ...]: the instructions the daemon runs per message
+    relayed (the run of cpu N, under callgrind). Unlike the CPU seconds,
+    they hardly vary from run to run, so a change of a few per cent shows;
+    they leave out the kernel's work (system calls), which the CPU seconds
+    count."""
+    import glob
+    import tempfile
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as out:
+            os.environ["ASYSTENT_CALLGRIND"] = out
+            try:
+                bench_cpu(n)
+            finally:
+                del os.environ["ASYSTENT_CALLGRIND"]
+            totals = []
+            for path in glob.glob(os.path.join(out, "callgrind.*")):
+                with open(path) as f:
+                    for line in f:
+                        if line.startswith("totals:"):
+                            totals.append(int(line.split()[1]))
+                            break
+        # The relaying start is the one that ran the most.
+        print("instructions per message relayed, limits off, %d messages "
+              "(callgrind): %d" % (n, max(totals) // n), flush=True)
+
+
 def figures():
     print("lanes: load average at start %s" % loadavg())
     r = bench_lanes()
@@ -210,4 +237,5 @@ def figures():
     per, deep = bench_cpu(50000)
     print("CPU per 1,000 relayed, limits off, 50,000 in one drain: %.3f s "
           "(outbox up to %d queued)" % (per, deep))
+    ir_figures([3000])
     print("lanes: load average at the end %s" % loadavg())

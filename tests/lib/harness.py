@@ -197,6 +197,13 @@ class Daemon:
             cmd = ["valgrind", "-q", "--vgdb=no", "--leak-check=full",
                    "--errors-for-leak-kinds=definite",
                    "--error-exitcode=9"] + cmd
+        # ASYSTENT_CALLGRIND=DIR: the daemon's instructions counted
+        # (bench.py ir), one DIR/callgrind.PID per start.
+        counts = os.environ.get("ASYSTENT_CALLGRIND")
+        if counts:
+            grind = True
+            cmd = ["valgrind", "-q", "--tool=callgrind", "--vgdb=no",
+                   "--callgrind-out-file=%s/callgrind.%%p" % counts] + cmd
         nofile = self.nofile
 
         def limits():
