@@ -243,4 +243,5 @@ clean:
 
 -include $(CORE_OBJ:.o=.d) $(CTL_OBJ:.o=.d) $(EMU_OBJ:.o=.d) \
 	 $(SMSEMU_OBJ:.o=.d) $(FIXTURE_OBJ:.o=.d) \
-	 $(BUILD)/daemon/main.d $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%.d)
+	 $(BUILD)/daemon/main.d $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%.d) \
+	 $(BENCH_REKEY).d $(BENCH_HTTP).d
