@@ -565,33 +565,42 @@ test_router_route_handles_in_the_channels_transaction(void **state)
 	sqlite3_close(other);
 }
 
+/*
+ * "one", "fail", "three" routed alone in one transaction: the failing
+ * handler's effects are rolled back, not the rest, and the row after it
+ * waits behind it. Its rows in r[3].
+ */
+static void
+route_alone_past_a_failure(struct router_test *t, int64_t r[3])
+{
+	t->alone = 1;
+	assert_int_equal(store_begin(t->app.st), 0);
+	assert_int_equal(route_text(t, 1001, "one", &r[0]), ROUTER_HANDLED);
+	assert_int_equal(route_text(t, 1002, "fail", &r[1]), ROUTER_LEFT);
+	assert_int_equal(route_text(t, 1003, "three", &r[2]), ROUTER_LEFT);
+	assert_int_equal(store_commit(t->app.st), 0);
+	assert_int_equal(row_state(t, r[0]), 1);
+	assert_int_equal(effects(t, r[0]), 1);
+	assert_int_equal(row_state(t, r[1]), 0);
+	assert_int_equal(effects(t, r[1]), 0);
+	assert_int_equal(row_state(t, r[2]), 0);
+}
+
 static void
 test_router_route_keeps_order_behind_a_failed_row(void **state)
 {
 	struct router_test	*t = *state;
-	int64_t			 r1, r2, r3;
+	int64_t			 r[3];
 
-	t->alone = 1;
-	assert_int_equal(store_begin(t->app.st), 0);
-	assert_int_equal(route_text(t, 1001, "one", &r1), ROUTER_HANDLED);
-	/* Its handler fails: its effects are rolled back, not the rest. */
-	assert_int_equal(route_text(t, 1002, "fail", &r2), ROUTER_LEFT);
-	/* An older row waits, so this one waits behind it. */
-	assert_int_equal(route_text(t, 1003, "three", &r3), ROUTER_LEFT);
-	assert_int_equal(store_commit(t->app.st), 0);
-	assert_calls(t, 2, r1, r2);
-	assert_int_equal(row_state(t, r1), 1);
-	assert_int_equal(effects(t, r1), 1);
-	assert_int_equal(row_state(t, r2), 0);
-	assert_int_equal(effects(t, r2), 0);
-	assert_int_equal(row_state(t, r3), 0);
+	route_alone_past_a_failure(t, r);
+	assert_calls(t, 2, r[0], r[1]);
 	/* The drain takes them in order once the handler can. */
 	t->fail = 0;
 	drain(t);
-	assert_calls(t, 4, r1, r2, r2, r3);
-	assert_int_equal(row_state(t, r2), 1);
-	assert_int_equal(row_state(t, r3), 1);
-	assert_int_equal(effects(t, r3), 1);
+	assert_calls(t, 4, r[0], r[1], r[1], r[2]);
+	assert_int_equal(row_state(t, r[1]), 1);
+	assert_int_equal(row_state(t, r[2]), 1);
+	assert_int_equal(effects(t, r[2]), 1);
 }
 
 /*
@@ -603,27 +612,17 @@ static void
 test_router_route_not_alone_has_the_caller_roll_back(void **state)
 {
 	struct router_test	*t = *state;
-	int64_t			 r1, r2, r3;
+	int64_t			 r[3];
 
 	assert_int_equal(store_begin(t->app.st), 0);
-	assert_int_equal(route_text(t, 1001, "one", &r1), ROUTER_HANDLED);
-	assert_int_equal(route_text(t, 1002, "fail", &r2), ROUTER_ABORT);
+	assert_int_equal(route_text(t, 1001, "one", &r[0]), ROUTER_HANDLED);
+	assert_int_equal(route_text(t, 1002, "fail", &r[1]), ROUTER_ABORT);
 	/* The failed handler's reply is in the transaction until then. */
-	assert_int_equal(effects(t, r2), 1);
+	assert_int_equal(effects(t, r[1]), 1);
 	store_rollback(t->app.st);
-	assert_int_equal(effects(t, r1), 0);
-	assert_int_equal(effects(t, r2), 0);
-	t->alone = 1;
-	assert_int_equal(store_begin(t->app.st), 0);
-	assert_int_equal(route_text(t, 1001, "one", &r1), ROUTER_HANDLED);
-	assert_int_equal(route_text(t, 1002, "fail", &r2), ROUTER_LEFT);
-	assert_int_equal(route_text(t, 1003, "three", &r3), ROUTER_LEFT);
-	assert_int_equal(store_commit(t->app.st), 0);
-	assert_int_equal(row_state(t, r1), 1);
-	assert_int_equal(effects(t, r1), 1);
-	assert_int_equal(row_state(t, r2), 0);
-	assert_int_equal(effects(t, r2), 0);
-	assert_int_equal(row_state(t, r3), 0);
+	assert_int_equal(effects(t, r[0]), 0);
+	assert_int_equal(effects(t, r[1]), 0);
+	route_alone_past_a_failure(t, r);
 }
 
 /* ---- bad and unknown rows -------------------------------------------- */

@@ -86,16 +86,21 @@ listener_find(const struct evconnlistener *lev)
 	return NULL;
 }
 
-/* True when the warning is due; the count is then in note->n. */
-static int
-listener_note_due(struct listener_note *note)
+/*
+ * One more of what the note counts: how many since it was last logged
+ * when a warning is due now (the count starts again), else 0.
+ */
+static unsigned long
+listener_note_take(struct listener_note *note)
 {
-	int64_t	 now = clock_now_ms();
+	int64_t		 now = clock_now_ms();
+	unsigned long	 n = ++note->n;
 
 	if (note->logged_at != 0 && now - note->logged_at < LISTENER_LOG_MS)
 		return 0;
 	note->logged_at = now;
-	return 1;
+	note->n = 0;
+	return n;
 }
 
 static void
@@ -116,6 +121,7 @@ listener_error(struct evconnlistener *lev, void *arg)
 	struct timeval		 tv = { LISTENER_PAUSE_MS / 1000,
 				    (LISTENER_PAUSE_MS % 1000) * 1000 };
 	int			 err = EVUTIL_SOCKET_ERROR();
+	unsigned long		 n;
 
 	(void)arg;
 	/* A peer that gave up before we took it: nothing to do. */
@@ -124,13 +130,10 @@ listener_error(struct evconnlistener *lev, void *arg)
 		log_debug("event=listener.accept_failed errno=%d", err);
 		return;
 	}
-	g->paused.n++;
-	if (listener_note_due(&g->paused)) {
+	if ((n = listener_note_take(&g->paused)) > 0)
 		log_warn("event=listener.paused listener=%s errno=%d "
 		    "refused=%lu detail=\"out of descriptors; accepting again "
-		    "in %d ms\"", g->name, err, g->paused.n, LISTENER_PAUSE_MS);
-		g->paused.n = 0;
-	}
+		    "in %d ms\"", g->name, err, n, LISTENER_PAUSE_MS);
 	evconnlistener_disable(lev);
 	evtimer_add(g->resume_ev, &tv);
 }
@@ -197,18 +200,16 @@ listener_closed(struct evhttp_connection *evcon, void *arg)
 static void
 listener_deadline(evutil_socket_t fd, short what, void *arg)
 {
-	struct lconn	*c = arg;
+	struct lconn		*c = arg;
 	struct listener_guard	*g = c->g;
+	unsigned long		 n;
 
 	(void)fd;
 	(void)what;
-	g->cut.n++;
-	if (listener_note_due(&g->cut)) {
+	if ((n = listener_note_take(&g->cut)) > 0)
 		log_warn("event=listener.deadline listener=%s cut=%lu "
 		    "detail=\"connections open past %d s closed\"", g->name,
-		    g->cut.n, g->lim.deadline_s);
-		g->cut.n = 0;
-	}
+		    n, g->lim.deadline_s);
 	/* Our handlers answer before they return: evhttp owns every request. */
 	evhttp_connection_free(c->evcon);	/* listener_closed() frees c */
 }
@@ -255,19 +256,16 @@ static int
 listener_wait(struct lconn *c)
 {
 	struct listener_guard	*g = c->g;
+	unsigned long		 n;
 
 	/* Nothing is read yet: the read was only asked for. */
 	if (bufferevent_disable(c->bev, EV_READ) == -1)
 		return -1;
 	c->waiting = 1;
-	g->queued.n++;
-	if (listener_note_due(&g->queued)) {
+	if ((n = listener_note_take(&g->queued)) > 0)
 		log_notice("event=listener.peer_waiting listener=%s "
 		    "waited=%lu detail=\"a peer past its %d connections "
-		    "waits its turn\"", g->name, g->queued.n,
-		    g->lim.max_per_peer);
-		g->queued.n = 0;
-	}
+		    "waits its turn\"", g->name, n, g->lim.max_per_peer);
 	return 0;
 }
 
@@ -284,6 +282,7 @@ listener_sort_one(struct lconn *c)
 	struct timeval			 tv = { g->lim.deadline_s, 0 };
 	void				*cbarg = NULL;
 	int				 over = 0;
+	unsigned long			 n;
 
 	/*
 	 * evhttp makes a bufferevent's argument its connection; a
@@ -301,14 +300,10 @@ listener_sort_one(struct lconn *c)
 	    listener_peer_count(g, c->key) > g->lim.max_per_peer)
 		over = !g->lim.wait_over_share || listener_wait(c) == -1;
 	if (over) {
-		g->refused.n++;
-		if (listener_note_due(&g->refused)) {
+		if ((n = listener_note_take(&g->refused)) > 0)
 			log_warn("event=listener.peer_refused listener=%s "
 			    "refused=%lu detail=\"a peer over its %d "
-			    "connections\"", g->name, g->refused.n,
-			    g->lim.max_per_peer);
-			g->refused.n = 0;
-		}
+			    "connections\"", g->name, n, g->lim.max_per_peer);
 		c->evcon = NULL;	/* never served: it frees no place */
 		listener_conn_free(c);
 		evhttp_connection_free(evcon);
@@ -352,6 +347,7 @@ listener_new_bev(struct event_base *base, void *arg)
 	struct listener_guard	*g = arg;
 	struct bufferevent	*bev;
 	struct lconn		*c;
+	unsigned long		 n;
 
 	if ((bev = bufferevent_socket_new(base, -1,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
@@ -369,12 +365,9 @@ listener_new_bev(struct event_base *base, void *arg)
 		g->full = 1;
 		if (g->lev != NULL)
 			evconnlistener_disable(g->lev);
-		g->filled.n++;
-		if (listener_note_due(&g->filled)) {
+		if ((n = listener_note_take(&g->filled)) > 0)
 			log_notice("event=listener.full listener=%s conns=%d "
-			    "times=%lu", g->name, g->nconns, g->filled.n);
-			g->filled.n = 0;
-		}
+			    "times=%lu", g->name, g->nconns, n);
 	}
 	return bev;
 }
