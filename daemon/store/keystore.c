@@ -14,8 +14,8 @@
 
 #include "crypto.h"
 #include "keystore.h"
-#include "store.h"
 #include "log.h"
+#include "store.h"
 #include "xmalloc.h"
 
 /*

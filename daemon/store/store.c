@@ -579,7 +579,7 @@ store_malloc_keep(void)
 /*
  * SQLite's default (serialized) takes a mutex in every call and around
  * every allocation, and counts each allocation in its statistics, which
- * nothing here reads: a tenth of the instructions of a relayed message.
+ * nothing here reads: 8 % of the instructions of a relayed message.
  * The event loop is the only thread that uses SQLite.
  */
 void
