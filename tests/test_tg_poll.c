@@ -48,7 +48,7 @@ struct tp {
 	struct httpc		*http;
 	struct inbound_store	*is;
 	struct tg		*tg;
-	const char		*answer;	/* the next getUpdates answer */
+	const char		*answer;	/* next getUpdates answer */
 	int			 polls;
 	struct tp_call		 calls[TP_CALLS];
 	int			 ncalls;

@@ -3,8 +3,10 @@
  * must parse into a sane struct inbound or be refused with a reason
  * (tg_parse_update()); the same bytes as a Bot API answer, behind an HTTP
  * status and a Retry-After picked by the first two bytes, must classify
- * into a sane send_result (tg_classify()); and tg_utf16_len() must read
- * only what it is given. Never a read out of bounds, a leak or a crash.
+ * into a sane send_result (tg_classify()), a sent message's id the one
+ * the JSON parser reads whenever it reads the answer; and tg_utf16_len()
+ * must read only what it is given. Never a read out of bounds, a leak or
+ * a crash.
  * `make fuzz` builds it with clang against the daemon's modules and runs
  * it for FUZZ_SECONDS.
  */
@@ -12,6 +14,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <math.h>
+
+#include <cJSON.h>
 
 #include "log.h"
 #include "tg.h"
@@ -72,6 +78,32 @@ check_result(const struct send_result *r)
 		abort();
 }
 
+/*
+ * A 200 answer that the parser reads with "ok" true and a whole
+ * result.message_id within 2^53 - 1: that id, read fast or parsed.
+ */
+static void
+check_sent_id(const char *body, size_t len, const struct send_result *r)
+{
+	cJSON		*root = cJSON_ParseWithLength(body, len);
+	const cJSON	*id;
+	double		 d;
+
+	id = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(root, "result"), "message_id");
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "ok")) &&
+	    cJSON_IsNumber(id)) {
+		d = id->valuedouble;
+		if (r->status != SEND_OK)
+			abort();
+		if (isfinite(d) && d == floor(d) &&
+		    fabs(d) <= 9007199254740991.0 &&
+		    r->message_id != (int64_t)d)
+			abort();
+	}
+	cJSON_Delete(root);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -118,6 +150,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	tg_classify(code, body, blen, header, &res);
 	check_result(&res);
+	if (code == 200)
+		check_sent_id(body, blen, &res);
 
 	(void)tg_utf16_len(copy, size);
 	free(copy);
