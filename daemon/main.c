@@ -33,6 +33,7 @@
 #include "httpc.h"
 #include "i18n.h"
 #include "inbound.h"
+#include "json.h"
 #include "keycheck.h"
 #include "keystore.h"
 #include "log.h"
@@ -583,6 +584,7 @@ main(int argc, char *argv[])
 	int		 ch, check = 0, rc;
 
 	log_init(LOGL_NOTICE);
+	json_init();
 	while ((ch = getopt_long(argc, argv, "c:nVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':

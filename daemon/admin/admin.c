@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,18 +46,6 @@ struct admin {
 	struct listener_guard		*guard;
 	char				*path;
 };
-
-/*
- * JSON answers carry names and phone numbers: wipe cJSON's memory when
- * it is freed, as opened values are wiped by crypto_free_plain().
- */
-static void
-admin_json_free(void *p)
-{
-	if (p != NULL)
-		explicit_bzero(p, malloc_usable_size(p));
-	free(p);
-}
 
 /* ---- the socket ------------------------------------------------------ */
 
@@ -449,7 +436,6 @@ admin_request_cb(struct evhttp_request *req, void *arg)
 int
 admin_open(struct app *app, struct admin **out, char *err, size_t errlen)
 {
-	cJSON_Hooks		 hooks = { malloc, admin_json_free };
 	struct listener_limits	 lim = {
 		.deadline_s = app->cfg->listen_deadline_s,
 		.max_conns = app->cfg->admin_max_conns,
@@ -461,7 +447,6 @@ admin_open(struct app *app, struct admin **out, char *err, size_t errlen)
 
 	*out = NULL;
 	err[0] = '\0';
-	cJSON_InitHooks(&hooks);
 	ad = xcalloc(1, sizeof *ad);
 	ad->app = app;
 	ad->path = xstrdup(app->cfg->admin_socket);

@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "pool.h"
 #include "store.h"
 #include "store_migrations.h"
 #include "walbuf.h"
@@ -576,6 +577,49 @@ store_malloc_keep(void)
 		log_debug("event=store.mallopt_refused");
 }
 
+/* SQLite's memory from the pool, in place of the lookaside (pool.h). */
+static void *
+store_pool_alloc(int n)
+{
+	return n >= 0 ? pool_alloc((size_t)n) : NULL;
+}
+
+static void *
+store_pool_resize(void *p, int n)
+{
+	return n >= 0 ? pool_resize(p, (size_t)n) : NULL;
+}
+
+static int
+store_pool_size(void *p)
+{
+	return (int)pool_size(p);
+}
+
+static int
+store_pool_round(int n)
+{
+	return n >= 0 ? (int)pool_round((size_t)n) : n;
+}
+
+static int
+store_pool_init(void *arg)
+{
+	(void)arg;
+	return SQLITE_OK;
+}
+
+static void
+store_pool_shutdown(void *arg)
+{
+	(void)arg;
+}
+
+static const sqlite3_mem_methods store_pool = {
+	store_pool_alloc, pool_free, store_pool_resize, store_pool_size,
+	store_pool_round, store_pool_init, store_pool_shutdown, NULL
+};
+
 /*
  * SQLite's default (serialized) takes a mutex in every call and around
  * every allocation, and counts each allocation in its statistics, which
@@ -591,8 +635,13 @@ store_library_init(void)
 		return;
 	done = 1;
 	if (sqlite3_config(SQLITE_CONFIG_SINGLETHREAD) != SQLITE_OK ||
-	    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+	    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK) {
 		log_debug("event=store.config_refused");
+		return;
+	}
+	/* The pool takes no lock: only with one thread (include/pool.h). */
+	if (sqlite3_config(SQLITE_CONFIG_MALLOC, &store_pool) != SQLITE_OK)
+		log_debug("event=store.pool_refused");
 }
 
 int

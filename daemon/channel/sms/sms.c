@@ -19,6 +19,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "inbound.h"
+#include "json.h"
 #include "keystore.h"
 #include "listener.h"
 #include "log.h"
@@ -445,7 +446,7 @@ sms_mo_record(const struct sms_mo *mo, const char *phone, const char *gateway)
 	    cJSON_AddStringToObject(p, "text", mo->text) != NULL &&
 	    cJSON_AddStringToObject(p, "gateway", gateway) != NULL &&
 	    cJSON_AddNumberToObject(p, "at", (double)mo->at) != NULL)
-		json = cJSON_PrintUnformatted(p);
+		json = json_print(p);
 	cJSON_Delete(p);
 	return json;
 }

@@ -12,6 +12,7 @@
 
 #include "channel.h"
 #include "config.h"
+#include "json.h"
 #include "sms.h"
 #include "sms_text.h"
 #include "xmalloc.h"
@@ -76,7 +77,7 @@ sms_encode(const struct config *cfg, const struct out *o, struct outmsg *m,
 	}
 	if (cJSON_AddStringToObject(p, "to", o->phone) == NULL ||
 	    cJSON_AddStringToObject(p, "text", text) == NULL ||
-	    (*params = cJSON_PrintUnformatted(p)) == NULL) {
+	    (*params = json_print(p)) == NULL) {
 		cJSON_Delete(p);
 		explicit_bzero(text, strlen(text));
 		free(text);

@@ -13,6 +13,7 @@
 #include "httpc.h"
 #include "i18n.h"
 #include "inbound.h"
+#include "json.h"
 #include "log.h"
 #include "store.h"
 #include "tg.h"
@@ -269,7 +270,7 @@ tg_commands_json(const struct tg *t, int lang, const char *code)
 	}
 	if (code == NULL ||
 	    cJSON_AddStringToObject(p, "language_code", code) != NULL)
-		json = cJSON_PrintUnformatted(p);
+		json = json_print(p);
 out:
 	cJSON_Delete(p);
 	return json;
@@ -292,7 +293,7 @@ tg_set_commands(struct tg *t)
 			continue;
 		}
 		tg_call(t, "setMyCommands", p);
-		cJSON_free(p);
+		free(p);
 	}
 }
 
@@ -413,7 +414,7 @@ tg_update_text(const cJSON *u, int64_t id, size_t *len)
 {
 	char	*raw;
 
-	if ((raw = cJSON_PrintUnformatted(u)) == NULL) {
+	if ((raw = json_print(u)) == NULL) {
 		tg_skipped(id, "out of memory");
 		return NULL;
 	}

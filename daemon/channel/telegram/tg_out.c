@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "channel.h"
+#include "json.h"
 #include "tg.h"
 #include "xmalloc.h"
 
@@ -155,7 +156,7 @@ tg_encode(const struct config *cfg, const struct out *o, struct outmsg *m,
 	    (p = cJSON_CreateObject()) == NULL)
 		return -1;
 	if (build[o->kind](p, o, &method) == 0 &&
-	    (*params = cJSON_PrintUnformatted(p)) != NULL) {
+	    (*params = json_print(p)) != NULL) {
 		m->chat_id = o->chat_id;
 		m->method = method;
 		/* Not a chat message: no pacing, no queue behind one. */
