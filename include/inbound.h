@@ -79,8 +79,10 @@ void	inbound_store_free(struct inbound_store *is);
 /*
  * Records one raw update (caller's transaction). *row is 0 when it was
  * recorded before (a redelivery), else the new row's id. With `raw` NULL
- * the row is recorded without its payload, which inbound_keep() adds in
- * the same transaction unless the row was handled and forgotten by then.
+ * the row is one routed at once, in the same transaction: it is recorded
+ * without its payload and already handled, so that marking it handled
+ * writes nothing. inbound_keep() adds the payload unless the row was
+ * forgotten, and makes it pending again when the router left it.
  */
 int	inbound_record(struct inbound_store *is, enum channel ch,
 	    int64_t ext_id, const char *raw, size_t len, int64_t *row)
@@ -100,9 +102,12 @@ int	inbound_forget(struct inbound_store *is, int64_t row)
 	    __attribute__((warn_unused_result));
 /* Whether inbound_forget() was called for `row` last. */
 int	inbound_forgotten(const struct inbound_store *is, int64_t row);
-/* Stores the payload of a row recorded without it. */
+/*
+ * Stores the payload of a row recorded without it (raw NULL: none);
+ * `left`: the router left the row, which waits, pending, for its turn.
+ */
 int	inbound_keep(struct inbound_store *is, int64_t row, const char *raw,
-	    size_t len) __attribute__((warn_unused_result));
+	    size_t len, int left) __attribute__((warn_unused_result));
 /* state: 1 handled, 2 skipped (unparseable). */
 int	inbound_mark(struct inbound_store *is, int64_t row, int state)
 	    __attribute__((warn_unused_result));

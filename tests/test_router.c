@@ -506,11 +506,12 @@ test_router_handler_error_rolls_back_and_row_is_retried(void **state)
 
 /*
  * As the Telegram channel does: stores a text update and hands it over
- * parsed, in the caller's transaction; router_route()'s answer.
+ * parsed, in the caller's transaction; router_route()'s answer. `bare`:
+ * stored without its payload, which is added if the router leaves it.
  */
 static int
-route_text(struct router_test *t, int64_t update_id, const char *text,
-    int64_t *row)
+route_update(struct router_test *t, int64_t update_id, const char *text,
+    int64_t *row, int bare)
 {
 	struct inbound	 in;
 	char		 json[256], why[96];
@@ -521,12 +522,26 @@ route_text(struct router_test *t, int64_t update_id, const char *text,
 	    "\"type\":\"private\"},\"from\":{\"id\":%d,\"is_bot\":false,"
 	    "\"first_name\":\"Olena\"},\"text\":\"%s\"}}",
 	    (long long)update_id, STRANGER, STRANGER, text);
-	*row = store_raw(t, CHANNEL_TELEGRAM, update_id, json);
+	if (bare)
+		assert_int_equal(inbound_record(t->app.is, CHANNEL_TELEGRAM,
+		    update_id, NULL, 0, row), 0);
+	else
+		*row = store_raw(t, CHANNEL_TELEGRAM, update_id, json);
 	assert_int_equal(tg_parse_update(json, strlen(json), &in, why,
 	    sizeof why), 0);
 	rc = router_route(t->app.router, *row, &in, t->alone);
 	inbound_clear(&in);
+	if (bare && rc == ROUTER_LEFT)
+		assert_int_equal(inbound_keep(t->app.is, *row, json,
+		    strlen(json), 1), 0);
 	return rc;
+}
+
+static int
+route_text(struct router_test *t, int64_t update_id, const char *text,
+    int64_t *row)
+{
+	return route_update(t, update_id, text, row, 0);
 }
 
 static void
@@ -601,6 +616,54 @@ test_router_route_keeps_order_behind_a_failed_row(void **state)
 	assert_int_equal(row_state(t, r[1]), 1);
 	assert_int_equal(row_state(t, r[2]), 1);
 	assert_int_equal(effects(t, r[2]), 1);
+}
+
+/*
+ * A row stored bare, as Telegram's are when routed at once, is written
+ * handled with its time; one the router leaves (a failure, or an older
+ * row pending) is pending again with its payload, and waits its turn.
+ */
+static void
+test_router_route_bare_rows_handled_or_left_pending(void **state)
+{
+	struct router_test	*t = *state;
+	int64_t			 r[4];
+
+	t->alone = 1;
+	assert_int_equal(store_begin(t->app.st), 0);
+	assert_int_equal(route_update(t, 1001, "one", &r[0], 1),
+	    ROUTER_HANDLED);
+	assert_int_equal(route_update(t, 1002, "fail", &r[1], 1),
+	    ROUTER_LEFT);
+	/* Behind the pending one: left, although its handler works. */
+	assert_int_equal(route_update(t, 1003, "three", &r[2], 1),
+	    ROUTER_LEFT);
+	assert_int_equal(store_commit(t->app.st), 0);
+	assert_calls(t, 2, r[0], r[1]);
+	assert_int_equal(row_state(t, r[0]), 1);
+	assert_int_equal(query(store_db(t->app.st), "SELECT COUNT(*) FROM "
+	    "inbound WHERE id = ?1 AND handled_at IS NOT NULL AND payload IS "
+	    "NULL", r[0]), 1);
+	assert_int_equal(effects(t, r[0]), 1);
+	assert_int_equal(row_state(t, r[1]), 0);
+	assert_int_equal(row_state(t, r[2]), 0);
+	assert_int_equal(query(store_db(t->app.st), "SELECT COUNT(*) FROM "
+	    "inbound WHERE id IN (?1, ?1 + 1) AND handled_at IS NULL AND "
+	    "payload IS NOT NULL", r[1]), 2);
+	/* The drain takes them in order, from their payloads. */
+	t->fail = 0;
+	drain(t);
+	assert_calls(t, 4, r[0], r[1], r[1], r[2]);
+	assert_int_equal(row_state(t, r[1]), 1);
+	assert_int_equal(row_state(t, r[2]), 1);
+	assert_int_equal(effects(t, r[2]), 1);
+	/* Nothing pending now: the next one is handled at once. */
+	assert_int_equal(store_begin(t->app.st), 0);
+	assert_int_equal(route_update(t, 1004, "four", &r[3], 1),
+	    ROUTER_HANDLED);
+	assert_int_equal(store_commit(t->app.st), 0);
+	assert_int_equal(row_state(t, r[3]), 1);
+	assert_calls(t, 5, r[0], r[1], r[1], r[2], r[3]);
 }
 
 /*
@@ -758,6 +821,7 @@ main(void)
 		T(test_router_handler_error_rolls_back_and_row_is_retried),
 		T(test_router_route_handles_in_the_channels_transaction),
 		T(test_router_route_keeps_order_behind_a_failed_row),
+		T(test_router_route_bare_rows_handled_or_left_pending),
 		T(test_router_route_not_alone_has_the_caller_roll_back),
 		T(test_router_unusable_rows_are_skipped_without_stalling),
 		T(test_router_row_no_handler_takes_is_marked_handled),

@@ -316,8 +316,17 @@ router_route(void *arg, int64_t row, struct inbound *in, int alone)
 	struct router	*r = arg;
 	int64_t		 oldest, taken;
 
-	if (inbound_pending(r->app->is, 0, &oldest, 1) != 1 || oldest != row)
+	/* A row routed at once is recorded handled: not among the pending. */
+	switch (inbound_pending(r->app->is, 0, &oldest, 1)) {
+	case 0:
+		break;
+	case 1:
+		if (oldest == row)
+			break;
+		/* FALLTHROUGH */
+	default:
 		return ROUTER_LEFT;
+	}
 	taken = clock_mono_us();
 	if (router_handle(r, row, in, alone) == -1) {
 		log_err("event=inbound.handle_failed inbound_id=%" PRId64

@@ -16,7 +16,11 @@ struct inbound_store {
 	sqlite3_stmt		*forget, *keep;
 	int64_t			 last_id;	/* ids are ours to give */
 	int64_t			 forgot;	/* the last row forgotten */
-	int64_t			 bare;	/* the last row, if it has no payload */
+	/*
+	 * The last row, if recorded without its payload: routed at once, it
+	 * is written handled, and only another outcome writes its state.
+	 */
+	int64_t			 bare;
 };
 
 void
@@ -41,7 +45,8 @@ inbound_store_new(struct store *st, const struct keys *k)
 	is->keys = k;
 	if (store_max_id(st, "inbound", &is->last_id) == -1 ||
 	    store_prepare(st, "INSERT INTO inbound (id, channel, ext_id, "
-	    "received_at, payload) VALUES (?, ?, ?, ?, ?) "
+	    "received_at, payload, state, handled_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?6 = 1 THEN ?4 END) "
 	    "ON CONFLICT (channel, ext_id) DO NOTHING", &is->insert) == -1 ||
 	    store_prepare(st, "SELECT id FROM inbound WHERE state = 0 "
 	    "AND id > ? ORDER BY id LIMIT ?", &is->pending) == -1 ||
@@ -53,8 +58,10 @@ inbound_store_new(struct store *st, const struct keys *k)
 	    &is->count) == -1 ||
 	    store_prepare(st, "UPDATE inbound SET payload = NULL WHERE id = ?",
 	    &is->forget) == -1 ||
-	    store_prepare(st, "UPDATE inbound SET payload = ? WHERE id = ?",
-	    &is->keep) == -1) {
+	    store_prepare(st, "UPDATE inbound SET payload = ?1, "
+	    "state = CASE WHEN ?3 THEN 0 ELSE state END, "
+	    "handled_at = CASE WHEN ?3 THEN NULL ELSE handled_at END "
+	    "WHERE id = ?2", &is->keep) == -1) {
 		inbound_store_free(is);
 		return NULL;
 	}
@@ -94,6 +101,7 @@ inbound_record(struct inbound_store *is, enum channel ch, int64_t ext_id,
 	sqlite3_bind_int(is->insert, 2, ch);
 	sqlite3_bind_int64(is->insert, 3, ext_id);
 	sqlite3_bind_int64(is->insert, 4, store_now_ms());
+	sqlite3_bind_int(is->insert, 6, raw == NULL ? 1 : 0);
 	if (store_step_done(is->insert, "inbound_insert") == -1)
 		return -1;
 	if (sqlite3_changes(store_db(is->st)) == 0)
@@ -165,7 +173,7 @@ inbound_forgotten(const struct inbound_store *is, int64_t row)
 
 int
 inbound_keep(struct inbound_store *is, int64_t row, const char *raw,
-    size_t len)
+    size_t len, int left)
 {
 	if (row == is->bare)
 		is->bare = 0;
@@ -175,12 +183,16 @@ inbound_keep(struct inbound_store *is, int64_t row, const char *raw,
 		return -1;
 	}
 	sqlite3_bind_int64(is->keep, 2, row);
+	sqlite3_bind_int(is->keep, 3, left);
 	return store_step_done(is->keep, "inbound_keep");
 }
 
 int
 inbound_mark(struct inbound_store *is, int64_t row, int state)
 {
+	/* Written handled already, in this transaction. */
+	if (row == is->bare && state == 1)
+		return 0;
 	sqlite3_bind_int(is->mark, 1, state);
 	sqlite3_bind_int64(is->mark, 2, store_now_ms());
 	sqlite3_bind_int64(is->mark, 3, row);

@@ -456,8 +456,8 @@ tg_route(struct tg *t, int64_t row, const cJSON *u, int64_t id, int alone,
 		return 0;
 	/* Without a text the row is kept bare; left, it is skipped later. */
 	if ((raw = tg_update_text(u, id, &len)) == NULL)
-		return 0;
-	rc = inbound_keep(t->is, row, raw, len);
+		return *left ? inbound_keep(t->is, row, NULL, 0, 1) : 0;
+	rc = inbound_keep(t->is, row, raw, len, *left);
 	free(raw);
 	return rc;
 }
