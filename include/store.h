@@ -84,6 +84,20 @@ void	store_rollback_to(struct store *st);
  */
 uint64_t store_rollbacks(const struct store *st);
 
+/*
+ * The data as it is now, for a value read from it to be used again
+ * without reading it again: store_unchanged() says 1 only while the
+ * write transaction the mark was taken in goes on and no row has been
+ * written or rolled back since. Outside a write transaction, never.
+ */
+struct store_mark {
+	int		 held;		/* taken holding the write lock */
+	uint64_t	 ends, rollbacks;
+	int64_t		 changes;
+};
+void	store_mark(struct store *st, struct store_mark *m);
+int	store_unchanged(struct store *st, const struct store_mark *m);
+
 /* Runs a statement that returns no rows; logs errors with `what`. */
 /*
  * PRAGMA integrity_check, the thorough one (slow on a large database: on

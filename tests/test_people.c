@@ -625,6 +625,49 @@ test_people_family_helpers_first_names_only(void **state)
 	    PEOPLE_NOT_FOUND);
 }
 
+/*
+ * A brief read again in the same transaction comes from memory, but
+ * never once the family changed, even by a savepoint rolled back.
+ */
+static void
+test_people_family_brief_read_again_sees_every_change(void **state)
+{
+	struct people_test	*f = *state;
+	struct family_brief	 b;
+	int64_t			 a, fid;
+
+	assert_int_equal(people_staff_create(f->p, "A", "family_assistant",
+	    "pl", 1, &a), PEOPLE_OK);
+	fid = add_family(f, "F1", "pl", "telegram", a, NULL);
+	assert_int_equal(store_begin(f->fx.st), 0);
+	assert_int_equal(people_family_update(f->p, fid, NULL, "uk", NULL,
+	    NULL), PEOPLE_OK);
+	assert_int_equal(people_family_brief(f->p, fid, &b), PEOPLE_OK);
+	assert_string_equal(b.language, "uk");
+	assert_int_equal(people_family_brief(f->p, fid, &b), PEOPLE_OK);
+	assert_string_equal(b.language, "uk");
+	assert_int_equal(people_family_update(f->p, fid, NULL, "ru", NULL,
+	    NULL), PEOPLE_OK);
+	assert_int_equal(people_family_brief(f->p, fid, &b), PEOPLE_OK);
+	assert_string_equal(b.language, "ru");
+	assert_int_equal(store_savepoint(f->fx.st), 0);
+	assert_int_equal(people_family_update(f->p, fid, NULL, "en", NULL,
+	    NULL), PEOPLE_OK);
+	assert_int_equal(people_family_brief(f->p, fid, &b), PEOPLE_OK);
+	assert_string_equal(b.language, "en");
+	store_rollback_to(f->fx.st);
+	assert_int_equal(people_family_brief(f->p, fid, &b), PEOPLE_OK);
+	assert_string_equal(b.language, "ru");
+	assert_int_equal(people_family_brief(f->p, 999, &b),
+	    PEOPLE_NOT_FOUND);
+	assert_int_equal(store_commit(f->fx.st), 0);
+	/* Another process may write once the transaction is over. */
+	assert_int_equal(sqlite3_exec(store_db(f->fx.st), "UPDATE families "
+	    "SET language = 'pl'", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(people_family_brief(f->p, fid, &b), PEOPLE_OK);
+	assert_string_equal(b.language, "pl");
+}
+
 /* What one table's file reads of another's: counts, codes, languages. */
 static void
 test_people_reads_across_tables(void **state)
@@ -841,6 +884,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_people_paper_consent_recorded_and_withdrawn, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_people_family_brief_read_again_sees_every_change,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_people_reads_across_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(

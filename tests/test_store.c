@@ -561,12 +561,65 @@ test_store_file_sizes_are_the_database_and_its_wal(void **state)
 	assert_true(db > 0);
 }
 
+/* A mark holds while the write transaction goes on and nothing changes. */
+static void
+test_store_mark_holds_only_while_nothing_changed(void **state)
+{
+	struct store_test	*f = *state;
+	struct store_mark	 m;
+	int64_t			 v;
+	int			 found;
+
+	open_store(f);
+	/* Outside a write transaction another process may write. */
+	store_mark(f->fx.st, &m);
+	assert_false(store_unchanged(f->fx.st, &m));
+	/* Nor in one that only reads (no BEGIN IMMEDIATE). */
+	assert_int_equal(sqlite3_exec(store_db(f->fx.st), "BEGIN", NULL, NULL,
+	    NULL), SQLITE_OK);
+	assert_int_equal(store_meta_get(f->fx.st, "a", &v, &found), 0);
+	store_mark(f->fx.st, &m);
+	assert_false(store_unchanged(f->fx.st, &m));
+	assert_int_equal(sqlite3_exec(store_db(f->fx.st), "COMMIT", NULL, NULL,
+	    NULL), SQLITE_OK);
+	/* store_begin() takes the write lock at once. */
+	assert_int_equal(store_begin(f->fx.st), 0);
+	store_mark(f->fx.st, &m);
+	assert_true(store_unchanged(f->fx.st, &m));
+	assert_int_equal(store_meta_set(f->fx.st, "a", 1), 0);
+	assert_false(store_unchanged(f->fx.st, &m));
+	store_mark(f->fx.st, &m);
+	assert_true(store_unchanged(f->fx.st, &m));
+	assert_int_equal(store_meta_get(f->fx.st, "a", &v, &found), 0);
+	assert_true(store_unchanged(f->fx.st, &m));
+	assert_int_equal(store_meta_set(f->fx.st, "a", 2), 0);
+	assert_false(store_unchanged(f->fx.st, &m));
+	/* A savepoint rolled back changes rows without counting them. */
+	store_mark(f->fx.st, &m);
+	assert_int_equal(store_savepoint(f->fx.st), 0);
+	store_rollback_to(f->fx.st);
+	assert_false(store_unchanged(f->fx.st, &m));
+	store_mark(f->fx.st, &m);
+	assert_int_equal(store_commit(f->fx.st), 0);
+	assert_false(store_unchanged(f->fx.st, &m));
+	/* Nor across transactions, however they end. */
+	assert_int_equal(store_begin(f->fx.st), 0);
+	assert_int_equal(store_meta_set(f->fx.st, "a", 3), 0);
+	store_mark(f->fx.st, &m);
+	store_rollback(f->fx.st);
+	assert_int_equal(store_begin(f->fx.st), 0);
+	assert_int_equal(store_meta_set(f->fx.st, "a", 3), 0);
+	assert_false(store_unchanged(f->fx.st, &m));
+	assert_int_equal(store_commit(f->fx.st), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_store_creates_file_0600_even_under_umask_0),
+		T(test_store_mark_holds_only_while_nothing_changed),
 		T(test_store_sets_schema_version),
 		T(test_store_first_open_migrates_reopen_does_not),
 		T(test_store_reopen_keeps_data),

@@ -364,10 +364,23 @@ people_family_brief_row(struct people *p, sqlite3_stmt *s, void *elem,
 int
 people_family_brief(struct people *p, int64_t id, struct family_brief *out)
 {
+	int	 rc;
+
+	if (id != 0 && p->brief.id == id &&
+	    store_unchanged(p->st, &p->brief_mark)) {
+		*out = p->brief;
+		return PEOPLE_OK;
+	}
 	memset(out, 0, sizeof *out);
 	sqlite3_bind_int64(p->fam[FAM_BRIEF], 1, id);
-	return people_fetch_one(p, p->fam[FAM_BRIEF], people_family_brief_row,
+	rc = people_fetch_one(p, p->fam[FAM_BRIEF], people_family_brief_row,
 	    out, NULL);
+	if (rc == PEOPLE_OK) {
+		p->brief = *out;
+		store_mark(p->st, &p->brief_mark);
+	} else
+		p->brief.id = 0;
+	return rc;
 }
 
 /* Nothing to free in a brief. */

@@ -19,6 +19,7 @@
 
 #include "crypto.h"
 #include "people.h"
+#include "store.h"
 
 /*
  * Rows of a pending family import (families.import_id and
@@ -93,6 +94,13 @@ struct people {
 	sqlite3_stmt		*prog[PROG_NSQL];
 	sqlite3_stmt		*inv[INV_NSQL];
 	sqlite3_stmt		*audit[AUDIT_NSQL];
+	/*
+	 * The last family brief read, while the data it came from is
+	 * unchanged (store_unchanged()): handling one message reads it for
+	 * its sender, then for the family.
+	 */
+	struct family_brief	 brief;
+	struct store_mark	 brief_mark;
 };
 
 /*

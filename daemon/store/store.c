@@ -25,6 +25,7 @@ struct store {
 	int		(*before_commit)(void *);
 	void		*before_commit_arg;
 	uint64_t	 rollbacks;
+	uint64_t	 ends;		/* write transactions ended */
 	int		 unsynced;	/* synchronous = NORMAL in effect */
 	int		 wal_unsynced;	/* commits not yet on the disk */
 };
@@ -326,6 +327,48 @@ uint64_t
 store_rollbacks(const struct store *st)
 {
 	return st->rollbacks;
+}
+
+/* Every end of a write transaction, however it came (SQLite's hooks). */
+static int
+store_commit_hook(void *arg)
+{
+	struct store	*st = arg;
+
+	st->ends++;
+	return 0;
+}
+
+static void
+store_rollback_hook(void *arg)
+{
+	struct store	*st = arg;
+
+	st->ends++;
+}
+
+/*
+ * Holding the write lock, nothing but this connection changes the data;
+ * it changed nothing while its count of changed rows and of rollbacks
+ * (ROLLBACK TO undoes changes without a count) stayed, in the same
+ * transaction.
+ */
+void
+store_mark(struct store *st, struct store_mark *m)
+{
+	m->held = sqlite3_txn_state(st->db, NULL) == SQLITE_TXN_WRITE;
+	m->ends = st->ends;
+	m->rollbacks = st->rollbacks;
+	m->changes = sqlite3_total_changes64(st->db);
+}
+
+int
+store_unchanged(struct store *st, const struct store_mark *m)
+{
+	return m->held && m->ends == st->ends &&
+	    m->rollbacks == st->rollbacks &&
+	    m->changes == sqlite3_total_changes64(st->db) &&
+	    sqlite3_txn_state(st->db, NULL) == SQLITE_TXN_WRITE;
 }
 
 int
@@ -681,6 +724,8 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 		goto fail;
 	}
 	sqlite3_wal_hook(st->db, store_wal_hook, st);
+	sqlite3_commit_hook(st->db, store_commit_hook, st);
+	sqlite3_rollback_hook(st->db, store_rollback_hook, st);
 	if (store_quick_check(st, path, err, errlen) == -1)
 		goto fail;
 	if (store_migrate(st->db, err, errlen) == -1)
