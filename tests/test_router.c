@@ -601,6 +601,22 @@ route_alone_past_a_failure(struct router_test *t, int64_t r[3])
 	assert_int_equal(row_state(t, r[2]), 0);
 }
 
+/*
+ * After route_alone_past_a_failure(), once the handler can: the drain
+ * takes the failed row and the one behind it, in order, from their
+ * payloads.
+ */
+static void
+drain_past_the_failure(struct router_test *t, const int64_t r[3])
+{
+	t->fail = 0;
+	drain(t);
+	assert_calls(t, 4, r[0], r[1], r[1], r[2]);
+	assert_int_equal(row_state(t, r[1]), 1);
+	assert_int_equal(row_state(t, r[2]), 1);
+	assert_int_equal(effects(t, r[2]), 1);
+}
+
 static void
 test_router_route_keeps_order_behind_a_failed_row(void **state)
 {
@@ -609,13 +625,7 @@ test_router_route_keeps_order_behind_a_failed_row(void **state)
 
 	route_alone_past_a_failure(t, r);
 	assert_calls(t, 2, r[0], r[1]);
-	/* The drain takes them in order once the handler can. */
-	t->fail = 0;
-	drain(t);
-	assert_calls(t, 4, r[0], r[1], r[1], r[2]);
-	assert_int_equal(row_state(t, r[1]), 1);
-	assert_int_equal(row_state(t, r[2]), 1);
-	assert_int_equal(effects(t, r[2]), 1);
+	drain_past_the_failure(t, r);
 }
 
 /*
@@ -650,13 +660,7 @@ test_router_route_bare_rows_handled_or_left_pending(void **state)
 	assert_int_equal(query(store_db(t->app.st), "SELECT COUNT(*) FROM "
 	    "inbound WHERE id IN (?1, ?1 + 1) AND handled_at IS NULL AND "
 	    "payload IS NOT NULL", r[1]), 2);
-	/* The drain takes them in order, from their payloads. */
-	t->fail = 0;
-	drain(t);
-	assert_calls(t, 4, r[0], r[1], r[1], r[2]);
-	assert_int_equal(row_state(t, r[1]), 1);
-	assert_int_equal(row_state(t, r[2]), 1);
-	assert_int_equal(effects(t, r[2]), 1);
+	drain_past_the_failure(t, r);
 	/* Nothing pending now: the next one is handled at once. */
 	assert_int_equal(store_begin(t->app.st), 0);
 	assert_int_equal(route_update(t, 1004, "four", &r[3], 1),
