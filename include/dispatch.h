@@ -127,6 +127,15 @@ void		 dispatch_kick(struct dispatch *d);
 void		 dispatch_stop(struct dispatch *d);
 /* Commits outcomes not yet written. */
 void		 dispatch_flush(struct dispatch *d);
+/*
+ * Writes the outcomes that came back and are not written yet in the
+ * caller's transaction, so that what it handles next sees them: a reply
+ * to a message just sent finds it. Once that transaction commits they
+ * are done with; rolled back, the dispatcher writes them as before. -1
+ * when they could not be written: the caller rolls back.
+ */
+int		 dispatch_record_now(struct dispatch *d)
+		    __attribute__((warn_unused_result));
 
 void		 dispatch_done(struct dispatch_job *job,
 		    const struct send_result *res);

@@ -27,9 +27,13 @@ void		 router_kick(void *router);
  * copies every page the row changes, a tenth of the work of a relayed
  * message), a failure leaves the transaction holding part of the row:
  * the caller rolls it back whole and hands the rows over again, alone.
+ * The dispatcher's outcomes that came back before the row are written
+ * first, in the same transaction (dispatch_record_now()), so that a reply
+ * finds the message it answers.
  * Returns ROUTER_HANDLED (handled, or marked unusable), ROUTER_LEFT
  * (pending: an older row waits, or alone, its handler failed) or
- * ROUTER_ABORT (not alone, its handler failed).
+ * ROUTER_ABORT (not alone, its handler failed; alone or not, those
+ * outcomes could not be written): the caller rolls back.
  */
 #define ROUTER_HANDLED	0
 #define ROUTER_LEFT	1

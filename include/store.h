@@ -76,6 +76,15 @@ int	store_savepoint(struct store *st) __attribute__((warn_unused_result));
  */
 void	store_set_before_commit(struct store *st, int (*fn)(void *arg),
 	    void *arg);
+/*
+ * `fn` runs once when the transaction under way ends: committed 1 after
+ * store_commit() succeeded, 0 when it was rolled back (store_rollback(),
+ * a failed commit included). What is kept in memory until a write is
+ * durable is let go there. -1 outside a transaction, or past the few a
+ * transaction takes.
+ */
+int	store_after(struct store *st, void (*fn)(void *arg, int committed),
+	    void *arg) __attribute__((warn_unused_result));
 int	store_release(struct store *st) __attribute__((warn_unused_result));
 void	store_rollback_to(struct store *st);
 /*

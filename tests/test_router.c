@@ -46,6 +46,7 @@ struct call {
 	enum sender_kind	 sender;
 	char			 text[32];
 	int			 in_transaction;
+	int64_t			 outbox_sent;	/* rows written sent */
 };
 
 struct router_test {
@@ -57,10 +58,15 @@ struct router_test {
 	int			 alone;	/* router_route() in savepoints */
 	int64_t			 sent[MAXCALLS];	/* by the dispatcher */
 	int			 nsent;
+	int			 hold;	/* sends wait for complete_send() */
+	struct dispatch_job	*held[MAXCALLS];
+	int			 nheld;
 };
 
 /* The test under way, for the handlers, which get only a struct hctx. */
 static struct router_test	*current;
+
+static int64_t	outbox_rows_sent(struct router_test *t);
 
 /*
  * What every test handler does: note the call, then queue a reply to
@@ -83,6 +89,7 @@ test_handle(struct hctx *ctx, const char *entry)
 	snprintf(c->text, sizeof c->text, "%s",
 	    ctx->in->text != NULL ? ctx->in->text : "");
 	c->in_transaction = !sqlite3_get_autocommit(store_db(t->app.st));
+	c->outbox_sent = outbox_rows_sent(t);
 
 	memset(&m, 0, sizeof m);
 	m.channel = CHANNEL_TELEGRAM;
@@ -184,9 +191,26 @@ record_send(void *arg, struct dispatch_job *job, const struct outbox_row *row,
 	(void)len;
 	assert_true(t->nsent < MAXCALLS);
 	t->sent[t->nsent++] = row->cause_id;
+	if (t->hold) {
+		t->held[t->nheld++] = job;
+		return;
+	}
 	memset(&res, 0, sizeof res);
 	res.status = SEND_OK;
 	dispatch_done(job, &res);
+}
+
+/* The answer to a held send comes back: Telegram's message id `ext`. */
+static void
+complete_send(struct router_test *t, int i, int64_t ext)
+{
+	struct send_result	 res;
+
+	assert_true(i < t->nheld);
+	memset(&res, 0, sizeof res);
+	res.status = SEND_OK;
+	res.message_id = ext;
+	dispatch_done(t->held[i], &res);
 }
 
 static int
@@ -332,6 +356,22 @@ row_state(struct router_test *t, int64_t row)
 {
 	return query(store_db(t->app.st),
 	    "SELECT state FROM inbound WHERE id = ?1", row);
+}
+
+/* Outbox rows written sent. */
+static int64_t
+outbox_rows_sent(struct router_test *t)
+{
+	return query(store_db(t->app.st),
+	    "SELECT COUNT(*) FROM outbox WHERE state = 2", 0);
+}
+
+/* The state of the reply a row's handling queued. */
+static int64_t
+reply_state(struct router_test *t, int64_t row)
+{
+	return query(store_db(t->app.st),
+	    "SELECT state FROM outbox WHERE cause_id = ?1", row);
 }
 
 /* Outbox rows a row's handling queued. */
@@ -580,6 +620,78 @@ test_router_route_handles_in_the_channels_transaction(void **state)
 	sqlite3_close(other);
 }
 
+static uint64_t
+sent_count(struct router_test *t)
+{
+	struct dispatch_stats	 ds;
+
+	dispatch_get_stats(t->app.disp, &ds);
+	return ds.sent;
+}
+
+/*
+ * A reply to a message just sent must find it: a send whose answer came
+ * back is written before the next row is handled, in that row's
+ * transaction, even when the dispatcher has not had its turn yet; and
+ * written again by the dispatcher when that transaction rolls back.
+ * Counted once either way.
+ */
+static void
+test_router_route_sees_the_sends_that_came_back(void **state)
+{
+	struct router_test	*t = *state;
+	int64_t			 r1, r2, r3, r4;
+
+	t->hold = 1;
+	r1 = store_text(t, 1001, "one");
+	drain(t);
+	pump(t);
+	assert_int_equal(t->nheld, 1);
+	/* Back from Telegram; the dispatcher's turn to write it not yet. */
+	complete_send(t, 0, 4242);
+	assert_int_equal(reply_state(t, r1), 0);
+	assert_int_equal(store_begin(t->app.st), 0);
+	assert_int_equal(route_text(t, 1002, "two", &r2), ROUTER_HANDLED);
+	assert_int_equal(store_commit(t->app.st), 0);
+	assert_calls(t, 2, r1, r2);
+	assert_int_equal(t->calls[1].outbox_sent, 1);
+	assert_int_equal(reply_state(t, r1), 2);
+	assert_int_equal(query(store_db(t->app.st), "SELECT ext_message_id "
+	    "FROM outbox WHERE cause_id = ?1", r1), 4242);
+	assert_int_equal(sent_count(t), 1);
+	/* The dispatcher finds nothing more to write, and sends r2's. */
+	router_kick(t->app.router);
+	pump(t);
+	assert_int_equal(sent_count(t), 1);
+	assert_int_equal(t->nheld, 2);
+	assert_int_equal(t->sent[1], r2);
+
+	/* Rolled back with the row: still written, by the dispatcher. */
+	complete_send(t, 1, 4243);
+	assert_int_equal(store_begin(t->app.st), 0);
+	assert_int_equal(route_text(t, 1003, "three", &r3), ROUTER_HANDLED);
+	assert_int_equal(t->calls[2].outbox_sent, 2);
+	store_rollback(t->app.st);
+	assert_int_equal(reply_state(t, r2), 0);
+	pump(t);
+	assert_int_equal(reply_state(t, r2), 2);
+	assert_int_equal(sent_count(t), 2);
+
+	/* A drained row, an SMS's or one left for later, sees them too. */
+	r3 = store_text(t, 1004, "four");
+	drain(t);
+	pump(t);
+	assert_int_equal(t->nheld, 3);
+	complete_send(t, 2, 4244);
+	r4 = store_text(t, 1005, "five");
+	drain(t);
+	assert_int_equal(t->calls[t->ncalls - 1].row, r4);
+	assert_int_equal(t->calls[t->ncalls - 1].outbox_sent, 3);
+	assert_int_equal(reply_state(t, r3), 2);
+	pump(t);
+	assert_int_equal(sent_count(t), 3);
+}
+
 /*
  * "one", "fail", "three" routed alone in one transaction: the failing
  * handler's effects are rolled back, not the rest, and the row after it
@@ -825,6 +937,7 @@ main(void)
 		T(test_router_handler_error_rolls_back_and_row_is_retried),
 		T(test_router_route_handles_in_the_channels_transaction),
 		T(test_router_route_keeps_order_behind_a_failed_row),
+		T(test_router_route_sees_the_sends_that_came_back),
 		T(test_router_route_bare_rows_handled_or_left_pending),
 		T(test_router_route_not_alone_has_the_caller_roll_back),
 		T(test_router_unusable_rows_are_skipped_without_stalling),

@@ -613,6 +613,81 @@ test_store_mark_holds_only_while_nothing_changed(void **state)
 	assert_int_equal(store_commit(f->fx.st), 0);
 }
 
+/* What each store_after() callback was told, in order. */
+struct ended {
+	int	 calls[8];
+	int	 n;
+};
+
+static void
+note_ended(void *arg, int committed)
+{
+	struct ended	*e = arg;
+
+	assert_true(e->n < 8);
+	e->calls[e->n++] = committed;
+}
+
+static int
+refuse_commit(void *arg)
+{
+	(void)arg;
+	return -1;
+}
+
+/* Told once how its transaction ended: committed, rolled back, failed. */
+static void
+test_store_after_tells_once_how_the_transaction_ended(void **state)
+{
+	struct store_test	*f = *state;
+	struct ended		 e = { { 0 }, 0 };
+	int64_t			 v = 0;
+	int			 found, i;
+
+	open_store(f);
+	/* Outside a transaction there is nothing to wait for. */
+	assert_int_equal(store_after(f->fx.st, note_ended, &e), -1);
+	assert_int_equal(store_begin(f->fx.st), 0);
+	assert_int_equal(store_after(f->fx.st, note_ended, &e), 0);
+	assert_int_equal(store_meta_set(f->fx.st, "a", 1), 0);
+	/* A savepoint's end is not the transaction's. */
+	assert_int_equal(store_savepoint(f->fx.st), 0);
+	store_rollback_to(f->fx.st);
+	assert_int_equal(e.n, 0);
+	assert_int_equal(store_commit(f->fx.st), 0);
+	assert_int_equal(e.n, 1);
+	assert_int_equal(e.calls[0], 1);
+	/* Told once: the next transaction's end is not told again. */
+	assert_int_equal(store_begin(f->fx.st), 0);
+	assert_int_equal(store_commit(f->fx.st), 0);
+	assert_int_equal(e.n, 1);
+	/* Rolled back. */
+	assert_int_equal(store_begin(f->fx.st), 0);
+	assert_int_equal(store_after(f->fx.st, note_ended, &e), 0);
+	assert_int_equal(store_meta_set(f->fx.st, "a", 2), 0);
+	store_rollback(f->fx.st);
+	assert_int_equal(e.n, 2);
+	assert_int_equal(e.calls[1], 0);
+	/* A commit that fails is a rollback, and told as one. */
+	store_set_before_commit(f->fx.st, refuse_commit, NULL);
+	assert_int_equal(store_begin(f->fx.st), 0);
+	assert_int_equal(store_after(f->fx.st, note_ended, &e), 0);
+	assert_int_equal(store_meta_set(f->fx.st, "a", 3), 0);
+	assert_int_equal(store_commit(f->fx.st), -1);
+	store_set_before_commit(f->fx.st, NULL, NULL);
+	assert_int_equal(e.n, 3);
+	assert_int_equal(e.calls[2], 0);
+	assert_int_equal(store_meta_get(f->fx.st, "a", &v, &found), 0);
+	assert_int_equal(v, 1);
+	/* A few a transaction, no more; each told. */
+	assert_int_equal(store_begin(f->fx.st), 0);
+	for (i = 0; store_after(f->fx.st, note_ended, &e) == 0; i++)
+		assert_true(i < 8);
+	assert_true(i >= 2 && e.n + i <= 8);
+	assert_int_equal(store_commit(f->fx.st), 0);
+	assert_int_equal(e.n, 3 + i);
+}
+
 int
 main(void)
 {
@@ -620,6 +695,7 @@ main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_store_creates_file_0600_even_under_umask_0),
 		T(test_store_mark_holds_only_while_nothing_changed),
+		T(test_store_after_tells_once_how_the_transaction_ended),
 		T(test_store_sets_schema_version),
 		T(test_store_first_open_migrates_reopen_does_not),
 		T(test_store_reopen_keeps_data),

@@ -77,6 +77,7 @@ class Soak:
         self.kills = 0
         self.events = []
         self.sent_tokens = {}           # token -> "tg" | "mo" | "answer"
+        self.answers_made = {}          # token -> (emulator, wall ms)
         self.next_token = 0
         self.stop = threading.Event()
         self.lock = threading.Lock()
@@ -285,6 +286,7 @@ class Soak:
                     continue
                 answered.add(tk.group(1))
                 t = self.token(kind)
+                self.answers_made[t] = (emu, time.time() * 1000)
                 emu.message(STAFF_TG, "%s odpowiedź" % t,
                                     reply_to_message_id=m["message_id"])
 
@@ -402,6 +404,19 @@ class Soak:
         return (", bearerbox received it" if seen else
                 ", never reached bearerbox")
 
+    def bot_said(self, token):
+        """For an assistant's answer: what the bot told the assistant in
+        the 15 s after it (an error, "not from a family"), since a lost
+        answer is most often one the daemon could not place."""
+        if token not in self.answers_made:
+            return ""
+        emu, at = self.answers_made[token]
+        said = [m["text"][:60] for m in emu.sent(chat_id=STAFF_TG)
+                if m["method"] == "sendMessage" and m["text"] and
+                at <= m["t_ms"] <= at + 15000 and
+                not TOKEN_RE.search(m["text"])]
+        return ", the bot then said: %s" % (" | ".join(said) or "nothing")
+
     def arrived(self):
         got = {}
         for m in self.sc.emu.sent():
@@ -483,7 +498,8 @@ class Soak:
                   len(lost), len(dups), window))
         if lost:
             print("soak: LOST: %s" % " ".join(
-                "%s (%s%s)" % (t, owed[t], self.kannel_saw(t))
+                "%s (%s%s%s)" % (t, owed[t], self.kannel_saw(t),
+                                 self.bot_said(t))
                 for t in lost[:50]))
         if dups:
             print("soak: DUPLICATES: %s" % " ".join(

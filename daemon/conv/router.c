@@ -327,6 +327,13 @@ router_route(void *arg, int64_t row, struct inbound *in, int alone)
 	default:
 		return ROUTER_LEFT;
 	}
+	/*
+	 * A reply to a message just sent must find it: the sends that came
+	 * back are written first (in this transaction, outside the row's
+	 * savepoint). When they cannot be, nothing of the answer is kept.
+	 */
+	if (dispatch_record_now(r->app->disp) == -1)
+		return ROUTER_ABORT;
 	taken = clock_mono_us();
 	if (router_handle(r, row, in, alone) == -1) {
 		log_err("event=inbound.handle_failed inbound_id=%" PRId64
@@ -356,6 +363,10 @@ router_drain(struct router *r)
 		taken = clock_mono_us();
 		if (store_begin(r->app->st) == -1)
 			return -1;
+		if (dispatch_record_now(r->app->disp) == -1) {
+			store_rollback(r->app->st);
+			return -1;
+		}
 		for (i = 0; i < n; i++) {
 			/* A failed row stays pending for the next drain. */
 			if (router_handle_row(r, rows[i]) != 0)

@@ -69,6 +69,8 @@ struct dispatch {
 	void			*hook_arg;
 	struct dispatch_job	*done_head, **done_tail;
 	int			 ndone;
+	int			 recording;	/* done jobs written in an open
+						   transaction (dispatch_record_now) */
 	struct dispatch_stats	 stats;
 	int			 stopping;
 	int64_t			 unrecorded_at;	/* mono ms; 0: all recorded */
@@ -503,14 +505,15 @@ dispatch_gate(struct dispatch *d, struct outbox_row *pick, int k,
  * failed, per channel.
  */
 static void
-dispatch_count(struct dispatch *d, const uint64_t held[DISPATCH_NCHANNELS])
+dispatch_count(struct dispatch *d, const uint64_t held[DISPATCH_NCHANNELS],
+    int n)
 {
 	struct dispatch_job	*job;
 	size_t			 c;
 
 	for (c = 0; c < DISPATCH_NCHANNELS; c++)
 		d->stats.ch[c].results[DISPATCH_FAILED] += held[c];
-	for (job = d->done_head; job != NULL; job = job->next)
+	for (job = d->done_head; job != NULL && n-- > 0; job = job->next)
 		if ((size_t)job->row.channel < DISPATCH_NCHANNELS)
 			d->stats.ch[job->row.channel].results[job->result]++;
 }
@@ -580,7 +583,7 @@ dispatch_claim(struct dispatch *d, struct outbox_row *pick, char **params,
 	d->stats.unsynced_passes += unsynced;
 	for (i = 0; i < k; i++)
 		outbox_mark_sending(d->ob, &pick[i]);
-	dispatch_count(d, held);
+	dispatch_count(d, held, d->ndone);
 	*more = n == DISPATCH_BATCH && k == n;
 	if (n == 0 && room > 0)
 		*wait = dispatch_next_due(d);
@@ -782,18 +785,60 @@ dispatch_record_all(struct dispatch *d)
 	return 0;
 }
 
+/* The first `n` outcomes are written: let them go. */
+static void
+dispatch_free_first(struct dispatch *d, int n)
+{
+	struct dispatch_job	*job;
+
+	while ((job = d->done_head) != NULL && n-- > 0) {
+		d->done_head = job->next;
+		d->ndone--;
+		free(job);
+	}
+	if (d->done_head == NULL)
+		d->done_tail = &d->done_head;
+}
+
 static void
 dispatch_free_done(struct dispatch *d)
 {
-	struct dispatch_job	*job, *next;
+	dispatch_free_first(d, d->ndone);
+}
 
-	for (job = d->done_head; job != NULL; job = next) {
-		next = job->next;
-		free(job);
-	}
-	d->done_head = NULL;
-	d->done_tail = &d->done_head;
-	d->ndone = 0;
+/*
+ * The transaction dispatch_record_now() wrote the outcomes in ended:
+ * committed, they count and go, as after a pass; rolled back, they are
+ * still to write, and the next pass writes them before it claims.
+ */
+static void
+dispatch_record_ended(void *arg, int committed)
+{
+	struct dispatch		*d = arg;
+	uint64_t		 held[DISPATCH_NCHANNELS] = { 0 };
+	int			 n = d->recording;
+
+	d->recording = 0;
+	if (!committed)
+		return;
+	if (d->unrecorded_at != 0)
+		dispatch_outcomes_recorded(d);
+	dispatch_count(d, held, n);
+	dispatch_free_first(d, n);
+	/* What they held back (their chats' next rows) may go. */
+	dispatch_kick(d);
+}
+
+int
+dispatch_record_now(struct dispatch *d)
+{
+	if (d->done_head == NULL || d->recording != 0)
+		return 0;
+	if (dispatch_record_all(d) == -1 ||
+	    store_after(d->st, dispatch_record_ended, d) == -1)
+		return -1;
+	d->recording = d->ndone;
+	return 0;
 }
 
 /*

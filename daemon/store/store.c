@@ -17,6 +17,14 @@
 #include "walbuf.h"
 #include "xmalloc.h"
 
+/* At most this many store_after() per transaction. */
+#define STORE_AFTER_MAX	4
+
+struct store_after {
+	void		(*fn)(void *arg, int committed);
+	void		*arg;
+};
+
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*begin, *commit, *rollback;
@@ -26,6 +34,8 @@ struct store {
 	void		*before_commit_arg;
 	uint64_t	 rollbacks;
 	uint64_t	 ends;		/* write transactions ended */
+	struct store_after	 after[STORE_AFTER_MAX];
+	int		 nafter;
 	int		 unsynced;	/* synchronous = NORMAL in effect */
 	int		 wal_unsynced;	/* commits not yet on the disk */
 };
@@ -236,6 +246,32 @@ store_set_before_commit(struct store *st, int (*fn)(void *arg), void *arg)
 }
 
 int
+store_after(struct store *st, void (*fn)(void *arg, int committed),
+    void *arg)
+{
+	if (sqlite3_get_autocommit(st->db) || st->nafter == STORE_AFTER_MAX)
+		return -1;
+	st->after[st->nafter].fn = fn;
+	st->after[st->nafter].arg = arg;
+	st->nafter++;
+	return 0;
+}
+
+/* The transaction ended: each store_after() is told how, once. */
+static void
+store_ended(struct store *st, int committed)
+{
+	struct store_after	 after[STORE_AFTER_MAX];
+	int			 i, n = st->nafter;
+
+	/* A callback may begin the next transaction. */
+	memcpy(after, st->after, sizeof after);
+	st->nafter = 0;
+	for (i = 0; i < n; i++)
+		after[i].fn(after[i].arg, committed);
+}
+
+int
 store_commit(struct store *st)
 {
 	if (st->before_commit != NULL &&
@@ -249,6 +285,7 @@ store_commit(struct store *st)
 	}
 	/* What runs outside a transaction is synced again at once. */
 	(void)store_synced(st);
+	store_ended(st, 1);
 	return 0;
 }
 
@@ -314,13 +351,14 @@ void
 store_rollback(struct store *st)
 {
 	st->rollbacks++;
-	if (sqlite3_get_autocommit(st->db)) {
-		(void)store_synced(st);
+	if (!sqlite3_get_autocommit(st->db) &&
+	    store_step_done(st->rollback, "rollback") == -1) {
+		/* Logged; SQLite rolls back on close. */
+		store_ended(st, 0);
 		return;
 	}
-	if (store_step_done(st->rollback, "rollback") == -1)
-		return;		/* logged; SQLite rolls back on close */
 	(void)store_synced(st);
+	store_ended(st, 0);
 }
 
 uint64_t
