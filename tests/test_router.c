@@ -690,6 +690,12 @@ test_router_route_sees_the_sends_that_came_back(void **state)
 	assert_int_equal(reply_state(t, r3), 2);
 	pump(t);
 	assert_int_equal(sent_count(t), 3);
+	/* The last reply's answer comes back too: nothing left in flight. */
+	assert_int_equal(t->nheld, 4);
+	complete_send(t, 3, 4245);
+	pump(t);
+	assert_int_equal(reply_state(t, r4), 2);
+	assert_int_equal(sent_count(t), 4);
 }
 
 /*
