@@ -479,6 +479,16 @@ class Soak:
         lost = sorted(t for t in owed if t not in got)
         failed = self.d.sql("SELECT COUNT(*) FROM outbox WHERE state = 3")
         print("soak: outbox rows failed for good: %d" % failed[0][0])
+        # Not lost but late: a row still waiting (backing off, held).
+        for who, d in [("", self.d)] + (
+                [("Kannel daemon's ", self.d2)] if self.k is not None
+                else []):
+            left = d.sql("SELECT channel, priority, COUNT(*), "
+                         "MAX(attempts) FROM outbox WHERE state = 0 "
+                         "GROUP BY channel, priority")
+            if left:
+                print("soak: %soutbox rows still queued (channel, lane, "
+                      "rows, most attempts): %s" % (who, left))
         dups = {t: n for t, n in got.items() if t in owed and n > 1}
         window = max(1, self.kills + self.kannel_kills) * IN_FLIGHT
         by = {}
