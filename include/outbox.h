@@ -245,11 +245,15 @@ const char *outbox_priority_name(enum outbox_priority p);
 
 /*
  * The channel and time (unix ms) of the newest message sent to the member
- * that was not reported failed or expired; *ch is 0 when there is none.
- * Outbox rows of delivery states are sms.h's enum sms_delivery.
+ * (of the family `family_id`) that was not reported failed or expired;
+ * *ch is 0 when there is none. It reads the family's rows only
+ * (outbox_member_last_sql). Outbox rows of delivery states are sms.h's
+ * enum sms_delivery.
  */
-int	outbox_member_last_sent(struct outbox *ob, int64_t member_id,
-	    enum channel *ch, int64_t *at) __attribute__((warn_unused_result));
+int	outbox_member_last_sent(struct outbox *ob, int64_t family_id,
+	    int64_t member_id, enum channel *ch, int64_t *at)
+	    __attribute__((warn_unused_result));
+extern const char outbox_member_last_sql[];
 
 /*
  * The rows of the JSON array `ids` (a programme report, an export):

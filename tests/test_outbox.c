@@ -188,6 +188,87 @@ assert_counts(struct outbox_test *f, int64_t q, int64_t sending, int64_t sent,
 	assert_int_equal(c[OUTBOX_FAILED], failed);
 }
 
+/* Sets the row's columns as a member's message of a family sent at `at`. */
+static void
+as_sent_to(struct outbox_test *f, int64_t id, int64_t family, int64_t member,
+    int channel, int64_t at)
+{
+	sqlite3_stmt	*s = NULL;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->fx.st), "UPDATE outbox "
+	    "SET family_id = ?1, member_id = ?2, channel = ?3, state = 2, "
+	    "sent_at = ?4 WHERE id = ?5", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_int64(s, 1, family);
+	sqlite3_bind_int64(s, 2, member);
+	sqlite3_bind_int(s, 3, channel);
+	sqlite3_bind_int64(s, 4, at);
+	sqlite3_bind_int64(s, 5, id);
+	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+}
+
+/*
+ * The channel that last carried a message to a member: the newest sent
+ * and not reported failed, of that member only; found through the
+ * family's rows, not by reading the whole outbox.
+ */
+static void
+test_outbox_member_last_sent_reads_the_familys_rows(void **state)
+{
+	struct outbox_test	*f = *state;
+	sqlite3_stmt		*s = NULL;
+	enum channel		 ch;
+	int64_t			 at, a, b, c, d;
+	char			 sql[512];
+	int			 indexed = 0, scan = 0, found = 0;
+
+	assert_int_equal(store_begin(f->fx.st), 0);
+	a = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
+	b = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
+	c = enqueue(f, 2, OUTBOX_PRIO_CONVERSATION);
+	d = enqueue(f, 1, OUTBOX_PRIO_CONVERSATION);
+	as_sent_to(f, a, 1, 10, CHANNEL_TELEGRAM, 1000);
+	as_sent_to(f, b, 1, 10, CHANNEL_SMS, 2000);
+	/* Another family's member, sent later. */
+	as_sent_to(f, c, 2, 11, CHANNEL_SMS, 3000);
+	assert_int_equal(store_commit(f->fx.st), 0);
+	assert_int_equal(outbox_member_last_sent(f->ob, 1, 10, &ch, &at), 0);
+	assert_int_equal(ch, CHANNEL_SMS);
+	assert_int_equal(at, 2000);
+	/* The SMS reported failed does not count; a row queued neither. */
+	assert_int_equal(outbox_set_delivery(f->ob, b, NULL, 3, "err", 2500,
+	    &found), 0);
+	assert_true(found);
+	snprintf(sql, sizeof sql, "UPDATE outbox SET family_id = 1, "
+	    "member_id = 10, sent_at = 9000 WHERE id = %lld", (long long)d);
+	assert_int_equal(sqlite3_exec(store_db(f->fx.st), sql, NULL, NULL,
+	    NULL), SQLITE_OK);
+	assert_int_equal(outbox_member_last_sent(f->ob, 1, 10, &ch, &at), 0);
+	assert_int_equal(ch, CHANNEL_TELEGRAM);
+	assert_int_equal(at, 1000);
+	assert_int_equal(outbox_member_last_sent(f->ob, 1, 11, &ch, &at), 0);
+	assert_int_equal(ch, 0);
+	assert_int_equal(at, 0);
+	assert_int_equal(outbox_member_last_sent(f->ob, 2, 11, &ch, &at), 0);
+	assert_int_equal(ch, CHANNEL_SMS);
+	/* The plan: the family's rows through their index. */
+	snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s",
+	    outbox_member_last_sql);
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->fx.st), sql, -1, &s,
+	    NULL), SQLITE_OK);
+	sqlite3_bind_int64(s, 1, 1);
+	sqlite3_bind_int64(s, 2, 10);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *detail = (const char *)sqlite3_column_text(s, 3);
+
+		indexed |= strstr(detail, "USING INDEX outbox_family") != NULL;
+		scan |= strncmp(detail, "SCAN outbox", 11) == 0;
+	}
+	sqlite3_finalize(s);
+	assert_true(indexed);
+	assert_false(scan);
+}
+
 static void
 test_outbox_enqueue_stores_payload_sealed(void **state)
 {
@@ -976,6 +1057,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_outbox_member_last_sent_reads_the_familys_rows),
 		T(test_outbox_enqueue_stores_payload_sealed),
 		T(test_outbox_payload_returns_params),
 		T(test_outbox_payload_of_missing_row_fails),

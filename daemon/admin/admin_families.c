@@ -41,7 +41,8 @@ admin_add_staff_ref(struct areq *r, cJSON *o, const char *key, int64_t id)
  * carried a message to them. -1 on a storage error.
  */
 static int
-admin_member_reach_json(struct areq *r, cJSON *o, int64_t id)
+admin_member_reach_json(struct areq *r, cJSON *o, int64_t family_id,
+    int64_t id)
 {
 	enum channel	 ch;
 	int64_t		 since, at;
@@ -50,7 +51,8 @@ admin_member_reach_json(struct areq *r, cJSON *o, int64_t id)
 
 	if (people_member_announcements(r->app->people, id, &on, &since) !=
 	    PEOPLE_OK ||
-	    outbox_member_last_sent(r->app->ob, id, &ch, &at) == -1)
+	    outbox_member_last_sent(r->app->ob, family_id, id, &ch, &at) ==
+	    -1)
 		return -1;
 	x = cJSON_AddObjectToObject(o, "announcements");
 	cJSON_AddBoolToObject(x, "on", on);
@@ -81,7 +83,8 @@ admin_add_members(struct areq *r, cJSON *o, int64_t family_id, int full)
 		x = admin_member_json(&m[i], full);
 		cJSON_AddItemToArray(arr, x);
 		if (full)
-			rc = admin_member_reach_json(r, x, m[i].id);
+			rc = admin_member_reach_json(r, x, family_id,
+			    m[i].id);
 	}
 	people_member_list_free(m, n);
 	return rc;

@@ -904,29 +904,38 @@ outbox_list(struct outbox *ob, int state, enum channel channel,
 /* ---- the channel that last worked for a member (admin API) ----------- */
 
 /*
+ * Through outbox_family: the member's family's rows, not the whole
+ * outbox (every row ever sent, until retention purges it), for each
+ * member of a family shown.
+ */
+const char outbox_member_last_sql[] =
+    "SELECT channel, sent_at FROM outbox "
+    "WHERE family_id = ?1 AND member_id = ?2 AND state = 2 "
+    "AND sent_at IS NOT NULL "
+    "AND (delivery IS NULL OR delivery NOT IN (3, 4)) "
+    "ORDER BY sent_at DESC, id DESC LIMIT 1";
+
+/*
  * Prepared per call: the admin API asks it for the members of one family
  * at a time, and the statement stays out of the dispatcher's set.
  */
 int
-outbox_member_last_sent(struct outbox *ob, int64_t member_id,
-    enum channel *ch, int64_t *at)
+outbox_member_last_sent(struct outbox *ob, int64_t family_id,
+    int64_t member_id, enum channel *ch, int64_t *at)
 {
-	static const char sql[] = "SELECT channel, sent_at FROM outbox "
-	    "WHERE member_id = ? AND state = 2 AND sent_at IS NOT NULL AND "
-	    "(delivery IS NULL OR delivery NOT IN (3, 4)) "
-	    "ORDER BY sent_at DESC, id DESC LIMIT 1";
 	sqlite3_stmt	*s = NULL;
 	int		 rc;
 
 	*ch = 0;
 	*at = 0;
-	if (sqlite3_prepare_v2(store_db(ob->st), sql, -1, &s, NULL) !=
-	    SQLITE_OK) {
+	if (sqlite3_prepare_v2(store_db(ob->st), outbox_member_last_sql, -1,
+	    &s, NULL) != SQLITE_OK) {
 		log_err("event=store.error what=outbox_member_last "
 		    "error=\"%s\"", sqlite3_errmsg(store_db(ob->st)));
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, member_id);
+	sqlite3_bind_int64(s, 1, family_id);
+	sqlite3_bind_int64(s, 2, member_id);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		*ch = (enum channel)sqlite3_column_int(s, 0);
 		*at = sqlite3_column_int64(s, 1);
