@@ -125,6 +125,8 @@ int64_t	outbox_next_due(struct outbox *ob, int64_t now);
  */
 int	outbox_expire_receipts(struct outbox *ob, int64_t before, int *count)
 	    __attribute__((warn_unused_result));
+/* What it runs: through outbox_live, never a walk of every row. */
+extern const char outbox_expire_sql[];
 
 /* The row's payload (params JSON); free with crypto_free_plain(). */
 int	outbox_payload(struct outbox *ob, int64_t id, char **params,

@@ -265,6 +265,17 @@ outbox_functions(struct outbox *ob, void *arg)
 	return 0;
 }
 
+/*
+ * Stale receipts given up, every few seconds while the dispatcher works:
+ * `state <> 2` has outbox_live (priority, state) serve it, where
+ * `state = 0` alone read every row the outbox keeps.
+ */
+const char outbox_expire_sql[] =
+    "UPDATE outbox SET state = 3, error_code = NULL, "
+    "last_error = 'stale receipt, given up' WHERE state <> 2 "
+    "AND state = 0 AND priority = 3 AND created_at < ? "
+    "AND NOT outbox_in_flight(id)";
+
 struct outbox *
 outbox_new(struct store *st, const struct keys *k)
 {
@@ -287,10 +298,7 @@ outbox_new(struct store *st, const struct keys *k)
 	    "AND state = 0 AND NOT outbox_in_flight(id)",
 	    &ob->coalesce) == -1 ||
 	    store_prepare(st, outbox_promote_sql, &ob->promote) == -1 ||
-	    store_prepare(st, "UPDATE outbox SET state = 3, error_code = NULL, "
-	    "last_error = 'stale receipt, given up' WHERE state = 0 "
-	    "AND priority = 3 AND created_at < ? "
-	    "AND NOT outbox_in_flight(id)", &ob->expire) == -1 ||
+	    store_prepare(st, outbox_expire_sql, &ob->expire) == -1 ||
 	    store_prepare(st, "SELECT id, channel, priority, attempts, "
 	    "is_group, chat_key, method, cause, cause_id, member_id "
 	    "FROM outbox WHERE chat_key = ? AND state = 2 "
