@@ -640,7 +640,7 @@ static void
 test_router_route_sees_the_sends_that_came_back(void **state)
 {
 	struct router_test	*t = *state;
-	int64_t			 r1, r2, r3, r4;
+	int64_t			 r1, r2, undone, r3, r4;
 
 	t->hold = 1;
 	r1 = store_text(t, 1001, "one");
@@ -669,9 +669,11 @@ test_router_route_sees_the_sends_that_came_back(void **state)
 	/* Rolled back with the row: still written, by the dispatcher. */
 	complete_send(t, 1, 4243);
 	assert_int_equal(store_begin(t->app.st), 0);
-	assert_int_equal(route_text(t, 1003, "three", &r3), ROUTER_HANDLED);
+	assert_int_equal(route_text(t, 1003, "three", &undone),
+	    ROUTER_HANDLED);
 	assert_int_equal(t->calls[2].outbox_sent, 2);
 	store_rollback(t->app.st);
+	assert_int_equal(effects(t, undone), 0);
 	assert_int_equal(reply_state(t, r2), 0);
 	pump(t);
 	assert_int_equal(reply_state(t, r2), 2);
