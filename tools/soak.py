@@ -78,6 +78,7 @@ class Soak:
         self.events = []
         self.sent_tokens = {}           # token -> "tg" | "mo" | "answer"
         self.answers_made = {}          # token -> (emulator, wall ms)
+        self.staff_pages = {}           # emulator -> its sent to staff
         self.next_token = 0
         self.stop = threading.Event()
         self.lock = threading.Lock()
@@ -411,7 +412,9 @@ class Soak:
         if token not in self.answers_made:
             return ""
         emu, at = self.answers_made[token]
-        said = [m["text"][:60] for m in emu.sent(chat_id=STAFF_TG)
+        if emu not in self.staff_pages:
+            self.staff_pages[emu] = emu.sent(chat_id=STAFF_TG)
+        said = [m["text"][:60] for m in self.staff_pages[emu]
                 if m["method"] == "sendMessage" and m["text"] and
                 at <= m["t_ms"] <= at + 15000 and
                 not TOKEN_RE.search(m["text"])]
