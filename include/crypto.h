@@ -97,6 +97,8 @@ int	crypto_open(const struct keys *k, const struct crypto_ad *ad,
 	    const unsigned char *blob, size_t bloblen, char **plain,
 	    size_t *plainlen) __attribute__((warn_unused_result));
 void	crypto_free_plain(char *plain);
+/* A copy of `s` as crypto_open() gives one: crypto_free_plain() it. */
+char	*crypto_plain_dup(const char *s);
 
 /*
  * Keyed BLAKE2b blind index of `value` for equality look-ups. `domain`

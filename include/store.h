@@ -94,18 +94,13 @@ void	store_rollback_to(struct store *st);
 uint64_t store_rollbacks(const struct store *st);
 
 /*
- * The data as it is now, for a value read from it to be used again
- * without reading it again: store_unchanged() says 1 only while the
- * write transaction the mark was taken in goes on and no row has been
- * written or rolled back since. Outside a write transaction, never.
+ * A count that moves whenever what the people tables (staff, members,
+ * families, import_pending) say may have changed: a row of them written
+ * through this connection, a commit by another connection, a rollback.
+ * A value read from them is good to use again while it stays the same
+ * (people.c's memos).
  */
-struct store_mark {
-	int		 held;		/* taken holding the write lock */
-	uint64_t	 ends, rollbacks;
-	int64_t		 changes;
-};
-void	store_mark(struct store *st, struct store_mark *m);
-int	store_unchanged(struct store *st, const struct store_mark *m);
+uint64_t store_people_gen(struct store *st);
 
 /* Runs a statement that returns no rows; logs errors with `what`. */
 /*

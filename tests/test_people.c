@@ -668,6 +668,115 @@ test_people_family_brief_read_again_sees_every_change(void **state)
 	assert_string_equal(b.language, "pl");
 }
 
+/* Runs `sql` on a connection of its own: another process's write. */
+static void
+other_connection(struct people_test *f, const char *sql)
+{
+	sqlite3	*db;
+
+	assert_int_equal(sqlite3_open(f->fx.db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_busy_timeout(db, 1000), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+/*
+ * What is remembered between messages (who writes, where their
+ * assistant is reached, the member's name) is what the tables say after
+ * every kind of change: a relink, an edit, a rollback, another process.
+ */
+static void
+test_people_memos_follow_every_change(void **state)
+{
+	struct people_test	*f = *state;
+	struct people_tg	 who;
+	struct staff_reach	 r;
+	int64_t			 a, fid, m1, m2;
+	char			*name = NULL;
+
+	assert_int_equal(people_staff_create(f->p, "Anna Nowak",
+	    "family_assistant", "pl", 1, &a), PEOPLE_OK);
+	assert_int_equal(people_link_staff(f->p, a, 555, 555), PEOPLE_OK);
+	fid = add_family(f, NAME_A, "uk", "telegram", a, NULL);
+	assert_int_equal(people_member_create(f->p, fid, "Iryna", NULL, 0,
+	    &m1), PEOPLE_OK);
+	assert_int_equal(people_member_create(f->p, fid, "Petro", NULL, 0,
+	    &m2), PEOPLE_OK);
+	assert_int_equal(people_link_member(f->p, m1, 4242, 4242), PEOPLE_OK);
+
+	/* Read twice: the second answer is the memo's. */
+	assert_int_equal(people_staff_reach(f->p, a, &r), PEOPLE_OK);
+	assert_int_equal(people_staff_reach(f->p, a, &r), PEOPLE_OK);
+	assert_int_equal(r.chat_id, 555);
+	assert_int_equal(people_find_tg(f->p, 4242, &who), PEOPLE_OK);
+	assert_int_equal(people_find_tg(f->p, 4242, &who), PEOPLE_OK);
+	assert_int_equal(who.member_id, m1);
+	assert_int_equal(people_member_name(f->p, m1, &name), PEOPLE_OK);
+	crypto_free_plain(name);
+	assert_int_equal(people_member_name(f->p, m1, &name), PEOPLE_OK);
+	assert_string_equal(name, "Iryna");
+	crypto_free_plain(name);
+
+	/* The assistant's account moved: families' words go to the new. */
+	assert_int_equal(people_link_staff(f->p, a, 556, 556), PEOPLE_OK);
+	assert_int_equal(people_staff_reach(f->p, a, &r), PEOPLE_OK);
+	assert_int_equal(r.chat_id, 556);
+	/* The account now belongs to another member of the family. */
+	assert_int_equal(people_link_member(f->p, m2, 4242, 4242), PEOPLE_OK);
+	assert_int_equal(people_find_tg(f->p, 4242, &who), PEOPLE_OK);
+	assert_int_equal(who.who, PEOPLE_MEMBER);
+	assert_int_equal(who.member_id, m2);
+	/* Disabled staff are nobody to the router. */
+	assert_int_equal(people_staff_update(f->p, a, NULL, NULL, NULL, 0),
+	    PEOPLE_OK);
+	assert_int_equal(people_staff_reach(f->p, a, &r), PEOPLE_OK);
+	assert_false(r.active);
+
+	/* A name changed, then undone by a rollback. */
+	assert_int_equal(store_begin(f->fx.st), 0);
+	assert_int_equal(people_member_update(f->p, m1, "Iryna K", 0, NULL),
+	    PEOPLE_OK);
+	assert_int_equal(people_member_name(f->p, m1, &name), PEOPLE_OK);
+	assert_string_equal(name, "Iryna K");
+	crypto_free_plain(name);
+	store_rollback(f->fx.st);
+	assert_int_equal(people_member_name(f->p, m1, &name), PEOPLE_OK);
+	assert_string_equal(name, "Iryna");
+	crypto_free_plain(name);
+	/* And to a savepoint. */
+	assert_int_equal(store_begin(f->fx.st), 0);
+	assert_int_equal(store_savepoint(f->fx.st), 0);
+	assert_int_equal(people_link_staff(f->p, a, 557, 557), PEOPLE_OK);
+	assert_int_equal(people_staff_reach(f->p, a, &r), PEOPLE_OK);
+	assert_int_equal(r.chat_id, 557);
+	store_rollback_to(f->fx.st);
+	assert_int_equal(people_staff_reach(f->p, a, &r), PEOPLE_OK);
+	assert_int_equal(r.chat_id, 556);
+	assert_int_equal(store_commit(f->fx.st), 0);
+
+	/* Another process changed the row: seen at the next read. */
+	other_connection(f, "UPDATE staff SET languages = 'uk'");
+	assert_int_equal(people_staff_reach(f->p, a, &r), PEOPLE_OK);
+	assert_string_equal(r.languages, "uk");
+	other_connection(f, "UPDATE staff SET active = 1");
+	assert_int_equal(store_begin(f->fx.st), 0);
+	assert_int_equal(people_staff_reach(f->p, a, &r), PEOPLE_OK);
+	assert_true(r.active);
+	assert_int_equal(r.chat_id, 556);
+	assert_int_equal(store_commit(f->fx.st), 0);
+
+	/* A member gone is not found, however often asked. */
+	assert_int_equal(people_member_delete(f->p, m2), PEOPLE_OK);
+	assert_int_equal(people_find_tg(f->p, 4242, &who), PEOPLE_OK);
+	assert_int_equal(who.who, PEOPLE_NOBODY);
+	assert_int_equal(people_member_name(f->p, m2, &name),
+	    PEOPLE_NOT_FOUND);
+	assert_null(name);
+	assert_int_equal(people_member_name(f->p, m2, &name),
+	    PEOPLE_NOT_FOUND);
+	assert_null(name);
+}
+
 /* What one table's file reads of another's: counts, codes, languages. */
 static void
 test_people_reads_across_tables(void **state)
@@ -887,6 +996,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_people_family_brief_read_again_sees_every_change,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_people_memos_follow_every_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_people_reads_across_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(

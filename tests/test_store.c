@@ -562,55 +562,86 @@ test_store_file_sizes_are_the_database_and_its_wal(void **state)
 }
 
 /* A mark holds while the write transaction goes on and nothing changes. */
+/* Runs `sql` on a connection of its own: another process's write. */
 static void
-test_store_mark_holds_only_while_nothing_changed(void **state)
+other_connection(const char *path, const char *sql)
+{
+	sqlite3	*db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_busy_timeout(db, 1000), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+static void
+test_store_people_gen_moves_with_every_change_to_people(void **state)
 {
 	struct store_test	*f = *state;
-	struct store_mark	 m;
-	int64_t			 v;
-	int			 found;
+	struct store		*st;
+	sqlite3			*db;
+	uint64_t		 g;
 
 	open_store(f);
-	/* Outside a write transaction another process may write. */
-	store_mark(f->fx.st, &m);
-	assert_false(store_unchanged(f->fx.st, &m));
-	/* Nor in one that only reads (no BEGIN IMMEDIATE). */
-	assert_int_equal(sqlite3_exec(store_db(f->fx.st), "BEGIN", NULL, NULL,
-	    NULL), SQLITE_OK);
-	assert_int_equal(store_meta_get(f->fx.st, "a", &v, &found), 0);
-	store_mark(f->fx.st, &m);
-	assert_false(store_unchanged(f->fx.st, &m));
-	assert_int_equal(sqlite3_exec(store_db(f->fx.st), "COMMIT", NULL, NULL,
-	    NULL), SQLITE_OK);
-	/* store_begin() takes the write lock at once. */
-	assert_int_equal(store_begin(f->fx.st), 0);
-	store_mark(f->fx.st, &m);
-	assert_true(store_unchanged(f->fx.st, &m));
-	assert_int_equal(store_meta_set(f->fx.st, "a", 1), 0);
-	assert_false(store_unchanged(f->fx.st, &m));
-	store_mark(f->fx.st, &m);
-	assert_true(store_unchanged(f->fx.st, &m));
-	assert_int_equal(store_meta_get(f->fx.st, "a", &v, &found), 0);
-	assert_true(store_unchanged(f->fx.st, &m));
-	assert_int_equal(store_meta_set(f->fx.st, "a", 2), 0);
-	assert_false(store_unchanged(f->fx.st, &m));
-	/* A savepoint rolled back changes rows without counting them. */
-	store_mark(f->fx.st, &m);
-	assert_int_equal(store_savepoint(f->fx.st), 0);
-	store_rollback_to(f->fx.st);
-	assert_false(store_unchanged(f->fx.st, &m));
-	store_mark(f->fx.st, &m);
-	assert_int_equal(store_commit(f->fx.st), 0);
-	assert_false(store_unchanged(f->fx.st, &m));
-	/* Nor across transactions, however they end. */
-	assert_int_equal(store_begin(f->fx.st), 0);
-	assert_int_equal(store_meta_set(f->fx.st, "a", 3), 0);
-	store_mark(f->fx.st, &m);
-	store_rollback(f->fx.st);
-	assert_int_equal(store_begin(f->fx.st), 0);
-	assert_int_equal(store_meta_set(f->fx.st, "a", 3), 0);
-	assert_false(store_unchanged(f->fx.st, &m));
-	assert_int_equal(store_commit(f->fx.st), 0);
+	st = f->fx.st;
+	db = store_db(st);
+	g = store_people_gen(st);
+	assert_int_equal(store_people_gen(st), g);
+	/* Other tables are not watched. */
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_meta_set(st, "a", 1), 0);
+	assert_int_equal(store_people_gen(st), g);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(store_people_gen(st), g);
+	/* Each way a row of a people table changes through this connection. */
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO import_pending (id) "
+	    "VALUES (7)", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(store_people_gen(st), g);
+	g = store_people_gen(st);
+	assert_int_equal(sqlite3_exec(db, "REPLACE INTO import_pending (id) "
+	    "VALUES (7)", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(store_people_gen(st), g);
+	g = store_people_gen(st);
+	/* Without WHERE, SQLite would empty the table without a row hook. */
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM import_pending", NULL,
+	    NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(store_people_gen(st), g);
+	g = store_people_gen(st);
+	/* No row changed, nothing moves. */
+	assert_int_equal(sqlite3_exec(db, "UPDATE staff SET active = 0 "
+	    "WHERE id = 12345", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_people_gen(st), g);
+	/* A rollback, to a savepoint or whole, may undo what was read. */
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_savepoint(st), 0);
+	store_rollback_to(st);
+	assert_int_not_equal(store_people_gen(st), g);
+	g = store_people_gen(st);
+	store_rollback(st);
+	assert_int_not_equal(store_people_gen(st), g);
+	g = store_people_gen(st);
+	/* One SQLite makes itself (it does on a full disk) as well. */
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_people_gen(st), g);
+	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_not_equal(store_people_gen(st), g);
+	g = store_people_gen(st);
+	/* Another connection's commit, seen outside a transaction... */
+	other_connection(f->fx.db, "INSERT INTO meta (key, value) "
+	    "VALUES ('b', 1)");
+	assert_int_not_equal(store_people_gen(st), g);
+	g = store_people_gen(st);
+	assert_int_equal(store_people_gen(st), g);
+	/* ... and at the first call in the next write transaction. */
+	other_connection(f->fx.db, "INSERT INTO meta (key, value) "
+	    "VALUES ('c', 1)");
+	assert_int_equal(store_begin(st), 0);
+	assert_int_not_equal(store_people_gen(st), g);
+	g = store_people_gen(st);
+	assert_int_equal(store_people_gen(st), g);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(store_people_gen(st), g);
 }
 
 /* What each store_after() callback was told, in order. */
@@ -694,7 +725,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_store_creates_file_0600_even_under_umask_0),
-		T(test_store_mark_holds_only_while_nothing_changed),
+		T(test_store_people_gen_moves_with_every_change_to_people),
 		T(test_store_after_tells_once_how_the_transaction_ended),
 		T(test_store_sets_schema_version),
 		T(test_store_first_open_migrates_reopen_does_not),

@@ -589,6 +589,16 @@ out:
 	return rc;
 }
 
+char *
+crypto_plain_dup(const char *s)
+{
+	size_t	 len = strlen(s);
+	char	*p = crypto_plain_alloc(len);
+
+	memcpy(p, s, len + 1);
+	return p;
+}
+
 void
 crypto_free_plain(char *plain)
 {

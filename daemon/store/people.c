@@ -38,6 +38,8 @@ people_finalize(sqlite3_stmt **s, size_t n)
 		sqlite3_finalize(s[i]);
 }
 
+static void	people_memo_wipe(struct people *);
+
 struct people *
 people_new(struct store *st, const struct keys *k)
 {
@@ -46,6 +48,7 @@ people_new(struct store *st, const struct keys *k)
 	p = xcalloc(1, sizeof *p);
 	p->st = st;
 	p->keys = k;
+	p->memo.epoch = 1;
 	if (people_prepare(p, people_staff_sql, p->staff, STAFF_NSQL) == -1 ||
 	    people_prepare(p, people_family_sql, p->fam, FAM_NSQL) == -1 ||
 	    people_prepare(p, people_member_sql, p->mem, MEM_NSQL) == -1 ||
@@ -70,7 +73,46 @@ people_free(struct people *p)
 	people_finalize(p->prog, PROG_NSQL);
 	people_finalize(p->inv, INV_NSQL);
 	people_finalize(p->audit, AUDIT_NSQL);
+	people_memo_wipe(p);
 	free(p);
+}
+
+/* ---- memos ----------------------------------------------------------- */
+
+static void
+people_memo_wipe(struct people *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < PEOPLE_MEMO_SLOTS; i++) {
+		crypto_free_plain(p->memo.name[i].name);
+		p->memo.name[i].name = NULL;
+		p->memo.name[i].epoch = 0;
+	}
+}
+
+uint64_t
+people_memo_epoch(struct people *p)
+{
+	uint64_t		 gen = store_people_gen(p->st);
+	const struct keys	*previous = seal_previous();
+
+	if (gen != p->memo.gen || p->keys != p->memo.keys ||
+	    previous != p->memo.previous) {
+		p->memo.gen = gen;
+		p->memo.keys = p->keys;
+		p->memo.previous = previous;
+		p->memo.epoch++;
+		people_memo_wipe(p);
+	}
+	return p->memo.epoch;
+}
+
+size_t
+people_memo_slot(int64_t id)
+{
+	return (size_t)(((uint64_t)id * 0x9e3779b97f4a7c15ULL) >> 56) %
+	    PEOPLE_MEMO_SLOTS;
 }
 
 int64_t
@@ -386,8 +428,14 @@ people_find_tg_idx(struct people *p, const unsigned char *idx,
 int
 people_find_tg(struct people *p, int64_t user_id, struct people_tg *out)
 {
-	unsigned char	 idx[CRYPTO_INDEX_LEN];
+	struct people_memo_tg	*m = &p->memo.tg[people_memo_slot(user_id)];
+	uint64_t		 epoch = people_memo_epoch(p);
+	unsigned char		 idx[CRYPTO_INDEX_LEN];
 
+	if (m->epoch == epoch && m->user_id == user_id) {
+		*out = m->v;
+		return PEOPLE_OK;
+	}
 	memset(out, 0, sizeof *out);
 	out->who = PEOPLE_NOBODY;
 	people_tg_index(p, user_id, idx);
@@ -399,6 +447,9 @@ people_find_tg(struct people *p, int64_t user_id, struct people_tg *out)
 		if (people_find_tg_idx(p, idx, out) == -1)
 			return PEOPLE_ERR;
 	}
+	m->epoch = epoch;
+	m->user_id = user_id;
+	m->v = *out;
 	return PEOPLE_OK;
 }
 

@@ -364,22 +364,24 @@ people_family_brief_row(struct people *p, sqlite3_stmt *s, void *elem,
 int
 people_family_brief(struct people *p, int64_t id, struct family_brief *out)
 {
-	int	 rc;
+	struct people_memo_brief *m = &p->memo.brief[people_memo_slot(id)];
+	uint64_t		 epoch = people_memo_epoch(p);
+	int			 rc;
 
-	if (id != 0 && p->brief.id == id &&
-	    store_unchanged(p->st, &p->brief_mark)) {
-		*out = p->brief;
-		return PEOPLE_OK;
+	if (m->epoch == epoch && m->id == id) {
+		*out = m->v;
+		return m->rc;
 	}
 	memset(out, 0, sizeof *out);
 	sqlite3_bind_int64(p->fam[FAM_BRIEF], 1, id);
 	rc = people_fetch_one(p, p->fam[FAM_BRIEF], people_family_brief_row,
 	    out, NULL);
-	if (rc == PEOPLE_OK) {
-		p->brief = *out;
-		store_mark(p->st, &p->brief_mark);
-	} else
-		p->brief.id = 0;
+	if (rc == PEOPLE_OK || rc == PEOPLE_NOT_FOUND) {
+		m->epoch = epoch;
+		m->id = id;
+		m->rc = rc;
+		m->v = *out;
+	}
 	return rc;
 }
 

@@ -308,8 +308,26 @@ people_member_by_phone(struct people *p, const char *phone, int64_t *id)
 int
 people_member_name(struct people *p, int64_t id, char **name)
 {
-	return people_open_one(p, p->mem[MEM_NAME_GET], "members", "name",
-	    id, name);
+	struct people_memo_name	*m = &p->memo.name[people_memo_slot(id)];
+	uint64_t		 epoch = people_memo_epoch(p);
+	int			 rc;
+
+	if (m->epoch != epoch || m->id != id) {
+		crypto_free_plain(m->name);
+		m->name = NULL;
+		m->epoch = 0;
+		rc = people_open_one(p, p->mem[MEM_NAME_GET], "members",
+		    "name", id, name);
+		if (rc != PEOPLE_OK && rc != PEOPLE_NOT_FOUND)
+			return rc;
+		m->epoch = epoch;
+		m->id = id;
+		m->rc = rc;
+		m->name = *name != NULL ? crypto_plain_dup(*name) : NULL;
+		return rc;
+	}
+	*name = m->name != NULL ? crypto_plain_dup(m->name) : NULL;
+	return m->rc;
 }
 
 int

@@ -85,6 +85,53 @@ extern const char *const people_programme_sql[PROG_NSQL];
 extern const char *const people_invite_sql[INV_NSQL];
 extern const char *const people_audit_sql[AUDIT_NSQL];
 
+/*
+ * Memos of the look-ups every routed message makes, by id, good while
+ * the people tables say what they said (people_memo_epoch()): who a
+ * Telegram account is, a family's brief, where a staff member is
+ * reached, a member's name. One slot per id modulo PEOPLE_MEMO_SLOTS.
+ * Names are wiped as soon as anything changed, so an erased family's
+ * stay in memory no longer than in the database.
+ */
+#define PEOPLE_MEMO_SLOTS	256
+
+struct people_memo_tg {
+	uint64_t		 epoch;		/* 0: empty */
+	int64_t			 user_id;
+	struct people_tg	 v;
+};
+
+struct people_memo_brief {
+	uint64_t		 epoch;
+	int64_t			 id;
+	int			 rc;		/* OK, NOT_FOUND */
+	struct family_brief	 v;
+};
+
+struct people_memo_reach {
+	uint64_t		 epoch;
+	int64_t			 id;
+	int			 rc;
+	struct staff_reach	 v;
+};
+
+struct people_memo_name {
+	uint64_t		 epoch;
+	int64_t			 id;
+	int			 rc;
+	char			*name;		/* crypto_free_plain() */
+};
+
+struct people_memo {
+	uint64_t		 epoch;		/* the good slots' */
+	uint64_t		 gen;		/* store_people_gen() */
+	const struct keys	*keys, *previous;
+	struct people_memo_tg	 tg[PEOPLE_MEMO_SLOTS];
+	struct people_memo_brief brief[PEOPLE_MEMO_SLOTS];
+	struct people_memo_reach reach[PEOPLE_MEMO_SLOTS];
+	struct people_memo_name	 name[PEOPLE_MEMO_SLOTS];
+};
+
 struct people {
 	struct store		*st;
 	const struct keys	*keys;
@@ -94,13 +141,7 @@ struct people {
 	sqlite3_stmt		*prog[PROG_NSQL];
 	sqlite3_stmt		*inv[INV_NSQL];
 	sqlite3_stmt		*audit[AUDIT_NSQL];
-	/*
-	 * The last family brief read, while the data it came from is
-	 * unchanged (store_unchanged()): handling one message reads it for
-	 * its sender, then for the family.
-	 */
-	struct family_brief	 brief;
-	struct store_mark	 brief_mark;
+	struct people_memo	 memo;
 };
 
 /*
@@ -114,6 +155,12 @@ typedef int	(*people_row_fn)(struct people *p, sqlite3_stmt *s, void *elem,
 typedef void	(*people_clear_fn)(void *elem);
 
 /* people.c: the helpers every table's file uses. */
+/*
+ * The memos' epoch: a slot holding it is good. A new one when the
+ * people tables may have changed or the keys did; the names are wiped.
+ */
+uint64_t people_memo_epoch(struct people *p);
+size_t	people_memo_slot(int64_t id);
 int64_t	people_now(void);
 /* Steps a statement that returns no rows; constraints are CONFLICT. */
 int	people_step(sqlite3_stmt *s, const char *what);

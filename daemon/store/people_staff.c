@@ -237,9 +237,24 @@ int
 people_staff_reach(struct people *p, int64_t id, struct staff_reach *out)
 {
 	memset(out, 0, sizeof *out);
+	struct people_memo_reach *m = &p->memo.reach[people_memo_slot(id)];
+	uint64_t		 epoch = people_memo_epoch(p);
+	int			 rc;
+
+	if (m->epoch == epoch && m->id == id) {
+		*out = m->v;
+		return m->rc;
+	}
 	sqlite3_bind_int64(p->staff[STAFF_REACH], 1, id);
-	return people_fetch_one(p, p->staff[STAFF_REACH],
+	rc = people_fetch_one(p, p->staff[STAFF_REACH],
 	    people_staff_reach_row, out, NULL);
+	if (rc == PEOPLE_OK || rc == PEOPLE_NOT_FOUND) {
+		m->epoch = epoch;
+		m->id = id;
+		m->rc = rc;
+		m->v = *out;
+	}
+	return rc;
 }
 
 int

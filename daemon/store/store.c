@@ -34,6 +34,12 @@ struct store {
 	void		*before_commit_arg;
 	uint64_t	 rollbacks;
 	uint64_t	 ends;		/* write transactions ended */
+	/* store_people_gen(): */
+	sqlite3_stmt	*data_version;
+	uint64_t	 people_gen;	/* rows written, versions seen */
+	int		 version;	/* other connections' commits */
+	uint64_t	 version_in;	/* ends + 1 when asked holding the
+					   write lock; 0: not */
 	struct store_after	 after[STORE_AFTER_MAX];
 	int		 nafter;
 	int		 unsynced;	/* synchronous = NORMAL in effect */
@@ -383,30 +389,87 @@ store_rollback_hook(void *arg)
 	struct store	*st = arg;
 
 	st->ends++;
+	/* SQLite's own too (a full disk): remembered reads may be undone. */
+	st->people_gen++;
 }
 
 /*
- * Holding the write lock, nothing but this connection changes the data;
- * it changed nothing while its count of changed rows and of rollbacks
- * (ROLLBACK TO undoes changes without a count) stayed, in the same
- * transaction.
+ * The people tables, whose values people.c remembers between messages
+ * (who a Telegram account is, where a staff member is reached, a
+ * member's name). Each row written to them through this connection
+ * bumps people_gen (temporary triggers: this connection's alone, and
+ * they fire for every way a row changes, a REPLACE or a cascade too);
+ * another connection's commit moves PRAGMA data_version, asked once per
+ * write transaction (no one else commits while this one holds the lock)
+ * and at every call outside one; a rollback, whole or to a savepoint,
+ * undoes rows a memo may have read.
  */
-void
-store_mark(struct store *st, struct store_mark *m)
+static const char *const store_people_tables[] = {
+	"staff", "members", "families", "import_pending"
+};
+
+static void
+store_sql_people_changed(sqlite3_context *ctx, int argc,
+    sqlite3_value **argv)
 {
-	m->held = sqlite3_txn_state(st->db, NULL) == SQLITE_TXN_WRITE;
-	m->ends = st->ends;
-	m->rollbacks = st->rollbacks;
-	m->changes = sqlite3_total_changes64(st->db);
+	struct store	*st = sqlite3_user_data(ctx);
+
+	(void)argc;
+	(void)argv;
+	st->people_gen++;
+	sqlite3_result_null(ctx);
 }
 
-int
-store_unchanged(struct store *st, const struct store_mark *m)
+static int
+store_people_watch(struct store *st)
 {
-	return m->held && m->ends == st->ends &&
-	    m->rollbacks == st->rollbacks &&
-	    m->changes == sqlite3_total_changes64(st->db) &&
-	    sqlite3_txn_state(st->db, NULL) == SQLITE_TXN_WRITE;
+	static const char *const ops[] = { "INSERT", "UPDATE", "DELETE" };
+	char	 sql[256];
+	size_t	 t, o;
+
+	if (sqlite3_create_function_v2(st->db, "store_people_changed", 0,
+	    SQLITE_UTF8 | SQLITE_DIRECTONLY, st, store_sql_people_changed,
+	    NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	for (t = 0; t < sizeof store_people_tables /
+	    sizeof store_people_tables[0]; t++)
+		for (o = 0; o < sizeof ops / sizeof ops[0]; o++) {
+			snprintf(sql, sizeof sql, "CREATE TEMP TRIGGER "
+			    "people_gen_%s_%zu AFTER %s ON main.%s BEGIN "
+			    "SELECT store_people_changed(); END",
+			    store_people_tables[t], o, ops[o],
+			    store_people_tables[t]);
+			if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) !=
+			    SQLITE_OK)
+				return -1;
+		}
+	return 0;
+}
+
+uint64_t
+store_people_gen(struct store *st)
+{
+	int	 held, v;
+
+	held = sqlite3_txn_state(st->db, NULL) == SQLITE_TXN_WRITE;
+	if (!held || st->version_in != st->ends + 1) {
+		if (sqlite3_step(st->data_version) == SQLITE_ROW) {
+			v = sqlite3_column_int(st->data_version, 0);
+			if (v != st->version) {
+				st->version = v;
+				st->people_gen++;
+			}
+			st->version_in = held ? st->ends + 1 : 0;
+		} else {
+			/* Unknown: nothing remembered is trusted. */
+			log_err("event=store.error what=data_version "
+			    "error=\"%s\"", sqlite3_errmsg(st->db));
+			st->people_gen++;
+			st->version_in = 0;
+		}
+		sqlite3_reset(st->data_version);
+	}
+	return st->people_gen + st->rollbacks;
 }
 
 int
@@ -633,6 +696,8 @@ store_prepare_common(struct store *st)
 	    store_prepare(st, "ROLLBACK TO h", &st->rollback_to) == -1 ||
 	    store_prepare(st, "SELECT value FROM meta WHERE key = ?",
 	    &st->meta_get) == -1 ||
+	    store_prepare(st, "PRAGMA data_version", &st->data_version) ==
+	    -1 ||
 	    store_prepare(st, "INSERT INTO meta (key, value) VALUES (?, ?) "
 	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	    &st->meta_set) == -1)
@@ -768,7 +833,7 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 		goto fail;
 	if (store_migrate(st->db, err, errlen) == -1)
 		goto fail;
-	if (store_prepare_common(st) == -1) {
+	if (store_prepare_common(st) == -1 || store_people_watch(st) == -1) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
 		goto fail;
 	}
@@ -792,6 +857,7 @@ store_close(struct store *st)
 	sqlite3_finalize(st->rollback_to);
 	sqlite3_finalize(st->meta_get);
 	sqlite3_finalize(st->meta_set);
+	sqlite3_finalize(st->data_version);
 	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
 		log_err("event=store.close error=\"%s\"",
 		    sqlite3_errmsg(st->db));
