@@ -691,6 +691,7 @@ test_people_memos_follow_every_change(void **state)
 	struct people_test	*f = *state;
 	struct people_tg	 who;
 	struct staff_reach	 r;
+	struct people_clause	 cl;
 	int64_t			 a, fid, m1, m2;
 	char			*name = NULL;
 
@@ -731,6 +732,14 @@ test_people_memos_follow_every_change(void **state)
 	    PEOPLE_OK);
 	assert_int_equal(people_staff_reach(f->p, a, &r), PEOPLE_OK);
 	assert_false(r.active);
+
+	/* Where the consent clause stands, after it was shown. */
+	assert_int_equal(people_member_clause(f->p, m1, &cl), PEOPLE_OK);
+	assert_string_equal(cl.shown, "");
+	assert_int_equal(people_member_clause_shown(f->p, m1, "2"),
+	    PEOPLE_OK);
+	assert_int_equal(people_member_clause(f->p, m1, &cl), PEOPLE_OK);
+	assert_string_equal(cl.shown, "2");
 
 	/* A name changed, then undone by a rollback. */
 	assert_int_equal(store_begin(f->fx.st), 0);

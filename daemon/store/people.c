@@ -87,7 +87,7 @@ people_memo_wipe(struct people *p)
 	for (i = 0; i < PEOPLE_MEMO_SLOTS; i++) {
 		crypto_free_plain(p->memo.name[i].name);
 		p->memo.name[i].name = NULL;
-		p->memo.name[i].epoch = 0;
+		p->memo.name[i].key.epoch = 0;
 	}
 }
 
@@ -113,6 +113,26 @@ people_memo_slot(int64_t id)
 {
 	return (size_t)(((uint64_t)id * 0x9e3779b97f4a7c15ULL) >> 56) %
 	    PEOPLE_MEMO_SLOTS;
+}
+
+int
+people_memo_hit(struct people *p, const struct people_memo_key *k,
+    int64_t id, uint64_t *epoch)
+{
+	*epoch = people_memo_epoch(p);
+	return k->epoch == *epoch && k->id == id;
+}
+
+int
+people_memo_keep(struct people_memo_key *k, uint64_t epoch, int64_t id,
+    int rc)
+{
+	if (rc != PEOPLE_OK && rc != PEOPLE_NOT_FOUND)
+		return 0;
+	k->epoch = epoch;
+	k->id = id;
+	k->rc = rc;
+	return 1;
 }
 
 int64_t
@@ -429,10 +449,10 @@ int
 people_find_tg(struct people *p, int64_t user_id, struct people_tg *out)
 {
 	struct people_memo_tg	*m = &p->memo.tg[people_memo_slot(user_id)];
-	uint64_t		 epoch = people_memo_epoch(p);
+	uint64_t		 epoch;
 	unsigned char		 idx[CRYPTO_INDEX_LEN];
 
-	if (m->epoch == epoch && m->user_id == user_id) {
+	if (people_memo_hit(p, &m->key, user_id, &epoch)) {
 		*out = m->v;
 		return PEOPLE_OK;
 	}
@@ -447,8 +467,7 @@ people_find_tg(struct people *p, int64_t user_id, struct people_tg *out)
 		if (people_find_tg_idx(p, idx, out) == -1)
 			return PEOPLE_ERR;
 	}
-	m->epoch = epoch;
-	m->user_id = user_id;
+	(void)people_memo_keep(&m->key, epoch, user_id, PEOPLE_OK);
 	m->v = *out;
 	return PEOPLE_OK;
 }

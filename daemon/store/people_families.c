@@ -365,23 +365,19 @@ int
 people_family_brief(struct people *p, int64_t id, struct family_brief *out)
 {
 	struct people_memo_brief *m = &p->memo.brief[people_memo_slot(id)];
-	uint64_t		 epoch = people_memo_epoch(p);
+	uint64_t		 epoch;
 	int			 rc;
 
-	if (m->epoch == epoch && m->id == id) {
+	if (people_memo_hit(p, &m->key, id, &epoch)) {
 		*out = m->v;
-		return m->rc;
+		return m->key.rc;
 	}
 	memset(out, 0, sizeof *out);
 	sqlite3_bind_int64(p->fam[FAM_BRIEF], 1, id);
 	rc = people_fetch_one(p, p->fam[FAM_BRIEF], people_family_brief_row,
 	    out, NULL);
-	if (rc == PEOPLE_OK || rc == PEOPLE_NOT_FOUND) {
-		m->epoch = epoch;
-		m->id = id;
-		m->rc = rc;
+	if (people_memo_keep(&m->key, epoch, id, rc))
 		m->v = *out;
-	}
 	return rc;
 }
 

@@ -309,25 +309,21 @@ int
 people_member_name(struct people *p, int64_t id, char **name)
 {
 	struct people_memo_name	*m = &p->memo.name[people_memo_slot(id)];
-	uint64_t		 epoch = people_memo_epoch(p);
+	uint64_t		 epoch;
 	int			 rc;
 
-	if (m->epoch != epoch || m->id != id) {
-		crypto_free_plain(m->name);
-		m->name = NULL;
-		m->epoch = 0;
-		rc = people_open_one(p, p->mem[MEM_NAME_GET], "members",
-		    "name", id, name);
-		if (rc != PEOPLE_OK && rc != PEOPLE_NOT_FOUND)
-			return rc;
-		m->epoch = epoch;
-		m->id = id;
-		m->rc = rc;
-		m->name = *name != NULL ? crypto_plain_dup(*name) : NULL;
-		return rc;
+	if (people_memo_hit(p, &m->key, id, &epoch)) {
+		*name = m->name != NULL ? crypto_plain_dup(m->name) : NULL;
+		return m->key.rc;
 	}
-	*name = m->name != NULL ? crypto_plain_dup(m->name) : NULL;
-	return m->rc;
+	crypto_free_plain(m->name);
+	m->name = NULL;
+	m->key.epoch = 0;
+	rc = people_open_one(p, p->mem[MEM_NAME_GET], "members", "name", id,
+	    name);
+	if (people_memo_keep(&m->key, epoch, id, rc) && *name != NULL)
+		m->name = crypto_plain_dup(*name);
+	return rc;
 }
 
 int
@@ -508,8 +504,9 @@ people_member_ooh_set(struct people *p, int64_t id, int64_t at)
 	return people_step(s, "member_ooh");
 }
 
-int
-people_member_clause(struct people *p, int64_t id, struct people_clause *out)
+static int
+people_member_clause_read(struct people *p, int64_t id,
+    struct people_clause *out)
 {
 	sqlite3_stmt	*s = p->mem[MEM_CLAUSE_GET];
 	int		 rc;
@@ -532,6 +529,23 @@ people_member_clause(struct people *p, int64_t id, struct people_clause *out)
 	log_err("event=store.error what=member_clause error=\"%s\"",
 	    sqlite3_errstr(rc));
 	return PEOPLE_ERR;
+}
+
+int
+people_member_clause(struct people *p, int64_t id, struct people_clause *out)
+{
+	struct people_memo_clause *m = &p->memo.clause[people_memo_slot(id)];
+	uint64_t		 epoch;
+	int			 rc;
+
+	if (people_memo_hit(p, &m->key, id, &epoch)) {
+		*out = m->v;
+		return m->key.rc;
+	}
+	rc = people_member_clause_read(p, id, out);
+	if (people_memo_keep(&m->key, epoch, id, rc))
+		m->v = *out;
+	return rc;
 }
 
 int

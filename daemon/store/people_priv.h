@@ -89,36 +89,41 @@ extern const char *const people_audit_sql[AUDIT_NSQL];
  * Memos of the look-ups every routed message makes, by id, good while
  * the people tables say what they said (people_memo_epoch()): who a
  * Telegram account is, a family's brief, where a staff member is
- * reached, a member's name. One slot per id modulo PEOPLE_MEMO_SLOTS.
+ * reached, a member's name and where their consent clause stands. One slot per id modulo PEOPLE_MEMO_SLOTS.
  * Names are wiped as soon as anything changed, so an erased family's
  * stay in memory no longer than in the database.
  */
 #define PEOPLE_MEMO_SLOTS	256
 
-struct people_memo_tg {
+/* What every slot starts with: whose answer it holds, and the answer. */
+struct people_memo_key {
 	uint64_t		 epoch;		/* 0: empty */
-	int64_t			 user_id;
+	int64_t			 id;
+	int			 rc;		/* PEOPLE_OK, NOT_FOUND */
+};
+
+struct people_memo_tg {
+	struct people_memo_key	 key;		/* id: the Telegram user */
 	struct people_tg	 v;
 };
 
 struct people_memo_brief {
-	uint64_t		 epoch;
-	int64_t			 id;
-	int			 rc;		/* OK, NOT_FOUND */
+	struct people_memo_key	 key;
 	struct family_brief	 v;
 };
 
 struct people_memo_reach {
-	uint64_t		 epoch;
-	int64_t			 id;
-	int			 rc;
+	struct people_memo_key	 key;
 	struct staff_reach	 v;
 };
 
+struct people_memo_clause {
+	struct people_memo_key	 key;
+	struct people_clause	 v;
+};
+
 struct people_memo_name {
-	uint64_t		 epoch;
-	int64_t			 id;
-	int			 rc;
+	struct people_memo_key	 key;
 	char			*name;		/* crypto_free_plain() */
 };
 
@@ -129,6 +134,7 @@ struct people_memo {
 	struct people_memo_tg	 tg[PEOPLE_MEMO_SLOTS];
 	struct people_memo_brief brief[PEOPLE_MEMO_SLOTS];
 	struct people_memo_reach reach[PEOPLE_MEMO_SLOTS];
+	struct people_memo_clause clause[PEOPLE_MEMO_SLOTS];
 	struct people_memo_name	 name[PEOPLE_MEMO_SLOTS];
 };
 
@@ -161,6 +167,15 @@ typedef void	(*people_clear_fn)(void *elem);
  */
 uint64_t people_memo_epoch(struct people *p);
 size_t	people_memo_slot(int64_t id);
+/*
+ * Whether `k` holds id's answer now (its rc in k->rc); *epoch is the
+ * one to keep an answer read instead under, with people_memo_keep(),
+ * which says whether it was kept (an error is not).
+ */
+int	people_memo_hit(struct people *p, const struct people_memo_key *k,
+	    int64_t id, uint64_t *epoch);
+int	people_memo_keep(struct people_memo_key *k, uint64_t epoch,
+	    int64_t id, int rc);
 int64_t	people_now(void);
 /* Steps a statement that returns no rows; constraints are CONFLICT. */
 int	people_step(sqlite3_stmt *s, const char *what);

@@ -238,22 +238,18 @@ people_staff_reach(struct people *p, int64_t id, struct staff_reach *out)
 {
 	memset(out, 0, sizeof *out);
 	struct people_memo_reach *m = &p->memo.reach[people_memo_slot(id)];
-	uint64_t		 epoch = people_memo_epoch(p);
+	uint64_t		 epoch;
 	int			 rc;
 
-	if (m->epoch == epoch && m->id == id) {
+	if (people_memo_hit(p, &m->key, id, &epoch)) {
 		*out = m->v;
-		return m->rc;
+		return m->key.rc;
 	}
 	sqlite3_bind_int64(p->staff[STAFF_REACH], 1, id);
 	rc = people_fetch_one(p, p->staff[STAFF_REACH],
 	    people_staff_reach_row, out, NULL);
-	if (rc == PEOPLE_OK || rc == PEOPLE_NOT_FOUND) {
-		m->epoch = epoch;
-		m->id = id;
-		m->rc = rc;
+	if (people_memo_keep(&m->key, epoch, id, rc))
 		m->v = *out;
-	}
 	return rc;
 }
 
