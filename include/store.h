@@ -102,6 +102,9 @@ uint64_t store_rollbacks(const struct store *st);
  */
 uint64_t store_people_gen(struct store *st);
 
+/* A text column into buf, cut to fit; NULL reads "". */
+void	store_col_copy(sqlite3_stmt *s, int col, char *buf, size_t size);
+
 /* Runs a statement that returns no rows; logs errors with `what`. */
 /*
  * PRAGMA integrity_check, the thorough one (slow on a large database: on

@@ -135,14 +135,6 @@ history_free(struct history *h)
 
 /* ---- reading --------------------------------------------------------- */
 
-static void
-history_col_copy(sqlite3_stmt *s, int col, char *buf, size_t size)
-{
-	const unsigned char	*v = sqlite3_column_text(s, col);
-
-	snprintf(buf, size, "%s", v != NULL ? (const char *)v : "");
-}
-
 static int64_t
 history_col_id(sqlite3_stmt *s, int col)
 {
@@ -158,10 +150,10 @@ history_row(struct history *h, sqlite3_stmt *s, struct history_msg *m)
 	m->at = sqlite3_column_int64(s, 1);
 	m->direction = sqlite3_column_int(s, 2) == HISTORY_TO_FAMILY ?
 	    HISTORY_TO_FAMILY : HISTORY_FROM_FAMILY;
-	history_col_copy(s, 3, m->kind, sizeof m->kind);
+	store_col_copy(s, 3, m->kind, sizeof m->kind);
 	m->channel = sqlite3_column_int(s, 4);
 	m->state = (enum history_state)sqlite3_column_int(s, 5);
-	history_col_copy(s, 6, m->error, sizeof m->error);
+	store_col_copy(s, 6, m->error, sizeof m->error);
 	m->member_id = history_col_id(s, 7);
 	m->staff_id = history_col_id(s, 8);
 	m->purged = sqlite3_column_type(s, 10) != SQLITE_NULL;

@@ -553,8 +553,7 @@ outbox_requeue_sending(struct outbox *ob, int64_t not_before, int *count)
 static int
 outbox_read_row(sqlite3_stmt *s, struct outbox_row *r)
 {
-	const void		*key;
-	const unsigned char	*text;
+	const void	*key;
 
 	memset(r, 0, sizeof *r);
 	r->id = sqlite3_column_int64(s, 0);
@@ -566,12 +565,8 @@ outbox_read_row(sqlite3_stmt *s, struct outbox_row *r)
 	if (key == NULL || sqlite3_column_bytes(s, 5) != CRYPTO_INDEX_LEN)
 		return -1;
 	memcpy(r->chat_key, key, CRYPTO_INDEX_LEN);
-	text = sqlite3_column_text(s, 6);
-	snprintf(r->method, sizeof r->method, "%s",
-	    text != NULL ? (const char *)text : "");
-	text = sqlite3_column_text(s, 7);
-	snprintf(r->cause, sizeof r->cause, "%s",
-	    text != NULL ? (const char *)text : "");
+	store_col_copy(s, 6, r->method, sizeof r->method);
+	store_col_copy(s, 7, r->cause, sizeof r->cause);
 	r->cause_id = sqlite3_column_int64(s, 8);
 	r->member_id = sqlite3_column_int64(s, 9);
 	return 0;
@@ -840,31 +835,21 @@ outbox_depth(struct outbox *ob, int64_t depth[OUTBOX_NPRIOS][OUTBOX_NSTATES])
 static void
 outbox_info_row(sqlite3_stmt *s, struct outbox_info *r)
 {
-	const unsigned char	*t;
-
 	memset(r, 0, sizeof *r);
 	r->id = sqlite3_column_int64(s, 0);
 	r->state = (enum outbox_state)sqlite3_column_int(s, 1);
 	r->priority = sqlite3_column_int(s, 2);
 	r->channel = (enum channel)sqlite3_column_int(s, 3);
-	t = sqlite3_column_text(s, 4);
-	snprintf(r->method, sizeof r->method, "%s", t != NULL ?
-	    (const char *)t : "");
+	store_col_copy(s, 4, r->method, sizeof r->method);
 	r->attempts = sqlite3_column_int(s, 5);
 	r->has_error_code = sqlite3_column_type(s, 6) != SQLITE_NULL;
 	r->error_code = sqlite3_column_int(s, 6);
-	t = sqlite3_column_text(s, 7);
-	snprintf(r->last_error, sizeof r->last_error, "%s", t != NULL ?
-	    (const char *)t : "");
+	store_col_copy(s, 7, r->last_error, sizeof r->last_error);
 	r->created_at = sqlite3_column_int64(s, 8);
 	r->sent_at = sqlite3_column_int64(s, 9);
-	t = sqlite3_column_text(s, 10);
-	snprintf(r->cause, sizeof r->cause, "%s", t != NULL ?
-	    (const char *)t : "");
+	store_col_copy(s, 10, r->cause, sizeof r->cause);
 	r->delivery = sqlite3_column_int(s, 11);	/* NULL reads 0 */
-	t = sqlite3_column_text(s, 12);
-	snprintf(r->delivery_code, sizeof r->delivery_code, "%s", t != NULL ?
-	    (const char *)t : "");
+	store_col_copy(s, 12, r->delivery_code, sizeof r->delivery_code);
 	r->delivery_at = sqlite3_column_int64(s, 13);
 }
 

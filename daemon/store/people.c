@@ -277,20 +277,6 @@ people_set_sealed(struct people *p, sqlite3_stmt *s, int64_t family,
 	return people_step(s, column);
 }
 
-void
-people_col_copy(sqlite3_stmt *s, int col, char *buf, size_t size)
-{
-	const unsigned char	*v = sqlite3_column_text(s, col);
-	size_t			 n;
-
-	if (size == 0)
-		return;
-	/* Cut to the buffer as snprintf() would, at a fraction of its cost. */
-	n = v != NULL ? strnlen((const char *)v, size - 1) : 0;
-	memcpy(buf, v != NULL ? (const char *)v : "", n);
-	buf[n] = '\0';
-}
-
 char *
 people_col_dup(sqlite3_stmt *s, int col)
 {

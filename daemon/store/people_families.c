@@ -109,9 +109,9 @@ people_family_row(struct people *p, sqlite3_stmt *s, void *elem,
 
 	(void)arg;
 	out->id = sqlite3_column_int64(s, 0);
-	people_col_copy(s, 1, out->code, sizeof out->code);
-	people_col_copy(s, 3, out->language, sizeof out->language);
-	people_col_copy(s, 4, out->channel, sizeof out->channel);
+	store_col_copy(s, 1, out->code, sizeof out->code);
+	store_col_copy(s, 3, out->language, sizeof out->language);
+	store_col_copy(s, 4, out->channel, sizeof out->channel);
 	out->assistant_id = sqlite3_column_int64(s, 5);
 	out->substitute_id = sqlite3_column_int64(s, 6);
 	out->created_at = sqlite3_column_int64(s, 8);
@@ -353,9 +353,9 @@ people_family_brief_row(struct people *p, sqlite3_stmt *s, void *elem,
 	(void)p;
 	(void)arg;
 	out->id = sqlite3_column_int64(s, 0);
-	people_col_copy(s, 1, out->code, sizeof out->code);
-	people_col_copy(s, 2, out->language, sizeof out->language);
-	people_col_copy(s, 3, out->channel, sizeof out->channel);
+	store_col_copy(s, 1, out->code, sizeof out->code);
+	store_col_copy(s, 2, out->language, sizeof out->language);
+	store_col_copy(s, 3, out->channel, sizeof out->channel);
 	out->assistant_id = sqlite3_column_int64(s, 4);
 	out->substitute_id = sqlite3_column_int64(s, 5);
 	return 0;

@@ -140,9 +140,9 @@ people_member_row(struct people *p, sqlite3_stmt *s, void *elem,
 	out->telegram_linked = sqlite3_column_int(s, 5);
 	out->created_at = sqlite3_column_int64(s, 6);
 	out->consent_at = sqlite3_column_int64(s, 7);	/* NULL reads 0 */
-	people_col_copy(s, 8, out->consent_version,
+	store_col_copy(s, 8, out->consent_version,
 	    sizeof out->consent_version);
-	people_col_copy(s, 9, out->consent_ref, sizeof out->consent_ref);
+	store_col_copy(s, 9, out->consent_ref, sizeof out->consent_ref);
 	if (seal_open(p->keys, s, 3, "members", "name", out->id,
 	    &out->name, NULL) == -1 || seal_open(p->keys, s, 4, "members",
 	    "phone", out->id, &phone, NULL) == -1)
@@ -358,7 +358,7 @@ people_member_by(struct people *p, enum people_member_sql stmt,
 		out->who = PEOPLE_MEMBER;
 		out->member_id = sqlite3_column_int64(s, 0);
 		out->family_id = sqlite3_column_int64(s, 1);
-		people_col_copy(s, 2, out->member_language,
+		store_col_copy(s, 2, out->member_language,
 		    sizeof out->member_language);
 		out->consented = sqlite3_column_int(s, 3);
 	}
@@ -515,10 +515,10 @@ people_member_clause_read(struct people *p, int64_t id,
 	sqlite3_bind_int64(s, 1, id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		people_col_copy(s, 0, out->version, sizeof out->version);
+		store_col_copy(s, 0, out->version, sizeof out->version);
 		out->consented = sqlite3_column_int(s, 1);
 		out->on_paper = sqlite3_column_int(s, 2);
-		people_col_copy(s, 3, out->shown, sizeof out->shown);
+		store_col_copy(s, 3, out->shown, sizeof out->shown);
 	}
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
@@ -744,7 +744,7 @@ people_reach_row(struct people *p, sqlite3_stmt *s, void *elem,
 	    r->chat_id) == -1)
 		return -1;
 	if (sqlite3_column_type(s, 1) != SQLITE_NULL) {
-		people_col_copy(s, 1, r->lang, 4);
+		store_col_copy(s, 1, r->lang, 4);
 		return 0;
 	}
 	rc = people_family_brief(p, sqlite3_column_int64(s, 2), &f);

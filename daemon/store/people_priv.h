@@ -205,8 +205,6 @@ int	people_collect_ids(sqlite3_stmt *s, const char *what, int64_t **ids,
 int	people_set_sealed(struct people *p, sqlite3_stmt *s, int64_t family,
 	    const char *table, const char *column, int64_t row,
 	    const char *value);
-/* A text column into buf; NULL reads "". */
-void	people_col_copy(sqlite3_stmt *s, int col, char *buf, size_t size);
 char	*people_col_dup(sqlite3_stmt *s, int col);
 /* The current row into `elem`, NOT_FOUND when there is none. */
 int	people_fetch_one(struct people *p, sqlite3_stmt *s, people_row_fn fn,

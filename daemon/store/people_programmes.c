@@ -252,7 +252,7 @@ people_leave(struct people *p, int64_t family_id, int64_t programme_id,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(s, 0);
-		people_col_copy(s, 1, from, sizeof from);
+		store_col_copy(s, 1, from, sizeof from);
 	}
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
@@ -283,8 +283,8 @@ people_enrolment_row(struct people *p, sqlite3_stmt *s, void *elem,
 	out->programme_id = sqlite3_column_int64(s, 2);
 	out->programme = people_col_dup(s, 3);
 	out->group = people_col_dup(s, 4);
-	people_col_copy(s, 5, out->from, sizeof out->from);
-	people_col_copy(s, 6, out->until, sizeof out->until);
+	store_col_copy(s, 5, out->from, sizeof out->from);
+	store_col_copy(s, 6, out->until, sizeof out->until);
 	if ((rc = people_family_brief(p, out->family_id, &f)) == PEOPLE_OK) {
 		memcpy(out->family_code, f.code, sizeof out->family_code);
 		return 0;

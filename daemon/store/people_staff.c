@@ -86,8 +86,8 @@ people_staff_row(struct people *p, sqlite3_stmt *s, void *elem,
 
 	(void)arg;
 	out->id = sqlite3_column_int64(s, 0);
-	people_col_copy(s, 2, out->kind, sizeof out->kind);
-	people_col_copy(s, 3, out->languages, sizeof out->languages);
+	store_col_copy(s, 2, out->kind, sizeof out->kind);
+	store_col_copy(s, 3, out->languages, sizeof out->languages);
 	out->active = sqlite3_column_int(s, 4);
 	out->telegram_linked = sqlite3_column_int(s, 5);
 	out->created_at = sqlite3_column_int64(s, 6);
@@ -226,9 +226,9 @@ people_staff_reach_row(struct people *p, sqlite3_stmt *s, void *elem,
 
 	(void)arg;
 	out->id = sqlite3_column_int64(s, 0);
-	people_col_copy(s, 1, out->kind, sizeof out->kind);
+	store_col_copy(s, 1, out->kind, sizeof out->kind);
 	out->active = sqlite3_column_int(s, 2);
-	people_col_copy(s, 4, out->languages, sizeof out->languages);
+	store_col_copy(s, 4, out->languages, sizeof out->languages);
 	return seal_open_int(p->keys, s, 3, "staff", "tg_chat_id", out->id,
 	    &out->chat_id);
 }
@@ -326,7 +326,7 @@ people_staff_by_tg(struct people *p, const unsigned char *idx,
 		out->who = PEOPLE_STAFF;
 		out->staff_id = sqlite3_column_int64(s, 0);
 		out->active = sqlite3_column_int(s, 1);
-		people_col_copy(s, 2, langs, sizeof langs);
+		store_col_copy(s, 2, langs, sizeof langs);
 		people_first_lang(langs, out->language);
 	}
 	sqlite3_reset(s);
@@ -374,7 +374,7 @@ people_staff_by_uid(struct people *p, int64_t uid, int64_t *id,
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(s, 0);
-		people_col_copy(s, 1, kind, PEOPLE_KIND_MAX);
+		store_col_copy(s, 1, kind, PEOPLE_KIND_MAX);
 		*active = sqlite3_column_int(s, 2);
 	}
 	sqlite3_reset(s);
