@@ -668,18 +668,6 @@ test_people_family_brief_read_again_sees_every_change(void **state)
 	assert_string_equal(b.language, "pl");
 }
 
-/* Runs `sql` on a connection of its own: another process's write. */
-static void
-other_connection(struct people_test *f, const char *sql)
-{
-	sqlite3	*db;
-
-	assert_int_equal(sqlite3_open(f->fx.db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_busy_timeout(db, 1000), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_close(db), SQLITE_OK);
-}
-
 /*
  * What is remembered between messages (who writes, where their
  * assistant is reached, the member's name) is what the tables say after
@@ -764,10 +752,10 @@ test_people_memos_follow_every_change(void **state)
 	assert_int_equal(store_commit(f->fx.st), 0);
 
 	/* Another process changed the row: seen at the next read. */
-	other_connection(f, "UPDATE staff SET languages = 'uk'");
+	fixture_other_connection(&f->fx, "UPDATE staff SET languages = 'uk'");
 	assert_int_equal(people_staff_reach(f->p, a, &r), PEOPLE_OK);
 	assert_string_equal(r.languages, "uk");
-	other_connection(f, "UPDATE staff SET active = 1");
+	fixture_other_connection(&f->fx, "UPDATE staff SET active = 1");
 	assert_int_equal(store_begin(f->fx.st), 0);
 	assert_int_equal(people_staff_reach(f->p, a, &r), PEOPLE_OK);
 	assert_true(r.active);

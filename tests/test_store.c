@@ -561,19 +561,10 @@ test_store_file_sizes_are_the_database_and_its_wal(void **state)
 	assert_true(db > 0);
 }
 
-/* A mark holds while the write transaction goes on and nothing changes. */
-/* Runs `sql` on a connection of its own: another process's write. */
-static void
-other_connection(const char *path, const char *sql)
-{
-	sqlite3	*db;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_busy_timeout(db, 1000), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_close(db), SQLITE_OK);
-}
-
+/*
+ * What people.c remembers is good while the count stays: it moves with
+ * every change that may make a remembered answer wrong, and only then.
+ */
 static void
 test_store_people_gen_moves_with_every_change_to_people(void **state)
 {
@@ -628,13 +619,13 @@ test_store_people_gen_moves_with_every_change_to_people(void **state)
 	assert_int_not_equal(store_people_gen(st), g);
 	g = store_people_gen(st);
 	/* Another connection's commit, seen outside a transaction... */
-	other_connection(f->fx.db, "INSERT INTO meta (key, value) "
+	fixture_other_connection(&f->fx, "INSERT INTO meta (key, value) "
 	    "VALUES ('b', 1)");
 	assert_int_not_equal(store_people_gen(st), g);
 	g = store_people_gen(st);
 	assert_int_equal(store_people_gen(st), g);
 	/* ... and at the first call in the next write transaction. */
-	other_connection(f->fx.db, "INSERT INTO meta (key, value) "
+	fixture_other_connection(&f->fx, "INSERT INTO meta (key, value) "
 	    "VALUES ('c', 1)");
 	assert_int_equal(store_begin(st), 0);
 	assert_int_not_equal(store_people_gen(st), g);

@@ -133,6 +133,17 @@ fixture_teardown(struct fixture *fx)
 }
 
 void
+fixture_other_connection(const struct fixture *fx, const char *sql)
+{
+	sqlite3	*db;
+
+	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_busy_timeout(db, 1000), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+void
 fixture_path(const struct fixture *fx, const char *name, char *buf,
     size_t len)
 {

@@ -51,6 +51,10 @@ int	fixture_teardown(struct fixture *fx);
 void	fixture_path(const struct fixture *fx, const char *name, char *buf,
 	    size_t len);
 
+/* Runs `sql` on the database through a connection of its own, as
+ * another process would; the test fails if it does not run. */
+void	fixture_other_connection(const struct fixture *fx, const char *sql);
+
 /*
  * 1 when `needle` stands as bytes in the database file or its WAL: what
  * an attacker with the files could read. The test fails when both are
