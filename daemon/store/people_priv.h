@@ -89,9 +89,10 @@ extern const char *const people_audit_sql[AUDIT_NSQL];
  * Memos of the look-ups every routed message makes, by id, good while
  * the people tables say what they said (people_memo_epoch()): who a
  * Telegram account is, a family's brief, where a staff member is
- * reached, a member's name and where their consent clause stands. One slot per id modulo PEOPLE_MEMO_SLOTS.
- * Names are wiped as soon as anything changed, so an erased family's
- * stay in memory no longer than in the database.
+ * reached, a member's name and where their consent clause stands. One
+ * slot per id modulo PEOPLE_MEMO_SLOTS. Names are wiped as soon as
+ * anything changed, so an erased family's stay in memory no longer than
+ * in the database.
  */
 #define PEOPLE_MEMO_SLOTS	256
 

@@ -236,7 +236,6 @@ people_staff_reach_row(struct people *p, sqlite3_stmt *s, void *elem,
 int
 people_staff_reach(struct people *p, int64_t id, struct staff_reach *out)
 {
-	memset(out, 0, sizeof *out);
 	struct people_memo_reach *m = &p->memo.reach[people_memo_slot(id)];
 	uint64_t		 epoch;
 	int			 rc;
@@ -245,6 +244,7 @@ people_staff_reach(struct people *p, int64_t id, struct staff_reach *out)
 		*out = m->v;
 		return m->key.rc;
 	}
+	memset(out, 0, sizeof *out);
 	sqlite3_bind_int64(p->staff[STAFF_REACH], 1, id);
 	rc = people_fetch_one(p, p->staff[STAFF_REACH],
 	    people_staff_reach_row, out, NULL);
