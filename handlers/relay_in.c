@@ -69,7 +69,7 @@ relay_text(const struct relay_job *j, const struct conv_reader *r,
 
 	relay_opts_of(j, &o);
 	o.reply_to = reply_to;
-	s = xasprintf("%s\n%s", j->header, body);
+	s = xstrjoin(j->header, "\n", body, (char *)NULL);
 	if (tg_utf16_len(s, strlen(s)) <= TG_TEXT_MAX) {
 		rc = relay_send_text(j->ctx->ob, j->ctx->cfg, r->chat_id, s,
 		    &o);

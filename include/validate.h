@@ -26,8 +26,10 @@ int	validate_name(const char *s, const char **why)
 /* Exactly one of "pl", "uk", "ru", "en". */
 int	validate_lang(const char *s) __attribute__((warn_unused_result));
 /*
- * The \u0000 escapes inside the strings of a JSON text: a JSON parser
- * keeps them as a NUL, where every C string function would cut the text.
+ * The \u0000 escapes inside the strings of a JSON text (a text with a
+ * backslash outside its strings is no JSON: its escapes are counted as
+ * well): a JSON parser keeps them as a NUL, where every C string function
+ * would cut the text.
  * Returns how many; with `out` (len bytes) not NULL, writes the text
  * there with each made \ufffd, the replacement character.
  */

@@ -92,6 +92,14 @@ test_channel_telegram_text_with_reply_and_buttons(void **state)
 	    "\"callback_data\":\"lang:en\"}],[{\"text\":\"Українська\","
 	    "\"callback_data\":\"lang:uk\"}]]},\"text\":\"Dzień dobry\"}",
 	    NULL);
+	/* Escaped as JSON wants; UTF-8 and DEL as they are. */
+	o.reply_to = 0;
+	o.nbuttons = 0;
+	o.chat_id = -1001234567890;
+	o.text = "\"Tak\" \\ nie\n\tr\r\b\f\x01\x1f\x7f ż";
+	expect_tg(&o, "sendMessage", "{\"chat_id\":-1001234567890,\"text\":"
+	    "\"\\\"Tak\\\" \\\\ nie\\n\\tr\\r\\b\\f\\u0001\\u001f\x7f ż\"}",
+	    NULL);
 }
 
 static void

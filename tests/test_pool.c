@@ -1,7 +1,9 @@
 /*
  * Unit tests for daemon/core/pool.c and daemon/core/json.c: freed blocks
  * handed out again by size, the lists bounded, SQLite and cJSON running
- * on them, and a JSON tree's personal data wiped when it is freed.
+ * on them, a JSON tree's personal data wiped when it is freed, JSON
+ * written without a tree as cJSON prints it, and trees parsed into an
+ * arena as cJSON parses them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -238,6 +240,155 @@ test_json_tree_freed_is_wiped(void **state)
 	pool_trim();
 }
 
+/* A string of every byte that JSON escapes, and some it does not. */
+static char *
+awkward_string(size_t len)
+{
+	static const char	 tail[] = "\"\\/ ż 👌 \x7f";
+	char			*s = malloc(len + 32 + sizeof tail);
+	size_t			 i, n = 0;
+
+	assert_non_null(s);
+	for (i = 1; i < 32; i++)
+		s[n++] = (char)i;
+	memcpy(s + n, tail, sizeof tail - 1);
+	n += sizeof tail - 1;
+	memset(s + n, 'x', len);
+	s[n + len] = '\0';
+	return s;
+}
+
+/* jout writes what cJSON prints for the same tree, at any length. */
+static void
+test_jout_writes_what_cjson_prints(void **state)
+{
+	static const int64_t	 nums[] = { 0, -1, 5001, 2147483648LL,
+				    -1001234567890LL, 999999999999999LL };
+	size_t			 lens[] = { 0, 10, 500, 70000 }, i, k;
+	struct jout		 j;
+	cJSON			*o, *a, *e;
+	char			*mine, *theirs, *v;
+
+	(void)state;
+	for (i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+		v = awkward_string(lens[i]);
+		o = cJSON_CreateObject();
+		jout_init(&j, 16);
+		jout_open(&j, '{');
+		assert_non_null(cJSON_AddStringToObject(o, "text", v));
+		jout_key(&j, "text");
+		jout_str(&j, v);
+		a = cJSON_AddArrayToObject(o, "n");
+		jout_key(&j, "n");
+		jout_open(&j, '[');
+		for (k = 0; k < sizeof nums / sizeof nums[0]; k++) {
+			e = cJSON_CreateObject();
+			cJSON_AddItemToArray(a, e);
+			assert_non_null(cJSON_AddNumberToObject(e, "v",
+			    (double)nums[k]));
+			assert_non_null(cJSON_AddBoolToObject(e, "b",
+			    (int)(k % 2)));
+			jout_item(&j);
+			jout_open(&j, '{');
+			jout_key(&j, "v");
+			jout_int(&j, nums[k]);
+			jout_key(&j, "b");
+			jout_bool(&j, (int)(k % 2));
+			jout_close(&j, '}');
+		}
+		jout_close(&j, ']');
+		assert_non_null(cJSON_AddArrayToObject(o, "empty"));
+		jout_key(&j, "empty");
+		jout_open(&j, '[');
+		jout_close(&j, ']');
+		jout_close(&j, '}');
+		mine = jout_take(&j);
+		theirs = cJSON_PrintUnformatted(o);
+		assert_non_null(mine);
+		assert_string_equal(mine, theirs);
+		free(mine);
+		cJSON_free(theirs);
+		cJSON_Delete(o);
+		free(v);
+	}
+	/* All of int64_t, which cJSON's doubles cannot print. */
+	jout_init(&j, 0);
+	jout_open(&j, '[');
+	jout_item(&j);
+	jout_int(&j, INT64_MIN);
+	jout_item(&j);
+	jout_int(&j, INT64_MAX);
+	jout_close(&j, ']');
+	mine = jout_take(&j);
+	assert_string_equal(mine,
+	    "[-9223372036854775808,9223372036854775807]");
+	free(mine);
+}
+
+/* A Bot API answer of a few thousand nodes, every kind of value. */
+static char *
+big_answer(int n)
+{
+	size_t	 cap = (size_t)n * 200 + 64, len;
+	char	*s = malloc(cap);
+	int	 i;
+
+	assert_non_null(s);
+	len = (size_t)snprintf(s, cap, "{\"ok\":true,\"result\":[");
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(s + len, cap - len, "%s{\"update_id\":"
+		    "%d,\"message\":{\"text\":\"Dzie\\u0144 \\\"%d\\\"\","
+		    "\"date\":1.5e9,\"ok\":false,\"x\":null,\"a\":[1,-2,3]}}",
+		    i > 0 ? "," : "", 900000000 + i, i);
+	snprintf(s + len, cap - len, "]}");
+	return s;
+}
+
+/* Parsed into an arena, a tree reads as cJSON's own; bad JSON is NULL. */
+static void
+test_json_arena_parses_as_cjson(void **state)
+{
+	struct json_arena	*arena;
+	struct pool_stats	 before, after;
+	cJSON			*mine, *theirs, *o;
+	char			*text, *a, *b;
+	int			 sizes[] = { 0, 1, 3000 };
+	size_t			 i;
+
+	(void)state;
+	json_init();
+	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		text = big_answer(sizes[i]);
+		mine = json_parse_arena(text, strlen(text), &arena);
+		theirs = cJSON_Parse(text);
+		assert_non_null(mine);
+		assert_non_null(theirs);
+		a = cJSON_PrintUnformatted(mine);
+		b = cJSON_PrintUnformatted(theirs);
+		assert_string_equal(a, b);
+		cJSON_free(a);
+		cJSON_free(b);
+		cJSON_Delete(theirs);
+		json_arena_free(arena);
+		free(text);
+	}
+	assert_null(json_parse_arena("{\"ok\":tru", 10, &arena));
+	json_arena_free(arena);
+	assert_null(json_parse_arena("[\"\\ud800\"]", 10, &arena));
+	json_arena_free(arena);
+	/* Other trees are the pool's again: a freed one is kept. */
+	pool_trim();
+	pool_stats(&before);
+	o = cJSON_CreateObject();
+	assert_non_null(cJSON_AddStringToObject(o, "name", "Olena"));
+	cJSON_Delete(o);
+	pool_stats(&after);
+	if (pool_reuses())
+		assert_true(after.kept > before.kept);
+	cJSON_InitHooks(NULL);
+	pool_trim();
+}
+
 int
 main(void)
 {
@@ -250,6 +401,8 @@ main(void)
 		cmocka_unit_test(test_pool_sqlite_runs_on_it),
 		cmocka_unit_test(test_json_print_prints_as_cjson),
 		cmocka_unit_test(test_json_tree_freed_is_wiped),
+		cmocka_unit_test(test_jout_writes_what_cjson_prints),
+		cmocka_unit_test(test_json_arena_parses_as_cjson),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -105,7 +105,7 @@ conv_first_word(const char *name, char *buf, size_t len)
 	if (name == NULL)
 		return;
 	first = relay_first_name(name);
-	snprintf(buf, len, "%s", first);
+	str_copy(buf, first, len);
 	free(first);
 }
 
@@ -173,10 +173,9 @@ conv_family(struct conv *c, int64_t id, struct conv_family *out, int *found)
 	*found = rc == PEOPLE_OK;
 	if (*found) {
 		out->id = f.id;
-		snprintf(out->code, sizeof out->code, "%s", f.code);
-		snprintf(out->language, sizeof out->language, "%s",
-		    f.language);
-		snprintf(out->channel, sizeof out->channel, "%s", f.channel);
+		str_copy(out->code, f.code, sizeof out->code);
+		str_copy(out->language, f.language, sizeof out->language);
+		str_copy(out->channel, f.channel, sizeof out->channel);
 		out->assistant_id = f.assistant_id;
 		out->substitute_id = f.substitute_id;
 	}
@@ -223,7 +222,7 @@ conv_staff_from(const struct staff_reach *st, struct conv_staff *out)
 {
 	memset(out, 0, sizeof *out);
 	out->id = st->id;
-	snprintf(out->kind, sizeof out->kind, "%s", st->kind);
+	str_copy(out->kind, st->kind, sizeof out->kind);
 	out->active = st->active;
 	out->chat_id = st->chat_id;
 	out->lang = conv_first_lang(st->languages);

@@ -91,10 +91,10 @@ relay_header(const char *code, const char *first_name, const char *lang,
     const char *channel)
 {
 	if (first_name == NULL || first_name[0] == '\0')
-		return xasprintf("%s" RELAY_SEP "%s" RELAY_SEP "%s", code,
-		    lang, channel);
-	return xasprintf("%s" RELAY_SEP "%s" RELAY_SEP "%s" RELAY_SEP "%s",
-	    code, first_name, lang, channel);
+		return xstrjoin(code, RELAY_SEP, lang, RELAY_SEP, channel,
+		    (char *)NULL);
+	return xstrjoin(code, RELAY_SEP, first_name, RELAY_SEP, lang,
+	    RELAY_SEP, channel, (char *)NULL);
 }
 
 char *

@@ -136,26 +136,27 @@ validate_langs_add(char buf[VALIDATE_LANGS_MAX], const char *l)
 	return 0;
 }
 
+/*
+ * From one backslash to the next (memchr()), each taking the character it
+ * escapes, so that an escaped backslash is never read as one that
+ * escapes. Outside strings JSON has no backslash: a text that has one
+ * there is no JSON, and its parser refuses it anyway.
+ */
 size_t
 validate_json_nuls(const char *json, size_t len, char *out)
 {
-	size_t	 i, n = 0;
-	int	 in_str = 0;
+	const char	*p = json, *end = json + len, *q;
+	size_t		 n = 0;
 
 	if (out != NULL)
 		memcpy(out, json, len);
-	for (i = 0; i < len; i++) {
-		if (json[i] == '"')
-			in_str = !in_str;
-		else if (in_str && json[i] == '\\' && i + 1 < len) {
-			if (i + 5 < len && json[i + 1] == 'u' &&
-			    memcmp(json + i + 2, "0000", 4) == 0) {
-				if (out != NULL)
-					memcpy(out + i + 2, "fffd", 4);
-				n++;
-			}
-			i++;	/* the escaped character */
+	while (p < end && (q = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+		if (end - q > 5 && q[1] == 'u' && memcmp(q + 2, "0000", 4) == 0) {
+			if (out != NULL)
+				memcpy(out + (q - json) + 2, "fffd", 4);
+			n++;
 		}
+		p = q + 2;	/* past the escaped character */
 	}
 	return n;
 }

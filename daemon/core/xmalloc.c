@@ -99,3 +99,44 @@ xasprintf(const char *fmt, ...)
 	va_end(ap);
 	return p;
 }
+
+char *
+xstrjoin(const char *s, ...)
+{
+	va_list		 ap;
+	const char	*p;
+	char		*out, *q;
+	size_t		 len = 0, n;
+
+	va_start(ap, s);
+	for (p = s; p != NULL; p = va_arg(ap, const char *)) {
+		n = strlen(p);
+		if (n >= SIZE_MAX - len)
+			xmalloc_fail(SIZE_MAX);
+		len += n;
+	}
+	va_end(ap);
+	q = out = xmalloc(len + 1);
+	va_start(ap, s);
+	for (p = s; p != NULL; p = va_arg(ap, const char *)) {
+		n = strlen(p);
+		memcpy(q, p, n);
+		q += n;
+	}
+	va_end(ap);
+	*q = '\0';
+	return out;
+}
+
+size_t
+str_copy(char *dst, const char *src, size_t size)
+{
+	size_t	 len = strlen(src), n;
+
+	if (size > 0) {
+		n = len < size - 1 ? len : size - 1;
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}

@@ -117,7 +117,7 @@ tg_offset(const struct tg *t)
 static char *
 tg_url(const struct tg *t, const char *method)
 {
-	return xasprintf("%s%s", t->url, method);
+	return xstrjoin(t->url, method, (char *)NULL);
 }
 
 static void
@@ -585,15 +585,17 @@ tg_answer_body(const struct httpc_response *resp)
 static void
 tg_poll_answer(struct tg *t, const struct httpc_response *resp)
 {
-	cJSON		*root;
-	const cJSON	*result;
-	char		*body;
-	int64_t		 next, elapsed;
-	int		 stored, empty, rc;
+	struct json_arena	*arena;
+	cJSON			*root;
+	const cJSON		*result;
+	char			*body;
+	int64_t			 next, elapsed;
+	int			 stored, empty, rc;
 
 	/* cJSON would keep a NUL, and printing the update cut the text. */
 	body = tg_answer_body(resp);
-	root = cJSON_ParseWithLength(body, resp->len);
+	/* Read once, up to 100 updates: its nodes go all at once. */
+	root = json_parse_arena(body, resp->len, &arena);
 	result = cJSON_GetObjectItemCaseSensitive(root, "result");
 	if (!cJSON_IsArray(result)) {
 		if (t->poll_limit > 1) {
@@ -606,7 +608,7 @@ tg_poll_answer(struct tg *t, const struct httpc_response *resp)
 			if (store_meta_set(t->st, TG_META_OFFSET, next) == 0)
 				t->offset = next;
 		}
-		cJSON_Delete(root);
+		json_arena_free(arena);
 		free(body);
 		tg_poll(t);
 		return;
@@ -622,12 +624,12 @@ tg_poll_answer(struct tg *t, const struct httpc_response *resp)
 	if (rc == -1) {
 		/* Not committed, so not acked: Telegram sends them again. */
 		log_err("event=tg.store_failed");
-		cJSON_Delete(root);
+		json_arena_free(arena);
 		tg_after(t->poll_ev, tg_next_backoff(t));
 		return;
 	}
 	empty = cJSON_GetArraySize(result) == 0;
-	cJSON_Delete(root);
+	json_arena_free(arena);
 	t->offset = next;
 	t->backoff_ms = 0;
 	t->state = TG_CONNECTED;
@@ -862,7 +864,7 @@ tg_send(void *arg, struct dispatch_job *job, const struct outbox_row *row,
 	c = xcalloc(1, sizeof *c);
 	c->t = t;
 	c->job = job;
-	snprintf(c->method, sizeof c->method, "%s", row->method);
+	str_copy(c->method, row->method, sizeof c->method);
 	o.timeout_ms = (long)t->cfg->request_timeout * 1000;
 	url = tg_url(t, row->method);
 	if (httpc_request(t->http, url, params, len, &o, tg_send_done,

@@ -18,126 +18,145 @@
 
 /* {"inline_keyboard":[[{"text":..,"callback_data":..},..],..]} */
 static int
-tg_out_keyboard(cJSON *p, const struct out *o)
+tg_out_keyboard(struct jout *j, const struct out *o)
 {
-	cJSON	*mk, *rows, *row = NULL, *btn;
 	size_t	 i, cols = o->cols != 0 ? o->cols : 1;
 
-	if ((mk = cJSON_AddObjectToObject(p, "reply_markup")) == NULL ||
-	    (rows = cJSON_AddArrayToObject(mk, "inline_keyboard")) == NULL)
-		return -1;
+	for (i = 0; i < o->nbuttons; i++)
+		if (o->buttons[i].text == NULL || o->buttons[i].data == NULL)
+			return -1;
+
+	jout_key(j, "reply_markup");
+	jout_open(j, '{');
+	jout_key(j, "inline_keyboard");
+	jout_open(j, '[');
 	for (i = 0; i < o->nbuttons; i++) {
-		if (i % cols == 0 && ((row = cJSON_CreateArray()) == NULL ||
-		    !cJSON_AddItemToArray(rows, row)))
-			return -1;
-		if ((btn = cJSON_CreateObject()) == NULL ||
-		    !cJSON_AddItemToArray(row, btn) ||
-		    cJSON_AddStringToObject(btn, "text",
-		    o->buttons[i].text) == NULL ||
-		    cJSON_AddStringToObject(btn, "callback_data",
-		    o->buttons[i].data) == NULL)
-			return -1;
+		if (i % cols == 0) {
+			if (i > 0)
+				jout_close(j, ']');
+			jout_item(j);
+			jout_open(j, '[');
+		}
+		jout_item(j);
+		jout_open(j, '{');
+		jout_key(j, "text");
+		jout_str(j, o->buttons[i].text);
+		jout_key(j, "callback_data");
+		jout_str(j, o->buttons[i].data);
+		jout_close(j, '}');
 	}
+	if (o->nbuttons > 0)
+		jout_close(j, ']');
+	jout_close(j, ']');
+	jout_close(j, '}');
 	return 0;
+}
+
+static void
+tg_out_int(struct jout *j, const char *key, int64_t v)
+{
+	jout_key(j, key);
+	jout_int(j, v);
+}
+
+static void
+tg_out_str(struct jout *j, const char *key, const char *v)
+{
+	jout_key(j, key);
+	jout_str(j, v);
 }
 
 /* chat_id, reply_parameters and the keyboard, shared by the messages. */
 static int
-tg_out_common(cJSON *p, const struct out *o)
+tg_out_common(struct jout *j, const struct out *o)
 {
-	cJSON	*rp;
-
-	if (cJSON_AddNumberToObject(p, "chat_id", (double)o->chat_id) == NULL)
-		return -1;
+	tg_out_int(j, "chat_id", o->chat_id);
 	if (o->reply_to != 0) {
 		/* The replied message may be gone; the answer still goes. */
-		if ((rp = cJSON_AddObjectToObject(p, "reply_parameters")) ==
-		    NULL || cJSON_AddNumberToObject(rp, "message_id",
-		    (double)o->reply_to) == NULL ||
-		    cJSON_AddBoolToObject(rp, "allow_sending_without_reply",
-		    1) == NULL)
-			return -1;
+		jout_key(j, "reply_parameters");
+		jout_open(j, '{');
+		tg_out_int(j, "message_id", o->reply_to);
+		jout_key(j, "allow_sending_without_reply");
+		jout_bool(j, 1);
+		jout_close(j, '}');
 	}
-	if (o->nbuttons > 0)
-		return tg_out_keyboard(p, o);
-	return 0;
+	return o->nbuttons > 0 ? tg_out_keyboard(j, o) : 0;
 }
 
 static int
-tg_out_text(cJSON *p, const struct out *o, const char **method)
+tg_out_text(struct jout *j, const struct out *o, const char **method)
 {
 	*method = "sendMessage";
-	if (o->text == NULL || tg_out_common(p, o) == -1 ||
-	    cJSON_AddStringToObject(p, "text", o->text) == NULL)
+	if (o->text == NULL || tg_out_common(j, o) == -1)
 		return -1;
+	tg_out_str(j, "text", o->text);
 	return 0;
 }
 
 static int
-tg_out_copy(cJSON *p, const struct out *o, const char **method)
+tg_out_copy(struct jout *j, const struct out *o, const char **method)
 {
 	*method = "copyMessage";
-	if (tg_out_common(p, o) == -1 ||
-	    cJSON_AddNumberToObject(p, "from_chat_id",
-	    (double)o->src_chat_id) == NULL ||
-	    cJSON_AddNumberToObject(p, "message_id",
-	    (double)o->message_id) == NULL ||
-	    (o->text != NULL && cJSON_AddStringToObject(p, "caption",
-	    o->text) == NULL))
+	if (tg_out_common(j, o) == -1)
 		return -1;
+	tg_out_int(j, "from_chat_id", o->src_chat_id);
+	tg_out_int(j, "message_id", o->message_id);
+	if (o->text != NULL)
+		tg_out_str(j, "caption", o->text);
 	return 0;
 }
 
 static int
-tg_out_reaction(cJSON *p, const struct out *o, const char **method)
+tg_out_reaction(struct jout *j, const struct out *o, const char **method)
 {
-	cJSON	*arr, *r;
-
 	*method = "setMessageReaction";
-	if (o->emoji == NULL ||
-	    cJSON_AddNumberToObject(p, "chat_id", (double)o->chat_id) ==
-	    NULL || cJSON_AddNumberToObject(p, "message_id",
-	    (double)o->message_id) == NULL ||
-	    (arr = cJSON_AddArrayToObject(p, "reaction")) == NULL ||
-	    (r = cJSON_CreateObject()) == NULL)
+	if (o->emoji == NULL)
 		return -1;
-	if (!cJSON_AddItemToArray(arr, r) ||
-	    cJSON_AddStringToObject(r, "type", "emoji") == NULL ||
-	    cJSON_AddStringToObject(r, "emoji", o->emoji) == NULL)
-		return -1;
+	tg_out_int(j, "chat_id", o->chat_id);
+	tg_out_int(j, "message_id", o->message_id);
+	jout_key(j, "reaction");
+	jout_open(j, '[');
+	jout_item(j);
+	jout_open(j, '{');
+	tg_out_str(j, "type", "emoji");
+	tg_out_str(j, "emoji", o->emoji);
+	jout_close(j, '}');
+	jout_close(j, ']');
 	return 0;
 }
 
 /* Without reply_markup the keyboard goes; same chat, same order. */
 static int
-tg_out_drop_buttons(cJSON *p, const struct out *o, const char **method)
+tg_out_drop_buttons(struct jout *j, const struct out *o, const char **method)
 {
 	*method = "editMessageReplyMarkup";
-	if (cJSON_AddNumberToObject(p, "chat_id", (double)o->chat_id) ==
-	    NULL || cJSON_AddNumberToObject(p, "message_id",
-	    (double)o->message_id) == NULL)
-		return -1;
+	tg_out_int(j, "chat_id", o->chat_id);
+	tg_out_int(j, "message_id", o->message_id);
 	return 0;
 }
 
 static int
-tg_out_callback_answer(cJSON *p, const struct out *o, const char **method)
+tg_out_callback_answer(struct jout *j, const struct out *o,
+    const char **method)
 {
 	*method = "answerCallbackQuery";
-	if (o->callback_id == NULL ||
-	    cJSON_AddStringToObject(p, "callback_query_id",
-	    o->callback_id) == NULL ||
-	    (o->text != NULL && cJSON_AddStringToObject(p, "text",
-	    o->text) == NULL))
+	if (o->callback_id == NULL)
 		return -1;
+	tg_out_str(j, "callback_query_id", o->callback_id);
+	if (o->text != NULL)
+		tg_out_str(j, "text", o->text);
 	return 0;
 }
 
+/*
+ * Written straight out (struct jout), not through a tree: one a message,
+ * and the tree cost several times the printing.
+ */
 static int
 tg_encode(const struct config *cfg, const struct out *o, struct outmsg *m,
     char **params, char **key, char *why, size_t whylen)
 {
-	static int	(*const build[])(cJSON *, const struct out *,
+	static int	(*const build[])(struct jout *, const struct out *,
 			    const char **) = {
 		[OUT_TEXT] = tg_out_text,
 		[OUT_COPY] = tg_out_copy,
@@ -146,26 +165,29 @@ tg_encode(const struct config *cfg, const struct out *o, struct outmsg *m,
 		[OUT_CALLBACK_ANSWER] = tg_out_callback_answer,
 	};
 	const char	*method = NULL;
-	cJSON		*p;
-	int		 rc = -1;
+	struct jout	 j;
 
 	(void)cfg;
 	(void)why;
 	(void)whylen;
 	if ((unsigned)o->kind >= sizeof build / sizeof build[0] ||
-	    (p = cJSON_CreateObject()) == NULL)
+	    build[o->kind] == NULL)
 		return -1;
-	if (build[o->kind](p, o, &method) == 0 &&
-	    (*params = json_print(p)) != NULL) {
-		m->chat_id = o->chat_id;
-		m->method = method;
-		/* Not a chat message: no pacing, no queue behind one. */
-		if (o->kind == OUT_CALLBACK_ANSWER)
-			*key = xasprintf("cb:%s", o->callback_id);
-		rc = 0;
+	jout_init(&j, 128 + (o->text != NULL ? strlen(o->text) : 0));
+	jout_open(&j, '{');
+	if (build[o->kind](&j, o, &method) == -1) {
+		jout_free(&j);
+		return -1;
 	}
-	cJSON_Delete(p);
-	return rc;
+	jout_close(&j, '}');
+	if ((*params = jout_take(&j)) == NULL)
+		return -1;
+	m->chat_id = o->chat_id;
+	m->method = method;
+	/* Not a chat message: no pacing, no queue behind one. */
+	if (o->kind == OUT_CALLBACK_ANSWER)
+		*key = xasprintf("cb:%s", o->callback_id);
+	return 0;
 }
 
 static char *
