@@ -72,6 +72,11 @@ void	crypto_keys_array_clear(struct keys *a, size_t i);
 struct keys *crypto_keys_dup(const struct keys *k);
 void	crypto_keys_replace(struct keys *dst, const struct keys *src);
 /*
+ * A count that moves with every crypto_keys_replace(): what was derived
+ * from keys replaced in place (a blind index) is stale when it moved.
+ */
+uint64_t crypto_keys_generation(void);
+/*
  * Keys whose field key is `key` (a family's key, keystore.h): they seal
  * and open values; their index and token keys are zero and not for use.
  * Locked sodium memory; crypto_keys_free() wipes them.
@@ -86,6 +91,13 @@ struct keys *crypto_keys_from_field(
 int	crypto_seal(const struct keys *k, const struct crypto_ad *ad,
 	    const void *plain, size_t len, unsigned char **blob, size_t *bloblen)
 	    __attribute__((warn_unused_result));
+/*
+ * As crypto_seal(), the sealed value `head` bytes into *blob, after room
+ * the caller fills (a header of its own); *bloblen counts them.
+ */
+int	crypto_seal_after(const struct keys *k, const struct crypto_ad *ad,
+	    const void *plain, size_t len, size_t head, unsigned char **blob,
+	    size_t *bloblen) __attribute__((warn_unused_result));
 
 /*
  * Opens a sealed value. A wrong key, wrong associated data, a truncated or

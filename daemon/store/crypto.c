@@ -1,4 +1,5 @@
 /* Field encryption, blind indexes and token hashes from one master key. */
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -338,12 +339,21 @@ crypto_keys_dup(const struct keys *k)
 	return c;
 }
 
+static uint64_t	crypto_keys_gen;
+
 void
 crypto_keys_replace(struct keys *dst, const struct keys *src)
 {
 	sodium_mprotect_readwrite(dst);
 	memcpy(dst, src, sizeof *dst);
 	sodium_mprotect_readonly(dst);
+	crypto_keys_gen++;
+}
+
+uint64_t
+crypto_keys_generation(void)
+{
+	return crypto_keys_gen;
 }
 
 struct keys *
@@ -423,8 +433,11 @@ crypto_keys_free(struct keys *k)
  * end each string, so no two (table, column, row) triples encode to the
  * same bytes, and the length tells the two kinds apart.
  */
+#define CRYPTO_AD_SMALL	128	/* the longest names fit on the stack */
+
 static unsigned char *
-crypto_ad_encode(const struct crypto_ad *ad, size_t *adlen)
+crypto_ad_encode(const struct crypto_ad *ad, unsigned char small[
+    CRYPTO_AD_SMALL], size_t *adlen)
 {
 	unsigned char	*buf, *p;
 	uint64_t	 row = (uint64_t)ad->row;
@@ -434,7 +447,7 @@ crypto_ad_encode(const struct crypto_ad *ad, size_t *adlen)
 	int		 i;
 
 	*adlen = plen + tlen + clen + 8 + (ad->family != 0 ? 8 : 0);
-	p = buf = xmalloc(*adlen);
+	p = buf = *adlen <= CRYPTO_AD_SMALL ? small : xmalloc(*adlen);
 	memcpy(p, CRYPTO_AD_PREFIX, plen);
 	p += plen;
 	memcpy(p, ad->table, tlen);
@@ -447,6 +460,13 @@ crypto_ad_encode(const struct crypto_ad *ad, size_t *adlen)
 		for (i = 0; i < 8; i++)
 			*p++ = (unsigned char)((uint64_t)ad->family >> (8 * i));
 	return buf;
+}
+
+static void
+crypto_ad_free(unsigned char *adbuf, unsigned char small[CRYPTO_AD_SMALL])
+{
+	if (adbuf != small)
+		free(adbuf);
 }
 
 static int
@@ -483,6 +503,30 @@ crypto_pool_init(void)
 	(void)pthread_atfork(NULL, NULL, crypto_pool_drop);
 }
 
+/*
+ * The pool filled by getrandom() itself: libsodium asks the kernel 256
+ * bytes at a time, 24 system calls for the pool. Past 256 bytes a signal
+ * may cut a call short: it goes on from there. Its own generator if the
+ * kernel's call fails.
+ */
+static void
+crypto_pool_fill(void)
+{
+	size_t	 got = 0;
+	ssize_t	 n;
+
+	while (got < sizeof crypto_pool) {
+		n = getrandom(crypto_pool + got, sizeof crypto_pool - got, 0);
+		if (n > 0)
+			got += (size_t)n;
+		else if (n == -1 && errno != EINTR) {
+			randombytes_buf(crypto_pool + got,
+			    sizeof crypto_pool - got);
+			break;
+		}
+	}
+}
+
 static void
 crypto_nonce(unsigned char *out)
 {
@@ -490,7 +534,7 @@ crypto_nonce(unsigned char *out)
 
 	(void)pthread_once(&crypto_pool_once, crypto_pool_init);
 	if (crypto_pool_left == 0) {
-		randombytes_buf(crypto_pool, sizeof crypto_pool);
+		crypto_pool_fill();
 		crypto_pool_left = CRYPTO_NONCE_POOL;
 	}
 	crypto_pool_left--;
@@ -504,35 +548,39 @@ int
 crypto_seal(const struct keys *k, const struct crypto_ad *ad,
     const void *plain, size_t len, unsigned char **blob, size_t *bloblen)
 {
-	unsigned char	*adbuf = NULL, *out = NULL;
+	return crypto_seal_after(k, ad, plain, len, 0, blob, bloblen);
+}
+
+int
+crypto_seal_after(const struct keys *k, const struct crypto_ad *ad,
+    const void *plain, size_t len, size_t head, unsigned char **blob,
+    size_t *bloblen)
+{
+	unsigned char	 small[CRYPTO_AD_SMALL], *adbuf, *out;
 	unsigned long long clen;
 	size_t		 adlen;
-	int		 rc = -1;
 
 	*blob = NULL;
 	*bloblen = 0;
 	if (!crypto_ad_is_valid(ad) || (plain == NULL && len > 0))
-		goto out;
+		return -1;
 	if (len > crypto_aead_xchacha20poly1305_ietf_MESSAGEBYTES_MAX ||
-	    len > SIZE_MAX - CRYPTO_OVERHEAD) {
+	    len > SIZE_MAX - CRYPTO_OVERHEAD - head) {
 		log_warn("event=crypto.seal_too_long bytes=%zu", len);
-		goto out;
+		return -1;
 	}
 	if (plain == NULL)
 		plain = "";
-	adbuf = crypto_ad_encode(ad, &adlen);
-	out = xmalloc(len + CRYPTO_OVERHEAD);
-	crypto_nonce(out);
-	crypto_aead_xchacha20poly1305_ietf_encrypt(out + CRYPTO_NONCE_LEN,
-	    &clen, plain, len, adbuf, adlen, NULL, out, k->field);
+	adbuf = crypto_ad_encode(ad, small, &adlen);
+	out = xmalloc(head + len + CRYPTO_OVERHEAD);
+	crypto_nonce(out + head);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + head +
+	    CRYPTO_NONCE_LEN, &clen, plain, len, adbuf, adlen, NULL,
+	    out + head, k->field);
+	crypto_ad_free(adbuf, small);
 	*blob = out;
-	*bloblen = (size_t)clen + CRYPTO_NONCE_LEN;
-	out = NULL;
-	rc = 0;
-out:
-	free(adbuf);
-	free(out);
-	return rc;
+	*bloblen = head + (size_t)clen + CRYPTO_NONCE_LEN;
+	return 0;
 }
 
 /*
@@ -558,7 +606,7 @@ crypto_open(const struct keys *k, const struct crypto_ad *ad,
     const unsigned char *blob, size_t bloblen, char **plain,
     size_t *plainlen)
 {
-	unsigned char	*adbuf = NULL;
+	unsigned char	 small[CRYPTO_AD_SMALL], *adbuf = small;
 	char		*out = NULL;
 	unsigned long long mlen;
 	size_t		 adlen, len;
@@ -571,7 +619,7 @@ crypto_open(const struct keys *k, const struct crypto_ad *ad,
 	    bloblen < CRYPTO_OVERHEAD)
 		goto out;
 	len = bloblen - CRYPTO_OVERHEAD;
-	adbuf = crypto_ad_encode(ad, &adlen);
+	adbuf = crypto_ad_encode(ad, small, &adlen);
 	out = crypto_plain_alloc(len);
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)out,
 	    &mlen, NULL, blob + CRYPTO_NONCE_LEN, bloblen - CRYPTO_NONCE_LEN,
@@ -584,7 +632,7 @@ crypto_open(const struct keys *k, const struct crypto_ad *ad,
 	out = NULL;
 	rc = 0;
 out:
-	free(adbuf);
+	crypto_ad_free(adbuf, small);
 	crypto_free_plain(out);
 	return rc;
 }

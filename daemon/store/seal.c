@@ -1,6 +1,7 @@
 /* Sealed columns: binding and opening every personal value of the store. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,8 +64,7 @@ seal_fam(sqlite3_stmt *s, int64_t family, const struct crypto_ad *ad,
     const void *plain, size_t len, unsigned char **blob, size_t *bloblen)
 {
 	const struct keys	*fk;
-	unsigned char		*inner = NULL, *out;
-	size_t			 innerlen;
+	unsigned char		*out;
 	uint64_t		 f = (uint64_t)family;
 	int			 i;
 
@@ -74,23 +74,21 @@ seal_fam(sqlite3_stmt *s, int64_t family, const struct crypto_ad *ad,
 		    ad->row, family);
 		return -1;
 	}
-	if (crypto_seal(fk, ad, plain, len, &inner, &innerlen) == -1)
+	/* Sealed after the room for the header: no second buffer. */
+	if (crypto_seal_after(fk, ad, plain, len, SEAL_FAM_HDR, &out,
+	    bloblen) == -1)
 		return -1;
 	/* A write outside a transaction commits at once: its key first. */
 	if (sqlite3_get_autocommit(sqlite3_db_handle(s)) &&
 	    keystore_flush(seal_ks) == -1) {
-		free(inner);
+		free(out);
 		return -1;
 	}
-	out = xmalloc(innerlen + SEAL_FAM_HDR);
 	out[0] = SEAL_FAM_MAGIC0;
 	out[1] = SEAL_FAM_MAGIC1;
 	for (i = 0; i < 8; i++)
 		out[2 + i] = (unsigned char)(f >> (8 * i));
-	memcpy(out + SEAL_FAM_HDR, inner, innerlen);
-	free(inner);
 	*blob = out;
-	*bloblen = innerlen + SEAL_FAM_HDR;
 	return 0;
 }
 
@@ -122,8 +120,14 @@ seal_bind_fam(const struct keys *k, int64_t family, sqlite3_stmt *s, int idx,
 			return -1;
 	} else if (crypto_seal(k, &ad, plain, len, &blob, &bloblen) == -1)
 		return -1;
-	rc = sqlite3_bind_blob(s, idx, blob, (int)bloblen, SQLITE_TRANSIENT);
-	free(blob);
+	/* Handed over, not copied: SQLite frees it, even on failure. */
+	if (bloblen > INT_MAX) {
+		free(blob);
+		log_err("event=store.error what=seal_bind table=%s column=%s "
+		    "error=\"too large\"", table, column);
+		return -1;
+	}
+	rc = sqlite3_bind_blob(s, idx, blob, (int)bloblen, free);
 	if (rc != SQLITE_OK) {
 		log_err("event=store.error what=seal_bind table=%s column=%s "
 		    "error=\"%s\"", table, column, sqlite3_errstr(rc));
