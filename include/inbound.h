@@ -91,6 +91,13 @@ int	inbound_record(struct inbound_store *is, enum channel ch,
 /* Up to max ids of rows not handled yet, oldest first, after `after`. */
 int	inbound_pending(struct inbound_store *is, int64_t after, int64_t *rows,
 	    int max) __attribute__((warn_unused_result));
+/*
+ * inbound_pending(is, 0, oldest, 1): 1 with the oldest row not handled,
+ * 0 when none is, -1. Within a transaction a "none" is remembered until
+ * a row is made pending or anything is rolled back.
+ */
+int	inbound_oldest_pending(struct inbound_store *is, int64_t *oldest)
+	    __attribute__((warn_unused_result));
 /* The raw payload of a row; free with crypto_free_plain(). */
 int	inbound_load(struct inbound_store *is, int64_t row, enum channel *ch,
 	    char **raw, size_t *len) __attribute__((warn_unused_result));

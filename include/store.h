@@ -94,6 +94,12 @@ void	store_rollback_to(struct store *st);
 uint64_t store_rollbacks(const struct store *st);
 
 /*
+ * The transaction under way, as a number no other transaction of this
+ * connection has; 0 outside one.
+ */
+uint64_t store_txn(const struct store *st);
+
+/*
  * A count that moves whenever what the people tables (staff, members,
  * families, import_pending) say may have changed: a row of them written
  * through this connection, a commit by another connection, a rollback.

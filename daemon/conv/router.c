@@ -317,7 +317,7 @@ router_route(void *arg, int64_t row, struct inbound *in, int alone)
 	int64_t		 oldest, taken;
 
 	/* A row routed at once is recorded handled: not among the pending. */
-	switch (inbound_pending(r->app->is, 0, &oldest, 1)) {
+	switch (inbound_oldest_pending(r->app->is, &oldest)) {
 	case 0:
 		break;
 	case 1:

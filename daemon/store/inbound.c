@@ -21,6 +21,12 @@ struct inbound_store {
 	 * is written handled, and only another outcome writes its state.
 	 */
 	int64_t			 bare;
+	/*
+	 * None was pending in this transaction (store_txn()), and nothing
+	 * since made one pending or was rolled back: every update routed
+	 * at once asks, and only a row left for later changes the answer.
+	 */
+	uint64_t		 none_txn, none_rollbacks;
 };
 
 void
@@ -109,6 +115,8 @@ inbound_record(struct inbound_store *is, enum channel ch, int64_t ext_id,
 	is->last_id = id;
 	is->forgot = 0;
 	is->bare = raw == NULL ? id : 0;
+	if (raw != NULL)
+		is->none_txn = 0;	/* stored pending */
 	*row = id;
 	return 0;
 }
@@ -126,6 +134,22 @@ inbound_pending(struct inbound_store *is, int64_t after, int64_t *rows,
 	if (n < max && rc != SQLITE_DONE)
 		n = -1;
 	sqlite3_reset(is->pending);
+	return n;
+}
+
+int
+inbound_oldest_pending(struct inbound_store *is, int64_t *oldest)
+{
+	uint64_t	 txn = store_txn(is->st);
+	int		 n;
+
+	if (txn != 0 && is->none_txn == txn &&
+	    is->none_rollbacks == store_rollbacks(is->st))
+		return 0;
+	if ((n = inbound_pending(is, 0, oldest, 1)) == 0 && txn != 0) {
+		is->none_txn = txn;
+		is->none_rollbacks = store_rollbacks(is->st);
+	}
 	return n;
 }
 
@@ -177,6 +201,8 @@ inbound_keep(struct inbound_store *is, int64_t row, const char *raw,
 {
 	if (row == is->bare)
 		is->bare = 0;
+	if (left)
+		is->none_txn = 0;	/* pending again */
 	if (seal_bind(is->keys, is->keep, 1, "inbound", "payload", row, raw,
 	    len) == -1) {
 		sqlite3_clear_bindings(is->keep);
@@ -193,6 +219,8 @@ inbound_mark(struct inbound_store *is, int64_t row, int state)
 	/* Written handled already, in this transaction. */
 	if (row == is->bare && state == 1)
 		return 0;
+	if (state == 0)
+		is->none_txn = 0;
 	sqlite3_bind_int(is->mark, 1, state);
 	sqlite3_bind_int64(is->mark, 2, store_now_ms());
 	sqlite3_bind_int64(is->mark, 3, row);

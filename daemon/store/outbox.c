@@ -15,6 +15,8 @@
 #include "store.h"
 #include "xmalloc.h"
 
+#define OUTBOX_KEY_MEMO	64
+
 struct outbox {
 	struct store		*st;
 	const struct keys	*keys;
@@ -25,7 +27,7 @@ struct outbox {
 	sqlite3_stmt		*counts, *depth;
 	sqlite3_stmt		*find_sent, *delivery, *gateway;
 	sqlite3_stmt		*list, *copy;
-	sqlite3_stmt		*blocked, *coalesce, *promote, *expire;
+	sqlite3_stmt		*coalesce, *promote, *promote_chat, *expire;
 	sqlite3_stmt		*family_of;
 	int64_t			 last_id;	/* ids are ours to give */
 	/*
@@ -40,6 +42,18 @@ struct outbox {
 	 */
 	struct outbox_flight	*rekeyed;
 	size_t			 nrekeyed;
+	/*
+	 * The chat keys of the chats written to lately, by chat: a message
+	 * to an assistant hashed the same chat again. Good while the keys
+	 * are: a rotation replaces them in place, which moves
+	 * crypto_keys_generation().
+	 */
+	struct outbox_key_memo {
+		int64_t		 chat_id;
+		int		 channel;	/* 0: empty */
+		unsigned char	 key[CRYPTO_INDEX_LEN];
+	}			 memo[OUTBOX_KEY_MEMO];
+	uint64_t		 memo_gen;	/* + 1: 0 before the first */
 };
 
 struct outbox_flight {
@@ -146,21 +160,26 @@ static const char outbox_due_sql[] =
 	"ORDER BY 3, 1 LIMIT ?2";
 
 /*
- * Whether a new row of the chat queues behind one (it is no head). Rows
- * with a time of their own are heads and hold nothing here: whether they
- * come first is the due query's to say, at their time.
+ * A new row heads its chat's queue (head = 1) unless it queues behind
+ * one: asked in the INSERT itself (?13 says it is a head anyway). Rows
+ * with a time of their own (?13) are heads and hold nothing here:
+ * whether they come first is the due query's to say, at their time.
  */
-static const char outbox_blocked_sql[] =
-	"SELECT EXISTS (SELECT 1 FROM outbox WHERE chat_key = ?1 "
-	"AND state < 2 AND ext_message_id IS NULL AND priority <> 3 "
-	"AND not_before = 0)";
+#define OUTBOX_INSERT_HEAD \
+	"CASE WHEN ?13 THEN 1 ELSE NOT EXISTS (SELECT 1 FROM outbox " \
+	"WHERE chat_key = ?5 AND state < 2 AND ext_message_id IS NULL " \
+	"AND priority <> 3 AND not_before = 0) END"
 
 /* A row is done: the oldest one queued behind it in its chat is a head. */
+#define OUTBOX_PROMOTE(chat) \
+	"UPDATE outbox SET head = 1 WHERE id = (SELECT n.id FROM outbox n " \
+	"WHERE n.chat_key = " chat " AND n.state = 0 " \
+	"AND n.ext_message_id IS NULL AND n.head = 0 ORDER BY n.id LIMIT 1)"
 static const char outbox_promote_sql[] =
-	"UPDATE outbox SET head = 1 WHERE id = (SELECT n.id FROM outbox o, "
-	"outbox n WHERE o.id = ?1 AND o.priority <> 3 "
-	"AND n.chat_key = o.chat_key AND n.state = 0 "
-	"AND n.ext_message_id IS NULL AND n.head = 0 ORDER BY n.id LIMIT 1)";
+	OUTBOX_PROMOTE("(SELECT o.chat_key FROM outbox o WHERE o.id = ?1 "
+	"AND o.priority <> 3)");
+/* The same in the chat of a row that was in flight, known in memory. */
+static const char outbox_promote_chat_sql[] = OUTBOX_PROMOTE("?1");
 
 /*
  * Reports may come late, twice, or out of order: a final failure stays,
@@ -192,8 +211,9 @@ static const char outbox_next_due_sql[] =
 	"AND NOT outbox_in_flight(id) ORDER BY t LIMIT 1) END";
 
 /*
- * Through outbox_chat_ext (chat_key, state, ext_message_id): the newest
- * copy first, as Telegram numbers a chat's messages in the order sent.
+ * Through outbox_chat_ext (chat_key, state, ext_message_id DESC, id DESC):
+ * the newest copy first, as Telegram numbers a chat's messages in the
+ * order sent.
  */
 static const char outbox_copy_sql[] =
 	"SELECT ext_message_id FROM outbox WHERE chat_key = ?1 "
@@ -289,15 +309,16 @@ outbox_new(struct store *st, const struct keys *k)
 	    store_prepare(st, "INSERT INTO outbox (id, created_at, priority, "
 	    "channel, chat_key, is_group, method, not_before, cause, cause_id, "
 	    "payload, member_id, head, receipt_key, family_id) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	    &ob->insert) == -1 ||
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+	    OUTBOX_INSERT_HEAD ", ?14, ?15)", &ob->insert) == -1 ||
 	    store_prepare(st, people_member_family_sql, &ob->family_of) ==
 	    -1 ||
-	    store_prepare(st, outbox_blocked_sql, &ob->blocked) == -1 ||
 	    store_prepare(st, "DELETE FROM outbox WHERE receipt_key = ? "
 	    "AND state = 0 AND NOT outbox_in_flight(id)",
 	    &ob->coalesce) == -1 ||
 	    store_prepare(st, outbox_promote_sql, &ob->promote) == -1 ||
+	    store_prepare(st, outbox_promote_chat_sql, &ob->promote_chat) ==
+	    -1 ||
 	    store_prepare(st, outbox_expire_sql, &ob->expire) == -1 ||
 	    store_prepare(st, "SELECT id, channel, priority, attempts, "
 	    "is_group, chat_key, method, cause, cause_id, member_id "
@@ -373,9 +394,9 @@ outbox_free(struct outbox *ob)
 	sqlite3_finalize(ob->gateway);
 	sqlite3_finalize(ob->list);
 	sqlite3_finalize(ob->copy);
-	sqlite3_finalize(ob->blocked);
 	sqlite3_finalize(ob->coalesce);
 	sqlite3_finalize(ob->promote);
+	sqlite3_finalize(ob->promote_chat);
 	sqlite3_finalize(ob->expire);
 	(void)outbox_functions(ob, NULL);
 	free(ob->flight);
@@ -394,26 +415,26 @@ outbox_chat_key(const struct keys *k, enum channel ch, int64_t chat_id,
 	crypto_blind_index(k, "chat", buf, (size_t)n, out);
 }
 
-/* Whether a row queued in the chat `key` heads its queue: 1, 0, -1. */
-static int
-outbox_is_head(struct outbox *ob, const struct outmsg *m,
-    const unsigned char key[CRYPTO_INDEX_LEN])
+/* outbox_chat_key() under ob's keys, remembered (struct outbox_key_memo). */
+static void
+outbox_chat_key_memo(struct outbox *ob, enum channel ch, int64_t chat_id,
+    unsigned char out[CRYPTO_INDEX_LEN])
 {
-	int	 rc, blocked;
+	struct outbox_key_memo	*m;
+	uint64_t		 gen = crypto_keys_generation() + 1;
 
-	if (m->priority == OUTBOX_PRIO_RECEIPT || m->not_before != 0)
-		return 1;
-	sqlite3_bind_blob(ob->blocked, 1, key, CRYPTO_INDEX_LEN,
-	    SQLITE_TRANSIENT);
-	rc = sqlite3_step(ob->blocked);
-	blocked = sqlite3_column_int(ob->blocked, 0);
-	sqlite3_reset(ob->blocked);
-	if (rc != SQLITE_ROW) {
-		log_err("event=store.error what=outbox_blocked error=\"%s\"",
-		    sqlite3_errstr(rc));
-		return -1;
+	if (gen != ob->memo_gen) {
+		sodium_memzero(ob->memo, sizeof ob->memo);
+		ob->memo_gen = gen;
 	}
-	return !blocked;
+	m = &ob->memo[(((uint64_t)chat_id * 0x9e3779b97f4a7c15ULL) >> 58) %
+	    OUTBOX_KEY_MEMO];
+	if (m->channel != (int)ch || m->chat_id != chat_id) {
+		outbox_chat_key(ob->keys, ch, chat_id, m->key);
+		m->channel = (int)ch;
+		m->chat_id = chat_id;
+	}
+	memcpy(out, m->key, CRYPTO_INDEX_LEN);
 }
 
 /* A newer receipt about the same message replaces a queued one. */
@@ -486,13 +507,13 @@ outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *idp)
 {
 	unsigned char	 key[CRYPTO_INDEX_LEN], rkey[CRYPTO_INDEX_LEN];
 	int64_t		 id, fam, now = store_now_ms();
-	int		 head, receipt;
+	int		 receipt;
 
 	if (m->order_key != NULL)
 		crypto_blind_index(ob->keys, "order", m->order_key,
 		    strlen(m->order_key), key);
 	else
-		outbox_chat_key(ob->keys, m->channel, m->chat_id, key);
+		outbox_chat_key_memo(ob, m->channel, m->chat_id, key);
 	receipt = m->priority == OUTBOX_PRIO_RECEIPT && m->receipt_key != NULL;
 	if (receipt) {
 		crypto_blind_index(ob->keys, "receipt", m->receipt_key,
@@ -500,8 +521,6 @@ outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *idp)
 		if (outbox_coalesce(ob, rkey) == -1)
 			return -1;
 	}
-	if ((head = outbox_is_head(ob, m, key)) == -1)
-		return -1;
 	/* The id is in the associated data, so it is chosen before sealing. */
 	id = ob->last_id + 1;
 	if (outbox_family(ob, m, &fam) == -1 || seal_bind_str_fam(ob->keys,
@@ -525,7 +544,8 @@ outbox_enqueue(struct outbox *ob, const struct outmsg *m, int64_t *idp)
 		sqlite3_bind_int64(ob->insert, 10, m->cause_id);
 	if (m->member_id != 0)
 		sqlite3_bind_int64(ob->insert, 12, m->member_id);
-	sqlite3_bind_int(ob->insert, 13, head);
+	sqlite3_bind_int(ob->insert, 13, m->priority == OUTBOX_PRIO_RECEIPT ||
+	    m->not_before != 0);
 	if (receipt)
 		sqlite3_bind_blob(ob->insert, 14, rkey, sizeof rkey,
 		    SQLITE_TRANSIENT);
@@ -677,12 +697,25 @@ out:
 	return rc;
 }
 
-/* The row `id` is done (sent, failed): the next of its chat heads it. */
+/*
+ * The row `id` is done (sent, failed): the next of its chat heads it. A
+ * row that was in flight (`f`, else NULL) names its chat and lane: a
+ * receipt holds no one, and the chat is not read back. Unless a new key
+ * is being given to the rows (outbox_rekey_unsent() until settled): then
+ * the row's own is read.
+ */
 static int
-outbox_promote(struct outbox *ob, int64_t id)
+outbox_promote(struct outbox *ob, int64_t id, const struct outbox_flight *f)
 {
-	sqlite3_bind_int64(ob->promote, 1, id);
-	return store_step_done(ob->promote, "outbox_promote");
+	if (f == NULL || ob->nrekeyed != 0) {
+		sqlite3_bind_int64(ob->promote, 1, id);
+		return store_step_done(ob->promote, "outbox_promote");
+	}
+	if (f->priority == OUTBOX_PRIO_RECEIPT)
+		return 0;
+	sqlite3_bind_blob(ob->promote_chat, 1, f->chat_key, CRYPTO_INDEX_LEN,
+	    SQLITE_STATIC);
+	return store_step_done(ob->promote_chat, "outbox_promote");
 }
 
 int
@@ -719,14 +752,20 @@ outbox_mark_sending(struct outbox *ob, const struct outbox_row *r)
 	memcpy(f->chat_key, r->chat_key, CRYPTO_INDEX_LEN);
 }
 
-/* The row's outcome is being written: it is no longer in flight. */
-static void
-outbox_landed(struct outbox *ob, int64_t id)
+/*
+ * The row's outcome is being written: it is no longer in flight. What it
+ * was in flight as is copied to `was`: `was`, or NULL if it was not.
+ */
+static struct outbox_flight *
+outbox_landed(struct outbox *ob, int64_t id, struct outbox_flight *was)
 {
 	struct outbox_flight	*f;
 
-	if ((f = outbox_flight_find(ob, id)) != NULL)
-		*f = ob->flight[--ob->nflight];
+	if ((f = outbox_flight_find(ob, id)) == NULL)
+		return NULL;
+	*was = *f;
+	*f = ob->flight[--ob->nflight];
+	return was;
 }
 
 size_t
@@ -739,21 +778,24 @@ int
 outbox_mark_sent(struct outbox *ob, int64_t id, int64_t now,
     int64_t ext_message_id)
 {
-	outbox_landed(ob, id);
+	struct outbox_flight	 was, *f = outbox_landed(ob, id, &was);
+
 	sqlite3_bind_int64(ob->sent, 1, now);
 	if (ext_message_id != 0)
 		sqlite3_bind_int64(ob->sent, 2, ext_message_id);
 	sqlite3_bind_int64(ob->sent, 3, id);
 	if (store_step_done(ob->sent, "outbox_sent") == -1)
 		return -1;
-	return outbox_promote(ob, id);
+	return outbox_promote(ob, id, f);
 }
 
 int
 outbox_mark_retry(struct outbox *ob, int64_t id, int64_t at, int attempt,
     int code, const char *error)
 {
-	outbox_landed(ob, id);
+	struct outbox_flight	 was;
+
+	(void)outbox_landed(ob, id, &was);
 	sqlite3_bind_int64(ob->retry, 1, at);
 	sqlite3_bind_int(ob->retry, 2, attempt ? 1 : 0);
 	sqlite3_bind_int(ob->retry, 3, code);
@@ -765,13 +807,14 @@ outbox_mark_retry(struct outbox *ob, int64_t id, int64_t at, int attempt,
 int
 outbox_mark_failed(struct outbox *ob, int64_t id, int code, const char *error)
 {
-	outbox_landed(ob, id);
+	struct outbox_flight	 was, *f = outbox_landed(ob, id, &was);
+
 	sqlite3_bind_int(ob->failed, 1, code);
 	sqlite3_bind_text(ob->failed, 2, error, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(ob->failed, 3, id);
 	if (store_step_done(ob->failed, "outbox_failed") == -1)
 		return -1;
-	return outbox_promote(ob, id);
+	return outbox_promote(ob, id, f);
 }
 
 int

@@ -373,6 +373,12 @@ store_rollbacks(const struct store *st)
 	return st->rollbacks;
 }
 
+uint64_t
+store_txn(const struct store *st)
+{
+	return sqlite3_get_autocommit(st->db) ? 0 : st->ends + 1;
+}
+
 /* Every end of a write transaction, however it came (SQLite's hooks). */
 static int
 store_commit_hook(void *arg)

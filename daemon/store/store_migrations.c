@@ -542,6 +542,22 @@ const char *const store_migrations[] = {
 	 */
 	"CREATE INDEX visits_time_waiting ON visits (family_id, answer_at, id) "
 	"  WHERE answer = 3 AND answer_text IS NULL AND state = 0;",
+
+	/*
+	 * 20: outbox_chat_ext newest first within each state: a chat's
+	 * queued rows newest to oldest, then its sent rows newest to oldest.
+	 * A row sent leaves the end of the first part for the start of the
+	 * second, next to it: one page of the chat written per outcome,
+	 * where the two ends of its part used to be two.
+	 * inbound_new holds only what it is asked for, the rows not handled
+	 * yet: an update routed as it is stored is written handled and
+	 * never enters it.
+	 */
+	"DROP INDEX outbox_chat_ext;"
+	"CREATE INDEX outbox_chat_ext ON outbox "
+	"  (chat_key, state, ext_message_id DESC, id DESC);"
+	"DROP INDEX inbound_new;"
+	"CREATE INDEX inbound_new ON inbound (id) WHERE state = 0;",
 };
 
 const int store_nmigrations =
