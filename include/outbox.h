@@ -86,6 +86,11 @@ struct outbox_row {
 	char		 cause[16];
 	int64_t		 cause_id;
 	int64_t		 member_id;	/* 0: not to a family member */
+	/*
+	 * outbox_due()'s copy of the sealed payload, in the outbox, until
+	 * its next call (outbox_due_payload()); 0 bytes: none read.
+	 */
+	size_t		 sealed_off, sealed_len;
 };
 
 struct outbox;
@@ -131,6 +136,12 @@ extern const char outbox_expire_sql[];
 /* The row's payload (params JSON); free with crypto_free_plain(). */
 int	outbox_payload(struct outbox *ob, int64_t id, char **params,
 	    size_t *len) __attribute__((warn_unused_result));
+/*
+ * The same for a row outbox_due() returned, from the copy it read with
+ * the row (no second read), until outbox_due() is called again.
+ */
+int	outbox_due_payload(struct outbox *ob, const struct outbox_row *r,
+	    char **params, size_t *len) __attribute__((warn_unused_result));
 
 /*
  * The row is being sent: in memory only, nothing is written. Until its

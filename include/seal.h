@@ -74,6 +74,10 @@ int64_t	seal_blob_family(const unsigned char *blob, size_t len);
 int	seal_open(const struct keys *k, sqlite3_stmt *s, int col,
 	    const char *table, const char *column, int64_t row, char **plain,
 	    size_t *len) __attribute__((warn_unused_result));
+/* The same for a sealed value read before: `bloblen` bytes at `blob`. */
+int	seal_open_blob(const struct keys *k, const unsigned char *blob,
+	    size_t bloblen, const char *table, const char *column, int64_t row,
+	    char **plain, size_t *len) __attribute__((warn_unused_result));
 /*
  * A sealed decimal integer (Telegram ids): *v is 0 when the column holds
  * no blob. A value that does not open or is not a number returns -1.

@@ -328,6 +328,41 @@ test_outbox_payload_returns_params(void **state)
 	crypto_free_plain(out);
 }
 
+/*
+ * A due row's payload opens from what the due query read with it; a row
+ * without that copy (found otherwise) is read from the table.
+ */
+static void
+test_outbox_due_payload_is_the_rows(void **state)
+{
+	struct outbox_test	*f = *state;
+	const char		*p[3] = { "{\"chat_id\":5,\"text\":\"Привіт\"}",
+				    "{\"chat_id\":6,\"text\":\"zażółć\"}",
+				    "{\"chat_id\":7,\"text\":\"hi\"}" };
+	struct outbox_row	 rows[3];
+	char			*out = NULL;
+	size_t			 len = 0;
+	int			 i;
+
+	for (i = 0; i < 3; i++)
+		(void)enqueue_full(f, 5 + i, OUTBOX_PRIO_CONVERSATION, 0, NULL,
+		    p[i]);
+	assert_int_equal(outbox_due(f->ob, T0, f->rows, 3), 3);
+	memcpy(rows, f->rows, sizeof rows);
+	for (i = 0; i < 3; i++) {
+		assert_true(rows[i].sealed_len > 0);
+		assert_int_equal(outbox_due_payload(f->ob, &rows[i], &out,
+		    &len), 0);
+		assert_string_equal(out, p[i]);
+		assert_int_equal(len, strlen(p[i]));
+		crypto_free_plain(out);
+	}
+	rows[2].sealed_off = rows[2].sealed_len = 0;
+	assert_int_equal(outbox_due_payload(f->ob, &rows[2], &out, &len), 0);
+	assert_string_equal(out, p[2]);
+	crypto_free_plain(out);
+}
+
 static void
 test_outbox_payload_of_missing_row_fails(void **state)
 {
@@ -1082,6 +1117,7 @@ main(void)
 		T(test_outbox_expire_reads_the_rows_not_sent),
 		T(test_outbox_enqueue_stores_payload_sealed),
 		T(test_outbox_payload_returns_params),
+		T(test_outbox_due_payload_is_the_rows),
 		T(test_outbox_payload_of_missing_row_fails),
 		T(test_outbox_due_in_priority_then_id_order),
 		T(test_outbox_due_row_carries_what_the_dispatcher_needs),

@@ -77,6 +77,12 @@ utf8_utf16_len(const char *s, size_t len)
 	long		 units = 0;
 
 	while (at < len) {
+		/* ASCII, most of most texts, one unit a byte. */
+		if ((unsigned char)s[at] < 0x80) {
+			units++;
+			at++;
+			continue;
+		}
 		if ((n = utf8_decode(s + at, len - at, &cp)) == 0)
 			return -1;
 		/* Past the BMP UTF-16 needs a surrogate pair. */

@@ -567,7 +567,7 @@ dispatch_claim(struct dispatch *d, struct outbox_row *pick, char **params,
 			goto fail;
 		/* In this transaction: no read transaction per send. */
 		for (i = 0; i < k; i++)
-			if (outbox_payload(d->ob, pick[i].id, &params[i],
+			if (outbox_due_payload(d->ob, &pick[i], &params[i],
 			    &lens[i]) == -1)
 				params[i] = NULL;	/* told; it fails */
 	}

@@ -54,6 +54,9 @@ struct outbox {
 		unsigned char	 key[CRYPTO_INDEX_LEN];
 	}			 memo[OUTBOX_KEY_MEMO];
 	uint64_t		 memo_gen;	/* + 1: 0 before the first */
+	/* The sealed payloads of outbox_due()'s rows (sealed_off). */
+	unsigned char		*due_buf;
+	size_t			 due_len, due_cap;
 };
 
 struct outbox_flight {
@@ -130,11 +133,13 @@ outbox_priority_name(enum outbox_priority p)
  * outbox_waiting, only those whose time has come. So a pass reads what it
  * claims, plus the heads it finds held (a chat's row in flight, a chat
  * over its rate): neither the backlog behind the heads nor the heads
- * scheduled for later. The order is still checked here.
+ * scheduled for later. The order is still checked here. A head in flight
+ * is passed over first, from the index alone (its id): its row is not
+ * read.
  */
 #define OUTBOX_DUE_HELD \
-	"AND (priority = 3 AND NOT outbox_in_flight(o.id) " \
-	"OR (priority <> 3 AND NOT outbox_chat_busy(o.chat_key) " \
+	"AND NOT outbox_in_flight(o.id) AND (priority = 3 " \
+	"OR (NOT outbox_chat_busy(o.chat_key) " \
 	/* \
 	 * A seek in outbox_chat_ext, not a walk through the chat's past: \
 	 * a queued row has no ext_message_id. \
@@ -145,7 +150,7 @@ outbox_priority_name(enum outbox_priority p)
 	"  AND p.not_before <= ?1 AND p.priority <> 3))) "
 #define OUTBOX_DUE_COLS \
 	"SELECT id, channel, priority, attempts, is_group, chat_key, method, " \
-	"cause, cause_id, member_id FROM outbox o "
+	"cause, cause_id, member_id, payload FROM outbox o "
 #define OUTBOX_READY \
 	"head = 1 AND state = 0 AND not_before = 0 AND next_attempt_at = 0 "
 #define OUTBOX_WAITING \
@@ -399,6 +404,7 @@ outbox_free(struct outbox *ob)
 	sqlite3_finalize(ob->promote_chat);
 	sqlite3_finalize(ob->expire);
 	(void)outbox_functions(ob, NULL);
+	free(ob->due_buf);
 	free(ob->flight);
 	free(ob->rekeyed);
 	free(ob);
@@ -592,16 +598,41 @@ outbox_read_row(sqlite3_stmt *s, struct outbox_row *r)
 	return 0;
 }
 
+/* The sealed payload of the due row `r`, copied to ob->due_buf. */
+static void
+outbox_due_keep(struct outbox *ob, sqlite3_stmt *s, int col,
+    struct outbox_row *r)
+{
+	const void	*blob = sqlite3_column_blob(s, col);
+	size_t		 len = (size_t)sqlite3_column_bytes(s, col);
+
+	if (blob == NULL || len == 0)
+		return;
+	if (ob->due_cap - ob->due_len < len) {
+		ob->due_cap = ob->due_len + len > 2 * ob->due_cap ?
+		    ob->due_len + len : 2 * ob->due_cap;
+		ob->due_buf = xrealloc(ob->due_buf, ob->due_cap);
+	}
+	memcpy(ob->due_buf + ob->due_len, blob, len);
+	r->sealed_off = ob->due_len;
+	r->sealed_len = len;
+	ob->due_len += len;
+}
+
 int
 outbox_due(struct outbox *ob, int64_t now, struct outbox_row *rows, int max)
 {
 	int	 n = 0, rc;
 
+	/* Sealed: what the buffer keeps between passes reveals nothing. */
+	ob->due_len = 0;
 	sqlite3_bind_int64(ob->due, 1, now);
 	sqlite3_bind_int(ob->due, 2, max);
 	while (n < max && (rc = sqlite3_step(ob->due)) == SQLITE_ROW)
-		if (outbox_read_row(ob->due, &rows[n]) == 0)
+		if (outbox_read_row(ob->due, &rows[n]) == 0) {
+			outbox_due_keep(ob, ob->due, 10, &rows[n]);
 			n++;
+		}
 	if (n < max && rc != SQLITE_DONE) {
 		log_err("event=store.error what=outbox_due error=\"%s\"",
 		    sqlite3_errstr(rc));
@@ -695,6 +726,23 @@ outbox_payload(struct outbox *ob, int64_t id, char **params, size_t *len)
 out:
 	sqlite3_reset(ob->payload);
 	return rc;
+}
+
+int
+outbox_due_payload(struct outbox *ob, const struct outbox_row *r,
+    char **params, size_t *len)
+{
+	if (r->sealed_len == 0 || r->sealed_off + r->sealed_len > ob->due_len)
+		return outbox_payload(ob, r->id, params, len);
+	if (seal_open_blob(ob->keys, ob->due_buf + r->sealed_off,
+	    r->sealed_len, "outbox", "payload", r->id, params, len) == -1)
+		return -1;	/* told by seal_open_blob() */
+	if (*params == NULL) {
+		log_err("event=outbox.payload_unreadable outbox_id=%" PRId64,
+		    r->id);
+		return -1;
+	}
+	return 0;
 }
 
 /*

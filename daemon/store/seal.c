@@ -177,18 +177,27 @@ int
 seal_open(const struct keys *k, sqlite3_stmt *s, int col, const char *table,
     const char *column, int64_t row, char **plain, size_t *len)
 {
-	struct crypto_ad	 ad = { table, column, row, 0 };
-	const unsigned char	*blob;
-	size_t			 bloblen;
-	int			 rc;
-
 	*plain = NULL;
 	if (len != NULL)
 		*len = 0;
 	if (sqlite3_column_type(s, col) != SQLITE_BLOB)
 		return 0;
-	blob = sqlite3_column_blob(s, col);
-	bloblen = (size_t)sqlite3_column_bytes(s, col);
+	return seal_open_blob(k, sqlite3_column_blob(s, col),
+	    (size_t)sqlite3_column_bytes(s, col), table, column, row, plain,
+	    len);
+}
+
+int
+seal_open_blob(const struct keys *k, const unsigned char *blob,
+    size_t bloblen, const char *table, const char *column, int64_t row,
+    char **plain, size_t *len)
+{
+	struct crypto_ad	 ad = { table, column, row, 0 };
+	int			 rc;
+
+	*plain = NULL;
+	if (len != NULL)
+		*len = 0;
 	if ((rc = seal_open_fam(&ad, blob, bloblen, plain, len)) == 0)
 		return 0;
 	if (crypto_open(k, &ad, blob, bloblen, plain, len) == 0)

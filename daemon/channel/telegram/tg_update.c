@@ -145,33 +145,51 @@ tg_split_command(struct inbound *in)
 	return 0;
 }
 
+/* A message's media or other kind: 1 when it has one (in->kind set). */
 static int
-tg_parse_content(const cJSON *msg, struct inbound *in, const char **why)
+tg_parse_media(const cJSON *msg, struct inbound *in)
 {
 	size_t	 i;
 
-	if (tg_get_str(msg, "text", INBOUND_TEXT_MAX, &in->text) == -1)
-		return *why = "bad or oversized text", -1;
-	if (in->text == NULL &&
-	    tg_get_str(msg, "caption", INBOUND_TEXT_MAX, &in->text) == -1)
-		return *why = "bad or oversized caption", -1;
 	for (i = 0; i < sizeof tg_media / sizeof tg_media[0]; i++) {
-		if (cJSON_HasObjectItem(msg, tg_media[i].field)) {
+		if (cJSON_GetObjectItemCaseSensitive(msg,
+		    tg_media[i].field) != NULL) {
 			in->media = tg_media[i].kind;
 			in->kind = INBOUND_MEDIA;
-			return 0;
+			return 1;
 		}
 	}
 	for (i = 0; i < sizeof tg_other / sizeof tg_other[0]; i++) {
-		if (cJSON_HasObjectItem(msg, tg_other[i])) {
+		if (cJSON_GetObjectItemCaseSensitive(msg, tg_other[i]) !=
+		    NULL) {
+			in->kind = INBOUND_OTHER;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+tg_parse_content(const cJSON *msg, struct inbound *in, const char **why)
+{
+	if (tg_get_str(msg, "text", INBOUND_TEXT_MAX, &in->text) == -1)
+		return *why = "bad or oversized text", -1;
+	/*
+	 * "text" is a text message's alone: a message with media carries
+	 * its words as "caption", and a poll, a game or a story has none.
+	 * So a text message is not looked through for seventeen fields.
+	 */
+	if (in->text == NULL) {
+		if (tg_get_str(msg, "caption", INBOUND_TEXT_MAX,
+		    &in->text) == -1)
+			return *why = "bad or oversized caption", -1;
+		if (tg_parse_media(msg, in))
+			return 0;
+		if (in->text == NULL) {
+			/* Service messages (joins, pins): nothing to do. */
 			in->kind = INBOUND_OTHER;
 			return 0;
 		}
-	}
-	if (in->text == NULL) {
-		/* Service messages (joins, pins): nothing to do. */
-		in->kind = INBOUND_OTHER;
-		return 0;
 	}
 	in->kind = INBOUND_TEXT;
 	if (in->text[0] == '/' && tg_split_command(in) == 0)
