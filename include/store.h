@@ -107,6 +107,8 @@ uint64_t store_txn(const struct store *st);
  * (people.c's memos).
  */
 uint64_t store_people_gen(struct store *st);
+/* The same for the visits table (visits.c's memo). */
+uint64_t store_visits_gen(struct store *st);
 
 /* A text column into buf, cut to fit; NULL reads "". */
 void	store_col_copy(sqlite3_stmt *s, int col, char *buf, size_t size);

@@ -160,7 +160,9 @@ int	visits_set_answer(struct visits *v, int64_t id, enum visit_answer a,
 /*
  * A planned visit of the family still ahead of `now` whose answer is
  * "another time", pressed at or after `since`, with no time written yet;
- * NOT_FOUND when none. The newest if several.
+ * NOT_FOUND when none. The newest if several. A family owing none is
+ * remembered until a visit changes (store_visits_gen()), for a window
+ * that only moves forward (`since` and `now` never go back).
  */
 int	visits_another_time_waiting(struct visits *v, int64_t family_id,
 	    int64_t since, int64_t now, int64_t *id)

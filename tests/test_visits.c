@@ -226,6 +226,60 @@ test_visits_families_between_and_answers(void **state)
 	visits_list_free(a, n);
 }
 
+/* The visit the family owes its other time at `now`; 0: none. */
+static int64_t
+waiting(struct visits_test *f, int64_t family, int64_t now)
+{
+	int64_t	 id = -1;
+	int	 rc;
+
+	rc = visits_another_time_waiting(f->v, family, now - 2 * H, now, &id);
+	assert_true(rc == VISITS_OK || rc == VISITS_NOT_FOUND);
+	assert_true(rc == VISITS_OK ? id > 0 : id == 0);
+	return id;
+}
+
+/*
+ * "None owed" is remembered per family; every change to a visit shows:
+ * through the store, from another connection, and a rollback.
+ */
+static void
+test_visits_none_waiting_follows_every_change(void **state)
+{
+	struct visits_test	*f = *state;
+	char			 sql[160];
+	int64_t			 v1, v2;
+
+	v1 = plan(f, f->family, T0 + 24 * H, NULL);
+	v2 = plan(f, f->other, T0 + 24 * H, NULL);
+	assert_int_equal(waiting(f, f->family, T0), 0);
+	assert_int_equal(waiting(f, f->family, T0), 0);
+	assert_int_equal(visits_set_answer(f->v, v1, VISIT_ANOTHER_TIME, NULL,
+	    T0), VISITS_OK);
+	assert_int_equal(waiting(f, f->family, T0 + 1000), v1);
+	assert_int_equal(visits_set_another_time(f->v, v1, "po 15:00"),
+	    VISITS_OK);
+	assert_int_equal(waiting(f, f->family, T0 + 2000), 0);
+
+	assert_int_equal(waiting(f, f->other, T0), 0);
+	snprintf(sql, sizeof sql, "UPDATE visits SET answer = 3, answer_at = "
+	    "%lld, answer_text = NULL WHERE id = %lld", (long long)T0,
+	    (long long)v2);
+	fixture_other_connection(&f->fx, sql);
+	assert_int_equal(waiting(f, f->other, T0 + 1000), v2);
+	snprintf(sql, sizeof sql, "UPDATE visits SET answer = 0 WHERE id = "
+	    "%lld", (long long)v2);
+	fixture_other_connection(&f->fx, sql);
+	assert_int_equal(waiting(f, f->other, T0 + 2000), 0);
+
+	assert_int_equal(store_begin(f->fx.st), 0);
+	assert_int_equal(visits_set_answer(f->v, v2, VISIT_ANOTHER_TIME, NULL,
+	    T0 + 2000), VISITS_OK);
+	assert_int_equal(waiting(f, f->other, T0 + 3000), v2);
+	store_rollback(f->fx.st);
+	assert_int_equal(waiting(f, f->other, T0 + 4000), 0);
+}
+
 int
 main(void)
 {
@@ -239,6 +293,9 @@ main(void)
 		    test_visits_due_query_uses_the_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_visits_families_between_and_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_visits_none_waiting_follows_every_change, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

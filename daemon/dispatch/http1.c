@@ -1,6 +1,5 @@
 /* HTTP/1.1 responses parsed as they arrive, and requests written; no I/O. */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -740,25 +739,30 @@ char *
 http1_request(const struct http1_req *q, size_t *len)
 {
 	const char	*part[H1_REQ_PARTS];
-	char		 clen[32];
+	char		 clen[32], *p;
 	char		*out = NULL;
-	size_t		 np, k, head = 0, blen, off = 0, plen;
+	size_t		 np, k, head = 0, blen, off = 0, plen[H1_REQ_PARTS], n;
 
 	*len = 0;
 	if (!h1_req_is_valid(q))
 		goto out;
 	blen = q->body != NULL ? q->len : 0;
-	snprintf(clen, sizeof clen, "%zu", blen);
-	np = h1_req_parts(q, clen, part);
+	/* The length in decimal, without printf (one request a message). */
+	p = clen + sizeof clen;
+	*--p = '\0';
+	n = blen;
+	do
+		*--p = (char)('0' + n % 10);
+	while ((n /= 10) != 0);
+	np = h1_req_parts(q, p, part);
 	for (k = 0; k < np; k++)
-		head += strlen(part[k]);
+		head += plen[k] = strlen(part[k]);
 	if (blen > SIZE_MAX - 1 - head)
 		goto out;
 	out = xmalloc(head + blen + 1);
 	for (k = 0; k < np; k++) {
-		plen = strlen(part[k]);
-		memcpy(out + off, part[k], plen);
-		off += plen;
+		memcpy(out + off, part[k], plen[k]);
+		off += plen[k];
 	}
 	if (blen > 0)
 		memcpy(out + off, q->body, blen);

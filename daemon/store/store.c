@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +35,11 @@ struct store {
 	void		*before_commit_arg;
 	uint64_t	 rollbacks;
 	uint64_t	 ends;		/* write transactions ended */
-	/* store_people_gen(): */
+	/* store_people_gen(), store_visits_gen(): */
 	sqlite3_stmt	*data_version;
-	uint64_t	 people_gen;	/* rows written, versions seen */
+	uint64_t	 people_gen;	/* the people tables' rows written */
+	uint64_t	 visits_gen;	/* visits' rows written */
+	uint64_t	 outside_gen;	/* versions seen, SQLite's rollbacks */
 	int		 version;	/* other connections' commits */
 	uint64_t	 version_in;	/* ends + 1 when asked holding the
 					   write lock; 0: not */
@@ -396,33 +399,44 @@ store_rollback_hook(void *arg)
 
 	st->ends++;
 	/* SQLite's own too (a full disk): remembered reads may be undone. */
-	st->people_gen++;
+	st->outside_gen++;
 }
 
 /*
- * The people tables, whose values people.c remembers between messages
- * (who a Telegram account is, where a staff member is reached, a
- * member's name). Each row written to them through this connection
- * bumps people_gen (temporary triggers: this connection's alone, and
- * they fire for every way a row changes, a REPLACE or a cascade too);
- * another connection's commit moves PRAGMA data_version, asked once per
- * write transaction (no one else commits while this one holds the lock)
- * and at every call outside one; a rollback, whole or to a savepoint,
- * undoes rows a memo may have read.
+ * The tables whose values are remembered between messages: the people
+ * tables (people.c: who a Telegram account is, where a staff member is
+ * reached, a member's name) and visits (whether a family owes a visit
+ * its other time). Each row written to them through this connection
+ * bumps its group's count (temporary triggers: this connection's alone,
+ * and they fire for every way a row changes, a REPLACE or a cascade
+ * too); another connection's commit moves PRAGMA data_version, asked
+ * once per write transaction (no one else commits while this one holds
+ * the lock) and at every call outside one; a rollback, whole or to a
+ * savepoint, undoes rows a memo may have read.
  */
-static const char *const store_people_tables[] = {
-	"staff", "members", "families", "import_pending"
+static const struct store_watch {
+	const char	*table;
+	const char	*fn;		/* the SQL function its triggers call */
+	size_t		 gen;		/* offsetof the count in struct store */
+} store_watched[] = {
+	{ "staff", "store_people_changed", offsetof(struct store, people_gen) },
+	{ "members", "store_people_changed",
+	  offsetof(struct store, people_gen) },
+	{ "families", "store_people_changed",
+	  offsetof(struct store, people_gen) },
+	{ "import_pending", "store_people_changed",
+	  offsetof(struct store, people_gen) },
+	{ "visits", "store_visits_changed", offsetof(struct store, visits_gen) },
 };
 
 static void
-store_sql_people_changed(sqlite3_context *ctx, int argc,
-    sqlite3_value **argv)
+store_sql_changed(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	struct store	*st = sqlite3_user_data(ctx);
+	uint64_t	*gen = sqlite3_user_data(ctx);
 
 	(void)argc;
 	(void)argv;
-	st->people_gen++;
+	(*gen)++;
 	sqlite3_result_null(ctx);
 }
 
@@ -430,30 +444,32 @@ static int
 store_people_watch(struct store *st)
 {
 	static const char *const ops[] = { "INSERT", "UPDATE", "DELETE" };
-	char	 sql[256];
-	size_t	 t, o;
+	const struct store_watch	*w;
+	char				 sql[256];
+	size_t				 t, o;
 
-	if (sqlite3_create_function_v2(st->db, "store_people_changed", 0,
-	    SQLITE_UTF8 | SQLITE_DIRECTONLY, st, store_sql_people_changed,
-	    NULL, NULL, NULL) != SQLITE_OK)
-		return -1;
-	for (t = 0; t < sizeof store_people_tables /
-	    sizeof store_people_tables[0]; t++)
+	for (t = 0; t < sizeof store_watched / sizeof store_watched[0]; t++) {
+		w = &store_watched[t];
+		if (sqlite3_create_function_v2(st->db, w->fn, 0, SQLITE_UTF8 |
+		    SQLITE_DIRECTONLY, (unsigned char *)st + w->gen,
+		    store_sql_changed, NULL, NULL, NULL) != SQLITE_OK)
+			return -1;
 		for (o = 0; o < sizeof ops / sizeof ops[0]; o++) {
 			snprintf(sql, sizeof sql, "CREATE TEMP TRIGGER "
-			    "people_gen_%s_%zu AFTER %s ON main.%s BEGIN "
-			    "SELECT store_people_changed(); END",
-			    store_people_tables[t], o, ops[o],
-			    store_people_tables[t]);
+			    "memo_gen_%s_%zu AFTER %s ON main.%s BEGIN "
+			    "SELECT %s(); END", w->table, o, ops[o], w->table,
+			    w->fn);
 			if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) !=
 			    SQLITE_OK)
 				return -1;
 		}
+	}
 	return 0;
 }
 
-uint64_t
-store_people_gen(struct store *st)
+/* What moves every group's count: other connections, rollbacks. */
+static uint64_t
+store_outside_gen(struct store *st)
 {
 	int	 held, v;
 
@@ -463,19 +479,31 @@ store_people_gen(struct store *st)
 			v = sqlite3_column_int(st->data_version, 0);
 			if (v != st->version) {
 				st->version = v;
-				st->people_gen++;
+				st->outside_gen++;
 			}
 			st->version_in = held ? st->ends + 1 : 0;
 		} else {
 			/* Unknown: nothing remembered is trusted. */
 			log_err("event=store.error what=data_version "
 			    "error=\"%s\"", sqlite3_errmsg(st->db));
-			st->people_gen++;
+			st->outside_gen++;
 			st->version_in = 0;
 		}
 		sqlite3_reset(st->data_version);
 	}
-	return st->people_gen + st->rollbacks;
+	return st->outside_gen + st->rollbacks;
+}
+
+uint64_t
+store_people_gen(struct store *st)
+{
+	return store_outside_gen(st) + st->people_gen;
+}
+
+uint64_t
+store_visits_gen(struct store *st)
+{
+	return store_outside_gen(st) + st->visits_gen;
 }
 
 void

@@ -118,12 +118,25 @@ static const char *const visits_sql[VS_COUNT] = {
 	    "place, note, created_at FROM events WHERE id = ?",
 };
 
+#define VISITS_NONE_SLOTS	256
+
 struct visits {
 	struct store		*st;
 	const struct keys	*keys;
 	sqlite3_stmt		*s[VS_COUNT];
 	int64_t			 last_id;	/* visits' ids are ours */
 	int64_t			 last_event;
+	/*
+	 * Families found owing no visit its other time, as of a count of
+	 * store_visits_gen() (+ 1: 0 is empty) and a time: every family
+	 * message asks, and the answer changes only when a visit does. As
+	 * time goes on visits only leave the window asked about.
+	 */
+	struct visits_none {
+		int64_t		 family_id;
+		int64_t		 now;
+		uint64_t	 gen;
+	}			 none[VISITS_NONE_SLOTS];
 };
 
 static const char *const visits_kinds[] = {
@@ -560,12 +573,27 @@ int
 visits_another_time_waiting(struct visits *v, int64_t family_id,
     int64_t since, int64_t now, int64_t *id)
 {
-	sqlite3_stmt	*s = v->s[VS_WAIT_TIME];
+	sqlite3_stmt		*s = v->s[VS_WAIT_TIME];
+	struct visits_none	*m;
+	uint64_t		 gen = store_visits_gen(v->st) + 1;
+	int			 rc;
 
+	m = &v->none[((uint64_t)family_id * 0x9e3779b97f4a7c15ULL >> 56) %
+	    VISITS_NONE_SLOTS];
+	if (m->gen == gen && m->family_id == family_id && now >= m->now) {
+		*id = 0;
+		return VISITS_NOT_FOUND;
+	}
 	sqlite3_bind_int64(s, 1, family_id);
 	sqlite3_bind_int64(s, 2, since);
 	sqlite3_bind_int64(s, 3, now);
-	return visits_one_int64(s, "visit_time_waiting", id);
+	rc = visits_one_int64(s, "visit_time_waiting", id);
+	if (rc == VISITS_NOT_FOUND) {
+		m->family_id = family_id;
+		m->now = now;
+		m->gen = gen;
+	}
+	return rc;
 }
 
 int
