@@ -185,13 +185,27 @@ test_pool_sqlite_runs_on_it(void **state)
 		assert_true(after.reused > before.reused + 2000);
 }
 
+/* `mine` is what cJSON prints for `o`; both freed. */
+static void
+assert_prints_as_cjson(char *mine, cJSON *o)
+{
+	char	*theirs = cJSON_PrintUnformatted(o);
+
+	assert_non_null(mine);
+	assert_non_null(theirs);
+	assert_string_equal(mine, theirs);
+	free(mine);
+	cJSON_free(theirs);
+	cJSON_Delete(o);
+}
+
 /* Printed into a string of malloc()'s, as cJSON prints, at any length. */
 static void
 test_json_print_prints_as_cjson(void **state)
 {
 	size_t	 lens[] = { 0, 10, 490, 500, 510, 2000, 70000 };
 	cJSON	*o;
-	char	*mine, *theirs, *v;
+	char	*v;
 	size_t	 i;
 
 	(void)state;
@@ -203,13 +217,7 @@ test_json_print_prints_as_cjson(void **state)
 		o = cJSON_CreateObject();
 		assert_non_null(cJSON_AddStringToObject(o, "text", v));
 		assert_non_null(cJSON_AddNumberToObject(o, "chat_id", 42));
-		mine = json_print(o);
-		theirs = cJSON_PrintUnformatted(o);
-		assert_non_null(mine);
-		assert_string_equal(mine, theirs);
-		free(mine);
-		cJSON_free(theirs);
-		cJSON_Delete(o);
+		assert_prints_as_cjson(json_print(o), o);
 		free(v);
 	}
 }
@@ -267,7 +275,7 @@ test_jout_writes_what_cjson_prints(void **state)
 	size_t			 lens[] = { 0, 10, 500, 70000 }, i, k;
 	struct jout		 j;
 	cJSON			*o, *a, *e;
-	char			*mine, *theirs, *v;
+	char			*mine, *v;
 
 	(void)state;
 	for (i = 0; i < sizeof lens / sizeof lens[0]; i++) {
@@ -302,13 +310,7 @@ test_jout_writes_what_cjson_prints(void **state)
 		jout_open(&j, '[');
 		jout_close(&j, ']');
 		jout_close(&j, '}');
-		mine = jout_take(&j);
-		theirs = cJSON_PrintUnformatted(o);
-		assert_non_null(mine);
-		assert_string_equal(mine, theirs);
-		free(mine);
-		cJSON_free(theirs);
-		cJSON_Delete(o);
+		assert_prints_as_cjson(jout_take(&j), o);
 		free(v);
 	}
 	/* All of int64_t, which cJSON's doubles cannot print. */

@@ -21,12 +21,13 @@ json_free(void *p)
 	pool_free(p);
 }
 
+/* Every tree's blocks but an arena's (json_parse_arena()). */
+static cJSON_Hooks	 json_pool_hooks = { pool_alloc, json_free };
+
 void
 json_init(void)
 {
-	cJSON_Hooks	 hooks = { pool_alloc, json_free };
-
-	cJSON_InitHooks(&hooks);
+	cJSON_InitHooks(&json_pool_hooks);
 }
 
 /* Blocks handed out from the front of chunks, newest chunk first. */
@@ -87,7 +88,6 @@ cJSON *
 json_parse_arena(const char *s, size_t len, struct json_arena **arena)
 {
 	cJSON_Hooks	 arena_hooks = { json_arena_alloc, json_arena_keep };
-	cJSON_Hooks	 pool_hooks = { pool_alloc, json_free };
 	cJSON		*root;
 
 	*arena = xcalloc(1, sizeof **arena);
@@ -96,7 +96,7 @@ json_parse_arena(const char *s, size_t len, struct json_arena **arena)
 	json_current = *arena;
 	cJSON_InitHooks(&arena_hooks);
 	root = cJSON_ParseWithLength(s, len);
-	cJSON_InitHooks(&pool_hooks);
+	cJSON_InitHooks(&json_pool_hooks);
 	json_current = NULL;
 	return root;
 }
