@@ -441,7 +441,7 @@ store_sql_changed(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 static int
-store_people_watch(struct store *st)
+store_memo_watch(struct store *st)
 {
 	static const char *const ops[] = { "INSERT", "UPDATE", "DELETE" };
 	const struct store_watch	*w;
@@ -881,7 +881,7 @@ store_open(const char *path, struct store **out, char *err, size_t errlen)
 		goto fail;
 	if (store_migrate(st->db, err, errlen) == -1)
 		goto fail;
-	if (store_prepare_common(st) == -1 || store_people_watch(st) == -1) {
+	if (store_prepare_common(st) == -1 || store_memo_watch(st) == -1) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
 		goto fail;
 	}
